@@ -1,0 +1,78 @@
+/**
+ * One error type for the whole node. Every error carries a stable `code`
+ * (TN_ERR_<AREA>_<WHAT>), whether retrying can help, and the protocol's own
+ * status where there is one (SMPP command_status, +CMS ERROR number, XML
+ * line/column). Retry decisions read `retryable`, never the message text.
+ */
+export interface AppErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  /** The peer protocol's own status: SMPP command_status, CMS/CME error number, HTTP status … */
+  protocolStatus?: number;
+  /** Free-form structured details (config path, XML line/column, …). */
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly protocolStatus: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.protocolStatus = options.protocolStatus;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      protocolStatus: this.protocolStatus,
+      details: this.details,
+    };
+  }
+}
+
+/** Stable error codes. Add here, never inline a string elsewhere. */
+export const ErrorCode = {
+  CONFIG_INVALID: 'TN_ERR_CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'TN_ERR_CONFIG_UNREADABLE',
+  STORE_FAILED: 'TN_ERR_STORE_FAILED',
+  MESSAGE_ILLEGAL_TRANSITION: 'TN_ERR_MESSAGE_ILLEGAL_TRANSITION',
+  MESSAGE_TOO_LONG: 'TN_ERR_MESSAGE_TOO_LONG',
+  MESSAGE_EMPTY: 'TN_ERR_MESSAGE_EMPTY',
+  ROUTE_NOT_FOUND: 'TN_ERR_ROUTE_NOT_FOUND',
+  CONNECTOR_DOWN: 'TN_ERR_CONNECTOR_DOWN',
+  CONNECTOR_STOPPED: 'TN_ERR_CONNECTOR_STOPPED',
+  SUBMIT_TIMEOUT: 'TN_ERR_SUBMIT_TIMEOUT',
+  SMPP_THROTTLED: 'TN_ERR_SMPP_THROTTLED',
+  SMPP_REJECTED: 'TN_ERR_SMPP_REJECTED',
+  SMPP_BIND_FAILED: 'TN_ERR_SMPP_BIND_FAILED',
+  SMPP_PROTOCOL: 'TN_ERR_SMPP_PROTOCOL',
+  ENCODING_INVALID: 'TN_ERR_ENCODING_INVALID',
+  AUTH_REQUIRED: 'TN_ERR_AUTH_REQUIRED',
+  AUTH_FAILED: 'TN_ERR_AUTH_FAILED',
+  REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
+  REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
+  COMMAND_UNKNOWN: 'TN_ERR_COMMAND_UNKNOWN',
+  WEBHOOK_FAILED: 'TN_ERR_WEBHOOK_FAILED',
+  SHUTTING_DOWN: 'TN_ERR_SHUTTING_DOWN',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/** Wrap anything thrown into an AppError, keeping the original as `cause`. */
+export function toAppError(err: unknown, code: string, retryable = false): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError(code, message, { cause: err, retryable });
+}

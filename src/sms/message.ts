@@ -1,0 +1,133 @@
+/**
+ * The one message model and its status state machine, shared by every API
+ * dialect and every connector. Dialects only translate these words.
+ *
+ *                 submit_sm_resp OK         intermediate receipt
+ *   accepted ───────────────────► submitted ───────────────────► buffered
+ *      │                              │                              │
+ *      │ permanent error /            │ final receipt                │ final receipt
+ *      │ max age                      ▼                              ▼
+ *      └──────────────────► delivered | failed | expired  ◄──────────┘
+ *
+ * A status never moves backwards: a late ENROUTE after DELIVRD is ignored,
+ * and a final status is terminal. The rank below is what "backwards" means.
+ */
+import { AppError, ErrorCode } from '../shared/errors.js';
+
+export const MessageStatus = {
+  Accepted: 'accepted',
+  Submitted: 'submitted',
+  Buffered: 'buffered',
+  Delivered: 'delivered',
+  Failed: 'failed',
+  Expired: 'expired',
+} as const;
+export type MessageStatus = (typeof MessageStatus)[keyof typeof MessageStatus];
+
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
+  MessageStatus.Delivered,
+  MessageStatus.Failed,
+  MessageStatus.Expired,
+]);
+
+const RANK: Record<MessageStatus, number> = {
+  accepted: 0,
+  submitted: 1,
+  buffered: 2,
+  delivered: 3,
+  failed: 3,
+  expired: 3,
+};
+
+export function statusRank(status: MessageStatus): number {
+  return RANK[status];
+}
+
+export function isFinal(status: MessageStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** True when moving from `from` to `to` is a real step forward. */
+export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  if (isFinal(from)) return false;
+  return RANK[to] > RANK[from];
+}
+
+/**
+ * The one guarded move. Returns the new status, or throws when the move would
+ * go backwards or leave a final state. Callers that must tolerate late or
+ * duplicate receipts use `canTransition` first and ignore the stale event.
+ */
+export function transition(from: MessageStatus, to: MessageStatus): MessageStatus {
+  if (!canTransition(from, to)) {
+    throw new AppError(ErrorCode.MESSAGE_ILLEGAL_TRANSITION, `illegal status move ${from} -> ${to}`, {
+      details: { from, to },
+    });
+  }
+  return to;
+}
+
+/**
+ * The message's status from its parts' statuses (SMPP 3.4 receipts come per
+ * part): failed as soon as any part fails, expired when any part expired and
+ * none failed, delivered only when every part is, otherwise the least advanced
+ * part decides.
+ */
+export function rollUp(partStatuses: readonly MessageStatus[]): MessageStatus {
+  if (partStatuses.length === 0) return MessageStatus.Accepted;
+  if (partStatuses.includes(MessageStatus.Failed)) return MessageStatus.Failed;
+  if (partStatuses.includes(MessageStatus.Expired)) return MessageStatus.Expired;
+  if (partStatuses.every((s) => s === MessageStatus.Delivered)) return MessageStatus.Delivered;
+  let least: MessageStatus = MessageStatus.Buffered;
+  for (const s of partStatuses) {
+    const effective = s === MessageStatus.Delivered ? MessageStatus.Buffered : s;
+    if (RANK[effective] < RANK[least]) least = effective;
+  }
+  return least;
+}
+
+/** What the outbox keeps for every outbound (MT) message. */
+export interface OutboundMessage {
+  id: string;
+  /** API user who sent it (for history and quotas). */
+  user: string;
+  /** Dialect that accepted it: 'ozeki', 'iovox', … decides the callback format. */
+  dialect: string;
+  sender: string;
+  recipient: string;
+  text: string;
+  status: MessageStatus;
+  /** Estimated number of parts at acceptance (the connector's plan is authoritative). */
+  partsEstimate: number;
+  encoding: 'gsm7' | 'ucs2';
+  /** Where the delivery report callback goes (empty: none). */
+  callbackUrl: string | null;
+  /** Dialect-specific fields the callback formatter needs (headers, expiry …). */
+  meta: Record<string, unknown>;
+  connectorId: string | null;
+  attempts: number;
+  errorCode: string | null;
+  errorText: string | null;
+  /** The carrier's own status words (SMPP command_status or receipt stat/err). */
+  carrierStatus: string | null;
+  carrierError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  submittedAt: number | null;
+  doneAt: number | null;
+  /** Epoch ms after which an undelivered message expires (null: connector default). */
+  expiresAt: number | null;
+}
+
+export interface MessagePart {
+  messageId: string;
+  partNo: number;
+  partsTotal: number;
+  connectorId: string;
+  carrierId: string | null;
+  status: MessageStatus;
+  carrierStatus: string | null;
+  carrierError: string | null;
+  submittedAt: number | null;
+  doneAt: number | null;
+}

@@ -1,0 +1,97 @@
+/**
+ * Group commit: many small durable writes share one transaction and so one
+ * fsync. Each queued operation runs inside its own savepoint, so one failing
+ * operation rejects only its own promise. Callers get their result only after
+ * the whole batch has committed: an HTTP "accepted" or a deliver_sm_resp is
+ * never sent for a write that could still be lost.
+ */
+import type { Db } from './db.js';
+
+type Operation<T> = (db: Db) => T;
+
+interface Pending {
+  op: Operation<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitterOptions {
+  /** Most operations per transaction. */
+  maxBatch?: number;
+  /** Called after each commit with the batch size (metrics). */
+  onCommit?: (batchSize: number, ms: number) => void;
+}
+
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: GroupCommitterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 2000;
+  }
+
+  /** Queue `op` for the next batch; resolves with its result after commit. */
+  run<T>(op: Operation<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // setImmediate lets every request that arrived in this turn of the event loop join the batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Number of operations waiting for the next commit. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Run everything queued now (used at shutdown and by tests). */
+  flushNow(): void {
+    while (this.queue.length > 0) this.flushBatch();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    this.flushBatch();
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flushBatch(): void {
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (batch.length === 0) return;
+    const started = performance.now();
+    const outcomes: Array<{ ok: boolean; value: unknown }> = new Array(batch.length);
+    const runAll = this.db.transaction(() => {
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i]!;
+        try {
+          // A nested better-sqlite3 transaction is a savepoint: a throw rolls back only this op.
+          outcomes[i] = { ok: true, value: this.db.transaction(item.op)(this.db) };
+        } catch (err) {
+          outcomes[i] = { ok: false, value: err };
+        }
+      }
+    });
+    try {
+      runAll();
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    this.options.onCommit?.(batch.length, performance.now() - started);
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) batch[i]!.resolve(outcome.value);
+      else batch[i]!.reject(outcome.value);
+    }
+  }
+}

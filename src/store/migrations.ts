@@ -1,0 +1,120 @@
+/**
+ * Schema migrations, applied in order once each. Never edit a released
+ * migration: add a new one.
+ */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- Outbound (MT) messages: one row per accepted message, whatever the dialect.
+      CREATE TABLE messages (
+        id              TEXT PRIMARY KEY,
+        user            TEXT NOT NULL,
+        dialect         TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        parts_estimate  INTEGER NOT NULL,
+        encoding        TEXT NOT NULL,
+        callback_url    TEXT,
+        meta            TEXT NOT NULL DEFAULT '{}',
+        connector_id    TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        error_code      TEXT,
+        error_text      TEXT,
+        carrier_status  TEXT,
+        carrier_error   TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        submitted_at    INTEGER,
+        done_at         INTEGER,
+        expires_at      INTEGER
+      );
+      CREATE INDEX messages_pending ON messages (status, next_attempt_at) WHERE status = 'accepted';
+      CREATE INDEX messages_created ON messages (created_at);
+      CREATE INDEX messages_user ON messages (user, created_at);
+
+      -- Parts as planned for the connector that took the message; receipts land here.
+      CREATE TABLE message_parts (
+        message_id      TEXT NOT NULL REFERENCES messages (id),
+        part_no         INTEGER NOT NULL,
+        parts_total     INTEGER NOT NULL,
+        connector_id    TEXT NOT NULL,
+        carrier_id      TEXT,
+        carrier_id_norm TEXT,
+        status          TEXT NOT NULL,
+        carrier_status  TEXT,
+        carrier_error   TEXT,
+        submitted_at    INTEGER,
+        done_at         INTEGER,
+        PRIMARY KEY (message_id, part_no)
+      ) WITHOUT ROWID;
+      CREATE INDEX message_parts_carrier ON message_parts (connector_id, carrier_id_norm);
+
+      -- Receipts that arrived before their submit_sm_resp was stored (or never matched).
+      CREATE TABLE unmatched_receipts (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        connector_id    TEXT NOT NULL,
+        carrier_id      TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        received_at     INTEGER NOT NULL
+      );
+      CREATE INDEX unmatched_receipts_carrier ON unmatched_receipts (connector_id, carrier_id);
+
+      -- Inbound (MO) messages, after reassembly.
+      CREATE TABLE inbound_messages (
+        id              TEXT PRIMARY KEY,
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        parts_total     INTEGER NOT NULL,
+        complete        INTEGER NOT NULL,
+        received_at     INTEGER NOT NULL
+      );
+      CREATE INDEX inbound_messages_received ON inbound_messages (received_at);
+
+      -- Parts of concatenated inbound messages waiting for their siblings.
+      CREATE TABLE inbound_fragments (
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        reference       INTEGER NOT NULL,
+        total           INTEGER NOT NULL,
+        seq             INTEGER NOT NULL,
+        data_coding     INTEGER NOT NULL,
+        payload         BLOB NOT NULL,
+        received_at     INTEGER NOT NULL,
+        PRIMARY KEY (connector_id, sender, recipient, reference, total, seq)
+      ) WITHOUT ROWID;
+
+      -- Every outbound HTTP notification/callback, delivered in order per order_key.
+      CREATE TABLE webhooks (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_key       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        method          TEXT NOT NULL DEFAULT 'POST',
+        content_type    TEXT NOT NULL,
+        headers         TEXT NOT NULL DEFAULT '{}',
+        body            TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        delivered_at    INTEGER,
+        last_status     INTEGER,
+        last_error      TEXT
+      );
+      CREATE INDEX webhooks_pending ON webhooks (order_key, id) WHERE state = 'pending';
+      CREATE INDEX webhooks_state ON webhooks (state, id);
+    `,
+  },
+];
