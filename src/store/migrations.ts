@@ -22,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
         status          TEXT NOT NULL,
         parts_estimate  INTEGER NOT NULL,
         encoding        TEXT NOT NULL,
+        concat_ref      INTEGER NOT NULL,
         callback_url    TEXT,
         meta            TEXT NOT NULL DEFAULT '{}',
         connector_id    TEXT,

@@ -1,0 +1,48 @@
+/**
+ * Ozeki's command results: always HTTP 200 with an XML body whose <Code>
+ * carries the real status (ozeki-ozml.md §3.2–3.3). The root element is
+ * `OzApi_CommandResult_<Command>` as seed 002 shows it (well-formed here:
+ * the seed's closing tag has a typo).
+ */
+import { XMLBuilder } from 'fast-xml-parser';
+
+/** Ozeki's status code table (ozekiphone.com p_4235), message templates verbatim, "occured" included. */
+export const OzekiCode = {
+  Ok: { code: 200, template: 'Command successfully executed' },
+  ParseError: { code: 300, template: "Error occured during parsing message: '{0}'" },
+  NotImplementedCommand: { code: 301, template: "Not implemented command: '{0}'" },
+  InvalidParameter: { code: 302, template: "Missing or invalid parameter '{0}' for command '{1}'" },
+  InappropriateCommand: { code: 303, template: "Command '{0}' cannot be used here" },
+  AuthenticationRequired: { code: 304, template: 'Authentication required' },
+  AuthenticationFailed: { code: 305, template: 'Authentication failed, bad username or password' },
+  ForbiddenUser: { code: 306, template: 'User is not allowed to use API in ACL' },
+  ForbiddenAddress: { code: 307, template: 'Use API from this address is forbidden' },
+  SmsDestinationNotFound: { code: 501, template: 'Destination of the SMS is not found' },
+  CallNotFound: { code: 601, template: "Call not found with ID '{0}'" },
+} as const;
+export type OzekiCode = (typeof OzekiCode)[keyof typeof OzekiCode];
+
+export function formatOzekiMessage(code: OzekiCode, ...args: string[]): string {
+  return code.template.replace(/\{(\d)\}/g, (_, i: string) => args[Number(i)] ?? '');
+}
+
+const builder = new XMLBuilder({ format: false, ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
+
+const NAMESPACES = {
+  '@_xmlns:xsd': 'http://www.w3.org/2001/XMLSchema',
+  '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+};
+
+/** Commands whose name may appear in a root element; anything else gets the generic root. */
+const ROOT_SAFE = /^[A-Za-z][A-Za-z0-9]{0,40}$/;
+
+export function renderOzekiResult(
+  command: string | null,
+  code: OzekiCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): string {
+  const root = command && ROOT_SAFE.test(command) ? `OzApi_CommandResult_${command}` : 'OzApi_CommandResult';
+  const body = builder.build({ [root]: { ...NAMESPACES, Code: code.code, Message: message, ...extra } }) as string;
+  return `<?xml version="1.0"?>\n${body}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * The Ozeki HTTP API dialect: `GET|POST /api?command=…` (Ozeki 10) and
+ * `/?command=…` (Phone System XE), parameters case-insensitive, always HTTP
+ * 200 with an XML result. Commands are a registry, not a switch; this file
+ * holds the transport and the error mapping, each command its own handler.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { Outbox } from '../sms/outbox.js';
+import type { UserDirectory } from './auth.js';
+import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './ozeki-xml.js';
+import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from './request-params.js';
+import { sendSmsCommand } from './ozeki-send-sms.js';
+
+export interface OzekiDeps {
+  outbox: Outbox;
+  users: UserDirectory;
+  log: Logger;
+}
+
+export interface OzekiResult {
+  code: OzekiCode;
+  message?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface OzekiCommandContext {
+  command: string;
+  params: Params;
+  username: string;
+  deps: OzekiDeps;
+}
+
+export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
+
+/** Command name (lower case) → handler. Other issues add Call, Hangup, … here. */
+export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
+  ['sendsms', { name: 'SendSms', run: sendSmsCommand }],
+]);
+
+export const OZEKI_CONTENT_TYPE = 'application/xml; charset=utf-8';
+
+export function registerOzekiRoutes(app: FastifyInstance, deps: OzekiDeps): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const xml = await handleOzekiRequest(request, deps);
+    return reply.code(200).type(OZEKI_CONTENT_TYPE).send(xml);
+  };
+  for (const url of ['/api', '/']) {
+    app.route({ method: ['GET', 'POST'], url, handler, config: { dialect: 'ozeki' } });
+  }
+}
+
+/** Render any error that escaped a handler (e.g. body too large) as an Ozeki result. */
+export function renderOzekiError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, message));
+}
+
+async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Promise<string> {
+  let params: Params;
+  try {
+    params = parseQuery(request.url);
+    if (request.method === 'POST' && Buffer.isBuffer(request.body) && request.body.length > 0) {
+      params.merge(parseUrlEncoded(decodeUtf8(request.body)));
+    }
+  } catch (err) {
+    return renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, (err as Error).message));
+  }
+
+  const commandName = params.get('command') ?? '';
+  const command = OZEKI_COMMANDS.get(commandName.toLowerCase());
+  if (!command) {
+    return renderOzekiResult(null, OzekiCode.NotImplementedCommand, formatOzekiMessage(OzekiCode.NotImplementedCommand, commandName));
+  }
+
+  const username = params.get('Username');
+  const password = params.get('Password');
+  if (!username || password === undefined) {
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationRequired, OzekiCode.AuthenticationRequired.template);
+  }
+  if (!(await deps.users.verify(username, password))) {
+    deps.log.warn({ username, ip: request.ip }, 'Ozeki API authentication failed');
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, OzekiCode.AuthenticationFailed.template);
+  }
+
+  try {
+    const result = await command.run({ command: command.name, params, username, deps });
+    return renderOzekiResult(command.name, result.code, result.message ?? result.code.template, result.extra);
+  } catch (err) {
+    const mapped = mapError(err, command.name);
+    if (mapped.code.code >= 500 && !isAppError(err)) deps.log.error({ err }, 'Ozeki command failed');
+    return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template);
+  }
+}
+
+/** The one place our errors become Ozeki codes. */
+function mapError(err: unknown, command: string): OzekiResult {
+  if (!isAppError(err)) throw err;
+  const field = typeof err.details?.['field'] === 'string' ? (err.details['field'] as string) : '';
+  switch (err.code) {
+    case ErrorCode.REQUEST_INVALID:
+    case ErrorCode.MESSAGE_EMPTY:
+    case ErrorCode.MESSAGE_TOO_LONG:
+    case ErrorCode.ENCODING_INVALID:
+      return {
+        code: OzekiCode.InvalidParameter,
+        message: `${formatOzekiMessage(OzekiCode.InvalidParameter, field || 'Message', command)}: ${err.message}`,
+      };
+    case ErrorCode.REQUEST_PARSE:
+      return { code: OzekiCode.ParseError, message: formatOzekiMessage(OzekiCode.ParseError, err.message) };
+    case ErrorCode.ROUTE_NOT_FOUND:
+      return { code: OzekiCode.SmsDestinationNotFound };
+    default:
+      throw err;
+  }
+}
+
+export function invalidParameter(field: string, why: string): AppError {
+  return new AppError(ErrorCode.REQUEST_INVALID, why, { details: { field } });
+}

@@ -1,0 +1,55 @@
+/**
+ * The HTTP server: one fastify instance, every dialect registered on it.
+ * Bodies reach dialects as raw Buffers so each parses (and rejects) them in
+ * its own way and reports errors in its own format.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../shared/log.js';
+import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  [key: string]: unknown;
+}
+
+export interface ApiServerDeps extends OzekiDeps {
+  registry: Registry;
+  health: () => HealthReport;
+  bodyLimitBytes: number;
+  log: Logger;
+}
+
+export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimitBytes,
+    // Ozeki clients put long texts in the query string.
+    maxParamLength: 2048,
+    ignoreTrailingSlash: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((err, request, reply) => {
+    const dialect = (request.routeOptions.config as { dialect?: string } | undefined)?.dialect;
+    deps.log.warn({ err, url: request.url.slice(0, 200), dialect }, 'request failed');
+    if (dialect === 'ozeki') return reply.code(200).type(OZEKI_CONTENT_TYPE).send(renderOzekiError(err));
+    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'TN_ERR_INTERNAL', message: err.message } });
+  });
+
+  registerOzekiRoutes(app, deps);
+
+  app.get('/health', async (_request, reply) => {
+    const report = deps.health();
+    return reply.code(report.status === 'ok' ? 200 : 503).send(report);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await deps.registry.metrics();
+    return reply.type(deps.registry.contentType).send(body);
+  });
+
+  return app;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * `telenode` — the command line: start the daemon, check a config, hash a
+ * password, send a test SMS, run the SMSC simulator, inspect and replay
+ * callbacks that could not be delivered.
+ */
+import { Command } from 'commander';
+import { registerStart } from './start.js';
+import { registerCheckConfig } from './check-config.js';
+import { registerHashPassword } from './hash-password.js';
+import { registerSend } from './send.js';
+import { registerSmscSim } from './smsc-sim.js';
+import { registerWebhooks } from './webhooks.js';
+
+const program = new Command();
+program
+  .name('telenode')
+  .description('On-premise telephony node: SMS over SMPP and GSM modems, calls running OzML, Ozeki-compatible HTTP API.')
+  .version('0.1.0');
+
+registerStart(program);
+registerCheckConfig(program);
+registerHashPassword(program);
+registerSend(program);
+registerSmscSim(program);
+registerWebhooks(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { runSmscSimCli } from '../tools/smsc-sim.js';
+
+export interface SmscSimCliOptions {
+  host: string;
+  port: string;
+  idFormat: 'hex' | 'decimal';
+  receiptIdFormat?: 'hex' | 'decimal';
+  receiptDelay: string;
+  failureRate: string;
+  rejectRate: string;
+  throttleRate: string;
+  user?: string[];
+  verbose?: boolean;
+}
+
+export function registerSmscSim(program: Command): void {
+  program
+    .command('smsc-sim')
+    .description('run an SMPP 3.4 SMSC simulator any ESME (telenode included) can bind to')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--port <port>', 'listen port', '2775')
+    .option('--id-format <format>', 'message ids in submit_sm_resp: hex or decimal', 'hex')
+    .option('--receipt-id-format <format>', 'ids in receipts, when they should differ from submit_sm_resp')
+    .option('--receipt-delay <ms>', 'delay before a delivery receipt', '1000')
+    .option('--failure-rate <0..1>', 'fraction of receipts that say UNDELIV', '0')
+    .option('--reject-rate <0..1>', 'fraction of submit_sm rejected permanently', '0')
+    .option('--throttle-rate <0..1>', 'fraction of submit_sm answered ESME_RTHROTTLED', '0')
+    .option('--user <systemId:password...>', 'accepted credentials (default: accept any)')
+    .option('-v, --verbose', 'print every bind and submit')
+    .action(async (options: SmscSimCliOptions) => {
+      await runSmscSimCli(options);
+    });
+}

@@ -1,0 +1,186 @@
+/**
+ * Wires the node together once: store → webhooks → SMS core → connectors →
+ * HTTP API. Everything gets its dependencies here; nothing reads config on
+ * its own. `Daemon.start()` returns when the API listens; `stop()` drains.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config/schema.js';
+import { openDatabase, type Db } from './store/db.js';
+import { GroupCommitter } from './store/group-commit.js';
+import { MessageRepo } from './store/message-repo.js';
+import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
+import { InboundRepo } from './store/inbound-repo.js';
+import { createLogger, type Logger } from './shared/log.js';
+import { hashPassword } from './shared/password-hash.js';
+import { WebhookDispatcher } from './webhooks/index.js';
+import type { Connector, ConnectorSink } from './sms/connectors/connector.js';
+import { SimulatorConnector } from './sms/connectors/simulator.js';
+import { SmppConnector } from './sms/connectors/smpp/smpp-connector.js';
+import { Router } from './sms/router.js';
+import { StatusWriter, type StatusNotifier } from './sms/status-writer.js';
+import { ReceiptProcessor } from './sms/receipts.js';
+import { InboundService } from './sms/inbound.js';
+import { Outbox } from './sms/outbox.js';
+import { UserDirectory, type ApiUser } from './api/auth.js';
+import { buildApiServer, type HealthReport } from './api/server.js';
+import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
+
+export const DEFAULT_SIMULATOR_ID = 'simulator';
+
+export interface DaemonOptions {
+  config: Readonly<Config>;
+  /** Where the config came from, for the start-up log line. */
+  configSource: string;
+  log?: Logger;
+}
+
+/** Each dialect's delivery-report callback, by the dialect that accepted the message. */
+const DELIVERY_NOTIFIERS: Record<string, (db: Db, message: Parameters<StatusNotifier>[1]) => void> = {
+  ozeki: enqueueOzekiDeliveryReport,
+};
+
+export class Daemon {
+  private constructor(
+    readonly config: Readonly<Config>,
+    readonly log: Logger,
+    readonly db: Db,
+    private readonly committer: GroupCommitter,
+    readonly outbox: Outbox,
+    private readonly receipts: ReceiptProcessor,
+    private readonly inbound: InboundService,
+    private readonly webhooks: WebhookDispatcher,
+    readonly connectors: ReadonlyMap<string, Connector>,
+    private readonly api: FastifyInstance,
+    readonly address: { host: string; port: number },
+  ) {}
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { config } = options;
+    const log = options.log ?? createLogger({ level: config.log.level });
+    const storePath = resolve(config.store.path);
+    const db = openDatabase({ path: storePath, synchronous: config.store.synchronous });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
+    const committer = new GroupCommitter(db);
+
+    const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
+    const afterCommit = () => webhooks.kick();
+    const repo = new MessageRepo(db);
+    const notify: StatusNotifier = (tx, message) => DELIVERY_NOTIFIERS[message.dialect]?.(tx, message);
+    const statusWriter = new StatusWriter(repo, notify);
+    const receipts = new ReceiptProcessor({
+      repo,
+      unmatched: new UnmatchedReceiptRepo(db),
+      committer,
+      statusWriter,
+      log: log.child({ component: 'receipts' }),
+      registry,
+      afterCommit,
+    });
+    const inbound = new InboundService({
+      repo: new InboundRepo(db),
+      committer,
+      notify: (tx, message) => enqueueIncomingSms(tx, config.sms.inbound.url, message),
+      log: log.child({ component: 'inbound' }),
+      reassemblyTimeoutMs: config.sms.inbound.reassemblyTimeoutSeconds * 1000,
+      registry,
+      afterCommit,
+    });
+
+    let outbox: Outbox | null = null;
+    const sink: ConnectorSink = {
+      receipt: (event) => receipts.handle(event),
+      inbound: async (fragment) => {
+        await inbound.receive(fragment);
+      },
+      connectorStateChanged: (connectorId, up) => {
+        log.info({ connectorId, up }, up ? 'connector up' : 'connector down');
+        outbox?.connectorStateChanged(up);
+      },
+    };
+    const connectors = buildConnectors(config, sink, log, registry);
+    const routes = config.routes.length > 0 ? config.routes : [{ name: 'default', connectors: [...connectors.keys()] }];
+    const router = new Router(routes);
+    outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit });
+
+    const users = new UserDirectory(apiUsers(config, storePath, log));
+    const health = (): HealthReport => {
+      const connectorStates = [...connectors.values()].map((c) => c.status());
+      const stats = webhooks.stats();
+      return {
+        status: connectorStates.some((c) => c.up) ? 'ok' : 'degraded',
+        connectors: connectorStates,
+        outbox: outbox!.stats(),
+        webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
+        commitQueue: committer.depth,
+      };
+    };
+    const api = buildApiServer({ outbox, users, log: log.child({ component: 'api' }), registry, health, bodyLimitBytes: config.http.bodyLimitBytes });
+
+    webhooks.start();
+    outbox.start();
+    receipts.startPurge();
+    inbound.start();
+    await Promise.all([...connectors.values()].map((c) => c.start()));
+    await api.listen({ host: config.http.host, port: config.http.port });
+    const bound = api.server.address();
+    const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
+    log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
+    return new Daemon(config, log, db, committer, outbox, receipts, inbound, webhooks, connectors, api, address);
+  }
+
+  /** Stop accepting, drain in-flight submits and callbacks, close the store. */
+  async stop(): Promise<void> {
+    const drainMs = this.config.shutdown.drainMs;
+    this.log.info({ drainMs }, 'stopping: draining in-flight work');
+    await this.api.close();
+    await this.outbox.stop(drainMs);
+    await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
+    this.receipts.stop();
+    this.inbound.stop();
+    this.committer.flushNow();
+    await this.webhooks.stop(Math.min(drainMs, 5000));
+    this.committer.flushNow();
+    this.db.close();
+    this.log.info('telenode stopped');
+  }
+}
+
+function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Logger, registry: Registry): Map<string, Connector> {
+  const connectors = new Map<string, Connector>();
+  for (const c of config.connectors) {
+    const child = log.child({ connectorId: c.id });
+    connectors.set(c.id, c.type === 'smpp' ? new SmppConnector(c, { sink, log: child, registry }) : new SimulatorConnector(c, sink, child));
+  }
+  if (connectors.size === 0) {
+    log.warn(
+      { connectorId: DEFAULT_SIMULATOR_ID },
+      'no carrier configured: using the built-in simulator connector; messages are answered and "delivered" locally and never leave this machine',
+    );
+    connectors.set(
+      DEFAULT_SIMULATOR_ID,
+      new SimulatorConnector({ id: DEFAULT_SIMULATOR_ID, type: 'simulator', receiptDelayMs: 200, failureRate: 0 }, sink, log.child({ connectorId: DEFAULT_SIMULATOR_ID })),
+    );
+  }
+  return connectors;
+}
+
+/**
+ * The configured users; with none, user 'admin' whose random password is
+ * written once to <store dir>/admin-password.txt (mode 0600).
+ */
+function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): ApiUser[] {
+  if (config.users.length > 0) return config.users.map((u) => ({ username: u.username, passwordHash: u.passwordHash }));
+  const file = join(dirname(storePath), 'admin-password.txt');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
+    log.warn({ file }, "no API users configured: created user 'admin' with a random password");
+  } else {
+    log.info({ file }, "no API users configured: user 'admin', password in file");
+  }
+  return [{ username: 'admin', passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
+}

@@ -1,0 +1,146 @@
+/**
+ * Inbound (MO) SMS: single messages are stored at once; parts of a
+ * concatenated one are stored as fragments (durably, so a restart loses
+ * nothing) and joined when the last arrives, or after the reassembly timeout
+ * with what came (flagged incomplete). Fragments are keyed by connector,
+ * sender, recipient, reference and total, never by reference alone.
+ * The notifier runs in the same transaction to enqueue the IncomingSMS callback.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { Counter } from 'prom-client';
+import type { Db } from '../store/db.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { InboundMessage, InboundRepo, StoredFragment } from '../store/inbound-repo.js';
+import type { Logger } from '../shared/log.js';
+import type { InboundFragment } from './connectors/connector.js';
+import { decodeShortMessage } from './encoding/index.js';
+
+export type InboundNotifier = (db: Db, message: InboundMessage) => void;
+
+export interface InboundServiceDeps {
+  repo: InboundRepo;
+  committer: GroupCommitter;
+  notify: InboundNotifier;
+  log: Logger;
+  reassemblyTimeoutMs: number;
+  registry?: Registry;
+  afterCommit?: () => void;
+  now?: () => number;
+}
+
+export class InboundService {
+  private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly counter: Counter<'connector' | 'complete'>;
+
+  constructor(private readonly deps: InboundServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.counter = new Counter({
+      name: 'telenode_sms_inbound_total',
+      help: 'Inbound messages stored, by whether all parts arrived',
+      labelNames: ['connector', 'complete'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
+  }
+
+  /** Resolves after the fragment (and the message, if complete) is committed. */
+  async receive(fragment: InboundFragment): Promise<InboundMessage | null> {
+    const message = await this.deps.committer.run((db) => this.store(db, fragment));
+    if (message) {
+      this.counter.inc({ connector: message.connectorId, complete: String(message.complete) });
+      this.deps.log.info({ connectorId: message.connectorId, inboundId: message.id, parts: message.partsTotal }, 'inbound SMS stored');
+    }
+    this.deps.afterCommit?.();
+    return message;
+  }
+
+  start(intervalMs = Math.min(10_000, Math.max(250, this.deps.reassemblyTimeoutMs / 4))): void {
+    this.sweepTimer = setInterval(() => void this.sweep(), intervalMs);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /** Deliver groups whose missing parts did not come within the timeout. */
+  async sweep(): Promise<number> {
+    const cutoff = this.now() - this.deps.reassemblyTimeoutMs;
+    const delivered = await this.deps.committer.run((db) => {
+      let count = 0;
+      for (let stale = this.deps.repo.oldestStale(cutoff); stale; stale = this.deps.repo.oldestStale(cutoff)) {
+        const parts = this.deps.repo.siblings(stale);
+        this.deps.repo.deleteSiblings(stale);
+        const message = this.join(parts, false);
+        this.deps.repo.insertMessage(message);
+        this.deps.notify(db, message);
+        this.deps.log.warn({ connectorId: message.connectorId, inboundId: message.id, got: parts.length, total: stale.total }, 'inbound SMS incomplete after reassembly timeout');
+        count++;
+      }
+      return count;
+    });
+    if (delivered > 0) this.deps.afterCommit?.();
+    return delivered;
+  }
+
+  private store(db: Db, fragment: InboundFragment): InboundMessage | null {
+    const receivedAt = fragment.receivedAt;
+    if (!fragment.concat || fragment.concat.total <= 1) {
+      const message: InboundMessage = {
+        id: randomUUID(),
+        connectorId: fragment.connectorId,
+        sender: fragment.sender,
+        recipient: fragment.recipient,
+        text: decodeShortMessage(fragment.payload, fragment.dataCoding),
+        partsTotal: 1,
+        complete: true,
+        receivedAt,
+      };
+      this.deps.repo.insertMessage(message);
+      this.deps.notify(db, message);
+      return message;
+    }
+    const stored: StoredFragment = {
+      connectorId: fragment.connectorId,
+      sender: fragment.sender,
+      recipient: fragment.recipient,
+      reference: fragment.concat.reference,
+      total: fragment.concat.total,
+      seq: fragment.concat.seq,
+      dataCoding: fragment.dataCoding,
+      payload: fragment.payload,
+      receivedAt,
+    };
+    this.deps.repo.insertFragment(stored);
+    const siblings = this.deps.repo.siblings(stored);
+    if (siblings.length < stored.total) return null;
+    this.deps.repo.deleteSiblings(stored);
+    const message = this.join(siblings, true);
+    this.deps.repo.insertMessage(message);
+    this.deps.notify(db, message);
+    return message;
+  }
+
+  /**
+   * Join parts in order. Octets are joined before decoding so a UCS-2
+   * surrogate pair or a GSM escape split across parts decodes correctly.
+   */
+  private join(parts: StoredFragment[], complete: boolean): InboundMessage {
+    const first = parts[0]!;
+    const sameCoding = parts.every((p) => p.dataCoding === first.dataCoding);
+    const text = sameCoding
+      ? decodeShortMessage(Buffer.concat(parts.map((p) => p.payload)), first.dataCoding)
+      : parts.map((p) => decodeShortMessage(p.payload, p.dataCoding)).join('');
+    return {
+      id: randomUUID(),
+      connectorId: first.connectorId,
+      sender: first.sender,
+      recipient: first.recipient,
+      text,
+      partsTotal: first.total,
+      complete,
+      receivedAt: Math.max(...parts.map((p) => p.receivedAt)),
+    };
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The durable outbox: accepts messages (stored before the caller hears
+ * "accepted"), hands them to connectors chosen by the router, records what
+ * the carrier answered, retries what can be retried, and expires what waited
+ * too long. One instance serves every API dialect and every connector.
+ *
+ * Crash safety: a message is in `accepted` until its submit_sm_resp is stored.
+ * After a crash every `accepted` message is submitted again, so the only
+ * duplicates a crash can cause are the parts that were on the wire or whose
+ * answer was not yet committed (bounded by the connectors' windows plus one
+ * group-commit batch).
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { MessageRepo, StoredMessage } from '../store/message-repo.js';
+import type { Logger } from '../shared/log.js';
+import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { Fifo } from '../shared/fifo.js';
+import type { Connector, SubmitPart } from './connectors/connector.js';
+import { estimateSegments, planSegments } from './encoding/index.js';
+import { MessageStatus } from './message.js';
+import type { Router } from './router.js';
+import type { PartUpdate, StatusWriter } from './status-writer.js';
+import type { ReceiptProcessor } from './receipts.js';
+
+export interface OutboxConfig {
+  maxParts: number;
+  defaultSender: string;
+  requestReceipts: boolean;
+  retry: { initialMs: number; maxMs: number; maxAgeHours: number };
+}
+
+export interface AcceptRequest {
+  user: string;
+  dialect: string;
+  sender?: string | null;
+  recipient: string;
+  text: string;
+  callbackUrl?: string | null;
+  meta?: Record<string, unknown>;
+  /** Absolute time after which an undelivered message expires (dialect option). */
+  expiresAt?: number | null;
+}
+
+export interface OutboxDeps {
+  repo: MessageRepo;
+  committer: GroupCommitter;
+  statusWriter: StatusWriter;
+  receipts: ReceiptProcessor;
+  router: Router;
+  connectors: ReadonlyMap<string, Connector>;
+  config: OutboxConfig;
+  log: Logger;
+  registry?: Registry;
+  /** Called after a commit that may have enqueued callbacks. */
+  afterCommit?: () => void;
+  now?: () => number;
+  /** Most messages handed to connectors and not yet answered. */
+  maxInFlight?: number;
+}
+
+export class Outbox {
+  private readonly ready = new Fifo<string>();
+  private readonly parked = new Set<string>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly queued = new Set<string>();
+  private inFlight = 0;
+  private stopping = false;
+  private drained: (() => void) | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+  private readonly maxInFlight: number;
+  private readonly metrics;
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.now = deps.now ?? Date.now;
+    this.maxInFlight = deps.maxInFlight ?? 4096;
+    const registers = deps.registry ? [deps.registry] : [];
+    this.metrics = {
+      accepted: new Counter({ name: 'telenode_sms_accepted_total', help: 'Messages accepted by the API', labelNames: ['dialect'], registers }),
+      submitted: new Counter({ name: 'telenode_sms_parts_submitted_total', help: 'Parts accepted by a carrier', labelNames: ['connector'], registers }),
+      submitFailed: new Counter({ name: 'telenode_sms_submit_failures_total', help: 'Part submissions that failed', labelNames: ['connector', 'retryable'], registers }),
+      queue: new Gauge({ name: 'telenode_sms_queue_depth', help: 'Messages waiting for a connector (ready, parked, retrying)', registers, collect: () => undefined }),
+      inFlight: new Gauge({ name: 'telenode_sms_in_flight', help: 'Messages handed to a connector and not yet answered', registers }),
+    };
+    const self = this;
+    this.metrics.queue.collect = function collect(this: Gauge) {
+      this.set(self.queueDepth());
+    };
+  }
+
+  /** Validate and durably store a message; resolves only after the commit. */
+  async accept(request: AcceptRequest): Promise<StoredMessage> {
+    if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
+    const text = request.text;
+    if (text.length === 0) throw new AppError(ErrorCode.MESSAGE_EMPTY, 'message text is empty', { details: { field: 'text' } });
+    const sender = request.sender && request.sender.length > 0 ? request.sender : this.deps.config.defaultSender;
+    const estimate = estimateSegments(text);
+    if (estimate.parts > this.deps.config.maxParts) {
+      throw new AppError(
+        ErrorCode.MESSAGE_TOO_LONG,
+        `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`,
+        { details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts } },
+      );
+    }
+    if (!this.deps.router.hasRoute(sender, request.recipient)) {
+      throw new AppError(ErrorCode.ROUTE_NOT_FOUND, `no route for recipient ${request.recipient}`, {
+        details: { recipient: request.recipient },
+      });
+    }
+    const now = this.now();
+    const message: StoredMessage = {
+      id: randomUUID(),
+      user: request.user,
+      dialect: request.dialect,
+      sender,
+      recipient: request.recipient,
+      text,
+      status: MessageStatus.Accepted,
+      partsEstimate: estimate.parts,
+      encoding: estimate.encoding,
+      concatRef: randomInt(0, 65536),
+      callbackUrl: request.callbackUrl ?? null,
+      meta: request.meta ?? {},
+      connectorId: null,
+      attempts: 0,
+      nextAttemptAt: now,
+      errorCode: null,
+      errorText: null,
+      carrierStatus: null,
+      carrierError: null,
+      createdAt: now,
+      updatedAt: now,
+      submittedAt: null,
+      doneAt: null,
+      expiresAt: request.expiresAt ?? null,
+    };
+    await this.deps.committer.run(() => this.deps.repo.insert(message));
+    this.metrics.accepted.inc({ dialect: request.dialect });
+    this.enqueue(message.id);
+    return message;
+  }
+
+  /** Recover messages left `accepted` by a previous run, then keep dispatching. */
+  start(): void {
+    const pending = this.deps.repo.listPending();
+    const now = this.now();
+    for (const message of pending) {
+      if (message.nextAttemptAt > now) this.scheduleRetry(message.id, message.nextAttemptAt - now);
+      else this.enqueue(message.id);
+    }
+    if (pending.length > 0) this.deps.log.info({ recovered: pending.length }, 'resuming messages accepted before the last stop');
+    this.expiryTimer = setInterval(() => this.expireStale(), 30_000);
+    this.expiryTimer.unref();
+  }
+
+  /** A connector came up or went down: parked messages get another chance. */
+  connectorStateChanged(up: boolean): void {
+    if (!up || this.parked.size === 0) return;
+    const parked = [...this.parked];
+    this.parked.clear();
+    for (const id of parked) this.enqueue(id);
+  }
+
+  /** Stop dispatching, wait for in-flight submits (the connectors drain them). */
+  async stop(drainMs: number): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, drainMs);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  queueDepth(): number {
+    return this.ready.length + this.parked.size + this.retryTimers.size;
+  }
+
+  stats(): { ready: number; parked: number; retrying: number; inFlight: number } {
+    return { ready: this.ready.length, parked: this.parked.size, retrying: this.retryTimers.size, inFlight: this.inFlight };
+  }
+
+  private enqueue(id: string): void {
+    if (this.stopping || this.queued.has(id)) return;
+    this.queued.add(id);
+    this.ready.push(id);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.inFlight < this.maxInFlight && this.ready.length > 0) {
+      const id = this.ready.shift()!;
+      this.queued.delete(id);
+      this.dispatch(id);
+    }
+  }
+
+  private dispatch(id: string): void {
+    const message = this.deps.repo.get(id);
+    if (!message || message.status !== MessageStatus.Accepted) return;
+    const previousParts = message.attempts > 0 ? this.deps.repo.parts(id) : [];
+    // Parts of one message stay on one connector: a handset joins them by reference, not by route.
+    const stickTo = previousParts.find((p) => p.status !== MessageStatus.Accepted)?.connectorId;
+    const connector = stickTo
+      ? this.upConnector(stickTo)
+      : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
+    if (!connector) {
+      if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
+        void this.failWithoutRoute(message);
+        return;
+      }
+      this.parked.add(id);
+      return;
+    }
+    const plan = planSegments(message.text, { concat: connector.concatMode });
+    const done = new Set(previousParts.filter((p) => p.status !== MessageStatus.Accepted).map((p) => p.partNo));
+    const total = plan.parts.length;
+    // One stored 16-bit reference; 8-bit UDH and SAR take its low octet (3GPP TS 23.040 §9.2.3.24.1).
+    const reference = connector.concatMode === 'udh16' ? message.concatRef : message.concatRef & 0xff;
+    const parts: SubmitPart[] = plan.parts
+      .filter((p) => !done.has(p.seq))
+      .map((p) => ({
+        messageId: message.id,
+        partNo: p.seq,
+        partsTotal: total,
+        sender: message.sender,
+        recipient: message.recipient,
+        dataCoding: plan.dataCoding,
+        payload: p.payload,
+        concat: total > 1 ? { reference, total, seq: p.seq } : null,
+        wantReceipt: this.deps.config.requestReceipts,
+        validUntil: message.expiresAt,
+      }));
+    this.inFlight++;
+    this.metrics.inFlight.set(this.inFlight);
+    void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
+      this.recordResults(message.id, connector, parts, results),
+    );
+  }
+
+  private upConnector(id: string): Connector | null {
+    const connector = this.deps.connectors.get(id);
+    return connector && connector.isUp() ? connector : null;
+  }
+
+  private async recordResults(
+    id: string,
+    connector: Connector,
+    parts: SubmitPart[],
+    results: PromiseSettledResult<string>[],
+  ): Promise<void> {
+    const now = this.now();
+    const updates: PartUpdate[] = [];
+    let retryable: AppError | null = null;
+    let permanent: AppError | null = null;
+    results.forEach((result, i) => {
+      const part = parts[i]!;
+      const base = { partNo: part.partNo, partsTotal: part.partsTotal, connectorId: connector.id, at: now };
+      if (result.status === 'fulfilled') {
+        this.metrics.submitted.inc({ connector: connector.id });
+        updates.push({ ...base, status: MessageStatus.Submitted, carrierId: result.value });
+        return;
+      }
+      const err = isAppError(result.reason)
+        ? result.reason
+        : new AppError(ErrorCode.SMPP_PROTOCOL, String((result.reason as Error)?.message ?? result.reason), { retryable: true, cause: result.reason });
+      this.metrics.submitFailed.inc({ connector: connector.id, retryable: String(err.retryable) });
+      if (err.retryable) {
+        retryable ??= err;
+        updates.push({ ...base, status: MessageStatus.Accepted });
+      } else {
+        permanent ??= err;
+        updates.push({
+          ...base,
+          status: MessageStatus.Failed,
+          carrierStatus: err.protocolStatus === undefined ? err.code : `0x${err.protocolStatus.toString(16).padStart(8, '0')}`,
+          carrierError: err.message,
+        });
+      }
+    });
+    const failure: AppError | null = permanent ?? retryable;
+    let retryAt: number | null = null;
+    try {
+      retryAt = await this.deps.committer.run((db) => {
+        const outcome = failure ? { errorCode: failure.code, errorText: failure.message } : {};
+        const message = this.deps.statusWriter.applyParts(db, id, updates, outcome);
+        for (const update of updates) {
+          if (update.carrierId !== undefined) this.deps.receipts.matchWaiting(db, connector.id, update.carrierId);
+        }
+        if (!message || message.status !== MessageStatus.Accepted || !retryable) return null;
+        return this.scheduleAttempt(message, now);
+      });
+    } catch (err) {
+      this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
+      retryAt = now + this.deps.config.retry.initialMs;
+    } finally {
+      this.inFlight--;
+      this.metrics.inFlight.set(this.inFlight);
+    }
+    this.deps.afterCommit?.();
+    if (retryable) {
+      this.deps.log.warn({ messageId: id, connectorId: connector.id, err: retryable }, 'submit failed; will retry');
+    }
+    if (retryAt !== null) this.scheduleRetry(id, Math.max(0, retryAt - this.now()));
+    if (this.inFlight === 0 && this.drained) this.drained();
+    this.pump();
+  }
+
+  /** Count the attempt and pick when to try again; returns that time. */
+  private scheduleAttempt(message: StoredMessage, now: number): number {
+    message.attempts += 1;
+    message.nextAttemptAt = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, message.attempts);
+    this.deps.repo.update(message);
+    return message.nextAttemptAt;
+  }
+
+  private scheduleRetry(id: string, delayMs: number): void {
+    if (this.stopping || this.retryTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(id);
+      this.enqueue(id);
+    }, delayMs);
+    timer.unref();
+    this.retryTimers.set(id, timer);
+  }
+
+  private async failWithoutRoute(message: StoredMessage): Promise<void> {
+    // The dial plan changed since the message was accepted (config reload): fail it visibly.
+    await this.deps.committer.run((db) =>
+      this.deps.statusWriter.finish(db, message, MessageStatus.Failed, { errorCode: ErrorCode.ROUTE_NOT_FOUND, errorText: 'no route' }, this.now()),
+    );
+    this.deps.afterCommit?.();
+  }
+
+  /** Messages no connector took within retry.maxAgeHours expire. */
+  private expireStale(): void {
+    const cutoff = this.now() - this.deps.config.retry.maxAgeHours * 3_600_000;
+    const stale = this.deps.repo.listPendingCreatedBefore(cutoff);
+    if (stale.length === 0) return;
+    void this.deps.committer
+      .run((db) => {
+        for (const message of stale) {
+          if (this.retryTimers.has(message.id)) {
+            clearTimeout(this.retryTimers.get(message.id));
+            this.retryTimers.delete(message.id);
+          }
+          this.parked.delete(message.id);
+          this.deps.statusWriter.finish(
+            db,
+            message,
+            MessageStatus.Expired,
+            { errorCode: ErrorCode.CONNECTOR_DOWN, errorText: `not accepted by any carrier within ${this.deps.config.retry.maxAgeHours} h` },
+            this.now(),
+          );
+        }
+      })
+      .then(() => this.deps.afterCommit?.())
+      .catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
+  }
+}

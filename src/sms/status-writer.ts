@@ -1,0 +1,109 @@
+/**
+ * The one place a message's status changes. Part updates (submit results,
+ * receipts) are merged forward-only, the parts roll up into the message
+ * status, and when that is a real step forward the message row is updated and
+ * the status notifier runs in the same transaction, so a callback is stored
+ * atomically with the change that caused it.
+ */
+import type { Db } from '../store/db.js';
+import type { MessageRepo, StoredMessage } from '../store/message-repo.js';
+import { normalizeCarrierId } from './carrier-id.js';
+import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart } from './message.js';
+
+/** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
+export type StatusNotifier = (db: Db, message: StoredMessage, previous: MessageStatus) => void;
+
+export interface PartUpdate {
+  partNo: number;
+  partsTotal: number;
+  connectorId: string;
+  status: MessageStatus;
+  carrierId?: string;
+  carrierStatus?: string | null;
+  carrierError?: string | null;
+  at: number;
+}
+
+export interface MessageOutcome {
+  errorCode?: string | null;
+  errorText?: string | null;
+}
+
+export class StatusWriter {
+  constructor(
+    private readonly repo: MessageRepo,
+    private readonly notify: StatusNotifier,
+  ) {}
+
+  /**
+   * Merge part updates, roll up, and move the message forward if the parts say
+   * so. Returns the message as stored afterwards (undefined if it is unknown).
+   */
+  applyParts(db: Db, messageId: string, updates: readonly PartUpdate[], outcome: MessageOutcome = {}): StoredMessage | undefined {
+    const message = this.repo.get(messageId);
+    if (!message) return undefined;
+    const parts = new Map<number, MessagePart>(this.repo.parts(messageId).map((p) => [p.partNo, p]));
+    let partsTotal = parts.values().next().value?.partsTotal ?? 0;
+    let latest: PartUpdate | undefined;
+
+    for (const update of updates) {
+      partsTotal = update.partsTotal;
+      const existing = parts.get(update.partNo);
+      if (existing && existing.status !== update.status && !canTransition(existing.status, update.status)) continue;
+      if (existing && existing.status === update.status && update.carrierId === undefined) continue;
+      const merged: MessagePart = {
+        messageId,
+        partNo: update.partNo,
+        partsTotal: update.partsTotal,
+        connectorId: update.connectorId,
+        carrierId: update.carrierId ?? existing?.carrierId ?? null,
+        status: update.status,
+        carrierStatus: update.carrierStatus ?? existing?.carrierStatus ?? null,
+        carrierError: update.carrierError ?? existing?.carrierError ?? null,
+        submittedAt:
+          existing?.submittedAt ?? (update.status !== MessageStatus.Accepted && update.carrierId !== undefined ? update.at : null),
+        doneAt: isFinal(update.status) ? update.at : (existing?.doneAt ?? null),
+      };
+      parts.set(update.partNo, merged);
+      this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
+      latest = update;
+    }
+
+    const statuses: MessageStatus[] = [];
+    for (let no = 1; no <= partsTotal; no++) statuses.push(parts.get(no)?.status ?? MessageStatus.Accepted);
+    const rolled = rollUp(statuses);
+    const previous = message.status;
+    const now = latest?.at ?? Date.now();
+    message.connectorId = latest?.connectorId ?? message.connectorId;
+    if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
+    if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
+    if (latest?.carrierStatus) message.carrierStatus = latest.carrierStatus;
+    if (latest?.carrierError !== undefined && latest.carrierError !== null) message.carrierError = latest.carrierError;
+    message.updatedAt = now;
+
+    if (canTransition(previous, rolled)) {
+      message.status = rolled;
+      if (message.submittedAt === null && [...parts.values()].some((p) => p.carrierId !== null)) message.submittedAt = now;
+      if (isFinal(rolled)) message.doneAt = now;
+      this.repo.update(message);
+      this.notify(db, message, previous);
+    } else {
+      this.repo.update(message);
+    }
+    return message;
+  }
+
+  /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */
+  finish(db: Db, message: StoredMessage, status: MessageStatus, outcome: MessageOutcome, now: number): boolean {
+    if (!canTransition(message.status, status)) return false;
+    const previous = message.status;
+    message.status = status;
+    message.doneAt = now;
+    message.updatedAt = now;
+    if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
+    if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
+    this.repo.update(message);
+    this.notify(db, message, previous);
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+/** Starts a Daemon in this process on an ephemeral port with a temp store. */
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import { Daemon } from '../../src/daemon.js';
+import { silentLogger } from '../../src/shared/log.js';
+import { hashPassword } from '../../src/shared/password-hash.js';
+import { tempDir } from './temp-dir.js';
+
+export const TEST_USER = { username: 'HTTP_User_1', password: 'qwe123' };
+const TEST_HASH = hashPassword(TEST_USER.password);
+
+export async function startDaemon(overrides: Record<string, unknown> = {}): Promise<{
+  daemon: Daemon;
+  base: string;
+  dir: string;
+  stop: () => Promise<void>;
+}> {
+  const dir = tempDir();
+  const config = parseConfig({
+    http: { host: '127.0.0.1', port: 0 },
+    store: { path: join(dir.path, 'telenode.db'), synchronous: 'NORMAL' },
+    users: [{ username: TEST_USER.username, passwordHash: TEST_HASH }],
+    webhooks: { backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
+    ...overrides,
+  });
+  const daemon = await Daemon.start({ config, configSource: 'test', log: silentLogger() });
+  return {
+    daemon,
+    base: `http://127.0.0.1:${daemon.address.port}`,
+    dir: dir.path,
+    stop: async () => {
+      await daemon.stop();
+      dir.remove();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** Calls the Ozeki API the way an existing integration does, and parses the XML result. */
+import { XMLParser } from 'fast-xml-parser';
+
+const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
+
+export interface OzekiReply {
+  httpStatus: number;
+  contentType: string;
+  xml: string;
+  root: string;
+  code: number;
+  message: string;
+  smsId: string | undefined;
+}
+
+export function parseOzekiXml(xml: string, httpStatus = 200, contentType = ''): OzekiReply {
+  const doc = parser.parse(xml) as Record<string, Record<string, string>>;
+  const root = Object.keys(doc).find((k) => k !== '?xml')!;
+  const body = doc[root]!;
+  return { httpStatus, contentType, xml, root, code: Number(body['Code']), message: String(body['Message']), smsId: body['SmsId'] };
+}
+
+export async function ozekiGet(base: string, query: string, path = '/api'): Promise<OzekiReply> {
+  const response = await fetch(`${base}${path}?${query}`);
+  return parseOzekiXml(await response.text(), response.status, response.headers.get('content-type') ?? '');
+}
+
+export async function ozekiPost(base: string, body: string | Buffer, path = '/api'): Promise<OzekiReply> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  return parseOzekiXml(await response.text(), response.status, response.headers.get('content-type') ?? '');
+}
+
+export function sendSmsQuery(fields: Record<string, string>): string {
+  return new URLSearchParams({ command: 'SendSms', ...fields }).toString();
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../../../src/config/load.js';
+import { hashPassword } from '../../../src/shared/password-hash.js';
+
+function problemsOf(fn: () => unknown): Array<{ path: string; message: string }> {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('has embedded defaults a fresh machine can run on', () => {
+    const config = defaultConfig();
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 9509, bodyLimitBytes: 65536 });
+    expect(config.store.path).toBe('data/telenode.db');
+    expect(config.connectors).toEqual([]);
+    expect(Object.isFrozen(config.sms)).toBe(true);
+  });
+
+  it('names the exact path of a wrong value', () => {
+    const problems = problemsOf(() => parseConfig({ http: { port: 'eighty' } }));
+    expect(problems[0]!.path).toBe('http.port');
+  });
+
+  it('names unknown options instead of ignoring a typo', () => {
+    const problems = problemsOf(() => parseConfig({ sms: { maxPart: 3 } }));
+    expect(problems[0]).toMatchObject({ path: 'sms', message: expect.stringContaining('maxPart') });
+  });
+
+  it('refuses a route to a connector that does not exist', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        connectors: [{ id: 'sim1', type: 'simulator' }],
+        routes: [{ recipient: { prefix: '+36' }, connectors: ['sim1', 'nope'] }],
+      }),
+    );
+    expect(problems).toEqual([{ path: 'routes[0].connectors[1]', message: "unknown connector 'nope' (known: sim1)" }]);
+  });
+
+  it('refuses a plain-text password where a scrypt hash belongs', () => {
+    const problems = problemsOf(() => parseConfig({ users: [{ username: 'u', passwordHash: 'secret' }] }));
+    expect(problems[0]!.path).toBe('users[0].passwordHash');
+  });
+
+  it('accepts a hash printed by hash-password', () => {
+    const config = parseConfig({ users: [{ username: 'u', passwordHash: hashPassword('pw') }] });
+    expect(config.users[0]!.username).toBe('u');
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tn-config-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'http:\n  port: [1, 2\n');
+    const problems = problemsOf(() => loadConfigFile(file));
+    expect(problems[0]!.path).toMatch(/^line \d+/);
+  });
+
+  it('loads the shipped example config', () => {
+    const config = loadConfigFile('config/telenode.example.yaml');
+    expect(config.connectors.length).toBeGreaterThan(0);
+  });
+});
