@@ -31,12 +31,11 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     const dialect = (request.routeOptions.config as { dialect?: string } | undefined)?.dialect;
     deps.log.warn({ err, url: request.url.slice(0, 200), dialect }, 'request failed');
     if (dialect === 'ozeki') return reply.code(200).type(OZEKI_CONTENT_TYPE).send(renderOzekiError(err));
-    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    return reply.code(status).send({ error: { code: (err as { code?: string }).code ?? 'TN_ERR_INTERNAL', message: err.message } });
+    return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
   });
 
   registerOzekiRoutes(app, deps);

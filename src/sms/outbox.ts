@@ -83,13 +83,17 @@ export class Outbox {
       accepted: new Counter({ name: 'telenode_sms_accepted_total', help: 'Messages accepted by the API', labelNames: ['dialect'], registers }),
       submitted: new Counter({ name: 'telenode_sms_parts_submitted_total', help: 'Parts accepted by a carrier', labelNames: ['connector'], registers }),
       submitFailed: new Counter({ name: 'telenode_sms_submit_failures_total', help: 'Part submissions that failed', labelNames: ['connector', 'retryable'], registers }),
-      queue: new Gauge({ name: 'telenode_sms_queue_depth', help: 'Messages waiting for a connector (ready, parked, retrying)', registers, collect: () => undefined }),
       inFlight: new Gauge({ name: 'telenode_sms_in_flight', help: 'Messages handed to a connector and not yet answered', registers }),
     };
-    const self = this;
-    this.metrics.queue.collect = function collect(this: Gauge) {
-      this.set(self.queueDepth());
-    };
+    const queueDepth = () => this.queueDepth();
+    new Gauge({
+      name: 'telenode_sms_queue_depth',
+      help: 'Messages waiting for a connector (ready, parked, retrying)',
+      registers,
+      collect() {
+        this.set(queueDepth());
+      },
+    });
   }
 
   /** Validate and durably store a message; resolves only after the commit. */
@@ -262,13 +266,14 @@ export class Outbox {
     const updates: PartUpdate[] = [];
     let retryable: AppError | null = null;
     let permanent: AppError | null = null;
-    results.forEach((result, i) => {
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
       const part = parts[i]!;
       const base = { partNo: part.partNo, partsTotal: part.partsTotal, connectorId: connector.id, at: now };
       if (result.status === 'fulfilled') {
         this.metrics.submitted.inc({ connector: connector.id });
         updates.push({ ...base, status: MessageStatus.Submitted, carrierId: result.value });
-        return;
+        continue;
       }
       const err = isAppError(result.reason)
         ? result.reason
@@ -286,7 +291,7 @@ export class Outbox {
           carrierError: err.message,
         });
       }
-    });
+    }
     const failure: AppError | null = permanent ?? retryable;
     let retryAt: number | null = null;
     try {

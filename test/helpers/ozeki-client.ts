@@ -29,7 +29,7 @@ export async function ozekiPost(base: string, body: string | Buffer, path = '/ap
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return parseOzekiXml(await response.text(), response.status, response.headers.get('content-type') ?? '');
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Load driver for the Ozeki SendSms API, run as its own process so it does not
+// share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
+// Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines.
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    count: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '64' },
+    rate: { type: 'string' },
+    user: { type: 'string', default: 'bench' },
+    password: { type: 'string', default: 'bench' },
+    report: { type: 'string' },
+    ids: { type: 'string' },
+  },
+});
+const base = new URL(values.url);
+const count = Number(values.count);
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
+const latencies = new Float64Array(count);
+const ids = [];
+let done = 0;
+let failed = 0;
+
+function request(i) {
+  const query = new URLSearchParams({
+    command: 'SendSms', Username: values.user, Password: values.password,
+    Recipient: `+3630${String(i % 10_000_000).padStart(7, '0')}`, Message: `bench message ${i}`,
+  });
+  if (values.report) query.set('DeliveryReportURL', values.report);
+  const sentAt = Date.now();
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request({ host: base.hostname, port: base.port, path: `/api?${query}`, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        latencies[i] = performance.now() - started;
+        const id = /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1];
+        if (id) ids.push(`${id} ${sentAt}`);
+        else failed++;
+        done++;
+        resolve();
+      });
+    });
+    req.on('error', () => { failed++; done++; latencies[i] = performance.now() - started; resolve(); });
+    req.end();
+  });
+}
+
+const started = performance.now();
+if (values.rate) {
+  // Open loop: one request every 1000/rate ms, whatever the answers do.
+  const rate = Number(values.rate);
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(request(i));
+  }
+  await Promise.all(pending);
+} else {
+  let next = 0;
+  const worker = async () => { while (next < count) await request(next++); };
+  await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+}
+const seconds = (performance.now() - started) / 1000;
+const sorted = Array.from(latencies).sort((a, b) => a - b);
+const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+if (values.ids) writeFileSync(values.ids, ids.join('\n'));
+console.log(JSON.stringify({ count, failed, seconds, perSecond: count / seconds, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] }));
+agent.destroy();

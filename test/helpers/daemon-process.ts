@@ -1,0 +1,59 @@
+/**
+ * Runs the real `telenode start` (built dist/) as a child process, so tests
+ * can SIGKILL it mid-load and start it again on the same store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  base: string;
+  port: number;
+  logs: string[];
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export const CLI = join(process.cwd(), 'dist/cli/main.js');
+
+/** Write `config` (JSON is YAML) into `dir` and return its path. */
+export function writeConfig(dir: string, config: Record<string, unknown>, name = 'telenode.yaml'): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+export async function startDaemonProcess(configFile: string, timeoutMs = 20_000): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start within ${timeoutMs} ms:\n${logs.join('\n')}\n${stderr.join('')}`)), timeoutMs);
+    lines.on('line', (line) => {
+      logs.push(line);
+      if (line.includes('"telenode started"')) {
+        clearTimeout(timer);
+        const http = (JSON.parse(line) as { http: string }).http;
+        resolve(Number(new URL(http).port));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before starting:\n${logs.join('\n')}\n${stderr.join('')}`));
+    });
+  });
+  return {
+    child,
+    base: `http://127.0.0.1:${port}`,
+    port,
+    logs,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

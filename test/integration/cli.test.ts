@@ -1,0 +1,100 @@
+/** The `telenode` command as a user runs it (built dist/, real processes). */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/shared/password-hash.js';
+import { CLI, startDaemonProcess, writeConfig } from '../helpers/daemon-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { TEST_USER, startDaemon } from '../helpers/in-process-daemon.js';
+
+const run = promisify(execFile);
+const dir = tempDir('telenode-cli-');
+afterAll(() => dir.remove());
+
+async function telenode(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = run(process.execPath, [CLI, ...args], { timeout: 20_000 });
+  if (input !== undefined) {
+    child.child.stdin!.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('telenode CLI', () => {
+  it('has --help on every command', async () => {
+    const top = await telenode(['--help']);
+    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'webhooks']) {
+      expect(top.stdout).toContain(command);
+      const help = await telenode([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: telenode /);
+    }
+  });
+
+  it('check-config accepts the shipped example and names the exact path of a mistake', async () => {
+    const good = await telenode(['check-config', 'config/telenode.example.yaml']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('OK');
+
+    const bad = join(dir.path, 'bad.yaml');
+    writeFileSync(bad, 'connectors:\n  - id: c1\n    type: smpp\n    host: 127.0.0.1\n    port: "x"\n    systemId: a\n    password: b\n');
+    const result = await telenode(['check-config', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('connectors[0].port');
+  });
+
+  it('start refuses a wrong config and says why', async () => {
+    const bad = join(dir.path, 'bad-route.yaml');
+    writeFileSync(bad, 'routes:\n  - connectors: [nope]\n');
+    const result = await telenode(['start', '--config', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("routes[0].connectors[0]: unknown connector 'nope'");
+    expect(result.stderr).toContain('refuses to start');
+  });
+
+  it('hash-password prints a hash that verifies the password given on stdin', async () => {
+    const result = await telenode(['hash-password'], 's3cret!\n');
+    expect(result.code).toBe(0);
+    const hash = result.stdout.trim();
+    expect(hash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('s3cret!', hash)).toBe(true);
+    expect(await verifyPassword('s3cret', hash)).toBe(false);
+  });
+
+  it('send submits through a running daemon and prints the SmsId', async () => {
+    const env = await startDaemon({ connectors: [{ id: 'lab', type: 'simulator' }] });
+    try {
+      const result = await telenode(['send', '--api', env.base, '--user', TEST_USER.username, '--password', TEST_USER.password, '--to', '+36301234567', '--text', 'from the CLI']);
+      expect(result.code).toBe(0);
+      const smsId = /<SmsId>([^<]+)<\/SmsId>/.exec(result.stdout)?.[1];
+      expect(env.daemon.db.prepare('SELECT text FROM messages WHERE id = ?').get(smsId)).toEqual({ text: 'from the CLI' });
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it('starts on embedded defaults with a generated admin password and stops cleanly on SIGTERM', async () => {
+    const work = tempDir('telenode-defaults-');
+    try {
+      const config = writeConfig(work.path, { http: { port: 0 }, store: { path: join(work.path, 'data/telenode.db') } });
+      const daemon = await startDaemonProcess(config);
+      expect(daemon.logs.join('\n')).toContain('using the built-in simulator connector');
+      expect(daemon.logs.join('\n')).toContain("created user 'admin'");
+      const password = (await import('node:fs')).readFileSync(join(work.path, 'data/admin-password.txt'), 'utf8').trim();
+      const reply = await fetch(`${daemon.base}/api?command=SendSms&Username=admin&Password=${encodeURIComponent(password)}&Recipient=%2b3612345678&Message=hi`);
+      expect(await reply.text()).toContain('<Code>200</Code>');
+      const code = await daemon.kill('SIGTERM');
+      expect(code).toBe(0);
+      expect(daemon.logs.join('\n')).toContain('telenode stopped');
+    } finally {
+      work.remove();
+    }
+  });
+});
