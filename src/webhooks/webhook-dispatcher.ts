@@ -1,0 +1,276 @@
+/**
+ * Delivers stored callbacks: in order per order_key (only the oldest pending
+ * row of a key is in flight), in parallel across keys up to `concurrency`,
+ * retried with exponential back-off until a 2xx or `maxAgeHours`, after which
+ * the row is a dead letter. Rows are found without polling per callback:
+ * `kick()` after a commit reads rows newer than the last seen id; a slow
+ * sweep finds rows another process (the CLI) made pending again.
+ */
+import { createHmac } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Db } from '../store/db.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { Logger } from '../shared/log.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { Fifo } from '../shared/fifo.js';
+import type { WebhookConfig } from './config.js';
+import { WebhookStatements, toWebhookRow, type WebhookRow } from './webhook-store.js';
+
+export interface WebhookRequest {
+  /** Callbacks with the same key are delivered one at a time, oldest first. */
+  orderKey: string;
+  kind: string;
+  url: string;
+  method?: 'POST' | 'GET';
+  contentType: string;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** Store a callback. Synchronous: call inside the transaction of the change that causes it. */
+export function enqueueWebhook(db: Db, request: WebhookRequest, now = Date.now()): number {
+  const result = WebhookStatements.for(db).insert.run(
+    request.orderKey,
+    request.kind,
+    request.url,
+    request.method ?? 'POST',
+    request.contentType,
+    JSON.stringify(request.headers ?? {}),
+    request.body,
+    now,
+    now,
+  );
+  return Number(result.lastInsertRowid);
+}
+
+export interface WebhookDispatcherDeps {
+  db: Db;
+  committer: GroupCommitter;
+  config: WebhookConfig;
+  log: Logger;
+  registry?: Registry;
+  now?: () => number;
+}
+
+export class WebhookDispatcher {
+  private readonly sql: WebhookStatements;
+  private readonly now: () => number;
+  /** Pending rows per order key, oldest first; the head is the one to send. */
+  private readonly queues = new Map<string, WebhookRow[]>();
+  private readonly known = new Set<number>();
+  private readonly ready = new Fifo<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private inFlight = 0;
+  private lastSeenId = 0;
+  private kickScheduled = false;
+  private running = false;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private idle: (() => void) | null = null;
+  private readonly counts = { delivered: 0, failedAttempts: 0, dead: 0 };
+  private readonly metrics;
+
+  constructor(private readonly deps: WebhookDispatcherDeps) {
+    this.sql = WebhookStatements.for(deps.db);
+    this.now = deps.now ?? Date.now;
+    const registers = deps.registry ? [deps.registry] : [];
+    const pending = () => this.pendingCount();
+    this.metrics = {
+      deliveries: new Counter({ name: 'telenode_webhook_deliveries_total', help: 'Callback delivery attempts by result', labelNames: ['result'], registers }),
+      latency: new Histogram({
+        name: 'telenode_webhook_latency_seconds',
+        help: 'From storing a callback to its 2xx answer',
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+        registers,
+      }),
+    };
+    new Gauge({
+      name: 'telenode_webhook_pending',
+      help: 'Callbacks stored and not yet delivered',
+      registers,
+      collect() {
+        this.set(pending());
+      },
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    this.loadNew();
+    this.sweepTimer = setInterval(() => this.sweep(), this.deps.config.sweepSeconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  /** New rows were committed: pick them up on the next tick (many kicks, one query). */
+  kick(): void {
+    if (!this.running || this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.loadNew();
+    });
+  }
+
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.running = false;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  stats(): { pending: number; inFlight: number; delivered: number; failedAttempts: number; dead: number } {
+    return { pending: this.pendingCount(), inFlight: this.inFlight, ...this.counts };
+  }
+
+  private pendingCount(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.length;
+    return n;
+  }
+
+  private loadNew(): void {
+    if (!this.running) return;
+    const rows = this.sql.pendingAfter.all(this.lastSeenId) as Parameters<typeof toWebhookRow>[0][];
+    for (const raw of rows) {
+      this.lastSeenId = Math.max(this.lastSeenId, raw.id);
+      this.add(toWebhookRow(raw));
+    }
+  }
+
+  /** Pending rows this process does not know: replayed by the CLI. */
+  private sweep(): void {
+    this.loadNew();
+    for (const { id } of this.sql.pendingIds.all() as Array<{ id: number }>) {
+      if (this.known.has(id)) continue;
+      const raw = this.sql.byId.get(id) as Parameters<typeof toWebhookRow>[0] | undefined;
+      if (raw) this.add(toWebhookRow(raw), true);
+    }
+  }
+
+  private add(row: WebhookRow, sort = false): void {
+    if (this.known.has(row.id)) return;
+    this.known.add(row.id);
+    let queue = this.queues.get(row.orderKey);
+    if (!queue) {
+      queue = [];
+      this.queues.set(row.orderKey, queue);
+    }
+    queue.push(row);
+    if (sort) queue.sort((a, b) => a.id - b.id);
+    if (queue.length === 1 || sort) this.schedule(row.orderKey);
+  }
+
+  private schedule(key: string): void {
+    const head = this.queues.get(key)?.[0];
+    if (!head || !this.running) return;
+    const existing = this.timers.get(key);
+    if (existing) clearTimeout(existing);
+    this.timers.delete(key);
+    const delay = head.nextAttemptAt - this.now();
+    if (delay <= 0) {
+      this.ready.push(key);
+      this.pump();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.ready.push(key);
+      this.pump();
+    }, delay);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private pump(): void {
+    while (this.running && this.inFlight < this.deps.config.concurrency && this.ready.length > 0) {
+      const key = this.ready.shift()!;
+      const head = this.queues.get(key)?.[0];
+      if (head) void this.deliver(key, head);
+    }
+  }
+
+  private async deliver(key: string, row: WebhookRow): Promise<void> {
+    this.inFlight++;
+    const attempt = row.attempts + 1;
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(row.url, {
+        method: row.method,
+        headers: this.headers(row),
+        body: row.method === 'GET' ? undefined : row.body,
+        signal: AbortSignal.timeout(this.deps.config.timeoutMs),
+        redirect: 'manual',
+      });
+      status = response.status;
+      await response.arrayBuffer().catch(() => undefined);
+      if (status < 200 || status >= 300) error = `HTTP ${status}`;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      error = (err as Error).name === 'TimeoutError' ? `no answer within ${this.deps.config.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
+    }
+    this.inFlight--;
+    const now = this.now();
+    const queue = this.queues.get(key)!;
+    if (error === null) {
+      queue.shift();
+      this.counts.delivered++;
+      this.metrics.deliveries.inc({ result: 'delivered' });
+      this.metrics.latency.observe((now - row.createdAt) / 1000);
+      this.persist(row.id, () => this.sql.delivered.run(attempt, now, status, row.id));
+    } else if (now - row.createdAt >= this.deps.config.maxAgeHours * 3_600_000) {
+      queue.shift();
+      this.counts.dead++;
+      this.metrics.deliveries.inc({ result: 'dead' });
+      this.deps.log.warn({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback given up: kept as a dead letter');
+      this.persist(row.id, () => this.sql.dead.run(attempt, status, error, row.id));
+    } else {
+      row.attempts = attempt;
+      row.nextAttemptAt = now + backoffDelay(this.deps.config.backoff, attempt);
+      this.counts.failedAttempts++;
+      this.metrics.deliveries.inc({ result: 'failed_attempt' });
+      if (attempt === 1 || attempt % 10 === 0) {
+        this.deps.log.info({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback failed; will retry');
+      }
+      this.persist(null, () => this.sql.failed.run(attempt, row.nextAttemptAt, status, error, row.id));
+    }
+    if (queue.length === 0) this.queues.delete(key);
+    else this.schedule(key);
+    if (this.inFlight === 0 && this.idle) this.idle();
+    this.pump();
+  }
+
+  private headers(row: WebhookRow): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': this.deps.config.userAgent, ...row.headers };
+    if (row.method !== 'GET') headers['content-type'] = row.contentType;
+    const secret = this.deps.config.signingSecret;
+    if (secret) {
+      const t = Math.floor(this.now() / 1000);
+      headers['x-telenode-signature'] = `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${row.body}`).digest('hex')}`;
+    }
+    return headers;
+  }
+
+  /**
+   * The outcome is written through the group committer without waiting: if the
+   * process dies first, the callback is sent again (at least once, never lost).
+   * A finished row stays `known` until its new state is committed, so the
+   * sweep cannot mistake it for a replayed one and send it twice.
+   */
+  private persist(finishedId: number | null, write: () => void): void {
+    this.deps.committer
+      .run(write)
+      .catch((err: unknown) => this.deps.log.error({ err }, 'could not record a callback outcome'))
+      .finally(() => {
+        if (finishedId !== null) this.known.delete(finishedId);
+      });
+  }
+}
