@@ -1,18 +1,5 @@
 import type { Command } from 'commander';
-import { runSmscSimCli } from '../tools/smsc-sim.js';
-
-export interface SmscSimCliOptions {
-  host: string;
-  port: string;
-  idFormat: 'hex' | 'decimal';
-  receiptIdFormat?: 'hex' | 'decimal';
-  receiptDelay: string;
-  failureRate: string;
-  rejectRate: string;
-  throttleRate: string;
-  user?: string[];
-  verbose?: boolean;
-}
+import { runSmscSimCli, type SmscSimCliOptions } from '../tools/smsc-sim.js';
 
 export function registerSmscSim(program: Command): void {
   program

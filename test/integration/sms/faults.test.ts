@@ -83,6 +83,8 @@ describe('faults', () => {
     const reply = await ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: '+36301112222', Message: 'via backup' }));
     expect(reply.code).toBe(200);
     await waitUntil(() => backup.received.some((m) => m.text === 'via backup'), 10_000, 'message at backup');
-    expect(env.daemon.db.prepare('SELECT connector_id FROM messages WHERE id = ?').get(reply.smsId)).toEqual({ connector_id: 'backup' });
+    const connectorOf = () => (env.daemon.db.prepare('SELECT connector_id FROM messages WHERE id = ?').get(reply.smsId) as { connector_id: string | null }).connector_id;
+    await waitUntil(() => connectorOf() !== null, 5000, 'submit result stored');
+    expect(connectorOf()).toBe('backup');
   });
 });

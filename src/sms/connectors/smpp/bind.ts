@@ -1,0 +1,318 @@
+/**
+ * One SMPP session with its own state machine:
+ *
+ *   idle ──► connecting ──► binding ──► bound ──► unbinding ──► closed
+ *               ▲   │           │         │
+ *               │   └───────────┴─────────┴──► waiting (back-off) ──┐
+ *               └───────────────────────────────────────────────────┘
+ *   (stop() moves any state to closed)
+ *
+ * Keeps the window (submit_sm awaiting a response), sends enquire_link and
+ * treats a missing answer, a socket error, a malformed PDU or an unbind from
+ * the SMSC as the end of the session: outstanding submits fail retryable and
+ * the session reconnects with exponential back-off and jitter.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../../../shared/log.js';
+import { AppError, ErrorCode } from '../../../shared/errors.js';
+import { backoffDelay } from '../../../shared/backoff.js';
+import smpp, { type Pdu, type Session } from './smpp-lib.js';
+import type { SmppConnectorConfig } from './config.js';
+import { statusName, submitError } from './status-codes.js';
+
+export const BindState = {
+  Idle: 'idle',
+  Connecting: 'connecting',
+  Binding: 'binding',
+  Bound: 'bound',
+  Unbinding: 'unbinding',
+  Waiting: 'waiting',
+  Closed: 'closed',
+} as const;
+export type BindState = (typeof BindState)[keyof typeof BindState];
+
+const ALLOWED: Record<BindState, readonly BindState[]> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['binding', 'waiting', 'closed'],
+  binding: ['bound', 'waiting', 'closed'],
+  bound: ['unbinding', 'waiting', 'closed'],
+  unbinding: ['closed', 'waiting'],
+  waiting: ['connecting', 'closed'],
+  closed: [],
+};
+
+export type BindRole = 'transceiver' | 'transmitter' | 'receiver';
+
+export interface BindEvents {
+  /** deliver_sm / data_sm: resolve with the command_status to answer (0 = OK). */
+  onIncoming(pdu: Pdu, bind: SmppBind): Promise<number>;
+  onStateChange(bind: SmppBind, state: BindState): void;
+  /** A window slot freed or the bind came up: more parts may go. */
+  onReady(bind: SmppBind): void;
+}
+
+interface Outstanding {
+  resolve: (messageId: string) => void;
+  reject: (err: AppError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class SmppBind {
+  private stateValue: BindState = BindState.Idle;
+  private session: Session | null = null;
+  private readonly outstanding = new Map<number, Outstanding>();
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private enquireTimer: NodeJS.Timeout | null = null;
+  private awaitingEnquire = false;
+  /** Rate limit: tokens refill at `mps` per second up to one second's worth. */
+  private tokens: number;
+  private tokensAt = Date.now();
+  /** After ESME_RTHROTTLED: no submits before this time. */
+  pausedUntil = 0;
+  throttleStreak = 0;
+
+  constructor(
+    readonly name: string,
+    readonly role: BindRole,
+    private readonly config: SmppConnectorConfig,
+    private readonly events: BindEvents,
+    private readonly log: Logger,
+  ) {
+    this.tokens = Math.max(1, config.mps);
+  }
+
+  get state(): BindState {
+    return this.stateValue;
+  }
+
+  get canSubmit(): boolean {
+    return this.stateValue === BindState.Bound && this.role !== 'receiver';
+  }
+
+  get windowInUse(): number {
+    return this.outstanding.size;
+  }
+
+  get freeWindow(): number {
+    return this.config.window - this.outstanding.size;
+  }
+
+  /** Milliseconds until this bind may send again (0: now), or Infinity when it cannot. */
+  waitMs(now: number): number {
+    if (!this.canSubmit || this.freeWindow <= 0) return Infinity;
+    let wait = Math.max(0, this.pausedUntil - now);
+    if (this.config.mps > 0) {
+      this.refill(now);
+      if (this.tokens < 1) wait = Math.max(wait, ((1 - this.tokens) * 1000) / this.config.mps);
+    }
+    return wait;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Unbind politely and close; outstanding submits fail retryable. */
+  async stop(): Promise<void> {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopEnquire();
+    const session = this.session;
+    if (session && this.stateValue === BindState.Bound) {
+      this.transition(BindState.Unbinding);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        session.send(new smpp.PDU('unbind'), () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.transition(BindState.Closed);
+    this.failOutstanding(new AppError(ErrorCode.CONNECTOR_STOPPED, 'connector stopped', { retryable: true }));
+    session?.destroy();
+    this.session = null;
+  }
+
+  submit(fields: Record<string, unknown>): Promise<string> {
+    const session = this.session;
+    if (!session || !this.canSubmit) {
+      return Promise.reject(new AppError(ErrorCode.CONNECTOR_DOWN, `bind ${this.name} is not bound`, { retryable: true }));
+    }
+    if (this.config.mps > 0) {
+      this.refill(Date.now());
+      this.tokens -= 1;
+    }
+    return new Promise<string>((resolve, reject) => {
+      const pdu = new smpp.PDU('submit_sm', fields);
+      const sent = session.send(pdu, (resp) => this.onSubmitResp(resp), undefined, () => {
+        this.settle(pdu.sequence_number, null, new AppError(ErrorCode.CONNECTOR_DOWN, 'submit_sm could not be written', { retryable: true }));
+      });
+      if (!sent) {
+        reject(new AppError(ErrorCode.CONNECTOR_DOWN, `bind ${this.name} socket is not writable`, { retryable: true }));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.settle(pdu.sequence_number, null, new AppError(ErrorCode.SUBMIT_TIMEOUT, `no submit_sm_resp within ${this.config.submitTimeoutMs} ms`, { retryable: true }));
+      }, this.config.submitTimeoutMs);
+      this.outstanding.set(pdu.sequence_number, { resolve, reject, timer });
+    });
+  }
+
+  private refill(now: number): void {
+    const cap = Math.max(1, this.config.mps);
+    this.tokens = Math.min(cap, this.tokens + ((now - this.tokensAt) * this.config.mps) / 1000);
+    this.tokensAt = now;
+  }
+
+  private onSubmitResp(resp: Pdu): void {
+    if (resp.command_status === 0) {
+      this.throttleStreak = 0;
+      this.settle(resp.sequence_number, String(resp['message_id'] ?? ''), null);
+    } else {
+      this.settle(resp.sequence_number, null, submitError(resp.command_status));
+    }
+  }
+
+  private settle(sequence: number, messageId: string | null, error: AppError | null): void {
+    const entry = this.outstanding.get(sequence);
+    if (!entry) return;
+    this.outstanding.delete(sequence);
+    clearTimeout(entry.timer);
+    if (error) entry.reject(error);
+    else entry.resolve(messageId!);
+    this.events.onReady(this);
+  }
+
+  private transition(next: BindState): void {
+    if (next === this.stateValue) return;
+    if (!ALLOWED[this.stateValue].includes(next)) {
+      this.log.debug({ bind: this.name, from: this.stateValue, to: next }, 'ignored bind state move');
+      return;
+    }
+    this.stateValue = next;
+    this.events.onStateChange(this, next);
+  }
+
+  private connect(): void {
+    if (this.stateValue === BindState.Closed) return;
+    this.transition(BindState.Connecting);
+    const tls = this.config.tls;
+    const options: Record<string, unknown> = { host: this.config.host, port: this.config.port, connectTimeout: 10_000 };
+    if (tls) {
+      options['tls'] = true;
+      options['rejectUnauthorized'] = tls === true ? true : tls.rejectUnauthorized;
+      if (tls !== true && tls.ca) options['ca'] = readFileSync(tls.ca);
+    }
+    let session: Session;
+    try {
+      session = smpp.connect(options, () => this.bind(session));
+    } catch (err) {
+      this.lost(`cannot connect: ${(err as Error).message}`);
+      return;
+    }
+    this.session = session;
+    // Every error path ends the session; node-smpp would otherwise throw on an unhandled 'error'.
+    session.on('error', (err: Error) => this.lost(`session error: ${err.message}`, session));
+    session.on('close', () => this.lost('connection closed', session));
+    session.on('deliver_sm', (pdu: Pdu) => this.incoming(session, pdu));
+    session.on('data_sm', (pdu: Pdu) => this.incoming(session, pdu));
+    session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
+    session.on('unbind', (pdu: Pdu) => {
+      session.send(pdu.response());
+      this.lost('SMSC unbound', session);
+    });
+    session.on('unknown', (pdu: Pdu) => {
+      // SMPP 3.4 §4.3: answer an unknown command with generic_nack, then start clean.
+      session.send(pdu.response());
+      this.lost('unknown command from SMSC', session);
+    });
+  }
+
+  private bind(session: Session): void {
+    if (this.session !== session || this.stateValue !== BindState.Connecting) return;
+    this.transition(BindState.Binding);
+    const command = `bind_${this.role}`;
+    session.send(
+      new smpp.PDU(command, { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType, interface_version: 0x34 }),
+      (resp: Pdu) => {
+        if (this.session !== session) return;
+        if (resp.command_status !== 0) {
+          this.log.error({ bind: this.name, status: statusName(resp.command_status) }, 'SMSC refused the bind');
+          this.lost(`bind refused: ${statusName(resp.command_status)}`, session);
+          return;
+        }
+        this.reconnectAttempt = 0;
+        this.transition(BindState.Bound);
+        this.log.info({ bind: this.name, role: this.role, host: this.config.host, port: this.config.port }, 'bound');
+        this.startEnquire(session);
+        this.events.onReady(this);
+      },
+    );
+  }
+
+  private incoming(session: Session, pdu: Pdu): void {
+    if (this.session !== session) return;
+    this.events
+      .onIncoming(pdu, this)
+      .catch(() => 0x64) // ESME_RX_T_APPN: temporary, the SMSC delivers it again
+      .then((status) => {
+        if (!session.closed) session.send(pdu.response(status === 0 ? {} : { command_status: status }));
+      });
+  }
+
+  private startEnquire(session: Session): void {
+    this.stopEnquire();
+    this.enquireTimer = setInterval(() => {
+      if (this.awaitingEnquire) {
+        this.lost('no enquire_link_resp: link presumed dead', session);
+        return;
+      }
+      this.awaitingEnquire = true;
+      session.send(new smpp.PDU('enquire_link'), () => {
+        this.awaitingEnquire = false;
+      });
+    }, this.config.enquireLinkSeconds * 1000);
+    this.enquireTimer.unref();
+  }
+
+  private stopEnquire(): void {
+    if (this.enquireTimer) clearInterval(this.enquireTimer);
+    this.enquireTimer = null;
+    this.awaitingEnquire = false;
+  }
+
+  private failOutstanding(error: AppError): void {
+    const entries = [...this.outstanding.values()];
+    this.outstanding.clear();
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+  }
+
+  /** The session is over: fail what was in flight and reconnect after a back-off. */
+  private lost(reason: string, session?: Session): void {
+    if (session && this.session !== session) return;
+    const current = this.session;
+    this.session = null;
+    this.stopEnquire();
+    if (this.stateValue === BindState.Closed) return;
+    const wasBound = this.stateValue === BindState.Bound;
+    this.transition(BindState.Waiting);
+    this.failOutstanding(new AppError(ErrorCode.CONNECTOR_DOWN, `bind ${this.name}: ${reason}`, { retryable: true }));
+    if (current) {
+      current.removeAllListeners('close');
+      current.on('error', () => undefined);
+      current.destroy();
+    }
+    this.reconnectAttempt++;
+    const delay = backoffDelay({ ...this.config.reconnect, jitter: 0.2 }, this.reconnectAttempt);
+    (wasBound ? this.log.warn.bind(this.log) : this.log.debug.bind(this.log))({ bind: this.name, reason, retryInMs: Math.round(delay) }, 'session lost');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * `telenode smsc-sim`: an SMPP 3.4 SMSC simulator on node-smpp's server side.
+ * Any ESME can bind to it (all three bind types); it answers submit_sm with
+ * ids in hex or decimal, sends delivery receipts after a delay (with a chosen
+ * share of UNDELIV), throttles or rejects a chosen share of submits, and sends
+ * MO messages on demand. Like a real SMSC it keeps a receipt or MO until the
+ * ESME acknowledges it, and sends it again on the next bind if the session
+ * died first. The test suite uses it as the far end.
+ */
+import type { AddressInfo } from 'node:net';
+import smpp, { type Pdu, type Server, type Session } from '../sms/connectors/smpp/smpp-lib.js';
+import { SmppStatus } from '../sms/connectors/smpp/status-codes.js';
+import { decodeShortMessage, parseUdh, planSegments, buildConcatUdh } from '../sms/encoding/index.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+
+export interface SmscSimulatorOptions {
+  host?: string;
+  /** 0: an ephemeral port (see `port` after start). */
+  port?: number;
+  /** Accepted credentials; absent: any. */
+  users?: Array<{ systemId: string; password: string }>;
+  idFormat?: 'hex' | 'decimal';
+  /** Ids in receipts, when they should be written differently from submit_sm_resp. */
+  receiptIdFormat?: 'hex' | 'decimal';
+  receiptDelayMs?: number;
+  /** 0..1: share of receipts that say UNDELIV. */
+  failureRate?: number;
+  /** 0..1: share of submit_sm refused with ESME_RINVDSTADR (permanent). */
+  rejectRate?: number;
+  /** 0..1: share of submit_sm answered ESME_RTHROTTLED. */
+  throttleRate?: number;
+  /** Put receipted_message_id and message_state TLVs in receipts (default true). */
+  receiptTlvs?: boolean;
+  /** Delay before each submit_sm_resp (to exercise windows). */
+  responseDelayMs?: number;
+  log?: Logger;
+  random?: () => number;
+}
+
+export interface ReceivedSubmit {
+  systemId: string;
+  messageId: string;
+  source: string;
+  destination: string;
+  dataCoding: number;
+  esmClass: number;
+  registeredDelivery: number;
+  shortMessage: Buffer;
+  text: string;
+  concat: { reference: number; total: number; seq: number } | null;
+  at: number;
+}
+
+interface BoundSession {
+  session: Session;
+  systemId: string;
+  role: 'transceiver' | 'transmitter' | 'receiver';
+}
+
+interface PendingDelivery {
+  systemId: string;
+  fields: Record<string, unknown>;
+  onAck?: () => void;
+}
+
+export class SmscSimulator {
+  readonly received: ReceivedSubmit[] = [];
+  readonly counters = { binds: 0, submits: 0, throttled: 0, rejected: 0, receiptsSent: 0, receiptsAcked: 0, moSent: 0 };
+  private server: Server | null = null;
+  private readonly bound = new Set<BoundSession>();
+  private readonly sessions = new Set<Session>();
+  private readonly waiting: PendingDelivery[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextId = 0x10000;
+  private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat'>;
+  port = 0;
+
+  constructor(options: SmscSimulatorOptions = {}) {
+    this.options = {
+      host: '127.0.0.1',
+      port: 2775,
+      idFormat: 'hex',
+      receiptDelayMs: 1000,
+      failureRate: 0,
+      rejectRate: 0,
+      throttleRate: 0,
+      receiptTlvs: true,
+      responseDelayMs: 0,
+      log: silentLogger(),
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  async start(): Promise<{ port: number }> {
+    const server = smpp.createServer({ debug: false }, (session) => this.accept(session));
+    server.on('error', (err: Error) => this.options.log.error({ err }, 'smsc-sim server error'));
+    await new Promise<void>((resolve) => server.listen(this.options.port, this.options.host, resolve));
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return { port: this.port };
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const session of this.sessions) session.destroy();
+    this.sessions.clear();
+    this.bound.clear();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Bound sessions right now. */
+  get bindCount(): number {
+    return this.bound.size;
+  }
+
+  /** Send an MO message (split and concatenated when long) to a receiving bind; resolves when every part is acked. */
+  async sendMo(mo: { from: string; to: string; text: string; parts?: 'udh8' | 'sar'; systemId?: string }): Promise<void> {
+    const mode = mo.parts ?? 'udh8';
+    const plan = planSegments(mo.text, { concat: mode });
+    const reference = Math.floor(this.options.random() * 256);
+    const total = plan.parts.length;
+    await Promise.all(
+      plan.parts.map(
+        (part) =>
+          new Promise<void>((resolve) => {
+            const fields: Record<string, unknown> = {
+              source_addr_ton: 1,
+              source_addr_npi: 1,
+              source_addr: mo.from,
+              dest_addr_ton: 0,
+              dest_addr_npi: 1,
+              destination_addr: mo.to,
+              data_coding: plan.dataCoding,
+              esm_class: 0,
+              short_message: part.payload,
+            };
+            if (total > 1 && mode === 'udh8') {
+              fields['esm_class'] = 0x40;
+              fields['short_message'] = Buffer.concat([buildConcatUdh(reference, total, part.seq, false), part.payload]);
+            } else if (total > 1) {
+              fields['sar_msg_ref_num'] = reference;
+              fields['sar_total_segments'] = total;
+              fields['sar_segment_seqnum'] = part.seq;
+            }
+            this.counters.moSent++;
+            this.deliver({ systemId: mo.systemId ?? this.anySystemId(), fields, onAck: resolve });
+          }),
+      ),
+    );
+  }
+
+  private anySystemId(): string {
+    for (const b of this.bound) if (b.role !== 'transmitter') return b.systemId;
+    return '';
+  }
+
+  private accept(session: Session): void {
+    this.sessions.add(session);
+    let bound: BoundSession | null = null;
+    session.on('error', () => session.destroy());
+    session.on('close', () => {
+      this.sessions.delete(session);
+      if (bound) this.bound.delete(bound);
+    });
+    for (const role of ['transceiver', 'transmitter', 'receiver'] as const) {
+      session.on(`bind_${role}`, (pdu: Pdu) => {
+        const systemId = String(pdu['system_id'] ?? '');
+        const password = String(pdu['password'] ?? '');
+        const users = this.options.users;
+        if (users && !users.some((u) => u.systemId === systemId && u.password === password)) {
+          session.send(pdu.response({ command_status: SmppStatus['ESME_RBINDFAIL'] }));
+          return;
+        }
+        session.send(pdu.response({ system_id: 'telenode-sim' }));
+        bound = { session, systemId, role };
+        this.bound.add(bound);
+        this.counters.binds++;
+        this.options.log.info({ systemId, role }, 'smsc-sim: bound');
+        if (role !== 'transmitter') this.flushWaiting();
+      });
+    }
+    session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
+    session.on('unbind', (pdu: Pdu) => {
+      session.send(pdu.response());
+      session.close();
+    });
+    session.on('submit_sm', (pdu: Pdu) => {
+      if (!bound || bound.role === 'receiver') {
+        session.send(pdu.response({ command_status: SmppStatus['ESME_RINVBNDSTS'] }));
+        return;
+      }
+      this.onSubmit(session, bound, pdu);
+    });
+  }
+
+  private onSubmit(session: Session, bound: BoundSession, pdu: Pdu): void {
+    const answer = (fields: Record<string, unknown>) => {
+      if (this.options.responseDelayMs > 0) this.later(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
+      else session.send(pdu.response(fields));
+    };
+    const random = this.options.random;
+    if (random() < this.options.throttleRate) {
+      this.counters.throttled++;
+      answer({ command_status: SmppStatus['ESME_RTHROTTLED'] });
+      return;
+    }
+    if (random() < this.options.rejectRate) {
+      this.counters.rejected++;
+      answer({ command_status: SmppStatus['ESME_RINVDSTADR'] });
+      return;
+    }
+    const number = this.nextId++;
+    const messageId = this.options.idFormat === 'hex' ? number.toString(16).toUpperCase() : String(number);
+    const submit = this.record(bound.systemId, messageId, pdu);
+    this.counters.submits++;
+    answer({ message_id: messageId });
+    if ((Number(pdu['registered_delivery']) & 0x03) !== 0) {
+      this.later(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
+    }
+  }
+
+  private record(systemId: string, messageId: string, pdu: Pdu): ReceivedSubmit {
+    const esmClass = Number(pdu['esm_class'] ?? 0);
+    const dataCoding = Number(pdu['data_coding'] ?? 0);
+    const payloadTlv = Buffer.isBuffer(pdu['message_payload']) ? (pdu['message_payload'] as Buffer) : null;
+    const shortMessage = payloadTlv && payloadTlv.length > 0 ? payloadTlv : Buffer.isBuffer(pdu['short_message']) ? (pdu['short_message'] as Buffer) : Buffer.alloc(0);
+    let body = shortMessage;
+    let concat: ReceivedSubmit['concat'] = null;
+    if (esmClass & 0x40) {
+      const udh = parseUdh(shortMessage);
+      body = shortMessage.subarray(udh.length);
+      if (udh.concat) concat = { reference: udh.concat.reference, total: udh.concat.total, seq: udh.concat.seq };
+    } else if (typeof pdu['sar_msg_ref_num'] === 'number') {
+      concat = { reference: pdu['sar_msg_ref_num'] as number, total: Number(pdu['sar_total_segments']), seq: Number(pdu['sar_segment_seqnum']) };
+    }
+    const submit: ReceivedSubmit = {
+      systemId,
+      messageId,
+      source: String(pdu['source_addr'] ?? ''),
+      destination: String(pdu['destination_addr'] ?? ''),
+      dataCoding,
+      esmClass,
+      registeredDelivery: Number(pdu['registered_delivery'] ?? 0),
+      shortMessage,
+      text: decodeShortMessage(body, dataCoding),
+      concat,
+      at: Date.now(),
+    };
+    this.received.push(submit);
+    return submit;
+  }
+
+  private sendReceipt(systemId: string, number: number, submit: ReceivedSubmit): void {
+    const failed = this.options.random() < this.options.failureRate;
+    const format = this.options.receiptIdFormat ?? this.options.idFormat;
+    const id = format === 'hex' ? number.toString(16).toUpperCase() : String(number);
+    const date = yymmddhhmm(new Date(submit.at));
+    const done = yymmddhhmm(new Date());
+    const stat = failed ? 'UNDELIV' : 'DELIVRD';
+    const text = `id:${id} sub:001 dlvrd:${failed ? '000' : '001'} submit date:${date} done date:${done} stat:${stat} err:${failed ? '001' : '000'} text:${submit.text.slice(0, 20)}`;
+    const fields: Record<string, unknown> = {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: submit.destination,
+      dest_addr_ton: 0,
+      dest_addr_npi: 1,
+      destination_addr: submit.source,
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: Buffer.from(text, 'latin1'),
+    };
+    if (this.options.receiptTlvs) {
+      fields['receipted_message_id'] = id;
+      fields['message_state'] = failed ? 5 : 2;
+    }
+    this.counters.receiptsSent++;
+    this.deliver({ systemId, fields, onAck: () => this.counters.receiptsAcked++ });
+  }
+
+  /** Send to a receiving bind of the system id; keep it until acknowledged (redelivered on the next bind). */
+  private deliver(item: PendingDelivery): void {
+    const target = [...this.bound].find((b) => b.systemId === item.systemId && b.role !== 'transmitter' && !b.session.closed);
+    if (!target) {
+      this.waiting.push(item);
+      return;
+    }
+    const pdu = new smpp.PDU('deliver_sm', item.fields);
+    let settled = false;
+    const retry = () => {
+      if (settled) return;
+      settled = true;
+      this.waiting.push(item);
+      this.later(200, () => this.flushWaiting());
+    };
+    target.session.once('close', retry);
+    target.session.send(pdu, (resp: Pdu) => {
+      if (settled) return;
+      settled = true;
+      target.session.removeListener('close', retry);
+      if (resp.command_status === 0) item.onAck?.();
+      else this.later(500, () => this.deliver(item));
+    });
+  }
+
+  private flushWaiting(): void {
+    const items = this.waiting.splice(0);
+    for (const item of items) this.deliver(item);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+}
+
+function yymmddhhmm(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+}
+
+export interface SmscSimCliOptions {
+  host: string;
+  port: string;
+  idFormat: 'hex' | 'decimal';
+  receiptIdFormat?: 'hex' | 'decimal';
+  receiptDelay: string;
+  failureRate: string;
+  rejectRate: string;
+  throttleRate: string;
+  user?: string[];
+  verbose?: boolean;
+}
+
+/** `telenode smsc-sim`: run until SIGINT/SIGTERM, printing a status line every 10 s. */
+export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
+  const { createLogger } = await import('../shared/log.js');
+  const users = options.user?.map((u) => {
+    const [systemId, ...rest] = u.split(':');
+    return { systemId: systemId!, password: rest.join(':') };
+  });
+  const sim = new SmscSimulator({
+    host: options.host,
+    port: Number(options.port),
+    idFormat: options.idFormat,
+    receiptIdFormat: options.receiptIdFormat,
+    receiptDelayMs: Number(options.receiptDelay),
+    failureRate: Number(options.failureRate),
+    rejectRate: Number(options.rejectRate),
+    throttleRate: Number(options.throttleRate),
+    users,
+    log: options.verbose ? createLogger({ level: 'info' }) : silentLogger(),
+  });
+  const { port } = await sim.start();
+  process.stdout.write(`SMSC simulator listening on ${options.host}:${port} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`);
+  const status = setInterval(() => {
+    const c = sim.counters;
+    process.stdout.write(`binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`);
+  }, 10_000);
+  const stop = () => {
+    clearInterval(status);
+    void sim.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
