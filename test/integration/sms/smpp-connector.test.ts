@@ -1,0 +1,226 @@
+/**
+ * The SMPP connector alone against `telenode smsc-sim` (and a hostile raw
+ * TCP server) over loopback: what goes on the wire, windows, rates,
+ * throttling, refusals, receipts acked only after they are stored, garbage.
+ */
+import { createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SmppConnector } from '../../../src/sms/connectors/smpp/smpp-connector.js';
+import { smppConnectorSchema } from '../../../src/sms/connectors/smpp/config.js';
+import type { ConnectorSink, InboundFragment, ReceiptEvent, SubmitPart } from '../../../src/sms/connectors/connector.js';
+import { planSegments } from '../../../src/sms/encoding/index.js';
+import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/tools/smsc-sim.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+class TestSink implements ConnectorSink {
+  receipts: ReceiptEvent[] = [];
+  fragments: InboundFragment[] = [];
+  hold: Promise<void> | null = null;
+  fail = false;
+  async receipt(event: ReceiptEvent): Promise<void> {
+    if (this.hold) await this.hold;
+    if (this.fail) throw new Error('store unavailable');
+    this.receipts.push(event);
+  }
+  async inbound(fragment: InboundFragment): Promise<void> {
+    this.fragments.push(fragment);
+  }
+  connectorStateChanged(): void {}
+}
+
+async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<string, unknown> = {}) {
+  const sim = new SmscSimulator({ port: 0, receiptDelayMs: 20, log: silentLogger(), ...simOptions });
+  await sim.start();
+  const sink = new TestSink();
+  const connector = new SmppConnector(
+    smppConnectorSchema.parse({ id: 'c1', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 200 }, ...config }),
+    { sink, log: silentLogger() },
+  );
+  await connector.start();
+  cleanups.push(async () => {
+    await connector.stop(500);
+    await sim.stop();
+  });
+  await waitUntil(() => connector.isUp(), 5000, 'bind');
+  return { sim, sink, connector };
+}
+
+function parts(text: string, concat: 'udh8' | 'udh16' | 'sar' | 'payload', extra: Partial<SubmitPart> = {}): SubmitPart[] {
+  const plan = planSegments(text, { concat });
+  return plan.parts.map((p) => ({
+    messageId: 'm1',
+    partNo: p.seq,
+    partsTotal: plan.parts.length,
+    sender: '+36301111111',
+    recipient: '+36302222222',
+    dataCoding: plan.dataCoding,
+    payload: p.payload,
+    concat: plan.parts.length > 1 ? { reference: 0xab12, total: plan.parts.length, seq: p.seq } : null,
+    wantReceipt: false,
+    validUntil: null,
+    ...extra,
+  }));
+}
+
+describe('SMPP connector on the wire', () => {
+  it('sends GSM text as data_coding 0 with our septets untouched (not node-smpp re-encoded as 1)', async () => {
+    const { sim, connector } = await setup();
+    const [part] = parts('@£$ {€} ok', 'udh8');
+    const id = await connector.submit(part!);
+    expect(id).toMatch(/^[0-9A-F]+$/);
+    const got = sim.received[0]!;
+    expect(got.dataCoding).toBe(0);
+    expect(got.shortMessage).toEqual(part!.payload);
+    expect(got.text).toBe('@£$ {€} ok');
+    expect(got).toMatchObject({ source: '36301111111', destination: '36302222222', esmClass: 0 });
+  });
+
+  for (const mode of ['udh8', 'udh16', 'sar'] as const) {
+    it(`carries concatenation as ${mode}`, async () => {
+      const { sim, connector } = await setup({}, { concat: mode });
+      const text = 'Ünïcödé text needs UCS-2 and is long enough to need three parts. '.repeat(2);
+      await Promise.all(parts(text, mode).map((p) => connector.submit(p)));
+      const got = [...sim.received].sort((a, b) => a.concat!.seq - b.concat!.seq);
+      expect(got.map((g) => g.dataCoding)).toEqual(got.map(() => 8));
+      expect(got.map((g) => g.concat!.total)).toEqual(got.map(() => got.length));
+      expect(got[0]!.concat!.reference).toBe(mode === 'udh16' ? 0xab12 : mode === 'sar' ? 0xab12 : 0x12);
+      expect(got[0]!.esmClass & 0x40).toBe(mode === 'sar' ? 0 : 0x40);
+      expect(got.map((g) => g.text).join('')).toBe(text);
+    });
+  }
+
+  it('carries a long text in one message_payload', async () => {
+    const { sim, connector } = await setup({}, { concat: 'payload' });
+    const text = 'x'.repeat(500);
+    const all = parts(text, 'payload');
+    expect(all).toHaveLength(1);
+    await connector.submit(all[0]!);
+    expect(sim.received[0]!.text).toBe(text);
+  });
+
+  it('never has more than `window` submits outstanding', async () => {
+    const { sim, connector } = await setup({ responseDelayMs: 100 }, { window: 3 });
+    const started = Date.now();
+    const all = Array.from({ length: 9 }, (_, i) => connector.submit({ ...parts(`w${i}`, 'udh8')[0]!, messageId: `m${i}` }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(connector.status().binds[0]!.windowInUse).toBe(3);
+    expect(sim.received).toHaveLength(3);
+    await Promise.all(all);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280); // three rounds of 100 ms
+  });
+
+  it('holds a messages-per-second limit per bind', async () => {
+    const { connector } = await setup({}, { mps: 20, window: 50 });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => connector.submit({ ...parts(`r${i}`, 'udh8')[0]!, messageId: `m${i}` })));
+    // 20 tokens at start (one second's worth), then 20/s: the last 10 need about 0.5 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('backs off and resends when the SMSC throttles, until it accepts', async () => {
+    let n = 0;
+    const { sim, connector } = await setup({ throttleRate: 0.5, random: () => (n++ < 6 ? 0 : 0.99) }, { throttleBackoff: { initialMs: 10, maxMs: 50 } });
+    const id = await connector.submit(parts('throttled', 'udh8')[0]!);
+    expect(id).toBeTruthy();
+    expect(sim.counters.throttled).toBeGreaterThanOrEqual(1);
+    expect(sim.received).toHaveLength(1);
+  });
+
+  it('rejects a permanently refused part with the SMPP status kept', async () => {
+    const { connector } = await setup({ rejectRate: 1 });
+    await expect(connector.submit(parts('nope', 'udh8')[0]!)).rejects.toMatchObject({ code: 'TN_ERR_SMPP_REJECTED', retryable: false, protocolStatus: 0x0b });
+  });
+
+  it('acknowledges a receipt only after the sink stored it, and gets it again when storing failed', async () => {
+    const { sim, sink, connector } = await setup({ receiptDelayMs: 10 });
+    let release!: () => void;
+    sink.hold = new Promise<void>((r) => (release = r));
+    sink.fail = true;
+    const id = await connector.submit(parts('receipt please', 'udh8', { wantReceipt: true })[0]!);
+    await waitUntil(() => sim.counters.receiptsSent >= 1, 5000, 'receipt sent');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sim.counters.receiptsAcked).toBe(0);
+    release();
+    sink.hold = null;
+    await new Promise((r) => setTimeout(r, 100));
+    sink.fail = false; // the SMSC resends after our temporary error
+    await waitUntil(() => sink.receipts.length === 1, 5000, 'receipt stored');
+    await waitUntil(() => sim.counters.receiptsAcked === 1, 5000, 'receipt acked');
+    expect(sink.receipts[0]).toMatchObject({ carrierId: id, status: 'delivered', stat: 'DELIVRD' });
+  });
+
+  it('gets receipts through the receiver of a transmitter+receiver pair', async () => {
+    const { sim, sink, connector } = await setup({ receiptDelayMs: 10 }, { bindMode: 'transmitter_receiver', binds: 2 });
+    expect(connector.status().binds.map((b) => b.role)).toEqual(['transmitter', 'transmitter', 'receiver']);
+    await waitUntil(() => sim.bindCount === 3, 5000, 'three binds');
+    const id = await connector.submit(parts('split binds', 'udh8', { wantReceipt: true })[0]!);
+    await waitUntil(() => sink.receipts.some((r) => r.carrierId === id), 5000, 'receipt');
+  });
+
+  it('reassembles nothing itself but hands MO parts over with their concatenation', async () => {
+    const { sim, sink } = await setup();
+    await sim.sendMo({ from: '36309990000', to: '1234', text: 'y'.repeat(200), parts: 'sar' });
+    await waitUntil(() => sink.fragments.length === 2, 5000, 'two MO parts');
+    expect(sink.fragments.map((f) => f.concat!.seq).sort()).toEqual([1, 2]);
+    expect(sink.fragments[0]).toMatchObject({ sender: '36309990000', recipient: '1234', dataCoding: 0 });
+  });
+
+  it('rebinds after the SMSC restarts, failing what was in flight as retryable', async () => {
+    const { sim, connector } = await setup({ responseDelayMs: 300 });
+    const inFlight = connector.submit(parts('in flight', 'udh8')[0]!);
+    await waitUntil(() => sim.received.length === 1, 5000, 'submit arrived');
+    const port = sim.port;
+    await sim.stop();
+    await expect(inFlight).rejects.toMatchObject({ retryable: true });
+    const again = new SmscSimulator({ port, log: silentLogger() });
+    await again.start();
+    cleanups.push(() => again.stop());
+    await waitUntil(() => connector.isUp(), 5000, 'rebound');
+    await expect(connector.submit(parts('after restart', 'udh8')[0]!)).resolves.toBeTruthy();
+  });
+});
+
+describe('SMPP connector against a hostile SMSC', () => {
+  it('resets the bind on garbage bytes and keeps the process alive', async () => {
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      connections++;
+      socket.on('error', () => undefined);
+      socket.once('data', (bind) => {
+        // Answer bind_transceiver OK (same sequence number), then spew garbage.
+        const seq = bind.readUInt32BE(12);
+        const resp = Buffer.alloc(16 + 5);
+        resp.writeUInt32BE(21, 0);
+        resp.writeUInt32BE(0x80000009, 4);
+        resp.writeUInt32BE(0, 8);
+        resp.writeUInt32BE(seq, 12);
+        resp.write('sim\0', 16);
+        socket.write(resp);
+        setTimeout(() => socket.write(Buffer.from('\x00\x00\x00\x05garbage-garbage-garbage\xff\xff\xff\xff', 'latin1')), 50);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const sink = new TestSink();
+    const connector = new SmppConnector(
+      smppConnectorSchema.parse({ id: 'bad', type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 100 } }),
+      { sink, log: silentLogger() },
+    );
+    await connector.start();
+    cleanups.push(async () => {
+      await connector.stop(100);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    await waitUntil(() => connections >= 3, 5000, 'the connector reconnecting after each reset');
+    expect(connector.status().binds[0]!.state).not.toBe('closed');
+  });
+});
