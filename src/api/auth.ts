@@ -15,6 +15,8 @@ export interface ApiUser {
 export class UserDirectory {
   private readonly users: Map<string, ApiUser>;
   private readonly verified = new Map<string, number>();
+  /** Verifications under way: a burst of requests with the same credentials shares one scrypt run. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
 
   constructor(
     users: readonly ApiUser[],
@@ -31,7 +33,12 @@ export class UserDirectory {
     const key = `${username}\u0000${createHash('sha256').update(password).digest('base64')}`;
     const until = this.verified.get(key);
     if (until !== undefined && until > this.now()) return true;
-    const ok = await verifyPassword(password, user.passwordHash);
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = verifyPassword(password, user.passwordHash).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
+    }
+    const ok = await pending;
     if (ok) this.verified.set(key, this.now() + this.cacheMs);
     return ok;
   }

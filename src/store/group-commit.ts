@@ -26,12 +26,15 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly maxBatch: number;
+  /** Built once: a nested better-sqlite3 transaction is a savepoint, so a throw rolls back only that op. */
+  private readonly savepoint: (op: Operation<unknown>) => unknown;
 
   constructor(
     private readonly db: Db,
     private readonly options: GroupCommitterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
+    this.savepoint = db.transaction((op: Operation<unknown>) => op(db));
   }
 
   /** Queue `op` for the next batch; resolves with its result after commit. */
@@ -74,8 +77,7 @@ export class GroupCommitter {
       for (let i = 0; i < batch.length; i++) {
         const item = batch[i]!;
         try {
-          // A nested better-sqlite3 transaction is a savepoint: a throw rolls back only this op.
-          outcomes[i] = { ok: true, value: this.db.transaction(item.op)(this.db) };
+          outcomes[i] = { ok: true, value: this.savepoint(item.op) };
         } catch (err) {
           outcomes[i] = { ok: false, value: err };
         }

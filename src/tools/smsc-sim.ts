@@ -55,6 +55,8 @@ interface BoundSession {
   session: Session;
   systemId: string;
   role: 'transceiver' | 'transmitter' | 'receiver';
+  /** deliver_sm sent on this session and not yet answered: back to `waiting` if it closes. */
+  unacked: Set<PendingDelivery>;
 }
 
 interface PendingDelivery {
@@ -164,7 +166,13 @@ export class SmscSimulator {
     session.on('error', () => session.destroy());
     session.on('close', () => {
       this.sessions.delete(session);
-      if (bound) this.bound.delete(bound);
+      if (!bound) return;
+      this.bound.delete(bound);
+      if (bound.unacked.size > 0) {
+        this.waiting.push(...bound.unacked);
+        bound.unacked.clear();
+        this.later(200, () => this.flushWaiting());
+      }
     });
     for (const role of ['transceiver', 'transmitter', 'receiver'] as const) {
       session.on(`bind_${role}`, (pdu: Pdu) => {
@@ -176,7 +184,7 @@ export class SmscSimulator {
           return;
         }
         session.send(pdu.response({ system_id: 'telenode-sim' }));
-        bound = { session, systemId, role };
+        bound = { session, systemId, role, unacked: new Set() };
         this.bound.add(bound);
         this.counters.binds++;
         this.options.log.info({ systemId, role }, 'smsc-sim: bound');
@@ -289,18 +297,9 @@ export class SmscSimulator {
       return;
     }
     const pdu = new smpp.PDU('deliver_sm', item.fields);
-    let settled = false;
-    const retry = () => {
-      if (settled) return;
-      settled = true;
-      this.waiting.push(item);
-      this.later(200, () => this.flushWaiting());
-    };
-    target.session.once('close', retry);
+    target.unacked.add(item);
     target.session.send(pdu, (resp: Pdu) => {
-      if (settled) return;
-      settled = true;
-      target.session.removeListener('close', retry);
+      if (!target.unacked.delete(item)) return;
       if (resp.command_status === 0) item.onAck?.();
       else this.later(500, () => this.deliver(item));
     });

@@ -7,6 +7,7 @@
  * sweep finds rows another process (the CLI) made pending again.
  */
 import { createHmac } from 'node:crypto';
+import { Agent, request } from 'undici';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Db } from '../store/db.js';
@@ -68,10 +69,18 @@ export class WebhookDispatcher {
   private sweepTimer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private readonly counts = { delivered: 0, failedAttempts: 0, dead: 0 };
+  /** Keep-alive connections shared by all callbacks; undici's request() skips fetch's per-call stream and signal objects. */
+  private readonly agent: Agent;
   private readonly metrics;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.sql = WebhookStatements.for(deps.db);
+    this.agent = new Agent({
+      connections: deps.config.concurrency,
+      headersTimeout: deps.config.timeoutMs,
+      bodyTimeout: deps.config.timeoutMs,
+      connectTimeout: Math.min(deps.config.timeoutMs, 10_000),
+    });
     this.now = deps.now ?? Date.now;
     const registers = deps.registry ? [deps.registry] : [];
     const pending = () => this.pendingCount();
@@ -116,14 +125,16 @@ export class WebhookDispatcher {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    if (this.inFlight === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await this.agent.destroy().catch(() => undefined);
   }
 
   stats(): { pending: number; inFlight: number; delivered: number; failedAttempts: number; dead: number } {
@@ -203,19 +214,21 @@ export class WebhookDispatcher {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const response = await fetch(row.url, {
+      const response = await request(row.url, {
         method: row.method,
         headers: this.headers(row),
         body: row.method === 'GET' ? undefined : row.body,
-        signal: AbortSignal.timeout(this.deps.config.timeoutMs),
-        redirect: 'manual',
+        dispatcher: this.agent,
       });
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+      status = response.statusCode;
+      await response.body.dump().catch(() => undefined);
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      error = (err as Error).name === 'TimeoutError' ? `no answer within ${this.deps.config.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
+      const code = (err as { code?: string }).code;
+      error =
+        code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+          ? `no answer within ${this.deps.config.timeoutMs} ms`
+          : (code ?? (err as Error).message);
     }
     this.inFlight--;
     const now = this.now();

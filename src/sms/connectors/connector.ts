@@ -28,6 +28,8 @@ export interface SubmitPart {
 
 export interface ConnectorBindState {
   name: string;
+  /** SMPP: 'transceiver' | 'transmitter' | 'receiver'; modems: 'modem'. */
+  role: string;
   /** 'connecting' | 'binding' | 'bound' | 'unbinding' | 'closed' */
   state: string;
   windowInUse: number;
