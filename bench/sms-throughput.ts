@@ -26,6 +26,7 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '64' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
+    only: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -213,7 +214,11 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const scenarios: Scenario[] = ['no-receipts', 'receipts', 'latency-1000'];
+  const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'latency-1000'];
+  if (values.only) {
+    for (let run = 1; run <= RUNS; run++) console.log(`${values.only} run ${run}: ${JSON.stringify(await runScenario(values.only as Scenario))}`);
+    return;
+  }
   const results: Record<string, Record<string, number[]>> = {};
   for (const scenario of scenarios) {
     results[scenario] = {};

@@ -11,6 +11,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/schema.js';
 import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
+import { WalCheckpointer } from './store/checkpointer.js';
 import { MessageRepo } from './store/message-repo.js';
 import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
 import { InboundRepo } from './store/inbound-repo.js';
@@ -49,6 +50,7 @@ export class Daemon {
     readonly log: Logger,
     readonly db: Db,
     private readonly committer: GroupCommitter,
+    private readonly checkpointer: WalCheckpointer,
     readonly outbox: Outbox,
     private readonly receipts: ReceiptProcessor,
     private readonly inbound: InboundService,
@@ -63,6 +65,7 @@ export class Daemon {
     const log = options.log ?? createLogger({ level: config.log.level });
     const storePath = resolve(config.store.path);
     const db = openDatabase({ path: storePath, synchronous: config.store.synchronous });
+    const checkpointer = new WalCheckpointer(storePath);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
     const committer = new GroupCommitter(db);
@@ -130,7 +133,7 @@ export class Daemon {
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
-    return new Daemon(config, log, db, committer, outbox, receipts, inbound, webhooks, connectors, api, address);
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -145,6 +148,7 @@ export class Daemon {
     this.committer.flushNow();
     await this.webhooks.stop(Math.min(drainMs, 5000));
     this.committer.flushNow();
+    await this.checkpointer.stop();
     this.db.close();
     this.log.info('telenode stopped');
   }

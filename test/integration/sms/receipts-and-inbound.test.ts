@@ -1,0 +1,142 @@
+/**
+ * Receipts and inbound reassembly against the real SQLite store: a status
+ * never moves backwards, a receipt that beats its submit_sm_resp still
+ * counts, MO parts join in order whatever order they come in, and a group
+ * whose parts never all come is delivered flagged incomplete.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../../src/store/db.js';
+import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { MessageRepo, type StoredMessage } from '../../../src/store/message-repo.js';
+import { UnmatchedReceiptRepo } from '../../../src/store/unmatched-receipt-repo.js';
+import { InboundRepo, type InboundMessage } from '../../../src/store/inbound-repo.js';
+import { StatusWriter } from '../../../src/sms/status-writer.js';
+import { ReceiptProcessor } from '../../../src/sms/receipts.js';
+import { InboundService } from '../../../src/sms/inbound.js';
+import { MessageStatus, type MessageStatus as Status } from '../../../src/sms/message.js';
+import { encodeGsm7, encodeUcs2 } from '../../../src/sms/encoding/index.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function store() {
+  const dir = tempDir('telenode-receipts-');
+  const db = openDatabase({ path: join(dir.path, 's.db'), synchronous: 'NORMAL' });
+  cleanups.push(() => {
+    db.close();
+    dir.remove();
+  });
+  return { db, committer: new GroupCommitter(db) };
+}
+
+function message(id: string): StoredMessage {
+  return {
+    id, user: 'u', dialect: 'ozeki', sender: 's', recipient: '+361', text: 't', status: MessageStatus.Accepted, partsEstimate: 2, encoding: 'gsm7',
+    concatRef: 1, callbackUrl: null, meta: {}, connectorId: null, attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null,
+    carrierStatus: null, carrierError: null, createdAt: 1, updatedAt: 1, submittedAt: null, doneAt: null, expiresAt: null,
+  };
+}
+
+describe('receipts', () => {
+  function setup() {
+    const { db, committer } = store();
+    const repo = new MessageRepo(db);
+    const changes: Array<{ id: string; from: Status; to: Status }> = [];
+    const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
+    const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger() });
+    const submitted = (id: string, carrierIds: string[]) =>
+      committer.run((tx) => {
+        writer.applyParts(tx, id, carrierIds.map((carrierId, i) => ({ partNo: i + 1, partsTotal: carrierIds.length, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at: 2 })));
+        for (const carrierId of carrierIds) receipts.matchWaiting(tx, 'c', carrierId);
+      });
+    const receipt = (carrierId: string, stat: string, status: Status) =>
+      receipts.handle({ connectorId: 'c', carrierId, status, stat, err: '000', submitDate: null, doneDate: null, text: null });
+    return { db, repo, changes, submitted, receipt, committer };
+  }
+
+  it('delivers a two-part message only when both parts are delivered, and ignores a late ENROUTE', async () => {
+    const { repo, changes, submitted, receipt, committer } = setup();
+    await committer.run(() => repo.insert(message('m1')));
+    await submitted('m1', ['A1', 'A2']);
+    await receipt('A1', 'DELIVRD', MessageStatus.Delivered);
+    expect(repo.get('m1')!.status).toBe(MessageStatus.Submitted);
+    await receipt('A2', 'DELIVRD', MessageStatus.Delivered);
+    expect(repo.get('m1')!.status).toBe(MessageStatus.Delivered);
+    await receipt('A2', 'ENROUTE', MessageStatus.Buffered);
+    await receipt('A1', 'UNDELIV', MessageStatus.Failed);
+    expect(repo.get('m1')!.status).toBe(MessageStatus.Delivered);
+    expect(changes.filter((c) => c.id === 'm1').map((c) => c.to)).toEqual(['submitted', 'delivered']);
+  });
+
+  it('fails the message as soon as one part fails', async () => {
+    const { repo, submitted, receipt, committer } = setup();
+    await committer.run(() => repo.insert(message('m2')));
+    await submitted('m2', ['B1', 'B2']);
+    await receipt('B2', 'UNDELIV', MessageStatus.Failed);
+    expect(repo.get('m2')).toMatchObject({ status: 'failed', carrierStatus: 'UNDELIV' });
+  });
+
+  it('keeps a receipt that arrives before its submit_sm_resp and applies it when the id is recorded (hex vs decimal)', async () => {
+    const { repo, db, submitted, receipt, committer } = setup();
+    await committer.run(() => repo.insert(message('m3')));
+    await receipt('6699', 'DELIVRD', MessageStatus.Delivered); // decimal form of 1A2B
+    expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(1);
+    await submitted('m3', ['1A2B']);
+    expect(repo.parts('m3').map((p) => p.status)).toEqual(['delivered']);
+    expect(repo.get('m3')!.status).toBe('delivered');
+    expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
+  });
+});
+
+describe('inbound reassembly', () => {
+  function setup(timeoutMs = 60_000) {
+    const { db, committer } = store();
+    const posted: InboundMessage[] = [];
+    let now = 1_000_000;
+    const service = new InboundService({
+      repo: new InboundRepo(db),
+      committer,
+      notify: (_db, m) => posted.push(m),
+      log: silentLogger(),
+      reassemblyTimeoutMs: timeoutMs,
+      now: () => now,
+    });
+    const part = (seq: number, total: number, payload: Buffer, reference = 7, dataCoding = 0) =>
+      service.receive({ connectorId: 'c', sender: '3630', recipient: '1234', dataCoding, payload, concat: { reference, total, seq }, receivedAt: now });
+    return { db, service, posted, part, advance: (ms: number) => (now += ms) };
+  }
+
+  it('joins parts that arrive out of order and twice, once', async () => {
+    const { posted, part } = setup();
+    await part(3, 3, encodeGsm7('three'));
+    await part(1, 3, encodeGsm7('one '));
+    await part(3, 3, encodeGsm7('three'));
+    expect(posted).toHaveLength(0);
+    await part(2, 3, encodeGsm7('two '));
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ text: 'one two three', partsTotal: 3, complete: true });
+  });
+
+  it('keeps groups apart by reference and joins UCS-2 split inside a surrogate pair', async () => {
+    const { posted, part } = setup();
+    const bytes = encodeUcs2('ab😀cd');
+    await part(1, 2, bytes.subarray(0, 6), 1, 8);
+    await part(1, 2, encodeGsm7('other '), 2);
+    await part(2, 2, bytes.subarray(6), 1, 8);
+    expect(posted.map((m) => m.text)).toEqual(['ab😀cd']);
+  });
+
+  it('delivers what came, flagged incomplete, after the reassembly timeout', async () => {
+    const { posted, part, service, advance, db } = setup(1000);
+    await part(1, 2, encodeGsm7('only half'));
+    advance(500);
+    expect(await service.sweep()).toBe(0);
+    advance(600);
+    expect(await service.sweep()).toBe(1);
+    expect(posted[0]).toMatchObject({ text: 'only half', complete: false, partsTotal: 2 });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM inbound_fragments').get() as { n: number }).n).toBe(0);
+  });
+});
