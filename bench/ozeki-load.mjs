@@ -2,7 +2,7 @@
 // Load driver for the Ozeki SendSms API, run as its own process so it does not
 // share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
 // Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines.
-import http from 'node:http';
+import { Pool } from 'undici';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 const base = new URL(values.url);
 const count = Number(values.count);
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
+const pool = new Pool(base.origin, { connections: Number(values.concurrency), pipelining: 1 });
 const latencies = new Float64Array(count);
 const ids = [];
 let done = 0;
@@ -34,23 +34,17 @@ function request(i) {
   if (values.report) query.set('DeliveryReportURL', values.report);
   const sentAt = Date.now();
   const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request({ host: base.hostname, port: base.port, path: `/api?${query}`, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => {
-        latencies[i] = performance.now() - started;
-        const id = /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1];
-        if (id) ids.push(`${id} ${sentAt}`);
-        else failed++;
-        done++;
-        resolve();
-      });
-    });
-    req.on('error', () => { failed++; done++; latencies[i] = performance.now() - started; resolve(); });
-    req.end();
-  });
+  return pool
+    .request({ method: 'GET', path: `/api?${query}` })
+    .then(async (res) => {
+      const body = await res.body.text();
+      latencies[i] = performance.now() - started;
+      const id = /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1];
+      if (id) ids.push(`${id} ${sentAt}`);
+      else failed++;
+      done++;
+    })
+    .catch(() => { failed++; done++; latencies[i] = performance.now() - started; });
 }
 
 const started = performance.now();
@@ -75,4 +69,4 @@ const sorted = Array.from(latencies).sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 if (values.ids) writeFileSync(values.ids, ids.join('\n'));
 console.log(JSON.stringify({ count, failed, seconds, perSecond: count / seconds, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] }));
-agent.destroy();
+await pool.close();

@@ -1,9 +1,13 @@
 /**
  * Group commit: many small durable writes share one transaction and so one
- * fsync. Each queued operation runs inside its own savepoint, so one failing
- * operation rejects only its own promise. Callers get their result only after
- * the whole batch has committed: an HTTP "accepted" or a deliver_sm_resp is
- * never sent for a write that could still be lost.
+ * fsync. Callers get their result only after the whole batch has committed:
+ * an HTTP "accepted" or a deliver_sm_resp is never sent for a write that
+ * could still be lost.
+ *
+ * A batch first runs as one plain transaction. Only if an operation throws
+ * is the batch rolled back and run again with each operation in its own
+ * savepoint, so the failing one rejects alone. Rule for operations: they do
+ * database work (and pure computation) only, so running one twice is safe.
  */
 import type { Db } from './db.js';
 
@@ -59,6 +63,24 @@ export class GroupCommitter {
     while (this.queue.length > 0) this.flushBatch();
   }
 
+  /** The fast path: one transaction, no savepoints; any throw rolls the whole batch back. */
+  private runPlain(batch: Pending[]): Array<{ ok: boolean; value: unknown }> {
+    return this.db.transaction(() => batch.map((item) => ({ ok: true, value: item.op(this.db) })))();
+  }
+
+  /** After a failure: each operation in its own savepoint, so only the failing one is lost. */
+  private runIsolated(batch: Pending[]): Array<{ ok: boolean; value: unknown }> {
+    return this.db.transaction(() =>
+      batch.map((item) => {
+        try {
+          return { ok: true, value: this.savepoint(item.op) };
+        } catch (err) {
+          return { ok: false, value: err };
+        }
+      }),
+    )();
+  }
+
   private flush(): void {
     this.scheduled = false;
     this.flushBatch();
@@ -72,22 +94,16 @@ export class GroupCommitter {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     const started = performance.now();
-    const outcomes: Array<{ ok: boolean; value: unknown }> = new Array(batch.length);
-    const runAll = this.db.transaction(() => {
-      for (let i = 0; i < batch.length; i++) {
-        const item = batch[i]!;
-        try {
-          outcomes[i] = { ok: true, value: this.savepoint(item.op) };
-        } catch (err) {
-          outcomes[i] = { ok: false, value: err };
-        }
-      }
-    });
+    let outcomes: Array<{ ok: boolean; value: unknown }>;
     try {
-      runAll();
-    } catch (err) {
-      for (const item of batch) item.reject(err);
-      return;
+      outcomes = this.runPlain(batch);
+    } catch {
+      try {
+        outcomes = this.runIsolated(batch);
+      } catch (err) {
+        for (const item of batch) item.reject(err);
+        return;
+      }
     }
     this.options.onCommit?.(batch.length, performance.now() - started);
     for (let i = 0; i < batch.length; i++) {
