@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node -e 'const [major] = process.versions.node.split(".").map(Number); if (major < 20) { console.error(`telenode needs Node >= 20, this is ${process.version}`); process.exit(1); }'
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm ci --no-audit --no-fund
+  # Not `npm ci`: see .ci/run (npm 11 lock files without other platforms' optional packages).
+  npm install --no-audit --no-fund
 fi
 [ -f dist/cli/main.js ] || npm run build
 mkdir -p data
