@@ -14,6 +14,9 @@ export function registerSmscSim(program: Command): void {
     .option('--reject-rate <0..1>', 'fraction of submit_sm rejected permanently', '0')
     .option('--throttle-rate <0..1>', 'fraction of submit_sm answered ESME_RTHROTTLED', '0')
     .option('--user <systemId:password...>', 'accepted credentials (default: accept any)')
+    .option('--tls-key <file>', 'serve SMPP over TLS: private key (PEM)')
+    .option('--tls-cert <file>', 'serve SMPP over TLS: certificate (PEM)')
+    .option('--receipt-command <command>', 'carry receipts in deliver_sm or data_sm', 'deliver_sm')
     .option('-v, --verbose', 'print every bind and submit')
     .action(async (options: SmscSimCliOptions) => {
       await runSmscSimCli(options);

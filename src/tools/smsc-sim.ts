@@ -7,6 +7,7 @@
  * ESME acknowledges it, and sends it again on the next bind if the session
  * died first. The test suite uses it as the far end.
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import smpp, { type Pdu, type Server, type Session } from '../sms/connectors/smpp/smpp-lib.js';
 import { SmppStatus } from '../sms/connectors/smpp/status-codes.js';
@@ -33,6 +34,10 @@ export interface SmscSimulatorOptions {
   receiptTlvs?: boolean;
   /** Delay before each submit_sm_resp (to exercise windows). */
   responseDelayMs?: number;
+  /** Carry receipts in deliver_sm (default) or data_sm (SMPP 3.4 §4.7). */
+  receiptCommand?: 'deliver_sm' | 'data_sm';
+  /** Serve SMPP over TLS with this key and certificate (PEM). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   log?: Logger;
   random?: () => number;
 }
@@ -62,6 +67,7 @@ interface BoundSession {
 interface PendingDelivery {
   systemId: string;
   fields: Record<string, unknown>;
+  command?: 'deliver_sm' | 'data_sm';
   onAck?: () => void;
 }
 
@@ -74,8 +80,10 @@ export class SmscSimulator {
   private readonly waiting: PendingDelivery[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 0x10000;
-  private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat'>;
+  private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
   port = 0;
+  /** Set false to stop answering enquire_link (a link that looks up but is dead). */
+  answerEnquireLink = true;
 
   constructor(options: SmscSimulatorOptions = {}) {
     this.options = {
@@ -88,6 +96,7 @@ export class SmscSimulator {
       throttleRate: 0,
       receiptTlvs: true,
       responseDelayMs: 0,
+      receiptCommand: 'deliver_sm',
       log: silentLogger(),
       random: Math.random,
       ...options,
@@ -95,7 +104,8 @@ export class SmscSimulator {
   }
 
   async start(): Promise<{ port: number }> {
-    const server = smpp.createServer({ debug: false }, (session) => this.accept(session));
+    const tls = this.options.tls;
+    const server = smpp.createServer(tls ? { debug: false, key: tls.key, cert: tls.cert } : { debug: false }, (session) => this.accept(session));
     server.on('error', (err: Error) => this.options.log.error({ err }, 'smsc-sim server error'));
     await new Promise<void>((resolve) => server.listen(this.options.port, this.options.host, resolve));
     this.server = server;
@@ -191,7 +201,9 @@ export class SmscSimulator {
         if (role !== 'transmitter') this.flushWaiting();
       });
     }
-    session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
+    session.on('enquire_link', (pdu: Pdu) => {
+      if (this.answerEnquireLink) session.send(pdu.response());
+    });
     session.on('unbind', (pdu: Pdu) => {
       session.send(pdu.response());
       session.close();
@@ -286,7 +298,12 @@ export class SmscSimulator {
       fields['message_state'] = failed ? 5 : 2;
     }
     this.counters.receiptsSent++;
-    this.deliver({ systemId, fields, onAck: () => this.counters.receiptsAcked++ });
+    if (this.options.receiptCommand === 'data_sm') {
+      // data_sm has no short_message: the receipt text travels in message_payload.
+      fields['message_payload'] = fields['short_message'];
+      delete fields['short_message'];
+    }
+    this.deliver({ systemId, fields, command: this.options.receiptCommand, onAck: () => this.counters.receiptsAcked++ });
   }
 
   /** Send to a receiving bind of the system id; keep it until acknowledged (redelivered on the next bind). */
@@ -296,7 +313,7 @@ export class SmscSimulator {
       this.waiting.push(item);
       return;
     }
-    const pdu = new smpp.PDU('deliver_sm', item.fields);
+    const pdu = new smpp.PDU(item.command ?? 'deliver_sm', item.fields);
     target.unacked.add(item);
     target.session.send(pdu, (resp: Pdu) => {
       if (!target.unacked.delete(item)) return;
@@ -334,6 +351,9 @@ export interface SmscSimCliOptions {
   rejectRate: string;
   throttleRate: string;
   user?: string[];
+  tlsKey?: string;
+  tlsCert?: string;
+  receiptCommand?: 'deliver_sm' | 'data_sm';
   verbose?: boolean;
 }
 
@@ -354,10 +374,12 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
     rejectRate: Number(options.rejectRate),
     throttleRate: Number(options.throttleRate),
     users,
+    receiptCommand: options.receiptCommand,
+    tls: options.tlsKey && options.tlsCert ? { key: readFileSync(options.tlsKey), cert: readFileSync(options.tlsCert) } : undefined,
     log: options.verbose ? createLogger({ level: 'info' }) : silentLogger(),
   });
   const { port } = await sim.start();
-  process.stdout.write(`SMSC simulator listening on ${options.host}:${port} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`);
+  process.stdout.write(`SMSC simulator listening on ${options.host}:${port}${options.tlsKey ? ' (TLS)' : ''} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`);
   const status = setInterval(() => {
     const c = sim.counters;
     process.stdout.write(`binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`);

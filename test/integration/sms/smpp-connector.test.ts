@@ -186,6 +186,40 @@ describe('SMPP connector on the wire', () => {
   });
 });
 
+describe('SMPP connector: link health, data_sm, TLS', () => {
+  it('takes receipts carried in data_sm', async () => {
+    const { sink, connector } = await setup({ receiptCommand: 'data_sm', receiptDelayMs: 10 });
+    const id = await connector.submit(parts('data_sm receipt', 'udh8', { wantReceipt: true })[0]!);
+    await waitUntil(() => sink.receipts.some((r) => r.carrierId === id && r.status === 'delivered'), 5000, 'data_sm receipt');
+  });
+
+  it('keeps an idle bind alive with enquire_link, and rebinds when the SMSC stops answering them', async () => {
+    const { sim, connector } = await setup({}, { enquireLinkSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(connector.isUp()).toBe(true);
+    expect(sim.counters.binds).toBe(1);
+    sim.answerEnquireLink = false;
+    await waitUntil(() => sim.counters.binds >= 2, 8000, 'a new bind after the link went silent');
+    sim.answerEnquireLink = true;
+    await waitUntil(() => connector.isUp(), 5000, 'bound again');
+  });
+
+  it('binds over TLS, verifying the SMSC certificate against the configured CA', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/telenode-tls-`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=smsc.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const { sim, connector } = await setup(
+      { tls: { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) } },
+      { tls: { rejectUnauthorized: true, ca: `${dir}/cert.pem` } },
+    );
+    await connector.submit(parts('over TLS', 'udh8')[0]!);
+    expect(sim.received[0]!.text).toBe('over TLS');
+  });
+});
+
 describe('SMPP connector against a hostile SMSC', () => {
   it('resets the bind on garbage bytes and keeps the process alive', async () => {
     const sockets = new Set<Socket>();
