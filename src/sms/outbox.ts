@@ -67,6 +67,8 @@ export class Outbox {
   private readonly parked = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly queued = new Set<string>();
+  /** Messages accepted by this process and not yet dispatched: no need to read them back. */
+  private readonly fresh = new Map<string, StoredMessage>();
   private inFlight = 0;
   private stopping = false;
   private drained: (() => void) | null = null;
@@ -144,6 +146,7 @@ export class Outbox {
     };
     await this.deps.committer.run(() => this.deps.repo.insert(message));
     this.metrics.accepted.inc({ dialect: request.dialect });
+    if (!this.stopping) this.fresh.set(message.id, { ...message });
     this.enqueue(message.id);
     return message;
   }
@@ -209,7 +212,9 @@ export class Outbox {
   }
 
   private dispatch(id: string): void {
-    const message = this.deps.repo.get(id);
+    const fresh = this.fresh.get(id);
+    this.fresh.delete(id);
+    const message = fresh ?? this.deps.repo.get(id);
     if (!message || message.status !== MessageStatus.Accepted) return;
     const previousParts = message.attempts > 0 ? this.deps.repo.parts(id) : [];
     // Parts of one message stay on one connector: a handset joins them by reference, not by route.
@@ -359,6 +364,7 @@ export class Outbox {
             this.retryTimers.delete(message.id);
           }
           this.parked.delete(message.id);
+          this.fresh.delete(message.id);
           this.deps.statusWriter.finish(
             db,
             message,

@@ -32,9 +32,12 @@ export class ReceiptProcessor {
   private readonly now: () => number;
   private readonly received: Counter<'connector' | 'matched'>;
   private purgeTimer: NodeJS.Timeout | null = null;
+  /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
+  private waiting: number;
 
   constructor(private readonly deps: ReceiptProcessorDeps) {
     this.now = deps.now ?? Date.now;
+    this.waiting = deps.unmatched.count();
     this.received = new Counter({
       name: 'telenode_sms_receipts_total',
       help: 'Delivery receipts received, by whether they matched a part on arrival',
@@ -58,9 +61,13 @@ export class ReceiptProcessor {
    * that arrived before it.
    */
   matchWaiting(db: Db, connectorId: string, carrierId: string): void {
+    if (this.waiting === 0) return;
     const waiting = this.deps.unmatched.find(connectorId, carrierIdCandidates(carrierId));
     for (const receipt of waiting) {
-      if (this.apply(db, receipt.event)) this.deps.unmatched.delete(receipt.id);
+      if (this.apply(db, receipt.event)) {
+        this.deps.unmatched.delete(receipt.id);
+        this.waiting--;
+      }
     }
   }
 
@@ -68,7 +75,11 @@ export class ReceiptProcessor {
     const keep = this.deps.keepUnmatchedMs ?? 24 * 3_600_000;
     this.purgeTimer = setInterval(() => {
       void this.deps.committer
-        .run(() => this.deps.unmatched.purgeOlderThan(this.now() - keep))
+        .run(() => {
+          const dropped = this.deps.unmatched.purgeOlderThan(this.now() - keep);
+          this.waiting = this.deps.unmatched.count();
+          return dropped;
+        })
         .then((n) => {
           if (n > 0) this.deps.log.warn({ dropped: n }, 'receipts that never matched a sent part were dropped');
         })
@@ -85,6 +96,7 @@ export class ReceiptProcessor {
     const parts = this.deps.repo.findPartsByCarrierId(event.connectorId, carrierIdCandidates(event.carrierId));
     if (parts.length === 0) {
       this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
+      this.waiting++;
       return false;
     }
     for (const part of parts) {
