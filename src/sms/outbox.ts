@@ -21,7 +21,7 @@ import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { Connector, SubmitPart } from './connectors/connector.js';
 import { estimateSegments, planSegments } from './encoding/index.js';
-import { MessageStatus } from './message.js';
+import { MessageStatus, type MessagePart } from './message.js';
 import type { Router } from './router.js';
 import type { PartUpdate, StatusWriter } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
@@ -252,7 +252,7 @@ export class Outbox {
     this.inFlight++;
     this.metrics.inFlight.set(this.inFlight);
     void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
-      this.recordResults(message.id, connector, parts, results),
+      this.recordResults(message.id, connector, parts, results, previousParts),
     );
   }
 
@@ -266,6 +266,8 @@ export class Outbox {
     connector: Connector,
     parts: SubmitPart[],
     results: PromiseSettledResult<string>[],
+    /** Parts stored before this attempt (none on a first attempt: nothing is stored before the carrier answers). */
+    storedParts: MessagePart[],
   ): Promise<void> {
     const now = this.now();
     const updates: PartUpdate[] = [];
@@ -302,7 +304,7 @@ export class Outbox {
     try {
       retryAt = await this.deps.committer.run((db) => {
         const outcome = failure ? { errorCode: failure.code, errorText: failure.message } : {};
-        const message = this.deps.statusWriter.applyParts(db, id, updates, outcome);
+        const message = this.deps.statusWriter.applyParts(db, id, updates, outcome, storedParts);
         for (const update of updates) {
           if (update.carrierId !== undefined) this.deps.receipts.matchWaiting(db, connector.id, update.carrierId);
         }

@@ -100,6 +100,8 @@ export class ReceiptProcessor {
       return false;
     }
     for (const part of parts) {
+      // A one-part message's only part is the one just found: no need to read its parts again.
+      const stored = part.partsTotal === 1 ? [part] : undefined;
       this.deps.statusWriter.applyParts(db, part.messageId, [
         {
           partNo: part.partNo,
@@ -110,7 +112,7 @@ export class ReceiptProcessor {
           carrierError: event.err,
           at: this.now(),
         },
-      ]);
+      ], {}, stored);
     }
     return true;
   }

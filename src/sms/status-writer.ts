@@ -39,10 +39,17 @@ export class StatusWriter {
    * Merge part updates, roll up, and move the message forward if the parts say
    * so. Returns the message as stored afterwards (undefined if it is unknown).
    */
-  applyParts(db: Db, messageId: string, updates: readonly PartUpdate[], outcome: MessageOutcome = {}): StoredMessage | undefined {
+  applyParts(
+    db: Db,
+    messageId: string,
+    updates: readonly PartUpdate[],
+    outcome: MessageOutcome = {},
+    /** Every stored part of the message, when the caller already holds them (saves a read on the hot path). */
+    storedParts?: readonly MessagePart[],
+  ): StoredMessage | undefined {
     const message = this.repo.get(messageId);
     if (!message) return undefined;
-    const parts = new Map<number, MessagePart>(this.repo.parts(messageId).map((p) => [p.partNo, p]));
+    const parts = new Map<number, MessagePart>((storedParts ?? this.repo.parts(messageId)).map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
     let latest: PartUpdate | undefined;
 
