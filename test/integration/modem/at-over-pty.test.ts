@@ -1,0 +1,81 @@
+/**
+ * The AT channel through `serialport` on a real pty pair (socat): bytes
+ * cross a kernel tty in chunks as they would from a USB modem. The far end
+ * answers like a modem, including the CMGS prompt and an unsolicited +CMTI.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SerialPort } from 'serialport';
+import { AtChannel, type UnsolicitedCode } from '../../../src/sms/connectors/modem/at-channel.js';
+import { openPtyPair, type PtyPair } from '../../helpers/pty-pair.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function open(path: string): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    // Pseudo-terminals have no modem control lines: hupcl/lock off so opening does not touch DTR.
+    const port = new SerialPort({ path, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+    port.open((err) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+function closePort(port: SerialPort): Promise<void> {
+  return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+}
+
+describe('AT channel over serialport on a pty pair', () => {
+  it('runs commands, answers the CMGS prompt and sees an unsolicited +CMTI', async () => {
+    const pair: PtyPair = await openPtyPair();
+    cleanups.push(() => pair.close());
+    const modem = await open(pair.modemPath);
+    const app = await open(pair.appPath);
+    cleanups.push(() => closePort(app), () => closePort(modem));
+
+    let input = '';
+    modem.on('data', (chunk: Buffer) => {
+      input += chunk.toString('latin1');
+      for (;;) {
+        if (input.includes('\x1a')) {
+          const pdu = input.slice(0, input.indexOf('\x1a'));
+          input = input.slice(input.indexOf('\x1a') + 1);
+          // Reply in small pieces, as a slow UART would.
+          const reply = `\r\n+CMGS: ${pdu.length % 256}\r\n\r\nOK\r\n`;
+          for (let i = 0; i < reply.length; i += 3) setTimeout(() => modem.write(reply.slice(i, i + 3)), i);
+          continue;
+        }
+        const end = input.indexOf('\r');
+        if (end < 0) return;
+        const command = input.slice(0, end);
+        input = input.slice(end + 1);
+        if (command === 'AT+CSQ') modem.write('\r\n+CSQ: 23,99\r\n\r\nOK\r\n');
+        else if (command.startsWith('AT+CMGS=')) modem.write('\r\n> ');
+        else if (command === 'AT+CPMS?') modem.write('\r\n+CMTI: "SM",4\r\n+CPMS: "SM",3,30,"SM",3,30,"SM",3,30\r\n\r\nOK\r\n');
+        else modem.write('\r\nOK\r\n');
+      }
+    });
+
+    const channel = new AtChannel(app, 2000);
+    const urcs: UnsolicitedCode[] = [];
+    channel.on('urc', (u: UnsolicitedCode) => urcs.push(u));
+    await expect(channel.send('ATE0')).resolves.toMatchObject({ lines: [] });
+    await expect(channel.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 23,99'] });
+    const sent = await channel.send('AT+CMGS=23', { body: '0011000B916407281553F80000AA0AE8329BFD4697D9EC37' });
+    expect(sent.lines).toEqual([`+CMGS: ${48 % 256}`]);
+    const storage = await channel.send('AT+CPMS?');
+    expect(storage.lines).toEqual(['+CPMS: "SM",3,30,"SM",3,30,"SM",3,30']);
+    expect(urcs).toEqual([{ line: '+CMTI: "SM",4' }]);
+  });
+
+  it('fails the pending command with a retryable error when the port goes away mid-command', async () => {
+    const pair = await openPtyPair();
+    const app = await open(pair.appPath);
+    cleanups.push(() => closePort(app));
+    const channel = new AtChannel(app, 5000);
+    const pending = channel.send('AT+CREG?'); // nobody answers
+    await pair.close(); // the "USB modem" disappears: socat exits, the pty hangs up
+    app.close();
+    await expect(pending).rejects.toMatchObject({ retryable: true });
+  });
+});
