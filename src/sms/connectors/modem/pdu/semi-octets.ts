@@ -86,3 +86,28 @@ export function need(buf: Buffer, offset: number, count: number, what: string): 
   }
   return buf[offset]!;
 }
+
+/** TP-SCTS / TP-DT for `utcMs` as seen in a zone `zoneMinutes` east of UTC (a multiple of 15). */
+export function encodeTimestamp(utcMs: number, zoneMinutes = 0): Buffer {
+  const local = new Date(utcMs + zoneMinutes * 60_000);
+  const swap = (n: number) => ((n % 10) << 4) | Math.floor(n / 10);
+  const quarters = Math.round(Math.abs(zoneMinutes) / 15);
+  const zone = ((quarters % 10) << 4) | Math.floor(quarters / 10) | (zoneMinutes < 0 ? 0x08 : 0);
+  return Buffer.from([
+    swap(local.getUTCFullYear() % 100),
+    swap(local.getUTCMonth() + 1),
+    swap(local.getUTCDate()),
+    swap(local.getUTCHours()),
+    swap(local.getUTCMinutes()),
+    swap(local.getUTCSeconds()),
+    zone,
+  ]);
+}
+
+/** The SMSC address field as 27.005 PDU mode prefixes it ("00": the SIM's default). */
+export function encodeSmscField(smsc: string | undefined): Buffer {
+  if (!smsc) return Buffer.from([0x00]);
+  const international = smsc.startsWith('+');
+  const value = encodeSemiOctets(smsc.replace(/\D/g, ''));
+  return Buffer.concat([Buffer.from([value.length + 1, international ? TOA.international : TOA.unknown]), value]);
+}

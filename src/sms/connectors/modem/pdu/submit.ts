@@ -5,7 +5,7 @@
  */
 import { AppError, ErrorCode } from '../../../../shared/errors.js';
 import { buildConcatUdh } from '../../../encoding/index.js';
-import { TOA, decodeAddress, encodeAddress, encodeSemiOctets, need, type PduAddress } from './semi-octets.js';
+import { decodeAddress, encodeAddress, encodeSmscField, need, type PduAddress } from './semi-octets.js';
 import { decodeUserData, encodeUserData } from './user-data.js';
 
 export interface SubmitPduInput {
@@ -48,14 +48,6 @@ export function validityMinutes(octet: number): number {
   return (octet - 192) * 10_080;
 }
 
-function smscField(smsc: string | undefined): Buffer {
-  if (!smsc) return Buffer.from([0x00]);
-  const international = smsc.startsWith('+');
-  const digits = smsc.replace(/\D/g, '');
-  const value = encodeSemiOctets(digits);
-  return Buffer.concat([Buffer.from([value.length + 1, international ? TOA.international : TOA.unknown]), value]);
-}
-
 export function encodeSubmitPdu(input: SubmitPduInput): EncodedSubmit {
   if (input.messageReference < 0 || input.messageReference > 255) {
     throw new AppError(ErrorCode.PDU_INVALID, `TP-MR ${input.messageReference} is outside 0..255`);
@@ -72,7 +64,7 @@ export function encodeSubmitPdu(input: SubmitPduInput): EncodedSubmit {
     encodeUserData(input.dataCoding, input.payload, udh),
   ]);
   if (tpdu.length > 176) throw new AppError(ErrorCode.PDU_INVALID, `SMS-SUBMIT of ${tpdu.length} octets is longer than 176`);
-  return { hex: Buffer.concat([smscField(input.smsc), tpdu]).toString('hex').toUpperCase(), tpduLength: tpdu.length };
+  return { hex: Buffer.concat([encodeSmscField(input.smsc), tpdu]).toString('hex').toUpperCase(), tpduLength: tpdu.length };
 }
 
 export interface DecodedSubmit {

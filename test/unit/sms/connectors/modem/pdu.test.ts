@@ -100,3 +100,24 @@ describe('SMS-DELIVER and SMS-STATUS-REPORT decoding', () => {
     expect(() => decodePdu('0')).toThrowError(/even-length hex/);
   });
 });
+
+describe('network-side encoders (for the modem simulator)', () => {
+  it('re-encodes the published SMS-DELIVER vector from its decoded fields', async () => {
+    const { encodeDeliverPdu } = await import('../../../../../src/sms/connectors/modem/pdu/index.js');
+    const hex = '07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37';
+    const pdu = decodePdu(hex) as DecodedDeliver;
+    const again = encodeDeliverPdu({ smsc: '+27381000015', sender: '27838890001', dataCoding: 0, payload: pdu.payload, sentAt: pdu.sentAt.utcMs, zoneMinutes: 120 });
+    // Same except the originator's type of address: we write 0x81 (unknown/ISDN) for plain digits where the vector has 0xC8.
+    expect(again).toBe(hex.replace('0BC8', '0B81'));
+  });
+
+  it('round-trips a concatenated UCS-2 deliver and a failed status report', async () => {
+    const { encodeDeliverPdu, encodeStatusReportPdu } = await import('../../../../../src/sms/connectors/modem/pdu/index.js');
+    const payload = encodeUcs2('Szia! 😀');
+    const deliver = decodePdu(encodeDeliverPdu({ sender: 'Telenode', dataCoding: 8, payload, concat: { reference: 9, total: 2, seq: 2, sixteenBit: false }, sentAt: Date.UTC(2026, 10, 22, 12, 0, 0), zoneMinutes: -300 })) as DecodedDeliver;
+    expect(deliver).toMatchObject({ sender: { number: 'Telenode', toa: 0xd0 }, text: 'Szia! 😀', sentAt: { zoneMinutes: -300, utcMs: Date.UTC(2026, 10, 22, 12, 0, 0) } });
+    expect(deliver.udh!.concat).toEqual({ reference: 9, total: 2, seq: 2, sixteenBit: false });
+    const report = decodePdu(encodeStatusReportPdu({ messageReference: 200, recipient: '+36301234567', sentAt: 0, dischargedAt: Date.UTC(2026, 0, 1), status: 0x41 })) as DecodedStatusReport;
+    expect(report).toMatchObject({ messageReference: 200, recipient: { number: '+36301234567' }, status: 0x41, outcome: 'failed' });
+  });
+});
