@@ -1,0 +1,98 @@
+/**
+ * The modem simulator on one end of a socat pty pair, our AT channel and PDU
+ * codec through `serialport` on the other: the conversation the modem driver
+ * will have — init, send with a status report, inbound long SMS, errors.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SerialPort } from 'serialport';
+import { AtChannel, type UnsolicitedCode } from '../../../src/sms/connectors/modem/at-channel.js';
+import { decodePdu, encodeSubmitPdu, type DecodedDeliver, type DecodedStatusReport } from '../../../src/sms/connectors/modem/pdu/index.js';
+import { decodeShortMessage, planSegments } from '../../../src/sms/encoding/index.js';
+import { ModemSimulator } from '../../../src/tools/modem-sim.js';
+import { openPtyPair } from '../../helpers/pty-pair.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function open(path: string): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new SerialPort({ path, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+    port.open((err) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+async function setup() {
+  const pair = await openPtyPair();
+  cleanups.push(() => pair.close());
+  const modemPort = await open(pair.modemPath);
+  const appPort = await open(pair.appPath);
+  cleanups.push(() => new Promise<void>((r) => appPort.close(() => r())), () => new Promise<void>((r) => modemPort.close(() => r())));
+  const sim = new ModemSimulator(modemPort, { reportDelayMs: 30 });
+  cleanups.push(() => sim.stop());
+  const at = new AtChannel(appPort, 1000);
+  const urcs: UnsolicitedCode[] = [];
+  at.on('urc', (u: UnsolicitedCode) => urcs.push(u));
+  return { sim, at, urcs };
+}
+
+describe('modem simulator over a pty pair', () => {
+  it('answers the init sequence and identity queries', async () => {
+    const { at } = await setup();
+    for (const command of ['AT', 'ATE0', 'AT+CMEE=1', 'AT+CMGF=0', 'AT+CNMI=2,1,0,1,0']) await at.send(command);
+    expect((await at.send('AT+CPIN?')).lines).toEqual(['+CPIN: READY']);
+    expect((await at.send('AT+CREG?')).lines).toEqual(['+CREG: 0,1']);
+    expect((await at.send('AT+CSQ')).lines).toEqual(['+CSQ: 21,99']);
+    expect((await at.send('AT+CGMM')).lines).toEqual(['modem-sim']);
+    expect((await at.send('AT+CSCA?')).lines).toEqual(['+CSCA: "+36209300099",145']);
+  });
+
+  it('sends a PDU and gets a status report matched by TP-MR and recipient', async () => {
+    const { sim, at, urcs } = await setup();
+    await at.send('ATE0');
+    const plan = planSegments('Your receipt: 1234 EUR paid.', { concat: 'udh8' });
+    const submit = encodeSubmitPdu({ recipient: '+36301234567', dataCoding: plan.dataCoding, payload: plan.parts[0]!.payload, messageReference: 0, statusReport: true });
+    const reply = await at.send(`AT+CMGS=${submit.tpduLength}`, { body: submit.hex });
+    const mr = Number(/^\+CMGS: (\d+)/.exec(reply.lines[0]!)![1]);
+    expect(sim.sent[0]!.pdu.recipient.number).toBe('+36301234567');
+    await waitUntil(() => urcs.some((u) => u.line.startsWith('+CDSI:')), 3000, '+CDSI');
+    const index = Number(/,(\d+)$/.exec(urcs.find((u) => u.line.startsWith('+CDSI:'))!.line)![1]);
+    const read = await at.send(`AT+CMGR=${index}`);
+    const report = decodePdu(read.lines[1]!) as DecodedStatusReport;
+    expect(report).toMatchObject({ type: 'status-report', messageReference: mr, recipient: { number: '+36301234567' }, outcome: 'delivered' });
+  });
+
+  it('indicates a long inbound SMS part by part; the parts read back and join', async () => {
+    const { sim, at, urcs } = await setup();
+    await at.send('ATE0');
+    const text = 'Inbound message long enough for two parts, with € and [brackets]. '.repeat(3);
+    sim.deliverInbound('+36209998877', text);
+    await waitUntil(() => urcs.filter((u) => u.line.startsWith('+CMTI:')).length === 2, 3000, 'two +CMTI');
+    const parts: DecodedDeliver[] = [];
+    for (const urc of urcs.filter((u) => u.line.startsWith('+CMTI:'))) {
+      const index = /,(\d+)$/.exec(urc.line)![1];
+      parts.push(decodePdu((await at.send(`AT+CMGR=${index}`)).lines[1]!) as DecodedDeliver);
+      await at.send(`AT+CMGD=${index}`);
+    }
+    parts.sort((a, b) => a.udh!.concat!.seq - b.udh!.concat!.seq);
+    expect(parts[0]!.sender.number).toBe('+36209998877');
+    expect(decodeShortMessage(Buffer.concat(parts.map((p) => p.payload)), 0)).toBe(text);
+    await expect(at.send('AT+CMGR=1')).rejects.toMatchObject({ protocolStatus: 321 });
+  });
+
+  it('injects +CMS ERROR 500, refuses a wrong AT+CMGS length, and can hang', async () => {
+    const { sim, at } = await setup();
+    await at.send('ATE0');
+    const submit = encodeSubmitPdu({ recipient: '+3630', dataCoding: 0, payload: Buffer.from([0x41]), messageReference: 0, statusReport: false });
+    sim.failNextSend = 500;
+    await expect(at.send(`AT+CMGS=${submit.tpduLength}`, { body: submit.hex })).rejects.toMatchObject({ protocolStatus: 500, retryable: true });
+    // The SMSC octet counted in the length: the classic mistake, refused as 304.
+    await expect(at.send(`AT+CMGS=${submit.tpduLength + 1}`, { body: submit.hex })).rejects.toMatchObject({ protocolStatus: 304, retryable: false });
+    sim.noise();
+    await expect(at.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 21,99'] });
+    sim.silent = true;
+    await expect(at.send('AT')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT' });
+  });
+});
