@@ -11,6 +11,7 @@ import { registerHashPassword } from './hash-password.js';
 import { registerSend } from './send.js';
 import { registerSmscSim } from './smsc-sim.js';
 import { registerWebhooks } from './webhooks.js';
+import { registerModemSim } from './modem-sim.js';
 
 const program = new Command();
 program
@@ -24,6 +25,7 @@ registerHashPassword(program);
 registerSend(program);
 registerSmscSim(program);
 registerWebhooks(program);
+registerModemSim(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -30,7 +30,7 @@ async function telenode(args: string[], input?: string): Promise<{ code: number;
 describe('telenode CLI', () => {
   it('has --help on every command', async () => {
     const top = await telenode(['--help']);
-    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'webhooks']) {
+    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'modem-sim', 'webhooks']) {
       expect(top.stdout).toContain(command);
       const help = await telenode([command, '--help']);
       expect(help.code).toBe(0);
@@ -77,6 +77,37 @@ describe('telenode CLI', () => {
       expect(env.daemon.db.prepare('SELECT text FROM messages WHERE id = ?').get(smsId)).toEqual({ text: 'from the CLI' });
     } finally {
       await env.stop();
+    }
+  });
+
+  it('modem-sim prints a port that answers AT commands like a modem', async () => {
+    const { spawn } = await import('node:child_process');
+    const { SerialPort } = await import('serialport');
+    const { AtChannel } = await import('../../src/sms/connectors/modem/at-channel.js');
+    const work = tempDir('telenode-modem-cli-');
+    const link = join(work.path, 'ttyModem');
+    const child = spawn(process.execPath, [CLI, 'modem-sim', '--link', link], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('modem-sim did not start')), 10_000);
+        child.stdout!.on('data', (d: Buffer) => {
+          if (d.toString().includes(`connect to ${link}`)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const port = new SerialPort({ path: link, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      const at = new AtChannel(port, 2000);
+      await at.send('ATE0');
+      expect((await at.send('AT+CGMI')).lines).toEqual(['telenode']);
+      await new Promise<void>((r) => port.close(() => r()));
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      work.remove();
     }
   });
 

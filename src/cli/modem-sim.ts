@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { SerialPort } from 'serialport';
+import { ModemSimulator } from '../tools/modem-sim.js';
+
+interface ModemSimCliOptions {
+  link?: string;
+  signal: string;
+  registration: string;
+  reportDelay: string;
+  reportStatus: string;
+}
+
+export function registerModemSim(program: Command): void {
+  program
+    .command('modem-sim')
+    .description('run a GSM modem simulator on a pty pair (needs socat); point a modem connector at the printed port')
+    .option('--link <path>', 'path of the port telenode opens (default: a new temp dir)')
+    .option('--signal <rssi>', 'AT+CSQ signal 0..31', '21')
+    .option('--registration <stat>', 'AT+CREG stat: 1 home, 5 roaming, 0/2/3 not registered', '1')
+    .option('--report-delay <ms>', 'delay before a status report', '500')
+    .option('--report-status <tp-st>', 'TP-ST of status reports (0 delivered, 64 failed)', '0')
+    .action(async (options: ModemSimCliOptions) => {
+      const dir = mkdtempSync(join(tmpdir(), 'telenode-modem-'));
+      const appPath = options.link ?? join(dir, 'modem');
+      const simPath = join(dir, 'sim-side');
+      const socat = spawn('socat', [`pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${simPath}`], { stdio: 'inherit' });
+      socat.on('error', (err) => {
+        process.stderr.write(`telenode modem-sim: cannot run socat (${err.message}); install it: apt-get install socat\n`);
+        process.exit(2);
+      });
+      const deadline = Date.now() + 5000;
+      while (!(existsSync(appPath) && existsSync(simPath))) {
+        if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const port = new SerialPort({ path: simPath, baudRate: 115200, hupcl: false, lock: false });
+      const sim = new ModemSimulator(port, {
+        signal: Number(options.signal),
+        registration: Number(options.registration),
+        reportDelayMs: Number(options.reportDelay),
+        reportStatus: Number(options.reportStatus),
+      });
+      process.stdout.write(`modem simulator ready: connect to ${appPath}\n`);
+      const stop = () => {
+        sim.stop();
+        port.close(() => {
+          socat.kill('SIGTERM');
+          process.exit(0);
+        });
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}
