@@ -21,6 +21,7 @@ import { WebhookDispatcher } from './webhooks/index.js';
 import type { Connector, ConnectorSink } from './sms/connectors/connector.js';
 import { SimulatorConnector } from './sms/connectors/simulator.js';
 import { SmppConnector } from './sms/connectors/smpp/smpp-connector.js';
+import { ModemConnector } from './sms/connectors/modem/modem-connector.js';
 import { Router } from './sms/router.js';
 import { StatusWriter, type StatusNotifier } from './sms/status-writer.js';
 import { ReceiptProcessor } from './sms/receipts.js';
@@ -158,7 +159,14 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
   const connectors = new Map<string, Connector>();
   for (const c of config.connectors) {
     const child = log.child({ connectorId: c.id });
-    connectors.set(c.id, c.type === 'smpp' ? new SmppConnector(c, { sink, log: child, registry }) : new SimulatorConnector(c, sink, child));
+    connectors.set(
+      c.id,
+      c.type === 'smpp'
+        ? new SmppConnector(c, { sink, log: child, registry })
+        : c.type === 'modem'
+          ? new ModemConnector(c, { sink, log: child })
+          : new SimulatorConnector(c, sink, child),
+    );
   }
   if (connectors.size === 0) {
     log.warn(

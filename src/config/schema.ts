@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
+import { modemConnectorSchema } from '../sms/connectors/modem/config.js';
 
 const matcherSchema = z
   .object({
@@ -51,7 +52,7 @@ export const simulatorConnectorSchema = z
   })
   .strict();
 
-export const connectorSchema = z.discriminatedUnion('type', [smppConnectorSchema, simulatorConnectorSchema]);
+export const connectorSchema = z.discriminatedUnion('type', [smppConnectorSchema, modemConnectorSchema, simulatorConnectorSchema]);
 
 const scryptHash = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, {
   message: "expected a hash printed by 'telenode hash-password' (scrypt$N$r$p$salt$hash)",

@@ -142,7 +142,8 @@ export class ModemSimulator {
       }
       const end = this.input.indexOf('\r');
       if (end < 0) return;
-      const line = this.input.slice(0, end).replace(/^\n/, '').trim();
+      // Control characters outside the SMS prompt (an ESC that aborts nothing, stray LF) are ignored, as modems do.
+      const line = this.input.slice(0, end).replace(/[\x00-\x1f]/g, '').trim();
       this.input = this.input.slice(end + 1);
       if (line.length > 0) this.onCommand(line);
     }
