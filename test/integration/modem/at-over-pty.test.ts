@@ -73,9 +73,10 @@ describe('AT channel over serialport on a pty pair', () => {
     const app = await open(pair.appPath);
     cleanups.push(() => closePort(app));
     const channel = new AtChannel(app, 5000);
-    const pending = channel.send('AT+CREG?'); // nobody answers
+    // Nobody answers; the expectation is attached before the port goes, so the rejection is never unhandled.
+    const failed = expect(channel.send('AT+CREG?')).rejects.toMatchObject({ retryable: true });
     await pair.close(); // the "USB modem" disappears: socat exits, the pty hangs up
     app.close();
-    await expect(pending).rejects.toMatchObject({ retryable: true });
+    await failed;
   });
 });
