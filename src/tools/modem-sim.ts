@@ -48,7 +48,7 @@ export class ModemSimulator {
   private nextMr = 0;
   private nextIndex = 1;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly options: Required<ModemSimulatorOptions>;
+  readonly options: Required<ModemSimulatorOptions>;
   /** Error injection: the next AT+CMGS answers +CMS ERROR <n>. */
   failNextSend: number | null = null;
   /** Stop answering anything (a hung modem). */

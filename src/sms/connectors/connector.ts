@@ -34,6 +34,9 @@ export interface ConnectorBindState {
   state: string;
   windowInUse: number;
   windowSize: number;
+  /** Modems: AT+CSQ rssi (0..31, 99 unknown) and AT+CREG stat (1 home, 5 roaming). */
+  signal?: number;
+  registration?: number;
 }
 
 export interface ConnectorStatus {

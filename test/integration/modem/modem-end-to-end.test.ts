@@ -29,7 +29,7 @@ beforeAll(async () => {
   await receiver.start();
   await inbound.start();
   env = await startDaemon({
-    connectors: [{ id: 'gsm', type: 'modem', port: pair.appPath, ownNumber: '+36201112222', commandTimeoutMs: 2000, reconnect: { initialMs: 100, maxMs: 500 } }],
+    connectors: [{ id: 'gsm', type: 'modem', port: pair.appPath, ownNumber: '+36201112222', commandTimeoutMs: 500, healthSeconds: 0.3, reconnect: { initialMs: 100, maxMs: 500 } }],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
   });
   await waitUntil(() => env.daemon.connectors.get('gsm')!.isUp(), 10_000, 'modem ready');
@@ -72,4 +72,20 @@ describe('SMS through a GSM modem', () => {
     expect(sim.sent.filter((s) => s.pdu.recipient.number === '+36305550000')).toHaveLength(1);
     expect(env.daemon.db.prepare('SELECT attempts, status FROM messages WHERE id = ?').get(reply.smsId)).toEqual({ attempts: 1, status: 'delivered' });
   });
+
+  it('re-initialises a modem that stops answering, and goes down while it has no network', async () => {
+    const connector = env.daemon.connectors.get('gsm')!;
+    sim.silent = true;
+    await waitUntil(() => !connector.isUp(), 5000, 'down after the modem went silent');
+    sim.silent = false;
+    await waitUntil(() => connector.isUp(), 10_000, 're-initialised');
+    sim.options.registration = 2; // searching
+    await waitUntil(() => !connector.isUp(), 5000, 'down without network');
+    expect(connector.status().binds[0]).toMatchObject({ registration: 2 });
+    sim.options.registration = 1;
+    await waitUntil(() => connector.isUp(), 10_000, 'back on the network');
+    const health = (await (await fetch(`${env.base}/health`)).json()) as { connectors: Array<{ binds: Array<{ signal: number }> }> };
+    expect(health.connectors[0]!.binds[0]!.signal).toBe(21);
+  });
 });
+

@@ -20,6 +20,8 @@ export const modemConnectorSchema = z
       .object({ initialMs: z.number().int().min(10).default(2000), maxMs: z.number().int().min(10).default(60_000) })
       .strict()
       .prefault({}),
+    /** How often signal and registration are polled; a modem that does not answer is re-initialised. */
+    healthSeconds: z.number().min(0.1).default(30),
     /** Store inbound messages and status reports, indicate them (+CMTI/+CDSI): 27.005 §3.4.1. */
     cnmi: z.string().default('2,1,0,2,0'),
   })

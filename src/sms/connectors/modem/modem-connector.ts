@@ -37,7 +37,10 @@ export class ModemConnector implements Connector {
   private retryTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private nextReference = 0;
+  private healthTimer: NodeJS.Timeout | null = null;
   identity: Record<string, string> = {};
+  /** Last polled radio state, shown in /health. */
+  radio = { signal: -1, registration: -1 };
 
   constructor(
     private readonly config: ModemConnectorConfig,
@@ -55,6 +58,7 @@ export class ModemConnector implements Connector {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.setState('closed');
+    if (this.healthTimer) clearInterval(this.healthTimer);
     this.at?.close(new AppError(ErrorCode.CONNECTOR_STOPPED, 'connector stopped', { retryable: true }));
     await this.closePort();
   }
@@ -64,7 +68,13 @@ export class ModemConnector implements Connector {
   }
 
   status(): ConnectorStatus {
-    return { id: this.id, kind: this.kind, up: this.isUp(), binds: [{ name: this.config.port, role: 'modem', state: this.state, windowInUse: 0, windowSize: 1 }], queued: 0 };
+    return {
+      id: this.id,
+      kind: this.kind,
+      up: this.isUp(),
+      binds: [{ name: this.config.port, role: 'modem', state: this.state, windowInUse: 0, windowSize: 1, signal: this.radio.signal, registration: this.radio.registration }],
+      queued: 0,
+    };
   }
 
   async submit(part: SubmitPart): Promise<string> {
@@ -113,6 +123,7 @@ export class ModemConnector implements Connector {
       this.setState('ready');
       this.deps.log.info({ port: this.config.port, ...this.identity }, 'modem ready');
       void this.sweepStored();
+      this.startHealth();
     } catch (err) {
       this.lost(`init failed: ${(err as Error).message}`);
     }
@@ -144,8 +155,36 @@ export class ModemConnector implements Connector {
     }
   }
 
+  /**
+   * Poll signal and registration. A modem that does not answer (timeout) is
+   * re-initialised; one that lost its network goes down until it is back,
+   * so routing fails over to another connector meanwhile.
+   */
+  private startHealth(): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => void this.checkHealth(), this.config.healthSeconds * 1000);
+    this.healthTimer.unref();
+  }
+
+  private async checkHealth(): Promise<void> {
+    const at = this.at;
+    if (!at || (this.state !== 'ready' && this.state !== 'initialising')) return;
+    try {
+      const csq = (await at.send('AT+CSQ')).lines.join(' ');
+      this.radio.signal = Number(/\+CSQ:\s*(\d+)/.exec(csq)?.[1] ?? -1);
+      const creg = (await at.send('AT+CREG?')).lines.join(' ');
+      this.radio.registration = Number(/\+CREG:\s*\d+,(\d+)/.exec(creg)?.[1] ?? -1);
+      const registered = this.radio.registration === 1 || this.radio.registration === 5;
+      if (!registered && this.state === 'ready') this.lost(`lost network registration (CREG stat ${this.radio.registration})`);
+    } catch (err) {
+      if (isAppError(err) && err.code === ErrorCode.MODEM_TIMEOUT) this.lost('modem stopped answering');
+    }
+  }
+
   private lost(reason: string): void {
     if (this.stopping || this.state === 'waiting') return;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = null;
     this.setState('waiting');
     this.at?.close(new AppError(ErrorCode.MODEM_CLOSED, reason, { retryable: true }));
     this.at = null;
