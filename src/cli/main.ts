@@ -12,6 +12,7 @@ import { registerSend } from './send.js';
 import { registerSmscSim } from './smsc-sim.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerModemSim } from './modem-sim.js';
+import { registerModemProbe } from './modem-probe.js';
 
 const program = new Command();
 program
@@ -26,6 +27,7 @@ registerSend(program);
 registerSmscSim(program);
 registerWebhooks(program);
 registerModemSim(program);
+registerModemProbe(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

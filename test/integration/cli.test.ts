@@ -30,7 +30,7 @@ async function telenode(args: string[], input?: string): Promise<{ code: number;
 describe('telenode CLI', () => {
   it('has --help on every command', async () => {
     const top = await telenode(['--help']);
-    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'modem-sim', 'webhooks']) {
+    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'modem-sim', 'modem-probe', 'webhooks']) {
       expect(top.stdout).toContain(command);
       const help = await telenode([command, '--help']);
       expect(help.code).toBe(0);

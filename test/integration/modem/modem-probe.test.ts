@@ -1,0 +1,43 @@
+/** `modem-probe` against the modem simulator on a pty pair: a good modem, and one without network or signal. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SerialPort } from 'serialport';
+import { probeModem } from '../../../src/tools/modem-probe.js';
+import { ModemSimulator, type ModemSimulatorOptions } from '../../../src/tools/modem-sim.js';
+import { openPtyPair } from '../../helpers/pty-pair.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function simulated(options: ModemSimulatorOptions = {}): Promise<string> {
+  const pair = await openPtyPair();
+  const port = new SerialPort({ path: pair.modemPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  const sim = new ModemSimulator(port, options);
+  cleanups.push(() => pair.close(), () => new Promise<void>((r) => port.close(() => r())), () => sim.stop());
+  return pair.appPath;
+}
+
+describe('modem-probe', () => {
+  it('reports identity, SIM, network, signal, SMSC and PDU mode of a modem that can send', async () => {
+    const result = await probeModem(await simulated());
+    expect(result.canSend).toBe(true);
+    expect(Object.fromEntries(result.findings.map((f) => [f.item, f.value]))).toMatchObject({
+      manufacturer: 'telenode',
+      model: 'modem-sim',
+      SIM: 'READY',
+      registration: 'registered, home network',
+      signal: '-71 dBm (rssi 21)',
+      SMSC: '+36209300099',
+      'PDU mode': 'supported',
+    });
+  });
+
+  it('says why a modem cannot send', async () => {
+    const result = await probeModem(await simulated({ registration: 3, signal: 99 }));
+    expect(result.canSend).toBe(false);
+    const failed = result.findings.filter((f) => !f.ok).map((f) => `${f.item}: ${f.value}`);
+    expect(failed).toEqual(['registration: registration denied', 'signal: unknown']);
+  });
+});
