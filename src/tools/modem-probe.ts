@@ -3,8 +3,8 @@
  * SMS? Identity, SIM, registration, signal, SMSC, PDU-mode support — each
  * line a finding, and a verdict at the end.
  */
-import { SerialPort } from 'serialport';
 import { AtChannel } from '../sms/connectors/modem/at-channel.js';
+import { closeSerialPort, openSerialPort } from '../sms/connectors/modem/serial.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 
 export interface ProbeFinding {
@@ -21,8 +21,7 @@ export interface ProbeResult {
 const REGISTRATION: Record<string, string> = { '0': 'not registered', '1': 'registered, home network', '2': 'searching', '3': 'registration denied', '5': 'registered, roaming' };
 
 export async function probeModem(path: string, options: { baudRate?: number; timeoutMs?: number } = {}): Promise<ProbeResult> {
-  const port = new SerialPort({ path, baudRate: options.baudRate ?? 115200, hupcl: false, lock: false, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  const port = await openSerialPort(path, options.baudRate);
   const at = new AtChannel(port, options.timeoutMs ?? 3000);
   const findings: ProbeFinding[] = [];
   const ask = async (item: string, command: string, judge: (lines: string[]) => { value: string; ok: boolean }) => {
@@ -57,7 +56,7 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
     await ask('PDU mode', 'AT+CMGF=0', () => ({ value: 'supported', ok: true }));
   } finally {
     at.close(new AppError(ErrorCode.MODEM_CLOSED, 'probe finished'));
-    await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+    await closeSerialPort(port);
   }
   return { findings, canSend: findings.every((f) => f.ok) };
 }

@@ -8,6 +8,7 @@
  * a socat pty pair for real serial I/O.
  */
 import type { Duplex } from 'node:stream';
+import { TimerSet } from '../shared/timer-set.js';
 import { planSegments } from '../sms/encoding/index.js';
 import { decodePdu, encodeDeliverPdu, encodeStatusReportPdu, type DecodedSubmit } from '../sms/connectors/modem/pdu/index.js';
 
@@ -47,7 +48,7 @@ export class ModemSimulator {
   private pduPromptLength: number | null = null;
   private nextMr = 0;
   private nextIndex = 1;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new TimerSet();
   readonly options: Required<ModemSimulatorOptions>;
   /** Error injection: the next AT+CMGS answers +CMS ERROR <n>. */
   failNextSend: number | null = null;
@@ -104,7 +105,6 @@ export class ModemSimulator {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 
@@ -116,14 +116,6 @@ export class ModemSimulator {
 
   private write(text: string): void {
     if (!this.silent) this.port.write(Buffer.from(text, 'latin1'));
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
   }
 
   private onData(text: string): void {
@@ -216,7 +208,7 @@ export class ModemSimulator {
     this.sent.push({ pdu, messageReference, at: Date.now() });
     this.write(`\r\n+CMGS: ${messageReference}\r\n\r\nOK\r\n`);
     if (pdu.statusReport) {
-      this.later(this.options.reportDelayMs, () => {
+      this.timers.after(this.options.reportDelayMs, () => {
         const report = encodeStatusReportPdu({ smsc: this.options.smsc, messageReference, recipient: pdu.recipient.number, sentAt: Date.now(), dischargedAt: Date.now(), status: this.options.reportStatus });
         const index = this.store({ kind: 'report', pdu: report, read: false });
         this.write(`\r\n+CDSI: "SR",${index}\r\n`);

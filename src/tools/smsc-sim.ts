@@ -13,6 +13,7 @@ import smpp, { type Pdu, type Server, type Session } from '../sms/connectors/smp
 import { SmppStatus } from '../sms/connectors/smpp/status-codes.js';
 import { decodeShortMessage, parseUdh, planSegments, buildConcatUdh } from '../sms/encoding/index.js';
 import { silentLogger, type Logger } from '../shared/log.js';
+import { TimerSet } from '../shared/timer-set.js';
 
 export interface SmscSimulatorOptions {
   host?: string;
@@ -78,7 +79,7 @@ export class SmscSimulator {
   private readonly bound = new Set<BoundSession>();
   private readonly sessions = new Set<Session>();
   private readonly waiting: PendingDelivery[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new TimerSet();
   private nextId = 0x10000;
   private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
   port = 0;
@@ -114,7 +115,6 @@ export class SmscSimulator {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const session of this.sessions) session.destroy();
     this.sessions.clear();
@@ -181,7 +181,7 @@ export class SmscSimulator {
       if (bound.unacked.size > 0) {
         this.waiting.push(...bound.unacked);
         bound.unacked.clear();
-        this.later(200, () => this.flushWaiting());
+        this.timers.after(200, () => this.flushWaiting());
       }
     });
     for (const role of ['transceiver', 'transmitter', 'receiver'] as const) {
@@ -219,7 +219,7 @@ export class SmscSimulator {
 
   private onSubmit(session: Session, bound: BoundSession, pdu: Pdu): void {
     const answer = (fields: Record<string, unknown>) => {
-      if (this.options.responseDelayMs > 0) this.later(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
+      if (this.options.responseDelayMs > 0) this.timers.after(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
       else session.send(pdu.response(fields));
     };
     const random = this.options.random;
@@ -239,7 +239,7 @@ export class SmscSimulator {
     this.counters.submits++;
     answer({ message_id: messageId });
     if ((Number(pdu['registered_delivery']) & 0x03) !== 0) {
-      this.later(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
+      this.timers.after(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
     }
   }
 
@@ -318,7 +318,7 @@ export class SmscSimulator {
     target.session.send(pdu, (resp: Pdu) => {
       if (!target.unacked.delete(item)) return;
       if (resp.command_status === 0) item.onAck?.();
-      else this.later(500, () => this.deliver(item));
+      else this.timers.after(500, () => this.deliver(item));
     });
   }
 
@@ -327,13 +327,6 @@ export class SmscSimulator {
     for (const item of items) this.deliver(item);
   }
 
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
 }
 
 function yymmddhhmm(d: Date): string {

@@ -4,7 +4,7 @@
  * answers like a modem, including the CMGS prompt and an unsolicited +CMTI.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
+import { closeSerialPort as closePort, openSerialPort as open } from '../../../src/sms/connectors/modem/serial.js';
 import { AtChannel, type UnsolicitedCode } from '../../../src/sms/connectors/modem/at-channel.js';
 import { openPtyPair, type PtyPair } from '../../helpers/pty-pair.js';
 
@@ -12,18 +12,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function open(path: string): Promise<SerialPort> {
-  return new Promise((resolve, reject) => {
-    // Pseudo-terminals have no modem control lines: hupcl/lock off so opening does not touch DTR.
-    const port = new SerialPort({ path, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
-    port.open((err) => (err ? reject(err) : resolve(port)));
-  });
-}
-
-function closePort(port: SerialPort): Promise<void> {
-  return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
-}
 
 describe('AT channel over serialport on a pty pair', () => {
   it('runs commands, answers the CMGS prompt and sees an unsolicited +CMTI', async () => {

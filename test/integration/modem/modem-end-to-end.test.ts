@@ -5,7 +5,8 @@
  * ERROR 500 → retried, not lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort } from '../../../src/sms/connectors/modem/serial.js';
 import { ModemSimulator } from '../../../src/tools/modem-sim.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
@@ -23,8 +24,7 @@ const inbound = new HttpReceiver();
 
 beforeAll(async () => {
   pair = await openPtyPair();
-  modemPort = new SerialPort({ path: pair.modemPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
-  await new Promise<void>((resolve, reject) => modemPort.open((err) => (err ? reject(err) : resolve())));
+  modemPort = await openSerialPort(pair.modemPath);
   sim = new ModemSimulator(modemPort, { reportDelayMs: 30 });
   await receiver.start();
   await inbound.start();
@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env.stop();
   sim.stop();
-  await new Promise<void>((r) => modemPort.close(() => r()));
+  await closeSerialPort(modemPort);
   await pair.close();
   await receiver.stop();
   await inbound.stop();

@@ -1,6 +1,6 @@
 /** `modem-probe` against the modem simulator on a pty pair: a good modem, and one without network or signal. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort } from '../../../src/sms/connectors/modem/serial.js';
 import { probeModem } from '../../../src/tools/modem-probe.js';
 import { ModemSimulator, type ModemSimulatorOptions } from '../../../src/tools/modem-sim.js';
 import { openPtyPair } from '../../helpers/pty-pair.js';
@@ -12,10 +12,9 @@ afterEach(async () => {
 
 async function simulated(options: ModemSimulatorOptions = {}): Promise<string> {
   const pair = await openPtyPair();
-  const port = new SerialPort({ path: pair.modemPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  const port = await openSerialPort(pair.modemPath);
   const sim = new ModemSimulator(port, options);
-  cleanups.push(() => pair.close(), () => new Promise<void>((r) => port.close(() => r())), () => sim.stop());
+  cleanups.push(() => pair.close(), () => closeSerialPort(port), () => sim.stop());
   return pair.appPath;
 }
 

@@ -4,7 +4,7 @@
  * will have — init, send with a status report, inbound long SMS, errors.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort as open } from '../../../src/sms/connectors/modem/serial.js';
 import { AtChannel, type UnsolicitedCode } from '../../../src/sms/connectors/modem/at-channel.js';
 import { decodePdu, encodeSubmitPdu, type DecodedDeliver, type DecodedStatusReport } from '../../../src/sms/connectors/modem/pdu/index.js';
 import { decodeShortMessage, planSegments } from '../../../src/sms/encoding/index.js';
@@ -17,19 +17,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function open(path: string): Promise<SerialPort> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
-    port.open((err) => (err ? reject(err) : resolve(port)));
-  });
-}
-
 async function setup() {
   const pair = await openPtyPair();
   cleanups.push(() => pair.close());
   const modemPort = await open(pair.modemPath);
   const appPort = await open(pair.appPath);
-  cleanups.push(() => new Promise<void>((r) => appPort.close(() => r())), () => new Promise<void>((r) => modemPort.close(() => r())));
+  cleanups.push(() => closeSerialPort(appPort), () => closeSerialPort(modemPort));
   const sim = new ModemSimulator(modemPort, { reportDelayMs: 30 });
   cleanups.push(() => sim.stop());
   const at = new AtChannel(appPort, 1000);

@@ -9,7 +9,7 @@
  *                 ▲              │            │
  *                 └──── waiting ◄┴────────────┘   (error, timeout, port gone)
  */
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../../../shared/errors.js';
 import { backoffDelay } from '../../../shared/backoff.js';
@@ -17,6 +17,7 @@ import { MessageStatus } from '../../message.js';
 import type { Connector, ConnectorSink, ConnectorStatus, SubmitPart } from '../connector.js';
 import { AtChannel, type UnsolicitedCode } from './at-channel.js';
 import type { ModemConnectorConfig } from './config.js';
+import { closeSerialPort, openSerialPort } from './serial.js';
 import { decodePdu, encodeSubmitPdu, isSevenBit, type DecodedStatusReport } from './pdu/index.js';
 
 type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'waiting';
@@ -108,8 +109,7 @@ export class ModemConnector implements Connector {
     if (this.stopping) return;
     this.setState('opening');
     try {
-      const port = new SerialPort({ path: this.config.port, baudRate: this.config.baudRate, hupcl: false, lock: false, autoOpen: false });
-      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      const port = await openSerialPort(this.config.port, this.config.baudRate);
       // Ptys and some USB bridges refuse modem-control lines; that is not fatal.
       port.on('error', (err: Error) => this.deps.log.warn({ err }, 'serial port error'));
       port.on('close', () => this.lost('serial port closed'));
@@ -199,7 +199,7 @@ export class ModemConnector implements Connector {
   private async closePort(): Promise<void> {
     const port = this.port;
     this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (port) await closeSerialPort(port);
   }
 
   private async onUrc(urc: UnsolicitedCode): Promise<void> {
