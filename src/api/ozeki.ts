@@ -51,10 +51,17 @@ export function registerOzekiRoutes(app: FastifyInstance, deps: OzekiDeps): void
   }
 }
 
-/** Render any error that escaped a handler (e.g. body too large) as an Ozeki result. */
-export function renderOzekiError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, message));
+/**
+ * Render an error that escaped a handler. A request fastify refused (body too
+ * large, bad framing) is Ozeki's 300 with HTTP 200, as every Ozeki answer; our
+ * own failure (store down, shutting down) keeps the XML but says so with HTTP
+ * 500/503, because Ozeki's table has no code for it and the client should retry.
+ */
+export function renderOzekiError(err: Error & { statusCode?: number; code?: string }): { status: number; body: string } {
+  const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+  if (clientError) return { status: 200, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, err.message)) };
+  const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
+  return { status, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, `internal error, try again: ${err.message}`)) };
 }
 
 async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Promise<string> {
@@ -88,8 +95,8 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
     const result = await command.run({ command: command.name, params, username, deps });
     return renderOzekiResult(command.name, result.code, result.message ?? result.code.template, result.extra);
   } catch (err) {
+    // Errors of the request map to Ozeki codes; anything else (store failure, shutdown) goes to the server's error handler.
     const mapped = mapError(err, command.name);
-    if (mapped.code.code >= 500 && !isAppError(err)) deps.log.error({ err }, 'Ozeki command failed');
     return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template);
   }
 }

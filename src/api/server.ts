@@ -31,8 +31,12 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     const dialect = (request.routeOptions.config as { dialect?: string } | undefined)?.dialect;
-    deps.log.warn({ err, url: request.url.slice(0, 200), dialect }, 'request failed');
-    if (dialect === 'ozeki') return reply.code(200).type(OZEKI_CONTENT_TYPE).send(renderOzekiError(err));
+    const internal = err.statusCode === undefined || err.statusCode >= 500;
+    (internal ? deps.log.error.bind(deps.log) : deps.log.warn.bind(deps.log))({ err, url: request.url.slice(0, 200), dialect }, 'request failed');
+    if (dialect === 'ozeki') {
+      const rendered = renderOzekiError(err);
+      return reply.code(rendered.status).type(OZEKI_CONTENT_TYPE).send(rendered.body);
+    }
     return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
   });
 

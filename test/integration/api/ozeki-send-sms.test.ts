@@ -165,3 +165,18 @@ describe('operations endpoints', () => {
     expect(text).toContain('telenode_webhook_deliveries_total');
   });
 });
+
+describe('Ozeki SendSms while telenode shuts down', () => {
+  it('answers HTTP 503 with Ozeki XML (so clients retry) and stores nothing', async () => {
+    const own = await startDaemon({ connectors: [{ id: 'lab', type: 'simulator' }] });
+    try {
+      await own.daemon.outbox.stop(0);
+      const response = await fetch(`${own.base}/api?${sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'too late' })}`);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toMatch(/<Code>300<\/Code><Message>[^<]*internal error, try again: telenode is shutting down/);
+      expect(own.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get()).toEqual({ n: 0 });
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -127,9 +127,6 @@ export class SmppConnector implements Connector {
       this.send(best, this.queue[head++]!);
     }
     this.queue = head === this.queue.length ? [] : this.queue.slice(head);
-    if (!this.isUp() && this.queue.length > 0 && this.stopping) {
-      for (const q of this.queue.splice(0)) q.reject(new AppError(ErrorCode.CONNECTOR_DOWN, 'no bind is up', { retryable: true }));
-    }
   }
 
   private wakeIn(ms: number): void {
@@ -215,7 +212,8 @@ export class SmppConnector implements Connector {
       return 0;
     }
     this.deps.log.warn({ reason: incoming.reason, command: pdu.command }, 'unusable PDU from the SMSC refused');
-    return 0x0c; // ESME_RINVMSGID would mislead; 0x0C is "invalid message id", fitting a receipt without one
+    // ESME_RX_P_APPN (SMPP 3.4 §5.1.3): permanent — sending this PDU again cannot make it usable.
+    return 0x65;
   }
 
   private onStateChange(bind: SmppBind, state: BindState): void {
