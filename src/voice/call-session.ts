@@ -1,0 +1,230 @@
+/**
+ * One call as a script sees it: answer or reject, speak, play, collect and
+ * send digits, record, transfer, hang up. It joins the SIP call (any engine)
+ * to its RTP media. `signal` aborts when the call ends, so every wait a verb
+ * makes stops at once when the caller hangs up.
+ *
+ *   new ──answer()──► answered ──hangup()/BYE──► ended
+ *    └──reject()──────────────────────────────► ended
+ */
+import type { Logger } from '../shared/log.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
+import type { CallEndReason, CallInfo, IncomingCall, SipCall } from './sip/call-control.js';
+import { AudioClip } from './media/audio-clip.js';
+import type { RtpPortPool } from './media/port-pool.js';
+import type { MediaClock } from './media/media-clock.js';
+import { RtpSession, type PlayOutcome } from './media/rtp-session.js';
+import { negotiate, parseAudioDescription, writeAnswer, writeOffer, type NegotiatedMedia } from './media/sdp.js';
+import type { TextToSpeech, VoiceRequest } from './media/tts.js';
+import type { PromptSource } from './media/prompt-source.js';
+import { DigitBuffer, type CollectOptions, type CollectResult } from './digit-buffer.js';
+
+export type CallState = 'new' | 'answered' | 'ended';
+
+export interface MediaDeps {
+  ports: RtpPortPool;
+  clock: MediaClock;
+  tts: TextToSpeech;
+  prompts: PromptSource;
+  /** Address written into our SDP. */
+  rtpAddress: string;
+  log: Logger;
+}
+
+export class CallSession {
+  state: CallState = 'new';
+  readonly digits = new DigitBuffer();
+  private readonly controller = new AbortController();
+  private rtp: RtpSession | null = null;
+  private releasePort: (() => void) | null = null;
+  private sdpVersion = 1;
+  private readonly sdpSessionId = Math.floor(Math.random() * 1e9);
+  readonly startedAt = Date.now();
+  answeredAt: number | null = null;
+  endedAt: number | null = null;
+  endReason: CallEndReason | null = null;
+
+  constructor(
+    readonly sip: SipCall,
+    private readonly media: MediaDeps,
+    readonly log: Logger,
+  ) {
+    sip.onInfoDigit = (digit) => this.digits.push(digit);
+    sip.onModify = (offer) => this.modify(offer);
+    void sip.ended.then((reason) => this.onEnded(reason));
+  }
+
+  get info(): CallInfo {
+    return this.sip.info;
+  }
+
+  /** Aborted when the call ends. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get rtpSession(): RtpSession | null {
+    return this.rtp;
+  }
+
+  ring(): void {
+    (this.sip as IncomingCall).ringing?.();
+  }
+
+  /** Answer an inbound call: negotiate the caller's offer (or make one), start media, wait for the ACK. */
+  async answer(): Promise<void> {
+    if (this.state !== 'new') return;
+    const incoming = this.sip as IncomingCall;
+    let negotiated: NegotiatedMedia | null = null;
+    if (this.sip.remoteSdp) {
+      try {
+        negotiated = negotiate(parseAudioDescription(this.sip.remoteSdp));
+      } catch (err) {
+        this.log.warn({ err }, 'caller offer not acceptable');
+        incoming.reject(488, 'Not Acceptable Here');
+        throw err;
+      }
+    }
+    const bound = await this.bindPort();
+    const local = { address: this.media.rtpAddress, port: bound.port, sessionId: this.sdpSessionId, version: this.sdpVersion };
+    const localSdp = negotiated ? writeAnswer(local, negotiated) : writeOffer(local);
+    this.state = 'answered';
+    this.answeredAt = Date.now();
+    if (negotiated) this.startMedia(bound.socket, negotiated);
+    let ackSdp: string | null;
+    try {
+      ackSdp = await incoming.answer(localSdp);
+    } catch (err) {
+      throw new AppError(ErrorCode.CALL_ENDED, `call ended before it was confirmed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!negotiated) {
+      // Late offer (RFC 3261 §13.2.1): our 200 carried the offer, the ACK the answer.
+      if (!ackSdp) throw new AppError(ErrorCode.SDP_INVALID, 'late-offer call: the ACK carried no SDP answer');
+      this.startMedia(bound.socket, negotiate(parseAudioDescription(ackSdp)));
+    }
+  }
+
+  reject(status: number, reason?: string): void {
+    if (this.state !== 'new') return;
+    (this.sip as IncomingCall).reject(status, reason);
+  }
+
+  /** For outbound calls: media starts from the callee's answer. */
+  async attachOutboundMedia(socket: import('node:dgram').Socket, remoteSdp: string): Promise<void> {
+    this.state = 'answered';
+    this.answeredAt = Date.now();
+    this.startMedia(socket, negotiate(parseAudioDescription(remoteSdp)));
+  }
+
+  /** Adopt a port bound before the call existed (outbound: the offer needs it). */
+  adoptPort(release: () => void): void {
+    this.releasePort = release;
+  }
+
+  async speak(text: string, voice: VoiceRequest = {}, options: { bargeIn?: boolean } = {}): Promise<PlayOutcome> {
+    const clip = await this.media.tts.synthesize(text, voice);
+    return this.playClip(clip, options);
+  }
+
+  async play(location: string, options: { bargeIn?: boolean } = {}): Promise<PlayOutcome> {
+    const clip = await this.media.prompts.load(location);
+    return this.playClip(clip, options);
+  }
+
+  /** Play a clip; with bargeIn a key press stops it (the digit stays buffered for the next input). */
+  async playClip(clip: AudioClip, options: { bargeIn?: boolean } = {}): Promise<PlayOutcome> {
+    const rtp = this.requireMedia();
+    if (!options.bargeIn) return rtp.play(clip, this.signal);
+    if (this.digits.pending.length > 0) return 'stopped';
+    const stop = new AbortController();
+    const off = this.digits.onDigit(() => stop.abort());
+    const onEnd = () => stop.abort();
+    this.signal.addEventListener('abort', onEnd, { once: true });
+    try {
+      return await rtp.play(clip, stop.signal);
+    } finally {
+      off();
+      this.signal.removeEventListener('abort', onEnd);
+    }
+  }
+
+  /** Silence for `ms`, cut short when the call ends. */
+  pause(ms: number): Promise<PlayOutcome> {
+    return this.playClip(AudioClip.silence(ms));
+  }
+
+  collectDigits(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult> {
+    return this.digits.collect({ ...options, signal: this.signal });
+  }
+
+  sendDigits(digits: string): Promise<void> {
+    return this.requireMedia().sendDigits(digits);
+  }
+
+  startRecording(): void {
+    this.requireMedia().startRecording();
+  }
+
+  stopRecording(): Int16Array {
+    return this.rtp ? this.rtp.stopRecording() : new Int16Array(0);
+  }
+
+  async transfer(target: string): Promise<void> {
+    await this.sip.transfer(target);
+  }
+
+  async hangup(): Promise<void> {
+    if (this.state === 'ended') return;
+    await this.sip.hangup();
+  }
+
+  private async bindPort() {
+    const bound = await this.media.ports.bind();
+    this.releasePort = bound.release;
+    if (this.state === 'ended' || this.sip.isEnded) {
+      bound.release();
+      throw new AppError(ErrorCode.CALL_ENDED, 'the call ended while media was being set up');
+    }
+    return bound;
+  }
+
+  private startMedia(socket: import('node:dgram').Socket, negotiated: NegotiatedMedia): void {
+    this.rtp = new RtpSession({
+      socket,
+      clock: this.media.clock,
+      remote: negotiated.remote,
+      law: negotiated.law,
+      payloadType: negotiated.payloadType,
+      dtmfPayloadType: negotiated.dtmfPayloadType,
+      log: this.log,
+    });
+    this.rtp.setSending(negotiated.weSend);
+    this.rtp.onDigit((digit) => this.digits.push(digit));
+  }
+
+  /** A re-INVITE: hold (sendonly/inactive), unhold, or media moved. */
+  private modify(offer: string): string {
+    const negotiated = negotiate(parseAudioDescription(offer));
+    const rtp = this.requireMedia();
+    rtp.setRemote(negotiated.remote);
+    rtp.setSending(negotiated.weSend);
+    this.sdpVersion++;
+    this.log.info({ direction: negotiated.answerDirection }, negotiated.weSend ? 'call resumed' : 'call on hold');
+    return writeAnswer({ address: this.media.rtpAddress, port: rtp.localPort, sessionId: this.sdpSessionId, version: this.sdpVersion }, negotiated);
+  }
+
+  private requireMedia(): RtpSession {
+    if (this.state === 'ended') throw new AppError(ErrorCode.CALL_ENDED, 'the call has ended');
+    if (!this.rtp) throw new AppError(ErrorCode.CALL_ENDED, 'the call has no media yet (not answered)');
+    return this.rtp;
+  }
+
+  private onEnded(reason: CallEndReason): void {
+    this.state = 'ended';
+    this.endReason = reason;
+    this.endedAt = Date.now();
+    this.rtp?.close();
+    this.releasePort?.();
+    this.controller.abort();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The call registry: every call, inbound or outbound, gets a CallSession and
+ * is run by the call handler (the OzML runtime, or a fixed handler until it
+ * exists). Whatever the handler does, the call is hung up when it returns,
+ * and its port, timers and session are released when the dialog ends.
+ */
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Logger } from '../shared/log.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
+import type { CallControl, IncomingCall } from './sip/call-control.js';
+import { CallSession, type MediaDeps } from './call-session.js';
+import { writeOffer } from './media/sdp.js';
+
+export type CallHandler = (session: CallSession) => Promise<void>;
+
+export interface DialOptions {
+  target: string;
+  callerId: string;
+  timeoutMs?: number;
+  auth?: { username: string; password: string };
+  headers?: Record<string, string>;
+}
+
+export class CallService {
+  private readonly active = new Map<string, CallSession>();
+  private readonly metrics;
+  private stopping = false;
+
+  constructor(
+    private readonly control: CallControl,
+    private readonly media: MediaDeps,
+    private readonly handler: CallHandler,
+    private readonly log: Logger,
+    registry?: Registry,
+  ) {
+    const registers = registry ? [registry] : [];
+    const active = this.active;
+    this.metrics = {
+      calls: new Counter({ name: 'telenode_calls_total', help: 'Calls by direction and how they ended', labelNames: ['direction', 'reason'], registers }),
+      lateness: new Histogram({
+        name: 'telenode_rtp_tick_lateness_seconds',
+        help: 'How late the 20 ms media clock fired (pacing error)',
+        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+        registers,
+      }),
+    };
+    new Gauge({
+      name: 'telenode_calls_active',
+      help: 'Calls in progress',
+      registers,
+      collect() {
+        this.set(active.size);
+      },
+    });
+    media.clock.onLateness = (ms) => this.metrics.lateness.observe(Math.max(0, ms) / 1000);
+    control.onIncomingCall((call) => this.incoming(call));
+  }
+
+  get activeCalls(): readonly CallSession[] {
+    return [...this.active.values()];
+  }
+
+  async start(): Promise<void> {
+    await this.control.start();
+  }
+
+  /** Hang up every call, then stop the engine. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.active.values()].map((s) => s.hangup().catch(() => undefined)));
+    await this.control.stop();
+  }
+
+  /** Place a call and run `handler` on it once answered (the default handler when none is given). */
+  async dial(options: DialOptions, handler: CallHandler = this.handler): Promise<CallSession> {
+    if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
+    const bound = await this.media.ports.bind();
+    let session: CallSession;
+    try {
+      const localSdp = writeOffer({ address: this.media.rtpAddress, port: bound.port, sessionId: Math.floor(Math.random() * 1e9), version: 1 });
+      const call = await this.control.dial({ target: options.target, callerId: options.callerId, localSdp, timeoutMs: options.timeoutMs ?? 60_000, auth: options.auth, headers: options.headers });
+      session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
+      session.adoptPort(bound.release);
+      if (!call.remoteSdp) throw new AppError(ErrorCode.SDP_INVALID, 'the answer to our INVITE carried no SDP');
+      await session.attachOutboundMedia(bound.socket, call.remoteSdp);
+    } catch (err) {
+      bound.release();
+      throw err;
+    }
+    this.run(session, handler);
+    return session;
+  }
+
+  private incoming(call: IncomingCall): void {
+    if (this.stopping) {
+      call.reject(503, 'Service Unavailable');
+      return;
+    }
+    const session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
+    session.log.info({ from: call.info.from.user, to: call.info.to.user, source: call.info.source }, 'incoming call');
+    this.run(session, this.handler);
+  }
+
+  private run(session: CallSession, handler: CallHandler): void {
+    this.active.set(session.info.id, session);
+    void session.sip.ended.then((reason) => {
+      this.active.delete(session.info.id);
+      this.metrics.calls.inc({ direction: session.info.direction, reason });
+      session.log.info({ reason, seconds: ((Date.now() - session.startedAt) / 1000).toFixed(1) }, 'call ended');
+    });
+    void (async () => {
+      try {
+        await handler(session);
+      } catch (err) {
+        if (!session.signal.aborted) session.log.error({ err }, 'call handler failed');
+      } finally {
+        // The end of the script hangs up (or rejects a call nobody answered).
+        if (session.state === 'new') session.reject(480, 'Temporarily Unavailable');
+        else await session.hangup().catch((err: unknown) => session.log.warn({ err }, 'hang-up failed'));
+      }
+    })();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Text to speech through an external command (espeak-ng by default), run as
+ * a child process per uncached prompt. The result is resampled to 8 kHz and
+ * cached on disk under a hash of (command, voice, text), so a repeated prompt
+ * costs a file read once and a memory lookup afterwards.
+ *
+ * The command is an argv template: {textFile} (the text, written to a file),
+ * {text}, {voice} and {out} are substituted per argument, never through a
+ * shell, so a caller's text cannot inject anything; the default passes the
+ * text as a file so text starting with '-' is not read as an option.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError, ErrorCode } from '../../shared/errors.js';
+import type { AudioClip } from './audio-clip.js';
+import { decodeWav, encodeWav } from './wav.js';
+
+export interface TtsConfig {
+  /** argv template; the command must write a WAV file to {out}. */
+  command: string[];
+  /** Voice used when a prompt names none or an unknown one. */
+  defaultVoice: string;
+  /** Speak's Language/Voice attributes (e.g. "en-US", "en-US/female", "tts_uk_eng_male") → the command's voice name. */
+  voices: Record<string, string>;
+  cacheDir: string;
+  timeoutMs: number;
+}
+
+export interface VoiceRequest {
+  language?: string | null;
+  voice?: string | null;
+}
+
+export class TextToSpeech {
+  private readonly memory = new Map<string, Promise<AudioClip>>();
+  private static readonly MEMORY_ENTRIES = 500;
+
+  constructor(private readonly config: TtsConfig) {
+    mkdirSync(config.cacheDir, { recursive: true });
+  }
+
+  /** The command's voice for Speak's attributes: "language/voice", then voice, then language, then the default. */
+  resolveVoice(request: VoiceRequest = {}): string {
+    const { voices } = this.config;
+    const language = request.language?.trim();
+    const voice = request.voice?.trim();
+    const candidates = [language && voice ? `${language}/${voice}` : null, voice, language].filter((c): c is string => !!c);
+    for (const key of candidates) {
+      const found = voices[key] ?? voices[key.toLowerCase()];
+      if (found) return found;
+    }
+    return this.config.defaultVoice;
+  }
+
+  synthesize(text: string, request: VoiceRequest = {}): Promise<AudioClip> {
+    const voice = this.resolveVoice(request);
+    const key = createHash('sha256').update(JSON.stringify([this.config.command, voice, text])).digest('hex');
+    let clip = this.memory.get(key);
+    if (!clip) {
+      clip = this.load(key, text, voice);
+      clip.catch(() => this.memory.delete(key));
+      if (this.memory.size >= TextToSpeech.MEMORY_ENTRIES) this.memory.delete(this.memory.keys().next().value!);
+      this.memory.set(key, clip);
+    }
+    return clip;
+  }
+
+  private async load(key: string, text: string, voice: string): Promise<AudioClip> {
+    const cached = join(this.config.cacheDir, `${key}.wav`);
+    if (existsSync(cached)) return decodeWav(readFileSync(cached), cached);
+    const raw = join(this.config.cacheDir, `${key}.${process.pid}.raw.wav`);
+    const textFile = join(this.config.cacheDir, `${key}.${process.pid}.txt`);
+    try {
+      writeFileSync(textFile, text);
+      await this.run(text, textFile, voice, raw);
+      const clip = decodeWav(readFileSync(raw), `TTS output for voice ${voice}`);
+      const tmp = `${cached}.${process.pid}.tmp`;
+      writeFileSync(tmp, encodeWav(clip.pcm));
+      renameSync(tmp, cached); // atomic: a concurrent reader never sees half a file
+      return clip;
+    } finally {
+      rmSync(raw, { force: true });
+      rmSync(textFile, { force: true });
+    }
+  }
+
+  private run(text: string, textFile: string, voice: string, out: string): Promise<void> {
+    const [command, ...args] = this.config.command.map((arg) =>
+      arg.replaceAll('{textFile}', textFile).replaceAll('{text}', text).replaceAll('{voice}', voice).replaceAll('{out}', out),
+    );
+    return new Promise((resolve, reject) => {
+      const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.config.timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new AppError(ErrorCode.TTS_FAILED, `TTS command ${command} could not run: ${err.message}`, { cause: err }));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new AppError(ErrorCode.TTS_FAILED, `TTS command ${command} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
+      });
+    });
+  }
+}

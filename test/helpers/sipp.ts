@@ -1,0 +1,88 @@
+/**
+ * Runs sipp (Debian's sip-tester) as the far end of a call: one scenario
+ * file from test/fixtures/sipp, loopback only, its verdict in the exit code
+ * (0: every call passed) and its unexpected messages in the error log.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createSocket } from 'node:dgram';
+
+export const SIPP_SCENARIOS = resolve(import.meta.dirname, '../fixtures/sipp');
+export const SIPP_PCAPS = '/usr/share/sip-tester';
+
+export function sippAvailable(): boolean {
+  return spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
+export interface SippRun {
+  code: number | null;
+  errors: string;
+  stdout: string;
+}
+
+export interface SippOptions {
+  scenario: string;
+  /** host:port of telenode; omitted for a UAS scenario (sipp waits for us). */
+  target?: string;
+  localPort: number;
+  mediaPort?: number;
+  transport?: 'u1' | 't1';
+  calls?: number;
+  rate?: number;
+  limit?: number;
+  keys?: Record<string, string | number>;
+  timeoutSeconds?: number;
+  workDir: string;
+  extraArgs?: string[];
+}
+
+export function runSipp(options: SippOptions): { done: Promise<SippRun>; kill: () => void } {
+  const errorFile = join(options.workDir, `sipp-${options.localPort}-errors.log`);
+  const args = [
+    '-sf', join(SIPP_SCENARIOS, options.scenario),
+    '-i', '127.0.0.1',
+    '-mi', '127.0.0.1',
+    '-p', String(options.localPort),
+    '-mp', String(options.mediaPort ?? options.localPort + 2),
+    '-t', options.transport ?? 'u1',
+    '-m', String(options.calls ?? 1),
+    '-timeout', `${options.timeoutSeconds ?? 30}s`,
+    '-timeout_error',
+    '-nostdin',
+    '-trace_err', '-error_file', errorFile,
+    ...(options.rate ? ['-r', String(options.rate)] : []),
+    ...(options.limit ? ['-l', String(options.limit)] : []),
+    ...Object.entries(options.keys ?? {}).flatMap(([k, v]) => ['-key', k, String(v)]),
+    ...(options.extraArgs ?? []),
+    ...(options.target ? [options.target] : []),
+  ];
+  const child = spawn('sipp', args, { cwd: options.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-20_000);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-20_000);
+  });
+  const done = new Promise<SippRun>((resolveRun) => {
+    child.on('close', (code) => {
+      resolveRun({ code, errors: existsSync(errorFile) ? readFileSync(errorFile, 'utf8') : '', stdout });
+    });
+  });
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+/** A free UDP port on loopback, with the next two free as well (sipp uses port+1/+2 for media). */
+export async function freeUdpPort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((res) => {
+      const s = createSocket('udp4');
+      s.bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => res(p));
+      });
+    });
+    if (port % 2 === 0 && port < 65000) return port;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A SIP engine, media and the call service on loopback, with the call
+ * handler chosen by each test (until the OzML runtime drives calls).
+ */
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { createLogger, silentLogger } from '../../src/shared/log.js';
+import { BuiltinSipEngine, type BuiltinEngineConfig } from '../../src/voice/sip/builtin/builtin-engine.js';
+import { CallService, type CallHandler } from '../../src/voice/calls.js';
+import type { CallSession } from '../../src/voice/call-session.js';
+import { MediaClock } from '../../src/voice/media/media-clock.js';
+import { RtpPortPool } from '../../src/voice/media/port-pool.js';
+import { TextToSpeech } from '../../src/voice/media/tts.js';
+import { PromptSource } from '../../src/voice/media/prompt-source.js';
+import type { CallControl } from '../../src/voice/sip/call-control.js';
+import { tempDir } from './temp-dir.js';
+
+export const ESPEAK_COMMAND = ['espeak-ng', '-v', '{voice}', '-w', '{out}', '-f', '{textFile}'];
+
+export interface VoiceHarness {
+  engine: CallControl;
+  calls: CallService;
+  port: number;
+  dir: string;
+  tts: TextToSpeech;
+  /** The handler the next call runs. */
+  handler: CallHandler;
+  /** Sessions in the order calls arrived. */
+  sessions: CallSession[];
+  stop: () => Promise<void>;
+}
+
+export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}): Promise<VoiceHarness> {
+  const dir = tempDir();
+  // TEST_LOG=debug shows the engine's log while debugging a scenario.
+  const log = process.env['TEST_LOG'] ? createLogger({ level: process.env['TEST_LOG'] as 'debug' }) : silentLogger();
+  const engine = new BuiltinSipEngine(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      publicAddress: null,
+      transports: ['udp', 'tcp'],
+      inbound: { allow: [], auth: null },
+      registrations: [],
+      contactUser: 'telenode',
+      ...engineOverrides,
+    },
+    log,
+  );
+  const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
+  const media = {
+    ports: new RtpPortPool('127.0.0.1', 40000, 44999),
+    clock: new MediaClock(),
+    tts,
+    prompts: new PromptSource({ cacheDir: join(dir.path, 'prompts'), baseDir: dir.path, fetchTimeoutMs: 5000, maxBytes: 10_000_000 }),
+    rtpAddress: '127.0.0.1',
+    log,
+  };
+  const harness: VoiceHarness = {
+    engine,
+    calls: undefined as unknown as CallService,
+    port: 0,
+    dir: dir.path,
+    tts,
+    handler: async (session) => {
+      await session.answer();
+    },
+    sessions: [],
+    stop: async () => {
+      await harness.calls.stop();
+      dir.remove();
+    },
+  };
+  harness.calls = new CallService(
+    engine,
+    media,
+    (session) => {
+      harness.sessions.push(session);
+      return harness.handler(session);
+    },
+    log,
+    new Registry(),
+  );
+  await harness.calls.start();
+  harness.port = engine.listenPort;
+  return harness;
+}
