@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createSocket } from 'node:dgram';
 
 export const SIPP_SCENARIOS = resolve(import.meta.dirname, '../fixtures/sipp');
@@ -22,6 +22,7 @@ export interface SippRun {
 }
 
 export interface SippOptions {
+  /** A file name in test/fixtures/sipp, or an absolute path. */
   scenario: string;
   /** host:port of telenode; omitted for a UAS scenario (sipp waits for us). */
   target?: string;
@@ -34,13 +35,15 @@ export interface SippOptions {
   keys?: Record<string, string | number>;
   timeoutSeconds?: number;
   workDir: string;
+  /** sipp's working directory, where it looks for pcap files (default workDir). */
+  cwd?: string;
   extraArgs?: string[];
 }
 
 export function runSipp(options: SippOptions): { done: Promise<SippRun>; kill: () => void } {
   const errorFile = join(options.workDir, `sipp-${options.localPort}-errors.log`);
   const args = [
-    '-sf', join(SIPP_SCENARIOS, options.scenario),
+    '-sf', isAbsolute(options.scenario) ? options.scenario : join(SIPP_SCENARIOS, options.scenario),
     '-i', '127.0.0.1',
     '-mi', '127.0.0.1',
     '-p', String(options.localPort),
@@ -57,7 +60,7 @@ export function runSipp(options: SippOptions): { done: Promise<SippRun>; kill: (
     ...(options.extraArgs ?? []),
     ...(options.target ? [options.target] : []),
   ];
-  const child = spawn('sipp', args, { cwd: options.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sipp', args, { cwd: options.cwd ?? options.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => {
     stdout = (stdout + d.toString()).slice(-20_000);
