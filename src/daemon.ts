@@ -30,6 +30,7 @@ import { Outbox } from './sms/outbox.js';
 import { UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
+import { buildVoice, type VoiceNode } from './voice/build-voice.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -59,6 +60,7 @@ export class Daemon {
     readonly connectors: ReadonlyMap<string, Connector>,
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
+    readonly voice: VoiceNode | null,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -112,6 +114,7 @@ export class Daemon {
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit });
 
     const users = new UserDirectory(apiUsers(config, storePath, log));
+    const voice = config.voice.enabled ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry }) : null;
     const health = (): HealthReport => {
       const connectorStates = [...connectors.values()].map((c) => c.status());
       const stats = webhooks.stats();
@@ -121,6 +124,7 @@ export class Daemon {
         outbox: outbox!.stats(),
         webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
         commitQueue: committer.depth,
+        ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
       };
     };
     const api = buildApiServer({ outbox, users, log: log.child({ component: 'api' }), registry, health, bodyLimitBytes: config.http.bodyLimitBytes });
@@ -130,11 +134,15 @@ export class Daemon {
     receipts.startPurge();
     inbound.start();
     await Promise.all([...connectors.values()].map((c) => c.start()));
+    await voice?.calls.start();
     await api.listen({ host: config.http.host, port: config.http.port });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
-    log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address);
+    log.info(
+      { config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()], sip: voice?.engine.status().listen ?? 'disabled' },
+      'telenode started',
+    );
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, voice);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -142,6 +150,7 @@ export class Daemon {
     const drainMs = this.config.shutdown.drainMs;
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
+    await this.voice?.calls.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
 import { modemConnectorSchema } from '../sms/connectors/modem/config.js';
+import { voiceConfigSchema } from '../voice/config.js';
 
 const matcherSchema = z
   .object({
@@ -129,6 +130,8 @@ export const configSchema = z
     /** The dial plan: first matching rule wins. When empty, every message goes to the first connector. */
     routes: z.array(routeSchema).default([]),
     webhooks: webhookConfigSchema.prefault({}),
+    /** Calls: SIP engine, media, TTS. */
+    voice: voiceConfigSchema.prefault({}),
     shutdown: z
       .object({
         /** How long SIGTERM waits for in-flight submits and callbacks. */

@@ -20,7 +20,8 @@ export const CLI = join(process.cwd(), 'dist/cli/main.js');
 /** Write `config` (JSON is YAML) into `dir` and return its path. */
 export function writeConfig(dir: string, config: Record<string, unknown>, name = 'telenode.yaml'): string {
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  // Tests run in parallel: never the fixed SIP port 5060 unless a test asks for it.
+  writeFileSync(file, JSON.stringify({ voice: { builtin: { port: 0 } }, ...config }, null, 2));
   return file;
 }
 

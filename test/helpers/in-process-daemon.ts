@@ -21,6 +21,8 @@ export async function startDaemon(overrides: Record<string, unknown> = {}): Prom
     store: { path: join(dir.path, 'telenode.db'), synchronous: 'NORMAL' },
     users: [{ username: TEST_USER.username, passwordHash: TEST_HASH }],
     webhooks: { backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
+    // Tests run in parallel: never the fixed SIP port 5060.
+    voice: { builtin: { port: 0 } },
     ...overrides,
   });
   const daemon = await Daemon.start({ config, configSource: 'test', log: silentLogger() });

@@ -7,7 +7,7 @@ import * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, SipCall } from '../call-control.js';
 import { Dialog, targetUri } from './dialog.js';
-import { parseInfoDigit } from './info-dtmf.js';
+import { parseInfoDigit } from '../info-dtmf.js';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY';
 

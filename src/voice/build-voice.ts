@@ -1,0 +1,59 @@
+/**
+ * Builds the voice side from its config slice: the chosen SIP engine, the
+ * RTP port pool and clock, TTS and prompts, and the call service with the
+ * handler that runs each call.
+ */
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../shared/log.js';
+import type { VoiceConfig } from './config.js';
+import { CallService, type CallHandler } from './calls.js';
+import { MediaClock } from './media/media-clock.js';
+import { RtpPortPool } from './media/port-pool.js';
+import { PromptSource } from './media/prompt-source.js';
+import { TextToSpeech } from './media/tts.js';
+import type { CallControl } from './sip/call-control.js';
+import { BuiltinSipEngine } from './sip/builtin/builtin-engine.js';
+import { DrachtioSipEngine } from './sip/drachtio/drachtio-engine.js';
+
+export interface VoiceNode {
+  engine: CallControl;
+  calls: CallService;
+}
+
+/** Until call routes and OzML scripts exist: answer, say the configured greeting, hang up. */
+export function greetingHandler(greeting: string): CallHandler {
+  return async (session) => {
+    await session.answer();
+    await session.speak(greeting);
+  };
+}
+
+export function buildVoice(config: VoiceConfig, deps: { storeDir: string; log: Logger; registry: Registry; handler?: CallHandler }): VoiceNode {
+  const log = deps.log.child({ component: 'voice' });
+  const engine: CallControl =
+    config.engine === 'drachtio'
+      ? new DrachtioSipEngine(config.drachtio, log)
+      : new BuiltinSipEngine(
+          {
+            host: config.builtin.host,
+            port: config.builtin.port,
+            publicAddress: config.builtin.publicAddress,
+            transports: config.builtin.transports,
+            contactUser: config.builtin.contactUser,
+            inbound: { allow: config.builtin.allow, auth: config.builtin.auth },
+            registrations: config.builtin.registrations,
+          },
+          log,
+        );
+  const media = {
+    ports: new RtpPortPool(config.rtp.host, config.rtp.portMin, config.rtp.portMax),
+    clock: new MediaClock(),
+    tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
+    prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts') }),
+    rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),
+    log,
+  };
+  const calls = new CallService(engine, media, deps.handler ?? greetingHandler(config.greeting), log, deps.registry);
+  return { engine, calls };
+}

@@ -1,0 +1,130 @@
+/**
+ * The `voice:` section of the config: which SIP engine, where it listens,
+ * who may call, registrations on a PBX, the RTP port range, TTS and prompts.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const cidr = z.string().refine(
+  (value) => {
+    const [address, bits, extra] = value.split('/');
+    if (extra !== undefined || !address || !isIP(address)) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return Number.isInteger(n) && n >= 0 && n <= (isIP(address) === 4 ? 32 : 128);
+  },
+  { message: 'expected an IP address or CIDR such as 10.0.0.0/8' },
+);
+
+const sipUri = z.string().regex(/^sips?:[^\s]+$/i, { message: 'expected a SIP URI such as sip:pbx.example.com:5060' });
+
+export const registrationSchema = z
+  .object({
+    /** The PBX or registrar: sip:host[:port][;transport=tcp]. */
+    registrar: sipUri,
+    /** Address of record; defaults to sip:<username>@<registrar host>. */
+    aor: sipUri.nullable().default(null),
+    username: z.string().min(1),
+    password: z.string(),
+    expiresSeconds: z.number().int().min(30).max(86_400).default(300),
+  })
+  .strict();
+
+export const voiceConfigSchema = z
+  .object({
+    /** Answer calls at all. */
+    enabled: z.boolean().default(true),
+    /** builtin: the node's own SIP stack (no other server needed); drachtio: a drachtio-server in front. */
+    engine: z.enum(['builtin', 'drachtio']).default('builtin'),
+    builtin: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        /** 0 picks a free port (tests). */
+        port: z.number().int().min(0).max(65535).default(5060),
+        /** The address peers should reach us at, written into Via/Contact (NAT, 0.0.0.0 binds). */
+        publicAddress: z.string().nullable().default(null),
+        transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+        /** User part of our Contact. */
+        contactUser: z.string().min(1).default('telenode'),
+        /** Source addresses (IP or CIDR) allowed to send us SIP; empty allows all. */
+        allow: z.array(cidr).default([]),
+        /** Require digest authentication of INVITEs. */
+        auth: z
+          .object({
+            realm: z.string().min(1),
+            users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1) }).strict()).min(1),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        /** Register with a PBX as an extension. */
+        registrations: z.array(registrationSchema).default([]),
+      })
+      .strict()
+      .prefault({}),
+    drachtio: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(1).max(65535).default(9022),
+        secret: z.string().default('cymru'),
+        /** Our Contact/From host for outbound calls through drachtio (defaults to its SIP address). */
+        contactUser: z.string().min(1).default('telenode'),
+      })
+      .strict()
+      .prefault({}),
+    rtp: z
+      .object({
+        /** Where RTP sockets bind. */
+        host: z.string().default('127.0.0.1'),
+        /** The address written into our SDP (defaults to host). */
+        publicAddress: z.string().nullable().default(null),
+        portMin: z.number().int().min(1024).max(65534).default(20000),
+        portMax: z.number().int().min(1025).max(65535).default(29999),
+      })
+      .strict()
+      .prefault({})
+      .refine((rtp) => rtp.portMax > rtp.portMin, { message: 'portMax must be above portMin', path: ['portMax'] }),
+    tts: z
+      .object({
+        /** argv template; {textFile}, {text}, {voice}, {out} are substituted; the command writes a WAV to {out}. */
+        command: z.array(z.string().min(1)).min(1).default(['espeak-ng', '-v', '{voice}', '-w', '{out}', '-f', '{textFile}']),
+        defaultVoice: z.string().min(1).default('en-us'),
+        /** Speak's Language, Voice or "Language/Voice" → the command's voice name. */
+        voices: z.record(z.string(), z.string()).default({
+          'en-US': 'en-us',
+          'en-GB': 'en-gb',
+          'en-US/female': 'en-us+f3',
+          'en-GB/female': 'en-gb+f3',
+          'de-DE': 'de',
+          'fr-FR': 'fr',
+          'es-ES': 'es',
+          'it-IT': 'it',
+          'hu-HU': 'hu',
+          tts_uk_eng_male: 'en-gb',
+          tts_uk_eng_female: 'en-gb+f3',
+          tts_us_eng_male: 'en-us',
+          tts_us_eng_female: 'en-us+f3',
+        }),
+        /** Default: <store dir>/cache/tts. */
+        cacheDir: z.string().nullable().default(null),
+        timeoutMs: z.number().int().min(100).default(15_000),
+      })
+      .strict()
+      .prefault({}),
+    prompts: z
+      .object({
+        /** Relative Play file names resolve here. */
+        baseDir: z.string().default('.'),
+        /** Default: <store dir>/cache/prompts. */
+        cacheDir: z.string().nullable().default(null),
+        fetchTimeoutMs: z.number().int().min(100).default(10_000),
+        maxBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    /** What a call hears until call routes and OzML scripts are configured. */
+    greeting: z.string().min(1).default('Hello. This is telenode. No call script is configured yet. Goodbye.'),
+  })
+  .strict();
+
+export type VoiceConfig = z.infer<typeof voiceConfigSchema>;
