@@ -218,17 +218,23 @@ export class RtpSession implements ClockSubscriber {
   }
 
   private send(payloadType: number, payload: Buffer, marker: boolean, timestamp: number): void {
-    if (!this.sending) return;
+    if (!this.sending || !validPort(this.remote.port)) return;
     const packet = encodeRtp({ payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.counters.sent++;
-    this.options.socket.send(packet, this.remote.port, this.remote.address);
+    try {
+      this.options.socket.send(packet, this.remote.port, this.remote.address);
+    } catch (err) {
+      // A peer's bad address must cost its own media, never the process.
+      this.options.log.warn({ err, remote: this.remote }, 'RTP send failed');
+      this.sending = false;
+    }
   }
 
   private receive(data: Buffer, rinfo: { address: string; port: number }): void {
     const packet = decodeRtp(data);
     if (!packet) return;
-    if (!this.latched) {
+    if (!this.latched && validPort(rinfo.port)) {
       // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
       this.latched = true;
       if (rinfo.address !== this.remote.address || rinfo.port !== this.remote.port) {
@@ -245,4 +251,8 @@ export class RtpSession implements ClockSubscriber {
       this.recording.push(decodeG711(this.options.law, packet.payload));
     }
   }
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65536;
 }

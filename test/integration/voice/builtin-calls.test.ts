@@ -4,11 +4,14 @@
  * will: answer, speak, collect digits, hang up.
  */
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rms } from '../../../src/voice/media/audio-clip.js';
+import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
+import { decodeWav, encodeWav } from '../../../src/voice/media/wav.js';
 import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
 import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable, type SippOptions } from '../../helpers/sipp.js';
@@ -259,4 +262,97 @@ describe.skipIf(!sippAvailable())('built-in SIP engine registering with a regist
       harnessDir.remove();
     }
   });
+});
+
+describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
+  it('challenges INVITEs with digest and answers the caller that proves the password', async () => {
+    const h = await startVoiceHarness({ inbound: { allow: [], auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] } } });
+    try {
+      h.handler = async (session) => {
+        await session.answer();
+      };
+      const run = async (password: string) =>
+        runSipp({ scenario: 'uac-auth.xml', target: `127.0.0.1:${h.port}`, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, extraArgs: ['-au', 'pbx', '-ap', password], workDir: h.dir, timeoutSeconds: 5 }).done;
+      const good = await run('s3cret');
+      expect(good.code, good.errors || good.stdout).toBe(0);
+      expect(h.sessions).toHaveLength(1);
+      const bad = await run('guess');
+      expect(bad.code).not.toBe(0); // challenged again, never answered
+      expect(h.sessions).toHaveLength(1);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('refuses callers outside the ACL with 403 and never runs the handler', async () => {
+    const h = await startVoiceHarness({ inbound: { allow: ['10.0.0.0/8', '192.168.1.20'], auth: null } });
+    try {
+      const scenario = join(h.dir, 'uac-reject-403.xml');
+      writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '403'));
+      const result = await runSipp({ scenario, target: `127.0.0.1:${h.port}`, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: h.dir }).done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(h.sessions).toHaveLength(0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe.skipIf(!sippAvailable())('built-in SIP engine media: recording and prompts from URLs', () => {
+  let h: VoiceHarness;
+  beforeAll(async () => {
+    h = await startVoiceHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("records the caller's audio to a WAV file", async () => {
+    const file = join(h.dir, 'caller.wav');
+    h.handler = async (session) => {
+      await session.answer();
+      session.startRecording();
+      await new Promise((resolve) => session.signal.addEventListener('abort', resolve));
+      writeFileSync(file, encodeWav(session.stopRecording()));
+    };
+    const result = await sipp('uac-talk.xml', { codec: 8 }, { cwd: SIPP_PCAPS, timeoutSeconds: 20 });
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    await waitUntil(() => existsSync(file), 2000, 'the recording');
+    const recording = decodeWav(readFileSync(file));
+    expect(recording.durationMs).toBeGreaterThan(6500); // the pcap holds 7 s of speech
+    expect(recording.durationMs).toBeLessThan(7600);
+    expect(rms(recording.pcm)).toBeGreaterThan(300);
+  });
+
+  it('plays a WAV from an HTTP URL, downloading it once for many calls', async () => {
+    const tone = AudioClip.tone(440, 700);
+    let downloads = 0;
+    const server = createServer((_req, res) => {
+      downloads++;
+      res.writeHead(200, { 'content-type': 'audio/wav' }).end(encodeWav(tone.pcm));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prompts/hello.wav`;
+    h.handler = async (session) => {
+      await session.answer();
+      await session.play(url);
+    };
+    try {
+      for (let i = 0; i < 2; i++) {
+        const receiver = await RtpReceiver.start();
+        const result = await sipp('uac-listen.xml', { rtp_port: receiver.port });
+        receiver.close();
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        expect(receiver.audio().length / 8).toBeGreaterThanOrEqual(700);
+        expect(rms(receiver.audio())).toBeGreaterThan(3000);
+      }
+      expect(downloads).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
+    return runSipp({ scenario, target: `127.0.0.1:${h.port}`, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more }).done;
+  }
 });

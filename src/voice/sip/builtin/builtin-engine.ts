@@ -11,7 +11,7 @@ import * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
 import { ALLOW, BuiltinCall } from './builtin-call.js';
-import { Dialog, makeResponseWithTag } from './dialog.js';
+import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
 import { BuiltinIncomingCall } from './incoming-call.js';
 import { InboundPolicy, type InboundPolicyConfig } from './inbound-policy.js';
 import { BuiltinOutboundCall } from './outbound-call.js';
@@ -138,7 +138,8 @@ export class BuiltinSipEngine implements CallControl {
   }
 
   private reply(request: sip.SipRequest, status: number, reason: string, headers: Record<string, unknown> = {}): void {
-    this.stack?.send(makeResponseWithTag(request, status, reason, null, { headers }));
+    // A final response carries a To tag (RFC 3261 §8.2.6.2) so the caller can match its ACK.
+    this.stack?.send(makeResponseWithTag(request, status, reason, status >= 200 ? newTag() : null, { headers }));
   }
 
   private onRequest(request: sip.SipRequest, remote: sip.Remote): void {
