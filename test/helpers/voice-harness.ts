@@ -13,6 +13,7 @@ import { RtpPortPool } from '../../src/voice/media/port-pool.js';
 import { TextToSpeech } from '../../src/voice/media/tts.js';
 import { PromptSource } from '../../src/voice/media/prompt-source.js';
 import type { CallControl } from '../../src/voice/sip/call-control.js';
+import { DrachtioSipEngine } from '../../src/voice/sip/drachtio/drachtio-engine.js';
 import { tempDir } from './temp-dir.js';
 
 export const ESPEAK_COMMAND = ['espeak-ng', '-v', '{voice}', '-w', '{out}', '-f', '{textFile}'];
@@ -20,7 +21,10 @@ export const ESPEAK_COMMAND = ['espeak-ng', '-v', '{voice}', '-w', '{out}', '-f'
 export interface VoiceHarness {
   engine: CallControl;
   calls: CallService;
+  /** The built-in engine's SIP port (0 for drachtio). */
   port: number;
+  /** host:port where sipp sends its calls. */
+  sipTarget: string;
   dir: string;
   tts: TextToSpeech;
   /** The handler the next call runs. */
@@ -30,10 +34,28 @@ export interface VoiceHarness {
   stop: () => Promise<void>;
 }
 
-export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}): Promise<VoiceHarness> {
-  const dir = tempDir();
+/** Where a reachable drachtio-server is, from the environment; null when none is configured. */
+export function drachtioFromEnv(): { host: string; port: number; secret: string; sipTarget: string } | null {
+  const { DRACHTIO_HOST: host, DRACHTIO_PORT: port, DRACHTIO_SECRET: secret, DRACHTIO_SIP: sipTarget } = process.env;
+  if (!host || !sipTarget) return null;
+  return { host, port: Number(port ?? 9022), secret: secret ?? 'cymru', sipTarget };
+}
+
+export async function startDrachtioHarness(): Promise<VoiceHarness> {
+  const env = drachtioFromEnv();
+  if (!env) throw new Error('set DRACHTIO_HOST and DRACHTIO_SIP to run the drachtio scenarios');
+  const log = testLogger();
+  const engine = new DrachtioSipEngine({ host: env.host, port: env.port, secret: env.secret, contactUser: 'telenode', connectTimeoutMs: 5000 }, log);
+  return startWithEngine(engine, log, () => env.sipTarget);
+}
+
+function testLogger() {
   // TEST_LOG=debug shows the engine's log while debugging a scenario.
-  const log = process.env['TEST_LOG'] ? createLogger({ level: process.env['TEST_LOG'] as 'debug' }) : silentLogger();
+  return process.env['TEST_LOG'] ? createLogger({ level: process.env['TEST_LOG'] as 'debug' }) : silentLogger();
+}
+
+export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}): Promise<VoiceHarness> {
+  const log = testLogger();
   const engine = new BuiltinSipEngine(
     {
       host: '127.0.0.1',
@@ -47,6 +69,11 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
     },
     log,
   );
+  return startWithEngine(engine, log, () => `127.0.0.1:${engine.listenPort}`, () => engine.listenPort);
+}
+
+async function startWithEngine(engine: CallControl, log: ReturnType<typeof testLogger>, sipTarget: () => string, port: () => number = () => 0): Promise<VoiceHarness> {
+  const dir = tempDir();
   const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
   const media = {
     ports: new RtpPortPool('127.0.0.1', 40000, 44999),
@@ -60,6 +87,7 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
     engine,
     calls: undefined as unknown as CallService,
     port: 0,
+    sipTarget: '',
     dir: dir.path,
     tts,
     handler: async (session) => {
@@ -82,6 +110,7 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
     new Registry(),
   );
   await harness.calls.start();
-  harness.port = engine.listenPort;
+  harness.port = port();
+  harness.sipTarget = sipTarget();
   return harness;
 }

@@ -1,0 +1,265 @@
+/**
+ * The call scenarios every SIP engine must pass, with sipp as the far end and
+ * our RTP on loopback. Each test's handler plays the part the OzML runtime
+ * will: answer, speak, collect digits, hang up. builtin-calls.test.ts runs
+ * them on the built-in engine, drachtio-calls.test.ts on drachtio.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
+import { decodeWav, encodeWav } from '../../../src/voice/media/wav.js';
+import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
+import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
+import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, type SippOptions } from '../../helpers/sipp.js';
+import { RtpReceiver } from '../../helpers/rtp-receiver.js';
+import type { VoiceHarness } from '../../helpers/voice-harness.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const PROMPT = 'Thank you for your payment. Your receipt number is four seven one one.';
+const LONG_PROMPT = 'This is a long announcement. '.repeat(8);
+
+export function callScenarios(engine: string, start: () => Promise<VoiceHarness>): void {
+  describe(`${engine} engine: calls against sipp`, () => {
+    let h: VoiceHarness;
+
+    beforeAll(async () => {
+      h = await start();
+    });
+    afterAll(async () => {
+      await h?.stop();
+    });
+
+    async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
+      const run = runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more });
+      const result = await run.done;
+      return result;
+    }
+
+    it.each([
+      ['UDP', 'u1'],
+      ['TCP', 't1'],
+    ] as const)('answers a call over %s and sends the spoken prompt as G.711 the caller can decode', async (_name, transport) => {
+      const prompt = await h.tts.synthesize(PROMPT);
+      h.handler = async (session) => {
+        await session.answer();
+        await session.speak(PROMPT);
+      };
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await sipp('uac-listen.xml', { rtp_port: receiver.port }, { transport });
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        const audio = receiver.audio();
+        // The whole prompt arrives, and it is speech, not silence.
+        expect(audio.length / 8).toBeGreaterThanOrEqual(prompt.durationMs - 40);
+        expect(audio.length / 8).toBeLessThan(prompt.durationMs + 1000);
+        expect(rms(audio)).toBeGreaterThan(500);
+        expect(receiver.packets.every((p) => p.payloadType === 0)).toBe(true);
+        // Paced at 20 ms: 50 packets a second, not a burst.
+        const span = receiver.packets.at(-1)!.at - receiver.packets[0]!.at;
+        expect(span).toBeGreaterThan(prompt.durationMs - 200);
+        const session = h.sessions.at(-1)!;
+        expect(session.info.from.user).toBe('+3612345678');
+        expect(session.info.from.displayName).toBe('Alice');
+        expect(session.info.headers['x-order-id']).toBe('4711');
+        expect(session.info.source.startsWith(transport === 't1' ? 'tcp:' : 'udp:')).toBe(true);
+        expect(session.endReason).toBe('local-hangup');
+      } finally {
+        receiver.close();
+      }
+    });
+
+    it('hears RFC 4733 digits from sipp in order, and a SIP INFO digit after them', async () => {
+      let collected = '';
+      h.handler = async (session) => {
+        await session.answer();
+        collected = (await session.collectDigits({ maxDigits: 4, firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 3000 })).digits;
+      };
+      const result = await sipp('uac-dtmf.xml', {}, { cwd: SIPP_PCAPS });
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(collected).toBe('1234');
+    });
+
+    it('stops the prompt at once when the caller hangs up mid-prompt', async () => {
+      let outcome: PlayOutcome | null = null;
+      let playEndedAt = 0;
+      h.handler = async (session) => {
+        await session.answer();
+        outcome = await session.speak(LONG_PROMPT);
+        playEndedAt = Date.now();
+      };
+      const prompt = await h.tts.synthesize(LONG_PROMPT);
+      expect(prompt.durationMs).toBeGreaterThan(6000);
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await sipp('uac-hangup-mid-prompt.xml', { rtp_port: receiver.port });
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        const session = h.sessions.at(-1)!;
+        await waitUntil(() => outcome !== null, 2000, 'the prompt to stop');
+        expect(outcome).toBe('stopped');
+        expect(session.endReason).toBe('remote-hangup');
+        expect(playEndedAt - session.endedAt!).toBeLessThan(50);
+        const heard = receiver.packets.at(-1)!.at - receiver.packets[0]!.at;
+        expect(heard).toBeLessThan(1600);
+      } finally {
+        receiver.close();
+      }
+    });
+
+    it('answers CANCEL before answer with 200 and the INVITE with 487', async () => {
+      h.handler = async (session) => {
+        session.ring();
+        await new Promise((resolve) => session.signal.addEventListener('abort', resolve));
+      };
+      const result = await sipp('uac-cancel.xml');
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(h.sessions.at(-1)!.endReason).toBe('cancelled');
+    });
+
+    it.each([486, 603, 404])('rejects a call with the chosen status %i', async (status) => {
+      h.handler = async (session) => {
+        session.reject(status, 'Chosen');
+      };
+      const scenario = join(h.dir, `uac-reject-${status}.xml`);
+      writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', String(status)));
+      const result = await sipp(scenario);
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(h.sessions.at(-1)!.endReason).toBe('rejected');
+    });
+
+    it('answers 488 to an offer with no codec in common, and keeps serving calls', async () => {
+      h.handler = async (session) => {
+        await session.answer();
+      };
+      const result = await sipp('uac-bad-sdp.xml');
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    });
+
+    it('goes quiet while held (re-INVITE sendonly → recvonly) and sends again after unhold', async () => {
+      h.handler = async (session) => {
+        await session.answer();
+        await session.pause(3000);
+      };
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await sipp('uac-hold.xml', { rtp_port: receiver.port });
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        const times = receiver.packets.map((p) => p.at);
+        const gaps = times.slice(1).map((t, i) => t - times[i]!);
+        const longest = Math.max(...gaps);
+        expect(longest).toBeGreaterThan(700); // the ~1 s hold
+        expect(longest).toBeLessThan(1600);
+        const resumedAt = times[gaps.indexOf(longest) + 1]!;
+        expect(times.filter((t) => t >= resumedAt).length).toBeGreaterThan(10); // media came back
+      } finally {
+        receiver.close();
+      }
+    });
+
+    it('transfers a call with REFER and hangs up its own leg once the transfer is accepted', async () => {
+      h.handler = async (session) => {
+        await session.answer();
+        await session.transfer('1002');
+      };
+      const result = await sipp('uac-refer.xml');
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(h.sessions.at(-1)!.endReason).toBe('local-hangup');
+    });
+
+    it('places an outbound call to a sipp phone, speaks, sends RFC 4733 digits, hangs up', async () => {
+      const receiver = await RtpReceiver.start();
+      const sippPort = await freeUdpPort();
+      const phone = runSipp({ scenario: 'uas-answer.xml', localPort: sippPort, keys: { rtp_port: receiver.port }, workDir: h.dir });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300)); // sipp binding its port
+        let answered = false;
+        const session = await h.calls.dial({ target: `sip:1001@127.0.0.1:${sippPort}`, callerId: '+3655501' }, async (s) => {
+          answered = true;
+          await s.speak('Your code is 1 2 3');
+          await s.sendDigits('12#');
+        });
+        expect(answered).toBe(true);
+        const result = await phone.done;
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        expect(session.endReason).toBe('local-hangup');
+        expect(receiver.packets.some((p) => p.payloadType === 8)).toBe(true); // the phone asked for PCMA only
+        expect(rms(receiver.audio())).toBeGreaterThan(500);
+        const events = receiver.packets.filter((p) => p.payloadType === 101).map((p) => decodeTelephoneEvent(p.payload)!);
+        const digits = [...new Set(events.map((e) => e.event))];
+        expect(digits).toEqual([1, 2, 11]);
+        expect(events.filter((e) => e.end).length).toBe(9); // each digit's end sent three times (RFC 4733 §2.5.1.4)
+      } finally {
+        phone.kill();
+        receiver.close();
+      }
+    });
+
+    it('reports a failed outbound call with the SIP status', async () => {
+      const sippPort = await freeUdpPort(); // nobody listens there
+      await expect(h.calls.dial({ target: `sip:1001@127.0.0.1:${sippPort};transport=tcp`, callerId: '1', timeoutMs: 3000 })).rejects.toMatchObject({
+        code: 'TN_ERR_CALL_FAILED',
+      });
+    });
+  });
+
+  describe(`${engine} engine: recording and prompts from URLs`, () => {
+    let h: VoiceHarness;
+    beforeAll(async () => {
+      h = await start();
+    });
+    afterAll(async () => {
+      await h?.stop();
+    });
+
+    it("records the caller's audio to a WAV file", async () => {
+      const file = join(h.dir, 'caller.wav');
+      h.handler = async (session) => {
+        await session.answer();
+        session.startRecording();
+        await new Promise((resolve) => session.signal.addEventListener('abort', resolve));
+        writeFileSync(file, encodeWav(session.stopRecording()));
+      };
+      const result = await sipp('uac-talk.xml', { codec: 8 }, { cwd: SIPP_PCAPS, timeoutSeconds: 20 });
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await waitUntil(() => existsSync(file), 2000, 'the recording');
+      const recording = decodeWav(readFileSync(file));
+      expect(recording.durationMs).toBeGreaterThan(6500); // the pcap holds 7 s of speech
+      expect(recording.durationMs).toBeLessThan(7600);
+      expect(rms(recording.pcm)).toBeGreaterThan(300);
+    });
+
+    it('plays a WAV from an HTTP URL, downloading it once for many calls', async () => {
+      const tone = AudioClip.tone(440, 700);
+      let downloads = 0;
+      const server = createServer((_req, res) => {
+        downloads++;
+        res.writeHead(200, { 'content-type': 'audio/wav' }).end(encodeWav(tone.pcm));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prompts/hello.wav`;
+      h.handler = async (session) => {
+        await session.answer();
+        await session.play(url);
+      };
+      try {
+        for (let i = 0; i < 2; i++) {
+          const receiver = await RtpReceiver.start();
+          const result = await sipp('uac-listen.xml', { rtp_port: receiver.port });
+          receiver.close();
+          expect(result.code, result.errors || result.stdout).toBe(0);
+          expect(receiver.audio().length / 8).toBeGreaterThanOrEqual(700);
+          expect(rms(receiver.audio())).toBeGreaterThan(3000);
+        }
+        expect(downloads).toBe(1);
+      } finally {
+        server.close();
+      }
+    });
+
+    async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
+      return runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more }).done;
+    }
+  });
+}
