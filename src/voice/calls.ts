@@ -5,7 +5,7 @@
  * and its port, timers and session are released when the dialog ends.
  */
 import type { Registry } from 'prom-client';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Summary } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { CallControl, IncomingCall } from './sip/call-control.js';
@@ -38,10 +38,20 @@ export class CallService {
     const active = this.active;
     this.metrics = {
       calls: new Counter({ name: 'telenode_calls_total', help: 'Calls by direction and how they ended', labelNames: ['direction', 'reason'], registers }),
-      lateness: new Histogram({
-        name: 'telenode_rtp_tick_lateness_seconds',
-        help: 'How late the 20 ms media clock fired (pacing error)',
-        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      firstSend: new Summary({
+        name: 'telenode_rtp_first_send_lateness_seconds',
+        help: 'Pacing error of the first RTP packet of each 20 ms tick (timer lateness)',
+        percentiles: [0.5, 0.9, 0.99, 0.999],
+        maxAgeSeconds: 60,
+        ageBuckets: 5,
+        registers,
+      }),
+      lastSend: new Summary({
+        name: 'telenode_rtp_last_send_lateness_seconds',
+        help: 'Pacing error of the last RTP packet of each 20 ms tick (timer lateness + sending every call’s frame)',
+        percentiles: [0.5, 0.9, 0.99, 0.999],
+        maxAgeSeconds: 60,
+        ageBuckets: 5,
         registers,
       }),
     };
@@ -53,7 +63,10 @@ export class CallService {
         this.set(active.size);
       },
     });
-    media.clock.onLateness = (ms) => this.metrics.lateness.observe(Math.max(0, ms) / 1000);
+    media.clock.onTick = (first, last) => {
+      this.metrics.firstSend.observe(Math.max(0, first) / 1000);
+      this.metrics.lastSend.observe(Math.max(0, last) / 1000);
+    };
     control.onIncomingCall((call) => this.incoming(call));
   }
 

@@ -20,8 +20,12 @@ export class MediaClock {
   private timer: NodeJS.Timeout | null = null;
   private origin = 0;
   private frame = 0;
-  /** Lateness of each tick in ms, for the jitter benchmark and metrics. */
-  onLateness: ((ms: number) => void) | null = null;
+  /**
+   * Per tick, for metrics and the jitter benchmark: how late the tick fired
+   * and how late its last packet went out (lateness + the time to send every
+   * call's frame), both in ms against the ideal 20 ms grid.
+   */
+  onTick: ((firstSendLateMs: number, lastSendLateMs: number) => void) | null = null;
 
   subscribe(subscriber: ClockSubscriber): () => void {
     this.subscribers.add(subscriber);
@@ -57,12 +61,12 @@ export class MediaClock {
     const owed = Math.floor((now - this.origin) / FRAME_MS) - this.frame;
     if (owed > MAX_CATCH_UP_FRAMES) this.frame += owed - MAX_CATCH_UP_FRAMES;
     const target = this.origin + (this.frame + 1) * FRAME_MS;
-    this.onLateness?.(now - target);
     const count = Math.max(1, Math.min(owed, MAX_CATCH_UP_FRAMES));
     for (let i = 0; i < count; i++) {
       this.frame++;
       for (const subscriber of this.subscribers) subscriber.tick();
     }
+    this.onTick?.(now - target, performance.now() - target);
     if (this.subscribers.size > 0) this.schedule();
     else this.timer = null;
   }

@@ -1,0 +1,247 @@
+/**
+ * Call load benchmark: the real daemon (dist/, its own process) answers
+ * calls from sipp (its own process) with a cached ~2 s prompt and hangs up.
+ * Measures calls per second and concurrent calls with no failed call, RTP
+ * pacing error p50/p99 (from the daemon's own media clock), CPU and RSS per
+ * call. Our RTP goes to a UDP sink here, which counts every packet.
+ *
+ *   npm run bench:calls                       # 3 runs per rate, medians to bench/RESULTS.md
+ *   npm run bench:calls -- --runs 1 --seconds 10 --rates 100
+ *   DRACHTIO_HOST=… DRACHTIO_SIP=… npm run bench:calls -- --engine drachtio
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../src/shared/password-hash.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '15' },
+    rates: { type: 'string', default: '200,260' },
+    engine: { type: 'string', default: 'builtin' },
+    out: { type: 'string', default: 'bench/RESULTS.md' },
+  },
+});
+const RUNS = Number(values.runs);
+const SECONDS = Number(values.seconds);
+const RATES = values.rates!.split(',').map(Number);
+const ENGINE = values.engine as 'builtin' | 'drachtio';
+const CLI = join(process.cwd(), 'dist/cli/main.js');
+const SCENARIO = join(process.cwd(), 'test/fixtures/sipp/uac-listen.xml');
+const PROMPT = 'Thank you for calling. Your payment was received.';
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+interface RunResult {
+  rate: number;
+  calls: number;
+  successful: number;
+  failed: number;
+  achievedCps: number;
+  peakConcurrent: number;
+  firstSendP50Ms: number;
+  firstSendP99Ms: number;
+  lastSendP50Ms: number;
+  lastSendP99Ms: number;
+  cpuMsPerCall: number;
+  cpuPercent: number;
+  peakRssMb: number;
+  rssKbPerCall: number;
+  packetsPerCall: number;
+}
+
+function procStat(pid: number): { cpuTicks: number; rssKb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuTicks, rssKb };
+}
+
+async function startDaemon(dir: string): Promise<{ child: ChildProcess; http: string; sip: string }> {
+  const drachtio = ENGINE === 'drachtio' ? { host: process.env['DRACHTIO_HOST']!, port: Number(process.env['DRACHTIO_PORT'] ?? 9022), secret: process.env['DRACHTIO_SECRET'] ?? 'cymru' } : undefined;
+  const config = {
+    http: { host: '127.0.0.1', port: 0 },
+    store: { path: join(dir, 'telenode.db') },
+    log: { level: 'warn' },
+    users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
+    voice: {
+      engine: ENGINE,
+      builtin: { port: 0 },
+      ...(drachtio ? { drachtio } : {}),
+      rtp: { portMin: 20000, portMax: 39999 },
+      greeting: PROMPT,
+    },
+  };
+  const file = join(dir, 'telenode.yaml');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [CLI, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('"telenode started"'));
+      if (line) {
+        clearTimeout(timer);
+        const started = JSON.parse(line) as { http: string; sip: string[] };
+        const sip = ENGINE === 'drachtio' ? process.env['DRACHTIO_SIP']! : started.sip[0]!.split(':').slice(1).join(':');
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve({ child, http: started.http, sip });
+      }
+    });
+  });
+}
+
+function runSipp(target: string, sinkPort: number, rate: number, calls: number, dir: string): Promise<{ successful: number; failed: number; seconds: number }> {
+  const started = Date.now();
+  const args = [
+    '-sf', SCENARIO, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', '0', '-t', 'u1',
+    '-r', String(rate), '-m', String(calls), '-l', '3000', '-timeout', `${SECONDS * 4 + 30}s`, '-nostdin', '-trace_screen', '-screen_file', join(dir, 'screen.log'),
+    '-key', 'rtp_port', String(sinkPort), '-key', 'caller', '100', '-key', 'codec', '0',
+    target,
+  ];
+  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('close', () => {
+      let screen = '';
+      try {
+        screen = readFileSync(join(dir, 'screen.log'), 'utf8');
+      } catch {
+        reject(new Error(`sipp left no screen log: ${stderr}`));
+        return;
+      }
+      const count = (label: string) => Number(new RegExp(`${label}\\s*\\|[^|]*\\|\\s*(\\d+)`).exec(screen)?.[1] ?? NaN);
+      resolve({ successful: count('Successful call'), failed: count('Failed call'), seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+async function metric(http: string, name: string, quantile: string): Promise<number> {
+  const text = await (await fetch(`${http}/metrics`)).text();
+  const match = new RegExp(`^${name}\\{quantile="${quantile}"\\} ([0-9.eE+-]+|NaN)`, 'm').exec(text);
+  return match ? Number(match[1]) * 1000 : NaN;
+}
+
+async function runOnce(rate: number): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'telenode-callbench-'));
+  const sink = createSocket('udp4');
+  let packets = 0;
+  sink.on('message', () => packets++);
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+  const sinkPort = sink.address().port;
+  const daemon = await startDaemon(dir);
+  const pid = daemon.child.pid!;
+  try {
+    await runSipp(daemon.sip, sinkPort, 1, 1, dir); // warm-up: synthesise and cache the prompt
+    packets = 0;
+    const before = procStat(pid);
+    let peakRss = before.rssKb;
+    let peakConcurrent = 0;
+    const poll = setInterval(async () => {
+      peakRss = Math.max(peakRss, procStat(pid).rssKb);
+      try {
+        const health = (await (await fetch(`${daemon.http}/health`)).json()) as { voice?: { activeCalls: number } };
+        peakConcurrent = Math.max(peakConcurrent, health.voice?.activeCalls ?? 0);
+      } catch {
+        // the daemon is busy; the next poll will do
+      }
+    }, 100);
+    const calls = rate * SECONDS;
+    const sipp = await runSipp(daemon.sip, sinkPort, rate, calls, dir);
+    clearInterval(poll);
+    const after = procStat(pid);
+    const cpuMs = ((after.cpuTicks - before.cpuTicks) / CLOCK_TICKS) * 1000;
+    return {
+      rate,
+      calls,
+      successful: sipp.successful,
+      failed: sipp.failed,
+      achievedCps: sipp.successful / Math.max(1, sipp.seconds - 2.5),
+      peakConcurrent,
+      firstSendP50Ms: await metric(daemon.http, 'telenode_rtp_first_send_lateness_seconds', '0.5'),
+      firstSendP99Ms: await metric(daemon.http, 'telenode_rtp_first_send_lateness_seconds', '0.99'),
+      lastSendP50Ms: await metric(daemon.http, 'telenode_rtp_last_send_lateness_seconds', '0.5'),
+      lastSendP99Ms: await metric(daemon.http, 'telenode_rtp_last_send_lateness_seconds', '0.99'),
+      cpuMsPerCall: cpuMs / Math.max(1, sipp.successful),
+      cpuPercent: (cpuMs / (sipp.seconds * 1000)) * 100,
+      peakRssMb: peakRss / 1024,
+      rssKbPerCall: peakConcurrent > 0 ? (peakRss - before.rssKb) / peakConcurrent : 0,
+      packetsPerCall: packets / Math.max(1, sipp.successful),
+    };
+  } finally {
+    daemon.child.kill('SIGTERM');
+    await new Promise((r) => daemon.child.once('exit', r));
+    sink.close();
+    for (const f of readdirSync(dir)) if (f.endsWith('.log')) rmSync(join(dir, f));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+async function main(): Promise<void> {
+  if (ENGINE === 'drachtio' && !(process.env['DRACHTIO_HOST'] && process.env['DRACHTIO_SIP'])) {
+    console.log('drachtio engine: skipped (set DRACHTIO_HOST and DRACHTIO_SIP)');
+    return;
+  }
+  const results = new Map<number, RunResult[]>();
+  for (const rate of RATES) {
+    for (let run = 1; run <= RUNS; run++) {
+      const r = await runOnce(rate);
+      console.log(`${ENGINE} ${rate} cps run ${run}: ${JSON.stringify(r)}`);
+      results.set(rate, [...(results.get(rate) ?? []), r]);
+    }
+  }
+  const fmt = (rs: RunResult[], key: keyof RunResult, digits = 0) => `${median(rs.map((r) => r[key])).toFixed(digits)} (runs: ${rs.map((r) => r[key].toFixed(digits)).join(', ')})`;
+  const rows = (label: string, key: keyof RunResult, digits = 0) => `| ${label} | ${RATES.map((rate) => fmt(results.get(rate)!, key, digits)).join(' | ')} |`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
+  const title = `## Calls, ${ENGINE} engine (bench/call-load.ts)`;
+  const section = `${title}
+
+- **Date:** ${new Date().toISOString().slice(0, 10)}
+- **Machine:** ${machine}; sipp ${'3.6.1'} on the same two cores
+- **Setup:** daemon in its own process; sipp places calls at a fixed rate for ${SECONDS} s; each call is answered,
+  hears the cached prompt "${PROMPT}" (~2 s of G.711 at 20 ms) and is hung up by telenode. Our RTP goes to a
+  UDP sink in the benchmark process. Pacing error is measured by the daemon's media clock against the ideal
+  20 ms grid: first packet of each tick (timer lateness) and last packet (after every call's frame is sent).
+  ${RUNS} runs per rate, **median** first.
+
+| Figure | ${RATES.map((r) => `${r} calls/s offered`).join(' | ')} |
+| --- | ${RATES.map(() => '---').join(' | ')} |
+${rows('Calls completed', 'successful')}
+| Failed calls | ${RATES.map((rate) => fmt(results.get(rate)!, 'failed')).join(' | ')} |
+${rows('Achieved calls/s', 'achievedCps')}
+${rows('Peak concurrent calls', 'peakConcurrent')}
+${rows('Pacing error p50, first packet (ms)', 'firstSendP50Ms', 2)}
+${rows('Pacing error p99, first packet (ms)', 'firstSendP99Ms', 2)}
+${rows('Pacing error p50, last packet (ms)', 'lastSendP50Ms', 2)}
+${rows('Pacing error p99, last packet (ms)', 'lastSendP99Ms', 2)}
+${rows('CPU per call (ms)', 'cpuMsPerCall', 1)}
+${rows('Daemon CPU (% of one core)', 'cpuPercent')}
+${rows('Peak RSS (MiB)', 'peakRssMb')}
+${rows('RSS per concurrent call (KiB)', 'rssKbPerCall')}
+${rows('RTP packets received per call', 'packetsPerCall')}
+
+Targets (issue #3): ≥ 200 calls/s and ≥ 500 concurrent calls with no failed call, p99 pacing error ≤ 5 ms.
+`;
+  let existing = '';
+  try {
+    existing = readFileSync(values.out!, 'utf8');
+  } catch {
+    existing = '# Benchmark results\n';
+  }
+  const marker = new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n## |$)`);
+  const updated = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
+  writeFileSync(values.out!, updated);
+  console.log(`written to ${values.out}`);
+}
+
+await main();
