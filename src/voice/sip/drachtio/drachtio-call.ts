@@ -1,5 +1,14 @@
 /**
  * One call through drachtio-server, as the rest of telenode sees it.
+ * drachtio-server owns the transactions: 100 Trying, 2xx retransmission,
+ * CANCEL → 487, and the BYE when no ACK comes (timer H). We keep the call's
+ * state: the INVITE's request/response until we answer, then its SrfDialog.
+ *
+ *   ringing ──answer()──► 200 sent ──ACK──► confirmed ──BYE──► ended
+ *      │                     └── no ACK: drachtio sends BYE ──► ended (ack-timeout)
+ *      ├──reject()──► ended (rejected)
+ *      └──CANCEL────► 487 (by drachtio), ended (cancelled)
+ *   any state ── connection to drachtio-server lost ──► ended (failed)
  */
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
@@ -9,7 +18,6 @@ import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
 import { parseInfoDigit } from '../info-dtmf.js';
 
-/** A call through drachtio: the request/response until answered, then its SrfDialog. */
 export class DrachtioCall extends EventEmitter implements IncomingCall {
   remoteSdp: string | null;
   onModify: ((remoteSdp: string) => string) | null = null;
@@ -19,6 +27,8 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
   private resolveEnded!: (reason: CallEndReason) => void;
   private dialog: SrfDialog | null = null;
   private finalSent = false;
+  /** Settles when the ACK for our 200 arrives (with its SDP), or the call ends first. */
+  private confirmed: Promise<string | null> | null = null;
 
   constructor(
     readonly info: CallInfo,
@@ -50,9 +60,17 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
     this.finalSent = true;
     const offered = this.remoteSdp;
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp });
+    // createUAS resolves as the 200 goes out; the call is confirmed by the ACK,
+    // which for a late offer (an INVITE without SDP) carries the answer.
+    this.confirmed = new Promise<string | null>((resolve, reject) => {
+      dialog.once('ack', (ack: SrfRequest) => resolve(ack.body || null));
+      void this.ended.then((reason) => reject(new Error(`the call ended (${reason}) before the ACK`)));
+    });
+    this.confirmed.catch(() => undefined); // a caller that never awaits must not see an unhandled rejection
     this.adopt(dialog);
-    // Late offer: drachtio stores the ACK's SDP as the remote SDP.
-    return offered ? null : dialog.remote.sdp || null;
+    const ackSdp = await this.confirmed;
+    if (!offered && ackSdp) this.remoteSdp = ackSdp;
+    return offered ? null : ackSdp;
   }
 
   reject(status: number, reason?: string): void {
@@ -68,8 +86,20 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
       this.reject(480, 'Temporarily Unavailable');
       return;
     }
+    // RFC 3261 §15: no BYE before the ACK of our 200 (or its timeout, when drachtio sends the BYE).
+    if (this.confirmed) await this.confirmed.catch(() => undefined);
+    if (this.isEnded) return;
     this.end('local-hangup');
     await this.dialog.destroy().catch((err: unknown) => this.log.debug({ err }, 'BYE failed'));
+  }
+
+  /** drachtio-server, which holds this call's dialog, is gone: nothing can be signalled any more. */
+  connectionLost(): void {
+    if (this.isEnded) return;
+    this.log.warn('connection to drachtio-server lost; the call cannot continue');
+    this.finalSent = true;
+    if (this.dialog) this.srf.removeDialog(this.dialog);
+    this.end('failed');
   }
 
   async transfer(target: string): Promise<void> {
@@ -84,15 +114,26 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
   adopt(dialog: SrfDialog): void {
     this.dialog = dialog;
     if (!this.remoteSdp) this.remoteSdp = dialog.remote.sdp || null;
-    dialog.on('destroy', () => this.end('remote-hangup'));
+    // drachtio-server itself sends the BYE when our 200 is never ACKed, and
+    // tells drachtio-srf with Reason text "ACK timeout".
+    dialog.on('destroy', (_bye: SrfRequest, reason?: string) => this.end(/ack timeout/i.test(reason ?? '') ? 'ack-timeout' : 'remote-hangup'));
     dialog.on('modify', (req: SrfRequest, res: SrfResponse) => {
-      try {
-        const answer = this.onModify ? this.onModify(req.body) : dialog.local.sdp;
+      let answer: string;
+      if (!req.body || !this.onModify) {
+        // A session refresh without SDP, or nobody to ask: keep media as it is (our SDP as the offer, RFC 3261 §14.2).
+        answer = dialog.local.sdp;
+      } else {
+        try {
+          answer = this.onModify(req.body);
+        } catch (err) {
+          this.log.warn({ err }, 're-INVITE offer not acceptable');
+          res.send(488);
+          return;
+        }
         this.remoteSdp = req.body;
-        res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } });
-      } catch {
-        res.send(488);
       }
+      dialog.local.sdp = answer; // drachtio-srf answers session refreshes with it
+      res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp', Contact: dialog.local.contact } });
     });
     dialog.on('info', (req: SrfRequest, res: SrfResponse) => {
       res.send(200);
