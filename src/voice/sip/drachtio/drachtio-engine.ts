@@ -1,10 +1,14 @@
 /**
  * The production SIP engine: drachtio-srf talking to a drachtio-server,
  * which owns transports, transactions and dialog timers; we keep calls and
- * media. drachtio-srf reconnects by itself when the server restarts; we log
- * each (re)connection and report `up` in /health.
+ * media. drachtio-srf reconnects by itself when the server restarts (we cap
+ * its backoff, which otherwise grows without bound); we log each
+ * (re)connection and report `up` in /health. The dialogs live in
+ * drachtio-server, so calls in progress when the connection drops end as
+ * `failed`: nothing could signal them any more.
  */
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import Srf, { type SrfDialog, type SrfRequest, type SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
@@ -18,12 +22,19 @@ export interface DrachtioEngineConfig {
   contactUser: string;
   /** How long start() waits for the first connection. */
   connectTimeoutMs?: number;
+  /** Longest wait between reconnect attempts after the server went away. */
+  reconnectMaxDelayMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_RECONNECT_MAX_DELAY_MS = 2_000;
 
 export class DrachtioSipEngine implements CallControl {
   readonly engine = 'drachtio' as const;
   private readonly srf = new Srf();
   private connected = false;
+  private started = false;
+  private stopped = false;
   private listen: string[] = [];
   private handler: ((call: IncomingCall) => void) | null = null;
   private readonly calls = new Set<DrachtioCall>();
@@ -35,30 +46,52 @@ export class DrachtioSipEngine implements CallControl {
 
   start(): Promise<void> {
     this.srf.invite((req, res) => this.onInvite(req, res));
+    const server = `${this.config.host}:${this.config.port}`;
+    const timeoutMs = this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // drachtio-srf emits 'close' and 'reconnecting', which its typings leave out.
+    const events = this.srf as unknown as EventEmitter;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new AppError(ErrorCode.SIP_START_FAILED, `no drachtio-server at ${this.config.host}:${this.config.port} within ${this.config.connectTimeoutMs ?? 10_000} ms`)),
-        this.config.connectTimeoutMs ?? 10_000,
-      );
+      const fail = (message: string) => {
+        clearTimeout(timer);
+        this.stopped = true;
+        this.disconnect();
+        reject(new AppError(ErrorCode.SIP_START_FAILED, message));
+      };
+      const timer = setTimeout(() => fail(`no drachtio-server at ${server} within ${timeoutMs} ms`), timeoutMs);
       this.srf.on('connect', (err: Error | null, hostports: string) => {
-        if (err) return;
+        if (this.stopped) {
+          this.disconnect(); // a reconnect attempt that was already under way when we stopped
+          return;
+        }
+        if (err) {
+          if (!this.started) return fail(`drachtio-server at ${server} refused our secret`);
+          this.log.error({ server }, 'drachtio-server refused our secret; retrying');
+          return;
+        }
         this.connected = true;
         this.listen = String(hostports ?? '').split(',').filter(Boolean);
-        this.log.info({ engine: 'drachtio', server: `${this.config.host}:${this.config.port}`, listen: this.listen }, 'connected to drachtio-server');
+        this.log.info({ engine: 'drachtio', server, listen: this.listen }, this.started ? 'reconnected to drachtio-server' : 'connected to drachtio-server');
+        this.started = true;
         clearTimeout(timer);
         resolve();
       });
-      this.srf.on('error', (err: Error) => {
-        if (this.connected) this.log.warn({ err }, 'drachtio-server connection lost; drachtio-srf reconnects');
-        this.connected = false;
+      // A server that goes away gives 'error' (ECONNRESET), 'close' or both; a refused retry gives both.
+      this.srf.on('error', (err: Error) => this.connectionLost(err));
+      events.on('close', () => this.connectionLost(null));
+      events.on('reconnecting', (attempt: { delay: number; attempt: number }) => this.log.debug({ server, ...attempt }, 'reconnecting to drachtio-server'));
+      this.srf.connect({
+        host: this.config.host,
+        port: this.config.port,
+        secret: this.config.secret,
+        reconnect: { retryMaxDelay: this.config.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS },
       });
-      this.srf.connect({ host: this.config.host, port: this.config.port, secret: this.config.secret });
     });
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
-    this.srf.disconnect();
+    this.stopped = true;
+    this.disconnect();
     this.connected = false;
   }
 
@@ -67,6 +100,9 @@ export class DrachtioSipEngine implements CallControl {
   }
 
   async dial(request: DialRequest): Promise<SipCall> {
+    if (!this.connected) {
+      throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: not connected to drachtio-server`, { protocolStatus: 503, retryable: true });
+    }
     let pending: SrfRequest | null = null;
     const timer = setTimeout(() => pending?.cancel(), request.timeoutMs);
     let dialog: SrfDialog;
@@ -99,6 +135,22 @@ export class DrachtioSipEngine implements CallControl {
 
   status(): EngineStatus {
     return { engine: 'drachtio', up: this.connected, listen: this.listen, registrations: [], activeDialogs: this.calls.size };
+  }
+
+  private connectionLost(err: Error | null): void {
+    if (this.stopped || !this.connected) return; // retries while the server is down fail quietly
+    this.connected = false;
+    this.log.warn({ err, server: `${this.config.host}:${this.config.port}`, activeCalls: this.calls.size }, 'drachtio-server connection lost; reconnecting');
+    for (const call of [...this.calls]) call.connectionLost();
+  }
+
+  /** Closes the connection and stops drachtio-srf's retries (it throws when no socket is open, after stopping them). */
+  private disconnect(): void {
+    try {
+      this.srf.disconnect();
+    } catch (err) {
+      this.log.debug({ err }, 'no drachtio-server connection to close');
+    }
   }
 
   private onInvite(req: SrfRequest, res: SrfResponse): void {
