@@ -26,6 +26,12 @@ export interface DrachtioEngineConfig {
   reconnectMaxDelayMs?: number;
 }
 
+/** The part of drachtio-srf's WireProtocol that disconnect() must reach (see there). */
+interface RetryingWire {
+  closing: boolean;
+  reconnectVars?: { retryTimer: NodeJS.Timeout | null };
+}
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_RECONNECT_MAX_DELAY_MS = 2_000;
 
@@ -144,8 +150,19 @@ export class DrachtioSipEngine implements CallControl {
     for (const call of [...this.calls]) call.connectionLost();
   }
 
-  /** Closes the connection and stops drachtio-srf's retries (it throws when no socket is open, after stopping them). */
+  /**
+   * Closes the connection and stops drachtio-srf's reconnect attempts. Its
+   * disconnect() needs an open socket: while retrying it throws before it
+   * sets its `closing` flag and leaves the retry timer running for ever, so
+   * we set the flag and clear the timer ourselves (drachtio-srf 5 internals).
+   */
   private disconnect(): void {
+    const wire = (this.srf as unknown as { app?: { client?: { wp?: RetryingWire } } }).app?.client?.wp;
+    if (wire) {
+      wire.closing = true;
+      if (wire.reconnectVars?.retryTimer) clearTimeout(wire.reconnectVars.retryTimer);
+      if (wire.reconnectVars) wire.reconnectVars.retryTimer = null;
+    }
     try {
       this.srf.disconnect();
     } catch (err) {
