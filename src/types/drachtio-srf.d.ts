@@ -36,12 +36,16 @@ declare module 'drachtio-srf' {
     host: string;
     port: number;
     secret: string;
+    /** Reconnect backoff: starts at 150 ms, ×1.7 a try; without retryMaxDelay it grows without bound. */
+    reconnect?: { retryMaxDelay?: number };
   }
 
   export default class Srf extends EventEmitter {
     constructor();
     connect(options: ConnectOptions): void;
     disconnect(): void;
+    /** Forget a dialog (drachtio-srf keeps every dialog until its BYE). */
+    removeDialog(dialog: SrfDialog): void;
     invite(handler: (req: SrfRequest, res: SrfResponse) => void): void;
     options(handler: (req: SrfRequest, res: SrfResponse) => void): void;
     createUAS(req: SrfRequest, res: SrfResponse, opts: { localSdp: string | (() => string); headers?: Record<string, string> }): Promise<SrfDialog>;

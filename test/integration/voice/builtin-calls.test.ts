@@ -36,6 +36,7 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       ];
       for (const datagram of garbage) udp.send(datagram, h.port, '127.0.0.1');
       const tcp = connect(h.port, '127.0.0.1');
+      tcp.on('error', () => undefined); // the engine may reset the connection once it sees the garbage
       await new Promise((resolve) => tcp.once('connect', resolve));
       tcp.write(`INVITE sip:x SIP/2.0\r\n${'Subject: '.padEnd(40_000, 'z')}\r\n\r\n`);
       tcp.write(Buffer.alloc(2000, 0xff));

@@ -71,6 +71,25 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       }
     });
 
+    it('answers a late-offer INVITE (no SDP) with our offer and sends media as the ACK\'s answer chose', async () => {
+      h.handler = async (session) => {
+        await session.answer();
+        await session.speak('Late offer');
+      };
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await sipp('uac-late-offer.xml', { rtp_port: receiver.port });
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        // The ACK answered PCMA to the receiver's port: the speech arrives there, as PCMA.
+        expect(receiver.packets.length).toBeGreaterThan(20);
+        expect(receiver.packets.every((p) => p.payloadType === 8)).toBe(true);
+        expect(rms(receiver.audio())).toBeGreaterThan(500);
+        expect(h.sessions.at(-1)!.endReason).toBe('local-hangup');
+      } finally {
+        receiver.close();
+      }
+    });
+
     it('hears RFC 4733 digits from sipp in order, and a SIP INFO digit after them', async () => {
       let collected = '';
       h.handler = async (session) => {

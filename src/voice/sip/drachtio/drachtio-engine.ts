@@ -1,16 +1,19 @@
 /**
  * The production SIP engine: drachtio-srf talking to a drachtio-server,
  * which owns transports, transactions and dialog timers; we keep calls and
- * media. drachtio-srf reconnects by itself when the server restarts; we log
- * each (re)connection and report `up` in /health.
+ * media. drachtio-srf reconnects by itself when the server restarts (we cap
+ * its backoff, which otherwise grows without bound); we log each
+ * (re)connection and report `up` in /health. The dialogs live in
+ * drachtio-server, so calls in progress when the connection drops end as
+ * `failed`: nothing could signal them any more.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import Srf, { type SrfDialog, type SrfRequest, type SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { userOf, type CallControl, type CallEndReason, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
-import { parseInfoDigit } from '../info-dtmf.js';
+import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
+import { DrachtioCall } from './drachtio-call.js';
 
 export interface DrachtioEngineConfig {
   host: string;
@@ -19,12 +22,25 @@ export interface DrachtioEngineConfig {
   contactUser: string;
   /** How long start() waits for the first connection. */
   connectTimeoutMs?: number;
+  /** Longest wait between reconnect attempts after the server went away. */
+  reconnectMaxDelayMs?: number;
 }
+
+/** The part of drachtio-srf's WireProtocol that disconnect() must reach (see there). */
+interface RetryingWire {
+  closing: boolean;
+  reconnectVars?: { retryTimer: NodeJS.Timeout | null };
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_RECONNECT_MAX_DELAY_MS = 2_000;
 
 export class DrachtioSipEngine implements CallControl {
   readonly engine = 'drachtio' as const;
   private readonly srf = new Srf();
   private connected = false;
+  private started = false;
+  private stopped = false;
   private listen: string[] = [];
   private handler: ((call: IncomingCall) => void) | null = null;
   private readonly calls = new Set<DrachtioCall>();
@@ -36,30 +52,52 @@ export class DrachtioSipEngine implements CallControl {
 
   start(): Promise<void> {
     this.srf.invite((req, res) => this.onInvite(req, res));
+    const server = `${this.config.host}:${this.config.port}`;
+    const timeoutMs = this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // drachtio-srf emits 'close' and 'reconnecting', which its typings leave out.
+    const events = this.srf as unknown as EventEmitter;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new AppError(ErrorCode.SIP_START_FAILED, `no drachtio-server at ${this.config.host}:${this.config.port} within ${this.config.connectTimeoutMs ?? 10_000} ms`)),
-        this.config.connectTimeoutMs ?? 10_000,
-      );
+      const fail = (message: string) => {
+        clearTimeout(timer);
+        this.stopped = true;
+        this.disconnect();
+        reject(new AppError(ErrorCode.SIP_START_FAILED, message));
+      };
+      const timer = setTimeout(() => fail(`no drachtio-server at ${server} within ${timeoutMs} ms`), timeoutMs);
       this.srf.on('connect', (err: Error | null, hostports: string) => {
-        if (err) return;
+        if (this.stopped) {
+          this.disconnect(); // a reconnect attempt that was already under way when we stopped
+          return;
+        }
+        if (err) {
+          if (!this.started) return fail(`drachtio-server at ${server} refused our secret`);
+          this.log.error({ server }, 'drachtio-server refused our secret; retrying');
+          return;
+        }
         this.connected = true;
         this.listen = String(hostports ?? '').split(',').filter(Boolean);
-        this.log.info({ engine: 'drachtio', server: `${this.config.host}:${this.config.port}`, listen: this.listen }, 'connected to drachtio-server');
+        this.log.info({ engine: 'drachtio', server, listen: this.listen }, this.started ? 'reconnected to drachtio-server' : 'connected to drachtio-server');
+        this.started = true;
         clearTimeout(timer);
         resolve();
       });
-      this.srf.on('error', (err: Error) => {
-        if (this.connected) this.log.warn({ err }, 'drachtio-server connection lost; drachtio-srf reconnects');
-        this.connected = false;
+      // A server that goes away gives 'error' (ECONNRESET), 'close' or both; a refused retry gives both.
+      this.srf.on('error', (err: Error) => this.connectionLost(err));
+      events.on('close', () => this.connectionLost(null));
+      events.on('reconnecting', (attempt: { delay: number; attempt: number }) => this.log.debug({ server, ...attempt }, 'reconnecting to drachtio-server'));
+      this.srf.connect({
+        host: this.config.host,
+        port: this.config.port,
+        secret: this.config.secret,
+        reconnect: { retryMaxDelay: this.config.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS },
       });
-      this.srf.connect({ host: this.config.host, port: this.config.port, secret: this.config.secret });
     });
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
-    this.srf.disconnect();
+    this.stopped = true;
+    this.disconnect();
     this.connected = false;
   }
 
@@ -68,6 +106,9 @@ export class DrachtioSipEngine implements CallControl {
   }
 
   async dial(request: DialRequest): Promise<SipCall> {
+    if (!this.connected) {
+      throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: not connected to drachtio-server`, { protocolStatus: 503, retryable: true });
+    }
     let pending: SrfRequest | null = null;
     const timer = setTimeout(() => pending?.cancel(), request.timeoutMs);
     let dialog: SrfDialog;
@@ -102,6 +143,33 @@ export class DrachtioSipEngine implements CallControl {
     return { engine: 'drachtio', up: this.connected, listen: this.listen, registrations: [], activeDialogs: this.calls.size };
   }
 
+  private connectionLost(err: Error | null): void {
+    if (this.stopped || !this.connected) return; // retries while the server is down fail quietly
+    this.connected = false;
+    this.log.warn({ err, server: `${this.config.host}:${this.config.port}`, activeCalls: this.calls.size }, 'drachtio-server connection lost; reconnecting');
+    for (const call of [...this.calls]) call.connectionLost();
+  }
+
+  /**
+   * Closes the connection and stops drachtio-srf's reconnect attempts. Its
+   * disconnect() needs an open socket: while retrying it throws before it
+   * sets its `closing` flag and leaves the retry timer running for ever, so
+   * we set the flag and clear the timer ourselves (drachtio-srf 5 internals).
+   */
+  private disconnect(): void {
+    const wire = (this.srf as unknown as { app?: { client?: { wp?: RetryingWire } } }).app?.client?.wp;
+    if (wire) {
+      wire.closing = true;
+      if (wire.reconnectVars?.retryTimer) clearTimeout(wire.reconnectVars.retryTimer);
+      if (wire.reconnectVars) wire.reconnectVars.retryTimer = null;
+    }
+    try {
+      this.srf.disconnect();
+    } catch (err) {
+      this.log.debug({ err }, 'no drachtio-server connection to close');
+    }
+  }
+
   private onInvite(req: SrfRequest, res: SrfResponse): void {
     if (!this.handler) {
       res.send(503);
@@ -121,106 +189,5 @@ export class DrachtioSipEngine implements CallControl {
     const call = new DrachtioCall(info, this.srf, req, res, this.log.child({ callId: info.id }), (c) => this.calls.delete(c));
     this.calls.add(call);
     this.handler(call);
-  }
-}
-
-/** A call through drachtio: the request/response until answered, then its SrfDialog. */
-class DrachtioCall extends EventEmitter implements IncomingCall {
-  remoteSdp: string | null;
-  onModify: ((remoteSdp: string) => string) | null = null;
-  onInfoDigit: ((digit: string) => void) | null = null;
-  readonly ended: Promise<CallEndReason>;
-  private endedReason: CallEndReason | null = null;
-  private resolveEnded!: (reason: CallEndReason) => void;
-  private dialog: SrfDialog | null = null;
-  private finalSent = false;
-
-  constructor(
-    readonly info: CallInfo,
-    private readonly srf: Srf,
-    private readonly req: SrfRequest | null,
-    private readonly res: SrfResponse | null,
-    private readonly log: Logger,
-    private readonly onEnd: (call: DrachtioCall) => void,
-  ) {
-    super();
-    this.remoteSdp = req?.body || null;
-    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    req?.on('cancel', () => {
-      this.finalSent = true;
-      this.end('cancelled');
-    });
-  }
-
-  get isEnded(): boolean {
-    return this.endedReason !== null;
-  }
-
-  ringing(): void {
-    if (!this.finalSent) this.res?.send(180);
-  }
-
-  async answer(localSdp: string): Promise<string | null> {
-    if (!this.req || !this.res || this.finalSent) throw new Error('cannot answer this call');
-    this.finalSent = true;
-    const offered = this.remoteSdp;
-    const dialog = await this.srf.createUAS(this.req, this.res, { localSdp });
-    this.adopt(dialog);
-    // Late offer: drachtio stores the ACK's SDP as the remote SDP.
-    return offered ? null : dialog.remote.sdp || null;
-  }
-
-  reject(status: number, reason?: string): void {
-    if (!this.res || this.finalSent) return;
-    this.finalSent = true;
-    this.res.send(status, reason);
-    this.end('rejected');
-  }
-
-  async hangup(): Promise<void> {
-    if (this.isEnded) return;
-    if (!this.dialog) {
-      this.reject(480, 'Temporarily Unavailable');
-      return;
-    }
-    this.end('local-hangup');
-    await this.dialog.destroy().catch((err: unknown) => this.log.debug({ err }, 'BYE failed'));
-  }
-
-  async transfer(target: string): Promise<void> {
-    if (!this.dialog) throw new Error('the call is not answered');
-    const host = /@([^;>]+)/.exec(this.dialog.remote.uri)?.[1] ?? '';
-    const referTo = /^sips?:/i.test(target) ? target : `sip:${target}@${host}`;
-    const response = await this.dialog.request({ method: 'REFER', headers: { 'Refer-To': `<${referTo}>`, 'Referred-By': `<${this.dialog.local.uri}>` } });
-    if (response.status >= 300) throw new AppError(ErrorCode.SIP_REQUEST_FAILED, `REFER answered ${response.status}`, { protocolStatus: response.status });
-    await this.hangup();
-  }
-
-  adopt(dialog: SrfDialog): void {
-    this.dialog = dialog;
-    if (!this.remoteSdp) this.remoteSdp = dialog.remote.sdp || null;
-    dialog.on('destroy', () => this.end('remote-hangup'));
-    dialog.on('modify', (req: SrfRequest, res: SrfResponse) => {
-      try {
-        const answer = this.onModify ? this.onModify(req.body) : dialog.local.sdp;
-        this.remoteSdp = req.body;
-        res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } });
-      } catch {
-        res.send(488);
-      }
-    });
-    dialog.on('info', (req: SrfRequest, res: SrfResponse) => {
-      res.send(200);
-      const digit = parseInfoDigit(req.get('Content-Type'), req.body ?? '');
-      if (digit) this.onInfoDigit?.(digit);
-    });
-    dialog.on('refer', (_req: SrfRequest, res: SrfResponse) => res.send(603));
-  }
-
-  private end(reason: CallEndReason): void {
-    if (this.endedReason) return;
-    this.endedReason = reason;
-    this.onEnd(this);
-    this.resolveEnded(reason);
   }
 }
