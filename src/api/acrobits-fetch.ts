@@ -17,7 +17,7 @@ import type { AcrobitsCall } from './acrobits.js';
 
 export async function fetchMessages(call: AcrobitsCall): Promise<Record<string, unknown>> {
   const { params, username, deps } = call;
-  const lastKnown = params.get(deps.acrobits.params.lastKnownSmsId, 'last_id')?.trim() ?? '';
+  const lastKnown = params.get(deps.acrobits.params.lastKnownSmsId)?.trim() ?? '';
   if (lastKnown !== '' && !/^[0-9]{1,15}$/.test(lastKnown)) {
     throw new AppError(ErrorCode.REQUEST_INVALID, `Invalid ${deps.acrobits.params.lastKnownSmsId}`, { details: { field: 'lastKnownSmsId' } });
   }

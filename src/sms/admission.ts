@@ -1,9 +1,10 @@
 /**
  * What every outbound message must pass before it is stored, whichever
  * dialect accepted it: its sender must have SMS switched on and its user must
- * have quota left. The outbox runs `screen` before the accept transaction (a
- * cheap refusal that keeps a group-commit batch from rolling back) and
- * `admit` inside it (the authoritative check and the quota charge).
+ * have quota left. The outbox runs `screen` before the accept transaction
+ * (the sender's switch, kept in memory, and a read of the quota: cheap
+ * refusals that keep a group-commit batch from rolling back) and `admit`
+ * inside it (the authoritative quota check and the charge).
  */
 import type { StoredMessage } from '../store/message-repo.js';
 import type { NumberControl } from './number-control.js';
