@@ -111,7 +111,7 @@ describe('seed 004 Send Message examples', () => {
     expect(answer.status).toBe(200);
     expect(answer.text).toBe('');
     expect(messageCount()).toBe(before + 1);
-    const row = env.daemon.db.prepare("SELECT recipient FROM messages WHERE dialect = 'acrobits' ORDER BY created_at DESC LIMIT 1").get();
+    const row = env.daemon.db.prepare("SELECT m.recipient FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.dialect = 'acrobits' ORDER BY s.seq DESC LIMIT 1").get();
     expect(row).toEqual({ recipient: '+15551231234' });
   });
 
@@ -142,7 +142,7 @@ describe('Send Message', () => {
     expect(form.status).toBe(200);
     const sip = await postForm('/acrobits/send', { from: JANE.username, password: JANE.password, sms_to: 'sip:+15551238888@sip.example.com', sms_body: 'sip' });
     expect(sip.status).toBe(200);
-    const rows = env.daemon.db.prepare("SELECT sender, recipient, text FROM messages WHERE user = 'jane' ORDER BY created_at").all();
+    const rows = env.daemon.db.prepare("SELECT m.sender, m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.user = 'jane' ORDER BY s.seq").all();
     expect(rows).toEqual([
       { sender: JANE.number, recipient: '+15551239999', text: 'form ✓' },
       { sender: JANE.number, recipient: '+15551238888', text: 'sip' },
@@ -169,16 +169,35 @@ describe('Send Message', () => {
     expect(messageCount()).toBe(before);
   });
 
-  it('uses the parameter names acrobits.params configures (the seed’s from/password/to/body template)', async () => {
+  it('uses the parameter names acrobits.params configures: the seed’s three from/password/to/body templates', async () => {
     const other = await startDaemon({
       users: [{ username: JANE.username, passwordHash: hashPassword(JANE.password), numbers: [JANE.number] }],
       acrobits: { params: { recipient: 'to', body: 'body' } },
     });
     try {
-      const answer = await fetch(`${other.base}/acrobits/send?from=jane&password=${encodeURIComponent(JANE.password)}&to=%2B15551231234&body=templated`);
-      expect(answer.status).toBe(200);
-      expect(other.daemon.db.prepare('SELECT recipient, text FROM messages').all()).toEqual([{ recipient: '+15551231234', text: 'templated' }]);
-      const old = await fetch(`${other.base}/acrobits/send?from=jane&password=${encodeURIComponent(JANE.password)}&sms_to=%2B15551231234&sms_body=x`);
+      const password = encodeURIComponent(JANE.password);
+      // genericSmsSendUrl: …/send_message/?from=%account[username]%&password=%account[password]%&to=%sms_to%&body=%sms_body%
+      expect((await fetch(`${other.base}/acrobits/send/?from=jane&password=${password}&to=%2B15551231234&body=url`)).status).toBe(200);
+      // genericSmsPostData, application/x-www-form-urlencoded
+      const form = await fetch(`${other.base}/acrobits/send/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `from=jane&password=${password}&to=%2B15551231235&body=form`,
+      });
+      expect(form.status).toBe(200);
+      // genericSmsPostData, application/json
+      const json = await fetch(`${other.base}/acrobits/send/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{ "from" : "jane", "password" : ${JSON.stringify(JANE.password)}, "to" : "+15551231236", "body" : "json" }`,
+      });
+      expect(json.status).toBe(200);
+      expect(other.daemon.db.prepare("SELECT m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id ORDER BY s.seq").all()).toEqual([
+        { recipient: '+15551231234', text: 'url' },
+        { recipient: '+15551231235', text: 'form' },
+        { recipient: '+15551231236', text: 'json' },
+      ]);
+      const old = await fetch(`${other.base}/acrobits/send?from=jane&password=${password}&sms_to=%2B15551231234&sms_body=x`);
       expect(old.status).toBe(406);
     } finally {
       await other.stop();
