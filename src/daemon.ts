@@ -15,6 +15,9 @@ import { WalCheckpointer } from './store/checkpointer.js';
 import { MessageRepo } from './store/message-repo.js';
 import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
 import { InboundRepo } from './store/inbound-repo.js';
+import { MessageHistoryRepo } from './store/message-history-repo.js';
+import { NumberSettingsRepo } from './store/number-settings-repo.js';
+import { QuotaRepo } from './store/quota-repo.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { hashPassword } from './shared/password-hash.js';
 import { WebhookDispatcher } from './webhooks/index.js';
@@ -27,6 +30,9 @@ import { StatusWriter, type StatusNotifier } from './sms/status-writer.js';
 import { ReceiptProcessor } from './sms/receipts.js';
 import { InboundService } from './sms/inbound.js';
 import { Outbox } from './sms/outbox.js';
+import { NumberControl } from './sms/number-control.js';
+import { QuotaGuard } from './sms/quota.js';
+import { sendAdmission } from './sms/admission.js';
 import { UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
@@ -77,6 +83,8 @@ export class Daemon {
     const afterCommit = () => webhooks.kick();
     const repo = new MessageRepo(db);
     const notify: StatusNotifier = (tx, message) => DELIVERY_NOTIFIERS[message.dialect]?.(tx, message);
+    const numbers = new NumberControl(new NumberSettingsRepo(db), committer);
+    const quota = new QuotaGuard(new Map(config.users.map((u) => [u.username, u.quota])), new QuotaRepo(db));
     const statusWriter = new StatusWriter(repo, notify);
     const receipts = new ReceiptProcessor({
       repo,
@@ -95,6 +103,7 @@ export class Daemon {
       reassemblyTimeoutMs: config.sms.inbound.reassemblyTimeoutSeconds * 1000,
       registry,
       afterCommit,
+      accepts: (recipient) => numbers.isSmsEnabled(recipient),
     });
 
     let outbox: Outbox | null = null;
@@ -111,7 +120,7 @@ export class Daemon {
     const connectors = buildConnectors(config, sink, log, registry);
     const routes = config.routes.length > 0 ? config.routes : [{ name: 'default', connectors: [...connectors.keys()] }];
     const router = new Router(routes);
-    outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit });
+    outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit, admission: sendAdmission(numbers, quota) });
 
     const users = new UserDirectory(apiUsers(config, storePath, log));
     const voice = config.voice.enabled ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry }) : null;
@@ -127,7 +136,17 @@ export class Daemon {
         ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
       };
     };
-    const api = buildApiServer({ outbox, users, log: log.child({ component: 'api' }), registry, health, bodyLimitBytes: config.http.bodyLimitBytes });
+    const api = buildApiServer({
+      outbox,
+      users,
+      numbers,
+      history: new MessageHistoryRepo(db),
+      acrobits: config.acrobits,
+      log: log.child({ component: 'api' }),
+      registry,
+      health,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+    });
 
     webhooks.start();
     outbox.start();
@@ -195,7 +214,9 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
  * written once to <store dir>/admin-password.txt (mode 0600).
  */
 function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): ApiUser[] {
-  if (config.users.length > 0) return config.users.map((u) => ({ username: u.username, passwordHash: u.passwordHash }));
+  if (config.users.length > 0) {
+    return config.users.map((u) => ({ username: u.username, passwordHash: u.passwordHash, apiKeyHashes: u.apiKeyHashes, numbers: u.numbers }));
+  }
   const file = join(dirname(storePath), 'admin-password.txt');
   if (!existsSync(file)) {
     writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });

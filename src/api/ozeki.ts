@@ -118,6 +118,11 @@ function mapError(err: unknown, command: string): OzekiResult {
       return { code: OzekiCode.ParseError, message: formatOzekiMessage(OzekiCode.ParseError, err.message) };
     case ErrorCode.ROUTE_NOT_FOUND:
       return { code: OzekiCode.SmsDestinationNotFound };
+    case ErrorCode.NUMBER_SMS_DISABLED:
+      return { code: OzekiCode.InvalidParameter, message: `${formatOzekiMessage(OzekiCode.InvalidParameter, 'Sender', command)}: ${err.message}` };
+    case ErrorCode.QUOTA_EXCEEDED:
+      // Ozeki's table has no quota code; 306 (the user may not use the API) is the closest, with our reason.
+      return { code: OzekiCode.ForbiddenUser, message: `${OzekiCode.ForbiddenUser.template}: ${err.message}` };
     default:
       throw err;
   }

@@ -7,13 +7,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
+import { registerVoximplantRoutes, renderVoximplantError, type VoximplantDeps } from './voximplant.js';
+import { registerAcrobitsRoutes, renderAcrobitsError, type AcrobitsDeps } from './acrobits.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   [key: string]: unknown;
 }
 
-export interface ApiServerDeps extends OzekiDeps {
+export interface ApiServerDeps extends OzekiDeps, VoximplantDeps, AcrobitsDeps {
   registry: Registry;
   health: () => HealthReport;
   bodyLimitBytes: number;
@@ -37,10 +39,17 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
       const rendered = renderOzekiError(err);
       return reply.code(rendered.status).type(OZEKI_CONTENT_TYPE).send(rendered.body);
     }
+    if (dialect === 'voximplant') {
+      const rendered = renderVoximplantError(err);
+      return reply.code(rendered.status).send(rendered.body);
+    }
+    if (dialect === 'acrobits') return renderAcrobitsError(err, request, reply);
     return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
   });
 
   registerOzekiRoutes(app, deps);
+  registerVoximplantRoutes(app, deps);
+  registerAcrobitsRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {
     const report = deps.health();

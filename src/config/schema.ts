@@ -59,10 +59,51 @@ const scryptHash = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A
   message: "expected a hash printed by 'telenode hash-password' (scrypt$N$r$p$salt$hash)",
 });
 
+const apiKeyHash = z.string().regex(/^sha256\$[0-9a-f]{64}$/, {
+  message: "expected a hash printed by 'telenode api-key' (sha256$<64 hex digits>)",
+});
+
+const phoneNumber = z.string().regex(/^\+?[0-9]{3,20}$/, { message: 'expected a phone number: digits with an optional leading +' });
+
+export const quotaSchema = z
+  .object({
+    /** Most SMS parts the user may send per UTC day (null: no limit). */
+    partsPerDay: z.number().int().min(0).nullable().default(null),
+    /** Most SMS parts the user may send per UTC month (null: no limit). */
+    partsPerMonth: z.number().int().min(0).nullable().default(null),
+  })
+  .strict();
+
 export const userSchema = z
   .object({
     username: z.string().min(1),
     passwordHash: scryptHash,
+    /** SHA-256 of the user's API keys (Voximplant `api_key`); `telenode api-key` prints a new key and its hash. */
+    apiKeyHashes: z.array(apiKeyHash).default([]),
+    /**
+     * Numbers the user owns: inbound SMS to them is theirs (history, Acrobits fetch), ControlSms may
+     * switch them, and the first one is the sender of the user's Acrobits messages.
+     */
+    numbers: z.array(phoneNumber).default([]),
+    quota: quotaSchema.prefault({}),
+  })
+  .strict();
+
+export const acrobitsSchema = z
+  .object({
+    /** Parameter names the softphone's Account XML templates use (GET query, form or JSON body). */
+    params: z
+      .object({
+        username: z.string().min(1).default('from'),
+        password: z.string().min(1).default('password'),
+        recipient: z.string().min(1).default('sms_to'),
+        body: z.string().min(1).default('sms_body'),
+        lastKnownSmsId: z.string().min(1).default('last_known_sms_id'),
+      })
+      .strict()
+      .prefault({}),
+    /** Most messages one Fetch Messages answer carries (the app asks again for the rest). */
+    fetchLimit: z.number().int().min(1).max(1000).default(100),
   })
   .strict();
 
@@ -132,6 +173,8 @@ export const configSchema = z
     webhooks: webhookConfigSchema.prefault({}),
     /** Calls: SIP engine, media, TTS. */
     voice: voiceConfigSchema.prefault({}),
+    /** The Acrobits softphone SMS web services (/acrobits/send, /acrobits/fetch). */
+    acrobits: acrobitsSchema.prefault({}),
     shutdown: z
       .object({
         /** How long SIGTERM waits for in-flight submits and callbacks. */
@@ -161,11 +204,24 @@ export const configSchema = z
       });
     });
     const users = new Set<string>();
+    const keyOwners = new Map<string, string>();
+    const numberOwners = new Map<string, string>();
     config.users.forEach((user, index) => {
       if (users.has(user.username)) {
         ctx.addIssue({ code: 'custom', path: ['users', index, 'username'], message: `duplicate user '${user.username}'` });
       }
       users.add(user.username);
+      user.apiKeyHashes.forEach((hash, j) => {
+        const owner = keyOwners.get(hash);
+        if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['users', index, 'apiKeyHashes', j], message: `API key already belongs to '${owner}'` });
+        keyOwners.set(hash, user.username);
+      });
+      user.numbers.forEach((number, j) => {
+        const canonical = number.replace(/^\+/, '');
+        const owner = numberOwners.get(canonical);
+        if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['users', index, 'numbers', j], message: `number already belongs to '${owner}'` });
+        numberOwners.set(canonical, user.username);
+      });
     });
   });
 
@@ -174,3 +230,4 @@ export type ConnectorConfig = z.infer<typeof connectorSchema>;
 export type SimulatorConnectorConfig = z.infer<typeof simulatorConnectorSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
+export type AcrobitsConfig = z.infer<typeof acrobitsSchema>;

@@ -5,6 +5,8 @@
  * with what came (flagged incomplete). Fragments are keyed by connector,
  * sender, recipient, reference and total, never by reference alone.
  * The notifier runs in the same transaction to enqueue the IncomingSMS callback.
+ * A message to a number whose SMS is switched off (`accepts` says no) is
+ * dropped once complete: neither stored nor posted.
  */
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -27,12 +29,20 @@ export interface InboundServiceDeps {
   registry?: Registry;
   afterCommit?: () => void;
   now?: () => number;
+  /** False for a recipient that must not receive SMS (switched off); default: every recipient. */
+  accepts?: (recipient: string) => boolean;
+}
+
+/** A complete message that was dropped because its recipient does not receive SMS. */
+interface Refused {
+  refused: InboundMessage;
 }
 
 export class InboundService {
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly counter: Counter<'connector' | 'complete'>;
+  private readonly refusedCounter: Counter<'connector'>;
 
   constructor(private readonly deps: InboundServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -42,11 +52,22 @@ export class InboundService {
       labelNames: ['connector', 'complete'],
       registers: deps.registry ? [deps.registry] : [],
     });
+    this.refusedCounter = new Counter({
+      name: 'telenode_sms_inbound_refused_total',
+      help: 'Inbound messages dropped because their recipient has SMS switched off',
+      labelNames: ['connector'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
   }
 
   /** Resolves after the fragment (and the message, if complete) is committed. */
   async receive(fragment: InboundFragment): Promise<InboundMessage | null> {
-    const message = await this.deps.committer.run((db) => this.store(db, fragment));
+    const outcome = await this.deps.committer.run((db) => this.store(db, fragment));
+    if (outcome && 'refused' in outcome) {
+      this.logRefused(outcome.refused);
+      return null;
+    }
+    const message = outcome;
     if (message) {
       this.counter.inc({ connector: message.connectorId, complete: String(message.complete) });
       this.deps.log.info({ connectorId: message.connectorId, inboundId: message.id, parts: message.partsTotal }, 'inbound SMS stored');
@@ -67,24 +88,29 @@ export class InboundService {
   /** Deliver groups whose missing parts did not come within the timeout. */
   async sweep(): Promise<number> {
     const cutoff = this.now() - this.deps.reassemblyTimeoutMs;
-    const delivered = await this.deps.committer.run((db) => {
-      let count = 0;
+    const outcomes = await this.deps.committer.run((db) => {
+      const done: Array<{ outcome: InboundMessage | Refused; got: number; total: number }> = [];
       for (let stale = this.deps.repo.oldestStale(cutoff); stale; stale = this.deps.repo.oldestStale(cutoff)) {
         const parts = this.deps.repo.siblings(stale);
         this.deps.repo.deleteSiblings(stale);
-        const message = this.join(parts, false);
-        this.deps.repo.insertMessage(message);
-        this.deps.notify(db, message);
-        this.deps.log.warn({ connectorId: message.connectorId, inboundId: message.id, got: parts.length, total: stale.total }, 'inbound SMS incomplete after reassembly timeout');
-        count++;
+        done.push({ outcome: this.deliver(db, this.join(parts, false)), got: parts.length, total: stale.total });
       }
-      return count;
+      return done;
     });
+    let delivered = 0;
+    for (const { outcome, got, total } of outcomes) {
+      if ('refused' in outcome) {
+        this.logRefused(outcome.refused);
+        continue;
+      }
+      this.deps.log.warn({ connectorId: outcome.connectorId, inboundId: outcome.id, got, total }, 'inbound SMS incomplete after reassembly timeout');
+      delivered++;
+    }
     if (delivered > 0) this.deps.afterCommit?.();
     return delivered;
   }
 
-  private store(db: Db, fragment: InboundFragment): InboundMessage | null {
+  private store(db: Db, fragment: InboundFragment): InboundMessage | Refused | null {
     const receivedAt = fragment.receivedAt;
     if (!fragment.concat || fragment.concat.total <= 1) {
       const message: InboundMessage = {
@@ -97,9 +123,7 @@ export class InboundService {
         complete: true,
         receivedAt,
       };
-      this.deps.repo.insertMessage(message);
-      this.deps.notify(db, message);
-      return message;
+      return this.deliver(db, message);
     }
     const stored: StoredFragment = {
       connectorId: fragment.connectorId,
@@ -116,10 +140,20 @@ export class InboundService {
     const siblings = this.deps.repo.siblings(stored);
     if (siblings.length < stored.total) return null;
     this.deps.repo.deleteSiblings(stored);
-    const message = this.join(siblings, true);
+    return this.deliver(db, this.join(siblings, true));
+  }
+
+  /** Store a complete message and enqueue its callback, unless its recipient does not receive SMS. */
+  private deliver(db: Db, message: InboundMessage): InboundMessage | Refused {
+    if (this.deps.accepts && !this.deps.accepts(message.recipient)) return { refused: message };
     this.deps.repo.insertMessage(message);
     this.deps.notify(db, message);
     return message;
+  }
+
+  private logRefused(message: InboundMessage): void {
+    this.refusedCounter.inc({ connector: message.connectorId });
+    this.deps.log.info({ connectorId: message.connectorId, recipient: message.recipient }, 'inbound SMS dropped: SMS is disabled for its recipient');
   }
 
   /**

@@ -25,6 +25,7 @@ import { MessageStatus, type MessagePart } from './message.js';
 import type { Router } from './router.js';
 import type { PartUpdate, StatusWriter } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
+import type { Admission } from './admission.js';
 
 export interface OutboxConfig {
   maxParts: number;
@@ -60,6 +61,8 @@ export interface OutboxDeps {
   now?: () => number;
   /** Most messages handed to connectors and not yet answered. */
   maxInFlight?: number;
+  /** Sender switched off, quota spent: refusals that apply to every dialect. */
+  admission?: Admission;
 }
 
 export class Outbox {
@@ -144,7 +147,11 @@ export class Outbox {
       doneAt: null,
       expiresAt: request.expiresAt ?? null,
     };
-    await this.deps.committer.run(() => this.deps.repo.insert(message));
+    this.deps.admission?.screen(message);
+    await this.deps.committer.run(() => {
+      this.deps.admission?.admit(message);
+      this.deps.repo.insert(message);
+    });
     this.metrics.accepted.inc({ dialect: request.dialect });
     if (!this.stopping) this.fresh.set(message.id, { ...message });
     this.enqueue(message.id);

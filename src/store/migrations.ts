@@ -118,4 +118,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_state ON webhooks (state, id);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- One numeric id per message, outbound and inbound, from one sequence: dialects whose ids are
+      -- numbers (Voximplant message_id, Acrobits sms_id) use it, and history is ordered by it.
+      -- Triggers fill it in the inserting transaction, whichever code path inserts the message.
+      CREATE TABLE message_seq (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        direction       TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        message_id      TEXT NOT NULL,
+        UNIQUE (direction, message_id)
+      );
+      INSERT INTO message_seq (direction, message_id) SELECT 'out', id FROM messages ORDER BY created_at, id;
+      INSERT INTO message_seq (direction, message_id) SELECT 'in', id FROM inbound_messages ORDER BY received_at, id;
+      CREATE TRIGGER messages_seq AFTER INSERT ON messages BEGIN
+        INSERT INTO message_seq (direction, message_id) VALUES ('out', NEW.id);
+      END;
+      CREATE TRIGGER inbound_messages_seq AFTER INSERT ON inbound_messages BEGIN
+        INSERT INTO message_seq (direction, message_id) VALUES ('in', NEW.id);
+      END;
+      -- A user's inbound history is selected by the numbers they own.
+      CREATE INDEX inbound_messages_recipient ON inbound_messages (recipient, received_at);
+
+      -- SMS switched on or off per number (Voximplant ControlSms); no row: enabled.
+      CREATE TABLE number_settings (
+        number          TEXT PRIMARY KEY,
+        sms_enabled     INTEGER NOT NULL,
+        updated_by      TEXT NOT NULL,
+        updated_at      INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- SMS parts charged to a user's quota per UTC day ('day:2026-11-22') and month ('month:2026-11').
+      CREATE TABLE quota_usage (
+        user            TEXT NOT NULL,
+        period          TEXT NOT NULL,
+        parts           INTEGER NOT NULL,
+        PRIMARY KEY (user, period)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

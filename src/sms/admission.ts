@@ -1,0 +1,28 @@
+/**
+ * What every outbound message must pass before it is stored, whichever
+ * dialect accepted it: its sender must have SMS switched on and its user must
+ * have quota left. The outbox runs `screen` before the accept transaction
+ * (the sender's switch, kept in memory, and a read of the quota: cheap
+ * refusals that keep a group-commit batch from rolling back) and `admit`
+ * inside it (the authoritative quota check and the charge).
+ */
+import type { StoredMessage } from '../store/message-repo.js';
+import type { NumberControl } from './number-control.js';
+import type { QuotaGuard } from './quota.js';
+
+export interface Admission {
+  screen(message: StoredMessage): void;
+  admit(message: StoredMessage): void;
+}
+
+export function sendAdmission(numbers: NumberControl, quota: QuotaGuard): Admission {
+  return {
+    screen(message) {
+      numbers.assertCanSend(message.sender);
+      quota.check(message.user, message.partsEstimate, message.createdAt);
+    },
+    admit(message) {
+      quota.charge(message.user, message.partsEstimate, message.createdAt);
+    },
+  };
+}

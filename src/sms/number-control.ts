@@ -1,0 +1,43 @@
+/**
+ * SMS switched on or off per number (Voximplant's ControlSms). A number with
+ * SMS off neither sends (the outbox refuses it as a sender, in every dialect)
+ * nor receives (inbound messages to it are dropped before they are stored or
+ * posted). The switch is stored; the set of switched-off numbers is kept in
+ * memory because every accept and every inbound message asks.
+ */
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { NumberSettingsRepo } from '../store/number-settings-repo.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
+import { canonicalNumber } from './router.js';
+
+export class NumberControl {
+  private readonly disabled: Set<string>;
+
+  constructor(
+    private readonly repo: NumberSettingsRepo,
+    private readonly committer: GroupCommitter,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.disabled = new Set(repo.listSmsDisabled());
+  }
+
+  isSmsEnabled(number: string): boolean {
+    return this.disabled.size === 0 || !this.disabled.has(canonicalNumber(number));
+  }
+
+  /** Throws NUMBER_SMS_DISABLED when `sender` has SMS switched off. */
+  assertCanSend(sender: string): void {
+    if (this.isSmsEnabled(sender)) return;
+    throw new AppError(ErrorCode.NUMBER_SMS_DISABLED, `SMS is disabled for the number ${sender}`, {
+      details: { field: 'sender', number: sender },
+    });
+  }
+
+  /** Switch SMS on or off for `number`; resolves once the switch is stored. */
+  async setSmsEnabled(number: string, enabled: boolean, by: string): Promise<void> {
+    const canonical = canonicalNumber(number);
+    await this.committer.run(() => this.repo.setSmsEnabled(canonical, enabled, by, this.now()));
+    if (enabled) this.disabled.delete(canonical);
+    else this.disabled.add(canonical);
+  }
+}

@@ -1,0 +1,33 @@
+/** Calls telenode's Voximplant-style /platform_api the way a Voximplant integration does. */
+export interface VoxReply {
+  status: number;
+  contentType: string;
+  headers: Headers;
+  text: string;
+  /** The parsed body when it is JSON. */
+  json: Record<string, any>;
+}
+
+async function toReply(response: Response): Promise<VoxReply> {
+  const text = await response.text();
+  const contentType = response.headers.get('content-type') ?? '';
+  return { status: response.status, contentType, headers: response.headers, text, json: contentType.includes('json') ? JSON.parse(text) : {} };
+}
+
+export async function voxFetch(url: string, init?: RequestInit): Promise<VoxReply> {
+  return toReply(await fetch(url, init));
+}
+
+export async function voxGet(base: string, method: string, params: Record<string, string>): Promise<VoxReply> {
+  return toReply(await fetch(`${base}/platform_api/${method}?${new URLSearchParams(params).toString()}`));
+}
+
+export async function voxPost(base: string, method: string, params: Record<string, string>, path = `/platform_api/${method}`): Promise<VoxReply> {
+  return toReply(
+    await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    }),
+  );
+}
