@@ -30,6 +30,10 @@ import { Outbox } from './sms/outbox.js';
 import { UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
+import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
+import { ExpiryWatcher } from './sms/expiry.js';
+import { PendingFailoverRecorder, failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
+import { SmsFailoverRepo } from './store/sms-failover-repo.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -38,11 +42,14 @@ export interface DaemonOptions {
   /** Where the config came from, for the start-up log line. */
   configSource: string;
   log?: Logger;
+  /** Who places SMS-to-voice failover calls; default: recorded as pending (the voice runtime plugs in here). */
+  smsFailover?: SmsFailoverHandler;
 }
 
 /** Each dialect's delivery-report callback, by the dialect that accepted the message. */
-const DELIVERY_NOTIFIERS: Record<string, (db: Db, message: Parameters<StatusNotifier>[1]) => void> = {
+const DELIVERY_NOTIFIERS: Record<string, StatusNotifier> = {
   ozeki: enqueueOzekiDeliveryReport,
+  iovox: enqueueIovoxReceipt,
 };
 
 export class Daemon {
@@ -59,6 +66,7 @@ export class Daemon {
     readonly connectors: ReadonlyMap<string, Connector>,
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
+    private readonly expiry: ExpiryWatcher,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -72,9 +80,17 @@ export class Daemon {
     const committer = new GroupCommitter(db);
 
     const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
-    const afterCommit = () => webhooks.kick();
+    const smsFailover: SmsFailoverHandler = options.smsFailover ?? new PendingFailoverRecorder(new SmsFailoverRepo(db), log.child({ component: 'sms-failover' }));
+    const afterCommit = () => {
+      webhooks.kick();
+      smsFailover.afterCommit?.();
+    };
     const repo = new MessageRepo(db);
-    const notify: StatusNotifier = (tx, message) => DELIVERY_NOTIFIERS[message.dialect]?.(tx, message);
+    const notify: StatusNotifier = (tx, message, previous) => {
+      DELIVERY_NOTIFIERS[message.dialect]?.(tx, message, previous);
+      const failover = failoverEventFor(message);
+      if (failover) smsFailover.record(tx, failover);
+    };
     const statusWriter = new StatusWriter(repo, notify);
     const receipts = new ReceiptProcessor({
       repo,
@@ -111,6 +127,8 @@ export class Daemon {
     const router = new Router(routes);
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit });
 
+    const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
+
     const users = new UserDirectory(apiUsers(config, storePath, log));
     const health = (): HealthReport => {
       const connectorStates = [...connectors.values()].map((c) => c.status());
@@ -123,10 +141,19 @@ export class Daemon {
         commitQueue: committer.depth,
       };
     };
-    const api = buildApiServer({ outbox, users, log: log.child({ component: 'api' }), registry, health, bodyLimitBytes: config.http.bodyLimitBytes });
+    const api = buildApiServer({
+      outbox,
+      users,
+      log: log.child({ component: 'api' }),
+      registry,
+      health,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      failoverLinks: new Set(config.iovox.failoverLinks.map((l) => l.id)),
+    });
 
     webhooks.start();
     outbox.start();
+    expiry.start();
     receipts.startPurge();
     inbound.start();
     await Promise.all([...connectors.values()].map((c) => c.start()));
@@ -134,7 +161,7 @@ export class Daemon {
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address);
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, expiry);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -142,6 +169,7 @@ export class Daemon {
     const drainMs = this.config.shutdown.drainMs;
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
+    this.expiry.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();

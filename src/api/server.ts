@@ -7,13 +7,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
+import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from './iovox.js';
+import { IOVOX_CONTENT_TYPE } from './iovox-xml.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   [key: string]: unknown;
 }
 
-export interface ApiServerDeps extends OzekiDeps {
+export interface ApiServerDeps extends OzekiDeps, IovoxDeps {
   registry: Registry;
   health: () => HealthReport;
   bodyLimitBytes: number;
@@ -37,10 +39,15 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
       const rendered = renderOzekiError(err);
       return reply.code(rendered.status).type(OZEKI_CONTENT_TYPE).send(rendered.body);
     }
+    if (dialect === 'iovox') {
+      const rendered = renderIovoxFailure(err);
+      return reply.code(rendered.status).type(IOVOX_CONTENT_TYPE).send(rendered.body);
+    }
     return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
   });
 
   registerOzekiRoutes(app, deps);
+  registerIovoxRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {
     const report = deps.health();

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
 import { modemConnectorSchema } from '../sms/connectors/modem/config.js';
+import { iovoxConfigSchema } from '../iovox/config.js';
+import { emailConfigSchema } from '../email/config.js';
 
 const matcherSchema = z
   .object({
@@ -129,6 +131,10 @@ export const configSchema = z
     /** The dial plan: first matching rule wins. When empty, every message goes to the first connector. */
     routes: z.array(routeSchema).default([]),
     webhooks: webhookConfigSchema.prefault({}),
+    /** The IOVOX dialect: $_partnerName, the sendSms rule, SMS-to-voice failover links. */
+    iovox: iovoxConfigSchema.prefault({}),
+    /** Outbound e-mail (SMS e-mail alerts of IOVOX sendSms rules). */
+    email: emailConfigSchema.prefault({}),
     shutdown: z
       .object({
         /** How long SIGTERM waits for in-flight submits and callbacks. */
