@@ -34,6 +34,13 @@ import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
 import { ExpiryWatcher } from './sms/expiry.js';
 import { PendingFailoverRecorder, failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
 import { SmsFailoverRepo } from './store/sms-failover-repo.js';
+import { AddressBook } from './contacts/address-book.js';
+import { EmailDispatcher } from './email/email-dispatcher.js';
+import { templateSet } from './email/templates.js';
+import { SmsAlertMailer } from './sms/sms-alerts.js';
+import { londonTimestamp } from './api/iovox-receipts.js';
+import type { FlowContext } from './iovox/flow/flow.js';
+import { loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -66,8 +73,23 @@ export class Daemon {
     readonly connectors: ReadonlyMap<string, Connector>,
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
-    private readonly expiry: ExpiryWatcher,
+    private readonly services: { expiry: ExpiryWatcher; emails: EmailDispatcher; contacts: AddressBook; iovoxFlows: FlowContext; failoverLinks: ReadonlyMap<string, FailoverLink> },
   ) {}
+
+  /** The address book (contacts API, IOVOX sendSms rules, Ozeki ListAddressbook*). */
+  get contacts(): AddressBook {
+    return this.services.contacts;
+  }
+
+  /** What loading and running IOVOX call flows needs (parseCallFlow, sendSmsRequest). */
+  get iovoxFlows(): FlowContext {
+    return this.services.iovoxFlows;
+  }
+
+  /** c2c failover links with their checked call flows, for the voice runtime. */
+  get failoverLinks(): ReadonlyMap<string, FailoverLink> {
+    return this.services.failoverLinks;
+  }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config } = options;
@@ -80,9 +102,28 @@ export class Daemon {
     const committer = new GroupCommitter(db);
 
     const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
+    const contacts = new AddressBook(db);
+    const emailTemplates = templateSet(config.email.templates);
+    const iovoxFlows: FlowContext = {
+      findContact: (selector) => contacts.resolve(selector),
+      partnerName: config.iovox.partnerName ?? config.sms.defaultSender,
+      sendSmsRule: config.iovox.sendSmsRule,
+      emailTemplates: new Set(emailTemplates.keys()),
+    };
+    const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+    const emails = new EmailDispatcher({ db, committer, config: config.email, log: log.child({ component: 'email' }) });
+    const smsAlerts = new SmsAlertMailer({
+      templates: emailTemplates,
+      defaultFrom: config.email.from,
+      defaultFromName: config.email.fromName,
+      enabled: emails.enabled,
+      log: log.child({ component: 'sms-alerts' }),
+      formatTime: londonTimestamp,
+    });
     const smsFailover: SmsFailoverHandler = options.smsFailover ?? new PendingFailoverRecorder(new SmsFailoverRepo(db), log.child({ component: 'sms-failover' }));
     const afterCommit = () => {
       webhooks.kick();
+      emails.kick();
       smsFailover.afterCommit?.();
     };
     const repo = new MessageRepo(db);
@@ -90,6 +131,7 @@ export class Daemon {
       DELIVERY_NOTIFIERS[message.dialect]?.(tx, message, previous);
       const failover = failoverEventFor(message);
       if (failover) smsFailover.record(tx, failover);
+      smsAlerts.notify(tx, message);
     };
     const statusWriter = new StatusWriter(repo, notify);
     const receipts = new ReceiptProcessor({
@@ -148,10 +190,12 @@ export class Daemon {
       registry,
       health,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      failoverLinks: new Set(config.iovox.failoverLinks.map((l) => l.id)),
+      failoverLinks: new Set(failoverLinks.keys()),
+      contacts,
     });
 
     webhooks.start();
+    emails.start();
     outbox.start();
     expiry.start();
     receipts.startPurge();
@@ -161,7 +205,13 @@ export class Daemon {
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, expiry);
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, {
+      expiry,
+      emails,
+      contacts,
+      iovoxFlows,
+      failoverLinks,
+    });
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -169,13 +219,14 @@ export class Daemon {
     const drainMs = this.config.shutdown.drainMs;
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
-    this.expiry.stop();
+    this.services.expiry.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();
     this.inbound.stop();
     this.committer.flushNow();
     await this.webhooks.stop(Math.min(drainMs, 5000));
+    await this.services.emails.stop();
     this.committer.flushNow();
     await this.checkpointer.stop();
     this.db.close();

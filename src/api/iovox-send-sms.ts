@@ -8,7 +8,7 @@ import { isInternationalDigits } from '../shared/phone-number.js';
 import type { AcceptRequest } from '../sms/outbox.js';
 import { validateCallbackUrl } from './validate.js';
 import { IovoxApiError, type IovoxRequestNodes } from './iovox-xml.js';
-import { parseCallbackHeaders } from './iovox-receipts.js';
+import { parseCallbackHeaders } from '../iovox/callback-headers.js';
 
 /** "Message must be less than 160 characters long": one GSM SMS; 160 itself is allowed (see decision 0061). */
 export const IOVOX_MAX_MESSAGE_CHARS = 160;

@@ -9,13 +9,14 @@ import type { Logger } from '../shared/log.js';
 import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
 import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from './iovox.js';
 import { IOVOX_CONTENT_TYPE } from './iovox-xml.js';
+import { registerContactsRoutes, type ContactsApiDeps } from './contacts.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   [key: string]: unknown;
 }
 
-export interface ApiServerDeps extends OzekiDeps, IovoxDeps {
+export interface ApiServerDeps extends OzekiDeps, IovoxDeps, ContactsApiDeps {
   registry: Registry;
   health: () => HealthReport;
   bodyLimitBytes: number;
@@ -48,6 +49,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
 
   registerOzekiRoutes(app, deps);
   registerIovoxRoutes(app, deps);
+  registerContactsRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {
     const report = deps.health();

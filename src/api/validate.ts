@@ -3,6 +3,7 @@
  * when the value is wrong, or null; the dialect turns it into its own error.
  */
 import { phoneNumberProblem } from '../shared/phone-number.js';
+import { httpUrlProblem } from '../shared/http-url.js';
 
 /** A phone number: optional '+', digits, and the usual separators; 3–20 digits. */
 export function validateRecipient(value: string): string | null {
@@ -18,12 +19,5 @@ export function validateSender(value: string): string | null {
 }
 
 export function validateCallbackUrl(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute http(s) URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
-  return null;
+  return httpUrlProblem(value);
 }

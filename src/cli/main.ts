@@ -13,6 +13,7 @@ import { registerSmscSim } from './smsc-sim.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerModemSim } from './modem-sim.js';
 import { registerModemProbe } from './modem-probe.js';
+import { registerContacts } from './contacts.js';
 
 const program = new Command();
 program
@@ -28,6 +29,7 @@ registerSmscSim(program);
 registerWebhooks(program);
 registerModemSim(program);
 registerModemProbe(program);
+registerContacts(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);
