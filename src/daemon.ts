@@ -110,7 +110,13 @@ export class Daemon {
       sendSmsRule: config.iovox.sendSmsRule,
       emailTemplates: new Set(emailTemplates.keys()),
     };
-    const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+    let failoverLinks: ReadonlyMap<string, FailoverLink>;
+    try {
+      failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     const emails = new EmailDispatcher({ db, committer, config: config.email, log: log.child({ component: 'email' }) });
     const smsAlerts = new SmsAlertMailer({
       templates: emailTemplates,
