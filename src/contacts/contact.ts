@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { phoneNumberProblem } from '../shared/phone-number.js';
+import { emailAddressSchema } from '../email/address.js';
 
 export interface Contact {
   id: string;
@@ -33,8 +34,8 @@ export const contactInputSchema = z
     id: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').optional(),
     displayName: z.string().trim().min(1).max(200),
     phoneNumbers: z.array(phoneNumber).default([]),
-    primaryEmails: z.array(z.email()).default([]),
-    secondaryEmails: z.array(z.email()).default([]),
+    primaryEmails: z.array(emailAddressSchema).default([]),
+    secondaryEmails: z.array(emailAddressSchema).default([]),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddressSchema } from './address.js';
 
 export const emailTemplateSchema = z
   .object({
@@ -27,7 +28,7 @@ export const emailConfigSchema = z
       .nullable()
       .default(null),
     /** Sender when a rule gives no smsAlertFrom / smsAlertFromName. */
-    from: z.email().default('telenode@localhost'),
+    from: emailAddressSchema.default('telenode@localhost'),
     fromName: z.string().default('telenode'),
     /** Templates by name (smsAlertEmailTemplateName); 'default' is built in and may be overridden. */
     templates: z.record(z.string().min(1), emailTemplateSchema).default({}),

@@ -7,6 +7,7 @@
 import { httpUrlProblem } from '../../../shared/http-url.js';
 import { isInternationalDigits } from '../../../shared/phone-number.js';
 import { parseCallbackHeaders } from '../../callback-headers.js';
+import { EMAIL_ADDRESS } from '../../../email/address.js';
 import { IovoxFlowError } from '../flow-error.js';
 import { attribute, type FlowElement } from '../flow-xml.js';
 import {
@@ -108,7 +109,6 @@ export function checkContactSelection(
 const MODES = new Set<string>(Object.values(SmsAlertMode));
 const TYPES = new Set<string>(['PRIMARY', 'SECONDARY', 'BOTH']);
 const BEHAVIOURS = new Set<string>(['FIRST', 'ALL']);
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
  * The SMS e-mail alert attributes. The seed names every attribute but the
@@ -128,7 +128,7 @@ function parseSmsAlert(element: FlowElement, ctx: FlowContext, ruleId: string): 
   const emailTemplateName = attribute(element, 'smsAlertEmailTemplateName');
   if (emailTemplateName !== null && !ctx.emailTemplates.has(emailTemplateName)) fail(`SMS Alert Email Template Invalid: ${emailTemplateName}`);
   const from = attribute(element, 'smsAlertFrom');
-  if (from !== null && !EMAIL.test(from)) fail(`SMS Alert From Invalid: ${from}`);
+  if (from !== null && !EMAIL_ADDRESS.test(from)) fail(`SMS Alert From Invalid: ${from}`);
   return {
     mode: mode as SmsAlertMode,
     destinationType: destinationType as SmsAlertDestinationType,
