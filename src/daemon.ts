@@ -32,15 +32,8 @@ import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
 import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
 import { ExpiryWatcher } from './sms/expiry.js';
-import { PendingFailoverRecorder, failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
-import { SmsFailoverRepo } from './store/sms-failover-repo.js';
-import { AddressBook } from './contacts/address-book.js';
-import { EmailDispatcher } from './email/email-dispatcher.js';
-import { templateSet } from './email/templates.js';
-import { SmsAlertMailer } from './sms/sms-alerts.js';
-import { londonTimestamp } from './api/iovox-receipts.js';
-import type { FlowContext } from './iovox/flow/flow.js';
-import { loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
+import type { SmsFailoverHandler } from './sms/failover.js';
+import { buildMessagingExtras, type MessagingExtras } from './daemon-extras.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -73,23 +66,10 @@ export class Daemon {
     readonly connectors: ReadonlyMap<string, Connector>,
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
-    private readonly services: { expiry: ExpiryWatcher; emails: EmailDispatcher; contacts: AddressBook; iovoxFlows: FlowContext; failoverLinks: ReadonlyMap<string, FailoverLink> },
+    /** Address book, IOVOX flows and failover links, e-mail alerts (daemon-extras.ts). */
+    readonly extras: MessagingExtras,
+    private readonly expiry: ExpiryWatcher,
   ) {}
-
-  /** The address book (contacts API, IOVOX sendSms rules, Ozeki ListAddressbook*). */
-  get contacts(): AddressBook {
-    return this.services.contacts;
-  }
-
-  /** What loading and running IOVOX call flows needs (parseCallFlow, sendSmsRequest). */
-  get iovoxFlows(): FlowContext {
-    return this.services.iovoxFlows;
-  }
-
-  /** c2c failover links with their checked call flows, for the voice runtime. */
-  get failoverLinks(): ReadonlyMap<string, FailoverLink> {
-    return this.services.failoverLinks;
-  }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config } = options;
@@ -102,42 +82,21 @@ export class Daemon {
     const committer = new GroupCommitter(db);
 
     const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
-    const contacts = new AddressBook(db);
-    const emailTemplates = templateSet(config.email.templates);
-    const iovoxFlows: FlowContext = {
-      findContact: (selector) => contacts.resolve(selector),
-      partnerName: config.iovox.partnerName ?? config.sms.defaultSender,
-      sendSmsRule: config.iovox.sendSmsRule,
-      emailTemplates: new Set(emailTemplates.keys()),
-    };
-    let failoverLinks: ReadonlyMap<string, FailoverLink>;
+    let extras: MessagingExtras;
     try {
-      failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+      extras = buildMessagingExtras({ config, db, committer, log, smsFailover: options.smsFailover });
     } catch (err) {
-      db.close();
+      db.close(); // a failover link's call flow is broken: nothing has started yet
       throw err;
     }
-    const emails = new EmailDispatcher({ db, committer, config: config.email, log: log.child({ component: 'email' }) });
-    const smsAlerts = new SmsAlertMailer({
-      templates: emailTemplates,
-      defaultFrom: config.email.from,
-      defaultFromName: config.email.fromName,
-      enabled: emails.enabled,
-      log: log.child({ component: 'sms-alerts' }),
-      formatTime: londonTimestamp,
-    });
-    const smsFailover: SmsFailoverHandler = options.smsFailover ?? new PendingFailoverRecorder(new SmsFailoverRepo(db), log.child({ component: 'sms-failover' }));
     const afterCommit = () => {
       webhooks.kick();
-      emails.kick();
-      smsFailover.afterCommit?.();
+      extras.afterCommit();
     };
     const repo = new MessageRepo(db);
     const notify: StatusNotifier = (tx, message, previous) => {
       DELIVERY_NOTIFIERS[message.dialect]?.(tx, message, previous);
-      const failover = failoverEventFor(message);
-      if (failover) smsFailover.record(tx, failover);
-      smsAlerts.notify(tx, message);
+      extras.followUps(tx, message);
     };
     const statusWriter = new StatusWriter(repo, notify);
     const receipts = new ReceiptProcessor({
@@ -176,7 +135,6 @@ export class Daemon {
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit });
 
     const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
-
     const users = new UserDirectory(apiUsers(config, storePath, log));
     const health = (): HealthReport => {
       const connectorStates = [...connectors.values()].map((c) => c.status());
@@ -186,6 +144,7 @@ export class Daemon {
         connectors: connectorStates,
         outbox: outbox!.stats(),
         webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
+        emails: { enabled: extras.emails.enabled, pending: extras.emails.pending() },
         commitQueue: committer.depth,
       };
     };
@@ -196,12 +155,12 @@ export class Daemon {
       registry,
       health,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      failoverLinks: new Set(failoverLinks.keys()),
-      contacts,
+      contacts: extras.contacts,
+      failoverLinks: new Set(extras.failoverLinks.keys()),
     });
 
     webhooks.start();
-    emails.start();
+    extras.emails.start();
     outbox.start();
     expiry.start();
     receipts.startPurge();
@@ -211,13 +170,7 @@ export class Daemon {
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info({ config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()] }, 'telenode started');
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, {
-      expiry,
-      emails,
-      contacts,
-      iovoxFlows,
-      failoverLinks,
-    });
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, extras, expiry);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -225,14 +178,14 @@ export class Daemon {
     const drainMs = this.config.shutdown.drainMs;
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
-    this.services.expiry.stop();
+    this.expiry.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();
     this.inbound.stop();
     this.committer.flushNow();
     await this.webhooks.stop(Math.min(drainMs, 5000));
-    await this.services.emails.stop();
+    await this.extras.emails.stop();
     this.committer.flushNow();
     await this.checkpointer.stop();
     this.db.close();

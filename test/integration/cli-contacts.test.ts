@@ -72,7 +72,7 @@ describe('IOVOX failover links at start-up', () => {
   it('are offered to the voice runtime with their parsed flows', async () => {
     const env = await startDaemon({ iovox: { failoverLinks: [{ id: '123456', callFlowFile: 'test/fixtures/iovox/sms-read-out.xml', callerId: '447923221231', trunk: 'sip-out' }] } });
     try {
-      const link = env.daemon.failoverLinks.get('123456')!;
+      const link = env.daemon.extras.failoverLinks.get('123456')!;
       expect(link).toMatchObject({ callerId: '447923221231', trunk: 'sip-out', flow: { name: 'SMS READ OUT' } });
       expect(link.flow.rules[0]).toMatchObject({ kind: 'play', id: 'sms_read_out' });
     } finally {

@@ -49,7 +49,7 @@ describe('/contacts', () => {
     const replaced = await api('PUT', '/contacts/1', { displayName: 'Robert', phoneNumbers: ['447400000000'] });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ id: '1', displayName: 'Robert', primaryEmails: [] });
-    expect(env.daemon.contacts.get('1')?.displayName).toBe('Robert');
+    expect(env.daemon.extras.contacts.get('1')?.displayName).toBe('Robert');
 
     expect((await api('DELETE', '/contacts/crm-77')).status).toBe(204);
     expect((await api('GET', '/contacts/crm-77')).status).toBe(404);
@@ -69,16 +69,16 @@ describe('/contacts', () => {
   ];
   for (const r of refusals) {
     it(`refuses ${r.name} (${r.status}) and changes nothing`, async () => {
-      const before = JSON.stringify(env.daemon.contacts.list());
+      const before = JSON.stringify(env.daemon.extras.contacts.list());
       const reply = await api(r.method, r.path, r.body, r.auth === undefined ? basic : r.auth);
       expect(reply.status).toBe(r.status);
       expect((reply.body!['error'] as { code: string }).code).toBe(r.code);
-      expect(JSON.stringify(env.daemon.contacts.list())).toBe(before);
+      expect(JSON.stringify(env.daemon.extras.contacts.list())).toBe(before);
     });
   }
 
   it('counts what the refusals left: nothing', () => {
-    expect(contactCount()).toBe(env.daemon.contacts.list().length);
+    expect(contactCount()).toBe(env.daemon.extras.contacts.list().length);
   });
 });
 
@@ -87,7 +87,7 @@ describe("Ozeki's address book commands read the same contacts", () => {
   const auth = `Username=${TEST_USER.username}&Password=${TEST_USER.password}`;
 
   it('ListAddressbookContacts lists every contact, or those of one name', async () => {
-    env.daemon.contacts.add({ id: 'oz-1', displayName: 'Ozzy', phoneNumbers: ['+36301234567'], primaryEmails: ['ozzy@example.test'] });
+    env.daemon.extras.contacts.add({ id: 'oz-1', displayName: 'Ozzy', phoneNumbers: ['+36301234567'], primaryEmails: ['ozzy@example.test'] });
     const reply = await ozekiGet(env.base, `command=ListAddressbookContacts&${auth}&Name=ozzy`);
     expect(reply.code).toBe(200);
     expect(reply.root).toBe('OzApi_CommandResult_ListAddressbookContacts');
@@ -97,13 +97,13 @@ describe("Ozeki's address book commands read the same contacts", () => {
     expect(result.Contacts.Contact).toEqual([{ Id: 'oz-1', Name: 'Ozzy', PhoneNumbers: { PhoneNumber: ['+36301234567'] }, PrimaryEmails: { Email: ['ozzy@example.test'] }, SecondaryEmails: '' }]);
 
     const all = await ozekiGet(env.base, `command=ListAddressbookContacts&${auth}`);
-    expect((parser.parse(all.xml) as Record<string, { TotalRecords: string }>)['OzApi_CommandResult_ListAddressbookContacts']!.TotalRecords).toBe(String(env.daemon.contacts.list().length));
+    expect((parser.parse(all.xml) as Record<string, { TotalRecords: string }>)['OzApi_CommandResult_ListAddressbookContacts']!.TotalRecords).toBe(String(env.daemon.extras.contacts.list().length));
   });
 
   it('ListAddressbookNames lists distinct names, sorted', async () => {
     const reply = await ozekiGet(env.base, `command=ListAddressbookNames&${auth}`);
     const doc = parser.parse(reply.xml) as Record<string, { Names: { Name: string[] } }>;
-    const expected = [...new Set(env.daemon.contacts.list().map((c) => c.displayName))].sort((a, b) => a.localeCompare(b));
+    const expected = [...new Set(env.daemon.extras.contacts.list().map((c) => c.displayName))].sort((a, b) => a.localeCompare(b));
     expect(doc['OzApi_CommandResult_ListAddressbookNames']!.Names.Name).toEqual(expected);
   });
 

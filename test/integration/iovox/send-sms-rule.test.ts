@@ -38,8 +38,8 @@ beforeAll(async () => {
       retry: { initialMs: 100, maxMs: 200, maxAgeHours: 1 },
     },
   });
-  env.daemon.contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000', '447012345678'], primaryEmails: ['bob@example.test', 'bob2@example.test'], secondaryEmails: ['boss@example.test'] });
-  env.daemon.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'], primaryEmails: ['carol@example.test'] });
+  env.daemon.extras.contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000', '447012345678'], primaryEmails: ['bob@example.test', 'bob2@example.test'], secondaryEmails: ['boss@example.test'] });
+  env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'], primaryEmails: ['carol@example.test'] });
 });
 
 afterAll(async () => {
@@ -48,12 +48,12 @@ afterAll(async () => {
 });
 
 function rule(attributes: string): SendSmsRule {
-  const flow = parseCallFlow(`<callFlow name="t"><sendSms id="sendConfirmationSms" label="sendSms_1" from="$_partnerName" ${attributes} /></callFlow>`, env.daemon.iovoxFlows);
+  const flow = parseCallFlow(`<callFlow name="t"><sendSms id="sendConfirmationSms" label="sendSms_1" from="$_partnerName" ${attributes} /></callFlow>`, env.daemon.extras.iovoxFlows);
   return flow.rules[0] as SendSmsRule;
 }
 
 async function run(r: SendSmsRule, bindings: Record<string, string> = {}) {
-  const { request } = sendSmsRequest(r, bindings, { ...env.daemon.iovoxFlows, user: 'flows' });
+  const { request } = sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
   return env.daemon.outbox.accept(request);
 }
 
@@ -75,7 +75,7 @@ describe('sendSms rule', () => {
 
     const errorOf = (bindings: Record<string, string>) => {
       try {
-        sendSmsRequest(r, bindings, { ...env.daemon.iovoxFlows, user: 'flows' });
+        sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
       } catch (err) {
         return (err as IovoxFlowError).text;
       }
