@@ -11,7 +11,7 @@ import { isAppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { Outbox } from '../sms/outbox.js';
 import type { UserDirectory } from './auth.js';
-import { parseQuery } from './request-params.js';
+import { parseQuery, type Params } from './request-params.js';
 import { IOVOX_CONTENT_TYPE, IovoxApiError, parseIovoxRequest, renderIovoxError, renderIovoxResponse, type IovoxRequestNodes } from './iovox-xml.js';
 import { iovoxSendSmsRequest } from './iovox-send-sms.js';
 
@@ -62,7 +62,7 @@ export function registerIovoxRoutes(app: FastifyInstance, deps: IovoxDeps): void
 async function handleIovoxRequest(request: FastifyRequest, methods: Map<string, IovoxMethod>, deps: IovoxDeps): Promise<{ status: number; body: string }> {
   try {
     const username = await authenticate(request, deps);
-    const query = parseQuery(request.url);
+    const query = readQuery(request.url);
     const version = query.get('v');
     if (!version) throw new IovoxApiError(400, 'API Version Empty');
     if (!API_VERSIONS.has(version)) throw new IovoxApiError(400, 'API Version Invalid');
@@ -91,6 +91,15 @@ async function authenticate(request: FastifyRequest, deps: IovoxDeps): Promise<s
   return username;
 }
 
+/** A query string with a broken %-escape cannot even say its version. */
+function readQuery(url: string): Params {
+  try {
+    return parseQuery(url);
+  } catch (err) {
+    throw new IovoxApiError(400, 'Query String Invalid', err);
+  }
+}
+
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -101,8 +110,6 @@ function mapError(err: unknown): { status: number; text: string } {
   if (err instanceof IovoxApiError) return { status: err.status, text: err.text };
   if (isAppError(err)) {
     switch (err.code) {
-      case ErrorCode.REQUEST_PARSE:
-        return { status: 400, text: `XML parse error. ${err.message} at line 1, column 1` };
       case ErrorCode.MESSAGE_EMPTY:
         return { status: 400, text: 'Message Empty' };
       case ErrorCode.MESSAGE_TOO_LONG:
