@@ -37,6 +37,10 @@ import { UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
 import { buildVoice, type VoiceNode } from './voice/build-voice.js';
+import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
+import { ExpiryWatcher } from './sms/expiry.js';
+import type { SmsFailoverHandler } from './sms/failover.js';
+import { buildMessagingExtras, type MessagingExtras } from './daemon-extras.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -45,11 +49,14 @@ export interface DaemonOptions {
   /** Where the config came from, for the start-up log line. */
   configSource: string;
   log?: Logger;
+  /** Who places SMS-to-voice failover calls; default: recorded as pending (the voice runtime plugs in here). */
+  smsFailover?: SmsFailoverHandler;
 }
 
 /** Each dialect's delivery-report callback, by the dialect that accepted the message. */
-const DELIVERY_NOTIFIERS: Record<string, (db: Db, message: Parameters<StatusNotifier>[1]) => void> = {
+const DELIVERY_NOTIFIERS: Record<string, StatusNotifier> = {
   ozeki: enqueueOzekiDeliveryReport,
+  iovox: enqueueIovoxReceipt,
 };
 
 export class Daemon {
@@ -67,6 +74,9 @@ export class Daemon {
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
     readonly voice: VoiceNode | null,
+    /** Address book, IOVOX flows and failover links, e-mail alerts (daemon-extras.ts). */
+    readonly extras: MessagingExtras,
+    private readonly expiry: ExpiryWatcher,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -80,9 +90,22 @@ export class Daemon {
     const committer = new GroupCommitter(db);
 
     const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
-    const afterCommit = () => webhooks.kick();
+    let extras: MessagingExtras;
+    try {
+      extras = buildMessagingExtras({ config, db, committer, log, smsFailover: options.smsFailover });
+    } catch (err) {
+      db.close(); // a failover link's call flow is broken: nothing has started yet
+      throw err;
+    }
+    const afterCommit = () => {
+      webhooks.kick();
+      extras.afterCommit();
+    };
     const repo = new MessageRepo(db);
-    const notify: StatusNotifier = (tx, message) => DELIVERY_NOTIFIERS[message.dialect]?.(tx, message);
+    const notify: StatusNotifier = (tx, message, previous) => {
+      DELIVERY_NOTIFIERS[message.dialect]?.(tx, message, previous);
+      extras.followUps(tx, message);
+    };
     const numbers = new NumberControl(new NumberSettingsRepo(db), committer);
     const quota = new QuotaGuard(new Map(config.users.map((u) => [u.username, u.quota])), new QuotaRepo(db));
     const statusWriter = new StatusWriter(repo, notify);
@@ -122,6 +145,7 @@ export class Daemon {
     const router = new Router(routes);
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit, admission: sendAdmission(numbers, quota) });
 
+    const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
     const users = new UserDirectory(apiUsers(config, storePath, log));
     const voice = config.voice.enabled ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry }) : null;
     const health = (): HealthReport => {
@@ -132,6 +156,7 @@ export class Daemon {
         connectors: connectorStates,
         outbox: outbox!.stats(),
         webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
+        emails: { enabled: extras.emails.enabled, pending: extras.emails.pending() },
         commitQueue: committer.depth,
         ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
       };
@@ -146,10 +171,14 @@ export class Daemon {
       registry,
       health,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      contacts: extras.contacts,
+      failoverLinks: new Set(extras.failoverLinks.keys()),
     });
 
     webhooks.start();
+    extras.emails.start();
     outbox.start();
+    expiry.start();
     receipts.startPurge();
     inbound.start();
     await Promise.all([...connectors.values()].map((c) => c.start()));
@@ -161,7 +190,7 @@ export class Daemon {
       { config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()], sip: voice?.engine.status().listen ?? 'disabled' },
       'telenode started',
     );
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, voice);
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, voice, extras, expiry);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -170,12 +199,14 @@ export class Daemon {
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
     await this.voice?.calls.stop();
+    this.expiry.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();
     this.inbound.stop();
     this.committer.flushNow();
     await this.webhooks.stop(Math.min(drainMs, 5000));
+    await this.extras.emails.stop();
     this.committer.flushNow();
     await this.checkpointer.stop();
     this.db.close();

@@ -12,11 +12,14 @@ import type { UserDirectory } from './auth.js';
 import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './ozeki-xml.js';
 import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from './request-params.js';
 import { sendSmsCommand } from './ozeki-send-sms.js';
+import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './ozeki-addressbook.js';
+import type { AddressBook } from '../contacts/address-book.js';
 
 export interface OzekiDeps {
   outbox: Outbox;
   users: UserDirectory;
   log: Logger;
+  contacts: AddressBook;
 }
 
 export interface OzekiResult {
@@ -37,6 +40,8 @@ export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
 /** Command name (lower case) → handler. Other issues add Call, Hangup, … here. */
 export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
   ['sendsms', { name: 'SendSms', run: sendSmsCommand }],
+  ['listaddressbookcontacts', { name: 'ListAddressbookContacts', run: listAddressbookContactsCommand }],
+  ['listaddressbooknames', { name: 'ListAddressbookNames', run: listAddressbookNamesCommand }],
 ]);
 
 export const OZEKI_CONTENT_TYPE = 'application/xml; charset=utf-8';

@@ -9,13 +9,16 @@ import type { Logger } from '../shared/log.js';
 import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
 import { registerVoximplantRoutes, renderVoximplantError, type VoximplantDeps } from './voximplant.js';
 import { registerAcrobitsRoutes, renderAcrobitsError, type AcrobitsDeps } from './acrobits.js';
+import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from './iovox.js';
+import { IOVOX_CONTENT_TYPE } from './iovox-xml.js';
+import { registerContactsRoutes, type ContactsApiDeps } from './contacts.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   [key: string]: unknown;
 }
 
-export interface ApiServerDeps extends OzekiDeps, VoximplantDeps, AcrobitsDeps {
+export interface ApiServerDeps extends OzekiDeps, VoximplantDeps, AcrobitsDeps, IovoxDeps, ContactsApiDeps {
   registry: Registry;
   health: () => HealthReport;
   bodyLimitBytes: number;
@@ -44,12 +47,18 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
       return reply.code(rendered.status).send(rendered.body);
     }
     if (dialect === 'acrobits') return renderAcrobitsError(err, request, reply);
+    if (dialect === 'iovox') {
+      const rendered = renderIovoxFailure(err);
+      return reply.code(rendered.status).type(IOVOX_CONTENT_TYPE).send(rendered.body);
+    }
     return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
   });
 
   registerOzekiRoutes(app, deps);
   registerVoximplantRoutes(app, deps);
   registerAcrobitsRoutes(app, deps);
+  registerIovoxRoutes(app, deps);
+  registerContactsRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {
     const report = deps.health();

@@ -2,13 +2,12 @@
  * Checks on addresses shared by the dialects. Each returns a reason string
  * when the value is wrong, or null; the dialect turns it into its own error.
  */
+import { phoneNumberProblem } from '../shared/phone-number.js';
+import { httpUrlProblem } from '../shared/http-url.js';
 
 /** A phone number: optional '+', digits, and the usual separators; 3–20 digits. */
 export function validateRecipient(value: string): string | null {
-  if (!/^\+?[0-9 ()\-.]+$/.test(value)) return 'must be a phone number (digits, optional leading +)';
-  const digits = value.replace(/\D/g, '').length;
-  if (digits < 3 || digits > 20) return 'must have between 3 and 20 digits';
-  return null;
+  return phoneNumberProblem(value);
 }
 
 /** A phone number, or an alphanumeric sender id of at most 11 GSM characters (3GPP TS 23.040 §9.1.2.5). */
@@ -20,12 +19,5 @@ export function validateSender(value: string): string | null {
 }
 
 export function validateCallbackUrl(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute http(s) URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
-  return null;
+  return httpUrlProblem(value);
 }

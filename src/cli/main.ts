@@ -14,6 +14,7 @@ import { registerWebhooks } from './webhooks.js';
 import { registerModemSim } from './modem-sim.js';
 import { registerModemProbe } from './modem-probe.js';
 import { registerApiKey } from './api-key.js';
+import { registerContacts } from './contacts.js';
 
 const program = new Command();
 program
@@ -30,6 +31,7 @@ registerWebhooks(program);
 registerModemSim(program);
 registerModemProbe(program);
 registerApiKey(program);
+registerContacts(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -8,6 +8,8 @@ import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
 import { modemConnectorSchema } from '../sms/connectors/modem/config.js';
 import { voiceConfigSchema } from '../voice/config.js';
+import { iovoxConfigSchema } from '../iovox/config.js';
+import { emailConfigSchema } from '../email/config.js';
 
 const matcherSchema = z
   .object({
@@ -175,6 +177,10 @@ export const configSchema = z
     voice: voiceConfigSchema.prefault({}),
     /** The Acrobits softphone SMS web services (/acrobits/send, /acrobits/fetch). */
     acrobits: acrobitsSchema.prefault({}),
+    /** The IOVOX dialect: $_partnerName, the sendSms rule, SMS-to-voice failover links. */
+    iovox: iovoxConfigSchema.prefault({}),
+    /** Outbound e-mail (SMS e-mail alerts of IOVOX sendSms rules). */
+    email: emailConfigSchema.prefault({}),
     shutdown: z
       .object({
         /** How long SIGTERM waits for in-flight submits and callbacks. */

@@ -115,6 +115,7 @@ export class MessageRepo {
   private readonly updateStmt: Statement;
   private readonly partsByCarrierStmts = new Map<number, Statement>();
   private readonly expiredPendingStmt: Statement;
+  private readonly pastDeadlineStmt: Statement;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`
@@ -145,6 +146,9 @@ export class MessageRepo {
     this.expiredPendingStmt = db.prepare(
       "SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500",
     );
+    this.pastDeadlineStmt = db.prepare(
+      "SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500",
+    );
   }
 
   insert(message: StoredMessage): void {
@@ -163,6 +167,11 @@ export class MessageRepo {
 
   listPendingCreatedBefore(cutoff: number): StoredMessage[] {
     return (this.expiredPendingStmt.all(cutoff) as MessageRow[]).map(toMessage);
+  }
+
+  /** Unfinished messages whose own deadline (expires_at) has passed (index messages_expiring, migration 3). */
+  listPastDeadline(now: number): StoredMessage[] {
+    return (this.pastDeadlineStmt.all(now) as MessageRow[]).map(toMessage);
   }
 
   parts(messageId: string): MessagePart[] {

@@ -158,4 +158,58 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Issue 6 (IOVOX, contacts, e-mail alerts, SMS-to-voice failover).
+    version: 3,
+    sql: `
+      -- Messages with a deadline (IOVOX <expiry>) that are not final yet: the expiry watcher's work list.
+      CREATE INDEX messages_expiring ON messages (expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('accepted', 'submitted', 'buffered');
+
+      -- The address book: used by IOVOX sendSms rules and Ozeki's ListAddressbook* commands.
+      -- rowid order is creation order ("the first Contact which matches this name").
+      CREATE TABLE contacts (
+        id               TEXT PRIMARY KEY,
+        display_name     TEXT NOT NULL,
+        phone_numbers    TEXT NOT NULL DEFAULT '[]',
+        primary_emails   TEXT NOT NULL DEFAULT '[]',
+        secondary_emails TEXT NOT NULL DEFAULT '[]',
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+      );
+      CREATE INDEX contacts_name ON contacts (display_name COLLATE NOCASE);
+
+      -- SMS that ended failed/expired and carry a failover link: calls for the voice runtime to place.
+      CREATE TABLE sms_failovers (
+        message_id      TEXT PRIMARY KEY REFERENCES messages (id),
+        link_id         TEXT NOT NULL,
+        origin          TEXT NOT NULL,
+        destination     TEXT NOT NULL,
+        content         TEXT NOT NULL,
+        sms_status      TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sms_failovers_pending ON sms_failovers (created_at) WHERE state = 'pending';
+
+      -- Outbound e-mail (SMS alerts): stored with the status change that caused it, retried until sent.
+      CREATE TABLE emails (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,
+        recipients      TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        html            TEXT,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        last_error      TEXT
+      );
+      CREATE INDEX emails_pending ON emails (next_attempt_at) WHERE state = 'pending';
+    `,
+  },
 ];

@@ -37,6 +37,10 @@ export interface SmscSimulatorOptions {
   responseDelayMs?: number;
   /** Carry receipts in deliver_sm (default) or data_sm (SMPP 3.4 §4.7). */
   receiptCommand?: 'deliver_sm' | 'data_sm';
+  /** Also send an intermediate receipt with this stat (ENROUTE, ACCEPTD) at half the receipt delay. */
+  intermediateStat?: 'ENROUTE' | 'ACCEPTD' | null;
+  /** false: never send the final receipt (a message the network keeps forever). */
+  finalReceipt?: boolean;
   /** Serve SMPP over TLS with this key and certificate (PEM). */
   tls?: { key: string | Buffer; cert: string | Buffer };
   log?: Logger;
@@ -98,6 +102,8 @@ export class SmscSimulator {
       receiptTlvs: true,
       responseDelayMs: 0,
       receiptCommand: 'deliver_sm',
+      intermediateStat: null,
+      finalReceipt: true,
       log: silentLogger(),
       random: Math.random,
       ...options,
@@ -239,7 +245,9 @@ export class SmscSimulator {
     this.counters.submits++;
     answer({ message_id: messageId });
     if ((Number(pdu['registered_delivery']) & 0x03) !== 0) {
-      this.timers.after(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
+      const intermediate = this.options.intermediateStat;
+      if (intermediate) this.timers.after(this.options.receiptDelayMs / 2, () => this.sendReceipt(bound.systemId, number, submit, intermediate));
+      if (this.options.finalReceipt) this.timers.after(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
     }
   }
 
@@ -274,14 +282,14 @@ export class SmscSimulator {
     return submit;
   }
 
-  private sendReceipt(systemId: string, number: number, submit: ReceivedSubmit): void {
-    const failed = this.options.random() < this.options.failureRate;
+  private sendReceipt(systemId: string, number: number, submit: ReceivedSubmit, intermediateStat?: 'ENROUTE' | 'ACCEPTD'): void {
+    const failed = !intermediateStat && this.options.random() < this.options.failureRate;
     const format = this.options.receiptIdFormat ?? this.options.idFormat;
     const id = format === 'hex' ? number.toString(16).toUpperCase() : String(number);
     const date = yymmddhhmm(new Date(submit.at));
     const done = yymmddhhmm(new Date());
-    const stat = failed ? 'UNDELIV' : 'DELIVRD';
-    const text = `id:${id} sub:001 dlvrd:${failed ? '000' : '001'} submit date:${date} done date:${done} stat:${stat} err:${failed ? '001' : '000'} text:${submit.text.slice(0, 20)}`;
+    const stat = intermediateStat ?? (failed ? 'UNDELIV' : 'DELIVRD');
+    const text = `id:${id} sub:001 dlvrd:${failed || intermediateStat ? '000' : '001'} submit date:${date} done date:${done} stat:${stat} err:${failed ? '001' : '000'} text:${submit.text.slice(0, 20)}`;
     const fields: Record<string, unknown> = {
       source_addr_ton: 1,
       source_addr_npi: 1,
@@ -295,7 +303,8 @@ export class SmscSimulator {
     };
     if (this.options.receiptTlvs) {
       fields['receipted_message_id'] = id;
-      fields['message_state'] = failed ? 5 : 2;
+      // SMPP 3.4 §5.2.28: 1 ENROUTE, 2 DELIVERED, 5 UNDELIVERABLE, 6 ACCEPTED.
+      fields['message_state'] = intermediateStat === 'ENROUTE' ? 1 : intermediateStat === 'ACCEPTD' ? 6 : failed ? 5 : 2;
     }
     this.counters.receiptsSent++;
     if (this.options.receiptCommand === 'data_sm') {

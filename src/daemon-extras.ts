@@ -1,0 +1,69 @@
+/**
+ * The services issue 6 adds around the SMS core, wired in one place so
+ * daemon.ts only hooks them in: the address book, IOVOX call-flow context and
+ * failover links (checked at start-up), SMS e-mail alerts with their mail
+ * outbox, the SMS-to-voice failover handler, and message deadlines.
+ */
+import type { Config } from './config/schema.js';
+import type { Db } from './store/db.js';
+import type { GroupCommitter } from './store/group-commit.js';
+import type { StoredMessage } from './store/message-repo.js';
+import { SmsFailoverRepo } from './store/sms-failover-repo.js';
+import type { Logger } from './shared/log.js';
+import { AddressBook } from './contacts/address-book.js';
+import { EmailDispatcher } from './email/email-dispatcher.js';
+import { templateSet } from './email/templates.js';
+import { SmsAlertMailer } from './sms/sms-alerts.js';
+import { PendingFailoverRecorder, failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
+import { londonTimestamp } from './api/iovox-receipts.js';
+import type { FlowContext } from './iovox/flow/flow.js';
+import { loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
+
+export interface MessagingExtras {
+  contacts: AddressBook;
+  iovoxFlows: FlowContext;
+  failoverLinks: ReadonlyMap<string, FailoverLink>;
+  emails: EmailDispatcher;
+  /** Inside a status transaction: failover events and e-mail alerts the change causes. */
+  followUps(db: Db, message: StoredMessage): void;
+  /** After a commit that may have stored mail or failover work. */
+  afterCommit(): void;
+}
+
+export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; committer: GroupCommitter; log: Logger; smsFailover?: SmsFailoverHandler }): MessagingExtras {
+  const { config, db, log } = deps;
+  const contacts = new AddressBook(db);
+  const emailTemplates = templateSet(config.email.templates);
+  const iovoxFlows: FlowContext = {
+    findContact: (selector) => contacts.resolve(selector),
+    partnerName: config.iovox.partnerName ?? config.sms.defaultSender,
+    sendSmsRule: config.iovox.sendSmsRule,
+    emailTemplates: new Set(emailTemplates.keys()),
+  };
+  const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+  const emails = new EmailDispatcher({ db, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
+  const smsAlerts = new SmsAlertMailer({
+    templates: emailTemplates,
+    defaultFrom: config.email.from,
+    defaultFromName: config.email.fromName,
+    enabled: emails.enabled,
+    log: log.child({ component: 'sms-alerts' }),
+    formatTime: londonTimestamp,
+  });
+  const smsFailover: SmsFailoverHandler = deps.smsFailover ?? new PendingFailoverRecorder(new SmsFailoverRepo(db), log.child({ component: 'sms-failover' }));
+  return {
+    contacts,
+    iovoxFlows,
+    failoverLinks,
+    emails,
+    followUps: (tx, message) => {
+      const failover = failoverEventFor(message);
+      if (failover) smsFailover.record(tx, failover);
+      smsAlerts.notify(tx, message);
+    },
+    afterCommit: () => {
+      emails.kick();
+      smsFailover.afterCommit?.();
+    },
+  };
+}

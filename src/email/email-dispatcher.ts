@@ -1,0 +1,139 @@
+/**
+ * Sends stored e-mails through one SMTP server (nodemailer), oldest due
+ * first, one at a time (alerts are few; one connection is kind to the
+ * server). A failure — server down, 4xx — is retried with back-off until
+ * `maxAgeHours`, then the mail is kept as `dead`. A 5xx for every recipient
+ * is permanent and dead at once. Like webhooks: at least once, never lost.
+ */
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Db } from '../store/db.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { Logger } from '../shared/log.js';
+import { backoffDelay } from '../shared/backoff.js';
+import type { EmailConfig } from './config.js';
+import { EmailStatements, type EmailRow } from './email-store.js';
+
+export interface EmailDispatcherDeps {
+  db: Db;
+  committer: GroupCommitter;
+  config: EmailConfig;
+  log: Logger;
+  now?: () => number;
+}
+
+export class EmailDispatcher {
+  private readonly sql: EmailStatements;
+  private readonly now: () => number;
+  private transport: Transporter | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private busy: Promise<void> | null = null;
+  private again = false;
+  readonly counts = { sent: 0, failedAttempts: 0, dead: 0 };
+
+  constructor(private readonly deps: EmailDispatcherDeps) {
+    this.sql = EmailStatements.for(deps.db);
+    this.now = deps.now ?? Date.now;
+  }
+
+  get enabled(): boolean {
+    return this.deps.config.smtp !== null;
+  }
+
+  start(): void {
+    const smtp = this.deps.config.smtp;
+    if (!smtp) return;
+    this.transport = nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      auth: smtp.auth,
+      tls: { rejectUnauthorized: smtp.rejectUnauthorized },
+      connectionTimeout: smtp.timeoutMs,
+      greetingTimeout: smtp.timeoutMs,
+      socketTimeout: smtp.timeoutMs,
+    });
+    this.running = true;
+    this.kick();
+  }
+
+  /** Mail was committed (or is due): look now. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = this.drain().finally(() => {
+      this.busy = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      } else {
+        this.armTimer();
+      }
+    });
+  }
+
+  pending(): number {
+    return (this.sql.pendingCount.get() as { n: number }).n;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.busy;
+    this.transport?.close();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.running) {
+      const rows = this.sql.dueRows(this.now(), 20);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (!this.running) return;
+        await this.send(row);
+      }
+    }
+  }
+
+  private armTimer(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    const next = (this.sql.nextDue.get() as { at: number | null }).at;
+    if (next === null) return;
+    this.timer = setTimeout(() => this.kick(), Math.max(0, next - this.now()));
+    this.timer.unref();
+  }
+
+  private async send(row: EmailRow): Promise<void> {
+    const attempt = row.attempts + 1;
+    let error: Error & { responseCode?: number } | null = null;
+    try {
+      await this.transport!.sendMail({ from: row.from, to: row.to, subject: row.subject, text: row.text, html: row.html ?? undefined });
+    } catch (err) {
+      error = err as Error & { responseCode?: number };
+    }
+    const now = this.now();
+    if (!error) {
+      this.counts.sent++;
+      await this.persist(() => this.sql.sent.run(attempt, now, row.id));
+      return;
+    }
+    const permanent = error.responseCode !== undefined && error.responseCode >= 500;
+    if (permanent || now - row.createdAt >= this.deps.config.retry.maxAgeHours * 3_600_000) {
+      this.counts.dead++;
+      this.deps.log.warn({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail given up: kept as dead');
+      await this.persist(() => this.sql.dead.run(attempt, error!.message, row.id));
+      return;
+    }
+    this.counts.failedAttempts++;
+    if (attempt === 1 || attempt % 10 === 0) this.deps.log.info({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail not sent; will retry');
+    const next = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, attempt);
+    await this.persist(() => this.sql.failed.run(attempt, next, error!.message, row.id));
+  }
+
+  private async persist(write: () => void): Promise<void> {
+    await this.deps.committer.run(write).catch((err: unknown) => this.deps.log.error({ err }, 'could not record an e-mail outcome'));
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** A c2c failover link: the call placed when an SMS sent with c2c_failover_link_id ends FAILED or EXPIRED. */
+export const failoverLinkSchema = z
+  .object({
+    /** What clients send in <c2c_failover_link_id>. */
+    id: z.string().trim().min(1).max(64),
+    /** An IOVOX <callFlow> document, read and checked at start-up; $sms_origin and $content hold the SMS. */
+    callFlowFile: z.string().min(1),
+    /** Caller id presented on the failover call. */
+    callerId: z.string().min(1),
+    /** Which SIP trunk places the call (the voice runtime's trunk id). */
+    trunk: z.string().min(1).default('default'),
+  })
+  .strict();
+
+export const iovoxConfigSchema = z
+  .object({
+    /** What `$_partnerName` (the only allowed `from` of a sendSms rule) sends as; null: sms.defaultSender. */
+    partnerName: z.string().min(1).nullable().default(null),
+    /** false: call flows with a <sendSms> rule are refused ("You don't have access to this feature: sendSms"). */
+    sendSmsRule: z.boolean().default(true),
+    failoverLinks: z.array(failoverLinkSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    config.failoverLinks.forEach((link, index) => {
+      if (ids.has(link.id)) ctx.addIssue({ code: 'custom', path: ['failoverLinks', index, 'id'], message: `duplicate failover link id '${link.id}'` });
+      ids.add(link.id);
+    });
+  });
+
+export type IovoxConfig = z.infer<typeof iovoxConfigSchema>;
+export type FailoverLinkConfig = z.infer<typeof failoverLinkSchema>;

@@ -1,0 +1,48 @@
+/** Message deadlines against the real store: only unfinished messages past their own deadline expire, once. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/store/db.js';
+import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { MessageRepo, type StoredMessage } from '../../../src/store/message-repo.js';
+import { StatusWriter } from '../../../src/sms/status-writer.js';
+import { ExpiryWatcher } from '../../../src/sms/expiry.js';
+import { MessageStatus } from '../../../src/sms/message.js';
+import { silentLogger } from '../../../src/shared/log.js';
+
+const db = openDatabase({ path: ':memory:' });
+afterAll(() => db.close());
+const repo = new MessageRepo(db);
+const changes: string[] = [];
+const writer = new StatusWriter(repo, (_db, m, previous) => changes.push(`${m.id}:${previous}->${m.status}`));
+let now = 1_000_000;
+const watcher = new ExpiryWatcher({ repo, committer: new GroupCommitter(db), statusWriter: writer, log: silentLogger(), now: () => now });
+
+function insert(id: string, status: MessageStatus, expiresAt: number | null): void {
+  const m: StoredMessage = {
+    id, user: 'u', dialect: 'iovox', sender: 's', recipient: '+447700900123', text: 't', status, partsEstimate: 1, encoding: 'gsm7', concatRef: 1,
+    callbackUrl: null, meta: {}, connectorId: null, attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null, carrierStatus: null, carrierError: null,
+    createdAt: 1, updatedAt: 1, submittedAt: null, doneAt: null, expiresAt,
+  };
+  repo.insert(m);
+  if (status !== MessageStatus.Accepted) repo.update(m);
+}
+
+describe('ExpiryWatcher', () => {
+  it('expires unfinished messages at their deadline and leaves the rest', async () => {
+    insert('due-accepted', MessageStatus.Accepted, now);
+    insert('due-buffered', MessageStatus.Buffered, now - 1);
+    insert('not-yet', MessageStatus.Submitted, now + 1);
+    insert('no-deadline', MessageStatus.Submitted, null);
+    insert('delivered', MessageStatus.Delivered, now - 10);
+    expect(await watcher.sweep()).toBe(2);
+    expect(changes.sort()).toEqual(['due-accepted:accepted->expired', 'due-buffered:buffered->expired']);
+    expect(repo.get('due-accepted')).toMatchObject({ status: 'expired', errorCode: 'TN_ERR_MESSAGE_EXPIRED', doneAt: now });
+    expect(repo.get('not-yet')!.status).toBe('submitted');
+    expect(repo.get('delivered')!.status).toBe('delivered');
+
+    expect(await watcher.sweep()).toBe(0);
+    now += 1;
+    expect(await watcher.sweep()).toBe(1);
+    expect(repo.get('not-yet')!.status).toBe('expired');
+    expect(repo.get('no-deadline')!.status).toBe('submitted');
+  });
+});
