@@ -45,6 +45,7 @@ describe('modem simulator over a pty pair', () => {
   it('sends a PDU and gets a status report matched by TP-MR and recipient', async () => {
     const { sim, at, urcs } = await setup();
     await at.send('ATE0');
+    await at.send('AT+CNMI=2,1,0,2,0');
     const plan = planSegments('Your receipt: 1234 EUR paid.', { concat: 'udh8' });
     const submit = encodeSubmitPdu({ recipient: '+36301234567', dataCoding: plan.dataCoding, payload: plan.parts[0]!.payload, messageReference: 0, statusReport: true });
     const reply = await at.send(`AT+CMGS=${submit.tpduLength}`, { body: submit.hex });
@@ -52,6 +53,8 @@ describe('modem simulator over a pty pair', () => {
     expect(sim.sent[0]!.pdu.recipient.number).toBe('+36301234567');
     await waitUntil(() => urcs.some((u) => u.line.startsWith('+CDSI:')), 3000, '+CDSI');
     const index = Number(/,(\d+)$/.exec(urcs.find((u) => u.line.startsWith('+CDSI:'))!.line)![1]);
+    expect(urcs.find((u) => u.line.startsWith('+CDSI:'))!.line).toMatch(/^\+CDSI: "SR",/);
+    await at.send('AT+CPMS="SR","SM","SM"');
     const read = await at.send(`AT+CMGR=${index}`);
     const report = decodePdu(read.lines[1]!) as DecodedStatusReport;
     expect(report).toMatchObject({ type: 'status-report', messageReference: mr, recipient: { number: '+36301234567' }, outcome: 'delivered' });
@@ -60,6 +63,7 @@ describe('modem simulator over a pty pair', () => {
   it('indicates a long inbound SMS part by part; the parts read back and join', async () => {
     const { sim, at, urcs } = await setup();
     await at.send('ATE0');
+    await at.send('AT+CNMI=2,1,0,2,0');
     const text = 'Inbound message long enough for two parts, with € and [brackets]. '.repeat(3);
     sim.deliverInbound('+36209998877', text);
     await waitUntil(() => urcs.filter((u) => u.line.startsWith('+CMTI:')).length === 2, 3000, 'two +CMTI');
