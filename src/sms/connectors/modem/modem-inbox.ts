@@ -140,7 +140,13 @@ export class ModemInbox {
       if (this.session.ackRouted) await this.at.send(`AT+CNMI=${this.session.cnmi}`).catch(() => undefined);
       throw err;
     }
-    if (this.session.ackRouted) await this.at.send('AT+CNMA');
+    if (!this.session.ackRouted) return;
+    await this.at.send('AT+CNMA').catch(async (err: unknown) => {
+      // Too late (a long AT+CMGS held the line): the modem refused it to the network, which sends it again
+      // (a duplicate of what was just stored), and switched routing off — switch it back on.
+      this.deps.log.warn({ err: isAppError(err) ? err.toJSON() : err }, 'routed message acknowledged too late; the network may deliver it again');
+      await this.at.send(`AT+CNMI=${this.session.cnmi}`).catch(() => undefined);
+    });
   }
 
   /** Hand a PDU to the core; true when it is stored (or is nothing of ours) and may be deleted or acknowledged. */
