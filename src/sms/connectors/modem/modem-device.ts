@@ -52,6 +52,7 @@ export class ModemDevice {
   private nextReference = 0;
   private lastCsmp = '';
   private sendTurn: Promise<void> = Promise.resolve();
+  private polling = false;
   private readonly pacer: SendPacer;
   session: ModemSession | null = null;
   /** Last polled radio state, shown in /health and /metrics. */
@@ -242,13 +243,17 @@ export class ModemDevice {
   /** Poll signal and registration: a modem without network stops taking messages; one that does not answer is re-initialised. */
   private async checkHealth(): Promise<void> {
     const at = this.at;
-    if (!at || this.state !== 'ready') return;
+    // A poll stuck behind a long AT+CMGS must not have the next ones pile up behind it.
+    if (!at || this.state !== 'ready' || this.polling) return;
     const before = this.isAvailable();
+    this.polling = true;
     try {
       await this.pollHealth(at);
     } catch (err) {
       if (isAppError(err) && (err.code === ErrorCode.MODEM_TIMEOUT || err.code === ErrorCode.MODEM_CLOSED)) this.lost('modem stopped answering');
       return;
+    } finally {
+      this.polling = false;
     }
     if (before !== this.isAvailable()) {
       this.deps.log.warn({ modem: this.id, ...this.radio }, this.isAvailable() ? 'modem back on the network' : 'modem lost network or signal; the others take its messages');
