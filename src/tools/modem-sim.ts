@@ -399,10 +399,9 @@ export class ModemSimulator extends EventEmitter {
     const item = this.memories.get(this.mem[0])!.get(index);
     // SIM7600: a report it announced in SR cannot be read with AT+CMGR (python-gsmmodem #106).
     if (!item || (this.options.vendor === 'simcom' && this.mem[0] === 'SR')) return cms(321); // invalid memory index
-    const stat = item.read ? 1 : 0;
-    item.read = true;
-    if (this.cmgf === 1) return ok(...this.textRead(item));
-    ok(`+CMGR: ${stat},,${item.pdu.length / 2 - (parseInt(item.pdu.slice(0, 2), 16) + 1)}`, item.pdu);
+    const lines = this.cmgf === 1 ? this.textRead(item) : [`+CMGR: ${item.read ? 1 : 0},,${item.pdu.length / 2 - (parseInt(item.pdu.slice(0, 2), 16) + 1)}`, item.pdu];
+    item.read = true; // reading flips REC UNREAD to REC READ
+    ok(...lines);
   }
 
   /** +CMGR in text mode without details (27.005 §4.1, CSDH=0). */
