@@ -223,7 +223,7 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
       c.type === 'smpp'
         ? new SmppConnector(c, { sink, log: child, registry })
         : c.type === 'modem'
-          ? new ModemConnector(c, { sink, log: child })
+          ? new ModemConnector(c, { sink, log: child, registry })
           : new SimulatorConnector(c, sink, child),
     );
   }

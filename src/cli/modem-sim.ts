@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SerialPort } from 'serialport';
-import { ModemSimulator } from '../tools/modem-sim.js';
+import { ModemSimulator, type SimVendor } from '../tools/modem-sim.js';
+
+const VENDORS: readonly SimVendor[] = ['generic', 'simcom', 'quectel', 'huawei'];
 
 interface ModemSimCliOptions {
   link?: string;
@@ -12,6 +14,8 @@ interface ModemSimCliOptions {
   registration: string;
   reportDelay: string;
   reportStatus: string;
+  vendor: string;
+  textOnly?: boolean;
 }
 
 export function registerModemSim(program: Command): void {
@@ -23,7 +27,13 @@ export function registerModemSim(program: Command): void {
     .option('--registration <stat>', 'AT+CREG stat: 1 home, 5 roaming, 0/2/3 not registered', '1')
     .option('--report-delay <ms>', 'delay before a status report', '500')
     .option('--report-status <tp-st>', 'TP-ST of status reports (0 delivered, 64 failed)', '0')
+    .option('--vendor <name>', 'quirks of generic, simcom, quectel or huawei (AT+CGMI says so: profile auto picks it)', 'generic')
+    .option('--text-only', 'a device without PDU mode (AT+CMGF=? says (1))')
     .action(async (options: ModemSimCliOptions) => {
+      if (!VENDORS.includes(options.vendor as SimVendor)) {
+        process.stderr.write(`telenode modem-sim: --vendor must be one of ${VENDORS.join(', ')}\n`);
+        process.exit(2);
+      }
       const dir = mkdtempSync(join(tmpdir(), 'telenode-modem-'));
       const appPath = options.link ?? join(dir, 'modem');
       const simPath = join(dir, 'sim-side');
@@ -43,6 +53,8 @@ export function registerModemSim(program: Command): void {
         registration: Number(options.registration),
         reportDelayMs: Number(options.reportDelay),
         reportStatus: Number(options.reportStatus),
+        vendor: options.vendor as SimVendor,
+        pduMode: !options.textOnly,
       });
       process.stdout.write(`modem simulator ready: connect to ${appPath}\n`);
       const stop = () => {

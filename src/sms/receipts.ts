@@ -15,6 +15,7 @@ import type { Logger } from '../shared/log.js';
 import { carrierIdCandidates, normalizeCarrierId } from './carrier-id.js';
 import type { ReceiptEvent } from './connectors/connector.js';
 import type { StatusWriter } from './status-writer.js';
+import { isFinal, type MessagePart } from './message.js';
 
 export interface ReceiptProcessorDeps {
   repo: MessageRepo;
@@ -93,7 +94,8 @@ export class ReceiptProcessor {
   }
 
   private apply(db: Db, event: ReceiptEvent): boolean {
-    const parts = this.deps.repo.findPartsByCarrierId(event.connectorId, carrierIdCandidates(event.carrierId));
+    const found = this.deps.repo.findPartsByCarrierId(event.connectorId, carrierIdCandidates(event.carrierId));
+    const parts = event.idRecycles ? latestOpenPart(found) : found;
     if (parts.length === 0) {
       this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
       this.waiting++;
@@ -116,4 +118,19 @@ export class ReceiptProcessor {
     }
     return true;
   }
+}
+
+/**
+ * Of the parts sharing a recycled id, the one the receipt can be about: the
+ * most recently submitted that is still waiting for its final status. An
+ * older part with the same id is finished (or its report was lost); a newer
+ * one not yet recorded makes the receipt wait unmatched until it is.
+ */
+function latestOpenPart(parts: MessagePart[]): MessagePart[] {
+  let latest: MessagePart | null = null;
+  for (const part of parts) {
+    if (isFinal(part.status)) continue;
+    if (!latest || (part.submittedAt ?? 0) > (latest.submittedAt ?? 0)) latest = part;
+  }
+  return latest ? [latest] : [];
 }

@@ -1,10 +1,12 @@
 /**
  * `telenode modem-probe PORT`: what is on this serial port, and can it send
- * SMS? Identity, SIM, registration, signal, SMSC, PDU-mode support — each
- * line a finding, and a verdict at the end.
+ * SMS? Identity, SIM, registration, signal, SMSC, PDU-mode support (or text
+ * mode only) and the profile `auto` would pick — each line a finding, and a
+ * verdict at the end.
  */
 import { AtChannel } from '../sms/connectors/modem/at-channel.js';
 import { closeSerialPort, openSerialPort } from '../sms/connectors/modem/serial.js';
+import { detectProfile } from '../sms/connectors/modem/profiles.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 
 export interface ProbeFinding {
@@ -53,7 +55,12 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
       const smsc = /"([^"]*)"/.exec(l.join(' '))?.[1] ?? '';
       return { value: smsc || 'not set', ok: smsc.length > 0 };
     });
-    await ask('PDU mode', 'AT+CMGF=0', () => ({ value: 'supported', ok: true }));
+    const pdu = await at.send('AT+CMGF=0').then(() => true, () => false);
+    const text = pdu ? false : await at.send('AT+CMGF=1').then(() => true, () => false);
+    // A device without PDU mode can still send in text mode, within its limits (text-mode.ts).
+    findings.push({ item: 'PDU mode', value: pdu ? 'supported' : text ? 'not supported: text mode only (one-part ASCII messages)' : 'neither PDU nor text mode', ok: pdu || text });
+    const identity = Object.fromEntries(findings.map((f) => [f.item, f.value]));
+    findings.push({ item: 'profile', value: detectProfile(identity['manufacturer'] ?? '', identity['model'] ?? '').name, ok: true });
   } finally {
     at.close(new AppError(ErrorCode.MODEM_CLOSED, 'probe finished'));
     await closeSerialPort(port);

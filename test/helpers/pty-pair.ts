@@ -13,13 +13,17 @@ export interface PtyPair {
   appPath: string;
   /** The end the simulated modem answers on. */
   modemPath: string;
+  /** Kill socat: both ends hang up, as when a USB modem is pulled out. */
   close: () => Promise<void>;
 }
 
-export async function openPtyPair(): Promise<PtyPair> {
-  const dir = mkdtempSync(join(tmpdir(), 'telenode-pty-'));
+/** A new pair; with `dir`, at the same paths as an earlier pair there (a modem plugged in again). */
+export async function openPtyPair(options: { dir?: string } = {}): Promise<PtyPair> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'telenode-pty-'));
   const appPath = join(dir, 'app');
   const modemPath = join(dir, 'modem');
+  rmSync(appPath, { force: true });
+  rmSync(modemPath, { force: true });
   const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${modemPath}`], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   while (!(existsSync(appPath) && existsSync(modemPath))) {
@@ -30,10 +34,14 @@ export async function openPtyPair(): Promise<PtyPair> {
     appPath,
     modemPath,
     close: async () => {
-      const exited = new Promise((r) => socat.once('exit', r));
-      socat.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      rmSync(dir, { recursive: true, force: true });
+      if (socat.exitCode === null && socat.signalCode === null) {
+        const exited = new Promise((r) => socat.once('exit', r));
+        socat.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      }
+      rmSync(appPath, { force: true });
+      rmSync(modemPath, { force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -37,6 +37,11 @@ export interface ConnectorBindState {
   /** Modems: AT+CSQ rssi (0..31, 99 unknown) and AT+CREG stat (1 home, 5 roaming). */
   signal?: number;
   registration?: number;
+  /** Modems: network operator (AT+COPS?), parts waiting for this modem, quirk profile and message mode. */
+  operator?: string;
+  queued?: number;
+  profile?: string;
+  messageMode?: string;
 }
 
 export interface ConnectorStatus {
@@ -82,6 +87,12 @@ export interface ReceiptEvent {
   submitDate: number | null;
   doneDate: number | null;
   text: string | null;
+  /**
+   * The carrier reuses ids (a modem's TP-MR wraps at 256): the receipt is for
+   * the most recently submitted part with this id that is not final yet, and
+   * waits unmatched while there is none.
+   */
+  idRecycles?: boolean;
 }
 
 /** One inbound (MO) PDU; the core reassembles concatenated ones. */

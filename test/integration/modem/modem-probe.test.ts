@@ -30,7 +30,16 @@ describe('modem-probe', () => {
       signal: '-71 dBm (rssi 21)',
       SMSC: '+36209300099',
       'PDU mode': 'supported',
+      profile: 'generic',
     });
+  });
+
+  it('finds the profile of a Quectel modem, and sees that a text-only device can still send', async () => {
+    const quectel = await probeModem(await simulated({ vendor: 'quectel' }));
+    expect(quectel.findings.find((f) => f.item === 'profile')!.value).toBe('quectel');
+    const textOnly = await probeModem(await simulated({ pduMode: false }));
+    expect(textOnly.canSend).toBe(true);
+    expect(textOnly.findings.find((f) => f.item === 'PDU mode')!.value).toBe('not supported: text mode only (one-part ASCII messages)');
   });
 
   it('says why a modem cannot send', async () => {

@@ -45,6 +45,7 @@ describe('modem simulator over a pty pair', () => {
   it('sends a PDU and gets a status report matched by TP-MR and recipient', async () => {
     const { sim, at, urcs } = await setup();
     await at.send('ATE0');
+    await at.send('AT+CNMI=2,1,0,2,0');
     const plan = planSegments('Your receipt: 1234 EUR paid.', { concat: 'udh8' });
     const submit = encodeSubmitPdu({ recipient: '+36301234567', dataCoding: plan.dataCoding, payload: plan.parts[0]!.payload, messageReference: 0, statusReport: true });
     const reply = await at.send(`AT+CMGS=${submit.tpduLength}`, { body: submit.hex });
@@ -52,6 +53,8 @@ describe('modem simulator over a pty pair', () => {
     expect(sim.sent[0]!.pdu.recipient.number).toBe('+36301234567');
     await waitUntil(() => urcs.some((u) => u.line.startsWith('+CDSI:')), 3000, '+CDSI');
     const index = Number(/,(\d+)$/.exec(urcs.find((u) => u.line.startsWith('+CDSI:'))!.line)![1]);
+    expect(urcs.find((u) => u.line.startsWith('+CDSI:'))!.line).toMatch(/^\+CDSI: "SR",/);
+    await at.send('AT+CPMS="SR","SM","SM"');
     const read = await at.send(`AT+CMGR=${index}`);
     const report = decodePdu(read.lines[1]!) as DecodedStatusReport;
     expect(report).toMatchObject({ type: 'status-report', messageReference: mr, recipient: { number: '+36301234567' }, outcome: 'delivered' });
@@ -60,6 +63,7 @@ describe('modem simulator over a pty pair', () => {
   it('indicates a long inbound SMS part by part; the parts read back and join', async () => {
     const { sim, at, urcs } = await setup();
     await at.send('ATE0');
+    await at.send('AT+CNMI=2,1,0,2,0');
     const text = 'Inbound message long enough for two parts, with € and [brackets]. '.repeat(3);
     sim.deliverInbound('+36209998877', text);
     await waitUntil(() => urcs.filter((u) => u.line.startsWith('+CMTI:')).length === 2, 3000, 'two +CMTI');
@@ -87,5 +91,37 @@ describe('modem simulator over a pty pair', () => {
     await expect(at.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 21,99'] });
     sim.silent = true;
     await expect(at.send('AT')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT' });
+  });
+
+  it('with AT+CSMS=1 wants every routed +CMT acknowledged; without it, stops routing and the network retries into storage', async () => {
+    const { sim, at, urcs } = await setup();
+    await at.send('ATE0');
+    await at.send('AT+CSMS=1');
+    await at.send('AT+CNMI=2,2,0,1,0');
+    sim.deliverInbound('+36201234567', 'first');
+    await waitUntil(() => urcs.some((u) => u.line.startsWith('+CMT:')), 3000, '+CMT');
+    expect(decodePdu(urcs.find((u) => u.line.startsWith('+CMT:'))!.data!)).toMatchObject({ type: 'deliver', text: 'first' });
+    await at.send('AT+CNMA');
+    await expect(at.send('AT+CNMA')).rejects.toMatchObject({ protocolStatus: 340 }); // nothing left to acknowledge
+    sim.deliverInbound('+36201234567', 'second');
+    await waitUntil(() => sim.unacknowledged.length === 1 && sim.stored('SM') === 1, 5000, 'refused, retried, stored');
+    expect(urcs.filter((u) => u.line.startsWith('+CMTI:'))).toEqual([]); // routing is off now: no indication either
+  });
+
+  it('speaks text mode: AT+CMGS with the address, text-mode +CMGR', async () => {
+    const { sim, at, urcs } = await setup();
+    await at.send('ATE0');
+    await at.send('AT+CMGF=1');
+    await at.send('AT+CNMI=2,1,0,2,0');
+    await at.send('AT+CSMP=49,167,0,0');
+    const reply = await at.send('AT+CMGS="+36301234567",145', { body: 'plain text' });
+    expect(reply.lines[0]).toMatch(/^\+CMGS: \d+$/);
+    expect(sim.sent[0]).toMatchObject({ text: 'plain text', pdu: { recipient: { number: '+36301234567' }, statusReport: true } });
+    sim.deliverInbound('+36709998877', 'hello there');
+    await waitUntil(() => urcs.some((u) => u.line.startsWith('+CMTI:')), 3000, '+CMTI');
+    const index = /,(\d+)$/.exec(urcs.find((u) => u.line.startsWith('+CMTI:'))!.line)![1];
+    const read = await at.send(`AT+CMGR=${index}`);
+    expect(read.lines[0]).toMatch(/^\+CMGR: "REC UNREAD","\+36709998877",,"\d\d\/\d\d\/\d\d,\d\d:\d\d:\d\d\+04"$/);
+    expect(read.lines[1]).toBe('hello there');
   });
 });

@@ -89,6 +89,48 @@ describe('receipts', () => {
     expect(repo.get('m3')!.status).toBe('delivered');
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
   });
+
+  describe('recycled ids (a modem\'s TP-MR wraps at 256)', () => {
+    function recycled() {
+      const base = setup();
+      const { db, committer, repo } = base;
+      const writer = new StatusWriter(repo, () => undefined);
+      const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger() });
+      const submittedAt = (id: string, carrierId: string, at: number) =>
+        committer.run((tx) => {
+          writer.applyParts(tx, id, [{ partNo: 1, partsTotal: 1, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at }]);
+          receipts.matchWaiting(tx, 'c', carrierId);
+        });
+      const report = (carrierId: string, status: Status) =>
+        receipts.handle({ connectorId: 'c', carrierId, status, stat: status === 'delivered' ? 'DELIVRD' : 'UNDELIV', err: '00', submitDate: null, doneDate: null, text: null, idRecycles: true });
+      return { ...base, submittedAt, report };
+    }
+
+    it('applies a report to the latest part with that reference still waiting, not to an older one whose report was lost', async () => {
+      const { repo, committer, submittedAt, report } = recycled();
+      await committer.run(() => (repo.insert(message('old')), repo.insert(message('new'))));
+      await submittedAt('old', 'gsm:5@36301234567', 10);
+      await submittedAt('new', 'gsm:5@36301234567', 20);
+      await report('gsm:5@36301234567', MessageStatus.Delivered);
+      expect(repo.get('new')!.status).toBe('delivered');
+      expect(repo.get('old')!.status).toBe('submitted');
+    });
+
+    it('keeps a report that beats its own submit result waiting instead of giving it to an older finished part', async () => {
+      const { db, repo, committer, submittedAt, report } = recycled();
+      await committer.run(() => (repo.insert(message('old')), repo.insert(message('new'))));
+      await submittedAt('old', 'gsm:9@3630', 10);
+      await report('gsm:9@3630', MessageStatus.Delivered);
+      expect(repo.get('old')!.status).toBe('delivered');
+      // 256 sends later the modem uses 9 again for the same number; its report arrives before the +CMGS answer is stored.
+      await report('gsm:9@3630', MessageStatus.Failed);
+      expect(repo.get('old')!.status).toBe('delivered');
+      expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(1);
+      await submittedAt('new', 'gsm:9@3630', 20);
+      expect(repo.get('new')!.status).toBe('failed');
+      expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
+    });
+  });
 });
 
 describe('inbound reassembly', () => {

@@ -5,11 +5,18 @@
  * PDU on the next line); the `> ` prompt of AT+CMGS answered though it has no
  * line end; OK / ERROR / +CMS ERROR / +CME ERROR turned into results or typed
  * errors; a timeout per command.
+ *
+ * After a timeout the channel resynchronises before the next command: it
+ * sends ESC (leave a half-open `> ` prompt) and a bare AT, and only when that
+ * AT's OK has been followed by a quiet moment does the next command go out.
+ * A late final result of the timed-out command therefore lands in the resync
+ * and is never taken as the answer to the next command ('late-reply' event).
+ * When the resync gets no OK either, the channel closes ('unresponsive').
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
-import { cmeError, cmsError, plainError } from './at-errors.js';
+import { cmeError, cmsError, plainError, textualError } from './at-errors.js';
 
 export interface AtResponse {
   command: string;
@@ -29,11 +36,20 @@ export interface SendOptions {
   body?: string;
 }
 
-/** Always unsolicited, whatever command is pending. */
+export interface AtChannelOptions {
+  defaultTimeoutMs?: number;
+  /** How long the line must stay quiet after the resync AT's OK (a late OK may still be on its way). */
+  resyncQuietMs?: number;
+}
+
+/** Always unsolicited, whatever command is pending (27.005/27.007 codes and the common vendor ones). */
 const URC_PREFIXES = ['+CMTI:', '+CDSI:', '+CMT:', '+CDS:', 'RING', '+CRING:', '+CLIP:', '^RSSI:', '^HCSQ:', '^MODE:', '^BOOT:', '^SYSSTART', '^SRVST:', '+CUSD:', '+QIND:', 'RDY', '+CPIN: READY', 'Call Ready', 'SMS Ready', '+CFUN:'];
 const TWO_LINE_URCS = ['+CMT:', '+CDS:'];
-const FINAL_OK = new Set(['OK']);
+/** Final results that are plain failures: V.250 ERROR, Huawei's "COMMAND NOT SUPPORT", a dropped data call. */
+const PLAIN_ERRORS = new Set(['ERROR', 'COMMAND NOT SUPPORT', 'NO CARRIER']);
 const CTRL_Z = '\x1a';
+const ESC = '\x1b';
+const PROMPT = /^(\r?\n)*> ?$/;
 
 interface Pending {
   command: string;
@@ -41,71 +57,169 @@ interface Pending {
   replyPrefix: string | null;
   lines: string[];
   body: string | undefined;
+  /** The body went out: a failure from now on may still have sent the message. */
+  bodyWritten: boolean;
   resolve: (r: AtResponse) => void;
   reject: (e: AppError) => void;
   timer: NodeJS.Timeout;
 }
 
+interface Resync {
+  /** The command that timed out. */
+  after: string;
+  attempts: number;
+  timer: NodeJS.Timeout;
+  quiet: NodeJS.Timeout | null;
+}
+
 export class AtChannel extends EventEmitter {
   private buffer = '';
   private pending: Pending | null = null;
+  private resync: Resync | null = null;
   private readonly queue: Array<() => void> = [];
   private awaitingUrcData: string | null = null;
   private closed = false;
+  private closedBy: AppError | null = null;
+  private noise: readonly string[] = [];
+  private promptDelayMs = 0;
+  private readonly defaultTimeoutMs: number;
+  private readonly resyncQuietMs: number;
 
   constructor(
     private readonly port: Duplex,
-    private readonly defaultTimeoutMs = 10_000,
+    options: AtChannelOptions | number = {},
   ) {
     super();
+    const o = typeof options === 'number' ? { defaultTimeoutMs: options } : options;
+    this.defaultTimeoutMs = o.defaultTimeoutMs ?? 10_000;
+    this.resyncQuietMs = o.resyncQuietMs ?? 150;
     port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
     port.on('close', () => this.close(new AppError(ErrorCode.MODEM_CLOSED, 'serial port closed', { retryable: true })));
     port.on('error', (err: Error) => this.emit('port-error', err));
   }
 
-  /** Send one command; waits until any command before it has finished. */
+  /** Vendor URCs of the modem's profile (e.g. Huawei ^DSFLOWRPT): split out of replies like the standard ones. */
+  setNoise(prefixes: readonly string[]): void {
+    this.noise = prefixes;
+  }
+
+  /** Wait this long after the `> ` prompt before writing the body (modems that drop the first bytes). */
+  setPromptDelay(ms: number): void {
+    this.promptDelayMs = ms;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Send one command; waits until any command before it (and any resync) has finished. */
   send(command: string, options: SendOptions = {}): Promise<AtResponse> {
-    if (this.closed) return Promise.reject(new AppError(ErrorCode.MODEM_CLOSED, 'AT channel is closed', { retryable: true }));
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise<AtResponse>((resolve, reject) => {
       const start = () => {
         if (this.closed) {
-          reject(new AppError(ErrorCode.MODEM_CLOSED, 'AT channel is closed', { retryable: true }));
+          reject(this.closedError());
           return;
         }
         const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-        const timer = setTimeout(() => this.finish(new AppError(ErrorCode.MODEM_TIMEOUT, `no final result for ${command} within ${timeoutMs} ms`, { retryable: true, details: { command } })), timeoutMs);
+        const timer = setTimeout(() => this.timedOut(timeoutMs), timeoutMs);
         const prefix = /^AT([+^][A-Z0-9]+)/i.exec(command)?.[1];
-        this.pending = { command, replyPrefix: prefix ? `${prefix.toUpperCase()}:` : null, lines: [], body: options.body, resolve, reject, timer };
+        this.pending = { command, replyPrefix: prefix ? `${prefix.toUpperCase()}:` : null, lines: [], body: options.body, bodyWritten: false, resolve, reject, timer };
         this.port.write(`${command}\r`);
       };
-      if (this.pending) this.queue.push(start);
+      if (this.pending || this.resync) this.queue.push(start);
       else start();
     });
   }
 
   /** Abort a half-entered SMS body (init: the modem may still wait at a `> ` prompt). */
   abortPrompt(): void {
-    this.port.write('\x1b');
+    this.port.write(ESC);
   }
 
   /** Fail the pending and queued commands (port gone). */
   close(error: AppError): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pending) this.finish(error);
+    this.closedBy = error;
+    this.stopResync();
+    if (this.pending) {
+      const sent = this.pending.bodyWritten;
+      this.finish(sent ? withDetails(error, { bodyWritten: true }) : error);
+    }
     for (const start of this.queue.splice(0)) start();
+    this.emit('closed', error);
+  }
+
+  /** Commands that never went out: nothing was sent, whatever closed the channel. */
+  private closedError(): AppError {
+    const cause = this.closedBy;
+    return new AppError(cause?.code ?? ErrorCode.MODEM_CLOSED, cause ? `not sent: ${cause.message}` : 'AT channel is closed', { retryable: true, details: { bodyWritten: false } });
+  }
+
+  private timedOut(timeoutMs: number): void {
+    const pending = this.pending;
+    if (!pending) return;
+    const error = new AppError(ErrorCode.MODEM_TIMEOUT, `no final result for ${pending.command} within ${timeoutMs} ms`, {
+      retryable: true,
+      details: { command: pending.command, bodyWritten: pending.bodyWritten },
+    });
+    this.pending = null;
+    clearTimeout(pending.timer);
+    pending.reject(error);
+    this.startResync(pending.command);
+  }
+
+  private startResync(after: string): void {
+    const attempts = (this.resync?.attempts ?? 0) + 1;
+    this.stopResync();
+    if (attempts > 2) {
+      this.emit('unresponsive', after);
+      this.close(new AppError(ErrorCode.MODEM_TIMEOUT, `modem does not answer AT after ${after} timed out`, { retryable: true }));
+      return;
+    }
+    const timer = setTimeout(() => this.startResync(after), this.defaultTimeoutMs);
+    this.resync = { after, attempts, timer, quiet: null };
+    this.port.write(`${ESC}AT\r`);
+  }
+
+  private stopResync(): void {
+    if (!this.resync) return;
+    clearTimeout(this.resync.timer);
+    if (this.resync.quiet) clearTimeout(this.resync.quiet);
+    this.resync = null;
+  }
+
+  private onResyncLine(resync: Resync, line: string): void {
+    if (line === 'OK') {
+      // Ours or the late one of the timed-out command: either way wait for quiet before trusting the line.
+      clearTimeout(resync.timer);
+      if (resync.quiet) clearTimeout(resync.quiet);
+      resync.quiet = setTimeout(() => {
+        this.stopResync();
+        this.next();
+      }, this.resyncQuietMs);
+      return;
+    }
+    if (line === 'AT') return; // echo
+    this.emit('late-reply', { command: resync.after, line });
   }
 
   private onData(text: string): void {
     this.buffer += text;
     for (;;) {
-      // The AT+CMGS prompt is "> " with no line end (27.005 §3.5.1).
-      if (this.pending?.body !== undefined && /^(\r?\n)*> ?$/.test(this.buffer)) {
-        this.buffer = '';
-        const body = this.pending.body;
-        this.pending.body = undefined;
-        this.port.write(body + CTRL_Z);
-        return;
+      if (PROMPT.test(this.buffer)) {
+        if (this.pending?.body !== undefined && !this.pending.bodyWritten) {
+          this.buffer = '';
+          this.writeBody(this.pending);
+          return;
+        }
+        if (this.resync) {
+          // A prompt nobody wants (its AT+CMGS timed out): leave it, or it swallows the next commands as text.
+          this.buffer = '';
+          this.port.write(`${ESC}AT\r`);
+          return;
+        }
       }
       const match = /\r\n|\r|\n/.exec(this.buffer);
       if (!match) return;
@@ -113,6 +227,20 @@ export class AtChannel extends EventEmitter {
       this.buffer = this.buffer.slice(match.index + match[0].length);
       if (line.length > 0) this.onLine(line);
     }
+  }
+
+  private writeBody(pending: Pending): void {
+    pending.bodyWritten = true;
+    const body = pending.body!;
+    const write = () => {
+      if (this.pending === pending) this.port.write(body + CTRL_Z);
+    };
+    if (this.promptDelayMs > 0) setTimeout(write, this.promptDelayMs);
+    else write();
+  }
+
+  private isUrc(line: string): boolean {
+    return URC_PREFIXES.some((p) => line.startsWith(p)) || this.noise.some((p) => line.startsWith(p));
   }
 
   private onLine(line: string): void {
@@ -124,22 +252,23 @@ export class AtChannel extends EventEmitter {
     }
     const pending = this.pending;
     if (pending && line === pending.command) return; // echo (before ATE0 took effect)
-    const isReply = pending?.replyPrefix !== null && pending?.replyPrefix !== undefined && line.startsWith(pending.replyPrefix);
-    if (!isReply && URC_PREFIXES.some((p) => line.startsWith(p))) {
+    const isReply = pending?.replyPrefix != null && line.startsWith(pending.replyPrefix);
+    if (!isReply && this.isUrc(line)) {
       if (TWO_LINE_URCS.some((p) => line.startsWith(p))) this.awaitingUrcData = line;
       else this.emit('urc', { line } satisfies UnsolicitedCode);
       return;
     }
+    if (this.resync) return this.onResyncLine(this.resync, line);
     if (!pending) {
       this.emit('urc', { line } satisfies UnsolicitedCode);
       return;
     }
-    if (FINAL_OK.has(line)) return this.finish(null);
-    if (line === 'ERROR') return this.finish(plainError(pending.command));
-    const cms = /^\+CMS ERROR:\s*(\d+)/.exec(line);
-    if (cms) return this.finish(cmsError(Number(cms[1]), pending.command));
-    const cme = /^\+CME ERROR:\s*(\d+)/.exec(line);
-    if (cme) return this.finish(cmeError(Number(cme[1]), pending.command));
+    if (line === 'OK') return this.finish(null);
+    if (PLAIN_ERRORS.has(line)) return this.finish(plainError(pending.command, line));
+    const numbered = /^\+(CMS|CME) ERROR:\s*(-?\d+)\s*$/.exec(line);
+    if (numbered) return this.finish(numbered[1] === 'CMS' ? cmsError(Number(numbered[2]), pending.command) : cmeError(Number(numbered[2]), pending.command));
+    // AT+CMEE=2 or odd firmware: the error as words.
+    if (/^\+CM[SE] ERROR:/.test(line)) return this.finish(textualError(line, pending.command));
     pending.lines.push(line);
   }
 
@@ -148,8 +277,22 @@ export class AtChannel extends EventEmitter {
     if (!pending) return;
     this.pending = null;
     clearTimeout(pending.timer);
-    if (error) pending.reject(error);
+    if (error) pending.reject(pending.bodyWritten && !error.details?.bodyWritten ? withDetails(error, { bodyWritten: true }) : error);
     else pending.resolve({ command: pending.command, lines: pending.lines });
+    this.next();
+  }
+
+  private next(): void {
+    if (this.pending || this.resync) return;
     this.queue.shift()?.();
   }
+}
+
+function withDetails(error: AppError, details: Record<string, unknown>): AppError {
+  return new AppError(error.code, error.message, { retryable: error.retryable, protocolStatus: error.protocolStatus, details: { ...error.details, ...details }, cause: error.cause });
+}
+
+/** True when the failure leaves open whether the modem sent the message (the PDU had gone out). */
+export function mayHaveBeenSent(error: unknown): boolean {
+  return error instanceof AppError && error.details?.bodyWritten === true && (error.code === ErrorCode.MODEM_TIMEOUT || error.code === ErrorCode.MODEM_CLOSED);
 }

@@ -14,7 +14,7 @@ const CMS_RETRYABLE = new Set([
   331, // no network service
   332, // network timeout
   500, // unknown error (SIM800 and others say this for transient radio trouble)
-  512, // vendor: MM establishment failure (Quectel, SIMCom)
+  512, // vendor: MM establishment failure (Quectel, SIMCom); also an SMS arriving during the send
   513, // vendor: lower layer failure
   514, // vendor: congestion
 ]);
@@ -30,7 +30,13 @@ export function cmeError(code: number, command: string): AppError {
   return new AppError(ErrorCode.MODEM_CME_ERROR, `+CME ERROR: ${code} after ${command}`, { protocolStatus: code, retryable: CME_RETRYABLE.has(code), details: { command } });
 }
 
-/** A bare ERROR says nothing about the cause (verbose errors not enabled yet): retry. */
-export function plainError(command: string): AppError {
-  return new AppError(ErrorCode.MODEM_ERROR, `ERROR after ${command}`, { retryable: true, details: { command } });
+/** A bare ERROR (or Huawei's COMMAND NOT SUPPORT) says nothing about the cause: retry. */
+export function plainError(command: string, result = 'ERROR'): AppError {
+  return new AppError(ErrorCode.MODEM_ERROR, `${result} after ${command}`, { retryable: true, details: { command } });
+}
+
+/** "+CMS ERROR: unknown error" (AT+CMEE=2 or firmware that ignores CMEE=1): no number to judge by, so retry. */
+export function textualError(line: string, command: string): AppError {
+  const code = line.startsWith('+CMS') ? ErrorCode.MODEM_CMS_ERROR : ErrorCode.MODEM_CME_ERROR;
+  return new AppError(code, `${line} after ${command}`, { retryable: true, details: { command, text: line.replace(/^\+CM[SE] ERROR:\s*/, '') } });
 }

@@ -1,16 +1,51 @@
 import { z } from 'zod';
+import { PROFILE_NAMES } from './profiles.js';
+
+/** Settings one modem may have of its own; on the connector they are the defaults for every modem. */
+const perModemFields = {
+  baudRate: z.number().int().positive(),
+  /** SIM PIN, sent only when the modem asks for it (+CPIN: SIM PIN). */
+  pin: z.string().regex(/^\d{4,8}$/),
+  /** The SIM's own number, used as the recipient of inbound messages. */
+  ownNumber: z.string(),
+  /** Quirk profile (profiles.ts); auto picks one from AT+CGMI. */
+  profile: z.enum(PROFILE_NAMES),
+  /** PDU mode (AT+CMGF=0), text mode (=1), or auto: PDU when AT+CMGF=? offers it. */
+  messageMode: z.enum(['auto', 'pdu', 'text']),
+  /** AT+CNMI setting instead of the profile's list. */
+  cnmi: z.string().regex(/^\d(,\d){1,4}$/, { message: 'expected AT+CNMI values like 2,1,0,2,0' }),
+  /** Most messages (parts) this modem sends per minute; none: as fast as it answers. */
+  maxPerMinute: z.number().positive(),
+  /** CSQ rssi below this (or 99, unknown) counts as no signal: the modem takes no messages. 0: never. */
+  minSignal: z.number().int().min(0).max(31),
+};
+
+const modemEntrySchema = z
+  .object({
+    /** Names the modem in logs, /health and /metrics; default: <connector id>-<position>. */
+    id: z.string().min(1).optional(),
+    /** Serial device, e.g. /dev/serial/by-id/usb-…-if02-port0. */
+    port: z.string().min(1),
+    ...z.object(perModemFields).partial().shape,
+  })
+  .strict();
 
 export const modemConnectorSchema = z
   .object({
     id: z.string().min(1),
     type: z.literal('modem'),
-    /** Serial device, e.g. /dev/ttyUSB2 (the user needs the dialout group). */
-    port: z.string().min(1),
-    baudRate: z.number().int().positive().default(115200),
-    /** SIM PIN, sent only when the modem asks for it (+CPIN: SIM PIN). */
-    pin: z.string().regex(/^\d{4,8}$/).optional(),
-    /** The SIM's own number, used as the recipient of inbound messages. */
-    ownNumber: z.string().default(''),
+    /** One modem: its serial device (the user needs the dialout group). Or `modems:` for a pool. */
+    port: z.string().min(1).optional(),
+    /** A pool: several modems as one connector, load-balanced, each failing over to the others. */
+    modems: z.array(modemEntrySchema).min(1).optional(),
+    baudRate: perModemFields.baudRate.default(115200),
+    pin: perModemFields.pin.optional(),
+    ownNumber: perModemFields.ownNumber.default(''),
+    profile: perModemFields.profile.default('auto'),
+    messageMode: perModemFields.messageMode.default('auto'),
+    cnmi: perModemFields.cnmi.optional(),
+    maxPerMinute: perModemFields.maxPerMinute.optional(),
+    minSignal: perModemFields.minSignal.default(0),
     commandTimeoutMs: z.number().int().min(100).default(10_000),
     /** AT+CMGS waits for the network: allow longer. */
     sendTimeoutMs: z.number().int().min(100).default(60_000),
@@ -22,9 +57,65 @@ export const modemConnectorSchema = z
       .prefault({}),
     /** How often signal and registration are polled; a modem that does not answer is re-initialised. */
     healthSeconds: z.number().min(0.1).default(30),
-    /** Store inbound messages and status reports, indicate them (+CMTI/+CDSI): 27.005 §3.4.1. */
-    cnmi: z.string().default('2,1,0,2,0'),
+    /** How often the storage is listed (AT+CMGL) for messages whose indication was lost. */
+    sweepSeconds: z.number().min(0.1).default(300),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if ((config.port === undefined) === (config.modems === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'give either port (one modem) or modems (a pool), not both or neither' });
+    }
+    const ids = new Set<string>();
+    config.modems?.forEach((modem, index) => {
+      const id = modem.id ?? `${config.id}-${index + 1}`;
+      if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['modems', index, 'id'], message: `duplicate modem id '${id}'` });
+      ids.add(id);
+    });
+  });
 
 export type ModemConnectorConfig = z.infer<typeof modemConnectorSchema>;
+
+/** One modem with every setting resolved: its own, else the connector's. */
+export interface ModemDeviceConfig {
+  id: string;
+  port: string;
+  baudRate: number;
+  pin: string | undefined;
+  ownNumber: string;
+  profile: ModemConnectorConfig['profile'];
+  messageMode: ModemConnectorConfig['messageMode'];
+  cnmi: string | undefined;
+  maxPerMinute: number | undefined;
+  minSignal: number;
+  commandTimeoutMs: number;
+  sendTimeoutMs: number;
+  registrationTimeoutMs: number;
+  reconnect: { initialMs: number; maxMs: number };
+  healthSeconds: number;
+  sweepSeconds: number;
+}
+
+export function modemDevices(config: ModemConnectorConfig): ModemDeviceConfig[] {
+  const shared = {
+    baudRate: config.baudRate,
+    pin: config.pin,
+    ownNumber: config.ownNumber,
+    profile: config.profile,
+    messageMode: config.messageMode,
+    cnmi: config.cnmi,
+    maxPerMinute: config.maxPerMinute,
+    minSignal: config.minSignal,
+    commandTimeoutMs: config.commandTimeoutMs,
+    sendTimeoutMs: config.sendTimeoutMs,
+    registrationTimeoutMs: config.registrationTimeoutMs,
+    reconnect: config.reconnect,
+    healthSeconds: config.healthSeconds,
+    sweepSeconds: config.sweepSeconds,
+  };
+  if (config.port !== undefined) return [{ ...shared, id: config.id, port: config.port }];
+  return (config.modems ?? []).map((modem, index) => {
+    const { id, ...own } = modem;
+    const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined));
+    return { ...shared, ...defined, id: id ?? `${config.id}-${index + 1}` } as ModemDeviceConfig;
+  });
+}

@@ -1,71 +1,74 @@
 /**
- * A GSM modem on a serial port as a connector: opens the port, runs the
- * init sequence, sends parts with AT+CMGS in PDU mode, turns status reports
- * into receipts (matched by TP-MR and recipient) and stored inbound messages
- * into fragments — deleting a message from the SIM only after the core has
- * stored it. A failed init or a lost port is retried with back-off.
- *
- *   closed ──► opening ──► initialising ──► ready
- *                 ▲              │            │
- *                 └──── waiting ◄┴────────────┘   (error, timeout, port gone)
+ * GSM modems as a connector: one modem, or a pool of several that the
+ * outbox, routing and receipts see as ONE connector (decision 0051). Each
+ * part goes to the available modem that would send it soonest (its queue
+ * and rate limit); a modem without network, signal or answer takes none,
+ * so its share fails over to the others. All parts of a long message go
+ * through the same modem while it is available: the handset joins parts by
+ * originator and reference, and each SIM is a different originator. Carrier
+ * ids carry the modem's id, so a status report only ever matches parts its
+ * own modem sent.
  */
-import type { SerialPort } from 'serialport';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../../shared/log.js';
-import { AppError, ErrorCode, isAppError } from '../../../shared/errors.js';
-import { backoffDelay } from '../../../shared/backoff.js';
-import { MessageStatus } from '../../message.js';
+import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Connector, ConnectorSink, ConnectorStatus, SubmitPart } from '../connector.js';
-import { AtChannel, type UnsolicitedCode } from './at-channel.js';
-import type { ModemConnectorConfig } from './config.js';
-import { closeSerialPort, openSerialPort } from './serial.js';
-import { decodePdu, encodeSubmitPdu, isSevenBit, type DecodedStatusReport } from './pdu/index.js';
+import { modemDevices, type ModemConnectorConfig } from './config.js';
+import { ModemDevice } from './modem-device.js';
+import { registerModemPool, type ModemCounters } from './modem-metrics.js';
 
-type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'waiting';
+export { modemCarrierId } from './modem-inbox.js';
 
-/** TP-MR and recipient digits: how a status report names the part it is about (3GPP TS 23.040 §9.2.3.6). */
-export function modemCarrierId(messageReference: number, recipient: string): string {
-  return `${messageReference}@${recipient.replace(/\D/g, '')}`;
+/** Long messages remembered for keeping their parts on one modem. */
+const STICKY_LIMIT = 10_000;
+
+export interface ModemConnectorDeps {
+  sink: ConnectorSink;
+  log: Logger;
+  registry?: Registry;
 }
 
 export class ModemConnector implements Connector {
   readonly kind = 'modem' as const;
   readonly concatMode = 'udh8' as const;
   readonly id: string;
-  private state: ModemState = 'closed';
-  private port: SerialPort | null = null;
-  private at: AtChannel | null = null;
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private stopping = false;
-  private nextReference = 0;
-  private healthTimer: NodeJS.Timeout | null = null;
-  identity: Record<string, string> = {};
-  /** Last polled radio state, shown in /health. */
-  radio = { signal: -1, registration: -1 };
+  readonly devices: readonly ModemDevice[];
+  private readonly sticky = new Map<string, ModemDevice>();
+  private readonly counters: ModemCounters;
+  private wasUp = false;
+  private turn = 0;
 
   constructor(
-    private readonly config: ModemConnectorConfig,
-    private readonly deps: { sink: ConnectorSink; log: Logger },
+    config: ModemConnectorConfig,
+    private readonly deps: ModemConnectorDeps,
   ) {
     this.id = config.id;
+    this.devices = modemDevices(config).map(
+      (modem) =>
+        new ModemDevice(modem, {
+          connectorId: config.id,
+          sink: deps.sink,
+          log: deps.log.child({ modem: modem.id }),
+          onAvailability: () => this.availabilityChanged(),
+          onSendResult: (device, ok, retryable) => {
+            if (ok) this.counters.sent.inc({ connector: this.id, modem: device.id });
+            else this.counters.failed.inc({ connector: this.id, modem: device.id, retryable: String(retryable) });
+          },
+        }),
+    );
+    this.counters = registerModemPool(deps.registry, this);
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
-    void this.connect();
+    for (const device of this.devices) device.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.setState('closed');
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    this.at?.close(new AppError(ErrorCode.CONNECTOR_STOPPED, 'connector stopped', { retryable: true }));
-    await this.closePort();
+    await Promise.all(this.devices.map((d) => d.stop()));
   }
 
   isUp(): boolean {
-    return this.state === 'ready';
+    return this.devices.some((d) => d.isAvailable());
   }
 
   status(): ConnectorStatus {
@@ -73,191 +76,47 @@ export class ModemConnector implements Connector {
       id: this.id,
       kind: this.kind,
       up: this.isUp(),
-      binds: [{ name: this.config.port, role: 'modem', state: this.state, windowInUse: 0, windowSize: 1, signal: this.radio.signal, registration: this.radio.registration }],
-      queued: 0,
+      binds: this.devices.map((d) => d.bindState()),
+      queued: this.devices.reduce((n, d) => n + d.backlog, 0),
     };
   }
 
   async submit(part: SubmitPart): Promise<string> {
-    const at = this.at;
-    if (!at || this.state !== 'ready') throw new AppError(ErrorCode.CONNECTOR_DOWN, `modem ${this.id} is not ready`, { retryable: true });
-    const pdu = encodeSubmitPdu({
-      recipient: part.recipient,
-      dataCoding: part.dataCoding,
-      payload: part.payload,
-      concat: part.concat ? { ...part.concat, reference: part.concat.reference & 0xff, sixteenBit: false } : null,
-      messageReference: this.nextReference,
-      statusReport: part.wantReceipt,
-      validityMinutes: part.validUntil === null ? null : Math.max(5, Math.round((part.validUntil - Date.now()) / 60_000)),
-    });
-    this.nextReference = (this.nextReference + 1) % 256;
-    const reply = await at.send(`AT+CMGS=${pdu.tpduLength}`, { body: pdu.hex, timeoutMs: this.config.sendTimeoutMs });
-    const match = reply.lines.map((l) => /^\+CMGS:\s*(\d+)/.exec(l)).find(Boolean);
-    if (!match) throw new AppError(ErrorCode.MODEM_ERROR, 'AT+CMGS answered OK without +CMGS: <mr>', { retryable: true });
-    return modemCarrierId(Number(match[1]), part.recipient);
+    const device = this.pick(part);
+    if (part.partsTotal > 1) this.remember(part.messageId, device);
+    return device.send(part);
   }
 
-  private setState(state: ModemState): void {
-    if (this.state === state) return;
-    const wasUp = this.state === 'ready';
-    this.state = state;
-    const up = state === 'ready';
-    if (wasUp !== up) this.deps.sink.connectorStateChanged(this.id, up);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopping) return;
-    this.setState('opening');
-    try {
-      const port = await openSerialPort(this.config.port, this.config.baudRate);
-      // Ptys and some USB bridges refuse modem-control lines; that is not fatal.
-      port.on('error', (err: Error) => this.deps.log.warn({ err }, 'serial port error'));
-      port.on('close', () => this.lost('serial port closed'));
-      this.port = port;
-      const at = new AtChannel(port, this.config.commandTimeoutMs);
-      at.on('urc', (urc: UnsolicitedCode) => void this.onUrc(urc));
-      this.at = at;
-      this.setState('initialising');
-      await this.initialise(at);
-      this.attempt = 0;
-      this.setState('ready');
-      this.deps.log.info({ port: this.config.port, ...this.identity }, 'modem ready');
-      void this.sweepStored();
-      this.startHealth();
-    } catch (err) {
-      this.lost(`init failed: ${(err as Error).message}`);
-    }
-  }
-
-  /** 27.007/27.005 init: clear a half-sent SMS, no echo, verbose errors, SIM, network, PDU mode, indications. */
-  private async initialise(at: AtChannel): Promise<void> {
-    at.abortPrompt();
-    await at.send('AT');
-    await at.send('ATE0');
-    await at.send('AT+CMEE=1');
-    const pin = (await at.send('AT+CPIN?')).lines.join(' ');
-    if (/SIM PIN/.test(pin)) {
-      if (!this.config.pin) throw new AppError(ErrorCode.MODEM_ERROR, 'the SIM asks for a PIN and none is configured');
-      await at.send(`AT+CPIN="${this.config.pin}"`);
-    }
-    const deadline = Date.now() + this.config.registrationTimeoutMs;
-    for (;;) {
-      const creg = (await at.send('AT+CREG?')).lines.join(' ');
-      const stat = Number(/\+CREG:\s*\d+,(\d+)/.exec(creg)?.[1] ?? -1);
-      if (stat === 1 || stat === 5) break;
-      if (Date.now() > deadline) throw new AppError(ErrorCode.MODEM_ERROR, `not registered on a network (CREG stat ${stat})`, { retryable: true });
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    await at.send('AT+CMGF=0');
-    await at.send(`AT+CNMI=${this.config.cnmi}`);
-    for (const [key, command] of [['manufacturer', 'AT+CGMI'], ['model', 'AT+CGMM'], ['imei', 'AT+CGSN'], ['signal', 'AT+CSQ'], ['smsc', 'AT+CSCA?']] as const) {
-      this.identity[key] = (await at.send(command).catch(() => ({ lines: [''] }))).lines.join(' ');
-    }
-  }
-
-  /**
-   * Poll signal and registration. A modem that does not answer (timeout) is
-   * re-initialised; one that lost its network goes down until it is back,
-   * so routing fails over to another connector meanwhile.
-   */
-  private startHealth(): void {
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    this.healthTimer = setInterval(() => void this.checkHealth(), this.config.healthSeconds * 1000);
-    this.healthTimer.unref();
-  }
-
-  private async checkHealth(): Promise<void> {
-    const at = this.at;
-    if (!at || (this.state !== 'ready' && this.state !== 'initialising')) return;
-    try {
-      const csq = (await at.send('AT+CSQ')).lines.join(' ');
-      this.radio.signal = Number(/\+CSQ:\s*(\d+)/.exec(csq)?.[1] ?? -1);
-      const creg = (await at.send('AT+CREG?')).lines.join(' ');
-      this.radio.registration = Number(/\+CREG:\s*\d+,(\d+)/.exec(creg)?.[1] ?? -1);
-      const registered = this.radio.registration === 1 || this.radio.registration === 5;
-      if (!registered && this.state === 'ready') this.lost(`lost network registration (CREG stat ${this.radio.registration})`);
-    } catch (err) {
-      if (isAppError(err) && err.code === ErrorCode.MODEM_TIMEOUT) this.lost('modem stopped answering');
-    }
-  }
-
-  private lost(reason: string): void {
-    if (this.stopping || this.state === 'waiting') return;
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    this.healthTimer = null;
-    this.setState('waiting');
-    this.at?.close(new AppError(ErrorCode.MODEM_CLOSED, reason, { retryable: true }));
-    this.at = null;
-    void this.closePort();
-    this.attempt++;
-    const delay = backoffDelay({ ...this.config.reconnect, jitter: 0.2 }, this.attempt);
-    this.deps.log.warn({ reason, retryInMs: Math.round(delay) }, 'modem not ready');
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
-    this.retryTimer.unref();
-  }
-
-  private async closePort(): Promise<void> {
-    const port = this.port;
-    this.port = null;
-    if (port) await closeSerialPort(port);
-  }
-
-  private async onUrc(urc: UnsolicitedCode): Promise<void> {
-    const stored = /^\+(CMTI|CDSI):\s*"?\w*"?,\s*(\d+)/.exec(urc.line);
-    if (stored) return this.readStored(Number(stored[2]));
-    if (urc.line.startsWith('+CDS:') && urc.data) return this.onReport(decodePdu(urc.data) as DecodedStatusReport);
-  }
-
-  /** Read a stored message or report, hand it to the core, delete it only once stored. */
-  private async readStored(index: number): Promise<void> {
-    const at = this.at;
-    if (!at) return;
-    try {
-      const reply = await at.send(`AT+CMGR=${index}`);
-      const hex = reply.lines.find((l) => /^[0-9A-F]+$/i.test(l));
-      if (!hex) return;
-      const pdu = decodePdu(hex);
-      if (pdu.type === 'status-report') await this.onReport(pdu);
-      else if (pdu.type === 'deliver') {
-        await this.deps.sink.inbound({
-          connectorId: this.id,
-          sender: pdu.sender.number,
-          recipient: this.config.ownNumber,
-          dataCoding: isSevenBit(pdu.dataCoding) ? 0 : pdu.dataCoding,
-          payload: pdu.payload,
-          concat: pdu.udh?.concat ? { reference: pdu.udh.concat.reference, total: pdu.udh.concat.total, seq: pdu.udh.concat.seq } : null,
-          receivedAt: Date.now(),
-        });
+  private pick(part: SubmitPart): ModemDevice {
+    const available = this.devices.filter((d) => d.isAvailable());
+    const able = available.filter((d) => d.canCarry(part));
+    if (able.length === 0) {
+      // Every modem is up and in text mode, and this part needs PDU mode: no retry will help.
+      if (available.length === this.devices.length && available.length > 0) {
+        throw new AppError(ErrorCode.MODEM_NO_SUITABLE, 'every modem is in text mode, which cannot send this message (long, UCS-2 or non-ASCII)', { details: { messageId: part.messageId } });
       }
-      await at.send(`AT+CMGD=${index}`);
-    } catch (err) {
-      this.deps.log.warn({ err: isAppError(err) ? err.toJSON() : err, index }, 'could not read a stored message; the sweep will try again');
+      throw new AppError(ErrorCode.CONNECTOR_DOWN, `no modem of ${this.id} can take a message now`, { retryable: true });
     }
+    const stuck = this.sticky.get(part.messageId);
+    if (stuck && able.includes(stuck)) return stuck;
+    if (stuck) this.deps.log.warn({ messageId: part.messageId, from: stuck.id }, 'the modem that sent the first parts is unavailable: the rest goes out from another SIM and may not join on the handset');
+    // Least loaded; ties taken in turn so an idle pool spreads its messages.
+    this.turn = (this.turn + 1) % able.length;
+    let best = able[this.turn]!;
+    for (const device of able) if (device.load() < best.load()) best = device;
+    return best;
   }
 
-  private async onReport(report: DecodedStatusReport): Promise<void> {
-    const status = report.outcome === 'delivered' ? MessageStatus.Delivered : report.outcome === 'failed' ? MessageStatus.Failed : MessageStatus.Buffered;
-    await this.deps.sink.receipt({
-      connectorId: this.id,
-      carrierId: modemCarrierId(report.messageReference, report.recipient.number),
-      status,
-      stat: report.outcome === 'delivered' ? 'DELIVRD' : report.outcome === 'failed' ? 'UNDELIV' : 'ENROUTE',
-      err: report.status.toString(16).padStart(2, '0'),
-      submitDate: report.sentAt.utcMs,
-      doneDate: report.dischargedAt.utcMs,
-      text: null,
-    });
+  private remember(messageId: string, device: ModemDevice): void {
+    this.sticky.delete(messageId);
+    this.sticky.set(messageId, device);
+    if (this.sticky.size > STICKY_LIMIT) this.sticky.delete(this.sticky.keys().next().value!);
   }
 
-  /** Messages the modem stored without an indication we saw (27.005 AT+CMGL=4: all). */
-  private async sweepStored(): Promise<void> {
-    const at = this.at;
-    if (!at) return;
-    const reply = await at.send('AT+CMGL=4').catch(() => null);
-    if (!reply) return;
-    for (const line of reply.lines) {
-      const entry = /^\+CMGL:\s*(\d+)/.exec(line);
-      if (entry) await this.readStored(Number(entry[1]));
-    }
+  private availabilityChanged(): void {
+    const up = this.isUp();
+    if (up === this.wasUp) return;
+    this.wasUp = up;
+    this.deps.sink.connectorStateChanged(this.id, up);
   }
 }

@@ -73,7 +73,9 @@ export function decodeTimestamp(buf: Buffer, offset: number): { utcMs: number; z
   const zoneOctet = buf[offset + 6]!;
   const quarters = (zoneOctet & 0x07) * 10 + (zoneOctet >> 4);
   const zoneMinutes = (zoneOctet & 0x08 ? -quarters : quarters) * 15;
-  const local = Date.UTC(2000 + field(0), field(1) - 1, field(2), field(3), field(4), field(5));
+  // Two-digit year: the century that puts it within 50 years of now (a "99" from an old SIM is 1999, not 2099).
+  const year = 2000 + field(0) > new Date().getUTCFullYear() + 50 ? 1900 + field(0) : 2000 + field(0);
+  const local = Date.UTC(year, field(1) - 1, field(2), field(3), field(4), field(5));
   return { utcMs: local - zoneMinutes * 60_000, zoneMinutes };
 }
 

@@ -44,7 +44,8 @@ export function decodeUserData(buf: Buffer, offset: number, dcs: number, udhi: b
   const octets = sevenBit ? Math.ceil((udl * 7) / 8) : udl;
   need(buf, offset + 1, octets, 'TP-UD');
   const ud = buf.subarray(offset + 1, offset + 1 + octets);
-  const udh = udhi ? parseUdh(ud) : null;
+  // TP-UDHI with no user data at all (seen in stored messages, Gammu's at-sms/20): nothing to parse.
+  const udh = udhi && ud.length > 0 ? parseUdh(ud) : null;
   const udhOctets = udh?.length ?? 0;
   if (sevenBit) {
     const fill = fillBitsAfter(udhOctets);

@@ -80,13 +80,87 @@ describe('AT channel', () => {
     await expect(channel.send('AT+FOO')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_ERROR' });
   });
 
-  it('times out a command the modem never answers, and the next command still works', async () => {
+  it('times out a command the modem never answers, resynchronises with a bare AT, and the next command still works', async () => {
     const { port, channel } = setup(100);
     port.onWrite = (text) => {
-      if (text.startsWith('AT+CSQ')) port.say('\r\nOK\r\n');
+      if (text.startsWith('AT+CSQ')) port.say('\r\n+CSQ: 20,99\r\n\r\nOK\r\n');
+      if (text === '\x1bAT\r') port.say('\r\nOK\r\n');
     };
     await expect(channel.send('AT+CGSN')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT', retryable: true });
-    await expect(channel.send('AT+CSQ')).resolves.toMatchObject({ lines: [] });
+    await expect(channel.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 20,99'] });
+    expect(port.written).toEqual(['AT+CGSN\r', '\x1bAT\r', 'AT+CSQ\r']);
+  });
+
+  it('does not take a late final result of a timed-out command as the answer to the next one', async () => {
+    const { port, channel } = setup(100);
+    const late: Array<{ command: string; line: string }> = [];
+    channel.on('late-reply', (l: { command: string; line: string }) => late.push(l));
+    port.onWrite = (text) => {
+      // The modem is busy with the send for 150 ms; then its answer, then the resync AT's OK.
+      if (text.startsWith('AT+CMGS')) port.say('\r\n> ');
+      else if (text === '\x1bAT\r') setTimeout(() => port.say('\r\n+CMGS: 7\r\n\r\nOK\r\n\r\nOK\r\n'), 50);
+      else if (text.startsWith('AT+CSQ')) port.say('\r\n+CSQ: 20,99\r\n\r\nOK\r\n');
+    };
+    await expect(channel.send('AT+CMGS=10', { body: '00' })).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT', details: { bodyWritten: true } });
+    // Asked at once: it must wait for the resync, and get its own answer, not "+CMGS: 7 / OK".
+    await expect(channel.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 20,99'] });
+    expect(late).toEqual([{ command: 'AT+CMGS=10', line: '+CMGS: 7' }]);
+  });
+
+  it('leaves a prompt that comes after its AT+CMGS timed out with ESC, so later commands are not taken as message text', async () => {
+    const { port, channel } = setup(100);
+    let resyncs = 0;
+    port.onWrite = (text) => {
+      if (text === '\x1bAT\r' && ++resyncs === 1) port.say('\r\n> ');
+      else if (text === '\x1bAT\r') port.say('\r\nOK\r\n');
+      else if (text === 'AT\r') port.say('\r\nOK\r\n');
+    };
+    await expect(channel.send('AT+CMGS=10', { body: '00' })).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT' });
+    await expect(channel.send('AT')).resolves.toMatchObject({ lines: [] });
+    expect(port.written.filter((w) => w.includes('00\x1a'))).toEqual([]);
+    expect(resyncs).toBe(2);
+  });
+
+  it('closes the channel when the modem does not answer the resync either', async () => {
+    const { channel } = setup(50);
+    const unresponsive = new Promise((r) => channel.once('unresponsive', r));
+    await expect(channel.send('AT+CGSN')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT' });
+    await expect(channel.send('AT')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_TIMEOUT' });
+    await unresponsive;
+    expect(channel.isClosed).toBe(true);
+  });
+
+  it("treats Huawei's COMMAND NOT SUPPORT and textual CMS errors as final results", async () => {
+    const { port, channel } = setup();
+    port.onWrite = (text) => port.say(text.includes('CMMS') ? '\r\nCOMMAND NOT SUPPORT\r\n' : '\r\n+CMS ERROR: unknown error\r\n');
+    await expect(channel.send('AT+CMMS=2')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_ERROR', retryable: true });
+    await expect(channel.send('AT+CMGS=5')).rejects.toMatchObject({ code: 'TN_ERR_MODEM_CMS_ERROR', retryable: true, details: { text: 'unknown error' } });
+  });
+
+  it("splits a profile's vendor URCs out of replies", async () => {
+    const { port, channel, urcs } = setup();
+    channel.setNoise(['^DSFLOWRPT']);
+    port.onWrite = () => port.say('\r\n^DSFLOWRPT:0000,0,0\r\n+CSQ: 20,99\r\n\r\nOK\r\n');
+    await expect(channel.send('AT+CSQ')).resolves.toMatchObject({ lines: ['+CSQ: 20,99'] });
+    expect(urcs).toEqual([{ line: '^DSFLOWRPT:0000,0,0' }]);
+  });
+
+  it('waits the profile pause after the prompt before writing the PDU', async () => {
+    const { port, channel } = setup();
+    channel.setPromptDelay(60);
+    let promptAt = 0;
+    let bodyAt = 0;
+    port.onWrite = (text) => {
+      if (text.startsWith('AT+CMGS')) {
+        promptAt = Date.now();
+        port.say('\r\n> ');
+      } else {
+        bodyAt = Date.now();
+        port.say('\r\n+CMGS: 1\r\n\r\nOK\r\n');
+      }
+    };
+    await channel.send('AT+CMGS=1', { body: '00' });
+    expect(bodyAt - promptAt).toBeGreaterThanOrEqual(55);
   });
 
   it('ignores the echo of the command and blank lines', async () => {
