@@ -4,6 +4,8 @@
  * socket actually bound, so another process holding one is skipped, not fatal.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIPv4 } from 'node:net';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 
 export class RtpPortPool {
@@ -66,9 +68,21 @@ export class RtpPortPool {
   }
 }
 
+/**
+ * RTP is sent to addresses from SDP, IP literals nearly always. dgram.send()
+ * resolves every destination through its lookup function, and the default
+ * one answers even an IP literal on the next tick: every packet then costs a
+ * closure and a deferred send. Answering literals synchronously sends the
+ * packet inside send() itself, where the media clock can see its cost.
+ */
+function ipLiteralLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  if (isIPv4(hostname)) callback(null, hostname, 4);
+  else dnsLookup(hostname, { ...options, family: 4 }, callback);
+}
+
 function bindUdp(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
+    const socket = createSocket({ type: 'udp4', lookup: ipLiteralLookup as never });
     const onError = (err: Error) => {
       socket.close();
       reject(err);
