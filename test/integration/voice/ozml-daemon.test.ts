@@ -53,11 +53,11 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     await Promise.all([smsc.stop(), app.stop(), reports.stop(), callEvents.stop()]);
   });
 
-  async function api(fields: Record<string, string>) {
+  async function api(fields: Record<string, string>): Promise<Record<string, unknown> & { root: string; Code: string; Message: string }> {
     const response = await fetch(`${d.base}/api?${new URLSearchParams({ Username: TEST_USER.username, Password: TEST_USER.password, ...fields })}`);
     const doc = xml.parse(await response.text()) as Record<string, Record<string, unknown>>;
     const root = Object.keys(doc).find((k) => k !== '?xml')!;
-    return { root, ...(doc[root] as Record<string, unknown> & { Code: string; Message: string }) };
+    return { root, ...(doc[root] as { Code: string; Message: string }) };
   }
 
   it("runs seed 002's script: both prompts heard, the SMS reaches the SMSC, its receipt reaches DeliveryReportURL, the call ends", async () => {
