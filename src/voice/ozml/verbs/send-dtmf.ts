@@ -7,7 +7,8 @@ export const sendDtmf = defineVerb({
   answers: true,
   parse: (el) => {
     const keys = requireMain(el, 'the keys to send', 'Keys').replace(/\s+/g, '');
-    if (!/^[0-9*#A-Da-d$_A-Za-z]+$/.test(keys)) throw new OzmlError(`<${el.name}> Keys="${keys}" may only hold 0-9 * # A-D`, el.at);
+    // $variables are checked when the command runs, after substitution.
+    if (!/^[0-9*#A-D]*$/i.test(keys.replace(/\$[A-Za-z_][A-Za-z0-9_]*/g, ''))) throw new OzmlError(`<${el.name}> Keys="${keys}" may only hold 0-9 * # A-D`, el.at);
     return { keys };
   },
   async run(args, ctx) {
