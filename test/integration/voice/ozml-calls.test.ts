@@ -5,7 +5,7 @@
  * path through menus and loops is visible. The SMS outbox path itself is
  * covered end to end in ozml-daemon.test.ts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { voiceConfigSchema } from '../../../src/voice/config.js';
@@ -224,6 +224,25 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     }
   });
 
+  it("runs the route's fallbackFile when the app fails", async () => {
+    app.on('/down', { status: 503, body: 'maintenance' });
+    const fallbackFile = scriptFile('route-fallback.xml', '<Response><Beep Duration="100"/><SendSms Recipient="+1888">fallback file for $Caller</SendSms></Response>');
+    useConfig({ routes: [{ match: '*', url: app.url('/down'), fallbackFile }] });
+    const result = await sipp('uac-listen.xml');
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    expect(texts()).toEqual(['fallback file for +3612345678']);
+  });
+
+  it('continues with the OzML a GoTo fetches, dropping the rest of the current script', async () => {
+    app.on('/next', (form) => `<Response><SendSms Recipient="+1">went on for ${form['CallId']} via $Callee</SendSms></Response>`);
+    const file = scriptFile('goto.xml', `<Response><Beep Duration="100"/><GoTo>${app.url('/next')}</GoTo><SendSms Recipient="+1">not reached</SendSms></Response>`);
+    useConfig({ routes: [{ match: '/^serv/', file }] });
+    const result = await sipp('uac-listen.xml');
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    expect(app.notifications('GoTo')).toHaveLength(1);
+    expect(texts()).toEqual([`went on for ${h.sessions.at(-1)!.info.id} via service`]);
+  });
+
   it('places an outbound call whose CallConnected reply runs on it', async () => {
     app.on('/connected', (form) => `<Response><Speak>Your code is 1 2 3</Speak><SendDTMF Keys="12#"/><SendSms Recipient="+1444">connected ${form['Dialed']}</SendSms></Response>`);
     const ozml = useConfig({});
@@ -254,7 +273,9 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     const port = await freeUdpPort();
     await expect(api.call({ dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, errorUrl: events.url('/call-error'), ringSeconds: 3 })).rejects.toMatchObject({ code: 'TN_ERR_CALL_FAILED' });
     await events.waitFor((r) => r.some((q) => q.url === '/call-error'), 3000);
-    expect(events.requests.find((q) => q.url === '/call-error')!.form.get('NotificationName')).toBe('CallError');
-    expect(existsSync(h.dir)).toBe(true);
+    const error = events.requests.find((q) => q.url === '/call-error')!.form;
+    expect(error.get('NotificationName')).toBe('CallError');
+    expect(error.get('CallState')).toBe('Error');
+    expect(error.get('Dialed')).toBe(`sip:1001@127.0.0.1:${port};transport=tcp`);
   });
 });
