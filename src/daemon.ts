@@ -37,6 +37,7 @@ import { UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
 import { buildVoice, type VoiceNode } from './voice/build-voice.js';
+import { ozmlVoiceServices } from './daemon-ozml.js';
 import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
 import { ExpiryWatcher } from './sms/expiry.js';
 import type { SmsFailoverHandler } from './sms/failover.js';
@@ -147,7 +148,9 @@ export class Daemon {
 
     const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
     const users = new UserDirectory(apiUsers(config, storePath, log));
-    const voice = config.voice.enabled ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry }) : null;
+    const voice = config.voice.enabled
+      ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry, ozml: ozmlVoiceServices({ db, committer, outbox, afterCommit, log }) })
+      : null;
     const health = (): HealthReport => {
       const connectorStates = [...connectors.values()].map((c) => c.status());
       const stats = webhooks.stats();
@@ -173,6 +176,7 @@ export class Daemon {
       bodyLimitBytes: config.http.bodyLimitBytes,
       contacts: extras.contacts,
       failoverLinks: new Set(extras.failoverLinks.keys()),
+      calls: voice?.callApi ?? null,
     });
 
     webhooks.start();

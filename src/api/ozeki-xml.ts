@@ -17,6 +17,8 @@ export const OzekiCode = {
   AuthenticationFailed: { code: 305, template: 'Authentication failed, bad username or password' },
   ForbiddenUser: { code: 306, template: 'User is not allowed to use API in ACL' },
   ForbiddenAddress: { code: 307, template: 'Use API from this address is forbidden' },
+  ApiExtensionUnavailable: { code: 401, template: "API extension '{0}' unavailable, please check configuration or permissions" },
+  CallConnectFailed: { code: 402, template: "Call connect to '{0}' failed with result state '{1}'" },
   SmsDestinationNotFound: { code: 501, template: 'Destination of the SMS is not found' },
   CallNotFound: { code: 601, template: "Call not found with ID '{0}'" },
 } as const;

@@ -14,12 +14,16 @@ import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from './request-param
 import { sendSmsCommand } from './ozeki-send-sms.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './ozeki-addressbook.js';
 import type { AddressBook } from '../contacts/address-book.js';
+import type { OzmlCallApi } from '../voice/ozml/call-api.js';
+import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './ozeki-calls.js';
 
 export interface OzekiDeps {
   outbox: Outbox;
   users: UserDirectory;
   log: Logger;
   contacts: AddressBook;
+  /** The call commands' backend; null when voice is disabled. */
+  calls: OzmlCallApi | null;
 }
 
 export interface OzekiResult {
@@ -37,11 +41,17 @@ export interface OzekiCommandContext {
 
 export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
 
-/** Command name (lower case) → handler. Other issues add Call, Hangup, … here. */
+/** Command name (lower case) → handler. */
 export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
   ['sendsms', { name: 'SendSms', run: sendSmsCommand }],
   ['listaddressbookcontacts', { name: 'ListAddressbookContacts', run: listAddressbookContactsCommand }],
   ['listaddressbooknames', { name: 'ListAddressbookNames', run: listAddressbookNamesCommand }],
+  ['call', { name: 'Call', run: callCommand }],
+  ['hangup', { name: 'Hangup', run: hangupCommand }],
+  ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
+  ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
+  // Phone System XE's name for ListCallHistory.
+  ['getcallhistory', { name: 'GetCallHistory', run: listCallHistoryCommand }],
 ]);
 
 export const OZEKI_CONTENT_TYPE = 'application/xml; charset=utf-8';

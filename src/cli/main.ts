@@ -2,7 +2,7 @@
 /**
  * `telenode` — the command line: start the daemon, check a config, hash a
  * password, send a test SMS, run the SMSC simulator, inspect and replay
- * callbacks that could not be delivered.
+ * callbacks that could not be delivered, lint OzML call scripts.
  */
 import { Command } from 'commander';
 import { registerStart } from './start.js';
@@ -15,6 +15,7 @@ import { registerModemSim } from './modem-sim.js';
 import { registerModemProbe } from './modem-probe.js';
 import { registerApiKey } from './api-key.js';
 import { registerContacts } from './contacts.js';
+import { registerOzml } from './ozml.js';
 
 const program = new Command();
 program
@@ -32,6 +33,7 @@ registerModemSim(program);
 registerModemProbe(program);
 registerApiKey(program);
 registerContacts(program);
+registerOzml(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

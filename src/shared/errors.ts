@@ -92,6 +92,15 @@ export const ErrorCode = {
   IOVOX_FLOW_INVALID: 'TN_ERR_IOVOX_FLOW_INVALID',
   IOVOX_LINK_INVALID: 'TN_ERR_IOVOX_LINK_INVALID',
   EMAIL_FAILED: 'TN_ERR_EMAIL_FAILED',
+  /** An OzML document that is not well-formed XML or breaks a verb's rules (details: line, column). */
+  OZML_INVALID: 'TN_ERR_OZML_INVALID',
+  /** The app behind a script URL timed out, failed, or answered non-2xx (protocolStatus: HTTP status). */
+  OZML_APP_FAILED: 'TN_ERR_OZML_APP_FAILED',
+  /** A script file could not be read. */
+  OZML_FILE_UNREADABLE: 'TN_ERR_OZML_FILE_UNREADABLE',
+  /** An OzML verb failed while running (details: verb, line, column). */
+  OZML_VERB_FAILED: 'TN_ERR_OZML_VERB_FAILED',
+  CALL_NOT_FOUND: 'TN_ERR_CALL_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -212,4 +212,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX emails_pending ON emails (next_attempt_at) WHERE state = 'pending';
     `,
   },
+  {
+    // Issue 4 (OzML runtime): Ozeki's ListCallHistory.
+    version: 4,
+    sql: `
+      -- One row per finished call, inbound or outbound, written when the dialog ends.
+      CREATE TABLE call_history (
+        call_id         TEXT PRIMARY KEY,
+        direction       TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        caller_id       TEXT NOT NULL,
+        destination     TEXT NOT NULL,
+        dialed          TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        end_reason      TEXT NOT NULL,
+        start_time      INTEGER NOT NULL,
+        answered_at     INTEGER,
+        ended_at        INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX call_history_start ON call_history (start_time);
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 /**
  * Builds the voice side from its config slice: the chosen SIP engine, the
  * RTP port pool and clock, TTS and prompts, and the call service with the
- * handler that runs each call.
+ * OzML runtime as the handler that runs each call.
  */
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -15,21 +15,27 @@ import { TextToSpeech } from './media/tts.js';
 import type { CallControl } from './sip/call-control.js';
 import { BuiltinSipEngine } from './sip/builtin/builtin-engine.js';
 import { DrachtioSipEngine } from './sip/drachtio/drachtio-engine.js';
+import { buildOzml, type OzmlVoiceDeps } from './ozml/ozml-voice.js';
+import type { OzmlCallApi } from './ozml/call-api.js';
 
 export interface VoiceNode {
   engine: CallControl;
   calls: CallService;
+  /** Ozeki's call commands (Call, Hangup, ListActiveCalls, ListCallHistory). */
+  callApi: OzmlCallApi;
 }
 
-/** Until call routes and OzML scripts exist: answer, say the configured greeting, hang up. */
-export function greetingHandler(greeting: string): CallHandler {
-  return async (session) => {
-    await session.answer();
-    await session.speak(greeting);
-  };
+export interface BuildVoiceDeps {
+  storeDir: string;
+  log: Logger;
+  registry: Registry;
+  /** Replaces the OzML runtime (tests that drive calls by hand). */
+  handler?: CallHandler;
+  /** The SMS outbox, callback outbox and call history the OzML runtime uses. */
+  ozml?: Omit<OzmlVoiceDeps, 'storeDir' | 'log'>;
 }
 
-export function buildVoice(config: VoiceConfig, deps: { storeDir: string; log: Logger; registry: Registry; handler?: CallHandler }): VoiceNode {
+export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode {
   const log = deps.log.child({ component: 'voice' });
   const engine: CallControl =
     config.engine === 'drachtio'
@@ -54,6 +60,8 @@ export function buildVoice(config: VoiceConfig, deps: { storeDir: string; log: L
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),
     log,
   };
-  const calls = new CallService(engine, media, deps.handler ?? greetingHandler(config.greeting), log, deps.registry);
-  return { engine, calls };
+  // With no routes configured, the OzML runtime runs a built-in script that speaks `greeting`.
+  const ozml = buildOzml(config, { ...deps.ozml, storeDir: deps.storeDir, log });
+  const calls = new CallService(engine, media, deps.handler ?? ozml.handler, log, deps.registry);
+  return { engine, calls, callApi: ozml.callApi(calls) };
 }

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ozmlConfigShape } from './ozml/config.js';
 
 const cidr = z.string().refine(
   (value) => {
@@ -122,8 +123,9 @@ export const voiceConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** What a call hears until call routes and OzML scripts are configured. */
+    /** What a call hears when no OzML routes are configured (run as a built-in script). */
     greeting: z.string().min(1).default('Hello. This is telenode. No call script is configured yet. Goodbye.'),
+    ...ozmlConfigShape,
   })
   .strict();
 

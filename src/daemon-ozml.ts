@@ -1,0 +1,61 @@
+/**
+ * What the OzML runtime gets from the rest of the node, wired here so voice/
+ * imports neither api/ nor the outbox: a script's SendSms goes through the
+ * same outbox, receipts and SMSDeliveryReport callbacks as the HTTP SendSms
+ * (dialect 'ozeki', the same validation); CallChanged and other
+ * fire-and-forget notifications go through the durable callback outbox; the
+ * call history is written with group commit.
+ */
+import { AppError, ErrorCode } from './shared/errors.js';
+import type { Logger } from './shared/log.js';
+import type { Db } from './store/db.js';
+import type { GroupCommitter } from './store/group-commit.js';
+import { CallHistoryRepo } from './store/call-history-repo.js';
+import type { Outbox } from './sms/outbox.js';
+import { enqueueWebhook } from './webhooks/index.js';
+import { validateCallbackUrl, validateRecipient, validateSender } from './api/validate.js';
+import type { OzmlVoiceDeps } from './voice/ozml/ozml-voice.js';
+
+/** The outbox user that SMS sent by call scripts are accounted to (quotas, history). */
+export const OZML_SMS_USER = 'ozml';
+
+export function ozmlVoiceServices(deps: { db: Db; committer: GroupCommitter; outbox: Outbox; afterCommit: () => void; log: Logger }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
+  const history = new CallHistoryRepo(deps.db);
+  const log = deps.log.child({ component: 'ozml' });
+  return {
+    sms: {
+      async send(request) {
+        const invalid = (field: string, why: string | null) => {
+          if (why) throw new AppError(ErrorCode.REQUEST_INVALID, `${field}: ${why}`, { details: { field } });
+        };
+        invalid('Recipient', validateRecipient(request.recipient));
+        if (request.sender) invalid('Sender', validateSender(request.sender));
+        if (request.callbackUrl) invalid('DeliveryReportURL', validateCallbackUrl(request.callbackUrl));
+        const message = await deps.outbox.accept({
+          user: OZML_SMS_USER,
+          dialect: 'ozeki',
+          sender: request.sender,
+          recipient: request.recipient,
+          text: request.text,
+          callbackUrl: request.callbackUrl,
+          meta: { callId: request.callId },
+        });
+        return { smsId: message.id };
+      },
+    },
+    events: {
+      notify(url, fields, orderKey) {
+        const body = new URLSearchParams(fields).toString();
+        deps.committer
+          .run((tx) => enqueueWebhook(tx, { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body }))
+          .then(deps.afterCommit, (err: unknown) => log.error({ err, url }, 'could not store a call notification'));
+      },
+    },
+    history: {
+      record(row) {
+        deps.committer.run((tx) => history.insert(row, tx)).catch((err: unknown) => log.error({ err, callId: row.callId }, 'could not store the call history row'));
+      },
+      list: (query) => history.list(query),
+    },
+  };
+}

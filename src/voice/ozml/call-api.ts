@@ -1,0 +1,129 @@
+/**
+ * The call side of Ozeki's HTTP API, as the api/ layer sees it: place a call
+ * (Call), end one (Hangup), list the calls in progress and finished ones.
+ * Call waits until the callee answers or the attempt fails, because Ozeki
+ * answers a failed attempt with 402 CallConnectFailed and its state.
+ */
+import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
+import type { CallHistoryQuery, CallHistoryRow } from '../../store/call-history-repo.js';
+import type { CallService } from '../calls.js';
+import type { CallSession } from '../call-session.js';
+import { CallState } from './call-states.js';
+import type { OzmlConfigSlice } from './ozml-voice.js';
+import { connectedHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+
+export interface PlaceCallRequest {
+  dialed: string;
+  callerId?: string | null;
+  callerDisplayName?: string | null;
+  /** CallConnected goes here once answered; its OzML runs on the call. */
+  url?: string | null;
+  /** An error notification goes here when the call cannot be connected. */
+  errorUrl?: string | null;
+  ringSeconds?: number | null;
+}
+
+export interface ActiveCall {
+  callId: string;
+  state: CallState;
+  direction: 'inbound' | 'outbound';
+  source: string;
+  callerId: string;
+  destination: string;
+  startTime: number;
+  ringSeconds: number;
+  talkSeconds: number;
+}
+
+export interface CallHistoryReader {
+  list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] };
+}
+
+export class OzmlCallApi {
+  constructor(
+    private readonly calls: CallService,
+    private readonly handlerDeps: OzmlHandlerDeps,
+    private readonly outbound: OzmlConfigSlice['outbound'],
+    private readonly history: CallHistoryReader | null,
+  ) {}
+
+  /** Resolves with the CallId once answered; rejects CALL_FAILED (protocolStatus = SIP status) otherwise. */
+  async call(request: PlaceCallRequest): Promise<{ callId: string }> {
+    const target = this.target(request.dialed);
+    const callerId = request.callerId?.trim() || this.outbound.callerId;
+    try {
+      const session = await this.calls.dial(
+        {
+          target,
+          callerId,
+          timeoutMs: (request.ringSeconds ?? this.outbound.ringSeconds) * 1000,
+          auth: this.outbound.auth ?? undefined,
+        },
+        connectedHandler(this.handlerDeps, request.url ?? null, request.dialed),
+      );
+      return { callId: session.info.id };
+    } catch (err) {
+      if (request.errorUrl) {
+        const status = isAppError(err) ? err.protocolStatus : undefined;
+        this.handlerDeps.services.events.notify(
+          request.errorUrl,
+          {
+            NotificationName: 'CallError',
+            Dialed: request.dialed,
+            Caller: callerId,
+            ApiExtension: this.handlerDeps.services.apiExtension,
+            CallState: failureState(status),
+            SipStatus: status === undefined ? '' : String(status),
+            ErrorMessage: (err as Error).message,
+          },
+          `call-error:${request.dialed}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async hangup(callId: string): Promise<void> {
+    const session = this.find(callId);
+    if (!session) throw new AppError(ErrorCode.CALL_NOT_FOUND, `no call with id ${callId}`, { details: { callId } });
+    await session.hangup();
+  }
+
+  active(): ActiveCall[] {
+    const now = Date.now();
+    return this.calls.activeCalls.map((s) => ({
+      callId: s.info.id,
+      state: s.state === 'answered' ? CallState.InCall : CallState.Ringing,
+      direction: s.info.direction,
+      source: s.info.from.user,
+      callerId: s.info.from.displayName ?? s.info.from.user,
+      destination: s.info.to.user,
+      startTime: s.startedAt,
+      ringSeconds: ((s.answeredAt ?? now) - s.startedAt) / 1000,
+      talkSeconds: s.answeredAt ? (now - s.answeredAt) / 1000 : 0,
+    }));
+  }
+
+  listHistory(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] } {
+    return this.history ? this.history.list(query) : { total: 0, rows: [] };
+  }
+
+  /** A number goes through the configured trunk; a SIP URI is dialled as it is. */
+  target(dialed: string): string {
+    const value = dialed.trim();
+    if (/^sips?:/i.test(value)) return value;
+    if (!this.outbound.trunk) {
+      throw new AppError(ErrorCode.REQUEST_INVALID, 'no voice.outbound.trunk is configured; Dialed must be a SIP URI', { details: { field: 'Dialed' } });
+    }
+    const [scheme, rest] = [this.outbound.trunk.slice(0, this.outbound.trunk.indexOf(':')), this.outbound.trunk.slice(this.outbound.trunk.indexOf(':') + 1)];
+    return `${scheme}:${encodeURIComponent(value).replace(/%2B/g, '+')}@${rest}`;
+  }
+
+  private find(callId: string): CallSession | undefined {
+    return this.calls.activeCalls.find((s) => s.info.id === callId);
+  }
+}
+
+function failureState(status: number | undefined): CallState {
+  return status === 486 || status === 600 || status === 603 ? CallState.Busy : CallState.Error;
+}

@@ -1,0 +1,46 @@
+/**
+ * The call handler that runs OzML: an inbound call rings, its script is
+ * fetched (IncomingCall) or read, and the interpreter runs it; an outbound
+ * call placed by the Call command POSTs CallConnected and runs the reply.
+ * Whatever the script does, CallService hangs up when the handler returns.
+ */
+import type { CallHandler } from '../calls.js';
+import { attachCall, type CallRuntimeDeps } from './call-runtime.js';
+import { CallState } from './call-states.js';
+import { runScript } from './run.js';
+import type { ScriptRoutes } from './script-source.js';
+
+export interface OzmlHandlerDeps extends CallRuntimeDeps {
+  routes: ScriptRoutes;
+}
+
+export function ozmlCallHandler(deps: OzmlHandlerDeps): CallHandler {
+  return async (session) => {
+    const call = attachCall(session, deps);
+    call.changed(CallState.Ringing);
+    session.ring();
+    const script = await deps.routes.scriptFor(session.info.to.user, call.ctx, session.log);
+    const end = await runScript(script, call.ctx);
+    session.log.info({ end, origin: script.origin }, 'script finished');
+  };
+}
+
+/** For a call the Call command placed: CallConnected to `url`, run the reply; no URL or no usable reply → hang up (Ozeki p_4588). */
+export function connectedHandler(deps: OzmlHandlerDeps, url: string | null, dialed: string): CallHandler {
+  return async (session) => {
+    const call = attachCall(session, deps, { dialed });
+    call.changed(CallState.Answered);
+    call.changed(CallState.InCall);
+    if (!url) return;
+    let script;
+    try {
+      script = await call.ctx.ask(url, 'CallConnected', {});
+    } catch (err) {
+      if (!session.signal.aborted) session.log.error({ err }, 'CallConnected failed; hanging up');
+      return;
+    }
+    if (!script) return;
+    const end = await runScript(script, call.ctx);
+    session.log.info({ end, origin: script.origin }, 'script finished');
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Builds the OzML runtime from the voice config slice and what the daemon
+ * hands in (the SMS outbox, the callback outbox, the call history): the call
+ * handler every inbound call runs, and the call API for Ozeki's commands.
+ */
+import { join } from 'node:path';
+import { AppError, ErrorCode } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { CallHandler, CallService } from '../calls.js';
+import type { VoiceConfig } from '../config.js';
+import { httpAppClient } from './app-client.js';
+import { OzmlCallApi, type CallHistoryReader } from './call-api.js';
+import type { CallHistorySink } from './call-runtime.js';
+import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+import { ScriptRoutes } from './script-source.js';
+import type { AppClient, CallEvents, ScriptSms } from './services.js';
+
+export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound'>;
+
+export interface OzmlVoiceDeps {
+  sms?: ScriptSms;
+  events?: CallEvents;
+  history?: (CallHistorySink & CallHistoryReader) | null;
+  app?: AppClient;
+  storeDir: string;
+  log: Logger;
+}
+
+export interface OzmlRuntime {
+  handler: CallHandler;
+  handlerDeps: OzmlHandlerDeps;
+  callApi(calls: CallService): OzmlCallApi;
+}
+
+export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRuntime {
+  const log = deps.log.child({ component: 'ozml' });
+  const handlerDeps: OzmlHandlerDeps = {
+    routes: new ScriptRoutes(config.routes, { greeting: config.greeting, fallbackText: config.fallback.text }),
+    history: deps.history ?? null,
+    log,
+    services: {
+      sms: deps.sms ?? noSms,
+      app: deps.app ?? httpAppClient,
+      events: deps.events ?? loggedEvents(log),
+      recordings: { dir: config.recordings.dir ?? join(deps.storeDir, 'recordings'), publicUrl: config.recordings.publicUrl },
+      appTimeoutMs: config.notifications.timeoutMs,
+      apiExtension: config.notifications.apiExtension,
+      callChangedUrl: config.notifications.callChangedUrl,
+    },
+  };
+  return {
+    handler: ozmlCallHandler(handlerDeps),
+    handlerDeps,
+    callApi: (calls) => new OzmlCallApi(calls, handlerDeps, config.outbound, deps.history ?? null),
+  };
+}
+
+/** Without the daemon's outbox (a bare voice node in tests) a script's SendSms is refused and logged. */
+const noSms: ScriptSms = {
+  send: () => Promise.reject(new AppError(ErrorCode.ROUTE_NOT_FOUND, 'this voice node has no SMS outbox')),
+};
+
+function loggedEvents(log: Logger): CallEvents {
+  return { notify: (url, fields) => log.debug({ url, notification: fields['NotificationName'] }, 'notification not sent: no callback outbox') };
+}

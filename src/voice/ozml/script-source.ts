@@ -1,0 +1,97 @@
+/**
+ * Where a call's script comes from: the first route whose `match` fits the
+ * called number (exact, "/regex/" or "*") names an app URL (IncomingCall is
+ * POSTed, the reply is the script) or a local file. When that fails (timeout,
+ * non-2xx, malformed OzML, unreadable file) the route's fallbackFile runs,
+ * else the configured spoken apology; the error is logged with its line.
+ * With no routes at all every call runs the built-in greeting script.
+ */
+import { readFile } from 'node:fs/promises';
+import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { ScriptRouteConfig } from './config.js';
+import { parseOzml } from './parse.js';
+import type { OzmlScript, RunContext } from './script.js';
+
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** `<Response><Speak>text</Speak><Hangup/></Response>`, for the greeting and the fallback. */
+export function speakAndHangUp(text: string, origin: string): OzmlScript {
+  return parseOzml(`<Response><Speak>${escapeXml(text)}</Speak><Hangup/></Response>`, origin);
+}
+
+interface CompiledRoute extends ScriptRouteConfig {
+  test: (called: string) => boolean;
+}
+
+export class ScriptRoutes {
+  private readonly routes: CompiledRoute[];
+  private readonly greeting: OzmlScript;
+  readonly fallback: OzmlScript;
+
+  constructor(routes: readonly ScriptRouteConfig[], options: { greeting: string; fallbackText: string }) {
+    this.routes = routes.map((r) => ({ ...r, test: matcher(r.match) }));
+    this.greeting = speakAndHangUp(options.greeting, 'greeting');
+    this.fallback = speakAndHangUp(options.fallbackText, 'fallback');
+  }
+
+  /** The script for a new inbound call; never throws (failures become the fallback). */
+  async scriptFor(called: string, ctx: RunContext, log: Logger): Promise<OzmlScript> {
+    if (this.routes.length === 0) return this.greeting;
+    const route = this.routes.find((r) => r.test(called));
+    if (!route) {
+      log.warn({ called }, 'no OzML route matches the called number; the fallback runs');
+      return this.fallback;
+    }
+    try {
+      return route.url ? await this.fromApp(route, ctx) : await loadScriptFile(route.file!);
+    } catch (err) {
+      if (ctx.signal.aborted) return { commands: [], origin: 'ended' };
+      log.error({ err, code: isAppError(err) ? err.code : undefined, ...lineOf(err), source: route.url ?? route.file }, 'the call script could not be loaded; the fallback runs');
+    }
+    if (route.fallbackFile) {
+      try {
+        return await loadScriptFile(route.fallbackFile);
+      } catch (err) {
+        log.error({ err, ...lineOf(err), source: route.fallbackFile }, 'the fallback file could not be loaded either');
+      }
+    }
+    return this.fallback;
+  }
+
+  private async fromApp(route: CompiledRoute, ctx: RunContext): Promise<OzmlScript> {
+    const body = await ctx.services.app.post({
+      url: route.url!,
+      fields: { NotificationName: 'IncomingCall', ...ctx.callFields() },
+      timeoutMs: route.timeoutMs,
+      signal: ctx.signal,
+    });
+    return parseOzml(body, route.url!);
+  }
+}
+
+export async function loadScriptFile(path: string): Promise<OzmlScript> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AppError(ErrorCode.OZML_FILE_UNREADABLE, `cannot read OzML file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseOzml(text, path);
+}
+
+function matcher(match: string): (called: string) => boolean {
+  if (match === '*') return () => true;
+  if (match.length > 2 && match.startsWith('/') && match.endsWith('/')) {
+    const re = new RegExp(match.slice(1, -1));
+    return (called) => re.test(called);
+  }
+  return (called) => called === match;
+}
+
+function lineOf(err: unknown): { line?: number; column?: number } {
+  const details = isAppError(err) ? err.details : undefined;
+  return typeof details?.['line'] === 'number' ? { line: details['line'] as number, column: details['column'] as number } : {};
+}

@@ -1,0 +1,59 @@
+/**
+ * What a running script needs from outside the call, as small interfaces
+ * the daemon fills in (voice/ never imports api/ or the outbox itself):
+ * sending an SMS through the node's outbox, asking the app for OzML, and
+ * reporting call state changes through the durable callback outbox.
+ */
+
+export interface ScriptSmsRequest {
+  recipient: string;
+  sender: string | null;
+  text: string;
+  /** DeliveryReportURL: SMSDeliveryReport goes there, exactly as for the HTTP SendSms. */
+  callbackUrl: string | null;
+  /** The call that sent it, kept with the message. */
+  callId: string;
+}
+
+export interface ScriptSms {
+  /** Accepts the SMS durably (as the HTTP API's SendSms) and returns its SmsId. */
+  send(request: ScriptSmsRequest): Promise<{ smsId: string }>;
+}
+
+export interface AppRequest {
+  url: string;
+  /** Form fields; NotificationName first. */
+  fields: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface AppClient {
+  /** POST the notification form and return the body (OzML, possibly empty). Throws OZML_APP_FAILED. */
+  post(request: AppRequest): Promise<string>;
+}
+
+export interface CallEvents {
+  /** A fire-and-forget notification (CallChanged, call errors): stored and retried, its reply ignored. */
+  notify(url: string, fields: Record<string, string>, orderKey: string): void;
+}
+
+export interface RecordingStore {
+  /** Where recordings are written. */
+  dir: string;
+  /** Base URL the app fetches them from; null → RecordURL is the file path. */
+  publicUrl: string | null;
+}
+
+export interface ScriptServices {
+  sms: ScriptSms;
+  app: AppClient;
+  events: CallEvents;
+  recordings: RecordingStore;
+  /** Timeout for notifications whose reply is OzML (DtmfEntered, GoTo, RecordCompleted, CallConnected). */
+  appTimeoutMs: number;
+  /** The API extension name reported in notifications. */
+  apiExtension: string;
+  /** CallChanged goes here when set. */
+  callChangedUrl: string | null;
+}

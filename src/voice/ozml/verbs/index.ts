@@ -1,0 +1,27 @@
+/** Every OzML verb by lower-case tag name: the parser and the interpreter look verbs up here, never in a switch. */
+import type { AnyVerb } from '../script.js';
+import { array } from './array.js';
+import { beep } from './beep.js';
+import { blindTransfer } from './blind-transfer.js';
+import { delay } from './delay.js';
+import { exit } from './exit.js';
+import { forEach } from './for-each.js';
+import { forward } from './forward.js';
+import { goTo } from './go-to.js';
+import { hangup } from './hangup.js';
+import { play } from './play.js';
+import { record } from './record.js';
+import { reject } from './reject.js';
+import { sendDtmf } from './send-dtmf.js';
+import { sendSms } from './send-sms.js';
+import { speak } from './speak.js';
+import { userInput } from './user-input.js';
+import { variable } from './var.js';
+
+const ALL: AnyVerb[] = [speak, play, delay, beep, sendSms, hangup, reject, userInput, goTo, record, sendDtmf, variable, array, forEach, blindTransfer, forward, exit];
+
+export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
+  ...ALL.map((v) => [v.name.toLowerCase(), v] as const),
+  // Ozeki 10's name for Forward.
+  ['forwardcall', forward],
+]);

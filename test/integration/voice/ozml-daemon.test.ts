@@ -1,0 +1,140 @@
+/**
+ * Seed 002 end to end through the daemon: a sipp caller reaches a route whose
+ * app answers seed 002's script; the caller hears both prompts, the SMS goes
+ * through the outbox over SMPP to `telenode smsc-sim`, its receipt comes back
+ * as SMSDeliveryReport to the DeliveryReportURL receiver, the call ends and
+ * shows in ListCallHistory. Then Ozeki's call commands: Call (CallConnected
+ * reply runs), ListActiveCalls, Hangup.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { rms } from '../../../src/voice/media/audio-clip.js';
+import { TextToSpeech } from '../../../src/voice/media/tts.js';
+import { HttpReceiver } from '../../helpers/http-receiver.js';
+import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
+import { OzmlApp } from '../../helpers/ozml-app.js';
+import { RtpReceiver } from '../../helpers/rtp-receiver.js';
+import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const FIRST = 'An SMS will be sent to +062554670.';
+const SECOND = 'The SMS has been sent.';
+const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'Call' });
+
+describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through the daemon', () => {
+  const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 30, log: silentLogger() });
+  const app = new OzmlApp();
+  const reports = new HttpReceiver();
+  const callEvents = new HttpReceiver();
+  let d: Awaited<ReturnType<typeof startDaemon>>;
+  let sipPort = 0;
+
+  beforeAll(async () => {
+    const sim = await smsc.start();
+    await app.start();
+    await reports.start();
+    await callEvents.start();
+    d = await startDaemon({
+      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
+      voice: {
+        builtin: { port: 0 },
+        routes: [{ match: '*', url: app.url('/incoming') }],
+        notifications: { callChangedUrl: callEvents.url('/changed') },
+      },
+    });
+    sipPort = Number(d.daemon.voice!.engine.status().listen[0]!.split(':').at(-1));
+    await waitUntil(() => [...d.daemon.connectors.values()].every((c) => c.isUp()), 10_000, 'the SMPP bind');
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await Promise.all([smsc.stop(), app.stop(), reports.stop(), callEvents.stop()]);
+  });
+
+  async function api(fields: Record<string, string>): Promise<Record<string, unknown> & { root: string; Code: string; Message: string }> {
+    const response = await fetch(`${d.base}/api?${new URLSearchParams({ Username: TEST_USER.username, Password: TEST_USER.password, ...fields })}`);
+    const doc = xml.parse(await response.text()) as Record<string, Record<string, unknown>>;
+    const root = Object.keys(doc).find((k) => k !== '?xml')!;
+    return { root, ...(doc[root] as { Code: string; Message: string }) };
+  }
+
+  it("runs seed 002's script: both prompts heard, the SMS reaches the SMSC, its receipt reaches DeliveryReportURL, the call ends", async () => {
+    // Seed 002's script as the app serves it, with a DeliveryReportURL added to its SendSms.
+    app.on(
+      '/incoming',
+      `<?xml version="1.0"?> <Response> <Speak>${FIRST}</Speak> <SendSms Recipient="+062554670" DeliveryReportURL="${reports.url('/dlr')}">Hello! How are you?</SendSms> <Speak>${SECOND}</Speak> <Hangup></Hangup> </Response>`,
+    );
+    const receiver = await RtpReceiver.start();
+    try {
+      const run = runSipp({ scenario: 'uac-listen.xml', target: `127.0.0.1:${sipPort}`, localPort: await freeUdpPort(), keys: { rtp_port: receiver.port, caller: '+3630111', codec: 0 }, workDir: d.dir });
+      const result = await run.done;
+      expect(result.code, result.errors || result.stdout).toBe(0); // our BYE ended it
+      const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-check`, timeoutMs: 10_000 });
+      const expectedMs = (await tts.synthesize(FIRST)).durationMs + (await tts.synthesize(SECOND)).durationMs;
+      const audio = receiver.audio();
+      expect(audio.length / 8).toBeGreaterThanOrEqual(expectedMs - 80);
+      expect(audio.length / 8).toBeLessThan(expectedMs + 1500);
+      expect(rms(audio)).toBeGreaterThan(500);
+      // Speech in both halves: the second prompt was played too.
+      expect(rms(audio.subarray(audio.length - 8000))).toBeGreaterThan(300);
+    } finally {
+      receiver.close();
+    }
+    const incoming = app.notifications('IncomingCall')[0]!;
+    expect(incoming).toMatchObject({ Caller: '+3630111', Direction: 'inbound' });
+    await waitUntil(() => smsc.received.some((m) => m.text === 'Hello! How are you?'), 10_000, 'the SMS at the SMSC');
+    expect(smsc.received.find((m) => m.text === 'Hello! How are you?')!.destination).toBe('062554670');
+    await reports.waitFor((r) => r.some((q) => q.form.get('NotificationName') === 'SMSDeliveryReport'));
+    const report = reports.requests.find((q) => q.form.get('NotificationName') === 'SMSDeliveryReport')!.form;
+    expect(report.get('Status')).toBe('delivered');
+    expect(report.get('Recipient')).toBe('+062554670');
+    // The call is over and in the history, reported by CallChanged through the durable callback outbox.
+    await callEvents.waitFor((r) => r.some((q) => q.form.get('CallState') === 'Completed' && q.form.get('CallId') === incoming['CallId']));
+    await waitUntil(async () => Number((await api({ command: 'ListCallHistory', CallId: incoming['CallId']! })).TotalRecords) === 1, 3000, 'the history row');
+    const history = await api({ command: 'ListCallHistory', Direction: 'Inbound' });
+    expect(history.root).toBe('OzApi_CommandResult_ListCallHistory');
+    const call = (history.CallHistory as { Call: Record<string, string>[] }).Call.find((c) => c['CallId'] === incoming['CallId'])!;
+    expect(call).toMatchObject({ Direction: 'Inbound', Source: '+3630111', State: 'CalleeHungUp', Type: 'Audio' });
+    expect(Number(call['TalkDuration'])).toBeGreaterThan(2);
+  });
+
+  it('places a Call through the API, runs its CallConnected reply, lists it active and hangs it up', async () => {
+    app.on('/connected', `<Response><Speak>Hello from the app.</Speak><Delay>20</Delay><SendSms Recipient="+36201111111">too late</SendSms></Response>`);
+    const receiver = await RtpReceiver.start();
+    const phonePort = await freeUdpPort();
+    const phone = runSipp({ scenario: 'uas-answer.xml', localPort: phonePort, keys: { rtp_port: receiver.port }, workDir: d.dir });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const placed = await api({ command: 'Call', Dialed: `sip:1001@127.0.0.1:${phonePort}`, CallerId: '3000', Url: app.url('/connected') });
+      expect(placed.root).toBe('OzApi_CommandResult_Call');
+      expect(placed.Code).toBe('200');
+      const callId = String(placed.CallId);
+      await waitUntil(() => app.notifications('CallConnected').length === 1, 3000, 'CallConnected');
+      expect(app.notifications('CallConnected')[0]).toMatchObject({ CallId: callId, Caller: '3000', Callee: '1001' });
+      const active = await api({ command: 'ListActiveCalls' });
+      const listed = (active.ActiveCalls as { Call: Record<string, string>[] }).Call.find((c) => c['CallId'] === callId)!;
+      expect(listed).toMatchObject({ CallState: 'InCall', Destination: '1001' });
+      await waitUntil(() => rms(receiver.audio()) > 500, 5000, 'the spoken reply');
+      expect(await api({ command: 'Hangup', CallId: callId })).toMatchObject({ Code: '200' });
+      const result = await phone.done; // the phone got our BYE
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(await api({ command: 'Hangup', CallId: callId })).toMatchObject({ Code: '601' });
+      expect(smsc.received.some((m) => m.text === 'too late')).toBe(false); // the hang-up cancelled the Delay
+      await waitUntil(async () => Number((await api({ command: 'ListCallHistory', Direction: 'Outbound' })).TotalRecords) === 1, 3000, 'the outbound history row');
+    } finally {
+      phone.kill();
+      receiver.close();
+    }
+  });
+
+  it('answers 402 when the callee cannot be reached, and 302 without Dialed', async () => {
+    const port = await freeUdpPort();
+    const failed = await api({ command: 'Call', Dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, RingTime: '3' });
+    expect(failed.Code).toBe('402');
+    expect(failed.Message).toMatch(/^Call connect to 'sip:1001@127\.0\.0\.1:\d+;transport=tcp' failed with result state 'Error'/);
+    expect((await api({ command: 'Call' })).Code).toBe('302');
+    expect((await api({ command: 'Call', Dialed: '1001' })).Message).toMatch(/trunk/); // no trunk configured: a number cannot be dialled
+  });
+});
