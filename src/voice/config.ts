@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { trunksSchema } from './trunks.js';
 
 const cidr = z.string().refine(
   (value) => {
@@ -122,6 +123,8 @@ export const voiceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** SIP peers that outbound calls to phone numbers go through (trunks.ts). */
+    trunks: trunksSchema.default([]),
     /** What a call hears until call routes and OzML scripts are configured. */
     greeting: z.string().min(1).default('Hello. This is telenode. No call script is configured yet. Goodbye.'),
   })
