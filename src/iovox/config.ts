@@ -28,8 +28,6 @@ export const failoverCallsSchema = z
     ringTimeoutMs: z.number().int().min(1000).default(45_000),
     /** Failover calls in progress at once. */
     maxConcurrent: z.number().int().min(1).default(4),
-    /** How often due retries are looked for (new failovers start at once). */
-    pollMs: z.number().int().min(50).default(5_000),
   })
   .strict();
 

@@ -212,4 +212,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX emails_pending ON emails (next_attempt_at) WHERE state = 'pending';
     `,
   },
+  {
+    // Issue 6: SMS-to-voice failover calls are placed and retried from sms_failovers
+    // (pending → calling → done | failed; back to pending with a later next_attempt_at when a call fails).
+    version: 4,
+    sql: `
+      ALTER TABLE sms_failovers ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sms_failovers ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sms_failovers ADD COLUMN last_error TEXT;
+      DROP INDEX sms_failovers_pending;
+      CREATE INDEX sms_failovers_due ON sms_failovers (next_attempt_at) WHERE state = 'pending';
+    `,
+  },
 ];
