@@ -59,7 +59,7 @@ export class FailoverCalls implements SmsFailoverHandler {
     if (!this.repo.insertPending(event, event.at)) return;
     this.log.info(
       { messageId: event.messageId, linkId: event.linkId, smsStatus: event.smsStatus },
-      this.runtime ? 'SMS failed: failover call queued' : 'SMS failed: failover call recorded as pending (voice disabled: no call is placed)',
+      this.runtime ? 'SMS failed: failover call queued' : 'SMS failed: failover call recorded as pending (no voice runtime yet: placed once it starts)',
     );
   }
 

@@ -6,7 +6,6 @@
  * failover links today) resolves it here.
  */
 import { z } from 'zod';
-import { AppError, ErrorCode } from '../shared/errors.js';
 
 export const trunkSchema = z
   .object({
@@ -33,10 +32,4 @@ export type TrunkConfig = z.infer<typeof trunkSchema>;
 export function trunkTarget(trunk: TrunkConfig, number: string): string {
   const [scheme, rest] = [trunk.uri.slice(0, trunk.uri.indexOf(':') + 1), trunk.uri.slice(trunk.uri.indexOf(':') + 1)];
   return `${scheme}${encodeURIComponent(number).replace(/%2B/gi, '+')}@${rest}`;
-}
-
-export function findTrunk(trunks: readonly TrunkConfig[], id: string): TrunkConfig {
-  const trunk = trunks.find((t) => t.id === id);
-  if (!trunk) throw new AppError(ErrorCode.TRUNK_UNKNOWN, `no trunk '${id}' in voice.trunks`, { details: { trunk: id } });
-  return trunk;
 }
