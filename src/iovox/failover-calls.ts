@@ -46,6 +46,8 @@ export class FailoverCalls implements SmsFailoverHandler {
   private timer: NodeJS.Timeout | null = null;
   private pumpQueued = false;
   private stopping = false;
+  /** After stop(): the store may be closed, so late attempts write nothing. */
+  private stopped = false;
 
   constructor(
     private readonly repo: SmsFailoverRepo,
@@ -75,12 +77,20 @@ export class FailoverCalls implements SmsFailoverHandler {
     this.kick();
   }
 
-  /** No new calls; resolves when the calls in progress have settled (they end when the voice runtime stops). */
-  async stop(): Promise<void> {
+  /**
+   * No new calls; resolves when the calls in progress have settled (they end
+   * when the voice runtime stops), or after `waitMs`: a call still ringing
+   * must not hold up shutdown. Its row stays `calling` and the next start
+   * places it again.
+   */
+  async stop(waitMs = 5000): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await Promise.allSettled([...this.active.values()]);
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.active.values()]), new Promise<void>((resolve) => (timeout = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timeout);
+    this.stopped = true;
   }
 
   get inProgress(): number {
@@ -105,10 +115,12 @@ export class FailoverCalls implements SmsFailoverHandler {
     if (free <= 0) return; // a finishing call pumps again
     for (const row of this.repo.due(this.now(), free)) {
       if (!this.repo.claim(row.messageId, this.now())) continue;
-      const attempt = this.attempt(row, this.runtime).finally(() => {
-        this.active.delete(row.messageId);
-        this.kick();
-      });
+      const attempt = this.attempt(row, this.runtime)
+        .catch((err: unknown) => this.log.error({ err, messageId: row.messageId }, 'failover call could not be written back: placed again at the next start'))
+        .finally(() => {
+          this.active.delete(row.messageId);
+          this.kick();
+        });
       this.active.set(row.messageId, attempt);
     }
     if (this.active.size >= this.config.maxConcurrent) return;
@@ -127,6 +139,10 @@ export class FailoverCalls implements SmsFailoverHandler {
       outcome = await this.call(row, runtime, log);
     } catch (err) {
       outcome = { kind: 'retry', error: (err as Error).message };
+    }
+    if (this.stopped) {
+      log.warn({ outcome }, 'failover call ended after shutdown: its row stays calling and is placed again at the next start');
+      return;
     }
     const now = this.now();
     if (outcome.kind === 'retry' && attempt >= this.config.maxAttempts) outcome = { kind: 'failed', error: `${outcome.error} (gave up after ${attempt} attempts)` };
