@@ -8,12 +8,17 @@
  *   npm run bench:calls                       # 3 runs per rate, medians to bench/RESULTS.md
  *   npm run bench:calls -- --runs 1 --seconds 10 --rates 100
  *   DRACHTIO_HOST=… DRACHTIO_SIP=… npm run bench:calls -- --engine drachtio
+ *   npm run bench:calls -- --script test/fixtures/ozml/seed-002.xml   # every call runs this OzML file
+ *
+ * With --script, each call runs that OzML file (a voice.routes entry for any
+ * number) instead of the built-in greeting; seed 002's SendSms goes through
+ * the outbox to the in-process simulator connector, like an SMS sent over HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
 
@@ -25,6 +30,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'builtin' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     'node-flags': { type: 'string', default: '' },
+    script: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -32,6 +38,7 @@ const SECONDS = Number(values.seconds);
 const RATES = values.rates!.split(',').map(Number);
 const ENGINE = values.engine as 'builtin' | 'drachtio';
 const NODE_FLAGS = values['node-flags']!.split(' ').filter(Boolean);
+const SCRIPT = values.script ? resolvePath(values.script) : null;
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const SCENARIO = join(process.cwd(), 'test/fixtures/sipp/uac-listen.xml');
 const PROMPT = 'Thank you for calling. Your payment was received.';
@@ -78,6 +85,7 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; http: st
       ...(drachtio ? { drachtio } : {}),
       rtp: { portMin: 20000, portMax: 39999 },
       greeting: PROMPT,
+      ...(SCRIPT ? { routes: [{ match: '*', file: SCRIPT }] } : {}),
     },
   };
   const file = join(dir, 'telenode.yaml');
@@ -207,13 +215,18 @@ async function main(): Promise<void> {
   const fmt = (rs: RunResult[], key: keyof RunResult, digits = 0) => `${median(rs.map((r) => r[key])).toFixed(digits)} (runs: ${rs.map((r) => r[key].toFixed(digits)).join(', ')})`;
   const rows = (label: string, key: keyof RunResult, digits = 0) => `| ${label} | ${RATES.map((rate) => fmt(results.get(rate)!, key, digits)).join(' | ')} |`;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
-  const title = `## Calls, ${ENGINE} engine (bench/call-load.ts)`;
+  const title = SCRIPT ? `## Calls, ${ENGINE} engine, running ${basename(SCRIPT)} (bench/call-load.ts --script)` : `## Calls, ${ENGINE} engine (bench/call-load.ts)`;
+  const what = SCRIPT
+    ? `each call is answered and runs the OzML script \`${basename(SCRIPT)}\` (its prompts synthesised once and cached; its\n  SendSms accepted into the outbox and sent to the in-process simulator connector), then is hung up by telenode.`
+    : `each call is answered,\n  hears the cached prompt "${PROMPT}" (~2 s of G.711 at 20 ms) and is hung up by telenode.`;
+  const target = SCRIPT
+    ? 'Target (issue #4): calls/s within 80% of the bare prompt-and-hang-up figure of the same engine.'
+    : 'Targets (issue #3): ≥ 200 calls/s and ≥ 500 concurrent calls with no failed call, p99 pacing error ≤ 5 ms.';
   const section = `${title}
 
 - **Date:** ${new Date().toISOString().slice(0, 10)}
 - **Machine:** ${machine}; sipp ${'3.6.1'} on the same two cores
-- **Setup:** daemon in its own process; sipp places calls at a fixed rate for ${SECONDS} s; each call is answered,
-  hears the cached prompt "${PROMPT}" (~2 s of G.711 at 20 ms) and is hung up by telenode. Our RTP goes to a
+- **Setup:** daemon in its own process; sipp places calls at a fixed rate for ${SECONDS} s; ${what} Our RTP goes to a
   UDP sink in the benchmark process. Pacing error is measured by the daemon's media clock against the ideal
   20 ms grid: first packet of each tick (timer lateness) and last packet (after every call's frame is sent).
   ${RUNS} runs per rate, **median** first.
@@ -234,7 +247,7 @@ ${rows('Peak RSS (MiB)', 'peakRssMb')}
 ${rows('RSS per concurrent call (KiB)', 'rssKbPerCall')}
 ${rows('RTP packets received per call', 'packetsPerCall')}
 
-Targets (issue #3): ≥ 200 calls/s and ≥ 500 concurrent calls with no failed call, p99 pacing error ≤ 5 ms.
+${target}
 `;
   let existing = '';
   try {

@@ -14,16 +14,19 @@ import { AddressBook } from './contacts/address-book.js';
 import { EmailDispatcher } from './email/email-dispatcher.js';
 import { templateSet } from './email/templates.js';
 import { SmsAlertMailer } from './sms/sms-alerts.js';
-import { PendingFailoverRecorder, failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
+import { failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
 import { londonTimestamp } from './api/iovox-receipts.js';
 import type { FlowContext } from './iovox/flow/flow.js';
-import { loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
+import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
+import { FailoverCalls } from './iovox/failover-calls.js';
 
 export interface MessagingExtras {
   contacts: AddressBook;
   iovoxFlows: FlowContext;
   failoverLinks: ReadonlyMap<string, FailoverLink>;
   emails: EmailDispatcher;
+  /** Places SMS-to-voice failover calls once daemon.ts starts it with the voice runtime; null when DaemonOptions.smsFailover replaces it. */
+  failoverCalls: FailoverCalls | null;
   /** Inside a status transaction: failover events and e-mail alerts the change causes. */
   followUps(db: Db, message: StoredMessage): void;
   /** After a commit that may have stored mail or failover work. */
@@ -41,6 +44,7 @@ export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; c
     emailTemplates: new Set(emailTemplates.keys()),
   };
   const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+  if (config.voice.enabled) checkFailoverLinks(failoverLinks, new Set(config.voice.trunks.map((t) => t.id)));
   const emails = new EmailDispatcher({ db, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
   const smsAlerts = new SmsAlertMailer({
     templates: emailTemplates,
@@ -50,12 +54,14 @@ export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; c
     log: log.child({ component: 'sms-alerts' }),
     formatTime: londonTimestamp,
   });
-  const smsFailover: SmsFailoverHandler = deps.smsFailover ?? new PendingFailoverRecorder(new SmsFailoverRepo(db), log.child({ component: 'sms-failover' }));
+  const failoverCalls = deps.smsFailover ? null : new FailoverCalls(new SmsFailoverRepo(db), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
+  const smsFailover: SmsFailoverHandler = deps.smsFailover ?? failoverCalls!;
   return {
     contacts,
     iovoxFlows,
     failoverLinks,
     emails,
+    failoverCalls,
     followUps: (tx, message) => {
       const failover = failoverEventFor(message);
       if (failover) smsFailover.record(tx, failover);

@@ -50,7 +50,7 @@ export interface DaemonOptions {
   /** Where the config came from, for the start-up log line. */
   configSource: string;
   log?: Logger;
-  /** Who places SMS-to-voice failover calls; default: recorded as pending (the voice runtime plugs in here). */
+  /** Replaces the SMS-to-voice failover handler; default: iovox/failover-calls.ts, placing calls when voice is on. */
   smsFailover?: SmsFailoverHandler;
 }
 
@@ -187,6 +187,8 @@ export class Daemon {
     inbound.start();
     await Promise.all([...connectors.values()].map((c) => c.start()));
     await voice?.calls.start();
+    // IOVOX SMS-to-voice failover calls (issue 6): they need the voice runtime and the outbox.
+    if (voice) extras.failoverCalls?.start({ calls: voice.calls, links: extras.failoverLinks, trunks: config.voice.trunks, flows: { sms: outbox, flows: extras.iovoxFlows } });
     await api.listen({ host: config.http.host, port: config.http.port });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
@@ -202,7 +204,10 @@ export class Daemon {
     const drainMs = this.config.shutdown.drainMs;
     this.log.info({ drainMs }, 'stopping: draining in-flight work');
     await this.api.close();
+    // No new failover calls; the ones in progress end with the voice runtime and are then written back.
+    const failoverCallsStopped = this.extras.failoverCalls?.stop();
     await this.voice?.calls.stop();
+    await failoverCallsStopped;
     this.expiry.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));

@@ -11,6 +11,23 @@ export const failoverLinkSchema = z
     callerId: z.string().min(1),
     /** Which SIP trunk places the call (the voice runtime's trunk id). */
     trunk: z.string().min(1).default('default'),
+    /** Values for the flow's `?` attributes, by rule id then attribute name ($sms_origin and $content may be used in message). */
+    bindings: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  })
+  .strict();
+
+/** How failover calls are placed and retried (a busy or unreachable callee is called again later). */
+export const failoverCallsSchema = z
+  .object({
+    /** Calls placed in all, the first included; then the failover is given up as `failed`. */
+    maxAttempts: z.number().int().min(1).max(100).default(3),
+    /** Wait before the 2nd attempt; doubles per attempt up to retryMaxMs. */
+    retryInitialMs: z.number().int().min(100).default(60_000),
+    retryMaxMs: z.number().int().min(100).default(15 * 60_000),
+    /** Give up ringing after this long (CANCEL); counts as an attempt. */
+    ringTimeoutMs: z.number().int().min(1000).default(45_000),
+    /** Failover calls in progress at once. */
+    maxConcurrent: z.number().int().min(1).default(4),
   })
   .strict();
 
@@ -21,6 +38,7 @@ export const iovoxConfigSchema = z
     /** false: call flows with a <sendSms> rule are refused ("You don't have access to this feature: sendSms"). */
     sendSmsRule: z.boolean().default(true),
     failoverLinks: z.array(failoverLinkSchema).default([]),
+    failoverCalls: failoverCallsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -33,3 +51,4 @@ export const iovoxConfigSchema = z
 
 export type IovoxConfig = z.infer<typeof iovoxConfigSchema>;
 export type FailoverLinkConfig = z.infer<typeof failoverLinkSchema>;
+export type FailoverCallsConfig = z.infer<typeof failoverCallsSchema>;

@@ -32,3 +32,21 @@ export function loadFailoverLinks(links: readonly FailoverLinkConfig[], ctx: Flo
   }
   return loaded;
 }
+
+/**
+ * Every link's trunk must be configured, and its bindings must name sendSms
+ * rules of its flow (a typo would otherwise surface as "Variable Not Bound"
+ * on the first failed SMS, at night). Checked at start-up when voice is on.
+ */
+export function checkFailoverLinks(links: ReadonlyMap<string, FailoverLink>, trunkIds: ReadonlySet<string>): void {
+  for (const link of links.values()) {
+    if (!trunkIds.has(link.trunk)) {
+      const known = trunkIds.size > 0 ? `known: ${[...trunkIds].join(', ')}` : 'voice.trunks is empty';
+      throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': no trunk '${link.trunk}' in voice.trunks (${known})`);
+    }
+    const sendSmsRules = new Set(link.flow.rules.filter((r) => r.kind === 'sendSms').map((r) => r.id));
+    for (const ruleId of Object.keys(link.bindings)) {
+      if (!sendSmsRules.has(ruleId)) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': bindings name '${ruleId}', which is not a sendSms rule of its call flow`);
+    }
+  }
+}

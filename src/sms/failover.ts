@@ -5,13 +5,11 @@
  * hands the event on, inside the status transaction so it is never lost; the
  * voice runtime places the call through a handler it provides.
  *
- * The default handler records the event as `pending` in `sms_failovers` and
- * logs it: the call itself is not placed yet (README, "SMS-to-voice failover").
+ * The handler (iovox/failover-calls.ts) records the event in `sms_failovers`
+ * and places the call from there.
  */
 import type { Db } from '../store/db.js';
 import type { StoredMessage } from '../store/message-repo.js';
-import type { SmsFailoverRepo } from '../store/sms-failover-repo.js';
-import type { Logger } from '../shared/log.js';
 import { MessageStatus } from './message.js';
 
 export interface SmsFailoverEvent {
@@ -49,18 +47,4 @@ export function failoverEventFor(message: StoredMessage): SmsFailoverEvent | nul
     smsStatus: message.status,
     at: message.doneAt ?? message.updatedAt,
   };
-}
-
-/** Until the voice runtime plugs in: keep the call to make as `pending`, and say so. */
-export class PendingFailoverRecorder implements SmsFailoverHandler {
-  constructor(
-    private readonly repo: SmsFailoverRepo,
-    private readonly log: Logger,
-  ) {}
-
-  record(_db: Db, event: SmsFailoverEvent): void {
-    if (this.repo.insertPending(event, event.at)) {
-      this.log.info({ messageId: event.messageId, linkId: event.linkId, smsStatus: event.smsStatus }, 'SMS failed: failover call recorded as pending (voice runtime not connected)');
-    }
-  }
 }

@@ -233,4 +233,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX call_history_start ON call_history (start_time);
     `,
   },
+  {
+    // Issue 6: SMS-to-voice failover calls are placed and retried from sms_failovers
+    // (pending → calling → done | failed; back to pending with a later next_attempt_at when a call fails).
+    version: 5,
+    sql: `
+      ALTER TABLE sms_failovers ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sms_failovers ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sms_failovers ADD COLUMN last_error TEXT;
+      DROP INDEX sms_failovers_pending;
+      CREATE INDEX sms_failovers_due ON sms_failovers (next_attempt_at) WHERE state = 'pending';
+    `,
+  },
 ];

@@ -1,4 +1,15 @@
-/** SQL for `sms_failovers` (migration 3): SMS whose failure should become a call. */
+/**
+ * SQL for `sms_failovers` (migrations 3 and 4): SMS whose failure becomes a
+ * call. The table is the work list of failover-calls.ts, so a crash or a busy
+ * callee loses nothing:
+ *
+ *   pending ──claim──► calling ──► done      (the callee answered; the flow ran)
+ *      ▲                  ├──────► failed    (attempts used up, or the link is gone)
+ *      └──── retryLater ◄─┘                  (busy, no answer, unreachable)
+ *
+ * A row found `calling` at start-up was cut off by a crash: it goes back to
+ * `pending` (recoverCalling), so its call is placed again (at least once).
+ */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
@@ -12,8 +23,17 @@ export interface SmsFailoverRow {
   content: string;
   smsStatus: string;
   state: SmsFailoverState;
+  /** Calls placed so far (claim counts one). */
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A row with the API user of its SMS, whose flow's own SMS are sent as that user. */
+export interface DueFailover extends SmsFailoverRow {
+  user: string;
 }
 
 interface Row {
@@ -24,8 +44,12 @@ interface Row {
   content: string;
   sms_status: string;
   state: SmsFailoverState;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
   created_at: number;
   updated_at: number;
+  user?: string;
 }
 
 function toFailover(row: Row): SmsFailoverRow {
@@ -37,6 +61,9 @@ function toFailover(row: Row): SmsFailoverRow {
     content: row.content,
     smsStatus: row.sms_status,
     state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -44,26 +71,42 @@ function toFailover(row: Row): SmsFailoverRow {
 
 export class SmsFailoverRepo {
   private readonly insertStmt: Statement;
-  private readonly pendingStmt: Statement;
+  private readonly dueStmt: Statement;
+  private readonly nextDueStmt: Statement;
   private readonly getStmt: Statement;
-  private readonly stateStmt: Statement;
+  private readonly claimStmt: Statement;
+  private readonly retryStmt: Statement;
+  private readonly finishStmt: Statement;
+  private readonly recoverStmt: Statement;
 
   constructor(db: Db) {
     // A message finishes once, but the insert is idempotent anyway: a batch may run twice (group-commit.ts).
     this.insertStmt = db.prepare(`
-      INSERT OR IGNORE INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`);
-    this.pendingStmt = db.prepare("SELECT * FROM sms_failovers WHERE state = 'pending' ORDER BY created_at LIMIT ?");
+      INSERT OR IGNORE INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`);
+    this.dueStmt = db.prepare(`
+      SELECT f.*, m.user AS user FROM sms_failovers f JOIN messages m ON m.id = f.message_id
+      WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`);
+    this.nextDueStmt = db.prepare("SELECT MIN(next_attempt_at) AS at FROM sms_failovers WHERE state = 'pending'");
     this.getStmt = db.prepare('SELECT * FROM sms_failovers WHERE message_id = ?');
-    this.stateStmt = db.prepare('UPDATE sms_failovers SET state = ?, updated_at = ? WHERE message_id = ?');
+    this.claimStmt = db.prepare("UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'");
+    this.retryStmt = db.prepare("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'calling'");
+    this.finishStmt = db.prepare("UPDATE sms_failovers SET state = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state IN ('pending', 'calling')");
+    this.recoverStmt = db.prepare("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'");
   }
 
-  insertPending(event: Omit<SmsFailoverRow, 'state' | 'createdAt' | 'updatedAt'>, now: number): boolean {
-    return this.insertStmt.run(event.messageId, event.linkId, event.origin, event.destination, event.content, event.smsStatus, now, now).changes > 0;
+  insertPending(event: Pick<SmsFailoverRow, 'messageId' | 'linkId' | 'origin' | 'destination' | 'content' | 'smsStatus'>, now: number): boolean {
+    return this.insertStmt.run(event.messageId, event.linkId, event.origin, event.destination, event.content, event.smsStatus, now, now, now).changes > 0;
   }
 
-  listPending(limit = 100): SmsFailoverRow[] {
-    return (this.pendingStmt.all(limit) as Row[]).map(toFailover);
+  /** Pending rows whose time has come, oldest due first. */
+  due(now: number, limit: number): DueFailover[] {
+    return (this.dueStmt.all(now, limit) as Row[]).map((row) => ({ ...toFailover(row), user: row.user! }));
+  }
+
+  /** When the next pending row is due; null when none is pending. */
+  nextDueAt(): number | null {
+    return (this.nextDueStmt.get() as { at: number | null }).at;
   }
 
   get(messageId: string): SmsFailoverRow | undefined {
@@ -71,7 +114,23 @@ export class SmsFailoverRepo {
     return row ? toFailover(row) : undefined;
   }
 
-  setState(messageId: string, state: SmsFailoverState, now: number): boolean {
-    return this.stateStmt.run(state, now, messageId).changes > 0;
+  /** pending → calling, counting the attempt; false when someone else took it. */
+  claim(messageId: string, now: number): boolean {
+    return this.claimStmt.run(now, messageId).changes > 0;
+  }
+
+  /** calling → pending, to be called again at `nextAttemptAt`. */
+  retryLater(messageId: string, nextAttemptAt: number, error: string, now: number): boolean {
+    return this.retryStmt.run(nextAttemptAt, error, now, messageId).changes > 0;
+  }
+
+  /** → done or failed, for good. */
+  finish(messageId: string, state: 'done' | 'failed', error: string | null, now: number): boolean {
+    return this.finishStmt.run(state, error, now, messageId).changes > 0;
+  }
+
+  /** At start-up: calls cut off by a crash are placed again. */
+  recoverCalling(now: number): number {
+    return this.recoverStmt.run(now, now).changes;
   }
 }

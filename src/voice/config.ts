@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ozmlConfigShape } from './ozml/config.js';
+import { trunksSchema } from './trunks.js';
 
 const cidr = z.string().refine(
   (value) => {
@@ -123,10 +124,19 @@ export const voiceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** SIP peers that outbound calls to phone numbers go through (trunks.ts): Ozeki's Call command and IOVOX failover links name one by id. */
+    trunks: trunksSchema.default([]),
     /** What a call hears when no OzML routes are configured (run as a built-in script). */
     greeting: z.string().min(1).default('Hello. This is telenode. No call script is configured yet. Goodbye.'),
     ...ozmlConfigShape,
   })
-  .strict();
+  .strict()
+  .superRefine((voice, ctx) => {
+    const trunk = voice.outbound.trunk;
+    if (trunk !== null && !voice.trunks.some((t) => t.id === trunk)) {
+      const known = voice.trunks.length ? voice.trunks.map((t) => `'${t.id}'`).join(', ') : 'voice.trunks is empty';
+      ctx.addIssue({ code: 'custom', path: ['outbound', 'trunk'], message: `no trunk '${trunk}' in voice.trunks (${known})` });
+    }
+  });
 
 export type VoiceConfig = z.infer<typeof voiceConfigSchema>;

@@ -69,8 +69,19 @@ describe('IOVOX failover links at start-up', () => {
     await expect(startDaemon({ iovox: { failoverLinks: [{ id: 'link-9', callFlowFile: join(dir.path, 'nope.xml'), callerId: '447923221231' }] } })).rejects.toThrow(/failover link 'link-9': cannot read call flow/);
   });
 
+  it('refuse a link whose trunk is not in voice.trunks, or whose bindings name no sendSms rule', async () => {
+    const link = { id: 'link-9', callFlowFile: 'test/fixtures/iovox/sms-read-out.xml', callerId: '447923221231' };
+    await expect(startDaemon({ iovox: { failoverLinks: [link] } })).rejects.toThrow(/failover link 'link-9': no trunk 'default' in voice\.trunks \(voice\.trunks is empty\)/);
+    await expect(
+      startDaemon({ iovox: { failoverLinks: [{ ...link, bindings: { sms_read_out: { message: 'x' } } }] }, voice: { builtin: { port: 0 }, trunks: [{ id: 'default', uri: 'sip:127.0.0.1:5999' }] } }),
+    ).rejects.toThrow(/failover link 'link-9': bindings name 'sms_read_out', which is not a sendSms rule of its call flow/);
+  });
+
   it('are offered to the voice runtime with their parsed flows', async () => {
-    const env = await startDaemon({ iovox: { failoverLinks: [{ id: '123456', callFlowFile: 'test/fixtures/iovox/sms-read-out.xml', callerId: '447923221231', trunk: 'sip-out' }] } });
+    const env = await startDaemon({
+      iovox: { failoverLinks: [{ id: '123456', callFlowFile: 'test/fixtures/iovox/sms-read-out.xml', callerId: '447923221231', trunk: 'sip-out' }] },
+      voice: { builtin: { port: 0 }, trunks: [{ id: 'sip-out', uri: 'sip:127.0.0.1:5999' }] },
+    });
     try {
       const link = env.daemon.extras.failoverLinks.get('123456')!;
       expect(link).toMatchObject({ callerId: '447923221231', trunk: 'sip-out', flow: { name: 'SMS READ OUT' } });

@@ -9,7 +9,7 @@ import type { CallHistoryQuery, CallHistoryRow } from '../../store/call-history-
 import type { CallService } from '../calls.js';
 import type { CallSession } from '../call-session.js';
 import { CallState } from './call-states.js';
-import type { OzmlConfigSlice } from './ozml-voice.js';
+import { trunkTarget, type TrunkConfig } from '../trunks.js';
 import { connectedHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 
 export interface PlaceCallRequest {
@@ -35,6 +35,14 @@ export interface ActiveCall {
   talkSeconds: number;
 }
 
+/** How the Call command dials: voice.outbound with its trunk resolved from voice.trunks. */
+export interface OutboundCalls {
+  /** A dialled number goes through this trunk (and its credentials); null: Dialed must be a SIP URI. */
+  trunk: TrunkConfig | null;
+  callerId: string;
+  ringSeconds: number;
+}
+
 export interface CallHistoryReader {
   list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] };
 }
@@ -43,7 +51,7 @@ export class OzmlCallApi {
   constructor(
     private readonly calls: CallService,
     private readonly handlerDeps: OzmlHandlerDeps,
-    private readonly outbound: OzmlConfigSlice['outbound'],
+    private readonly outbound: OutboundCalls,
     private readonly history: CallHistoryReader | null,
   ) {}
 
@@ -57,7 +65,7 @@ export class OzmlCallApi {
           target,
           callerId,
           timeoutMs: (request.ringSeconds ?? this.outbound.ringSeconds) * 1000,
-          auth: this.outbound.auth ?? undefined,
+          auth: this.outbound.trunk?.auth ?? undefined,
         },
         connectedHandler(this.handlerDeps, request.url ?? null, request.dialed),
       );
@@ -115,8 +123,7 @@ export class OzmlCallApi {
     if (!this.outbound.trunk) {
       throw new AppError(ErrorCode.REQUEST_INVALID, 'no voice.outbound.trunk is configured; Dialed must be a SIP URI', { details: { field: 'Dialed' } });
     }
-    const [scheme, rest] = [this.outbound.trunk.slice(0, this.outbound.trunk.indexOf(':')), this.outbound.trunk.slice(this.outbound.trunk.indexOf(':') + 1)];
-    return `${scheme}:${encodeURIComponent(value).replace(/%2B/g, '+')}@${rest}`;
+    return trunkTarget(this.outbound.trunk, value);
   }
 
   private find(callId: string): CallSession | undefined {

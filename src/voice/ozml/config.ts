@@ -73,14 +73,12 @@ export const ozmlConfigShape = {
     .prefault({}),
   outbound: z
     .object({
-      /** The trunk or PBX outbound Call commands go through: sip:host[:port][;transport=tcp]. null: Dialed must be a SIP URI. */
-      trunk: z.string().regex(/^sips?:[^\s@]+$/i, { message: 'expected sip:host[:port] without a user part' }).nullable().default(null),
+      /** The id of the voice.trunks entry a dialled number goes through (its credentials included). null: Dialed must be a SIP URI. */
+      trunk: z.string().trim().min(1).nullable().default(null),
       /** Caller id when the Call command gives none. */
       callerId: z.string().min(1).default('telenode'),
       /** Give up ringing after this long when the Call command has no RingTime. */
       ringSeconds: z.number().int().min(1).max(600).default(60),
-      /** Credentials for a trunk that challenges INVITEs. */
-      auth: z.object({ username: z.string().min(1), password: z.string() }).strict().nullable().default(null),
     })
     .strict()
     .prefault({}),

@@ -15,7 +15,7 @@ import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
 import type { AppClient, CallEvents, ScriptSms } from './services.js';
 
-export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound'>;
+export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound' | 'trunks'>;
 
 export interface OzmlVoiceDeps {
   sms?: ScriptSms;
@@ -48,10 +48,16 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       callChangedUrl: config.notifications.callChangedUrl,
     },
   };
+  const outbound = {
+    callerId: config.outbound.callerId,
+    ringSeconds: config.outbound.ringSeconds,
+    // The voice schema has checked that the id names a trunk.
+    trunk: config.trunks.find((t) => t.id === config.outbound.trunk) ?? null,
+  };
   return {
     handler: ozmlCallHandler(handlerDeps),
     handlerDeps,
-    callApi: (calls) => new OzmlCallApi(calls, handlerDeps, config.outbound, deps.history ?? null),
+    callApi: (calls) => new OzmlCallApi(calls, handlerDeps, outbound, deps.history ?? null),
   };
 }
 

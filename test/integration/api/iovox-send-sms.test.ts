@@ -59,6 +59,8 @@ beforeAll(async () => {
       { recipient: { prefix: '44' }, connectors: ['delivering'] },
     ],
     iovox: { failoverLinks: [{ id: '123456', callFlowFile: join(FIXTURES, 'sms-read-out.xml'), callerId: '447923221231' }] },
+    // The API side only: with voice off, failovers are recorded and no call is placed (test/integration/iovox places them).
+    voice: { enabled: false },
     http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096 },
   });
   await waitUntil(() => [...env.daemon.connectors.values()].every((c) => c.isUp()), 10_000, 'binds');
@@ -146,7 +148,7 @@ describe('endings other than DELIVERED', () => {
     return reply.activityId!;
   };
 
-  it('EXPIRED when <expiry> passes undelivered, and the failover call is recorded as pending', async () => {
+  it('EXPIRED when <expiry> passes undelivered, and the failover call is recorded as pending (voice off)', async () => {
     const id = await send('447212345678', { expiry: '1', c2c_failover_link_id: '123456' });
     expect(await receiptStatuses(id, 1)).toEqual(['ACKNOWLEDGED']);
     // The minute passes: move the deadline instead of waiting for it.

@@ -118,21 +118,26 @@ describe('modem pool', () => {
   it('fails over: a modem without registration or with too little signal takes nothing until it is back', async () => {
     b.sim.options.registration = 2; // searching
     a.sim.options.signal = 3; // below minSignal 5
-    await waitUntil(() => bind('b').registration === 2 && bind('a').signal === 3, 5000, 'a and b unavailable');
-    expect(pool().isUp()).toBe(true);
-    const health = (await (await fetch(`${env.base}/health`)).json()) as { connectors: Array<{ id: string; up: boolean; binds: Array<Record<string, unknown>> }> };
-    const poolHealth = health.connectors.find((x) => x.id === 'pool')!;
-    expect(poolHealth.up).toBe(true);
-    expect(poolHealth.binds.map((x) => [x['name'], x['registration'], x['signal'], x['operator']])).toEqual([
-      ['a', 1, 3, 'Telenode Mobile'],
-      ['b', 2, 21, ''],
-      ['c', 1, 21, 'Telenode Mobile'],
-    ]);
-    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => send(`+3630200000${i}`, `failover ${i}`)));
-    for (const id of ids) expect(await finalReport(id)).toMatchObject({ Status: 'delivered' });
-    expect(Array.from({ length: 4 }, (_, i) => sentBy(`+3630200000${i}`)).flat()).toEqual(['c', 'c', 'c', 'c']);
-    b.sim.options.registration = 1;
-    a.sim.options.signal = 21;
+    try {
+      // A health poll reads registration before the operator: wait for both, or /health can be caught between them.
+      await waitUntil(() => bind('b').registration === 2 && bind('b')['operator'] === '' && bind('a').signal === 3, 5000, 'a and b unavailable');
+      expect(pool().isUp()).toBe(true);
+      const health = (await (await fetch(`${env.base}/health`)).json()) as { connectors: Array<{ id: string; up: boolean; binds: Array<Record<string, unknown>> }> };
+      const poolHealth = health.connectors.find((x) => x.id === 'pool')!;
+      expect(poolHealth.up).toBe(true);
+      expect(poolHealth.binds.map((x) => [x['name'], x['registration'], x['signal'], x['operator']])).toEqual([
+        ['a', 1, 3, 'Telenode Mobile'],
+        ['b', 2, 21, ''],
+        ['c', 1, 21, 'Telenode Mobile'],
+      ]);
+      const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => send(`+3630200000${i}`, `failover ${i}`)));
+      for (const id of ids) expect(await finalReport(id)).toMatchObject({ Status: 'delivered' });
+      expect(Array.from({ length: 4 }, (_, i) => sentBy(`+3630200000${i}`)).flat()).toEqual(['c', 'c', 'c', 'c']);
+    } finally {
+      // Put them back even when an assertion failed, so the next tests see a whole pool.
+      b.sim.options.registration = 1;
+      a.sim.options.signal = 21;
+    }
     await waitUntil(() => pool().devices.every((d) => d.isAvailable()), 5000, 'back');
   });
 

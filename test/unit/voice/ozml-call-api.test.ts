@@ -4,8 +4,9 @@ import { OzmlCallApi } from '../../../src/voice/ozml/call-api.js';
 import type { CallService } from '../../../src/voice/calls.js';
 import type { OzmlHandlerDeps } from '../../../src/voice/ozml/ozml-handler.js';
 
-function api(trunk: string | null) {
-  return new OzmlCallApi({} as CallService, {} as OzmlHandlerDeps, { trunk, callerId: 'telenode', ringSeconds: 60, auth: null }, null);
+function api(uri: string | null) {
+  const trunk = uri === null ? null : { id: 'pbx', uri, auth: null };
+  return new OzmlCallApi({} as CallService, {} as OzmlHandlerDeps, { trunk, callerId: 'telenode', ringSeconds: 60 }, null);
 }
 
 describe('OzmlCallApi.target', () => {

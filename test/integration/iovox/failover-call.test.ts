@@ -1,0 +1,236 @@
+/**
+ * IOVOX call flows on real calls: the daemon with SMPP carriers (SMSC
+ * simulators on loopback) and its built-in SIP engine, sipp as the phone
+ * that is called (or that calls), and RTP decoded on loopback.
+ *
+ * - seed 001's third payload, verbatim, fails at the SMSC: telenode calls the
+ *   destination through the link's trunk with the link's caller id and reads
+ *   the SMS out with seed 001's "SMS READ OUT" flow, verbatim;
+ * - a failover flow with a sendSms rule bound per link: its SMS reaches the SMSC;
+ * - a busy callee is called again later, and the row says so in between;
+ * - an inbound call runs a flow with seed 000's sendSms rule.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { rms } from '../../../src/voice/media/audio-clip.js';
+import { TextToSpeech } from '../../../src/voice/media/tts.js';
+import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
+import { callFlowHandler } from '../../../src/iovox/flow/run-call-flow.js';
+import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
+import { startDaemon } from '../../helpers/in-process-daemon.js';
+import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';
+import { RtpReceiver } from '../../helpers/rtp-receiver.js';
+import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { ESPEAK_COMMAND, startVoiceHarness } from '../../helpers/voice-harness.js';
+import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
+
+const SMS_READ_OUT = join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml');
+
+// 4477234… and 4470… fail on the handset (so they fail over); everything else is delivered.
+const delivering = new SmscSimulator({ port: 0, receiptDelayMs: 30, log: silentLogger() });
+const failing = new SmscSimulator({ port: 0, receiptDelayMs: 30, failureRate: 1, log: silentLogger() });
+const files = tempDir('telenode-iovox-flows-');
+let env: Awaited<ReturnType<typeof startDaemon>>;
+let failovers: SmsFailoverRepo;
+/** One trunk (a sipp phone's port) per link, so a test's phone only ever sees its own calls. */
+const trunkPorts: Record<string, number> = {};
+
+function smpp(id: string, port: number) {
+  return { id, type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } };
+}
+
+describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
+  beforeAll(async () => {
+    const ports = await Promise.all([delivering.start(), failing.start()]);
+    for (const trunk of ['readout', 'notify', 'busy']) trunkPorts[trunk] = await freeUdpPort();
+    const notifyFlow = join(files.path, 'notify.xml');
+    writeFileSync(
+      notifyFlow,
+      `<callFlow name="READ OUT AND NOTIFY">
+    <play id="read" label="READ"><textToSpeech textToSpeak="$content" voice="tts_uk_eng_female" /></play>
+    <sendSms id="notify" label="NOTIFY" from="$_partnerName" destinationPhoneNumber="?" destinationContactName="?" message="?" />
+</callFlow>`,
+    );
+    env = await startDaemon({
+      connectors: [smpp('delivering', ports[0].port), smpp('failing', ports[1].port)],
+      routes: [
+        { recipient: { prefix: '4477234' }, connectors: ['failing'] },
+        { recipient: { prefix: '4470' }, connectors: ['failing'] },
+        { connectors: ['delivering'] },
+      ],
+      voice: { builtin: { port: 0 }, trunks: Object.entries(trunkPorts).map(([id, port]) => ({ id, uri: `sip:127.0.0.1:${port}` })) },
+      iovox: {
+        partnerName: 'ACME',
+        failoverLinks: [
+          { id: '123456', callFlowFile: SMS_READ_OUT, callerId: '447923221231', trunk: 'readout' },
+          {
+            id: '777',
+            callFlowFile: notifyFlow,
+            callerId: '447923221231',
+            trunk: 'notify',
+            bindings: { notify: { destinationPhoneNumber: '447400000000', destinationContactName: 'Bob', message: 'We called about an SMS from $sms_origin: $content' } },
+          },
+          { id: '888', callFlowFile: SMS_READ_OUT, callerId: '447923221231', trunk: 'busy' },
+        ],
+        failoverCalls: { retryInitialMs: 1500, ringTimeoutMs: 5000 },
+      },
+    });
+    env.daemon.extras.contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
+    failovers = new SmsFailoverRepo(env.daemon.db);
+    await waitUntil(() => [...env.daemon.connectors.values()].every((c) => c.isUp()), 10_000, 'binds');
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+    await Promise.all([delivering.stop(), failing.stop()]);
+    files.remove();
+  });
+
+  /** The phone on a trunk's port: sipp as UAS, its RTP to `receiver`, every SIP message traced to a file. */
+  function phone(trunk: string, scenario: string, receiver?: RtpReceiver) {
+    const messages = join(files.path, `${trunk}-${Date.now()}-messages.log`);
+    const run = runSipp({
+      scenario,
+      localPort: trunkPorts[trunk]!,
+      keys: { rtp_port: receiver?.port ?? 9 },
+      workDir: files.path,
+      timeoutSeconds: 30,
+      extraArgs: ['-trace_msg', '-message_file', messages],
+    });
+    return { ...run, messages: () => readFileSync(messages, 'utf8') };
+  }
+
+  async function sendIovox(payload: string): Promise<string> {
+    const reply = await iovoxRequest(env.base, payload);
+    expect(reply.httpStatus, reply.xml).toBe(201);
+    return reply.activityId!;
+  }
+
+  it("seed 001's failover example: the SMS fails at the SMSC, telenode calls the destination and reads it out with the SMS READ OUT flow", async () => {
+    const receiver = await RtpReceiver.start();
+    const callee = phone('readout', 'uas-answer.xml', receiver);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // sipp binding its port
+      const id = await sendIovox(`<?xml version="1.0" encoding="utf-8"?>
+<request>
+    <origin>447923221231</origin>
+    <destination>447723443321</destination>
+    <message>Hello there, my name is John</message>
+    <expiry>3</expiry>
+    <c2c_failover_link_id>123456</c2c_failover_link_id>
+</request>`);
+      const result = await callee.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(id)).toEqual({ status: 'failed' });
+      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
+      expect(failovers.get(id)).toMatchObject({ linkId: '123456', attempts: 1, lastError: null });
+
+      // Through the link's trunk to the SMS's destination, as the link's caller id.
+      const invite = callee.messages().split(/\n(?=-{10,})/).find((m) => /^INVITE /m.test(m))!;
+      expect(invite).toMatch(/^INVITE sip:\+447723443321@127\.0\.0\.1:\d+ SIP\/2\.0/m);
+      expect(invite).toMatch(/^From: .*<sip:447923221231@/m);
+
+      // The three prompts, $sms_origin digit by digit and $content, as speech (G.711 the phone asked for).
+      const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-gb', voices: {}, cacheDir: join(files.path, 'tts'), timeoutMs: 10_000 });
+      const clips = await Promise.all(['You have received an SMS from', 'plus 4 4 7 9 2 3 2 2 1 2 3 1', 'Hello there, my name is John'].map((t) => tts.synthesize(t)));
+      const expectedMs = clips.reduce((ms, c) => ms + c.durationMs, 0);
+      const heardMs = receiver.audio().length / 8;
+      expect(heardMs).toBeGreaterThanOrEqual(expectedMs - 100);
+      expect(heardMs).toBeLessThan(expectedMs + 2500);
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+      expect(receiver.packets.filter((p) => p.payloadType !== 101).every((p) => p.payloadType === 8)).toBe(true);
+    } finally {
+      callee.kill();
+      receiver.close();
+    }
+  });
+
+  it("a failover flow's sendSms rule, bound on the link with $sms_origin and $content, sends its SMS to the SMSC", async () => {
+    const receiver = await RtpReceiver.start();
+    const callee = phone('notify', 'uas-answer.xml', receiver);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const before = delivering.received.length;
+      const id = await sendIovox(iovoxPayload({ origin: 'Dentist', destination: '447012345678', message: 'Appointment at 10', c2c_failover_link_id: '777' }));
+      const result = await callee.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
+      await waitUntil(() => delivering.received.length > before, 5000, 'the SMS at the SMSC');
+      expect(delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }))).toEqual([
+        { source: 'ACME', destination: '447400000000', text: 'We called about an SMS from Dentist: Appointment at 10' },
+      ]);
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+      const sms = env.daemon.db.prepare("SELECT user, dialect, json_extract(meta, '$.iovoxRule') AS rule FROM messages WHERE recipient = '+447400000000'").get();
+      expect(sms).toEqual({ user: 'HTTP_User_1', dialect: 'iovox', rule: 'notify' });
+    } finally {
+      callee.kill();
+      receiver.close();
+    }
+  });
+
+  it('a busy callee is not lost: the row waits with the reason, and the call is placed again later', async () => {
+    const busy = phone('busy', 'uas-busy.xml');
+    let id: string;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      id = await sendIovox(iovoxPayload({ origin: '447923221231', destination: '447011111111', message: 'Try again', c2c_failover_link_id: '888' }));
+      const result = await busy.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await waitUntil(() => failovers.get(id)?.attempts === 1 && failovers.get(id)?.state === 'pending', 5000, 'first attempt written back');
+      expect(failovers.get(id)!.lastError).toMatch(/486 Busy Here/);
+      expect(failovers.get(id)!.nextAttemptAt).toBeGreaterThan(Date.now());
+    } finally {
+      busy.kill();
+    }
+    const receiver = await RtpReceiver.start();
+    const callee = phone('busy', 'uas-answer.xml', receiver);
+    try {
+      const result = await callee.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
+      expect(failovers.get(id)).toMatchObject({ attempts: 2, lastError: null });
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+    } finally {
+      callee.kill();
+      receiver.close();
+    }
+  });
+
+  it("an inbound call runs a flow with seed 000's sendSms rules: fixed, and with variable values bound per link", async () => {
+    const flow = parseCallFlow(
+      `<callFlow name="CONFIRM">
+  <play id="thanks" label="THANKS"><textToSpeech textToSpeak="Thank you for calling. We will text Bob." voice="tts_uk_eng_male" /></play>
+  <sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />
+  <sendSms label="sendSms_1" from="$_partnerName" id="sendVariableSms" destinationPhoneNumber="?" destinationContactName="?" message="This is a message from IOVOX!!" />
+</callFlow>`,
+      env.daemon.extras.iovoxFlows,
+    );
+    env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
+    const harness = await startVoiceHarness();
+    harness.handler = callFlowHandler(
+      { flow, user: 'flows', bindings: { sendVariableSms: { destinationPhoneNumber: '447700900123', destinationContactName: 'Carol' } } },
+      { sms: env.daemon.outbox, flows: env.daemon.extras.iovoxFlows },
+    );
+    const receiver = await RtpReceiver.start();
+    try {
+      const before = delivering.received.length;
+      const caller = runSipp({ scenario: 'uac-listen.xml', target: harness.sipTarget, localPort: await freeUdpPort(), keys: { caller: '447555000111', codec: 0, rtp_port: receiver.port }, workDir: harness.dir });
+      const result = await caller.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(harness.sessions.at(-1)!.endReason).toBe('local-hangup'); // the end of the flow hung up
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+      await waitUntil(() => delivering.received.length >= before + 2, 5000, 'both SMS at the SMSC');
+      const sent = delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }));
+      expect(sent.sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
+        { source: 'ACME', destination: '447400000000', text: 'This is a message from IOVOX!!' },
+        { source: 'ACME', destination: '447700900123', text: 'This is a message from IOVOX!!' },
+      ]);
+    } finally {
+      receiver.close();
+      await harness.stop();
+    }
+  });
+});
