@@ -1,7 +1,7 @@
 /**
  * The services issue 6 adds around the SMS core, wired in one place so
  * daemon.ts only hooks them in: the address book, IOVOX call-flow context and
- * failover links (checked at start-up), SMS e-mail alerts with their mail
+ * failover links and inbound call flows (checked at start-up), SMS e-mail alerts with their mail
  * outbox, the SMS-to-voice failover handler, and message deadlines.
  */
 import type { Config } from './config/schema.js';
@@ -19,11 +19,15 @@ import { londonTimestamp } from './api/iovox-receipts.js';
 import type { FlowContext } from './iovox/flow/flow.js';
 import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
 import { FailoverCalls } from './iovox/failover-calls.js';
+import { loadInboundCallFlows, type InboundCallFlow } from './iovox/inbound-flows.js';
+import { GENERATED_ADMIN_USER } from './api/auth.js';
 
 export interface MessagingExtras {
   contacts: AddressBook;
   iovoxFlows: FlowContext;
   failoverLinks: ReadonlyMap<string, FailoverLink>;
+  /** iovox.callFlows: inbound calls that run IOVOX call flows before the OzML routes. */
+  inboundCallFlows: readonly InboundCallFlow[];
   emails: EmailDispatcher;
   /** Places SMS-to-voice failover calls once daemon.ts starts it with the voice runtime; null when DaemonOptions.smsFailover replaces it. */
   failoverCalls: FailoverCalls | null;
@@ -45,6 +49,8 @@ export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; c
   };
   const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
   if (config.voice.enabled) checkFailoverLinks(failoverLinks, new Set(config.voice.trunks.map((t) => t.id)));
+  const usernames = new Set(config.users.length > 0 ? config.users.map((u) => u.username) : [GENERATED_ADMIN_USER]);
+  const inboundCallFlows = loadInboundCallFlows(config.iovox.callFlows, iovoxFlows, usernames);
   const emails = new EmailDispatcher({ db, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
   const smsAlerts = new SmsAlertMailer({
     templates: emailTemplates,
@@ -60,6 +66,7 @@ export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; c
     contacts,
     iovoxFlows,
     failoverLinks,
+    inboundCallFlows,
     emails,
     failoverCalls,
     followUps: (tx, message) => {

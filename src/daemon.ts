@@ -33,12 +33,13 @@ import { Outbox } from './sms/outbox.js';
 import { NumberControl } from './sms/number-control.js';
 import { QuotaGuard } from './sms/quota.js';
 import { sendAdmission } from './sms/admission.js';
-import { UserDirectory, type ApiUser } from './api/auth.js';
+import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from './api/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
 import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki-notifications.js';
 import { buildVoice, type VoiceNode } from './voice/build-voice.js';
 import { ozmlVoiceServices } from './daemon-ozml.js';
 import { enqueueIovoxReceipt } from './api/iovox-receipts.js';
+import { inboundCallFlowRouter } from './iovox/inbound-flows.js';
 import { ExpiryWatcher } from './sms/expiry.js';
 import type { SmsFailoverHandler } from './sms/failover.js';
 import { buildMessagingExtras, type MessagingExtras } from './daemon-extras.js';
@@ -149,7 +150,14 @@ export class Daemon {
     const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
     const users = new UserDirectory(apiUsers(config, storePath, log));
     const voice = config.voice.enabled
-      ? buildVoice(config.voice, { storeDir: dirname(storePath), log, registry, ozml: ozmlVoiceServices({ db, committer, outbox, afterCommit, log }) })
+      ? buildVoice(config.voice, {
+          storeDir: dirname(storePath),
+          log,
+          registry,
+          ozml: ozmlVoiceServices({ db, committer, outbox, afterCommit, log }),
+          // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
+          claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: outbox, flows: extras.iovoxFlows }),
+        })
       : null;
     const health = (): HealthReport => {
       const connectorStates = [...connectors.values()].map((c) => c.status());
@@ -264,5 +272,5 @@ function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): Api
   } else {
     log.info({ file }, "no API users configured: user 'admin', password in file");
   }
-  return [{ username: 'admin', passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
+  return [{ username: GENERATED_ADMIN_USER, passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
 }

@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { verifyPassword } from '../shared/password-hash.js';
 import { hashApiKey } from '../shared/api-key.js';
 
+/** The one API user a config without `users` gets, with a generated password (daemon.ts). */
+export const GENERATED_ADMIN_USER = 'admin';
+
 export interface ApiUser {
   username: string;
   passwordHash: string;

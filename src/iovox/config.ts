@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calledNumberPattern } from '../voice/route-match.js';
 
 /** A c2c failover link: the call placed when an SMS sent with c2c_failover_link_id ends FAILED or EXPIRED. */
 export const failoverLinkSchema = z
@@ -12,6 +13,20 @@ export const failoverLinkSchema = z
     /** Which SIP trunk places the call (the voice runtime's trunk id). */
     trunk: z.string().min(1).default('default'),
     /** Values for the flow's `?` attributes, by rule id then attribute name ($sms_origin and $content may be used in message). */
+    bindings: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  })
+  .strict();
+
+/** An inbound call flow: calls to a matching number run this IOVOX <callFlow> instead of an OzML route. */
+export const inboundCallFlowSchema = z
+  .object({
+    /** The called number: exact ("442079460000"), "/regex/" on the called user part, or "*" for any call. */
+    match: calledNumberPattern,
+    /** The <callFlow> document, read and checked at start-up. */
+    callFlowFile: z.string().min(1),
+    /** The API user the flow's SMS are sent as (history, quotas, number control). */
+    user: z.string().min(1),
+    /** Values for the flow's `?` attributes, by rule id then attribute name ($caller and $called may be used in message). */
     bindings: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   })
   .strict();
@@ -38,6 +53,8 @@ export const iovoxConfigSchema = z
     /** false: call flows with a <sendSms> rule are refused ("You don't have access to this feature: sendSms"). */
     sendSmsRule: z.boolean().default(true),
     failoverLinks: z.array(failoverLinkSchema).default([]),
+    /** Inbound calls that run IOVOX call flows; the first match wins, and calls no entry matches go to voice.routes. */
+    callFlows: z.array(inboundCallFlowSchema).default([]),
     failoverCalls: failoverCallsSchema.prefault({}),
   })
   .strict()
@@ -52,3 +69,4 @@ export const iovoxConfigSchema = z
 export type IovoxConfig = z.infer<typeof iovoxConfigSchema>;
 export type FailoverLinkConfig = z.infer<typeof failoverLinkSchema>;
 export type FailoverCallsConfig = z.infer<typeof failoverCallsSchema>;
+export type InboundCallFlowConfig = z.infer<typeof inboundCallFlowSchema>;

@@ -9,6 +9,7 @@ import { AppError, ErrorCode } from '../shared/errors.js';
 import type { FailoverLinkConfig } from './config.js';
 import type { FlowContext, IovoxCallFlow } from './flow/flow.js';
 import { parseCallFlow } from './flow/parse-call-flow.js';
+import { unknownBindingRule } from './flow/send-sms-rule.js';
 
 export interface FailoverLink extends FailoverLinkConfig {
   flow: IovoxCallFlow;
@@ -35,8 +36,7 @@ export function loadFailoverLinks(links: readonly FailoverLinkConfig[], ctx: Flo
 
 /**
  * Every link's trunk must be configured, and its bindings must name sendSms
- * rules of its flow (a typo would otherwise surface as "Variable Not Bound"
- * on the first failed SMS, at night). Checked at start-up when voice is on.
+ * rules of its flow. Checked at start-up when voice is on.
  */
 export function checkFailoverLinks(links: ReadonlyMap<string, FailoverLink>, trunkIds: ReadonlySet<string>): void {
   for (const link of links.values()) {
@@ -44,9 +44,7 @@ export function checkFailoverLinks(links: ReadonlyMap<string, FailoverLink>, tru
       const known = trunkIds.size > 0 ? `known: ${[...trunkIds].join(', ')}` : 'voice.trunks is empty';
       throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': no trunk '${link.trunk}' in voice.trunks (${known})`);
     }
-    const sendSmsRules = new Set(link.flow.rules.filter((r) => r.kind === 'sendSms').map((r) => r.id));
-    for (const ruleId of Object.keys(link.bindings)) {
-      if (!sendSmsRules.has(ruleId)) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': bindings name '${ruleId}', which is not a sendSms rule of its call flow`);
-    }
+    const unknown = unknownBindingRule(link.flow, link.bindings);
+    if (unknown) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': bindings name '${unknown}', which is not a sendSms rule of its call flow`);
   }
 }

@@ -13,6 +13,7 @@ import { RtpPortPool } from './media/port-pool.js';
 import { PromptSource } from './media/prompt-source.js';
 import { TextToSpeech } from './media/tts.js';
 import type { CallControl } from './sip/call-control.js';
+import type { CallSession } from './call-session.js';
 import { BuiltinSipEngine } from './sip/builtin/builtin-engine.js';
 import { DrachtioSipEngine } from './sip/drachtio/drachtio-engine.js';
 import { buildOzml, type OzmlVoiceDeps } from './ozml/ozml-voice.js';
@@ -31,6 +32,8 @@ export interface BuildVoiceDeps {
   registry: Registry;
   /** Replaces the OzML runtime (tests that drive calls by hand). */
   handler?: CallHandler;
+  /** Takes a call before the OzML routes when it returns a handler (IOVOX inbound call flows); null leaves it to OzML. */
+  claim?: (session: CallSession) => CallHandler | null;
   /** The SMS outbox, callback outbox and call history the OzML runtime uses. */
   ozml?: Omit<OzmlVoiceDeps, 'storeDir' | 'log'>;
 }
@@ -62,6 +65,8 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
   };
   // With no routes configured, the OzML runtime runs a built-in script that speaks `greeting`.
   const ozml = buildOzml(config, { ...deps.ozml, storeDir: deps.storeDir, log });
-  const calls = new CallService(engine, media, deps.handler ?? ozml.handler, log, deps.registry);
+  const claim = deps.claim;
+  const scripts: CallHandler = claim ? (session) => (claim(session) ?? ozml.handler)(session) : ozml.handler;
+  const calls = new CallService(engine, media, deps.handler ?? scripts, log, deps.registry);
   return { engine, calls, callApi: ozml.callApi(calls) };
 }

@@ -9,11 +9,21 @@ import type { AcceptRequest } from '../../sms/outbox.js';
 import type { SmsAlertRequest } from '../../sms/sms-alerts.js';
 import { isInternationalDigits } from '../../shared/phone-number.js';
 import { IovoxFlowError } from './flow-error.js';
-import { SmsAlertMode, type FlowContext, type FlowValue, type SendSmsRule, type SmsAlertSettings } from './flow.js';
+import { SmsAlertMode, type FlowContext, type FlowValue, type IovoxCallFlow, type SendSmsRule, type SmsAlertSettings } from './flow.js';
 import { checkContactSelection, checkPartnerName } from './rules/send-sms.js';
 
 /** Values for a rule's `?` attributes on one link, by attribute name. */
 export type RuleBindings = Readonly<Record<string, string>>;
+
+/**
+ * The first rule id in `bindings` that is not a sendSms rule of `flow`, or
+ * null. Checked at start-up: a typo would otherwise surface as "Variable Not
+ * Bound" on the first call that needs the rule, at night.
+ */
+export function unknownBindingRule(flow: IovoxCallFlow, bindings: Readonly<Record<string, RuleBindings>>): string | null {
+  const sendSmsRules = new Set(flow.rules.filter((r) => r.kind === 'sendSms').map((r) => r.id));
+  return Object.keys(bindings).find((ruleId) => !sendSmsRules.has(ruleId)) ?? null;
+}
 
 export interface SendSmsRuleContext extends Pick<FlowContext, 'findContact' | 'partnerName'> {
   /** The API user the flow belongs to (history, quotas). */

@@ -4,29 +4,14 @@
  * app notifications, recordings, and the trunk outbound Call commands use.
  */
 import { z } from 'zod';
+import { calledNumberPattern } from '../route-match.js';
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/i, { message: 'expected an http:// or https:// URL' });
-
-const matchPattern = z
-  .string()
-  .min(1)
-  .refine(
-    (m) => {
-      if (!(m.length > 2 && m.startsWith('/') && m.endsWith('/'))) return true;
-      try {
-        new RegExp(m.slice(1, -1));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'a /regex/ match must be a valid regular expression' },
-  );
 
 export const scriptRouteSchema = z
   .object({
     /** The called number or extension: exact ("1000"), "/regex/" on the called user part, or "*" for any call. */
-    match: matchPattern.default('*'),
+    match: calledNumberPattern.default('*'),
     /** The app: POST IncomingCall, run the OzML it answers. */
     url: httpUrl.nullable().default(null),
     /** A local OzML file (read on every call, so edits apply to the next call). */

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { calledNumberMatcher } from '../route-match.js';
 import type { ScriptRouteConfig } from './config.js';
 import { parseOzml } from './parse.js';
 import type { OzmlScript, RunContext } from './script.js';
@@ -32,7 +33,7 @@ export class ScriptRoutes {
   readonly fallback: OzmlScript;
 
   constructor(routes: readonly ScriptRouteConfig[], options: { greeting: string; fallbackText: string }) {
-    this.routes = routes.map((r) => ({ ...r, test: matcher(r.match) }));
+    this.routes = routes.map((r) => ({ ...r, test: calledNumberMatcher(r.match) }));
     this.greeting = speakAndHangUp(options.greeting, 'greeting');
     this.fallback = speakAndHangUp(options.fallbackText, 'fallback');
   }
@@ -80,15 +81,6 @@ export async function loadScriptFile(path: string): Promise<OzmlScript> {
     throw new AppError(ErrorCode.OZML_FILE_UNREADABLE, `cannot read OzML file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseOzml(text, path);
-}
-
-function matcher(match: string): (called: string) => boolean {
-  if (match === '*') return () => true;
-  if (match.length > 2 && match.startsWith('/') && match.endsWith('/')) {
-    const re = new RegExp(match.slice(1, -1));
-    return (called) => re.test(called);
-  }
-  return (called) => called === match;
 }
 
 function lineOf(err: unknown): { line?: number; column?: number } {

@@ -8,7 +8,8 @@
  *   the SMS out with seed 001's "SMS READ OUT" flow, verbatim;
  * - a failover flow with a sendSms rule bound per link: its SMS reaches the SMSC;
  * - a busy callee is called again later, and the row says so in between;
- * - an inbound call runs a flow with seed 000's sendSms rule.
+ * - an inbound call to a number in iovox.callFlows runs its flow (seed 000's
+ *   sendSms rule) through the daemon's own SIP listener; other numbers run OzML.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +18,14 @@ import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { rms } from '../../../src/voice/media/audio-clip.js';
 import { TextToSpeech } from '../../../src/voice/media/tts.js';
-import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
-import { callFlowHandler } from '../../../src/iovox/flow/run-call-flow.js';
 import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
-import { startDaemon } from '../../helpers/in-process-daemon.js';
+import { openDatabase } from '../../../src/store/db.js';
+import { AddressBook } from '../../../src/contacts/address-book.js';
+import { startDaemon, TEST_USER } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
-import { ESPEAK_COMMAND, startVoiceHarness } from '../../helpers/voice-harness.js';
+import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const SMS_READ_OUT = join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml');
@@ -54,7 +55,25 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     <sendSms id="notify" label="NOTIFY" from="$_partnerName" destinationPhoneNumber="?" destinationContactName="?" message="?" />
 </callFlow>`,
     );
+    // An inbound number's flow (seed 000's sendSms rules), with the second rule's `?` values bound in config.
+    const confirmFlow = join(files.path, 'confirm.xml');
+    writeFileSync(
+      confirmFlow,
+      `<callFlow name="CONFIRM">
+  <play id="thanks" label="THANKS"><textToSpeech textToSpeak="Thank you for calling. We will text Bob." voice="tts_uk_eng_male" /></play>
+  <sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />
+  <sendSms label="sendSms_1" from="$_partnerName" id="sendVariableSms" destinationPhoneNumber="?" destinationContactName="?" message="Call from $caller to $called" />
+</callFlow>`,
+    );
+    // The address book exists before the daemon starts, as on a real node: flows naming contacts are checked at start-up.
+    const store = join(files.path, 'telenode.db');
+    const db = openDatabase({ path: store, synchronous: 'NORMAL' });
+    const contacts = new AddressBook(db);
+    contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
+    contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
+    db.close();
     env = await startDaemon({
+      store: { path: store, synchronous: 'NORMAL' },
       connectors: [smpp('delivering', ports[0].port), smpp('failing', ports[1].port)],
       routes: [
         { recipient: { prefix: '4477234' }, connectors: ['failing'] },
@@ -76,9 +95,16 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
           { id: '888', callFlowFile: SMS_READ_OUT, callerId: '447923221231', trunk: 'busy' },
         ],
         failoverCalls: { retryInitialMs: 1500, ringTimeoutMs: 5000 },
+        callFlows: [
+          {
+            match: '/^44207946/',
+            callFlowFile: confirmFlow,
+            user: TEST_USER.username,
+            bindings: { sendVariableSms: { destinationPhoneNumber: '447700900123', destinationContactName: 'Carol' } },
+          },
+        ],
       },
     });
-    env.daemon.extras.contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
     failovers = new SmsFailoverRepo(env.daemon.db);
     await waitUntil(() => [...env.daemon.connectors.values()].every((c) => c.isUp()), 10_000, 'binds');
   });
@@ -199,38 +225,53 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     }
   });
 
-  it("an inbound call runs a flow with seed 000's sendSms rules: fixed, and with variable values bound per link", async () => {
-    const flow = parseCallFlow(
-      `<callFlow name="CONFIRM">
-  <play id="thanks" label="THANKS"><textToSpeech textToSpeak="Thank you for calling. We will text Bob." voice="tts_uk_eng_male" /></play>
-  <sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />
-  <sendSms label="sendSms_1" from="$_partnerName" id="sendVariableSms" destinationPhoneNumber="?" destinationContactName="?" message="This is a message from IOVOX!!" />
-</callFlow>`,
-      env.daemon.extras.iovoxFlows,
-    );
-    env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
-    const harness = await startVoiceHarness();
-    harness.handler = callFlowHandler(
-      { flow, user: 'flows', bindings: { sendVariableSms: { destinationPhoneNumber: '447700900123', destinationContactName: 'Carol' } } },
-      { sms: env.daemon.outbox, flows: env.daemon.extras.iovoxFlows },
-    );
+  it("an inbound call to a number in iovox.callFlows runs its flow: seed 000's sendSms rules, fixed and bound in config, $caller and $called", async () => {
+    const sipTarget = env.daemon.voice!.engine.status().listen[0]!.split(':').slice(1).join(':');
     const receiver = await RtpReceiver.start();
     try {
       const before = delivering.received.length;
-      const caller = runSipp({ scenario: 'uac-listen.xml', target: harness.sipTarget, localPort: await freeUdpPort(), keys: { caller: '447555000111', codec: 0, rtp_port: receiver.port }, workDir: harness.dir });
+      const caller = runSipp({
+        scenario: 'uac-listen.xml',
+        target: sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '447555000111', codec: 0, rtp_port: receiver.port },
+        extraArgs: ['-s', '442079460000'],
+        workDir: files.path,
+      });
       const result = await caller.done;
-      expect(result.code, result.errors || result.stdout).toBe(0);
-      expect(harness.sessions.at(-1)!.endReason).toBe('local-hangup'); // the end of the flow hung up
+      expect(result.code, result.errors || result.stdout).toBe(0); // answered, and hung up by telenode at the end of the flow
       expect(rms(receiver.audio())).toBeGreaterThan(500);
       await waitUntil(() => delivering.received.length >= before + 2, 5000, 'both SMS at the SMSC');
       const sent = delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }));
       expect(sent.sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
         { source: 'ACME', destination: '447400000000', text: 'This is a message from IOVOX!!' },
-        { source: 'ACME', destination: '447700900123', text: 'This is a message from IOVOX!!' },
+        { source: 'ACME', destination: '447700900123', text: 'Call from 447555000111 to 442079460000' },
       ]);
     } finally {
       receiver.close();
-      await harness.stop();
+    }
+  });
+
+  it('a call to a number no IOVOX flow matches runs the OzML routes instead (here the greeting) and sends nothing', async () => {
+    const sipTarget = env.daemon.voice!.engine.status().listen[0]!.split(':').slice(1).join(':');
+    const receiver = await RtpReceiver.start();
+    try {
+      const before = delivering.received.length + failing.received.length;
+      const caller = runSipp({
+        scenario: 'uac-listen.xml',
+        target: sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '447555000111', codec: 0, rtp_port: receiver.port },
+        extraArgs: ['-s', '1000'],
+        workDir: files.path,
+      });
+      const result = await caller.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(delivering.received.length + failing.received.length).toBe(before);
+    } finally {
+      receiver.close();
     }
   });
 });

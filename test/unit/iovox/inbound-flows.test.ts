@@ -1,0 +1,45 @@
+/**
+ * iovox.callFlows: flows are read and checked at start-up (a broken one names
+ * its entry and stops the daemon), and a call's called number picks the flow.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FlowContext } from '../../../src/iovox/flow/flow.js';
+import { inboundCallFlowRouter, loadInboundCallFlows } from '../../../src/iovox/inbound-flows.js';
+import type { CallSession } from '../../../src/voice/call-session.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const ctx: FlowContext = { findContact: () => undefined, partnerName: 'ACME', sendSmsRule: true, emailTemplates: new Set() };
+const users = new Set(['alice']);
+const files = tempDir('telenode-inbound-flows-');
+afterAll(() => files.remove());
+const READ_OUT = 'test/fixtures/iovox/sms-read-out.xml';
+
+function flowFile(name: string, xml: string): string {
+  const path = join(files.path, name);
+  writeFileSync(path, xml);
+  return path;
+}
+
+const entry = (over: Record<string, unknown>) => ({ match: '*', callFlowFile: READ_OUT, user: 'alice', bindings: {}, ...over });
+const session = (called: string) => ({ info: { to: { user: called }, from: { user: '447555000111' } } }) as unknown as CallSession;
+
+describe('IOVOX inbound call flows', () => {
+  it('picks the first entry whose match fits the called number, and leaves the others to OzML', () => {
+    const flows = loadInboundCallFlows([entry({ match: '442079460000' }), entry({ match: '/^4420/' })], ctx, users);
+    const route = inboundCallFlowRouter(flows, { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx });
+    expect(route(session('442079460000'))).toBeTypeOf('function');
+    expect(route(session('442071234567'))).toBeTypeOf('function');
+    expect(route(session('1000'))).toBeNull();
+    expect(flows.map((f) => f.flow.name)).toEqual(['SMS READ OUT', 'SMS READ OUT']);
+  });
+
+  it('refuses an unknown API user, an unreadable file, a flow with an IOVOX error, and bindings that name no sendSms rule', () => {
+    expect(() => loadInboundCallFlows([entry({ user: 'bob' })], ctx, users)).toThrow("iovox.callFlows[0] (match '*'): no API user 'bob'");
+    expect(() => loadInboundCallFlows([entry({ callFlowFile: join(files.path, 'missing.xml') })], ctx, users)).toThrow(/iovox\.callFlows\[0\] \(match '\*'\): cannot read call flow .*missing\.xml/);
+    const noId = flowFile('no-id.xml', '<callFlow name="X"><sendSms label="L" from="$_partnerName" destinationPhoneNumber="447400000000" message="hi" /></callFlow>');
+    expect(() => loadInboundCallFlows([entry({ callFlowFile: noId })], ctx, users)).toThrow(/Rule ID Empty/);
+    expect(() => loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).toThrow("bindings name 'nope', which is not a sendSms rule of its call flow");
+  });
+});
