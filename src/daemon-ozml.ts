@@ -4,7 +4,7 @@
  * same outbox, receipts and SMSDeliveryReport callbacks as the HTTP SendSms
  * (dialect 'ozeki', the same validation); CallChanged and other
  * fire-and-forget notifications go through the durable callback outbox; the
- * call history is written with group commit.
+ * call history rides along with other commits (deferred group commit).
  */
 import { AppError, ErrorCode } from './shared/errors.js';
 import type { Logger } from './shared/log.js';
@@ -53,9 +53,13 @@ export function ozmlVoiceServices(deps: { db: Db; committer: GroupCommitter; out
     },
     history: {
       record(row) {
-        deps.committer.run((tx) => history.insert(row, tx)).catch((err: unknown) => log.error({ err, callId: row.callId }, 'could not store the call history row'));
+        // Deferred: joins the next commit (or one within a second), not an fsync per ended call.
+        deps.committer.defer(() => history.insert(row)).catch((err: unknown) => log.error({ err, callId: row.callId }, 'could not store the call history row'));
       },
-      list: (query) => history.list(query),
+      list: (query) => {
+        deps.committer.flushNow(); // rows still waiting for a commit are part of the history
+        return history.list(query);
+      },
     },
   };
 }

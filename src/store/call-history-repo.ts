@@ -51,13 +51,19 @@ interface DbRow {
 }
 
 export class CallHistoryRepo {
-  constructor(private readonly db: Db) {}
+  /** Prepared once: at 200 calls/s, preparing per row cost more than the insert itself. */
+  private readonly insertStatement;
 
-  insert(row: CallHistoryRow, db: Db = this.db): void {
-    db.prepare(
+  constructor(private readonly db: Db) {
+    this.insertStatement = db.prepare(
       `INSERT OR REPLACE INTO call_history (call_id, direction, source, caller_id, destination, dialed, state, end_reason, start_time, answered_at, ended_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(row.callId, row.direction, row.source, row.callerId, row.destination, row.dialed, row.state, row.endReason, row.startTime, row.answeredAt, row.endedAt);
+    );
+  }
+
+  /** Inside a group-commit operation (the same connection, so the same statement). */
+  insert(row: CallHistoryRow): void {
+    this.insertStatement.run(row.callId, row.direction, row.source, row.callerId, row.destination, row.dialed, row.state, row.endReason, row.startTime, row.answeredAt, row.endedAt);
   }
 
   list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] } {

@@ -29,6 +29,7 @@ export interface GroupCommitterOptions {
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private deferTimer: NodeJS.Timeout | null = null;
   private readonly maxBatch: number;
   /** Built once: a nested better-sqlite3 transaction is a savepoint, so a throw rolls back only that op. */
   private readonly savepoint: (op: Operation<unknown>) => unknown;
@@ -49,6 +50,26 @@ export class GroupCommitter {
         this.scheduled = true;
         // setImmediate lets every request that arrived in this turn of the event loop join the batch.
         setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /**
+   * Queue `op` without a commit of its own: it rides along with the next
+   * batch that commits, or commits within `maxDelayMs` if nothing else does.
+   * For writes that may wait a moment (the call history), so that 200 ended
+   * calls a second do not cost 200 fsyncs on the event loop.
+   */
+  defer<T>(op: Operation<T>, maxDelayMs = 1000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled && !this.deferTimer) {
+        this.deferTimer = setTimeout(() => {
+          this.deferTimer = null;
+          if (!this.scheduled && this.queue.length > 0) this.flush();
+        }, maxDelayMs);
+        // A deferred write never keeps the process alive; shutdown calls flushNow().
+        this.deferTimer.unref();
       }
     });
   }

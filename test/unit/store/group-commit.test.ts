@@ -37,4 +37,28 @@ describe('group commit', () => {
     expect(db.inTransaction).toBe(false);
     expect(db.prepare('SELECT v FROM t').get()).toEqual({ v: 'x' });
   });
+
+  it('lets a deferred write ride along with the next commit instead of committing on its own', async () => {
+    const { db, committer, commits } = setup();
+    const deferred = committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('history'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(commits).toEqual([]); // nothing committed yet: no fsync of its own
+    await committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('message'));
+    await deferred;
+    expect(commits).toEqual([2]);
+    expect(db.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'history' }, { v: 'message' }]);
+  });
+
+  it('commits a deferred write within its delay when nothing else commits, and at flushNow', async () => {
+    const { db, committer, commits } = setup();
+    const started = Date.now();
+    await committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('alone'), 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(commits).toEqual([1]);
+    const waiting = committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('at shutdown'), 60_000);
+    committer.flushNow();
+    await waiting;
+    expect(commits).toEqual([1, 1]);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
+  });
 });
