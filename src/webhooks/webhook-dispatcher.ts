@@ -18,6 +18,9 @@ import { Fifo } from '../shared/fifo.js';
 import type { WebhookConfig } from './config.js';
 import { WebhookStatements, toWebhookRow, type WebhookRow } from './webhook-store.js';
 
+/** Longest a callback's outcome waits for another commit to ride along with (deferred group commit). */
+const OUTCOME_COMMIT_DELAY_MS = 250;
+
 export interface WebhookRequest {
   /** Callbacks with the same key are delivered one at a time, oldest first. */
   orderKey: string;
@@ -238,7 +241,7 @@ export class WebhookDispatcher {
       this.counts.delivered++;
       this.metrics.deliveries.inc({ result: 'delivered' });
       this.metrics.latency.observe((now - row.createdAt) / 1000);
-      this.persist(row.id, () => this.sql.delivered.run(attempt, now, status, row.id));
+      this.persist(row.id, () => this.sql.delivered.run(attempt, now, status, row.id), { deferred: true });
     } else if (now - row.createdAt >= this.deps.config.maxAgeHours * 3_600_000) {
       queue.shift();
       this.counts.dead++;
@@ -275,12 +278,15 @@ export class WebhookDispatcher {
   /**
    * The outcome is written through the group committer without waiting: if the
    * process dies first, the callback is sent again (at least once, never lost).
-   * A finished row stays `known` until its new state is committed, so the
-   * sweep cannot mistake it for a replayed one and send it twice.
+   * A delivered callback's outcome (the hot path: one per receipt) is deferred,
+   * riding along with the next commit (an accept, a receipt) instead of costing
+   * an fsync of its own; a dead letter or a failed attempt is committed at once,
+   * since users and the CLI read those. A finished row stays `known` until its
+   * new state is committed, so the sweep cannot mistake it for a replayed one
+   * and send it twice.
    */
-  private persist(finishedId: number | null, write: () => void): void {
-    this.deps.committer
-      .run(write)
+  private persist(finishedId: number | null, write: () => void, options: { deferred?: boolean } = {}): void {
+    (options.deferred ? this.deps.committer.defer(write, OUTCOME_COMMIT_DELAY_MS) : this.deps.committer.run(write))
       .catch((err: unknown) => this.deps.log.error({ err }, 'could not record a callback outcome'))
       .finally(() => {
         if (finishedId !== null) this.known.delete(finishedId);
