@@ -157,7 +157,7 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
     connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 2, window: 200 }],
   };
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config));
-  const daemon = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const daemon = spawn(process.execPath, [...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${httpPort}`;
   await waitFor(async () => {
     try {

@@ -45,6 +45,8 @@ export class FailoverCalls implements SmsFailoverHandler {
   private readonly active = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private pumpQueued = false;
+  /** A row was recorded since the last look: the next commit makes it due. */
+  private recorded = false;
   private stopping = false;
   /** After stop(): the store may be closed, so late attempts write nothing. */
   private stopped = false;
@@ -59,13 +61,21 @@ export class FailoverCalls implements SmsFailoverHandler {
   /** Inside the status transaction: only the row (idempotent: INSERT OR IGNORE). */
   record(_db: Db, event: SmsFailoverEvent): void {
     if (!this.repo.insertPending(event, event.at)) return;
+    this.recorded = true;
     this.log.info(
       { messageId: event.messageId, linkId: event.linkId, smsStatus: event.smsStatus },
       this.runtime ? 'SMS failed: failover call queued' : 'SMS failed: failover call recorded as pending (no voice runtime yet: placed once it starts)',
     );
   }
 
+  /**
+   * Called after every commit of the node (thousands a second under SMS load):
+   * look for due work only when a failover was recorded. Retries come due on
+   * the timer and finished calls look again themselves.
+   */
   afterCommit(): void {
+    if (!this.recorded) return;
+    this.recorded = false;
     this.kick();
   }
 
