@@ -25,6 +25,8 @@ export interface MediaHostConfig {
   portMax: number;
   /** How often the worker posts pacing samples and counters (default 250 ms). */
   statsIntervalMs?: number;
+  /** Scheduling priority the worker thread asks for (default 0: as the process). */
+  nice?: number;
 }
 
 /** A bound RTP port in the worker, before or after a session is opened on it. */
@@ -83,6 +85,7 @@ export class MediaHost {
     const id = this.nextId++;
     return new Promise<RtpPort>((resolve, reject) => {
       this.binds.set(id, { resolve, reject });
+      this.updateRef();
       worker.postMessage({ op: 'bind', id } satisfies HostMessage);
     });
   }
@@ -124,10 +127,9 @@ export class MediaHost {
       portMin: this.config.portMin,
       portMax: this.config.portMax,
       statsIntervalMs: this.config.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
+      nice: this.config.nice ?? 0,
     };
     const worker = startModuleWorker(siblingModule(import.meta.url, 'media-worker'), { workerData, name: 'telenode-media' });
-    // Never the reason the process stays up: stop() ends it, and a forgotten host must not hang an exit.
-    worker.unref();
     let lastError: Error | null = null;
     return new Promise<Worker>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -144,12 +146,21 @@ export class MediaHost {
           return;
         }
         this.worker = worker;
+        this.updateRef();
+        if (message.niceError) {
+          this.log.warn(
+            { wanted: workerData.nice, nice: message.nice, err: message.niceError },
+            'media worker runs at normal priority: raising it needs root, CAP_SYS_NICE or LimitNICE; RTP pacing suffers when the CPUs are busy',
+          );
+        } else this.log.info({ nice: message.nice, threadId: worker.threadId }, 'media worker started');
         resolve(worker);
       });
       worker.on('error', (err) => {
         lastError = err;
       });
       worker.on('messageerror', (err) => this.log.warn({ err }, 'media worker message could not be read'));
+      // Held while starting (a 'message' listener refs it anyway); updateRef() lets go once it runs.
+      worker.ref();
       worker.on('exit', (exitCode) => {
         clearTimeout(timer);
         reject(workerFailed(`the media worker exited during start-up (code ${exitCode})`, lastError));
@@ -168,6 +179,7 @@ export class MediaHost {
       case 'bindFailed': {
         const pending = this.binds.get(message.id);
         this.binds.delete(message.id);
+        this.updateRef();
         pending?.reject(new AppError(message.code, message.message, { retryable: message.code === ErrorCode.MEDIA_PORTS_EXHAUSTED }));
         return;
       }
@@ -202,9 +214,20 @@ export class MediaHost {
     }
   }
 
+  /**
+   * The worker keeps the process alive only while someone awaits an answer from it (a bind).
+   * Otherwise it never is the reason the process stays up: stop() ends it, and a host nobody
+   * stopped must not hang the exit of a process that is otherwise done.
+   */
+  private updateRef(): void {
+    if (this.binds.size > 0) this.worker?.ref();
+    else this.worker?.unref();
+  }
+
   private bound(id: number, port: number): void {
     const pending = this.binds.get(id);
     this.binds.delete(id);
+    this.updateRef();
     this.ports.set(id, { session: null });
     let released = false;
     const release = () => {
