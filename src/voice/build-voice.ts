@@ -56,7 +56,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
         );
   const media = {
     // One media worker per process: RTP ports, sockets, the clock and playout (docs/decisions/0097).
-    host: new MediaHost({ host: config.rtp.host, portMin: config.rtp.portMin, portMax: config.rtp.portMax }, log),
+    host: new MediaHost({ host: config.rtp.host, portMin: config.rtp.portMin, portMax: config.rtp.portMax, nice: config.rtp.workerNice }, log),
     tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
     prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts') }),
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),

@@ -26,6 +26,8 @@ export interface VoiceHarness {
   sipTarget: string;
   dir: string;
   tts: TextToSpeech;
+  /** The media worker's main-thread side (tests kill its thread). */
+  media: MediaHost;
   /** The handler the next call runs. */
   handler: CallHandler;
   /** Sessions in the order calls arrived. */
@@ -88,6 +90,7 @@ async function startWithEngine(engine: CallControl, log: ReturnType<typeof testL
     sipTarget: '',
     dir: dir.path,
     tts,
+    media: media.host,
     handler: async (session) => {
       await session.answer();
     },

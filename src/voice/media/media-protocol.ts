@@ -24,6 +24,8 @@ export interface MediaWorkerConfig {
   portMax: number;
   /** How often pacing samples and counters are posted back. */
   statsIntervalMs: number;
+  /** Nice value the worker thread asks for; 0 leaves it as it is. */
+  nice: number;
 }
 
 export interface StreamOptions {
@@ -55,7 +57,8 @@ export type HostMessage =
 
 /** Worker → main thread. */
 export type WorkerMessage =
-  | { ev: 'ready' }
+  /** Started; `nice` is the priority the thread got, `niceError` why it could not get the one asked for. */
+  | { ev: 'ready'; nice: number; niceError: string | null }
   | { ev: 'bound'; id: number; port: number }
   | { ev: 'bindFailed'; id: number; code: string; message: string }
   /** The port is closed; the worker will say nothing more about this id. */

@@ -3,53 +3,30 @@
  * out and in, and what goes back to the main thread, with a UDP socket on
  * loopback as the phone.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaThread } from '../../../src/voice/media/media-thread.js';
 import type { StreamOptions, WorkerMessage } from '../../../src/voice/media/media-protocol.js';
 import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
-import { decodeRtp, encodeRtp, type RtpPacket } from '../../../src/voice/media/rtp-packet.js';
 import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import { decodeG711, encodeG711 } from '../../../src/voice/media/g711.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
-
-interface Phone {
-  socket: Socket;
-  port: number;
-  packets: (RtpPacket & { at: number })[];
-  send(packet: Omit<RtpPacket, 'ssrc'>, to: number): void;
-}
-
-async function phone(): Promise<Phone> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const packets: Phone['packets'] = [];
-  socket.on('message', (data) => {
-    const packet = decodeRtp(data);
-    if (packet) packets.push({ ...packet, payload: Buffer.from(packet.payload), at: performance.now() });
-  });
-  return {
-    socket,
-    port: socket.address().port,
-    packets,
-    send: (packet, to) => socket.send(encodeRtp({ ...packet, ssrc: 77 }), to, '127.0.0.1'),
-  };
-}
+import { rtpPhone, type RtpPhone } from '../../helpers/rtp-phone.js';
 
 describe('media thread (the worker, in-process)', () => {
   let messages: WorkerMessage[];
   let thread: MediaThread;
-  let far: Phone;
+  let far: RtpPhone;
   let nextId = 1;
 
   beforeEach(async () => {
     messages = [];
-    thread = new MediaThread({ host: '127.0.0.1', portMin: 46000, portMax: 46999, statsIntervalMs: 100 }, (m) => messages.push(m));
-    far = await phone();
+    thread = new MediaThread({ host: '127.0.0.1', portMin: 46000, portMax: 46999, statsIntervalMs: 100, nice: 0 }, (m) => messages.push(m));
+    far = await rtpPhone();
   });
   afterEach(() => {
     thread.stop();
-    far.socket.close();
+    far.close();
   });
 
   function seen<E extends WorkerMessage['ev']>(ev: E, id?: number): Extract<WorkerMessage, { ev: E }>[] {
