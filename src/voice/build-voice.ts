@@ -1,6 +1,6 @@
 /**
  * Builds the voice side from its config slice: the chosen SIP engine, the
- * RTP port pool and clock, TTS and prompts, and the call service with the
+ * media worker (RTP ports, sockets and clock), TTS and prompts, and the call service with the
  * OzML runtime as the handler that runs each call.
  */
 import { join } from 'node:path';
@@ -8,8 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import type { VoiceConfig } from './config.js';
 import { CallService, type CallHandler } from './calls.js';
-import { MediaClock } from './media/media-clock.js';
-import { RtpPortPool } from './media/port-pool.js';
+import { MediaHost } from './media/media-host.js';
 import { PromptSource } from './media/prompt-source.js';
 import { TextToSpeech } from './media/tts.js';
 import type { CallControl } from './sip/call-control.js';
@@ -56,8 +55,8 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
           log,
         );
   const media = {
-    ports: new RtpPortPool(config.rtp.host, config.rtp.portMin, config.rtp.portMax),
-    clock: new MediaClock(),
+    // One media worker per process: RTP ports, sockets, the clock and playout (docs/decisions/0097).
+    host: new MediaHost({ host: config.rtp.host, portMin: config.rtp.portMin, portMax: config.rtp.portMax, nice: config.rtp.workerNice }, log),
     tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
     prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts') }),
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),

@@ -11,9 +11,8 @@ import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { CallEndReason, CallInfo, IncomingCall, SipCall } from './sip/call-control.js';
 import { AudioClip } from './media/audio-clip.js';
-import type { RtpPortPool } from './media/port-pool.js';
-import type { MediaClock } from './media/media-clock.js';
-import { RtpSession, type PlayOutcome } from './media/rtp-session.js';
+import type { MediaHost, RtpPort } from './media/media-host.js';
+import type { RtpSession, PlayOutcome } from './media/rtp-session.js';
 import { negotiate, parseAudioDescription, writeAnswer, writeOffer, type NegotiatedMedia } from './media/sdp.js';
 import type { TextToSpeech, VoiceRequest } from './media/tts.js';
 import type { PromptSource } from './media/prompt-source.js';
@@ -22,8 +21,8 @@ import { DigitBuffer, type CollectOptions, type CollectResult } from './digit-bu
 export type CallState = 'new' | 'answered' | 'ended';
 
 export interface MediaDeps {
-  ports: RtpPortPool;
-  clock: MediaClock;
+  /** The media worker: RTP ports, sockets and the clock. */
+  host: MediaHost;
   tts: TextToSpeech;
   prompts: PromptSource;
   /** Address written into our SDP. */
@@ -90,7 +89,7 @@ export class CallSession {
     const localSdp = negotiated ? writeAnswer(local, negotiated) : writeOffer(local);
     this.state = 'answered';
     this.answeredAt = Date.now();
-    if (negotiated) this.startMedia(bound.socket, negotiated);
+    if (negotiated) this.startMedia(bound, negotiated);
     let ackSdp: string | null;
     try {
       ackSdp = await incoming.answer(localSdp);
@@ -100,7 +99,7 @@ export class CallSession {
     if (!negotiated) {
       // Late offer (RFC 3261 §13.2.1): our 200 carried the offer, the ACK the answer.
       if (!ackSdp) throw new AppError(ErrorCode.SDP_INVALID, 'late-offer call: the ACK carried no SDP answer');
-      this.startMedia(bound.socket, negotiate(parseAudioDescription(ackSdp)));
+      this.startMedia(bound, negotiate(parseAudioDescription(ackSdp)));
     }
   }
 
@@ -110,10 +109,10 @@ export class CallSession {
   }
 
   /** For outbound calls: media starts from the callee's answer. */
-  async attachOutboundMedia(socket: import('node:dgram').Socket, remoteSdp: string): Promise<void> {
+  async attachOutboundMedia(port: RtpPort, remoteSdp: string): Promise<void> {
     this.state = 'answered';
     this.answeredAt = Date.now();
-    this.startMedia(socket, negotiate(parseAudioDescription(remoteSdp)));
+    this.startMedia(port, negotiate(parseAudioDescription(remoteSdp)));
   }
 
   /** Adopt a port bound before the call existed (outbound: the offer needs it). */
@@ -165,8 +164,9 @@ export class CallSession {
     this.requireMedia().startRecording();
   }
 
-  stopRecording(): Int16Array {
-    return this.rtp ? this.rtp.stopRecording() : new Int16Array(0);
+  /** What was recorded since startRecording() (the worker sends it back); empty with no media. */
+  stopRecording(): Promise<Int16Array> {
+    return this.rtp ? this.rtp.stopRecording() : Promise.resolve(new Int16Array(0));
   }
 
   async transfer(target: string): Promise<void> {
@@ -179,7 +179,7 @@ export class CallSession {
   }
 
   private async bindPort() {
-    const bound = await this.media.ports.bind();
+    const bound = await this.media.host.bind();
     this.releasePort = bound.release;
     if (this.state === 'ended' || this.sip.isEnded) {
       bound.release();
@@ -188,18 +188,21 @@ export class CallSession {
     return bound;
   }
 
-  private startMedia(socket: import('node:dgram').Socket, negotiated: NegotiatedMedia): void {
-    this.rtp = new RtpSession({
-      socket,
-      clock: this.media.clock,
+  private startMedia(port: RtpPort, negotiated: NegotiatedMedia): void {
+    this.rtp = this.media.host.open(port, {
       remote: negotiated.remote,
       law: negotiated.law,
       payloadType: negotiated.payloadType,
       dtmfPayloadType: negotiated.dtmfPayloadType,
+      sending: negotiated.weSend,
       log: this.log,
     });
-    this.rtp.setSending(negotiated.weSend);
     this.rtp.onDigit((digit) => this.digits.push(digit));
+    this.rtp.onFailure((err) => {
+      // No media any more (the worker died): end the call rather than leave the caller in silence.
+      this.log.error({ err }, 'call media failed; hanging up');
+      this.hangup().catch((hangupErr: unknown) => this.log.warn({ err: hangupErr }, 'hang-up failed'));
+    });
   }
 
   /** A re-INVITE: hold (sendonly/inactive), unhold, or media moved. */

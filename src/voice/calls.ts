@@ -63,9 +63,10 @@ export class CallService {
         this.set(active.size);
       },
     });
-    media.clock.onTick = (first, last) => {
-      this.metrics.firstSend.observe(Math.abs(first) / 1000); // early counts too: Node timers can fire up to 1 ms early
-      this.metrics.lastSend.observe(Math.abs(last) / 1000);
+    media.host.onPacing = ({ first, last }) => {
+      // Early counts too: Node timers can fire up to 1 ms early.
+      for (let i = 0; i < first.length; i++) this.metrics.firstSend.observe(Math.abs(first[i]!) / 1000);
+      for (let i = 0; i < last.length; i++) this.metrics.lastSend.observe(Math.abs(last[i]!) / 1000);
     };
     control.onIncomingCall((call) => this.incoming(call));
   }
@@ -74,21 +75,24 @@ export class CallService {
     return [...this.active.values()];
   }
 
+  /** Start the media worker, then the engine. */
   async start(): Promise<void> {
+    await this.media.host.start();
     await this.control.start();
   }
 
-  /** Hang up every call, then stop the engine. */
+  /** Hang up every call, then stop the engine and the media worker. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.active.values()].map((s) => s.hangup().catch(() => undefined)));
     await this.control.stop();
+    await this.media.host.stop();
   }
 
   /** Place a call and run `handler` on it once answered (the default handler when none is given). */
   async dial(options: DialOptions, handler: CallHandler = this.handler): Promise<CallSession> {
     if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
-    const bound = await this.media.ports.bind();
+    const bound = await this.media.host.bind();
     let session: CallSession;
     try {
       const localSdp = writeOffer({ address: this.media.rtpAddress, port: bound.port, sessionId: Math.floor(Math.random() * 1e9), version: 1 });
@@ -96,7 +100,7 @@ export class CallService {
       session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
       session.adoptPort(bound.release);
       if (!call.remoteSdp) throw new AppError(ErrorCode.SDP_INVALID, 'the answer to our INVITE carried no SDP');
-      await session.attachOutboundMedia(bound.socket, call.remoteSdp);
+      await session.attachOutboundMedia(bound, call.remoteSdp);
     } catch (err) {
       bound.release();
       throw err;

@@ -82,6 +82,12 @@ export const voiceConfigSchema = z
         publicAddress: z.string().nullable().default(null),
         portMin: z.number().int().min(1024).max(65534).default(20000),
         portMax: z.number().int().min(1025).max(65535).default(29999),
+        /**
+         * Scheduling priority (nice, Linux: per thread) the media worker asks for, so its 5 ms ticks
+         * win the CPU over SIP, HTTP and SQLite work. Negative values need root, CAP_SYS_NICE or
+         * RLIMIT_NICE (systemd LimitNICE=); without them the worker runs at normal priority and says so.
+         */
+        workerNice: z.number().int().min(-20).max(19).default(-10),
       })
       .strict()
       .prefault({})

@@ -8,8 +8,7 @@ import { createLogger, silentLogger } from '../../src/shared/log.js';
 import { BuiltinSipEngine, type BuiltinEngineConfig } from '../../src/voice/sip/builtin/builtin-engine.js';
 import { CallService, type CallHandler } from '../../src/voice/calls.js';
 import type { CallSession } from '../../src/voice/call-session.js';
-import { MediaClock } from '../../src/voice/media/media-clock.js';
-import { RtpPortPool } from '../../src/voice/media/port-pool.js';
+import { MediaHost } from '../../src/voice/media/media-host.js';
 import { TextToSpeech } from '../../src/voice/media/tts.js';
 import { PromptSource } from '../../src/voice/media/prompt-source.js';
 import type { CallControl } from '../../src/voice/sip/call-control.js';
@@ -27,6 +26,8 @@ export interface VoiceHarness {
   sipTarget: string;
   dir: string;
   tts: TextToSpeech;
+  /** The media worker's main-thread side (tests kill its thread). */
+  media: MediaHost;
   /** The handler the next call runs. */
   handler: CallHandler;
   /** Sessions in the order calls arrived. */
@@ -76,8 +77,7 @@ async function startWithEngine(engine: CallControl, log: ReturnType<typeof testL
   const dir = tempDir();
   const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
   const media = {
-    ports: new RtpPortPool('127.0.0.1', 40000, 44999),
-    clock: new MediaClock(),
+    host: new MediaHost({ host: '127.0.0.1', portMin: 40000, portMax: 44999 }, log),
     tts,
     prompts: new PromptSource({ cacheDir: join(dir.path, 'prompts'), baseDir: dir.path, fetchTimeoutMs: 5000, maxBytes: 10_000_000 }),
     rtpAddress: '127.0.0.1',
@@ -90,6 +90,7 @@ async function startWithEngine(engine: CallControl, log: ReturnType<typeof testL
     sipTarget: '',
     dir: dir.path,
     tts,
+    media: media.host,
     handler: async (session) => {
       await session.answer();
     },

@@ -1,7 +1,8 @@
 /**
  * Audio as the media layer plays it: 8 kHz 16-bit mono PCM, with its G.711
- * encodings made once and kept, so a cached prompt played on hundreds of
- * calls costs a buffer slice per frame and no per-call encoding.
+ * encodings made once and kept (in shared memory the media worker reads), so
+ * a cached prompt played on hundreds of calls costs a buffer slice per frame
+ * and no per-call encoding or copy.
  */
 import { encodeG711, type G711Law } from './g711.js';
 
@@ -27,7 +28,11 @@ export class AudioClip {
       // Pad to whole frames with silence so the last frame is full length.
       const padded = new Int16Array(this.frames * SAMPLES_PER_FRAME);
       padded.set(this.pcm);
-      buffer = encodeG711(law, padded);
+      const encoded = encodeG711(law, padded);
+      // In shared memory: the media worker reads it in place, since postMessage shares a
+      // SharedArrayBuffer instead of copying it, however many calls play the clip.
+      buffer = Buffer.from(new SharedArrayBuffer(encoded.length));
+      encoded.copy(buffer);
       this.encoded.set(law, buffer);
     }
     return buffer;

@@ -1,90 +1,72 @@
 /**
- * One call's media: an RTP stream on its own UDP port. Sends whatever is
- * playing (or silence) every 20 ms on the shared clock, receives the caller's
- * audio and RFC 4733 digits, latches onto the address the caller's packets
- * really come from (symmetric RTP, RFC 4961), and records on request.
+ * One call's media as the main thread sees it: the RTP stream itself runs in
+ * the media worker (rtp-stream.ts); this object posts the call's commands
+ * there and turns the worker's answers back into promises and listeners.
  *
  * Playback is a queue of clips; `play()` resolves when the clip has been sent
- * or was stopped (hang-up, barge-in, hold does not stop it, it pauses sending).
+ * or was stopped (hang-up, barge-in; hold does not stop it, it pauses sending).
+ * Stopping settles a clip here at once and tells the worker to drop it, so a
+ * hang-up never waits for a round trip to the worker.
  */
-import type { Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import type { Transferable } from 'node:worker_threads';
 import type { Logger } from '../../shared/log.js';
-import { AudioClip, SAMPLES_PER_FRAME } from './audio-clip.js';
-import { decodeG711, G711_SILENCE, type G711Law } from './g711.js';
-import { decodeRtp, encodeRtp } from './rtp-packet.js';
-import { DtmfDetector, digitToEvent, encodeTelephoneEvent } from './dtmf.js';
-import type { ClockSubscriber, MediaClock } from './media-clock.js';
+import type { AppError } from '../../shared/errors.js';
+import type { AudioClip } from './audio-clip.js';
+import type { G711Law } from './g711.js';
+import { digitToEvent } from './dtmf.js';
+import type { HostMessage, RtpEndpoint } from './media-protocol.js';
 
-export interface RtpEndpoint {
-  address: string;
-  port: number;
-}
+export type { RtpEndpoint } from './media-protocol.js';
 
 export interface RtpSessionOptions {
-  socket: Socket;
-  clock: MediaClock;
   remote: RtpEndpoint;
   law: G711Law;
   payloadType: number;
   /** Negotiated telephone-event payload type; null when the peer offered none. */
   dtmfPayloadType: number | null;
+  /** False when the call starts on hold (the offer was sendonly/inactive). */
+  sending?: boolean;
   log: Logger;
 }
 
 export type PlayOutcome = 'done' | 'stopped';
 
-interface Playback {
-  payload: Buffer;
-  offset: number;
-  resolve: (outcome: PlayOutcome) => void;
-}
+/** How a session talks to the worker (MediaHost provides it). */
+export type PostToWorker = (message: HostMessage, transfer?: Transferable[]) => void;
 
-interface DtmfOut {
-  events: number[];
-  /** Frames sent for the current digit. */
-  frame: number;
-  timestamp: number;
-  resolve: () => void;
-}
-
-const DTMF_TONE_FRAMES = 5; // 100 ms of tone per digit
-const DTMF_GAP_FRAMES = 3; // 60 ms of silence between digits
-const DTMF_END_REPEATS = 3; // RFC 4733 §2.5.1.4: the end packet is sent three times
-
-export class RtpSession implements ClockSubscriber {
+export class RtpSession {
   private remote: RtpEndpoint;
-  private latched = false;
-  private readonly ssrc = randomInt(1, 0xffffffff);
-  private sequence = randomInt(0, 0xffff);
-  private timestamp = randomInt(0, 0xffffffff);
-  private readonly queue: Playback[] = [];
-  private dtmfOut: DtmfOut | null = null;
-  private gapFrames = 0;
-  private sending = true;
   private closed = false;
-  private readonly unsubscribe: () => void;
-  private readonly silence: Buffer;
-  private readonly detector: DtmfDetector;
-  private recording: Int16Array[] | null = null;
+  private failure: AppError | null = null;
+  private recording = false;
+  /** The recording still running when the session closed, for a stopRecording() after the hang-up. */
+  private recordingAtClose: Promise<Int16Array> | null = null;
+  private nextRequest = 1;
+  private readonly plays = new Map<number, (outcome: PlayOutcome) => void>();
+  private readonly digitsSent = new Map<number, () => void>();
+  private readonly recordings = new Map<number, (pcm: Int16Array) => void>();
   private readonly digitListeners = new Set<(digit: string) => void>();
-  /** Frames sent and received, for stats and tests. */
+  private readonly failureListeners = new Set<(err: AppError) => void>();
+  /**
+   * Frames sent and received, for stats and tests. `sent` and `received` are
+   * counted in the worker and arrive with its stats batch, so they lag by up
+   * to one batch interval; `dtmfReceived` is counted here.
+   */
   readonly counters = { sent: 0, received: 0, dtmfReceived: 0 };
 
-  constructor(private readonly options: RtpSessionOptions) {
+  constructor(
+    private readonly post: PostToWorker,
+    private readonly id: number,
+    /** The bound RTP port (ours, as written in our SDP). */
+    readonly localPort: number,
+    private readonly options: RtpSessionOptions,
+  ) {
     this.remote = options.remote;
-    this.silence = Buffer.alloc(SAMPLES_PER_FRAME, G711_SILENCE[options.law]);
-    this.detector = new DtmfDetector((digit) => {
-      this.counters.dtmfReceived++;
-      for (const listener of this.digitListeners) listener(digit);
+    post({
+      op: 'open',
+      id,
+      options: { remote: options.remote, law: options.law, payloadType: options.payloadType, dtmfPayloadType: options.dtmfPayloadType, sending: options.sending ?? true },
     });
-    options.socket.on('message', (data, rinfo) => this.receive(data, rinfo));
-    options.socket.on('error', (err) => options.log.warn({ err }, 'RTP socket error'));
-    this.unsubscribe = options.clock.subscribe(this);
-  }
-
-  get localPort(): number {
-    return this.options.socket.address().port;
   }
 
   get remoteEndpoint(): RtpEndpoint {
@@ -94,38 +76,41 @@ export class RtpSession implements ClockSubscriber {
   /** Queue a clip; resolves when it has been sent or when playback is stopped. */
   play(clip: AudioClip, signal?: AbortSignal): Promise<PlayOutcome> {
     if (this.closed || signal?.aborted) return Promise.resolve('stopped');
+    const clipId = this.nextRequest++;
+    const payload = shareable(clip.encodedAs(this.options.law));
     return new Promise((resolve) => {
-      const playback: Playback = { payload: clip.encodedAs(this.options.law), offset: 0, resolve };
-      this.queue.push(playback);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.queue.indexOf(playback);
-          if (index >= 0) {
-            this.queue.splice(index, 1);
-            resolve('stopped');
-          }
-        },
-        { once: true },
-      );
+      const onAbort = () => {
+        if (this.settlePlay(clipId, 'stopped')) this.post({ op: 'cancel', id: this.id, clip: clipId });
+      };
+      this.plays.set(clipId, (outcome) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.post({ op: 'play', id: this.id, clip: clipId, payload });
     });
   }
 
   /** Stop everything queued or playing (barge-in, hang-up). */
   stopPlayback(): void {
-    for (const playback of this.queue.splice(0)) playback.resolve('stopped');
+    if (this.plays.size === 0) return;
+    for (const clipId of [...this.plays.keys()]) this.settlePlay(clipId, 'stopped');
+    if (!this.closed) this.post({ op: 'stopPlayback', id: this.id });
   }
 
   get playing(): boolean {
-    return this.queue.length > 0;
+    return this.plays.size > 0;
   }
 
   /** Send digits as RFC 4733 events; resolves when the last end packet is out. */
   sendDigits(digits: string): Promise<void> {
     if (this.options.dtmfPayloadType === null) return Promise.reject(new Error('the peer did not negotiate telephone-event'));
     const events = [...digits].map(digitToEvent);
+    if (this.closed) return Promise.resolve();
+    const request = this.nextRequest++;
     return new Promise((resolve) => {
-      this.dtmfOut = { events, frame: 0, timestamp: this.timestamp, resolve };
+      this.digitsSent.set(request, resolve);
+      this.post({ op: 'sendDigits', id: this.id, request, events });
     });
   }
 
@@ -134,125 +119,130 @@ export class RtpSession implements ClockSubscriber {
     return () => this.digitListeners.delete(listener);
   }
 
+  /** The media worker died: the call cannot have media any more and should end. Heard at once if it already happened. */
+  onFailure(listener: (err: AppError) => void): () => void {
+    const failure = this.failure;
+    if (failure) {
+      queueMicrotask(() => listener(failure));
+      return () => undefined;
+    }
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   /** Pause or resume sending (hold: the peer asked for sendonly/inactive). */
   setSending(sending: boolean): void {
-    this.sending = sending;
+    if (!this.closed) this.post({ op: 'setSending', id: this.id, sending });
   }
 
   /** A re-INVITE moved the peer's media. */
   setRemote(remote: RtpEndpoint): void {
     this.remote = remote;
-    this.latched = false;
+    if (!this.closed) this.post({ op: 'setRemote', id: this.id, remote });
   }
 
   startRecording(): void {
-    this.recording = [];
+    if (this.closed) return;
+    this.recording = true;
+    this.post({ op: 'startRecording', id: this.id });
   }
 
-  stopRecording(): Int16Array {
-    const frames = this.recording ?? [];
-    this.recording = null;
-    const total = frames.reduce((n, f) => n + f.length, 0);
-    const pcm = new Int16Array(total);
-    let offset = 0;
-    for (const frame of frames) {
-      pcm.set(frame, offset);
-      offset += frame.length;
+  /** The caller's audio since startRecording(), decoded; also after the call ended (what was recorded until then). */
+  stopRecording(): Promise<Int16Array> {
+    if (this.recordingAtClose) {
+      const pcm = this.recordingAtClose;
+      this.recordingAtClose = null;
+      return pcm;
     }
-    return pcm;
+    if (!this.recording || this.closed) return Promise.resolve(new Int16Array(0));
+    this.recording = false;
+    const request = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.recordings.set(request, resolve);
+      this.post({ op: 'stopRecording', id: this.id, request });
+    });
   }
 
   close(): void {
     if (this.closed) return;
+    // Asked before the close, so the worker answers with the recording before it stops the stream.
+    if (this.recording) this.recordingAtClose = this.stopRecording();
+    this.post({ op: 'close', id: this.id });
     this.closed = true;
-    this.unsubscribe();
     this.stopPlayback();
-    this.dtmfOut?.resolve();
-    this.dtmfOut = null;
+    this.settleDigits();
     this.digitListeners.clear();
-    this.options.socket.removeAllListeners('message');
   }
 
-  /** One 20 ms frame: a DTMF event packet, the next slice of the playing clip, or silence. */
-  tick(): void {
-    if (this.closed) return;
-    if (this.dtmfOut) {
-      this.tickDtmf(this.dtmfOut);
-      return;
+  /** Called by MediaHost when the worker died: everything pending settles, then the failure listeners hear it. */
+  fail(err: AppError): void {
+    const wasClosed = this.closed;
+    this.closed = true;
+    this.recording = false;
+    this.stopPlayback();
+    this.settleDigits();
+    for (const [request, resolve] of this.recordings) {
+      this.recordings.delete(request);
+      resolve(new Int16Array(0));
     }
-    let payload = this.silence;
-    const current = this.queue[0];
-    if (current && this.gapFrames === 0) {
-      payload = current.payload.subarray(current.offset, current.offset + SAMPLES_PER_FRAME);
-      current.offset += SAMPLES_PER_FRAME;
-      if (current.offset >= current.payload.length) {
-        this.queue.shift();
-        current.resolve('done');
-      }
-    }
-    if (this.gapFrames > 0) this.gapFrames--;
-    this.send(this.options.payloadType, payload, false, this.timestamp);
-    this.timestamp = (this.timestamp + SAMPLES_PER_FRAME) >>> 0;
+    this.digitListeners.clear();
+    if (wasClosed) return;
+    this.failure = err;
+    for (const listener of this.failureListeners) listener(err);
+    this.failureListeners.clear();
   }
 
-  private tickDtmf(out: DtmfOut): void {
-    const event = out.events[0]!;
-    out.frame++;
-    const duration = out.frame * SAMPLES_PER_FRAME;
-    const end = out.frame >= DTMF_TONE_FRAMES;
-    const payload = encodeTelephoneEvent({ event, end, volume: 10, duration });
-    const repeats = end ? DTMF_END_REPEATS : 1;
-    for (let i = 0; i < repeats; i++) this.send(this.options.dtmfPayloadType!, payload, out.frame === 1, out.timestamp);
-    if (end) {
-      out.events.shift();
-      this.timestamp = (out.timestamp + duration) >>> 0;
-      if (out.events.length === 0) {
-        this.dtmfOut = null;
-        out.resolve();
-      } else {
-        out.frame = 0;
-        out.timestamp = this.timestamp;
-      }
-      this.gapFrames = DTMF_GAP_FRAMES;
-    }
+  // --- from the worker, routed by MediaHost ---
+
+  played(clipId: number): void {
+    this.settlePlay(clipId, 'done');
   }
 
-  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp: number): void {
-    if (!this.sending || !validPort(this.remote.port)) return;
-    const packet = encodeRtp({ payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
-    this.sequence = (this.sequence + 1) & 0xffff;
-    this.counters.sent++;
-    try {
-      this.options.socket.send(packet, this.remote.port, this.remote.address);
-    } catch (err) {
-      // A peer's bad address must cost its own media, never the process.
-      this.options.log.warn({ err, remote: this.remote }, 'RTP send failed');
-      this.sending = false;
-    }
+  digitsDone(request: number): void {
+    const resolve = this.digitsSent.get(request);
+    this.digitsSent.delete(request);
+    resolve?.();
   }
 
-  private receive(data: Buffer, rinfo: { address: string; port: number }): void {
-    const packet = decodeRtp(data);
-    if (!packet) return;
-    if (!this.latched && validPort(rinfo.port)) {
-      // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
-      this.latched = true;
-      if (rinfo.address !== this.remote.address || rinfo.port !== this.remote.port) {
-        this.options.log.debug({ from: `${rinfo.address}:${rinfo.port}`, sdp: `${this.remote.address}:${this.remote.port}` }, 'RTP latched to source address');
-        this.remote = { address: rinfo.address, port: rinfo.port };
-      }
-    }
-    this.counters.received++;
-    if (packet.payloadType === this.options.dtmfPayloadType) {
-      this.detector.packet(packet.ssrc, packet.timestamp, packet.payload);
-      return;
-    }
-    if (packet.payloadType === this.options.payloadType && this.recording) {
-      this.recording.push(decodeG711(this.options.law, packet.payload));
-    }
+  digit(digit: string): void {
+    this.counters.dtmfReceived++;
+    for (const listener of this.digitListeners) listener(digit);
+  }
+
+  latched(remote: RtpEndpoint): void {
+    this.options.log.debug({ from: `${remote.address}:${remote.port}`, sdp: `${this.remote.address}:${this.remote.port}` }, 'RTP latched to source address');
+    this.remote = remote;
+  }
+
+  recorded(request: number, pcm: Int16Array): void {
+    const resolve = this.recordings.get(request);
+    this.recordings.delete(request);
+    resolve?.(pcm);
+  }
+
+  warn(message: string, details: Record<string, unknown>): void {
+    this.options.log.warn(details, message);
+  }
+
+  private settlePlay(clipId: number, outcome: PlayOutcome): boolean {
+    const settle = this.plays.get(clipId);
+    if (!settle) return false;
+    this.plays.delete(clipId);
+    settle(outcome);
+    return true;
+  }
+
+  private settleDigits(): void {
+    for (const request of [...this.digitsSent.keys()]) this.digitsDone(request);
   }
 }
 
-function validPort(port: number): boolean {
-  return Number.isInteger(port) && port > 0 && port < 65536;
+/**
+ * A clip's encoding as it crosses to the worker. AudioClip keeps it in shared
+ * memory, which postMessage passes without copying; any other buffer is copied
+ * into one of its own (a Buffer from Node's pool would drag the whole pool along).
+ */
+function shareable(encoded: Buffer): Uint8Array {
+  if (encoded.buffer instanceof SharedArrayBuffer) return encoded;
+  return new Uint8Array(encoded);
 }

@@ -238,7 +238,7 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
         await session.answer();
         session.startRecording();
         await new Promise((resolve) => session.signal.addEventListener('abort', resolve));
-        writeFileSync(file, encodeWav(session.stopRecording()));
+        writeFileSync(file, encodeWav(await session.stopRecording()));
       };
       const result = await sipp('uac-talk.xml', { codec: 8 }, { cwd: SIPP_PCAPS, timeoutSeconds: 20 });
       expect(result.code, result.errors || result.stdout).toBe(0);

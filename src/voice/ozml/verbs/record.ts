@@ -41,7 +41,7 @@ export const record = defineVerb({
     session.startRecording();
     const startedAt = Date.now();
     const { reason, digit } = await waitForStop(ctx, args.maxMs, args.finishDigits);
-    const pcm = session.stopRecording();
+    const pcm = await session.stopRecording();
     session.digits.clear();
     const seconds = pcm.length / SAMPLE_RATE;
     const name = `${session.info.id}-${startedAt}.wav`;

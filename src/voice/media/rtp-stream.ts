@@ -1,0 +1,218 @@
+/**
+ * One call's RTP inside the media worker: sends whatever is playing (or
+ * silence, or RFC 4733 digits) every 20 ms on the shared clock, receives the
+ * caller's audio and digits, latches onto the address the caller's packets
+ * really come from (symmetric RTP, RFC 4961), and records on request.
+ *
+ * It knows nothing of promises or loggers: what the main thread must hear
+ * (a clip played out, a digit, a latch, a warning) goes out through
+ * `StreamEvents`, and the main thread's RtpSession turns it into the API
+ * calls use.
+ */
+import type { Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { SAMPLES_PER_FRAME } from './audio-clip.js';
+import { decodeG711, G711_SILENCE } from './g711.js';
+import { decodeRtp, encodeRtp } from './rtp-packet.js';
+import { DtmfDetector, encodeTelephoneEvent } from './dtmf.js';
+import type { ClockSubscriber, MediaClock } from './media-clock.js';
+import type { RtpEndpoint, StreamOptions } from './media-protocol.js';
+
+export interface StreamEvents {
+  played(clip: number): void;
+  digitsSent(request: number): void;
+  digit(digit: string): void;
+  latched(remote: RtpEndpoint): void;
+  warn(message: string, details: Record<string, unknown>): void;
+}
+
+interface Playback {
+  clip: number;
+  payload: Buffer;
+  offset: number;
+}
+
+interface DtmfOut {
+  request: number;
+  events: number[];
+  /** Frames sent for the current digit. */
+  frame: number;
+  /** RTP timestamp of the current digit; null until its first frame. */
+  timestamp: number | null;
+}
+
+const DTMF_TONE_FRAMES = 5; // 100 ms of tone per digit
+const DTMF_GAP_FRAMES = 3; // 60 ms of silence between digits
+const DTMF_END_REPEATS = 3; // RFC 4733 §2.5.1.4: the end packet is sent three times
+
+export class RtpStream implements ClockSubscriber {
+  private remote: RtpEndpoint;
+  private latched = false;
+  private readonly ssrc = randomInt(1, 0xffffffff);
+  private sequence = randomInt(0, 0xffff);
+  private timestamp = randomInt(0, 0xffffffff);
+  private readonly queue: Playback[] = [];
+  /** Digit strings to send, one after the other. */
+  private readonly dtmfOut: DtmfOut[] = [];
+  private gapFrames = 0;
+  private sending: boolean;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+  private readonly silence: Buffer;
+  private readonly detector: DtmfDetector;
+  private recording: Int16Array[] | null = null;
+  readonly counters = { sent: 0, received: 0 };
+  private readonly onMessage = (data: Buffer, rinfo: { address: string; port: number }) => this.receive(data, rinfo);
+
+  constructor(
+    private readonly socket: Socket,
+    clock: MediaClock,
+    private readonly options: StreamOptions,
+    private readonly events: StreamEvents,
+  ) {
+    this.remote = options.remote;
+    this.sending = options.sending;
+    this.silence = Buffer.alloc(SAMPLES_PER_FRAME, G711_SILENCE[options.law]);
+    this.detector = new DtmfDetector((digit) => events.digit(digit));
+    socket.on('message', this.onMessage);
+    this.unsubscribe = clock.subscribe(this);
+  }
+
+  play(clip: number, payload: Buffer): void {
+    if (!this.closed) this.queue.push({ clip, payload, offset: 0 });
+  }
+
+  /** Drop one clip, playing or queued (the main thread has already settled it). */
+  cancel(clip: number): void {
+    const index = this.queue.findIndex((p) => p.clip === clip);
+    if (index >= 0) this.queue.splice(index, 1);
+  }
+
+  stopPlayback(): void {
+    this.queue.length = 0;
+  }
+
+  sendDigits(request: number, events: number[]): void {
+    if (this.closed || events.length === 0) this.events.digitsSent(request);
+    else this.dtmfOut.push({ request, events: [...events], frame: 0, timestamp: null });
+  }
+
+  setSending(sending: boolean): void {
+    this.sending = sending;
+  }
+
+  setRemote(remote: RtpEndpoint): void {
+    this.remote = remote;
+    this.latched = false;
+  }
+
+  startRecording(): void {
+    this.recording = [];
+  }
+
+  stopRecording(): Int16Array<ArrayBuffer> {
+    const frames = this.recording ?? [];
+    this.recording = null;
+    const pcm = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+    let offset = 0;
+    for (const frame of frames) {
+      pcm.set(frame, offset);
+      offset += frame.length;
+    }
+    return pcm;
+  }
+
+  /** Stop sending and receiving; digits still owed are reported sent, so nobody waits for them. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.queue.length = 0;
+    for (const out of this.dtmfOut.splice(0)) this.events.digitsSent(out.request);
+    this.socket.off('message', this.onMessage);
+  }
+
+  /** One 20 ms frame: a DTMF event packet, the next slice of the playing clip, or silence. */
+  tick(): void {
+    if (this.closed) return;
+    const dtmf = this.dtmfOut[0];
+    if (dtmf) {
+      this.tickDtmf(dtmf);
+      return;
+    }
+    let payload = this.silence;
+    const current = this.queue[0];
+    if (current && this.gapFrames === 0) {
+      payload = current.payload.subarray(current.offset, current.offset + SAMPLES_PER_FRAME);
+      current.offset += SAMPLES_PER_FRAME;
+      if (current.offset >= current.payload.length) {
+        this.queue.shift();
+        this.events.played(current.clip);
+      }
+    }
+    if (this.gapFrames > 0) this.gapFrames--;
+    this.send(this.options.payloadType, payload, false, this.timestamp);
+    this.timestamp = (this.timestamp + SAMPLES_PER_FRAME) >>> 0;
+  }
+
+  private tickDtmf(out: DtmfOut): void {
+    const event = out.events[0]!;
+    const timestamp = (out.timestamp ??= this.timestamp);
+    out.frame++;
+    const duration = out.frame * SAMPLES_PER_FRAME;
+    const end = out.frame >= DTMF_TONE_FRAMES;
+    const payload = encodeTelephoneEvent({ event, end, volume: 10, duration });
+    const repeats = end ? DTMF_END_REPEATS : 1;
+    for (let i = 0; i < repeats; i++) this.send(this.options.dtmfPayloadType!, payload, out.frame === 1, timestamp);
+    if (end) {
+      out.events.shift();
+      this.timestamp = (timestamp + duration) >>> 0;
+      out.frame = 0;
+      out.timestamp = null;
+      if (out.events.length === 0) {
+        this.dtmfOut.shift();
+        this.events.digitsSent(out.request);
+      }
+      this.gapFrames = DTMF_GAP_FRAMES;
+    }
+  }
+
+  private send(payloadType: number, payload: Buffer, marker: boolean, timestamp: number): void {
+    if (!this.sending || !validPort(this.remote.port)) return;
+    const packet = encodeRtp({ payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.counters.sent++;
+    try {
+      this.socket.send(packet, this.remote.port, this.remote.address);
+    } catch (err) {
+      // A peer's bad address must cost its own media, never the worker.
+      this.events.warn('RTP send failed', { err: String(err), remote: this.remote });
+      this.sending = false;
+    }
+  }
+
+  private receive(data: Buffer, rinfo: { address: string; port: number }): void {
+    const packet = decodeRtp(data);
+    if (!packet) return;
+    if (!this.latched && validPort(rinfo.port)) {
+      // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
+      this.latched = true;
+      if (rinfo.address !== this.remote.address || rinfo.port !== this.remote.port) {
+        this.remote = { address: rinfo.address, port: rinfo.port };
+        this.events.latched(this.remote);
+      }
+    }
+    this.counters.received++;
+    if (packet.payloadType === this.options.dtmfPayloadType) {
+      this.detector.packet(packet.ssrc, packet.timestamp, packet.payload);
+      return;
+    }
+    if (packet.payloadType === this.options.payloadType && this.recording) {
+      this.recording.push(decodeG711(this.options.law, packet.payload));
+    }
+  }
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65536;
+}

@@ -1,0 +1,174 @@
+/**
+ * The media worker's work, run in-process (no thread): ports, a call's RTP
+ * out and in, and what goes back to the main thread, with a UDP socket on
+ * loopback as the phone.
+ */
+import { createSocket } from 'node:dgram';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MediaThread } from '../../../src/voice/media/media-thread.js';
+import type { StreamOptions, WorkerMessage } from '../../../src/voice/media/media-protocol.js';
+import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
+import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
+import { decodeG711, encodeG711 } from '../../../src/voice/media/g711.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+import { rtpPhone, type RtpPhone } from '../../helpers/rtp-phone.js';
+
+describe('media thread (the worker, in-process)', () => {
+  let messages: WorkerMessage[];
+  let thread: MediaThread;
+  let far: RtpPhone;
+  let nextId = 1;
+
+  beforeEach(async () => {
+    messages = [];
+    thread = new MediaThread({ host: '127.0.0.1', portMin: 46000, portMax: 46999, statsIntervalMs: 100, nice: 0 }, (m) => messages.push(m));
+    far = await rtpPhone();
+  });
+  afterEach(() => {
+    thread.stop();
+    far.close();
+  });
+
+  function seen<E extends WorkerMessage['ev']>(ev: E, id?: number): Extract<WorkerMessage, { ev: E }>[] {
+    return messages.filter((m): m is Extract<WorkerMessage, { ev: E }> => m.ev === ev && (id === undefined || ('id' in m && m.id === id)));
+  }
+
+  async function bind(): Promise<{ id: number; port: number }> {
+    const id = nextId++;
+    thread.handle({ op: 'bind', id });
+    await waitUntil(() => seen('bound', id).length + seen('bindFailed', id).length > 0, 2000, 'bind');
+    const bound = seen('bound', id)[0];
+    if (!bound) throw new Error(seen('bindFailed', id)[0]!.message);
+    return bound;
+  }
+
+  async function open(overrides: Partial<StreamOptions> = {}): Promise<{ id: number; port: number }> {
+    const bound = await bind();
+    thread.handle({ op: 'open', id: bound.id, options: { remote: { address: '127.0.0.1', port: far.port }, law: 'PCMU', payloadType: 0, dtmfPayloadType: 101, sending: true, ...overrides } });
+    return bound;
+  }
+
+  it('binds even ports of the range, a different one per call, and frees them on release', async () => {
+    const a = await bind();
+    const b = await bind();
+    expect(a.port % 2).toBe(0);
+    expect(b.port % 2).toBe(0);
+    expect(a.port).not.toBe(b.port);
+    expect(a.port).toBeGreaterThanOrEqual(46000);
+    thread.handle({ op: 'release', id: a.id });
+    expect(seen('released', a.id)).toHaveLength(1);
+    // The port is free again: a socket of our own can take it.
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(a.port, '127.0.0.1', resolve);
+    });
+    probe.close();
+  });
+
+  it('answers requests about a released port, so the main thread never waits for them', async () => {
+    const { id } = await open();
+    thread.handle({ op: 'release', id });
+    thread.handle({ op: 'sendDigits', id, request: 5, events: [1] });
+    thread.handle({ op: 'stopRecording', id, request: 6 });
+    expect(seen('digitsSent', id)).toEqual([{ ev: 'digitsSent', id, request: 5 }]);
+    expect(seen('recording', id)[0]!.pcm.length).toBe(0);
+  });
+
+  it('plays a clip as 20 ms G.711 frames with consecutive sequence numbers and timestamps, then silence, and reports it played', async () => {
+    const { id } = await open();
+    const tone = AudioClip.tone(440, 200);
+    thread.handle({ op: 'play', id, clip: 1, payload: tone.encodedAs('PCMU') });
+    await waitUntil(() => seen('played', id).length === 1, 2000, 'played');
+    await waitUntil(() => far.packets.length >= 15, 2000, 'silence after the clip');
+    const first = far.packets.findIndex((p) => rms(decodeG711('PCMU', p.payload)) > 1000);
+    const clip = far.packets.slice(first, first + 10);
+    expect(clip.every((p) => p.payloadType === 0 && p.payload.length === 160)).toBe(true);
+    expect(clip.every((p) => rms(decodeG711('PCMU', p.payload)) > 1000)).toBe(true);
+    expect(rms(decodeG711('PCMU', far.packets[first + 10]!.payload))).toBe(0);
+    for (let i = 1; i < far.packets.length; i++) {
+      expect(far.packets[i]!.sequence).toBe((far.packets[i - 1]!.sequence + 1) & 0xffff);
+      expect(far.packets[i]!.timestamp).toBe((far.packets[i - 1]!.timestamp + 160) >>> 0);
+    }
+    // Paced, not a burst: 14 frame intervals take about 280 ms.
+    const span = far.packets[14]!.at - far.packets[0]!.at;
+    expect(span).toBeGreaterThan(240);
+    expect(span).toBeLessThan(400);
+  });
+
+  it('drops a cancelled clip and everything on stopPlayback, without reporting them played', async () => {
+    const { id } = await open();
+    const tone = AudioClip.tone(440, 1000).encodedAs('PCMU');
+    thread.handle({ op: 'play', id, clip: 1, payload: tone });
+    thread.handle({ op: 'play', id, clip: 2, payload: tone });
+    thread.handle({ op: 'cancel', id, clip: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    thread.handle({ op: 'stopPlayback', id });
+    const before = far.packets.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(far.packets.slice(before + 2).every((p) => rms(decodeG711('PCMU', p.payload)) === 0)).toBe(true);
+    expect(seen('played', id)).toHaveLength(0);
+  });
+
+  it('sends digits as RFC 4733 events (5 frames each, the end packet three times) and reports them sent', async () => {
+    const { id } = await open();
+    thread.handle({ op: 'sendDigits', id, request: 9, events: [1, 11] });
+    await waitUntil(() => seen('digitsSent', id).length === 1, 2000, 'digits sent');
+    expect(seen('digitsSent', id)[0]!.request).toBe(9);
+    const events = far.packets.filter((p) => p.payloadType === 101);
+    expect(events).toHaveLength(14);
+    for (const [digit, packets] of [[1, events.slice(0, 7)], [11, events.slice(7)]] as const) {
+      const decoded = packets.map((p) => decodeTelephoneEvent(p.payload)!);
+      expect(decoded.every((e) => e.event === digit)).toBe(true);
+      expect(decoded.map((e) => e.end)).toEqual([false, false, false, false, true, true, true]);
+      expect(decoded.at(-1)!.duration).toBe(800);
+      expect(new Set(packets.map((p) => p.timestamp)).size).toBe(1);
+      expect(packets[0]!.marker).toBe(true);
+    }
+    expect(events[7]!.timestamp).toBe((events[0]!.timestamp + 800) >>> 0);
+  });
+
+  it("hears the caller's digits once each, latches onto the address they come from, and records the caller's audio", async () => {
+    const { id, port } = await open({ remote: { address: '127.0.0.1', port: 9 } });
+    thread.handle({ op: 'startRecording', id });
+    const speech = encodeG711('PCMU', AudioClip.tone(300, 100).pcm);
+    for (let i = 0; i < 5; i++) far.send({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port);
+    for (const end of [false, false, true, true, true]) far.send({ payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 5, end, volume: 10, duration: 160 }) }, port);
+    await waitUntil(() => seen('digit', id).length === 1, 2000, 'the digit');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen('digit', id).map((m) => m.digit)).toEqual(['5']);
+    expect(seen('latched', id)).toEqual([{ ev: 'latched', id, remote: { address: '127.0.0.1', port: far.port } }]);
+    await waitUntil(() => far.packets.length > 0, 2000, 'our RTP at the latched address');
+    thread.handle({ op: 'stopRecording', id, request: 3 });
+    const recording = seen('recording', id)[0]!;
+    expect(recording.request).toBe(3);
+    expect(recording.pcm.length).toBe(800);
+    expect(rms(recording.pcm)).toBeGreaterThan(3000);
+  });
+
+  it('sends nothing while on hold and resumes after', async () => {
+    const { id } = await open({ sending: false });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(far.packets).toHaveLength(0);
+    thread.handle({ op: 'setSending', id, sending: true });
+    await waitUntil(() => far.packets.length >= 3, 2000, 'media after unhold');
+  });
+
+  it('posts pacing samples and counters in batches every stats interval, not per tick', async () => {
+    const { id } = await open();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const stats = seen('stats');
+    expect(stats.length).toBeGreaterThanOrEqual(3);
+    expect(stats.length).toBeLessThanOrEqual(5);
+    const samples = stats.reduce((n, s) => n + s.pacing.first.length, 0);
+    // One served sub-tick per 20 ms frame for one call: ~22 in 450 ms.
+    expect(samples).toBeGreaterThan(15);
+    expect(samples).toBeLessThan(30);
+    const last = stats.at(-1)!;
+    expect(last.pacing.last.length).toBe(last.pacing.first.length);
+    expect(last.pacing.first.every((ms) => Math.abs(ms) < 50)).toBe(true);
+    expect(last.counters[0]).toBe(id);
+    expect(last.counters[1]).toBeGreaterThan(15); // sent
+    expect(last.counters[2]).toBe(0); // received
+  });
+});
