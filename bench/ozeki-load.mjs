@@ -68,5 +68,6 @@ const seconds = (performance.now() - started) / 1000;
 const sorted = Array.from(latencies).sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 if (values.ids) writeFileSync(values.ids, ids.join('\n'));
-console.log(JSON.stringify({ count, failed, seconds, perSecond: count / seconds, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ count, failed, seconds, perSecond: count / seconds, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1], cpuMs: (cpu.user + cpu.system) / 1000 }));
 await pool.close();

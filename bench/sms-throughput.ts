@@ -78,6 +78,13 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   let sum = 0;
@@ -116,6 +123,7 @@ interface DriverResult {
   p50: number;
   p99: number;
   max: number;
+  cpuMs: number;
 }
 
 function runDriver(args: string[]): Promise<DriverResult> {
@@ -150,7 +158,7 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
   );
   const config = {
     http: { host: '127.0.0.1', port: httpPort },
-    store: { path: join(dir, 'telenode.db'), synchronous: 'FULL' },
+    store: { path: join(dir, 'telenode.db'), synchronous: process.env['BENCH_SYNC'] ?? 'FULL' },
     log: { level: 'warn' },
     users: [{ username: 'bench', passwordHash: PASSWORD_HASH }],
     sms: { requestReceipts: receipts },
@@ -174,6 +182,7 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
       return { acceptP50Ms: result.p50, acceptP99Ms: result.p99, failed: result.failed, peakRssMb: peakRssMb(daemon.pid!) };
     }
     const started = Date.now();
+    const cpuAtStart = { daemon: cpuMs(daemon.pid!), sim: cpuMs(sim.pid!), bench: process.cpuUsage() };
     const driverArgs = ['--url', base, '--count', String(MESSAGES), '--concurrency', String(CONCURRENCY), '--ids', idsFile];
     if (sink) driverArgs.push('--report', sink.url);
     const result = await runDriver(driverArgs);
@@ -199,6 +208,16 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
       out['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)]!;
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
+    out['commitsPerMsg'] = (await metric(base, 'telenode_store_commits_total')) / MESSAGES;
+    out['commitOpsPerMsg'] = (await metric(base, 'telenode_store_commit_operations_total')) / MESSAGES;
+    out['commitMsPerMsg'] = ((await metric(base, 'telenode_store_commit_seconds_total')) * 1000) / MESSAGES;
+    // Where the two cores went, per message: the daemon is the figure that matters; the others share its cores.
+    const benchCpu = process.cpuUsage(cpuAtStart.bench);
+    const count = MESSAGES - result.failed;
+    out['daemonCpuMsPerMsg'] = (cpuMs(daemon.pid!) - cpuAtStart.daemon) / count;
+    out['simCpuMsPerMsg'] = (cpuMs(sim.pid!) - cpuAtStart.sim) / count;
+    out['driverCpuMsPerMsg'] = result.cpuMs / count;
+    out['sinkCpuMsPerMsg'] = (benchCpu.user + benchCpu.system) / 1000 / count;
     return out;
   } finally {
     await stop(daemon);

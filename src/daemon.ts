@@ -11,6 +11,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/schema.js';
 import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
+import { storeCommitMetrics } from './store/commit-metrics.js';
 import { WalCheckpointer } from './store/checkpointer.js';
 import { MessageRepo } from './store/message-repo.js';
 import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
@@ -89,7 +90,7 @@ export class Daemon {
     const checkpointer = new WalCheckpointer(storePath);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
-    const committer = new GroupCommitter(db);
+    const committer = new GroupCommitter(db, { onCommit: storeCommitMetrics(registry) });
 
     const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
     let extras: MessagingExtras;
