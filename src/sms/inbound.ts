@@ -8,7 +8,6 @@
  * A message to a number whose SMS is switched off (`accepts` says no) is
  * dropped once complete: neither stored nor posted.
  */
-import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
 import type { Db } from '../store/db.js';
@@ -17,6 +16,7 @@ import type { InboundMessage, InboundRepo, StoredFragment } from '../store/inbou
 import type { Logger } from '../shared/log.js';
 import type { InboundFragment } from './connectors/connector.js';
 import { decodeShortMessage } from './encoding/index.js';
+import { newId } from '../shared/ids.js';
 
 export type InboundNotifier = (db: Db, message: InboundMessage) => void;
 
@@ -114,7 +114,7 @@ export class InboundService {
     const receivedAt = fragment.receivedAt;
     if (!fragment.concat || fragment.concat.total <= 1) {
       const message: InboundMessage = {
-        id: randomUUID(),
+        id: newId(),
         connectorId: fragment.connectorId,
         sender: fragment.sender,
         recipient: fragment.recipient,
@@ -167,7 +167,7 @@ export class InboundService {
       ? decodeShortMessage(Buffer.concat(parts.map((p) => p.payload)), first.dataCoding)
       : parts.map((p) => decodeShortMessage(p.payload, p.dataCoding)).join('');
     return {
-      id: randomUUID(),
+      id: newId(),
       connectorId: first.connectorId,
       sender: first.sender,
       recipient: first.recipient,

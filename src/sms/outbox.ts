@@ -10,7 +10,7 @@
  * answer was not yet committed (bounded by the connectors' windows plus one
  * group-commit batch).
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { GroupCommitter } from '../store/group-commit.js';
@@ -26,6 +26,7 @@ import type { Router } from './router.js';
 import type { PartUpdate, StatusWriter } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
 import type { Admission } from './admission.js';
+import { newId } from '../shared/ids.js';
 
 export interface OutboxConfig {
   maxParts: number;
@@ -122,7 +123,7 @@ export class Outbox {
     }
     const now = this.now();
     const message: StoredMessage = {
-      id: randomUUID(),
+      id: newId(),
       user: request.user,
       dialect: request.dialect,
       sender,

@@ -6,7 +6,6 @@
  * Requests are dispatched by dialog (Call-ID + our tag); an INVITE without a
  * To tag is a new call, CANCEL finds its INVITE by Call-ID and Via branch.
  */
-import { randomUUID } from 'node:crypto';
 import * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
@@ -17,6 +16,7 @@ import { InboundPolicy, type InboundPolicyConfig } from './inbound-policy.js';
 import { BuiltinOutboundCall } from './outbound-call.js';
 import { Registration, type RegistrationConfig } from './registration.js';
 import { startSipStack } from './sip-stack.js';
+import { newId } from '../../../shared/ids.js';
 
 export interface BuiltinEngineConfig {
   host: string;
@@ -92,7 +92,7 @@ export class BuiltinSipEngine implements CallControl {
     const transport = registrarTransport(request.target);
     const fromUri = `sip:${request.callerId}@${this.contactHost}`;
     const info: CallInfo = {
-      id: randomUUID(),
+      id: newId(),
       sipCallId: BuiltinOutboundCall.newCallId(this.contactHost),
       direction: 'outbound',
       from: { uri: fromUri, user: request.callerId, displayName: null },
@@ -197,7 +197,7 @@ export class BuiltinSipEngine implements CallControl {
     }
     const transport = remote.protocol.toLowerCase() === 'tcp' ? 'tcp' : 'udp';
     const info: CallInfo = {
-      id: randomUUID(),
+      id: newId(),
       sipCallId: request.headers['call-id'],
       direction: 'inbound',
       from: party(request.headers.from),

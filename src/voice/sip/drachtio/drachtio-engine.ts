@@ -7,13 +7,13 @@
  * drachtio-server, so calls in progress when the connection drops end as
  * `failed`: nothing could signal them any more.
  */
-import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import Srf, { type SrfDialog, type SrfRequest, type SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
 import { DrachtioCall } from './drachtio-call.js';
+import { newId } from '../../../shared/ids.js';
 
 export interface DrachtioEngineConfig {
   host: string;
@@ -125,7 +125,7 @@ export class DrachtioSipEngine implements CallControl {
       clearTimeout(timer);
     }
     const info: CallInfo = {
-      id: randomUUID(),
+      id: newId(),
       sipCallId: dialog.sip.callId,
       direction: 'outbound',
       from: { uri: dialog.local.uri, user: request.callerId, displayName: null },
@@ -178,7 +178,7 @@ export class DrachtioSipEngine implements CallControl {
     const from = req.getParsedHeader('from');
     const to = req.getParsedHeader('to');
     const info: CallInfo = {
-      id: randomUUID(),
+      id: newId(),
       sipCallId: req.callId,
       direction: 'inbound',
       from: { uri: from.uri, user: userOf(from.uri), displayName: from.name ? from.name.replace(/^"|"$/g, '') : null },
