@@ -64,6 +64,8 @@ export class SmppBind {
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private enquireTimer: NodeJS.Timeout | null = null;
+  /** The socket is corked until the end of this tick (see coalesceWrites). */
+  private corked = false;
   private awaitingEnquire = false;
   /** Rate limit: tokens refill at `mps` per second up to one second's worth. */
   private tokens: number;
@@ -143,6 +145,7 @@ export class SmppBind {
       this.refill(Date.now());
       this.tokens -= 1;
     }
+    this.coalesceWrites(session);
     return new Promise<string>((resolve, reject) => {
       const pdu = new smpp.PDU('submit_sm', fields);
       const sent = session.send(pdu, (resp) => this.onSubmitResp(resp), undefined, () => {
@@ -257,8 +260,27 @@ export class SmppBind {
       .onIncoming(pdu, this)
       .catch(() => 0x64) // ESME_RX_T_APPN: temporary, the SMSC delivers it again
       .then((status) => {
-        if (!session.closed) session.send(pdu.response(status === 0 ? {} : { command_status: status }));
+        if (session.closed) return;
+        this.coalesceWrites(session);
+        session.send(pdu.response(status === 0 ? {} : { command_status: status }));
       });
+  }
+
+  /**
+   * Hold the PDUs written in this tick in the socket and write them together:
+   * the outbox hands over a burst of submits at once, and a commit releases a
+   * burst of receipt acks at once, so this turns a write syscall per PDU into
+   * one writev per burst. Nothing waits longer than the current tick.
+   */
+  private coalesceWrites(session: Session): void {
+    if (this.corked) return;
+    const socket = session.socket;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private startEnquire(session: Session): void {
