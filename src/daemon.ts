@@ -12,6 +12,7 @@ import type { Config } from './config/schema.js';
 import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { storeCommitMetrics } from './store/commit-metrics.js';
+import { ThreadSender } from './webhooks/thread-sender.js';
 import { WalCheckpointer } from './store/checkpointer.js';
 import { MessageRepo } from './store/message-repo.js';
 import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
@@ -92,7 +93,15 @@ export class Daemon {
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
     const committer = new GroupCommitter(db, { onCommit: storeCommitMetrics(registry) });
 
-    const webhooks = new WebhookDispatcher({ db, committer, config: config.webhooks, log: log.child({ component: 'webhooks' }), registry });
+    const webhookLog = log.child({ component: 'webhooks' });
+    const webhooks = new WebhookDispatcher({
+      db,
+      committer,
+      config: config.webhooks,
+      log: webhookLog,
+      registry,
+      sender: new ThreadSender({ timeoutMs: config.webhooks.timeoutMs, connections: config.webhooks.concurrency }, webhookLog),
+    });
     let extras: MessagingExtras;
     try {
       extras = buildMessagingExtras({ config, db, committer, log, smsFailover: options.smsFailover });

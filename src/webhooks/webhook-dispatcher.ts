@@ -7,7 +7,6 @@
  * sweep finds rows another process (the CLI) made pending again.
  */
 import { createHmac } from 'node:crypto';
-import { Agent, request } from 'undici';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Db } from '../store/db.js';
@@ -16,6 +15,7 @@ import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { WebhookConfig } from './config.js';
+import { HttpSender, type CallbackSender } from './http-sender.js';
 import { WebhookStatements, toWebhookRow, type WebhookRow } from './webhook-store.js';
 
 /** Longest a callback's outcome waits for another commit to ride along with (deferred group commit). */
@@ -55,6 +55,8 @@ export interface WebhookDispatcherDeps {
   log: Logger;
   registry?: Registry;
   now?: () => number;
+  /** Who talks HTTP (default: an HttpSender on this thread; the daemon uses a ThreadSender). */
+  sender?: CallbackSender;
 }
 
 export class WebhookDispatcher {
@@ -72,18 +74,12 @@ export class WebhookDispatcher {
   private sweepTimer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private readonly counts = { delivered: 0, failedAttempts: 0, dead: 0 };
-  /** Keep-alive connections shared by all callbacks; undici's request() skips fetch's per-call stream and signal objects. */
-  private readonly agent: Agent;
+  private readonly sender: CallbackSender;
   private readonly metrics;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.sql = WebhookStatements.for(deps.db);
-    this.agent = new Agent({
-      connections: deps.config.concurrency,
-      headersTimeout: deps.config.timeoutMs,
-      bodyTimeout: deps.config.timeoutMs,
-      connectTimeout: Math.min(deps.config.timeoutMs, 10_000),
-    });
+    this.sender = deps.sender ?? new HttpSender({ timeoutMs: deps.config.timeoutMs, connections: deps.config.concurrency });
     this.now = deps.now ?? Date.now;
     const registers = deps.registry ? [deps.registry] : [];
     const pending = () => this.pendingCount();
@@ -137,7 +133,7 @@ export class WebhookDispatcher {
         };
       });
     }
-    await this.agent.destroy().catch(() => undefined);
+    await this.sender.close();
   }
 
   stats(): { pending: number; inFlight: number; delivered: number; failedAttempts: number; dead: number } {
@@ -214,25 +210,9 @@ export class WebhookDispatcher {
   private async deliver(key: string, row: WebhookRow): Promise<void> {
     this.inFlight++;
     const attempt = row.attempts + 1;
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await request(row.url, {
-        method: row.method,
-        headers: this.headers(row),
-        body: row.method === 'GET' ? undefined : row.body,
-        dispatcher: this.agent,
-      });
-      status = response.statusCode;
-      await response.body.dump().catch(() => undefined);
-      if (status < 200 || status >= 300) error = `HTTP ${status}`;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      error =
-        code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
-          ? `no answer within ${this.deps.config.timeoutMs} ms`
-          : (code ?? (err as Error).message);
-    }
+    const outcome = await this.sender.send({ url: row.url, method: row.method, headers: this.headers(row), body: row.body });
+    const status = outcome.status ?? null;
+    const error = outcome.error ?? (status !== null && (status < 200 || status >= 300) ? `HTTP ${status}` : null);
     this.inFlight--;
     const now = this.now();
     const queue = this.queues.get(key)!;

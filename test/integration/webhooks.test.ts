@@ -1,11 +1,12 @@
 /** Durable callbacks against real HTTP receivers on loopback, SQLite on disk. */
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { WebhookDispatcher, enqueueWebhook, listDeadLetters, replayDeadLetters, webhookConfigSchema } from '../../src/webhooks/index.js';
+import { ThreadSender } from '../../src/webhooks/thread-sender.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 
@@ -14,13 +15,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Which sender the dispatcher under test talks HTTP through (set per describe block below). */
+let senderKind: 'inline' | 'thread' = 'inline';
+let lastThreadSender: ThreadSender | null = null;
+
 function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
   const dir = tempDir('telenode-webhooks-');
   const path = dbPath ?? join(dir.path, 'store.db');
   const db = openDatabase({ path, synchronous: 'NORMAL' });
   const committer = new GroupCommitter(db);
   const config = webhookConfigSchema.parse({ backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0 }, timeoutMs: 500, sweepSeconds: 0.2, ...overrides });
-  const dispatcher = new WebhookDispatcher({ db, committer, config, log: silentLogger() });
+  const sender = senderKind === 'thread' ? new ThreadSender({ timeoutMs: config.timeoutMs, connections: config.concurrency }, silentLogger()) : undefined;
+  lastThreadSender = sender ?? null;
+  const dispatcher = new WebhookDispatcher({ db, committer, config, log: silentLogger(), sender });
   cleanups.push(async () => {
     await dispatcher.stop(1000);
     committer.flushNow();
@@ -35,7 +42,14 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
   return { db, committer, dispatcher, enqueue, path, dir };
 }
 
-describe('webhook outbox', () => {
+describe.each([
+  ['sent on the event loop', 'inline'],
+  ['sent from a worker thread', 'thread'],
+] as const)('webhook outbox, %s', (_label, kind) => {
+  beforeEach(() => {
+    senderKind = kind;
+  });
+
   it('delivers method, content type, headers and body as stored, signed when a secret is set', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
@@ -152,5 +166,50 @@ describe('webhook outbox', () => {
     expect(new Set(receiver.requests.map((q) => q.body)).size).toBe(2000);
     expect(receiver.requests).toHaveLength(2000);
     await waitUntil(() => (db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'delivered'").get() as { n: number }).n === 2000, 5000, 'all marked delivered');
+  });
+});
+
+describe('webhook outbox, worker thread lost', () => {
+  beforeEach(() => {
+    senderKind = 'thread';
+  });
+
+  it('retries the callbacks that were in flight when the sender thread died, and starts a new thread', async () => {
+    const { createServer } = await import('node:http');
+    const arrivals: string[] = [];
+    let holdFirst = true;
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        arrivals.push(body);
+        if (holdFirst) return; // never answered: the worker dies while this one is in flight
+        res.end('OK');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      receiver.closeAllConnections();
+      receiver.close();
+    });
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
+    const { dispatcher, enqueue, db } = setup({ timeoutMs: 60_000 });
+    dispatcher.start();
+    const id = await enqueue(url, 'k', 'first');
+    await waitUntil(() => arrivals.length === 1, 5000, 'the first attempt at the receiver');
+    holdFirst = false;
+    // Kill the thread the way a crash would (the sender's own close() would wait for it).
+    const worker = (lastThreadSender as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    await worker.terminate();
+    await waitUntil(() => dispatcher.stats().failedAttempts === 1, 5000, 'the lost attempt counted as failed');
+    await waitUntil(() => arrivals.length === 2, 5000, 'the retry through a new thread');
+    await enqueue(url, 'k', 'second');
+    await waitUntil(() => arrivals.length === 3, 5000, 'the next callback');
+    expect(arrivals).toEqual(['first', 'first', 'second']);
+    await waitUntil(
+      () => (db.prepare('SELECT state FROM webhooks WHERE id = ?').get(id) as { state: string }).state === 'delivered',
+      5000,
+      'the retried callback recorded as delivered',
+    );
   });
 });

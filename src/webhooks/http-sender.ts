@@ -1,0 +1,66 @@
+/**
+ * Sends one callback over HTTP and says what came back. The dispatcher
+ * decides what an outcome means (delivered, retry, dead letter); a sender
+ * only talks HTTP. Two senders: `HttpSender` here, on the calling thread, and
+ * `ThreadSender` (thread-sender.ts), the same HttpSender on a worker thread so
+ * the daemon's event loop does not spend its time in HTTP client code.
+ */
+import { Agent, request } from 'undici';
+
+export interface CallbackAttempt {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  /** Ignored for GET. */
+  body: string;
+}
+
+/** The receiver's HTTP status, or why there was none. */
+export type CallbackOutcome = { status: number; error?: undefined } | { status?: undefined; error: string };
+
+export interface CallbackSender {
+  send(attempt: CallbackAttempt): Promise<CallbackOutcome>;
+  close(): Promise<void>;
+}
+
+export interface HttpSenderOptions {
+  /** No answer (headers or body) within this time is a failed attempt. */
+  timeoutMs: number;
+  /** Keep-alive connections per receiver origin. */
+  connections: number;
+}
+
+export class HttpSender implements CallbackSender {
+  /** Keep-alive connections shared by all callbacks; undici's request() skips fetch's per-call stream and signal objects. */
+  private readonly agent: Agent;
+
+  constructor(private readonly options: HttpSenderOptions) {
+    this.agent = new Agent({
+      connections: options.connections,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+    });
+  }
+
+  async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
+    try {
+      const response = await request(attempt.url, {
+        method: attempt.method,
+        headers: attempt.headers,
+        body: attempt.method === 'GET' ? undefined : attempt.body,
+        dispatcher: this.agent,
+      });
+      await response.body.dump().catch(() => undefined);
+      return { status: response.statusCode };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+      return { error: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (code ?? (err as Error).message) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Callbacks sent from a worker thread. Under load a delivered callback costs
+ * the event loop an HTTP request and its response parsing (undici was 12 %
+ * of the daemon's main thread in the receipts benchmark); here the main
+ * thread only posts the attempts of each tick in one message and gets the
+ * outcomes back the same way (decision 0099).
+ *
+ * If the worker dies, every attempt in flight ends as a failed attempt (the
+ * dispatcher retries it with back-off, nothing is lost) and the next send
+ * starts a new worker.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from '../shared/log.js';
+import { siblingModule, startModuleWorker } from '../shared/module-worker.js';
+import type { CallbackAttempt, CallbackOutcome, CallbackSender, HttpSenderOptions } from './http-sender.js';
+import type { FromSender, ToSender } from './sender-protocol.js';
+
+const STOP_TIMEOUT_MS = 5000;
+
+export class ThreadSender implements CallbackSender {
+  private worker: Worker | null = null;
+  private nextSeq = 1;
+  private readonly pending = new Map<number, (outcome: CallbackOutcome) => void>();
+  private outgoing: Array<{ seq: number; attempt: CallbackAttempt }> = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly options: HttpSenderOptions,
+    private readonly log: Logger,
+  ) {}
+
+  send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
+    if (this.closed) return Promise.resolve({ error: 'callback sender is closed' });
+    const seq = this.nextSeq++;
+    this.outgoing.push({ seq, attempt });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return new Promise((resolve) => this.pending.set(seq, resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.post(worker, { type: 'stop' });
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const attempts = this.outgoing;
+    this.outgoing = [];
+    if (attempts.length === 0) return;
+    const worker = this.worker ?? this.start();
+    // Only while answers are awaited does the worker keep the process alive.
+    worker.ref();
+    this.post(worker, { type: 'send', attempts });
+  }
+
+  private start(): Worker {
+    const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), { workerData: this.options });
+    this.worker = worker;
+    worker.on('message', (message: FromSender) => {
+      if (message.type !== 'outcomes') return;
+      for (const { seq, outcome } of message.outcomes) {
+        const resolve = this.pending.get(seq);
+        this.pending.delete(seq);
+        resolve?.(outcome);
+      }
+      if (this.pending.size === 0) worker.unref();
+    });
+    worker.on('error', (err) => this.log.error({ err }, 'callback sender thread failed'));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      if (this.pending.size === 0) return;
+      if (!this.closed) this.log.error({ code, inFlight: this.pending.size }, 'callback sender thread exited; its callbacks will be retried');
+      const lost = [...this.pending.values()];
+      this.pending.clear();
+      for (const resolve of lost) resolve({ error: 'callback sender thread exited' });
+    });
+    return worker;
+  }
+
+  private post(worker: Worker, message: ToSender): void {
+    worker.postMessage(message);
+  }
+}
