@@ -5,6 +5,11 @@
  *
  *   npm run bench               # 3 runs of each scenario, medians to bench/RESULTS.md
  *   npm run bench -- --runs 1 --messages 5000
+ *   npm run bench -- --synchronous NORMAL   # store durable on crash only (default FULL)
+ *
+ * Before the measured runs, one warm-up run of 5,000 messages (with receipts)
+ * is thrown away (--warmup 0 to skip): the first run after the machine has been
+ * idle measured 10-20 % lower than the ones after it, whatever the code.
  *
  * Scenarios:
  *   no-receipts    HTTP → SMPP without receipts: accepted/s (API) and submitted/s (at the SMSC)
@@ -27,10 +32,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     only: { type: 'string' },
+    warmup: { type: 'string', default: '1' },
+    synchronous: { type: 'string', default: 'FULL' },
   },
 });
 const RUNS = Number(values.runs);
 const MESSAGES = Number(values.messages);
+const WARMUP_RUNS = Number(values.warmup);
 const CONCURRENCY = Number(values.concurrency);
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const PASSWORD_HASH = hashPassword('bench');
@@ -146,7 +154,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: numbe
 
 type Scenario = 'no-receipts' | 'receipts' | 'latency-1000';
 
-async function runScenario(scenario: Scenario): Promise<Record<string, number>> {
+async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'telenode-bench-'));
   const smscPort = await freePort();
   const httpPort = await freePort();
@@ -158,7 +166,7 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
   );
   const config = {
     http: { host: '127.0.0.1', port: httpPort },
-    store: { path: join(dir, 'telenode.db'), synchronous: process.env['BENCH_SYNC'] ?? 'FULL' },
+    store: { path: join(dir, 'telenode.db'), synchronous: values.synchronous },
     log: { level: 'warn' },
     users: [{ username: 'bench', passwordHash: PASSWORD_HASH }],
     sms: { requestReceipts: receipts },
@@ -183,19 +191,19 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
     }
     const started = Date.now();
     const cpuAtStart = { daemon: cpuMs(daemon.pid!), sim: cpuMs(sim.pid!), bench: process.cpuUsage() };
-    const driverArgs = ['--url', base, '--count', String(MESSAGES), '--concurrency', String(CONCURRENCY), '--ids', idsFile];
+    const driverArgs = ['--url', base, '--count', String(messages), '--concurrency', String(CONCURRENCY), '--ids', idsFile];
     if (sink) driverArgs.push('--report', sink.url);
     const result = await runDriver(driverArgs);
-    const submittedAt = await waitFor(async () => (await metric(base, 'telenode_sms_parts_submitted_total')) >= MESSAGES - result.failed, 300_000);
+    const submittedAt = await waitFor(async () => (await metric(base, 'telenode_sms_parts_submitted_total')) >= messages - result.failed, 300_000);
     const out: Record<string, number> = {
       acceptedPerSecond: result.perSecond,
-      submittedPerSecond: (MESSAGES - result.failed) / ((submittedAt - started) / 1000),
+      submittedPerSecond: (messages - result.failed) / ((submittedAt - started) / 1000),
       acceptP50Ms: result.p50,
       acceptP99Ms: result.p99,
       failed: result.failed,
     };
     if (sink) {
-      const completedAt = await waitFor(() => sink.arrivals.size >= MESSAGES - result.failed, 300_000);
+      const completedAt = await waitFor(() => sink.arrivals.size >= messages - result.failed, 300_000);
       out['completedPerSecond'] = sink.arrivals.size / ((completedAt - started) / 1000);
       const latencies: number[] = [];
       for (const line of readFileSync(idsFile, 'utf8').split('\n')) {
@@ -208,12 +216,12 @@ async function runScenario(scenario: Scenario): Promise<Record<string, number>> 
       out['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)]!;
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
-    out['commitsPerMsg'] = (await metric(base, 'telenode_store_commits_total')) / MESSAGES;
-    out['commitOpsPerMsg'] = (await metric(base, 'telenode_store_commit_operations_total')) / MESSAGES;
-    out['commitMsPerMsg'] = ((await metric(base, 'telenode_store_commit_seconds_total')) * 1000) / MESSAGES;
+    out['commitsPerMsg'] = (await metric(base, 'telenode_store_commits_total')) / messages;
+    out['commitOpsPerMsg'] = (await metric(base, 'telenode_store_commit_operations_total')) / messages;
+    out['commitMsPerMsg'] = ((await metric(base, 'telenode_store_commit_seconds_total')) * 1000) / messages;
     // Where the two cores went, per message: the daemon is the figure that matters; the others share its cores.
     const benchCpu = process.cpuUsage(cpuAtStart.bench);
-    const count = MESSAGES - result.failed;
+    const count = messages - result.failed;
     out['daemonCpuMsPerMsg'] = (cpuMs(daemon.pid!) - cpuAtStart.daemon) / count;
     out['simCpuMsPerMsg'] = (cpuMs(sim.pid!) - cpuAtStart.sim) / count;
     out['driverCpuMsPerMsg'] = result.cpuMs / count;
@@ -234,6 +242,9 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'latency-1000'];
+  for (let run = 1; run <= WARMUP_RUNS; run++) {
+    console.log(`warm-up run ${run} (not counted): ${JSON.stringify(await runScenario('receipts', 5000))}`);
+  }
   if (values.only) {
     for (let run = 1; run <= RUNS; run++) console.log(`${values.only} run ${run}: ${JSON.stringify(await runScenario(values.only as Scenario))}`);
     return;
@@ -257,9 +268,9 @@ async function main(): Promise<void> {
 - **Date:** ${new Date().toISOString().slice(0, 10)}
 - **Machine:** ${machine}
 - **Setup:** daemon, \`telenode smsc-sim\` and the load driver each in their own process on loopback; SQLite
-  with \`synchronous=FULL\` (every accepted message on disk before the answer); SMPP connector with 2
+  with \`synchronous=${values.synchronous}\`${values.synchronous === 'FULL' ? ' (every accepted message on disk before the answer)' : ''}; SMPP connector with 2
   transceiver binds, window 200; ${MESSAGES} messages per run, ${CONCURRENCY} concurrent HTTP clients;
-  ${RUNS} runs per scenario, **median** first, each run in brackets.
+  ${RUNS} runs per scenario after ${WARMUP_RUNS} warm-up run(s) that are not counted, **median** first, each run in brackets.
 
 | Figure | Without receipts | With receipts + callbacks | Target |
 | --- | --- | --- | --- |
@@ -269,6 +280,9 @@ async function main(): Promise<void> {
 | Request → callback latency p50 / p99 (ms) | – | ${fmt(wr['callbackP50Ms'])} / ${fmt(wr['callbackP99Ms'])} | |
 | Accept latency p50 / p99 under full load (ms) | ${fmt(nr['acceptP50Ms'], 1)} / ${fmt(nr['acceptP99Ms'], 1)} | ${fmt(wr['acceptP50Ms'], 1)} / ${fmt(wr['acceptP99Ms'], 1)} | |
 | Peak RSS of the daemon (MiB) | ${fmt(nr['peakRssMb'])} | ${fmt(wr['peakRssMb'])} | |
+| Daemon CPU per message (ms) | ${fmt(nr['daemonCpuMsPerMsg'], 3)} | ${fmt(wr['daemonCpuMsPerMsg'], 3)} | |
+| of which in group commits (ms, main thread) | ${fmt(nr['commitMsPerMsg'], 3)} | ${fmt(wr['commitMsPerMsg'], 3)} | |
+| CPU per message of smsc-sim / load driver / callback receiver (ms) | ${fmt(nr['simCpuMsPerMsg'], 3)} / ${fmt(nr['driverCpuMsPerMsg'], 3)} / – | ${fmt(wr['simCpuMsPerMsg'], 3)} / ${fmt(wr['driverCpuMsPerMsg'], 3)} / ${fmt(wr['sinkCpuMsPerMsg'], 3)} | |
 
 Open loop at 1,000 msg/s for 10 s (no receipts): accept latency p50 ${fmt(lt['acceptP50Ms'], 2)} ms,
 **p99 ${fmt(lt['acceptP99Ms'], 2)} ms** (target ≤ 20 ms), peak RSS ${fmt(lt['peakRssMb'])} MiB.
