@@ -155,6 +155,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: numbe
 type Scenario = 'no-receipts' | 'receipts' | 'latency-1000';
 
 async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Record<string, number>> {
+  const probeMs = machineProbeMs();
   const dir = mkdtempSync(join(tmpdir(), 'telenode-bench-'));
   const smscPort = await freePort();
   const httpPort = await freePort();
@@ -186,8 +187,11 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
   const idsFile = join(dir, 'ids.txt');
   try {
     if (scenario === 'latency-1000') {
+      // A fresh daemon's first requests pay for JIT compilation and lazy start-up work; a long-running
+      // daemon does not. Half a second of the same traffic first, not measured.
+      await runDriver(['--url', base, '--count', '500', '--rate', '1000', '--concurrency', '256']);
       const result = await runDriver(['--url', base, '--count', '10000', '--rate', '1000', '--concurrency', '256']);
-      return { acceptP50Ms: result.p50, acceptP99Ms: result.p99, failed: result.failed, peakRssMb: peakRssMb(daemon.pid!) };
+      return { acceptP50Ms: result.p50, acceptP99Ms: result.p99, failed: result.failed, peakRssMb: peakRssMb(daemon.pid!), probeMs };
     }
     const started = Date.now();
     const cpuAtStart = { daemon: cpuMs(daemon.pid!), sim: cpuMs(sim.pid!), bench: process.cpuUsage() };
@@ -216,6 +220,7 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
       out['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)]!;
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
+    out['probeMs'] = probeMs;
     out['commitsPerMsg'] = (await metric(base, 'telenode_store_commits_total')) / messages;
     out['commitOpsPerMsg'] = (await metric(base, 'telenode_store_commit_operations_total')) / messages;
     out['commitMsPerMsg'] = ((await metric(base, 'telenode_store_commit_seconds_total')) * 1000) / messages;
@@ -238,6 +243,20 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     execFileSync('sync');
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+/**
+ * How fast this machine is right now: milliseconds for a fixed piece of the
+ * kind of work the daemon does (JSON round trips of 1,000 small objects, 600
+ * times; about 0.3 s on an idle core). The machines are shared virtual
+ * machines whose speed moves by tens of percent within an hour: a run is
+ * comparable only with runs of a similar probe time.
+ */
+function machineProbeMs(): number {
+  const objects = Array.from({ length: 1000 }, (_, i) => ({ id: i, text: `message ${i}`, to: `+3630${i}`, at: i * 1000 }));
+  const started = performance.now();
+  for (let i = 0; i < 600; i++) JSON.parse(JSON.stringify(objects));
+  return performance.now() - started;
 }
 
 function median(xs: number[]): number {
@@ -285,12 +304,13 @@ async function main(): Promise<void> {
 | Request → callback latency p50 / p99 (ms) | – | ${fmt(wr['callbackP50Ms'])} / ${fmt(wr['callbackP99Ms'])} | |
 | Accept latency p50 / p99 under full load (ms) | ${fmt(nr['acceptP50Ms'], 1)} / ${fmt(nr['acceptP99Ms'], 1)} | ${fmt(wr['acceptP50Ms'], 1)} / ${fmt(wr['acceptP99Ms'], 1)} | |
 | Peak RSS of the daemon (MiB) | ${fmt(nr['peakRssMb'])} | ${fmt(wr['peakRssMb'])} | |
+| Machine probe before the run (ms; lower is faster) | ${fmt(nr['probeMs'])} | ${fmt(wr['probeMs'])} | |
 | Daemon CPU per message (ms) | ${fmt(nr['daemonCpuMsPerMsg'], 3)} | ${fmt(wr['daemonCpuMsPerMsg'], 3)} | |
 | of which in group commits (ms, main thread) | ${fmt(nr['commitMsPerMsg'], 3)} | ${fmt(wr['commitMsPerMsg'], 3)} | |
 | CPU per message of smsc-sim / load driver / callback receiver (ms) | ${fmt(nr['simCpuMsPerMsg'], 3)} / ${fmt(nr['driverCpuMsPerMsg'], 3)} / – | ${fmt(wr['simCpuMsPerMsg'], 3)} / ${fmt(wr['driverCpuMsPerMsg'], 3)} / ${fmt(wr['sinkCpuMsPerMsg'], 3)} | |
 
-Open loop at 1,000 msg/s for 10 s (no receipts): accept latency p50 ${fmt(lt['acceptP50Ms'], 2)} ms,
-**p99 ${fmt(lt['acceptP99Ms'], 2)} ms** (target ≤ 20 ms), peak RSS ${fmt(lt['peakRssMb'])} MiB.
+Open loop at 1,000 msg/s for 10 s (no receipts; after 0.5 s of the same load that is not measured): accept latency p50 ${fmt(lt['acceptP50Ms'], 2)} ms,
+**p99 ${fmt(lt['acceptP99Ms'], 2)} ms** (target ≤ 20 ms), peak RSS ${fmt(lt['peakRssMb'])} MiB; machine probe ${fmt(lt['probeMs'])} ms.
 
 For scale: Kannel 1.4.5 on the same kind of machine moves about 5,600 msg/s without receipts and
 1,600–2,300 msg/s with them (issue #2).
