@@ -93,11 +93,10 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
-  return sum;
+/** Sums of the named counters over their labels, from one scrape of /metrics. */
+async function metrics(base: string, ...names: string[]): Promise<number[]> {
+  const lines = (await (await fetch(`${base}/metrics`)).text()).split('\n');
+  return names.map((name) => lines.filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0));
 }
 
 interface CallbackSink {
@@ -198,7 +197,7 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     const driverArgs = ['--url', base, '--count', String(messages), '--concurrency', String(CONCURRENCY), '--ids', idsFile];
     if (sink) driverArgs.push('--report', sink.url);
     const result = await runDriver(driverArgs);
-    const submittedAt = await waitFor(async () => (await metric(base, 'telenode_sms_parts_submitted_total')) >= messages - result.failed, 300_000);
+    const submittedAt = await waitFor(async () => (await metrics(base, 'telenode_sms_parts_submitted_total'))[0]! >= messages - result.failed, 300_000);
     const out: Record<string, number> = {
       acceptedPerSecond: result.perSecond,
       submittedPerSecond: (messages - result.failed) / ((submittedAt - started) / 1000),
@@ -221,9 +220,10 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
     out['probeMs'] = probeMs;
-    out['commitsPerMsg'] = (await metric(base, 'telenode_store_commits_total')) / messages;
-    out['commitOpsPerMsg'] = (await metric(base, 'telenode_store_commit_operations_total')) / messages;
-    out['commitMsPerMsg'] = ((await metric(base, 'telenode_store_commit_seconds_total')) * 1000) / messages;
+    const [commits, commitOps, commitSeconds] = await metrics(base, 'telenode_store_commits_total', 'telenode_store_commit_operations_total', 'telenode_store_commit_seconds_total');
+    out['commitsPerMsg'] = commits! / messages;
+    out['commitOpsPerMsg'] = commitOps! / messages;
+    out['commitMsPerMsg'] = (commitSeconds! * 1000) / messages;
     // Where the two cores went, per message: the daemon is the figure that matters; the others share its cores.
     const benchCpu = process.cpuUsage(cpuAtStart.bench);
     const count = messages - result.failed;
