@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { storeCommitMetrics } from './store/commit-metrics.js';
 import { ThreadSender } from './webhooks/thread-sender.js';
+import { httpSenderOptions } from './webhooks/http-sender.js';
 import { WalCheckpointer } from './store/checkpointer.js';
 import { MessageRepo } from './store/message-repo.js';
 import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
@@ -100,7 +101,7 @@ export class Daemon {
       config: config.webhooks,
       log: webhookLog,
       registry,
-      sender: new ThreadSender({ timeoutMs: config.webhooks.timeoutMs, connections: config.webhooks.concurrency }, webhookLog),
+      sender: new ThreadSender(httpSenderOptions(config.webhooks), webhookLog),
     });
     let extras: MessagingExtras;
     try {

@@ -6,6 +6,7 @@
  * the daemon's event loop does not spend its time in HTTP client code.
  */
 import { Agent, request } from 'undici';
+import type { WebhookConfig } from './config.js';
 
 export interface CallbackAttempt {
   url: string;
@@ -28,6 +29,11 @@ export interface HttpSenderOptions {
   timeoutMs: number;
   /** Keep-alive connections per receiver origin. */
   connections: number;
+}
+
+/** A sender's options as the webhook config sets them: one keep-alive connection per callback in flight. */
+export function httpSenderOptions(config: WebhookConfig): HttpSenderOptions {
+  return { timeoutMs: config.timeoutMs, connections: config.concurrency };
 }
 
 export class HttpSender implements CallbackSender {

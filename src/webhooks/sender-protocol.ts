@@ -3,8 +3,18 @@ import type { CallbackAttempt, CallbackOutcome, HttpSenderOptions } from './http
 
 export type SenderWorkerData = HttpSenderOptions;
 
-/** Main → worker: the attempts of one tick, or the order to finish. */
-export type ToSender = { type: 'send'; attempts: Array<{ seq: number; attempt: CallbackAttempt }> } | { type: 'stop' };
+export interface SequencedAttempt {
+  seq: number;
+  attempt: CallbackAttempt;
+}
 
-/** Worker → main: outcomes, batched per tick. */
-export type FromSender = { type: 'outcomes'; outcomes: Array<{ seq: number; outcome: CallbackOutcome }> } | { type: 'stopped' };
+export interface SequencedOutcome {
+  seq: number;
+  outcome: CallbackOutcome;
+}
+
+/** Main → worker: the attempts of one tick, or the order to finish (the worker then exits). */
+export type ToSender = { type: 'send'; attempts: SequencedAttempt[] } | { type: 'stop' };
+
+/** Worker → main: outcomes, batched per turn of the worker's event loop. */
+export type FromSender = SequencedOutcome[];

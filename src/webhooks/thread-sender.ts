@@ -12,8 +12,9 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../shared/log.js';
 import { siblingModule, startModuleWorker } from '../shared/module-worker.js';
+import { TickBatch } from '../shared/tick-batch.js';
 import type { CallbackAttempt, CallbackOutcome, CallbackSender, HttpSenderOptions } from './http-sender.js';
-import type { FromSender, ToSender } from './sender-protocol.js';
+import type { FromSender, SequencedAttempt, ToSender } from './sender-protocol.js';
 
 const STOP_TIMEOUT_MS = 5000;
 
@@ -21,8 +22,7 @@ export class ThreadSender implements CallbackSender {
   private worker: Worker | null = null;
   private nextSeq = 1;
   private readonly pending = new Map<number, (outcome: CallbackOutcome) => void>();
-  private outgoing: Array<{ seq: number; attempt: CallbackAttempt }> = [];
-  private flushScheduled = false;
+  private readonly outgoing = new TickBatch<SequencedAttempt>((attempts) => this.postAttempts(attempts));
   private closed = false;
 
   constructor(
@@ -33,11 +33,7 @@ export class ThreadSender implements CallbackSender {
   send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
     if (this.closed) return Promise.resolve({ error: 'callback sender is closed' });
     const seq = this.nextSeq++;
-    this.outgoing.push({ seq, attempt });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
+    this.outgoing.add({ seq, attempt });
     return new Promise((resolve) => this.pending.set(seq, resolve));
   }
 
@@ -46,29 +42,24 @@ export class ThreadSender implements CallbackSender {
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.post(worker, { type: 'stop' });
+    worker.postMessage({ type: 'stop' } satisfies ToSender);
     const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const attempts = this.outgoing;
-    this.outgoing = [];
-    if (attempts.length === 0) return;
+  private postAttempts(attempts: SequencedAttempt[]): void {
     const worker = this.worker ?? this.start();
     // Only while answers are awaited does the worker keep the process alive.
     worker.ref();
-    this.post(worker, { type: 'send', attempts });
+    worker.postMessage({ type: 'send', attempts } satisfies ToSender);
   }
 
   private start(): Worker {
     const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), { workerData: this.options });
     this.worker = worker;
-    worker.on('message', (message: FromSender) => {
-      if (message.type !== 'outcomes') return;
-      for (const { seq, outcome } of message.outcomes) {
+    worker.on('message', (outcomes: FromSender) => {
+      for (const { seq, outcome } of outcomes) {
         const resolve = this.pending.get(seq);
         this.pending.delete(seq);
         resolve?.(outcome);
@@ -85,9 +76,5 @@ export class ThreadSender implements CallbackSender {
       for (const resolve of lost) resolve({ error: 'callback sender thread exited' });
     });
     return worker;
-  }
-
-  private post(worker: Worker, message: ToSender): void {
-    worker.postMessage(message);
   }
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { WebhookConfig } from './config.js';
-import { HttpSender, type CallbackSender } from './http-sender.js';
+import { HttpSender, httpSenderOptions, type CallbackSender } from './http-sender.js';
 import { WebhookStatements, toWebhookRow, type WebhookRow } from './webhook-store.js';
 
 /** Longest a callback's outcome waits for another commit to ride along with (deferred group commit). */
@@ -79,7 +79,7 @@ export class WebhookDispatcher {
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.sql = WebhookStatements.for(deps.db);
-    this.sender = deps.sender ?? new HttpSender({ timeoutMs: deps.config.timeoutMs, connections: deps.config.concurrency });
+    this.sender = deps.sender ?? new HttpSender(httpSenderOptions(deps.config));
     this.now = deps.now ?? Date.now;
     const registers = deps.registry ? [deps.registry] : [];
     const pending = () => this.pendingCount();

@@ -7,6 +7,7 @@ import { GroupCommitter } from '../../src/store/group-commit.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { WebhookDispatcher, enqueueWebhook, listDeadLetters, replayDeadLetters, webhookConfigSchema } from '../../src/webhooks/index.js';
 import { ThreadSender } from '../../src/webhooks/thread-sender.js';
+import { httpSenderOptions } from '../../src/webhooks/http-sender.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 
@@ -25,7 +26,7 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
   const db = openDatabase({ path, synchronous: 'NORMAL' });
   const committer = new GroupCommitter(db);
   const config = webhookConfigSchema.parse({ backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0 }, timeoutMs: 500, sweepSeconds: 0.2, ...overrides });
-  const sender = senderKind === 'thread' ? new ThreadSender({ timeoutMs: config.timeoutMs, connections: config.concurrency }, silentLogger()) : undefined;
+  const sender = senderKind === 'thread' ? new ThreadSender(httpSenderOptions(config), silentLogger()) : undefined;
   lastThreadSender = sender ?? null;
   const dispatcher = new WebhookDispatcher({ db, committer, config, log: silentLogger(), sender });
   cleanups.push(async () => {
