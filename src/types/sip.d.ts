@@ -72,6 +72,8 @@ declare module 'sip' {
     tcp?: boolean;
     maxBytesHeaders?: number;
     maxContentLength?: number;
+    /** telenode's patch (patches/sip+0.0.6.patch): limits on inbound TCP connections. */
+    tcpLimits?: { total?: number; perSource?: number; idleTimeoutMs?: number; onRefused?: (source: string, open: number) => void };
     logger?: {
       send?: (message: SipMessage, target: Remote) => void;
       recv?: (message: SipMessage, remote: Remote) => void;

@@ -51,6 +51,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
             contactUser: config.builtin.contactUser,
             inbound: { allow: config.builtin.allow, auth: config.builtin.auth },
             registrations: config.builtin.registrations,
+            tcp: config.builtin.tcp,
           },
           log,
         );

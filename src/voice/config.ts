@@ -61,6 +61,15 @@ export const voiceConfigSchema = z
           .default(null),
         /** Register with a PBX as an extension. */
         registrations: z.array(registrationSchema).default([]),
+        /** SIP over TCP: connections held at once (all peers, and per source address); idle ones close. */
+        tcp: z
+          .object({
+            maxConnections: z.number().int().min(1).default(1000),
+            maxConnectionsPerSource: z.number().int().min(1).default(50),
+            idleTimeoutSeconds: z.number().int().min(1).default(60),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

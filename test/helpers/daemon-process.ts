@@ -12,6 +12,8 @@ export interface DaemonProcess {
   base: string;
   port: number;
   logs: string[];
+  /** What the process wrote to stderr (an uncaught exception lands here, not in the JSON log). */
+  stderr: string[];
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -52,6 +54,7 @@ export async function startDaemonProcess(configFile: string, timeoutMs = 20_000)
     base: `http://127.0.0.1:${port}`,
     port,
     logs,
+    stderr,
     kill: async (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

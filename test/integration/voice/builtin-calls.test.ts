@@ -50,6 +50,86 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: h.dir }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
     });
+
+    it('refuses requests whose Contact, From, CSeq or Request-URI it could not use, with 400/416, and stays up', async () => {
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      const self = `127.0.0.1:${udp.address().port}`;
+      const callsBefore = h.sessions.length;
+      const answers = new Map<string, string>();
+      udp.on('message', (data) => {
+        const text = data.toString();
+        const callId = /^Call-ID: (.*)$/im.exec(text)?.[1]?.trim();
+        if (callId && !text.startsWith('SIP/2.0 100')) answers.set(callId, text.split('\r\n')[0]!);
+      });
+      const invite = (callId: string, overrides: Record<string, string>, requestUri = `sip:x@127.0.0.1:${h.port}`) => {
+        const headers: Record<string, string> = {
+          Via: `SIP/2.0/UDP ${self};branch=z9hG4bK${callId}`,
+          From: `<sip:caller@${self}>;tag=1`,
+          To: '<sip:x@127.0.0.1>',
+          'Call-ID': callId,
+          CSeq: '1 INVITE',
+          Contact: `<sip:caller@${self}>`,
+          'Max-Forwards': '70',
+          ...overrides,
+        };
+        const lines = Object.entries(headers).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}`);
+        udp.send(`INVITE ${requestUri} SIP/2.0\r\n${lines.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, h.port, '127.0.0.1');
+      };
+      // Before the sanity check, each of these was answered 200 OK, and the BYE to the unusable Contact later killed the process.
+      invite('bad-contact', { Contact: '<garbage>' });
+      invite('no-contact', { Contact: '' });
+      invite('bad-from', { From: 'garbage;tag=1' });
+      invite('bad-cseq', { CSeq: '1 BYE' });
+      invite('tel-uri', {}, 'tel:+15551234');
+      invite('zero-hops', { 'Max-Forwards': '0' });
+      await waitUntil(() => answers.size >= 6, 10_000, 'answers to the malformed INVITEs');
+      udp.close();
+      expect(Object.fromEntries(answers)).toEqual({
+        'bad-contact': 'SIP/2.0 400 Bad Contact',
+        'no-contact': 'SIP/2.0 400 Bad Contact',
+        'bad-from': 'SIP/2.0 400 Bad From',
+        'bad-cseq': 'SIP/2.0 400 Bad CSeq',
+        'tel-uri': 'SIP/2.0 416 Unsupported URI Scheme',
+        'zero-hops': 'SIP/2.0 483 Too Many Hops',
+      });
+      expect(h.sessions).toHaveLength(callsBefore); // none of them became a call
+    });
+
+    it('closes a TCP stream whose Content-Length it cannot frame, and caps connections per source', async () => {
+      const wedged = connect(h.port, '127.0.0.1');
+      wedged.on('error', () => undefined);
+      await new Promise((resolve) => wedged.once('connect', resolve));
+      const closed = new Promise((resolve) => wedged.once('close', resolve));
+      wedged.write(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKcl\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@c>\r\nCall-ID: cl\r\nCSeq: 1 OPTIONS\r\nContent-Length: abc\r\n\r\n`);
+      await closed; // before: the stream waited for NaN octets forever and buffered all that followed
+
+      const limit = 5;
+      const capped = await startVoiceHarness({ tcp: { maxConnections: 100, maxConnectionsPerSource: limit, idleTimeoutSeconds: 60 } });
+      const sockets = Array.from({ length: limit + 3 }, () => {
+        const socket = connect(capped.port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        return socket;
+      });
+      try {
+        // Refused ones are closed by the node at once; the others stay open.
+        await waitUntil(() => sockets.filter((s) => s.closed).length === 3, 10_000, 'three refused connections');
+        const open = sockets.filter((s) => !s.closed);
+        expect(open).toHaveLength(limit);
+        // and the ones it kept are served
+        const answered = await Promise.all(
+          open.map((socket, i) => {
+            const reply = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString().split('\r\n')[0]!)));
+            socket.write(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:${socket.localPort};branch=z9hG4bKo${i}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: o${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
+            return reply;
+          }),
+        );
+        expect(answered).toEqual(Array(limit).fill('SIP/2.0 200 OK'));
+      } finally {
+        for (const s of sockets) s.destroy();
+        await capped.stop();
+      }
+    });
   });
 });
 

@@ -15,6 +15,9 @@ import { BuiltinIncomingCall } from './incoming-call.js';
 import { InboundPolicy, type InboundPolicyConfig } from './inbound-policy.js';
 import { BuiltinOutboundCall } from './outbound-call.js';
 import { Registration, type RegistrationConfig } from './registration.js';
+import { AppError, ErrorCode } from '../../../shared/errors.js';
+import { isRoutableUri } from './fenced-stack.js';
+import { checkRequest } from './request-sanity.js';
 import { startSipStack } from './sip-stack.js';
 import { newId } from '../../../shared/ids.js';
 
@@ -27,6 +30,8 @@ export interface BuiltinEngineConfig {
   registrations: RegistrationConfig[];
   /** User part of our Contact and default From. */
   contactUser: string;
+  /** Limits on inbound SIP over TCP (defaults in the voice config schema). */
+  tcp?: { maxConnections: number; maxConnectionsPerSource: number; idleTimeoutSeconds: number };
 }
 
 export class BuiltinSipEngine implements CallControl {
@@ -60,6 +65,7 @@ export class BuiltinSipEngine implements CallControl {
         publicAddress: this.config.publicAddress,
         udp: this.config.transports.includes('udp'),
         tcp: this.config.transports.includes('tcp'),
+        tcpLimits: this.config.tcp ?? { maxConnections: 1000, maxConnectionsPerSource: 50, idleTimeoutSeconds: 60 },
         log: this.log,
       },
       (request, remote) => this.onRequest(request, remote),
@@ -89,6 +95,7 @@ export class BuiltinSipEngine implements CallControl {
 
   async dial(request: DialRequest): Promise<SipCall> {
     const stack = this.requireStack();
+    if (!isRoutableUri(request.target)) throw new AppError(ErrorCode.CALL_FAILED, `cannot call ${request.target}: not a SIP URI with a host`);
     const transport = registrarTransport(request.target);
     const fromUri = `sip:${request.callerId}@${this.contactHost}`;
     const info: CallInfo = {
@@ -143,6 +150,12 @@ export class BuiltinSipEngine implements CallControl {
   }
 
   private onRequest(request: sip.SipRequest, remote: sip.Remote): void {
+    const insane = checkRequest(request);
+    if (insane) {
+      this.log.debug({ method: request.method, from: `${remote.protocol}:${remote.address}:${remote.port}`, status: insane.status, reason: insane.reason }, 'malformed SIP request refused');
+      if (request.method !== 'ACK') this.stack?.send(sip.makeResponse(request, insane.status, insane.reason));
+      return;
+    }
     this.log.trace({ method: request.method, sipCallId: request.headers['call-id'], from: `${remote.protocol}:${remote.address}:${remote.port}` }, 'SIP request');
     if (!this.policy.allows(remote.address)) {
       this.log.warn({ from: remote.address, method: request.method }, 'SIP request from an address outside the ACL');

@@ -111,6 +111,7 @@ export function makeResponseWithTag(
 /** A Refer-To/target: full SIP URI as given, or a bare number/user placed at the dialog's remote host. */
 export function targetUri(target: string, remoteUri: string): string {
   if (/^sips?:/i.test(target)) return target;
-  const host = sip.parseUri(remoteUri).host;
+  const host = sip.parseUri(remoteUri)?.host;
+  if (!host) throw new AppError(ErrorCode.SIP_REQUEST_FAILED, `cannot place ${target} at the far end's host: ${remoteUri} has none`);
   return `sip:${target}@${host}`;
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import * as sip from 'sip';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
+import { fenceStack } from './fenced-stack.js';
 
 export interface SipStackOptions {
   host: string;
@@ -17,6 +18,7 @@ export interface SipStackOptions {
   publicAddress: string | null;
   udp: boolean;
   tcp: boolean;
+  tcpLimits: { maxConnections: number; maxConnectionsPerSource: number; idleTimeoutSeconds: number };
   log: Logger;
 }
 
@@ -29,7 +31,8 @@ export interface StartedStack {
 export async function startSipStack(options: SipStackOptions, onRequest: (request: sip.SipRequest, remote: sip.Remote) => void): Promise<StartedStack> {
   const port = await claimPort(options.host, options.port, options);
   const contactHost = options.publicAddress ?? (options.host === '0.0.0.0' ? '127.0.0.1' : options.host);
-  const stack = sip.create(
+  const refusals = new RefusalLog(options.log);
+  const raw = sip.create(
     {
       address: options.host,
       port,
@@ -38,6 +41,12 @@ export async function startSipStack(options: SipStackOptions, onRequest: (reques
       tcp: options.tcp,
       maxBytesHeaders: 16 * 1024,
       maxContentLength: 64 * 1024,
+      tcpLimits: {
+        total: options.tcpLimits.maxConnections,
+        perSource: options.tcpLimits.maxConnectionsPerSource,
+        idleTimeoutMs: options.tcpLimits.idleTimeoutSeconds * 1000,
+        onRefused: (source, open) => refusals.note(source, open),
+      },
       logger: {
         error: (err) => options.log.warn({ err }, 'SIP stack error'),
       },
@@ -48,14 +57,12 @@ export async function startSipStack(options: SipStackOptions, onRequest: (reques
       } catch (err) {
         // A bug or a message shape we did not foresee must cost one request, never the process.
         options.log.error({ err, method: request.method }, 'SIP request handler failed');
-        try {
-          stack.send(sip.makeResponse(request, 500, 'Server Internal Error'));
-        } catch {
-          // nothing more to do
-        }
+        if (request.method !== 'ACK') stack.send(sip.makeResponse(request, 500, 'Server Internal Error'));
       }
     },
   );
+  // Everything above us sends through the fence: no peer-chosen value can make a send throw.
+  const stack = fenceStack(raw, options.log);
   return { stack, port, contactHost };
 }
 
@@ -103,4 +110,18 @@ function probeTcp(host: string, port: number): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, () => server.close(() => resolve()));
   });
+}
+
+/** One warning per source per minute when connections are refused, not one per connection (a flood would flood the log too). */
+class RefusalLog {
+  private readonly lastWarned = new Map<string, number>();
+  constructor(private readonly log: Logger) {}
+
+  note(source: string, open: number): void {
+    const now = Date.now();
+    if (now - (this.lastWarned.get(source) ?? 0) < 60_000) return;
+    if (this.lastWarned.size > 10_000) this.lastWarned.clear();
+    this.lastWarned.set(source, now);
+    this.log.warn({ source, open }, 'SIP TCP connection refused: connection limit reached');
+  }
 }

@@ -1,0 +1,71 @@
+/**
+ * SIP fuzzing against the real daemon (built-in engine): at least 100,000
+ * mutated messages over UDP and TCP, then the daemon must still be running,
+ * answer a real call from sipp, and hold its memory. The run is bounded for
+ * CI; FUZZ_SCALE=10 (or more) runs it longer by hand, FUZZ_SEED repeats one.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemonProcess, writeConfig, type DaemonProcess } from '../helpers/daemon-process.js';
+import { freeUdpPort, runSipp, sippAvailable } from '../helpers/sipp.js';
+import { tempDir, waitUntil } from '../helpers/temp-dir.js';
+import { runSipFuzz, type FuzzReport } from './sip-fuzz-peer.js';
+
+const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
+const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
+/** 64·T1 (RFC 3261 §13.3.1.4): the node's give-up timer for a 2xx nobody ACKs, plus margin. */
+const NO_ACK_TIMER_MS = 32_000 + 3_000;
+
+describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, () => {
+  const dir = tempDir();
+  let daemon: DaemonProcess;
+  let sipPort: number;
+
+  beforeAll(async () => {
+    const config = writeConfig(dir.path, {
+      http: { port: 0 },
+      store: { path: `${dir.path}/telenode.db` },
+      voice: { builtin: { port: 0 }, greeting: 'Fuzz.' },
+    });
+    daemon = await startDaemonProcess(config);
+    const health = (await (await fetch(`${daemon.base}/health`)).json()) as { voice: { listen: string[] } };
+    sipPort = Number(health.voice.listen[0]!.split(':').at(-1));
+  });
+
+  afterAll(async () => {
+    await daemon?.kill('SIGKILL');
+    dir.remove();
+  });
+
+  function alive(): void {
+    expect(daemon.child.exitCode, `daemon exited (seed ${SEED}):\n${daemon.logs.slice(-20).join('\n')}`).toBeNull();
+    expect(daemon.child.signalCode).toBeNull();
+  }
+
+  it('survives 100,000 mutated messages over UDP and TCP, then answers a real call', { timeout: 600_000 }, async () => {
+    const reports: FuzzReport[] = [];
+    reports.push(await runSipFuzz({ transport: 'UDP', host: '127.0.0.1', port: sipPort, count: 60_000 * SCALE, seed: SEED }));
+    alive();
+    reports.push(await runSipFuzz({ transport: 'TCP', host: '127.0.0.1', port: sipPort, count: 40_000 * SCALE, seed: SEED + 1 }));
+    alive();
+    const sent = reports.reduce((sum, r) => sum + r.sent, 0);
+    expect(sent).toBeGreaterThanOrEqual(100_000 * SCALE);
+    // The fuzzers reached the paths behind an answer, not only the parser.
+    expect(reports.reduce((sum, r) => sum + r.answered, 0)).toBeGreaterThan(100);
+    expect(reports.reduce((sum, r) => sum + r.inDialog, 0)).toBeGreaterThan(100);
+
+    // Calls the fuzzer answered and never ACKed end by the node's own timer: wait it out, still alive.
+    const firstUnacked = Math.min(...reports.map((r) => r.firstUnackedAt ?? Date.now()));
+    await waitUntil(() => Date.now() - firstUnacked > NO_ACK_TIMER_MS, NO_ACK_TIMER_MS + 5_000, 'the no-ACK timer of the fuzzed calls');
+    alive();
+
+    const health = await fetch(`${daemon.base}/health`);
+    expect(health.status).toBe(200);
+    const result = await runSipp({ scenario: 'uac-listen.xml', target: `127.0.0.1:${sipPort}`, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: dir.path }).done;
+    expect(result.code, result.errors || result.stdout).toBe(0);
+
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1]);
+    expect(rssKb / 1024, 'daemon RSS in MiB after the fuzz').toBeLessThan(600);
+    alive();
+  });
+});
