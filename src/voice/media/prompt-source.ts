@@ -1,10 +1,16 @@
 /**
  * Audio for Play: local WAV files (read once, kept in memory) and HTTP(S)
  * URLs (downloaded once into the cache directory under a hash of the URL).
+ *
+ * A location can come from a caller (a variable in a script's path), so a
+ * local file is read only if, after resolving symlinks, it is a regular file
+ * inside `baseDir`, no larger than `maxBytes`; it is opened non-blocking (a
+ * FIFO cannot stall a thread) and read asynchronously.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { request } from 'undici';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { AudioClip } from './audio-clip.js';
@@ -40,13 +46,35 @@ export class PromptSource {
   }
 
   private async fromFile(path: string): Promise<AudioClip> {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (err) {
-      throw new AppError(ErrorCode.MEDIA_UNREADABLE, `cannot read audio file ${path}: ${(err as Error).message}`, { cause: err });
-    }
+    const bytes = await this.readInsideBaseDir(path);
     return decodeWav(bytes, path);
+  }
+
+  private async readInsideBaseDir(path: string): Promise<Buffer> {
+    const unreadable = (why: string, cause?: unknown) => new AppError(ErrorCode.MEDIA_UNREADABLE, `cannot play audio file ${path}: ${why}`, { cause });
+    let real: string;
+    let base: string;
+    try {
+      [real, base] = await Promise.all([realpath(path), realpath(this.config.baseDir)]);
+    } catch (err) {
+      throw unreadable((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, err);
+    }
+    const inside = relative(base, real);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw unreadable('outside voice.prompts.baseDir');
+    let handle;
+    try {
+      handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw unreadable((err as Error).message, err);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw unreadable('not a regular file');
+      if (stat.size > this.config.maxBytes) throw unreadable(`larger than ${this.config.maxBytes} bytes`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   private async fromUrl(url: string): Promise<AudioClip> {

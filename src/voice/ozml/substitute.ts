@@ -41,8 +41,38 @@ export class Scope {
     return new Scope(this);
   }
 
-  substitute(text: string): string {
+  substitute(text: string, encode: (value: string) => string = (value) => value): string {
     if (!text.includes('$')) return text;
-    return text.replace(VARIABLE, (whole, name: string) => this.get(name) ?? whole);
+    return text.replace(VARIABLE, (whole, name: string) => {
+      const value = this.get(name);
+      return value === undefined ? whole : encode(value);
+    });
   }
+
+  /**
+   * Into a URL, each value goes as one percent-encoded component (RFC 3986 §2.1): a caller's
+   * `+1555` arrives as `+1555`, not as a space, and no value can add a parameter or change the host.
+   */
+  substituteUrl(text: string): string {
+    return this.substitute(text, encodeURIComponent);
+  }
+
+  /**
+   * Into a file name, each value stays one path segment: separators, `%`, and control characters are
+   * percent-encoded, so `$Caller` (chosen by whoever calls) can never climb out of the folder.
+   */
+  substitutePath(text: string): string {
+    return this.substitute(text, asPathSegment);
+  }
+
+  /** Play's location: a URL or a file name, each with its own encoding. */
+  substituteLocation(text: string): string {
+    return /^https?:\/\//i.test(text) ? this.substituteUrl(text) : this.substitutePath(text);
+  }
+}
+
+export function asPathSegment(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = value.replace(/[\/\\%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '%2E') : escaped;
 }

@@ -12,7 +12,7 @@ export const goTo = defineVerb({
   answers: false,
   parse: (el) => ({ url: requireMain(el, 'a URL', 'Url', 'URL') }),
   async run(args, ctx) {
-    const url = ctx.vars.substitute(args.url);
+    const url = ctx.vars.substituteUrl(args.url);
     try {
       const script = await ctx.ask(url, 'GoTo', {});
       return script ? { kind: 'replace', script } : CONTINUE;

@@ -15,7 +15,7 @@ export const play = defineVerb({
     timeoutMs: numberAttr(el, 'Timeout', 0, { max: 86_400 }) * 1000,
   }),
   async run(args, ctx) {
-    const source = ctx.vars.substitute(args.source);
+    const source = ctx.vars.substituteLocation(args.source);
     const deadline = args.timeoutMs > 0 ? Date.now() + args.timeoutMs : Infinity;
     const timer = args.timeoutMs > 0 ? AbortSignal.timeout(args.timeoutMs) : null;
     const stopOnTimeout = timer ? () => ctx.session.rtpSession?.stopPlayback() : null;

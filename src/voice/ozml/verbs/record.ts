@@ -52,7 +52,7 @@ export const record = defineVerb({
     ctx.vars.set('RecordURL', recordUrl);
     ctx.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished');
     if (!args.finishedUrl) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
-    const url = ctx.vars.substitute(args.finishedUrl);
+    const url = ctx.vars.substituteUrl(args.finishedUrl);
     const fields = { RecordURL: recordUrl, Duration: seconds.toFixed(1), Format: 'wav', FinishDigit: digit ?? '', FinishReason: reason };
     if (reason === 'hangup') {
       ctx.services.events.notify(url, { NotificationName: 'RecordCompleted', ...ctx.callFields(), ...fields }, session.info.id);

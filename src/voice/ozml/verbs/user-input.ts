@@ -89,7 +89,7 @@ export const userInput = defineVerb<UserInputArgs>({
       }
       if (digits !== '' && args.forwardToUrl) {
         try {
-          const script = await ctx.ask(ctx.vars.substitute(args.forwardToUrl), 'DtmfEntered', { DtmfDigits: digits });
+          const script = await ctx.ask(ctx.vars.substituteUrl(args.forwardToUrl), 'DtmfEntered', { DtmfDigits: digits });
           return script ? { kind: 'replace', script } : CONTINUE;
         } catch (err) {
           if (ctx.signal.aborted) return { kind: 'stop', why: 'ended' };

@@ -1,0 +1,69 @@
+/**
+ * Play's local files: only regular files inside voice.prompts.baseDir, read
+ * asynchronously and capped; a caller's value in a path stays one segment.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AudioClip } from '../../../src/voice/media/audio-clip.js';
+import { PromptSource } from '../../../src/voice/media/prompt-source.js';
+import { encodeWav } from '../../../src/voice/media/wav.js';
+import { Scope, asPathSegment } from '../../../src/voice/ozml/substitute.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+const base = join(dir.path, 'prompts');
+const outside = join(dir.path, 'secret');
+mkdirSync(join(base, 'greetings'), { recursive: true });
+mkdirSync(outside, { recursive: true });
+const wav = encodeWav(AudioClip.tone(440, 200).pcm);
+writeFileSync(join(base, 'greetings', '100.wav'), wav);
+writeFileSync(join(outside, 'private.wav'), wav);
+symlinkSync(join(outside, 'private.wav'), join(base, 'greetings', 'link.wav'));
+writeFileSync(join(base, 'big.wav'), Buffer.alloc(200_000));
+execFileSync('mkfifo', [join(base, 'fifo.wav')]);
+
+const prompts = new PromptSource({ cacheDir: join(dir.path, 'cache'), baseDir: base, fetchTimeoutMs: 1000, maxBytes: 100_000 });
+
+describe('PromptSource local files', () => {
+  it('plays a file inside baseDir, by relative or absolute name', async () => {
+    expect((await prompts.load('greetings/100.wav')).durationMs).toBe(200);
+    expect((await prompts.load(join(base, 'greetings', '100.wav'))).durationMs).toBe(200);
+  });
+
+  it.each([
+    ['a relative path that climbs out', '../secret/private.wav', /outside voice.prompts.baseDir/],
+    ['an absolute path elsewhere', join(outside, 'private.wav'), /outside voice.prompts.baseDir/],
+    ['a symlink inside that points outside', 'greetings/link.wav', /outside voice.prompts.baseDir/],
+    ['a device', '/dev/zero', /outside voice.prompts.baseDir/],
+    ['a FIFO (would block a reader forever)', 'fifo.wav', /not a regular file/],
+    ['a file over maxBytes', 'big.wav', /larger than 100000 bytes/],
+    ['the folder itself', '.', /outside voice.prompts.baseDir|not a regular file/],
+  ])('refuses %s', async (_what, location, message) => {
+    await expect(prompts.load(location)).rejects.toMatchObject({ code: 'TN_ERR_MEDIA_UNREADABLE', message: expect.stringMatching(message) });
+  });
+});
+
+describe('variables in a Play location', () => {
+  const scope = new Scope();
+  scope.set('Caller', '../../secret/private');
+
+  it("keeps a caller's value one path segment", async () => {
+    const location = scope.substituteLocation('greetings/$Caller.wav');
+    expect(location).toBe('greetings/..%2F..%2Fsecret%2Fprivate.wav');
+    await expect(prompts.load(location)).rejects.toMatchObject({ code: 'TN_ERR_MEDIA_UNREADABLE', message: expect.stringMatching(/no such file/) });
+  });
+
+  it('percent-encodes values in a URL', () => {
+    scope.set('Number', '+1555 1&x=y/z');
+    expect(scope.substituteLocation('http://app.example/prompt?n=$Number')).toBe('http://app.example/prompt?n=%2B1555%201%26x%3Dy%2Fz');
+  });
+
+  it('escapes separators, percent and control characters, and the dot names', () => {
+    expect(asPathSegment('a/b\\c%d\u0000e')).toBe('a%2Fb%5Cc%25d%00e');
+    expect(asPathSegment('..')).toBe('%2E%2E');
+    expect(asPathSegment('+15551234')).toBe('+15551234');
+  });
+});
