@@ -32,6 +32,7 @@ declare module 'smpp' {
   }
 
   export const PDU: new (command: string, options?: Record<string, unknown>) => Pdu;
+  export const Session: new (options?: Record<string, unknown>) => Session;
   export function connect(options: Record<string, unknown>, listener?: (session: Session) => void): Session;
   export function createServer(options: Record<string, unknown>, listener: (session: Session) => void): Server;
   export const commands: Record<string, { id: number; params?: Record<string, { filter?: unknown }> }>;

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import { backoffDelay } from '../../../shared/backoff.js';
-import smpp, { type Pdu, type Session } from './smpp-lib.js';
+import smpp, { pduHeader, type Pdu, type Session } from './smpp-lib.js';
 import type { SmppConnectorConfig } from './config.js';
 import { statusName, submitError } from './status-codes.js';
 
@@ -40,6 +40,10 @@ const ALLOWED: Record<BindState, readonly BindState[]> = {
   waiting: ['connecting', 'closed'],
   closed: [],
 };
+
+/** SMPP 3.4 §5.1.3 command_status values this session answers with itself. */
+const ESME_RINVOPTPARSTREAM = 0xc0;
+const ESME_RINVCMDID = 0x03;
 
 export type BindRole = 'transceiver' | 'transmitter' | 'receiver';
 
@@ -226,10 +230,35 @@ export class SmppBind {
       this.lost('SMSC unbound', session);
     });
     session.on('unknown', (pdu: Pdu) => {
-      // SMPP 3.4 §4.3: answer an unknown command with generic_nack, then start clean.
-      session.send(pdu.response());
-      this.lost('unknown command from SMSC', session);
+      // SMPP 3.4 §3.3: an unknown command_id is answered with generic_nack (ESME_RINVCMDID); the session goes on.
+      if (this.session !== session) return;
+      this.log.warn({ bind: this.name, commandId: `0x${pdu.command_id.toString(16)}`, sequenceNumber: pdu.sequence_number }, 'unknown command from the SMSC answered with generic_nack');
+      if (!pdu.isResponse()) session.send(pdu.response());
     });
+    session.on('invalid_pdu', (raw: Buffer, err: Error) => this.invalidPdu(session, raw, err));
+  }
+
+  /**
+   * A PDU whose header is sound but whose body we cannot decode: answer the request with its own
+   * response carrying ESME_RINVOPTPARSTREAM (SMPP 3.4 §5.1.3, "error in the optional part of the PDU
+   * body", where such faults live), log it with its octets, and go on with the next PDU. Dropping the
+   * session instead made the SMSC send the same PDU after every rebind, with everything behind it stuck.
+   */
+  private invalidPdu(session: Session, raw: Buffer, err: Error): void {
+    if (this.session !== session) return;
+    const header = pduHeader(raw);
+    const isResponse = (header.commandId & 0x80000000) !== 0;
+    this.log.warn(
+      { bind: this.name, command: header.command ?? `0x${header.commandId.toString(16)}`, sequenceNumber: header.sequenceNumber, reason: err.message, octets: raw.subarray(0, 512).toString('hex') },
+      isResponse ? 'SMSC sent a response we cannot decode; its request times out and is retried' : 'SMSC sent a PDU we cannot decode; answered with an error, session stays up',
+    );
+    if (isResponse) return;
+    this.coalesceWrites(session);
+    session.send(
+      header.command && smpp.commands[`${header.command}_resp`]
+        ? new smpp.PDU(`${header.command}_resp`, { sequence_number: header.sequenceNumber, command_status: ESME_RINVOPTPARSTREAM })
+        : new smpp.PDU('generic_nack', { sequence_number: header.sequenceNumber, command_status: ESME_RINVCMDID }),
+    );
   }
 
   private bind(session: Session): void {
