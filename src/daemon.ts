@@ -12,6 +12,7 @@ import type { Config } from './config/schema.js';
 import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { storeCommitMetrics } from './store/commit-metrics.js';
+import { LoginGuard } from './api/login-guard.js';
 import { ThreadSender } from './webhooks/thread-sender.js';
 import { httpSenderOptions } from './webhooks/http-sender.js';
 import { WalCheckpointer } from './store/checkpointer.js';
@@ -159,7 +160,8 @@ export class Daemon {
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit, admission: sendAdmission(numbers, quota) });
 
     const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
-    const users = new UserDirectory(apiUsers(config, storePath, log));
+    const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
+    const users = new UserDirectory(apiUsers(config, storePath, log), { guard: loginGuard });
     const voice = config.voice.enabled
       ? buildVoice(config.voice, {
           storeDir: dirname(storePath),

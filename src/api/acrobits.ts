@@ -62,10 +62,13 @@ async function handleAcrobitsRequest(request: FastifyRequest, reply: FastifyRepl
     const username = params.get(names.username);
     const password = params.get(names.password);
     if (!username || password === undefined) throw new AppError(ErrorCode.AUTH_REQUIRED, 'Username and password are required');
-    if (!(await deps.users.verify(username, password))) {
-      deps.log.warn({ username, ip: request.ip }, 'Acrobits authentication failed');
-      throw new AppError(ErrorCode.AUTH_FAILED, 'Wrong username or password');
-    }
+    await deps.users.authenticate(username, password, request.ip).catch((err: unknown) => {
+      if (isAppError(err) && (err.code === ErrorCode.AUTH_FAILED || err.code === ErrorCode.AUTH_LOCKED)) {
+        deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Acrobits authentication failed');
+        if (err.code === ErrorCode.AUTH_FAILED) throw new AppError(ErrorCode.AUTH_FAILED, 'Wrong username or password');
+      }
+      throw err;
+    });
     body = await service({ params, username, deps });
   } catch (err) {
     // Errors of the request get the app's error form here; anything else goes to the server's error handler.
@@ -115,6 +118,8 @@ export function toAcrobitsError(err: unknown): { status: number; message: string
     case ErrorCode.AUTH_REQUIRED:
     case ErrorCode.AUTH_FAILED:
       return { status: 401, message: err.message };
+    case ErrorCode.AUTH_LOCKED:
+      return { status: 429, message: err.message };
     case ErrorCode.REQUEST_INVALID:
       // Seed 004's example: HTTP 406 "Invalid recipient".
       return { status: err.details?.['field'] === 'recipient' ? 406 : 400, message: err.message };

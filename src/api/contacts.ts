@@ -17,6 +17,7 @@ export interface ContactsApiDeps {
 
 const STATUS: Record<string, number> = {
   [ErrorCode.AUTH_REQUIRED]: 401,
+  [ErrorCode.AUTH_LOCKED]: 429,
   [ErrorCode.CONTACT_INVALID]: 400,
   [ErrorCode.REQUEST_PARSE]: 400,
   [ErrorCode.CONTACT_NOT_FOUND]: 404,

@@ -84,11 +84,14 @@ async function authenticate(request: FastifyRequest, deps: IovoxDeps): Promise<s
   const username = header(request, 'username');
   const secureKey = header(request, 'securekey');
   if (!username || !secureKey) throw new IovoxApiError(401, 'Authentication Required');
-  if (!(await deps.users.verify(username, secureKey))) {
-    deps.log.warn({ username, ip: request.ip }, 'IOVOX API authentication failed');
+  try {
+    return await deps.users.authenticate(username, secureKey, request.ip);
+  } catch (err) {
+    if (!isAppError(err) || (err.code !== ErrorCode.AUTH_FAILED && err.code !== ErrorCode.AUTH_LOCKED)) throw err;
+    deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'IOVOX API authentication failed');
+    if (err.code === ErrorCode.AUTH_LOCKED) throw new IovoxApiError(429, 'Too Many Failed Authentication Attempts', err);
     throw new IovoxApiError(401, 'Authentication Failed');
   }
-  return username;
 }
 
 /** A query string with a broken %-escape cannot even say its version. */

@@ -101,9 +101,14 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
   if (!username || password === undefined) {
     return renderOzekiResult(command.name, OzekiCode.AuthenticationRequired, OzekiCode.AuthenticationRequired.template);
   }
-  if (!(await deps.users.verify(username, password))) {
-    deps.log.warn({ username, ip: request.ip }, 'Ozeki API authentication failed');
-    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, OzekiCode.AuthenticationFailed.template);
+  try {
+    await deps.users.authenticate(username, password, request.ip);
+  } catch (err) {
+    if (!isAppError(err) || (err.code !== ErrorCode.AUTH_FAILED && err.code !== ErrorCode.AUTH_LOCKED)) throw err;
+    deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Ozeki API authentication failed');
+    // Ozeki has no lock-out code: its authentication failure, with the reason and when to come back.
+    const message = err.code === ErrorCode.AUTH_LOCKED ? `${OzekiCode.AuthenticationFailed.template}: ${err.message}` : OzekiCode.AuthenticationFailed.template;
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, message);
   }
 
   try {

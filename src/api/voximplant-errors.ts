@@ -53,6 +53,8 @@ export function toVoximplantError(err: unknown): { code: VoximplantCode; msg: st
     case ErrorCode.AUTH_REQUIRED:
     case ErrorCode.AUTH_FAILED:
       return { code: VoximplantCode.AuthorizationFailed, msg: 'Authorization failed' };
+    case ErrorCode.AUTH_LOCKED:
+      return { code: VoximplantCode.AuthorizationFailed, msg: `Authorization failed: ${err.message}` };
     case ErrorCode.COMMAND_UNKNOWN:
       return { code: VoximplantCode.UnknownCommand, msg: err.message };
     case ErrorCode.QUOTA_EXCEEDED:

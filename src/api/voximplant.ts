@@ -7,7 +7,7 @@
  * transport and the parameter helpers the methods share.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode } from '../shared/errors.js';
+import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { Outbox } from '../sms/outbox.js';
 import type { NumberControl } from '../sms/number-control.js';
@@ -71,10 +71,12 @@ async function handleVoximplantRequest(
     const name = request.params.method ?? params.get('cmd') ?? '';
     const method = VOXIMPLANT_METHODS.get(name.toLowerCase());
     if (!method) throw new AppError(ErrorCode.COMMAND_UNKNOWN, `Unknown command '${name.slice(0, 60)}'`);
-    const username = deps.users.userForApiKey(params.get('api_key') ?? '');
-    if (username === undefined) {
-      deps.log.warn({ ip: request.ip, method: name }, 'Voximplant API authentication failed');
-      throw new AppError(ErrorCode.AUTH_FAILED, 'Authorization failed');
+    let username: string;
+    try {
+      username = deps.users.authenticateApiKey(params.get('api_key') ?? '', request.ip);
+    } catch (err) {
+      if (isAppError(err)) deps.log.warn({ ip: request.ip, method: name, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Voximplant API authentication failed');
+      throw err;
     }
     answer = await method({ params, username, deps });
   } catch (err) {

@@ -117,6 +117,20 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(9509),
         /** Largest request body accepted, in bytes. */
         bodyLimitBytes: z.number().int().min(1024).default(64 * 1024),
+        /**
+         * Password and API-key guessing: after this many failed log-ins within the window, the source
+         * address (or, for guesses spread over many addresses, the username) is refused for lockoutSeconds,
+         * in each dialect's own error form.
+         */
+        loginLimits: z
+          .object({
+            maxFailuresPerSource: z.number().int().min(1).default(10),
+            maxFailuresPerUser: z.number().int().min(1).default(20),
+            windowSeconds: z.number().int().min(1).default(300),
+            lockoutSeconds: z.number().int().min(1).default(300),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

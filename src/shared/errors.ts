@@ -66,6 +66,8 @@ export const ErrorCode = {
   MODEM_NO_SUITABLE: 'TN_ERR_MODEM_NO_SUITABLE',
   AUTH_REQUIRED: 'TN_ERR_AUTH_REQUIRED',
   AUTH_FAILED: 'TN_ERR_AUTH_FAILED',
+  /** Too many failed log-ins from this source or for this user: refused until the lock-out ends (details: retryAfterSeconds). */
+  AUTH_LOCKED: 'TN_ERR_AUTH_LOCKED',
   REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
   REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
   COMMAND_UNKNOWN: 'TN_ERR_COMMAND_UNKNOWN',
