@@ -1,6 +1,9 @@
 /**
  * One root pino logger; modules take a child with stable keys
- * (`connectorId`, `messageId`, `callId`). Secrets are redacted by path.
+ * (`connectorId`, `messageId`, `callId`). Secrets are redacted by path, and
+ * credentials inside URLs (a query's Password=, api_key=…, a URL's userinfo)
+ * are redacted wherever a `url` or an error's message and stack carry them:
+ * dialects put passwords in query strings, so any logged URL may hold one.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 
@@ -19,7 +22,36 @@ export const REDACT_PATHS = [
   'headers.authorization',
   '*.headers.authorization',
   'req.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers.securekey',
+  '*.headers.securekey',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
 ];
+
+/** Query and form parameters that carry a credential in some dialect or in URLs users give us. */
+const CREDENTIAL_PARAM = /([?&;](?:password|passwd|pwd|pass|secret|secure_?key|api_?key|apikey|access_?token|token|auth|signature|sig)=)[^&#\s"'<>]*/gi;
+/** user:password@ in a URL's authority (RFC 3986 §3.2.1). */
+const USERINFO_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^/\s@]*@/gi;
+
+/** The same text with every credential in a URL replaced by [redacted]. */
+export function redactCredentials(text: string): string {
+  return text.replace(CREDENTIAL_PARAM, '$1[redacted]').replace(USERINFO_PASSWORD, '$1[redacted]@');
+}
+
+const SERIALIZERS = {
+  url: (value: unknown) => (typeof value === 'string' ? redactCredentials(value) : value),
+  err: (value: unknown) => {
+    if (!(value instanceof Error)) return value;
+    const serialized = pino.stdSerializers.err(value);
+    serialized.message = redactCredentials(serialized.message);
+    if (serialized.stack) serialized.stack = redactCredentials(serialized.stack);
+    return serialized;
+  },
+};
 
 export interface LogOptions {
   level?: string;
@@ -32,6 +64,7 @@ export function createLogger(options: LogOptions = {}): Logger {
       level: options.level ?? 'info',
       base: { service: 'telenode' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: SERIALIZERS,
       errorKey: 'err',
       timestamp: pino.stdTimeFunctions.isoTime,
     },
