@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
 import type { AddressBook } from '../contacts/address-book.js';
 import type { UserDirectory } from './auth.js';
+import { refuseCrossOrigin, requireMediaType } from './same-origin.js';
 import { basicAuthUser } from './basic-auth.js';
 import { decodeUtf8, parseQuery } from './request-params.js';
 
@@ -18,6 +19,8 @@ export interface ContactsApiDeps {
 const STATUS: Record<string, number> = {
   [ErrorCode.AUTH_REQUIRED]: 401,
   [ErrorCode.AUTH_LOCKED]: 429,
+  [ErrorCode.REQUEST_MEDIA_TYPE]: 415,
+  [ErrorCode.REQUEST_FORBIDDEN_ORIGIN]: 403,
   [ErrorCode.CONTACT_INVALID]: 400,
   [ErrorCode.REQUEST_PARSE]: 400,
   [ErrorCode.CONTACT_NOT_FOUND]: 404,
@@ -32,6 +35,7 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
       config: { dialect: 'telenode' },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
+          refuseCrossOrigin(request);
           if (!(await basicAuthUser(request, deps.users))) {
             reply.header('www-authenticate', 'Basic realm="telenode"');
             throw new AppError(ErrorCode.AUTH_REQUIRED, 'HTTP Basic authentication with an API user is required');
@@ -65,6 +69,7 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
 }
 
 function jsonBody(request: FastifyRequest): unknown {
+  requireMediaType(request, ['application/json']);
   if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new AppError(ErrorCode.REQUEST_PARSE, 'a JSON body is required');
   try {
     return JSON.parse(decodeUtf8(request.body)) as unknown;

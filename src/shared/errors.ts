@@ -70,6 +70,10 @@ export const ErrorCode = {
   AUTH_LOCKED: 'TN_ERR_AUTH_LOCKED',
   REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
   REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
+  /** The body's Content-Type is not one the endpoint accepts (HTTP 415). */
+  REQUEST_MEDIA_TYPE: 'TN_ERR_REQUEST_MEDIA_TYPE',
+  /** A browser page of another origin made the request to an endpoint whose credentials browsers send by themselves (HTTP 403). */
+  REQUEST_FORBIDDEN_ORIGIN: 'TN_ERR_REQUEST_FORBIDDEN_ORIGIN',
   COMMAND_UNKNOWN: 'TN_ERR_COMMAND_UNKNOWN',
   WEBHOOK_FAILED: 'TN_ERR_WEBHOOK_FAILED',
   SHUTTING_DOWN: 'TN_ERR_SHUTTING_DOWN',

@@ -33,6 +33,25 @@ beforeAll(async () => {
 afterAll(async () => env.stop());
 
 describe('/contacts', () => {
+  it('refuses what a foreign web page can send: text/plain or form bodies, and requests from another origin (CSRF)', async () => {
+    const before = contactCount();
+    const post = (headers: Record<string, string>) =>
+      fetch(`${env.base}/contacts`, { method: 'POST', headers: { authorization: basic, ...headers }, body: JSON.stringify({ displayName: 'Mallory', phoneNumbers: ['+15550000'] }) });
+    const textPlain = await post({ 'content-type': 'text/plain' });
+    expect(textPlain.status).toBe(415);
+    expect(await textPlain.json()).toMatchObject({ error: { code: 'TN_ERR_REQUEST_MEDIA_TYPE' } });
+    expect((await post({ 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+    const foreign = await post({ 'content-type': 'application/json', origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ error: { code: 'TN_ERR_REQUEST_FORBIDDEN_ORIGIN' } });
+    expect((await post({ 'content-type': 'application/json', origin: 'null' })).status).toBe(403);
+    expect(contactCount()).toBe(before);
+    // the node's own origin (its console, later) is fine
+    const own = await post({ 'content-type': 'application/json', origin: env.base });
+    expect(own.status).toBe(201);
+    await api('DELETE', `/contacts/${((await own.json()) as { id: string }).id}`);
+  });
+
   it('creates, reads, lists by name, replaces and deletes', async () => {
     const created = await api('POST', '/contacts', { displayName: 'Bob', phoneNumbers: ['+44 7400 000000'], primaryEmails: ['bob@example.test'], secondaryEmails: ['bob@work.test'] });
     expect(created.status).toBe(201);
