@@ -1,12 +1,20 @@
 /**
  * Who may call us: an ACL of source networks (CIDR) and, optionally, digest
  * authentication of INVITEs (RFC 3261 §22.4, qop=auth). Nonces carry their
- * issue time and an HMAC, so no state is kept per challenge and a replay
- * after `nonceTtlMs` is refused with a fresh challenge.
+ * issue time and an HMAC, so no state is kept per challenge, and one older
+ * than `nonceTtlMs` is refused with a fresh challenge (stale=true).
+ *
+ * Replays: a nonce that has proven a request is remembered with the highest
+ * nonce count (nc) it was used with (RFC 2617 §3.2.2: the client increases nc
+ * with each request under one nonce); the same or a lower nc again is a
+ * replayed Authorization header and is challenged afresh. Without qop there is
+ * no nc, so such a nonce proves one request only. The digest's uri must name
+ * the same host and port as the Request-URI (RFC 2617 §3.2.2.5 asks for the
+ * same URI; sipp and some PBXs send it without the user part).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4 } from 'node:net';
-import type * as sip from 'sip';
+import * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 
 export interface InboundPolicyConfig {
@@ -23,6 +31,8 @@ export class InboundPolicy {
   private readonly acl: BlockList | null;
   private readonly secret = randomBytes(32);
   private readonly nonceTtlMs: number;
+  /** Nonces that proved a request: the highest nc used, and when the nonce was issued (for pruning). */
+  private readonly usedNonces = new Map<string, { nc: number; issuedAt: number }>();
 
   constructor(private readonly config: InboundPolicyConfig) {
     this.nonceTtlMs = config.nonceTtlMs ?? 5 * 60_000;
@@ -71,7 +81,24 @@ export class InboundPolicy {
     });
     const given = Buffer.from(unquote(header['response']));
     const ok = given.length === expected.length && timingSafeEqual(given, Buffer.from(expected));
-    return ok ? { ok: true, username } : { ok: false, challenge: this.challenge(false), stale: false };
+    if (!ok || !sameTarget(unquote(header['uri']), request.uri)) return { ok: false, challenge: this.challenge(false), stale: false };
+    const nc = qop ? parseInt(unquote(header['nc']), 16) : 1;
+    if (!Number.isFinite(nc) || !this.firstUseOf(nonce, nc)) return { ok: false, challenge: this.challenge(true), stale: true };
+    return { ok: true, username };
+  }
+
+  /** Record this (nonce, nc); false when it, or a later count, already proved a request. */
+  private firstUseOf(nonce: string, nc: number): boolean {
+    const used = this.usedNonces.get(nonce);
+    if (used && nc <= used.nc) return false;
+    this.usedNonces.set(nonce, { nc, issuedAt: used?.issuedAt ?? parseInt(nonce.split('.')[0]!, 36) });
+    if (this.usedNonces.size > 1000) this.forgetExpiredNonces();
+    return true;
+  }
+
+  private forgetExpiredNonces(): void {
+    const oldest = Date.now() - this.nonceTtlMs;
+    for (const [nonce, used] of this.usedNonces) if (used.issuedAt < oldest) this.usedNonces.delete(nonce);
   }
 
   private challenge(stale: boolean): Record<string, unknown> {
@@ -90,6 +117,12 @@ export class InboundPolicy {
   private sign(value: string): string {
     return createHmac('sha256', this.secret).update(value).digest('base64url').slice(0, 22);
   }
+}
+
+function sameTarget(digestUri: string, requestUri: string): boolean {
+  const a = sip.parseUri(digestUri);
+  const b = sip.parseUri(requestUri);
+  return a !== undefined && b !== undefined && a.host.toLowerCase() === b.host.toLowerCase() && (a.port || 5060) === (b.port || 5060);
 }
 
 function unquote(value: string | undefined): string {
