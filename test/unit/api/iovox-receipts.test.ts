@@ -33,11 +33,15 @@ describe('callback_url_headers', () => {
   });
 
   it('keeps a comma inside a value and a colon inside a value', () => {
-    expect(parseCallbackHeaders('Accept: a, b,Authorization: Basic dTpw,X-Url: http://x')).toEqual({ Accept: 'a, b', Authorization: 'Basic dTpw', 'X-Url': 'http://x' });
+    expect(parseCallbackHeaders('Accept: a, b,X-Api-Token: dTpw,X-Url: http://x')).toEqual({ Accept: 'a, b', 'X-Api-Token': 'dTpw', 'X-Url': 'http://x' });
   });
 
   it('refuses what HTTP cannot carry', () => {
     expect(parseCallbackHeaders('no colon at all')).toBeNull();
+    // headers that would steer telenode's own request, not describe the callback
+    for (const name of ['Host', 'Authorization', 'Cookie', 'Transfer-Encoding', 'Content-Length', 'Connection', 'proxy-authorization', 'X-Telenode-Signature', 'Sec-Fetch-Site']) {
+      expect(parseCallbackHeaders(`X-Ok: 1,${name}: x`), name).toBeNull();
+    }
     expect(parseCallbackHeaders('X Bad: 1')).toBeNull();
     expect(parseCallbackHeaders(': empty name')).toBeNull();
     expect(parseCallbackHeaders('X-A: line\nbreak')).toBeNull();
