@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { storeCommitMetrics } from './store/commit-metrics.js';
 import { LoginGuard } from './api/login-guard.js';
+import { EgressPolicy, type EgressConfig } from './shared/egress.js';
 import { ThreadSender } from './webhooks/thread-sender.js';
 import { httpSenderOptions } from './webhooks/http-sender.js';
 import { WalCheckpointer } from './store/checkpointer.js';
@@ -102,7 +103,7 @@ export class Daemon {
       config: config.webhooks,
       log: webhookLog,
       registry,
-      sender: new ThreadSender(httpSenderOptions(config.webhooks), webhookLog),
+      sender: new ThreadSender(httpSenderOptions(config.webhooks, egressConfig(config)), webhookLog),
     });
     let extras: MessagingExtras;
     try {
@@ -167,6 +168,7 @@ export class Daemon {
           storeDir: dirname(storePath),
           log,
           registry,
+          egress: new EgressPolicy(egressConfig(config)),
           ozml: ozmlVoiceServices({ db, committer, outbox, afterCommit, log }),
           // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
           claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: outbox, flows: extras.iovoxFlows }),
@@ -286,4 +288,9 @@ function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): Api
     log.info({ file }, "no API users configured: user 'admin', password in file");
   }
   return [{ username: GENERATED_ADMIN_USER, passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
+}
+
+/** The egress policy's data (it also crosses to the callback sender thread). */
+function egressConfig(config: Readonly<Config>): EgressConfig {
+  return { allow: config.egress.allow, deny: config.egress.deny, ownPorts: config.http.port ? [config.http.port] : [] };
 }

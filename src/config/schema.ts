@@ -10,6 +10,8 @@ import { modemConnectorSchema } from '../sms/connectors/modem/config.js';
 import { voiceConfigSchema } from '../voice/config.js';
 import { iovoxConfigSchema } from '../iovox/config.js';
 import { emailConfigSchema } from '../email/config.js';
+import { DEFAULT_EGRESS_DENY } from '../shared/egress.js';
+import { cidr } from './cidr.js';
 
 const matcherSchema = z
   .object({
@@ -131,6 +133,19 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Where telenode may send HTTP requests whose URL an API client, a script or a caller chose
+     * (callbacks, OzML apps, Play URLs). Checked on the resolved address when connecting.
+     */
+    egress: z
+      .object({
+        /** CIDRs opened on purpose (e.g. 127.0.0.1/32 for an app on this host); wins over deny. */
+        allow: z.array(cidr).default([]),
+        /** CIDRs refused; the default is loopback, link-local (cloud metadata), unspecified, multicast, broadcast. */
+        deny: z.array(cidr).default([...DEFAULT_EGRESS_DENY]),
       })
       .strict()
       .prefault({}),

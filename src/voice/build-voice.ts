@@ -16,6 +16,7 @@ import type { CallSession } from './call-session.js';
 import { BuiltinSipEngine } from './sip/builtin/builtin-engine.js';
 import { DrachtioSipEngine } from './sip/drachtio/drachtio-engine.js';
 import { buildOzml, type OzmlVoiceDeps } from './ozml/ozml-voice.js';
+import type { EgressPolicy } from '../shared/egress.js';
 import type { OzmlCallApi } from './ozml/call-api.js';
 
 export interface VoiceNode {
@@ -34,7 +35,9 @@ export interface BuildVoiceDeps {
   /** Takes a call before the OzML routes when it returns a handler (IOVOX inbound call flows); null leaves it to OzML. */
   claim?: (session: CallSession) => CallHandler | null;
   /** The SMS outbox, callback outbox and call history the OzML runtime uses. */
-  ozml?: Omit<OzmlVoiceDeps, 'storeDir' | 'log'>;
+  ozml?: Omit<OzmlVoiceDeps, 'storeDir' | 'log' | 'egress'>;
+  /** Where Play URLs and the OzML app client may connect; none: anywhere. */
+  egress?: EgressPolicy | null;
 }
 
 export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode {
@@ -59,12 +62,12 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
     // One media worker per process: RTP ports, sockets, the clock and playout (docs/decisions/0097).
     host: new MediaHost({ host: config.rtp.host, portMin: config.rtp.portMin, portMax: config.rtp.portMax, nice: config.rtp.workerNice }, log),
     tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
-    prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts') }),
+    prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts'), egress: deps.egress ?? null }),
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),
     log,
   };
   // With no routes configured, the OzML runtime runs a built-in script that speaks `greeting`.
-  const ozml = buildOzml(config, { ...deps.ozml, storeDir: deps.storeDir, log });
+  const ozml = buildOzml(config, { ...deps.ozml, egress: deps.egress ?? null, storeDir: deps.storeDir, log });
   const claim = deps.claim;
   const scripts: CallHandler = claim ? (session) => (claim(session) ?? ozml.handler)(session) : ozml.handler;
   const calls = new CallService(engine, media, deps.handler ?? scripts, log, deps.registry);

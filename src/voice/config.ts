@@ -2,21 +2,10 @@
  * The `voice:` section of the config: which SIP engine, where it listens,
  * who may call, registrations on a PBX, the RTP port range, TTS and prompts.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ozmlConfigShape } from './ozml/config.js';
 import { trunksSchema } from './trunks.js';
-
-const cidr = z.string().refine(
-  (value) => {
-    const [address, bits, extra] = value.split('/');
-    if (extra !== undefined || !address || !isIP(address)) return false;
-    if (bits === undefined) return true;
-    const n = Number(bits);
-    return Number.isInteger(n) && n >= 0 && n <= (isIP(address) === 4 ? 32 : 128);
-  },
-  { message: 'expected an IP address or CIDR such as 10.0.0.0/8' },
-);
+import { cidr } from '../config/cidr.js';
 
 const sipUri = z.string().regex(/^sips?:[^\s]+$/i, { message: 'expected a SIP URI such as sip:pbx.example.com:5060' });
 

@@ -6,6 +6,8 @@
  * the daemon's event loop does not spend its time in HTTP client code.
  */
 import { Agent, request } from 'undici';
+import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
+import { ErrorCode } from '../shared/errors.js';
 import type { WebhookConfig } from './config.js';
 
 export interface CallbackAttempt {
@@ -16,8 +18,8 @@ export interface CallbackAttempt {
   body: string;
 }
 
-/** The receiver's HTTP status, or why there was none. */
-export type CallbackOutcome = { status: number; error?: undefined } | { status?: undefined; error: string };
+/** The receiver's HTTP status, or why there was none; `permanent` when trying again cannot help (the egress policy refuses the URL). */
+export type CallbackOutcome = { status: number; error?: undefined; permanent?: undefined } | { status?: undefined; error: string; permanent?: boolean };
 
 export interface CallbackSender {
   send(attempt: CallbackAttempt): Promise<CallbackOutcome>;
@@ -29,11 +31,13 @@ export interface HttpSenderOptions {
   timeoutMs: number;
   /** Keep-alive connections per receiver origin. */
   connections: number;
+  /** Where callbacks may go (plain data: it crosses to the sender thread); none: anywhere. */
+  egress?: EgressConfig;
 }
 
 /** A sender's options as the webhook config sets them: one keep-alive connection per callback in flight. */
-export function httpSenderOptions(config: WebhookConfig): HttpSenderOptions {
-  return { timeoutMs: config.timeoutMs, connections: config.concurrency };
+export function httpSenderOptions(config: WebhookConfig, egress?: EgressConfig): HttpSenderOptions {
+  return { timeoutMs: config.timeoutMs, connections: config.concurrency, ...(egress ? { egress } : {}) };
 }
 
 export class HttpSender implements CallbackSender {
@@ -41,11 +45,12 @@ export class HttpSender implements CallbackSender {
   private readonly agent: Agent;
 
   constructor(private readonly options: HttpSenderOptions) {
+    const connectTimeout = Math.min(options.timeoutMs, 10_000);
     this.agent = new Agent({
       connections: options.connections,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      ...(options.egress ? { connect: new EgressPolicy(options.egress).connector({ timeout: connectTimeout }) } : { connectTimeout }),
     });
   }
 
@@ -61,6 +66,7 @@ export class HttpSender implements CallbackSender {
       return { status: response.statusCode };
     } catch (err) {
       const code = (err as { code?: string }).code;
+      if (code === ErrorCode.EGRESS_DENIED) return { error: (err as Error).message, permanent: true };
       const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
       return { error: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (code ?? (err as Error).message) };
     }

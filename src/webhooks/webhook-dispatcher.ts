@@ -222,7 +222,7 @@ export class WebhookDispatcher {
       this.metrics.deliveries.inc({ result: 'delivered' });
       this.metrics.latency.observe((now - row.createdAt) / 1000);
       this.persist(row.id, () => this.sql.delivered.run(attempt, now, status, row.id), { deferred: true });
-    } else if (now - row.createdAt >= this.deps.config.maxAgeHours * 3_600_000) {
+    } else if (outcome.permanent || now - row.createdAt >= this.deps.config.maxAgeHours * 3_600_000) {
       queue.shift();
       this.counts.dead++;
       this.metrics.deliveries.inc({ result: 'dead' });

@@ -23,7 +23,8 @@ export const CLI = join(process.cwd(), 'dist/cli/main.js');
 export function writeConfig(dir: string, config: Record<string, unknown>, name = 'telenode.yaml'): string {
   const file = join(dir, name);
   // Tests run in parallel: never the fixed SIP port 5060 unless a test asks for it.
-  writeFileSync(file, JSON.stringify({ voice: { builtin: { port: 0 } }, ...config }, null, 2));
+  // Receivers and apps in tests listen on loopback, which the egress policy denies by default.
+  writeFileSync(file, JSON.stringify({ voice: { builtin: { port: 0 } }, egress: { allow: ['127.0.0.0/8'] }, ...config }, null, 2));
   return file;
 }
 

@@ -23,6 +23,8 @@ export async function startDaemon(overrides: Record<string, unknown> = {}): Prom
     webhooks: { backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
     // Tests run in parallel: never the fixed SIP port 5060.
     voice: { builtin: { port: 0 } },
+    // Receivers and apps in tests listen on loopback, which the egress policy denies by default.
+    egress: { allow: ['127.0.0.0/8'] },
     ...overrides,
   });
   const daemon = await Daemon.start({ config, configSource: 'test', log: silentLogger() });

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { AudioClip } from './audio-clip.js';
 import { decodeWav } from './wav.js';
@@ -22,14 +23,19 @@ export interface PromptSourceConfig {
   baseDir: string;
   fetchTimeoutMs: number;
   maxBytes: number;
+  /** Where prompt URLs may be fetched from (a script or a caller's variable chose them); none: anywhere. */
+  egress?: EgressPolicy | null;
 }
 
 export class PromptSource {
   private readonly memory = new Map<string, Promise<AudioClip>>();
   private static readonly MEMORY_ENTRIES = 200;
 
+  private readonly agent: Agent | undefined;
+
   constructor(private readonly config: PromptSourceConfig) {
     mkdirSync(config.cacheDir, { recursive: true });
+    this.agent = config.egress ? new Agent({ connect: config.egress.connector({ timeout: config.fetchTimeoutMs }) }) : undefined;
   }
 
   /** A WAV file path or an http(s) URL. */
@@ -81,7 +87,11 @@ export class PromptSource {
     const cached = join(this.config.cacheDir, `${createHash('sha256').update(url).digest('hex')}.url.wav`);
     if (existsSync(cached)) return decodeWav(readFileSync(cached), url);
     try {
-      const response = await request(url, { headersTimeout: this.config.fetchTimeoutMs, bodyTimeout: this.config.fetchTimeoutMs });
+      const response = await request(this.config.egress ? this.config.egress.parse(url) : url, {
+        headersTimeout: this.config.fetchTimeoutMs,
+        bodyTimeout: this.config.fetchTimeoutMs,
+        ...(this.agent ? { dispatcher: this.agent } : {}),
+      });
       if (response.statusCode !== 200) {
         await response.body.dump();
         throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} answered HTTP ${response.statusCode}`, { protocolStatus: response.statusCode, retryable: response.statusCode >= 500 });

@@ -8,7 +8,8 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { CallHandler, CallService } from '../calls.js';
 import type { VoiceConfig } from '../config.js';
-import { httpAppClient } from './app-client.js';
+import { createHttpAppClient } from './app-client.js';
+import type { EgressPolicy } from '../../shared/egress.js';
 import { OzmlCallApi, type CallHistoryReader } from './call-api.js';
 import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
@@ -22,6 +23,8 @@ export interface OzmlVoiceDeps {
   events?: CallEvents;
   history?: (CallHistorySink & CallHistoryReader) | null;
   app?: AppClient;
+  /** Where the app client may connect (scripts choose GoTo and ForwardToUrl URLs). */
+  egress?: EgressPolicy | null;
   storeDir: string;
   log: Logger;
 }
@@ -40,7 +43,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
     log,
     services: {
       sms: deps.sms ?? noSms,
-      app: deps.app ?? httpAppClient,
+      app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
       recordings: { dir: config.recordings.dir ?? join(deps.storeDir, 'recordings'), publicUrl: config.recordings.publicUrl },
       appTimeoutMs: config.notifications.timeoutMs,

@@ -1,0 +1,127 @@
+/**
+ * Where telenode may send HTTP requests (callbacks, OzML apps, prompt URLs).
+ * Those URLs come from API clients, scripts and callers, so without a policy
+ * the node is a proxy into its own network: its loopback services, the cloud
+ * metadata address, its own API. The policy is checked on the address a
+ * name resolves to, at connect time, and the connection goes to exactly that
+ * address (no second lookup, so DNS rebinding cannot slip past the check);
+ * every spelling of an address (`127.1`, `2130706433`, `[::ffff:7f00:1]`,
+ * userinfo) is normalised by the WHATWG URL parser and the v4-mapped form
+ * is checked as IPv4.
+ *
+ * Default: deny loopback, link-local (169.254/16 holds the metadata service
+ * of every cloud), unspecified, multicast and broadcast addresses, and the
+ * node's own HTTP port on any of its addresses; private ranges (a company's
+ * CRM next to the PBX) stay open. `allow` opens ranges on purpose and wins
+ * over `deny`.
+ */
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { buildConnector } from 'undici';
+import { AppError, ErrorCode } from './errors.js';
+
+export interface EgressConfig {
+  allow: string[];
+  deny: string[];
+  /** Ports of this node's own HTTP server: never a destination on one of its own addresses. */
+  ownPorts: number[];
+}
+
+export const DEFAULT_EGRESS_DENY = ['127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', '224.0.0.0/4', 'ff00::/8', '255.255.255.255/32'];
+
+const SCHEMES = new Set(['http:', 'https:']);
+
+export class EgressPolicy {
+  private readonly allow: BlockList;
+  private readonly deny: BlockList;
+  private readonly ownAddresses: Set<string>;
+
+  constructor(private readonly config: EgressConfig) {
+    this.allow = blockList(config.allow);
+    this.deny = blockList(config.deny);
+    this.ownAddresses = new Set(
+      Object.values(networkInterfaces())
+        .flat()
+        .map((i) => i?.address)
+        .filter((a): a is string => Boolean(a)),
+    );
+  }
+
+  /** Why a connection to this address and port is refused, or null when it may go. */
+  refusal(address: string, port: number): string | null {
+    const plain = unmapped(address);
+    const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
+    if (this.config.ownPorts.includes(port) && (this.ownAddresses.has(plain) || this.deny.check(plain, family))) return `${plain}:${port} is this node's own API`;
+    if (this.allow.check(plain, family)) return null;
+    if (this.deny.check(plain, family)) return `${plain} is in a range the egress policy denies (egress.deny; open it with egress.allow)`;
+    return null;
+  }
+
+  /** The URL, parsed, if its scheme may be fetched at all; the address is checked when connecting. */
+  parse(url: string): URL {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new AppError(ErrorCode.EGRESS_DENIED, `not a URL: ${url.slice(0, 200)}`);
+    }
+    if (!SCHEMES.has(parsed.protocol)) throw new AppError(ErrorCode.EGRESS_DENIED, `only http and https URLs are fetched, not ${parsed.protocol}`);
+    return parsed;
+  }
+
+  /**
+   * An undici `connect` function: resolve, check each address, connect to the first allowed one
+   * (TLS keeps the name for SNI and certificate checks).
+   */
+  connector(options: { timeout: number }): buildConnector.connector {
+    const connect = buildConnector({ timeout: options.timeout });
+    return (opts, callback) => {
+      const host = opts.hostname.replace(/^\[|\]$/g, '');
+      const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+      resolveAll(host).then(
+        (addresses) => {
+          const reasons: string[] = [];
+          const allowed = addresses.find((address) => {
+            const why = this.refusal(address, port);
+            if (why) reasons.push(why);
+            return why === null;
+          });
+          if (allowed === undefined) {
+            callback(new AppError(ErrorCode.EGRESS_DENIED, `egress policy refuses ${host}:${port}: ${reasons.join('; ') || 'no address'}`), null);
+            return;
+          }
+          connect({ ...opts, hostname: allowed, servername: opts.servername ?? (isIP(host) ? undefined : host) } as buildConnector.Options, callback);
+        },
+        (err: Error) => callback(err, null),
+      );
+    };
+  }
+}
+
+async function resolveAll(host: string): Promise<string[]> {
+  if (isIP(host)) return [host];
+  return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+}
+
+/** An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2), dotted or hex, as the IPv4 address it is. */
+function unmapped(address: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return dotted[1]!;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return address;
+  const high = parseInt(hex[1]!, 16);
+  const low = parseInt(hex[2]!, 16);
+  return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+}
+
+function blockList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [network, bits] = cidr.split('/');
+    const type = isIP(network!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(network!, type);
+    else list.addSubnet(network!, Number(bits), type);
+  }
+  return list;
+}

@@ -1,0 +1,60 @@
+/**
+ * The egress policy on real connections: a local HTTP server stands for the
+ * node's neighbours; every spelling of a denied address is refused at
+ * connect time, an opened range goes through, and the node's own API port
+ * stays closed even then.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EGRESS_DENY, EgressPolicy } from '../../../src/shared/egress.js';
+
+let server: Server;
+let port: number;
+beforeAll(async () => {
+  server = createServer((_req, res) => res.end('inside'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function get(policy: EgressPolicy, url: string): Promise<string> {
+  const agent = new Agent({ connect: policy.connector({ timeout: 2000 }) });
+  try {
+    const response = await request(policy.parse(url), { dispatcher: agent });
+    return await response.body.text();
+  } finally {
+    await agent.close();
+  }
+}
+
+const closed = new EgressPolicy({ allow: [], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
+
+describe('EgressPolicy', () => {
+  it.each(['http://127.0.0.1:PORT/', 'http://127.1:PORT/', 'http://2130706433:PORT/', 'http://0x7f000001:PORT/', 'http://[::ffff:127.0.0.1]:PORT/', 'http://user:pw@127.0.0.1:PORT/', 'http://evil.example@127.0.0.1:PORT/', 'http://localhost:PORT/'])(
+    'refuses loopback spelled as %s',
+    async (spelling) => {
+      await expect(get(closed, spelling.replace('PORT', String(port)))).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED' });
+    },
+  );
+
+  it('refuses the cloud metadata address and schemes other than http(s)', async () => {
+    await expect(get(closed, 'http://169.254.169.254/latest/meta-data/')).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED' });
+    expect(() => closed.parse('data:text/xml,<Response/>')).toThrow(expect.objectContaining({ code: 'TN_ERR_EGRESS_DENIED' }));
+    expect(() => closed.parse('file:///etc/passwd')).toThrow(expect.objectContaining({ code: 'TN_ERR_EGRESS_DENIED' }));
+  });
+
+  it('lets an opened range through, but never the node’s own API port', async () => {
+    const open = new EgressPolicy({ allow: ['127.0.0.0/8'], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
+    expect(await get(open, `http://127.0.0.1:${port}/`)).toBe('inside');
+    const self = new EgressPolicy({ allow: ['127.0.0.0/8'], deny: DEFAULT_EGRESS_DENY, ownPorts: [port] });
+    await expect(get(self, `http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED', message: expect.stringContaining("this node's own API") });
+  });
+
+  it('leaves private ranges open by default (a CRM next to the PBX)', () => {
+    expect(closed.refusal('192.168.1.20', 80)).toBeNull();
+    expect(closed.refusal('10.1.2.3', 443)).toBeNull();
+    expect(closed.refusal('::ffff:7f00:1', 80)).toMatch(/denies/);
+  });
+});
