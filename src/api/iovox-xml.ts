@@ -6,6 +6,7 @@
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError, ErrorCode } from '../shared/errors.js';
+import { parseOrRefuse } from '../shared/xml-refusal.js';
 
 export const IOVOX_CONTENT_TYPE = 'application/xml; charset=utf-8';
 
@@ -58,7 +59,9 @@ export function parseIovoxRequest(body: Buffer | undefined): IovoxRequestNodes {
     const { msg, line, col } = verdict.err;
     throw new IovoxApiError(400, parseErrorText(msg, line, col ?? 1));
   }
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  const doc = parseOrRefuse(xml, () => parser.parse(xml) as Record<string, unknown>, ({ message, line, column }) => {
+    throw new IovoxApiError(400, parseErrorText(message, line, column));
+  });
   const request = doc['request'];
   const nodes: IovoxRequestNodes = new Map();
   if (request && typeof request === 'object') {

@@ -16,7 +16,7 @@ export function registerCheckConfig(program: Command): void {
         );
       } catch (err) {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
-        process.exit(2);
+        process.exitCode = 2;
       }
     });
 }

@@ -15,7 +15,8 @@ export function registerHashPassword(program: Command): void {
       }
       if (!value) {
         process.stderr.write('telenode hash-password: empty password\n');
-        process.exit(2);
+        process.exitCode = 2;
+        return;
       }
       process.stdout.write(`${hashPassword(value)}\n`);
     });

@@ -20,11 +20,18 @@ export function registerOzml(program: Command): void {
           failed++;
           continue;
         }
-        const errors = lintOzml(text);
+        let errors: { message: string }[];
+        try {
+          errors = lintOzml(text);
+        } catch (err) {
+          // A fault of ours on one file must not cost the report on the others.
+          errors = [{ message: `1:1: could not be checked: ${(err as Error).message}` }];
+        }
         for (const err of errors) process.stderr.write(`${file}:${err.message}\n`);
         if (errors.length > 0) failed++;
         else process.stdout.write(`${file}: OK\n`);
       }
-      if (failed > 0) process.exit(1);
+      // exitCode, not exit(): the process ends once stdout and stderr are flushed into a slow pipe.
+      if (failed > 0) process.exitCode = 1;
     });
 }

@@ -37,6 +37,6 @@ export function registerSend(program: Command): void {
       const body = await response.text();
       process.stdout.write(`${body}\n`);
       const code = /<Code>(\d+)<\/Code>/.exec(body)?.[1];
-      if (code !== '200') process.exit(1);
+      if (code !== '200') process.exitCode = 1;
     });
 }

@@ -4,6 +4,7 @@
  * every rule error can say where the rule is.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseOrRefuse } from '../../shared/xml-refusal.js';
 import { IovoxFlowError } from './flow-error.js';
 import type { FlowPosition } from './flow.js';
 
@@ -61,7 +62,10 @@ export function parseFlowXml(xml: string): FlowElement {
           position: positionOf(meta?.startIndex ?? 0),
         };
       });
-  const roots = toElements(parser.parse(xml) as RawNode[]);
+  const parsed = parseOrRefuse(xml, () => parser.parse(xml) as RawNode[], ({ message, line, column }) => {
+    throw new IovoxFlowError(`XML parse error. ${message.replace(/\.$/, '')} at line ${line}, column ${column}`);
+  });
+  const roots = toElements(parsed);
   if (roots.length === 0) throw new IovoxFlowError('Call Flow Empty');
   return roots[0]!;
 }

@@ -6,6 +6,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError, ErrorCode } from '../../shared/errors.js';
+import { parseOrRefuse } from '../../shared/xml-refusal.js';
 
 export interface Position {
   line: number;
@@ -60,7 +61,9 @@ export function readXml(source: string): OzmlElement {
   const valid = XMLValidator.validate(source);
   if (valid !== true) throw new OzmlError(`not well-formed XML: ${valid.err.msg}`, { line: valid.err.line, column: valid.err.col });
   const lines = lineStarts(source);
-  const nodes = parser.parse(source) as RawNode[];
+  const nodes = parseOrRefuse(source, () => parser.parse(source) as RawNode[], (refusal) => {
+    throw new OzmlError(`XML the parser refuses: ${refusal.message}`, { line: refusal.line, column: refusal.column });
+  });
   const roots = nodes.map((n) => toElement(n, lines)).filter((e): e is OzmlElement => e !== null);
   if (roots.length === 0) throw new OzmlError('the document has no root element', { line: 1, column: 1 });
   return roots[0]!;

@@ -248,6 +248,18 @@ describe('every error row of seed 001: the status, the string, and nothing store
     { name: 'a blank message', body: iovoxPayload({ ...base, message: '   ' }), status: 400, text: 'Message Empty' },
     { name: 'a 161-character message', body: iovoxPayload({ ...base, message: 'x'.repeat(161) }), status: 400, text: 'Message must be less than 160 characters long' },
     { name: 'a callback_url that is not http', body: iovoxPayload({ ...base, callback_url: 'ftp://example.test/dlr' }), status: 400, text: 'Callback URL Invalid: ftp://example.test/dlr' },
+    {
+      name: 'XML the parser refuses after validation (a parameter entity): 400, not 500',
+      body: '<!DOCTYPE request [<!ENTITY % p SYSTEM "http://127.0.0.1/x.dtd">%p;]>\n<request><destination>447700900000</destination></request>',
+      status: 400,
+      text: 'XML parse error. Invalid entity name % at line 1, column 1',
+    },
+    {
+      name: 'XML nested deeper than the parser allows: 400, not 500',
+      body: `<request>${'<a>'.repeat(120)}${'</a>'.repeat(120)}</request>`,
+      status: 400,
+      text: 'XML parse error. Maximum nested tags exceeded at line 1, column 307',
+    },
     { name: 'a header name with a space', body: iovoxPayload({ ...base, callback_url_headers: 'X Custom: 1' }), status: 400, text: 'Callback URL Headers Invalid: X Custom: 1' },
     { name: 'a Host header (steers our request)', body: iovoxPayload({ ...base, callback_url_headers: 'X-Ok: 1,Host: intranet.local' }), status: 400, text: 'Callback URL Headers Invalid: X-Ok: 1,Host: intranet.local' },
     { name: 'a Transfer-Encoding header (breaks the callback)', body: iovoxPayload({ ...base, callback_url_headers: 'Transfer-Encoding: chunked' }), status: 400, text: 'Callback URL Headers Invalid: Transfer-Encoding: chunked' },
