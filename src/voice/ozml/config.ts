@@ -51,7 +51,7 @@ export const ozmlConfigShape = {
     .object({
       /** Where Record writes WAV files. Default: <store dir>/recordings. */
       dir: z.string().nullable().default(null),
-      /** RecordURL = publicUrl + "/" + file name; null: RecordURL is the file's path. */
+      /** RecordURL = publicUrl + "/" + file name; null: RecordURL is "recordings/" + file name (no server path). */
       publicUrl: httpUrl.nullable().default(null),
     })
     .strict()

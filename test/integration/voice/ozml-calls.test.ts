@@ -143,7 +143,8 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     const seconds = Number(done!['Duration']);
     expect(seconds).toBeGreaterThan(2);
     expect(seconds).toBeLessThan(4.5); // the pcap holds 7 s: the # stopped it
-    const recording = decodeWav(readFileSync(done!['RecordURL']!));
+    expect(done!['RecordURL']).toMatch(/^recordings\/[0-9a-f-]+-\d+\.wav$/); // the file's name, not the server's path
+    const recording = decodeWav(readFileSync(join(h.dir, done!['RecordURL']!)));
     expect(rms(recording.pcm)).toBeGreaterThan(300);
     expect(texts()).toEqual([`recorded ${done!['RecordURL']}`]);
   });

@@ -48,7 +48,8 @@ export const record = defineVerb({
     await mkdir(ctx.services.recordings.dir, { recursive: true });
     const path = join(ctx.services.recordings.dir, name);
     await writeFile(path, encodeWav(pcm));
-    const recordUrl = ctx.services.recordings.publicUrl ? `${ctx.services.recordings.publicUrl.replace(/\/$/, '')}/${name}` : path;
+    // Without a public URL the app gets the file's name in the recordings folder, never the server's own path.
+    const recordUrl = ctx.services.recordings.publicUrl ? `${ctx.services.recordings.publicUrl.replace(/\/$/, '')}/${name}` : `recordings/${name}`;
     ctx.vars.set('RecordURL', recordUrl);
     ctx.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished');
     if (!args.finishedUrl) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
