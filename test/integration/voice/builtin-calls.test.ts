@@ -12,6 +12,7 @@ import { SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable } from '../../helpe
 import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
+import type { CallSession } from '../../../src/voice/call-session.js';
 
 describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
   callScenarios('built-in', () => startVoiceHarness());
@@ -94,6 +95,41 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
         'zero-hops': 'SIP/2.0 483 Too Many Hops',
       });
       expect(h.sessions).toHaveLength(callsBefore); // none of them became a call
+    });
+
+    it('still ends a call whose stale BYE it refused (the leak the fuzzer found)', async () => {
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      const self = `127.0.0.1:${udp.address().port}`;
+      const received: string[] = [];
+      udp.on('message', (data) => received.push(data.toString()));
+      const send = (text: string) => udp.send(text, h.port, '127.0.0.1');
+      let releaseHangup!: () => void;
+      const hangupAllowed = new Promise<void>((resolve) => (releaseHangup = resolve));
+      const session = new Promise<CallSession>((resolve) => {
+        h.handler = async (s) => {
+          resolve(s);
+          await s.answer();
+          await hangupAllowed;
+          await s.hangup();
+        };
+      });
+      const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n';
+      const common = `From: <sip:caller@${self}>;tag=9\r\nCall-ID: stale-bye\r\nMax-Forwards: 70\r\n`;
+      send(`INVITE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb1\r\n${common}To: <sip:x@127.0.0.1>\r\nCSeq: 5 INVITE\r\nContact: <sip:caller@${self}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+      await waitUntil(() => received.some((m) => m.startsWith('SIP/2.0 200')), 10_000, 'the 200 OK');
+      const to = /^To: (.*)$/im.exec(received.find((m) => m.startsWith('SIP/2.0 200'))!)![1]!.trim();
+      send(`ACK sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb2\r\n${common}To: ${to}\r\nCSeq: 5 ACK\r\nContent-Length: 0\r\n\r\n`);
+      const call = await session;
+      await waitUntil(() => call.state === 'answered', 5000, 'the answer');
+      // A BYE with a CSeq below the INVITE's is stale (RFC 3261 §12.2.2): refused with 500.
+      send(`BYE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb3\r\n${common}To: ${to}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n`);
+      await waitUntil(() => received.some((m) => m.startsWith('SIP/2.0 500') && /CSeq: 1 BYE/i.test(m)), 5000, 'the 500 to the stale BYE');
+      releaseHangup();
+      // Our hang-up must still send a BYE and end the call.
+      await waitUntil(() => received.some((m) => m.startsWith('BYE ')), 10_000, 'our BYE');
+      await waitUntil(() => h.calls.activeCalls.length === 0, 5000, 'the call to end');
+      udp.close();
     });
 
     it('closes a TCP stream whose Content-Length it cannot frame, and caps connections per source', async () => {

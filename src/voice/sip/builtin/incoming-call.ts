@@ -11,7 +11,7 @@
  */
 import * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
-import type { CallInfo, IncomingCall } from '../call-control.js';
+import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
 import { ALLOW, BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
 
@@ -141,12 +141,15 @@ export class BuiltinIncomingCall extends BuiltinCall implements IncomingCall {
     this.acked?.(request.content || null);
   }
 
-  override inDialog(request: sip.SipRequest): void {
-    if (request.method === 'BYE') {
-      this.state = 'ended';
-      this.stopRetransmit();
-    }
-    super.inDialog(request);
+  /**
+   * However the call ends (a BYE the dialog accepted, our hang-up, a timer), our side is over too.
+   * Marking it on the BYE's arrival instead left a call whose BYE was refused (a stale CSeq, §12.2.2)
+   * 'ended' here but never ended: a fuzzed BYE leaked calls that way.
+   */
+  protected override end(reason: CallEndReason): void {
+    this.state = 'ended';
+    this.stopRetransmit();
+    super.end(reason);
   }
 
   private noAck(): void {
