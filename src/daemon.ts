@@ -132,6 +132,7 @@ export class Daemon {
       log: log.child({ component: 'receipts' }),
       registry,
       afterCommit,
+      carrierIdFormats: new Map(config.connectors.flatMap((c) => (c.type === 'smpp' ? [[c.id, c.carrierIdFormat] as const] : []))),
     });
     const inbound = new InboundService({
       repo: new InboundRepo(db),
@@ -207,6 +208,7 @@ export class Daemon {
     outbox.start();
     expiry.start();
     receipts.startPurge();
+    receipts.startSettling();
     inbound.start();
     await Promise.all([...connectors.values()].map((c) => c.start()));
     await voice?.calls.start();

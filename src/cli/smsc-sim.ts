@@ -8,6 +8,7 @@ export function registerSmscSim(program: Command): void {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'listen port', '2775')
     .option('--id-format <format>', 'message ids in submit_sm_resp: hex or decimal', 'hex')
+    .option('--first-id <n>', 'the first message id handed out (1: small sequential ids, as many SMSCs give)')
     .option('--receipt-id-format <format>', 'ids in receipts, when they should differ from submit_sm_resp')
     .option('--receipt-delay <ms>', 'delay before a delivery receipt', '1000')
     .option('--failure-rate <0..1>', 'fraction of receipts that say UNDELIV', '0')

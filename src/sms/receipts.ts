@@ -1,9 +1,12 @@
 /**
  * Delivery receipts → part statuses → message status. A receipt is matched
- * to a part by connector and carrier id under every reading of the id
- * (carrier-id.ts). One that matches nothing yet is kept durably and matched
- * when the submit_sm_resp it belongs to is recorded; after `keepUnmatchedMs`
- * it is given up (and counted).
+ * to exactly one part, by connector and carrier id, read under the
+ * connector's carrier-id convention (carrier-id-convention.ts): a receipt
+ * never settles another message. One that matches nothing yet is kept
+ * durably and matched when the submit_sm_resp it belongs to is recorded, or,
+ * while an `auto` convention is still learning, tried under the numeric
+ * readings once it has waited `settleMs`; after `keepUnmatchedMs` it is given
+ * up. Ambiguous and given-up receipts are counted and logged.
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
@@ -12,7 +15,8 @@ import type { GroupCommitter } from '../store/group-commit.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
 import type { Logger } from '../shared/log.js';
-import { carrierIdCandidates, normalizeCarrierId } from './carrier-id.js';
+import { normalizeCarrierId, receiptFormOf, submitFormOf, type CarrierIdRelation } from './carrier-id.js';
+import { CarrierIdConvention, type CarrierIdFormat } from './carrier-id-convention.js';
 import type { ReceiptEvent } from './connectors/connector.js';
 import type { StatusWriter } from './status-writer.js';
 import { isFinal, type MessagePart } from './message.js';
@@ -27,12 +31,23 @@ export interface ReceiptProcessorDeps {
   afterCommit?: () => void;
   now?: () => number;
   keepUnmatchedMs?: number;
+  /** Each connector's `carrierIdFormat`; connectors not named are `auto`. */
+  carrierIdFormats?: ReadonlyMap<string, CarrierIdFormat>;
+  /** How long a receipt without an exact match waits before a learning connector tries the numeric readings. */
+  settleMs?: number;
 }
+
+type Outcome = { kind: 'applied' } | { kind: 'waiting' } | { kind: 'ambiguous'; parts: string[] };
 
 export class ReceiptProcessor {
   private readonly now: () => number;
   private readonly received: Counter<'connector' | 'matched'>;
+  private readonly unresolved: Counter<'connector' | 'reason'>;
+  private readonly conventions = new Map<string, CarrierIdConvention>();
+  /** Waiting receipts already tried under the numeric readings (again only after a convention is learned). */
+  private readonly triedSettled = new Set<number>();
   private purgeTimer: NodeJS.Timeout | null = null;
+  private settleTimer: NodeJS.Timeout | null = null;
   /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
   private waiting: number;
 
@@ -45,11 +60,35 @@ export class ReceiptProcessor {
       labelNames: ['connector', 'matched'],
       registers: deps.registry ? [deps.registry] : [],
     });
+    this.unresolved = new Counter({
+      name: 'telenode_sms_receipts_unresolved_total',
+      help: 'Receipts applied to no part: ambiguous (two readings of the id found different parts) or given up unmatched',
+      labelNames: ['connector', 'reason'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
+  }
+
+  /** The convention receipts of this connector are read under (learning, for `auto`, until it has seen enough). */
+  convention(connectorId: string): CarrierIdConvention {
+    let convention = this.conventions.get(connectorId);
+    if (!convention) {
+      convention = new CarrierIdConvention(this.deps.carrierIdFormats?.get(connectorId) ?? 'auto', (relation) => {
+        this.deps.log.info({ connectorId, relation }, `receipts quote carrier ids as ${relation === 'string' ? 'submit_sm_resp gave them' : relation === 'hex' ? 'decimal for hex submit ids' : 'hex for decimal submit ids'} (learned)`);
+        this.triedSettled.clear();
+      });
+      this.conventions.set(connectorId, convention);
+    }
+    return convention;
   }
 
   /** Store the receipt's effect durably; resolves after commit (then the connector acks). */
   async handle(event: ReceiptEvent): Promise<void> {
-    const matched = await this.deps.committer.run((db) => this.apply(db, event));
+    const matched = await this.deps.committer.run((db) => {
+      if (this.apply(db, event, false).kind === 'applied') return true;
+      this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
+      this.waiting++;
+      return false;
+    });
     this.received.inc({ connector: event.connectorId, matched: String(matched) });
     if (!matched) {
       this.deps.log.debug({ connectorId: event.connectorId, carrierId: event.carrierId }, 'receipt for an unknown id kept for later matching');
@@ -59,17 +98,57 @@ export class ReceiptProcessor {
 
   /**
    * Inside the transaction that records a part's carrier id: apply receipts
-   * that arrived before it.
+   * that arrived before it (those that quote this id under the connector's relation;
+   * exactly, while it is still learning).
    */
   matchWaiting(db: Db, connectorId: string, carrierId: string): void {
     if (this.waiting === 0) return;
-    const waiting = this.deps.unmatched.find(connectorId, carrierIdCandidates(carrierId));
-    for (const receipt of waiting) {
-      if (this.apply(db, receipt.event)) {
-        this.deps.unmatched.delete(receipt.id);
-        this.waiting--;
+    const form = receiptFormOf(carrierId, this.convention(connectorId).relation ?? 'string');
+    if (form === null) return;
+    for (const receipt of this.deps.unmatched.find(connectorId, [form])) {
+      if (this.apply(db, receipt.event, false).kind === 'applied') this.forgetWaiting(receipt.id);
+    }
+  }
+
+  /** Try waiting receipts under the numeric readings once they have waited `settleMs` (learning connectors). */
+  startSettling(intervalMs = 1000): void {
+    this.settleTimer = setInterval(() => {
+      if (this.waiting === 0) return;
+      void this.deps.committer
+        .run((db) => this.settle(db))
+        .then((applied) => {
+          if (applied > 0) this.deps.afterCommit?.();
+        })
+        .catch((err: unknown) => this.deps.log.error({ err }, 'settling waiting receipts failed'));
+    }, intervalMs);
+    this.settleTimer.unref();
+  }
+
+  /** One pass over the receipts that have waited long enough; returns how many were applied. */
+  settle(db: Db): number {
+    let applied = 0;
+    for (const receipt of this.deps.unmatched.settled(this.now() - (this.deps.settleMs ?? 2000), 500)) {
+      if (this.triedSettled.has(receipt.id)) continue;
+      this.triedSettled.add(receipt.id);
+      const outcome = this.apply(db, receipt.event, true);
+      if (outcome.kind === 'applied') {
+        this.forgetWaiting(receipt.id);
+        applied++;
+      } else if (outcome.kind === 'ambiguous') {
+        this.unresolved.inc({ connector: receipt.event.connectorId, reason: 'ambiguous' });
+        this.deps.log.warn(
+          { connectorId: receipt.event.connectorId, carrierId: receipt.event.carrierId, parts: outcome.parts },
+          'receipt id reads as two different parts (hex and decimal): applied to neither; set carrierIdFormat on the connector',
+        );
       }
     }
+    return applied;
+  }
+
+  private forgetWaiting(id: number): void {
+    this.deps.unmatched.delete(id);
+    this.triedSettled.delete(id);
+    this.waiting--;
   }
 
   startPurge(intervalMs = 60_000): void {
@@ -82,7 +161,10 @@ export class ReceiptProcessor {
           return dropped;
         })
         .then((n) => {
-          if (n > 0) this.deps.log.warn({ dropped: n }, 'receipts that never matched a sent part were dropped');
+          if (n > 0) {
+            this.unresolved.inc({ connector: 'any', reason: 'unmatched' }, n);
+            this.deps.log.warn({ dropped: n }, 'receipts that never matched a sent part were dropped');
+          }
         })
         .catch((err: unknown) => this.deps.log.error({ err }, 'unmatched receipt purge failed'));
     }, intervalMs);
@@ -91,20 +173,48 @@ export class ReceiptProcessor {
 
   stop(): void {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
+    if (this.settleTimer) clearInterval(this.settleTimer);
   }
 
-  private apply(db: Db, event: ReceiptEvent): boolean {
-    const found = this.deps.repo.findPartsByCarrierId(event.connectorId, carrierIdCandidates(event.carrierId));
-    const parts = event.idRecycles ? latestOpenPart(found) : found;
-    if (parts.length === 0) {
-      this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
-      this.waiting++;
-      return false;
+  /**
+   * Apply the receipt to the one part it is about, if that part can be told. `settled`: the receipt has
+   * waited, so a learning connector may try the numeric readings of its id.
+   */
+  private apply(db: Db, event: ReceiptEvent, settled: boolean): Outcome {
+    const convention = this.convention(event.connectorId);
+    const relation = convention.relation;
+    if (relation !== null) {
+      const part = this.partFor(event, relation);
+      return part ? this.applyTo(db, part, event) : { kind: 'waiting' };
     }
-    for (const part of parts) {
-      // A one-part message's only part is the one just found: no need to read its parts again.
-      const stored = part.partsTotal === 1 ? [part] : undefined;
-      this.deps.statusWriter.applyParts(db, part.messageId, [
+    const exact = this.partFor(event, 'string');
+    if (exact) {
+      if (/^[0-9a-f]+$/.test(normalizeCarrierId(event.carrierId))) convention.observe('string');
+      return this.applyTo(db, exact, event);
+    }
+    if (!settled) return { kind: 'waiting' };
+    const hits = (['hex', 'decimal'] as const).flatMap((r) => {
+      const part = this.partFor(event, r);
+      return part ? [{ relation: r, part }] : [];
+    });
+    if (hits.length > 1) return { kind: 'ambiguous', parts: hits.map((h) => `${h.part.messageId}#${h.part.partNo} (${h.relation}: ${h.part.carrierId})`) };
+    if (hits.length === 0) return { kind: 'waiting' };
+    convention.observe(hits[0]!.relation);
+    return this.applyTo(db, hits[0]!.part, event);
+  }
+
+  private partFor(event: ReceiptEvent, relation: CarrierIdRelation): MessagePart | null {
+    const form = submitFormOf(event.carrierId, relation);
+    return form === null ? null : onePart(this.deps.repo.findPartsByCarrierId(event.connectorId, [form]), event.idRecycles === true);
+  }
+
+  private applyTo(db: Db, part: MessagePart, event: ReceiptEvent): Outcome {
+    // A one-part message's only part is the one just found: no need to read its parts again.
+    const stored = part.partsTotal === 1 ? [part] : undefined;
+    this.deps.statusWriter.applyParts(
+      db,
+      part.messageId,
+      [
         {
           partNo: part.partNo,
           partsTotal: part.partsTotal,
@@ -114,23 +224,24 @@ export class ReceiptProcessor {
           carrierError: event.err,
           at: this.now(),
         },
-      ], {}, stored);
-    }
-    return true;
+      ],
+      {},
+      stored,
+    );
+    return { kind: 'applied' };
   }
 }
 
 /**
- * Of the parts sharing a recycled id, the one the receipt can be about: the
- * most recently submitted that is still waiting for its final status. An
- * older part with the same id is finished (or its report was lost); a newer
- * one not yet recorded makes the receipt wait unmatched until it is.
+ * Of the parts sharing one carrier id (ids recycle: a modem's TP-MR wraps at
+ * 256, an SMSC's counter restarts), the one a receipt can be about: the most
+ * recently submitted that is still waiting for its final status, else the
+ * most recent (a repeated receipt, which the status machine ignores). Where
+ * ids recycle quickly (`recycles`), a receipt with no open part waits: it is
+ * for a part whose id is not recorded yet, not for the finished one.
  */
-function latestOpenPart(parts: MessagePart[]): MessagePart[] {
-  let latest: MessagePart | null = null;
-  for (const part of parts) {
-    if (isFinal(part.status)) continue;
-    if (!latest || (part.submittedAt ?? 0) > (latest.submittedAt ?? 0)) latest = part;
-  }
-  return latest ? [latest] : [];
+function onePart(parts: MessagePart[], recycles: boolean): MessagePart | null {
+  const latest = (candidates: MessagePart[]) => candidates.reduce<MessagePart | null>((best, p) => (!best || (p.submittedAt ?? 0) > (best.submittedAt ?? 0) ? p : best), null);
+  const open = latest(parts.filter((p) => !isFinal(p.status)));
+  return recycles ? open : (open ?? latest(parts));
 }

@@ -18,6 +18,7 @@ export class UnmatchedReceiptRepo {
   private readonly deleteStmt: Statement;
   private readonly purgeStmt: Statement;
   private readonly countStmt: Statement;
+  private readonly settledStmt: Statement;
   private readonly findStmts = new Map<number, Statement>();
 
   constructor(private readonly db: Db) {
@@ -27,6 +28,7 @@ export class UnmatchedReceiptRepo {
     this.deleteStmt = db.prepare('DELETE FROM unmatched_receipts WHERE id = ?');
     this.purgeStmt = db.prepare('DELETE FROM unmatched_receipts WHERE received_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts');
+    this.settledStmt = db.prepare('SELECT id, event, received_at FROM unmatched_receipts WHERE received_at <= ? ORDER BY id LIMIT ?');
   }
 
   insert(event: ReceiptEvent, normalizedId: string, receivedAt: number): void {
@@ -44,6 +46,12 @@ export class UnmatchedReceiptRepo {
       this.findStmts.set(normalizedIds.length, stmt);
     }
     const rows = stmt.all(connectorId, ...normalizedIds) as Array<{ id: number; event: string; received_at: number }>;
+    return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as ReceiptEvent, receivedAt: row.received_at }));
+  }
+
+  /** Receipts that have waited since `before` or longer, oldest first. */
+  settled(before: number, limit: number): UnmatchedReceipt[] {
+    const rows = this.settledStmt.all(before, limit) as Array<{ id: number; event: string; received_at: number }>;
     return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as ReceiptEvent, receivedAt: row.received_at }));
   }
 

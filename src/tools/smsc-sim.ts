@@ -22,6 +22,8 @@ export interface SmscSimulatorOptions {
   /** Accepted credentials; absent: any. */
   users?: Array<{ systemId: string; password: string }>;
   idFormat?: 'hex' | 'decimal';
+  /** The first message id handed out (default 0x10000); 1 gives the small sequential ids many SMSCs use. */
+  firstId?: number;
   /** Ids in receipts, when they should be written differently from submit_sm_resp. */
   receiptIdFormat?: 'hex' | 'decimal';
   receiptDelayMs?: number;
@@ -59,6 +61,8 @@ export interface ReceivedSubmit {
   text: string;
   concat: { reference: number; total: number; seq: number } | null;
   at: number;
+  /** The stat of the final receipt sent for it (DELIVRD, UNDELIV), once sent. */
+  finalStat?: string;
 }
 
 interface BoundSession {
@@ -84,7 +88,7 @@ export class SmscSimulator {
   private readonly sessions = new Set<Session>();
   private readonly waiting: PendingDelivery[] = [];
   private readonly timers = new TimerSet();
-  private nextId = 0x10000;
+  private nextId: number;
   private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
   port = 0;
   /** Set false to stop answering enquire_link (a link that looks up but is dead). */
@@ -95,6 +99,7 @@ export class SmscSimulator {
       host: '127.0.0.1',
       port: 2775,
       idFormat: 'hex',
+      firstId: 0x10000,
       receiptDelayMs: 1000,
       failureRate: 0,
       rejectRate: 0,
@@ -108,6 +113,7 @@ export class SmscSimulator {
       random: Math.random,
       ...options,
     };
+    this.nextId = this.options.firstId;
   }
 
   async start(): Promise<{ port: number }> {
@@ -289,6 +295,7 @@ export class SmscSimulator {
     const date = yymmddhhmm(new Date(submit.at));
     const done = yymmddhhmm(new Date());
     const stat = intermediateStat ?? (failed ? 'UNDELIV' : 'DELIVRD');
+    if (!intermediateStat) submit.finalStat = stat;
     const text = `id:${id} sub:001 dlvrd:${failed || intermediateStat ? '000' : '001'} submit date:${date} done date:${done} stat:${stat} err:${failed ? '001' : '000'} text:${submit.text.slice(0, 20)}`;
     const fields: Record<string, unknown> = {
       source_addr_ton: 1,
@@ -347,6 +354,7 @@ export interface SmscSimCliOptions {
   host: string;
   port: string;
   idFormat: 'hex' | 'decimal';
+  firstId?: string;
   receiptIdFormat?: 'hex' | 'decimal';
   receiptDelay: string;
   failureRate: string;
@@ -370,6 +378,7 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
     host: options.host,
     port: Number(options.port),
     idFormat: options.idFormat,
+    ...(options.firstId !== undefined ? { firstId: Number(options.firstId) } : {}),
     receiptIdFormat: options.receiptIdFormat,
     receiptDelayMs: Number(options.receiptDelay),
     failureRate: Number(options.failureRate),

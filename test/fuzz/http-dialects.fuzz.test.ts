@@ -51,6 +51,15 @@ function rawQuery(params: URLSearchParams, dice: Dice): string {
   return dice.chance(0.1) ? query.replace(/%[0-9A-F]{2}/, dice.pick(['%', '%g1', '%C3%28', '%FF'])) : query;
 }
 
+/** encodeURIComponent, or the raw escape a broken client would send for a lone surrogate. */
+function encodeOr(value: string, fallback: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return fallback;
+  }
+}
+
 function body(dice: Dice, text: string): RequestInit['body'] {
   return dice.chance(0.2) ? new Uint8Array(damageBytes(Buffer.from(text), dice)) : text;
 }
@@ -112,7 +121,7 @@ const DIALECTS: Dialect[] = [
       if (dice.chance(0.5)) object['phoneNumbers'] = dice.chance(0.5) ? [hostile(dice)] : hostile(dice);
       const method = dice.pick(['POST', 'PUT', 'GET', 'DELETE']);
       const id = dice.chance(0.5) ? '1' : hostile(dice);
-      const path = method === 'POST' ? '/contacts' : `/contacts/${id.isWellFormed() ? encodeURIComponent(id) : '%ED%A0%80'}`;
+      const path = method === 'POST' ? '/contacts' : `/contacts/${encodeOr(id, '%ED%A0%80')}`;
       return { path, init: { method, headers: { authorization: basic, 'content-type': dice.chance(0.9) ? 'application/json' : dice.pick(CONTENT_TYPES) }, body: method === 'GET' || method === 'DELETE' ? undefined : body(dice, JSON.stringify(object)) } };
     },
   },

@@ -29,6 +29,12 @@ export const smppConnectorSchema = z
     binds: z.number().int().min(1).max(64).default(1),
     /** Most submit_sm awaiting submit_sm_resp, per bind. */
     window: z.number().int().min(1).max(10_000).default(10),
+    /**
+     * How receipts quote the ids submit_sm_resp gave (Kannel's msg-id-type): string (as given), hex (submit
+     * ids hex, receipts decimal), decimal (submit ids decimal, receipts hex), or auto: learned from the first
+     * unambiguous receipts. A receipt is applied to one part only, never to another message's.
+     */
+    carrierIdFormat: z.enum(['auto', 'string', 'hex', 'decimal']).default('auto'),
     /** Messages per second per bind; 0 = no limit. */
     mps: z.number().min(0).default(0),
     enquireLinkSeconds: z.number().min(1).default(30),
