@@ -311,7 +311,8 @@ export class Outbox {
     let retryAt: number | null = null;
     try {
       retryAt = await this.deps.committer.run((db) => {
-        const outcome = failure ? { errorCode: failure.code, errorText: failure.message } : {};
+        // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
+        const outcome = failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null };
         const message = this.deps.statusWriter.applyParts(db, id, updates, outcome, storedParts);
         for (const update of updates) {
           if (update.carrierId !== undefined) this.deps.receipts.matchWaiting(db, connector.id, update.carrierId);

@@ -71,6 +71,10 @@ describe('SMS through a GSM modem', () => {
     await receiver.waitFor((r) => r.some((q) => q.form.get('SmsId') === reply.smsId), 15_000);
     expect(sim.sent.filter((s) => s.pdu.recipient.number === '+36305550000')).toHaveLength(1);
     expect(env.daemon.db.prepare('SELECT attempts, status FROM messages WHERE id = ?').get(reply.smsId)).toEqual({ attempts: 1, status: 'delivered' });
+    // The refused first attempt's error does not survive the delivery: the callback says delivered, not notsent.
+    expect(env.daemon.db.prepare('SELECT error_code FROM messages WHERE id = ?').get(reply.smsId)).toEqual({ error_code: null });
+    const reports = receiver.requests.filter((q) => q.form.get('SmsId') === reply.smsId).map((q) => q.form.get('Status') ?? q.form.get('status'));
+    expect(reports.at(-1)).toMatch(/delivered/i);
   });
 
   it('re-initialises a modem that stops answering, and goes down while it has no network', async () => {

@@ -201,14 +201,18 @@ export class ModemInbox {
   }
 }
 
+const REPORT_STATUS: Record<ReportOutcome, MessageStatus> = { delivered: MessageStatus.Delivered, failed: MessageStatus.Failed, expired: MessageStatus.Expired, trying: MessageStatus.Buffered };
+/** The SMPP receipt words for the same outcomes, so callbacks read alike whatever carried the message. */
+const REPORT_STAT: Record<ReportOutcome, string> = { delivered: 'DELIVRD', failed: 'UNDELIV', expired: 'EXPIRED', trying: 'ENROUTE' };
+
 function receipt(deps: InboxDeps, mr: number, recipient: string, status: number, outcome: ReportOutcome, sentAt: number | null, doneAt: number | null): ReceiptEvent {
   return {
     connectorId: deps.connectorId,
     carrierId: modemCarrierId(deps.modemId, mr, recipient),
     // TP-MR wraps at 256: the report is about the latest part sent with this reference to this number.
     idRecycles: true,
-    status: outcome === 'delivered' ? MessageStatus.Delivered : outcome === 'failed' ? MessageStatus.Failed : MessageStatus.Buffered,
-    stat: outcome === 'delivered' ? 'DELIVRD' : outcome === 'failed' ? 'UNDELIV' : 'ENROUTE',
+    status: REPORT_STATUS[outcome],
+    stat: REPORT_STAT[outcome],
     err: status.toString(16).padStart(2, '0'),
     submitDate: sentAt,
     doneDate: doneAt,

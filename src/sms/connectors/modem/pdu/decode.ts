@@ -22,8 +22,8 @@ export interface DecodedDeliver {
   text: string;
 }
 
-/** TP-ST classes (§9.2.3.15). */
-export type ReportOutcome = 'delivered' | 'trying' | 'failed';
+/** TP-ST classes (§9.2.3.15), with validity-period expiry told apart from other permanent errors. */
+export type ReportOutcome = 'delivered' | 'trying' | 'failed' | 'expired';
 
 export interface DecodedStatusReport {
   type: 'status-report';
@@ -38,10 +38,17 @@ export interface DecodedStatusReport {
 
 export type DecodedPdu = DecodedDeliver | DecodedStatusReport | DecodedSubmit;
 
+/**
+ * 3GPP TS 23.040 §9.2.3.15: 0x00-0x1F "short message transaction completed" (0x00-0x02 defined, the rest
+ * reserved or SC-specific, all completed, none a failure); 0x20-0x3F temporary error, the SC is still
+ * trying; 0x40-0x5F permanent error (0x46: the validity period expired); 0x60-0x7F temporary error with
+ * no further attempts; above 0x7F reserved, read as permanent.
+ */
 export function reportOutcome(status: number): ReportOutcome {
-  if (status <= 0x1f) return status <= 0x02 ? 'delivered' : 'failed'; // 0x00-0x02 delivered; 0x03-0x1F reserved/SC-specific "completed"
-  if (status <= 0x3f) return 'trying'; // temporary error, SC still trying
-  return 'failed'; // permanent error, or temporary with no further attempts (0x60-0x7F)
+  if (status <= 0x1f) return 'delivered';
+  if (status <= 0x3f) return 'trying';
+  if (status === 0x46) return 'expired';
+  return 'failed';
 }
 
 /** Decode a PDU hex string as a modem gives it (SMSC address included unless `hasSmsc` is false). */

@@ -92,6 +92,10 @@ describe('SMS-DELIVER and SMS-STATUS-REPORT decoding', () => {
     expect(reportOutcome(0x20)).toBe('trying');
     expect(reportOutcome(0x41)).toBe('failed');
     expect(reportOutcome(0x62)).toBe('failed');
+    // TS 23.040 §9.2.3.15: 0x03-0x1F are 'transaction completed' (reserved or SC-specific), not failures; 0x46 is expiry
+    expect([0x03, 0x10, 0x1f].map(reportOutcome)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(reportOutcome(0x46)).toBe('expired');
+    expect(reportOutcome(0x47)).toBe('failed');
   });
 
   it('refuses truncated and non-hex PDUs with a typed error', () => {
