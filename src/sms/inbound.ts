@@ -3,7 +3,10 @@
  * concatenated one are stored as fragments (durably, so a restart loses
  * nothing) and joined when the last arrives, or after the reassembly timeout
  * with what came (flagged incomplete). Fragments are keyed by connector,
- * sender, recipient, reference and total, never by reference alone.
+ * sender, recipient, reference and total, never by reference alone. A
+ * delivered group is remembered for the reassembly window: a part the SMSC
+ * sends again after the group was joined (its deliver_sm_resp got lost) is
+ * acknowledged and dropped, not the start of a second, partial message.
  * The notifier runs in the same transaction to enqueue the IncomingSMS callback.
  * A message to a number whose SMS is switched off (`accepts` says no) is
  * dropped once complete: neither stored nor posted.
@@ -43,6 +46,7 @@ export class InboundService {
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly counter: Counter<'connector' | 'complete'>;
   private readonly refusedCounter: Counter<'connector'>;
+  private readonly repeatedCounter: Counter<'connector'>;
 
   constructor(private readonly deps: InboundServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -55,6 +59,12 @@ export class InboundService {
     this.refusedCounter = new Counter({
       name: 'telenode_sms_inbound_refused_total',
       help: 'Inbound messages dropped because their recipient has SMS switched off',
+      labelNames: ['connector'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
+    this.repeatedCounter = new Counter({
+      name: 'telenode_sms_inbound_repeated_parts_total',
+      help: 'Parts of concatenated inbound messages that arrived again after their message was delivered (dropped)',
       labelNames: ['connector'],
       registers: deps.registry ? [deps.registry] : [],
     });
@@ -90,9 +100,11 @@ export class InboundService {
     const cutoff = this.now() - this.deps.reassemblyTimeoutMs;
     const outcomes = await this.deps.committer.run((db) => {
       const done: Array<{ outcome: InboundMessage | Refused; got: number; total: number }> = [];
+      this.deps.repo.forgetCompletedBefore(cutoff);
       for (let stale = this.deps.repo.oldestStale(cutoff); stale; stale = this.deps.repo.oldestStale(cutoff)) {
         const parts = this.deps.repo.siblings(stale);
         this.deps.repo.deleteSiblings(stale);
+        this.deps.repo.rememberCompleted(stale, this.now());
         done.push({ outcome: this.deliver(db, this.join(parts, false)), got: parts.length, total: stale.total });
       }
       return done;
@@ -136,10 +148,16 @@ export class InboundService {
       payload: fragment.payload,
       receivedAt,
     };
+    if (this.deps.repo.completedSince(stored, this.now() - this.deps.reassemblyTimeoutMs)) {
+      this.repeatedCounter.inc({ connector: stored.connectorId });
+      this.deps.log.info({ connectorId: stored.connectorId, reference: stored.reference, seq: stored.seq, total: stored.total }, 'inbound part arrived again after its message was delivered: dropped');
+      return null;
+    }
     this.deps.repo.insertFragment(stored);
     const siblings = this.deps.repo.siblings(stored);
     if (siblings.length < stored.total) return null;
     this.deps.repo.deleteSiblings(stored);
+    this.deps.repo.rememberCompleted(stored, this.now());
     return this.deliver(db, this.join(siblings, true));
   }
 

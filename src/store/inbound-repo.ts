@@ -61,6 +61,9 @@ export class InboundRepo {
   private readonly deleteSiblingsStmt: Statement;
   private readonly oldestStaleStmt: Statement;
   private readonly getStmt: Statement;
+  private readonly rememberCompletedStmt: Statement;
+  private readonly completedSinceStmt: Statement;
+  private readonly forgetCompletedStmt: Statement;
 
   constructor(db: Db) {
     this.insertMessageStmt = db.prepare(`
@@ -74,6 +77,25 @@ export class InboundRepo {
     this.deleteSiblingsStmt = db.prepare(`DELETE FROM inbound_fragments WHERE ${KEY}`);
     this.oldestStaleStmt = db.prepare('SELECT * FROM inbound_fragments WHERE received_at < ? ORDER BY received_at LIMIT 1');
     this.getStmt = db.prepare('SELECT * FROM inbound_messages WHERE id = ?');
+    this.rememberCompletedStmt = db.prepare(`
+      INSERT OR REPLACE INTO inbound_completed_groups (connector_id, sender, recipient, reference, total, completed_at)
+      VALUES (@connectorId, @sender, @recipient, @reference, @total, @completedAt)`);
+    this.completedSinceStmt = db.prepare(`SELECT 1 FROM inbound_completed_groups WHERE ${KEY} AND completed_at >= @since`);
+    this.forgetCompletedStmt = db.prepare('DELETE FROM inbound_completed_groups WHERE completed_at < ?');
+  }
+
+  /** Remember that this group was delivered (whole, or incomplete after the timeout). */
+  rememberCompleted(key: GroupKey, completedAt: number): void {
+    this.rememberCompletedStmt.run({ ...pickKey(key), completedAt });
+  }
+
+  /** Was this group delivered at or after `since`? */
+  completedSince(key: GroupKey, since: number): boolean {
+    return this.completedSinceStmt.get({ ...pickKey(key), since }) !== undefined;
+  }
+
+  forgetCompletedBefore(cutoff: number): number {
+    return this.forgetCompletedStmt.run(cutoff).changes;
   }
 
   insertMessage(message: InboundMessage): void {
@@ -116,6 +138,8 @@ export class InboundRepo {
   }
 }
 
-function pickKey(key: Omit<StoredFragment, 'seq' | 'dataCoding' | 'payload' | 'receivedAt'>) {
+type GroupKey = Omit<StoredFragment, 'seq' | 'dataCoding' | 'payload' | 'receivedAt'>;
+
+function pickKey(key: GroupKey) {
   return { connectorId: key.connectorId, sender: key.sender, recipient: key.recipient, reference: key.reference, total: key.total };
 }

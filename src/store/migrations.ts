@@ -245,4 +245,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sms_failovers_due ON sms_failovers (next_attempt_at) WHERE state = 'pending';
     `,
   },
+  {
+    // Issue 15: concatenated inbound groups already delivered, remembered for the reassembly window, so a
+    // part the SMSC sends again (its deliver_sm_resp was lost) does not start a second, partial message.
+    version: 6,
+    sql: `
+      CREATE TABLE inbound_completed_groups (
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        reference       INTEGER NOT NULL,
+        total           INTEGER NOT NULL,
+        completed_at    INTEGER NOT NULL,
+        PRIMARY KEY (connector_id, sender, recipient, reference, total)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbound_completed_groups_age ON inbound_completed_groups (completed_at);
+    `,
+  },
 ];

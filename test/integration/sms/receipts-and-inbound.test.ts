@@ -46,7 +46,8 @@ describe('receipts', () => {
     const repo = new MessageRepo(db);
     const changes: Array<{ id: string; from: Status; to: Status }> = [];
     const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
-    const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger() });
+    let now = 1_000_000;
+    const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger(), now: () => now, settleMs: 2000 });
     const submitted = (id: string, carrierIds: string[]) =>
       committer.run((tx) => {
         writer.applyParts(tx, id, carrierIds.map((carrierId, i) => ({ partNo: i + 1, partsTotal: carrierIds.length, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at: 2 })));
@@ -54,7 +55,11 @@ describe('receipts', () => {
       });
     const receipt = (carrierId: string, stat: string, status: Status) =>
       receipts.handle({ connectorId: 'c', carrierId, status, stat, err: '000', submitDate: null, doneDate: null, text: null });
-    return { db, repo, changes, submitted, receipt, committer };
+    const settle = (afterMs: number) => {
+      now += afterMs;
+      return committer.run((tx) => receipts.settle(tx));
+    };
+    return { db, repo, changes, submitted, receipt, committer, settle };
   }
 
   it('delivers a two-part message only when both parts are delivered, and ignores a late ENROUTE', async () => {
@@ -80,11 +85,15 @@ describe('receipts', () => {
   });
 
   it('keeps a receipt that arrives before its submit_sm_resp and applies it when the id is recorded (hex vs decimal)', async () => {
-    const { repo, db, submitted, receipt, committer } = setup();
+    const { repo, db, submitted, receipt, committer, settle } = setup();
     await committer.run(() => repo.insert(message('m3')));
     await receipt('6699', 'DELIVRD', MessageStatus.Delivered); // decimal form of 1A2B
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(1);
     await submitted('m3', ['1A2B']);
+    // No exact match: while the connector's convention is unknown, the numeric readings are tried once the receipt has settled.
+    expect(repo.parts('m3').map((p) => p.status)).toEqual(['submitted']);
+    expect(await settle(1000)).toBe(0);
+    expect(await settle(1500)).toBe(1);
     expect(repo.parts('m3').map((p) => p.status)).toEqual(['delivered']);
     expect(repo.get('m3')!.status).toBe('delivered');
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
@@ -169,6 +178,24 @@ describe('inbound reassembly', () => {
     await part(1, 2, encodeGsm7('other '), 2);
     await part(2, 2, bytes.subarray(6), 1, 8);
     expect(posted.map((m) => m.text)).toEqual(['ab😀cd']);
+  });
+
+  it('drops a part the SMSC sends again after its message was joined, instead of starting a second, partial one', async () => {
+    const { posted, part, service, advance } = setup(1000);
+    await part(1, 2, encodeGsm7('first '));
+    await part(2, 2, encodeGsm7('second'));
+    expect(posted.map((m) => m.text)).toEqual(['first second']);
+    // its deliver_sm_resp got lost: the SMSC sends part 2 again
+    await part(2, 2, encodeGsm7('second'));
+    advance(1100);
+    await service.sweep();
+    expect(posted).toHaveLength(1); // before: a second IncomingSMS, 'second', flagged incomplete
+    // after the window the same reference may start a new message
+    advance(1000);
+    await service.sweep();
+    await part(1, 2, encodeGsm7('new '));
+    await part(2, 2, encodeGsm7('one'));
+    expect(posted.map((m) => m.text)).toEqual(['first second', 'new one']);
   });
 
   it('delivers what came, flagged incomplete, after the reassembly timeout', async () => {
