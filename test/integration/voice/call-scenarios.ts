@@ -4,6 +4,7 @@
  * will: answer, speak, collect digits, hang up. builtin-calls.test.ts runs
  * them on the built-in engine, drachtio-calls.test.ts on drachtio.
  */
+import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -212,6 +213,24 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       } finally {
         phone.kill();
         receiver.close();
+      }
+    });
+
+    it('gives up ringing when the ring time runs out, even when the far end never answers anything (not even the CANCEL)', async () => {
+      const blackHole = createSocket('udp4');
+      await new Promise<void>((resolve) => blackHole.bind(0, '127.0.0.1', resolve));
+      let invites = 0;
+      blackHole.on('message', (m) => {
+        if (m.toString().startsWith('INVITE ')) invites++;
+      });
+      try {
+        const started = Date.now();
+        await expect(h.calls.dial({ target: `sip:1001@127.0.0.1:${blackHole.address().port}`, callerId: '1', timeoutMs: 1000 })).rejects.toMatchObject({ code: 'TN_ERR_CALL_FAILED', protocolStatus: 487 });
+        // before: the built-in engine waited for Timer B, 32 s, for a 487 that never came
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(invites).toBeGreaterThan(0);
+      } finally {
+        blackHole.close();
       }
     });
 

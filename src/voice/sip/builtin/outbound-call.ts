@@ -16,6 +16,8 @@ export class BuiltinOutboundCall extends BuiltinCall {
   private invite: sip.SipRequest | null = null;
   private answered = false;
   private finalSeen = false;
+  /** The ring time ran out and the caller was told: a 2xx that still comes is ACKed and hung up (§9.1). */
+  private gaveUp = false;
   private readonly localTag = newTag();
 
   constructor(
@@ -39,7 +41,16 @@ export class BuiltinOutboundCall extends BuiltinCall {
   place(): Promise<void> {
     return new Promise((resolve, reject) => {
       let authTried = false;
-      const timer = setTimeout(() => this.cancel(), this.request.timeoutMs);
+      // The ring time bounds the attempt whatever the far end does: CANCEL, and give up now rather than
+      // wait for a 487 that a silent peer never sends (Timer B would hold the caller 32 s, §17.1.1.2).
+      const timer = setTimeout(() => {
+        if (this.answered || this.finalSeen) return;
+        this.cancel();
+        this.gaveUp = true;
+        this.finalSeen = true;
+        this.end('cancelled');
+        reject(new AppError(ErrorCode.CALL_FAILED, `call to ${this.request.target} failed: 487 not answered within ${Math.round(this.request.timeoutMs / 1000)} s`, { protocolStatus: 487 }));
+      }, this.request.timeoutMs);
       const fail = (status: number, reason: string) => {
         clearTimeout(timer);
         this.end(status === 487 ? 'cancelled' : 'rejected');
@@ -49,6 +60,10 @@ export class BuiltinOutboundCall extends BuiltinCall {
         if (response.status < 200) return;
         if (response.status < 300) {
           clearTimeout(timer);
+          if (this.gaveUp) {
+            this.hangUpLateAnswer(response);
+            return;
+          }
           this.onSuccess(response);
           resolve();
           return;
@@ -108,21 +123,33 @@ export class BuiltinOutboundCall extends BuiltinCall {
     this.stack.send(invite, onResponse);
   }
 
+  private dialogFrom(response: sip.SipResponse): Dialog {
+    const contact = response.headers.contact;
+    return new Dialog(this.stack, {
+      callId: this.info.sipCallId,
+      localUri: this.fromUri,
+      localTag: this.localTag,
+      remoteUri: response.headers.to.uri,
+      remoteTag: String(response.headers.to.params['tag'] ?? ''),
+      remoteTarget: contact && contact !== '*' && contact[0] ? contact[0].uri : this.request.target,
+      routeSet: [...(response.headers['record-route'] ?? [])].reverse(), // UAC reverses Record-Route (§12.1.2)
+      localSeq: this.invite!.headers.cseq.seq,
+      contact: this.contactUri,
+    });
+  }
+
+  /** Answered after we gave up (the CANCEL crossed the 200): ACK it and end that dialog at once (§9.1, §15). */
+  private hangUpLateAnswer(response: sip.SipResponse): void {
+    const dialog = this.dialogFrom(response);
+    this.stack.send(dialog.makeRequest('ACK', { seq: this.invite!.headers.cseq.seq }));
+    void dialog.request('BYE');
+    this.log.info({ status: response.status }, 'answered after the ring time ran out: hung up');
+  }
+
   private onSuccess(response: sip.SipResponse): void {
     if (!this.answered) {
       this.answered = true;
-      const contact = response.headers.contact;
-      this.dialog = new Dialog(this.stack, {
-        callId: this.info.sipCallId,
-        localUri: this.fromUri,
-        localTag: this.localTag,
-        remoteUri: response.headers.to.uri,
-        remoteTag: String(response.headers.to.params['tag'] ?? ''),
-        remoteTarget: contact && contact !== '*' && contact[0] ? contact[0].uri : this.request.target,
-        routeSet: [...(response.headers['record-route'] ?? [])].reverse(), // UAC reverses Record-Route (§12.1.2)
-        localSeq: this.invite!.headers.cseq.seq,
-        contact: this.contactUri,
-      });
+      this.dialog = this.dialogFrom(response);
       this.remoteSdp = response.content || null;
       this.info.to.user = userOf(response.headers.to.uri);
       this.registerDialog(this);
