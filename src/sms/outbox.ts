@@ -328,8 +328,11 @@ export class Outbox {
       this.metrics.inFlight.set(this.inFlight);
     }
     this.deps.afterCommit?.();
-    if (retryable) {
-      this.deps.log.warn({ messageId: id, connectorId: connector.id, err: retryable }, 'submit failed; will retry');
+    if (retryable?.code === ErrorCode.CONNECTOR_DOWN) {
+      // A lost bind is one event, logged once by the bind; its parts in flight just go back to the queue.
+      this.deps.log.debug({ messageId: id, connectorId: connector.id, reason: retryable.message }, 'submit interrupted by a lost bind; back in the queue');
+    } else if (retryable) {
+      this.deps.log.warn({ messageId: id, connectorId: connector.id, code: retryable.code, reason: retryable.message }, 'submit failed; will retry');
     }
     if (retryAt !== null) this.scheduleRetry(id, Math.max(0, retryAt - this.now()));
     if (this.inFlight === 0 && this.drained) this.drained();

@@ -2,14 +2,14 @@
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon.js';
-import { silentLogger } from '../../src/shared/log.js';
+import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { tempDir } from './temp-dir.js';
 
 export const TEST_USER = { username: 'HTTP_User_1', password: 'qwe123' };
 const TEST_HASH = hashPassword(TEST_USER.password);
 
-export async function startDaemon(overrides: Record<string, unknown> = {}): Promise<{
+export async function startDaemon(overrides: Record<string, unknown> = {}, options: { log?: Logger } = {}): Promise<{
   daemon: Daemon;
   base: string;
   dir: string;
@@ -27,7 +27,7 @@ export async function startDaemon(overrides: Record<string, unknown> = {}): Prom
     egress: { allow: ['127.0.0.0/8'] },
     ...overrides,
   });
-  const daemon = await Daemon.start({ config, configSource: 'test', log: silentLogger() });
+  const daemon = await Daemon.start({ config, configSource: 'test', log: options.log ?? silentLogger() });
   return {
     daemon,
     base: `http://127.0.0.1:${daemon.address.port}`,

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
-import { silentLogger } from '../../../src/shared/log.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../../src/shared/log.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
@@ -22,6 +23,27 @@ function smpp(id: string, port: number, extra: Record<string, unknown> = {}) {
 }
 
 describe('faults', () => {
+  it('treats a lost bind as one event: one warning, the parts in flight back in the queue, none lost', async () => {
+    const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, responseDelayMs: 300, log: silentLogger() });
+    const { port } = await sim.start();
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }) as never });
+    const env = await startDaemon({ connectors: [smpp('c1', port, { window: 50 })], sms: { retry: { initialMs: 100, maxMs: 500, maxAgeHours: 1 } } }, { log });
+    cleanups.push(() => env.stop(), () => sim.stop());
+    await waitUntil(() => env.daemon.connectors.get('c1')!.isUp(), 10_000, 'bind');
+    const texts = Array.from({ length: 50 }, (_, i) => `in flight ${i}`);
+    await Promise.all(texts.map((text, i) => ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: `+361000${String(i).padStart(4, '0')}`, Message: text }))));
+    await waitUntil(() => sim.received.length >= 40, 10_000, 'most submits at the SMSC, their responses still pending');
+    const before = lines.length;
+    await sim.stop(); // the socket dies with ~50 submit_sm unanswered
+    const sim2 = new SmscSimulator({ port, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
+    await sim2.start();
+    cleanups.push(() => sim2.stop());
+    await waitUntil(() => texts.every((t) => sim2.received.some((m) => m.text === t)), 30_000, 'every message at the SMSC after the rebind');
+    const warnings = lines.slice(before).filter((l) => l.level >= 40);
+    expect(warnings.map((w) => w.msg)).toEqual(['session lost']); // before: one 'submit failed; will retry' with a stack per message
+  });
+
   it('loses nothing when the SMSC disappears mid-load and comes back', async () => {
     const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
     const { port } = await sim.start();
