@@ -20,6 +20,8 @@ export const webhookConfigSchema = z
     userAgent: z.string().default('telenode/0.1.0'),
     /** When set: X-Telenode-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">. */
     signingSecret: z.string().min(8).optional(),
+    /** While a receiver is down, one of its waiting callbacks is tried this often; its first 2xx releases the rest. */
+    catchUpProbeMs: z.number().int().min(100).default(5000),
     /** How often rows written by another process (a CLI replay) are picked up. */
     sweepSeconds: z.number().min(0.1).default(5),
   })

@@ -67,6 +67,14 @@ export class WebhookDispatcher {
   private readonly known = new Set<number>();
   private readonly ready = new Fifo<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Order keys whose head failed and waits out its back-off, by the receiver's origin. While an origin has
+   * any, one of them is tried every `catchUpProbeMs` whatever its own back-off; the first 2xx from the origin
+   * releases them all, so a receiver's backlog drains within seconds of its return, not at each row's own
+   * next attempt (which had the last one arrive minutes after the receiver was back).
+   */
+  private readonly waitingByOrigin = new Map<string, Set<string>>();
+  private readonly probes = new Map<string, NodeJS.Timeout>();
   private inFlight = 0;
   private lastSeenId = 0;
   private kickScheduled = false;
@@ -124,6 +132,9 @@ export class WebhookDispatcher {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    for (const probe of this.probes.values()) clearTimeout(probe);
+    this.probes.clear();
+    this.waitingByOrigin.clear();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -199,6 +210,49 @@ export class WebhookDispatcher {
     this.timers.set(key, timer);
   }
 
+  private waitOnOrigin(origin: string, key: string): void {
+    let keys = this.waitingByOrigin.get(origin);
+    if (!keys) {
+      keys = new Set();
+      this.waitingByOrigin.set(origin, keys);
+    }
+    keys.add(key);
+    if (this.probes.has(origin)) return;
+    const probe = setTimeout(() => {
+      this.probes.delete(origin);
+      // Try the longest-waiting key of this origin now; its outcome arms the next probe or releases the rest.
+      const next = [...(this.waitingByOrigin.get(origin) ?? [])].find((k) => this.timers.has(k));
+      if (next) this.releaseKey(next);
+    }, this.deps.config.catchUpProbeMs);
+    probe.unref();
+    this.probes.set(origin, probe);
+  }
+
+  /** The origin answered 2xx: every key waiting on it goes now, in its own order. */
+  private releaseOrigin(origin: string, deliveredKey: string): void {
+    const keys = this.waitingByOrigin.get(origin);
+    if (!keys) return;
+    this.waitingByOrigin.delete(origin);
+    const probe = this.probes.get(origin);
+    if (probe) clearTimeout(probe);
+    this.probes.delete(origin);
+    for (const key of keys) {
+      if (key === deliveredKey) continue;
+      const head = this.queues.get(key)?.[0];
+      if (head) head.nextAttemptAt = Math.min(head.nextAttemptAt, this.now());
+      this.releaseKey(key);
+    }
+  }
+
+  private releaseKey(key: string): void {
+    const timer = this.timers.get(key);
+    if (!timer) return; // in flight or already ready
+    clearTimeout(timer);
+    this.timers.delete(key);
+    this.ready.push(key);
+    this.pump();
+  }
+
   private pump(): void {
     while (this.running && this.inFlight < this.deps.config.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
@@ -216,7 +270,9 @@ export class WebhookDispatcher {
     this.inFlight--;
     const now = this.now();
     const queue = this.queues.get(key)!;
+    const origin = originOf(row.url);
     if (error === null) {
+      this.releaseOrigin(origin, key);
       queue.shift();
       this.counts.delivered++;
       this.metrics.deliveries.inc({ result: 'delivered' });
@@ -228,6 +284,7 @@ export class WebhookDispatcher {
       this.metrics.deliveries.inc({ result: 'dead' });
       this.deps.log.warn({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback given up: kept as a dead letter');
       this.persist(row.id, () => this.sql.dead.run(attempt, status, error, row.id));
+      this.waitingByOrigin.get(origin)?.delete(key);
     } else {
       row.attempts = attempt;
       row.nextAttemptAt = now + backoffDelay(this.deps.config.backoff, attempt);
@@ -237,6 +294,7 @@ export class WebhookDispatcher {
         this.deps.log.info({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback failed; will retry');
       }
       this.persist(null, () => this.sql.failed.run(attempt, row.nextAttemptAt, status, error, row.id));
+      this.waitOnOrigin(origin, key);
     }
     if (queue.length === 0) this.queues.delete(key);
     else this.schedule(key);
@@ -271,5 +329,14 @@ export class WebhookDispatcher {
       .finally(() => {
         if (finishedId !== null) this.known.delete(finishedId);
       });
+  }
+}
+
+/** scheme://host:port of a callback URL: receivers are up or down per origin. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }

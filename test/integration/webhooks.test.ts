@@ -84,6 +84,28 @@ describe.each([
     }
   });
 
+  it('drains a receiver’s backlog within seconds of its return, not at each callback’s own next attempt', async () => {
+    const probe = await new HttpReceiver().start();
+    const port = probe.port;
+    await probe.stop();
+    // back-off that, left alone, would hold the later attempts for 12.8 and 51.2 s
+    const { dispatcher, enqueue, db } = setup({ backoff: { initialMs: 200, maxMs: 60_000, factor: 4, jitter: 0 }, catchUpProbeMs: 1000 });
+    dispatcher.start();
+    for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 10}`, `seq=${i}`);
+    // each key's head has failed three times, so its next attempt is 12.8 s or more away
+    const headAttempts = () => (db.prepare("SELECT MIN(n) AS n FROM (SELECT MAX(attempts) AS n FROM webhooks WHERE state = 'pending' GROUP BY order_key)").get() as { n: number }).n;
+    await waitUntil(() => headAttempts() >= 3, 20_000, 'three failed attempts for every head');
+    const receiver = await new HttpReceiver().start(port);
+    cleanups.push(() => receiver.stop());
+    const back = Date.now();
+    await receiver.waitFor((r) => r.length === 30, 15_000);
+    expect(Date.now() - back).toBeLessThan(10_000);
+    for (let k = 0; k < 10; k++) {
+      const seqs = receiver.requests.map((q) => Number(q.form.get('seq'))).filter((s) => s % 10 === k);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+  });
+
   it('treats a non-2xx answer as a failure and retries until a 2xx', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
