@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ConnectorSink, InboundFragment, ReceiptEvent } from '../../src/sms/connectors/connector.js';
 import { smppConnectorSchema } from '../../src/sms/connectors/smpp/config.js';
 import { SmppConnector } from '../../src/sms/connectors/smpp/smpp-connector.js';
-import smpp from '../../src/sms/connectors/smpp/smpp-lib.js';
+import { encodePdu, readPdus } from '../helpers/raw-smpp.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { waitUntil } from '../helpers/temp-dir.js';
 import { Dice, seededRandom } from './dice.js';
@@ -20,7 +20,7 @@ const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
 const COUNT = 20_000 * SCALE;
 
-const encode = (command: string, fields: Record<string, unknown>) => (new smpp.PDU(command, fields) as unknown as { toBuffer(): Buffer }).toBuffer();
+const encode = encodePdu;
 
 function receiptText(dice: Dice): Buffer {
   const stat = dice.pick(['DELIVRD', 'UNDELIV', 'EXPIRED', 'REJECTD', 'ACCEPTD', 'UNKNOWN', 'DELETED', 'ENROUTE', '', 'x'.repeat(30)]);
@@ -112,7 +112,6 @@ describe(`SMPP connector against a fuzzing SMSC (seed ${SEED})`, () => {
     server = createServer((socket) => {
       sockets.add(socket);
       socket.on('error', () => undefined);
-      let buffered = Buffer.alloc(0);
       let seq = 1;
       const pump = () => {
         // a burst per turn, paced by the connector's answers so the socket never buffers without bound
@@ -123,22 +122,16 @@ describe(`SMPP connector against a fuzzing SMSC (seed ${SEED})`, () => {
         }
         if (hostile && sent < COUNT && !socket.destroyed) setImmediate(pump);
       };
-      socket.on('data', (data) => {
-        buffered = Buffer.concat([buffered, data]);
-        while (buffered.length >= 16 && buffered.length >= buffered.readUInt32BE(0)) {
-          const pdu = buffered.subarray(0, buffered.readUInt32BE(0));
-          buffered = buffered.subarray(pdu.length);
-          const commandId = pdu.readUInt32BE(4);
-          if (commandId === 0x00000009) {
-            binds++;
-            socket.write(encode('bind_transceiver_resp', { sequence_number: pdu.readUInt32BE(12), system_id: 'fuzz' }));
-            if (hostile) pump();
-            else socket.write(encode('deliver_sm', { sequence_number: 999_999, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from('id:clean1 sub:001 dlvrd:001 submit date:2612020300 done date:2612020301 stat:DELIVRD err:000 text:x') }));
-          } else if (commandId === 0x00000015) {
-            socket.write(encode('enquire_link_resp', { sequence_number: pdu.readUInt32BE(12) }));
-          } else {
-            answered++;
-          }
+      readPdus(socket, (_pdu, commandId, sequenceNumber) => {
+        if (commandId === 0x00000009) {
+          binds++;
+          socket.write(encode('bind_transceiver_resp', { sequence_number: sequenceNumber, system_id: 'fuzz' }));
+          if (hostile) pump();
+          else socket.write(encode('deliver_sm', { sequence_number: 999_999, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from('id:clean1 sub:001 dlvrd:001 submit date:2612020300 done date:2612020301 stat:DELIVRD err:000 text:x') }));
+        } else if (commandId === 0x00000015) {
+          socket.write(encode('enquire_link_resp', { sequence_number: sequenceNumber }));
+        } else {
+          answered++;
         }
       });
     });

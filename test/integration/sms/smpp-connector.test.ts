@@ -6,7 +6,7 @@
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmppConnector } from '../../../src/sms/connectors/smpp/smpp-connector.js';
-import smpp from '../../../src/sms/connectors/smpp/smpp-lib.js';
+import { encodePdu, readPdus } from '../../helpers/raw-smpp.js';
 import { smppConnectorSchema } from '../../../src/sms/connectors/smpp/config.js';
 import type { ConnectorSink, InboundFragment, ReceiptEvent, SubmitPart } from '../../../src/sms/connectors/connector.js';
 import { planSegments } from '../../../src/sms/encoding/index.js';
@@ -227,29 +227,22 @@ describe('SMPP connector against a hostile SMSC', () => {
     const answers: Array<{ sequence: number; status: number; commandId: number }> = [];
     const sockets = new Set<Socket>();
     const receipt = (seq: number) =>
-      (new smpp.PDU('deliver_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from(`id:abc${seq} sub:001 dlvrd:001 submit date:2612020300 done date:2612020300 stat:DELIVRD err:000 text:x`) }) as unknown as { toBuffer(): Buffer }).toBuffer();
+      encodePdu('deliver_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from(`id:abc${seq} sub:001 dlvrd:001 submit date:2612020300 done date:2612020300 stat:DELIVRD err:000 text:x`) });
     const server = createServer((socket) => {
       sockets.add(socket);
       connections++;
       socket.on('error', () => undefined);
       let bound = false;
-      let buffered = Buffer.alloc(0);
-      socket.on('data', (data) => {
-        buffered = Buffer.concat([buffered, data]);
-        while (buffered.length >= 16 && buffered.length >= buffered.readUInt32BE(0)) {
-          const pdu = buffered.subarray(0, buffered.readUInt32BE(0));
-          buffered = buffered.subarray(pdu.length);
-          const commandId = pdu.readUInt32BE(4);
-          if (!bound) {
-            bound = true;
-            socket.write((new smpp.PDU('bind_transceiver_resp', { sequence_number: pdu.readUInt32BE(12), system_id: 'sim' }) as unknown as { toBuffer(): Buffer }).toBuffer());
-            // The SMSC's bug: message_state (0x0427) with length 0, then an ordinary receipt behind it.
-            const broken = Buffer.concat([receipt(7), Buffer.from([0x04, 0x27, 0x00, 0x00])]);
-            broken.writeUInt32BE(broken.length, 0);
-            socket.write(Buffer.concat([broken, receipt(8)]));
-          } else if (commandId !== 0x00000015) {
-            answers.push({ sequence: pdu.readUInt32BE(12), status: pdu.readUInt32BE(8), commandId });
-          }
+      readPdus(socket, (pdu, commandId, sequenceNumber) => {
+        if (!bound) {
+          bound = true;
+          socket.write(encodePdu('bind_transceiver_resp', { sequence_number: sequenceNumber, system_id: 'sim' }));
+          // The SMSC's bug: message_state (0x0427) with length 0, then an ordinary receipt behind it.
+          const broken = Buffer.concat([receipt(7), Buffer.from([0x04, 0x27, 0x00, 0x00])]);
+          broken.writeUInt32BE(broken.length, 0);
+          socket.write(Buffer.concat([broken, receipt(8)]));
+        } else if (commandId !== 0x00000015) {
+          answers.push({ sequence: sequenceNumber, status: pdu.readUInt32BE(8), commandId });
         }
       });
     });
