@@ -37,6 +37,9 @@ export interface ReceiptProcessorDeps {
   settleMs?: number;
 }
 
+/** How much earlier than its part's submit result a report on a recycled id may be recorded (one commit, with room to spare). */
+const RECYCLED_ID_RACE_MS = 30_000;
+
 type Outcome = { kind: 'applied' } | { kind: 'waiting' } | { kind: 'ambiguous'; parts: string[] };
 
 export class ReceiptProcessor {
@@ -106,6 +109,9 @@ export class ReceiptProcessor {
     const form = receiptFormOf(carrierId, this.convention(connectorId).relation ?? 'string');
     if (form === null) return;
     for (const receipt of this.deps.unmatched.find(connectorId, [form])) {
+      // A recycled id (a modem's TP-MR) names a new part every 256 messages: a report that waited longer than
+      // the submit-result race is about an older part, and must not settle the one that reuses its reference.
+      if (receipt.event.idRecycles && this.now() - receipt.receivedAt > RECYCLED_ID_RACE_MS) continue;
       if (this.apply(db, receipt.event, false).kind === 'applied') this.forgetWaiting(receipt.id);
     }
   }

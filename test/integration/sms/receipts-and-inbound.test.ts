@@ -104,7 +104,8 @@ describe('receipts', () => {
       const base = setup();
       const { db, committer, repo } = base;
       const writer = new StatusWriter(repo, () => undefined);
-      const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger() });
+      let now = 1_000_000;
+      const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger(), now: () => now });
       const submittedAt = (id: string, carrierId: string, at: number) =>
         committer.run((tx) => {
           writer.applyParts(tx, id, [{ partNo: 1, partsTotal: 1, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at }]);
@@ -112,8 +113,19 @@ describe('receipts', () => {
         });
       const report = (carrierId: string, status: Status) =>
         receipts.handle({ connectorId: 'c', carrierId, status, stat: status === 'delivered' ? 'DELIVRD' : 'UNDELIV', err: '00', submitDate: null, doneDate: null, text: null, idRecycles: true });
-      return { ...base, submittedAt, report };
+      return { ...base, submittedAt, report, advance: (ms: number) => (now += ms) };
     }
+
+    it('does not let a report that waited longer than the submit-result race settle a new part reusing its reference', async () => {
+      const { repo, committer, submittedAt, report, advance } = recycled();
+      await committer.run(() => repo.insert(message('new')));
+      await report('gsm:7@3630', MessageStatus.Failed); // for some part we never knew (another app, a previous install)
+      advance(60_000);
+      await submittedAt('new', 'gsm:7@3630', 20);
+      expect(repo.get('new')!.status).toBe('submitted'); // before: failed by a stranger's report
+      await report('gsm:7@3630', MessageStatus.Delivered);
+      expect(repo.get('new')!.status).toBe('delivered');
+    });
 
     it('applies a report to the latest part with that reference still waiting, not to an older one whose report was lost', async () => {
       const { repo, committer, submittedAt, report } = recycled();
