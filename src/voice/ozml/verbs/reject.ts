@@ -3,6 +3,7 @@
  * document (Ozeki p_4691); anywhere else the parser refuses the script.
  * telenode answers 603 Decline; Status may choose another 4xx-6xx code.
  */
+import { reasonPhrase } from '../../sip/reason-phrases.js';
 import { defineVerb } from '../script.js';
 import { OzmlError, numberAttr } from '../xml.js';
 
@@ -14,7 +15,7 @@ export const reject = defineVerb({
     return { status: numberAttr(el, 'Status', 603, { min: 400, max: 699, integer: true }) };
   },
   async run(args, ctx) {
-    if (ctx.session.state === 'new') ctx.session.reject(args.status, args.status === 603 ? 'Decline' : 'Rejected');
+    if (ctx.session.state === 'new') ctx.session.reject(args.status, reasonPhrase(args.status));
     return { kind: 'stop', why: 'rejected' };
   },
 });

@@ -8,6 +8,7 @@ import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, SipCall } from '../call-control.js';
 import { Dialog, targetUri } from './dialog.js';
 import { parseInfoDigit } from '../info-dtmf.js';
+import { reasonPhrase } from '../reason-phrases.js';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY';
 
@@ -93,7 +94,7 @@ export abstract class BuiltinCall implements SipCall {
         this.onAck(request);
         return;
       case 'REFER':
-        dialog.respond(request, 603, 'Declined');
+        dialog.respond(request, 603, reasonPhrase(603));
         return;
       default:
         dialog.respond(request, 405, 'Method Not Allowed', { headers: { allow: ALLOW } });

@@ -14,6 +14,7 @@ import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
 import { ALLOW, BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
+import { reasonPhrase } from '../reason-phrases.js';
 
 const T1_MS = 500;
 const T2_MS = 4000;
@@ -94,7 +95,7 @@ export class BuiltinIncomingCall extends BuiltinCall implements IncomingCall {
     });
   }
 
-  reject(status: number, reason = 'Declined'): void {
+  reject(status: number, reason = reasonPhrase(status)): void {
     if (this.state !== 'ringing') return;
     this.state = 'ended';
     this.send(status, reason);
