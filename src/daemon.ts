@@ -103,7 +103,10 @@ export class Daemon {
       config: config.webhooks,
       log: webhookLog,
       registry,
-      sender: new ThreadSender(httpSenderOptions(config.webhooks, egressConfig(config)), webhookLog),
+      sender: new ThreadSender(
+        httpSenderOptions(config.webhooks, egressConfig(config), Object.fromEntries(config.users.map((u) => [u.username, u.egress.allow]))),
+        webhookLog,
+      ),
     });
     let extras: MessagingExtras;
     try {

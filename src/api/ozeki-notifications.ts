@@ -78,6 +78,7 @@ export function enqueueOzekiDeliveryReport(db: Db, message: StoredMessage): void
     url: message.callbackUrl,
     contentType: FORM,
     body: deliveryReportForm(message),
+    owner: message.user,
   });
 }
 

@@ -90,6 +90,8 @@ export const userSchema = z
      */
     numbers: z.array(phoneNumber).default([]),
     quota: quotaSchema.prefault({}),
+    /** Ranges this user's callback URLs may reach beyond the node's egress policy (e.g. their CRM on 127.0.0.1). */
+    egress: z.object({ allow: z.array(cidr).default([]) }).strict().prefault({}),
   })
   .strict();
 

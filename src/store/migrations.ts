@@ -262,4 +262,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbound_completed_groups_age ON inbound_completed_groups (completed_at);
     `,
   },
+  {
+    // Issue 14: the API user whose request chose a callback's URL, for that user's egress allow-list.
+    version: 7,
+    sql: `ALTER TABLE webhooks ADD COLUMN owner TEXT;`,
+  },
 ];

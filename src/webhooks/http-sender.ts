@@ -16,6 +16,8 @@ export interface CallbackAttempt {
   headers: Record<string, string>;
   /** Ignored for GET. */
   body: string;
+  /** The API user who chose the URL, whose own egress allow-list applies too. */
+  owner?: string | null;
 }
 
 /** The receiver's HTTP status, or why there was none; `permanent` when trying again cannot help (the egress policy refuses the URL). */
@@ -33,25 +35,44 @@ export interface HttpSenderOptions {
   connections: number;
   /** Where callbacks may go (plain data: it crosses to the sender thread); none: anywhere. */
   egress?: EgressConfig;
+  /** Ranges each API user may also reach with the callback URLs they give (users[].egress.allow). */
+  userAllow?: Record<string, string[]>;
 }
 
 /** A sender's options as the webhook config sets them: one keep-alive connection per callback in flight. */
-export function httpSenderOptions(config: WebhookConfig, egress?: EgressConfig): HttpSenderOptions {
-  return { timeoutMs: config.timeoutMs, connections: config.concurrency, ...(egress ? { egress } : {}) };
+export function httpSenderOptions(config: WebhookConfig, egress?: EgressConfig, userAllow?: Record<string, string[]>): HttpSenderOptions {
+  return { timeoutMs: config.timeoutMs, connections: config.concurrency, ...(egress ? { egress } : {}), ...(userAllow ? { userAllow } : {}) };
 }
 
 export class HttpSender implements CallbackSender {
   /** Keep-alive connections shared by all callbacks; undici's request() skips fetch's per-call stream and signal objects. */
   private readonly agent: Agent;
+  /** Agents for users with an allow-list of their own, made when their first callback goes. */
+  private readonly userAgents = new Map<string, Agent>();
 
   constructor(private readonly options: HttpSenderOptions) {
-    const connectTimeout = Math.min(options.timeoutMs, 10_000);
-    this.agent = new Agent({
-      connections: options.connections,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      ...(options.egress ? { connect: new EgressPolicy(options.egress).connector({ timeout: connectTimeout }) } : { connectTimeout }),
+    this.agent = this.newAgent(options.egress);
+  }
+
+  private newAgent(egress: EgressConfig | undefined): Agent {
+    const connectTimeout = Math.min(this.options.timeoutMs, 10_000);
+    return new Agent({
+      connections: this.options.connections,
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      ...(egress ? { connect: new EgressPolicy(egress).connector({ timeout: connectTimeout }) } : { connectTimeout }),
     });
+  }
+
+  private agentFor(owner: string | null | undefined): Agent {
+    const extra = owner ? this.options.userAllow?.[owner] : undefined;
+    if (!owner || !extra || extra.length === 0 || !this.options.egress) return this.agent;
+    let agent = this.userAgents.get(owner);
+    if (!agent) {
+      agent = this.newAgent({ ...this.options.egress, allow: [...this.options.egress.allow, ...extra] });
+      this.userAgents.set(owner, agent);
+    }
+    return agent;
   }
 
   async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
@@ -60,7 +81,7 @@ export class HttpSender implements CallbackSender {
         method: attempt.method,
         headers: attempt.headers,
         body: attempt.method === 'GET' ? undefined : attempt.body,
-        dispatcher: this.agent,
+        dispatcher: this.agentFor(attempt.owner),
       });
       await response.body.dump().catch(() => undefined);
       return { status: response.statusCode };
@@ -73,6 +94,6 @@ export class HttpSender implements CallbackSender {
   }
 
   async close(): Promise<void> {
-    await this.agent.destroy().catch(() => undefined);
+    await Promise.all([this.agent, ...this.userAgents.values()].map((agent) => agent.destroy().catch(() => undefined)));
   }
 }

@@ -30,6 +30,8 @@ export interface WebhookRequest {
   contentType: string;
   headers?: Record<string, string>;
   body: string;
+  /** The API user whose request chose `url`: their `egress.allow` applies as well as the node's. */
+  owner?: string;
 }
 
 /** Store a callback. Synchronous: call inside the transaction of the change that causes it. */
@@ -44,6 +46,7 @@ export function enqueueWebhook(db: Db, request: WebhookRequest, now = Date.now()
     request.body,
     now,
     now,
+    request.owner ?? null,
   );
   return Number(result.lastInsertRowid);
 }
@@ -264,7 +267,7 @@ export class WebhookDispatcher {
   private async deliver(key: string, row: WebhookRow): Promise<void> {
     this.inFlight++;
     const attempt = row.attempts + 1;
-    const outcome = await this.sender.send({ url: row.url, method: row.method, headers: this.headers(row), body: row.body });
+    const outcome = await this.sender.send({ url: row.url, method: row.method, headers: this.headers(row), body: row.body, owner: row.owner });
     const status = outcome.status ?? null;
     const error = outcome.error ?? (status !== null && (status < 200 || status >= 300) ? `HTTP ${status}` : null);
     this.inFlight--;

@@ -20,6 +20,8 @@ export interface WebhookRow {
   deliveredAt: number | null;
   lastStatus: number | null;
   lastError: string | null;
+  /** The API user whose request chose the URL (their egress allow-list applies); null for the admin's own URLs. */
+  owner: string | null;
 }
 
 interface Row {
@@ -38,6 +40,7 @@ interface Row {
   delivered_at: number | null;
   last_status: number | null;
   last_error: string | null;
+  owner: string | null;
 }
 
 export function toWebhookRow(row: Row): WebhookRow {
@@ -57,6 +60,7 @@ export function toWebhookRow(row: Row): WebhookRow {
     deliveredAt: row.delivered_at,
     lastStatus: row.last_status,
     lastError: row.last_error,
+    owner: row.owner,
   };
 }
 
@@ -74,8 +78,8 @@ export class WebhookStatements {
 
   private constructor(db: Db) {
     this.insert = db.prepare(`
-      INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
+      INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`);
     this.pendingAfter = db.prepare("SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id");
     this.pendingIds = db.prepare("SELECT id FROM webhooks WHERE state = 'pending'");
     this.byId = db.prepare('SELECT * FROM webhooks WHERE id = ?');

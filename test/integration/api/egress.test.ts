@@ -9,6 +9,7 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { ozekiGet } from '../../helpers/ozeki-client.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { hashPassword } from '../../../src/shared/password-hash.js';
 
 const receiver = new HttpReceiver();
 beforeAll(async () => {
@@ -45,6 +46,28 @@ describe('egress policy for callbacks', () => {
       expect(dead.attempts).toBe(1);
       expect(dead.last_error).toMatch(/egress policy refuses/);
       expect(receiver.requests.length).toBe(before);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it("opens loopback for one user's callbacks (users[].egress.allow), and for nobody else's", async () => {
+    const env = await startDaemon({
+      egress: { allow: [] },
+      users: [
+        { username: TEST_USER.username, passwordHash: hashPassword(TEST_USER.password), egress: { allow: ['127.0.0.1/32'] } },
+        { username: 'other', passwordHash: hashPassword('other-pw') },
+      ],
+      connectors: [{ id: 'lab', type: 'simulator', receiptDelayMs: 10 }],
+    });
+    try {
+      const trusted = await sendWithReport(env.base, receiver.url('/hook-trusted'));
+      await waitUntil(() => receiver.requests.some((r) => r.url.startsWith('/hook-trusted')), 10_000, "the trusted user's callback");
+      const query = new URLSearchParams({ command: 'SendSms', Username: 'other', Password: 'other-pw', Recipient: '+36301234567', Message: 'x', DeliveryReportURL: receiver.url('/hook-other') });
+      expect((await ozekiGet(env.base, query.toString())).code).toBe(200);
+      await waitUntil(() => (env.daemon.db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'dead'").get() as { n: number }).n === 1, 10_000, "the other user's callback refused");
+      expect(receiver.requests.some((r) => r.url.startsWith('/hook-other'))).toBe(false);
+      expect(trusted).toBeTruthy();
     } finally {
       await env.stop();
     }
