@@ -3,7 +3,7 @@
  * TCP server) over loopback: what goes on the wire, windows, rates,
  * throttling, refusals, receipts acked only after they are stored, garbage.
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmppConnector } from '../../../src/sms/connectors/smpp/smpp-connector.js';
 import { encodePdu, readPdus } from '../../helpers/raw-smpp.js';
@@ -50,6 +50,24 @@ async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<strin
   });
   await waitUntil(() => connector.isUp(), 5000, 'bind');
   return { sim, sink, connector };
+}
+
+/** A connector bound to a raw TCP server of the test's (a hostile SMSC), cleaned up after the test. */
+async function connectTo(server: Server, sockets: Set<Socket>, id: string): Promise<{ sink: TestSink; connector: SmppConnector }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const sink = new TestSink();
+  const connector = new SmppConnector(
+    smppConnectorSchema.parse({ id, type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 100 } }),
+    { sink, log: silentLogger() },
+  );
+  await connector.start();
+  cleanups.push(async () => {
+    await connector.stop(100);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return { sink, connector };
 }
 
 function parts(text: string, concat: 'udh8' | 'udh16' | 'sar' | 'payload', extra: Partial<SubmitPart> = {}): SubmitPart[] {
@@ -246,19 +264,7 @@ describe('SMPP connector against a hostile SMSC', () => {
         }
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const sink = new TestSink();
-    const connector = new SmppConnector(
-      smppConnectorSchema.parse({ id: 'buggy', type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 100 } }),
-      { sink, log: silentLogger() },
-    );
-    await connector.start();
-    cleanups.push(async () => {
-      await connector.stop(100);
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    });
+    const { sink, connector } = await connectTo(server, sockets, 'buggy');
     await waitUntil(() => answers.length >= 2, 5000, 'answers to both deliver_sm');
     expect(answers).toEqual([
       { sequence: 7, status: 0xc0, commandId: 0x80000005 },
@@ -289,19 +295,7 @@ describe('SMPP connector against a hostile SMSC', () => {
         setTimeout(() => socket.write(Buffer.from('\x00\x00\x00\x05garbage-garbage-garbage\xff\xff\xff\xff', 'latin1')), 50);
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const sink = new TestSink();
-    const connector = new SmppConnector(
-      smppConnectorSchema.parse({ id: 'bad', type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 100 } }),
-      { sink, log: silentLogger() },
-    );
-    await connector.start();
-    cleanups.push(async () => {
-      await connector.stop(100);
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    });
+    const { sink, connector } = await connectTo(server, sockets, 'bad');
     await waitUntil(() => connections >= 3, 5000, 'the connector reconnecting after each reset');
     expect(connector.status().binds[0]!.state).not.toBe('closed');
   });
