@@ -64,6 +64,8 @@ export const ErrorCode = {
   MODEM_CLOSED: 'TN_ERR_MODEM_CLOSED',
   MODEM_TEXT_MODE: 'TN_ERR_MODEM_TEXT_MODE',
   MODEM_NO_SUITABLE: 'TN_ERR_MODEM_NO_SUITABLE',
+  /** The SIM refused the configured PIN, or has one try left: the modem stays down until an operator acts (never a second try). */
+  MODEM_SIM_LOCKED: 'TN_ERR_MODEM_SIM_LOCKED',
   AUTH_REQUIRED: 'TN_ERR_AUTH_REQUIRED',
   AUTH_FAILED: 'TN_ERR_AUTH_FAILED',
   /** Too many failed log-ins from this source or for this user: refused until the lock-out ends (details: retryAfterSeconds). */

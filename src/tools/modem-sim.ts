@@ -27,6 +27,10 @@ export interface SimNetwork {
 }
 
 export interface ModemSimulatorOptions {
+  /** The SIM asks for this PIN (27.007 §8.3) until it is entered; wrong ones count down `pinTries`, then PUK. */
+  pin?: string;
+  /** PIN tries left (default 3), reported by AT+CPINR (27.007 §8.65). */
+  pinTries?: number;
   /** Vendor quirks: SIMCom (reports in SR unreadable by CMGR), Quectel (reports announced in the wrong memory, RDY), Huawei (^RSSI noise until AT^CURC=0, three-memory CPMS, indices from 0). */
   vendor?: SimVendor;
   /** Names this modem in `sent` (pool tests). */
@@ -105,6 +109,10 @@ export class ModemSimulator extends EventEmitter {
   failNextSend: number | null = null;
   /** Stop answering anything (a hung modem). */
   silent = false;
+  /** Every PIN the modem was given (a wrong one must be given at most once). */
+  readonly pinAttempts: string[] = [];
+  pinTries: number;
+  private simUnlocked = false;
   /** The next AT+CMGS gets garbage instead of its prompt. */
   garbageInsteadOfNextPrompt = false;
   /** The next AT+CMGS is answered this much later (after the daemon's timeout: a late final result). */
@@ -121,6 +129,8 @@ export class ModemSimulator extends EventEmitter {
     const vendor = options.vendor ?? 'generic';
     const identity = VENDOR_IDENTITY[vendor];
     this.options = {
+      pin: '',
+      pinTries: 3,
       vendor,
       name: 'sim',
       manufacturer: identity.manufacturer,
@@ -143,6 +153,7 @@ export class ModemSimulator extends EventEmitter {
     if (!this.options.pduMode) this.cmgf = 1;
     port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
     if (vendor === 'huawei') this.startHuaweiNoise();
+    this.pinTries = this.options.pinTries;
   }
 
   get sent(): SentMessage[] {
@@ -176,6 +187,11 @@ export class ModemSimulator extends EventEmitter {
   /** Messages and reports held in a memory (tests check what was deleted). */
   stored(memory: Memory = 'SM'): number {
     return this.memories.get(memory)!.size;
+  }
+
+  private pinState(): string {
+    if (!this.options.pin || this.simUnlocked) return '+CPIN: READY';
+    return this.pinTries > 0 ? '+CPIN: SIM PIN' : '+CPIN: SIM PUK';
   }
 
   /** Vendor noise between replies (Huawei ^RSSI and the like). */
@@ -307,7 +323,19 @@ export class ModemSimulator extends EventEmitter {
       this.curcSilenced = true;
       return ok();
     }
-    if (command === 'AT+CPIN?') return ok('+CPIN: READY');
+    if (command === 'AT+CPIN?') return ok(this.pinState());
+    if (command === 'AT+CPINR="SIM PIN"') return ok(`+CPINR: SIM PIN,${this.pinTries},3`);
+    const cpin = /^AT\+CPIN="([^"]*)"$/.exec(command);
+    if (cpin) {
+      this.pinAttempts.push(cpin[1]!);
+      if (this.pinState() !== '+CPIN: SIM PIN') return this.write('\r\n+CME ERROR: 3\r\n');
+      if (cpin[1] === this.options.pin) {
+        this.simUnlocked = true;
+        return ok();
+      }
+      this.pinTries--;
+      return this.write('\r\n+CME ERROR: 16\r\n'); // incorrect password
+    }
     if (/^AT\+C(E|G)?REG\?$/.test(command)) return ok(`${command.slice(2, -1)}: 0,${o.registration}`);
     if (command === 'AT+CSQ') return ok(`+CSQ: ${o.signal},99`);
     if (command === 'AT+COPS?') return ok(o.registration === 1 || o.registration === 5 ? `+COPS: 0,0,"${o.operator}",7` : '+COPS: 0');

@@ -26,7 +26,7 @@ import { SendPacer } from './send-pacer.js';
 import { closeSerialPort, openSerialPort } from './serial.js';
 import { textModeRefusal, textModeSubmit } from './text-mode.js';
 
-export type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'waiting';
+export type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'waiting' | 'sim-locked';
 
 export interface ModemDeviceDeps {
   connectorId: string;
@@ -41,6 +41,8 @@ export interface ModemDeviceDeps {
 export class ModemDevice {
   readonly id: string;
   private state: ModemState = 'closed';
+  /** Why the modem stopped for good (a refused PIN), shown in /health. */
+  private lastSimError: string | null = null;
   private port: SerialPort | null = null;
   private at: AtChannel | null = null;
   private inbox: ModemInbox | null = null;
@@ -118,6 +120,7 @@ export class ModemDevice {
       queued: this.backlog,
       profile: this.session?.profile.name ?? '',
       messageMode: this.session?.messageMode ?? '',
+      ...(this.lastSimError ? { lastError: this.lastSimError } : {}),
     };
   }
 
@@ -215,8 +218,24 @@ export class ModemDevice {
       void this.inbox.sweep();
       this.startTimers();
     } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.MODEM_SIM_LOCKED) {
+        this.simLocked(err);
+        return;
+      }
       this.lost(`init failed: ${(err as Error).message}`);
     }
+  }
+
+  /** The SIM needs an operator: close the port and stay down; trying again could lock it behind its PUK. */
+  private simLocked(err: AppError): void {
+    this.stopTimers();
+    this.lastSimError = err.message;
+    this.setState('sim-locked');
+    const at = this.at;
+    this.at = null;
+    at?.close(new AppError(ErrorCode.MODEM_CLOSED, err.message));
+    void this.closePort();
+    this.deps.log.error({ modem: this.id, port: this.config.port, reason: err.message, ...err.details }, 'modem stopped: its SIM needs an operator');
   }
 
   private startTimers(): void {
@@ -270,7 +289,8 @@ export class ModemDevice {
   }
 
   private lost(reason: string): void {
-    if (this.stopping || this.state === 'waiting') return;
+    // sim-locked is final until an operator acts: the port closing behind it must not start a reconnect.
+    if (this.stopping || this.state === 'waiting' || this.state === 'sim-locked') return;
     this.stopTimers();
     this.setState('waiting');
     const at = this.at;

@@ -87,13 +87,40 @@ function routes(cnmi: string): boolean {
   return r.routesMessages || r.routesReports;
 }
 
+/**
+ * Enter the configured PIN, at most once, and never on the SIM's last try: three wrong PINs lock the SIM
+ * behind its PUK. Every refusal is MODEM_SIM_LOCKED, which stops the modem's reconnect loop (a loop would
+ * spend the remaining tries) until an operator fixes `pin:` and restarts.
+ */
 async function unlockSim(at: AtChannel, config: ModemDeviceConfig): Promise<void> {
+  const locked = (why: string, tries: number | null) =>
+    new AppError(ErrorCode.MODEM_SIM_LOCKED, `${why}${tries === null ? '' : ` (${tries} ${tries === 1 ? 'try' : 'tries'} left)`}`, { retryable: false, details: tries === null ? {} : { triesLeft: tries } });
   const pin = (await at.send('AT+CPIN?')).lines.join(' ');
-  if (/SIM PUK/.test(pin)) throw new AppError(ErrorCode.MODEM_ERROR, 'the SIM is PUK-locked: unlock it in a phone first');
+  if (/SIM PUK/.test(pin)) throw locked('the SIM is PUK-locked: unlock it in a phone first', null);
   if (!/SIM PIN/.test(pin)) return;
-  // Never retried automatically: three wrong PINs lock the SIM.
-  if (!config.pin) throw new AppError(ErrorCode.MODEM_ERROR, 'the SIM asks for a PIN and none is configured');
-  await at.send(`AT+CPIN="${config.pin}"`);
+  const tries = await pinTriesLeft(at);
+  if (!config.pin) throw locked('the SIM asks for a PIN and none is configured', tries);
+  if (tries !== null && tries <= 1) throw locked('the SIM has one PIN try left: telenode will not risk it; enter the PIN in a phone', tries);
+  try {
+    await at.send(`AT+CPIN="${config.pin}"`);
+  } catch (err) {
+    const after = await pinTriesLeft(at).catch(() => null);
+    throw locked(`the SIM refused the configured PIN (${(err as Error).message}): fix pin: and restart; telenode will not try again`, after);
+  }
+}
+
+/** 27.007 §8.65 +CPINR (and Quectel's +QPINC, Huawei's ^CPIN): PIN tries left, or null where the modem does not say. */
+async function pinTriesLeft(at: AtChannel): Promise<number | null> {
+  for (const [command, pattern] of [
+    ['AT+CPINR="SIM PIN"', /\+CPINR:\s*"?SIM PIN"?\s*,\s*(\d+)/],
+    ['AT+QPINC="SC"', /\+QPINC:\s*"SC"\s*,\s*(\d+)/],
+    ['AT^CPIN?', /\^CPIN:\s*[^,]*,[^,]*,\s*(\d+)/],
+  ] as const) {
+    const reply = await at.send(command).catch(() => null);
+    const tries = reply ? pattern.exec(reply.lines.join(' '))?.[1] : undefined;
+    if (tries !== undefined) return Number(tries);
+  }
+  return null;
 }
 
 /** Any of CREG/CGREG/CEREG registered counts: LTE-only attachments leave CREG at "not registered". */
