@@ -47,8 +47,13 @@ export class ReceiptProcessor {
   private readonly received: Counter<'connector' | 'matched'>;
   private readonly unresolved: Counter<'connector' | 'reason'>;
   private readonly conventions = new Map<string, CarrierIdConvention>();
-  /** Waiting receipts already tried under the numeric readings (again only after a convention is learned). */
-  private readonly triedSettled = new Set<number>();
+  /**
+   * Waiting receipts up to this id were tried under the numeric readings once; they are tried again only
+   * after a convention is learned (a cursor, so old receipts that never match cannot starve newer ones).
+   */
+  private settledThroughId = 0;
+  /** A convention was learned: every waiting receipt is tried again under it on the next pass. */
+  private rescan = false;
   private purgeTimer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
   /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
@@ -77,7 +82,7 @@ export class ReceiptProcessor {
     if (!convention) {
       convention = new CarrierIdConvention(this.deps.carrierIdFormats?.get(connectorId) ?? 'auto', (relation) => {
         this.deps.log.info({ connectorId, relation }, `receipts quote carrier ids as ${relation === 'string' ? 'submit_sm_resp gave them' : relation === 'hex' ? 'decimal for hex submit ids' : 'hex for decimal submit ids'} (learned)`);
-        this.triedSettled.clear();
+        this.rescan = true;
       });
       this.conventions.set(connectorId, convention);
     }
@@ -133,9 +138,12 @@ export class ReceiptProcessor {
   /** One pass over the receipts that have waited long enough; returns how many were applied. */
   settle(db: Db): number {
     let applied = 0;
-    for (const receipt of this.deps.unmatched.settled(this.now() - (this.deps.settleMs ?? 2000), 500)) {
-      if (this.triedSettled.has(receipt.id)) continue;
-      this.triedSettled.add(receipt.id);
+    if (this.rescan) {
+      this.rescan = false;
+      this.settledThroughId = 0;
+    }
+    for (const receipt of this.deps.unmatched.settled(this.settledThroughId, this.now() - (this.deps.settleMs ?? 2000), 500)) {
+      this.settledThroughId = Math.max(this.settledThroughId, receipt.id);
       const outcome = this.apply(db, receipt.event, true);
       if (outcome.kind === 'applied') {
         this.forgetWaiting(receipt.id);
@@ -148,12 +156,12 @@ export class ReceiptProcessor {
         );
       }
     }
+    if (this.rescan) this.settledThroughId = 0; // learned during this pass: start over under the new relation
     return applied;
   }
 
   private forgetWaiting(id: number): void {
     this.deps.unmatched.delete(id);
-    this.triedSettled.delete(id);
     this.waiting--;
   }
 

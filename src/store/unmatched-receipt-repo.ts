@@ -28,7 +28,7 @@ export class UnmatchedReceiptRepo {
     this.deleteStmt = db.prepare('DELETE FROM unmatched_receipts WHERE id = ?');
     this.purgeStmt = db.prepare('DELETE FROM unmatched_receipts WHERE received_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts');
-    this.settledStmt = db.prepare('SELECT id, event, received_at FROM unmatched_receipts WHERE received_at <= ? ORDER BY id LIMIT ?');
+    this.settledStmt = db.prepare('SELECT id, event, received_at FROM unmatched_receipts WHERE id > ? AND received_at <= ? ORDER BY id LIMIT ?');
   }
 
   insert(event: ReceiptEvent, normalizedId: string, receivedAt: number): void {
@@ -49,9 +49,9 @@ export class UnmatchedReceiptRepo {
     return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as ReceiptEvent, receivedAt: row.received_at }));
   }
 
-  /** Receipts that have waited since `before` or longer, oldest first. */
-  settled(before: number, limit: number): UnmatchedReceipt[] {
-    const rows = this.settledStmt.all(before, limit) as Array<{ id: number; event: string; received_at: number }>;
+  /** Receipts after `afterId` that have waited since `before` or longer, oldest first. */
+  settled(afterId: number, before: number, limit: number): UnmatchedReceipt[] {
+    const rows = this.settledStmt.all(afterId, before, limit) as Array<{ id: number; event: string; received_at: number }>;
     return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as ReceiptEvent, receivedAt: row.received_at }));
   }
 

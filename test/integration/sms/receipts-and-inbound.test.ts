@@ -99,6 +99,17 @@ describe('receipts', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
   });
 
+  it('tries a new waiting receipt even behind 600 old ones that never match (no starvation)', async () => {
+    const { repo, submitted, receipt, committer, settle } = setup();
+    for (let i = 0; i < 600; i++) await receipt(`zz-${i}`, 'DELIVRD', MessageStatus.Delivered); // ids no part will ever have
+    await committer.run(() => repo.insert(message('m9')));
+    await submitted('m9', ['1A2B']);
+    await receipt('6699', 'DELIVRD', MessageStatus.Delivered); // decimal of 1A2B: tried once settled
+    await settle(2500);
+    await settle(0);
+    expect(repo.get('m9')!.status).toBe('delivered');
+  });
+
   describe('recycled ids (a modem\'s TP-MR wraps at 256)', () => {
     function recycled() {
       const base = setup();
