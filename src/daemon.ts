@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './store/db.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { storeCommitMetrics } from './store/commit-metrics.js';
 import { LoginGuard } from './api/login-guard.js';
+import { ReportTimeoutWatcher } from './sms/report-timeout.js';
 import { EgressPolicy, type EgressConfig } from './shared/egress.js';
 import { ThreadSender } from './webhooks/thread-sender.js';
 import { httpSenderOptions } from './webhooks/http-sender.js';
@@ -84,6 +85,7 @@ export class Daemon {
     /** Address book, IOVOX flows and failover links, e-mail alerts (daemon-extras.ts). */
     readonly extras: MessagingExtras,
     private readonly expiry: ExpiryWatcher,
+    private readonly reportTimeouts: ReportTimeoutWatcher,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -165,6 +167,15 @@ export class Daemon {
     outbox = new Outbox({ repo, committer, statusWriter, receipts, router, connectors, config: config.sms, log: log.child({ component: 'outbox' }), registry, afterCommit, admission: sendAdmission(numbers, quota) });
 
     const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
+    const reportTimeouts = new ReportTimeoutWatcher({
+      repo,
+      committer,
+      statusWriter,
+      log: log.child({ component: 'receipts' }),
+      registry,
+      afterCommit,
+      timeouts: new Map(config.connectors.flatMap((c) => ('reportTimeoutMinutes' in c && c.reportTimeoutMinutes ? [[c.id, c.reportTimeoutMinutes * 60_000] as const] : []))),
+    });
     const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
     const users = new UserDirectory(apiUsers(config, storePath, log), { guard: loginGuard });
     const voice = config.voice.enabled
@@ -210,6 +221,7 @@ export class Daemon {
     extras.emails.start();
     outbox.start();
     expiry.start();
+    reportTimeouts.start();
     receipts.startPurge();
     receipts.startSettling();
     inbound.start();
@@ -224,7 +236,7 @@ export class Daemon {
       { config: options.configSource, store: storePath, http: `http://${address.host}:${address.port}`, connectors: [...connectors.keys()], sip: voice?.engine.status().listen ?? 'disabled' },
       'telenode started',
     );
-    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, voice, extras, expiry);
+    return new Daemon(config, log, db, committer, checkpointer, outbox, receipts, inbound, webhooks, connectors, api, address, voice, extras, expiry, reportTimeouts);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -237,6 +249,7 @@ export class Daemon {
     await this.voice?.calls.stop();
     await failoverCallsStopped;
     this.expiry.stop();
+    this.reportTimeouts.stop();
     await this.outbox.stop(drainMs);
     await Promise.all([...this.connectors.values()].map((c) => c.stop(drainMs)));
     this.receipts.stop();

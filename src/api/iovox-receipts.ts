@@ -45,6 +45,7 @@ export function iovoxStatus(message: Pick<StoredMessage, 'status' | 'submittedAt
       return { status: 'FAILED', raw: message.submittedAt === null ? RAW.smscReject : RAW.deliveryFailure };
     case MessageStatus.Expired:
       return { status: 'EXPIRED', raw: RAW.deliveryFailure };
+    // Unknown (no report in time) has no IOVOX word: no receipt; a report that still comes sends DELIVERED or FAILED.
     default:
       return null;
   }

@@ -10,13 +10,16 @@ import type { InboundMessage } from '../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../sms/message.js';
 import { enqueueWebhook } from '../webhooks/index.js';
 
-/** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired. */
+/** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
 export function ozekiStatusWord(message: StoredMessage): string {
   switch (message.status) {
     case MessageStatus.Delivered:
       return 'delivered';
     case MessageStatus.Expired:
       return 'expired';
+    case MessageStatus.Unknown:
+      // No report came within the connector's reportTimeoutMinutes; a report that still comes sends another callback.
+      return 'unknown';
     case MessageStatus.Failed:
       // An errorCode means we or the carrier refused it before it went out; a receipt failure has none.
       return message.errorCode ? 'notsent' : 'undelivered';

@@ -29,7 +29,7 @@ export const DELIVERY_STATUSES: ReadonlyArray<{ id: number; name: string; status
   { id: 5, name: 'DELIVERED', statuses: [MessageStatus.Delivered] },
   { id: 6, name: 'FAILED', statuses: [MessageStatus.Failed], refused: false },
   { id: 7, name: 'EXPIRED', statuses: [MessageStatus.Expired], refused: false },
-  { id: 8, name: 'UNKNOWN', statuses: [] },
+  { id: 8, name: 'UNKNOWN', statuses: [MessageStatus.Unknown] },
 ];
 
 export function deliveryStatusOf(entry: Pick<HistoryEntry, 'status' | 'errorCode'>): string {

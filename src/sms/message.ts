@@ -8,9 +8,14 @@
  *      │ permanent error /            │ final receipt                │ final receipt
  *      │ max age                      ▼                              ▼
  *      └──────────────────► delivered | failed | expired  ◄──────────┘
+ *                                     ▲
+ *        no report within the         │ a late report
+ *        connector's reportTimeout ──► unknown
  *
  * A status never moves backwards: a late ENROUTE after DELIVRD is ignored,
- * and a final status is terminal. The rank below is what "backwards" means.
+ * and a final status is terminal, but for `unknown`: it is final (the client
+ * is told, nothing is retried) and a report that still comes corrects it.
+ * The rank below is what "backwards" means.
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
 
@@ -21,6 +26,8 @@ export const MessageStatus = {
   Delivered: 'delivered',
   Failed: 'failed',
   Expired: 'expired',
+  /** Sent, but no delivery report came within the connector's reportTimeout (a late one corrects it). */
+  Unknown: 'unknown',
 } as const;
 export type MessageStatus = (typeof MessageStatus)[keyof typeof MessageStatus];
 
@@ -28,6 +35,7 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   MessageStatus.Delivered,
   MessageStatus.Failed,
   MessageStatus.Expired,
+  MessageStatus.Unknown,
 ]);
 
 const RANK: Record<MessageStatus, number> = {
@@ -37,6 +45,7 @@ const RANK: Record<MessageStatus, number> = {
   delivered: 3,
   failed: 3,
   expired: 3,
+  unknown: 3,
 };
 
 export function statusRank(status: MessageStatus): number {
@@ -49,6 +58,7 @@ export function isFinal(status: MessageStatus): boolean {
 
 /** True when moving from `from` to `to` is a real step forward. */
 export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  if (from === MessageStatus.Unknown) return to === MessageStatus.Delivered || to === MessageStatus.Failed || to === MessageStatus.Expired;
   if (isFinal(from)) return false;
   return RANK[to] > RANK[from];
 }

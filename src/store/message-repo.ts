@@ -116,6 +116,7 @@ export class MessageRepo {
   private readonly partsByCarrierStmts = new Map<number, Statement>();
   private readonly expiredPendingStmt: Statement;
   private readonly pastDeadlineStmt: Statement;
+  private readonly awaitingReportStmt: Statement;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`
@@ -146,6 +147,9 @@ export class MessageRepo {
     this.expiredPendingStmt = db.prepare(
       "SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500",
     );
+    this.awaitingReportStmt = db.prepare(
+      "SELECT * FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500",
+    );
     this.pastDeadlineStmt = db.prepare(
       "SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500",
     );
@@ -170,6 +174,11 @@ export class MessageRepo {
   }
 
   /** Unfinished messages whose own deadline (expires_at) has passed (index messages_expiring, migration 3). */
+  /** Messages of a connector still waiting for their report, submitted at or before `before`. */
+  listAwaitingReport(connectorId: string, before: number): StoredMessage[] {
+    return (this.awaitingReportStmt.all(connectorId, before) as MessageRow[]).map(toMessage);
+  }
+
   listPastDeadline(now: number): StoredMessage[] {
     return (this.pastDeadlineStmt.all(now) as MessageRow[]).map(toMessage);
   }

@@ -267,4 +267,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     sql: `ALTER TABLE webhooks ADD COLUMN owner TEXT;`,
   },
+  {
+    // Issue 15: messages still waiting for their delivery report, per connector, for the report timeout.
+    version: 8,
+    sql: `CREATE INDEX messages_awaiting_report ON messages (connector_id, submitted_at) WHERE status IN ('submitted', 'buffered');`,
+  },
 ];

@@ -14,6 +14,7 @@ import { InboundRepo, type InboundMessage } from '../../../src/store/inbound-rep
 import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { ReceiptProcessor } from '../../../src/sms/receipts.js';
 import { InboundService } from '../../../src/sms/inbound.js';
+import { ReportTimeoutWatcher } from '../../../src/sms/report-timeout.js';
 import { MessageStatus, type MessageStatus as Status } from '../../../src/sms/message.js';
 import { encodeGsm7, encodeUcs2 } from '../../../src/sms/encoding/index.js';
 import { silentLogger } from '../../../src/shared/log.js';
@@ -97,6 +98,25 @@ describe('receipts', () => {
     expect(repo.parts('m3').map((p) => p.status)).toEqual(['delivered']);
     expect(repo.get('m3')!.status).toBe('delivered');
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
+  });
+
+  it('marks a message whose report never came unknown after the report timeout, and lets a late report correct it', async () => {
+    const { repo, db, submitted, receipt, committer, changes } = setup();
+    let now = 10_000;
+    const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
+    const watcher = new ReportTimeoutWatcher({ repo, committer, statusWriter: writer, log: silentLogger(), timeouts: new Map([['c', 60_000]]), now: () => now });
+    await committer.run(() => repo.insert(message('m7')));
+    await submitted('m7', ['77']);
+    now = 2 + 30_000;
+    expect(await watcher.sweep()).toBe(0);
+    now = 2 + 60_000;
+    expect(await watcher.sweep()).toBe(1);
+    expect(repo.get('m7')).toMatchObject({ status: 'unknown', errorCode: 'TN_ERR_REPORT_TIMEOUT' });
+    expect(await watcher.sweep()).toBe(0); // final: not marked twice
+    await receipt('77', 'DELIVRD', MessageStatus.Delivered); // the report comes after all
+    expect(repo.get('m7')!.status).toBe('delivered');
+    expect(changes.filter((c) => c.id === 'm7').map((c) => `${c.from}->${c.to}`)).toEqual(['accepted->submitted', 'submitted->unknown', 'unknown->delivered']);
+    expect((db.prepare("SELECT COUNT(*) AS n FROM messages WHERE status = 'unknown'").get() as { n: number }).n).toBe(0);
   });
 
   it('tries a new waiting receipt even behind 600 old ones that never match (no starvation)', async () => {

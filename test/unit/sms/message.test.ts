@@ -17,6 +17,12 @@ describe('message status state machine', () => {
 
   it('treats final states as terminal, even towards another final state', () => {
     expect(canTransition(S.Delivered, S.Failed)).toBe(false);
+    // unknown (no report in time) is final for the client, but a late report corrects it
+    expect(canTransition(S.Submitted, S.Unknown)).toBe(true);
+    expect(canTransition(S.Unknown, S.Delivered)).toBe(true);
+    expect(canTransition(S.Unknown, S.Failed)).toBe(true);
+    expect(canTransition(S.Unknown, S.Buffered)).toBe(false);
+    expect(canTransition(S.Delivered, S.Unknown)).toBe(false);
     expect(canTransition(S.Failed, S.Delivered)).toBe(false);
     expect(canTransition(S.Expired, S.Buffered)).toBe(false);
   });

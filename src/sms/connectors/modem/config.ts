@@ -49,6 +49,8 @@ export const modemConnectorSchema = z
     commandTimeoutMs: z.number().int().min(100).default(10_000),
     /** AT+CMGS waits for the network: allow longer. */
     sendTimeoutMs: z.number().int().min(100).default(60_000),
+    /** A message whose status report has not come this long after sending becomes `unknown` (a late report corrects it); null: wait forever. */
+    reportTimeoutMinutes: z.number().min(0.01).nullable().default(60),
     /** How long start-up waits for network registration before retrying the whole init. */
     registrationTimeoutMs: z.number().int().min(100).default(60_000),
     reconnect: z

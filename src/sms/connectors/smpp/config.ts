@@ -50,6 +50,8 @@ export const smppConnectorSchema = z
     /** How long parts carry their concatenation: 8-bit UDH, 16-bit UDH, SAR TLVs or one message_payload. */
     concat: z.enum(['udh8', 'udh16', 'sar', 'payload']).default('udh8'),
     registeredDelivery: z.boolean().default(true),
+    /** A message whose receipt has not come this long after submit_sm_resp becomes `unknown` (a late receipt corrects it); null: wait forever. */
+    reportTimeoutMinutes: z.number().min(0.01).nullable().default(null),
     /**
      * TON/NPI. auto: '+' or '00' prefix → international (1/1), other digits →
      * unknown/ISDN (0/1), anything with letters → alphanumeric (5/0).
