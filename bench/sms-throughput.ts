@@ -170,6 +170,8 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     log: { level: 'warn' },
     users: [{ username: 'bench', passwordHash: PASSWORD_HASH }],
     sms: { requestReceipts: receipts },
+    // The callback receiver runs on this host: open loopback, as an admin would for a receiver next to the node.
+    egress: { allow: ['127.0.0.1/32'] },
     connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 2, window: 200 }],
   };
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config));
