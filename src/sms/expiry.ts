@@ -12,6 +12,7 @@ import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';
 import { MessageStatus } from './message.js';
+import { PeriodicSweep } from '../shared/periodic-sweep.js';
 import type { StatusWriter } from './status-writer.js';
 
 export interface ExpiryWatcherDeps {
@@ -26,56 +27,49 @@ export interface ExpiryWatcherDeps {
 }
 
 export class ExpiryWatcher {
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping = false;
   private readonly now: () => number;
+  private readonly periodic: PeriodicSweep;
 
   constructor(private readonly deps: ExpiryWatcherDeps) {
     this.now = deps.now ?? Date.now;
+    this.periodic = new PeriodicSweep('expiry sweep', () => this.expireDue(), deps.log);
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.deps.intervalMs ?? 1000);
-    this.timer.unref();
+    this.periodic.start(this.deps.intervalMs ?? 1000);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.periodic.stop();
   }
 
   /** Expire every unfinished message past its deadline; resolves with how many changed. */
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
+  sweep(): Promise<number> {
+    return this.periodic.runOnce();
+  }
+
+  private async expireDue(): Promise<number> {
     // A read first: most seconds nothing is due, and then no transaction is opened at all.
     if (this.deps.repo.listPastDeadline(this.now()).length === 0) return 0;
-    this.sweeping = true;
-    try {
-      const expired = await this.deps.committer.run((db) => {
-        const now = this.now();
-        let changed = 0;
-        for (const message of this.deps.repo.listPastDeadline(now)) {
-          const ok = this.deps.statusWriter.finish(
-            db,
-            message,
-            MessageStatus.Expired,
-            { errorCode: ErrorCode.MESSAGE_EXPIRED, errorText: 'not delivered before its expiry' },
-            now,
-          );
-          if (ok) changed++;
-        }
-        return changed;
-      });
-      if (expired > 0) {
-        this.deps.log.info({ expired }, 'messages expired: not delivered before their deadline');
-        this.deps.afterCommit?.();
+    const expired = await this.deps.committer.run((db) => {
+      const now = this.now();
+      let changed = 0;
+      for (const message of this.deps.repo.listPastDeadline(now)) {
+        const ok = this.deps.statusWriter.finish(
+          db,
+          message,
+          MessageStatus.Expired,
+          { errorCode: ErrorCode.MESSAGE_EXPIRED, errorText: 'not delivered before its expiry' },
+          now,
+        );
+        if (ok) changed++;
       }
-      return expired;
-    } catch (err) {
-      this.deps.log.error({ err }, 'expiry sweep failed');
-      return 0;
-    } finally {
-      this.sweeping = false;
+      return changed;
+    });
+    if (expired > 0) {
+      this.deps.log.info({ expired }, 'messages expired: not delivered before their deadline');
+      this.deps.afterCommit?.();
     }
+    return expired;
   }
 }

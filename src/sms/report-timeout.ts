@@ -12,6 +12,7 @@ import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';
 import { MessageStatus } from './message.js';
+import { PeriodicSweep } from '../shared/periodic-sweep.js';
 import type { StatusWriter } from './status-writer.js';
 
 export interface ReportTimeoutDeps {
@@ -28,10 +29,9 @@ export interface ReportTimeoutDeps {
 }
 
 export class ReportTimeoutWatcher {
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping = false;
   private readonly now: () => number;
   private readonly timedOut: Counter<'connector'>;
+  private readonly periodic: PeriodicSweep;
 
   constructor(private readonly deps: ReportTimeoutDeps) {
     this.now = deps.now ?? Date.now;
@@ -41,52 +41,45 @@ export class ReportTimeoutWatcher {
       labelNames: ['connector'],
       registers: deps.registry ? [deps.registry] : [],
     });
+    this.periodic = new PeriodicSweep('report timeout sweep', () => this.markOverdue(), deps.log);
   }
 
   start(): void {
     if (this.deps.timeouts.size === 0) return;
     // A quarter of the shortest timeout, between 250 ms and 10 s: precise enough, and idle sweeps cost one read.
-    const interval = this.deps.intervalMs ?? Math.min(10_000, Math.max(250, Math.min(...this.deps.timeouts.values()) / 4));
-    this.timer = setInterval(() => void this.sweep(), interval);
-    this.timer.unref();
+    this.periodic.start(this.deps.intervalMs ?? Math.min(10_000, Math.max(250, Math.min(...this.deps.timeouts.values()) / 4)));
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.periodic.stop();
   }
 
   /** Mark the messages whose report is overdue; resolves with how many changed. */
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    this.sweeping = true;
-    try {
-      let total = 0;
-      for (const [connectorId, timeoutMs] of this.deps.timeouts) {
-        // A read first: most sweeps find nothing, and then no transaction is opened.
-        if (this.deps.repo.listAwaitingReport(connectorId, this.now() - timeoutMs).length === 0) continue;
-        const changed = await this.deps.committer.run((db) => {
-          const now = this.now();
-          let count = 0;
-          for (const message of this.deps.repo.listAwaitingReport(connectorId, now - timeoutMs)) {
-            const why = { errorCode: ErrorCode.REPORT_TIMEOUT, errorText: `no delivery report within ${Math.round(timeoutMs / 60_000)} min` };
-            if (this.deps.statusWriter.finish(db, message, MessageStatus.Unknown, why, now)) count++;
-          }
-          return count;
-        });
-        if (changed > 0) {
-          this.timedOut.inc({ connector: connectorId }, changed);
-          this.deps.log.warn({ connectorId, messages: changed, timeoutMinutes: timeoutMs / 60_000 }, 'no delivery report in time: messages marked unknown (a late report still corrects them)');
+  sweep(): Promise<number> {
+    return this.periodic.runOnce();
+  }
+
+  private async markOverdue(): Promise<number> {
+    let total = 0;
+    for (const [connectorId, timeoutMs] of this.deps.timeouts) {
+      // A read first: most sweeps find nothing, and then no transaction is opened.
+      if (this.deps.repo.listAwaitingReport(connectorId, this.now() - timeoutMs).length === 0) continue;
+      const changed = await this.deps.committer.run((db) => {
+        const now = this.now();
+        let count = 0;
+        for (const message of this.deps.repo.listAwaitingReport(connectorId, now - timeoutMs)) {
+          const why = { errorCode: ErrorCode.REPORT_TIMEOUT, errorText: `no delivery report within ${Math.round(timeoutMs / 60_000)} min` };
+          if (this.deps.statusWriter.finish(db, message, MessageStatus.Unknown, why, now)) count++;
         }
-        total += changed;
+        return count;
+      });
+      if (changed > 0) {
+        this.timedOut.inc({ connector: connectorId }, changed);
+        this.deps.log.warn({ connectorId, messages: changed, timeoutMinutes: timeoutMs / 60_000 }, 'no delivery report in time: messages marked unknown (a late report still corrects them)');
       }
-      if (total > 0) this.deps.afterCommit?.();
-      return total;
-    } catch (err) {
-      this.deps.log.error({ err }, 'report timeout sweep failed');
-      return 0;
-    } finally {
-      this.sweeping = false;
+      total += changed;
     }
+    if (total > 0) this.deps.afterCommit?.();
+    return total;
   }
 }
