@@ -55,9 +55,6 @@ export function createHttpAppClient(egress: EgressPolicy | null = null): AppClie
   };
 }
 
-/** A client without an egress policy (tests and tools that talk to their own loopback apps). */
-export const httpAppClient: AppClient = createHttpAppClient();
-
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, declaredLength: number, signal: AbortSignal): Promise<string> {
   if (declaredLength > MAX_REPLY_BYTES) {
     body.destroy();
