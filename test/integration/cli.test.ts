@@ -99,7 +99,7 @@ describe('telenode CLI', () => {
       });
       const port = new SerialPort({ path: link, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-      const at = new AtChannel(port, 2000);
+      const at = new AtChannel(port, 10_000); // a loaded machine may take seconds to answer from the simulator's end of the pty
       await at.send('ATE0');
       expect((await at.send('AT+CGMI')).lines).toEqual(['telenode']);
       await new Promise<void>((r) => port.close(() => r()));
