@@ -14,6 +14,7 @@ export function registerSmscSim(program: Command): void {
     .option('--failure-rate <0..1>', 'fraction of receipts that say UNDELIV', '0')
     .option('--reject-rate <0..1>', 'fraction of submit_sm rejected permanently', '0')
     .option('--throttle-rate <0..1>', 'fraction of submit_sm answered ESME_RTHROTTLED', '0')
+    .option('--max-mps <n>', 'accept at most n submit_sm per account in any sliding second, throttle the rest (as carriers do)')
     .option('--user <systemId:password...>', 'accepted credentials (default: accept any)')
     .option('--tls-key <file>', 'serve SMPP over TLS: private key (PEM)')
     .option('--tls-cert <file>', 'serve SMPP over TLS: certificate (PEM)')

@@ -33,6 +33,11 @@ export interface SmscSimulatorOptions {
   rejectRate?: number;
   /** 0..1: share of submit_sm answered ESME_RTHROTTLED. */
   throttleRate?: number;
+  /**
+   * Accept at most this many submit_sm per account in any sliding second and
+   * answer the rest ESME_RTHROTTLED, as carriers enforce a contracted rate; 0: no limit.
+   */
+  maxMps?: number;
   /** Put receipted_message_id and message_state TLVs in receipts (default true). */
   receiptTlvs?: boolean;
   /** Delay before each submit_sm_resp (to exercise windows). */
@@ -88,6 +93,8 @@ export class SmscSimulator {
   private readonly sessions = new Set<Session>();
   private readonly waiting: PendingDelivery[] = [];
   private readonly timers = new TimerSet();
+  /** Per account: when its submits of the last second were accepted (for maxMps). */
+  private readonly acceptedAt = new Map<string, number[]>();
   private nextId: number;
   private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
   port = 0;
@@ -104,6 +111,7 @@ export class SmscSimulator {
       failureRate: 0,
       rejectRate: 0,
       throttleRate: 0,
+      maxMps: 0,
       receiptTlvs: true,
       responseDelayMs: 0,
       receiptCommand: 'deliver_sm',
@@ -240,6 +248,11 @@ export class SmscSimulator {
       answer({ command_status: SmppStatus['ESME_RTHROTTLED'] });
       return;
     }
+    if (this.options.maxMps > 0 && !this.withinRate(bound.systemId)) {
+      this.counters.throttled++;
+      answer({ command_status: SmppStatus['ESME_RTHROTTLED'] });
+      return;
+    }
     if (random() < this.options.rejectRate) {
       this.counters.rejected++;
       answer({ command_status: SmppStatus['ESME_RINVDSTADR'] });
@@ -255,6 +268,17 @@ export class SmscSimulator {
       if (intermediate) this.timers.after(this.options.receiptDelayMs / 2, () => this.sendReceipt(bound.systemId, number, submit, intermediate));
       if (this.options.finalReceipt) this.timers.after(this.options.receiptDelayMs, () => this.sendReceipt(bound.systemId, number, submit));
     }
+  }
+
+  /** True (and counted) when the account has taken fewer than maxMps submits in the last 1,000 ms. */
+  private withinRate(systemId: string): boolean {
+    const now = Date.now();
+    let times = this.acceptedAt.get(systemId);
+    if (!times) this.acceptedAt.set(systemId, (times = []));
+    while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+    if (times.length >= this.options.maxMps) return false;
+    times.push(now);
+    return true;
   }
 
   private record(systemId: string, messageId: string, pdu: Pdu): ReceivedSubmit {
@@ -360,6 +384,7 @@ export interface SmscSimCliOptions {
   failureRate: string;
   rejectRate: string;
   throttleRate: string;
+  maxMps?: string;
   user?: string[];
   tlsKey?: string;
   tlsCert?: string;
@@ -384,6 +409,7 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
     failureRate: Number(options.failureRate),
     rejectRate: Number(options.rejectRate),
     throttleRate: Number(options.throttleRate),
+    maxMps: options.maxMps !== undefined ? Number(options.maxMps) : 0,
     users,
     receiptCommand: options.receiptCommand,
     tls: options.tlsKey && options.tlsCert ? { key: readFileSync(options.tlsKey), cert: readFileSync(options.tlsCert) } : undefined,

@@ -11,7 +11,7 @@ import { smppConnectorSchema } from '../../../src/sms/connectors/smpp/config.js'
 import type { ConnectorSink, InboundFragment, ReceiptEvent, SubmitPart } from '../../../src/sms/connectors/connector.js';
 import { planSegments } from '../../../src/sms/encoding/index.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/tools/smsc-sim.js';
-import { silentLogger } from '../../../src/shared/log.js';
+import { createLogger, silentLogger, type Logger } from '../../../src/shared/log.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -35,13 +35,13 @@ class TestSink implements ConnectorSink {
   connectorStateChanged(): void {}
 }
 
-async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<string, unknown> = {}) {
+async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<string, unknown> = {}, log: Logger = silentLogger()) {
   const sim = new SmscSimulator({ port: 0, receiptDelayMs: 20, log: silentLogger(), ...simOptions });
   await sim.start();
   const sink = new TestSink();
   const connector = new SmppConnector(
     smppConnectorSchema.parse({ id: 'c1', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 200 }, ...config }),
-    { sink, log: silentLogger() },
+    { sink, log },
   );
   await connector.start();
   cleanups.push(async () => {
@@ -134,12 +134,41 @@ describe('SMPP connector on the wire', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(280); // three rounds of 100 ms
   });
 
-  it('holds a messages-per-second limit per bind', async () => {
-    const { connector } = await setup({}, { mps: 20, window: 50 });
+  it('holds a messages-per-second limit per bind, spaced evenly from the first second (no burst a sliding-second SMSC refuses)', async () => {
+    const { sim, connector } = await setup({}, { mps: 20, window: 50 });
     const started = Date.now();
     await Promise.all(Array.from({ length: 30 }, (_, i) => connector.submit({ ...parts(`r${i}`, 'udh8')[0]!, messageId: `m${i}` })));
-    // 20 tokens at start (one second's worth), then 20/s: the last 10 need about 0.5 s.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // 30 at 20/s, one every 50 ms: about 1.45 s. A bucket that starts full sends 20 at once, then 10 in 0.5 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(maxInAnySecond(sim.received.map((r) => r.at))).toBeLessThanOrEqual(21);
+  });
+
+  /** Messages a carrier that takes 50 per sliding second accepted per second once past the first `warmup`. */
+  async function sustainedRate(config: Record<string, unknown>, count: number, warmup: number) {
+    const lines: Array<{ msg: string }> = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { sim, connector } = await setup({ maxMps: 50 }, { window: 10, ...config }, log);
+    await Promise.all(Array.from({ length: count }, (_, i) => connector.submit({ ...parts(`p${i}`, 'udh8')[0]!, messageId: `m${i}` })));
+    const at = sim.received.map((r) => r.at);
+    expect(at).toHaveLength(count);
+    const rate = ((count - 1 - warmup) * 1000) / (at[count - 1]! - at[warmup]!);
+    return { sim, rate, warnings: lines.filter((l) => l.msg.startsWith('carrier is throttling')).length };
+  }
+
+  it('sends at 90 % or more of the rate an SMSC enforces, learning it when no mps is configured', async () => {
+    const { sim, rate, warnings } = await sustainedRate({}, 450, 100);
+    expect(rate).toBeGreaterThanOrEqual(45);
+    expect(rate).toBeLessThanOrEqual(51);
+    // Refusals are few (it probes the limit now and then) and each episode is logged once, not per answer.
+    expect(sim.counters.throttled).toBeLessThan(60);
+    expect(warnings).toBeGreaterThanOrEqual(1);
+    expect(warnings).toBeLessThanOrEqual(4);
+  });
+
+  it('with mps set to what the SMSC enforces, gets all of it from the start', async () => {
+    const { sim, rate } = await sustainedRate({ mps: 50 }, 250, 0);
+    expect(rate).toBeGreaterThanOrEqual(45);
+    expect(sim.counters.throttled).toBeLessThan(15);
   });
 
   it('backs off and resends when the SMSC throttles, until it accepts', async () => {
@@ -300,3 +329,14 @@ describe('SMPP connector against a hostile SMSC', () => {
     expect(connector.status().binds[0]!.state).not.toBe('closed');
   });
 });
+
+/** The most timestamps (ms) inside any one-second sliding window. */
+function maxInAnySecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1000) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}

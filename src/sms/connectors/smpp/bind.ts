@@ -19,6 +19,7 @@ import { backoffDelay } from '../../../shared/backoff.js';
 import smpp, { pduHeader, type Pdu, type Session } from './smpp-lib.js';
 import type { SmppConnectorConfig } from './config.js';
 import { statusName, submitError } from './status-codes.js';
+import { SendPacer, type ThrottleEpisode, type ThrottleOutcome } from './send-pacer.js';
 
 export const BindState = {
   Idle: 'idle',
@@ -53,6 +54,10 @@ export interface BindEvents {
   onStateChange(bind: SmppBind, state: BindState): void;
   /** A window slot freed or the bind came up: more parts may go. */
   onReady(bind: SmppBind): void;
+  /** The carrier refused a submit for throttling; the pacer says what it did about it. */
+  onThrottled?(bind: SmppBind, outcome: ThrottleOutcome): void;
+  /** Ten quiet seconds after the last throttling answer. */
+  onThrottleEnded?(bind: SmppBind, episode: ThrottleEpisode): void;
 }
 
 interface Outstanding {
@@ -71,12 +76,8 @@ export class SmppBind {
   /** The socket is corked until the end of this tick (see coalesceWrites). */
   private corked = false;
   private awaitingEnquire = false;
-  /** Rate limit: tokens refill at `mps` per second up to one second's worth. */
-  private tokens: number;
-  private tokensAt = Date.now();
-  /** After ESME_RTHROTTLED: no submits before this time. */
-  pausedUntil = 0;
-  throttleStreak = 0;
+  /** Spacing and rate of submits: `mps` at most, slower while the carrier throttles. */
+  readonly pacer: SendPacer;
 
   constructor(
     readonly name: string,
@@ -85,7 +86,7 @@ export class SmppBind {
     private readonly events: BindEvents,
     private readonly log: Logger,
   ) {
-    this.tokens = Math.max(1, config.mps);
+    this.pacer = new SendPacer({ mps: config.mps, backoff: config.throttleBackoff });
   }
 
   get state(): BindState {
@@ -107,12 +108,7 @@ export class SmppBind {
   /** Milliseconds until this bind may send again (0: now), or Infinity when it cannot. */
   waitMs(now: number): number {
     if (!this.canSubmit || this.freeWindow <= 0) return Infinity;
-    let wait = Math.max(0, this.pausedUntil - now);
-    if (this.config.mps > 0) {
-      this.refill(now);
-      if (this.tokens < 1) wait = Math.max(wait, ((1 - this.tokens) * 1000) / this.config.mps);
-    }
-    return wait;
+    return this.pacer.waitMs(now);
   }
 
   start(): void {
@@ -140,15 +136,31 @@ export class SmppBind {
     this.session = null;
   }
 
+  /**
+   * Send one submit_sm; resolves with the carrier's message id. A throttling
+   * answer (SMPP_THROTTLED) has already slowed this bind's pacer when the
+   * promise rejects, and onThrottled has been told.
+   */
   submit(fields: Record<string, unknown>): Promise<string> {
     const session = this.session;
     if (!session || !this.canSubmit) {
       return Promise.reject(new AppError(ErrorCode.CONNECTOR_DOWN, `bind ${this.name} is not bound`, { retryable: true }));
     }
-    if (this.config.mps > 0) {
-      this.refill(Date.now());
-      this.tokens -= 1;
-    }
+    const ticket = this.pacer.sent(Date.now());
+    return this.write(session, fields).then(
+      (carrierId) => {
+        const ended = this.pacer.accepted(ticket, Date.now());
+        if (ended) this.events.onThrottleEnded?.(this, ended);
+        return carrierId;
+      },
+      (err: unknown) => {
+        if (err instanceof AppError && err.code === ErrorCode.SMPP_THROTTLED) this.events.onThrottled?.(this, this.pacer.throttled(ticket, Date.now()));
+        throw err;
+      },
+    );
+  }
+
+  private write(session: Session, fields: Record<string, unknown>): Promise<string> {
     this.coalesceWrites(session);
     return new Promise<string>((resolve, reject) => {
       const pdu = new smpp.PDU('submit_sm', fields);
@@ -166,15 +178,8 @@ export class SmppBind {
     });
   }
 
-  private refill(now: number): void {
-    const cap = Math.max(1, this.config.mps);
-    this.tokens = Math.min(cap, this.tokens + ((now - this.tokensAt) * this.config.mps) / 1000);
-    this.tokensAt = now;
-  }
-
   private onSubmitResp(resp: Pdu): void {
     if (resp.command_status === 0) {
-      this.throttleStreak = 0;
       this.settle(resp.sequence_number, String(resp['message_id'] ?? ''), null);
     } else {
       this.settle(resp.sequence_number, null, submitError(resp.command_status));

@@ -1,15 +1,14 @@
 /**
  * The SMPP 3.4 ESME connector: one carrier account, several binds. Parts
  * wait in one queue and go to the bound session with the most free window
- * that its rate limit and any throttling pause allow. Throttling answers
- * pause that bind (exponential) and put the part back at the head of the
- * queue; every other error goes back to the outbox with its retryable flag.
+ * that its pacer allows (send-pacer.ts: even spacing, slower while the
+ * carrier throttles). A throttled part goes back to the head of the queue;
+ * every other error goes back to the outbox with its retryable flag.
  */
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../../../shared/errors.js';
-import { backoffDelay } from '../../../shared/backoff.js';
 import { buildConcatUdh } from '../../encoding/index.js';
 import type { Connector, ConnectorSink, ConnectorStatus, SubmitPart } from '../connector.js';
 import { BindState, SmppBind, type BindRole } from './bind.js';
@@ -17,6 +16,7 @@ import type { SmppConnectorConfig } from './config.js';
 import { classifyIncoming } from './incoming.js';
 import { smppAddress } from './addressing.js';
 import type { Pdu } from './smpp-lib.js';
+import type { ThrottleEpisode, ThrottleOutcome } from './send-pacer.js';
 
 interface QueuedPart {
   part: SubmitPart;
@@ -53,18 +53,29 @@ export class SmppConnector implements Connector {
       onIncoming: (pdu: Pdu) => this.onIncoming(pdu),
       onStateChange: (bind: SmppBind, state: BindState) => this.onStateChange(bind, state),
       onReady: () => this.drain(),
+      onThrottled: (bind: SmppBind, outcome: ThrottleOutcome) => this.onThrottled(bind, outcome),
+      onThrottleEnded: (bind: SmppBind, episode: ThrottleEpisode) => {
+        this.deps.log.info(
+          { bind: bind.name, seconds: Math.round((episode.lastThrottleAt - episode.startedAt) / 1000), throttledAnswers: episode.throttles, mps: roundRate(bind.pacer.rate) },
+          'carrier throttling over',
+        );
+      },
     };
     roles.forEach((role, i) => this.binds.push(new SmppBind(`${config.id}#${i + 1}`, role, config, events, deps.log)));
     this.metrics = {
       submits: counterFor(deps.registry, 'telenode_smpp_submit_total', 'submit_sm answered, by result', ['connector', 'result']),
       throttled: counterFor(deps.registry, 'telenode_smpp_throttled_total', 'submit_sm answered with ESME_RTHROTTLED or ESME_RMSGQFUL', ['connector']),
+      throttleEpisodes: counterFor(deps.registry, 'telenode_smpp_throttle_episodes_total', 'times the carrier began throttling (ends after ten quiet seconds)', ['connector']),
     };
     if (deps.registry) connectorsOf(deps.registry).add(this);
   }
 
   /** Bind states and window use, read when /metrics is scraped. */
-  collect(bindUp: Gauge, windowInUse: Gauge): void {
-    for (const bind of this.binds) bindUp.set({ connector: this.id, bind: bind.name }, bind.state === BindState.Bound ? 1 : 0);
+  collect(bindUp: Gauge, windowInUse: Gauge, sendRate: Gauge): void {
+    for (const bind of this.binds) {
+      bindUp.set({ connector: this.id, bind: bind.name }, bind.state === BindState.Bound ? 1 : 0);
+      if (bind.role !== 'receiver') sendRate.set({ connector: this.id, bind: bind.name }, Number.isFinite(bind.pacer.rate) ? bind.pacer.rate : -1);
+    }
     windowInUse.set({ connector: this.id }, this.binds.reduce((n, b) => n + b.windowInUse, 0));
   }
 
@@ -147,9 +158,8 @@ export class SmppConnector implements Connector {
       .catch((err: unknown) => {
         const error = isAppError(err) ? err : new AppError(ErrorCode.SMPP_PROTOCOL, String(err), { retryable: true });
         if (error.code === ErrorCode.SMPP_THROTTLED) {
+          // The bind's pacer has slowed down (once per window of refusals); the part goes first again.
           this.metrics.throttled.inc({ connector: this.id });
-          bind.throttleStreak++;
-          bind.pausedUntil = Date.now() + backoffDelay(this.config.throttleBackoff, bind.throttleStreak);
           this.queue.unshift(queued);
           this.drain();
           return;
@@ -157,6 +167,13 @@ export class SmppConnector implements Connector {
         this.metrics.submits.inc({ connector: this.id, result: error.retryable ? 'retryable_error' : 'rejected' });
         queued.reject(error);
       });
+  }
+
+  private onThrottled(bind: SmppBind, outcome: ThrottleOutcome): void {
+    if (outcome.kind === 'started') {
+      this.metrics.throttleEpisodes.inc({ connector: this.id });
+      this.deps.log.warn({ bind: bind.name, mps: roundRate(outcome.rate) }, 'carrier is throttling: sending slower until it accepts again');
+    }
   }
 
   private submitFields(part: SubmitPart): Record<string, unknown> {
@@ -240,13 +257,19 @@ function connectorsOf(registry: Registry): Set<SmppConnector> {
     set = connectors;
     connectorSets.set(registry, connectors);
     const bindUp = new Gauge({ name: 'telenode_smpp_bind_up', help: '1 when the SMPP bind is bound', labelNames: ['connector', 'bind'], registers: [registry] });
+    const sendRate = new Gauge({
+      name: 'telenode_smpp_send_rate',
+      help: 'messages per second the bind may send now (mps, or slower while the carrier throttles); -1: no limit',
+      labelNames: ['connector', 'bind'],
+      registers: [registry],
+    });
     new Gauge({
       name: 'telenode_smpp_window_in_use',
       help: 'submit_sm awaiting submit_sm_resp',
       labelNames: ['connector'],
       registers: [registry],
       collect() {
-        for (const connector of connectors) connector.collect(bindUp, this);
+        for (const connector of connectors) connector.collect(bindUp, this, sendRate);
       },
     });
   }
@@ -256,4 +279,8 @@ function connectorsOf(registry: Registry): Set<SmppConnector> {
 function counterFor<L extends string>(registry: Registry | undefined, name: string, help: string, labelNames: L[]): Counter<L> {
   const existing = registry?.getSingleMetric(name) as Counter<L> | undefined;
   return existing ?? new Counter({ name, help, labelNames, registers: registry ? [registry] : [] });
+}
+
+function roundRate(rate: number): number | 'unlimited' {
+  return Number.isFinite(rate) ? Math.round(rate * 10) / 10 : 'unlimited';
 }
