@@ -35,7 +35,7 @@ export const smppConnectorSchema = z
      * unambiguous receipts. A receipt is applied to one part only, never to another message's.
      */
     carrierIdFormat: z.enum(['auto', 'string', 'hex', 'decimal']).default('auto'),
-    /** Messages per second per bind; 0 = no limit. */
+    /** Messages per second per bind, evenly spaced; 0: no configured limit (the carrier's is learned from its throttling). */
     mps: z.number().min(0).default(0),
     enquireLinkSeconds: z.number().min(1).default(30),
     submitTimeoutMs: z.number().int().min(100).default(10_000),
@@ -43,6 +43,7 @@ export const smppConnectorSchema = z
       .object({ initialMs: z.number().int().min(10).default(1000), maxMs: z.number().int().min(10).default(30_000) })
       .strict()
       .prefault({}),
+    /** The pause while the carrier refuses even a slowed rate (a carrier that is full, not just counting). */
     throttleBackoff: z
       .object({ initialMs: z.number().int().min(1).default(200), maxMs: z.number().int().min(1).default(5000) })
       .strict()
