@@ -53,6 +53,8 @@ export interface ModemSimulatorOptions {
   pduMode?: boolean;
   /** Delay of every answer (a slow modem). */
   replyDelayMs?: number;
+  /** false: no phase 2+ (AT+CSMS=1 refused), so routed messages cannot be acknowledged. */
+  phase2Plus?: boolean;
   /** How long a routed message waits for AT+CNMA (with AT+CSMS=1). */
   cnmaTimeoutMs?: number;
   /** When the network tries a message again after it was not acknowledged. */
@@ -145,6 +147,7 @@ export class ModemSimulator extends EventEmitter {
       reportStatus: 0,
       pduMode: true,
       replyDelayMs: 0,
+      phase2Plus: true,
       cnmaTimeoutMs: 2000,
       redeliveryMs: 300,
       ...withoutUndefined(own),
@@ -353,6 +356,7 @@ export class ModemSimulator extends EventEmitter {
     }
     const csms = /^AT\+CSMS=([01])$/.exec(command);
     if (csms) {
+      if (csms[1] === '1' && !o.phase2Plus) return cms(303); // operation not supported
       this.csms = Number(csms[1]);
       return ok(`+CSMS: 1,1,1`);
     }

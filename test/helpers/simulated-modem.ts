@@ -40,10 +40,11 @@ export class SimulatedModem {
     await closeSerialPort(this.port).catch(() => undefined);
   }
 
-  async replug(): Promise<void> {
+  /** Plug a fresh simulator in (its settings lost, as after a restart), optionally in another state (say, still searching for the network). */
+  async replug(overrides: ModemSimulatorOptions = {}): Promise<void> {
     this.pair = await openPtyPair({ dir: this.dir });
     this.port = await openSerialPort(this.pair.modemPath);
-    this.sim = new ModemSimulator(this.port, { ...this.options, network: this.sim.network });
+    this.sim = new ModemSimulator(this.port, { ...this.options, ...overrides, network: this.sim.network });
   }
 
   async close(): Promise<void> {
