@@ -2,11 +2,12 @@
  * Modem profiles end to end: four simulated modem families (generic,
  * SIMCom, Quectel, Huawei) behind one daemon, each picked by `profile: auto`
  * from AT+CGMI, each sending with a status report and receiving a long SMS
- * the way its profile says — stored reports (+CDSI) on the generic modem,
- * routed reports (+CDS) on SIMCom and Quectel, acknowledged with AT+CNMA on
- * Quectel, Huawei's ^RSSI noise silenced and its three-memory AT+CPMS — plus
- * +CMT direct delivery of a concatenated SMS with CNMA, and a Quectel reboot
- * (RDY) that is re-initialised.
+ * the way its profile says — routed reports (+CDS) acknowledged with
+ * AT+CNMA where the modem has phase 2+ (generic, Quectel), routed without
+ * on SIMCom, stored (+CDSI) on a Huawei without phase 2+, its ^RSSI noise
+ * silenced and its three-memory AT+CPMS — plus +CMT direct delivery of a
+ * concatenated SMS with CNMA, routed delivery refused where it could not be
+ * acknowledged, and a Quectel reboot (RDY) that is re-initialised.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModemSimulator, SimVendor } from '../../../src/tools/modem-sim.js';
@@ -26,16 +27,19 @@ const VENDORS: Array<{ vendor: SimVendor; prefix: string }> = [
 ];
 const modems = new Map<string, SimulatedModem>();
 let routed: SimulatedModem;
+let unacked: SimulatedModem;
 let env: Awaited<ReturnType<typeof startDaemon>>;
 const receipts = new HttpReceiver();
 const inbound = new HttpReceiver();
-const sim = (id: string): ModemSimulator => (id === 'routed' ? routed : modems.get(id)!).sim;
+const sim = (id: string): ModemSimulator => (id === 'routed' ? routed : id === 'unacked' ? unacked : modems.get(id)!).sim;
 const connector = (id: string) => env.daemon.connectors.get(id) as ModemConnector;
 const fast = { commandTimeoutMs: 1000, healthSeconds: 0.3, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
 
 beforeAll(async () => {
-  for (const { vendor } of VENDORS) modems.set(vendor, await SimulatedModem.open({ vendor, reportDelayMs: 30, cnmaTimeoutMs: 1000 }));
+  // This Huawei stick has no phase 2+ (AT+CSMS=1 refused): its reports are stored and read back.
+  for (const { vendor } of VENDORS) modems.set(vendor, await SimulatedModem.open({ vendor, reportDelayMs: 30, cnmaTimeoutMs: 1000, phase2Plus: vendor !== 'huawei' }));
   routed = await SimulatedModem.open({ vendor: 'quectel', cnmaTimeoutMs: 1000 });
+  unacked = await SimulatedModem.open({ vendor: 'simcom' });
   await receipts.start();
   await inbound.start();
   env = await startDaemon({
@@ -43,6 +47,8 @@ beforeAll(async () => {
       ...VENDORS.map(({ vendor }) => ({ id: vendor, type: 'modem', port: modems.get(vendor)!.path, ownNumber: '+36201112222', ...fast })),
       // Direct delivery: inbound SMS routed as +CMT, acknowledged (AT+CNMA) once stored.
       { id: 'routed', type: 'modem', port: routed.path, ownNumber: '+36209990000', cnmi: '2,2,0,1,0', ...fast },
+      // The same setting on a profile that does not acknowledge routed messages: stored instead.
+      { id: 'unacked', type: 'modem', port: unacked.path, ownNumber: '+36209990001', cnmi: '2,2,0,1,0', ...fast },
     ],
     routes: VENDORS.map(({ vendor, prefix }) => ({ recipient: { prefix }, connectors: [vendor] })),
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
@@ -52,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env.stop();
-  for (const modem of [...modems.values(), routed]) await modem.close();
+  for (const modem of [...modems.values(), routed, unacked]) await modem.close();
   await receipts.stop();
   await inbound.stop();
 });
@@ -83,11 +89,29 @@ describe('modem profiles', () => {
     await waitUntil(() => sim(vendor).stored('SM') + sim(vendor).stored('SR') === 0, 5000, 'storage emptied');
   });
 
-  it('generic: reports stored and indicated (+CDSI in SR), read after selecting SR with the other memories kept', () => {
+  it('generic with phase 2+: reports routed (+CDS) and acknowledged once stored — no AT+CMGR/AT+CMGD between sends', () => {
     const commands = sim('generic').commands;
+    expect(commands).toContain('AT+CSMS=1');
+    expect(commands).toContain('AT+CNMI=2,1,0,1,0');
+    expect(commands.filter((c) => c === 'AT+CNMA')).toHaveLength(2);
+    expect(sim('generic').unacknowledged).toEqual([]);
+  });
+
+  it('Huawei without phase 2+: reports stored and indicated (+CDSI in SR), read after selecting SR with the other memories kept', () => {
+    const commands = sim('huawei').commands;
+    expect(commands).toContain('AT+CSMS=1'); // asked, refused
     expect(commands).toContain('AT+CNMI=2,1,0,2,0');
     expect(commands).toContain('AT+CPMS="SR","SM","SM"');
-    expect(commands).not.toContain('AT+CSMS=1');
+    expect(commands).not.toContain('AT+CNMA');
+  });
+
+  it('routed inbound (+CMT) configured where it cannot be acknowledged: stored instead, so a message that comes while telenode is down waits in the SIM', async () => {
+    const commands = sim('unacked').commands;
+    expect(commands).not.toContain('AT+CNMI=2,2,0,1,0');
+    expect(commands).toContain('AT+CNMI=2,1,0,1,0');
+    sim('unacked').deliverInbound('+36705550000', 'stored, not routed');
+    await inbound.waitFor((r) => r.some((q) => q.form.get('Sender') === '+36705550000'), 15_000);
+    await waitUntil(() => sim('unacked').stored('SM') === 0, 5000, 'read and deleted');
   });
 
   it('SIMCom: reports routed as +CDS, AT+CMGF=0 re-sent before every message', () => {

@@ -19,7 +19,7 @@ import { backoffDelay } from '../../../shared/backoff.js';
 import type { ConnectorBindState, ConnectorSink, SubmitPart } from '../connector.js';
 import { AtChannel, mayHaveBeenSent, type UnsolicitedCode } from './at-channel.js';
 import type { ModemDeviceConfig } from './config.js';
-import { initialiseModem, readOperator, readRegistration, readSignal, type ModemSession } from './modem-init.js';
+import { initialiseModem, readOperator, readRegistration, readSignal, waitForRegistration, type ModemSession } from './modem-init.js';
 import { ModemInbox, modemCarrierId } from './modem-inbox.js';
 import { encodeSubmitPdu } from './pdu/index.js';
 import { SendPacer } from './send-pacer.js';
@@ -132,6 +132,9 @@ export class ModemDevice {
     this.sendTurn = new Promise<void>((resolve) => (done = resolve));
     try {
       await turn;
+      // Reports and inbound messages the modem announced go first: each stored one takes a few commands,
+      // and behind a backlog of sends they would pile up until the modem's storage is full.
+      await this.inbox?.settled();
       await this.pacer.take();
       const at = this.at;
       const session = this.session;
@@ -209,13 +212,18 @@ export class ModemDevice {
       const session = await initialiseModem(at, this.config, this.deps.log);
       if (this.at !== at) return; // lost meanwhile
       this.session = session;
-      this.inbox = new ModemInbox(at, session, { connectorId: this.deps.connectorId, modemId: this.id, ownNumber: this.config.ownNumber, sink: this.deps.sink, log: this.deps.log });
+      // Listening (AT+CNMI armed) before the registration wait: read what arrived while the port was
+      // gone now, and take what arrives while the modem still searches for the network.
+      const inbox = new ModemInbox(at, session, { connectorId: this.deps.connectorId, modemId: this.id, ownNumber: this.config.ownNumber, sink: this.deps.sink, log: this.deps.log });
+      this.inbox = inbox;
+      void inbox.sweep();
       this.lastCsmp = '';
+      await waitForRegistration(at, this.config.registrationTimeoutMs);
+      if (this.at !== at) return;
       await this.pollHealth(at);
       this.attempt = 0;
       this.setState('ready');
       this.deps.log.info({ modem: this.id, port: this.config.port, profile: session.profile.name, messageMode: session.messageMode, cnmi: session.cnmi, ...session.identity }, 'modem ready');
-      void this.inbox.sweep();
       this.startTimers();
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.MODEM_SIM_LOCKED) {

@@ -13,7 +13,6 @@ import { encodeGsm7, encodeUcs2, isGsm7Encodable } from '../../encoding/index.js
 import type { ConnectorSink, InboundFragment, ReceiptEvent } from '../connector.js';
 import type { AtChannel, UnsolicitedCode } from './at-channel.js';
 import type { ModemSession } from './modem-init.js';
-import { cnmiRouting } from './profiles.js';
 import { decodePdu, isSevenBit, reportOutcome, type DecodedDeliver, type DecodedStatusReport, type ReportOutcome } from './pdu/index.js';
 import { parseTextRead, type TextDeliver, type TextStatusReport } from './text-mode.js';
 
@@ -75,6 +74,14 @@ export class ModemInbox {
     return this.chain;
   }
 
+  /** Resolves once nothing is queued, including what was queued while waiting. */
+  async settled(): Promise<void> {
+    for (let chain = this.chain; ; chain = this.chain) {
+      await chain;
+      if (chain === this.chain) return;
+    }
+  }
+
   private serially(task: () => Promise<void>): void {
     this.chain = this.chain.then(task).catch((err: unknown) => {
       this.deps.log.warn({ err: isAppError(err) ? err.toJSON() : err }, 'reading from the modem failed; the sweep will try again');
@@ -109,9 +116,9 @@ export class ModemInbox {
   }
 
   private async sweepNow(): Promise<void> {
-    const memories = [this.session.storage[0]!];
-    // Reports stored with ds=2 often live in their own memory.
-    if (cnmiRouting(this.session.cnmi).routesReports === false && !memories.includes('SR')) memories.push('SR');
+    // Reports stored with ds=2 often live in their own memory; it is read whatever AT+CNMI says now,
+    // since reports may have been stored there before (another setting, before a restart or a USB drop).
+    const memories = [this.session.storage[0]!, 'SR'].filter((m, i, all) => all.indexOf(m) === i);
     for (const memory of memories) {
       if (!(await this.useMemory(memory))) continue;
       if (this.session.messageMode === 'text') {

@@ -1,16 +1,18 @@
 /**
  * The init sequence robust gateways converge on (shared/reference/gsm-modem.md
  * §1.1): leave a half-sent SMS (ESC), AT, no echo, numeric errors, identity
- * (which picks the profile), vendor init, SIM PIN, network registration,
- * message format (PDU, or text when the modem has no PDU mode), storage,
- * phase 2+ when routed messages are to be acknowledged, new-message
- * indications, and what is shown in /health (SMSC, IMSI, operator).
+ * (which picks the profile), vendor init, SIM PIN, message format (PDU, or
+ * text when the modem has no PDU mode), storage, phase 2+ when routed
+ * messages are to be acknowledged, new-message indications, and what is
+ * shown in /health (SMSC, IMSI). Network registration is waited for after
+ * all of it (waitForRegistration), by the caller, once it listens for what
+ * arrives.
  */
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { AtChannel } from './at-channel.js';
 import type { ModemDeviceConfig } from './config.js';
-import { cnmiRouting, resolveProfile, type ModemProfile } from './profiles.js';
+import { cnmiRouting, resolveProfile, storingMessages, type ModemProfile } from './profiles.js';
 import { splitFields } from './text-mode.js';
 
 export interface ModemSession {
@@ -59,18 +61,14 @@ export async function initialiseModem(at: AtChannel, config: ModemDeviceConfig, 
     await at.send(command).catch((err: Error) => log.warn({ command, err: err.message }, 'vendor init command refused'));
   }
   await unlockSim(at, config);
-  await waitForRegistration(at, config.registrationTimeoutMs);
+  // Everything that decides what arrives and how comes before the registration wait (which can take
+  // minutes): after a USB drop the modem has forgotten AT+CNMI, and what arrives meanwhile must be indicated.
   const messageMode = await chooseMessageMode(at, config.messageMode);
   const storage = await selectStorage(at, profile);
-  // Text mode reads stored messages only: its routed formats (+CDS on one line) are not parsed.
-  const wanted = config.cnmi ? [config.cnmi] : profile.cnmi;
-  const candidates = messageMode === 'text' ? (wanted.filter((c) => !routes(c)).length > 0 ? wanted.filter((c) => !routes(c)) : profile.cnmi.filter((c) => !routes(c))) : wanted;
-  if (messageMode === 'text' && config.cnmi && routes(config.cnmi)) log.warn({ cnmi: config.cnmi }, 'text mode: routed indications are not used; storing messages instead');
-  // Phase 2+ only where routed messages will be acknowledged: otherwise the modem acknowledges itself.
+  // Phase 2+ where the profile acknowledges routed messages: otherwise the modem acknowledges them itself.
   let ackRouted = false;
-  if (profile.ackRouted && messageMode === 'pdu' && candidates.some(routes)) {
-    ackRouted = await at.send('AT+CSMS=1').then(() => true, () => false);
-  }
+  if (profile.ackRouted && messageMode === 'pdu') ackRouted = await at.send('AT+CSMS=1').then(() => true, () => false);
+  const candidates = cnmiCandidates(config, profile, messageMode, ackRouted, log);
   const cnmi = await firstAccepted(at, candidates.map((c) => `AT+CNMI=${c}`));
   if (cnmi === null) throw new AppError(ErrorCode.MODEM_ERROR, `the modem refused every new-message indication setting (${candidates.join(' / ')})`, { retryable: true });
   if (ackRouted && !routes(cnmi.slice('AT+CNMI='.length))) {
@@ -80,6 +78,28 @@ export async function initialiseModem(at: AtChannel, config: ModemDeviceConfig, 
   identity.imsi = await ask('AT+CIMI');
   identity.smsc = /"([^"]*)"/.exec(await ask('AT+CSCA?'))?.[1] ?? '';
   return { profile, messageMode, cnmi: cnmi.slice('AT+CNMI='.length), ackRouted, storage, identity };
+}
+
+/** The AT+CNMI settings to try, in order: the configured one or the profile's, made safe for this session. */
+function cnmiCandidates(config: ModemDeviceConfig, profile: ModemProfile, messageMode: 'pdu' | 'text', ackRouted: boolean, log: Logger): string[] {
+  let wanted = config.cnmi ? [config.cnmi] : [...((ackRouted && profile.cnmiWithAck) || profile.cnmi)];
+  // Text mode reads stored messages only: its routed formats (+CDS on one line) are not parsed.
+  if (messageMode === 'text') {
+    if (config.cnmi && routes(config.cnmi)) log.warn({ cnmi: config.cnmi }, 'text mode: routed indications are not used; storing messages instead');
+    const stored = wanted.filter((c) => !routes(c));
+    return stored.length > 0 ? stored : profile.cnmi.filter((c) => !routes(c));
+  }
+  if (!ackRouted) {
+    const safe = wanted.map(storingMessages);
+    if (config.cnmi && safe[0] !== config.cnmi) {
+      log.warn(
+        { cnmi: config.cnmi, using: safe[0], profile: profile.name },
+        'routed inbound messages cannot be acknowledged on this modem (no phase 2+, AT+CSMS=1): it would acknowledge them itself and lose those that arrive while telenode is down, so they are stored instead',
+      );
+    }
+    wanted = safe;
+  }
+  return [...new Set(wanted)];
 }
 
 function routes(cnmi: string): boolean {
@@ -126,7 +146,7 @@ async function pinTriesLeft(at: AtChannel): Promise<number | null> {
 /** Any of CREG/CGREG/CEREG registered counts: LTE-only attachments leave CREG at "not registered". */
 export async function readRegistration(at: AtChannel): Promise<Registration> {
   let best = -1;
-  for (const command of ['AT+CREG?', 'AT+CEREG?']) {
+  for (const command of ['AT+CREG?', 'AT+CGREG?', 'AT+CEREG?']) {
     const reply = await at.send(command).catch((err: unknown) => {
       if (err instanceof AppError && (err.code === ErrorCode.MODEM_TIMEOUT || err.code === ErrorCode.MODEM_CLOSED)) throw err;
       return null;
@@ -139,7 +159,8 @@ export async function readRegistration(at: AtChannel): Promise<Registration> {
   return { stat: best, registered: false };
 }
 
-async function waitForRegistration(at: AtChannel, timeoutMs: number): Promise<void> {
+/** Poll until registered (any of CREG/CGREG/CEREG), or fail after timeoutMs. */
+export async function waitForRegistration(at: AtChannel, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const registration = await readRegistration(at);

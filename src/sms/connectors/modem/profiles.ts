@@ -5,11 +5,11 @@
  *
  * What a profile decides:
  * - the AT+CNMI settings to try, in order (mt=1 store + +CMTI, mt=2 route as
- *   +CMT; ds=2 store + +CDSI, ds=1 route as +CDS);
- * - whether routed +CMT/+CDS are acknowledged with AT+CNMA (phase 2+,
- *   AT+CSMS=1): then the network keeps a message until telenode has stored
- *   it; without it the modem acknowledges on its own and a routed message
- *   that arrives while the port is closed is gone;
+ *   +CMT; ds=2 store + +CDSI, ds=1 route as +CDS), with and without phase 2+;
+ * - whether to ask for phase 2+ (AT+CSMS=1), so routed +CMT/+CDS are
+ *   acknowledged with AT+CNMA: then the network keeps a message until
+ *   telenode has stored it; without it the modem acknowledges on its own and
+ *   a routed message that arrives while the port is closed is gone;
  * - the AT+CPMS arguments to try (some Huawei sticks need all three);
  * - vendor commands after init (Huawei AT^CURC=0 silences its ^ URCs);
  * - a pause after the `> ` prompt, re-sending AT+CMGF before each message;
@@ -21,10 +21,16 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 export interface ModemProfile {
   name: Exclude<ProfileName, 'auto'>;
-  /** AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr> values tried in order until the modem takes one. */
+  /** AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr> values tried in order until the modem takes one (no phase 2+). */
   cnmi: readonly string[];
-  /** Acknowledge routed +CMT/+CDS with AT+CNMA after they are stored (needs AT+CSMS=1). */
+  /** Ask for phase 2+ (AT+CSMS=1) and acknowledge routed +CMT/+CDS with AT+CNMA after they are stored. */
   ackRouted: boolean;
+  /**
+   * The AT+CNMI order once phase 2+ is on, where it differs: routed reports (+CDS) first, since each
+   * stored one costs three commands (AT+CPMS, AT+CMGR, AT+CMGD) between sends, and an acknowledged
+   * routed report is as safe as a stored one.
+   */
+  cnmiWithAck?: readonly string[];
   /** AT+CPMS arguments tried in order: read/delete, write/send, receive memory. */
   storage: readonly string[];
   /** Vendor commands after the standard init; a failure is logged, not fatal. */
@@ -45,13 +51,15 @@ const STORE_NO_REPORTS = '2,1,0,0,0';
 
 export const PROFILES: Readonly<Record<ModemProfile['name'], ModemProfile>> = {
   /**
-   * Store and indicate everything (+CMTI/+CDSI), then routed reports, then
-   * none (ModemManager's fallback order); no acknowledgements needed.
+   * With phase 2+: inbound stored, reports routed and acknowledged. Without:
+   * store and indicate everything (+CMTI/+CDSI), then routed reports, then
+   * none (ModemManager's fallback order).
    */
   generic: {
     name: 'generic',
     cnmi: [STORE_BOTH, STORE_ROUTE_REPORTS, STORE_NO_REPORTS],
-    ackRouted: false,
+    cnmiWithAck: [STORE_ROUTE_REPORTS, STORE_BOTH, STORE_NO_REPORTS],
+    ackRouted: true,
     storage: ['"SM","SM","SM"', '"SM"'],
     vendorInit: [],
     promptDelayMs: 0,
@@ -103,7 +111,8 @@ export const PROFILES: Readonly<Record<ModemProfile['name'], ModemProfile>> = {
   huawei: {
     name: 'huawei',
     cnmi: [STORE_BOTH, STORE_ROUTE_REPORTS, STORE_NO_REPORTS],
-    ackRouted: false,
+    cnmiWithAck: [STORE_ROUTE_REPORTS, STORE_BOTH, STORE_NO_REPORTS],
+    ackRouted: true,
     storage: ['"SM","SM","SM"', '"ME","ME","ME"'],
     vendorInit: ['AT^CURC=0'],
     promptDelayMs: 0,
@@ -130,4 +139,15 @@ export function resolveProfile(name: ProfileName, manufacturer: string, model: s
 export function cnmiRouting(cnmi: string): { routesMessages: boolean; routesReports: boolean } {
   const [, mt, , ds] = cnmi.split(',').map((v) => Number(v.trim()));
   return { routesMessages: mt === 2 || mt === 3, routesReports: ds === 1 };
+}
+
+/**
+ * The same setting with inbound messages stored and indicated (mt=1) instead of routed (mt=2/3): a routed
+ * message that cannot be acknowledged is acknowledged by the modem itself, and one that arrives while
+ * telenode is down is gone; a stored one waits in the SIM (27.005 §3.4.1).
+ */
+export function storingMessages(cnmi: string): string {
+  const fields = cnmi.split(',');
+  if (cnmiRouting(cnmi).routesMessages) fields[1] = '1';
+  return fields.join(',');
 }

@@ -1,0 +1,92 @@
+/**
+ * Status reports and inbound messages keep flowing when the modem is busy or
+ * has just come back: stored reports are read between sends, not after the
+ * whole backlog; after a USB drop new-message indications are armed again
+ * before the (possibly long) wait for the network, and what the SIM stored
+ * meanwhile is read. Daemon in-process, modems on socat ptys.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModemConnector } from '../../../src/sms/connectors/modem/modem-connector.js';
+import { HttpReceiver } from '../../helpers/http-receiver.js';
+import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
+import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
+import { SimulatedModem } from '../../helpers/simulated-modem.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const auth = { Username: TEST_USER.username, Password: TEST_USER.password };
+let busy: SimulatedModem;
+let usb: SimulatedModem;
+let env: Awaited<ReturnType<typeof startDaemon>>;
+const receipts = new HttpReceiver();
+const inbound = new HttpReceiver();
+const connector = (id: string) => env.daemon.connectors.get(id) as ModemConnector;
+const fast = { commandTimeoutMs: 2000, healthSeconds: 0.3, sweepSeconds: 60, registrationTimeoutMs: 120_000, reconnect: { initialMs: 100, maxMs: 400 } };
+
+beforeAll(async () => {
+  // No phase 2+: reports are stored (+CDSI) and each costs AT+CPMS/AT+CMGR/AT+CMGD; every answer takes 20 ms.
+  busy = await SimulatedModem.open({ name: 'busy', phase2Plus: false, replyDelayMs: 20, reportDelayMs: 5 });
+  // Reports come only when the test sends them.
+  usb = await SimulatedModem.open({ name: 'usb', reportDelayMs: 600_000 });
+  await receipts.start();
+  await inbound.start();
+  env = await startDaemon({
+    connectors: [
+      { id: 'busy', type: 'modem', port: busy.path, ownNumber: '+36201110000', ...fast },
+      { id: 'usb', type: 'modem', port: usb.path, ownNumber: '+36201110001', ...fast },
+    ],
+    routes: [
+      { recipient: { prefix: '+3620' }, connectors: ['busy'] },
+      { recipient: { prefix: '+3630' }, connectors: ['usb'] },
+    ],
+    sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
+  });
+  await waitUntil(() => connector('busy').isUp() && connector('usb').isUp(), 15_000, 'modems ready');
+});
+
+afterAll(async () => {
+  await env.stop();
+  await busy.close();
+  await usb.close();
+  await receipts.stop();
+  await inbound.stop();
+});
+
+async function send(recipient: string, text: string): Promise<string> {
+  const reply = await ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: recipient, Message: text, DeliveryReportURL: receipts.url() }));
+  expect(reply.code).toBe(200);
+  return reply.smsId!;
+}
+
+const deliveredCount = (ids: readonly string[]) => ids.filter((id) => receipts.requests.some((q) => q.form.get('SmsId') === id && q.form.get('Status') === 'delivered')).length;
+
+describe('modem reports', () => {
+  it('stored reports are read and deleted between sends, not after the whole backlog', async () => {
+    const count = 12;
+    const ids = await Promise.all(Array.from({ length: count }, (_, i) => send(`+362099900${String(i).padStart(2, '0')}`, `backlog ${i}`)));
+    await waitUntil(() => deliveredCount(ids) === count, 30_000, 'every report');
+    // Ordering on the modem's own command log, not timing: by the last send, nearly every earlier report
+    // had been read and deleted (a report comes a moment after its send, so the last one or two trail).
+    const commands = busy.sim.commands;
+    const lastSend = commands.findLastIndex((c) => c.startsWith('AT+CMGS='));
+    const deletedBefore = commands.slice(0, lastSend).filter((c) => c.startsWith('AT+CMGD=')).length;
+    expect(deletedBefore).toBeGreaterThanOrEqual(count - 3);
+  });
+
+  it('after a USB drop: indications armed before the network wait; what the SIM stored meanwhile and reports that come while it searches are taken', async () => {
+    const id = await send('+36301234567', 'sent before the drop');
+    await waitUntil(() => usb.sim.network.sent.some((s) => s.text === 'sent before the drop'), 10_000, 'sent');
+    const mr = usb.sim.network.sent.find((s) => s.text === 'sent before the drop')!.messageReference;
+    await usb.unplug();
+    await waitUntil(() => !connector('usb').isUp(), 10_000, 'connector down');
+    // Plugged in again: a restarted modem (AT+CNMI forgotten), still searching for the network.
+    await usb.replug({ registration: 2 });
+    usb.sim.deliverInbound('+36705551234', 'stored while the port was gone');
+    await waitUntil(() => usb.sim.commands.some((c) => c.startsWith('AT+CNMI=')), 15_000, 'AT+CNMI sent while still searching');
+    usb.sim.deliverReport(mr, '36301234567');
+    await inbound.waitFor((r) => r.some((q) => q.form.get('Message') === 'stored while the port was gone'), 15_000);
+    await waitUntil(() => deliveredCount([id]) === 1, 15_000, 'the report taken while searching');
+    expect(connector('usb').isUp()).toBe(false); // still no network: nothing is sent through it
+    usb.sim.options.registration = 1;
+    await waitUntil(() => connector('usb').isUp(), 15_000, 'ready once registered');
+  });
+});
