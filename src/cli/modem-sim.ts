@@ -47,7 +47,10 @@ export function registerModemSim(program: Command): void {
         if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
         await new Promise((r) => setTimeout(r, 20));
       }
-      const port = new SerialPort({ path: simPath, baudRate: 115200, hupcl: false, lock: false });
+      const port = new SerialPort({ path: simPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
+      // Ready only once our end is open: opening flushes its input (tcflush), so a command written
+      // before that would be lost (a loaded machine made the CLI test see exactly that).
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
       const sim = new ModemSimulator(port, {
         signal: Number(options.signal),
         registration: Number(options.registration),
