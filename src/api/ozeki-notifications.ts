@@ -53,6 +53,8 @@ export function deliveryReportForm(message: StoredMessage): string {
   form.set('AcceptedAt', iso(message.createdAt));
   form.set('SubmittedAt', iso(message.submittedAt));
   form.set('DoneAt', iso(message.doneAt));
+  // Only when it applies: a part went out, no reference came back, and it was sent again.
+  if (message.possibleDuplicate) form.set('PossibleDuplicate', 'true');
   return form.toString();
 }
 

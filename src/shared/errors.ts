@@ -66,6 +66,8 @@ export const ErrorCode = {
   MODEM_NO_SUITABLE: 'TN_ERR_MODEM_NO_SUITABLE',
   /** The SIM refused the configured PIN, or has one try left: the modem stays down until an operator acts (never a second try). */
   MODEM_SIM_LOCKED: 'TN_ERR_MODEM_SIM_LOCKED',
+  /** Another program holds the serial port (its exclusive lock). */
+  MODEM_PORT_IN_USE: 'TN_ERR_MODEM_PORT_IN_USE',
   AUTH_REQUIRED: 'TN_ERR_AUTH_REQUIRED',
   AUTH_FAILED: 'TN_ERR_AUTH_FAILED',
   /** Too many failed log-ins from this source or for this user: refused until the lock-out ends (details: retryAfterSeconds). */

@@ -127,6 +127,8 @@ export interface OutboundMessage {
   doneAt: number | null;
   /** Epoch ms after which an undelivered message expires (null: connector default). */
   expiresAt: number | null;
+  /** A part may have gone out twice: sent, no reference came back, sent again (absent: false). */
+  possibleDuplicate?: boolean;
 }
 
 export interface MessagePart {

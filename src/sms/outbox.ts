@@ -281,6 +281,7 @@ export class Outbox {
     const updates: PartUpdate[] = [];
     let retryable: AppError | null = null;
     let permanent: AppError | null = null;
+    let possiblySent = false;
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
       const part = parts[i]!;
@@ -294,6 +295,7 @@ export class Outbox {
         ? result.reason
         : new AppError(ErrorCode.SMPP_PROTOCOL, String((result.reason as Error)?.message ?? result.reason), { retryable: true, cause: result.reason });
       this.metrics.submitFailed.inc({ connector: connector.id, retryable: String(err.retryable) });
+      if (err.details?.['possiblySent'] === true) possiblySent = true;
       if (err.retryable) {
         retryable ??= err;
         updates.push({ ...base, status: MessageStatus.Accepted });
@@ -312,7 +314,10 @@ export class Outbox {
     try {
       retryAt = await this.deps.committer.run((db) => {
         // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
-        const outcome = failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null };
+        const outcome = {
+          ...(failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null }),
+          ...(possiblySent ? { possibleDuplicate: true } : {}),
+        };
         const message = this.deps.statusWriter.applyParts(db, id, updates, outcome, storedParts);
         for (const update of updates) {
           if (update.carrierId !== undefined) this.deps.receipts.matchWaiting(db, connector.id, update.carrierId);

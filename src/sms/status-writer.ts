@@ -27,6 +27,8 @@ export interface PartUpdate {
 export interface MessageOutcome {
   errorCode?: string | null;
   errorText?: string | null;
+  /** A part may have been sent and is sent again: the message stays marked for good. */
+  possibleDuplicate?: boolean;
 }
 
 export class StatusWriter {
@@ -84,6 +86,7 @@ export class StatusWriter {
     message.connectorId = latest?.connectorId ?? message.connectorId;
     if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
     if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
+    if (outcome.possibleDuplicate) message.possibleDuplicate = true;
     if (latest?.carrierStatus) message.carrierStatus = latest.carrierStatus;
     if (latest?.carrierError !== undefined && latest.carrierError !== null) message.carrierError = latest.carrierError;
     message.updatedAt = now;

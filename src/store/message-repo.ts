@@ -37,6 +37,7 @@ interface MessageRow {
   submitted_at: number | null;
   done_at: number | null;
   expires_at: number | null;
+  possible_duplicate: number;
 }
 
 interface PartRow {
@@ -78,6 +79,7 @@ function toMessage(row: MessageRow): StoredMessage {
     submittedAt: row.submitted_at,
     doneAt: row.done_at,
     expiresAt: row.expires_at,
+    possibleDuplicate: row.possible_duplicate === 1,
   };
 }
 
@@ -142,7 +144,7 @@ export class MessageRepo {
       UPDATE messages SET status = @status, connector_id = @connectorId, attempts = @attempts,
         next_attempt_at = @nextAttemptAt, error_code = @errorCode, error_text = @errorText,
         carrier_status = @carrierStatus, carrier_error = @carrierError, updated_at = @updatedAt,
-        submitted_at = @submittedAt, done_at = @doneAt
+        submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate
       WHERE id = @id`);
     this.expiredPendingStmt = db.prepare(
       "SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500",
@@ -192,7 +194,7 @@ export class MessageRepo {
   }
 
   update(message: StoredMessage): void {
-    this.updateStmt.run(message);
+    this.updateStmt.run({ ...message, possibleDuplicate: message.possibleDuplicate ? 1 : 0 });
   }
 
   /** Parts of `connectorId` whose normalised carrier id is any of `norms`. */

@@ -272,4 +272,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     sql: `CREATE INDEX messages_awaiting_report ON messages (connector_id, submitted_at) WHERE status IN ('submitted', 'buffered');`,
   },
+  {
+    // Issue 15: a part went out, no reference came back, and it was sent again: the recipient may have it twice.
+    version: 9,
+    sql: `ALTER TABLE messages ADD COLUMN possible_duplicate INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

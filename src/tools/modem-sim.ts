@@ -121,6 +121,8 @@ export class ModemSimulator extends EventEmitter {
   delayNextSendAnswerMs = 0;
   /** The port hangs up during the next send: before the PDU (nothing sent) or after it (sent, unanswered). */
   hangUpNextSend: 'before-pdu' | 'after-pdu' | null = null;
+  /** The next accepted message is answered OK without its +CMGS: <mr> (firmware that loses the line). */
+  okWithoutReferenceNextSend = false;
 
   constructor(
     private readonly port: Duplex,
@@ -502,7 +504,8 @@ export class ModemSimulator extends EventEmitter {
     this.network.nextMr = (this.network.nextMr + 1) % 256;
     this.network.sent.push({ pdu, text, messageReference, modem: this.options.name, at: Date.now() });
     if (this.hangUpNextSend === 'after-pdu') return this.hangUp();
-    const answer = `\r\n+CMGS: ${messageReference}\r\n\r\nOK\r\n`;
+    const answer = this.okWithoutReferenceNextSend ? '\r\nOK\r\n' : `\r\n+CMGS: ${messageReference}\r\n\r\nOK\r\n`;
+    this.okWithoutReferenceNextSend = false;
     const delay = this.delayNextSendAnswerMs;
     this.delayNextSendAnswerMs = 0;
     if (delay > 0) this.timers.after(delay, () => this.write(answer));

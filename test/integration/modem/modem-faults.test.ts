@@ -6,7 +6,7 @@
  * and never answered. Faults: a final result that comes after the timeout,
  * the port hanging up before and after the PDU (USB modem pulled; plugged
  * in again later at the same path), garbage instead of the prompt and
- * between replies, +CMS ERROR 500, a modem that stops answering, and a
+ * between replies, OK without +CMGS, +CMS ERROR 500, a modem that stops answering, and a
  * routed +CMT whose acknowledgement comes too late.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,10 @@ async function delivered(smsId: string): Promise<void> {
   await receipts.waitFor((r) => r.some((q) => q.form.get('SmsId') === smsId && q.form.get('Status') === 'delivered'), 20_000);
 }
 
+/** The SMSDeliveryReport callback that said a message was delivered. */
+const report = (smsId: string): URLSearchParams =>
+  receipts.requests.find((q) => q.form.get('SmsId') === smsId && q.form.get('Status') === 'delivered')!.form;
+
 /** How often the network got this text for this number, over every simulator that was plugged in. */
 const onAir = (recipient: string, text: string) => modem.sim.network.sent.filter((s) => s.pdu.recipient.number === recipient && s.text === text).length;
 const initialisations = () => modem.sim.commands.filter((c) => c === 'ATE0').length;
@@ -98,6 +102,7 @@ describe('modem faults', () => {
     await modem.replug();
     await delivered(id);
     expect(onAir('+36301000002', 'hang-up before the PDU')).toBe(1);
+    expect(report(id).get('PossibleDuplicate')).toBeNull();
   });
 
   it('port hangs up after the PDU went out: ambiguous, so resent — at least once, never lost', async () => {
@@ -109,6 +114,16 @@ describe('modem faults', () => {
     await modem.replug();
     await delivered(id);
     expect(onAir('+36301000003', 'hang-up after the PDU')).toBe(2);
+    // The client is told, not only the log: its callback marks the message.
+    expect(report(id).get('PossibleDuplicate')).toBe('true');
+  });
+
+  it('OK without +CMGS: the network took it but no reference came: resent with the duplicate marked in the callback', async () => {
+    modem.sim.okWithoutReferenceNextSend = true;
+    const id = await send('+36301000009', 'ok without a reference');
+    await delivered(id);
+    expect(onAir('+36301000009', 'ok without a reference')).toBe(2);
+    expect(report(id).get('PossibleDuplicate')).toBe('true');
   });
 
   it('garbage instead of the prompt and between replies: timed out before anything was sent, retried once', async () => {
@@ -172,6 +187,6 @@ describe('modem faults', () => {
       const row = env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(m.id) as { status: string };
       expect(row.status, m.text).toBe('delivered');
     }
-    expect(accepted).toHaveLength(8);
+    expect(accepted).toHaveLength(9);
   });
 });

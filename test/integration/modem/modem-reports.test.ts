@@ -67,7 +67,7 @@ describe('modem reports', () => {
     // Ordering on the modem's own command log, not timing: by the last send, nearly every earlier report
     // had been read and deleted (a report comes a moment after its send, so the last one or two trail).
     const commands = busy.sim.commands;
-    const lastSend = commands.findLastIndex((c) => c.startsWith('AT+CMGS='));
+    const lastSend = commands.map((c) => c.startsWith('AT+CMGS=')).lastIndexOf(true);
     const deletedBefore = commands.slice(0, lastSend).filter((c) => c.startsWith('AT+CMGD=')).length;
     expect(deletedBefore).toBeGreaterThanOrEqual(count - 3);
   });

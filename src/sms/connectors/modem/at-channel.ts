@@ -294,5 +294,7 @@ function withDetails(error: AppError, details: Record<string, unknown>): AppErro
 
 /** True when the failure leaves open whether the modem sent the message (the PDU had gone out). */
 export function mayHaveBeenSent(error: unknown): boolean {
-  return error instanceof AppError && error.details?.bodyWritten === true && (error.code === ErrorCode.MODEM_TIMEOUT || error.code === ErrorCode.MODEM_CLOSED);
+  if (!(error instanceof AppError)) return false;
+  if (error.details?.['possiblySent'] === true) return true;
+  return error.details?.['bodyWritten'] === true && (error.code === ErrorCode.MODEM_TIMEOUT || error.code === ErrorCode.MODEM_CLOSED);
 }

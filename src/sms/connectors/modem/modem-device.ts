@@ -143,11 +143,13 @@ export class ModemDevice {
       this.deps.onSendResult?.(this, true, false);
       return modemCarrierId(this.id, reference, part.recipient);
     } catch (err) {
-      const error = isAppError(err) ? err : new AppError(ErrorCode.MODEM_ERROR, String(err), { retryable: true, cause: err });
+      let error = isAppError(err) ? err : new AppError(ErrorCode.MODEM_ERROR, String(err), { retryable: true, cause: err });
       this.deps.onSendResult?.(this, false, error.retryable);
       if (mayHaveBeenSent(error)) {
-        // The PDU went out and the answer did not come back: the retry may deliver it twice.
-        this.deps.log.warn({ messageId: part.messageId, partNo: part.partNo, err: error.toJSON() }, 'no answer after the message went to the modem; it may have been sent and will be retried (possible duplicate)');
+        // The PDU went out and no reference came back: the retry may deliver it twice. The outbox marks the
+        // message a possible duplicate (the client sees it in its callback), so say it in the error.
+        this.deps.log.warn({ messageId: part.messageId, partNo: part.partNo, err: error.toJSON() }, 'no reference after the message went to the modem; it may have been sent and will be retried (possible duplicate)');
+        error = new AppError(error.code, error.message, { retryable: true, details: { ...error.details, possiblySent: true }, cause: error });
       }
       throw error;
     } finally {
@@ -192,7 +194,7 @@ export class ModemDevice {
     if (this.stopping) return;
     this.setState('opening');
     try {
-      const port = await openSerialPort(this.config.port, this.config.baudRate);
+      const port = await openSerialPort(this.config.port, this.config.baudRate, { exclusive: true });
       if (this.stopping) {
         await closeSerialPort(port);
         return;
@@ -323,6 +325,7 @@ export class ModemDevice {
 
 function messageReferenceOf(lines: readonly string[]): number {
   const match = lines.map((l) => /^\+CMGS:\s*(\d+)/.exec(l)).find(Boolean);
-  if (!match) throw new AppError(ErrorCode.MODEM_ERROR, 'AT+CMGS answered OK without +CMGS: <mr>', { retryable: true });
+  // OK means the network took it (27.005 §3.5.1); without its reference the retry may send it twice.
+  if (!match) throw new AppError(ErrorCode.MODEM_ERROR, 'AT+CMGS answered OK without +CMGS: <mr>', { retryable: true, details: { possiblySent: true } });
   return Number(match[1]);
 }
