@@ -115,6 +115,8 @@ export const ErrorCode = {
   OZML_APP_FAILED: 'TN_ERR_OZML_APP_FAILED',
   /** A script file could not be read. */
   OZML_FILE_UNREADABLE: 'TN_ERR_OZML_FILE_UNREADABLE',
+  /** No voice route matches the called number: the fallback runs (or the call is refused, fallback.refuseWith). */
+  OZML_NO_ROUTE: 'TN_ERR_OZML_NO_ROUTE',
   /** An OzML verb failed while running (details: verb, line, column). */
   OZML_VERB_FAILED: 'TN_ERR_OZML_VERB_FAILED',
   CALL_NOT_FOUND: 'TN_ERR_CALL_NOT_FOUND',

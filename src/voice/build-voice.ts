@@ -67,7 +67,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
     log,
   };
   // With no routes configured, the OzML runtime runs a built-in script that speaks `greeting`.
-  const ozml = buildOzml(config, { ...deps.ozml, egress: deps.egress ?? null, storeDir: deps.storeDir, log });
+  const ozml = buildOzml(config, { ...deps.ozml, egress: deps.egress ?? null, storeDir: deps.storeDir, log, registry: deps.registry });
   const claim = deps.claim;
   const scripts: CallHandler = claim ? (session) => (claim(session) ?? ozml.handler)(session) : ozml.handler;
   const calls = new CallService(engine, media, deps.handler ?? scripts, log, deps.registry);

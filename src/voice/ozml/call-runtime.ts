@@ -27,6 +27,12 @@ export interface CallRuntime {
   ctx: RunContext;
   fields(): Record<string, string>;
   changed(state: string, extra?: Record<string, string>): void;
+  /**
+   * The call's own script could not be had and a fallback runs (or the call is refused): every CallChanged
+   * from now on says Reason=ScriptFailed (or NoRoute) with the error code, and the history row's state is
+   * ScriptFailed, so the app's owner sees calls that never reached the app.
+   */
+  fellBack(reason: 'no-route' | 'script-failed', errorCode: string): void;
 }
 
 /** Start tracking a call: report Ringing (inbound), and its final state and history row when it ends. */
@@ -35,6 +41,7 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
   const info = session.info;
   const log = session.log;
   let transferred = false;
+  let fallback: Record<string, string> | null = null;
   const fields = (): Record<string, string> => ({
     CallId: info.id,
     Caller: info.from.user,
@@ -50,7 +57,7 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
     if (state === CallState.Transferred) transferred = true;
     log.debug({ state }, 'call state');
     if (!services.callChangedUrl) return;
-    services.events.notify(services.callChangedUrl, { NotificationName: 'CallChanged', ...fields(), CallState: state, ...extra }, `call:${info.id}`);
+    services.events.notify(services.callChangedUrl, { NotificationName: 'CallChanged', ...fields(), CallState: state, ...fallback, ...extra }, `call:${info.id}`);
   };
   void session.sip.ended.then((reason) => {
     const answered = session.answeredAt !== null;
@@ -62,7 +69,7 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
       callerId: info.from.displayName ?? info.from.user,
       destination: info.to.user,
       dialed: options.dialed ?? info.to.user,
-      state: historyState(reason, info.direction, transferred),
+      state: fallback ? 'ScriptFailed' : historyState(reason, info.direction, transferred),
       endReason: reason,
       startTime: session.startedAt,
       answeredAt: session.answeredAt,
@@ -96,5 +103,8 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
     },
     changed,
   });
-  return { ctx, fields, changed };
+  const fellBack = (reason: 'no-route' | 'script-failed', errorCode: string) => {
+    fallback = { Reason: reason === 'no-route' ? 'NoRoute' : 'ScriptFailed', ScriptError: errorCode };
+  };
+  return { ctx, fields, changed, fellBack };
 }

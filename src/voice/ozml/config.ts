@@ -33,6 +33,11 @@ export const ozmlConfigShape = {
   fallback: z
     .object({
       text: z.string().min(1).default('We are sorry, this service is not available right now. Please try again later. Goodbye.'),
+      /**
+       * Refuse such calls with this SIP status instead of answering them with `text` (480 Temporarily
+       * Unavailable, 503 Service Unavailable: the PBX may route the call elsewhere); null: answer.
+       */
+      refuseWith: z.number().int().min(400).max(699).nullable().default(null),
     })
     .strict()
     .prefault({}),

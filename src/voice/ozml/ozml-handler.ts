@@ -4,6 +4,7 @@
  * call placed by the Call command POSTs CallConnected and runs the reply.
  * Whatever the script does, CallService hangs up when the handler returns.
  */
+import type { Counter } from 'prom-client';
 import type { CallHandler } from '../calls.js';
 import { attachCall, type CallRuntimeDeps } from './call-runtime.js';
 import { CallState } from './call-states.js';
@@ -12,6 +13,10 @@ import type { ScriptRoutes } from './script-source.js';
 
 export interface OzmlHandlerDeps extends CallRuntimeDeps {
   routes: ScriptRoutes;
+  /** SIP status to refuse a call with when its script cannot be had; null: answer it with the fallback. */
+  refuseWith?: number | null;
+  /** telenode_call_script_fallbacks_total{reason}. */
+  fallbacks?: Counter<'reason'>;
 }
 
 export function ozmlCallHandler(deps: OzmlHandlerDeps): CallHandler {
@@ -19,9 +24,19 @@ export function ozmlCallHandler(deps: OzmlHandlerDeps): CallHandler {
     const call = attachCall(session, deps);
     call.changed(CallState.Ringing);
     session.ring();
-    const script = await deps.routes.scriptFor(session.info.to.user, call.ctx, session.log);
+    const { script, fallback } = await deps.routes.scriptFor(session.info.to.user, call.ctx, session.log);
+    if (fallback) {
+      call.fellBack(fallback.reason, fallback.errorCode);
+      deps.fallbacks?.inc({ reason: fallback.reason });
+      if (deps.refuseWith) {
+        // Refused before answering: the PBX may try another destination (RFC 3261 §21.4.18, §21.5.4).
+        session.reject(deps.refuseWith);
+        session.log.warn({ status: deps.refuseWith, reason: fallback.reason, code: fallback.errorCode }, 'call refused: its script could not be had');
+        return;
+      }
+    }
     const end = await runScript(script, call.ctx);
-    session.log.info({ end, origin: script.origin }, 'script finished');
+    session.log.info({ end, origin: script.origin, ...(fallback ? { fallback: fallback.reason } : {}) }, 'script finished');
   };
 }
 

@@ -4,6 +4,7 @@
  * handler every inbound call runs, and the call API for Ozeki's commands.
  */
 import { join } from 'node:path';
+import { Counter, type Registry } from 'prom-client';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { CallHandler, CallService } from '../calls.js';
@@ -27,6 +28,7 @@ export interface OzmlVoiceDeps {
   egress?: EgressPolicy | null;
   storeDir: string;
   log: Logger;
+  registry?: Registry;
 }
 
 export interface OzmlRuntime {
@@ -39,6 +41,8 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
   const log = deps.log.child({ component: 'ozml' });
   const handlerDeps: OzmlHandlerDeps = {
     routes: new ScriptRoutes(config.routes, { greeting: config.greeting, fallbackText: config.fallback.text }),
+    refuseWith: config.fallback.refuseWith,
+    fallbacks: fallbackCounter(deps.registry),
     history: deps.history ?? null,
     log,
     services: {
@@ -62,6 +66,12 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
     handlerDeps,
     callApi: (calls) => new OzmlCallApi(calls, handlerDeps, outbound, deps.history ?? null),
   };
+}
+
+function fallbackCounter(registry: Registry | undefined): Counter<'reason'> {
+  const name = 'telenode_call_script_fallbacks_total';
+  const existing = registry?.getSingleMetric(name) as Counter<'reason'> | undefined;
+  return existing ?? new Counter({ name, help: "Inbound calls whose own script could not be had (no route, or the app/file failed): the fallback ran or the call was refused", labelNames: ['reason'], registers: registry ? [registry] : [] });
 }
 
 /** Without the daemon's outbox (a bare voice node in tests) a script's SendSms is refused and logged. */

@@ -27,6 +27,15 @@ interface CompiledRoute extends ScriptRouteConfig {
   test: (called: string) => boolean;
 }
 
+/** Why a call runs a fallback instead of its own script. */
+export type FallbackReason = 'no-route' | 'script-failed';
+
+export interface ScriptChoice {
+  script: OzmlScript;
+  /** null: the call's own script; otherwise the route's fallbackFile or the spoken apology runs. */
+  fallback: { reason: FallbackReason; errorCode: string } | null;
+}
+
 export class ScriptRoutes {
   private readonly routes: CompiledRoute[];
   private readonly greeting: OzmlScript;
@@ -38,28 +47,31 @@ export class ScriptRoutes {
     this.fallback = speakAndHangUp(options.fallbackText, 'fallback');
   }
 
-  /** The script for a new inbound call; never throws (failures become the fallback). */
-  async scriptFor(called: string, ctx: RunContext, log: Logger): Promise<OzmlScript> {
-    if (this.routes.length === 0) return this.greeting;
+  /** The script for a new inbound call, and whether it is a fallback; never throws (failures become the fallback). */
+  async scriptFor(called: string, ctx: RunContext, log: Logger): Promise<ScriptChoice> {
+    if (this.routes.length === 0) return { script: this.greeting, fallback: null };
     const route = this.routes.find((r) => r.test(called));
     if (!route) {
       log.warn({ called }, 'no OzML route matches the called number; the fallback runs');
-      return this.fallback;
+      return { script: this.fallback, fallback: { reason: 'no-route', errorCode: ErrorCode.OZML_NO_ROUTE } };
     }
+    let errorCode: string = ErrorCode.OZML_APP_FAILED;
     try {
-      return route.url ? await this.fromApp(route, ctx) : await loadScriptFile(route.file!);
+      return { script: route.url ? await this.fromApp(route, ctx) : await loadScriptFile(route.file!), fallback: null };
     } catch (err) {
-      if (ctx.signal.aborted) return { commands: [], origin: 'ended' };
+      if (ctx.signal.aborted) return { script: { commands: [], origin: 'ended' }, fallback: null };
+      if (isAppError(err)) errorCode = err.code;
       log.error({ err, code: isAppError(err) ? err.code : undefined, ...lineOf(err), source: route.url ?? route.file }, 'the call script could not be loaded; the fallback runs');
     }
+    const fallback = { reason: 'script-failed' as const, errorCode };
     if (route.fallbackFile) {
       try {
-        return await loadScriptFile(route.fallbackFile);
+        return { script: await loadScriptFile(route.fallbackFile), fallback };
       } catch (err) {
         log.error({ err, ...lineOf(err), source: route.fallbackFile }, 'the fallback file could not be loaded either');
       }
     }
-    return this.fallback;
+    return { script: this.fallback, fallback };
   }
 
   private async fromApp(route: CompiledRoute, ctx: RunContext): Promise<OzmlScript> {

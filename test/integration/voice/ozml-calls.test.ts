@@ -7,7 +7,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CallHistoryRow } from '../../../src/store/call-history-repo.js';
 import { voiceConfigSchema } from '../../../src/voice/config.js';
 import { buildOzml } from '../../../src/voice/ozml/ozml-voice.js';
 import type { ScriptSmsRequest } from '../../../src/voice/ozml/services.js';
@@ -29,6 +31,8 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   const app = new OzmlApp();
   const events = new HttpReceiver();
   let sms: ScriptSmsRequest[] = [];
+  let history: CallHistoryRow[] = [];
+  let registry = new Registry();
 
   beforeAll(async () => {
     h = await startVoiceHarness();
@@ -42,6 +46,8 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   });
   beforeEach(() => {
     sms = [];
+    history = [];
+    registry = new Registry();
     app.requests.length = 0;
     events.requests.length = 0;
   });
@@ -52,6 +58,8 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     const ozml = buildOzml(config, {
       storeDir: h.dir,
       log: silentLogger(),
+      registry,
+      history: { record: (row) => void history.push(row), list: () => ({ total: history.length, rows: history }) },
       sms: {
         send: async (request) => {
           sms.push(request);
@@ -220,9 +228,33 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
       expect(heardMs).toBeLessThan(apology.durationMs + 600);
       expect(app.notifications('IncomingCall')).toHaveLength(1);
       expect(h.sessions.at(-1)!.endReason).toBe('local-hangup');
+      // Said, not only spoken: CallChanged, the history and /metrics tell the app's owner the app was not reached.
+      // Posted one by one without waiting (the daemon's callback outbox orders them; this harness does not): compare as a set.
+      const callId = h.sessions.at(-1)!.info.id;
+      const ofThisCall = () => events.requests.map((q) => q.form).filter((f) => f.get('CallId') === callId);
+      await waitUntil(() => ofThisCall().length === 4, 5000, 'four CallChanged');
+      expect(ofThisCall().map((f) => f.get('CallState')).sort()).toEqual(['Answered', 'Completed', 'InCall', 'Ringing']);
+      const afterFallback = ofThisCall().filter((f) => f.get('CallState') !== 'Ringing');
+      expect(afterFallback.every((f) => f.get('Reason') === 'ScriptFailed' && /^TN_ERR_OZML_/.test(f.get('ScriptError') ?? ''))).toBe(true);
+      await waitUntil(() => history.length === 1, 5000, 'history row');
+      expect(history[0]!.state).toBe('ScriptFailed');
+      expect((await registry.getSingleMetricAsString('telenode_call_script_fallbacks_total'))).toContain('telenode_call_script_fallbacks_total{reason="script-failed"} 1');
     } finally {
       receiver.close();
     }
+  });
+
+  it('refuses the call with the configured SIP status instead of answering it, when fallback.refuseWith is set', async () => {
+    app.on('/broken', { status: 500, body: 'boom' });
+    useConfig({ routes: [{ match: '*', url: app.url('/broken'), timeoutMs: 500 }], fallback: { text: FALLBACK, refuseWith: 503 } });
+    const scenario = join(h.dir, 'uac-reject-503.xml');
+    writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('<recv response="STATUS"/>', '<recv response="180" optional="true"/>\n  <recv response="503"/>'));
+    const result = await sipp(scenario);
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    expect(h.sessions.at(-1)!.answeredAt).toBeNull();
+    await waitUntil(() => history.length === 1, 5000, 'history row');
+    expect(history[0]!.state).toBe('ScriptFailed');
+    await events.waitFor((r) => r.some((q) => q.form.get('CallState') === 'Busy' && q.form.get('Reason') === 'ScriptFailed'));
   });
 
   it("runs the route's fallbackFile when the app fails", async () => {
