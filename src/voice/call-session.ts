@@ -38,6 +38,8 @@ export class CallSession {
   private releasePort: (() => void) | null = null;
   private sdpVersion = 1;
   private readonly sdpSessionId = Math.floor(Math.random() * 1e9);
+  /** Prompts made ready before answering (prepareSpeech, preparePrompt), taken by the next speak/play of the same. */
+  private readonly prepared = new Map<string, AudioClip>();
   readonly startedAt = Date.now();
   answeredAt: number | null = null;
   endedAt: number | null = null;
@@ -121,13 +123,29 @@ export class CallSession {
   }
 
   async speak(text: string, voice: VoiceRequest = {}, options: { bargeIn?: boolean } = {}): Promise<PlayOutcome> {
-    const clip = await this.media.tts.synthesize(text, voice);
+    const clip = this.takePrepared(JSON.stringify(['speak', text, voice])) ?? (await this.media.tts.synthesize(text, voice));
     return this.playClip(clip, options);
   }
 
   async play(location: string, options: { bargeIn?: boolean } = {}): Promise<PlayOutcome> {
-    const clip = await this.media.prompts.load(location);
+    const clip = this.takePrepared(JSON.stringify(['play', location])) ?? (await this.media.prompts.load(location));
     return this.playClip(clip, options);
+  }
+
+  /** Synthesise a prompt ahead (before answering); the next speak() of the same text uses it. */
+  async prepareSpeech(text: string, voice: VoiceRequest = {}): Promise<void> {
+    this.prepared.set(JSON.stringify(['speak', text, voice]), await this.media.tts.synthesize(text, voice));
+  }
+
+  /** Load a prompt ahead (before answering); the next play() of the same location uses it. */
+  async preparePrompt(location: string): Promise<void> {
+    this.prepared.set(JSON.stringify(['play', location]), await this.media.prompts.load(location));
+  }
+
+  private takePrepared(key: string): AudioClip | undefined {
+    const clip = this.prepared.get(key);
+    this.prepared.delete(key);
+    return clip;
   }
 
   /** Play a clip; with bargeIn a key press stops it (the digit stays buffered for the next input). */

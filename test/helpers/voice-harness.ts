@@ -55,7 +55,12 @@ function testLogger() {
   return process.env['TEST_LOG'] ? createLogger({ level: process.env['TEST_LOG'] as 'debug' }) : silentLogger();
 }
 
-export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}): Promise<VoiceHarness> {
+export interface HarnessOptions {
+  /** The speech synthesiser's argv template (default: espeak-ng). */
+  ttsCommand?: string[];
+}
+
+export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}, options: HarnessOptions = {}): Promise<VoiceHarness> {
   const log = testLogger();
   const engine = new BuiltinSipEngine(
     {
@@ -70,12 +75,18 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
     },
     log,
   );
-  return startWithEngine(engine, log, () => `127.0.0.1:${engine.listenPort}`, () => engine.listenPort);
+  return startWithEngine(engine, log, () => `127.0.0.1:${engine.listenPort}`, () => engine.listenPort, options);
 }
 
-async function startWithEngine(engine: CallControl, log: ReturnType<typeof testLogger>, sipTarget: () => string, port: () => number = () => 0): Promise<VoiceHarness> {
+async function startWithEngine(
+  engine: CallControl,
+  log: ReturnType<typeof testLogger>,
+  sipTarget: () => string,
+  port: () => number = () => 0,
+  options: HarnessOptions = {},
+): Promise<VoiceHarness> {
   const dir = tempDir();
-  const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
+  const tts = new TextToSpeech({ command: options.ttsCommand ?? ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
   const media = {
     host: new MediaHost({ host: '127.0.0.1', portMin: 40000, portMax: 44999 }, log),
     tts,

@@ -14,7 +14,7 @@
  *   (CallService) sends the BYE.
  */
 import { VERBS } from './verbs/index.js';
-import { CONTINUE, type Command, type Outcome, type OzmlScript, type RunContext } from './script.js';
+import { CONTINUE, type AnyVerb, type Command, type Outcome, type OzmlScript, type RunContext } from './script.js';
 
 export type ScriptEnd = 'end-of-script' | 'hangup' | 'exit' | 'transferred' | 'rejected' | 'ended';
 
@@ -56,6 +56,7 @@ async function runCommands(commands: readonly Command[], ctx: RunContext): Promi
     if (ctx.signal.aborted) return ENDED;
     const verb = VERBS.get(command.verb.toLowerCase())!;
     if (verb.answers && ctx.session.state === 'new') {
+      if (verb.prepare) await prepareWhileRinging(verb, command, ctx);
       try {
         await ctx.ensureAnswered();
       } catch (err) {
@@ -74,4 +75,18 @@ async function runCommands(commands: readonly Command[], ctx: RunContext): Promi
     if (outcome.kind !== 'continue') return outcome;
   }
   return ctx.signal.aborted ? ENDED : CONTINUE;
+}
+
+/** At most this long of extra ringing for the first prompt: a slow synthesiser must not keep a call unanswered. */
+const PREPARE_LIMIT_MS = 3000;
+
+async function prepareWhileRinging(verb: AnyVerb, command: Command, ctx: RunContext): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([verb.prepare!(command.args, ctx), new Promise<void>((resolve) => (timer = setTimeout(resolve, PREPARE_LIMIT_MS)))]);
+  } catch (err) {
+    ctx.log.debug({ err, verb: command.verb, line: command.at.line }, 'could not prepare the first prompt before answering');
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -71,6 +71,12 @@ export interface VerbDefinition<A> {
   answers: boolean;
   parse(element: OzmlElement, p: ParseContext): A;
   run(args: A, ctx: RunContext): Promise<Outcome>;
+  /**
+   * What can be done while the caller still hears ringing (speech synthesis, a prompt download): when
+   * this verb is the one that answers the call, it runs before the 200 OK, so the caller hears the
+   * prompt at once instead of silence. Failures are ignored here; run() meets them again.
+   */
+  prepare?(args: A, ctx: RunContext): Promise<void>;
 }
 
 /** A registry entry without its argument type (the registry holds every verb). */

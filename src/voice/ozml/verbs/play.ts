@@ -14,6 +14,9 @@ export const play = defineVerb({
     repeat: booleanAttr(el, 'Repeat', false),
     timeoutMs: numberAttr(el, 'Timeout', 0, { max: 86_400 }) * 1000,
   }),
+  async prepare(args, ctx) {
+    await ctx.session.preparePrompt(ctx.vars.substituteLocation(args.source));
+  },
   async run(args, ctx) {
     const source = ctx.vars.substituteLocation(args.source);
     const deadline = args.timeoutMs > 0 ? Date.now() + args.timeoutMs : Infinity;
