@@ -100,6 +100,8 @@ export class ModemSimulator extends EventEmitter {
   private prompt: { length: number | null; recipient: string | null } | null = null;
   private awaitingAck: { item: Routed; timer: NodeJS.Timeout } | null = null;
   private readonly routedQueue: Routed[] = [];
+  /** Reports the network holds while AT+CNMI asks for none (ds=0): its SMSC tries them again once routing is back. */
+  private readonly heldReports: Routed[] = [];
   private readonly timers = new TimerSet();
   private noiseTimer: NodeJS.Timeout | null = null;
   readonly options: Required<Omit<ModemSimulatorOptions, 'network'>>;
@@ -236,7 +238,10 @@ export class ModemSimulator extends EventEmitter {
   private fromNetwork(item: Routed): void {
     const routed = item.kind === 'deliver' ? this.cnmi.mt === 2 || this.cnmi.mt === 3 : this.cnmi.ds === 1;
     if (routed && this.cmgf === 0) return this.route(item);
-    if (item.kind === 'report' && this.cnmi.ds === 0) return; // no reports asked for: the network keeps them
+    if (item.kind === 'report' && this.cnmi.ds === 0) {
+      this.heldReports.push(item); // no reports asked for: the network keeps them and tries again later
+      return;
+    }
     const quirks = VENDOR_IDENTITY[this.options.vendor];
     const memory: Memory = item.kind === 'report' ? 'SR' : this.mem[2];
     const index = this.store(memory, { kind: item.kind, pdu: item.pdu, read: false });
@@ -365,7 +370,11 @@ export class ModemSimulator extends EventEmitter {
     const cnmi = /^AT\+CNMI=(\d)(?:,(\d))?(?:,(\d))?(?:,(\d))?(?:,(\d))?$/.exec(command);
     if (cnmi) {
       this.cnmi = { mt: Number(cnmi[2] ?? 0), ds: Number(cnmi[4] ?? 0) };
-      return ok();
+      ok();
+      if (this.cnmi.ds !== 0) {
+        for (const report of this.heldReports.splice(0)) this.timers.after(this.options.redeliveryMs, () => this.fromNetwork(report));
+      }
+      return;
     }
     if (command === 'AT+CNMA') {
       if (!this.awaitingAck) return cms(340); // no +CNMA acknowledgement expected
