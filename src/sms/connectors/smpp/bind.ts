@@ -19,7 +19,7 @@ import { backoffDelay } from '../../../shared/backoff.js';
 import smpp, { pduHeader, type Pdu, type Session } from './smpp-lib.js';
 import type { SmppConnectorConfig } from './config.js';
 import { statusName, submitError } from './status-codes.js';
-import { SendPacer, type ThrottleEpisode, type ThrottleOutcome } from './send-pacer.js';
+import { CarrierPacer, type ThrottleEpisode, type ThrottleOutcome } from './carrier-pacer.js';
 
 export const BindState = {
   Idle: 'idle',
@@ -77,7 +77,7 @@ export class SmppBind {
   private corked = false;
   private awaitingEnquire = false;
   /** Spacing and rate of submits: `mps` at most, slower while the carrier throttles. */
-  readonly pacer: SendPacer;
+  readonly pacer: CarrierPacer;
 
   constructor(
     readonly name: string,
@@ -86,7 +86,7 @@ export class SmppBind {
     private readonly events: BindEvents,
     private readonly log: Logger,
   ) {
-    this.pacer = new SendPacer({ mps: config.mps, backoff: config.throttleBackoff });
+    this.pacer = new CarrierPacer({ mps: config.mps, backoff: config.throttleBackoff });
   }
 
   get state(): BindState {

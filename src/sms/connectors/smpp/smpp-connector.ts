@@ -1,7 +1,7 @@
 /**
  * The SMPP 3.4 ESME connector: one carrier account, several binds. Parts
  * wait in one queue and go to the bound session with the most free window
- * that its pacer allows (send-pacer.ts: even spacing, slower while the
+ * that its pacer allows (carrier-pacer.ts: even spacing, slower while the
  * carrier throttles). A throttled part goes back to the head of the queue;
  * every other error goes back to the outbox with its retryable flag.
  */
@@ -16,7 +16,7 @@ import type { SmppConnectorConfig } from './config.js';
 import { classifyIncoming } from './incoming.js';
 import { smppAddress } from './addressing.js';
 import type { Pdu } from './smpp-lib.js';
-import type { ThrottleEpisode, ThrottleOutcome } from './send-pacer.js';
+import type { ThrottleEpisode, ThrottleOutcome } from './carrier-pacer.js';
 
 interface QueuedPart {
   part: SubmitPart;

@@ -26,7 +26,7 @@
  */
 import { backoffDelay, type BackoffPolicy } from '../../../shared/backoff.js';
 
-export interface SendPacerOptions {
+export interface CarrierPacerOptions {
   /** The configured ceiling in messages per second; 0: none (the rate is learned from throttling). */
   mps: number;
   /** Pauses while the carrier refuses even a slowed rate: initialMs, growing while it goes on refusing. */
@@ -55,7 +55,7 @@ const WINDOW_MS = 1000;
 /** Never slower than this many messages per second, however often refused. */
 const MIN_RATE = 0.5;
 
-export class SendPacer {
+export class CarrierPacer {
   /** Messages per second; Infinity: no limit known yet. */
   private rateValue: number;
   private nextAt = 0;
@@ -73,7 +73,7 @@ export class SendPacer {
   private readonly sentTimes: number[] = [];
   private episodeValue: ThrottleEpisode | null = null;
 
-  constructor(private readonly options: SendPacerOptions) {
+  constructor(private readonly options: CarrierPacerOptions) {
     this.rateValue = options.mps > 0 ? options.mps : Infinity;
   }
 

@@ -4,7 +4,7 @@
  * is the rate that gets through and how long the bind stays paused.
  */
 import { describe, expect, it } from 'vitest';
-import { SendPacer } from '../../../../../src/sms/connectors/smpp/send-pacer.js';
+import { CarrierPacer } from '../../../../../src/sms/connectors/smpp/carrier-pacer.js';
 
 interface CarrierRun {
   accepted: number[];
@@ -12,12 +12,12 @@ interface CarrierRun {
   slowdowns: number;
   episodesStarted: number;
   episodesEnded: number;
-  pacer: SendPacer;
+  pacer: CarrierPacer;
 }
 
 /** Drive a pacer for `seconds` against a carrier that takes `limit` per sliding second. */
 function runAgainstCarrier(options: { mps: number; limit: (t: number) => number; seconds: number; latencyMs?: number; window?: number }): CarrierRun {
-  const pacer = new SendPacer({ mps: options.mps, backoff: { initialMs: 200, maxMs: 5000 } });
+  const pacer = new CarrierPacer({ mps: options.mps, backoff: { initialMs: 200, maxMs: 5000 } });
   const latency = options.latencyMs ?? 3;
   const window = options.window ?? 10;
   const carrierWindow: number[] = [];
@@ -56,7 +56,7 @@ function acceptedBetween(run: CarrierRun, fromS: number, toS: number): number {
   return run.accepted.filter((t) => t >= fromS * 1000 && t < toS * 1000).length;
 }
 
-describe('send pacer', () => {
+describe('carrier pacer', () => {
   it('with mps equal to the carrier limit, sends it all from the first second on: evenly spaced, never refused', () => {
     const run = runAgainstCarrier({ mps: 50, limit: () => 50, seconds: 10 });
     expect(run.throttled).toBe(0);
@@ -83,7 +83,7 @@ describe('send pacer', () => {
   });
 
   it('slows once for a whole window of refusals, pausing the initial back-off and not the maximum', () => {
-    const pacer = new SendPacer({ mps: 0, backoff: { initialMs: 200, maxMs: 5000 } });
+    const pacer = new CarrierPacer({ mps: 0, backoff: { initialMs: 200, maxMs: 5000 } });
     const tickets = Array.from({ length: 10 }, () => pacer.sent(0));
     const outcomes = tickets.map((ticket) => pacer.throttled(ticket, 5));
     expect(outcomes.map((o) => o.kind)).toEqual(['started', ...Array(9).fill('known')]);
@@ -91,7 +91,7 @@ describe('send pacer', () => {
   });
 
   it('pauses longer only while the slowed rate is still refused, and forgets that once one is accepted', () => {
-    const pacer = new SendPacer({ mps: 0, backoff: { initialMs: 200, maxMs: 5000 } });
+    const pacer = new CarrierPacer({ mps: 0, backoff: { initialMs: 200, maxMs: 5000 } });
     pacer.throttled(pacer.sent(0), 1);
     expect(pacer.waitMs(1)).toBe(200);
     // Refused again after the pause, with nothing taken meanwhile: no rate to learn, a longer pause.
