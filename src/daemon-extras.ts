@@ -15,12 +15,12 @@ import { EmailDispatcher } from './email/email-dispatcher.js';
 import { templateSet } from './email/templates.js';
 import { SmsAlertMailer } from './sms/sms-alerts.js';
 import { failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
-import { londonTimestamp } from './api/iovox-receipts.js';
+import { londonTimestamp } from './iovox/api/receipts.js';
 import type { FlowContext } from './iovox/flow/flow.js';
 import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
 import { FailoverCalls } from './iovox/failover-calls.js';
 import { loadInboundCallFlows, type InboundCallFlow } from './iovox/inbound-flows.js';
-import { GENERATED_ADMIN_USER } from './api/auth.js';
+import { GENERATED_ADMIN_USER } from './api/http/auth.js';
 
 export interface MessagingExtras {
   contacts: AddressBook;

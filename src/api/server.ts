@@ -6,12 +6,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
-import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki.js';
-import { registerVoximplantRoutes, renderVoximplantError, type VoximplantDeps } from './voximplant.js';
-import { registerAcrobitsRoutes, renderAcrobitsError, type AcrobitsDeps } from './acrobits.js';
-import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from './iovox.js';
-import { IOVOX_CONTENT_TYPE } from './iovox-xml.js';
-import { registerContactsRoutes, type ContactsApiDeps } from './contacts.js';
+import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki/routes.js';
+import { registerVoximplantRoutes, renderVoximplantError, type VoximplantDeps } from './voximplant/routes.js';
+import { registerAcrobitsRoutes, renderAcrobitsError, type AcrobitsDeps } from './acrobits/routes.js';
+import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from '../iovox/api/routes.js';
+import { IOVOX_CONTENT_TYPE } from '../iovox/api/xml.js';
+import { registerContactsRoutes, type ContactsApiDeps } from './contacts/routes.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';

@@ -1,0 +1,116 @@
+/**
+ * API users and their scrypt-hashed passwords. Verifying scrypt costs tens of
+ * milliseconds by design, so a successful (username, password) pair is
+ * remembered for `cacheMs` under a SHA-256 of the password: the API keeps its
+ * throughput while a stolen cache entry still reveals no password.
+ * API keys (random, so hashed with plain SHA-256) are looked up by their hash.
+ *
+ * `authenticate` is what the dialects call: it consults the LoginGuard first
+ * (a locked-out source or user is refused before any hashing), counts every
+ * failure, and checks an unknown username against a dummy hash of the same
+ * cost, so a wrong password for a real user and an unknown user take the
+ * same time and the answer tells nothing about which usernames exist.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError, ErrorCode } from '../../shared/errors.js';
+import { verifyPassword } from '../../shared/password-hash.js';
+import { hashApiKey } from '../../shared/api-key.js';
+import type { LoginGuard } from './login-guard.js';
+
+/** The one API user a config without `users` gets, with a generated password (daemon.ts). */
+export const GENERATED_ADMIN_USER = 'admin';
+
+export interface ApiUser {
+  username: string;
+  passwordHash: string;
+  /** `sha256$<hex>` of the user's API keys. */
+  apiKeyHashes?: readonly string[];
+  /** Phone numbers the user owns (inbound history, ControlSms, Acrobits sender). */
+  numbers?: readonly string[];
+}
+
+export class UserDirectory {
+  private readonly users: Map<string, ApiUser>;
+  private readonly byApiKeyHash: Map<string, string>;
+  private readonly verified = new Map<string, number>();
+  /** Verifications under way: a burst of requests with the same credentials shares one scrypt run. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
+
+  /** Same scrypt parameters as the first user's hash, a random salt and digest: verifying against it always fails, at full cost. */
+  private readonly dummyHash: string;
+
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  private readonly guard: LoginGuard | null;
+
+  constructor(users: readonly ApiUser[], options: { cacheMs?: number; now?: () => number; guard?: LoginGuard } = {}) {
+    this.cacheMs = options.cacheMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    this.guard = options.guard ?? null;
+    this.users = new Map(users.map((u) => [u.username, u]));
+    this.byApiKeyHash = new Map(users.flatMap((u) => (u.apiKeyHashes ?? []).map((hash) => [hash, u.username] as const)));
+    const params = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(users[0]?.passwordHash ?? '')?.slice(1) ?? ['16384', '8', '1'];
+    this.dummyHash = `scrypt$${params.join('$')}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+  }
+
+  /**
+   * The username these credentials prove. Throws AUTH_FAILED (wrong or unknown; the same answer
+   * either way) or AUTH_LOCKED (too many failures from `source` or for `username`; details.retryAfterSeconds).
+   */
+  async authenticate(username: string, password: string, source: string): Promise<string> {
+    this.refuseIfLocked(source, username);
+    if (await this.verify(username, password)) return username;
+    this.guard?.failed(source, username);
+    throw new AppError(ErrorCode.AUTH_FAILED, 'wrong username or password');
+  }
+
+  /** The user an API key belongs to; the same failures and lock-out as `authenticate`. */
+  authenticateApiKey(key: string, source: string): string {
+    this.refuseIfLocked(source, null);
+    const username = this.userForApiKey(key);
+    if (username !== undefined) return username;
+    this.guard?.failed(source, null);
+    throw new AppError(ErrorCode.AUTH_FAILED, 'unknown API key');
+  }
+
+  private refuseIfLocked(source: string, username: string | null): void {
+    const seconds = this.guard?.lockedFor(source, username) ?? 0;
+    if (seconds > 0) {
+      throw new AppError(ErrorCode.AUTH_LOCKED, `too many failed log-ins; try again in ${seconds} s`, { retryable: true, details: { retryAfterSeconds: seconds } });
+    }
+  }
+
+  /** The user an API key belongs to, if any. */
+  userForApiKey(key: string): string | undefined {
+    return key.length === 0 ? undefined : this.byApiKeyHash.get(hashApiKey(key));
+  }
+
+  /** Phone numbers `username` owns (empty for an unknown user). */
+  numbersOf(username: string): readonly string[] {
+    return this.users.get(username)?.numbers ?? [];
+  }
+
+  /** True when the user exists and the password is right. */
+  async verify(username: string, password: string): Promise<boolean> {
+    const user = this.users.get(username);
+    if (!user) {
+      await verifyPassword(password, this.dummyHash);
+      return false;
+    }
+    const key = `${username}\u0000${createHash('sha256').update(password).digest('base64')}`;
+    const until = this.verified.get(key);
+    if (until !== undefined && until > this.now()) return true;
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = verifyPassword(password, user.passwordHash).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
+    }
+    const ok = await pending;
+    if (ok) this.verified.set(key, this.now() + this.cacheMs);
+    return ok;
+  }
+
+  has(username: string): boolean {
+    return this.users.has(username);
+  }
+}

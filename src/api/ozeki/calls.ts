@@ -1,0 +1,142 @@
+/**
+ * Ozeki's call commands (ozeki-ozml.md §3.4): Call, Hangup, ListActiveCalls,
+ * ListCallHistory, in the same XML result form as SendSms. Call waits until
+ * the callee answers (200 with the CallId) or the attempt fails (402 with
+ * Busy or Error). Times are UTC "yyyy-MM-dd HH:mm:ss", durations seconds
+ * with three decimals, as Ozeki 10 writes them.
+ */
+import { isAppError, ErrorCode } from '../../shared/errors.js';
+import type { OzekiCommandContext, OzekiResult } from './routes.js';
+import { invalidParameter } from './routes.js';
+import { OzekiCode, formatOzekiMessage } from './xml.js';
+import { validateCallbackUrl } from '../http/validate.js';
+
+function requireCalls(ctx: OzekiCommandContext) {
+  return ctx.deps.calls ?? null;
+}
+
+function unavailable(ctx: OzekiCommandContext): OzekiResult {
+  const extension = ctx.params.get('ApiExtension') ?? 'telenode';
+  return { code: OzekiCode.ApiExtensionUnavailable, message: `${formatOzekiMessage(OzekiCode.ApiExtensionUnavailable, extension)} (voice is disabled)` };
+}
+
+function optionalUrl(ctx: OzekiCommandContext, name: string): string | null {
+  const url = ctx.params.get(name)?.trim() || null;
+  if (url) {
+    const error = validateCallbackUrl(url);
+    if (error) throw invalidParameter(name, error);
+  }
+  return url;
+}
+
+export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const calls = requireCalls(ctx);
+  if (!calls) return unavailable(ctx);
+  const dialed = ctx.params.get('Dialed', 'Dialled')?.trim();
+  if (!dialed) throw invalidParameter('Dialed', 'Dialed is required');
+  const ringRaw = ctx.params.get('RingTime')?.trim();
+  const ringSeconds = ringRaw ? Number(ringRaw) : null;
+  if (ringSeconds !== null && !(Number.isInteger(ringSeconds) && ringSeconds >= 1 && ringSeconds <= 600)) throw invalidParameter('RingTime', 'RingTime must be 1-600 seconds');
+  const request = {
+    dialed,
+    callerId: ctx.params.get('CallerId')?.trim() || null,
+    callerDisplayName: ctx.params.get('CallerDisplayName')?.trim() || null,
+    url: optionalUrl(ctx, 'Url'),
+    errorUrl: optionalUrl(ctx, 'ErrorUrl'),
+    ringSeconds,
+  };
+  try {
+    const { callId } = await calls.call(request);
+    return { code: OzekiCode.Ok, extra: { CallId: callId } };
+  } catch (err) {
+    if (isAppError(err) && (err.code === ErrorCode.CALL_FAILED || err.code === ErrorCode.SIP_REQUEST_FAILED || err.code === ErrorCode.CALL_ENDED)) {
+      const status = err.protocolStatus;
+      const state = status === 486 || status === 600 || status === 603 ? 'Busy' : 'Error';
+      return { code: OzekiCode.CallConnectFailed, message: `${formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state)}${status ? ` (SIP ${status})` : ''}` };
+    }
+    throw err;
+  }
+}
+
+export async function hangupCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const callId = ctx.params.get('CallId')?.trim();
+  if (!callId) throw invalidParameter('CallId', 'CallId is required');
+  const calls = requireCalls(ctx);
+  try {
+    if (!calls) throw Object.assign(new Error('no voice'), { code: ErrorCode.CALL_NOT_FOUND });
+    await calls.hangup(callId);
+  } catch (err) {
+    if ((err as { code?: string }).code === ErrorCode.CALL_NOT_FOUND) return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };
+    throw err;
+  }
+  return { code: OzekiCode.Ok };
+}
+
+export async function listActiveCallsCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const active = requireCalls(ctx)?.active() ?? [];
+  const rows = active.map((c) => ({
+    CallId: c.callId,
+    Source: c.source,
+    CallerId: c.callerId,
+    Destination: c.destination,
+    CallerDialed: c.direction === 'inbound' ? c.destination : c.source,
+    CalleeDialed: c.destination,
+    StartTime: ozekiTime(c.startTime),
+    RingDuration: c.ringSeconds.toFixed(3),
+    TalkDuration: c.talkSeconds.toFixed(3),
+    CallState: c.state,
+  }));
+  return { code: OzekiCode.Ok, extra: { ActiveCalls: rows.length > 0 ? { Call: rows } : '' } };
+}
+
+const DIRECTIONS: Record<string, 'inbound' | 'outbound'> = { inbound: 'inbound', outbound: 'outbound', incoming: 'inbound', outgoing: 'outbound' };
+
+export async function listCallHistoryCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const { params } = ctx;
+  const page = intParam(params.get('PageNumber'), 0, 0, 1_000_000, 'PageNumber');
+  const rowsPerPage = intParam(params.get('RowsPerPage'), 50, 1, 1000, 'RowsPerPage');
+  const fromRaw = params.get('From')?.trim();
+  let from: number | undefined;
+  if (fromRaw) {
+    from = Date.parse(fromRaw.includes('T') || fromRaw.length <= 10 ? fromRaw : `${fromRaw.replace(' ', 'T')}Z`);
+    if (!Number.isFinite(from)) throw invalidParameter('From', 'From must be a date such as 2026-01-31 or 2026-01-31 08:00:00');
+  }
+  const directionRaw = params.get('Direction')?.trim().toLowerCase();
+  const direction = directionRaw ? DIRECTIONS[directionRaw] : undefined;
+  if (directionRaw && !direction) throw invalidParameter('Direction', 'Direction must be Inbound or Outbound');
+  const history = ctx.deps.calls?.listHistory({
+    page,
+    rowsPerPage,
+    from,
+    direction,
+    source: params.get('Source')?.trim() || undefined,
+    destination: params.get('Destination')?.trim() || undefined,
+    state: params.get('State')?.trim() || undefined,
+    callId: params.get('CallId')?.trim() || undefined,
+  }) ?? { total: 0, rows: [] };
+  const rows = history.rows.map((r) => ({
+    StartTime: ozekiTime(r.startTime),
+    Direction: r.direction === 'inbound' ? 'Inbound' : 'Outbound',
+    Source: r.source,
+    Destination: r.destination,
+    State: r.state,
+    Dialed: r.dialed,
+    CallerId: r.callerId,
+    Type: 'Audio',
+    CallId: r.callId,
+    RingDuration: (((r.answeredAt ?? r.endedAt) - r.startTime) / 1000).toFixed(3),
+    TalkDuration: (r.answeredAt ? (r.endedAt - r.answeredAt) / 1000 : 0).toFixed(3),
+  }));
+  return { code: OzekiCode.Ok, extra: { TotalRecords: history.total, CallHistory: rows.length > 0 ? { Call: rows } : '' } };
+}
+
+function intParam(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalidParameter(name, `${name} must be an integer ${min}-${max}`);
+  return n;
+}
+
+function ozekiTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}

@@ -1,0 +1,99 @@
+/**
+ * Ozeki-style notifications: POST application/x-www-form-urlencoded with
+ * `NotificationName` first (ozeki-ozml.md §1.1, §4, §5). The target URL is
+ * requested verbatim, so a query string in DeliveryReportURL reaches the app.
+ * The fields are documented in README ("Callbacks").
+ */
+import type { Db } from '../../store/db.js';
+import type { StoredMessage } from '../../store/message-repo.js';
+import type { InboundMessage } from '../../store/inbound-repo.js';
+import { MessageStatus, isFinal } from '../../sms/message.js';
+import { enqueueWebhook } from '../../webhooks/index.js';
+
+/** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
+export function ozekiStatusWord(message: StoredMessage): string {
+  switch (message.status) {
+    case MessageStatus.Delivered:
+      return 'delivered';
+    case MessageStatus.Expired:
+      return 'expired';
+    case MessageStatus.Unknown:
+      // No report came within the connector's reportTimeoutMinutes; a report that still comes sends another callback.
+      return 'unknown';
+    case MessageStatus.Failed:
+      // An errorCode means we or the carrier refused it before it went out; a receipt failure has none.
+      return message.errorCode ? 'notsent' : 'undelivered';
+    case MessageStatus.Submitted:
+    case MessageStatus.Buffered:
+      return 'sent';
+    default:
+      return 'accepted';
+  }
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString();
+}
+
+export function deliveryReportForm(message: StoredMessage): string {
+  const form = new URLSearchParams();
+  form.set('NotificationName', 'SMSDeliveryReport');
+  form.set('SmsId', message.id);
+  form.set('Sender', message.sender);
+  form.set('Recipient', message.recipient);
+  form.set('Status', ozekiStatusWord(message));
+  form.set('DeliveryStatus', message.status);
+  form.set('Delivered', String(message.status === MessageStatus.Delivered));
+  form.set('CarrierStatus', message.carrierStatus ?? '');
+  form.set('CarrierError', message.carrierError ?? '');
+  form.set('ErrorCode', message.errorCode ?? '');
+  form.set('ErrorText', message.errorText ?? '');
+  form.set('Parts', String(message.partsEstimate));
+  form.set('Connector', message.connectorId ?? '');
+  form.set('AcceptedAt', iso(message.createdAt));
+  form.set('SubmittedAt', iso(message.submittedAt));
+  form.set('DoneAt', iso(message.doneAt));
+  // Only when it applies: a part went out, no reference came back, and it was sent again.
+  if (message.possibleDuplicate) form.set('PossibleDuplicate', 'true');
+  return form.toString();
+}
+
+export function incomingSmsForm(message: InboundMessage): string {
+  const form = new URLSearchParams();
+  form.set('NotificationName', 'IncomingSMS');
+  form.set('SmsId', message.id);
+  form.set('Sender', message.sender);
+  form.set('Recipient', message.recipient);
+  form.set('Message', message.text);
+  form.set('ReceivedAt', iso(message.receivedAt));
+  form.set('Parts', String(message.partsTotal));
+  form.set('Complete', String(message.complete));
+  form.set('Connector', message.connectorId);
+  return form.toString();
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** SMSDeliveryReport once the message's fate is known, if it has a DeliveryReportURL. */
+export function enqueueOzekiDeliveryReport(db: Db, message: StoredMessage): void {
+  if (!message.callbackUrl || !isFinal(message.status)) return;
+  enqueueWebhook(db, {
+    orderKey: message.id,
+    kind: 'SMSDeliveryReport',
+    url: message.callbackUrl,
+    contentType: FORM,
+    body: deliveryReportForm(message),
+    owner: message.user,
+  });
+}
+
+export function enqueueIncomingSms(db: Db, url: string | null, message: InboundMessage): void {
+  if (!url) return;
+  enqueueWebhook(db, {
+    orderKey: `inbound:${message.recipient}`,
+    kind: 'IncomingSMS',
+    url,
+    contentType: FORM,
+    body: incomingSmsForm(message),
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * The Ozeki HTTP API dialect: `GET|POST /api?command=…` (Ozeki 10) and
+ * `/?command=…` (Phone System XE), parameters case-insensitive, always HTTP
+ * 200 with an XML result. Commands are a registry, not a switch; this file
+ * holds the transport and the error mapping, each command its own handler.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { Outbox } from '../../sms/outbox.js';
+import type { UserDirectory } from '../http/auth.js';
+import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
+import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
+import { sendSmsCommand } from './send-sms.js';
+import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
+import type { AddressBook } from '../../contacts/address-book.js';
+import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
+import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
+
+export interface OzekiDeps {
+  outbox: Outbox;
+  users: UserDirectory;
+  log: Logger;
+  contacts: AddressBook;
+  /** The call commands' backend; null when voice is disabled. */
+  calls: OzmlCallApi | null;
+}
+
+export interface OzekiResult {
+  code: OzekiCode;
+  message?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface OzekiCommandContext {
+  command: string;
+  params: Params;
+  username: string;
+  deps: OzekiDeps;
+}
+
+export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
+
+/** Command name (lower case) → handler. */
+export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
+  ['sendsms', { name: 'SendSms', run: sendSmsCommand }],
+  ['listaddressbookcontacts', { name: 'ListAddressbookContacts', run: listAddressbookContactsCommand }],
+  ['listaddressbooknames', { name: 'ListAddressbookNames', run: listAddressbookNamesCommand }],
+  ['call', { name: 'Call', run: callCommand }],
+  ['hangup', { name: 'Hangup', run: hangupCommand }],
+  ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
+  ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
+  // Phone System XE's name for ListCallHistory.
+  ['getcallhistory', { name: 'GetCallHistory', run: listCallHistoryCommand }],
+]);
+
+export const OZEKI_CONTENT_TYPE = 'application/xml; charset=utf-8';
+
+export function registerOzekiRoutes(app: FastifyInstance, deps: OzekiDeps): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const xml = await handleOzekiRequest(request, deps);
+    return reply.code(200).type(OZEKI_CONTENT_TYPE).send(xml);
+  };
+  for (const url of ['/api', '/']) {
+    app.route({ method: ['GET', 'POST'], url, handler, config: { dialect: 'ozeki' } });
+  }
+}
+
+/**
+ * Render an error that escaped a handler. A request fastify refused (body too
+ * large, bad framing) is Ozeki's 300 with HTTP 200, as every Ozeki answer; our
+ * own failure (store down, shutting down) keeps the XML but says so with HTTP
+ * 500/503, because Ozeki's table has no code for it and the client should retry.
+ */
+export function renderOzekiError(err: Error & { statusCode?: number; code?: string }): { status: number; body: string } {
+  const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+  if (clientError) return { status: 200, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, err.message)) };
+  const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
+  return { status, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, `internal error, try again: ${err.message}`)) };
+}
+
+async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Promise<string> {
+  let params: Params;
+  try {
+    params = parseQuery(request.url);
+    if (request.method === 'POST' && Buffer.isBuffer(request.body) && request.body.length > 0) {
+      params.merge(parseUrlEncoded(decodeUtf8(request.body)));
+    }
+  } catch (err) {
+    return renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, (err as Error).message));
+  }
+
+  const commandName = params.get('command') ?? '';
+  const command = OZEKI_COMMANDS.get(commandName.toLowerCase());
+  if (!command) {
+    return renderOzekiResult(null, OzekiCode.NotImplementedCommand, formatOzekiMessage(OzekiCode.NotImplementedCommand, commandName));
+  }
+
+  const username = params.get('Username');
+  const password = params.get('Password');
+  if (!username || password === undefined) {
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationRequired, OzekiCode.AuthenticationRequired.template);
+  }
+  try {
+    await deps.users.authenticate(username, password, request.ip);
+  } catch (err) {
+    if (!isAppError(err) || (err.code !== ErrorCode.AUTH_FAILED && err.code !== ErrorCode.AUTH_LOCKED)) throw err;
+    deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Ozeki API authentication failed');
+    // Ozeki has no lock-out code: its authentication failure, with the reason and when to come back.
+    const message = err.code === ErrorCode.AUTH_LOCKED ? `${OzekiCode.AuthenticationFailed.template}: ${err.message}` : OzekiCode.AuthenticationFailed.template;
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, message);
+  }
+
+  try {
+    const result = await command.run({ command: command.name, params, username, deps });
+    return renderOzekiResult(command.name, result.code, result.message ?? result.code.template, result.extra);
+  } catch (err) {
+    // Errors of the request map to Ozeki codes; anything else (store failure, shutdown) goes to the server's error handler.
+    const mapped = mapError(err, command.name);
+    return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template);
+  }
+}
+
+/** The one place our errors become Ozeki codes. */
+function mapError(err: unknown, command: string): OzekiResult {
+  if (!isAppError(err)) throw err;
+  const field = typeof err.details?.['field'] === 'string' ? (err.details['field'] as string) : '';
+  switch (err.code) {
+    case ErrorCode.REQUEST_INVALID:
+    case ErrorCode.MESSAGE_EMPTY:
+    case ErrorCode.MESSAGE_TOO_LONG:
+    case ErrorCode.ENCODING_INVALID:
+      return {
+        code: OzekiCode.InvalidParameter,
+        message: `${formatOzekiMessage(OzekiCode.InvalidParameter, field || 'Message', command)}: ${err.message}`,
+      };
+    case ErrorCode.REQUEST_PARSE:
+      return { code: OzekiCode.ParseError, message: formatOzekiMessage(OzekiCode.ParseError, err.message) };
+    case ErrorCode.ROUTE_NOT_FOUND:
+      return { code: OzekiCode.SmsDestinationNotFound };
+    case ErrorCode.NUMBER_SMS_DISABLED:
+      return { code: OzekiCode.InvalidParameter, message: `${formatOzekiMessage(OzekiCode.InvalidParameter, 'Sender', command)}: ${err.message}` };
+    case ErrorCode.QUOTA_EXCEEDED:
+      // Ozeki's table has no quota code; 306 (the user may not use the API) is the closest, with our reason.
+      return { code: OzekiCode.ForbiddenUser, message: `${OzekiCode.ForbiddenUser.template}: ${err.message}` };
+    default:
+      throw err;
+  }
+}
+
+export function invalidParameter(field: string, why: string): AppError {
+  return new AppError(ErrorCode.REQUEST_INVALID, why, { details: { field } });
+}

@@ -1,0 +1,52 @@
+/** Which IOVOX receipts a status change stores, against the real store. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../../src/store/db.js';
+import type { StoredMessage } from '../../../../src/store/message-repo.js';
+import { enqueueIovoxReceipt } from '../../../../src/iovox/api/receipts.js';
+import { MessageStatus } from '../../../../src/sms/message.js';
+
+const db = openDatabase({ path: ':memory:' });
+afterAll(() => db.close());
+
+function message(id: string, status: MessageStatus, extra: Partial<StoredMessage> = {}): StoredMessage {
+  return {
+    id, user: 'u', dialect: 'iovox', sender: 'ACME', recipient: '+447700900123', text: 't', status, partsEstimate: 1, encoding: 'gsm7', concatRef: 1,
+    callbackUrl: 'http://127.0.0.1:9/dlr', meta: {}, connectorId: 'c', attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null, carrierStatus: null,
+    carrierError: null, createdAt: 1, updatedAt: Date.UTC(2020, 4, 6, 17, 37, 46), submittedAt: Date.UTC(2020, 4, 6, 17, 37, 37), doneAt: null, expiresAt: null, ...extra,
+  };
+}
+
+function stored(id: string) {
+  return (db.prepare('SELECT kind, content_type, headers, body FROM webhooks WHERE order_key = ? ORDER BY id').all(id) as Array<{ kind: string; content_type: string; headers: string; body: string }>).map((r) => ({
+    ...r,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    body: JSON.parse(r.body) as Record<string, string>,
+  }));
+}
+
+describe('enqueueIovoxReceipt', () => {
+  it('an outcome that arrived with the acceptance still gets the ACKNOWLEDGED it skipped, first', () => {
+    enqueueIovoxReceipt(db, message('m1', MessageStatus.Delivered), MessageStatus.Accepted);
+    expect(stored('m1').map((r) => [r.body['status'], r.body['receipt_timestamp']])).toEqual([
+      ['ACKNOWLEDGED', '2020-05-06 18:37:37'],
+      ['DELIVERED', '2020-05-06 18:37:46'],
+    ]);
+  });
+
+  it('a refused submit is FAILED alone', () => {
+    enqueueIovoxReceipt(db, message('m2', MessageStatus.Failed, { submittedAt: null }), MessageStatus.Accepted);
+    expect(stored('m2').map((r) => r.body['status'])).toEqual(['FAILED']);
+  });
+
+  it("the client's Content-Type replaces ours and the other headers travel as given", () => {
+    enqueueIovoxReceipt(db, message('m3', MessageStatus.Submitted, { meta: { callbackHeaders: { 'Content-Type': 'text/plain', 'X-Custom-Header': 'iovox' } } }), MessageStatus.Accepted);
+    expect(stored('m3')).toEqual([
+      { kind: 'IovoxDeliveryReceipt', content_type: 'text/plain', headers: { 'X-Custom-Header': 'iovox' }, body: expect.objectContaining({ status: 'ACKNOWLEDGED' }) as unknown },
+    ]);
+  });
+
+  it('nothing without a callback_url', () => {
+    enqueueIovoxReceipt(db, message('m4', MessageStatus.Delivered, { callbackUrl: null }), MessageStatus.Buffered);
+    expect(stored('m4')).toEqual([]);
+  });
+});
