@@ -13,7 +13,7 @@
  * (Send Message answers no id the app could match them with).
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import type { AcrobitsCall } from './routes.js';
+import type { AcrobitsCall } from './service.js';
 
 export async function fetchMessages(call: AcrobitsCall): Promise<Record<string, unknown>> {
   const { params, username, deps } = call;

@@ -10,33 +10,14 @@
  * request's Accept header asks for XML.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AcrobitsConfig } from '../../config/schema.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
-import type { Outbox } from '../../sms/outbox.js';
-import type { MessageHistoryRepo } from '../../store/message-history-repo.js';
-import type { UserDirectory } from '../http/auth.js';
-import type { Params } from '../http/request-params.js';
 import { readRequestParams } from '../http/request-body.js';
 import { validateRecipient } from '../http/validate.js';
 import { fetchMessages } from './fetch-messages.js';
+import type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 
-export interface AcrobitsDeps {
-  outbox: Outbox;
-  users: UserDirectory;
-  history: MessageHistoryRepo;
-  acrobits: AcrobitsConfig;
-  log: Logger;
-}
+export type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 
-export interface AcrobitsCall {
-  params: Params;
-  username: string;
-  deps: AcrobitsDeps;
-}
-
-/** A service's success: a JSON body, or nothing (HTTP 200 with an empty body, as seed 004 shows). */
-export type AcrobitsService = (call: AcrobitsCall) => Promise<Record<string, unknown> | null>;
 
 const SERVICES: ReadonlyArray<[path: string, service: AcrobitsService]> = [
   ['/acrobits/send', sendMessage],

@@ -6,7 +6,7 @@
  * ListAddressbookContacts takes an optional `Name` filter (case-insensitive).
  */
 import type { Contact } from '../../contacts/contact.js';
-import type { OzekiCommandContext, OzekiResult } from './routes.js';
+import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { OzekiCode } from './xml.js';
 
 function contactElement(contact: Contact): Record<string, unknown> {

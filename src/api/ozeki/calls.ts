@@ -6,8 +6,8 @@
  * with three decimals, as Ozeki 10 writes them.
  */
 import { isAppError, ErrorCode } from '../../shared/errors.js';
-import type { OzekiCommandContext, OzekiResult } from './routes.js';
-import { invalidParameter } from './routes.js';
+import type { OzekiCommandContext, OzekiResult } from './command.js';
+import { invalidParameter } from './command.js';
 import { OzekiCode, formatOzekiMessage } from './xml.js';
 import { validateCallbackUrl } from '../http/validate.js';
 

@@ -5,41 +5,17 @@
  * holds the transport and the error mapping, each command its own handler.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
-import type { Outbox } from '../../sms/outbox.js';
-import type { UserDirectory } from '../http/auth.js';
+import { ErrorCode, isAppError } from '../../shared/errors.js';
 import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
-import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
+import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
 import { sendSmsCommand } from './send-sms.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
-import type { AddressBook } from '../../contacts/address-book.js';
-import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
+import type { OzekiCommand, OzekiDeps, OzekiResult } from './command.js';
 
-export interface OzekiDeps {
-  outbox: Outbox;
-  users: UserDirectory;
-  log: Logger;
-  contacts: AddressBook;
-  /** The call commands' backend; null when voice is disabled. */
-  calls: OzmlCallApi | null;
-}
+export type { OzekiCommand, OzekiCommandContext, OzekiDeps, OzekiResult } from './command.js';
+export { invalidParameter } from './command.js';
 
-export interface OzekiResult {
-  code: OzekiCode;
-  message?: string;
-  extra?: Record<string, unknown>;
-}
-
-export interface OzekiCommandContext {
-  command: string;
-  params: Params;
-  username: string;
-  deps: OzekiDeps;
-}
-
-export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
 
 /** Command name (lower case) → handler. */
 export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
@@ -148,6 +124,3 @@ function mapError(err: unknown, command: string): OzekiResult {
   }
 }
 
-export function invalidParameter(field: string, why: string): AppError {
-  return new AppError(ErrorCode.REQUEST_INVALID, why, { details: { field } });
-}

@@ -3,8 +3,8 @@
  * DeliveryReportURL (also the seed's misspelling DelivaryReportURL) optional.
  * The SmsId is returned only after the message is durably stored.
  */
-import type { OzekiCommandContext, OzekiResult } from './routes.js';
-import { invalidParameter } from './routes.js';
+import type { OzekiCommandContext, OzekiResult } from './command.js';
+import { invalidParameter } from './command.js';
 import { OzekiCode } from './xml.js';
 import { validateCallbackUrl, validateRecipient, validateSender } from '../http/validate.js';
 

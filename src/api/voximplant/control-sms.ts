@@ -7,7 +7,7 @@
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import { canonicalNumber } from '../../sms/router.js';
 import { validateRecipient } from '../http/validate.js';
-import type { VoximplantAnswer, VoximplantCall } from './routes.js';
+import type { VoximplantAnswer, VoximplantCall } from './method.js';
 import { invalidArgument, requiredParam } from './params.js';
 
 export async function controlSms(call: VoximplantCall): Promise<VoximplantAnswer> {

@@ -9,7 +9,7 @@
 import { MessageStatus } from '../../sms/message.js';
 import type { HistoryDirection, HistoryEntry, HistoryQuery } from '../../store/message-history-repo.js';
 import type { Params } from '../http/request-params.js';
-import type { VoximplantAnswer, VoximplantCall } from './routes.js';
+import type { VoximplantAnswer, VoximplantCall } from './method.js';
 import { integerParam, invalidArgument } from './params.js';
 
 /** Seed 003: "Must be not bigger than 1000. If left blank, then the default value of 1000 is used." */

@@ -8,36 +8,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
-import type { Outbox } from '../../sms/outbox.js';
-import type { NumberControl } from '../../sms/number-control.js';
-import type { MessageHistoryRepo } from '../../store/message-history-repo.js';
-import type { UserDirectory } from '../http/auth.js';
-import type { Params } from '../http/request-params.js';
 import { readRequestParams } from '../http/request-body.js';
 import { renderVoximplantError, toVoximplantError, voximplantError } from './errors.js';
 import { a2pSendSms, sendSmsMessage } from './send.js';
 import { controlSms } from './control-sms.js';
 import { a2pGetSmsHistory, getSmsHistory } from './history.js';
+import type { VoximplantAnswer, VoximplantDeps, VoximplantMethod } from './method.js';
 
-export interface VoximplantDeps {
-  outbox: Outbox;
-  users: UserDirectory;
-  numbers: NumberControl;
-  history: MessageHistoryRepo;
-  log: Logger;
-}
+export type { VoximplantAnswer, VoximplantCall, VoximplantDeps, VoximplantMethod } from './method.js';
 
-export interface VoximplantCall {
-  params: Params;
-  username: string;
-  deps: VoximplantDeps;
-}
-
-/** A method's answer: a JSON object, or CSV text (history with output=csv). */
-export type VoximplantAnswer = { json: Record<string, unknown> } | { csv: string; totalCount: number };
-
-export type VoximplantMethod = (call: VoximplantCall) => Promise<VoximplantAnswer>;
 
 /** Method name (lower case) → handler. */
 export const VOXIMPLANT_METHODS = new Map<string, VoximplantMethod>([

@@ -1,0 +1,41 @@
+/**
+ * The contract between the Ozeki transport (routes.ts) and each command's
+ * handler: what a command gets and what it answers. Its own module so the
+ * handlers and the registry that lists them do not import each other.
+ */
+import { AppError, ErrorCode } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { Outbox } from '../../sms/outbox.js';
+import type { AddressBook } from '../../contacts/address-book.js';
+import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
+import type { UserDirectory } from '../http/auth.js';
+import type { Params } from '../http/request-params.js';
+import type { OzekiCode } from './xml.js';
+
+export interface OzekiDeps {
+  outbox: Outbox;
+  users: UserDirectory;
+  log: Logger;
+  contacts: AddressBook;
+  /** The call commands' backend; null when voice is disabled. */
+  calls: OzmlCallApi | null;
+}
+
+export interface OzekiResult {
+  code: OzekiCode;
+  message?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface OzekiCommandContext {
+  command: string;
+  params: Params;
+  username: string;
+  deps: OzekiDeps;
+}
+
+export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
+
+export function invalidParameter(field: string, why: string): AppError {
+  return new AppError(ErrorCode.REQUEST_INVALID, why, { details: { field } });
+}
