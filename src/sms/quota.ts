@@ -55,8 +55,8 @@ export class QuotaGuard {
     if (!limits) return [];
     const iso = new Date(at).toISOString();
     const periods: Period[] = [];
-    if (limits.partsPerDay != null) periods.push({ name: 'day', key: `day:${iso.slice(0, 10)}`, limit: limits.partsPerDay });
-    if (limits.partsPerMonth != null) periods.push({ name: 'month', key: `month:${iso.slice(0, 7)}`, limit: limits.partsPerMonth });
+    if (limits.partsPerDay !== null && limits.partsPerDay !== undefined) periods.push({ name: 'day', key: `day:${iso.slice(0, 10)}`, limit: limits.partsPerDay });
+    if (limits.partsPerMonth !== null && limits.partsPerMonth !== undefined) periods.push({ name: 'month', key: `month:${iso.slice(0, 7)}`, limit: limits.partsPerMonth });
     return periods;
   }
 }

@@ -148,9 +148,18 @@ export class MessageHistoryRepo {
       where.push(`${column} IN (${variants.map(() => '?').join(', ')})`);
       args.push(...variants);
     }
-    if (query.fromMs !== undefined) (where.push(`${at} >= ?`), args.push(query.fromMs));
-    if (query.toMs !== undefined) (where.push(`${at} <= ?`), args.push(query.toMs));
-    if (query.afterSeq !== undefined) (where.push('s.seq > ?'), args.push(query.afterSeq));
+    if (query.fromMs !== undefined) {
+      where.push(`${at} >= ?`);
+      args.push(query.fromMs);
+    }
+    if (query.toMs !== undefined) {
+      where.push(`${at} <= ?`);
+      args.push(query.toMs);
+    }
+    if (query.afterSeq !== undefined) {
+      where.push('s.seq > ?');
+      args.push(query.afterSeq);
+    }
   }
 
   private prepare(sql: string): Statement {

@@ -213,11 +213,26 @@ export class MessageRepo {
   history(filter: HistoryFilter): { total: number; rows: StoredMessage[] } {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.user !== undefined) (where.push('user = ?'), args.push(filter.user));
-    if (filter.sender !== undefined) (where.push('sender = ?'), args.push(filter.sender));
-    if (filter.recipient !== undefined) (where.push('recipient = ?'), args.push(filter.recipient));
-    if (filter.fromMs !== undefined) (where.push('created_at >= ?'), args.push(filter.fromMs));
-    if (filter.toMs !== undefined) (where.push('created_at <= ?'), args.push(filter.toMs));
+    if (filter.user !== undefined) {
+      where.push('user = ?');
+      args.push(filter.user);
+    }
+    if (filter.sender !== undefined) {
+      where.push('sender = ?');
+      args.push(filter.sender);
+    }
+    if (filter.recipient !== undefined) {
+      where.push('recipient = ?');
+      args.push(filter.recipient);
+    }
+    if (filter.fromMs !== undefined) {
+      where.push('created_at >= ?');
+      args.push(filter.fromMs);
+    }
+    if (filter.toMs !== undefined) {
+      where.push('created_at <= ?');
+      args.push(filter.toMs);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db

@@ -5,7 +5,7 @@
  * the start line bent, Content-Length lying, bytes flipped or cut. A seeded
  * generator makes every run repeatable: a failure prints its seed.
  */
-import { Dice, damageBytes } from './dice.js';
+import { type Dice, damageBytes } from './dice.js';
 
 export { Dice, damageBytes, seededRandom } from './dice.js';
 

@@ -72,7 +72,6 @@ export class Scope {
 }
 
 export function asPathSegment(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = value.replace(/[\/\\%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  const escaped = value.replace(/[/\\%\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '%2E') : escaped;
 }

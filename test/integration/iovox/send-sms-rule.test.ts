@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
 import { sendSmsRequest } from '../../../src/iovox/flow/send-sms-rule.js';
 import type { SendSmsRule } from '../../../src/iovox/flow/flow.js';
-import { IovoxFlowError } from '../../../src/iovox/flow/flow-error.js';
+import { type IovoxFlowError } from '../../../src/iovox/flow/flow-error.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { SmtpReceiver } from '../../helpers/smtp-receiver.js';
@@ -121,7 +121,7 @@ describe('SMS e-mail alerts', () => {
     const message = await run(
       rule('destinationContactId="1" destinationPhoneNumber="447012345678" message="Bob <urgent>" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="failed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts"'),
     );
-    await waitUntil(() => (env.daemon.db.prepare('SELECT attempts FROM emails WHERE text LIKE ?').get('%Bob%failed%') as { attempts: number } | undefined)?.attempts! >= 1, 5000, 'a failed attempt');
+    await waitUntil(() => ((env.daemon.db.prepare('SELECT attempts FROM emails WHERE text LIKE ?').get('%Bob%failed%') as { attempts: number } | undefined)?.attempts ?? 0) >= 1, 5000, 'a failed attempt');
     await smtp.start(port);
     await smtp.waitFor((m) => m.some((x) => x.raw.includes('Undelivered')));
     const mail = smtp.mails.find((m) => m.raw.includes('Undelivered'))!;

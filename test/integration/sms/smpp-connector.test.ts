@@ -324,7 +324,7 @@ describe('SMPP connector against a hostile SMSC', () => {
         setTimeout(() => socket.write(Buffer.from('\x00\x00\x00\x05garbage-garbage-garbage\xff\xff\xff\xff', 'latin1')), 50);
       });
     });
-    const { sink, connector } = await connectTo(server, sockets, 'bad');
+    const { connector } = await connectTo(server, sockets, 'bad');
     await waitUntil(() => connections >= 3, 5000, 'the connector reconnecting after each reset');
     expect(connector.status().binds[0]!.state).not.toBe('closed');
   });

@@ -252,7 +252,7 @@ export class AtChannel extends EventEmitter {
     }
     const pending = this.pending;
     if (pending && line === pending.command) return; // echo (before ATE0 took effect)
-    const isReply = pending?.replyPrefix != null && line.startsWith(pending.replyPrefix);
+    const isReply = pending?.replyPrefix !== undefined && pending.replyPrefix !== null && line.startsWith(pending.replyPrefix);
     if (!isReply && this.isUrc(line)) {
       if (TWO_LINE_URCS.some((p) => line.startsWith(p))) this.awaitingUrcData = line;
       else this.emit('urc', { line } satisfies UnsolicitedCode);

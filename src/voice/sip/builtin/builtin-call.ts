@@ -3,10 +3,10 @@
  * exists: in-dialog requests from the far end (BYE, re-INVITE, INFO, NOTIFY,
  * OPTIONS), our BYE and REFER, and the one `ended` promise.
  */
-import * as sip from 'sip';
+import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, SipCall } from '../call-control.js';
-import { Dialog, targetUri } from './dialog.js';
+import { type Dialog, targetUri } from './dialog.js';
 import { parseInfoDigit } from '../info-dtmf.js';
 import { reasonPhrase } from '../reason-phrases.js';
 

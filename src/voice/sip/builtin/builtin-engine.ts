@@ -9,7 +9,7 @@
 import * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
-import { ALLOW, BuiltinCall } from './builtin-call.js';
+import { ALLOW, type BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
 import { BuiltinIncomingCall } from './incoming-call.js';
 import { InboundPolicy, type InboundPolicyConfig } from './inbound-policy.js';

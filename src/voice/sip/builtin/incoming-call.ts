@@ -9,7 +9,7 @@
  * Over UDP the 2xx is ours to retransmit until the ACK (RFC 3261 §13.3.1.4):
  * T1, doubling to T2; the INVITE transaction of the `sip` package does not.
  */
-import * as sip from 'sip';
+import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
 import { ALLOW, BuiltinCall } from './builtin-call.js';

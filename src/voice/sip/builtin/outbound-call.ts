@@ -4,7 +4,7 @@
  * ACK for the 2xx and its retransmissions (§13.2.2.4).
  */
 import { randomBytes } from 'node:crypto';
-import * as sip from 'sip';
+import type * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';

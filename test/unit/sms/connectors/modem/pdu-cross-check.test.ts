@@ -35,7 +35,7 @@ describe('ModemManager parser vectors', () => {
     if (pdu.type === 'deliver') {
       expect(pdu.sender.number).toBe(v.number);
       expect(pdu.sentAt).toEqual(mmTime(v.timestamp!));
-      expect(pdu.udh?.concat != null).toBe(v.multipart);
+      expect(pdu.udh?.concat !== undefined && pdu.udh?.concat !== null).toBe(v.multipart);
       if (v.text !== null) expect(pdu.text).toBe(v.text);
       // 8-bit data: the octets as they are (ModemManager's expected data is the whole UD).
       else expect(pdu.payload.toString('hex').toUpperCase()).toBe(v.pdu.slice(-pdu.payload.length * 2));
