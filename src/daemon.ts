@@ -41,10 +41,10 @@ import { QuotaGuard } from './sms/quota.js';
 import { sendAdmission } from './sms/admission.js';
 import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from './api/http/auth.js';
 import { buildApiServer, type HealthReport } from './api/server.js';
-import { enqueueIncomingSms, enqueueOzekiDeliveryReport } from './api/ozeki/notifications.js';
+import { enqueueIncomingSms } from './api/ozeki/notifications.js';
+import { dialectNotifier } from './api/dialects.js';
 import { buildVoice, type VoiceNode } from './voice/build-voice.js';
 import { ozmlVoiceServices } from './daemon-ozml.js';
-import { enqueueIovoxReceipt } from './iovox/api/receipts.js';
 import { inboundCallFlowRouter } from './iovox/inbound-flows.js';
 import { ExpiryWatcher } from './sms/expiry.js';
 import type { SmsFailoverHandler } from './sms/failover.js';
@@ -60,12 +60,6 @@ export interface DaemonOptions {
   /** Replaces the SMS-to-voice failover handler; default: iovox/failover-calls.ts, placing calls when voice is on. */
   smsFailover?: SmsFailoverHandler;
 }
-
-/** Each dialect's delivery-report callback, by the dialect that accepted the message. */
-const DELIVERY_NOTIFIERS: Record<string, StatusNotifier> = {
-  ozeki: enqueueOzekiDeliveryReport,
-  iovox: enqueueIovoxReceipt,
-};
 
 export class Daemon {
   private constructor(
@@ -122,8 +116,9 @@ export class Daemon {
       extras.afterCommit();
     };
     const repo = new MessageRepo(db);
+    const deliveryReport = dialectNotifier();
     const notify: StatusNotifier = (tx, message, previous) => {
-      DELIVERY_NOTIFIERS[message.dialect]?.(tx, message, previous);
+      deliveryReport(tx, message, previous);
       extras.followUps(tx, message);
     };
     const numbers = new NumberControl(new NumberSettingsRepo(db), committer);

@@ -1,24 +1,24 @@
 /**
- * The HTTP server: one fastify instance, every dialect registered on it.
+ * The HTTP server: one fastify instance, every dialect registered on it in a
+ * context of its own (dialect.ts) that answers failures in its own format.
  * Bodies reach dialects as raw Buffers so each parses (and rejects) them in
- * its own way and reports errors in its own format.
+ * its own way. Outside the dialects (/contacts, /health, /metrics) errors are
+ * telenode's JSON form `{ "error": { "code", "message" } }`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
-import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError, type OzekiDeps } from './ozeki/routes.js';
-import { registerVoximplantRoutes, renderVoximplantError, type VoximplantDeps } from './voximplant/routes.js';
-import { registerAcrobitsRoutes, renderAcrobitsError, type AcrobitsDeps } from './acrobits/routes.js';
-import { registerIovoxRoutes, renderIovoxFailure, type IovoxDeps } from '../iovox/api/routes.js';
-import { IOVOX_CONTENT_TYPE } from '../iovox/api/xml.js';
+import { ErrorCode } from '../shared/errors.js';
 import { registerContactsRoutes, type ContactsApiDeps } from './contacts/routes.js';
+import { logFailure, registerDialect, type RequestFailure } from './dialect.js';
+import { DIALECTS, type DialectDeps } from './dialects.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   [key: string]: unknown;
 }
 
-export interface ApiServerDeps extends OzekiDeps, VoximplantDeps, AcrobitsDeps, IovoxDeps, ContactsApiDeps {
+export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   registry: Registry;
   health: () => HealthReport;
   bodyLimitBytes: number;
@@ -34,30 +34,12 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const dialect = (request.routeOptions.config as { dialect?: string } | undefined)?.dialect;
-    const internal = err.statusCode === undefined || err.statusCode >= 500;
-    (internal ? deps.log.error.bind(deps.log) : deps.log.warn.bind(deps.log))({ err, url: request.url.slice(0, 200), dialect }, 'request failed');
-    if (dialect === 'ozeki') {
-      const rendered = renderOzekiError(err);
-      return reply.code(rendered.status).type(OZEKI_CONTENT_TYPE).send(rendered.body);
-    }
-    if (dialect === 'voximplant') {
-      const rendered = renderVoximplantError(err);
-      return reply.code(rendered.status).send(rendered.body);
-    }
-    if (dialect === 'acrobits') return renderAcrobitsError(err, request, reply);
-    if (dialect === 'iovox') {
-      const rendered = renderIovoxFailure(err);
-      return reply.code(rendered.status).type(IOVOX_CONTENT_TYPE).send(rendered.body);
-    }
-    return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'TN_ERR_INTERNAL', message: err.message } });
+  app.setErrorHandler((err: RequestFailure, request, reply) => {
+    logFailure(deps.log, err, request, 'telenode');
+    return reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? ErrorCode.INTERNAL, message: err.message } });
   });
 
-  registerOzekiRoutes(app, deps);
-  registerVoximplantRoutes(app, deps);
-  registerAcrobitsRoutes(app, deps);
-  registerIovoxRoutes(app, deps);
+  for (const dialect of DIALECTS) registerDialect(app, dialect, deps, deps.log);
   registerContactsRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {

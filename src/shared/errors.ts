@@ -120,6 +120,8 @@ export const ErrorCode = {
   /** An OzML verb failed while running (details: verb, line, column). */
   OZML_VERB_FAILED: 'TN_ERR_OZML_VERB_FAILED',
   CALL_NOT_FOUND: 'TN_ERR_CALL_NOT_FOUND',
+  /** A failure of ours without a code of its own (a bug): the log has the details. */
+  INTERNAL: 'TN_ERR_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -29,7 +29,6 @@ export function registerAcrobitsRoutes(app: FastifyInstance, deps: AcrobitsDeps)
     app.route({
       method: ['GET', 'POST'],
       url,
-      config: { dialect: 'acrobits' },
       handler: (request, reply) => handleAcrobitsRequest(request, reply, service, deps),
     });
   }

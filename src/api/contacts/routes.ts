@@ -32,7 +32,6 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
     app.route({
       method,
       url,
-      config: { dialect: 'telenode' },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
           refuseCrossOrigin(request);

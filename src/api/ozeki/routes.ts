@@ -38,7 +38,7 @@ export function registerOzekiRoutes(app: FastifyInstance, deps: OzekiDeps): void
     return reply.code(200).type(OZEKI_CONTENT_TYPE).send(xml);
   };
   for (const url of ['/api', '/']) {
-    app.route({ method: ['GET', 'POST'], url, handler, config: { dialect: 'ozeki' } });
+    app.route({ method: ['GET', 'POST'], url, handler });
   }
 }
 

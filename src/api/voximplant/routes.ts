@@ -33,7 +33,7 @@ export function registerVoximplantRoutes(app: FastifyInstance, deps: VoximplantD
   const handler = (request: FastifyRequest<{ Params: { method?: string } }>, reply: FastifyReply) =>
     handleVoximplantRequest(request, reply, deps);
   for (const url of ['/platform_api', '/platform_api/:method']) {
-    app.route({ method: ['GET', 'POST'], url, handler, config: { dialect: 'voximplant' } });
+    app.route({ method: ['GET', 'POST'], url, handler });
   }
 }
 

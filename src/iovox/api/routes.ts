@@ -50,7 +50,6 @@ export function registerIovoxRoutes(app: FastifyInstance, deps: IovoxDeps): void
       // Every verb is routed so a wrong one gets IOVOX's "Request Method must be POST" rather than a 404.
       method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
-      config: { dialect: 'iovox' },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const { status, body } = await handleIovoxRequest(request, methods, deps);
         return reply.code(status).type(IOVOX_CONTENT_TYPE).send(body);
