@@ -14,12 +14,12 @@ export interface AppErrorOptions {
 }
 
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly protocolStatus: number | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -96,6 +96,10 @@ export const ErrorCode = {
   SIP_REGISTER_FAILED: 'TN_ERR_SIP_REGISTER_FAILED',
   CALL_ENDED: 'TN_ERR_CALL_ENDED',
   CALL_FAILED: 'TN_ERR_CALL_FAILED',
+  /** The call is not in a state for this (answer a call that is not ringing, a request without a dialog). */
+  CALL_STATE: 'TN_ERR_CALL_STATE',
+  /** Digits asked to be sent on a call whose far end did not negotiate telephone-event (RFC 4733). */
+  CALL_NO_DTMF: 'TN_ERR_CALL_NO_DTMF',
   QUOTA_EXCEEDED: 'TN_ERR_QUOTA_EXCEEDED',
   NUMBER_SMS_DISABLED: 'TN_ERR_NUMBER_SMS_DISABLED',
   NUMBER_NOT_OWNED: 'TN_ERR_NUMBER_NOT_OWNED',
@@ -130,7 +134,7 @@ export function isAppError(err: unknown): err is AppError {
 }
 
 /** Wrap anything thrown into an AppError, keeping the original as `cause`. */
-export function toAppError(err: unknown, code: string, retryable = false): AppError {
+export function toAppError(err: unknown, code: ErrorCode, retryable = false): AppError {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new AppError(code, message, { cause: err, retryable });

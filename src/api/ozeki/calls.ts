@@ -5,7 +5,7 @@
  * Busy or Error). Times are UTC "yyyy-MM-dd HH:mm:ss", durations seconds
  * with three decimals, as Ozeki 10 writes them.
  */
-import { isAppError, ErrorCode } from '../../shared/errors.js';
+import { AppError, isAppError, ErrorCode } from '../../shared/errors.js';
 import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { invalidParameter } from './command.js';
 import { OzekiCode, formatOzekiMessage } from './xml.js';
@@ -63,7 +63,7 @@ export async function hangupCommand(ctx: OzekiCommandContext): Promise<OzekiResu
   if (!callId) throw invalidParameter('CallId', 'CallId is required');
   const calls = requireCalls(ctx);
   try {
-    if (!calls) throw Object.assign(new Error('no voice'), { code: ErrorCode.CALL_NOT_FOUND });
+    if (!calls) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'voice is disabled: no calls');
     await calls.hangup(callId);
   } catch (err) {
     if ((err as { code?: string }).code === ErrorCode.CALL_NOT_FOUND) return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };

@@ -6,7 +6,7 @@
  * part when longer). `store_body=false` (the default) hides the text from
  * history; the outbox itself still needs it to send and retry the message.
  */
-import { AppError, isAppError } from '../../shared/errors.js';
+import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { StoredMessage } from '../../store/message-repo.js';
 import { estimateSegments } from '../../sms/encoding/index.js';
 import { validateRecipient, validateSender } from '../http/validate.js';
@@ -89,6 +89,6 @@ async function accept(call: VoximplantCall, sender: string, recipient: string, t
 
 function messageNumber(call: VoximplantCall, message: StoredMessage): number {
   const seq = call.deps.history.seqOf('out', message.id);
-  if (seq === undefined) throw new Error(`message ${message.id} has no history number`);
+  if (seq === undefined) throw new AppError(ErrorCode.INTERNAL, `message ${message.id} has no history number`);
   return seq;
 }

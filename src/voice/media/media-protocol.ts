@@ -10,6 +10,7 @@
  * both directions (a digit is seen before the `played` that follows it).
  */
 import type { G711Law } from './g711.js';
+import type { ErrorCode } from '../../shared/errors.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -60,7 +61,7 @@ export type WorkerMessage =
   /** Started; `nice` is the priority the thread got, `niceError` why it could not get the one asked for. */
   | { ev: 'ready'; nice: number; niceError: string | null }
   | { ev: 'bound'; id: number; port: number }
-  | { ev: 'bindFailed'; id: number; code: string; message: string }
+  | { ev: 'bindFailed'; id: number; code: ErrorCode; message: string }
   /** The port is closed; the worker will say nothing more about this id. */
   | { ev: 'released'; id: number }
   /** A clip was sent to its end (clips stopped early are settled by the main thread). */

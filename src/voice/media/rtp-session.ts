@@ -10,7 +10,7 @@
  */
 import type { Transferable } from 'node:worker_threads';
 import type { Logger } from '../../shared/log.js';
-import type { AppError } from '../../shared/errors.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { AudioClip } from './audio-clip.js';
 import type { G711Law } from './g711.js';
 import { digitToEvent } from './dtmf.js';
@@ -104,7 +104,7 @@ export class RtpSession {
 
   /** Send digits as RFC 4733 events; resolves when the last end packet is out. */
   sendDigits(digits: string): Promise<void> {
-    if (this.options.dtmfPayloadType === null) return Promise.reject(new Error('the peer did not negotiate telephone-event'));
+    if (this.options.dtmfPayloadType === null) return Promise.reject(new AppError(ErrorCode.CALL_NO_DTMF, 'the peer did not negotiate telephone-event'));
     const events = [...digits].map(digitToEvent);
     if (this.closed) return Promise.resolve();
     const request = this.nextRequest++;

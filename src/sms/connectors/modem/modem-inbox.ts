@@ -95,7 +95,9 @@ export class ModemInbox {
       await this.at.send(`AT+CPMS=${[memory, ...this.session.storage.slice(1)].map((m) => `"${m}"`).join(',')}`);
       this.memory = memory;
       return true;
-    } catch {
+    } catch (err) {
+      // A modem without that memory (no "SR" on many): what lives there cannot be read; the caller skips it.
+      this.deps.log.debug({ memory, err: isAppError(err) ? err.toJSON() : err }, 'the modem refused AT+CPMS for this memory');
       return false;
     }
   }

@@ -292,7 +292,11 @@ export class SmppBind {
     if (this.session !== session) return;
     this.events
       .onIncoming(pdu, this)
-      .catch(() => 0x64) // ESME_RX_T_APPN: temporary, the SMSC delivers it again
+      .catch((err: unknown) => {
+        // ESME_RX_T_APPN (SMPP 3.4 §5.1.3): temporary, the SMSC delivers it again.
+        this.log.warn({ bind: this.name, command: pdu.command, sequenceNumber: pdu.sequence_number, err }, 'could not store what the SMSC sent; answered ESME_RX_T_APPN so it comes again');
+        return 0x64;
+      })
       .then((status) => {
         if (session.closed) return;
         this.coalesceWrites(session);

@@ -5,6 +5,7 @@
  */
 import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
+import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { CallEndReason, CallInfo, SipCall } from '../call-control.js';
 import { type Dialog, targetUri } from './dialog.js';
 import { parseInfoDigit } from '../info-dtmf.js';
@@ -130,7 +131,7 @@ export abstract class BuiltinCall implements SipCall {
   }
 
   protected requireDialog(): Dialog {
-    if (!this.dialog || this.isEnded) throw new Error('the call has no established dialog');
+    if (!this.dialog || this.isEnded) throw new AppError(ErrorCode.CALL_STATE, 'the call has no established dialog');
     return this.dialog;
   }
 

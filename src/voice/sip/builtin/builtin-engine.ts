@@ -140,7 +140,7 @@ export class BuiltinSipEngine implements CallControl {
   }
 
   private requireStack(): sip.Stack {
-    if (!this.stack) throw new Error('SIP engine not started');
+    if (!this.stack) throw new AppError(ErrorCode.SIP_START_FAILED, 'SIP engine not started');
     return this.stack;
   }
 

@@ -11,6 +11,7 @@
  */
 import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
+import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
 import { ALLOW, BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
@@ -53,7 +54,7 @@ export class BuiltinIncomingCall extends BuiltinCall implements IncomingCall {
   }
 
   answer(localSdp: string): Promise<string | null> {
-    if (this.state !== 'ringing') return Promise.reject(new Error(`cannot answer a call that is ${this.state}`));
+    if (this.state !== 'ringing') return Promise.reject(new AppError(ErrorCode.CALL_STATE, `cannot answer a call that is ${this.state}`));
     this.state = 'answered';
     const request = this.invite;
     this.dialog = new Dialog(this.stack, {
@@ -158,7 +159,7 @@ export class BuiltinIncomingCall extends BuiltinCall implements IncomingCall {
     this.log.warn('no ACK for our 200 OK within 64*T1; ending the call');
     this.stopRetransmit();
     this.state = 'ended';
-    this.ackFailed?.(new Error('no ACK received'));
+    this.ackFailed?.(new AppError(ErrorCode.CALL_ENDED, 'no ACK received'));
     this.end('ack-timeout');
     void this.dialog?.request('BYE');
   }

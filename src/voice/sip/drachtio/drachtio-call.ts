@@ -56,7 +56,7 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
   }
 
   async answer(localSdp: string): Promise<string | null> {
-    if (!this.req || !this.res || this.finalSent) throw new Error('cannot answer this call');
+    if (!this.req || !this.res || this.finalSent) throw new AppError(ErrorCode.CALL_STATE, 'cannot answer this call');
     this.finalSent = true;
     const offered = this.remoteSdp;
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp });
@@ -64,7 +64,7 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
     // which for a late offer (an INVITE without SDP) carries the answer.
     this.confirmed = new Promise<string | null>((resolve, reject) => {
       dialog.once('ack', (ack: SrfRequest) => resolve(ack.body || null));
-      void this.ended.then((reason) => reject(new Error(`the call ended (${reason}) before the ACK`)));
+      void this.ended.then((reason) => reject(new AppError(ErrorCode.CALL_ENDED, `the call ended (${reason}) before the ACK`)));
     });
     this.confirmed.catch(() => undefined); // a caller that never awaits must not see an unhandled rejection
     this.adopt(dialog);
@@ -103,7 +103,7 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
   }
 
   async transfer(target: string): Promise<void> {
-    if (!this.dialog) throw new Error('the call is not answered');
+    if (!this.dialog) throw new AppError(ErrorCode.CALL_STATE, 'the call is not answered');
     const host = /@([^;>]+)/.exec(this.dialog.remote.uri)?.[1] ?? '';
     const referTo = /^sips?:/i.test(target) ? target : `sip:${target}@${host}`;
     const response = await this.dialog.request({ method: 'REFER', headers: { 'Refer-To': `<${referTo}>`, 'Referred-By': `<${this.dialog.local.uri}>` } });
