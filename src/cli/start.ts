@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Daemon } from '../daemon.js';
+import { Daemon } from '../app/daemon.js';
 import { createLogger } from '../shared/log.js';
 import { isAppError } from '../shared/errors.js';
 import { resolveConfig } from './config-source.js';

@@ -1,7 +1,7 @@
 /** Starts a Daemon in this process on an ephemeral port with a temp store. */
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
-import { Daemon } from '../../src/daemon.js';
+import { Daemon } from '../../src/app/daemon.js';
 import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { tempDir } from './temp-dir.js';

@@ -17,7 +17,7 @@ import { verifyPassword } from '../../shared/password-hash.js';
 import { hashApiKey } from '../../shared/api-key.js';
 import type { LoginGuard } from './login-guard.js';
 
-/** The one API user a config without `users` gets, with a generated password (daemon.ts). */
+/** The one API user a config without `users` gets, with a generated password (app/daemon.ts). */
 export const GENERATED_ADMIN_USER = 'admin';
 
 export interface ApiUser {

@@ -33,7 +33,7 @@ export interface FlowCall {
 export interface FlowRunDeps {
   /** The one outbox (sms/outbox.ts `accept`): a sendSms rule's SMS goes there as an IOVOX message. */
   sms: { accept(request: AcceptRequest): Promise<{ id: string }> };
-  /** Contacts and what $_partnerName sends as (daemon-extras' `iovoxFlows`). */
+  /** Contacts and what $_partnerName sends as (messaging-extras' `iovoxFlows`). */
   flows: Pick<FlowContext, 'findContact' | 'partnerName'>;
 }
 

@@ -4,23 +4,23 @@
  * failover links and inbound call flows (checked at start-up), SMS e-mail alerts with their mail
  * outbox, the SMS-to-voice failover handler, and message deadlines.
  */
-import type { Config } from './config/schema.js';
-import type { Db } from './store/db.js';
-import type { GroupCommitter } from './store/group-commit.js';
-import type { StoredMessage } from './store/message-repo.js';
-import { SmsFailoverRepo } from './store/sms-failover-repo.js';
-import type { Logger } from './shared/log.js';
-import { AddressBook } from './contacts/address-book.js';
-import { EmailDispatcher } from './email/email-dispatcher.js';
-import { templateSet } from './email/templates.js';
-import { SmsAlertMailer } from './sms/sms-alerts.js';
-import { failoverEventFor, type SmsFailoverHandler } from './sms/failover.js';
-import { londonTimestamp } from './iovox/api/receipts.js';
-import type { FlowContext } from './iovox/flow/flow.js';
-import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from './iovox/failover-links.js';
-import { FailoverCalls } from './iovox/failover-calls.js';
-import { loadInboundCallFlows, type InboundCallFlow } from './iovox/inbound-flows.js';
-import { GENERATED_ADMIN_USER } from './api/http/auth.js';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../store/db.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { StoredMessage } from '../store/message-repo.js';
+import { SmsFailoverRepo } from '../store/sms-failover-repo.js';
+import type { Logger } from '../shared/log.js';
+import { AddressBook } from '../contacts/address-book.js';
+import { EmailDispatcher } from '../email/email-dispatcher.js';
+import { templateSet } from '../email/templates.js';
+import { SmsAlertMailer } from '../sms/sms-alerts.js';
+import { failoverEventFor, type SmsFailoverHandler } from '../sms/failover.js';
+import { londonTimestamp } from '../iovox/api/receipts.js';
+import type { FlowContext } from '../iovox/flow/flow.js';
+import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from '../iovox/failover-links.js';
+import { FailoverCalls } from '../iovox/failover-calls.js';
+import { loadInboundCallFlows, type InboundCallFlow } from '../iovox/inbound-flows.js';
+import { GENERATED_ADMIN_USER } from '../api/http/auth.js';
 
 export interface MessagingExtras {
   contacts: AddressBook;

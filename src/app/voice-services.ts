@@ -6,15 +6,15 @@
  * fire-and-forget notifications go through the durable callback outbox; the
  * call history rides along with other commits (deferred group commit).
  */
-import { AppError, ErrorCode } from './shared/errors.js';
-import type { Logger } from './shared/log.js';
-import type { Db } from './store/db.js';
-import type { GroupCommitter } from './store/group-commit.js';
-import { CallHistoryRepo } from './store/call-history-repo.js';
-import type { Outbox } from './sms/outbox.js';
-import { enqueueWebhook } from './webhooks/index.js';
-import { validateCallbackUrl, validateRecipient, validateSender } from './api/http/validate.js';
-import type { OzmlVoiceDeps } from './voice/ozml/ozml-voice.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { Db } from '../store/db.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import { CallHistoryRepo } from '../store/call-history-repo.js';
+import type { Outbox } from '../sms/outbox.js';
+import { enqueueWebhook } from '../webhooks/index.js';
+import { validateCallbackUrl, validateRecipient, validateSender } from '../api/http/validate.js';
+import type { OzmlVoiceDeps } from '../voice/ozml/ozml-voice.js';
 
 /** The outbox user that SMS sent by call scripts are accounted to (quotas, history). */
 export const OZML_SMS_USER = 'ozml';

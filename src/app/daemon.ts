@@ -8,47 +8,47 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from './config/schema.js';
-import { openDatabase, type Db } from './store/db.js';
-import { GroupCommitter } from './store/group-commit.js';
-import { storeCommitMetrics } from './store/commit-metrics.js';
-import { LoginGuard } from './api/http/login-guard.js';
-import { ReportTimeoutWatcher } from './sms/report-timeout.js';
-import { EgressPolicy, type EgressConfig } from './shared/egress.js';
-import { ThreadSender } from './webhooks/thread-sender.js';
-import { httpSenderOptions } from './webhooks/http-sender.js';
-import { WalCheckpointer } from './store/checkpointer.js';
-import { MessageRepo } from './store/message-repo.js';
-import { UnmatchedReceiptRepo } from './store/unmatched-receipt-repo.js';
-import { InboundRepo } from './store/inbound-repo.js';
-import { MessageHistoryRepo } from './store/message-history-repo.js';
-import { NumberSettingsRepo } from './store/number-settings-repo.js';
-import { QuotaRepo } from './store/quota-repo.js';
-import { createLogger, type Logger } from './shared/log.js';
-import { hashPassword } from './shared/password-hash.js';
-import { WebhookDispatcher } from './webhooks/index.js';
-import type { Connector, ConnectorSink } from './sms/connectors/connector.js';
-import { SimulatorConnector } from './sms/connectors/simulator.js';
-import { SmppConnector } from './sms/connectors/smpp/smpp-connector.js';
-import { ModemConnector } from './sms/connectors/modem/modem-connector.js';
-import { Router } from './sms/router.js';
-import { StatusWriter, type StatusNotifier } from './sms/status-writer.js';
-import { ReceiptProcessor } from './sms/receipts.js';
-import { InboundService } from './sms/inbound.js';
-import { Outbox } from './sms/outbox.js';
-import { NumberControl } from './sms/number-control.js';
-import { QuotaGuard } from './sms/quota.js';
-import { sendAdmission } from './sms/admission.js';
-import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from './api/http/auth.js';
-import { buildApiServer, type HealthReport } from './api/server.js';
-import { enqueueIncomingSms } from './api/ozeki/notifications.js';
-import { dialectNotifier } from './api/dialects.js';
-import { buildVoice, type VoiceNode } from './voice/build-voice.js';
-import { ozmlVoiceServices } from './daemon-ozml.js';
-import { inboundCallFlowRouter } from './iovox/inbound-flows.js';
-import { ExpiryWatcher } from './sms/expiry.js';
-import type { SmsFailoverHandler } from './sms/failover.js';
-import { buildMessagingExtras, type MessagingExtras } from './daemon-extras.js';
+import type { Config } from '../config/schema.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { GroupCommitter } from '../store/group-commit.js';
+import { storeCommitMetrics } from '../store/commit-metrics.js';
+import { LoginGuard } from '../api/http/login-guard.js';
+import { ReportTimeoutWatcher } from '../sms/report-timeout.js';
+import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
+import { ThreadSender } from '../webhooks/thread-sender.js';
+import { httpSenderOptions } from '../webhooks/http-sender.js';
+import { WalCheckpointer } from '../store/checkpointer.js';
+import { MessageRepo } from '../store/message-repo.js';
+import { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
+import { InboundRepo } from '../store/inbound-repo.js';
+import { MessageHistoryRepo } from '../store/message-history-repo.js';
+import { NumberSettingsRepo } from '../store/number-settings-repo.js';
+import { QuotaRepo } from '../store/quota-repo.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { hashPassword } from '../shared/password-hash.js';
+import { WebhookDispatcher } from '../webhooks/index.js';
+import type { Connector, ConnectorSink } from '../sms/connectors/connector.js';
+import { SimulatorConnector } from '../sms/connectors/simulator.js';
+import { SmppConnector } from '../sms/connectors/smpp/smpp-connector.js';
+import { ModemConnector } from '../sms/connectors/modem/modem-connector.js';
+import { Router } from '../sms/router.js';
+import { StatusWriter, type StatusNotifier } from '../sms/status-writer.js';
+import { ReceiptProcessor } from '../sms/receipts.js';
+import { InboundService } from '../sms/inbound.js';
+import { Outbox } from '../sms/outbox.js';
+import { NumberControl } from '../sms/number-control.js';
+import { QuotaGuard } from '../sms/quota.js';
+import { sendAdmission } from '../sms/admission.js';
+import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from '../api/http/auth.js';
+import { buildApiServer, type HealthReport } from '../api/server.js';
+import { enqueueIncomingSms } from '../api/ozeki/notifications.js';
+import { dialectNotifier } from '../api/dialects.js';
+import { buildVoice, type VoiceNode } from '../voice/build-voice.js';
+import { ozmlVoiceServices } from './voice-services.js';
+import { inboundCallFlowRouter } from '../iovox/inbound-flows.js';
+import { ExpiryWatcher } from '../sms/expiry.js';
+import type { SmsFailoverHandler } from '../sms/failover.js';
+import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
 
 export const DEFAULT_SIMULATOR_ID = 'simulator';
 
@@ -76,7 +76,7 @@ export class Daemon {
     private readonly api: FastifyInstance,
     readonly address: { host: string; port: number },
     readonly voice: VoiceNode | null,
-    /** Address book, IOVOX flows and failover links, e-mail alerts (daemon-extras.ts). */
+    /** Address book, IOVOX flows and failover links, e-mail alerts (messaging-extras.ts). */
     readonly extras: MessagingExtras,
     private readonly expiry: ExpiryWatcher,
     private readonly reportTimeouts: ReportTimeoutWatcher,
