@@ -1,0 +1,83 @@
+/** The HTTP side: API users (with the log-in guard), /health, and the server with every dialect. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../shared/log.js';
+import { hashPassword } from '../shared/password-hash.js';
+import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from '../api/http/auth.js';
+import { LoginGuard } from '../api/http/login-guard.js';
+import { buildApiServer, type HealthReport } from '../api/server.js';
+import { MessageHistoryRepo } from '../store/message-history-repo.js';
+import type { VoiceNode } from '../voice/build-voice.js';
+import type { WebhookDispatcher } from '../webhooks/index.js';
+import type { MessagingExtras } from './messaging-extras.js';
+import type { SmsCore } from './sms.js';
+import type { Store } from './store.js';
+
+export interface ApiParts {
+  config: Readonly<Config>;
+  store: Store;
+  sms: SmsCore;
+  webhooks: WebhookDispatcher;
+  extras: MessagingExtras;
+  voice: VoiceNode | null;
+  log: Logger;
+  registry: Registry;
+}
+
+export function buildApi(parts: ApiParts): FastifyInstance {
+  const { config, store, sms, extras, voice, log, registry } = parts;
+  const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
+  return buildApiServer({
+    outbox: sms.outbox,
+    users: new UserDirectory(apiUsers(config, store.path, log), { guard: loginGuard }),
+    numbers: sms.numbers,
+    history: new MessageHistoryRepo(store.db),
+    acrobits: config.acrobits,
+    log: log.child({ component: 'api' }),
+    registry,
+    health: healthReport(parts),
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    contacts: extras.contacts,
+    failoverLinks: new Set(extras.failoverLinks.keys()),
+    calls: voice?.callApi ?? null,
+  });
+}
+
+/** /health: degraded while no connector is up. */
+function healthReport({ store, sms, webhooks, extras, voice }: ApiParts): () => HealthReport {
+  return () => {
+    const connectorStates = [...sms.connectors.values()].map((c) => c.status());
+    const stats = webhooks.stats();
+    return {
+      status: connectorStates.some((c) => c.up) ? 'ok' : 'degraded',
+      connectors: connectorStates,
+      outbox: sms.outbox.stats(),
+      webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
+      emails: { enabled: extras.emails.enabled, pending: extras.emails.pending() },
+      commitQueue: store.committer.depth,
+      ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
+    };
+  };
+}
+
+/**
+ * The configured users; with none, user 'admin' whose random password is
+ * written once to <store dir>/admin-password.txt (mode 0600).
+ */
+function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): ApiUser[] {
+  if (config.users.length > 0) {
+    return config.users.map((u) => ({ username: u.username, passwordHash: u.passwordHash, apiKeyHashes: u.apiKeyHashes, numbers: u.numbers }));
+  }
+  const file = join(dirname(storePath), 'admin-password.txt');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
+    log.warn({ file }, "no API users configured: created user 'admin' with a random password");
+  } else {
+    log.info({ file }, "no API users configured: user 'admin', password in file");
+  }
+  return [{ username: GENERATED_ADMIN_USER, passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
+}

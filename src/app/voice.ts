@@ -1,0 +1,36 @@
+/** Calls, when voice is on: the SIP engine, media and OzML, with IOVOX inbound call flows claiming the calls they match. */
+import { dirname } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { EgressPolicy } from '../shared/egress.js';
+import type { Logger } from '../shared/log.js';
+import { inboundCallFlowRouter } from '../iovox/inbound-flows.js';
+import { buildVoice, type VoiceNode } from '../voice/build-voice.js';
+import type { MessagingExtras } from './messaging-extras.js';
+import type { SmsCore } from './sms.js';
+import type { Store } from './store.js';
+import { ozmlVoiceServices } from './voice-services.js';
+import { egressConfig } from './webhooks.js';
+
+export interface VoiceParts {
+  config: Readonly<Config>;
+  store: Store;
+  sms: SmsCore;
+  extras: MessagingExtras;
+  log: Logger;
+  registry: Registry;
+  afterCommit: () => void;
+}
+
+export function buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit }: VoiceParts): VoiceNode | null {
+  if (!config.voice.enabled) return null;
+  return buildVoice(config.voice, {
+    storeDir: dirname(store.path),
+    log,
+    registry,
+    egress: new EgressPolicy(egressConfig(config)),
+    ozml: ozmlVoiceServices({ db: store.db, committer: store.committer, outbox: sms.outbox, afterCommit, log }),
+    // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
+    claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: sms.outbox, flows: extras.iovoxFlows }),
+  });
+}

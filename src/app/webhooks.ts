@@ -1,0 +1,27 @@
+/** The durable callback outbox and the egress policy every outbound URL goes through. */
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import type { EgressConfig } from '../shared/egress.js';
+import type { Logger } from '../shared/log.js';
+import { httpSenderOptions } from '../webhooks/http-sender.js';
+import { WebhookDispatcher } from '../webhooks/index.js';
+import { ThreadSender } from '../webhooks/thread-sender.js';
+import type { Store } from './store.js';
+
+export function buildWebhooks(config: Readonly<Config>, store: Store, log: Logger, registry: Registry): WebhookDispatcher {
+  const webhookLog = log.child({ component: 'webhooks' });
+  const perUserEgress = Object.fromEntries(config.users.map((u) => [u.username, u.egress.allow]));
+  return new WebhookDispatcher({
+    db: store.db,
+    committer: store.committer,
+    config: config.webhooks,
+    log: webhookLog,
+    registry,
+    sender: new ThreadSender(httpSenderOptions(config.webhooks, egressConfig(config), perUserEgress), webhookLog),
+  });
+}
+
+/** The egress policy's data (it also crosses to the callback sender thread). */
+export function egressConfig(config: Readonly<Config>): EgressConfig {
+  return { allow: config.egress.allow, deny: config.egress.deny, ownPorts: config.http.port ? [config.http.port] : [] };
+}
