@@ -81,6 +81,13 @@ type Memory = 'SM' | 'SR' | 'ME';
 const MEMORIES: readonly Memory[] = ['SM', 'SR', 'ME'];
 const CAPACITY = 30;
 
+/** How a command is answered: OK with lines, +CMS ERROR <n>, or the vendor's plain error. */
+interface Reply {
+  ok: (...lines: string[]) => void;
+  cms: (code: number) => void;
+  error: () => void;
+}
+
 interface Routed {
   kind: 'deliver' | 'report';
   pdu: string;
@@ -320,93 +327,118 @@ export class ModemSimulator extends EventEmitter {
     this.commands.push(raw);
     if (this.echo) this.write(`${raw}\r`);
     const command = raw.toUpperCase();
-    const ok = (...lines: string[]) => this.write(lines.map((l) => `\r\n${l}\r\n`).join('') + '\r\nOK\r\n');
-    const cms = (code: number) => this.write(`\r\n+CMS ERROR: ${code}\r\n`);
-    const error = () => this.write(this.options.vendor === 'huawei' ? '\r\nCOMMAND NOT SUPPORT\r\n' : '\r\nERROR\r\n');
+    const reply: Reply = {
+      ok: (...lines: string[]) => this.write(lines.map((l) => `\r\n${l}\r\n`).join('') + '\r\nOK\r\n'),
+      cms: (code: number) => this.write(`\r\n+CMS ERROR: ${code}\r\n`),
+      error: () => this.write(this.options.vendor === 'huawei' ? '\r\nCOMMAND NOT SUPPORT\r\n' : '\r\nERROR\r\n'),
+    };
+    if (this.answerDevice(command, reply) || this.answerMessaging(command, raw, reply)) return;
+    reply.error();
+  }
+
+  /** 27.007: the terminal, its SIM and the network. True when the command was one of these. */
+  private answerDevice(command: string, { ok }: Reply): boolean {
     const o = this.options;
-    if (command === 'AT' || command === 'AT+CMEE=1' || command === 'AT+CSDH=0' || command.startsWith('AT+CSCS=')) return ok();
+    if (command === 'AT' || command === 'AT+CMEE=1' || command === 'AT+CSDH=0' || command.startsWith('AT+CSCS=')) return (ok(), true);
     if (command === 'ATE0') {
       this.echo = false;
-      return ok();
+      return (ok(), true);
     }
     if (command === 'AT^CURC=0' && o.vendor === 'huawei') {
       this.curcSilenced = true;
+      return (ok(), true);
+    }
+    if (command === 'AT+CPIN?') return (ok(this.pinState()), true);
+    if (command === 'AT+CPINR="SIM PIN"') return (ok(`+CPINR: SIM PIN,${this.pinTries},3`), true);
+    const cpin = /^AT\+CPIN="([^"]*)"$/.exec(command);
+    if (cpin) return (this.enterPin(cpin[1]!, ok), true);
+    const answers: Record<string, () => string> = {
+      'AT+CSQ': () => `+CSQ: ${o.signal},99`,
+      'AT+COPS?': () => (o.registration === 1 || o.registration === 5 ? `+COPS: 0,0,"${o.operator}",7` : '+COPS: 0'),
+      'AT+CGMI': () => o.manufacturer,
+      'AT+CGMM': () => o.model,
+      'AT+CGSN': () => o.imei,
+      'AT+CIMI': () => o.imsi,
+      'AT+CSCA?': () => `+CSCA: "${o.smsc}",145`,
+    };
+    if (/^AT\+C(E|G)?REG\?$/.test(command)) return (ok(`${command.slice(2, -1)}: 0,${o.registration}`), true);
+    const answer = answers[command];
+    if (answer) return (ok(answer()), true);
+    return false;
+  }
+
+  private enterPin(pin: string, ok: Reply['ok']): void {
+    this.pinAttempts.push(pin);
+    if (this.pinState() !== '+CPIN: SIM PIN') return this.write('\r\n+CME ERROR: 3\r\n');
+    if (pin === this.options.pin) {
+      this.simUnlocked = true;
       return ok();
     }
-    if (command === 'AT+CPIN?') return ok(this.pinState());
-    if (command === 'AT+CPINR="SIM PIN"') return ok(`+CPINR: SIM PIN,${this.pinTries},3`);
-    const cpin = /^AT\+CPIN="([^"]*)"$/.exec(command);
-    if (cpin) {
-      this.pinAttempts.push(cpin[1]!);
-      if (this.pinState() !== '+CPIN: SIM PIN') return this.write('\r\n+CME ERROR: 3\r\n');
-      if (cpin[1] === this.options.pin) {
-        this.simUnlocked = true;
-        return ok();
-      }
-      this.pinTries--;
-      return this.write('\r\n+CME ERROR: 16\r\n'); // incorrect password
-    }
-    if (/^AT\+C(E|G)?REG\?$/.test(command)) return ok(`${command.slice(2, -1)}: 0,${o.registration}`);
-    if (command === 'AT+CSQ') return ok(`+CSQ: ${o.signal},99`);
-    if (command === 'AT+COPS?') return ok(o.registration === 1 || o.registration === 5 ? `+COPS: 0,0,"${o.operator}",7` : '+COPS: 0');
-    if (command === 'AT+CGMI') return ok(o.manufacturer);
-    if (command === 'AT+CGMM') return ok(o.model);
-    if (command === 'AT+CGSN') return ok(o.imei);
-    if (command === 'AT+CIMI') return ok(o.imsi);
-    if (command === 'AT+CSCA?') return ok(`+CSCA: "${o.smsc}",145`);
-    if (command === 'AT+CMGF=?') return ok(o.pduMode ? '+CMGF: (0,1)' : '+CMGF: (1)');
+    this.pinTries--;
+    this.write('\r\n+CME ERROR: 16\r\n'); // incorrect password
+  }
+
+  /** 27.005: message format, service, indications, storage, sending and reading. True when the command was one of these. */
+  private answerMessaging(command: string, raw: string, reply: Reply): boolean {
+    const { ok, cms, error } = reply;
+    const o = this.options;
+    if (command === 'AT+CMGF=?') return (ok(o.pduMode ? '+CMGF: (0,1)' : '+CMGF: (1)'), true);
     const cmgf = /^AT\+CMGF=([01])$/.exec(command);
     if (cmgf) {
-      if (cmgf[1] === '0' && !o.pduMode) return error();
+      if (cmgf[1] === '0' && !o.pduMode) return (error(), true);
       this.cmgf = Number(cmgf[1]);
-      return ok();
+      return (ok(), true);
     }
     const csms = /^AT\+CSMS=([01])$/.exec(command);
     if (csms) {
-      if (csms[1] === '1' && !o.phase2Plus) return cms(303); // operation not supported
+      if (csms[1] === '1' && !o.phase2Plus) return (cms(303), true); // operation not supported
       this.csms = Number(csms[1]);
-      return ok(`+CSMS: 1,1,1`);
+      return (ok(`+CSMS: 1,1,1`), true);
     }
     const cnmi = /^AT\+CNMI=(\d)(?:,(\d))?(?:,(\d))?(?:,(\d))?(?:,(\d))?$/.exec(command);
-    if (cnmi) {
-      this.cnmi = { mt: Number(cnmi[2] ?? 0), ds: Number(cnmi[4] ?? 0) };
-      ok();
-      if (this.cnmi.ds !== 0) {
-        for (const report of this.heldReports.splice(0)) this.timers.after(this.options.redeliveryMs, () => this.fromNetwork(report));
-      }
-      return;
-    }
-    if (command === 'AT+CNMA') {
-      if (!this.awaitingAck) return cms(340); // no +CNMA acknowledgement expected
-      clearTimeout(this.awaitingAck.timer);
-      this.awaitingAck = null;
-      ok();
-      return this.routeNext();
-    }
+    if (cnmi) return (this.setIndications(Number(cnmi[2] ?? 0), Number(cnmi[4] ?? 0), ok), true);
+    if (command === 'AT+CNMA') return (this.acknowledgeRouted(ok, cms), true);
     const csmp = /^AT\+CSMP=(\d+)/.exec(command);
     if (csmp) {
       this.csmpFirstOctet = Number(csmp[1]);
-      return ok();
+      return (ok(), true);
     }
-    if (command.startsWith('AT+CPMS')) return this.onCpms(command.slice('AT+CPMS'.length), ok, error);
-    if (command.startsWith('AT+CMGS=')) return this.onCmgs(raw.slice('AT+CMGS='.length), error);
+    if (command.startsWith('AT+CPMS')) return (this.onCpms(command.slice('AT+CPMS'.length), ok, error), true);
+    if (command.startsWith('AT+CMGS=')) return (this.onCmgs(raw.slice('AT+CMGS='.length), error), true);
     const cmgr = /^AT\+CMGR=(\d+)$/.exec(command);
-    if (cmgr) return this.onCmgr(Number(cmgr[1]), ok, cms);
+    if (cmgr) return (this.onCmgr(Number(cmgr[1]), ok, cms), true);
     const cmgd = /^AT\+CMGD=(\d+)/.exec(command);
     if (cmgd) {
       this.memories.get(this.mem[0])!.delete(Number(cmgd[1]));
-      return ok();
+      return (ok(), true);
     }
-    if (command === 'AT+CMGL=4' || command === 'AT+CMGL="ALL"') {
-      if ((command === 'AT+CMGL=4') !== (this.cmgf === 0)) return cms(302);
-      const lines: string[] = [];
-      for (const [index, item] of this.memories.get(this.mem[0])!) {
-        lines.push(...(this.cmgf === 0 ? [`+CMGL: ${index},${item.read ? 1 : 0},,${item.pdu.length / 2}`, item.pdu] : this.textListing(index, item)));
-        item.read = true;
-      }
-      return ok(...lines);
+    if (command === 'AT+CMGL=4' || command === 'AT+CMGL="ALL"') return (this.list(command === 'AT+CMGL=4', ok, cms), true);
+    return false;
+  }
+
+  private setIndications(mt: number, ds: number, ok: Reply['ok']): void {
+    this.cnmi = { mt, ds };
+    ok();
+    if (ds === 0) return;
+    for (const report of this.heldReports.splice(0)) this.timers.after(this.options.redeliveryMs, () => this.fromNetwork(report));
+  }
+
+  private acknowledgeRouted(ok: Reply['ok'], cms: Reply['cms']): void {
+    if (!this.awaitingAck) return cms(340); // no +CNMA acknowledgement expected
+    clearTimeout(this.awaitingAck.timer);
+    this.awaitingAck = null;
+    ok();
+    this.routeNext();
+  }
+
+  private list(pduListing: boolean, ok: Reply['ok'], cms: Reply['cms']): void {
+    if (pduListing !== (this.cmgf === 0)) return cms(302);
+    const lines: string[] = [];
+    for (const [index, item] of this.memories.get(this.mem[0])!) {
+      lines.push(...(this.cmgf === 0 ? [`+CMGL: ${index},${item.read ? 1 : 0},,${item.pdu.length / 2}`, item.pdu] : this.textListing(index, item)));
+      item.read = true;
     }
-    error();
+    ok(...lines);
   }
 
   private onCpms(args: string, ok: (...lines: string[]) => void, error: () => void): void {
