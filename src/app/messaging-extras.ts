@@ -15,7 +15,7 @@ import { EmailDispatcher } from '../email/email-dispatcher.js';
 import { templateSet } from '../email/templates.js';
 import { SmsAlertMailer } from '../sms/sms-alerts.js';
 import { failoverEventFor, type SmsFailoverHandler } from '../sms/failover.js';
-import { londonTimestamp } from '../iovox/api/receipts.js';
+import { londonTimestamp } from '../iovox/london-time.js';
 import type { FlowContext } from '../iovox/flow/flow.js';
 import { checkFailoverLinks, loadFailoverLinks, type FailoverLink } from '../iovox/failover-links.js';
 import { FailoverCalls } from '../iovox/failover-calls.js';

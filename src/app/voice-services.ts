@@ -13,7 +13,7 @@ import type { GroupCommitter } from '../store/group-commit.js';
 import { CallHistoryRepo } from '../store/call-history-repo.js';
 import type { Outbox } from '../sms/outbox.js';
 import { enqueueWebhook } from '../webhooks/index.js';
-import { validateCallbackUrl, validateRecipient, validateSender } from '../api/http/validate.js';
+import { validateCallbackUrl, validateRecipient, validateSender } from '../sms/validate.js';
 import type { OzmlVoiceDeps } from '../voice/ozml/ozml-voice.js';
 
 /** The outbox user that SMS sent by call scripts are accounted to (quotas, history). */

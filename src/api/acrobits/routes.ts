@@ -12,7 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import { readRequestParams } from '../http/request-body.js';
-import { validateRecipient } from '../http/validate.js';
+import { validateRecipient } from '../../sms/validate.js';
 import { fetchMessages } from './fetch-messages.js';
 import type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 

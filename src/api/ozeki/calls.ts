@@ -9,7 +9,7 @@ import { AppError, isAppError, ErrorCode } from '../../shared/errors.js';
 import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { invalidParameter } from './command.js';
 import { OzekiCode, formatOzekiMessage } from './xml.js';
-import { validateCallbackUrl } from '../http/validate.js';
+import { validateCallbackUrl } from '../../sms/validate.js';
 
 function requireCalls(ctx: OzekiCommandContext) {
   return ctx.deps.calls ?? null;

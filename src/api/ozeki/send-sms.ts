@@ -6,7 +6,7 @@
 import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { invalidParameter } from './command.js';
 import { OzekiCode } from './xml.js';
-import { validateCallbackUrl, validateRecipient, validateSender } from '../http/validate.js';
+import { validateCallbackUrl, validateRecipient, validateSender } from '../../sms/validate.js';
 
 export async function sendSmsCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const { params } = ctx;

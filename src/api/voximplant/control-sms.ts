@@ -6,7 +6,7 @@
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import { canonicalNumber } from '../../sms/router.js';
-import { validateRecipient } from '../http/validate.js';
+import { validateRecipient } from '../../sms/validate.js';
 import type { VoximplantAnswer, VoximplantCall } from './method.js';
 import { invalidArgument, requiredParam } from './params.js';
 

@@ -9,7 +9,7 @@
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { StoredMessage } from '../../store/message-repo.js';
 import { estimateSegments } from '../../sms/encoding/index.js';
-import { validateRecipient, validateSender } from '../http/validate.js';
+import { validateRecipient, validateSender } from '../../sms/validate.js';
 import type { VoximplantAnswer, VoximplantCall } from './method.js';
 import { booleanParam, invalidArgument, requiredParam, textParam } from './params.js';
 import { toVoximplantError } from './errors.js';

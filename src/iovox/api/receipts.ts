@@ -7,6 +7,7 @@
  * "delivery success" 1: Kannel's DLR types). receipt_timestamp is Europe/London
  * wall-clock time.
  */
+import { londonTimestamp } from '../london-time.js';
 import type { Db } from '../../store/db.js';
 import type { StoredMessage } from '../../store/message-repo.js';
 import { MessageStatus } from '../../sms/message.js';
@@ -49,23 +50,6 @@ export function iovoxStatus(message: Pick<StoredMessage, 'status' | 'submittedAt
     default:
       return null;
   }
-}
-
-const LONDON = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** "2020-05-06 18:37:37": Europe/London local time (GMT in winter, BST in summer). */
-export function londonTimestamp(ms: number): string {
-  const parts = Object.fromEntries(LONDON.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}`;
 }
 
 export function receiptFor(message: StoredMessage, status: IovoxStatus, raw: { word: string; reason: string }, at: number): IovoxReceipt {

@@ -6,7 +6,7 @@
  */
 import { isInternationalDigits } from '../../shared/phone-number.js';
 import type { AcceptRequest } from '../../sms/outbox.js';
-import { validateCallbackUrl } from '../../api/http/validate.js';
+import { validateCallbackUrl } from '../../sms/validate.js';
 import { IovoxApiError, type IovoxRequestNodes } from './xml.js';
 import { parseCallbackHeaders } from '../callback-headers.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
-import { londonTimestamp } from '../../../src/iovox/api/receipts.js';
+import { londonTimestamp } from '../../../src/iovox/london-time.js';
 import { HttpReceiver, type ReceivedRequest } from '../../helpers/http-receiver.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';

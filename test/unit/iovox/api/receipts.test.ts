@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iovoxStatus, londonTimestamp } from '../../../../src/iovox/api/receipts.js';
+import { iovoxStatus } from '../../../../src/iovox/api/receipts.js';
+import { londonTimestamp } from '../../../../src/iovox/london-time.js';
 import { parseCallbackHeaders } from '../../../../src/iovox/callback-headers.js';
 import { MessageStatus } from '../../../../src/sms/message.js';
 

@@ -1,9 +1,10 @@
 /**
- * Checks on addresses shared by the dialects. Each returns a reason string
- * when the value is wrong, or null; the dialect turns it into its own error.
+ * Checks on what a message is sent from, to and reports to, shared by every
+ * dialect and by call scripts. Each returns a reason string when the value is
+ * wrong, or null; the dialect turns it into its own error.
  */
-import { phoneNumberProblem } from '../../shared/phone-number.js';
-import { httpUrlProblem } from '../../shared/http-url.js';
+import { phoneNumberProblem } from '../shared/phone-number.js';
+import { httpUrlProblem } from '../shared/http-url.js';
 
 /** A phone number: optional '+', digits, and the usual separators; 3–20 digits. */
 export function validateRecipient(value: string): string | null {
