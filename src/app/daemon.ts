@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { Db } from '../store/db.js';
 import type { Connector } from '../sms/connectors/connector.js';
-import type { SmsFailoverHandler } from '../sms/failover.js';
+import type { SmsFailoverHandler } from '../iovox/failover-event.js';
 import type { Outbox } from '../sms/outbox.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import { buildApi } from './api.js';

@@ -21,7 +21,7 @@ import type { DueFailover, SmsFailoverRepo } from '../store/sms-failover-repo.js
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { backoffDelay } from '../shared/backoff.js';
-import type { SmsFailoverEvent, SmsFailoverHandler } from '../sms/failover.js';
+import type { SmsFailoverEvent, SmsFailoverHandler } from './failover-event.js';
 import type { CallService } from '../voice/calls.js';
 import type { CallSession } from '../voice/call-session.js';
 import { trunkTarget, type TrunkConfig } from '../voice/trunks.js';

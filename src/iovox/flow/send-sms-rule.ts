@@ -6,7 +6,7 @@
  */
 import type { Contact } from '../../contacts/contact.js';
 import type { AcceptRequest } from '../../sms/outbox.js';
-import type { SmsAlertRequest } from '../../sms/sms-alerts.js';
+import type { SmsAlertRequest } from '../sms-alerts.js';
 import { isInternationalDigits } from '../../shared/phone-number.js';
 import { IovoxFlowError } from './flow-error.js';
 import { SmsAlertMode, type FlowContext, type FlowValue, type IovoxCallFlow, type SendSmsRule, type SmsAlertSettings } from './flow.js';

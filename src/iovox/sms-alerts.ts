@@ -11,7 +11,7 @@ import type { Logger } from '../shared/log.js';
 import type { EmailTemplate } from '../email/config.js';
 import { enqueueEmail } from '../email/email-store.js';
 import { DEFAULT_TEMPLATE_NAME, renderEmail } from '../email/templates.js';
-import { MessageStatus, isFinal } from './message.js';
+import { MessageStatus, isFinal } from '../sms/message.js';
 
 /** What a message carries in `meta.smsAlert` (built by the sendSms rule). */
 export interface SmsAlertRequest {

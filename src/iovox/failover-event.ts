@@ -10,7 +10,7 @@
  */
 import type { Db } from '../store/db.js';
 import type { StoredMessage } from '../store/message-repo.js';
-import { MessageStatus } from './message.js';
+import { MessageStatus } from '../sms/message.js';
 
 export interface SmsFailoverEvent {
   messageId: string;
