@@ -11,6 +11,7 @@
 import type { Db } from '../store/db.js';
 import type { StoredMessage } from '../store/message-repo.js';
 import { MessageStatus } from '../sms/message.js';
+import { iovoxMetaOf } from './message-meta.js';
 
 export interface SmsFailoverEvent {
   messageId: string;
@@ -35,8 +36,8 @@ export interface SmsFailoverHandler {
 
 /** The failover event a status change causes, if any. */
 export function failoverEventFor(message: StoredMessage): SmsFailoverEvent | null {
-  const linkId = message.meta['failoverLinkId'];
-  if (typeof linkId !== 'string') return null;
+  const linkId = iovoxMetaOf(message).failoverLinkId;
+  if (linkId === undefined) return null;
   if (message.status !== MessageStatus.Failed && message.status !== MessageStatus.Expired) return null;
   return {
     messageId: message.id,

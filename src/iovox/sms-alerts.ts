@@ -12,18 +12,9 @@ import type { EmailTemplate } from '../email/config.js';
 import { enqueueEmail } from '../email/email-store.js';
 import { DEFAULT_TEMPLATE_NAME, renderEmail } from '../email/templates.js';
 import { MessageStatus, isFinal } from '../sms/message.js';
+import { iovoxMetaOf } from './message-meta.js';
 
 /** What a message carries in `meta.smsAlert` (built by the sendSms rule). */
-export interface SmsAlertRequest {
-  when: 'all' | 'failed';
-  recipients: string[];
-  /** null: the default template. */
-  template: string | null;
-  from: string | null;
-  fromName: string | null;
-  contactName: string;
-}
-
 export interface SmsAlertMailerDeps {
   templates: ReadonlyMap<string, EmailTemplate>;
   defaultFrom: string;
@@ -40,7 +31,7 @@ export class SmsAlertMailer {
 
   /** Inside the status transaction. */
   notify(db: Db, message: StoredMessage): void {
-    const alert = message.meta['smsAlert'] as SmsAlertRequest | undefined;
+    const alert = iovoxMetaOf(message).smsAlert;
     if (!alert || !isFinal(message.status)) return;
     const failed = message.status !== MessageStatus.Delivered;
     if (alert.when === 'failed' && !failed) return;

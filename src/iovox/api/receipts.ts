@@ -8,6 +8,7 @@
  * wall-clock time.
  */
 import { londonTimestamp } from '../london-time.js';
+import { iovoxMetaOf } from '../message-meta.js';
 import type { Db } from '../../store/db.js';
 import type { StoredMessage } from '../../store/message-repo.js';
 import { MessageStatus } from '../../sms/message.js';
@@ -87,7 +88,7 @@ export function enqueueIovoxReceipt(db: Db, message: StoredMessage, previous?: M
 
 /** The client's extra headers; a Content-Type among them replaces ours (the seed's example sends one). */
 function callbackHeaders(message: StoredMessage): { contentType: string; headers: Record<string, string> } {
-  const stored = (message.meta['callbackHeaders'] ?? {}) as Record<string, string>;
+  const stored = iovoxMetaOf(message).callbackHeaders ?? {};
   const headers: Record<string, string> = {};
   let contentType = JSON_TYPE;
   for (const [name, value] of Object.entries(stored)) {

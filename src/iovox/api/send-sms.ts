@@ -4,6 +4,7 @@
  * Numbers arrive as E.164 digits without '+'; they are stored with the '+'
  * so every connector and the Ozeki side read them as international.
  */
+import { iovoxMetaToStore } from '../message-meta.js';
 import { isInternationalDigits } from '../../shared/phone-number.js';
 import type { AcceptRequest } from '../../sms/outbox.js';
 import { validateCallbackUrl } from '../../sms/validate.js';
@@ -74,9 +75,7 @@ export function iovoxSendSmsRequest(nodes: IovoxRequestNodes, ctx: IovoxSendSmsC
     throw new IovoxApiError(400, `C2C Failover Link ID Invalid: ${failoverLinkId}`);
   }
 
-  const meta: Record<string, unknown> = {};
-  if (Object.keys(callbackHeaders).length > 0) meta['callbackHeaders'] = callbackHeaders;
-  if (failoverLinkId !== null) meta['failoverLinkId'] = failoverLinkId;
+  const meta = iovoxMetaToStore({ callbackHeaders, ...(failoverLinkId !== null ? { failoverLinkId } : {}) });
   return {
     user: ctx.username,
     dialect: 'iovox',

@@ -6,7 +6,7 @@
  */
 import type { Contact } from '../../contacts/contact.js';
 import type { AcceptRequest } from '../../sms/outbox.js';
-import type { SmsAlertRequest } from '../sms-alerts.js';
+import { iovoxMetaToStore, type SmsAlertRequest } from '../message-meta.js';
 import { isInternationalDigits } from '../../shared/phone-number.js';
 import { IovoxFlowError } from './flow-error.js';
 import { SmsAlertMode, type FlowContext, type FlowValue, type IovoxCallFlow, type SendSmsRule, type SmsAlertSettings } from './flow.js';
@@ -58,10 +58,8 @@ export function sendSmsRequest(rule: SendSmsRule, bindings: RuleBindings, ctx: S
   const recipient = phoneNumber ?? contact.phoneNumbers[0];
   if (!recipient) throw new IovoxFlowError('Phone Number Invalid', rule.position, rule.id);
 
-  const meta: Record<string, unknown> = { iovoxRule: rule.id };
-  if (Object.keys(rule.callbackUrlHeaders).length > 0) meta['callbackHeaders'] = rule.callbackUrlHeaders;
   const alert = smsAlertFor(rule.smsAlert, contact);
-  if (alert) meta['smsAlert'] = alert;
+  const meta = iovoxMetaToStore({ iovoxRule: rule.id, callbackHeaders: rule.callbackUrlHeaders, ...(alert ? { smsAlert: alert } : {}) });
   return {
     contact,
     request: {
