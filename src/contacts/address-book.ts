@@ -72,7 +72,7 @@ export class AddressBook {
   /**
    * The contact a sendSms rule means: by id, else the first (oldest) contact
    * with that display name; when a phone number is given it must be one of
-   * the contact's ("This phone number must belong to a contact", seed 000).
+   * the contact's ("This phone number must belong to a contact", IOVOX's sendSms rule reference).
    */
   resolve(selector: { id?: string | null; name?: string | null; phoneNumber?: string | null }): Contact | undefined {
     const candidates = selector.id ? [this.repo.get(selector.id)].filter((c): c is Contact => c !== undefined) : selector.name ? this.repo.findByName(selector.name) : [];

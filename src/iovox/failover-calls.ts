@@ -1,5 +1,5 @@
 /**
- * SMS-to-voice failover calls (IOVOX c2c_failover_link_id, seed 001): an SMS
+ * SMS-to-voice failover calls (IOVOX c2c_failover_link_id, IOVOX's SMS API v3 reference): an SMS
  * that ended FAILED or EXPIRED with a failover link becomes a call to its
  * destination through the link's trunk, presenting the link's caller id, on
  * which the link's call flow runs with `$sms_origin` and `$content`.

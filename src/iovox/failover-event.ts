@@ -1,5 +1,5 @@
 /**
- * SMS-to-voice failover (IOVOX c2c_failover_link_id, seed 001): a message
+ * SMS-to-voice failover (IOVOX c2c_failover_link_id, IOVOX's SMS API v3 reference): a message
  * that carries a failover link and ends FAILED or EXPIRED becomes a call to
  * its destination that reads the SMS out. The SMS core only notices and
  * hands the event on, inside the status transaction so it is never lost; the

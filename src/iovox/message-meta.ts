@@ -4,7 +4,7 @@
  * get types, not strings. The SMS core stores `meta` and never looks inside.
  */
 
-/** An SMS e-mail alert the sendSms rule asked for (smsAlert*, seed 001's call flow rule). */
+/** An SMS e-mail alert the sendSms rule asked for (the smsAlert* attributes of IOVOX's sendSms rule). */
 export interface SmsAlertRequest {
   when: 'all' | 'failed';
   recipients: string[];

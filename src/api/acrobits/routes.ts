@@ -1,5 +1,5 @@
 /**
- * The Acrobits dialect (seed 004): the web services an Acrobits softphone
+ * The Acrobits dialect (Acrobits' web service reference): the web services an Acrobits softphone
  * calls for SMS. `/acrobits/send` is Send Message (`genericSmsSendUrl`),
  * `/acrobits/fetch` is Fetch Messages (`genericSmsFetchUrl`, fetch-messages.ts).
  * Both take GET query parameters or a POST body, form-urlencoded or JSON by

@@ -23,5 +23,5 @@ export interface AcrobitsCall {
   deps: AcrobitsDeps;
 }
 
-/** A service's success: a JSON body, or nothing (HTTP 200 with an empty body, as seed 004 shows). */
+/** A service's success: a JSON body, or nothing (HTTP 200 with an empty body, as Acrobits' web service reference shows). */
 export type AcrobitsService = (call: AcrobitsCall) => Promise<Record<string, unknown> | null>;

@@ -1,6 +1,6 @@
 /**
- * Ozeki `SendSms` (seed 002): Recipient and Message required; Sender and
- * DeliveryReportURL (also the seed's misspelling DelivaryReportURL) optional.
+ * Ozeki `SendSms` (Ozeki's SendSms reference): Recipient and Message required; Sender and
+ * DeliveryReportURL (also the reference's misspelling DelivaryReportURL) optional.
  * The SmsId is returned only after the message is durably stored.
  */
 import type { OzekiCommandContext, OzekiResult } from './command.js';

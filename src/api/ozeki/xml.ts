@@ -1,8 +1,8 @@
 /**
  * Ozeki's command results: always HTTP 200 with an XML body whose <Code>
  * carries the real status (ozeki-ozml.md §3.2–3.3). The root element is
- * `OzApi_CommandResult_<Command>` as seed 002 shows it (well-formed here:
- * the seed's closing tag has a typo).
+ * `OzApi_CommandResult_<Command>` as Ozeki's SendSms reference shows it (well-formed here:
+ * the reference's closing tag has a typo).
  */
 import { XMLBuilder } from 'fast-xml-parser';
 

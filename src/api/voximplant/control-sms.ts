@@ -1,5 +1,5 @@
 /**
- * Voximplant ControlSms (seed 003): `command=enable|disable` switches SMS on
+ * Voximplant ControlSms (Voximplant's Management API reference): `command=enable|disable` switches SMS on
  * or off for `phone_number`, one of the numbers the user owns (users[].numbers).
  * The switch is stored and applies to every dialect: a disabled number
  * neither sends nor receives.

@@ -1,5 +1,5 @@
 /**
- * Voximplant GetSmsHistory and A2PGetSmsHistory (seed 003) over the one
+ * Voximplant GetSmsHistory and A2PGetSmsHistory (Voximplant's Management API reference) over the one
  * message history (store/message-history-repo.ts): every message the user
  * sent through any dialect, and (GetSmsHistory) every message received on
  * the user's numbers. `message_id` is the message's history number; dates are
@@ -16,7 +16,7 @@ import { integerParam, invalidArgument } from './params.js';
 export const HISTORY_MAX_COUNT = 1000;
 
 /**
- * A2P delivery statuses, ids exactly as seed 003 lists them, and which of our
+ * A2P delivery statuses, ids exactly as Voximplant's Management API reference lists them, and which of our
  * messages each one covers. `refused`: the message carries an error code, i.e.
  * we or the carrier turned it down before it reached the network (as opposed
  * to a handset receipt saying it failed or expired).

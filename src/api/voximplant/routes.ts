@@ -1,5 +1,5 @@
 /**
- * The Voximplant dialect (seed 003): Management API SMS methods at
+ * The Voximplant dialect (Voximplant's Management API reference): Management API SMS methods at
  * `/platform_api/<Method>` (or `/platform_api` with `cmd=<Method>`), GET
  * query or POST form, authenticated by `api_key`. Answers are JSON; errors
  * are Voximplant's error object with HTTP 200, as its clients expect, except

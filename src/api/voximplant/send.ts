@@ -1,5 +1,5 @@
 /**
- * Voximplant SendSmsMessage and A2PSendSms (seed 003). Both only translate
+ * Voximplant SendSmsMessage and A2PSendSms (Voximplant's Management API reference). Both only translate
  * onto the outbox: a message per destination, stored before we answer, its
  * numeric `message_id` the message's history number. `fragments_count` is the
  * number of SMS parts (160 GSM-7 / 70 UTF-16 units in one part, 153 / 67 per

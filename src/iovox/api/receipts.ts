@@ -1,9 +1,9 @@
 /**
- * IOVOX delivery receipts (seed 001): a JSON POST to callback_url, with the
+ * IOVOX delivery receipts (IOVOX's SMS API v3 reference): a JSON POST to callback_url, with the
  * extra headers of callback_url_headers, on every status change: ACKNOWLEDGED
  * when the SMS centre took the message, BUFFERED, then DELIVERED, FAILED or
  * EXPIRED. delivery_status / status_reason are the raw receipt's words and
- * number in the vocabulary the seed's examples use ("smsc submit" 8,
+ * number in the vocabulary the reference's examples use ("smsc submit" 8,
  * "delivery success" 1: Kannel's DLR types). receipt_timestamp is Europe/London
  * wall-clock time.
  */
@@ -86,7 +86,7 @@ export function enqueueIovoxReceipt(db: Db, message: StoredMessage, previous?: M
   }
 }
 
-/** The client's extra headers; a Content-Type among them replaces ours (the seed's example sends one). */
+/** The client's extra headers; a Content-Type among them replaces ours (the reference's example sends one). */
 function callbackHeaders(message: StoredMessage): { contentType: string; headers: Record<string, string> } {
   const stored = iovoxMetaOf(message).callbackHeaders ?? {};
   const headers: Record<string, string> = {};

@@ -1,5 +1,5 @@
 /**
- * The IOVOX API dialect (seed 001): `POST /SMS?v=3&method=sendSms` with an
+ * The IOVOX API dialect (IOVOX's SMS API v3 reference): `POST /SMS?v=3&method=sendSms` with an
  * XML payload, answered `201 Created` with the sms_activity_id, or with an
  * HTTP 4xx/5xx and IOVOX's error string. Authentication is IOVOX's own: the
  * `username` and `secureKey` request headers, checked against telenode's API
@@ -107,7 +107,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The one place our errors become IOVOX answers. Anything unexpected is seed 001's 500. */
+/** The one place our errors become IOVOX answers. Anything unexpected is the 500 of IOVOX's SMS API v3 reference. */
 function mapError(err: unknown): { status: number; text: string } {
   if (err instanceof IovoxApiError) return { status: err.status, text: err.text };
   if (isAppError(err)) {

@@ -1,6 +1,6 @@
 /**
- * IOVOX `sendSms` (seed 001): the payload's nodes checked in the seed's order,
- * each failure answered with the seed's own string, then one `outbox.accept`.
+ * IOVOX `sendSms` (IOVOX's SMS API v3 reference): the payload's nodes checked in the reference's order,
+ * each failure answered with the reference's own string, then one `outbox.accept`.
  * Numbers arrive as E.164 digits without '+'; they are stored with the '+'
  * so every connector and the Ozeki side read them as international.
  */
@@ -54,7 +54,7 @@ export function iovoxSendSmsRequest(nodes: IovoxRequestNodes, ctx: IovoxSendSmsC
   // Characters as people count them (code points), not UTF-16 units: one emoji is one character.
   if ([...message].length > IOVOX_MAX_MESSAGE_CHARS) throw new IovoxApiError(400, 'Message must be less than 160 characters long');
 
-  // The seed lists no errors for the optional nodes; ours follow its "<Node> Invalid: x" pattern.
+  // The reference lists no errors for the optional nodes; ours follow its "<Node> Invalid: x" pattern.
   const callbackUrl = text(nodes, 'callback_url') || null;
   if (callbackUrl && validateCallbackUrl(callbackUrl)) throw new IovoxApiError(400, `Callback URL Invalid: ${callbackUrl}`);
 

@@ -1,6 +1,6 @@
 /**
  * IOVOX's wire format: XML requests `<request>…</request>`, a success answer
- * `<response>…</response>` (seed 001) and errors as
+ * `<response>…</response>` (IOVOX's SMS API v3 reference) and errors as
  * `<errors><error status="400">Origin Empty</error></errors>` (the shape
  * IOVOX client libraries unwrap: errors → error → status + text).
  */
@@ -10,7 +10,7 @@ import { parseOrRefuse } from '../../shared/xml-refusal.js';
 
 export const IOVOX_CONTENT_TYPE = 'application/xml; charset=utf-8';
 
-/** An answer in IOVOX's own words: the HTTP status and the seed's error string. */
+/** An answer in IOVOX's own words: the HTTP status and the reference's error string. */
 export class IovoxApiError extends AppError {
   constructor(
     readonly status: number,
@@ -47,7 +47,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export type IovoxRequestNodes = Map<string, string | { nested: true }>;
 
 /**
- * Decode and parse a request body, answering with seed 001's errors:
+ * Decode and parse a request body, answering with the errors of IOVOX's SMS API v3 reference:
  * XML Empty, "XML parse error. x at line y, column z", Request Empty.
  */
 export function parseIovoxRequest(body: Buffer | undefined): IovoxRequestNodes {

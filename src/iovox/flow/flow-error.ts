@@ -1,5 +1,5 @@
 /**
- * A call flow that cannot be used, in IOVOX's words: `text` is the seed's
+ * A call flow that cannot be used, in IOVOX's words: `text` is the reference's
  * error string ("Rule ID Empty", "Sender Invalid", …) and `status` its HTTP
  * code; the message adds where in the document the rule is.
  */

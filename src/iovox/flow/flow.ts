@@ -42,7 +42,7 @@ export interface SendSmsRule {
   kind: 'sendSms';
   id: string;
   label: string;
-  /** Always `$_partnerName` (seed 000: "We only allow to set this attribute as $_partnerName"). */
+  /** Always `$_partnerName` (IOVOX's sendSms rule reference: "We only allow to set this attribute as $_partnerName"). */
   from: '$_partnerName';
   destinationPhoneNumber: FlowValue;
   destinationContactId: FlowValue;

@@ -1,6 +1,6 @@
 /**
  * Running a sendSms rule, for the call runtime: bind the rule's `?` values
- * for this link, check them as seed 000 checks fixed ones, pick the contact,
+ * for this link, check them as IOVOX's sendSms rule reference checks fixed ones, pick the contact,
  * and hand the SMS to the one outbox as an IOVOX message (so its receipts go
  * to callbackUrl in IOVOX's JSON, and its e-mail alert follows smsAlert).
  */

@@ -1,6 +1,6 @@
 /**
  * Call variables in flow text: `$sms_origin` and `$content` in SMS-to-voice
- * failover, written alone (seed 001: textToSpeak="$content") or inside text
+ * failover, written alone (IOVOX's SMS API v3 reference: textToSpeak="$content") or inside text
  * ("Message from $sms_origin"). `$_partnerName` is not a call variable: it is
  * the sendSms sender and never substituted here.
  */

@@ -1,4 +1,4 @@
-/** `<play id label>` with `<textToSpeech textToSpeak voice/>` items (seed 001's SMS READ OUT flow). */
+/** `<play id label>` with `<textToSpeech textToSpeak voice/>` items (the SMS READ OUT flow of IOVOX's SMS API v3 reference). */
 import { IovoxFlowError } from '../flow-error.js';
 import { attribute, type FlowElement } from '../flow-xml.js';
 import type { PlayRule, TextToSpeech } from '../flow.js';

@@ -1,4 +1,4 @@
-/** Every rule's `id` and `label` (seed 000: "Rule ID Empty", "Rule Label Empty"). */
+/** Every rule's `id` and `label` (IOVOX's sendSms rule reference: "Rule ID Empty", "Rule Label Empty"). */
 import { IovoxFlowError } from '../flow-error.js';
 import { attribute, type FlowElement } from '../flow-xml.js';
 

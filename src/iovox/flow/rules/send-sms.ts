@@ -1,6 +1,6 @@
 /**
- * `<sendSms>` (seed 000), checked when the flow is loaded, in the order of
- * the seed's error table. Attributes left as `?` are bound per link and
+ * `<sendSms>` (IOVOX's sendSms rule reference), checked when the flow is loaded, in the order of
+ * the reference's error table. Attributes left as `?` are bound per link and
  * checked again when the rule runs (send-sms-rule.ts); fixed ones are
  * checked here, including that the contact exists and owns the number.
  */
@@ -111,7 +111,7 @@ const TYPES = new Set<string>(['PRIMARY', 'SECONDARY', 'BOTH']);
 const BEHAVIOURS = new Set<string>(['FIRST', 'ALL']);
 
 /**
- * The SMS e-mail alert attributes. The seed names every attribute but the
+ * The SMS e-mail alert attributes. The reference names every attribute but the
  * mode's; we read `smsAlert` (and `smsAlertMode` as an alias): see
  * docs/decisions/0061-iovox-dialect.md.
  */
