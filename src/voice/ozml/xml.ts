@@ -1,17 +1,13 @@
 /**
- * OzML as a plain element tree: fast-xml-parser (preserveOrder, so verbs keep
- * their order) with each element's line and column recovered from its start
- * offset. Tag and attribute names are compared in lower case because Ozeki's
- * own pages write `<Response>`, `<response>` and `<speak>` alike.
+ * OzML as a plain element tree, read by the one XML reader
+ * (shared/xml-tree.ts: document order, each element's line and column). Tag
+ * and attribute names are compared in lower case because Ozeki's own pages
+ * write `<Response>`, `<response>` and `<speak>` alike.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import { parseOrRefuse } from '../../shared/xml-refusal.js';
+import { readXmlTree, XmlReadError, type XmlElement, type XmlPosition } from '../../shared/xml-tree.js';
 
-export interface Position {
-  line: number;
-  column: number;
-}
+export type Position = XmlPosition;
 
 export interface OzmlElement {
   /** The tag as written. */
@@ -40,67 +36,24 @@ export class OzmlError extends AppError {
   }
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  captureMetaData: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
-const META = XMLParser.getMetaDataSymbol() as unknown as string;
-
-type RawNode = Record<string, unknown> & { ':@'?: Record<string, string> };
-
 /** Parse the document and return its root element (the one that is not a comment or declaration). */
 export function readXml(source: string): OzmlElement {
-  const valid = XMLValidator.validate(source);
-  if (valid !== true) throw new OzmlError(`not well-formed XML: ${valid.err.msg}`, { line: valid.err.line, column: valid.err.col });
-  const lines = lineStarts(source);
-  const nodes = parseOrRefuse(source, () => parser.parse(source) as RawNode[], (refusal) => {
-    throw new OzmlError(`XML the parser refuses: ${refusal.message}`, { line: refusal.line, column: refusal.column });
-  });
-  const roots = nodes.map((n) => toElement(n, lines)).filter((e): e is OzmlElement => e !== null);
-  if (roots.length === 0) throw new OzmlError('the document has no root element', { line: 1, column: 1 });
-  return roots[0]!;
-}
-
-function toElement(node: RawNode, lines: number[]): OzmlElement | null {
-  const name = Object.keys(node).find((k) => k !== ':@' && k !== '#text' && !k.startsWith('?') && k !== '#comment');
-  if (!name) return null;
-  const meta = (node as unknown as Record<string, { startIndex?: number } | undefined>)[META];
-  const attrs = new Map<string, string>();
-  for (const [k, v] of Object.entries(node[':@'] ?? {})) attrs.set(k.toLowerCase(), String(v));
-  const rawChildren = (node[name] as RawNode[] | undefined) ?? [];
-  const texts: string[] = [];
-  const children: OzmlElement[] = [];
-  for (const child of rawChildren) {
-    if ('#text' in child) texts.push(String(child['#text']));
-    const element = toElement(child, lines);
-    if (element) children.push(element);
+  let root: XmlElement;
+  try {
+    root = readXmlTree(source);
+  } catch (err) {
+    if (!(err instanceof XmlReadError)) throw err;
+    const { kind, message, line, column } = err.failure;
+    const why = kind === 'malformed' ? `not well-formed XML: ${message}` : kind === 'refused' ? `XML the parser refuses: ${message}` : message;
+    throw new OzmlError(why, { line, column });
   }
-  return { name, key: name.toLowerCase(), attrs, text: texts.join(' ').trim(), children, at: position(lines, meta?.startIndex ?? 0) };
+  return toOzml(root);
 }
 
-function lineStarts(source: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-function position(starts: number[], offset: number): Position {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+/** Tag and attribute names in lower case for lookups; the tag as written kept for messages. */
+function toOzml(element: XmlElement): OzmlElement {
+  const attrs = new Map(Object.entries(element.attributes).map(([k, v]) => [k.toLowerCase(), v] as const));
+  return { name: element.name, key: element.name.toLowerCase(), attrs, text: element.text, children: element.children.map(toOzml), at: element.at };
 }
 
 /** The first of `names` (any case) that is present. */
