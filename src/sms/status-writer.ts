@@ -10,6 +10,9 @@ import type { MessageRepo, StoredMessage } from '../store/message-repo.js';
 import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart } from './message.js';
 
+/** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
+export type MessageStatusStore = Pick<MessageRepo, 'get' | 'parts' | 'savePart' | 'update'>;
+
 /** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
 export type StatusNotifier = (db: Db, message: StoredMessage, previous: MessageStatus) => void;
 
@@ -33,7 +36,7 @@ export interface MessageOutcome {
 
 export class StatusWriter {
   constructor(
-    private readonly repo: MessageRepo,
+    private readonly repo: MessageStatusStore,
     private readonly notify: StatusNotifier,
   ) {}
 
@@ -54,6 +57,7 @@ export class StatusWriter {
     const parts = new Map<number, MessagePart>((storedParts ?? this.repo.parts(messageId)).map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
     let latest: PartUpdate | undefined;
+    const applied: PartUpdate[] = [];
 
     for (const update of updates) {
       partsTotal = update.partsTotal;
@@ -76,6 +80,7 @@ export class StatusWriter {
       parts.set(update.partNo, merged);
       this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
       latest = update;
+      applied.push(update);
     }
 
     const statuses: MessageStatus[] = [];
@@ -87,8 +92,12 @@ export class StatusWriter {
     if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
     if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
     if (outcome.possibleDuplicate) message.possibleDuplicate = true;
-    if (latest?.carrierStatus) message.carrierStatus = latest.carrierStatus;
-    if (latest?.carrierError !== undefined && latest.carrierError !== null) message.carrierError = latest.carrierError;
+    // The carrier's words come from a part whose status the message now has: a late DELIVRD for one part
+    // must not stand beside the message's `failed` (the callback already said why it failed).
+    const status = canTransition(previous, rolled) ? rolled : previous;
+    const deciding = applied.filter((u) => u.status === status).at(-1);
+    if (deciding?.carrierStatus) message.carrierStatus = deciding.carrierStatus;
+    if (deciding?.carrierError !== undefined && deciding.carrierError !== null) message.carrierError = deciding.carrierError;
     message.updatedAt = now;
 
     if (canTransition(previous, rolled)) {

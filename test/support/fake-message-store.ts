@@ -1,0 +1,68 @@
+/**
+ * The message store in memory, for unit tests of the SMS core
+ * (StatusWriter's port, MessageStatusStore): messages and parts in maps,
+ * copies in and out so a test sees only what was written.
+ */
+import type { MessageStatusStore } from '../../src/sms/status-writer.js';
+import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
+import type { StoredMessage } from '../../src/store/message-repo.js';
+
+export class FakeMessageStore implements MessageStatusStore {
+  readonly messages = new Map<string, StoredMessage>();
+  readonly partsByMessage = new Map<string, Map<number, MessagePart>>();
+  updates = 0;
+
+  get(id: string): StoredMessage | undefined {
+    const message = this.messages.get(id);
+    return message ? { ...message } : undefined;
+  }
+
+  parts(messageId: string): MessagePart[] {
+    return [...(this.partsByMessage.get(messageId)?.values() ?? [])].sort((a, b) => a.partNo - b.partNo).map((p) => ({ ...p }));
+  }
+
+  savePart(part: MessagePart & { carrierIdNorm: string | null }): void {
+    const { carrierIdNorm: _norm, ...stored } = part;
+    let parts = this.partsByMessage.get(part.messageId);
+    if (!parts) this.partsByMessage.set(part.messageId, (parts = new Map()));
+    parts.set(part.partNo, stored);
+  }
+
+  update(message: StoredMessage): void {
+    this.updates++;
+    this.messages.set(message.id, { ...message });
+  }
+
+  /** A message as the outbox accepts it, with overrides. */
+  add(overrides: Partial<StoredMessage> = {}): StoredMessage {
+    const message: StoredMessage = {
+      id: `m${this.messages.size + 1}`,
+      user: 'u',
+      dialect: 'ozeki',
+      sender: '+3610000000',
+      recipient: '+3620000000',
+      text: 'hello',
+      status: MessageStatus.Accepted,
+      partsEstimate: 1,
+      encoding: 'gsm7',
+      concatRef: 1,
+      callbackUrl: null,
+      meta: {},
+      connectorId: null,
+      attempts: 0,
+      nextAttemptAt: 0,
+      errorCode: null,
+      errorText: null,
+      carrierStatus: null,
+      carrierError: null,
+      createdAt: 1,
+      updatedAt: 1,
+      submittedAt: null,
+      doneAt: null,
+      expiresAt: null,
+      ...overrides,
+    };
+    this.messages.set(message.id, { ...message });
+    return message;
+  }
+}
