@@ -23,9 +23,16 @@ import { newId } from '../shared/ids.js';
 
 export type InboundNotifier = (db: Db, message: InboundMessage) => void;
 
+/** What inbound needs of the store (the port; store/inbound-repo.ts implements it). */
+export type InboundStore = Pick<
+  InboundRepo,
+  'insertMessage' | 'insertFragment' | 'siblings' | 'deleteSiblings' | 'oldestStale' | 'rememberCompleted' | 'completedSince' | 'forgetCompletedBefore'
+>;
+
 export interface InboundServiceDeps {
-  repo: InboundRepo;
-  committer: GroupCommitter;
+  repo: InboundStore;
+  /** Runs each receive and sweep as one transaction (the group committer). */
+  committer: Pick<GroupCommitter, 'run'>;
   notify: InboundNotifier;
   log: Logger;
   reassemblyTimeoutMs: number;

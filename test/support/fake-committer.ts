@@ -1,0 +1,8 @@
+/** The group committer's contract (`run` one operation as a transaction) without a database, for unit tests. */
+import type { Db } from '../../src/store/db.js';
+
+export const fakeCommitter = {
+  run<T>(operation: (db: Db) => T): Promise<T> {
+    return Promise.resolve().then(() => operation({} as Db));
+  },
+};
