@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
-import { TextToSpeech } from '../../../src/voice/media/tts.js';
-import { decodeWav, encodeWav } from '../../../src/voice/media/wav.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
+import { AudioClip, rms } from '../../../../src/voice/media/audio-clip.js';
+import { TextToSpeech } from '../../../../src/voice/media/tts.js';
+import { decodeWav, encodeWav } from '../../../../src/voice/media/wav.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+import { ESPEAK_COMMAND } from '../../../helpers/voice-harness.js';
 import wavefile from 'wavefile';
 
 const dir = tempDir();

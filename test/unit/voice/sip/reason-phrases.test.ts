@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reasonPhrase } from '../../../src/voice/sip/reason-phrases.js';
+import { reasonPhrase } from '../../../../src/voice/sip/reason-phrases.js';
 
 describe('SIP reason phrases', () => {
   it('are the RFC 3261 §21 phrases for the codes a script or the engine chooses', () => {

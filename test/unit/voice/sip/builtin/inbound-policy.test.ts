@@ -2,7 +2,7 @@
 import type * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 import { describe, expect, it } from 'vitest';
-import { InboundPolicy } from '../../../src/voice/sip/builtin/inbound-policy.js';
+import { InboundPolicy } from '../../../../../src/voice/sip/builtin/inbound-policy.js';
 
 const REALM = 'telenode';
 const policy = () => new InboundPolicy({ allow: [], auth: { realm: REALM, users: [{ username: 'pbx', password: 's3cret' }] } });

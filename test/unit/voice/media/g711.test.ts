@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeG711, encodeG711, linearToAlaw, linearToMulaw } from '../../../src/voice/media/g711.js';
+import { decodeG711, encodeG711, linearToAlaw, linearToMulaw } from '../../../../src/voice/media/g711.js';
 
 describe('G.711', () => {
   it('encodes the reference points of ITU-T G.711 (silence and full scale)', () => {

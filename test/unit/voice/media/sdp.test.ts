@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as sdpTransform from 'sdp-transform';
-import { negotiate, parseAudioDescription, writeAnswer, writeOffer } from '../../../src/voice/media/sdp.js';
+import { negotiate, parseAudioDescription, writeAnswer, writeOffer } from '../../../../src/voice/media/sdp.js';
 
 const offer = (m: string, extra = '', c = '10.0.0.5') => `v=0\r\no=- 1 1 IN IP4 ${c}\r\ns=-\r\nc=IN IP4 ${c}\r\nt=0 0\r\n${m}\r\n${extra}`;
 

@@ -2,8 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_REPLY_BYTES, createHttpAppClient } from '../../../src/voice/ozml/app-client.js';
-import { DEFAULT_EGRESS_DENY, EgressPolicy } from '../../../src/shared/egress.js';
+import { MAX_REPLY_BYTES, createHttpAppClient } from '../../../../src/voice/ozml/app-client.js';
+import { DEFAULT_EGRESS_DENY, EgressPolicy } from '../../../../src/shared/egress.js';
 
 let server: Server;
 let base: string;

@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AudioClip } from '../../../src/voice/media/audio-clip.js';
-import { PromptSource } from '../../../src/voice/media/prompt-source.js';
-import { encodeWav } from '../../../src/voice/media/wav.js';
-import { Scope, asPathSegment } from '../../../src/voice/ozml/substitute.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { AudioClip } from '../../../../src/voice/media/audio-clip.js';
+import { PromptSource } from '../../../../src/voice/media/prompt-source.js';
+import { encodeWav } from '../../../../src/voice/media/wav.js';
+import { Scope, asPathSegment } from '../../../../src/voice/ozml/substitute.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());

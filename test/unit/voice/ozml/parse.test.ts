@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lintOzml, parseOzml, parseReply } from '../../../src/voice/ozml/parse.js';
-import { Scope } from '../../../src/voice/ozml/substitute.js';
-import { OzmlError } from '../../../src/voice/ozml/xml.js';
+import { lintOzml, parseOzml, parseReply } from '../../../../src/voice/ozml/parse.js';
+import { Scope } from '../../../../src/voice/ozml/substitute.js';
+import { OzmlError } from '../../../../src/voice/ozml/xml.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/ozml');
+const FIXTURES = join(import.meta.dirname, '../../../fixtures/ozml');
 
 function errorOf(source: string): OzmlError {
   try {

@@ -5,13 +5,13 @@
  */
 import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MediaThread } from '../../../src/voice/media/media-thread.js';
-import type { StreamOptions, WorkerMessage } from '../../../src/voice/media/media-protocol.js';
-import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
-import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
-import { decodeG711, encodeG711 } from '../../../src/voice/media/g711.js';
-import { waitUntil } from '../../helpers/temp-dir.js';
-import { rtpPhone, type RtpPhone } from '../../helpers/rtp-phone.js';
+import { MediaThread } from '../../../../src/voice/media/media-thread.js';
+import type { StreamOptions, WorkerMessage } from '../../../../src/voice/media/media-protocol.js';
+import { AudioClip, rms } from '../../../../src/voice/media/audio-clip.js';
+import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../../src/voice/media/dtmf.js';
+import { decodeG711, encodeG711 } from '../../../../src/voice/media/g711.js';
+import { waitUntil } from '../../../helpers/temp-dir.js';
+import { rtpPhone, type RtpPhone } from '../../../helpers/rtp-phone.js';
 
 describe('media thread (the worker, in-process)', () => {
   let messages: WorkerMessage[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRtp, encodeRtp } from '../../../src/voice/media/rtp-packet.js';
-import { DtmfDetector, decodeTelephoneEvent, digitToEvent, encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
-import { parseInfoDigit } from '../../../src/voice/sip/info-dtmf.js';
+import { decodeRtp, encodeRtp } from '../../../../src/voice/media/rtp-packet.js';
+import { DtmfDetector, decodeTelephoneEvent, digitToEvent, encodeTelephoneEvent } from '../../../../src/voice/media/dtmf.js';
+import { parseInfoDigit } from '../../../../src/voice/sip/info-dtmf.js';
 
 describe('RTP packets', () => {
   it('round-trips the fixed header and payload', () => {

@@ -1,8 +1,8 @@
 /** Where the Call command dials: numbers through the configured trunk, SIP URIs as given. */
 import { describe, expect, it } from 'vitest';
-import { OzmlCallApi } from '../../../src/voice/ozml/call-api.js';
-import type { CallService } from '../../../src/voice/calls.js';
-import type { OzmlHandlerDeps } from '../../../src/voice/ozml/ozml-handler.js';
+import { OzmlCallApi } from '../../../../src/voice/ozml/call-api.js';
+import type { CallService } from '../../../../src/voice/calls.js';
+import type { OzmlHandlerDeps } from '../../../../src/voice/ozml/ozml-handler.js';
 
 function api(uri: string | null) {
   const trunk = uri === null ? null : { id: 'pbx', uri, auth: null };
