@@ -47,11 +47,16 @@ export interface AcceptRequest {
   expiresAt?: number | null;
 }
 
+/** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
+export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore'>;
+
 export interface OutboxDeps {
-  repo: MessageRepo;
-  committer: GroupCommitter;
+  repo: OutboxStore;
+  /** Runs each state change as one transaction (the group committer). */
+  committer: Pick<GroupCommitter, 'run'>;
   statusWriter: StatusWriter;
-  receipts: ReceiptProcessor;
+  /** Receipts that came before their submit_sm_resp was recorded wait there for it. */
+  receipts: Pick<ReceiptProcessor, 'matchWaiting'>;
   router: Router;
   connectors: ReadonlyMap<string, Connector>;
   config: OutboxConfig;

@@ -1,13 +1,14 @@
 /**
- * The message store in memory, for unit tests of the SMS core
- * (StatusWriter's port, MessageStatusStore): messages and parts in maps,
- * copies in and out so a test sees only what was written.
+ * The message store in memory, for unit tests of the SMS core (the ports of
+ * StatusWriter and the outbox): messages and parts in maps, copies in and
+ * out so a test sees only what was written.
  */
 import type { MessageStatusStore } from '../../src/sms/status-writer.js';
+import type { OutboxStore } from '../../src/sms/outbox.js';
 import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
 import type { StoredMessage } from '../../src/store/message-repo.js';
 
-export class FakeMessageStore implements MessageStatusStore {
+export class FakeMessageStore implements MessageStatusStore, OutboxStore {
   readonly messages = new Map<string, StoredMessage>();
   readonly partsByMessage = new Map<string, Map<number, MessagePart>>();
   updates = 0;
@@ -31,6 +32,18 @@ export class FakeMessageStore implements MessageStatusStore {
   update(message: StoredMessage): void {
     this.updates++;
     this.messages.set(message.id, { ...message });
+  }
+
+  insert(message: StoredMessage): void {
+    this.messages.set(message.id, { ...message });
+  }
+
+  listPending(): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.status === MessageStatus.Accepted).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).map((m) => ({ ...m }));
+  }
+
+  listPendingCreatedBefore(cutoff: number): StoredMessage[] {
+    return this.listPending().filter((m) => m.createdAt < cutoff);
   }
 
   /** A message as the outbox accepts it, with overrides. */

@@ -1,0 +1,107 @@
+/**
+ * The outbox (src/sms/outbox.ts) over an in-memory store and a connector whose
+ * answers the test decides: validation that stores nothing, one submit per
+ * part, retries of what may succeed later, failure of what cannot, waiting
+ * for a connector that is down, and recovery of what a previous run left.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../../src/sms/outbox.js';
+import { Router } from '../../../src/sms/router.js';
+import { StatusWriter } from '../../../src/sms/status-writer.js';
+import { MessageStatus } from '../../../src/sms/message.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { FakeConnector } from '../../support/fake-connector.js';
+import { fakeCommitter } from '../../support/fake-committer.js';
+import { FakeMessageStore } from '../../support/fake-message-store.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const outboxes: Outbox[] = [];
+afterEach(async () => {
+  for (const outbox of outboxes.splice(0)) await outbox.stop(0);
+});
+
+function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }]) {
+  const store = new FakeMessageStore();
+  const connector = new FakeConnector();
+  const notified: string[] = [];
+  const statusWriter = new StatusWriter(store, (_db, message) => void notified.push(message.status));
+  const outbox = new Outbox({
+    repo: store,
+    committer: fakeCommitter,
+    statusWriter,
+    receipts: { matchWaiting: () => undefined },
+    router: new Router(routes),
+    connectors: new Map([[connector.id, connector]]),
+    config: { maxParts: 3, defaultSender: 'telenode', requestReceipts: true, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
+    log: silentLogger(),
+  });
+  outboxes.push(outbox);
+  return { store, connector, outbox, notified };
+}
+
+const request = (text = 'hello', recipient = '+36301234567') => ({ user: 'u', dialect: 'ozeki', recipient, text });
+
+describe('outbox', () => {
+  it('refuses an empty text, a text over maxParts and a recipient without a route, storing nothing', async () => {
+    const { outbox, store } = setup();
+    await expect(outbox.accept(request(''))).rejects.toMatchObject({ code: 'TN_ERR_MESSAGE_EMPTY' });
+    await expect(outbox.accept(request('x'.repeat(153 * 3 + 1)))).rejects.toMatchObject({ code: 'TN_ERR_MESSAGE_TOO_LONG' });
+    await expect(outbox.accept(request('hi', '+44700900000'))).rejects.toMatchObject({ code: 'TN_ERR_ROUTE_NOT_FOUND' });
+    expect(store.messages.size).toBe(0);
+  });
+
+  it('stores the message before answering, then submits each part once and records the carrier ids', async () => {
+    const { outbox, store, connector } = setup();
+    outbox.start();
+    const message = await outbox.accept(request('long '.repeat(40)));
+    expect(store.get(message.id)).toBeDefined();
+    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'submitted');
+    expect(connector.submitted.map((p) => [p.partNo, p.partsTotal, p.concat?.seq])).toEqual([
+      [1, 2, 1],
+      [2, 2, 2],
+    ]);
+    expect(new Set(connector.submitted.map((p) => p.concat!.reference)).size).toBe(1);
+    expect(store.parts(message.id).map((p) => p.carrierId)).toEqual(['C1', 'C2']);
+  });
+
+  it('retries a part that may succeed later, and a clean retry clears the error', async () => {
+    const { outbox, store, connector } = setup();
+    connector.answers.push(FakeConnector.retryable());
+    outbox.start();
+    const message = await outbox.accept(request());
+    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'submitted on the retry');
+    expect(connector.submitted).toHaveLength(2);
+    expect(store.get(message.id)).toMatchObject({ attempts: 1, errorCode: null });
+  });
+
+  it('fails a part the carrier refuses for good, keeping its status, without retrying', async () => {
+    const { outbox, store, connector, notified } = setup();
+    connector.answers.push(FakeConnector.refused());
+    outbox.start();
+    const message = await outbox.accept(request());
+    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Failed, 2000, 'failed');
+    expect(store.get(message.id)).toMatchObject({ errorCode: 'TN_ERR_SMPP_REJECTED', carrierStatus: '0x0000000b' });
+    expect(connector.submitted).toHaveLength(1);
+    expect(notified).toEqual([MessageStatus.Failed]);
+  });
+
+  it('waits while the route\'s connector is down and sends when it comes back', async () => {
+    const { outbox, store, connector } = setup();
+    connector.up = false;
+    outbox.start();
+    const message = await outbox.accept(request());
+    await waitUntil(() => outbox.stats().parked === 1, 2000, 'parked');
+    expect(connector.submitted).toHaveLength(0);
+    connector.up = true;
+    outbox.connectorStateChanged(true);
+    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'sent once up');
+  });
+
+  it('on start, sends what a previous run accepted and never sent', async () => {
+    const { outbox, store, connector } = setup();
+    const left = store.add({ recipient: '+36301111111', text: 'left behind' });
+    outbox.start();
+    await waitUntil(() => store.get(left.id)!.status === MessageStatus.Submitted, 2000, 'recovered and sent');
+    expect(connector.submitted.map((p) => p.messageId)).toEqual([left.id]);
+  });
+});
