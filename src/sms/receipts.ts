@@ -21,10 +21,15 @@ import type { ReceiptEvent } from './connectors/connector.js';
 import type { StatusWriter } from './status-writer.js';
 import { isFinal, type MessagePart } from './message.js';
 
+/** What receipts need of the store (the ports; store/message-repo.ts and unmatched-receipt-repo.ts implement them). */
+export type ReceiptPartStore = Pick<MessageRepo, 'findPartsByCarrierId'>;
+export type UnmatchedReceiptStore = Pick<UnmatchedReceiptRepo, 'insert' | 'find' | 'settled' | 'delete' | 'purgeOlderThan' | 'count'>;
+
 export interface ReceiptProcessorDeps {
-  repo: MessageRepo;
-  unmatched: UnmatchedReceiptRepo;
-  committer: GroupCommitter;
+  repo: ReceiptPartStore;
+  unmatched: UnmatchedReceiptStore;
+  /** Runs each receipt as one transaction (the group committer). */
+  committer: Pick<GroupCommitter, 'run'>;
   statusWriter: StatusWriter;
   log: Logger;
   registry?: Registry;

@@ -1,14 +1,16 @@
 /**
  * The message store in memory, for unit tests of the SMS core (the ports of
- * StatusWriter and the outbox): messages and parts in maps, copies in and
- * out so a test sees only what was written.
+ * StatusWriter, the outbox and receipts): messages and parts in maps, copies
+ * in and out so a test sees only what was written.
  */
 import type { MessageStatusStore } from '../../src/sms/status-writer.js';
 import type { OutboxStore } from '../../src/sms/outbox.js';
+import type { ReceiptPartStore } from '../../src/sms/receipts.js';
+import { normalizeCarrierId } from '../../src/sms/carrier-id.js';
 import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
 import type { StoredMessage } from '../../src/store/message-repo.js';
 
-export class FakeMessageStore implements MessageStatusStore, OutboxStore {
+export class FakeMessageStore implements MessageStatusStore, OutboxStore, ReceiptPartStore {
   readonly messages = new Map<string, StoredMessage>();
   readonly partsByMessage = new Map<string, Map<number, MessagePart>>();
   updates = 0;
@@ -32,6 +34,13 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore {
   update(message: StoredMessage): void {
     this.updates++;
     this.messages.set(message.id, { ...message });
+  }
+
+  findPartsByCarrierId(connectorId: string, norms: readonly string[]): MessagePart[] {
+    return [...this.partsByMessage.values()]
+      .flatMap((parts) => [...parts.values()])
+      .filter((p) => p.connectorId === connectorId && p.carrierId !== null && norms.includes(normalizeCarrierId(p.carrierId)))
+      .map((p) => ({ ...p }));
   }
 
   insert(message: StoredMessage): void {

@@ -1,0 +1,36 @@
+/** Receipts waiting for their part, in memory (src/sms/receipts.ts UnmatchedReceiptStore). */
+import type { UnmatchedReceiptStore } from '../../src/sms/receipts.js';
+import type { ReceiptEvent } from '../../src/sms/connectors/connector.js';
+import type { UnmatchedReceipt } from '../../src/store/unmatched-receipt-repo.js';
+
+export class FakeUnmatchedReceipts implements UnmatchedReceiptStore {
+  readonly rows: Array<UnmatchedReceipt & { normalizedId: string }> = [];
+  private nextId = 1;
+
+  insert(event: ReceiptEvent, normalizedId: string, receivedAt: number): void {
+    this.rows.push({ id: this.nextId++, event, normalizedId, receivedAt });
+  }
+
+  find(connectorId: string, normalizedIds: readonly string[]): UnmatchedReceipt[] {
+    return this.rows.filter((r) => r.event.connectorId === connectorId && normalizedIds.includes(r.normalizedId));
+  }
+
+  settled(afterId: number, before: number, limit: number): UnmatchedReceipt[] {
+    return this.rows.filter((r) => r.id > afterId && r.receivedAt <= before).slice(0, limit);
+  }
+
+  delete(id: number): void {
+    const index = this.rows.findIndex((r) => r.id === id);
+    if (index >= 0) this.rows.splice(index, 1);
+  }
+
+  purgeOlderThan(cutoff: number): number {
+    const before = this.rows.length;
+    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.receivedAt < cutoff) this.rows.splice(i, 1);
+    return before - this.rows.length;
+  }
+
+  count(): number {
+    return this.rows.length;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * ReceiptProcessor (src/sms/receipts.ts) over in-memory stores: a receipt
+ * settles exactly the part whose carrier id it quotes, never another
+ * message's; one that comes before its submit result waits and is applied
+ * when the id is recorded; an id that reads as two different parts is applied
+ * to neither.
+ */
+import { describe, expect, it } from 'vitest';
+import { ReceiptProcessor } from '../../../src/sms/receipts.js';
+import { StatusWriter } from '../../../src/sms/status-writer.js';
+import { MessageStatus } from '../../../src/sms/message.js';
+import type { ReceiptEvent } from '../../../src/sms/connectors/connector.js';
+import type { CarrierIdFormat } from '../../../src/sms/carrier-id.js';
+import { normalizeCarrierId } from '../../../src/sms/carrier-id.js';
+import type { Db } from '../../../src/store/db.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { fakeCommitter } from '../../support/fake-committer.js';
+import { FakeMessageStore } from '../../support/fake-message-store.js';
+import { FakeUnmatchedReceipts } from '../../support/fake-unmatched-receipts.js';
+
+const tx = {} as Db;
+
+function setup(format: CarrierIdFormat = 'auto') {
+  let now = 1_000_000;
+  const store = new FakeMessageStore();
+  const unmatched = new FakeUnmatchedReceipts();
+  const statusWriter = new StatusWriter(store, () => undefined);
+  const receipts = new ReceiptProcessor({
+    repo: store,
+    unmatched,
+    committer: fakeCommitter,
+    statusWriter,
+    log: silentLogger(),
+    now: () => now,
+    settleMs: 2000,
+    carrierIdFormats: new Map([['c1', format]]),
+  });
+  /** A one-part message submitted with this carrier id. */
+  const submitted = (carrierId: string) => {
+    const message = store.add({ status: MessageStatus.Submitted, connectorId: 'c1' });
+    store.savePart({ messageId: message.id, partNo: 1, partsTotal: 1, connectorId: 'c1', carrierId, carrierIdNorm: normalizeCarrierId(carrierId), status: MessageStatus.Submitted, carrierStatus: null, carrierError: null, submittedAt: now, doneAt: null });
+    return message.id;
+  };
+  return { store, unmatched, receipts, submitted, advance: (ms: number) => (now += ms) };
+}
+
+const receipt = (carrierId: string, status: MessageStatus = MessageStatus.Delivered): ReceiptEvent => ({
+  connectorId: 'c1',
+  carrierId,
+  status,
+  stat: status === MessageStatus.Delivered ? 'DELIVRD' : 'UNDELIV',
+  err: '000',
+  submitDate: null,
+  doneDate: null,
+  text: null,
+});
+
+describe('receipts', () => {
+  it('settle exactly the part whose id they quote', async () => {
+    const { store, receipts, submitted } = setup();
+    const a = submitted('10');
+    const b = submitted('16');
+    await receipts.handle(receipt('16', MessageStatus.Failed));
+    expect(store.get(b)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
+    expect(store.get(a)!.status).toBe(MessageStatus.Submitted);
+  });
+
+  it('with small decimal ids and carrierIdFormat string, receipt 10 never settles the message whose id is 16 (10 read as hex)', async () => {
+    const { store, receipts, submitted, advance } = setup('string');
+    const sixteen = submitted('16');
+    await receipts.handle(receipt('10'));
+    advance(5000);
+    receipts.settle(tx);
+    expect(store.get(sixteen)!.status).toBe(MessageStatus.Submitted);
+  });
+
+  it('a receipt that comes before its submit result waits, and is applied when the part\'s id is recorded', async () => {
+    const { store, unmatched, receipts, submitted } = setup();
+    await receipts.handle(receipt('ABC123'));
+    expect(unmatched.count()).toBe(1);
+    const id = submitted('ABC123');
+    receipts.matchWaiting(tx, 'c1', 'ABC123');
+    expect(store.get(id)!.status).toBe(MessageStatus.Delivered);
+    expect(unmatched.count()).toBe(0);
+  });
+
+  it('learning (auto): an id that reads as two different parts, hex and decimal, is applied to neither', async () => {
+    const { store, receipts, submitted, advance } = setup('auto');
+    const asHex = submitted('10'); // receipt "16" read as decimal-for-hex: 0x10 = 16
+    const asDecimal = submitted('22'); // receipt "16" read as hex-for-decimal: 0x16 = 22
+    await receipts.handle(receipt('16'));
+    advance(2500);
+    expect(receipts.settle(tx)).toBe(0);
+    expect(store.get(asHex)!.status).toBe(MessageStatus.Submitted);
+    expect(store.get(asDecimal)!.status).toBe(MessageStatus.Submitted);
+  });
+
+  it('learning (auto): an unambiguous numeric reading is applied once the receipt has waited', async () => {
+    const { store, receipts, submitted, advance } = setup('auto');
+    const id = submitted('1A'); // hex submit id; the receipt quotes it in decimal
+    await receipts.handle(receipt('26'));
+    expect(store.get(id)!.status).toBe(MessageStatus.Submitted);
+    advance(2500);
+    expect(receipts.settle(tx)).toBe(1);
+    expect(store.get(id)!.status).toBe(MessageStatus.Delivered);
+  });
+});
