@@ -1,0 +1,91 @@
+/**
+ * The callback outbox (src/webhooks/webhook-dispatcher.ts) on a real SQLite
+ * file with a scripted receiver (no HTTP): in order per key, retried while
+ * the receiver fails, released by its first 2xx, dead-lettered when it stays
+ * refused for good.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../../src/store/db.js';
+import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { WebhookDispatcher, enqueueWebhook } from '../../../src/webhooks/webhook-dispatcher.js';
+import { webhookConfigSchema } from '../../../src/webhooks/config.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { FakeCallbackSender } from '../../support/fake-callback-sender.js';
+import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function setup(config: Record<string, unknown> = {}) {
+  const dir = tempDir('telenode-webhooks-');
+  const db = openDatabase({ path: join(dir.path, 'store.db'), synchronous: 'NORMAL' });
+  const committer = new GroupCommitter(db);
+  const sender = new FakeCallbackSender();
+  const dispatcher = new WebhookDispatcher({
+    db,
+    committer,
+    config: webhookConfigSchema.parse({ backoff: { initialMs: 10, maxMs: 40, jitter: 0 }, catchUpProbeMs: 100, ...config }),
+    log: silentLogger(),
+    sender,
+  });
+  cleanups.push(async () => {
+    await dispatcher.stop(100);
+    db.close();
+    dir.remove();
+  });
+  const enqueue = async (orderKey: string, body: string, url = 'http://127.0.0.1:9/cb') => {
+    await committer.run((tx: Db) => enqueueWebhook(tx, { orderKey, kind: 'test', url, contentType: 'text/plain', body }));
+    dispatcher.kick();
+  };
+  return { dispatcher, sender, enqueue };
+}
+
+describe('webhook dispatcher', () => {
+  it('delivers callbacks of one key one at a time, oldest first', async () => {
+    const { dispatcher, sender, enqueue } = setup();
+    dispatcher.start();
+    for (const body of ['1', '2', '3']) await enqueue('sms:a', body);
+    await waitUntil(() => dispatcher.stats().delivered === 3, 5000, 'three delivered');
+    expect(sender.attempts.map((a) => a.body)).toEqual(['1', '2', '3']);
+  });
+
+  it('retries while the receiver fails, keeping the order, and delivers all once it is back', async () => {
+    const { dispatcher, sender, enqueue } = setup();
+    let up = false;
+    sender.answer = () => (up ? { status: 200 } : { status: 503 });
+    dispatcher.start();
+    await enqueue('sms:b', 'first');
+    await enqueue('sms:b', 'second');
+    await waitUntil(() => sender.attempts.length >= 3, 5000, 'a few failed attempts');
+    expect(new Set(sender.attempts.map((a) => a.body))).toEqual(new Set(['first'])); // the second waits behind the first
+    up = true;
+    await waitUntil(() => dispatcher.stats().delivered === 2, 5000, 'both delivered');
+    const ok = sender.attempts.slice(-2).map((a) => a.body);
+    expect(ok).toEqual(['first', 'second']);
+  });
+
+  it('a refusal that cannot change (the egress policy) makes a dead letter at once, and the key goes on', async () => {
+    const { dispatcher, sender, enqueue } = setup();
+    sender.answer = (a) => (a.body === 'refused' ? { error: 'egress denied', permanent: true } : { status: 200 });
+    dispatcher.start();
+    await enqueue('sms:c', 'refused');
+    await enqueue('sms:c', 'next');
+    await waitUntil(() => dispatcher.stats().delivered === 1 && dispatcher.stats().dead === 1, 5000, 'one dead, one delivered');
+    expect(sender.attempts.filter((a) => a.body === 'refused')).toHaveLength(1);
+  });
+
+  it('a receiver that comes back releases every waiting key at its first 2xx, not at each own back-off', async () => {
+    const { dispatcher, sender, enqueue } = setup({ backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    let up = false;
+    sender.answer = () => (up ? { status: 200 } : { error: 'connection refused' });
+    dispatcher.start();
+    for (const key of ['k1', 'k2', 'k3']) await enqueue(key, key);
+    await waitUntil(() => sender.attempts.length >= 3, 5000, 'each key tried once');
+    up = true;
+    // Each key's own back-off is a minute: only the origin's probe (100 ms) can bring them in quickly.
+    await waitUntil(() => dispatcher.stats().delivered === 3, 5000, 'all three released by the probe');
+  });
+});
