@@ -10,7 +10,7 @@ import { ReceiptProcessor } from '../../../src/sms/receipts.js';
 import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { MessageStatus } from '../../../src/sms/message.js';
 import type { ReceiptEvent } from '../../../src/sms/connectors/connector.js';
-import type { CarrierIdFormat } from '../../../src/sms/carrier-id.js';
+import type { CarrierIdFormat } from '../../../src/sms/carrier-id-convention.js';
 import { normalizeCarrierId } from '../../../src/sms/carrier-id.js';
 import type { Db } from '../../../src/store/db.js';
 import { silentLogger } from '../../../src/shared/log.js';
