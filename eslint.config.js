@@ -32,7 +32,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'performance', 'module', 'require', 'Buffer', 'fetch'].map((name) => [name, 'readonly']),
+        ['process', 'console', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'performance', 'module', 'require', 'Buffer', 'fetch'].map((name) => [
+          name,
+          'readonly',
+        ]),
       ),
     },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },

@@ -72,7 +72,10 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number } {
 }
 
 async function startDaemon(dir: string): Promise<{ child: ChildProcess; http: string; sip: string }> {
-  const drachtio = ENGINE === 'drachtio' ? { host: process.env['DRACHTIO_HOST']!, port: Number(process.env['DRACHTIO_PORT'] ?? 9022), secret: process.env['DRACHTIO_SECRET'] ?? 'cymru' } : undefined;
+  const drachtio =
+    ENGINE === 'drachtio'
+      ? { host: process.env['DRACHTIO_HOST']!, port: Number(process.env['DRACHTIO_PORT'] ?? 9022), secret: process.env['DRACHTIO_SECRET'] ?? 'cymru' }
+      : undefined;
   const config = {
     http: { host: '127.0.0.1', port: 0 },
     store: { path: join(dir, 'telenode.db') },
@@ -112,9 +115,37 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; http: st
 function runSipp(target: string, sinkPort: number, rate: number, calls: number, dir: string): Promise<{ successful: number; failed: number; seconds: number }> {
   const started = Date.now();
   const args = [
-    '-sf', SCENARIO, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', '0', '-t', 'u1',
-    '-r', String(rate), '-m', String(calls), '-l', '3000', '-timeout', `${SECONDS * 4 + 30}s`, '-nostdin', '-trace_screen', '-screen_file', join(dir, 'screen.log'),
-    '-key', 'rtp_port', String(sinkPort), '-key', 'caller', '100', '-key', 'codec', '0',
+    '-sf',
+    SCENARIO,
+    '-i',
+    '127.0.0.1',
+    '-mi',
+    '127.0.0.1',
+    '-p',
+    '0',
+    '-t',
+    'u1',
+    '-r',
+    String(rate),
+    '-m',
+    String(calls),
+    '-l',
+    '3000',
+    '-timeout',
+    `${SECONDS * 4 + 30}s`,
+    '-nostdin',
+    '-trace_screen',
+    '-screen_file',
+    join(dir, 'screen.log'),
+    '-key',
+    'rtp_port',
+    String(sinkPort),
+    '-key',
+    'caller',
+    '100',
+    '-key',
+    'codec',
+    '0',
     target,
   ];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -226,10 +257,13 @@ async function main(): Promise<void> {
       results.set(rate, [...(results.get(rate) ?? []), r]);
     }
   }
-  const fmt = (rs: RunResult[], key: keyof RunResult, digits = 0) => `${median(rs.map((r) => r[key])).toFixed(digits)} (runs: ${rs.map((r) => r[key].toFixed(digits)).join(', ')})`;
+  const fmt = (rs: RunResult[], key: keyof RunResult, digits = 0) =>
+    `${median(rs.map((r) => r[key])).toFixed(digits)} (runs: ${rs.map((r) => r[key].toFixed(digits)).join(', ')})`;
   const rows = (label: string, key: keyof RunResult, digits = 0) => `| ${label} | ${RATES.map((rate) => fmt(results.get(rate)!, key, digits)).join(' | ')} |`;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
-  const title = SCRIPT ? `## Calls, ${ENGINE} engine, running ${basename(SCRIPT)} (bench/call-load.ts --script)` : `## Calls, ${ENGINE} engine (bench/call-load.ts)`;
+  const title = SCRIPT
+    ? `## Calls, ${ENGINE} engine, running ${basename(SCRIPT)} (bench/call-load.ts --script)`
+    : `## Calls, ${ENGINE} engine (bench/call-load.ts)`;
   const what = SCRIPT
     ? `each call is answered and runs the OzML script \`${basename(SCRIPT)}\` (its prompts synthesised once and cached; its\n  SendSms accepted into the outbox and sent to the in-process simulator connector), then is hung up by telenode.`
     : `each call is answered,\n  hears the cached prompt "${PROMPT}" (~2 s of G.711 at 20 ms) and is hung up by telenode.`;

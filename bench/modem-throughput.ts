@@ -55,7 +55,18 @@ const sink: ConnectorSink = { receipt: async () => undefined, inbound: async () 
 const plan = planSegments('Your verification code is 482913. It expires in 10 minutes. Do not share it with anyone.', { concat: 'udh8' });
 
 function part(n: number): SubmitPart {
-  return { messageId: `m${n}`, partNo: 1, partsTotal: 1, sender: 'bench', recipient: `+3630${String(1_000_000 + n)}`, dataCoding: plan.dataCoding, payload: plan.parts[0]!.payload, concat: null, wantReceipt: false, validUntil: null };
+  return {
+    messageId: `m${n}`,
+    partNo: 1,
+    partsTotal: 1,
+    sender: 'bench',
+    recipient: `+3630${String(1_000_000 + n)}`,
+    dataCoding: plan.dataCoding,
+    payload: plan.parts[0]!.payload,
+    concat: null,
+    wantReceipt: false,
+    validUntil: null,
+  };
 }
 
 async function runScenario(ports: string[], messages: number): Promise<{ perSecond: number; cpuMicrosPerPart: number }> {
@@ -95,7 +106,10 @@ async function main(): Promise<void> {
   const results: Record<string, { perSecond: number[]; cpu: number[] }> = { one: { perSecond: [], cpu: [] }, pool: { perSecond: [], cpu: [] } };
   try {
     for (let run = 1; run <= RUNS; run++) {
-      for (const [name, ports, messages] of [['one', links.slice(0, 1), MESSAGES], ['pool', links, MESSAGES * 2]] as const) {
+      for (const [name, ports, messages] of [
+        ['one', links.slice(0, 1), MESSAGES],
+        ['pool', links, MESSAGES * 2],
+      ] as const) {
         const r = await runScenario([...ports], messages);
         console.log(`${name} run ${run}: ${r.perSecond.toFixed(0)} parts/s, ${r.cpuMicrosPerPart.toFixed(0)} µs CPU per part`);
         results[name]!.perSecond.push(r.perSecond);

@@ -27,8 +27,11 @@ let failed = 0;
 
 function request(i) {
   const query = new URLSearchParams({
-    command: 'SendSms', Username: values.user, Password: values.password,
-    Recipient: `+3630${String(i % 10_000_000).padStart(7, '0')}`, Message: `bench message ${i}`,
+    command: 'SendSms',
+    Username: values.user,
+    Password: values.password,
+    Recipient: `+3630${String(i % 10_000_000).padStart(7, '0')}`,
+    Message: `bench message ${i}`,
   });
   if (values.report) query.set('DeliveryReportURL', values.report);
   const sentAt = Date.now();
@@ -42,7 +45,10 @@ function request(i) {
       if (id) ids.push(`${id} ${sentAt}`);
       else failed++;
     })
-    .catch(() => { failed++; latencies[i] = performance.now() - started; });
+    .catch(() => {
+      failed++;
+      latencies[i] = performance.now() - started;
+    });
 }
 
 const started = performance.now();
@@ -59,7 +65,9 @@ if (values.rate) {
   await Promise.all(pending);
 } else {
   let next = 0;
-  const worker = async () => { while (next < count) await request(next++); };
+  const worker = async () => {
+    while (next < count) await request(next++);
+  };
   await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
 }
 const seconds = (performance.now() - started) / 1000;
@@ -67,5 +75,16 @@ const sorted = Array.from(latencies).sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 if (values.ids) writeFileSync(values.ids, ids.join('\n'));
 const cpu = process.cpuUsage();
-console.log(JSON.stringify({ count, failed, seconds, perSecond: count / seconds, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1], cpuMs: (cpu.user + cpu.system) / 1000 }));
+console.log(
+  JSON.stringify({
+    count,
+    failed,
+    seconds,
+    perSecond: count / seconds,
+    p50: pct(50),
+    p99: pct(99),
+    max: sorted[sorted.length - 1],
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  }),
+);
 await pool.close();

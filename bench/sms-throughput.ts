@@ -138,7 +138,9 @@ function runDriver(args: string[]): Promise<DriverResult> {
     const child = spawn(process.execPath, ['bench/ozeki-load.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as DriverResult) : reject(new Error(`driver exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as DriverResult) : reject(new Error(`driver exited ${code}`)),
+    );
   });
 }
 
@@ -175,7 +177,11 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 2, window: 200 }],
   };
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config));
-  const daemon = spawn(process.execPath, [...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const daemon = spawn(
+    process.execPath,
+    [...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const base = `http://127.0.0.1:${httpPort}`;
   await waitFor(async () => {
     try {
@@ -222,7 +228,12 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
     out['probeMs'] = probeMs;
-    const [commits, commitOps, commitSeconds] = await metrics(base, 'telenode_store_commits_total', 'telenode_store_commit_operations_total', 'telenode_store_commit_seconds_total');
+    const [commits, commitOps, commitSeconds] = await metrics(
+      base,
+      'telenode_store_commits_total',
+      'telenode_store_commit_operations_total',
+      'telenode_store_commit_seconds_total',
+    );
     out['commitsPerMsg'] = commits! / messages;
     out['commitOpsPerMsg'] = commitOps! / messages;
     out['commitMsPerMsg'] = (commitSeconds! * 1000) / messages;

@@ -92,7 +92,13 @@ export class Daemon {
     await Promise.all([...sms.connectors.values()].map((c) => c.start()));
     await voice?.calls.start();
     // IOVOX SMS-to-voice failover calls (issue 6): they need the voice runtime and the outbox.
-    if (voice) extras.failoverCalls?.start({ calls: voice.calls, links: extras.failoverLinks, trunks: config.voice.trunks, flows: { sms: sms.outbox, flows: extras.iovoxFlows } });
+    if (voice)
+      extras.failoverCalls?.start({
+        calls: voice.calls,
+        links: extras.failoverLinks,
+        trunks: config.voice.trunks,
+        flows: { sms: sms.outbox, flows: extras.iovoxFlows },
+      });
     await api.listen({ host: config.http.host, port: config.http.port });
 
     // Stop: no new requests, no new calls, then drain the outbox while the connectors still answer, then
@@ -137,7 +143,13 @@ export class Daemon {
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info(
-      { config: options.configSource, store: store.path, http: `http://${address.host}:${address.port}`, connectors: [...sms.connectors.keys()], sip: voice?.engine.status().listen ?? 'disabled' },
+      {
+        config: options.configSource,
+        store: store.path,
+        http: `http://${address.host}:${address.port}`,
+        connectors: [...sms.connectors.keys()],
+        sip: voice?.engine.status().listen ?? 'disabled',
+      },
       'telenode started',
     );
     return new Daemon(config, log, store, sms, api, address, voice, extras, stopSteps);

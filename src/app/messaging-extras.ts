@@ -37,7 +37,13 @@ export interface MessagingExtras {
   afterCommit(): void;
 }
 
-export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; committer: GroupCommitter; log: Logger; smsFailover?: SmsFailoverHandler }): MessagingExtras {
+export function buildMessagingExtras(deps: {
+  config: Readonly<Config>;
+  db: Db;
+  committer: GroupCommitter;
+  log: Logger;
+  smsFailover?: SmsFailoverHandler;
+}): MessagingExtras {
   const { config, db, log } = deps;
   const contacts = new AddressBook(db);
   const emailTemplates = templateSet(config.email.templates);
@@ -60,7 +66,9 @@ export function buildMessagingExtras(deps: { config: Readonly<Config>; db: Db; c
     log: log.child({ component: 'sms-alerts' }),
     formatTime: londonTimestamp,
   });
-  const failoverCalls = deps.smsFailover ? null : new FailoverCalls(new SmsFailoverRepo(db), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
+  const failoverCalls = deps.smsFailover
+    ? null
+    : new FailoverCalls(new SmsFailoverRepo(db), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
   const smsFailover: SmsFailoverHandler = deps.smsFailover ?? failoverCalls!;
   return {
     contacts,

@@ -117,7 +117,9 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
     log: log.child({ component: 'receipts' }),
     registry,
     afterCommit,
-    timeouts: new Map(config.connectors.flatMap((c) => ('reportTimeoutMinutes' in c && c.reportTimeoutMinutes ? [[c.id, c.reportTimeoutMinutes * 60_000] as const] : []))),
+    timeouts: new Map(
+      config.connectors.flatMap((c) => ('reportTimeoutMinutes' in c && c.reportTimeoutMinutes ? [[c.id, c.reportTimeoutMinutes * 60_000] as const] : [])),
+    ),
   });
   return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts };
 }
@@ -142,7 +144,11 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
     );
     connectors.set(
       DEFAULT_SIMULATOR_ID,
-      new SimulatorConnector({ id: DEFAULT_SIMULATOR_ID, type: 'simulator', receiptDelayMs: 200, failureRate: 0 }, sink, log.child({ connectorId: DEFAULT_SIMULATOR_ID })),
+      new SimulatorConnector(
+        { id: DEFAULT_SIMULATOR_ID, type: 'simulator', receiptDelayMs: 200, failureRate: 0 },
+        sink,
+        log.child({ connectorId: DEFAULT_SIMULATOR_ID }),
+      ),
     );
   }
   return connectors;

@@ -19,7 +19,13 @@ import type { OzmlVoiceDeps } from '../voice/ozml/ozml-voice.js';
 /** The outbox user that SMS sent by call scripts are accounted to (quotas, history). */
 export const OZML_SMS_USER = 'ozml';
 
-export function ozmlVoiceServices(deps: { db: Db; committer: GroupCommitter; outbox: Outbox; afterCommit: () => void; log: Logger }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
+export function ozmlVoiceServices(deps: {
+  db: Db;
+  committer: GroupCommitter;
+  outbox: Outbox;
+  afterCommit: () => void;
+  log: Logger;
+}): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
   const history = new CallHistoryRepo(deps.db);
   const log = deps.log.child({ component: 'ozml' });
   return {
@@ -47,7 +53,9 @@ export function ozmlVoiceServices(deps: { db: Db; committer: GroupCommitter; out
       notify(url, fields, orderKey) {
         const body = new URLSearchParams(fields).toString();
         deps.committer
-          .run((tx) => enqueueWebhook(tx, { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body }))
+          .run((tx) =>
+            enqueueWebhook(tx, { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body }),
+          )
           .then(deps.afterCommit, (err: unknown) => log.error({ err, url }, 'could not store a call notification'));
       },
     },

@@ -38,7 +38,13 @@ export function registerContacts(program: Command): void {
     .option('--secondary-email <address>', 'secondary e-mail address (repeatable)', collect, [])
     .action((options: { config?: string; name: string; id?: string; phone: string[]; email: string[]; secondaryEmail: string[] }) => {
       const contact = withBook(options.config, (book) =>
-        book.add({ id: options.id, displayName: options.name, phoneNumbers: options.phone, primaryEmails: options.email, secondaryEmails: options.secondaryEmail }),
+        book.add({
+          id: options.id,
+          displayName: options.name,
+          phoneNumbers: options.phone,
+          primaryEmails: options.email,
+          secondaryEmails: options.secondaryEmail,
+        }),
       );
       process.stdout.write(`${JSON.stringify(contact)}\n`);
     });

@@ -11,7 +11,9 @@ export function registerHashPassword(program: Command): void {
       if (value === undefined) {
         const chunks: Buffer[] = [];
         for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-        value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+        value = Buffer.concat(chunks)
+          .toString('utf8')
+          .replace(/\r?\n$/, '');
       }
       if (!value) {
         process.stderr.write('telenode hash-password: empty password\n');

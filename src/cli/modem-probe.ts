@@ -4,7 +4,9 @@ import { probeModem } from '../tools/modem-probe.js';
 export function registerModemProbe(program: Command): void {
   program
     .command('modem-probe')
-    .description('tell what modem is on a serial port, whether it can send and receive SMS (SIM, registration, signal, SMSC, PDU mode, indications, storage), and print a config for it')
+    .description(
+      'tell what modem is on a serial port, whether it can send and receive SMS (SIM, registration, signal, SMSC, PDU mode, indications, storage), and print a config for it',
+    )
     .argument('<port>', 'serial device, e.g. /dev/ttyUSB2')
     .option('--baud <rate>', 'baud rate', '115200')
     .action(async (port: string, options: { baud: string }) => {

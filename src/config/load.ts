@@ -19,11 +19,9 @@ export class ConfigError extends AppError {
     readonly source: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(
-      ErrorCode.CONFIG_INVALID,
-      `invalid config ${source}:\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`,
-      { details: { source, problems } },
-    );
+    super(ErrorCode.CONFIG_INVALID, `invalid config ${source}:\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`, {
+      details: { source, problems },
+    });
     this.name = 'ConfigError';
   }
 }

@@ -91,7 +91,10 @@ export const userSchema = z
     numbers: z.array(phoneNumber).default([]),
     quota: quotaSchema.prefault({}),
     /** Ranges this user's callback URLs may reach beyond the node's egress policy (e.g. their CRM on 127.0.0.1). */
-    egress: z.object({ allow: z.array(cidr).default([]) }).strict().prefault({}),
+    egress: z
+      .object({ allow: z.array(cidr).default([]) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -120,7 +123,11 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(9509),
         /** Largest request body accepted, in bytes. */
-        bodyLimitBytes: z.number().int().min(1024).default(64 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * 1024),
         /**
          * Password and API-key guessing: after this many failed log-ins within the window, the source
          * address (or, for guesses spread over many addresses, the username) is refused for lockoutSeconds,

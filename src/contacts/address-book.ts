@@ -75,7 +75,11 @@ export class AddressBook {
    * the contact's ("This phone number must belong to a contact", IOVOX's sendSms rule reference).
    */
   resolve(selector: { id?: string | null; name?: string | null; phoneNumber?: string | null }): Contact | undefined {
-    const candidates = selector.id ? [this.repo.get(selector.id)].filter((c): c is Contact => c !== undefined) : selector.name ? this.repo.findByName(selector.name) : [];
+    const candidates = selector.id
+      ? [this.repo.get(selector.id)].filter((c): c is Contact => c !== undefined)
+      : selector.name
+        ? this.repo.findByName(selector.name)
+        : [];
     if (!selector.phoneNumber) return candidates[0];
     return candidates.find((c) => hasPhoneNumber(c, selector.phoneNumber!));
   }

@@ -31,7 +31,13 @@ const phoneNumber = z
 export const contactInputSchema = z
   .object({
     /** Optional on create: IOVOX flows refer to contacts by id, so migrated ids can be kept. */
-    id: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').optional(),
+    id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+      .optional(),
     displayName: z.string().trim().min(1).max(200),
     phoneNumbers: z.array(phoneNumber).default([]),
     primaryEmails: z.array(emailAddressSchema).default([]),

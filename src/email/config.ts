@@ -19,7 +19,10 @@ export const emailConfigSchema = z
         port: z.number().int().min(1).max(65535).default(587),
         /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
         secure: z.boolean().default(false),
-        auth: z.object({ user: z.string().min(1), pass: z.string().min(1) }).strict().optional(),
+        auth: z
+          .object({ user: z.string().min(1), pass: z.string().min(1) })
+          .strict()
+          .optional(),
         /** false only for a lab server with a self-signed certificate. */
         rejectUnauthorized: z.boolean().default(true),
         timeoutMs: z.number().int().min(100).default(30_000),

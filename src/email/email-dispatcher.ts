@@ -108,7 +108,7 @@ export class EmailDispatcher {
 
   private async send(row: EmailRow): Promise<void> {
     const attempt = row.attempts + 1;
-    let error: Error & { responseCode?: number } | null = null;
+    let error: (Error & { responseCode?: number }) | null = null;
     try {
       await this.transport!.sendMail({ from: row.from, to: row.to, subject: row.subject, text: row.text, html: row.html ?? undefined });
     } catch (err) {
@@ -128,7 +128,8 @@ export class EmailDispatcher {
       return;
     }
     this.counts.failedAttempts++;
-    if (attempt === 1 || attempt % 10 === 0) this.deps.log.info({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail not sent; will retry');
+    if (attempt === 1 || attempt % 10 === 0)
+      this.deps.log.info({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail not sent; will retry');
     const next = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, attempt);
     await this.persist(() => this.sql.failed.run(attempt, next, error!.message, row.id));
   }

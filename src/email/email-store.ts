@@ -98,6 +98,15 @@ export class EmailStatements {
 
 /** Store an e-mail. Synchronous: call inside the transaction of the change that causes it. */
 export function enqueueEmail(db: Db, request: EmailRequest, now = Date.now()): number {
-  const result = EmailStatements.for(db).insert.run(request.kind, JSON.stringify(request.to), request.from, request.subject, request.text, request.html ?? null, now, now);
+  const result = EmailStatements.for(db).insert.run(
+    request.kind,
+    JSON.stringify(request.to),
+    request.from,
+    request.subject,
+    request.text,
+    request.html ?? null,
+    now,
+    now,
+  );
   return Number(result.lastInsertRowid);
 }

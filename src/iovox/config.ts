@@ -38,7 +38,11 @@ export const failoverCallsSchema = z
     maxAttempts: z.number().int().min(1).max(100).default(3),
     /** Wait before the 2nd attempt; doubles per attempt up to retryMaxMs. */
     retryInitialMs: z.number().int().min(100).default(60_000),
-    retryMaxMs: z.number().int().min(100).default(15 * 60_000),
+    retryMaxMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(15 * 60_000),
     /** Give up ringing after this long (CANCEL); counts as an attempt. */
     ringTimeoutMs: z.number().int().min(1000).default(45_000),
     /** Failover calls in progress at once. */

@@ -155,7 +155,8 @@ export class FailoverCalls implements SmsFailoverHandler {
       return;
     }
     const now = this.now();
-    if (outcome.kind === 'retry' && attempt >= this.config.maxAttempts) outcome = { kind: 'failed', error: `${outcome.error} (gave up after ${attempt} attempts)` };
+    if (outcome.kind === 'retry' && attempt >= this.config.maxAttempts)
+      outcome = { kind: 'failed', error: `${outcome.error} (gave up after ${attempt} attempts)` };
     if (outcome.kind === 'retry' && this.stopping) {
       // Cut off by our own shutdown: not the callee's fault, so the next start tries again at once.
       this.repo.retryLater(row.messageId, now, outcome.error, now);
@@ -190,7 +191,11 @@ export class FailoverCalls implements SmsFailoverHandler {
       { target, callerId: link.callerId, timeoutMs: this.config.ringTimeoutMs, ...(trunk.auth ? { auth: trunk.auth } : {}) },
       async (call) => {
         try {
-          flowResult = await runCallFlow(call, { flow: link.flow, user: row.user, variables: { sms_origin: row.origin, content: row.content }, bindings: link.bindings }, runtime.flows);
+          flowResult = await runCallFlow(
+            call,
+            { flow: link.flow, user: row.user, variables: { sms_origin: row.origin, content: row.content }, bindings: link.bindings },
+            runtime.flows,
+          );
         } catch (err) {
           flowError = err;
           throw err;
@@ -204,12 +209,20 @@ export class FailoverCalls implements SmsFailoverHandler {
     const endReason = await session.sip.ended;
     const result = flowResult as FlowRunResult | null;
     if (flowError || !result) {
-      throw new AppError(ErrorCode.IOVOX_FAILOVER_CALL_FAILED, `the call flow failed: ${(flowError as Error | null)?.message ?? 'no result'}`, { cause: flowError, retryable: true });
+      throw new AppError(ErrorCode.IOVOX_FAILOVER_CALL_FAILED, `the call flow failed: ${(flowError as Error | null)?.message ?? 'no result'}`, {
+        cause: flowError,
+        retryable: true,
+      });
     }
     if (result.outcome === 'caller-hung-up' && endReason !== 'remote-hangup') {
       throw new AppError(ErrorCode.IOVOX_FAILOVER_CALL_FAILED, `the call ended before the flow did (${endReason})`, { retryable: true });
     }
-    const note = result.errors.length > 0 ? result.errors.map((e) => `${e.ruleId}: ${e.text}`).join('; ') : result.outcome === 'caller-hung-up' ? 'the callee hung up during the flow' : null;
+    const note =
+      result.errors.length > 0
+        ? result.errors.map((e) => `${e.ruleId}: ${e.text}`).join('; ')
+        : result.outcome === 'caller-hung-up'
+          ? 'the callee hung up during the flow'
+          : null;
     return { kind: 'done', note };
   }
 }

@@ -45,6 +45,7 @@ export function checkFailoverLinks(links: ReadonlyMap<string, FailoverLink>, tru
       throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': no trunk '${link.trunk}' in voice.trunks (${known})`);
     }
     const unknown = unknownBindingRule(link.flow, link.bindings);
-    if (unknown) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': bindings name '${unknown}', which is not a sendSms rule of its call flow`);
+    if (unknown)
+      throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': bindings name '${unknown}', which is not a sendSms rule of its call flow`);
   }
 }

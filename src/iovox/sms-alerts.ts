@@ -56,6 +56,10 @@ export class SmsAlertMailer {
     });
     const address = alert.from ?? this.deps.defaultFrom;
     const name = alert.fromName ?? (alert.from ? null : this.deps.defaultFromName);
-    enqueueEmail(db, { kind: 'SmsAlert', to: alert.recipients, from: name ? `"${name.replace(/["\\\r\n]/g, '')}" <${address}>` : address, ...rendered }, message.doneAt ?? message.updatedAt);
+    enqueueEmail(
+      db,
+      { kind: 'SmsAlert', to: alert.recipients, from: name ? `"${name.replace(/["\\\r\n]/g, '')}" <${address}>` : address, ...rendered },
+      message.doneAt ?? message.updatedAt,
+    );
   }
 }

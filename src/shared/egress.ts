@@ -28,7 +28,17 @@ export interface EgressConfig {
   ownPorts: number[];
 }
 
-export const DEFAULT_EGRESS_DENY = ['127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', '224.0.0.0/4', 'ff00::/8', '255.255.255.255/32'];
+export const DEFAULT_EGRESS_DENY = [
+  '127.0.0.0/8',
+  '::1/128',
+  '169.254.0.0/16',
+  'fe80::/10',
+  '0.0.0.0/8',
+  '::/128',
+  '224.0.0.0/4',
+  'ff00::/8',
+  '255.255.255.255/32',
+];
 
 const SCHEMES = new Set(['http:', 'https:']);
 
@@ -52,7 +62,8 @@ export class EgressPolicy {
   refusal(address: string, port: number): string | null {
     const plain = unmapped(address);
     const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
-    if (this.config.ownPorts.includes(port) && (this.ownAddresses.has(plain) || this.deny.check(plain, family))) return `${plain}:${port} is this node's own API`;
+    if (this.config.ownPorts.includes(port) && (this.ownAddresses.has(plain) || this.deny.check(plain, family)))
+      return `${plain}:${port} is this node's own API`;
     if (this.allow.check(plain, family)) return null;
     if (this.deny.check(plain, family)) return `${plain} is in a range the egress policy denies (egress.deny; open it with egress.allow)`;
     return null;

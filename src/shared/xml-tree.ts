@@ -61,9 +61,13 @@ export function readXmlTree(source: string): XmlElement {
   const valid = XMLValidator.validate(source);
   if (valid !== true) throw new XmlReadError({ kind: 'malformed', message: valid.err.msg, line: valid.err.line, column: valid.err.col ?? 1 });
   const lines = lineStarts(source);
-  const nodes = parseOrRefuse(source, () => parser.parse(source) as RawNode[], (refusal) => {
-    throw new XmlReadError({ kind: 'refused', ...refusal });
-  });
+  const nodes = parseOrRefuse(
+    source,
+    () => parser.parse(source) as RawNode[],
+    (refusal) => {
+      throw new XmlReadError({ kind: 'refused', ...refusal });
+    },
+  );
   const roots = nodes.map((n) => toElement(n, lines)).filter((e): e is XmlElement => e !== null);
   if (roots.length === 0) throw new XmlReadError({ kind: 'empty', message: 'the document has no root element', line: 1, column: 1 });
   return roots[0]!;

@@ -12,7 +12,10 @@
 
 /** Lower case, no surrounding space, no leading zeros. */
 export function normalizeCarrierId(id: string): string {
-  return id.trim().toLowerCase().replace(/^0+(?=.)/, '');
+  return id
+    .trim()
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 export type CarrierIdRelation = 'string' | 'hex' | 'decimal';

@@ -157,7 +157,10 @@ export class InboundService {
     };
     if (this.deps.repo.completedSince(stored, this.now() - this.deps.reassemblyTimeoutMs)) {
       this.repeatedCounter.inc({ connector: stored.connectorId });
-      this.deps.log.info({ connectorId: stored.connectorId, reference: stored.reference, seq: stored.seq, total: stored.total }, 'inbound part arrived again after its message was delivered: dropped');
+      this.deps.log.info(
+        { connectorId: stored.connectorId, reference: stored.reference, seq: stored.seq, total: stored.total },
+        'inbound part arrived again after its message was delivered: dropped',
+      );
       return null;
     }
     this.deps.repo.insertFragment(stored);

@@ -93,7 +93,12 @@ export class Outbox {
     this.metrics = {
       accepted: new Counter({ name: 'telenode_sms_accepted_total', help: 'Messages accepted by the API', labelNames: ['dialect'], registers }),
       submitted: new Counter({ name: 'telenode_sms_parts_submitted_total', help: 'Parts accepted by a carrier', labelNames: ['connector'], registers }),
-      submitFailed: new Counter({ name: 'telenode_sms_submit_failures_total', help: 'Part submissions that failed', labelNames: ['connector', 'retryable'], registers }),
+      submitFailed: new Counter({
+        name: 'telenode_sms_submit_failures_total',
+        help: 'Part submissions that failed',
+        labelNames: ['connector', 'retryable'],
+        registers,
+      }),
       inFlight: new Gauge({ name: 'telenode_sms_in_flight', help: 'Messages handed to a connector and not yet answered', registers }),
     };
     const queueDepth = () => this.queueDepth();
@@ -115,11 +120,9 @@ export class Outbox {
     const sender = request.sender && request.sender.length > 0 ? request.sender : this.deps.config.defaultSender;
     const estimate = estimateSegments(text);
     if (estimate.parts > this.deps.config.maxParts) {
-      throw new AppError(
-        ErrorCode.MESSAGE_TOO_LONG,
-        `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`,
-        { details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts } },
-      );
+      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`, {
+        details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts },
+      });
     }
     if (!this.deps.router.hasRoute(sender, request.recipient)) {
       throw new AppError(ErrorCode.ROUTE_NOT_FOUND, `no route for recipient ${request.recipient}`, {
@@ -232,9 +235,7 @@ export class Outbox {
     const previousParts = message.attempts > 0 ? this.deps.repo.parts(id) : [];
     // Parts of one message stay on one connector: a handset joins them by reference, not by route.
     const stickTo = previousParts.find((p) => p.status !== MessageStatus.Accepted)?.connectorId;
-    const connector = stickTo
-      ? this.upConnector(stickTo)
-      : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
+    const connector = stickTo ? this.upConnector(stickTo) : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
     if (!connector) {
       if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
         void this.failWithoutRoute(message);

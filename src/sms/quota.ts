@@ -43,11 +43,9 @@ export class QuotaGuard {
   private assertRoom(user: string, period: Period, parts: number): void {
     const used = this.repo.used(user, period.key);
     if (used + parts <= period.limit) return;
-    throw new AppError(
-      ErrorCode.QUOTA_EXCEEDED,
-      `quota of ${period.limit} SMS parts per ${period.name} used up (${used} used, this message needs ${parts})`,
-      { details: { period: period.name, limit: period.limit, used, parts } },
-    );
+    throw new AppError(ErrorCode.QUOTA_EXCEEDED, `quota of ${period.limit} SMS parts per ${period.name} used up (${used} used, this message needs ${parts})`, {
+      details: { period: period.name, limit: period.limit, used, parts },
+    });
   }
 
   private periods(user: string, at: number): Period[] {
@@ -55,8 +53,10 @@ export class QuotaGuard {
     if (!limits) return [];
     const iso = new Date(at).toISOString();
     const periods: Period[] = [];
-    if (limits.partsPerDay !== null && limits.partsPerDay !== undefined) periods.push({ name: 'day', key: `day:${iso.slice(0, 10)}`, limit: limits.partsPerDay });
-    if (limits.partsPerMonth !== null && limits.partsPerMonth !== undefined) periods.push({ name: 'month', key: `month:${iso.slice(0, 7)}`, limit: limits.partsPerMonth });
+    if (limits.partsPerDay !== null && limits.partsPerDay !== undefined)
+      periods.push({ name: 'day', key: `day:${iso.slice(0, 10)}`, limit: limits.partsPerDay });
+    if (limits.partsPerMonth !== null && limits.partsPerMonth !== undefined)
+      periods.push({ name: 'month', key: `month:${iso.slice(0, 7)}`, limit: limits.partsPerMonth });
     return periods;
   }
 }

@@ -86,7 +86,10 @@ export class ReceiptProcessor {
     let convention = this.conventions.get(connectorId);
     if (!convention) {
       convention = new CarrierIdConvention(this.deps.carrierIdFormats?.get(connectorId) ?? 'auto', (relation) => {
-        this.deps.log.info({ connectorId, relation }, `receipts quote carrier ids as ${relation === 'string' ? 'submit_sm_resp gave them' : relation === 'hex' ? 'decimal for hex submit ids' : 'hex for decimal submit ids'} (learned)`);
+        this.deps.log.info(
+          { connectorId, relation },
+          `receipts quote carrier ids as ${relation === 'string' ? 'submit_sm_resp gave them' : relation === 'hex' ? 'decimal for hex submit ids' : 'hex for decimal submit ids'} (learned)`,
+        );
         this.rescan = true;
       });
       this.conventions.set(connectorId, convention);
@@ -260,7 +263,8 @@ export class ReceiptProcessor {
  * for a part whose id is not recorded yet, not for the finished one.
  */
 function onePart(parts: MessagePart[], recycles: boolean): MessagePart | null {
-  const latest = (candidates: MessagePart[]) => candidates.reduce<MessagePart | null>((best, p) => (!best || (p.submittedAt ?? 0) > (best.submittedAt ?? 0) ? p : best), null);
+  const latest = (candidates: MessagePart[]) =>
+    candidates.reduce<MessagePart | null>((best, p) => (!best || (p.submittedAt ?? 0) > (best.submittedAt ?? 0) ? p : best), null);
   const open = latest(parts.filter((p) => !isFinal(p.status)));
   return recycles ? open : (open ?? latest(parts));
 }

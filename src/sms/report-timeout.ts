@@ -75,7 +75,10 @@ export class ReportTimeoutWatcher {
       });
       if (changed > 0) {
         this.timedOut.inc({ connector: connectorId }, changed);
-        this.deps.log.warn({ connectorId, messages: changed, timeoutMinutes: timeoutMs / 60_000 }, 'no delivery report in time: messages marked unknown (a late report still corrects them)');
+        this.deps.log.warn(
+          { connectorId, messages: changed, timeoutMinutes: timeoutMs / 60_000 },
+          'no delivery report in time: messages marked unknown (a late report still corrects them)',
+        );
       }
       total += changed;
     }

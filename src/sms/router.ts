@@ -25,7 +25,10 @@ interface CompiledRoute {
 
 /** '+36 30…', '0036…' and '36…' compare equal: drop spaces, '+' and a leading '00'. */
 export function canonicalNumber(value: string): string {
-  return value.replace(/[\s\-().]/g, '').replace(/^\+/, '').replace(/^00/, '');
+  return value
+    .replace(/[\s\-().]/g, '')
+    .replace(/^\+/, '')
+    .replace(/^00/, '');
 }
 
 function compile(matcher: RouteConfig['recipient']): CompiledMatcher | null {

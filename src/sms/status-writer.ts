@@ -73,8 +73,7 @@ export class StatusWriter {
         status: update.status,
         carrierStatus: update.carrierStatus ?? existing?.carrierStatus ?? null,
         carrierError: update.carrierError ?? existing?.carrierError ?? null,
-        submittedAt:
-          existing?.submittedAt ?? (update.status !== MessageStatus.Accepted && update.carrierId !== undefined ? update.at : null),
+        submittedAt: existing?.submittedAt ?? (update.status !== MessageStatus.Accepted && update.carrierId !== undefined ? update.at : null),
         doneAt: isFinal(update.status) ? update.at : (existing?.doneAt ?? null),
       };
       parts.set(update.partNo, merged);

@@ -63,7 +63,19 @@ export class CallHistoryRepo {
 
   /** Inside a group-commit operation (the same connection, so the same statement). */
   insert(row: CallHistoryRow): void {
-    this.insertStatement.run(row.callId, row.direction, row.source, row.callerId, row.destination, row.dialed, row.state, row.endReason, row.startTime, row.answeredAt, row.endedAt);
+    this.insertStatement.run(
+      row.callId,
+      row.direction,
+      row.source,
+      row.callerId,
+      row.destination,
+      row.dialed,
+      row.state,
+      row.endReason,
+      row.startTime,
+      row.answeredAt,
+      row.endedAt,
+    );
   }
 
   list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] } {

@@ -101,11 +101,7 @@ export class MessageHistoryRepo {
     const union = parts.join(' UNION ALL ');
     const total = (this.prepare(`SELECT COUNT(*) AS n FROM (${union})`).get(...args) as { n: number }).n;
     const order = query.newestFirst ? 'DESC' : 'ASC';
-    const rows = this.prepare(`SELECT * FROM (${union}) ORDER BY seq ${order} LIMIT ? OFFSET ?`).all(
-      ...args,
-      query.limit,
-      query.offset,
-    ) as HistoryRow[];
+    const rows = this.prepare(`SELECT * FROM (${union}) ORDER BY seq ${order} LIMIT ? OFFSET ?`).all(...args, query.limit, query.offset) as HistoryRow[];
     return { total, entries: rows.map(toEntry) };
   }
 

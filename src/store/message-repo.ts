@@ -127,9 +127,7 @@ export class MessageRepo {
       VALUES (@id, @user, @dialect, @sender, @recipient, @text, @status, @partsEstimate, @encoding, @concatRef,
         @callbackUrl, @meta, @connectorId, @attempts, @nextAttemptAt, @createdAt, @updatedAt, @expiresAt)`);
     this.getStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.pendingStmt = db.prepare(
-      "SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at",
-    );
+    this.pendingStmt = db.prepare("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at");
     this.partsStmt = db.prepare('SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_no');
     this.upsertPartStmt = db.prepare(`
       INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,
@@ -146,9 +144,7 @@ export class MessageRepo {
         carrier_status = @carrierStatus, carrier_error = @carrierError, updated_at = @updatedAt,
         submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate
       WHERE id = @id`);
-    this.expiredPendingStmt = db.prepare(
-      "SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500",
-    );
+    this.expiredPendingStmt = db.prepare("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500");
     this.awaitingReportStmt = db.prepare(
       "SELECT * FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500",
     );
@@ -202,9 +198,7 @@ export class MessageRepo {
     let stmt = this.partsByCarrierStmts.get(norms.length);
     if (!stmt) {
       const marks = norms.map(() => '?').join(', ');
-      stmt = this.db.prepare(
-        `SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${marks})`,
-      );
+      stmt = this.db.prepare(`SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${marks})`);
       this.partsByCarrierStmts.set(norms.length, stmt);
     }
     return (stmt.all(connectorId, ...norms) as PartRow[]).map(toPart);

@@ -89,8 +89,12 @@ export class SmsFailoverRepo {
       WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`);
     this.nextDueStmt = db.prepare("SELECT MIN(next_attempt_at) AS at FROM sms_failovers WHERE state = 'pending'");
     this.getStmt = db.prepare('SELECT * FROM sms_failovers WHERE message_id = ?');
-    this.claimStmt = db.prepare("UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'");
-    this.retryStmt = db.prepare("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'calling'");
+    this.claimStmt = db.prepare(
+      "UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'",
+    );
+    this.retryStmt = db.prepare(
+      "UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'calling'",
+    );
     this.finishStmt = db.prepare("UPDATE sms_failovers SET state = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state IN ('pending', 'calling')");
     this.recoverStmt = db.prepare("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'");
   }

@@ -22,9 +22,7 @@ export class UnmatchedReceiptRepo {
   private readonly findStmts = new Map<number, Statement>();
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(
-      'INSERT INTO unmatched_receipts (connector_id, carrier_id, event, received_at) VALUES (?, ?, ?, ?)',
-    );
+    this.insertStmt = db.prepare('INSERT INTO unmatched_receipts (connector_id, carrier_id, event, received_at) VALUES (?, ?, ?, ?)');
     this.deleteStmt = db.prepare('DELETE FROM unmatched_receipts WHERE id = ?');
     this.purgeStmt = db.prepare('DELETE FROM unmatched_receipts WHERE received_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts');

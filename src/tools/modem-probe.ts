@@ -32,7 +32,14 @@ export interface ProbeResult {
   configSnippet: string;
 }
 
-const REGISTRATION: Record<string, string> = { '0': 'not registered', '1': 'registered, home network', '2': 'searching', '3': 'registration denied', '4': 'unknown', '5': 'registered, roaming' };
+const REGISTRATION: Record<string, string> = {
+  '0': 'not registered',
+  '1': 'registered, home network',
+  '2': 'searching',
+  '3': 'registration denied',
+  '4': 'unknown',
+  '5': 'registered, roaming',
+};
 /** Every profile's vendor noise: before the manufacturer is known, any of it may come. */
 const ALL_NOISE = [...new Set(Object.values(PROFILES).flatMap((p) => p.noise))];
 
@@ -48,14 +55,30 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
   let profileName = 'generic';
   try {
     at.abortPrompt();
-    const silence = await at.send('AT').then(() => null, (err: Error) => err.message);
-    findings.push(silence === null ? { item: 'responds to AT', value: 'yes', ok: true } : { item: 'responds to AT', value: silence, ok: false, advice: 'not an AT port: USB modems show several ttys, try the others (ls -l /dev/serial/by-id/)' });
+    const silence = await at.send('AT').then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    findings.push(
+      silence === null
+        ? { item: 'responds to AT', value: 'yes', ok: true }
+        : {
+            item: 'responds to AT',
+            value: silence,
+            ok: false,
+            advice: 'not an AT port: USB modems show several ttys, try the others (ls -l /dev/serial/by-id/)',
+          },
+    );
     if (silence !== null) return finish(findings, path, options.byIdDir, { pinNeeded, ownNumber, profileName });
     await at.send('ATE0').catch(() => undefined);
     await at.send('AT+CMEE=1').catch(() => undefined);
     const manufacturer = value(await lines('AT+CGMI'));
     const model = value(await lines('AT+CGMM'));
-    findings.push({ item: 'manufacturer', value: manufacturer, ok: true }, { item: 'model', value: model, ok: true }, { item: 'IMEI', value: value(await lines('AT+CGSN')), ok: true });
+    findings.push(
+      { item: 'manufacturer', value: manufacturer, ok: true },
+      { item: 'model', value: model, ok: true },
+      { item: 'IMEI', value: value(await lines('AT+CGSN')), ok: true },
+    );
     const profile = detectProfile(manufacturer, model);
     profileName = profile.name;
     at.setNoise(profile.noise);
@@ -68,16 +91,37 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
     findings.push(
       rssi === 99
         ? { item: 'signal', value: 'unknown', ok: false, advice: 'check the antenna, or that the SIM is registered' }
-        : { item: 'signal', value: `${-113 + 2 * rssi} dBm (rssi ${rssi})`, ok: rssi >= 5, ...(rssi < 5 ? { advice: 'too weak to send reliably: move the antenna or the modem' } : {}) },
+        : {
+            item: 'signal',
+            value: `${-113 + 2 * rssi} dBm (rssi ${rssi})`,
+            ok: rssi >= 5,
+            ...(rssi < 5 ? { advice: 'too weak to send reliably: move the antenna or the modem' } : {}),
+          },
     );
     const smsc = /"([^"]*)"/.exec(value(await lines('AT+CSCA?')))?.[1] ?? '';
-    findings.push(smsc ? { item: 'SMSC', value: smsc, ok: true } : { item: 'SMSC', value: 'not set', ok: false, advice: 'set your operator\'s SMS centre: AT+CSCA="+<number>",145 (ask the operator)' });
+    findings.push(
+      smsc
+        ? { item: 'SMSC', value: smsc, ok: true }
+        : { item: 'SMSC', value: 'not set', ok: false, advice: 'set your operator\'s SMS centre: AT+CSCA="+<number>",145 (ask the operator)' },
+    );
     ownNumber = /\+CNUM:\s*[^,]*,\s*"([^"]+)"/.exec(value(await lines('AT+CNUM')))?.[1] ?? '';
 
-    const pdu = await at.send('AT+CMGF=0').then(() => true, () => false);
-    const text = pdu ? false : await at.send('AT+CMGF=1').then(() => true, () => false);
+    const pdu = await at.send('AT+CMGF=0').then(
+      () => true,
+      () => false,
+    );
+    const text = pdu
+      ? false
+      : await at.send('AT+CMGF=1').then(
+          () => true,
+          () => false,
+        );
     // A device without PDU mode can still send in text mode, within its limits (text-mode.ts).
-    findings.push({ item: 'PDU mode', value: pdu ? 'supported' : text ? 'not supported: text mode only (one-part ASCII messages)' : 'neither PDU nor text mode', ok: pdu || text });
+    findings.push({
+      item: 'PDU mode',
+      value: pdu ? 'supported' : text ? 'not supported: text mode only (one-part ASCII messages)' : 'neither PDU nor text mode',
+      ok: pdu || text,
+    });
     if (!sim.pinNeeded) findings.push(...(await receiveFindings(at, profile, pdu)));
     findings.push({ item: 'profile', value: profile.name, ok: true });
   } finally {
@@ -99,8 +143,12 @@ async function simFinding(at: AtChannel): Promise<{ finding: ProbeFinding; pinNe
         : 'put it in the connector as pin: "<PIN>" (telenode enters it once, only when asked, never on the last try), or switch the PIN off in a phone';
     return { finding: { item: 'SIM', value: `needs its PIN${left}`, ok: false, advice }, pinNeeded: true };
   }
-  if (/SIM PUK/.test(cpin)) return { finding: { item: 'SIM', value: 'PUK-locked', ok: false, advice: 'three wrong PINs: unlock it with its PUK in a phone' }, pinNeeded: true };
-  return { finding: { item: 'SIM', value: cpin || 'no answer', ok: false, advice: 'no usable SIM: check that it is inserted and the right way round' }, pinNeeded: false };
+  if (/SIM PUK/.test(cpin))
+    return { finding: { item: 'SIM', value: 'PUK-locked', ok: false, advice: 'three wrong PINs: unlock it with its PUK in a phone' }, pinNeeded: true };
+  return {
+    finding: { item: 'SIM', value: cpin || 'no answer', ok: false, advice: 'no usable SIM: check that it is inserted and the right way round' },
+    pinNeeded: false,
+  };
 }
 
 /** CREG (circuit switched), CGREG (GPRS), CEREG (LTE): registered on any counts, as the daemon counts it. */
@@ -119,20 +167,34 @@ async function registrationFinding(at: AtChannel): Promise<ProbeFinding> {
   const first = seen[0];
   if (!first) return { item: 'registration', value: 'no answer to CREG, CGREG or CEREG', ok: false };
   const advice =
-    first.stat === '3' ? 'the network refuses this SIM: is it activated, is roaming allowed?' : first.stat === '2' ? 'still searching: wait a minute and probe again, or check the antenna' : 'check the SIM, the antenna and coverage';
+    first.stat === '3'
+      ? 'the network refuses this SIM: is it activated, is roaming allowed?'
+      : first.stat === '2'
+        ? 'still searching: wait a minute and probe again, or check the antenna'
+        : 'check the SIM, the antenna and coverage';
   return { item: 'registration', value: `${REGISTRATION[first.stat] ?? `stat ${first.stat}`} (${seen.map((s) => s.domain).join(', ')})`, ok: false, advice };
 }
 
 /** Can inbound messages and reports reach telenode: phase 2+, new-message indications, room in the storage. */
 async function receiveFindings(at: AtChannel, profile: (typeof PROFILES)[keyof typeof PROFILES], pdu: boolean): Promise<ProbeFinding[]> {
   const findings: ProbeFinding[] = [];
-  const phase2 = pdu && (await at.send('AT+CSMS=1').then(() => true, () => false));
+  const phase2 =
+    pdu &&
+    (await at.send('AT+CSMS=1').then(
+      () => true,
+      () => false,
+    ));
   if (phase2) await at.send('AT+CSMS=0').catch(() => undefined);
   findings.push({ item: 'phase 2+', value: phase2 ? 'yes: routed reports are acknowledged (AT+CNMA)' : 'no: reports are stored and read back', ok: true });
   const candidates = (phase2 && profile.cnmiWithAck) || profile.cnmi;
   let taken: string | null = null;
   for (const cnmi of candidates) {
-    if (await at.send(`AT+CNMI=${cnmi}`).then(() => true, () => false)) {
+    if (
+      await at.send(`AT+CNMI=${cnmi}`).then(
+        () => true,
+        () => false,
+      )
+    ) {
       taken = cnmi;
       break;
     }
@@ -142,7 +204,12 @@ async function receiveFindings(at: AtChannel, profile: (typeof PROFILES)[keyof t
     const reports = Number(taken.split(',')[3]) === 0 ? 'no status reports' : routing.routesReports ? 'reports routed (+CDS)' : 'reports stored (+CDSI)';
     findings.push({ item: 'indications', value: `${taken}: inbound stored (+CMTI), ${reports}`, ok: true });
   } else {
-    findings.push({ item: 'indications', value: `refused ${candidates.join(' / ')}`, ok: false, advice: 'the modem announces nothing: telenode still finds messages by sweeping the storage (sweepSeconds)' });
+    findings.push({
+      item: 'indications',
+      value: `refused ${candidates.join(' / ')}`,
+      ok: false,
+      advice: 'the modem announces nothing: telenode still finds messages by sweeping the storage (sweepSeconds)',
+    });
   }
   const cpms = (await at.send('AT+CPMS?').catch(() => ({ lines: [] as string[] }))).lines.join(' ');
   const memories = [...cpms.matchAll(/"(\w+)",\s*(\d+),\s*(\d+)/g)].map((m) => ({ memory: m[1]!, used: Number(m[2]), total: Number(m[3]) }));
@@ -161,7 +228,12 @@ async function receiveFindings(at: AtChannel, profile: (typeof PROFILES)[keyof t
   return findings;
 }
 
-function finish(findings: ProbeFinding[], path: string, byIdDir: string | undefined, found: { pinNeeded: boolean; ownNumber: string; profileName: string }): ProbeResult {
+function finish(
+  findings: ProbeFinding[],
+  path: string,
+  byIdDir: string | undefined,
+  found: { pinNeeded: boolean; ownNumber: string; profileName: string },
+): ProbeResult {
   const receiving = new Set(['phase 2+', 'indications', 'storage']);
   const canSend = findings.filter((f) => !receiving.has(f.item)).every((f) => f.ok);
   const canReceive = canSend && findings.filter((f) => receiving.has(f.item)).every((f) => f.ok);
@@ -187,8 +259,8 @@ function configSnippet(port: string, found: { pinNeeded: boolean; ownNumber: str
     `    port: ${port}`,
     `    profile: ${found.profileName}`,
     ...(found.pinNeeded ? ['    pin: "0000"            # the SIM\'s PIN: entered once, never on its last try'] : []),
-    `    ownNumber: "${found.ownNumber || '+<this SIM\'s number>'}"`,
-    '    maxPerMinute: 10       # your SIM plan\'s fair-use rate',
+    `    ownNumber: "${found.ownNumber || "+<this SIM's number>"}"`,
+    "    maxPerMinute: 10       # your SIM plan's fair-use rate",
     '    reportTimeoutMinutes: 60',
   ].join('\n');
 }

@@ -195,7 +195,10 @@ export class ModemSimulator extends EventEmitter {
   /** A status report from the network for a message this modem sent. */
   deliverReport(messageReference: number, recipient: string, status = this.options.reportStatus): void {
     const now = Date.now();
-    this.fromNetwork({ kind: 'report', pdu: encodeStatusReportPdu({ smsc: this.options.smsc, messageReference, recipient, sentAt: now, dischargedAt: now, status }) });
+    this.fromNetwork({
+      kind: 'report',
+      pdu: encodeStatusReportPdu({ smsc: this.options.smsc, messageReference, recipient, sentAt: now, dischargedAt: now, status }),
+    });
   }
 
   /** Messages and reports held in a memory (tests check what was deleted). */
@@ -253,7 +256,8 @@ export class ModemSimulator extends EventEmitter {
     const memory: Memory = item.kind === 'report' ? 'SR' : this.mem[2];
     const index = this.store(memory, { kind: item.kind, pdu: item.pdu, read: false });
     if (item.kind === 'deliver' && this.cnmi.mt === 1) this.write(`\r\n+CMTI: "${memory}",${index}\r\n`);
-    if (item.kind === 'report' && this.cnmi.ds === 2) this.write(`\r\n+CDSI: "${quirks.announceReportsAs ?? memory}",${quirks.announceReportsAs ? 0 : index}\r\n`);
+    if (item.kind === 'report' && this.cnmi.ds === 2)
+      this.write(`\r\n+CDSI: "${quirks.announceReportsAs ?? memory}",${quirks.announceReportsAs ? 0 : index}\r\n`);
   }
 
   private route(item: Routed): void {
@@ -316,7 +320,10 @@ export class ModemSimulator extends EventEmitter {
       const end = this.input.indexOf('\r');
       if (end < 0) return;
       // Control characters outside the SMS prompt (an ESC that aborts nothing, stray LF) are ignored, as modems do.
-      const line = this.input.slice(0, end).replace(/[\x00-\x1f]/g, '').trim();
+      const line = this.input
+        .slice(0, end)
+        .replace(/[\x00-\x1f]/g, '')
+        .trim();
       this.input = this.input.slice(end + 1);
       if (line.length > 0) this.onCommand(line);
     }
@@ -474,7 +481,8 @@ export class ModemSimulator extends EventEmitter {
     const item = this.memories.get(this.mem[0])!.get(index);
     // SIM7600: a report it announced in SR cannot be read with AT+CMGR (python-gsmmodem #106).
     if (!item || (this.options.vendor === 'simcom' && this.mem[0] === 'SR')) return cms(321); // invalid memory index
-    const lines = this.cmgf === 1 ? this.textRead(item) : [`+CMGR: ${item.read ? 1 : 0},,${item.pdu.length / 2 - (parseInt(item.pdu.slice(0, 2), 16) + 1)}`, item.pdu];
+    const lines =
+      this.cmgf === 1 ? this.textRead(item) : [`+CMGR: ${item.read ? 1 : 0},,${item.pdu.length / 2 - (parseInt(item.pdu.slice(0, 2), 16) + 1)}`, item.pdu];
     item.read = true; // reading flips REC UNREAD to REC READ
     ok(...lines);
   }
@@ -484,7 +492,9 @@ export class ModemSimulator extends EventEmitter {
     const stat = item.read ? '"REC READ"' : '"REC UNREAD"';
     const pdu = decodePdu(item.pdu);
     if (pdu.type === 'status-report') {
-      return [`+CMGR: ${stat},6,${pdu.messageReference},"${pdu.recipient.number}",${pdu.recipient.toa},"${formatTextTimestamp(pdu.sentAt.utcMs, pdu.sentAt.zoneMinutes)}","${formatTextTimestamp(pdu.dischargedAt.utcMs, pdu.dischargedAt.zoneMinutes)}",${pdu.status}`];
+      return [
+        `+CMGR: ${stat},6,${pdu.messageReference},"${pdu.recipient.number}",${pdu.recipient.toa},"${formatTextTimestamp(pdu.sentAt.utcMs, pdu.sentAt.zoneMinutes)}","${formatTextTimestamp(pdu.dischargedAt.utcMs, pdu.dischargedAt.zoneMinutes)}",${pdu.status}`,
+      ];
     }
     if (pdu.type !== 'deliver') return [];
     return [`+CMGR: ${stat},"${pdu.sender.number}",,"${formatTextTimestamp(pdu.sentAt.utcMs, pdu.sentAt.zoneMinutes)}"`, ...pdu.text.split('\n')];
@@ -568,7 +578,13 @@ interface VendorIdentity {
 const VENDOR_IDENTITY: Record<SimVendor, VendorIdentity> = {
   generic: { manufacturer: 'telenode', model: 'modem-sim', firstIndex: 1, bootUrcs: [] },
   simcom: { manufacturer: 'SIMCOM_Ltd', model: 'SIMCOM_SIM7600E', firstIndex: 0, bootUrcs: ['RDY', '+CPIN: READY', 'SMS DONE', 'PB DONE'] },
-  quectel: { manufacturer: 'Quectel', model: 'EC25', firstIndex: 0, announceReportsAs: 'SM', bootUrcs: ['RDY', '+CFUN: 1', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE'] },
+  quectel: {
+    manufacturer: 'Quectel',
+    model: 'EC25',
+    firstIndex: 0,
+    announceReportsAs: 'SM',
+    bootUrcs: ['RDY', '+CFUN: 1', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE'],
+  },
   huawei: { manufacturer: 'huawei', model: 'E3372', firstIndex: 0, bootUrcs: ['^BOOT:12345678,0,0,0,75', '^SIMST: 1'] },
 };
 

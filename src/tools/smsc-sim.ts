@@ -96,7 +96,8 @@ export class SmscSimulator {
   /** Per account: when its submits of the last second were accepted (for maxMps). */
   private readonly acceptedAt = new Map<string, number[]>();
   private nextId: number;
-  private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> & Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
+  private readonly options: Required<Omit<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>> &
+    Pick<SmscSimulatorOptions, 'users' | 'receiptIdFormat' | 'tls'>;
   port = 0;
   /** Set false to stop answering enquire_link (a link that looks up but is dead). */
   answerEnquireLink = true;
@@ -285,7 +286,8 @@ export class SmscSimulator {
     const esmClass = Number(pdu['esm_class'] ?? 0);
     const dataCoding = Number(pdu['data_coding'] ?? 0);
     const payloadTlv = Buffer.isBuffer(pdu['message_payload']) ? (pdu['message_payload'] as Buffer) : null;
-    const shortMessage = payloadTlv && payloadTlv.length > 0 ? payloadTlv : Buffer.isBuffer(pdu['short_message']) ? (pdu['short_message'] as Buffer) : Buffer.alloc(0);
+    const shortMessage =
+      payloadTlv && payloadTlv.length > 0 ? payloadTlv : Buffer.isBuffer(pdu['short_message']) ? (pdu['short_message'] as Buffer) : Buffer.alloc(0);
     let body = shortMessage;
     let concat: ReceivedSubmit['concat'] = null;
     if (esmClass & 0x40) {
@@ -366,7 +368,6 @@ export class SmscSimulator {
     const items = this.waiting.splice(0);
     for (const item of items) this.deliver(item);
   }
-
 }
 
 function yymmddhhmm(d: Date): string {
@@ -416,10 +417,14 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
     log: options.verbose ? createLogger({ level: 'info' }) : silentLogger(),
   });
   const { port } = await sim.start();
-  process.stdout.write(`SMSC simulator listening on ${options.host}:${port}${options.tlsKey ? ' (TLS)' : ''} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`);
+  process.stdout.write(
+    `SMSC simulator listening on ${options.host}:${port}${options.tlsKey ? ' (TLS)' : ''} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`,
+  );
   const status = setInterval(() => {
     const c = sim.counters;
-    process.stdout.write(`binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`);
+    process.stdout.write(
+      `binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`,
+    );
   }, 10_000);
   const stop = () => {
     clearInterval(status);

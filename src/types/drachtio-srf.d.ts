@@ -18,7 +18,11 @@ declare module 'drachtio-srf' {
   }
 
   export interface SrfResponse {
-    send(status: number, reason?: string | { headers?: Record<string, string>; body?: string }, opts?: { headers?: Record<string, string>; body?: string }): void;
+    send(
+      status: number,
+      reason?: string | { headers?: Record<string, string>; body?: string },
+      opts?: { headers?: Record<string, string>; body?: string },
+    ): void;
     status: number;
     finished: boolean;
   }

@@ -89,7 +89,12 @@ declare module 'sip' {
   }
 
   export function create(options: StackOptions, onRequest: (request: SipRequest, remote: Remote) => void): Stack;
-  export function makeResponse(request: SipRequest, status: number, reason?: string, extension?: { headers?: Record<string, unknown>; content?: string }): SipResponse;
+  export function makeResponse(
+    request: SipRequest,
+    status: number,
+    reason?: string,
+    extension?: { headers?: Record<string, unknown>; content?: string },
+  ): SipResponse;
   export function parseUri(uri: string | SipUri): SipUri;
   export function stringifyUri(uri: string | SipUri): string;
   export function parse(data: Buffer | string): SipMessage | undefined;
@@ -103,7 +108,21 @@ declare module 'sip/digest.js' {
   export interface DigestContext {
     [key: string]: unknown;
   }
-  export function signRequest(ctx: DigestContext | null, request: SipRequest, response?: SipResponse, credentials?: { user: string; password: string; realm?: string }): DigestContext | null;
-  export function calculateDigest(args: { ha1: string; nonce: string; nc?: string; cnonce?: string; qop?: string; method: string; uri: string; entity?: string }): string;
+  export function signRequest(
+    ctx: DigestContext | null,
+    request: SipRequest,
+    response?: SipResponse,
+    credentials?: { user: string; password: string; realm?: string },
+  ): DigestContext | null;
+  export function calculateDigest(args: {
+    ha1: string;
+    nonce: string;
+    nc?: string;
+    cnonce?: string;
+    qop?: string;
+    method: string;
+    uri: string;
+    entity?: string;
+  }): string;
   export function calculateUserRealmPasswordHash(user: string, realm: string, password: string): string;
 }

@@ -96,7 +96,14 @@ export class CallService {
     let session: CallSession;
     try {
       const localSdp = writeOffer({ address: this.media.rtpAddress, port: bound.port, sessionId: Math.floor(Math.random() * 1e9), version: 1 });
-      const call = await this.control.dial({ target: options.target, callerId: options.callerId, localSdp, timeoutMs: options.timeoutMs ?? 60_000, auth: options.auth, headers: options.headers });
+      const call = await this.control.dial({
+        target: options.target,
+        callerId: options.callerId,
+        localSdp,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        auth: options.auth,
+        headers: options.headers,
+      });
       session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
       session.adoptPort(bound.release);
       if (!call.remoteSdp) throw new AppError(ErrorCode.SDP_INVALID, 'the answer to our INVITE carried no SDP');

@@ -34,7 +34,10 @@ export const voiceConfigSchema = z
         port: z.number().int().min(0).max(65535).default(5060),
         /** The address peers should reach us at, written into Via/Contact (NAT, 0.0.0.0 binds). */
         publicAddress: z.string().nullable().default(null),
-        transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+        transports: z
+          .array(z.enum(['udp', 'tcp']))
+          .min(1)
+          .default(['udp', 'tcp']),
         /** User part of our Contact. */
         contactUser: z.string().min(1).default('telenode'),
         /** Source addresses (IP or CIDR) allowed to send us SIP; empty allows all. */
@@ -124,7 +127,11 @@ export const voiceConfigSchema = z
         /** Default: <store dir>/cache/prompts. */
         cacheDir: z.string().nullable().default(null),
         fetchTimeoutMs: z.number().int().min(100).default(10_000),
-        maxBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(20 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

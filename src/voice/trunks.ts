@@ -14,7 +14,11 @@ export const trunkSchema = z
     /** The peer without a user part: sip:host[:port][;transport=tcp]. */
     uri: z.string().regex(/^sips?:[^@\s;]+(;[^\s]*)?$/i, { message: 'expected a SIP URI without a user part, such as sip:trunk.example.com:5060' }),
     /** Digest credentials, used when the trunk challenges the INVITE. */
-    auth: z.object({ username: z.string().min(1), password: z.string() }).strict().nullable().default(null),
+    auth: z
+      .object({ username: z.string().min(1), password: z.string() })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 

@@ -23,7 +23,13 @@ const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
 const LINES = 5000 * SCALE;
 
-const REPORT = encodeStatusReportPdu({ messageReference: 7, recipient: '+36301234567', sentAt: Date.UTC(2026, 11, 2), dischargedAt: Date.UTC(2026, 11, 2, 0, 1), status: 0 });
+const REPORT = encodeStatusReportPdu({
+  messageReference: 7,
+  recipient: '+36301234567',
+  sentAt: Date.UTC(2026, 11, 2),
+  dischargedAt: Date.UTC(2026, 11, 2, 0, 1),
+  status: 0,
+});
 const DELIVER = '07916407281553F8040B916407281553F80000621122015000800AE8329BFD4697D9EC37';
 
 function mutatedLine(dice: Dice): string {
@@ -62,7 +68,17 @@ beforeAll(async () => {
   sim = new ModemSimulator(modemPort, { reportDelayMs: 30 });
   await receiver.start();
   env = await startDaemon({
-    connectors: [{ id: 'gsm', type: 'modem', port: pair.appPath, ownNumber: '+36201112222', commandTimeoutMs: 500, healthSeconds: 0.3, reconnect: { initialMs: 100, maxMs: 500 } }],
+    connectors: [
+      {
+        id: 'gsm',
+        type: 'modem',
+        port: pair.appPath,
+        ownNumber: '+36201112222',
+        commandTimeoutMs: 500,
+        healthSeconds: 0.3,
+        reconnect: { initialMs: 100, maxMs: 500 },
+      },
+    ],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 } },
   });
   await waitUntil(() => env.daemon.connectors.get('gsm')!.isUp(), 10_000, 'modem ready');
@@ -92,7 +108,16 @@ describe(`AT fuzz against the modem connector (seed ${SEED})`, () => {
     // would): what must hold is that the modem is usable again, so within three sends one is delivered.
     let delivered = false;
     for (let attempt = 0; attempt < 3 && !delivered; attempt++) {
-      const reply = await ozekiGet(env.base, sendSmsQuery({ Username: TEST_USER.username, Password: TEST_USER.password, Recipient: '+36309990000', Message: `after the noise ${attempt}`, DeliveryReportURL: receiver.url() }));
+      const reply = await ozekiGet(
+        env.base,
+        sendSmsQuery({
+          Username: TEST_USER.username,
+          Password: TEST_USER.password,
+          Recipient: '+36309990000',
+          Message: `after the noise ${attempt}`,
+          DeliveryReportURL: receiver.url(),
+        }),
+      );
       expect(reply.code).toBe(200);
       await receiver.waitFor((r) => r.some((q) => q.form.get('SmsId') === reply.smsId), 60_000);
       delivered = receiver.requests.some((q) => q.form.get('SmsId') === reply.smsId && q.form.get('Status') === 'delivered');

@@ -16,7 +16,41 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
 const PER_DIALECT = 1500 * SCALE;
 const API_KEY = generateApiKey();
 
-const HOSTILE = ['', ' ', '0', '-1', '1e309', 'NaN', 'true', 'null', '[]', '{}', '%', '%zz', '%00', '\u0000', '\r\n', '<', '&', '"', "'", '+', '+36301234567', '0036301234567', 'é€𝄞', '\ud800', 'A'.repeat(3000), '../../etc/passwd', 'http://127.0.0.1:1/x', 'ftp://x', 'javascript:alert(1)', '<![CDATA[x]]>', '<!DOCTYPE x [<!ENTITY a "b">]>', '2026-13-45T99:99:99Z', '9'.repeat(40)];
+const HOSTILE = [
+  '',
+  ' ',
+  '0',
+  '-1',
+  '1e309',
+  'NaN',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '%',
+  '%zz',
+  '%00',
+  '\u0000',
+  '\r\n',
+  '<',
+  '&',
+  '"',
+  "'",
+  '+',
+  '+36301234567',
+  '0036301234567',
+  'é€𝄞',
+  '\ud800',
+  'A'.repeat(3000),
+  '../../etc/passwd',
+  'http://127.0.0.1:1/x',
+  'ftp://x',
+  'javascript:alert(1)',
+  '<![CDATA[x]]>',
+  '<!DOCTYPE x [<!ENTITY a "b">]>',
+  '2026-13-45T99:99:99Z',
+  '9'.repeat(40),
+];
 
 type Dialect = { name: string; contentType: RegExp; request: (dice: Dice) => { path: string; init: RequestInit } };
 
@@ -64,7 +98,16 @@ function body(dice: Dice, text: string): RequestInit['body'] {
   return dice.chance(0.2) ? new Uint8Array(damageBytes(Buffer.from(text), dice)) : text;
 }
 
-const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/json', 'application/xml', 'text/xml', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''];
+const CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'application/json',
+  'application/xml',
+  'text/xml',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+];
 
 const basic = `Basic ${Buffer.from(`${TEST_USER.username}:${TEST_USER.password}`).toString('base64')}`;
 
@@ -73,7 +116,17 @@ const DIALECTS: Dialect[] = [
     name: 'Ozeki',
     contentType: /xml/,
     request: (dice) => {
-      const params = mutateParams({ command: dice.pick(['SendSms', 'sendsms', 'ListCallHistory', 'ListActiveCalls', 'Call', 'Hangup', 'ListAddressbookContacts', 'ListAddressbookNames']), Username: TEST_USER.username, Password: TEST_USER.password, Recipient: '+36301234567', Message: 'fuzz', Sender: '+36300000000' }, dice);
+      const params = mutateParams(
+        {
+          command: dice.pick(['SendSms', 'sendsms', 'ListCallHistory', 'ListActiveCalls', 'Call', 'Hangup', 'ListAddressbookContacts', 'ListAddressbookNames']),
+          Username: TEST_USER.username,
+          Password: TEST_USER.password,
+          Recipient: '+36301234567',
+          Message: 'fuzz',
+          Sender: '+36300000000',
+        },
+        dice,
+      );
       if (dice.chance(0.5)) return { path: `/api?${rawQuery(params, dice)}`, init: {} };
       return { path: '/api', init: { method: 'POST', headers: { 'content-type': dice.pick(CONTENT_TYPES) }, body: body(dice, params.toString()) } };
     },
@@ -82,12 +135,21 @@ const DIALECTS: Dialect[] = [
     name: 'IOVOX',
     contentType: /xml/,
     request: (dice) => {
-      const nodes = mutateParams({ destination: '447700900000', origin: 'telenode', message: 'fuzz', callback_url: 'http://127.0.0.1:1/cb', expiry: '60' }, dice);
-      const inner = [...nodes].map(([k, v]) => (dice.chance(0.9) ? `<${k}>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${k}>` : `<${k}>${v}</${k}>`)).join('');
+      const nodes = mutateParams(
+        { destination: '447700900000', origin: 'telenode', message: 'fuzz', callback_url: 'http://127.0.0.1:1/cb', expiry: '60' },
+        dice,
+      );
+      const inner = [...nodes]
+        .map(([k, v]) => (dice.chance(0.9) ? `<${k}>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${k}>` : `<${k}>${v}</${k}>`))
+        .join('');
       const xml = dice.chance(0.1) ? hostile(dice) : `<?xml version="1.0"?><request>${inner}</request>`;
       return {
         path: `/SMS?${rawQuery(mutateParams({ v: '3', method: 'sendSms' }, dice), dice)}`,
-        init: { method: dice.chance(0.95) ? 'POST' : 'PUT', headers: { 'content-type': 'application/xml', username: TEST_USER.username, securekey: TEST_USER.password }, body: body(dice, xml) },
+        init: {
+          method: dice.chance(0.95) ? 'POST' : 'PUT',
+          headers: { 'content-type': 'application/xml', username: TEST_USER.username, securekey: TEST_USER.password },
+          body: body(dice, xml),
+        },
       };
     },
   },
@@ -96,9 +158,25 @@ const DIALECTS: Dialect[] = [
     contentType: /json|csv/,
     request: (dice) => {
       const method = dice.pick(['SendSmsMessage', 'A2PSendSms', 'ControlSms', 'GetSmsHistory', 'A2PGetSmsHistory', 'Nope']);
-      const params = mutateParams({ api_key: API_KEY, source: '447443332211', destination: '447700900001', sms_body: 'fuzz', command: 'enable', phone_number: '447443332211', count: '10', offset: '0', output: 'json' }, dice);
+      const params = mutateParams(
+        {
+          api_key: API_KEY,
+          source: '447443332211',
+          destination: '447700900001',
+          sms_body: 'fuzz',
+          command: 'enable',
+          phone_number: '447443332211',
+          count: '10',
+          offset: '0',
+          output: 'json',
+        },
+        dice,
+      );
       if (dice.chance(0.5)) return { path: `/platform_api/${method}?${rawQuery(params, dice)}`, init: {} };
-      return { path: `/platform_api/${method}`, init: { method: 'POST', headers: { 'content-type': dice.pick(CONTENT_TYPES) }, body: body(dice, params.toString()) } };
+      return {
+        path: `/platform_api/${method}`,
+        init: { method: 'POST', headers: { 'content-type': dice.pick(CONTENT_TYPES) }, body: body(dice, params.toString()) },
+      };
     },
   },
   {
@@ -106,10 +184,20 @@ const DIALECTS: Dialect[] = [
     contentType: /json|text\/plain|xml/,
     request: (dice) => {
       const path = dice.pick(['/acrobits/send', '/acrobits/fetch']);
-      const params = mutateParams({ from: TEST_USER.username, password: TEST_USER.password, sms_to: '+15550001111', sms_body: 'fuzz', last_known_sms_id: '' }, dice);
+      const params = mutateParams(
+        { from: TEST_USER.username, password: TEST_USER.password, sms_to: '+15550001111', sms_body: 'fuzz', last_known_sms_id: '' },
+        dice,
+      );
       const asJson = dice.chance(0.5);
       const text = asJson ? JSON.stringify(Object.fromEntries(params)) : params.toString();
-      return { path, init: { method: 'POST', headers: { 'content-type': asJson ? 'application/json' : dice.pick(CONTENT_TYPES) }, body: body(dice, dice.chance(0.1) ? hostile(dice) : text) } };
+      return {
+        path,
+        init: {
+          method: 'POST',
+          headers: { 'content-type': asJson ? 'application/json' : dice.pick(CONTENT_TYPES) },
+          body: body(dice, dice.chance(0.1) ? hostile(dice) : text),
+        },
+      };
     },
   },
   {
@@ -122,7 +210,14 @@ const DIALECTS: Dialect[] = [
       const method = dice.pick(['POST', 'PUT', 'GET', 'DELETE']);
       const id = dice.chance(0.5) ? '1' : hostile(dice);
       const path = method === 'POST' ? '/contacts' : `/contacts/${encodeOr(id, '%ED%A0%80')}`;
-      return { path, init: { method, headers: { authorization: basic, 'content-type': dice.chance(0.9) ? 'application/json' : dice.pick(CONTENT_TYPES) }, body: method === 'GET' || method === 'DELETE' ? undefined : body(dice, JSON.stringify(object)) } };
+      return {
+        path,
+        init: {
+          method,
+          headers: { authorization: basic, 'content-type': dice.chance(0.9) ? 'application/json' : dice.pick(CONTENT_TYPES) },
+          body: method === 'GET' || method === 'DELETE' ? undefined : body(dice, JSON.stringify(object)),
+        },
+      };
     },
   },
 ];
@@ -130,9 +225,21 @@ const DIALECTS: Dialect[] = [
 let env: Awaited<ReturnType<typeof startDaemon>>;
 beforeAll(async () => {
   env = await startDaemon({
-    users: [{ username: TEST_USER.username, passwordHash: hashPassword(TEST_USER.password), apiKeyHashes: [hashApiKey(API_KEY)], numbers: ['447443332211', '+15550001111'] }],
+    users: [
+      {
+        username: TEST_USER.username,
+        passwordHash: hashPassword(TEST_USER.password),
+        apiKeyHashes: [hashApiKey(API_KEY)],
+        numbers: ['447443332211', '+15550001111'],
+      },
+    ],
     connectors: [{ id: 'lab', type: 'simulator', receiptDelayMs: 10 }],
-    http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 16 * 1024, loginLimits: { maxFailuresPerSource: 1_000_000, maxFailuresPerUser: 1_000_000, windowSeconds: 1, lockoutSeconds: 1 } },
+    http: {
+      host: '127.0.0.1',
+      port: 0,
+      bodyLimitBytes: 16 * 1024,
+      loginLimits: { maxFailuresPerSource: 1_000_000, maxFailuresPerUser: 1_000_000, windowSeconds: 1, lockoutSeconds: 1 },
+    },
   });
 });
 afterAll(async () => {

@@ -19,10 +19,29 @@ const CORPUS = readdirSync(FIXTURES)
   .map((f) => readFileSync(join(FIXTURES, f), 'utf8'));
 
 const FRAGMENTS = [
-  '<Speak>x</Speak>', '<Play>../../etc/passwd</Play>', '<Play>$Caller.wav</Play>', '<GoTo>data:text/xml,&lt;Response/&gt;</GoTo>', '<UserInput Digits="99999999999"/>',
-  '<Record Duration="-1"/>', '<Var id="">$$$</Var>', '<ForEach Array="a"><ForEach Array="a"/></ForEach>', '<![CDATA[<Hangup/>]]>', '<!-- -->', '<?pi x?>',
-  '<!DOCTYPE Response [<!ENTITY x "y">]>', '&x;', '&#0;', '&#x110000;', '\u0000', '<Response>', '</Response>', '<a:b xmlns:a="u"/>', '<Reject Reason=""/>', '<Delay>1e309</Delay>',
-  '<SendSms Recipient="+1">' + 'é'.repeat(2000) + '</SendSms>', '<Array id="a">' + '<Item>x</Item>'.repeat(50) + '</Array>',
+  '<Speak>x</Speak>',
+  '<Play>../../etc/passwd</Play>',
+  '<Play>$Caller.wav</Play>',
+  '<GoTo>data:text/xml,&lt;Response/&gt;</GoTo>',
+  '<UserInput Digits="99999999999"/>',
+  '<Record Duration="-1"/>',
+  '<Var id="">$$$</Var>',
+  '<ForEach Array="a"><ForEach Array="a"/></ForEach>',
+  '<![CDATA[<Hangup/>]]>',
+  '<!-- -->',
+  '<?pi x?>',
+  '<!DOCTYPE Response [<!ENTITY x "y">]>',
+  '&x;',
+  '&#0;',
+  '&#x110000;',
+  '\u0000',
+  '<Response>',
+  '</Response>',
+  '<a:b xmlns:a="u"/>',
+  '<Reject Reason=""/>',
+  '<Delay>1e309</Delay>',
+  '<SendSms Recipient="+1">' + 'é'.repeat(2000) + '</SendSms>',
+  '<Array id="a">' + '<Item>x</Item>'.repeat(50) + '</Array>',
 ];
 
 function mutateScript(source: string, dice: Dice): string {
@@ -67,7 +86,8 @@ describe(`OzML fuzz (seed ${SEED})`, () => {
       try {
         parseOzml(source);
       } catch (err) {
-        if (!(err instanceof OzmlError)) throw new Error(`parseOzml threw ${(err as Error).name} on case ${i} (seed ${SEED}): ${(err as Error).message}\n${source.slice(0, 500)}`);
+        if (!(err instanceof OzmlError))
+          throw new Error(`parseOzml threw ${(err as Error).name} on case ${i} (seed ${SEED}): ${(err as Error).message}\n${source.slice(0, 500)}`);
         rejected++;
       }
     }

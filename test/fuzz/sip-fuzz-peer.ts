@@ -105,7 +105,9 @@ export async function runSipFuzz(run: FuzzRun): Promise<FuzzReport> {
       const timer = setTimeout(() => {
         clearInterval(again);
         waiting.delete(callId);
-        reject(new Error(`node did not answer OPTIONS within ${run.probeTimeoutMs ?? 15_000} ms after ${report.sent} messages (${run.transport}, seed ${run.seed})`));
+        reject(
+          new Error(`node did not answer OPTIONS within ${run.probeTimeoutMs ?? 15_000} ms after ${report.sent} messages (${run.transport}, seed ${run.seed})`),
+        );
       }, run.probeTimeoutMs ?? 15_000);
       wire.afterReconnect = () => wire.send(bytes);
       waiting.set(callId, () => {
@@ -200,7 +202,10 @@ async function tcpWire(run: FuzzRun): Promise<Wire & { reconnects: number }> {
     socket.on('close', () => {
       if (closed) return;
       wire.reconnects++;
-      void open().then(() => wire.afterReconnect?.(), () => undefined);
+      void open().then(
+        () => wire.afterReconnect?.(),
+        () => undefined,
+      );
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

@@ -23,7 +23,17 @@ export interface Peer {
   transport: 'UDP' | 'TCP';
 }
 
-const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 9 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
+const SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=sendrecv',
+  '',
+].join('\r\n');
 
 export const METHODS = ['INVITE', 'REGISTER', 'OPTIONS', 'BYE', 'REFER', 'CANCEL', 'ACK', 'INFO', 'NOTIFY', 'MESSAGE', 'SUBSCRIBE', 'UPDATE', 'PRACK'] as const;
 
@@ -50,14 +60,22 @@ export function baseRequest(method: string, peer: Peer, n: number, dice: Dice): 
     headers.push(['Content-Type', 'application/dtmf-relay']);
     body = 'Signal=5\r\nDuration=160\r\n';
   } else if (method === 'REGISTER') {
-    headers.push(['Expires', '3600'], ['Authorization', `Digest username="fuzz", realm="telenode", nonce="abc", uri="${uri}", response="0123456789abcdef0123456789abcdef"`]);
+    headers.push(
+      ['Expires', '3600'],
+      ['Authorization', `Digest username="fuzz", realm="telenode", nonce="abc", uri="${uri}", response="0123456789abcdef0123456789abcdef"`],
+    );
   }
   headers.push(['Content-Length', String(Buffer.byteLength(body, 'binary'))]);
   return { startLine: `${method} ${uri} SIP/2.0`, headers, body };
 }
 
 /** A request inside a dialog the node answered (its To tag), for the paths behind the 200 OK. */
-export function inDialogRequest(method: string, dialog: { callId: string; from: string; to: string; cseq: number; target: string }, peer: Peer, n: number): SipMessage {
+export function inDialogRequest(
+  method: string,
+  dialog: { callId: string; from: string; to: string; cseq: number; target: string },
+  peer: Peer,
+  n: number,
+): SipMessage {
   const headers: [string, string][] = [
     ['Via', `SIP/2.0/${peer.transport} ${peer.self};branch=z9hG4bK${n}d`],
     ['Max-Forwards', '70'],
@@ -145,7 +163,39 @@ const HOSTILE_VALUES = [
   '=?utf-8?q?x?=',
 ];
 
-const HEADER_NAMES = ['Via', 'v', 'From', 'f', 'To', 't', 'Call-ID', 'i', 'CSeq', 'Contact', 'm', 'Content-Length', 'l', 'Content-Type', 'c', 'Max-Forwards', 'Route', 'Record-Route', 'Authorization', 'Proxy-Authorization', 'Refer-To', 'Expires', 'Event', 'Require', 'Supported', 'Allow', 'Diversion', 'X-Custom', 'Authentication-Info', 'Path', 'Session-Expires'];
+const HEADER_NAMES = [
+  'Via',
+  'v',
+  'From',
+  'f',
+  'To',
+  't',
+  'Call-ID',
+  'i',
+  'CSeq',
+  'Contact',
+  'm',
+  'Content-Length',
+  'l',
+  'Content-Type',
+  'c',
+  'Max-Forwards',
+  'Route',
+  'Record-Route',
+  'Authorization',
+  'Proxy-Authorization',
+  'Refer-To',
+  'Expires',
+  'Event',
+  'Require',
+  'Supported',
+  'Allow',
+  'Diversion',
+  'X-Custom',
+  'Authentication-Info',
+  'Path',
+  'Session-Expires',
+];
 
 function hostileValue(dice: Dice): string {
   const base = dice.pick(HOSTILE_VALUES);
@@ -190,7 +240,12 @@ const MUTATORS: Mutator[] = [
   (m, d) => {
     const parts = m.startLine.split(' ');
     const which = d.int(3);
-    parts[which] = which === 0 ? d.pick([...METHODS, 'invite', 'INV ITE', '', 'SIP/2.0', 'X'.repeat(300)]) : which === 1 ? hostileValue(d) : d.pick(['SIP/2.0', 'SIP/1.0', 'SIP/2.0 ', 'HTTP/1.1', 'SIP/', '']);
+    parts[which] =
+      which === 0
+        ? d.pick([...METHODS, 'invite', 'INV ITE', '', 'SIP/2.0', 'X'.repeat(300)])
+        : which === 1
+          ? hostileValue(d)
+          : d.pick(['SIP/2.0', 'SIP/1.0', 'SIP/2.0 ', 'HTTP/1.1', 'SIP/', '']);
     m.startLine = parts.join(d.chance(0.9) ? ' ' : '\t');
   },
   // Content-Length that lies

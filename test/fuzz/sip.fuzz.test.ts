@@ -61,7 +61,13 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
     const activeCalls = async () => ((await (await fetch(`${daemon.base}/health`)).json()) as { voice: { activeCalls: number } }).voice.activeCalls;
     await waitUntil(async () => (await activeCalls()) === 0, 120_000, 'every fuzzed call to end');
     alive();
-    const result = await runSipp({ scenario: 'uac-listen.xml', target: `127.0.0.1:${sipPort}`, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: dir.path }).done;
+    const result = await runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '1', codec: 0, rtp_port: 9 },
+      workDir: dir.path,
+    }).done;
     expect(result.code, result.errors || result.stdout).toBe(0);
 
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1]);

@@ -24,17 +24,40 @@ const encode = encodePdu;
 
 function receiptText(dice: Dice): Buffer {
   const stat = dice.pick(['DELIVRD', 'UNDELIV', 'EXPIRED', 'REJECTD', 'ACCEPTD', 'UNKNOWN', 'DELETED', 'ENROUTE', '', 'x'.repeat(30)]);
-  return Buffer.from(`id:${dice.pick(['abc', '10', 'a', '0', '', 'ffffffffffffffffffffffff'])} sub:001 dlvrd:001 submit date:${dice.pick(['2612020300', '9999999999', ''])} done date:2612020301 stat:${stat} err:${dice.pick(['000', '-1', 'zzz'])} text:x`);
+  return Buffer.from(
+    `id:${dice.pick(['abc', '10', 'a', '0', '', 'ffffffffffffffffffffffff'])} sub:001 dlvrd:001 submit date:${dice.pick(['2612020300', '9999999999', ''])} done date:2612020301 stat:${stat} err:${dice.pick(['000', '-1', 'zzz'])} text:x`,
+  );
 }
 
 function validPdu(dice: Dice, seq: number): Buffer {
   switch (dice.int(7)) {
     case 0:
-      return encode('deliver_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: receiptText(dice), receipted_message_id: dice.pick(['abc', '10']), message_state: dice.int(9) });
+      return encode('deliver_sm', {
+        sequence_number: seq,
+        source_addr: '36302222222',
+        destination_addr: '36301111111',
+        esm_class: 0x04,
+        short_message: receiptText(dice),
+        receipted_message_id: dice.pick(['abc', '10']),
+        message_state: dice.int(9),
+      });
     case 1:
-      return encode('data_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, receipted_message_id: 'abc', message_state: 2 });
+      return encode('data_sm', {
+        sequence_number: seq,
+        source_addr: '36302222222',
+        destination_addr: '36301111111',
+        esm_class: 0x04,
+        receipted_message_id: 'abc',
+        message_state: 2,
+      });
     case 2:
-      return encode('deliver_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x40, short_message: Buffer.from([5, 0, 3, dice.int(256), 1 + dice.int(3), dice.int(5), 0x41, 0x42]) });
+      return encode('deliver_sm', {
+        sequence_number: seq,
+        source_addr: '36302222222',
+        destination_addr: '36301111111',
+        esm_class: 0x40,
+        short_message: Buffer.from([5, 0, 3, dice.int(256), 1 + dice.int(3), dice.int(5), 0x41, 0x42]),
+      });
     case 3:
       return encode('enquire_link', { sequence_number: seq });
     case 4:
@@ -127,7 +150,16 @@ describe(`SMPP connector against a fuzzing SMSC (seed ${SEED})`, () => {
           binds++;
           socket.write(encode('bind_transceiver_resp', { sequence_number: sequenceNumber, system_id: 'fuzz' }));
           if (hostile) pump();
-          else socket.write(encode('deliver_sm', { sequence_number: 999_999, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from('id:clean1 sub:001 dlvrd:001 submit date:2612020300 done date:2612020301 stat:DELIVRD err:000 text:x') }));
+          else
+            socket.write(
+              encode('deliver_sm', {
+                sequence_number: 999_999,
+                source_addr: '36302222222',
+                destination_addr: '36301111111',
+                esm_class: 0x04,
+                short_message: Buffer.from('id:clean1 sub:001 dlvrd:001 submit date:2612020300 done date:2612020301 stat:DELIVRD err:000 text:x'),
+              }),
+            );
         } else if (commandId === 0x00000015) {
           socket.write(encode('enquire_link_resp', { sequence_number: sequenceNumber }));
         } else {
@@ -138,7 +170,18 @@ describe(`SMPP connector against a fuzzing SMSC (seed ${SEED})`, () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const sink = new Sink();
-    connector = new SmppConnector(smppConnectorSchema.parse({ id: 'fuzz', type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 20, maxMs: 100 } }), { sink, log: silentLogger() });
+    connector = new SmppConnector(
+      smppConnectorSchema.parse({
+        id: 'fuzz',
+        type: 'smpp',
+        host: '127.0.0.1',
+        port,
+        systemId: 'tn',
+        password: 'pw',
+        reconnect: { initialMs: 20, maxMs: 100 },
+      }),
+      { sink, log: silentLogger() },
+    );
     await connector.start();
     await waitUntil(() => sent >= COUNT, 240_000, `${COUNT} PDUs sent (seed ${SEED}); sent so far`).catch((err: Error) => {
       throw new Error(`${err.message}: ${sent}, binds ${binds}, answered ${answered}`);

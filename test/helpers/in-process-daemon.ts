@@ -9,7 +9,10 @@ import { tempDir } from './temp-dir.js';
 export const TEST_USER = { username: 'HTTP_User_1', password: 'qwe123' };
 const TEST_HASH = hashPassword(TEST_USER.password);
 
-export async function startDaemon(overrides: Record<string, unknown> = {}, options: { log?: Logger } = {}): Promise<{
+export async function startDaemon(
+  overrides: Record<string, unknown> = {},
+  options: { log?: Logger } = {},
+): Promise<{
   daemon: Daemon;
   base: string;
   dir: string;

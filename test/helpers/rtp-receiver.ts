@@ -30,7 +30,9 @@ export class RtpReceiver {
 
   /** All audio received with payload type 0 (PCMU) or 8 (PCMA), decoded, in arrival order. */
   audio(): Int16Array {
-    const frames = this.packets.filter((p) => p.payloadType === 0 || p.payloadType === 8).map((p) => decodeG711(p.payloadType === 0 ? 'PCMU' : 'PCMA', p.payload));
+    const frames = this.packets
+      .filter((p) => p.payloadType === 0 || p.payloadType === 8)
+      .map((p) => decodeG711(p.payloadType === 0 ? 'PCMU' : 'PCMA', p.payload));
     const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
     let offset = 0;
     for (const f of frames) {

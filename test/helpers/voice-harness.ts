@@ -75,7 +75,13 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
     },
     log,
   );
-  return startWithEngine(engine, log, () => `127.0.0.1:${engine.listenPort}`, () => engine.listenPort, options);
+  return startWithEngine(
+    engine,
+    log,
+    () => `127.0.0.1:${engine.listenPort}`,
+    () => engine.listenPort,
+    options,
+  );
 }
 
 async function startWithEngine(
@@ -86,7 +92,13 @@ async function startWithEngine(
   options: HarnessOptions = {},
 ): Promise<VoiceHarness> {
   const dir = tempDir();
-  const tts = new TextToSpeech({ command: options.ttsCommand ?? ESPEAK_COMMAND, defaultVoice: 'en-us', voices: { 'en-GB': 'en-gb' }, cacheDir: join(dir.path, 'tts'), timeoutMs: 10_000 });
+  const tts = new TextToSpeech({
+    command: options.ttsCommand ?? ESPEAK_COMMAND,
+    defaultVoice: 'en-us',
+    voices: { 'en-GB': 'en-gb' },
+    cacheDir: join(dir.path, 'tts'),
+    timeoutMs: 10_000,
+  });
   const media = {
     host: new MediaHost({ host: '127.0.0.1', portMin: 40000, portMax: 44999 }, log),
     tts,

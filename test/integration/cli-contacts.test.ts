@@ -25,13 +25,39 @@ async function telenode(args: string[]): Promise<{ code: number; stdout: string;
 
 describe('telenode contacts', () => {
   it('adds, lists and removes contacts in the store', async () => {
-    const added = await telenode(['contacts', 'add', '-c', config, '--name', 'Bob', '--phone', '447400000000', '--phone', '+44 7400 000001', '--email', 'bob@example.test', '--secondary-email', 'boss@example.test']);
+    const added = await telenode([
+      'contacts',
+      'add',
+      '-c',
+      config,
+      '--name',
+      'Bob',
+      '--phone',
+      '447400000000',
+      '--phone',
+      '+44 7400 000001',
+      '--email',
+      'bob@example.test',
+      '--secondary-email',
+      'boss@example.test',
+    ]);
     expect(added.code, added.stderr).toBe(0);
-    expect(JSON.parse(added.stdout)).toMatchObject({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000', '+44 7400 000001'], primaryEmails: ['bob@example.test'], secondaryEmails: ['boss@example.test'] });
+    expect(JSON.parse(added.stdout)).toMatchObject({
+      id: '1',
+      displayName: 'Bob',
+      phoneNumbers: ['447400000000', '+44 7400 000001'],
+      primaryEmails: ['bob@example.test'],
+      secondaryEmails: ['boss@example.test'],
+    });
     expect((await telenode(['contacts', 'add', '-c', config, '--name', 'Alice', '--id', 'crm-7'])).code).toBe(0);
 
     const listed = await telenode(['contacts', 'list', '-c', config]);
-    expect(listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['1', 'crm-7']);
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(['1', 'crm-7']);
     expect(listed.stderr).toContain('2 contact(s)');
     const byName = await telenode(['contacts', 'list', '-c', config, '--name', 'alice']);
     expect(byName.stdout.trim().split('\n')).toHaveLength(1);
@@ -66,14 +92,21 @@ describe('IOVOX failover links at start-up', () => {
   });
 
   it('refuse a link whose call flow file is missing', async () => {
-    await expect(startDaemon({ iovox: { failoverLinks: [{ id: 'link-9', callFlowFile: join(dir.path, 'nope.xml'), callerId: '447923221231' }] } })).rejects.toThrow(/failover link 'link-9': cannot read call flow/);
+    await expect(
+      startDaemon({ iovox: { failoverLinks: [{ id: 'link-9', callFlowFile: join(dir.path, 'nope.xml'), callerId: '447923221231' }] } }),
+    ).rejects.toThrow(/failover link 'link-9': cannot read call flow/);
   });
 
   it('refuse a link whose trunk is not in voice.trunks, or whose bindings name no sendSms rule', async () => {
     const link = { id: 'link-9', callFlowFile: 'test/fixtures/iovox/sms-read-out.xml', callerId: '447923221231' };
-    await expect(startDaemon({ iovox: { failoverLinks: [link] } })).rejects.toThrow(/failover link 'link-9': no trunk 'default' in voice\.trunks \(voice\.trunks is empty\)/);
+    await expect(startDaemon({ iovox: { failoverLinks: [link] } })).rejects.toThrow(
+      /failover link 'link-9': no trunk 'default' in voice\.trunks \(voice\.trunks is empty\)/,
+    );
     await expect(
-      startDaemon({ iovox: { failoverLinks: [{ ...link, bindings: { sms_read_out: { message: 'x' } } }] }, voice: { builtin: { port: 0 }, trunks: [{ id: 'default', uri: 'sip:127.0.0.1:5999' }] } }),
+      startDaemon({
+        iovox: { failoverLinks: [{ ...link, bindings: { sms_read_out: { message: 'x' } } }] },
+        voice: { builtin: { port: 0 }, trunks: [{ id: 'default', uri: 'sip:127.0.0.1:5999' }] },
+      }),
     ).rejects.toThrow(/failover link 'link-9': bindings name 'sms_read_out', which is not a sendSms rule of its call flow/);
   });
 

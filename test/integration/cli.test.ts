@@ -71,7 +71,19 @@ describe('telenode CLI', () => {
   it('send submits through a running daemon and prints the SmsId', async () => {
     const env = await startDaemon({ connectors: [{ id: 'lab', type: 'simulator' }] });
     try {
-      const result = await telenode(['send', '--api', env.base, '--user', TEST_USER.username, '--password', TEST_USER.password, '--to', '+36301234567', '--text', 'from the CLI']);
+      const result = await telenode([
+        'send',
+        '--api',
+        env.base,
+        '--user',
+        TEST_USER.username,
+        '--password',
+        TEST_USER.password,
+        '--to',
+        '+36301234567',
+        '--text',
+        'from the CLI',
+      ]);
       expect(result.code).toBe(0);
       const smsId = /<SmsId>([^<]+)<\/SmsId>/.exec(result.stdout)?.[1];
       expect(env.daemon.db.prepare('SELECT text FROM messages WHERE id = ?').get(smsId)).toEqual({ text: 'from the CLI' });
@@ -119,7 +131,9 @@ describe('telenode CLI', () => {
       expect(daemon.logs.join('\n')).toContain('using the built-in simulator connector');
       expect(daemon.logs.join('\n')).toContain("created user 'admin'");
       const password = (await import('node:fs')).readFileSync(join(work.path, 'data/admin-password.txt'), 'utf8').trim();
-      const reply = await fetch(`${daemon.base}/api?command=SendSms&Username=admin&Password=${encodeURIComponent(password)}&Recipient=%2b3612345678&Message=hi`);
+      const reply = await fetch(
+        `${daemon.base}/api?command=SendSms&Username=admin&Password=${encodeURIComponent(password)}&Recipient=%2b3612345678&Message=hi`,
+      );
       expect(await reply.text()).toContain('<Code>200</Code>');
       const code = await daemon.kill('SIGTERM');
       expect(code).toBe(0);

@@ -36,7 +36,9 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
     if (!dbPath) dir.remove();
   });
   const enqueue = async (url: string, orderKey: string, body: string) => {
-    const id = await committer.run((tx: Db) => enqueueWebhook(tx, { orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }));
+    const id = await committer.run((tx: Db) =>
+      enqueueWebhook(tx, { orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }),
+    );
     dispatcher.kick();
     return id;
   };
@@ -62,7 +64,9 @@ describe.each([
     expect(got).toMatchObject({ method: 'POST', url: '/cb?x=1', body: 'NotificationName=SMSDeliveryReport&SmsId=1' });
     expect(got.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(got.headers['x-extra']).toBe('yes');
-    const [t, v1] = String(got.headers['x-telenode-signature']).split(',').map((p) => p.split('=')[1]);
+    const [t, v1] = String(got.headers['x-telenode-signature'])
+      .split(',')
+      .map((p) => p.split('=')[1]);
     expect(v1).toBe(createHmac('sha256', 'top-secret-key').update(`${t}.${got.body}`).digest('hex'));
   });
 
@@ -93,7 +97,8 @@ describe.each([
     dispatcher.start();
     for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 10}`, `seq=${i}`);
     // each key's head has failed three times, so its next attempt is 12.8 s or more away
-    const headAttempts = () => (db.prepare("SELECT MIN(n) AS n FROM (SELECT MAX(attempts) AS n FROM webhooks WHERE state = 'pending' GROUP BY order_key)").get() as { n: number }).n;
+    const headAttempts = () =>
+      (db.prepare("SELECT MIN(n) AS n FROM (SELECT MAX(attempts) AS n FROM webhooks WHERE state = 'pending' GROUP BY order_key)").get() as { n: number }).n;
     await waitUntil(() => headAttempts() >= 3, 20_000, 'three failed attempts for every head');
     const receiver = await new HttpReceiver().start(port);
     cleanups.push(() => receiver.stop());
@@ -116,7 +121,11 @@ describe.each([
     await waitUntil(() => dispatcher.stats().failedAttempts >= 2, 5000, 'two failed attempts');
     receiver.status = 200;
     await receiver.waitFor((r) => r.length === 1);
-    await waitUntil(() => (db.prepare('SELECT state FROM webhooks WHERE id = ?').get(id) as { state: string }).state === 'delivered', 5000, 'row marked delivered');
+    await waitUntil(
+      () => (db.prepare('SELECT state FROM webhooks WHERE id = ?').get(id) as { state: string }).state === 'delivered',
+      5000,
+      'row marked delivered',
+    );
   });
 
   it('counts a receiver slower than timeoutMs as a failed attempt', async () => {
@@ -188,7 +197,11 @@ describe.each([
     await new Promise((r) => setTimeout(r, 200));
     expect(new Set(receiver.requests.map((q) => q.body)).size).toBe(2000);
     expect(receiver.requests).toHaveLength(2000);
-    await waitUntil(() => (db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'delivered'").get() as { n: number }).n === 2000, 5000, 'all marked delivered');
+    await waitUntil(
+      () => (db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'delivered'").get() as { n: number }).n === 2000,
+      5000,
+      'all marked delivered',
+    );
   });
 });
 

@@ -34,7 +34,10 @@ export class FakeInboundStore implements InboundStore {
   }
 
   oldestStale(cutoff: number): StoredFragment | undefined {
-    return [...this.fragments.values()].flatMap((g) => [...g.values()]).filter((f) => f.receivedAt < cutoff).sort((a, b) => a.receivedAt - b.receivedAt)[0];
+    return [...this.fragments.values()]
+      .flatMap((g) => [...g.values()])
+      .filter((f) => f.receivedAt < cutoff)
+      .sort((a, b) => a.receivedAt - b.receivedAt)[0];
   }
 
   rememberCompleted(key: GroupKey, completedAt: number): void {

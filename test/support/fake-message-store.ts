@@ -48,7 +48,10 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
   }
 
   listPending(): StoredMessage[] {
-    return [...this.messages.values()].filter((m) => m.status === MessageStatus.Accepted).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).map((m) => ({ ...m }));
+    return [...this.messages.values()]
+      .filter((m) => m.status === MessageStatus.Accepted)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+      .map((m) => ({ ...m }));
   }
 
   listPendingCreatedBefore(cutoff: number): StoredMessage[] {

@@ -18,7 +18,6 @@ import type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 
 export type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 
-
 const SERVICES: ReadonlyArray<[path: string, service: AcrobitsService]> = [
   ['/acrobits/send', sendMessage],
   ['/acrobits/fetch', fetchMessages],
@@ -122,11 +121,7 @@ export function toAcrobitsError(err: unknown): { status: number; message: string
 }
 
 /** An error that escaped a service (or that fastify raised), in the app's form. */
-export function renderAcrobitsError(
-  err: Error & { statusCode?: number; code?: string },
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
+export function renderAcrobitsError(err: Error & { statusCode?: number; code?: string }, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const mapped = toAcrobitsError(err);
   if (mapped) return sendAcrobitsError(reply, request, mapped.status, mapped.message);
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
@@ -139,7 +134,10 @@ export function renderAcrobitsError(
 function sendAcrobitsError(reply: FastifyReply, request: FastifyRequest, status: number, message: string): FastifyReply {
   const accept = request.headers.accept ?? '';
   if (/xml/i.test(accept) && !/json/i.test(accept)) {
-    return reply.code(status).type('text/xml; charset=utf-8').send(`<response><message>${escapeXml(message)}</message></response>`);
+    return reply
+      .code(status)
+      .type('text/xml; charset=utf-8')
+      .send(`<response><message>${escapeXml(message)}</message></response>`);
   }
   return reply.code(status).type('application/json; charset=utf-8').send({ message });
 }

@@ -76,7 +76,10 @@ export class UserDirectory {
   private refuseIfLocked(source: string, username: string | null): void {
     const seconds = this.guard?.lockedFor(source, username) ?? 0;
     if (seconds > 0) {
-      throw new AppError(ErrorCode.AUTH_LOCKED, `too many failed log-ins; try again in ${seconds} s`, { retryable: true, details: { retryAfterSeconds: seconds } });
+      throw new AppError(ErrorCode.AUTH_LOCKED, `too many failed log-ins; try again in ${seconds} s`, {
+        retryable: true,
+        details: { retryAfterSeconds: seconds },
+      });
     }
   }
 

@@ -42,9 +42,16 @@ export class LoginGuard {
     registry: Registry | null = null,
     private readonly now: () => number = Date.now,
   ) {
-    this.failuresTotal = registry ? new PromCounter({ name: 'telenode_auth_failures_total', help: 'Failed API log-ins (wrong password, unknown user or API key)', registers: [registry] }) : null;
+    this.failuresTotal = registry
+      ? new PromCounter({ name: 'telenode_auth_failures_total', help: 'Failed API log-ins (wrong password, unknown user or API key)', registers: [registry] })
+      : null;
     this.lockoutsTotal = registry
-      ? new PromCounter({ name: 'telenode_auth_lockouts_total', help: 'Lock-outs started after too many failed log-ins, by what was locked (source or user)', labelNames: ['scope'], registers: [registry] })
+      ? new PromCounter({
+          name: 'telenode_auth_lockouts_total',
+          help: 'Lock-outs started after too many failed log-ins, by what was locked (source or user)',
+          labelNames: ['scope'],
+          registers: [registry],
+        })
       : null;
   }
 

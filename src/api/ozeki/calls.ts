@@ -36,7 +36,8 @@ export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult
   if (!dialed) throw invalidParameter('Dialed', 'Dialed is required');
   const ringRaw = ctx.params.get('RingTime')?.trim();
   const ringSeconds = ringRaw ? Number(ringRaw) : null;
-  if (ringSeconds !== null && !(Number.isInteger(ringSeconds) && ringSeconds >= 1 && ringSeconds <= 600)) throw invalidParameter('RingTime', 'RingTime must be 1-600 seconds');
+  if (ringSeconds !== null && !(Number.isInteger(ringSeconds) && ringSeconds >= 1 && ringSeconds <= 600))
+    throw invalidParameter('RingTime', 'RingTime must be 1-600 seconds');
   const request = {
     dialed,
     callerId: ctx.params.get('CallerId')?.trim() || null,
@@ -52,7 +53,10 @@ export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult
     if (isAppError(err) && (err.code === ErrorCode.CALL_FAILED || err.code === ErrorCode.SIP_REQUEST_FAILED || err.code === ErrorCode.CALL_ENDED)) {
       const status = err.protocolStatus;
       const state = status === 486 || status === 600 || status === 603 ? 'Busy' : 'Error';
-      return { code: OzekiCode.CallConnectFailed, message: `${formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state)}${status ? ` (SIP ${status})` : ''}` };
+      return {
+        code: OzekiCode.CallConnectFailed,
+        message: `${formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state)}${status ? ` (SIP ${status})` : ''}`,
+      };
     }
     throw err;
   }
@@ -66,7 +70,8 @@ export async function hangupCommand(ctx: OzekiCommandContext): Promise<OzekiResu
     if (!calls) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'voice is disabled: no calls');
     await calls.hangup(callId);
   } catch (err) {
-    if ((err as { code?: string }).code === ErrorCode.CALL_NOT_FOUND) return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };
+    if ((err as { code?: string }).code === ErrorCode.CALL_NOT_FOUND)
+      return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };
     throw err;
   }
   return { code: OzekiCode.Ok };

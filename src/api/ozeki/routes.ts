@@ -16,7 +16,6 @@ import type { OzekiCommand, OzekiDeps, OzekiResult } from './command.js';
 export type { OzekiCommand, OzekiCommandContext, OzekiDeps, OzekiResult } from './command.js';
 export { invalidParameter } from './command.js';
 
-
 /** Command name (lower case) → handler. */
 export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand }>([
   ['sendsms', { name: 'SendSms', run: sendSmsCommand }],
@@ -123,4 +122,3 @@ function mapError(err: unknown, command: string): OzekiResult {
       throw err;
   }
 }
-

@@ -38,12 +38,7 @@ const NAMESPACES = {
 /** Commands whose name may appear in a root element; anything else gets the generic root. */
 const ROOT_SAFE = /^[A-Za-z][A-Za-z0-9]{0,40}$/;
 
-export function renderOzekiResult(
-  command: string | null,
-  code: OzekiCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-): string {
+export function renderOzekiResult(command: string | null, code: OzekiCode, message: string, extra: Record<string, unknown> = {}): string {
   const root = command && ROOT_SAFE.test(command) ? `OzApi_CommandResult_${command}` : 'OzApi_CommandResult';
   const body = builder.build({ [root]: { ...NAMESPACES, Code: code.code, Message: message, ...extra } }) as string;
   return `<?xml version="1.0"?>\n${body}`;

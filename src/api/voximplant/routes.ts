@@ -17,7 +17,6 @@ import type { VoximplantAnswer, VoximplantDeps, VoximplantMethod } from './metho
 
 export type { VoximplantAnswer, VoximplantCall, VoximplantDeps, VoximplantMethod } from './method.js';
 
-
 /** Method name (lower case) → handler. */
 export const VOXIMPLANT_METHODS = new Map<string, VoximplantMethod>([
   ['sendsmsmessage', sendSmsMessage],
@@ -30,8 +29,7 @@ export const VOXIMPLANT_METHODS = new Map<string, VoximplantMethod>([
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerVoximplantRoutes(app: FastifyInstance, deps: VoximplantDeps): void {
-  const handler = (request: FastifyRequest<{ Params: { method?: string } }>, reply: FastifyReply) =>
-    handleVoximplantRequest(request, reply, deps);
+  const handler = (request: FastifyRequest<{ Params: { method?: string } }>, reply: FastifyReply) => handleVoximplantRequest(request, reply, deps);
   for (const url of ['/platform_api', '/platform_api/:method']) {
     app.route({ method: ['GET', 'POST'], url, handler });
   }

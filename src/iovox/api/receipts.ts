@@ -82,7 +82,15 @@ export function enqueueIovoxReceipt(db: Db, message: StoredMessage, previous?: M
   receipts.push(receiptFor(message, mapped.status, mapped.raw, message.updatedAt));
   const { contentType, headers } = callbackHeaders(message);
   for (const receipt of receipts) {
-    enqueueWebhook(db, { orderKey: message.id, kind: 'IovoxDeliveryReceipt', url: message.callbackUrl, contentType, headers, body: JSON.stringify(receipt), owner: message.user });
+    enqueueWebhook(db, {
+      orderKey: message.id,
+      kind: 'IovoxDeliveryReceipt',
+      url: message.callbackUrl,
+      contentType,
+      headers,
+      body: JSON.stringify(receipt),
+      owner: message.user,
+    });
   }
 }
 

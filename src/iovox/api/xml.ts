@@ -59,9 +59,13 @@ export function parseIovoxRequest(body: Buffer | undefined): IovoxRequestNodes {
     const { msg, line, col } = verdict.err;
     throw new IovoxApiError(400, parseErrorText(msg, line, col ?? 1));
   }
-  const doc = parseOrRefuse(xml, () => parser.parse(xml) as Record<string, unknown>, ({ message, line, column }) => {
-    throw new IovoxApiError(400, parseErrorText(message, line, column));
-  });
+  const doc = parseOrRefuse(
+    xml,
+    () => parser.parse(xml) as Record<string, unknown>,
+    ({ message, line, column }) => {
+      throw new IovoxApiError(400, parseErrorText(message, line, column));
+    },
+  );
   const request = doc['request'];
   const nodes: IovoxRequestNodes = new Map();
   if (request && typeof request === 'object') {

@@ -109,7 +109,9 @@ function throwIfHungUp(call: FlowCall): void {
 async function runPlay(rule: PlayRule, { call, input }: RunState): Promise<void> {
   const variables = Object.fromEntries(Object.entries(input.variables ?? {}).map(([name, value]) => [name, speakableNumber(value)]));
   for (const item of rule.items) {
-    const text = substitute(item.textToSpeak, variables, (name) => call.log.warn({ ruleId: rule.id, variable: name }, 'unknown call variable: spoken as nothing'));
+    const text = substitute(item.textToSpeak, variables, (name) =>
+      call.log.warn({ ruleId: rule.id, variable: name }, 'unknown call variable: spoken as nothing'),
+    );
     throwIfHungUp(call);
     // An empty variable ($content of an empty SMS) says nothing rather than failing the TTS command.
     if (text.trim() === '') continue;

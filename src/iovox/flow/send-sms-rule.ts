@@ -30,7 +30,11 @@ export interface SendSmsRuleContext extends Pick<FlowContext, 'findContact' | 'p
   user: string;
 }
 
-function bind(rule: SendSmsRule, name: 'destinationPhoneNumber' | 'destinationContactId' | 'destinationContactName' | 'message', bindings: RuleBindings): FlowValue {
+function bind(
+  rule: SendSmsRule,
+  name: 'destinationPhoneNumber' | 'destinationContactId' | 'destinationContactName' | 'message',
+  bindings: RuleBindings,
+): FlowValue {
   const value = rule[name];
   if (value?.kind !== 'variable') return value;
   const bound = bindings[name];

@@ -6,9 +6,7 @@
 import { AppError, ErrorCode } from '../../shared/errors.js';
 
 /** Default alphabet, index = septet value. 0x1B is the escape to the extension table. */
-const BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' + '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 
 /** Extension table: septet after 0x1B → character (§6.2.1.1). */
 const EXTENSION: ReadonlyArray<[number, string]> = [
@@ -59,9 +57,13 @@ export function encodeGsm7(text: string): Buffer {
     else {
       const ext = EXTENSION_CODE.get(ch);
       if (ext === undefined) {
-        throw new AppError(ErrorCode.ENCODING_INVALID, `character '${ch}' (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at index ${index} is not in the GSM 03.38 alphabet`, {
-          details: { index, char: ch },
-        });
+        throw new AppError(
+          ErrorCode.ENCODING_INVALID,
+          `character '${ch}' (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at index ${index} is not in the GSM 03.38 alphabet`,
+          {
+            details: { index, char: ch },
+          },
+        );
       }
       out.push(GSM_ESCAPE, ext);
     }

@@ -78,8 +78,7 @@ export function planSegments(text: string, options: { concat: ConcatMode; forceE
   }
   const units = unitsOf(text, encoding);
   const encode = encoding === 'gsm7' ? encodeGsm7 : encodeUcs2;
-  const chunks =
-    options.concat === 'payload' || units <= SINGLE[encoding] ? [text] : split(text, encoding, MULTI[options.concat][encoding]);
+  const chunks = options.concat === 'payload' || units <= SINGLE[encoding] ? [text] : split(text, encoding, MULTI[options.concat][encoding]);
   return {
     encoding,
     dataCoding: encoding === 'gsm7' ? 0 : 8,

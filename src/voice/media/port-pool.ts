@@ -75,7 +75,11 @@ export class RtpPortPool {
  * closure and a deferred send. Answering literals synchronously sends the
  * packet inside send() itself, where the media clock can see its cost.
  */
-function ipLiteralLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+function ipLiteralLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
   if (isIPv4(hostname)) callback(null, hostname, 4);
   else dnsLookup(hostname, { ...options, family: 4 }, callback);
 }

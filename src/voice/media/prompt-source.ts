@@ -94,7 +94,10 @@ export class PromptSource {
       });
       if (response.statusCode !== 200) {
         await response.body.dump();
-        throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} answered HTTP ${response.statusCode}`, { protocolStatus: response.statusCode, retryable: response.statusCode >= 500 });
+        throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} answered HTTP ${response.statusCode}`, {
+          protocolStatus: response.statusCode,
+          retryable: response.statusCode >= 500,
+        });
       }
       const chunks: Buffer[] = [];
       let size = 0;

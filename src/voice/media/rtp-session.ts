@@ -65,7 +65,13 @@ export class RtpSession {
     post({
       op: 'open',
       id,
-      options: { remote: options.remote, law: options.law, payloadType: options.payloadType, dtmfPayloadType: options.dtmfPayloadType, sending: options.sending ?? true },
+      options: {
+        remote: options.remote,
+        law: options.law,
+        payloadType: options.payloadType,
+        dtmfPayloadType: options.dtmfPayloadType,
+        sending: options.sending ?? true,
+      },
     });
   }
 

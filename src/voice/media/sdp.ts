@@ -64,14 +64,23 @@ export function parseAudioDescription(text: string): MediaDescription {
   const telephoneEvent = codecs.find((c) => c.name === 'TELEPHONE-EVENT' && c.rate === 8000);
   const holdAddress = address === '0.0.0.0'; // RFC 2543-style hold (§8.4 of RFC 3264 still honours it)
   const direction = (audio.direction ?? session.direction ?? (holdAddress ? 'inactive' : 'sendrecv')) as MediaDirection;
-  return { address, port: audio.port, codecs, telephoneEventPayloadType: telephoneEvent?.payloadType ?? null, direction: holdAddress && direction === 'sendrecv' ? 'sendonly' : direction };
+  return {
+    address,
+    port: audio.port,
+    codecs,
+    telephoneEventPayloadType: telephoneEvent?.payloadType ?? null,
+    direction: holdAddress && direction === 'sendrecv' ? 'sendonly' : direction,
+  };
 }
 
 /** Pick what we answer with; throws SDP_NO_COMMON_CODEC (→ 488) when nothing fits. */
 export function negotiate(offer: MediaDescription, allowed: readonly G711Law[] = SUPPORTED): NegotiatedMedia {
   const codec = offer.codecs.find((c) => (allowed as readonly string[]).includes(c.name) && c.rate === 8000);
   if (!codec) {
-    throw new AppError(ErrorCode.SDP_NO_COMMON_CODEC, `SDP: none of ${offer.codecs.map((c) => c.name || c.payloadType).join(', ')} is supported (we have ${allowed.join(', ')})`);
+    throw new AppError(
+      ErrorCode.SDP_NO_COMMON_CODEC,
+      `SDP: none of ${offer.codecs.map((c) => c.name || c.payloadType).join(', ')} is supported (we have ${allowed.join(', ')})`,
+    );
   }
   const answerDirection = mirror(offer.direction);
   return {

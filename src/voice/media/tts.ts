@@ -56,7 +56,9 @@ export class TextToSpeech {
 
   synthesize(text: string, request: VoiceRequest = {}): Promise<AudioClip> {
     const voice = this.resolveVoice(request);
-    const key = createHash('sha256').update(JSON.stringify([this.config.command, voice, text])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([this.config.command, voice, text]))
+      .digest('hex');
     let clip = this.memory.get(key);
     if (!clip) {
       clip = this.load(key, text, voice);

@@ -49,7 +49,8 @@ export function createHttpAppClient(egress: EgressPolicy | null = null): AppClie
         throw failed(denied ? `refused: ${why}` : `failed: ${why}`, { cause: err, retryable: !denied });
       }
       const text = await readLimited(response.body, Number(response.headers['content-length'] ?? 0), signal);
-      if (response.statusCode < 200 || response.statusCode >= 300) throw failed(`answered HTTP ${response.statusCode}`, { protocolStatus: response.statusCode });
+      if (response.statusCode < 200 || response.statusCode >= 300)
+        throw failed(`answered HTTP ${response.statusCode}`, { protocolStatus: response.statusCode });
       return text;
     },
   };
@@ -73,7 +74,9 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, de
     }
   } catch (err) {
     if (isAppError(err)) throw err;
-    throw new AppError(ErrorCode.OZML_APP_FAILED, `reading the app's reply failed${signal.aborted ? ' (timed out)' : ''}: ${(err as Error).message}`, { cause: err });
+    throw new AppError(ErrorCode.OZML_APP_FAILED, `reading the app's reply failed${signal.aborted ? ' (timed out)' : ''}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -57,7 +57,11 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
     if (state === CallState.Transferred) transferred = true;
     log.debug({ state }, 'call state');
     if (!services.callChangedUrl) return;
-    services.events.notify(services.callChangedUrl, { NotificationName: 'CallChanged', ...fields(), CallState: state, ...fallback, ...extra }, `call:${info.id}`);
+    services.events.notify(
+      services.callChangedUrl,
+      { NotificationName: 'CallChanged', ...fields(), CallState: state, ...fallback, ...extra },
+      `call:${info.id}`,
+    );
   };
   void session.sip.ended.then((reason) => {
     const answered = session.answeredAt !== null;

@@ -71,7 +71,15 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
 function fallbackCounter(registry: Registry | undefined): Counter<'reason'> {
   const name = 'telenode_call_script_fallbacks_total';
   const existing = registry?.getSingleMetric(name) as Counter<'reason'> | undefined;
-  return existing ?? new Counter({ name, help: "Inbound calls whose own script could not be had (no route, or the app/file failed): the fallback ran or the call was refused", labelNames: ['reason'], registers: registry ? [registry] : [] });
+  return (
+    existing ??
+    new Counter({
+      name,
+      help: 'Inbound calls whose own script could not be had (no route, or the app/file failed): the fallback ran or the call was refused',
+      labelNames: ['reason'],
+      registers: registry ? [registry] : [],
+    })
+  );
 }
 
 /** Without the daemon's outbox (a bare voice node in tests) a script's SendSms is refused and logged. */

@@ -61,7 +61,10 @@ export class ScriptRoutes {
     } catch (err) {
       if (ctx.signal.aborted) return { script: { commands: [], origin: 'ended' }, fallback: null };
       if (isAppError(err)) errorCode = err.code;
-      log.error({ err, code: isAppError(err) ? err.code : undefined, ...lineOf(err), source: route.url ?? route.file }, 'the call script could not be loaded; the fallback runs');
+      log.error(
+        { err, code: isAppError(err) ? err.code : undefined, ...lineOf(err), source: route.url ?? route.file },
+        'the call script could not be loaded; the fallback runs',
+      );
     }
     const fallback = { reason: 'script-failed' as const, errorCode };
     if (route.fallbackFile) {

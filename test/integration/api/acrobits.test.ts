@@ -78,7 +78,13 @@ beforeAll(async () => {
   env = await startDaemon({
     users: [
       // Two parts a day: enough for the seed's two successful requests, then "Not enough credit".
-      { username: JOHN.username, passwordHash: hashPassword(JOHN.password), numbers: [JOHN.number], apiKeyHashes: [hashApiKey(JOHN_KEY)], quota: { partsPerDay: 2 } },
+      {
+        username: JOHN.username,
+        passwordHash: hashPassword(JOHN.password),
+        numbers: [JOHN.number],
+        apiKeyHashes: [hashApiKey(JOHN_KEY)],
+        quota: { partsPerDay: 2 },
+      },
       { username: JANE.username, passwordHash: hashPassword(JANE.password), numbers: [JANE.number] },
     ],
     connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
@@ -106,12 +112,17 @@ describe('seed 004 Send Message examples', () => {
 
   it('POST method, JSON: the seed’s body verbatim, "+1(555)123-1234" normalised', async () => {
     const before = messageCount();
-    const body = '\n{\n    "from"        : "johndow",\n    "password"    : "12345678",\n    "sms_to"      : "+1(555)123-1234",\n    "sms_body"    : "Hello World"\n}';
+    const body =
+      '\n{\n    "from"        : "johndow",\n    "password"    : "12345678",\n    "sms_to"      : "+1(555)123-1234",\n    "sms_body"    : "Hello World"\n}';
     const answer = await postJson('/acrobits/send/', body, { 'user-agent': 'CloudSoftphone/1.5.6' });
     expect(answer.status).toBe(200);
     expect(answer.text).toBe('');
     expect(messageCount()).toBe(before + 1);
-    const row = env.daemon.db.prepare("SELECT m.recipient FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.dialect = 'acrobits' ORDER BY s.seq DESC LIMIT 1").get();
+    const row = env.daemon.db
+      .prepare(
+        "SELECT m.recipient FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.dialect = 'acrobits' ORDER BY s.seq DESC LIMIT 1",
+      )
+      .get();
     expect(row).toEqual({ recipient: '+15551231234' });
   });
 
@@ -142,7 +153,11 @@ describe('Send Message', () => {
     expect(form.status).toBe(200);
     const sip = await postForm('/acrobits/send', { from: JANE.username, password: JANE.password, sms_to: 'sip:+15551238888@sip.example.com', sms_body: 'sip' });
     expect(sip.status).toBe(200);
-    const rows = env.daemon.db.prepare("SELECT m.sender, m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.user = 'jane' ORDER BY s.seq").all();
+    const rows = env.daemon.db
+      .prepare(
+        "SELECT m.sender, m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE m.user = 'jane' ORDER BY s.seq",
+      )
+      .all();
     expect(rows).toEqual([
       { sender: JANE.number, recipient: '+15551239999', text: 'form ✓' },
       { sender: JANE.number, recipient: '+15551238888', text: 'sip' },
@@ -192,7 +207,11 @@ describe('Send Message', () => {
         body: `{ "from" : "jane", "password" : ${JSON.stringify(JANE.password)}, "to" : "+15551231236", "body" : "json" }`,
       });
       expect(json.status).toBe(200);
-      expect(other.daemon.db.prepare("SELECT m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id ORDER BY s.seq").all()).toEqual([
+      expect(
+        other.daemon.db
+          .prepare("SELECT m.recipient, m.text FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id ORDER BY s.seq")
+          .all(),
+      ).toEqual([
         { recipient: '+15551231234', text: 'url' },
         { recipient: '+15551231235', text: 'form' },
         { recipient: '+15551231236', text: 'json' },
@@ -211,7 +230,13 @@ describe('Fetch Messages', () => {
     const first = await fetched(fetchQuery(JANE));
     expect(first.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(first.unread_smss).toEqual([
-      { sms_id: expect.stringMatching(/^\d+$/), sending_date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), sender: '15557654321', sms_text: 'Hi Jane', content_type: 'text/plain' },
+      {
+        sms_id: expect.stringMatching(/^\d+$/),
+        sending_date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        sender: '15557654321',
+        sms_text: 'Hi Jane',
+        content_type: 'text/plain',
+      },
     ]);
     const lastId = first.unread_smss[0]!.sms_id;
     expect((await fetched(fetchQuery(JANE, { last_known_sms_id: lastId }))).unread_smss).toEqual([]);

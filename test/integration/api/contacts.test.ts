@@ -18,7 +18,11 @@ const basic = `Basic ${Buffer.from(`${TEST_USER.username}:${TEST_USER.password}`
 async function api(method: string, path: string, body?: unknown, authorization: string | null = basic) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization) headers['authorization'] = authorization;
-  const response = await fetch(`${env.base}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${env.base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
@@ -36,7 +40,11 @@ describe('/contacts', () => {
   it('refuses what a foreign web page can send: text/plain or form bodies, and requests from another origin (CSRF)', async () => {
     const before = contactCount();
     const post = (headers: Record<string, string>) =>
-      fetch(`${env.base}/contacts`, { method: 'POST', headers: { authorization: basic, ...headers }, body: JSON.stringify({ displayName: 'Mallory', phoneNumbers: ['+15550000'] }) });
+      fetch(`${env.base}/contacts`, {
+        method: 'POST',
+        headers: { authorization: basic, ...headers },
+        body: JSON.stringify({ displayName: 'Mallory', phoneNumbers: ['+15550000'] }),
+      });
     const textPlain = await post({ 'content-type': 'text/plain' });
     expect(textPlain.status).toBe(415);
     expect(await textPlain.json()).toMatchObject({ error: { code: 'TN_ERR_REQUEST_MEDIA_TYPE' } });
@@ -53,9 +61,20 @@ describe('/contacts', () => {
   });
 
   it('creates, reads, lists by name, replaces and deletes', async () => {
-    const created = await api('POST', '/contacts', { displayName: 'Bob', phoneNumbers: ['+44 7400 000000'], primaryEmails: ['bob@example.test'], secondaryEmails: ['bob@work.test'] });
+    const created = await api('POST', '/contacts', {
+      displayName: 'Bob',
+      phoneNumbers: ['+44 7400 000000'],
+      primaryEmails: ['bob@example.test'],
+      secondaryEmails: ['bob@work.test'],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: '1', displayName: 'Bob', phoneNumbers: ['+44 7400 000000'], primaryEmails: ['bob@example.test'], secondaryEmails: ['bob@work.test'] });
+    expect(created.body).toMatchObject({
+      id: '1',
+      displayName: 'Bob',
+      phoneNumbers: ['+44 7400 000000'],
+      primaryEmails: ['bob@example.test'],
+      secondaryEmails: ['bob@work.test'],
+    });
     const second = await api('POST', '/contacts', { id: 'crm-77', displayName: 'bob', phoneNumbers: ['447400000001'] });
     expect(second.status).toBe(201);
     const third = await api('POST', '/contacts', { displayName: 'Alice' });
@@ -76,11 +95,40 @@ describe('/contacts', () => {
 
   const refusals: Array<{ name: string; method: string; path: string; body?: unknown; auth?: string | null; status: number; code: string }> = [
     { name: 'no credentials', method: 'POST', path: '/contacts', body: { displayName: 'X' }, auth: null, status: 401, code: 'TN_ERR_AUTH_REQUIRED' },
-    { name: 'a wrong password', method: 'POST', path: '/contacts', body: { displayName: 'X' }, auth: `Basic ${Buffer.from('HTTP_User_1:nope').toString('base64')}`, status: 401, code: 'TN_ERR_AUTH_REQUIRED' },
+    {
+      name: 'a wrong password',
+      method: 'POST',
+      path: '/contacts',
+      body: { displayName: 'X' },
+      auth: `Basic ${Buffer.from('HTTP_User_1:nope').toString('base64')}`,
+      status: 401,
+      code: 'TN_ERR_AUTH_REQUIRED',
+    },
     { name: 'no display name', method: 'POST', path: '/contacts', body: { phoneNumbers: ['447400000000'] }, status: 400, code: 'TN_ERR_CONTACT_INVALID' },
-    { name: 'a bad phone number', method: 'POST', path: '/contacts', body: { displayName: 'X', phoneNumbers: ['call me'] }, status: 400, code: 'TN_ERR_CONTACT_INVALID' },
-    { name: 'a bad e-mail address', method: 'POST', path: '/contacts', body: { displayName: 'X', primaryEmails: ['nope'] }, status: 400, code: 'TN_ERR_CONTACT_INVALID' },
-    { name: 'an unknown field', method: 'POST', path: '/contacts', body: { displayName: 'X', email: 'x@example.test' }, status: 400, code: 'TN_ERR_CONTACT_INVALID' },
+    {
+      name: 'a bad phone number',
+      method: 'POST',
+      path: '/contacts',
+      body: { displayName: 'X', phoneNumbers: ['call me'] },
+      status: 400,
+      code: 'TN_ERR_CONTACT_INVALID',
+    },
+    {
+      name: 'a bad e-mail address',
+      method: 'POST',
+      path: '/contacts',
+      body: { displayName: 'X', primaryEmails: ['nope'] },
+      status: 400,
+      code: 'TN_ERR_CONTACT_INVALID',
+    },
+    {
+      name: 'an unknown field',
+      method: 'POST',
+      path: '/contacts',
+      body: { displayName: 'X', email: 'x@example.test' },
+      status: 400,
+      code: 'TN_ERR_CONTACT_INVALID',
+    },
     { name: 'a body that is not JSON', method: 'POST', path: '/contacts', body: '{displayName:', status: 400, code: 'TN_ERR_REQUEST_PARSE' },
     { name: 'an id that exists', method: 'POST', path: '/contacts', body: { id: '1', displayName: 'X' }, status: 409, code: 'TN_ERR_CONTACT_EXISTS' },
     { name: 'replacing an unknown contact', method: 'PUT', path: '/contacts/404', body: { displayName: 'X' }, status: 404, code: 'TN_ERR_CONTACT_NOT_FOUND' },
@@ -102,7 +150,10 @@ describe('/contacts', () => {
 });
 
 describe("Ozeki's address book commands read the same contacts", () => {
-  const parser = new XMLParser({ parseTagValue: false, isArray: (name, jpath) => ['Contact', 'PhoneNumber', 'Email'].includes(name) || String(jpath).endsWith('Names.Name') });
+  const parser = new XMLParser({
+    parseTagValue: false,
+    isArray: (name, jpath) => ['Contact', 'PhoneNumber', 'Email'].includes(name) || String(jpath).endsWith('Names.Name'),
+  });
   const auth = `Username=${TEST_USER.username}&Password=${TEST_USER.password}`;
 
   it('ListAddressbookContacts lists every contact, or those of one name', async () => {
@@ -113,10 +164,14 @@ describe("Ozeki's address book commands read the same contacts", () => {
     const doc = parser.parse(reply.xml) as Record<string, { TotalRecords: string; Contacts: { Contact: Array<Record<string, unknown>> } }>;
     const result = doc['OzApi_CommandResult_ListAddressbookContacts']!;
     expect(result.TotalRecords).toBe('1');
-    expect(result.Contacts.Contact).toEqual([{ Id: 'oz-1', Name: 'Ozzy', PhoneNumbers: { PhoneNumber: ['+36301234567'] }, PrimaryEmails: { Email: ['ozzy@example.test'] }, SecondaryEmails: '' }]);
+    expect(result.Contacts.Contact).toEqual([
+      { Id: 'oz-1', Name: 'Ozzy', PhoneNumbers: { PhoneNumber: ['+36301234567'] }, PrimaryEmails: { Email: ['ozzy@example.test'] }, SecondaryEmails: '' },
+    ]);
 
     const all = await ozekiGet(env.base, `command=ListAddressbookContacts&${auth}`);
-    expect((parser.parse(all.xml) as Record<string, { TotalRecords: string }>)['OzApi_CommandResult_ListAddressbookContacts']!.TotalRecords).toBe(String(env.daemon.extras.contacts.list().length));
+    expect((parser.parse(all.xml) as Record<string, { TotalRecords: string }>)['OzApi_CommandResult_ListAddressbookContacts']!.TotalRecords).toBe(
+      String(env.daemon.extras.contacts.list().length),
+    );
   });
 
   it('ListAddressbookNames lists distinct names, sorted', async () => {
@@ -135,7 +190,10 @@ describe('one store behind both dialects', () => {
   it('an SMS sent through IOVOX and one through Ozeki share the history and the state machine', async () => {
     const viaIovox = await iovoxRequest(env.base, iovoxPayload({ origin: 'ACME', destination: '447723443321', message: 'from iovox' }));
     expect(viaIovox.httpStatus).toBe(201);
-    const viaOzeki = await ozekiGet(env.base, `command=SendSms&Username=${TEST_USER.username}&Password=${TEST_USER.password}&Recipient=%2B447723443321&Message=from+ozeki`);
+    const viaOzeki = await ozekiGet(
+      env.base,
+      `command=SendSms&Username=${TEST_USER.username}&Password=${TEST_USER.password}&Recipient=%2B447723443321&Message=from+ozeki`,
+    );
     expect(viaOzeki.code).toBe(200);
     const repo = new MessageRepo(env.daemon.db);
     await waitUntil(() => [viaIovox.activityId!, viaOzeki.smsId!].every((id) => repo.get(id)?.status === 'delivered'), 5000, 'both delivered');

@@ -20,7 +20,14 @@ afterAll(async () => {
 });
 
 async function sendWithReport(base: string, reportUrl: string): Promise<string> {
-  const query = new URLSearchParams({ command: 'SendSms', Username: TEST_USER.username, Password: TEST_USER.password, Recipient: '+36301234567', Message: 'ssrf?', DeliveryReportURL: reportUrl });
+  const query = new URLSearchParams({
+    command: 'SendSms',
+    Username: TEST_USER.username,
+    Password: TEST_USER.password,
+    Recipient: '+36301234567',
+    Message: 'ssrf?',
+    DeliveryReportURL: reportUrl,
+  });
   const reply = await ozekiGet(base, query.toString());
   expect(reply.code).toBe(200);
   return reply.smsId!;
@@ -63,9 +70,20 @@ describe('egress policy for callbacks', () => {
     try {
       const trusted = await sendWithReport(env.base, receiver.url('/hook-trusted'));
       await waitUntil(() => receiver.requests.some((r) => r.url.startsWith('/hook-trusted')), 10_000, "the trusted user's callback");
-      const query = new URLSearchParams({ command: 'SendSms', Username: 'other', Password: 'other-pw', Recipient: '+36301234567', Message: 'x', DeliveryReportURL: receiver.url('/hook-other') });
+      const query = new URLSearchParams({
+        command: 'SendSms',
+        Username: 'other',
+        Password: 'other-pw',
+        Recipient: '+36301234567',
+        Message: 'x',
+        DeliveryReportURL: receiver.url('/hook-other'),
+      });
       expect((await ozekiGet(env.base, query.toString())).code).toBe(200);
-      await waitUntil(() => (env.daemon.db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'dead'").get() as { n: number }).n === 1, 10_000, "the other user's callback refused");
+      await waitUntil(
+        () => (env.daemon.db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'dead'").get() as { n: number }).n === 1,
+        10_000,
+        "the other user's callback refused",
+      );
       expect(receiver.requests.some((r) => r.url.startsWith('/hook-other'))).toBe(false);
       expect(trusted).toBeTruthy();
     } finally {

@@ -84,7 +84,13 @@ describe("seed 001's examples, replayed", () => {
     expect(reply.contentType).toMatch(/^application\/xml/);
     expect(reply.xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<response>\s*<sms_activity_id>[0-9a-f-]{36}<\/sms_activity_id>\s*<\/response>\s*$/);
     expect(reply.activityId).toMatch(UUID);
-    expect(stored(reply.activityId!)).toMatchObject({ dialect: 'iovox', user: 'HTTP_User_1', sender: '+447923221231', recipient: '+447723443321', text: 'Hello there, my name is John' });
+    expect(stored(reply.activityId!)).toMatchObject({
+      dialect: 'iovox',
+      user: 'HTTP_User_1',
+      sender: '+447923221231',
+      recipient: '+447723443321',
+      text: 'Hello there, my name is John',
+    });
     await waitUntil(() => stored(reply.activityId!)['status'] === 'delivered', 10_000, 'delivered');
   });
 
@@ -143,7 +149,10 @@ describe("seed 001's examples, replayed", () => {
 
 describe('endings other than DELIVERED', () => {
   const send = async (destination: string, extra: Record<string, string> = {}) => {
-    const reply = await iovoxRequest(env.base, iovoxPayload({ origin: 'Acme Co.', destination, message: 'Your code is 1234', callback_url: receiver.url('/dlr'), ...extra }));
+    const reply = await iovoxRequest(
+      env.base,
+      iovoxPayload({ origin: 'Acme Co.', destination, message: 'Your code is 1234', callback_url: receiver.url('/dlr'), ...extra }),
+    );
     expect(reply.httpStatus, reply.xml).toBe(201);
     return reply.activityId!;
   };
@@ -220,7 +229,12 @@ describe('every error row of seed 001: the status, the string, and nothing store
     { name: 'no body', body: undefined, status: 400, text: 'XML Empty' },
     { name: 'an empty body', body: '', status: 400, text: 'XML Empty' },
     { name: 'a blank body', body: ' \n\t ', status: 400, text: 'XML Empty' },
-    { name: 'an unclosed request', body: '<request><origin>447923221231</origin>', status: 400, text: "XML parse error. Unclosed tag 'request' at line 1, column 1" },
+    {
+      name: 'an unclosed request',
+      body: '<request><origin>447923221231</origin>',
+      status: 400,
+      text: "XML parse error. Unclosed tag 'request' at line 1, column 1",
+    },
     {
       name: 'a mismatched tag on line 3',
       body: '<?xml version="1.0" encoding="utf-8"?>\n<request>\n    <origin>447923221231</orign>\n</request>',
@@ -228,7 +242,12 @@ describe('every error row of seed 001: the status, the string, and nothing store
       text: "XML parse error. Expected closing tag 'origin' (opened in line 3, col 5) instead of closing tag 'orign' at line 3, column 25",
     },
     { name: 'text that is not XML', body: 'origin=447923221231', status: 400, text: "XML parse error. char 'o' is not expected at line 1, column 1" },
-    { name: 'bytes that are not UTF-8', body: Buffer.concat([Buffer.from('<request>\n<message>'), Buffer.from([0xc3, 0x28]), Buffer.from('</message></request>')]), status: 400, text: 'XML parse error. Invalid UTF-8 byte sequence at line 2, column 10' },
+    {
+      name: 'bytes that are not UTF-8',
+      body: Buffer.concat([Buffer.from('<request>\n<message>'), Buffer.from([0xc3, 0x28]), Buffer.from('</message></request>')]),
+      status: 400,
+      text: 'XML parse error. Invalid UTF-8 byte sequence at line 2, column 10',
+    },
     { name: 'an empty <request/>', body: '<request/>', status: 400, text: 'Request Empty' },
     { name: 'a <request> holding only whitespace', body: '<?xml version="1.0"?>\n<request>\n  \n</request>', status: 400, text: 'Request Empty' },
     { name: 'another root element', body: '<sms><origin>447923221231</origin></sms>', status: 400, text: 'Request Empty' },
@@ -243,11 +262,26 @@ describe('every error row of seed 001: the status, the string, and nothing store
     { name: 'no destination', body: iovoxPayload(without('destination')), status: 400, text: 'Destination Empty' },
     { name: 'a destination with +', body: iovoxPayload({ ...base, destination: '+447723443321' }), status: 400, text: 'Destination Invalid: +447723443321' },
     { name: 'a destination that is not a number', body: iovoxPayload({ ...base, destination: 'John' }), status: 400, text: 'Destination Invalid: John' },
-    { name: 'a destination no route reaches', body: iovoxPayload({ ...base, destination: '4915112345678' }), status: 400, text: 'Destination Invalid: 4915112345678' },
+    {
+      name: 'a destination no route reaches',
+      body: iovoxPayload({ ...base, destination: '4915112345678' }),
+      status: 400,
+      text: 'Destination Invalid: 4915112345678',
+    },
     { name: 'no message', body: iovoxPayload(without('message')), status: 400, text: 'Message Empty' },
     { name: 'a blank message', body: iovoxPayload({ ...base, message: '   ' }), status: 400, text: 'Message Empty' },
-    { name: 'a 161-character message', body: iovoxPayload({ ...base, message: 'x'.repeat(161) }), status: 400, text: 'Message must be less than 160 characters long' },
-    { name: 'a callback_url that is not http', body: iovoxPayload({ ...base, callback_url: 'ftp://example.test/dlr' }), status: 400, text: 'Callback URL Invalid: ftp://example.test/dlr' },
+    {
+      name: 'a 161-character message',
+      body: iovoxPayload({ ...base, message: 'x'.repeat(161) }),
+      status: 400,
+      text: 'Message must be less than 160 characters long',
+    },
+    {
+      name: 'a callback_url that is not http',
+      body: iovoxPayload({ ...base, callback_url: 'ftp://example.test/dlr' }),
+      status: 400,
+      text: 'Callback URL Invalid: ftp://example.test/dlr',
+    },
     {
       name: 'XML the parser refuses after validation (a parameter entity): 400, not 500',
       body: '<!DOCTYPE request [<!ENTITY % p SYSTEM "http://127.0.0.1/x.dtd">%p;]>\n<request><destination>447700900000</destination></request>',
@@ -260,10 +294,30 @@ describe('every error row of seed 001: the status, the string, and nothing store
       status: 400,
       text: 'XML parse error. Maximum nested tags exceeded at line 1, column 307',
     },
-    { name: 'a header name with a space', body: iovoxPayload({ ...base, callback_url_headers: 'X Custom: 1' }), status: 400, text: 'Callback URL Headers Invalid: X Custom: 1' },
-    { name: 'a Host header (steers our request)', body: iovoxPayload({ ...base, callback_url_headers: 'X-Ok: 1,Host: intranet.local' }), status: 400, text: 'Callback URL Headers Invalid: X-Ok: 1,Host: intranet.local' },
-    { name: 'a Transfer-Encoding header (breaks the callback)', body: iovoxPayload({ ...base, callback_url_headers: 'Transfer-Encoding: chunked' }), status: 400, text: 'Callback URL Headers Invalid: Transfer-Encoding: chunked' },
-    { name: 'an Authorization header', body: iovoxPayload({ ...base, callback_url_headers: 'Authorization: Basic dTpw' }), status: 400, text: 'Callback URL Headers Invalid: Authorization: Basic dTpw' },
+    {
+      name: 'a header name with a space',
+      body: iovoxPayload({ ...base, callback_url_headers: 'X Custom: 1' }),
+      status: 400,
+      text: 'Callback URL Headers Invalid: X Custom: 1',
+    },
+    {
+      name: 'a Host header (steers our request)',
+      body: iovoxPayload({ ...base, callback_url_headers: 'X-Ok: 1,Host: intranet.local' }),
+      status: 400,
+      text: 'Callback URL Headers Invalid: X-Ok: 1,Host: intranet.local',
+    },
+    {
+      name: 'a Transfer-Encoding header (breaks the callback)',
+      body: iovoxPayload({ ...base, callback_url_headers: 'Transfer-Encoding: chunked' }),
+      status: 400,
+      text: 'Callback URL Headers Invalid: Transfer-Encoding: chunked',
+    },
+    {
+      name: 'an Authorization header',
+      body: iovoxPayload({ ...base, callback_url_headers: 'Authorization: Basic dTpw' }),
+      status: 400,
+      text: 'Callback URL Headers Invalid: Authorization: Basic dTpw',
+    },
     { name: 'an expiry of 0', body: iovoxPayload({ ...base, expiry: '0' }), status: 400, text: 'Expiry Invalid: 0' },
     { name: 'an expiry past a week', body: iovoxPayload({ ...base, expiry: '10081' }), status: 400, text: 'Expiry Invalid: 10081' },
     { name: 'an unknown failover link', body: iovoxPayload({ ...base, c2c_failover_link_id: '999' }), status: 400, text: 'C2C Failover Link ID Invalid: 999' },

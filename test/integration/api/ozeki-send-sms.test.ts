@@ -96,19 +96,54 @@ describe('Ozeki SendSms', () => {
 
 describe('Ozeki SendSms bad input: the right code, nothing stored', () => {
   const cases: Array<{ name: string; query: string; code: number; message?: RegExp }> = [
-    { name: 'unknown command', query: new URLSearchParams({ command: 'SendFax', ...auth }).toString(), code: 301, message: /Not implemented command: 'SendFax'/ },
+    {
+      name: 'unknown command',
+      query: new URLSearchParams({ command: 'SendFax', ...auth }).toString(),
+      code: 301,
+      message: /Not implemented command: 'SendFax'/,
+    },
     { name: 'no command at all', query: new URLSearchParams(auth).toString(), code: 301 },
     { name: 'missing credentials', query: sendSmsQuery({ Recipient: '+36301234567', Message: 'x' }), code: 304, message: /^Authentication required$/ },
-    { name: 'wrong password', query: sendSmsQuery({ Username: TEST_USER.username, Password: 'nope', Recipient: '+36301234567', Message: 'x' }), code: 305, message: /bad username or password/ },
+    {
+      name: 'wrong password',
+      query: sendSmsQuery({ Username: TEST_USER.username, Password: 'nope', Recipient: '+36301234567', Message: 'x' }),
+      code: 305,
+      message: /bad username or password/,
+    },
     { name: 'unknown user', query: sendSmsQuery({ Username: 'ghost', Password: 'qwe123', Recipient: '+36301234567', Message: 'x' }), code: 305 },
     { name: 'missing Recipient', query: sendSmsQuery({ ...auth, Message: 'x' }), code: 302, message: /parameter 'Recipient' for command 'SendSms'/ },
     { name: 'invalid Recipient', query: sendSmsQuery({ ...auth, Recipient: 'call-me', Message: 'x' }), code: 302, message: /'Recipient'/ },
     { name: 'missing Message', query: sendSmsQuery({ ...auth, Recipient: '+36301234567' }), code: 302, message: /'Message'/ },
-    { name: 'sender too long', query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Sender: 'ALONGSENDERNAME', Message: 'x' }), code: 302, message: /'Sender'/ },
-    { name: 'bad DeliveryReportURL', query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'x', DeliveryReportURL: 'ftp://x/y' }), code: 302, message: /'DeliveryReportURL'/ },
-    { name: 'message longer than maxParts', query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'x'.repeat(153 * 3 + 1) }), code: 302, message: /4 parts; at most 3/ },
-    { name: 'invalid UTF-8 in the query', query: `command=SendSms&Username=HTTP_User_1&Password=qwe123&Recipient=%2b36301234567&Message=%C3%28`, code: 300, message: /Error occured during parsing message/ },
-    { name: 'no route for the recipient', query: sendSmsQuery({ ...auth, Recipient: '+491701234567', Message: 'x' }), code: 501, message: /^Destination of the SMS is not found$/ },
+    {
+      name: 'sender too long',
+      query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Sender: 'ALONGSENDERNAME', Message: 'x' }),
+      code: 302,
+      message: /'Sender'/,
+    },
+    {
+      name: 'bad DeliveryReportURL',
+      query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'x', DeliveryReportURL: 'ftp://x/y' }),
+      code: 302,
+      message: /'DeliveryReportURL'/,
+    },
+    {
+      name: 'message longer than maxParts',
+      query: sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'x'.repeat(153 * 3 + 1) }),
+      code: 302,
+      message: /4 parts; at most 3/,
+    },
+    {
+      name: 'invalid UTF-8 in the query',
+      query: `command=SendSms&Username=HTTP_User_1&Password=qwe123&Recipient=%2b36301234567&Message=%C3%28`,
+      code: 300,
+      message: /Error occured during parsing message/,
+    },
+    {
+      name: 'no route for the recipient',
+      query: sendSmsQuery({ ...auth, Recipient: '+491701234567', Message: 'x' }),
+      code: 501,
+      message: /^Destination of the SMS is not found$/,
+    },
   ];
 
   for (const c of cases) {
@@ -125,7 +160,10 @@ describe('Ozeki SendSms bad input: the right code, nothing stored', () => {
 
   it('invalid UTF-8 bytes in a POST body → 300', async () => {
     const before = messageCount();
-    const body = Buffer.concat([Buffer.from('command=SendSms&Username=HTTP_User_1&Password=qwe123&Recipient=%2b36301234567&Message='), Buffer.from([0xc3, 0x28])]);
+    const body = Buffer.concat([
+      Buffer.from('command=SendSms&Username=HTTP_User_1&Password=qwe123&Recipient=%2b36301234567&Message='),
+      Buffer.from([0xc3, 0x28]),
+    ]);
     const reply = await ozekiPost(env.base, body);
     expect(reply.code).toBe(300);
     expect(messageCount()).toBe(before);

@@ -64,7 +64,12 @@ function expectError(reply: VoxReply, code: number, msg?: RegExp): void {
 
 async function waitForStatus(messageId: number, status: string): Promise<void> {
   await waitUntil(
-    () => count("SELECT 1 FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE s.seq = ? AND m.status = ?", messageId, status) === 1,
+    () =>
+      count(
+        "SELECT 1 FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE s.seq = ? AND m.status = ?",
+        messageId,
+        status,
+      ) === 1,
     10_000,
     `message ${messageId} ${status}`,
   );
@@ -106,7 +111,9 @@ describe('seed 003 examples', () => {
     expect(reply.json).toEqual({ result: 1, message_id: expect.any(Number), fragments_count: 1 });
     // Stored before the answer, as any dialect's message.
     const row = env.daemon.db
-      .prepare("SELECT m.sender, m.recipient, m.text, m.dialect, m.user FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE s.seq = ?")
+      .prepare(
+        "SELECT m.sender, m.recipient, m.text, m.dialect, m.user FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id WHERE s.seq = ?",
+      )
       .get(reply.json['message_id']);
     expect(row).toEqual({ sender: '447443332211', recipient: '447443332212', text: 'Test message', dialect: 'voximplant', user: 'HTTP_User_1' });
     await waitUntil(() => good.received.some((m) => m.destination === '447443332212' && m.text === 'Test message'), 10_000, 'the SMSC got it');
@@ -133,7 +140,11 @@ describe('seed 003 examples', () => {
 
   it.each(['GetSmsHistory', 'A2PGetSmsHistory'])('%s: messages sent to 12345678222 since March 1, 2019, at most 2 rows', async (method) => {
     for (const text of ['one', 'two', 'three']) {
-      expect((await call('SendSmsMessage', { source: '447443332211', destination: '12345678222', sms_body: `${method} ${text}`, store_body: 'true' })).json['result']).toBe(1);
+      expect(
+        (await call('SendSmsMessage', { source: '447443332211', destination: '12345678222', sms_body: `${method} ${text}`, store_body: 'true' })).json[
+          'result'
+        ],
+      ).toBe(1);
     }
     const reply = await call(method, { destination_number: '12345678222', from_date: '2019-03-01 00:00:00', count: '2' });
     expect(reply.json['result']).toHaveLength(2);
@@ -175,9 +186,19 @@ describe('SendSmsMessage', () => {
   });
 
   it('accepts POST form bodies and the cmd= form at /platform_api', async () => {
-    const posted = await voxPost(env.base, 'SendSmsMessage', { api_key: KEY, source: '447443332211', destination: '447443332216', sms_body: 'árvíztűrő tükörfúrógép' });
+    const posted = await voxPost(env.base, 'SendSmsMessage', {
+      api_key: KEY,
+      source: '447443332211',
+      destination: '447443332216',
+      sms_body: 'árvíztűrő tükörfúrógép',
+    });
     expect(posted.json['result']).toBe(1);
-    const cmd = await voxPost(env.base, '', { cmd: 'SendSmsMessage', api_key: KEY, source: '447443332211', destination: '447443332216', sms_body: 'via cmd' }, '/platform_api');
+    const cmd = await voxPost(
+      env.base,
+      '',
+      { cmd: 'SendSmsMessage', api_key: KEY, source: '447443332211', destination: '447443332216', sms_body: 'via cmd' },
+      '/platform_api',
+    );
     expect(cmd.json['result']).toBe(1);
   });
 
@@ -245,13 +266,20 @@ describe('A2PSendSms', () => {
 
 describe('history', () => {
   it('shows a message sent through the Ozeki API, with its delivery status, in both histories', async () => {
-    const ozeki = await ozekiGet(env.base, sendSmsQuery({ Username: 'HTTP_User_1', Password: PASSWORD, Sender: '+447443332211', Recipient: '+447443339901', Message: 'sent the Ozeki way' }));
+    const ozeki = await ozekiGet(
+      env.base,
+      sendSmsQuery({ Username: 'HTTP_User_1', Password: PASSWORD, Sender: '+447443332211', Recipient: '+447443339901', Message: 'sent the Ozeki way' }),
+    );
     expect(ozeki.code).toBe(200);
     let row: Record<string, unknown> | undefined;
-    await waitUntil(async () => {
-      row = (await call('A2PGetSmsHistory', { destination_number: '447443339901' })).json['result'][0];
-      return row?.['delivery_status'] === 'DELIVERED';
-    }, 10_000, 'delivered in A2P history');
+    await waitUntil(
+      async () => {
+        row = (await call('A2PGetSmsHistory', { destination_number: '447443339901' })).json['result'][0];
+        return row?.['delivery_status'] === 'DELIVERED';
+      },
+      10_000,
+      'delivered in A2P history',
+    );
     expect(row).toMatchObject({
       source_number: '+447443332211',
       destination_number: '+447443339901',
@@ -262,7 +290,9 @@ describe('history', () => {
       transaction_id: row!['message_id'],
     });
     const plain = await call('GetSmsHistory', { destination_number: '+447443339901', direction: 'OUT' });
-    expect(plain.json['result']).toEqual([expect.objectContaining({ direction: 'OUT', source_number: '+447443332211', text: 'sent the Ozeki way', status_id: '1' })]);
+    expect(plain.json['result']).toEqual([
+      expect.objectContaining({ direction: 'OUT', source_number: '+447443332211', text: 'sent the Ozeki way', status_id: '1' }),
+    ]);
   });
 
   it('keeps the text out of history when store_body is false (the default) and shows it when true', async () => {
@@ -280,13 +310,18 @@ describe('history', () => {
     await waitForStatus(undelivered!, 'failed');
     await waitForStatus(rejected!, 'failed');
     const statusOf = async (id: number) =>
-      ((await call('A2PGetSmsHistory', { source_number: '447443332211' })).json['result'] as Array<Record<string, unknown>>).find((r) => r['message_id'] === id)!;
+      ((await call('A2PGetSmsHistory', { source_number: '447443332211' })).json['result'] as Array<Record<string, unknown>>).find(
+        (r) => r['message_id'] === id,
+      )!;
     expect(await statusOf(delivered!)).toMatchObject({ delivery_status: 'DELIVERED', status_id: '1' });
     expect(await statusOf(undelivered!)).toMatchObject({ delivery_status: 'FAILED', status_id: '2' });
     expect(await statusOf(rejected!)).toMatchObject({ delivery_status: 'REJECTED', status_id: '2', error_message: expect.any(String) });
 
     const ids = async (status: string) =>
-      ((await call('A2PGetSmsHistory', { delivery_status: status, from_date: '2019-03-01 00:00:00' })).json['result'] as Array<{ message_id: number; delivery_status: string }>);
+      (await call('A2PGetSmsHistory', { delivery_status: status, from_date: '2019-03-01 00:00:00' })).json['result'] as Array<{
+        message_id: number;
+        delivery_status: string;
+      }>;
     const deliveredRows = await ids('5');
     expect(deliveredRows.map((r) => r.message_id)).toContain(delivered);
     expect(new Set(deliveredRows.map((r) => r.delivery_status))).toEqual(new Set(['DELIVERED']));
@@ -311,7 +346,11 @@ describe('history', () => {
 
   it('filters by from_date and to_date (UTC, whole seconds) and refuses other date formats with 111', async () => {
     const sent = await call('SendSmsMessage', { source: '447443332211', destination: '447443339905', sms_body: 'dated' });
-    const at = (env.daemon.db.prepare("SELECT m.created_at AS at FROM messages m JOIN message_seq s ON s.message_id = m.id AND s.direction = 'out' WHERE s.seq = ?").get(sent.json['message_id']) as { at: number }).at;
+    const at = (
+      env.daemon.db
+        .prepare("SELECT m.created_at AS at FROM messages m JOIN message_seq s ON s.message_id = m.id AND s.direction = 'out' WHERE s.seq = ?")
+        .get(sent.json['message_id']) as { at: number }
+    ).at;
     const second = new Date(at).toISOString().slice(0, 19).replace('T', ' ');
     const next = new Date(at + 1000).toISOString().slice(0, 19).replace('T', ' ');
     const found = async (range: Record<string, string>) => (await call('GetSmsHistory', { destination_number: '447443339905', ...range })).json['total_count'];
@@ -350,7 +389,14 @@ describe('history', () => {
     await good.sendMo({ from: '36309990001', to: '447443332211', text: 'hello telenode' });
     const mine = await call('GetSmsHistory', { direction: 'IN' });
     expect(mine.json['result']).toContainEqual(
-      expect.objectContaining({ direction: 'IN', source_number: '36309990001', destination_number: '447443332211', text: 'hello telenode', status_id: '1', fragments: 1 }),
+      expect.objectContaining({
+        direction: 'IN',
+        source_number: '36309990001',
+        destination_number: '447443332211',
+        text: 'hello telenode',
+        status_id: '1',
+        fragments: 1,
+      }),
     );
     const theirs = await call('GetSmsHistory', {}, OTHER_KEY);
     expect(theirs.json).toEqual({ result: [], total_count: 0 });
@@ -368,7 +414,10 @@ describe('ControlSms', () => {
     expectError(await call('SendSmsMessage', { source: '+447443332211', destination: '447443332212', sms_body: 'blocked' }), 104);
     const a2p = await call('A2PSendSms', { src_number: '447443332211', dst_numbers: '447443332212', text: 'blocked' });
     expect(a2p.json).toMatchObject({ result: [], failed: [{ destination_number: '447443332212', error_code: 104 }] });
-    const ozeki = await ozekiGet(env.base, sendSmsQuery({ Username: 'HTTP_User_1', Password: PASSWORD, Sender: '447443332211', Recipient: '447443332212', Message: 'blocked' }));
+    const ozeki = await ozekiGet(
+      env.base,
+      sendSmsQuery({ Username: 'HTTP_User_1', Password: PASSWORD, Sender: '447443332211', Recipient: '447443332212', Message: 'blocked' }),
+    );
     expect(ozeki.code).toBe(302);
     expect(ozeki.message).toMatch(/Sender.*disabled/);
     expect(messageCount()).toBe(before);
@@ -402,7 +451,9 @@ describe('quota', () => {
     expect(messageCount()).toBe(before);
     const a2p = await call('A2PSendSms', { src_number: '447000000002', dst_numbers: '447443330002;447443330003;447443330004', text: 'one each' }, LIMITED_KEY);
     expect(a2p.json['result']).toHaveLength(2);
-    expect(a2p.json['failed']).toEqual([{ destination_number: expect.any(String), error_code: 5, error_description: expect.stringMatching(/Not enough credit/) }]);
+    expect(a2p.json['failed']).toEqual([
+      { destination_number: expect.any(String), error_code: 5, error_description: expect.stringMatching(/Not enough credit/) },
+    ]);
 
     await restart();
     expectError(await send('one more'), 5);

@@ -21,7 +21,10 @@ afterEach(async () => {
 async function setup() {
   const smtp = await new SmtpReceiver().start();
   const db = openDatabase({ path: ':memory:' });
-  const config = emailConfigSchema.parse({ smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 1000 }, retry: { initialMs: 50, maxMs: 100, maxAgeHours: 1 } });
+  const config = emailConfigSchema.parse({
+    smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 1000 },
+    retry: { initialMs: 50, maxMs: 100, maxAgeHours: 1 },
+  });
   const dispatcher = new EmailDispatcher({ db, committer: new GroupCommitter(db), config, log: silentLogger() });
   cleanups.push(
     () => smtp.stop(),
@@ -30,7 +33,8 @@ async function setup() {
     },
     () => dispatcher.stop(),
   );
-  const row = (id: number) => db.prepare('SELECT state, attempts, last_error FROM emails WHERE id = ?').get(id) as { state: string; attempts: number; last_error: string | null };
+  const row = (id: number) =>
+    db.prepare('SELECT state, attempts, last_error FROM emails WHERE id = ?').get(id) as { state: string; attempts: number; last_error: string | null };
   const enqueue = () => enqueueEmail(db, { kind: 'Test', to: ['a@example.test'], from: 'telenode@localhost', subject: 'Hi', text: 'Body' });
   return { smtp, dispatcher, row, enqueue };
 }

@@ -90,7 +90,9 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
             callFlowFile: notifyFlow,
             callerId: '447923221231',
             trunk: 'notify',
-            bindings: { notify: { destinationPhoneNumber: '447400000000', destinationContactName: 'Bob', message: 'We called about an SMS from $sms_origin: $content' } },
+            bindings: {
+              notify: { destinationPhoneNumber: '447400000000', destinationContactName: 'Bob', message: 'We called about an SMS from $sms_origin: $content' },
+            },
           },
           { id: '888', callFlowFile: SMS_READ_OUT, callerId: '447923221231', trunk: 'busy' },
         ],
@@ -155,13 +157,18 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       expect(failovers.get(id)).toMatchObject({ linkId: '123456', attempts: 1, lastError: null });
 
       // Through the link's trunk to the SMS's destination, as the link's caller id.
-      const invite = callee.messages().split(/\n(?=-{10,})/).find((m) => /^INVITE /m.test(m))!;
+      const invite = callee
+        .messages()
+        .split(/\n(?=-{10,})/)
+        .find((m) => /^INVITE /m.test(m))!;
       expect(invite).toMatch(/^INVITE sip:\+447723443321@127\.0\.0\.1:\d+ SIP\/2\.0/m);
       expect(invite).toMatch(/^From: .*<sip:447923221231@/m);
 
       // The three prompts, $sms_origin digit by digit and $content, as speech (G.711 the phone asked for).
       const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-gb', voices: {}, cacheDir: join(files.path, 'tts'), timeoutMs: 10_000 });
-      const clips = await Promise.all(['You have received an SMS from', 'plus 4 4 7 9 2 3 2 2 1 2 3 1', 'Hello there, my name is John'].map((t) => tts.synthesize(t)));
+      const clips = await Promise.all(
+        ['You have received an SMS from', 'plus 4 4 7 9 2 3 2 2 1 2 3 1', 'Hello there, my name is John'].map((t) => tts.synthesize(t)),
+      );
       const expectedMs = clips.reduce((ms, c) => ms + c.durationMs, 0);
       const heardMs = receiver.audio().length / 8;
       expect(heardMs).toBeGreaterThanOrEqual(expectedMs - 100);
@@ -189,7 +196,9 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
         { source: 'ACME', destination: '447400000000', text: 'We called about an SMS from Dentist: Appointment at 10' },
       ]);
       expect(rms(receiver.audio())).toBeGreaterThan(500);
-      const sms = env.daemon.db.prepare("SELECT user, dialect, json_extract(meta, '$.iovoxRule') AS rule FROM messages WHERE recipient = '+447400000000'").get();
+      const sms = env.daemon.db
+        .prepare("SELECT user, dialect, json_extract(meta, '$.iovoxRule') AS rule FROM messages WHERE recipient = '+447400000000'")
+        .get();
       expect(sms).toEqual({ user: 'HTTP_User_1', dialect: 'iovox', rule: 'notify' });
     } finally {
       callee.kill();
@@ -229,11 +238,11 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     const before = delivering.received.length;
     await callTheDaemon('442079460000'); // answered, spoken to, and hung up by telenode at the end of the flow
     await waitUntil(() => delivering.received.length >= before + 2, 5000, 'both SMS at the SMSC');
-      const sent = delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }));
-      expect(sent.sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
-        { source: 'ACME', destination: '447400000000', text: 'This is a message from IOVOX!!' },
-        { source: 'ACME', destination: '447700900123', text: 'Call from 447555000111 to 442079460000' },
-      ]);
+    const sent = delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }));
+    expect(sent.sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
+      { source: 'ACME', destination: '447400000000', text: 'This is a message from IOVOX!!' },
+      { source: 'ACME', destination: '447700900123', text: 'Call from 447555000111 to 442079460000' },
+    ]);
   });
 
   it('a call to a number no IOVOX flow matches runs the OzML routes instead (here the greeting) and sends nothing', async () => {

@@ -33,7 +33,9 @@ describe.skipIf(!sippAvailable())('failover calls across a restart', () => {
       http: { host: '127.0.0.1', port: 0 },
       store: { path: join(dir.path, 'telenode.db'), synchronous: 'NORMAL' },
       users: [{ username: TEST_USER.username, passwordHash: hashPassword(TEST_USER.password) }],
-      connectors: [{ id: 'failing', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
+      connectors: [
+        { id: 'failing', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } },
+      ],
       voice: { builtin: { port: 0 }, trunks: [{ id: 'default', uri: `sip:127.0.0.1:${phonePort}` }] },
       iovox: {
         failoverLinks: [{ id: '123456', callFlowFile: join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml'), callerId: '447923221231' }],
@@ -47,7 +49,10 @@ describe.skipIf(!sippAvailable())('failover calls across a restart', () => {
     let id: string;
     try {
       await waitUntil(() => [...first!.connectors.values()].every((c) => c.isUp()), 10_000, 'bind');
-      const reply = await iovoxRequest(`http://127.0.0.1:${first.address.port}`, iovoxPayload({ origin: '447923221231', destination: '447723443321', message: 'Hello there, my name is John', c2c_failover_link_id: '123456' }));
+      const reply = await iovoxRequest(
+        `http://127.0.0.1:${first.address.port}`,
+        iovoxPayload({ origin: '447923221231', destination: '447723443321', message: 'Hello there, my name is John', c2c_failover_link_id: '123456' }),
+      );
       expect(reply.httpStatus, reply.xml).toBe(201);
       id = reply.activityId!;
       const repo = new SmsFailoverRepo(first.db);

@@ -34,11 +34,19 @@ beforeAll(async () => {
       smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 2000 },
       from: 'telenode@example.test',
       fromName: 'Telenode',
-      templates: { failed: { subject: 'Undelivered: {{message}}', text: 'To {{contactName}} ({{destination}}): {{status}} at {{timestamp}}', html: '<p>{{message}}</p>' } },
+      templates: {
+        failed: { subject: 'Undelivered: {{message}}', text: 'To {{contactName}} ({{destination}}): {{status}} at {{timestamp}}', html: '<p>{{message}}</p>' },
+      },
       retry: { initialMs: 100, maxMs: 200, maxAgeHours: 1 },
     },
   });
-  env.daemon.extras.contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000', '447012345678'], primaryEmails: ['bob@example.test', 'bob2@example.test'], secondaryEmails: ['boss@example.test'] });
+  env.daemon.extras.contacts.add({
+    id: '1',
+    displayName: 'Bob',
+    phoneNumbers: ['447400000000', '447012345678'],
+    primaryEmails: ['bob@example.test', 'bob2@example.test'],
+    secondaryEmails: ['boss@example.test'],
+  });
   env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'], primaryEmails: ['carol@example.test'] });
 });
 
@@ -48,7 +56,10 @@ afterAll(async () => {
 });
 
 function rule(attributes: string): SendSmsRule {
-  const flow = parseCallFlow(`<callFlow name="t"><sendSms id="sendConfirmationSms" label="sendSms_1" from="$_partnerName" ${attributes} /></callFlow>`, env.daemon.extras.iovoxFlows);
+  const flow = parseCallFlow(
+    `<callFlow name="t"><sendSms id="sendConfirmationSms" label="sendSms_1" from="$_partnerName" ${attributes} /></callFlow>`,
+    env.daemon.extras.iovoxFlows,
+  );
   return flow.rules[0] as SendSmsRule;
 }
 
@@ -59,7 +70,9 @@ async function run(r: SendSmsRule, bindings: Record<string, string> = {}) {
 
 describe('sendSms rule', () => {
   it("seed 000's callback example: sent as $_partnerName to the contact's number, IOVOX receipts with the rule's headers", async () => {
-    const r = rule(`destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" callbackUrl="${receiver.url('/dlr')}" callbackUrlHeaders="Content-Type: application/json,X-Custom-Header: iovox"`);
+    const r = rule(
+      `destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" callbackUrl="${receiver.url('/dlr')}" callbackUrlHeaders="Content-Type: application/json,X-Custom-Header: iovox"`,
+    );
     const message = await run(r);
     expect(message).toMatchObject({ dialect: 'iovox', user: 'flows', sender: 'ACME', recipient: '+447400000000', text: 'This is a message from IOVOX!!' });
     await receiver.waitFor((reqs) => reqs.filter((q) => q.body.includes(message.id)).length >= 2);
@@ -109,7 +122,11 @@ describe('SMS e-mail alerts', () => {
 
   it('FAILED_SMS sends nothing for a delivered SMS', async () => {
     const message = await run(rule('destinationContactId="2" message="fine" smsAlert="FAILED_SMS"'));
-    await waitUntil(() => (env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(message.id) as { status: string }).status === 'delivered', 5000, 'delivered');
+    await waitUntil(
+      () => (env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(message.id) as { status: string }).status === 'delivered',
+      5000,
+      'delivered',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(mailsTo('carol@example.test')).toHaveLength(0);
     expect(env.daemon.db.prepare("SELECT COUNT(*) AS n FROM emails WHERE recipients LIKE '%carol%'").get()).toEqual({ n: 0 });
@@ -119,9 +136,16 @@ describe('SMS e-mail alerts', () => {
     await smtp.stop();
     const port = smtp.port;
     const message = await run(
-      rule('destinationContactId="1" destinationPhoneNumber="447012345678" message="Bob <urgent>" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="failed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts"'),
+      rule(
+        'destinationContactId="1" destinationPhoneNumber="447012345678" message="Bob <urgent>" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="failed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts"',
+      ),
     );
-    await waitUntil(() => ((env.daemon.db.prepare('SELECT attempts FROM emails WHERE text LIKE ?').get('%Bob%failed%') as { attempts: number } | undefined)?.attempts ?? 0) >= 1, 5000, 'a failed attempt');
+    await waitUntil(
+      () =>
+        ((env.daemon.db.prepare('SELECT attempts FROM emails WHERE text LIKE ?').get('%Bob%failed%') as { attempts: number } | undefined)?.attempts ?? 0) >= 1,
+      5000,
+      'a failed attempt',
+    );
     await smtp.start(port);
     await smtp.waitFor((m) => m.some((x) => x.raw.includes('Undelivered')));
     const mail = smtp.mails.find((m) => m.raw.includes('Undelivered'))!;

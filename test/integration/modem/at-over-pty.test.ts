@@ -19,7 +19,10 @@ describe('AT channel over serialport on a pty pair', () => {
     cleanups.push(() => pair.close());
     const modem = await open(pair.modemPath);
     const app = await open(pair.appPath);
-    cleanups.push(() => closePort(app), () => closePort(modem));
+    cleanups.push(
+      () => closePort(app),
+      () => closePort(modem),
+    );
 
     let input = '';
     modem.on('data', (chunk: Buffer) => {

@@ -29,7 +29,17 @@ beforeAll(async () => {
   await receiver.start();
   await inbound.start();
   env = await startDaemon({
-    connectors: [{ id: 'gsm', type: 'modem', port: pair.appPath, ownNumber: '+36201112222', commandTimeoutMs: 500, healthSeconds: 0.3, reconnect: { initialMs: 100, maxMs: 500 } }],
+    connectors: [
+      {
+        id: 'gsm',
+        type: 'modem',
+        port: pair.appPath,
+        ownNumber: '+36201112222',
+        commandTimeoutMs: 500,
+        healthSeconds: 0.3,
+        reconnect: { initialMs: 100, maxMs: 500 },
+      },
+    ],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
   });
   await waitUntil(() => env.daemon.connectors.get('gsm')!.isUp(), 10_000, 'modem ready');
@@ -92,4 +102,3 @@ describe('SMS through a GSM modem', () => {
     expect(health.connectors[0]!.binds[0]!.signal).toBe(21);
   });
 });
-

@@ -68,8 +68,7 @@ async function delivered(smsId: string): Promise<void> {
 }
 
 /** The SMSDeliveryReport callback that said a message was delivered. */
-const report = (smsId: string): URLSearchParams =>
-  receipts.requests.find((q) => q.form.get('SmsId') === smsId && q.form.get('Status') === 'delivered')!.form;
+const report = (smsId: string): URLSearchParams => receipts.requests.find((q) => q.form.get('SmsId') === smsId && q.form.get('Status') === 'delivered')!.form;
 
 /** How often the network got this text for this number, over every simulator that was plugged in. */
 const onAir = (recipient: string, text: string) => modem.sim.network.sent.filter((s) => s.pdu.recipient.number === recipient && s.text === text).length;

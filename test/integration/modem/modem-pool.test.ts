@@ -23,7 +23,10 @@ let env: Awaited<ReturnType<typeof startDaemon>>;
 const receipts = new HttpReceiver();
 const fast = { commandTimeoutMs: 1000, healthSeconds: 0.2, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
 const pool = () => env.daemon.connectors.get('pool') as ModemConnector;
-const bind = (id: string) => pool().status().binds.find((x) => x.name === id)!;
+const bind = (id: string) =>
+  pool()
+    .status()
+    .binds.find((x) => x.name === id)!;
 
 beforeAll(async () => {
   a = await SimulatedModem.open({ name: 'a', reportDelayMs: 30 });
@@ -33,13 +36,20 @@ beforeAll(async () => {
   await receipts.start();
   env = await startDaemon({
     connectors: [
-      { id: 'pool', type: 'modem', minSignal: 5, modems: [{ id: 'a', port: a.path }, { id: 'b', port: b.path }, { id: 'c', port: c.path }], ...fast },
+      {
+        id: 'pool',
+        type: 'modem',
+        minSignal: 5,
+        modems: [
+          { id: 'a', port: a.path },
+          { id: 'b', port: b.path },
+          { id: 'c', port: c.path },
+        ],
+        ...fast,
+      },
       { id: 'paced', type: 'modem', port: paced.path, maxPerMinute: 600, ...fast },
     ],
-    routes: [
-      { recipient: { prefix: '+3699' }, connectors: ['paced'] },
-      { connectors: ['pool'] },
-    ],
+    routes: [{ recipient: { prefix: '+3699' }, connectors: ['paced'] }, { connectors: ['pool'] }],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 } },
   });
   await waitUntil(() => pool().devices.every((d) => d.isAvailable()) && env.daemon.connectors.get('paced')!.isUp(), 15_000, 'every modem ready');
@@ -122,7 +132,9 @@ describe('modem pool', () => {
       // A health poll reads registration before the operator: wait for both, or /health can be caught between them.
       await waitUntil(() => bind('b').registration === 2 && bind('b')['operator'] === '' && bind('a').signal === 3, 5000, 'a and b unavailable');
       expect(pool().isUp()).toBe(true);
-      const health = (await (await fetch(`${env.base}/health`)).json()) as { connectors: Array<{ id: string; up: boolean; binds: Array<Record<string, unknown>> }> };
+      const health = (await (await fetch(`${env.base}/health`)).json()) as {
+        connectors: Array<{ id: string; up: boolean; binds: Array<Record<string, unknown>> }>;
+      };
       const poolHealth = health.connectors.find((x) => x.id === 'pool')!;
       expect(poolHealth.up).toBe(true);
       expect(poolHealth.binds.map((x) => [x['name'], x['registration'], x['signal'], x['operator']])).toEqual([

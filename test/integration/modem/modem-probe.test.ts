@@ -20,7 +20,11 @@ async function simulated(options: ModemSimulatorOptions = {}): Promise<string> {
   const pair = await openPtyPair();
   const port = await openSerialPort(pair.modemPath);
   const sim = new ModemSimulator(port, options);
-  cleanups.push(() => pair.close(), () => closeSerialPort(port), () => sim.stop());
+  cleanups.push(
+    () => pair.close(),
+    () => closeSerialPort(port),
+    () => sim.stop(),
+  );
   return pair.appPath;
 }
 

@@ -37,7 +37,8 @@ const fast = { commandTimeoutMs: 1000, healthSeconds: 0.3, sweepSeconds: 1, reco
 
 beforeAll(async () => {
   // This Huawei stick has no phase 2+ (AT+CSMS=1 refused): its reports are stored and read back.
-  for (const { vendor } of VENDORS) modems.set(vendor, await SimulatedModem.open({ vendor, reportDelayMs: 30, cnmaTimeoutMs: 1000, phase2Plus: vendor !== 'huawei' }));
+  for (const { vendor } of VENDORS)
+    modems.set(vendor, await SimulatedModem.open({ vendor, reportDelayMs: 30, cnmaTimeoutMs: 1000, phase2Plus: vendor !== 'huawei' }));
   routed = await SimulatedModem.open({ vendor: 'quectel', cnmaTimeoutMs: 1000 });
   unacked = await SimulatedModem.open({ vendor: 'simcom' });
   await receipts.start();
@@ -77,17 +78,20 @@ async function receive(id: string, from: string, text: string): Promise<Record<s
 }
 
 describe('modem profiles', () => {
-  it.each(VENDORS)('$vendor: picked from AT+CGMI; a long message is delivered per status reports and a long inbound SMS arrives whole', async ({ vendor, prefix }) => {
-    expect(connector(vendor).status().binds[0]).toMatchObject({ profile: vendor, messageMode: 'pdu', operator: 'Telenode Mobile', signal: 21 });
-    const text = `Profile ${vendor}: a message long enough for two parts, sent with status reports. `.repeat(3);
-    const report = await sendAndAwaitReport(`${prefix}1234567`, text);
-    expect(report).toMatchObject({ Status: 'delivered', Connector: vendor, Parts: '2' });
-    const from = `${prefix}7654321`;
-    const reply = `Reply through ${vendor}, in two parts as well: ` + 'ok '.repeat(50);
-    expect(await receive(vendor, from, reply)).toMatchObject({ Message: reply, Complete: 'true', Parts: '2', Connector: vendor });
-    // Read, stored, then deleted: nothing left behind in any memory.
-    await waitUntil(() => sim(vendor).stored('SM') + sim(vendor).stored('SR') === 0, 5000, 'storage emptied');
-  });
+  it.each(VENDORS)(
+    '$vendor: picked from AT+CGMI; a long message is delivered per status reports and a long inbound SMS arrives whole',
+    async ({ vendor, prefix }) => {
+      expect(connector(vendor).status().binds[0]).toMatchObject({ profile: vendor, messageMode: 'pdu', operator: 'Telenode Mobile', signal: 21 });
+      const text = `Profile ${vendor}: a message long enough for two parts, sent with status reports. `.repeat(3);
+      const report = await sendAndAwaitReport(`${prefix}1234567`, text);
+      expect(report).toMatchObject({ Status: 'delivered', Connector: vendor, Parts: '2' });
+      const from = `${prefix}7654321`;
+      const reply = `Reply through ${vendor}, in two parts as well: ` + 'ok '.repeat(50);
+      expect(await receive(vendor, from, reply)).toMatchObject({ Message: reply, Complete: 'true', Parts: '2', Connector: vendor });
+      // Read, stored, then deleted: nothing left behind in any memory.
+      await waitUntil(() => sim(vendor).stored('SM') + sim(vendor).stored('SR') === 0, 5000, 'storage emptied');
+    },
+  );
 
   it('generic with phase 2+: reports routed (+CDS) and acknowledged once stored — no AT+CMGR/AT+CMGD between sends', () => {
     const commands = sim('generic').commands;
@@ -151,7 +155,11 @@ describe('modem profiles', () => {
     const quectel = sim('quectel');
     const cnmiBefore = quectel.commands.filter((c) => c.startsWith('AT+CNMI=')).length;
     quectel.reboot();
-    await waitUntil(() => quectel.commands.filter((c) => c.startsWith('AT+CNMI=')).length > cnmiBefore && connector('quectel').isUp(), 10_000, 're-initialised after RDY');
+    await waitUntil(
+      () => quectel.commands.filter((c) => c.startsWith('AT+CNMI=')).length > cnmiBefore && connector('quectel').isUp(),
+      10_000,
+      're-initialised after RDY',
+    );
     const report = await sendAndAwaitReport('+36409998877', 'after the reboot');
     expect(report).toMatchObject({ Status: 'delivered', Connector: 'quectel' });
   });

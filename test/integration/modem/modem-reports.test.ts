@@ -57,7 +57,8 @@ async function send(recipient: string, text: string): Promise<string> {
   return reply.smsId!;
 }
 
-const deliveredCount = (ids: readonly string[]) => ids.filter((id) => receipts.requests.some((q) => q.form.get('SmsId') === id && q.form.get('Status') === 'delivered')).length;
+const deliveredCount = (ids: readonly string[]) =>
+  ids.filter((id) => receipts.requests.some((q) => q.form.get('SmsId') === id && q.form.get('Status') === 'delivered')).length;
 
 describe('modem reports', () => {
   it('stored reports are read and deleted between sends, not after the whole backlog', async () => {

@@ -22,7 +22,10 @@ async function setup() {
   cleanups.push(() => pair.close());
   const modemPort = await open(pair.modemPath);
   const appPort = await open(pair.appPath);
-  cleanups.push(() => closeSerialPort(appPort), () => closeSerialPort(modemPort));
+  cleanups.push(
+    () => closeSerialPort(appPort),
+    () => closeSerialPort(modemPort),
+  );
   const sim = new ModemSimulator(modemPort, { reportDelayMs: 30 });
   cleanups.push(() => sim.stop());
   const at = new AtChannel(appPort, 1000);
@@ -47,7 +50,13 @@ describe('modem simulator over a pty pair', () => {
     await at.send('ATE0');
     await at.send('AT+CNMI=2,1,0,2,0');
     const plan = planSegments('Your receipt: 1234 EUR paid.', { concat: 'udh8' });
-    const submit = encodeSubmitPdu({ recipient: '+36301234567', dataCoding: plan.dataCoding, payload: plan.parts[0]!.payload, messageReference: 0, statusReport: true });
+    const submit = encodeSubmitPdu({
+      recipient: '+36301234567',
+      dataCoding: plan.dataCoding,
+      payload: plan.parts[0]!.payload,
+      messageReference: 0,
+      statusReport: true,
+    });
     const reply = await at.send(`AT+CMGS=${submit.tpduLength}`, { body: submit.hex });
     const mr = Number(/^\+CMGS: (\d+)/.exec(reply.lines[0]!)![1]);
     expect(sim.sent[0]!.pdu.recipient.number).toBe('+36301234567');

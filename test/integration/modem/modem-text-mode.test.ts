@@ -32,10 +32,7 @@ beforeAll(async () => {
       { id: 'old', type: 'modem', port: textOnly.path, ownNumber: '+36201112222', ...fast },
       { id: 'forced', type: 'modem', port: forced.path, messageMode: 'text', ...fast },
     ],
-    routes: [
-      { recipient: { prefix: '+3620' }, connectors: ['forced'] },
-      { connectors: ['old'] },
-    ],
+    routes: [{ recipient: { prefix: '+3620' }, connectors: ['forced'] }, { connectors: ['old'] }],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
   });
   await waitUntil(() => [...env.daemon.connectors.values()].every((c) => c.isUp()), 15_000, 'modems ready');
@@ -61,7 +58,9 @@ describe('text-mode fallback', () => {
     expect((env.daemon.connectors.get('old') as ModemConnector).status().binds[0]).toMatchObject({ messageMode: 'text' });
     const report = await send('+36301234567', 'Your code is 4711. Reply STOP to end.');
     expect(report).toMatchObject({ Status: 'delivered', Connector: 'old' });
-    expect(textOnly.sim.sent.map((s) => [s.pdu.recipient.number, s.text, s.pdu.statusReport])).toEqual([['+36301234567', 'Your code is 4711. Reply STOP to end.', true]]);
+    expect(textOnly.sim.sent.map((s) => [s.pdu.recipient.number, s.text, s.pdu.statusReport])).toEqual([
+      ['+36301234567', 'Your code is 4711. Reply STOP to end.', true],
+    ]);
     expect(textOnly.sim.commands).toEqual(expect.arrayContaining(['AT+CMGF=1', 'AT+CSCS="IRA"', 'AT+CSMP=49,167,0,0', 'AT+CMGS="+36301234567",145']));
     await waitUntil(() => textOnly.sim.stored('SR') === 0, 5000, 'report deleted');
   });

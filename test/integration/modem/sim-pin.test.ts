@@ -15,7 +15,18 @@ afterEach(async () => {
 
 async function daemonWith(modem: SimulatedModem, pin: string) {
   const env = await startDaemon({
-    connectors: [{ id: 'gsm', type: 'modem', port: modem.path, ownNumber: '+36201112222', pin, commandTimeoutMs: 500, healthSeconds: 0.3, reconnect: { initialMs: 50, maxMs: 100 } }],
+    connectors: [
+      {
+        id: 'gsm',
+        type: 'modem',
+        port: modem.path,
+        ownNumber: '+36201112222',
+        pin,
+        commandTimeoutMs: 500,
+        healthSeconds: 0.3,
+        reconnect: { initialMs: 50, maxMs: 100 },
+      },
+    ],
   });
   cleanups.push(() => env.stop());
   return env;

@@ -19,7 +19,18 @@ afterEach(async () => {
 });
 
 function smpp(id: string, port: number, extra: Record<string, unknown> = {}) {
-  return { id, type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', window: 20, submitTimeoutMs: 2000, reconnect: { initialMs: 100, maxMs: 300 }, ...extra };
+  return {
+    id,
+    type: 'smpp',
+    host: '127.0.0.1',
+    port,
+    systemId: 'telenode',
+    password: 'pw',
+    window: 20,
+    submitTimeoutMs: 2000,
+    reconnect: { initialMs: 100, maxMs: 300 },
+    ...extra,
+  };
 }
 
 describe('faults', () => {
@@ -27,9 +38,15 @@ describe('faults', () => {
     const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, responseDelayMs: 300, log: silentLogger() });
     const { port } = await sim.start();
     const lines: Array<{ level: number; msg: string }> = [];
-    const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }) as never });
+    const log = createLogger({
+      level: 'debug',
+      destination: new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }) as never,
+    });
     const env = await startDaemon({ connectors: [smpp('c1', port, { window: 50 })], sms: { retry: { initialMs: 100, maxMs: 500, maxAgeHours: 1 } } }, { log });
-    cleanups.push(() => env.stop(), () => sim.stop());
+    cleanups.push(
+      () => env.stop(),
+      () => sim.stop(),
+    );
     await waitUntil(() => env.daemon.connectors.get('c1')!.isUp(), 10_000, 'bind');
     const texts = Array.from({ length: 50 }, (_, i) => `in flight ${i}`);
     await Promise.all(texts.map((text, i) => ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: `+361000${String(i).padStart(4, '0')}`, Message: text }))));
@@ -48,7 +65,10 @@ describe('faults', () => {
     const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
     const { port } = await sim.start();
     const env = await startDaemon({ connectors: [smpp('c1', port)], sms: { retry: { initialMs: 100, maxMs: 500, maxAgeHours: 1 } } });
-    cleanups.push(() => env.stop(), () => sim.stop());
+    cleanups.push(
+      () => env.stop(),
+      () => sim.stop(),
+    );
     await waitUntil(() => env.daemon.connectors.get('c1')!.isUp(), 10_000, 'bind');
 
     const accepted: string[] = [];
@@ -79,7 +99,10 @@ describe('faults', () => {
     cleanups.push(() => env.stop());
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const reply = await ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: '+3620000000', Message: `cb ${i}`, DeliveryReportURL: `http://127.0.0.1:${port}/dlr` }));
+      const reply = await ozekiGet(
+        env.base,
+        sendSmsQuery({ ...auth, Recipient: '+3620000000', Message: `cb ${i}`, DeliveryReportURL: `http://127.0.0.1:${port}/dlr` }),
+      );
       ids.push(reply.smsId!);
     }
     await new Promise((r) => setTimeout(r, 1500)); // callbacks fail against the closed port meanwhile
@@ -100,12 +123,16 @@ describe('faults', () => {
       connectors: [smpp('primary', deadPort), smpp('backup', backupPort)],
       routes: [{ recipient: { prefix: '+36' }, connectors: ['primary', 'backup'] }],
     });
-    cleanups.push(() => env.stop(), () => backup.stop());
+    cleanups.push(
+      () => env.stop(),
+      () => backup.stop(),
+    );
     await waitUntil(() => env.daemon.connectors.get('backup')!.isUp(), 10_000, 'backup bind');
     const reply = await ozekiGet(env.base, sendSmsQuery({ ...auth, Recipient: '+36301112222', Message: 'via backup' }));
     expect(reply.code).toBe(200);
     await waitUntil(() => backup.received.some((m) => m.text === 'via backup'), 10_000, 'message at backup');
-    const connectorOf = () => (env.daemon.db.prepare('SELECT connector_id FROM messages WHERE id = ?').get(reply.smsId) as { connector_id: string | null }).connector_id;
+    const connectorOf = () =>
+      (env.daemon.db.prepare('SELECT connector_id FROM messages WHERE id = ?').get(reply.smsId) as { connector_id: string | null }).connector_id;
     await waitUntil(() => connectorOf() !== null, 5000, 'submit result stored');
     expect(connectorOf()).toBe('backup');
   });

@@ -22,7 +22,19 @@ async function run(simOptions: ConstructorParameters<typeof SmscSimulator>[0], c
   const sim = new SmscSimulator({ port: 0, receiptDelayMs: 30, log: silentLogger(), ...simOptions });
   await sim.start();
   const env = await startDaemon({
-    connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'tn', password: 'pw', window: 50, reconnect: { initialMs: 100, maxMs: 500 }, ...connector }],
+    connectors: [
+      {
+        id: 'smsc',
+        type: 'smpp',
+        host: '127.0.0.1',
+        port: sim.port,
+        systemId: 'tn',
+        password: 'pw',
+        window: 50,
+        reconnect: { initialMs: 100, maxMs: 500 },
+        ...connector,
+      },
+    ],
   });
   cleanups.push(async () => {
     await env.stop();
@@ -40,7 +52,8 @@ async function run(simOptions: ConstructorParameters<typeof SmscSimulator>[0], c
       }),
     );
   }
-  const finalStatus = () => new Map((env.daemon.db.prepare('SELECT id, status FROM messages').all() as Array<{ id: string; status: string }>).map((r) => [r.id, r.status]));
+  const finalStatus = () =>
+    new Map((env.daemon.db.prepare('SELECT id, status FROM messages').all() as Array<{ id: string; status: string }>).map((r) => [r.id, r.status]));
   await waitUntil(() => [...finalStatus().values()].every((s) => s === 'delivered' || s === 'failed'), 60_000, 'every message final');
   const truth = new Map(sim.received.map((s) => [s.text, s.finalStat]));
   const wrong = [...finalStatus()].filter(([id, status]) => (truth.get(ids.get(id)!) === 'DELIVRD' ? 'delivered' : 'failed') !== status);

@@ -35,9 +35,30 @@ function store() {
 
 function message(id: string): StoredMessage {
   return {
-    id, user: 'u', dialect: 'ozeki', sender: 's', recipient: '+361', text: 't', status: MessageStatus.Accepted, partsEstimate: 2, encoding: 'gsm7',
-    concatRef: 1, callbackUrl: null, meta: {}, connectorId: null, attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null,
-    carrierStatus: null, carrierError: null, createdAt: 1, updatedAt: 1, submittedAt: null, doneAt: null, expiresAt: null,
+    id,
+    user: 'u',
+    dialect: 'ozeki',
+    sender: 's',
+    recipient: '+361',
+    text: 't',
+    status: MessageStatus.Accepted,
+    partsEstimate: 2,
+    encoding: 'gsm7',
+    concatRef: 1,
+    callbackUrl: null,
+    meta: {},
+    connectorId: null,
+    attempts: 0,
+    nextAttemptAt: 0,
+    errorCode: null,
+    errorText: null,
+    carrierStatus: null,
+    carrierError: null,
+    createdAt: 1,
+    updatedAt: 1,
+    submittedAt: null,
+    doneAt: null,
+    expiresAt: null,
   };
 }
 
@@ -48,10 +69,29 @@ describe('receipts', () => {
     const changes: Array<{ id: string; from: Status; to: Status }> = [];
     const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
     let now = 1_000_000;
-    const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger(), now: () => now, settleMs: 2000 });
+    const receipts = new ReceiptProcessor({
+      repo,
+      unmatched: new UnmatchedReceiptRepo(db),
+      committer,
+      statusWriter: writer,
+      log: silentLogger(),
+      now: () => now,
+      settleMs: 2000,
+    });
     const submitted = (id: string, carrierIds: string[]) =>
       committer.run((tx) => {
-        writer.applyParts(tx, id, carrierIds.map((carrierId, i) => ({ partNo: i + 1, partsTotal: carrierIds.length, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at: 2 })));
+        writer.applyParts(
+          tx,
+          id,
+          carrierIds.map((carrierId, i) => ({
+            partNo: i + 1,
+            partsTotal: carrierIds.length,
+            connectorId: 'c',
+            status: MessageStatus.Submitted,
+            carrierId,
+            at: 2,
+          })),
+        );
         for (const carrierId of carrierIds) receipts.matchWaiting(tx, 'c', carrierId);
       });
     const receipt = (carrierId: string, stat: string, status: Status) =>
@@ -104,7 +144,14 @@ describe('receipts', () => {
     const { repo, db, submitted, receipt, committer, changes } = setup();
     let now = 10_000;
     const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
-    const watcher = new ReportTimeoutWatcher({ repo, committer, statusWriter: writer, log: silentLogger(), timeouts: new Map([['c', 60_000]]), now: () => now });
+    const watcher = new ReportTimeoutWatcher({
+      repo,
+      committer,
+      statusWriter: writer,
+      log: silentLogger(),
+      timeouts: new Map([['c', 60_000]]),
+      now: () => now,
+    });
     await committer.run(() => repo.insert(message('m7')));
     await submitted('m7', ['77']);
     now = 2 + 30_000;
@@ -130,20 +177,37 @@ describe('receipts', () => {
     expect(repo.get('m9')!.status).toBe('delivered');
   });
 
-  describe('recycled ids (a modem\'s TP-MR wraps at 256)', () => {
+  describe("recycled ids (a modem's TP-MR wraps at 256)", () => {
     function recycled() {
       const base = setup();
       const { db, committer, repo } = base;
       const writer = new StatusWriter(repo, () => undefined);
       let now = 1_000_000;
-      const receipts = new ReceiptProcessor({ repo, unmatched: new UnmatchedReceiptRepo(db), committer, statusWriter: writer, log: silentLogger(), now: () => now });
+      const receipts = new ReceiptProcessor({
+        repo,
+        unmatched: new UnmatchedReceiptRepo(db),
+        committer,
+        statusWriter: writer,
+        log: silentLogger(),
+        now: () => now,
+      });
       const submittedAt = (id: string, carrierId: string, at: number) =>
         committer.run((tx) => {
           writer.applyParts(tx, id, [{ partNo: 1, partsTotal: 1, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at }]);
           receipts.matchWaiting(tx, 'c', carrierId);
         });
       const report = (carrierId: string, status: Status) =>
-        receipts.handle({ connectorId: 'c', carrierId, status, stat: status === 'delivered' ? 'DELIVRD' : 'UNDELIV', err: '00', submitDate: null, doneDate: null, text: null, idRecycles: true });
+        receipts.handle({
+          connectorId: 'c',
+          carrierId,
+          status,
+          stat: status === 'delivered' ? 'DELIVRD' : 'UNDELIV',
+          err: '00',
+          submitDate: null,
+          doneDate: null,
+          text: null,
+          idRecycles: true,
+        });
       return { ...base, submittedAt, report, advance: (ms: number) => (now += ms) };
     }
 

@@ -40,7 +40,16 @@ async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<strin
   await sim.start();
   const sink = new TestSink();
   const connector = new SmppConnector(
-    smppConnectorSchema.parse({ id: 'c1', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 200 }, ...config }),
+    smppConnectorSchema.parse({
+      id: 'c1',
+      type: 'smpp',
+      host: '127.0.0.1',
+      port: sim.port,
+      systemId: 'tn',
+      password: 'pw',
+      reconnect: { initialMs: 50, maxMs: 200 },
+      ...config,
+    }),
     { sink, log },
   );
   await connector.start();
@@ -257,7 +266,27 @@ describe('SMPP connector: link health, data_sm, TLS', () => {
     const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(`${tmpdir()}/telenode-tls-`);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=smsc.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=smsc.test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const { sim, connector } = await setup(
       { tls: { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) } },
@@ -274,7 +303,13 @@ describe('SMPP connector against a hostile SMSC', () => {
     const answers: Array<{ sequence: number; status: number; commandId: number }> = [];
     const sockets = new Set<Socket>();
     const receipt = (seq: number) =>
-      encodePdu('deliver_sm', { sequence_number: seq, source_addr: '36302222222', destination_addr: '36301111111', esm_class: 0x04, short_message: Buffer.from(`id:abc${seq} sub:001 dlvrd:001 submit date:2612020300 done date:2612020300 stat:DELIVRD err:000 text:x`) });
+      encodePdu('deliver_sm', {
+        sequence_number: seq,
+        source_addr: '36302222222',
+        destination_addr: '36301111111',
+        esm_class: 0x04,
+        short_message: Buffer.from(`id:abc${seq} sub:001 dlvrd:001 submit date:2612020300 done date:2612020300 stat:DELIVRD err:000 text:x`),
+      });
     const server = createServer((socket) => {
       sockets.add(socket);
       connections++;

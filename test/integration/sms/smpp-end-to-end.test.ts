@@ -110,17 +110,23 @@ describe('SMS over SMPP end to end', () => {
     expect(Number(mo['Parts'])).toBeGreaterThan(1);
   });
 
-  it('reports a message whose receipt never comes as unknown after the connector\'s reportTimeoutMinutes', async () => {
+  it("reports a message whose receipt never comes as unknown after the connector's reportTimeoutMinutes", async () => {
     const silent = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 30, finalReceipt: false, log: silentLogger() });
     const { port } = await silent.start();
     const own = await startDaemon({ connectors: [smpp('silent', port, { reportTimeoutMinutes: 0.01 })] });
     try {
       await waitUntil(() => own.daemon.connectors.get('silent')!.isUp(), 10_000, 'bind');
-      const reply = await ozekiGet(own.base, sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'no receipt will come', DeliveryReportURL: receiver.url() }));
+      const reply = await ozekiGet(
+        own.base,
+        sendSmsQuery({ ...auth, Recipient: '+36301234567', Message: 'no receipt will come', DeliveryReportURL: receiver.url() }),
+      );
       expect(reply.code).toBe(200);
       const report = await reportFor(reply.smsId!);
       expect(report).toMatchObject({ Status: 'unknown' });
-      expect(own.daemon.db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(reply.smsId)).toEqual({ status: 'unknown', error_code: 'TN_ERR_REPORT_TIMEOUT' });
+      expect(own.daemon.db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(reply.smsId)).toEqual({
+        status: 'unknown',
+        error_code: 'TN_ERR_REPORT_TIMEOUT',
+      });
     } finally {
       await own.stop();
       await silent.stop();

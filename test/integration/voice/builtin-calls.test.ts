@@ -31,9 +31,13 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       const garbage = [
         Buffer.from([0, 1, 2, 3, 0xff, 0xfe]),
         Buffer.from('INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: nonsense\r\n\r\n'),
-        Buffer.from('INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\nFrom: <<<\r\nTo: >>>\r\nCall-ID: x\r\nCSeq: banana\r\n\r\n'),
+        Buffer.from(
+          'INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\nFrom: <<<\r\nTo: >>>\r\nCall-ID: x\r\nCSeq: banana\r\n\r\n',
+        ),
         Buffer.from(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKy\r\n${'X-Pad: '.padEnd(60_000, 'a')}\r\n\r\n`),
-        Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnothing\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: q\r\nCSeq: 1 INVITE\r\n\r\n'),
+        Buffer.from(
+          'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnothing\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: q\r\nCSeq: 1 INVITE\r\n\r\n',
+        ),
       ];
       for (const datagram of garbage) udp.send(datagram, h.port, '127.0.0.1');
       const tcp = connect(h.port, '127.0.0.1');
@@ -48,7 +52,13 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
         await session.answer();
         await session.speak('still here');
       };
-      const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: h.dir }).done;
+      const result = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: 9 },
+        workDir: h.dir,
+      }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
     });
 
@@ -74,7 +84,9 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
           'Max-Forwards': '70',
           ...overrides,
         };
-        const lines = Object.entries(headers).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}`);
+        const lines = Object.entries(headers)
+          .filter(([, v]) => v !== '')
+          .map(([k, v]) => `${k}: ${v}`);
         udp.send(`INVITE ${requestUri} SIP/2.0\r\n${lines.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, h.port, '127.0.0.1');
       };
       // Before the sanity check, each of these was answered 200 OK, and the BYE to the unusable Contact later killed the process.
@@ -116,14 +128,20 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       });
       const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n';
       const common = `From: <sip:caller@${self}>;tag=9\r\nCall-ID: stale-bye\r\nMax-Forwards: 70\r\n`;
-      send(`INVITE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb1\r\n${common}To: <sip:x@127.0.0.1>\r\nCSeq: 5 INVITE\r\nContact: <sip:caller@${self}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+      send(
+        `INVITE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb1\r\n${common}To: <sip:x@127.0.0.1>\r\nCSeq: 5 INVITE\r\nContact: <sip:caller@${self}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`,
+      );
       await waitUntil(() => received.some((m) => m.startsWith('SIP/2.0 200')), 10_000, 'the 200 OK');
       const to = /^To: (.*)$/im.exec(received.find((m) => m.startsWith('SIP/2.0 200'))!)![1]!.trim();
-      send(`ACK sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb2\r\n${common}To: ${to}\r\nCSeq: 5 ACK\r\nContent-Length: 0\r\n\r\n`);
+      send(
+        `ACK sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb2\r\n${common}To: ${to}\r\nCSeq: 5 ACK\r\nContent-Length: 0\r\n\r\n`,
+      );
       const call = await session;
       await waitUntil(() => call.state === 'answered', 5000, 'the answer');
       // A BYE with a CSeq below the INVITE's is stale (RFC 3261 §12.2.2): refused with 500.
-      send(`BYE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb3\r\n${common}To: ${to}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n`);
+      send(
+        `BYE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKsb3\r\n${common}To: ${to}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n`,
+      );
       await waitUntil(() => received.some((m) => m.startsWith('SIP/2.0 500') && /CSeq: 1 BYE/i.test(m)), 5000, 'the 500 to the stale BYE');
       releaseHangup();
       // Our hang-up must still send a BYE and end the call.
@@ -137,7 +155,9 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       wedged.on('error', () => undefined);
       await new Promise((resolve) => wedged.once('connect', resolve));
       const closed = new Promise((resolve) => wedged.once('close', resolve));
-      wedged.write(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKcl\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@c>\r\nCall-ID: cl\r\nCSeq: 1 OPTIONS\r\nContent-Length: abc\r\n\r\n`);
+      wedged.write(
+        `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKcl\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@c>\r\nCall-ID: cl\r\nCSeq: 1 OPTIONS\r\nContent-Length: abc\r\n\r\n`,
+      );
       await closed; // before: the stream waited for NaN octets forever and buffered all that followed
 
       const limit = 5;
@@ -156,7 +176,9 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
         const answered = await Promise.all(
           open.map((socket, i) => {
             const reply = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString().split('\r\n')[0]!)));
-            socket.write(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:${socket.localPort};branch=z9hG4bKo${i}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: o${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
+            socket.write(
+              `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:${socket.localPort};branch=z9hG4bKo${i}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: o${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+            );
             return reply;
           }),
         );
@@ -183,10 +205,14 @@ describe.skipIf(!sippAvailable())('built-in SIP engine registering with a regist
     });
     try {
       const result = await registrar.done;
-      await waitUntil(() => {
-        const r = h.engine.status().registrations[0]!;
-        return r.registered || r.lastError !== null;
-      }, 5000, 'the registration outcome');
+      await waitUntil(
+        () => {
+          const r = h.engine.status().registrations[0]!;
+          return r.registered || r.lastError !== null;
+        },
+        5000,
+        'the registration outcome',
+      );
       const status = h.engine.status().registrations[0]!;
       expect(status.registered).toBe(expectRegistered);
       if (expectRegistered) {
@@ -212,7 +238,15 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
         await session.answer();
       };
       const run = async (password: string) =>
-        runSipp({ scenario: 'uac-auth.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, extraArgs: ['-au', 'pbx', '-ap', password], workDir: h.dir, timeoutSeconds: 5 }).done;
+        runSipp({
+          scenario: 'uac-auth.xml',
+          target: h.sipTarget,
+          localPort: await freeUdpPort(),
+          keys: { caller: '1', codec: 0, rtp_port: 9 },
+          extraArgs: ['-au', 'pbx', '-ap', password],
+          workDir: h.dir,
+          timeoutSeconds: 5,
+        }).done;
       const good = await run('s3cret');
       expect(good.code, good.errors || good.stdout).toBe(0);
       expect(h.sessions).toHaveLength(1);
@@ -229,7 +263,13 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
     try {
       const scenario = join(h.dir, 'uac-reject-403.xml');
       writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '403'));
-      const result = await runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9 }, workDir: h.dir }).done;
+      const result = await runSipp({
+        scenario,
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: 9 },
+        workDir: h.dir,
+      }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(h.sessions).toHaveLength(0);
     } finally {
@@ -237,4 +277,3 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
     }
   });
 });
-

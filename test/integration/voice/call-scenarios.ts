@@ -34,7 +34,14 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
     });
 
     async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
-      const run = runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more });
+      const run = runSipp({
+        scenario,
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '+3612345678', codec: 0, rtp_port: 9, ...keys },
+        workDir: h.dir,
+        ...more,
+      });
       const result = await run.done;
       return result;
     }
@@ -72,7 +79,7 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       }
     });
 
-    it('answers a late-offer INVITE (no SDP) with our offer and sends media as the ACK\'s answer chose', async () => {
+    it("answers a late-offer INVITE (no SDP) with our offer and sends media as the ACK's answer chose", async () => {
       h.handler = async (session) => {
         await session.answer();
         await session.speak('Late offer');
@@ -225,7 +232,10 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       });
       try {
         const started = Date.now();
-        await expect(h.calls.dial({ target: `sip:1001@127.0.0.1:${blackHole.address().port}`, callerId: '1', timeoutMs: 1000 })).rejects.toMatchObject({ code: 'TN_ERR_CALL_FAILED', protocolStatus: 487 });
+        await expect(h.calls.dial({ target: `sip:1001@127.0.0.1:${blackHole.address().port}`, callerId: '1', timeoutMs: 1000 })).rejects.toMatchObject({
+          code: 'TN_ERR_CALL_FAILED',
+          protocolStatus: 487,
+        });
         // before: the built-in engine waited for Timer B, 32 s, for a 487 that never came
         expect(Date.now() - started).toBeLessThan(10_000);
         expect(invites).toBeGreaterThan(0);
@@ -297,7 +307,14 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
     });
 
     async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
-      return runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more }).done;
+      return runSipp({
+        scenario,
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: 9, ...keys },
+        workDir: h.dir,
+        ...more,
+      }).done;
     }
   });
 }

@@ -18,7 +18,13 @@ describe.skipIf(!sippAvailable())('daemon voice on embedded defaults', () => {
     const sipPort = Number(d.daemon.voice!.engine.status().listen[0]!.split(':').at(-1));
     const receiver = await RtpReceiver.start();
     try {
-      const run = runSipp({ scenario: 'uac-listen.xml', target: `127.0.0.1:${sipPort}`, localPort: await freeUdpPort(), keys: { rtp_port: receiver.port, caller: '100', codec: 8 }, workDir: d.dir });
+      const run = runSipp({
+        scenario: 'uac-listen.xml',
+        target: `127.0.0.1:${sipPort}`,
+        localPort: await freeUdpPort(),
+        keys: { rtp_port: receiver.port, caller: '100', codec: 8 },
+        workDir: d.dir,
+      });
       const result = await run.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(receiver.packets.every((p) => p.payloadType === 8)).toBe(true); // the caller preferred PCMA

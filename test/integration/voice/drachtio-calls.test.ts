@@ -56,7 +56,10 @@ describe('drachtio engine connecting', () => {
   });
 
   it.skipIf(!drachtio)('fails start at once when drachtio-server refuses the secret', async () => {
-    const engine = new DrachtioSipEngine({ host: drachtio!.host, port: drachtio!.port, secret: `${drachtio!.secret}-wrong`, contactUser: 'telenode', connectTimeoutMs: 5000 }, silentLogger());
+    const engine = new DrachtioSipEngine(
+      { host: drachtio!.host, port: drachtio!.port, secret: `${drachtio!.secret}-wrong`, contactUser: 'telenode', connectTimeoutMs: 5000 },
+      silentLogger(),
+    );
     const startedAt = Date.now();
     await expect(engine.start()).rejects.toMatchObject({ code: 'TN_ERR_SIP_START_FAILED', message: expect.stringContaining('refused our secret') });
     expect(Date.now() - startedAt).toBeLessThan(1000);
@@ -68,7 +71,14 @@ describe.skipIf(!drachtio || !sippAvailable() || !restartCommand)('drachtio engi
     const h = await startDrachtioHarness();
     const firstAudio = await RtpReceiver.start();
     const nextAudio = await RtpReceiver.start();
-    const cutOff = runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: firstAudio.port }, workDir: h.dir, timeoutSeconds: 60 });
+    const cutOff = runSipp({
+      scenario: 'uac-listen.xml',
+      target: h.sipTarget,
+      localPort: await freeUdpPort(),
+      keys: { caller: '1', codec: 0, rtp_port: firstAudio.port },
+      workDir: h.dir,
+      timeoutSeconds: 60,
+    });
     try {
       h.handler = async (session) => {
         await session.answer();
@@ -93,7 +103,13 @@ describe.skipIf(!drachtio || !sippAvailable() || !restartCommand)('drachtio engi
         await session.answer();
         await session.speak('Back again');
       };
-      const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: nextAudio.port }, workDir: h.dir }).done;
+      const result = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: nextAudio.port },
+        workDir: h.dir,
+      }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(rms(nextAudio.audio())).toBeGreaterThan(500);
       expect(h.sessions).toHaveLength(2);

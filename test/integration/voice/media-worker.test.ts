@@ -32,7 +32,10 @@ describe('media host and its worker thread', () => {
 
   beforeEach(async () => {
     logLines = [];
-    host = new MediaHost({ host: '127.0.0.1', portMin: 47000, portMax: 47999, statsIntervalMs: 100 }, createLogger({ destination: { write: (line: string) => logLines.push(line) } }));
+    host = new MediaHost(
+      { host: '127.0.0.1', portMin: 47000, portMax: 47999, statsIntervalMs: 100 },
+      createLogger({ destination: { write: (line: string) => logLines.push(line) } }),
+    );
     await host.start();
     phone = await rtpPhone();
   });
@@ -41,15 +44,20 @@ describe('media host and its worker thread', () => {
     phone.close();
   });
 
-  it("sends a played clip, latches onto the caller, hears its digits, and hands the recording back after the session closed", async () => {
+  it('sends a played clip, latches onto the caller, hears its digits, and hands the recording back after the session closed', async () => {
     const port = await host.bind();
     const session = host.open(port, { ...SESSION, remote: { address: '127.0.0.1', port: 9 }, log: silentLogger() });
     const digits: string[] = [];
     session.onDigit((d) => digits.push(d));
     session.startRecording();
     const speech = encodeG711('PCMA', AudioClip.tone(300, 100).pcm);
-    for (let i = 0; i < 5; i++) phone.send({ payloadType: 8, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port.port);
-    for (const end of [false, true, true, true]) phone.send({ payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 7, end, volume: 10, duration: 160 }) }, port.port);
+    for (let i = 0; i < 5; i++)
+      phone.send({ payloadType: 8, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port.port);
+    for (const end of [false, true, true, true])
+      phone.send(
+        { payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 7, end, volume: 10, duration: 160 }) },
+        port.port,
+      );
     await waitUntil(() => digits.length > 0, 2000, 'the digit');
     expect(session.remoteEndpoint).toEqual({ address: '127.0.0.1', port: phone.port });
 
@@ -133,7 +141,10 @@ describe('media host and its worker thread', () => {
   it("sets the worker thread's own priority, not the process's", async () => {
     await host.stop();
     logLines = [];
-    host = new MediaHost({ host: '127.0.0.1', portMin: 47000, portMax: 47999, nice: 5 }, createLogger({ destination: { write: (line: string) => logLines.push(line) } }));
+    host = new MediaHost(
+      { host: '127.0.0.1', portMin: 47000, portMax: 47999, nice: 5 },
+      createLogger({ destination: { write: (line: string) => logLines.push(line) } }),
+    );
     await host.start();
     const started = logLines.map((l) => JSON.parse(l) as { msg: string; nice?: number }).find((l) => l.msg === 'media worker started');
     expect(started?.nice).toBe(5);
@@ -190,7 +201,13 @@ describe.skipIf(!sippAvailable())('a call whose media worker dies', () => {
     };
     const receiver = await RtpReceiver.start();
     try {
-      const call = runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: receiver.port }, workDir: h.dir });
+      const call = runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: receiver.port },
+        workDir: h.dir,
+      });
       await waitUntil(() => receiver.packets.length > 10, 5000, 'the call media');
       const killedAt = Date.now();
       await h.media.thread!.terminate();
@@ -211,7 +228,13 @@ describe.skipIf(!sippAvailable())('a call whose media worker dies', () => {
     };
     const next = await RtpReceiver.start();
     try {
-      const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '1', codec: 0, rtp_port: next.port }, workDir: h.dir }).done;
+      const result = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: next.port },
+        workDir: h.dir,
+      }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(rms(next.audio())).toBeGreaterThan(3000);
     } finally {

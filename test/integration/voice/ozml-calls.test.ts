@@ -54,7 +54,12 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
 
   /** Run every following call with this voice config (routes etc.). */
   function useConfig(voice: Record<string, unknown>) {
-    const config = voiceConfigSchema.parse({ fallback: { text: FALLBACK }, notifications: { callChangedUrl: events.url('/call-changed'), timeoutMs: 2000 }, recordings: { dir: join(h.dir, 'recordings') }, ...voice });
+    const config = voiceConfigSchema.parse({
+      fallback: { text: FALLBACK },
+      notifications: { callChangedUrl: events.url('/call-changed'), timeoutMs: 2000 },
+      recordings: { dir: join(h.dir, 'recordings') },
+      ...voice,
+    });
     const ozml = buildOzml(config, {
       storeDir: h.dir,
       log: silentLogger(),
@@ -68,7 +73,11 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
       },
       events: {
         notify: (url, fields) => {
-          void fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }).catch(() => undefined);
+          void fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams(fields).toString(),
+          }).catch(() => undefined);
         },
       },
     });
@@ -83,7 +92,14 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   }
 
   async function sipp(scenario: string, keys: Record<string, string | number> = {}, more: Partial<SippOptions> = {}) {
-    return runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: 9, ...keys }, workDir: h.dir, ...more }).done;
+    return runSipp({
+      scenario,
+      target: h.sipTarget,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3612345678', codec: 0, rtp_port: 9, ...keys },
+      workDir: h.dir,
+      ...more,
+    }).done;
   }
 
   /** A uac-keys scenario: after the ACK, each step waits and then plays a digit (or speech) pcap. */
@@ -137,7 +153,10 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   });
 
   it('records until a FinishDigits key and posts RecordCompleted, whose reply runs', async () => {
-    app.on('/record', `<Response><Record FinishDigits="#" Duration="20" FinishedUrl="${app.url('/recorded')}"/><SendSms Recipient="+1000">not reached</SendSms></Response>`);
+    app.on(
+      '/record',
+      `<Response><Record FinishDigits="#" Duration="20" FinishedUrl="${app.url('/recorded')}"/><SendSms Recipient="+1000">not reached</SendSms></Response>`,
+    );
     app.on('/recorded', '<Response><SendSms Recipient="+1555">recorded $RecordURL</SendSms><Hangup/></Response>');
     useConfig({ routes: [{ match: '*', url: app.url('/record') }] });
     const scenario = keysScenario('record', [
@@ -182,7 +201,10 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   });
 
   it('stops the script at once when the caller hangs up mid-Speak, and CallChanged reports it', async () => {
-    const file = scriptFile('long.xml', `<Response><Speak>${'This is a long announcement. '.repeat(8)}</Speak><SendSms Recipient="+1000">after the prompt</SendSms></Response>`);
+    const file = scriptFile(
+      'long.xml',
+      `<Response><Speak>${'This is a long announcement. '.repeat(8)}</Speak><SendSms Recipient="+1000">after the prompt</SendSms></Response>`,
+    );
     useConfig({ routes: [{ match: '*', file }] });
     const result = await sipp('uac-hangup-mid-prompt.xml');
     expect(result.code, result.errors || result.stdout).toBe(0);
@@ -202,7 +224,13 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     useConfig({ routes: [{ match: '*', file: scriptFile('reject.xml', '<Response><Reject/><Speak>never</Speak></Response>') }] });
     const scenario = join(h.dir, 'uac-reject-603.xml');
     // The call rings (180) while its script is fetched, then the Reject answers 603.
-    writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('<recv response="STATUS"/>', '<recv response="180" optional="true"/>\n  <recv response="603"/>'));
+    writeFileSync(
+      scenario,
+      readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace(
+        '<recv response="STATUS"/>',
+        '<recv response="180" optional="true"/>\n  <recv response="603"/>',
+      ),
+    );
     const result = await sipp(scenario);
     expect(result.code, result.errors || result.stdout).toBe(0);
     expect(h.sessions.at(-1)!.endReason).toBe('rejected');
@@ -233,12 +261,18 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
       const callId = h.sessions.at(-1)!.info.id;
       const ofThisCall = () => events.requests.map((q) => q.form).filter((f) => f.get('CallId') === callId);
       await waitUntil(() => ofThisCall().length === 4, 5000, 'four CallChanged');
-      expect(ofThisCall().map((f) => f.get('CallState')).sort()).toEqual(['Answered', 'Completed', 'InCall', 'Ringing']);
+      expect(
+        ofThisCall()
+          .map((f) => f.get('CallState'))
+          .sort(),
+      ).toEqual(['Answered', 'Completed', 'InCall', 'Ringing']);
       const afterFallback = ofThisCall().filter((f) => f.get('CallState') !== 'Ringing');
       expect(afterFallback.every((f) => f.get('Reason') === 'ScriptFailed' && /^TN_ERR_OZML_/.test(f.get('ScriptError') ?? ''))).toBe(true);
       await waitUntil(() => history.length === 1, 5000, 'history row');
       expect(history[0]!.state).toBe('ScriptFailed');
-      expect((await registry.getSingleMetricAsString('telenode_call_script_fallbacks_total'))).toContain('telenode_call_script_fallbacks_total{reason="script-failed"} 1');
+      expect(await registry.getSingleMetricAsString('telenode_call_script_fallbacks_total')).toContain(
+        'telenode_call_script_fallbacks_total{reason="script-failed"} 1',
+      );
     } finally {
       receiver.close();
     }
@@ -248,7 +282,13 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     app.on('/broken', { status: 500, body: 'boom' });
     useConfig({ routes: [{ match: '*', url: app.url('/broken'), timeoutMs: 500 }], fallback: { text: FALLBACK, refuseWith: 503 } });
     const scenario = join(h.dir, 'uac-reject-503.xml');
-    writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('<recv response="STATUS"/>', '<recv response="180" optional="true"/>\n  <recv response="503"/>'));
+    writeFileSync(
+      scenario,
+      readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace(
+        '<recv response="STATUS"/>',
+        '<recv response="180" optional="true"/>\n  <recv response="503"/>',
+      ),
+    );
     const result = await sipp(scenario);
     expect(result.code, result.errors || result.stdout).toBe(0);
     expect(h.sessions.at(-1)!.answeredAt).toBeNull();
@@ -259,7 +299,10 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
 
   it("runs the route's fallbackFile when the app fails", async () => {
     app.on('/down', { status: 503, body: 'maintenance' });
-    const fallbackFile = scriptFile('route-fallback.xml', '<Response><Beep Duration="100"/><SendSms Recipient="+1888">fallback file for $Caller</SendSms></Response>');
+    const fallbackFile = scriptFile(
+      'route-fallback.xml',
+      '<Response><Beep Duration="100"/><SendSms Recipient="+1888">fallback file for $Caller</SendSms></Response>',
+    );
     useConfig({ routes: [{ match: '*', url: app.url('/down'), fallbackFile }] });
     const result = await sipp('uac-listen.xml');
     expect(result.code, result.errors || result.stdout).toBe(0);
@@ -268,7 +311,10 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
 
   it('continues with the OzML a GoTo fetches, dropping the rest of the current script', async () => {
     app.on('/next', (form) => `<Response><SendSms Recipient="+1">went on for ${form['CallId']} via $Callee</SendSms></Response>`);
-    const file = scriptFile('goto.xml', `<Response><Beep Duration="100"/><GoTo>${app.url('/next')}</GoTo><SendSms Recipient="+1">not reached</SendSms></Response>`);
+    const file = scriptFile(
+      'goto.xml',
+      `<Response><Beep Duration="100"/><GoTo>${app.url('/next')}</GoTo><SendSms Recipient="+1">not reached</SendSms></Response>`,
+    );
     useConfig({ routes: [{ match: '/^serv/', file }] });
     const result = await sipp('uac-listen.xml');
     expect(result.code, result.errors || result.stdout).toBe(0);
@@ -277,7 +323,10 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   });
 
   it('places an outbound call whose CallConnected reply runs on it', async () => {
-    app.on('/connected', (form) => `<Response><Speak>Your code is 1 2 3</Speak><SendDTMF Keys="12#"/><SendSms Recipient="+1444">connected ${form['Dialed']}</SendSms></Response>`);
+    app.on(
+      '/connected',
+      (form) => `<Response><Speak>Your code is 1 2 3</Speak><SendDTMF Keys="12#"/><SendSms Recipient="+1444">connected ${form['Dialed']}</SendSms></Response>`,
+    );
     const ozml = useConfig({});
     const api = ozml.callApi(h.calls);
     const receiver = await RtpReceiver.start();
@@ -304,7 +353,9 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
   it('reports an outbound call nobody answers to ErrorUrl and rejects with the failure', async () => {
     const api = useConfig({}).callApi(h.calls);
     const port = await freeUdpPort();
-    await expect(api.call({ dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, errorUrl: events.url('/call-error'), ringSeconds: 3 })).rejects.toMatchObject({ code: 'TN_ERR_CALL_FAILED' });
+    await expect(api.call({ dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, errorUrl: events.url('/call-error'), ringSeconds: 3 })).rejects.toMatchObject({
+      code: 'TN_ERR_CALL_FAILED',
+    });
     await events.waitFor((r) => r.some((q) => q.url === '/call-error'), 3000);
     const error = events.requests.find((q) => q.url === '/call-error')!.form;
     expect(error.get('NotificationName')).toBe('CallError');

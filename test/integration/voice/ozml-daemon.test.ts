@@ -38,7 +38,9 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     await reports.start();
     await callEvents.start();
     d = await startDaemon({
-      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
+      connectors: [
+        { id: 'smsc', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } },
+      ],
       voice: {
         builtin: { port: 0 },
         routes: [{ match: '*', url: app.url('/incoming') }],
@@ -68,7 +70,13 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     );
     const receiver = await RtpReceiver.start();
     try {
-      const run = runSipp({ scenario: 'uac-listen.xml', target: `127.0.0.1:${sipPort}`, localPort: await freeUdpPort(), keys: { rtp_port: receiver.port, caller: '+3630111', codec: 0 }, workDir: d.dir });
+      const run = runSipp({
+        scenario: 'uac-listen.xml',
+        target: `127.0.0.1:${sipPort}`,
+        localPort: await freeUdpPort(),
+        keys: { rtp_port: receiver.port, caller: '+3630111', codec: 0 },
+        workDir: d.dir,
+      });
       const result = await run.done;
       expect(result.code, result.errors || result.stdout).toBe(0); // our BYE ended it
       const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-check`, timeoutMs: 10_000 });
@@ -123,7 +131,11 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(await api({ command: 'Hangup', CallId: callId })).toMatchObject({ Code: '601' });
       expect(smsc.received.some((m) => m.text === 'too late')).toBe(false); // the hang-up cancelled the Delay
-      await waitUntil(async () => Number((await api({ command: 'ListCallHistory', Direction: 'Outbound' })).TotalRecords) === 1, 3000, 'the outbound history row');
+      await waitUntil(
+        async () => Number((await api({ command: 'ListCallHistory', Direction: 'Outbound' })).TotalRecords) === 1,
+        3000,
+        'the outbound history row',
+      );
     } finally {
       phone.kill();
       receiver.close();

@@ -28,7 +28,13 @@ describe.skipIf(!drachtioFromEnv() || !sippAvailable())('seed 002 through dracht
       }).handler;
       const receiver = await RtpReceiver.start();
       try {
-        const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: receiver.port }, workDir: h.dir }).done;
+        const result = await runSipp({
+          scenario: 'uac-listen.xml',
+          target: h.sipTarget,
+          localPort: await freeUdpPort(),
+          keys: { caller: '+3612345678', codec: 0, rtp_port: receiver.port },
+          workDir: h.dir,
+        }).done;
         expect(result.code, result.errors || result.stdout).toBe(0);
         expect(rms(receiver.audio())).toBeGreaterThan(500);
         expect(receiver.audio().length / 8000).toBeGreaterThan(3);

@@ -36,7 +36,13 @@ describe.skipIf(!sippAvailable())('speech made before answering', () => {
     h.handler = buildOzml(config, { storeDir: h.dir, log: silentLogger() }).handler;
     const receiver = await RtpReceiver.start();
     try {
-      const result = await runSipp({ scenario: 'uac-listen.xml', target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: receiver.port }, workDir: h.dir }).done;
+      const result = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '+3612345678', codec: 0, rtp_port: receiver.port },
+        workDir: h.dir,
+      }).done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       const audio = receiver.packets.filter((p) => p.payloadType === 0);
       const firstLoud = audio.findIndex((p) => rms(decodeG711('PCMU', p.payload)) > 500);

@@ -18,7 +18,12 @@ function problemsOf(fn: () => unknown): Array<{ path: string; message: string }>
 describe('config', () => {
   it('has embedded defaults a fresh machine can run on', () => {
     const config = defaultConfig();
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 9509, bodyLimitBytes: 65536, loginLimits: { maxFailuresPerSource: 10, maxFailuresPerUser: 20, windowSeconds: 300, lockoutSeconds: 300 } });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 9509,
+      bodyLimitBytes: 65536,
+      loginLimits: { maxFailuresPerSource: 10, maxFailuresPerUser: 20, windowSeconds: 300, lockoutSeconds: 300 },
+    });
     expect(config.store.path).toBe('data/telenode.db');
     expect(config.connectors).toEqual([]);
     expect(Object.isFrozen(config.sms)).toBe(true);

@@ -35,7 +35,8 @@ function fakeCalls(script: Answer[]) {
     dial: async (options, handler) => {
       dials.push(options);
       const answer = script.shift() ?? 'busy';
-      if (answer === 'busy') throw new AppError(ErrorCode.CALL_FAILED, `call to ${options.target} failed: 486 Busy Here`, { protocolStatus: 486, retryable: true });
+      if (answer === 'busy')
+        throw new AppError(ErrorCode.CALL_FAILED, `call to ${options.target} failed: 486 Busy Here`, { protocolStatus: 486, retryable: true });
       const controller = new AbortController();
       let end!: (reason: CallEndReason) => void;
       const ended = new Promise<CallEndReason>((resolve) => (end = resolve));
@@ -75,7 +76,12 @@ function setup(script: Answer[], config = CONFIG, links: ReadonlyMap<string, Fai
   const repo = new SmsFailoverRepo(db);
   const fake = fakeCalls(script);
   queue = new FailoverCalls(repo, config, silentLogger());
-  const runtime: FailoverCallsRuntime = { calls: fake.calls, links, trunks: [{ id: 'out', uri: 'sip:127.0.0.1:5999', auth: { username: 'u', password: 'p' } }], flows: { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx } };
+  const runtime: FailoverCallsRuntime = {
+    calls: fake.calls,
+    links,
+    trunks: [{ id: 'out', uri: 'sip:127.0.0.1:5999', auth: { username: 'u', password: 'p' } }],
+    flows: { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx },
+  };
   return { repo, runtime, ...fake };
 }
 

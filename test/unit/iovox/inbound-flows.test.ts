@@ -37,9 +37,16 @@ describe('IOVOX inbound call flows', () => {
 
   it('refuses an unknown API user, an unreadable file, a flow with an IOVOX error, and bindings that name no sendSms rule', () => {
     expect(() => loadInboundCallFlows([entry({ user: 'bob' })], ctx, users)).toThrow("iovox.callFlows[0] (match '*'): no API user 'bob'");
-    expect(() => loadInboundCallFlows([entry({ callFlowFile: join(files.path, 'missing.xml') })], ctx, users)).toThrow(/iovox\.callFlows\[0\] \(match '\*'\): cannot read call flow .*missing\.xml/);
-    const noId = flowFile('no-id.xml', '<callFlow name="X"><sendSms label="L" from="$_partnerName" destinationPhoneNumber="447400000000" message="hi" /></callFlow>');
+    expect(() => loadInboundCallFlows([entry({ callFlowFile: join(files.path, 'missing.xml') })], ctx, users)).toThrow(
+      /iovox\.callFlows\[0\] \(match '\*'\): cannot read call flow .*missing\.xml/,
+    );
+    const noId = flowFile(
+      'no-id.xml',
+      '<callFlow name="X"><sendSms label="L" from="$_partnerName" destinationPhoneNumber="447400000000" message="hi" /></callFlow>',
+    );
     expect(() => loadInboundCallFlows([entry({ callFlowFile: noId })], ctx, users)).toThrow(/Rule ID Empty/);
-    expect(() => loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).toThrow("bindings name 'nope', which is not a sendSms rule of its call flow");
+    expect(() => loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).toThrow(
+      "bindings name 'nope', which is not a sendSms rule of its call flow",
+    );
   });
 });

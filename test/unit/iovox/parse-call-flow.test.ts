@@ -67,7 +67,9 @@ describe("seed 001's SMS READ OUT flow", () => {
 
 describe("seed 000's sendSms examples", () => {
   it('the attribute template: every contact detail a variable', () => {
-    const rule = sendSms('<sendSms id="sendSms_1" label="sendSms_1" from="$_partnerName" destinationPhoneNumber="?" destinationContactId="?" destinationContactName="?" message="Text" />');
+    const rule = sendSms(
+      '<sendSms id="sendSms_1" label="sendSms_1" from="$_partnerName" destinationPhoneNumber="?" destinationContactId="?" destinationContactName="?" message="Text" />',
+    );
     expect(rule).toMatchObject({
       id: 'sendSms_1',
       label: 'sendSms_1',
@@ -83,7 +85,9 @@ describe("seed 000's sendSms examples", () => {
   });
 
   it('a fixed contact by name and phone number', () => {
-    const rule = sendSms('<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />');
+    const rule = sendSms(
+      '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />',
+    );
     expect(rule).toMatchObject({
       id: 'sendConfirmationSms',
       destinationPhoneNumber: { kind: 'fixed', value: '447400000000' },
@@ -94,12 +98,16 @@ describe("seed 000's sendSms examples", () => {
   });
 
   it('a fixed contact by id and phone number', () => {
-    const rule = sendSms('<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactId="1" message="This is a message from IOVOX!!" />');
+    const rule = sendSms(
+      '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactId="1" message="This is a message from IOVOX!!" />',
+    );
     expect(rule.destinationContactId).toEqual({ kind: 'fixed', value: '1' });
   });
 
   it('variable values', () => {
-    const rule = sendSms('<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="?" destinationContactName="?" message="This is a message from IOVOX!!" />');
+    const rule = sendSms(
+      '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="?" destinationContactName="?" message="This is a message from IOVOX!!" />',
+    );
     expect(rule.destinationPhoneNumber).toEqual({ kind: 'variable' });
     expect(rule.destinationContactName).toEqual({ kind: 'variable' });
   });
@@ -116,7 +124,14 @@ describe("seed 000's sendSms examples", () => {
     const rule = sendSms(
       '<sendSms id="a" label="a" from="$_partnerName" destinationContactId="1" message="m" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="missed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts" callbackUrl="https://example.test/dlr" />',
     );
-    expect(rule.smsAlert).toEqual({ mode: 'FAILED_SMS', destinationType: 'BOTH', destinationBehaviour: 'ALL', emailTemplateName: 'missed', from: 'alerts@example.test', fromName: 'Alerts' });
+    expect(rule.smsAlert).toEqual({
+      mode: 'FAILED_SMS',
+      destinationType: 'BOTH',
+      destinationBehaviour: 'ALL',
+      emailTemplateName: 'missed',
+      from: 'alerts@example.test',
+      fromName: 'Alerts',
+    });
     expect(rule.callbackUrl).toBe('https://example.test/dlr');
   });
 });
@@ -135,13 +150,28 @@ describe("every row of seed 000's error table", () => {
     { text: 'Sender Invalid', xml: '<sendSms id="s" label="s" from="$partnerName" destinationContactId="1" message="Hi" />' },
     { text: 'You need to select a Contact', xml: '<sendSms id="s" label="s" from="$_partnerName" message="Hi" />' },
     { text: 'You need to select a Contact', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000000" message="Hi" />' },
-    { text: 'Contact cannot have Variable and Fix details at the same time', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000000" destinationContactName="?" message="Hi" />' },
-    { text: 'Contact cannot have Variable and Fix details at the same time', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="?" destinationContactId="1" message="Hi" />' },
-    { text: 'Phone Number Invalid', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="07400000000" destinationContactId="1" message="Hi" />' },
-    { text: 'Phone Number Invalid', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="+447400000000" destinationContactId="1" message="Hi" />' },
+    {
+      text: 'Contact cannot have Variable and Fix details at the same time',
+      xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000000" destinationContactName="?" message="Hi" />',
+    },
+    {
+      text: 'Contact cannot have Variable and Fix details at the same time',
+      xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="?" destinationContactId="1" message="Hi" />',
+    },
+    {
+      text: 'Phone Number Invalid',
+      xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="07400000000" destinationContactId="1" message="Hi" />',
+    },
+    {
+      text: 'Phone Number Invalid',
+      xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="+447400000000" destinationContactId="1" message="Hi" />',
+    },
     { text: 'Destination Contact does not exist', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationContactId="99" message="Hi" />' },
     { text: 'Destination Contact does not exist', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationContactName="Alice" message="Hi" />' },
-    { text: 'Destination Contact does not exist', xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000009" destinationContactName="Bob" message="Hi" />' },
+    {
+      text: 'Destination Contact does not exist',
+      xml: '<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000009" destinationContactName="Bob" message="Hi" />',
+    },
     { text: 'Sender is not internationalised', xml: `<sendSms id="s" label="s" ${ok} />`, ctx: { partnerName: '07411111111' } },
     { text: 'Sender is not internationalised', xml: `<sendSms id="s" label="s" ${ok} />`, ctx: { partnerName: '+447411111111' } },
   ];
@@ -161,28 +191,59 @@ describe("every row of seed 000's error table", () => {
 
   it('the first contact with a name that owns the number wins', () => {
     // Two contacts are called Bob; the rule's number belongs to the second.
-    expect(sendSms('<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000001" destinationContactName="bob" message="Hi" />').id).toBe('s');
+    expect(
+      sendSms('<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000001" destinationContactName="bob" message="Hi" />').id,
+    ).toBe('s');
   });
 });
 
 describe('other problems a flow can have', () => {
   const cases: Array<{ text: string; xml: string }> = [
     { text: "XML parse error. Unclosed tag 'callFlow' at line 1, column 1", xml: '<callFlow name="x">\n  <play id="a" label="a"/>' },
-    { text: "XML parse error. Expected closing tag 'play' (opened in line 2, col 3) instead of closing tag 'callFlow' at line 3, column 1", xml: '<callFlow name="x">\n  <play id="a" label="a">\n</callFlow>' },
+    {
+      text: "XML parse error. Expected closing tag 'play' (opened in line 2, col 3) instead of closing tag 'callFlow' at line 3, column 1",
+      xml: '<callFlow name="x">\n  <play id="a" label="a">\n</callFlow>',
+    },
     { text: 'Call Flow Invalid: flow', xml: '<flow><play id="a" label="a"/></flow>' },
     { text: 'Call Flow Empty', xml: '<callFlow name="x"></callFlow>' },
     { text: 'Rule Not Supported: dial', xml: flow('<dial id="d" label="d" />') },
-    { text: 'Rule ID Duplicated: a', xml: flow('<play id="a" label="a"><textToSpeech textToSpeak="x" voice="v"/></play><play id="a" label="b"><textToSpeech textToSpeak="y" voice="v"/></play>') },
+    {
+      text: 'Rule ID Duplicated: a',
+      xml: flow(
+        '<play id="a" label="a"><textToSpeech textToSpeak="x" voice="v"/></play><play id="a" label="b"><textToSpeech textToSpeak="y" voice="v"/></play>',
+      ),
+    },
     { text: 'Play Empty', xml: flow('<play id="a" label="a"></play>') },
     { text: 'Text To Speak Empty', xml: flow('<play id="a" label="a"><textToSpeech voice="v"/></play>') },
     { text: 'Voice Empty', xml: flow('<play id="a" label="a"><textToSpeech textToSpeak="x"/></play>') },
-    { text: 'SMS Alert Invalid: SOMETIMES', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlert="SOMETIMES" />') },
-    { text: 'SMS Alert Destination Type Invalid: WORK', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertDestinationType="WORK" />') },
-    { text: 'SMS Alert Destination Behaviour Invalid: LAST', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertDestinationBehaviour="LAST" />') },
-    { text: 'SMS Alert Email Template Invalid: nope', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertEmailTemplateName="nope" />') },
-    { text: 'SMS Alert From Invalid: alerts', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertFrom="alerts" />') },
-    { text: 'Callback URL Invalid: ftp://x/y', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" callbackUrl="ftp://x/y" />') },
-    { text: 'Callback URL Headers Invalid: no colon', xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" callbackUrlHeaders="no colon" />') },
+    {
+      text: 'SMS Alert Invalid: SOMETIMES',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlert="SOMETIMES" />'),
+    },
+    {
+      text: 'SMS Alert Destination Type Invalid: WORK',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertDestinationType="WORK" />'),
+    },
+    {
+      text: 'SMS Alert Destination Behaviour Invalid: LAST',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertDestinationBehaviour="LAST" />'),
+    },
+    {
+      text: 'SMS Alert Email Template Invalid: nope',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertEmailTemplateName="nope" />'),
+    },
+    {
+      text: 'SMS Alert From Invalid: alerts',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlertFrom="alerts" />'),
+    },
+    {
+      text: 'Callback URL Invalid: ftp://x/y',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" callbackUrl="ftp://x/y" />'),
+    },
+    {
+      text: 'Callback URL Headers Invalid: no colon',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" callbackUrlHeaders="no colon" />'),
+    },
   ];
   for (const c of cases) {
     it(c.text, () => {

@@ -68,7 +68,11 @@ describe('runCallFlow', () => {
   it("seed 001's SMS READ OUT: three prompts in order with the IOVOX voice, $sms_origin digit by digit, $content as written", async () => {
     const { call, steps } = fakeCall();
     const deps: FlowRunDeps = { sms: fakeOutbox(steps), flows: ctx };
-    const result = await runCallFlow(call, { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: '+447923221231', content: 'Hello there, my name is John' } }, deps);
+    const result = await runCallFlow(
+      call,
+      { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: '+447923221231', content: 'Hello there, my name is John' } },
+      deps,
+    );
     expect(steps).toEqual([
       'answer',
       'speak tts_uk_eng_male: You have received an SMS from',
@@ -147,7 +151,13 @@ describe('runCallFlow', () => {
     call.speak = async () => {
       throw new AppError(ErrorCode.TTS_FAILED, 'espeak-ng missing');
     };
-    await expect(runCallFlow(call, { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: 'x', content: 'y' } }, { sms: fakeOutbox([]), flows: ctx })).rejects.toMatchObject({
+    await expect(
+      runCallFlow(
+        call,
+        { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: 'x', content: 'y' } },
+        { sms: fakeOutbox([]), flows: ctx },
+      ),
+    ).rejects.toMatchObject({
       code: ErrorCode.TTS_FAILED,
     });
   });
@@ -156,7 +166,9 @@ describe('runCallFlow', () => {
 describe('flow variables', () => {
   it('substitutes known $names inside text, unknown ones as nothing (reported), and leaves $5 alone', () => {
     const unknown: string[] = [];
-    expect(substitute('From $sms_origin: $content ($other) costs $5', { sms_origin: 'ACME', content: 'hi' }, (n) => unknown.push(n))).toBe('From ACME: hi () costs $5');
+    expect(substitute('From $sms_origin: $content ($other) costs $5', { sms_origin: 'ACME', content: 'hi' }, (n) => unknown.push(n))).toBe(
+      'From ACME: hi () costs $5',
+    );
     expect(unknown).toEqual(['other']);
   });
 

@@ -32,12 +32,18 @@ async function get(policy: EgressPolicy, url: string): Promise<string> {
 const closed = new EgressPolicy({ allow: [], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
 
 describe('EgressPolicy', () => {
-  it.each(['http://127.0.0.1:PORT/', 'http://127.1:PORT/', 'http://2130706433:PORT/', 'http://0x7f000001:PORT/', 'http://[::ffff:127.0.0.1]:PORT/', 'http://user:pw@127.0.0.1:PORT/', 'http://evil.example@127.0.0.1:PORT/', 'http://localhost:PORT/'])(
-    'refuses loopback spelled as %s',
-    async (spelling) => {
-      await expect(get(closed, spelling.replace('PORT', String(port)))).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED' });
-    },
-  );
+  it.each([
+    'http://127.0.0.1:PORT/',
+    'http://127.1:PORT/',
+    'http://2130706433:PORT/',
+    'http://0x7f000001:PORT/',
+    'http://[::ffff:127.0.0.1]:PORT/',
+    'http://user:pw@127.0.0.1:PORT/',
+    'http://evil.example@127.0.0.1:PORT/',
+    'http://localhost:PORT/',
+  ])('refuses loopback spelled as %s', async (spelling) => {
+    await expect(get(closed, spelling.replace('PORT', String(port)))).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED' });
+  });
 
   it('refuses the cloud metadata address and schemes other than http(s)', async () => {
     await expect(get(closed, 'http://169.254.169.254/latest/meta-data/')).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED' });
@@ -49,7 +55,10 @@ describe('EgressPolicy', () => {
     const open = new EgressPolicy({ allow: ['127.0.0.0/8'], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
     expect(await get(open, `http://127.0.0.1:${port}/`)).toBe('inside');
     const self = new EgressPolicy({ allow: ['127.0.0.0/8'], deny: DEFAULT_EGRESS_DENY, ownPorts: [port] });
-    await expect(get(self, `http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'TN_ERR_EGRESS_DENIED', message: expect.stringContaining("this node's own API") });
+    await expect(get(self, `http://127.0.0.1:${port}/`)).rejects.toMatchObject({
+      code: 'TN_ERR_EGRESS_DENIED',
+      message: expect.stringContaining("this node's own API"),
+    });
   });
 
   it('leaves private ranges open by default (a CRM next to the PBX)', () => {

@@ -32,7 +32,10 @@ describe('logs', () => {
     const log = createLogger({ level: 'info', destination: destination as never });
     log.warn({ url: '/api?command=SendSms&Username=u&Password=hunter2&Recipient=1' }, 'request failed');
     log.warn({ url: '/platform_api/SendSmsMessage?api_key=k3y-s3cret&x=1' }, 'request failed');
-    log.warn({ err: new Error('GET https://bob:pa55word@app.example/hook?token=t0k3n failed'), url: 'http://alice:open-sesame@cb.example/x' }, 'callback failed');
+    log.warn(
+      { err: new Error('GET https://bob:pa55word@app.example/hook?token=t0k3n failed'), url: 'http://alice:open-sesame@cb.example/x' },
+      'callback failed',
+    );
     await new Promise((r) => setImmediate(r));
     const text = lines.join('');
     for (const secret of ['hunter2', 'k3y-s3cret', 'pa55word', 't0k3n', 'open-sesame']) expect(text).not.toContain(secret);

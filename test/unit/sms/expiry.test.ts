@@ -18,9 +18,30 @@ const watcher = new ExpiryWatcher({ repo, committer: new GroupCommitter(db), sta
 
 function insert(id: string, status: MessageStatus, expiresAt: number | null): void {
   const m: StoredMessage = {
-    id, user: 'u', dialect: 'iovox', sender: 's', recipient: '+447700900123', text: 't', status, partsEstimate: 1, encoding: 'gsm7', concatRef: 1,
-    callbackUrl: null, meta: {}, connectorId: null, attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null, carrierStatus: null, carrierError: null,
-    createdAt: 1, updatedAt: 1, submittedAt: null, doneAt: null, expiresAt,
+    id,
+    user: 'u',
+    dialect: 'iovox',
+    sender: 's',
+    recipient: '+447700900123',
+    text: 't',
+    status,
+    partsEstimate: 1,
+    encoding: 'gsm7',
+    concatRef: 1,
+    callbackUrl: null,
+    meta: {},
+    connectorId: null,
+    attempts: 0,
+    nextAttemptAt: 0,
+    errorCode: null,
+    errorText: null,
+    carrierStatus: null,
+    carrierError: null,
+    createdAt: 1,
+    updatedAt: 1,
+    submittedAt: null,
+    doneAt: null,
+    expiresAt,
   };
   repo.insert(m);
   if (status !== MessageStatus.Accepted) repo.update(m);

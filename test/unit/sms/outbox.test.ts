@@ -85,7 +85,7 @@ describe('outbox', () => {
     expect(notified).toEqual([MessageStatus.Failed]);
   });
 
-  it('waits while the route\'s connector is down and sends when it comes back', async () => {
+  it("waits while the route's connector is down and sends when it comes back", async () => {
     const { outbox, store, connector } = setup();
     connector.up = false;
     outbox.start();

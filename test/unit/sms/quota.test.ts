@@ -32,7 +32,10 @@ describe('QuotaGuard', () => {
   it('refuses what would pass the day, charges nothing for it, and starts again at 00:00 UTC', async () => {
     const { quota, charge } = guard({ partsPerDay: 5 });
     await charge(3, '2026-11-22T10:00:00Z');
-    await expect(charge(3, '2026-11-22T23:59:59.999Z')).rejects.toMatchObject({ code: ErrorCode.QUOTA_EXCEEDED, details: { period: 'day', used: 3, parts: 3 } });
+    await expect(charge(3, '2026-11-22T23:59:59.999Z')).rejects.toMatchObject({
+      code: ErrorCode.QUOTA_EXCEEDED,
+      details: { period: 'day', used: 3, parts: 3 },
+    });
     await charge(2, '2026-11-22T23:59:59.999Z');
     expect(() => quota.check('u', 1, Date.parse('2026-11-22T23:59:59.999Z'))).toThrow(/5 SMS parts per day/);
     await charge(5, '2026-11-23T00:00:00Z');

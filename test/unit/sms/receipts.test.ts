@@ -38,7 +38,19 @@ function setup(format: CarrierIdFormat = 'auto') {
   /** A one-part message submitted with this carrier id. */
   const submitted = (carrierId: string) => {
     const message = store.add({ status: MessageStatus.Submitted, connectorId: 'c1' });
-    store.savePart({ messageId: message.id, partNo: 1, partsTotal: 1, connectorId: 'c1', carrierId, carrierIdNorm: normalizeCarrierId(carrierId), status: MessageStatus.Submitted, carrierStatus: null, carrierError: null, submittedAt: now, doneAt: null });
+    store.savePart({
+      messageId: message.id,
+      partNo: 1,
+      partsTotal: 1,
+      connectorId: 'c1',
+      carrierId,
+      carrierIdNorm: normalizeCarrierId(carrierId),
+      status: MessageStatus.Submitted,
+      carrierStatus: null,
+      carrierError: null,
+      submittedAt: now,
+      doneAt: null,
+    });
     return message.id;
   };
   return { store, unmatched, receipts, submitted, advance: (ms: number) => (now += ms) };
@@ -74,7 +86,7 @@ describe('receipts', () => {
     expect(store.get(sixteen)!.status).toBe(MessageStatus.Submitted);
   });
 
-  it('a receipt that comes before its submit result waits, and is applied when the part\'s id is recorded', async () => {
+  it("a receipt that comes before its submit result waits, and is applied when the part's id is recorded", async () => {
     const { store, unmatched, receipts, submitted } = setup();
     await receipts.handle(receipt('ABC123'));
     expect(unmatched.count()).toBe(1);

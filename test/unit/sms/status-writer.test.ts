@@ -20,7 +20,14 @@ function setup() {
   return { store, writer, notified };
 }
 
-const part = (partNo: number, status: MessageStatus, more: Partial<PartUpdate> = {}): PartUpdate => ({ partNo, partsTotal: 2, connectorId: 'c1', status, at: 100 + partNo, ...more });
+const part = (partNo: number, status: MessageStatus, more: Partial<PartUpdate> = {}): PartUpdate => ({
+  partNo,
+  partsTotal: 2,
+  connectorId: 'c1',
+  status,
+  at: 100 + partNo,
+  ...more,
+});
 
 describe('StatusWriter', () => {
   it('a two-part message is submitted once both parts are, and delivered only once both are delivered', () => {
@@ -65,7 +72,11 @@ describe('StatusWriter', () => {
   it('a clean attempt clears the error a refused one left; a possible duplicate stays marked', () => {
     const { store, writer } = setup();
     const { id } = store.add();
-    writer.applyParts(tx, id, [part(1, MessageStatus.Accepted, { partsTotal: 1 })], { errorCode: 'TN_ERR_MODEM_TIMEOUT', errorText: 'no answer', possibleDuplicate: true });
+    writer.applyParts(tx, id, [part(1, MessageStatus.Accepted, { partsTotal: 1 })], {
+      errorCode: 'TN_ERR_MODEM_TIMEOUT',
+      errorText: 'no answer',
+      possibleDuplicate: true,
+    });
     expect(store.get(id)).toMatchObject({ errorCode: 'TN_ERR_MODEM_TIMEOUT', possibleDuplicate: true });
     writer.applyParts(tx, id, [part(1, MessageStatus.Submitted, { partsTotal: 1, carrierId: 'gsm:1@1' })], { errorCode: null, errorText: null });
     expect(store.get(id)).toMatchObject({ status: MessageStatus.Submitted, errorCode: null, errorText: null, possibleDuplicate: true });

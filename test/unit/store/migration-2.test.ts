@@ -30,9 +30,11 @@ describe('migration 2', () => {
     old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);');
     insertOutbound(old, 'b-second', 2000);
     insertOutbound(old, 'a-first', 1000);
-    old.prepare(
-      "INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at) VALUES ('in-1', 'c', '36301', '447443332211', 'hi', 1, 1, 1500)",
-    ).run();
+    old
+      .prepare(
+        "INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at) VALUES ('in-1', 'c', '36301', '447443332211', 'hi', 1, 1, 1500)",
+      )
+      .run();
     old.close();
 
     const db = openDatabase({ path, synchronous: 'NORMAL' });

@@ -21,13 +21,17 @@ describe('migration 5', () => {
     const old = new Database(path);
     for (const m of MIGRATIONS.filter((m) => m.version <= 3)) old.exec(m.sql);
     old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3);');
-    old.prepare(
-      `INSERT INTO messages (id, user, dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, created_at, updated_at)
+    old
+      .prepare(
+        `INSERT INTO messages (id, user, dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, created_at, updated_at)
        VALUES ('m1', 'alice', 'iovox', '+447923221231', '+447723443321', 'hi', 'failed', 1, 'gsm7', 1, 1000, 1000)`,
-    ).run();
-    old.prepare(
-      "INSERT INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, created_at, updated_at) VALUES ('m1', '123456', '+447923221231', '+447723443321', 'hi', 'failed', 'pending', 1000, 1000)",
-    ).run();
+      )
+      .run();
+    old
+      .prepare(
+        "INSERT INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, created_at, updated_at) VALUES ('m1', '123456', '+447923221231', '+447723443321', 'hi', 'failed', 'pending', 1000, 1000)",
+      )
+      .run();
     old.close();
 
     const db = openDatabase({ path, synchronous: 'NORMAL' });

@@ -13,7 +13,11 @@ describe('DigitBuffer', () => {
   it('stops at a terminator without including it, leaving later digits buffered', async () => {
     const b = new DigitBuffer();
     for (const d of '45#9') b.push(d);
-    expect(await b.collect({ maxDigits: 10, firstDigitTimeoutMs: 10, interDigitTimeoutMs: 10, terminators: '#' })).toEqual({ digits: '45', reason: 'terminator', terminator: '#' });
+    expect(await b.collect({ maxDigits: 10, firstDigitTimeoutMs: 10, interDigitTimeoutMs: 10, terminators: '#' })).toEqual({
+      digits: '45',
+      reason: 'terminator',
+      terminator: '#',
+    });
     expect(b.pending).toBe('9');
   });
 

@@ -29,6 +29,8 @@ describe('trunks', () => {
     const wrong = voiceConfigSchema.safeParse({ trunks, outbound: { trunk: 'pxb' } });
     expect(wrong.success).toBe(false);
     expect(wrong.error!.issues[0]).toMatchObject({ path: ['outbound', 'trunk'], message: "no trunk 'pxb' in voice.trunks ('pbx')" });
-    expect(voiceConfigSchema.safeParse({ outbound: { trunk: 'pbx' } }).error!.issues[0]!.message).toBe("no trunk 'pbx' in voice.trunks (voice.trunks is empty)");
+    expect(voiceConfigSchema.safeParse({ outbound: { trunk: 'pbx' } }).error!.issues[0]!.message).toBe(
+      "no trunk 'pbx' in voice.trunks (voice.trunks is empty)",
+    );
   });
 });

@@ -43,7 +43,28 @@ export interface AtChannelOptions {
 }
 
 /** Always unsolicited, whatever command is pending (27.005/27.007 codes and the common vendor ones). */
-const URC_PREFIXES = ['+CMTI:', '+CDSI:', '+CMT:', '+CDS:', 'RING', '+CRING:', '+CLIP:', '^RSSI:', '^HCSQ:', '^MODE:', '^BOOT:', '^SYSSTART', '^SRVST:', '+CUSD:', '+QIND:', 'RDY', '+CPIN: READY', 'Call Ready', 'SMS Ready', '+CFUN:'];
+const URC_PREFIXES = [
+  '+CMTI:',
+  '+CDSI:',
+  '+CMT:',
+  '+CDS:',
+  'RING',
+  '+CRING:',
+  '+CLIP:',
+  '^RSSI:',
+  '^HCSQ:',
+  '^MODE:',
+  '^BOOT:',
+  '^SYSSTART',
+  '^SRVST:',
+  '+CUSD:',
+  '+QIND:',
+  'RDY',
+  '+CPIN: READY',
+  'Call Ready',
+  'SMS Ready',
+  '+CFUN:',
+];
 const TWO_LINE_URCS = ['+CMT:', '+CDS:'];
 /** Final results that are plain failures: V.250 ERROR, Huawei's "COMMAND NOT SUPPORT", a dropped data call. */
 const PLAIN_ERRORS = new Set(['ERROR', 'COMMAND NOT SUPPORT', 'NO CARRIER']);
@@ -124,7 +145,16 @@ export class AtChannel extends EventEmitter {
         const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
         const timer = setTimeout(() => this.timedOut(timeoutMs), timeoutMs);
         const prefix = /^AT([+^][A-Z0-9]+)/i.exec(command)?.[1];
-        this.pending = { command, replyPrefix: prefix ? `${prefix.toUpperCase()}:` : null, lines: [], body: options.body, bodyWritten: false, resolve, reject, timer };
+        this.pending = {
+          command,
+          replyPrefix: prefix ? `${prefix.toUpperCase()}:` : null,
+          lines: [],
+          body: options.body,
+          bodyWritten: false,
+          resolve,
+          reject,
+          timer,
+        };
         this.port.write(`${command}\r`);
       };
       if (this.pending || this.resync) this.queue.push(start);
@@ -154,7 +184,10 @@ export class AtChannel extends EventEmitter {
   /** Commands that never went out: nothing was sent, whatever closed the channel. */
   private closedError(): AppError {
     const cause = this.closedBy;
-    return new AppError(cause?.code ?? ErrorCode.MODEM_CLOSED, cause ? `not sent: ${cause.message}` : 'AT channel is closed', { retryable: true, details: { bodyWritten: false } });
+    return new AppError(cause?.code ?? ErrorCode.MODEM_CLOSED, cause ? `not sent: ${cause.message}` : 'AT channel is closed', {
+      retryable: true,
+      details: { bodyWritten: false },
+    });
   }
 
   private timedOut(timeoutMs: number): void {
@@ -289,7 +322,12 @@ export class AtChannel extends EventEmitter {
 }
 
 function withDetails(error: AppError, details: Record<string, unknown>): AppError {
-  return new AppError(error.code, error.message, { retryable: error.retryable, protocolStatus: error.protocolStatus, details: { ...error.details, ...details }, cause: error.cause });
+  return new AppError(error.code, error.message, {
+    retryable: error.retryable,
+    protocolStatus: error.protocolStatus,
+    details: { ...error.details, ...details },
+    cause: error.cause,
+  });
 }
 
 /** True when the failure leaves open whether the modem sent the message (the PDU had gone out). */

@@ -23,11 +23,19 @@ const CMS_RETRYABLE = new Set([
 const CME_RETRYABLE = new Set([14, 30, 31, 32, 100, 515]);
 
 export function cmsError(code: number, command: string): AppError {
-  return new AppError(ErrorCode.MODEM_CMS_ERROR, `+CMS ERROR: ${code} after ${command}`, { protocolStatus: code, retryable: CMS_RETRYABLE.has(code), details: { command } });
+  return new AppError(ErrorCode.MODEM_CMS_ERROR, `+CMS ERROR: ${code} after ${command}`, {
+    protocolStatus: code,
+    retryable: CMS_RETRYABLE.has(code),
+    details: { command },
+  });
 }
 
 export function cmeError(code: number, command: string): AppError {
-  return new AppError(ErrorCode.MODEM_CME_ERROR, `+CME ERROR: ${code} after ${command}`, { protocolStatus: code, retryable: CME_RETRYABLE.has(code), details: { command } });
+  return new AppError(ErrorCode.MODEM_CME_ERROR, `+CME ERROR: ${code} after ${command}`, {
+    protocolStatus: code,
+    retryable: CME_RETRYABLE.has(code),
+    details: { command },
+  });
 }
 
 /** A bare ERROR (or Huawei's COMMAND NOT SUPPORT) says nothing about the cause: retry. */

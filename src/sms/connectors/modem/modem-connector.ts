@@ -93,13 +93,19 @@ export class ModemConnector implements Connector {
     if (able.length === 0) {
       // Every modem is up and in text mode, and this part needs PDU mode: no retry will help.
       if (available.length === this.devices.length && available.length > 0) {
-        throw new AppError(ErrorCode.MODEM_NO_SUITABLE, 'every modem is in text mode, which cannot send this message (long, UCS-2 or non-ASCII)', { details: { messageId: part.messageId } });
+        throw new AppError(ErrorCode.MODEM_NO_SUITABLE, 'every modem is in text mode, which cannot send this message (long, UCS-2 or non-ASCII)', {
+          details: { messageId: part.messageId },
+        });
       }
       throw new AppError(ErrorCode.CONNECTOR_DOWN, `no modem of ${this.id} can take a message now`, { retryable: true });
     }
     const stuck = this.sticky.get(part.messageId);
     if (stuck && able.includes(stuck)) return stuck;
-    if (stuck) this.deps.log.warn({ messageId: part.messageId, from: stuck.id }, 'the modem that sent the first parts is unavailable: the rest goes out from another SIM and may not join on the handset');
+    if (stuck)
+      this.deps.log.warn(
+        { messageId: part.messageId, from: stuck.id },
+        'the modem that sent the first parts is unavailable: the rest goes out from another SIM and may not join on the handset',
+      );
     // Least loaded; ties taken in turn so an idle pool spreads its messages.
     this.turn = (this.turn + 1) % able.length;
     let best = able[this.turn]!;

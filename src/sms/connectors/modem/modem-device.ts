@@ -148,7 +148,10 @@ export class ModemDevice {
       if (mayHaveBeenSent(error)) {
         // The PDU went out and no reference came back: the retry may deliver it twice. The outbox marks the
         // message a possible duplicate (the client sees it in its callback), so say it in the error.
-        this.deps.log.warn({ messageId: part.messageId, partNo: part.partNo, err: error.toJSON() }, 'no reference after the message went to the modem; it may have been sent and will be retried (possible duplicate)');
+        this.deps.log.warn(
+          { messageId: part.messageId, partNo: part.partNo, err: error.toJSON() },
+          'no reference after the message went to the modem; it may have been sent and will be retried (possible duplicate)',
+        );
         error = new AppError(error.code, error.message, { retryable: true, details: { ...error.details, possiblySent: true }, cause: error });
       }
       throw error;
@@ -216,7 +219,13 @@ export class ModemDevice {
       this.session = session;
       // Listening (AT+CNMI armed) before the registration wait: read what arrived while the port was
       // gone now, and take what arrives while the modem still searches for the network.
-      const inbox = new ModemInbox(at, session, { connectorId: this.deps.connectorId, modemId: this.id, ownNumber: this.config.ownNumber, sink: this.deps.sink, log: this.deps.log });
+      const inbox = new ModemInbox(at, session, {
+        connectorId: this.deps.connectorId,
+        modemId: this.id,
+        ownNumber: this.config.ownNumber,
+        sink: this.deps.sink,
+        log: this.deps.log,
+      });
       this.inbox = inbox;
       void inbox.sweep();
       this.lastCsmp = '';
@@ -225,7 +234,10 @@ export class ModemDevice {
       await this.pollHealth(at);
       this.attempt = 0;
       this.setState('ready');
-      this.deps.log.info({ modem: this.id, port: this.config.port, profile: session.profile.name, messageMode: session.messageMode, cnmi: session.cnmi, ...session.identity }, 'modem ready');
+      this.deps.log.info(
+        { modem: this.id, port: this.config.port, profile: session.profile.name, messageMode: session.messageMode, cnmi: session.cnmi, ...session.identity },
+        'modem ready',
+      );
       this.startTimers();
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.MODEM_SIM_LOCKED) {
@@ -285,7 +297,10 @@ export class ModemDevice {
       this.polling = false;
     }
     if (before !== this.isAvailable()) {
-      this.deps.log.warn({ modem: this.id, ...this.radio }, this.isAvailable() ? 'modem back on the network' : 'modem lost network or signal; the others take its messages');
+      this.deps.log.warn(
+        { modem: this.id, ...this.radio },
+        this.isAvailable() ? 'modem back on the network' : 'modem lost network or signal; the others take its messages',
+      );
       this.deps.onAvailability();
     }
   }

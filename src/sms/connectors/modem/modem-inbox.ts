@@ -60,13 +60,15 @@ export class ModemInbox {
 
   /** List the storage for messages and reports whose indication never came (27.005 AT+CMGL). */
   sweep(): Promise<void> {
-    return new Promise((resolve) => this.serially(async () => {
-      try {
-        await this.sweepNow();
-      } finally {
-        resolve();
-      }
-    }));
+    return new Promise((resolve) =>
+      this.serially(async () => {
+        try {
+          await this.sweepNow();
+        } finally {
+          resolve();
+        }
+      }),
+    );
   }
 
   /** Resolves when everything queued so far is done (tests, shutdown). */
@@ -210,11 +212,24 @@ export class ModemInbox {
   }
 }
 
-const REPORT_STATUS: Record<ReportOutcome, MessageStatus> = { delivered: MessageStatus.Delivered, failed: MessageStatus.Failed, expired: MessageStatus.Expired, trying: MessageStatus.Buffered };
+const REPORT_STATUS: Record<ReportOutcome, MessageStatus> = {
+  delivered: MessageStatus.Delivered,
+  failed: MessageStatus.Failed,
+  expired: MessageStatus.Expired,
+  trying: MessageStatus.Buffered,
+};
 /** The SMPP receipt words for the same outcomes, so callbacks read alike whatever carried the message. */
 const REPORT_STAT: Record<ReportOutcome, string> = { delivered: 'DELIVRD', failed: 'UNDELIV', expired: 'EXPIRED', trying: 'ENROUTE' };
 
-function receipt(deps: InboxDeps, mr: number, recipient: string, status: number, outcome: ReportOutcome, sentAt: number | null, doneAt: number | null): ReceiptEvent {
+function receipt(
+  deps: InboxDeps,
+  mr: number,
+  recipient: string,
+  status: number,
+  outcome: ReportOutcome,
+  sentAt: number | null,
+  doneAt: number | null,
+): ReceiptEvent {
   return {
     connectorId: deps.connectorId,
     carrierId: modemCarrierId(deps.modemId, mr, recipient),

@@ -67,10 +67,18 @@ export async function initialiseModem(at: AtChannel, config: ModemDeviceConfig, 
   const storage = await selectStorage(at, profile);
   // Phase 2+ where the profile acknowledges routed messages: otherwise the modem acknowledges them itself.
   let ackRouted = false;
-  if (profile.ackRouted && messageMode === 'pdu') ackRouted = await at.send('AT+CSMS=1').then(() => true, () => false);
+  if (profile.ackRouted && messageMode === 'pdu')
+    ackRouted = await at.send('AT+CSMS=1').then(
+      () => true,
+      () => false,
+    );
   const candidates = cnmiCandidates(config, profile, messageMode, ackRouted, log);
-  const cnmi = await firstAccepted(at, candidates.map((c) => `AT+CNMI=${c}`));
-  if (cnmi === null) throw new AppError(ErrorCode.MODEM_ERROR, `the modem refused every new-message indication setting (${candidates.join(' / ')})`, { retryable: true });
+  const cnmi = await firstAccepted(
+    at,
+    candidates.map((c) => `AT+CNMI=${c}`),
+  );
+  if (cnmi === null)
+    throw new AppError(ErrorCode.MODEM_ERROR, `the modem refused every new-message indication setting (${candidates.join(' / ')})`, { retryable: true });
   if (ackRouted && !routes(cnmi.slice('AT+CNMI='.length))) {
     await at.send('AT+CSMS=0').catch(() => undefined);
     ackRouted = false;
@@ -114,7 +122,10 @@ function routes(cnmi: string): boolean {
  */
 async function unlockSim(at: AtChannel, config: ModemDeviceConfig): Promise<void> {
   const locked = (why: string, tries: number | null) =>
-    new AppError(ErrorCode.MODEM_SIM_LOCKED, `${why}${tries === null ? '' : ` (${tries} ${tries === 1 ? 'try' : 'tries'} left)`}`, { retryable: false, details: tries === null ? {} : { triesLeft: tries } });
+    new AppError(ErrorCode.MODEM_SIM_LOCKED, `${why}${tries === null ? '' : ` (${tries} ${tries === 1 ? 'try' : 'tries'} left)`}`, {
+      retryable: false,
+      details: tries === null ? {} : { triesLeft: tries },
+    });
   const pin = (await at.send('AT+CPIN?')).lines.join(' ');
   if (/SIM PUK/.test(pin)) throw locked('the SIM is PUK-locked: unlock it in a phone first', null);
   if (!/SIM PIN/.test(pin)) return;
@@ -178,11 +189,17 @@ async function chooseMessageMode(at: AtChannel, wanted: ModemDeviceConfig['messa
   let offersPdu = true;
   if (wanted === 'auto') {
     // +CMGF: (0,1) or (0-1) or (1); a modem that does not answer the test command may still take =0.
-    const range = await at.send('AT+CMGF=?').then((r) => r.lines.join(' '), () => '');
+    const range = await at.send('AT+CMGF=?').then(
+      (r) => r.lines.join(' '),
+      () => '',
+    );
     if (/\+CMGF:/.test(range)) offersPdu = /[(,]\s*0|0\s*-/.test(range);
   }
   if (offersPdu) {
-    const pdu = await at.send('AT+CMGF=0').then(() => true, (err: unknown) => (wanted === 'pdu' ? Promise.reject(err) : false));
+    const pdu = await at.send('AT+CMGF=0').then(
+      () => true,
+      (err: unknown) => (wanted === 'pdu' ? Promise.reject(err) : false),
+    );
     if (pdu) return 'pdu';
   }
   await setTextMode(at);
@@ -198,7 +215,10 @@ async function setTextMode(at: AtChannel): Promise<void> {
 }
 
 async function selectStorage(at: AtChannel, profile: ModemProfile): Promise<string[]> {
-  const accepted = await firstAccepted(at, profile.storage.map((s) => `AT+CPMS=${s}`));
+  const accepted = await firstAccepted(
+    at,
+    profile.storage.map((s) => `AT+CPMS=${s}`),
+  );
   // A modem that takes no CPMS at all keeps its own default; SM is the usual one.
   return accepted ? splitFields(accepted.slice('AT+CPMS='.length)) : ['SM'];
 }

@@ -45,10 +45,34 @@ function makeMetrics(registry: Registry, pools: () => Set<ModemPoolView>): Modem
       this.reset();
       for (const pool of pools()) for (const device of pool.devices) this.set({ connector: pool.id, modem: device.id }, read(device));
     };
-  new Gauge({ name: 'telenode_modem_up', help: '1 when the modem is initialised, registered and takes messages', labelNames, registers, collect: each((d) => (d.isAvailable() ? 1 : 0)) });
-  new Gauge({ name: 'telenode_modem_signal_rssi', help: 'AT+CSQ rssi: 0..31 (-113 + 2·rssi dBm), 99 unknown, -1 not read', labelNames, registers, collect: each((d) => d.radio.signal) });
-  new Gauge({ name: 'telenode_modem_registered', help: '1 when registered on a network (home or roaming)', labelNames, registers, collect: each((d) => (d.radio.registration === 1 || d.radio.registration === 5 ? 1 : 0)) });
-  new Gauge({ name: 'telenode_modem_registration_stat', help: 'CREG/CEREG stat: 1 home, 5 roaming, 2 searching, 3 denied, 0/4 not registered', labelNames, registers, collect: each((d) => d.radio.registration) });
+  new Gauge({
+    name: 'telenode_modem_up',
+    help: '1 when the modem is initialised, registered and takes messages',
+    labelNames,
+    registers,
+    collect: each((d) => (d.isAvailable() ? 1 : 0)),
+  });
+  new Gauge({
+    name: 'telenode_modem_signal_rssi',
+    help: 'AT+CSQ rssi: 0..31 (-113 + 2·rssi dBm), 99 unknown, -1 not read',
+    labelNames,
+    registers,
+    collect: each((d) => d.radio.signal),
+  });
+  new Gauge({
+    name: 'telenode_modem_registered',
+    help: '1 when registered on a network (home or roaming)',
+    labelNames,
+    registers,
+    collect: each((d) => (d.radio.registration === 1 || d.radio.registration === 5 ? 1 : 0)),
+  });
+  new Gauge({
+    name: 'telenode_modem_registration_stat',
+    help: 'CREG/CEREG stat: 1 home, 5 roaming, 2 searching, 3 denied, 0/4 not registered',
+    labelNames,
+    registers,
+    collect: each((d) => d.radio.registration),
+  });
   new Gauge({ name: 'telenode_modem_queue', help: 'Parts handed to the modem and not yet answered', labelNames, registers, collect: each((d) => d.backlog) });
   new Gauge({
     name: 'telenode_modem_info',
@@ -67,6 +91,11 @@ function makeMetrics(registry: Registry, pools: () => Set<ModemPoolView>): Modem
   });
   return {
     sent: new Counter({ name: 'telenode_modem_sent_total', help: 'Parts the modem sent (+CMGS answered)', labelNames, registers }),
-    failed: new Counter({ name: 'telenode_modem_send_failures_total', help: 'Parts the modem did not send', labelNames: ['connector', 'modem', 'retryable'], registers }),
+    failed: new Counter({
+      name: 'telenode_modem_send_failures_total',
+      help: 'Parts the modem did not send',
+      labelNames: ['connector', 'modem', 'retryable'],
+      registers,
+    }),
   };
 }

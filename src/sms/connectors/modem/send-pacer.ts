@@ -7,7 +7,10 @@ export class SendPacer {
   private nextSlotAt = 0;
   private readonly intervalMs: number;
 
-  constructor(perMinute: number | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    perMinute: number | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     this.intervalMs = perMinute ? 60_000 / perMinute : 0;
   }
 

@@ -18,11 +18,15 @@ export function openSerialPort(path: string, baudRate = 115200, options: { exclu
       if (!err) return resolve(port);
       if (/cannot lock port|resource temporarily unavailable/i.test(err.message)) {
         reject(
-          new AppError(ErrorCode.MODEM_PORT_IN_USE, `${path} is in use by another program (a running telenode holds its modems' ports): stop it, or use a port it does not hold`, {
-            retryable: true,
-            details: { port: path },
-            cause: err,
-          }),
+          new AppError(
+            ErrorCode.MODEM_PORT_IN_USE,
+            `${path} is in use by another program (a running telenode holds its modems' ports): stop it, or use a port it does not hold`,
+            {
+              retryable: true,
+              details: { port: path },
+              cause: err,
+            },
+          ),
         );
         return;
       }

@@ -164,15 +164,24 @@ export class SmppBind {
     this.coalesceWrites(session);
     return new Promise<string>((resolve, reject) => {
       const pdu = new smpp.PDU('submit_sm', fields);
-      const sent = session.send(pdu, (resp) => this.onSubmitResp(resp), undefined, () => {
-        this.settle(pdu.sequence_number, null, new AppError(ErrorCode.CONNECTOR_DOWN, 'submit_sm could not be written', { retryable: true }));
-      });
+      const sent = session.send(
+        pdu,
+        (resp) => this.onSubmitResp(resp),
+        undefined,
+        () => {
+          this.settle(pdu.sequence_number, null, new AppError(ErrorCode.CONNECTOR_DOWN, 'submit_sm could not be written', { retryable: true }));
+        },
+      );
       if (!sent) {
         reject(new AppError(ErrorCode.CONNECTOR_DOWN, `bind ${this.name} socket is not writable`, { retryable: true }));
         return;
       }
       const timer = setTimeout(() => {
-        this.settle(pdu.sequence_number, null, new AppError(ErrorCode.SUBMIT_TIMEOUT, `no submit_sm_resp within ${this.config.submitTimeoutMs} ms`, { retryable: true }));
+        this.settle(
+          pdu.sequence_number,
+          null,
+          new AppError(ErrorCode.SUBMIT_TIMEOUT, `no submit_sm_resp within ${this.config.submitTimeoutMs} ms`, { retryable: true }),
+        );
       }, this.config.submitTimeoutMs);
       this.outstanding.set(pdu.sequence_number, { resolve, reject, timer });
     });
@@ -237,7 +246,10 @@ export class SmppBind {
     session.on('unknown', (pdu: Pdu) => {
       // SMPP 3.4 §3.3: an unknown command_id is answered with generic_nack (ESME_RINVCMDID); the session goes on.
       if (this.session !== session) return;
-      this.log.warn({ bind: this.name, commandId: `0x${pdu.command_id.toString(16)}`, sequenceNumber: pdu.sequence_number }, 'unknown command from the SMSC answered with generic_nack');
+      this.log.warn(
+        { bind: this.name, commandId: `0x${pdu.command_id.toString(16)}`, sequenceNumber: pdu.sequence_number },
+        'unknown command from the SMSC answered with generic_nack',
+      );
       if (!pdu.isResponse()) session.send(pdu.response());
     });
     session.on('invalid_pdu', (raw: Buffer, err: Error) => this.invalidPdu(session, raw, err));
@@ -254,8 +266,16 @@ export class SmppBind {
     const header = pduHeader(raw);
     const isResponse = (header.commandId & 0x80000000) !== 0;
     this.log.warn(
-      { bind: this.name, command: header.command ?? `0x${header.commandId.toString(16)}`, sequenceNumber: header.sequenceNumber, reason: err.message, octets: raw.subarray(0, 512).toString('hex') },
-      isResponse ? 'SMSC sent a response we cannot decode; its request times out and is retried' : 'SMSC sent a PDU we cannot decode; answered with an error, session stays up',
+      {
+        bind: this.name,
+        command: header.command ?? `0x${header.commandId.toString(16)}`,
+        sequenceNumber: header.sequenceNumber,
+        reason: err.message,
+        octets: raw.subarray(0, 512).toString('hex'),
+      },
+      isResponse
+        ? 'SMSC sent a response we cannot decode; its request times out and is retried'
+        : 'SMSC sent a PDU we cannot decode; answered with an error, session stays up',
     );
     if (isResponse) return;
     this.coalesceWrites(session);
@@ -294,7 +314,10 @@ export class SmppBind {
       .onIncoming(pdu, this)
       .catch((err: unknown) => {
         // ESME_RX_T_APPN (SMPP 3.4 §5.1.3): temporary, the SMSC delivers it again.
-        this.log.warn({ bind: this.name, command: pdu.command, sequenceNumber: pdu.sequence_number, err }, 'could not store what the SMSC sent; answered ESME_RX_T_APPN so it comes again');
+        this.log.warn(
+          { bind: this.name, command: pdu.command, sequenceNumber: pdu.sequence_number, err },
+          'could not store what the SMSC sent; answered ESME_RX_T_APPN so it comes again',
+        );
         return 0x64;
       })
       .then((status) => {

@@ -57,10 +57,7 @@ export const smppConnectorSchema = z
      * TON/NPI. auto: '+' or '00' prefix → international (1/1), other digits →
      * unknown/ISDN (0/1), anything with letters → alphanumeric (5/0).
      */
-    addressing: z
-      .object({ sourceTon: tonNpi, sourceNpi: tonNpi, destTon: tonNpi, destNpi: tonNpi })
-      .strict()
-      .prefault({}),
+    addressing: z.object({ sourceTon: tonNpi, sourceNpi: tonNpi, destTon: tonNpi, destNpi: tonNpi }).strict().prefault({}),
   })
   .strict();
 

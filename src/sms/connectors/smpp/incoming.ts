@@ -8,10 +8,7 @@ import type { InboundFragment, ReceiptEvent } from '../connector.js';
 import type { Pdu } from './smpp-lib.js';
 import { isReceiptEsmClass, toReceiptEvent } from './receipt.js';
 
-export type Incoming =
-  | { kind: 'receipt'; event: ReceiptEvent }
-  | { kind: 'inbound'; fragment: InboundFragment }
-  | { kind: 'invalid'; reason: string };
+export type Incoming = { kind: 'receipt'; event: ReceiptEvent } | { kind: 'inbound'; fragment: InboundFragment } | { kind: 'invalid'; reason: string };
 
 function octets(value: unknown): Buffer {
   if (Buffer.isBuffer(value)) return value;

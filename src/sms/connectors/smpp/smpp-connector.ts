@@ -56,7 +56,12 @@ export class SmppConnector implements Connector {
       onThrottled: (bind: SmppBind, outcome: ThrottleOutcome) => this.onThrottled(bind, outcome),
       onThrottleEnded: (bind: SmppBind, episode: ThrottleEpisode) => {
         this.deps.log.info(
-          { bind: bind.name, seconds: Math.round((episode.lastThrottleAt - episode.startedAt) / 1000), throttledAnswers: episode.throttles, mps: roundRate(bind.pacer.rate) },
+          {
+            bind: bind.name,
+            seconds: Math.round((episode.lastThrottleAt - episode.startedAt) / 1000),
+            throttledAnswers: episode.throttles,
+            mps: roundRate(bind.pacer.rate),
+          },
           'carrier throttling over',
         );
       },
@@ -65,7 +70,12 @@ export class SmppConnector implements Connector {
     this.metrics = {
       submits: counterFor(deps.registry, 'telenode_smpp_submit_total', 'submit_sm answered, by result', ['connector', 'result']),
       throttled: counterFor(deps.registry, 'telenode_smpp_throttled_total', 'submit_sm answered with ESME_RTHROTTLED or ESME_RMSGQFUL', ['connector']),
-      throttleEpisodes: counterFor(deps.registry, 'telenode_smpp_throttle_episodes_total', 'times the carrier began throttling (ends after ten quiet seconds)', ['connector']),
+      throttleEpisodes: counterFor(
+        deps.registry,
+        'telenode_smpp_throttle_episodes_total',
+        'times the carrier began throttling (ends after ten quiet seconds)',
+        ['connector'],
+      ),
     };
     if (deps.registry) connectorsOf(deps.registry).add(this);
   }
@@ -76,7 +86,10 @@ export class SmppConnector implements Connector {
       bindUp.set({ connector: this.id, bind: bind.name }, bind.state === BindState.Bound ? 1 : 0);
       if (bind.role !== 'receiver') sendRate.set({ connector: this.id, bind: bind.name }, Number.isFinite(bind.pacer.rate) ? bind.pacer.rate : -1);
     }
-    windowInUse.set({ connector: this.id }, this.binds.reduce((n, b) => n + b.windowInUse, 0));
+    windowInUse.set(
+      { connector: this.id },
+      this.binds.reduce((n, b) => n + b.windowInUse, 0),
+    );
   }
 
   async start(): Promise<void> {
@@ -142,10 +155,13 @@ export class SmppConnector implements Connector {
 
   private wakeIn(ms: number): void {
     if (this.wakeTimer) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.drain();
-    }, Math.max(1, Math.ceil(ms)));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = null;
+        this.drain();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
   }
 
   private send(bind: SmppBind, queued: QueuedPart): void {
@@ -256,7 +272,12 @@ function connectorsOf(registry: Registry): Set<SmppConnector> {
     const connectors = new Set<SmppConnector>();
     set = connectors;
     connectorSets.set(registry, connectors);
-    const bindUp = new Gauge({ name: 'telenode_smpp_bind_up', help: '1 when the SMPP bind is bound', labelNames: ['connector', 'bind'], registers: [registry] });
+    const bindUp = new Gauge({
+      name: 'telenode_smpp_bind_up',
+      help: '1 when the SMPP bind is bound',
+      labelNames: ['connector', 'bind'],
+      registers: [registry],
+    });
     const sendRate = new Gauge({
       name: 'telenode_smpp_send_rate',
       help: 'messages per second the bind may send now (mps, or slower while the carrier throttles); -1: no limit',

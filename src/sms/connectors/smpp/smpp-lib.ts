@@ -41,7 +41,9 @@ interface SessionInternals {
 
 const PduFromBuffer = smpp.PDU as unknown as new (buffer: Buffer) => Pdu;
 
-(smpp.Session as unknown as { prototype: { _extractPDUs: (this: SessionInternals) => void } }).prototype._extractPDUs = function extractPdus(this: SessionInternals): void {
+(smpp.Session as unknown as { prototype: { _extractPDUs: (this: SessionInternals) => void } }).prototype._extractPDUs = function extractPdus(
+  this: SessionInternals,
+): void {
   if (this._busy) return;
   this._busy = true;
   while (!this.paused) {

@@ -11,7 +11,10 @@ export const array = defineVerb({
     return { id, items: el.children.map((c) => c.text) };
   },
   async run(args, ctx) {
-    ctx.vars.setArray(args.id, args.items.map((item) => ctx.vars.substitute(item)));
+    ctx.vars.setArray(
+      args.id,
+      args.items.map((item) => ctx.vars.substitute(item)),
+    );
     return CONTINUE;
   },
 });

@@ -9,7 +9,8 @@ export const delay = defineVerb({
   parse: (el) => {
     const raw = mainParameter(el, 'Time') ?? '1';
     const seconds = Number(raw);
-    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw new OzmlError(`<${el.name}> "${raw}" is not a number of seconds between 0 and 3600`, el.at);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+      throw new OzmlError(`<${el.name}> "${raw}" is not a number of seconds between 0 and 3600`, el.at);
     return { ms: Math.round(seconds * 1000) };
   },
   async run(args, ctx) {

@@ -18,7 +18,25 @@ import { speak } from './speak.js';
 import { userInput } from './user-input.js';
 import { variable } from './var.js';
 
-const ALL: AnyVerb[] = [speak, play, delay, beep, sendSms, hangup, reject, userInput, goTo, record, sendDtmf, variable, array, forEach, blindTransfer, forward, exit];
+const ALL: AnyVerb[] = [
+  speak,
+  play,
+  delay,
+  beep,
+  sendSms,
+  hangup,
+  reject,
+  userInput,
+  goTo,
+  record,
+  sendDtmf,
+  variable,
+  array,
+  forEach,
+  blindTransfer,
+  forward,
+  exit,
+];
 
 export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
   ...ALL.map((v) => [v.name.toLowerCase(), v] as const),

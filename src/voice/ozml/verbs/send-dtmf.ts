@@ -8,7 +8,8 @@ export const sendDtmf = defineVerb({
   parse: (el) => {
     const keys = requireMain(el, 'the keys to send', 'Keys').replace(/\s+/g, '');
     // $variables are checked when the command runs, after substitution.
-    if (!/^[0-9*#A-D]*$/i.test(keys.replace(/\$[A-Za-z_][A-Za-z0-9_]*/g, ''))) throw new OzmlError(`<${el.name}> Keys="${keys}" may only hold 0-9 * # A-D`, el.at);
+    if (!/^[0-9*#A-D]*$/i.test(keys.replace(/\$[A-Za-z_][A-Za-z0-9_]*/g, '')))
+      throw new OzmlError(`<${el.name}> Keys="${keys}" may only hold 0-9 * # A-D`, el.at);
     return { keys };
   },
   async run(args, ctx) {

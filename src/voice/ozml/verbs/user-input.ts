@@ -71,7 +71,12 @@ export const userInput = defineVerb<UserInputArgs>({
     for (;;) {
       const prompted = await ctx.runBlock(args.initial, { bargeIn: true });
       if (prompted.kind !== 'continue') return prompted;
-      const result = await session.collectDigits({ maxDigits: args.maxDigits, firstDigitTimeoutMs: args.timeoutMs, interDigitTimeoutMs: INTER_DIGIT_MS, terminators });
+      const result = await session.collectDigits({
+        maxDigits: args.maxDigits,
+        firstDigitTimeoutMs: args.timeoutMs,
+        interDigitTimeoutMs: INTER_DIGIT_MS,
+        terminators,
+      });
       if (result.reason === 'aborted' || ctx.signal.aborted) return { kind: 'stop', why: 'ended' };
       const back = args.backKey !== null && ((result.digits === '' && result.terminator === args.backKey) || result.digits === args.backKey);
       if (back) return ctx.menuDepth > 0 ? { kind: 'back' } : CONTINUE;

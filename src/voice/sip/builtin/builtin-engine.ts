@@ -74,7 +74,12 @@ export class BuiltinSipEngine implements CallControl {
     this.port = started.port;
     this.contactHost = started.contactHost;
     for (const config of this.config.registrations) {
-      const registration = new Registration(config, this.stack, this.contactUri(registrarTransport(config.registrar)), this.log.child({ registrar: config.registrar }));
+      const registration = new Registration(
+        config,
+        this.stack,
+        this.contactUri(registrarTransport(config.registrar)),
+        this.log.child({ registrar: config.registrar }),
+      );
       this.registrations.push(registration);
       registration.start();
     }
@@ -152,11 +157,17 @@ export class BuiltinSipEngine implements CallControl {
   private onRequest(request: sip.SipRequest, remote: sip.Remote): void {
     const insane = checkRequest(request);
     if (insane) {
-      this.log.debug({ method: request.method, from: `${remote.protocol}:${remote.address}:${remote.port}`, status: insane.status, reason: insane.reason }, 'malformed SIP request refused');
+      this.log.debug(
+        { method: request.method, from: `${remote.protocol}:${remote.address}:${remote.port}`, status: insane.status, reason: insane.reason },
+        'malformed SIP request refused',
+      );
       if (request.method !== 'ACK') this.stack?.send(sip.makeResponse(request, insane.status, insane.reason));
       return;
     }
-    this.log.trace({ method: request.method, sipCallId: request.headers['call-id'], from: `${remote.protocol}:${remote.address}:${remote.port}` }, 'SIP request');
+    this.log.trace(
+      { method: request.method, sipCallId: request.headers['call-id'], from: `${remote.protocol}:${remote.address}:${remote.port}` },
+      'SIP request',
+    );
     if (!this.policy.allows(remote.address)) {
       this.log.warn({ from: remote.address, method: request.method }, 'SIP request from an address outside the ACL');
       if (request.method !== 'ACK') this.reply(request, 403, 'Forbidden');

@@ -102,7 +102,12 @@ export function makeResponseWithTag(
   localTag: string | null,
   extra: { headers?: Record<string, unknown>; content?: string } = {},
 ): sip.SipResponse {
-  const response = sip.makeResponse(request, status, reason, extra.content === undefined ? { headers: extra.headers } : { headers: extra.headers, content: extra.content });
+  const response = sip.makeResponse(
+    request,
+    status,
+    reason,
+    extra.content === undefined ? { headers: extra.headers } : { headers: extra.headers, content: extra.content },
+  );
   const to = request.headers.to;
   response.headers.to = { ...to, params: { ...to.params, ...(localTag && !to.params['tag'] ? { tag: localTag } : {}) } };
   return response;

@@ -82,5 +82,10 @@ export function unroutableReason(request: OutgoingRequest): string | null {
 export function isRoutableUri(uri: unknown): boolean {
   if (typeof uri !== 'string' && (typeof uri !== 'object' || uri === null)) return false;
   const parsed = sip.parseUri(uri as string);
-  return parsed !== undefined && typeof parsed.host === 'string' && parsed.host.length > 0 && (parsed.port === undefined || Number.isNaN(parsed.port) || (parsed.port > 0 && parsed.port < 65536));
+  return (
+    parsed !== undefined &&
+    typeof parsed.host === 'string' &&
+    parsed.host.length > 0 &&
+    (parsed.port === undefined || Number.isNaN(parsed.port) || (parsed.port > 0 && parsed.port < 65536))
+  );
 }

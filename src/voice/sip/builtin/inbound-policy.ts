@@ -104,7 +104,14 @@ export class InboundPolicy {
   private challenge(stale: boolean): Record<string, unknown> {
     const issued = Date.now().toString(36);
     const nonce = `${issued}.${this.sign(issued)}`;
-    return { scheme: 'Digest', realm: `"${this.config.auth!.realm}"`, nonce: `"${nonce}"`, qop: '"auth"', algorithm: 'MD5', ...(stale ? { stale: 'true' } : {}) };
+    return {
+      scheme: 'Digest',
+      realm: `"${this.config.auth!.realm}"`,
+      nonce: `"${nonce}"`,
+      qop: '"auth"',
+      algorithm: 'MD5',
+      ...(stale ? { stale: 'true' } : {}),
+    };
   }
 
   private nonceFresh(nonce: string): boolean {

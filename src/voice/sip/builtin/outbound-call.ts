@@ -49,12 +49,21 @@ export class BuiltinOutboundCall extends BuiltinCall {
         this.gaveUp = true;
         this.finalSeen = true;
         this.end('cancelled');
-        reject(new AppError(ErrorCode.CALL_FAILED, `call to ${this.request.target} failed: 487 not answered within ${Math.round(this.request.timeoutMs / 1000)} s`, { protocolStatus: 487 }));
+        reject(
+          new AppError(ErrorCode.CALL_FAILED, `call to ${this.request.target} failed: 487 not answered within ${Math.round(this.request.timeoutMs / 1000)} s`, {
+            protocolStatus: 487,
+          }),
+        );
       }, this.request.timeoutMs);
       const fail = (status: number, reason: string) => {
         clearTimeout(timer);
         this.end(status === 487 ? 'cancelled' : 'rejected');
-        reject(new AppError(ErrorCode.CALL_FAILED, `call to ${this.request.target} failed: ${status} ${reason}`, { protocolStatus: status, retryable: status >= 500 || status === 408 || status === 480 || status === 486 }));
+        reject(
+          new AppError(ErrorCode.CALL_FAILED, `call to ${this.request.target} failed: ${status} ${reason}`, {
+            protocolStatus: status,
+            retryable: status >= 500 || status === 408 || status === 480 || status === 486,
+          }),
+        );
       };
       const onResponse = (response: sip.SipResponse) => {
         if (response.status < 200) return;

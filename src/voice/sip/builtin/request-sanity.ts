@@ -53,7 +53,8 @@ export function checkRequest(request: sip.SipRequest): SanityVerdict | null {
   }
   for (const name of ['record-route', 'route'] as const) {
     const set = headers[name];
-    if (set !== undefined && (!Array.isArray(set) || !set.every((r) => isNameAddr(r) && isRoutableUri(r.uri)))) return bad(name === 'route' ? 'Route' : 'Record-Route');
+    if (set !== undefined && (!Array.isArray(set) || !set.every((r) => isNameAddr(r) && isRoutableUri(r.uri))))
+      return bad(name === 'route' ? 'Route' : 'Record-Route');
   }
   if (request.method === 'REFER' && headers['refer-to'] !== undefined && !isNameAddr(headers['refer-to'])) return bad('Refer-To');
   return null;

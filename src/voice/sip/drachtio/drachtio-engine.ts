@@ -75,7 +75,9 @@ export class DrachtioSipEngine implements CallControl {
           return;
         }
         this.connected = true;
-        this.listen = String(hostports ?? '').split(',').filter(Boolean);
+        this.listen = String(hostports ?? '')
+          .split(',')
+          .filter(Boolean);
         this.log.info({ engine: 'drachtio', server, listen: this.listen }, this.started ? 'reconnected to drachtio-server' : 'connected to drachtio-server');
         this.started = true;
         clearTimeout(timer);
@@ -120,7 +122,11 @@ export class DrachtioSipEngine implements CallControl {
       );
     } catch (err) {
       const status = (err as { status?: number }).status ?? 500;
-      throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: ${status}`, { protocolStatus: status, cause: err, retryable: status >= 500 || status === 408 || status === 480 || status === 486 });
+      throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: ${status}`, {
+        protocolStatus: status,
+        cause: err,
+        retryable: status >= 500 || status === 408 || status === 480 || status === 486,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -184,7 +190,11 @@ export class DrachtioSipEngine implements CallControl {
       from: { uri: from.uri, user: userOf(from.uri), displayName: from.name ? from.name.replace(/^"|"$/g, '') : null },
       to: { uri: to.uri, user: userOf(to.uri), displayName: null },
       source: `${String(req.protocol ?? 'udp').toLowerCase()}:${req.source_address}:${req.source_port}`,
-      headers: Object.fromEntries(Object.entries(req.headers ?? {}).filter(([k]) => k.toLowerCase().startsWith('x-') || k.toLowerCase() === 'diversion').map(([k, v]) => [k.toLowerCase(), String(v)])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers ?? {})
+          .filter(([k]) => k.toLowerCase().startsWith('x-') || k.toLowerCase() === 'diversion')
+          .map(([k, v]) => [k.toLowerCase(), String(v)]),
+      ),
     };
     const call = new DrachtioCall(info, this.srf, req, res, this.log.child({ callId: info.id }), (c) => this.calls.delete(c));
     this.calls.add(call);

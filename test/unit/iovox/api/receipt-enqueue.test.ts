@@ -10,14 +10,43 @@ afterAll(() => db.close());
 
 function message(id: string, status: MessageStatus, extra: Partial<StoredMessage> = {}): StoredMessage {
   return {
-    id, user: 'u', dialect: 'iovox', sender: 'ACME', recipient: '+447700900123', text: 't', status, partsEstimate: 1, encoding: 'gsm7', concatRef: 1,
-    callbackUrl: 'http://127.0.0.1:9/dlr', meta: {}, connectorId: 'c', attempts: 0, nextAttemptAt: 0, errorCode: null, errorText: null, carrierStatus: null,
-    carrierError: null, createdAt: 1, updatedAt: Date.UTC(2020, 4, 6, 17, 37, 46), submittedAt: Date.UTC(2020, 4, 6, 17, 37, 37), doneAt: null, expiresAt: null, ...extra,
+    id,
+    user: 'u',
+    dialect: 'iovox',
+    sender: 'ACME',
+    recipient: '+447700900123',
+    text: 't',
+    status,
+    partsEstimate: 1,
+    encoding: 'gsm7',
+    concatRef: 1,
+    callbackUrl: 'http://127.0.0.1:9/dlr',
+    meta: {},
+    connectorId: 'c',
+    attempts: 0,
+    nextAttemptAt: 0,
+    errorCode: null,
+    errorText: null,
+    carrierStatus: null,
+    carrierError: null,
+    createdAt: 1,
+    updatedAt: Date.UTC(2020, 4, 6, 17, 37, 46),
+    submittedAt: Date.UTC(2020, 4, 6, 17, 37, 37),
+    doneAt: null,
+    expiresAt: null,
+    ...extra,
   };
 }
 
 function stored(id: string) {
-  return (db.prepare('SELECT kind, content_type, headers, body FROM webhooks WHERE order_key = ? ORDER BY id').all(id) as Array<{ kind: string; content_type: string; headers: string; body: string }>).map((r) => ({
+  return (
+    db.prepare('SELECT kind, content_type, headers, body FROM webhooks WHERE order_key = ? ORDER BY id').all(id) as Array<{
+      kind: string;
+      content_type: string;
+      headers: string;
+      body: string;
+    }>
+  ).map((r) => ({
     ...r,
     headers: JSON.parse(r.headers) as Record<string, string>,
     body: JSON.parse(r.body) as Record<string, string>,
@@ -39,9 +68,18 @@ describe('enqueueIovoxReceipt', () => {
   });
 
   it("the client's Content-Type replaces ours and the other headers travel as given", () => {
-    enqueueIovoxReceipt(db, message('m3', MessageStatus.Submitted, { meta: { callbackHeaders: { 'Content-Type': 'text/plain', 'X-Custom-Header': 'iovox' } } }), MessageStatus.Accepted);
+    enqueueIovoxReceipt(
+      db,
+      message('m3', MessageStatus.Submitted, { meta: { callbackHeaders: { 'Content-Type': 'text/plain', 'X-Custom-Header': 'iovox' } } }),
+      MessageStatus.Accepted,
+    );
     expect(stored('m3')).toEqual([
-      { kind: 'IovoxDeliveryReceipt', content_type: 'text/plain', headers: { 'X-Custom-Header': 'iovox' }, body: expect.objectContaining({ status: 'ACKNOWLEDGED' }) as unknown },
+      {
+        kind: 'IovoxDeliveryReceipt',
+        content_type: 'text/plain',
+        headers: { 'X-Custom-Header': 'iovox' },
+        body: expect.objectContaining({ status: 'ACKNOWLEDGED' }) as unknown,
+      },
     ]);
   });
 

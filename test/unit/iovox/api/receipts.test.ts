@@ -30,7 +30,10 @@ describe('receipt_timestamp: Europe/London wall-clock time', () => {
 
 describe('callback_url_headers', () => {
   it("parses seed 001's example", () => {
-    expect(parseCallbackHeaders('Content-Type: application/json,X-Custom-Header: iovox')).toEqual({ 'Content-Type': 'application/json', 'X-Custom-Header': 'iovox' });
+    expect(parseCallbackHeaders('Content-Type: application/json,X-Custom-Header: iovox')).toEqual({
+      'Content-Type': 'application/json',
+      'X-Custom-Header': 'iovox',
+    });
   });
 
   it('keeps a comma inside a value and a colon inside a value', () => {
@@ -40,7 +43,17 @@ describe('callback_url_headers', () => {
   it('refuses what HTTP cannot carry', () => {
     expect(parseCallbackHeaders('no colon at all')).toBeNull();
     // headers that would steer telenode's own request, not describe the callback
-    for (const name of ['Host', 'Authorization', 'Cookie', 'Transfer-Encoding', 'Content-Length', 'Connection', 'proxy-authorization', 'X-Telenode-Signature', 'Sec-Fetch-Site']) {
+    for (const name of [
+      'Host',
+      'Authorization',
+      'Cookie',
+      'Transfer-Encoding',
+      'Content-Length',
+      'Connection',
+      'proxy-authorization',
+      'X-Telenode-Signature',
+      'Sec-Fetch-Site',
+    ]) {
       expect(parseCallbackHeaders(`X-Ok: 1,${name}: x`), name).toBeNull();
     }
     expect(parseCallbackHeaders('X Bad: 1')).toBeNull();

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeGsm7, encodeGsm7, gsm7Septets, isGsm7Encodable, packGsm7, unpackGsm7 } from '../../../../src/sms/encoding/index.js';
 import { AppError } from '../../../../src/shared/errors.js';
 
-const BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const EXTENSION = '\f^{}\\[~]|€';
 
 describe('GSM 03.38', () => {

@@ -44,7 +44,11 @@ describe('media thread (the worker, in-process)', () => {
 
   async function open(overrides: Partial<StreamOptions> = {}): Promise<{ id: number; port: number }> {
     const bound = await bind();
-    thread.handle({ op: 'open', id: bound.id, options: { remote: { address: '127.0.0.1', port: far.port }, law: 'PCMU', payloadType: 0, dtmfPayloadType: 101, sending: true, ...overrides } });
+    thread.handle({
+      op: 'open',
+      id: bound.id,
+      options: { remote: { address: '127.0.0.1', port: far.port }, law: 'PCMU', payloadType: 0, dtmfPayloadType: 101, sending: true, ...overrides },
+    });
     return bound;
   }
 
@@ -121,7 +125,10 @@ describe('media thread (the worker, in-process)', () => {
     await waitUntil(() => dtmf().length >= 14, 2000, 'all 14 event packets at the phone');
     const events = dtmf();
     expect(events).toHaveLength(14);
-    for (const [digit, packets] of [[1, events.slice(0, 7)], [11, events.slice(7)]] as const) {
+    for (const [digit, packets] of [
+      [1, events.slice(0, 7)],
+      [11, events.slice(7)],
+    ] as const) {
       const decoded = packets.map((p) => decodeTelephoneEvent(p.payload)!);
       expect(decoded.every((e) => e.event === digit)).toBe(true);
       expect(decoded.map((e) => e.end)).toEqual([false, false, false, false, true, true, true]);
@@ -136,8 +143,13 @@ describe('media thread (the worker, in-process)', () => {
     const { id, port } = await open({ remote: { address: '127.0.0.1', port: 9 } });
     thread.handle({ op: 'startRecording', id });
     const speech = encodeG711('PCMU', AudioClip.tone(300, 100).pcm);
-    for (let i = 0; i < 5; i++) far.send({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port);
-    for (const end of [false, false, true, true, true]) far.send({ payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 5, end, volume: 10, duration: 160 }) }, port);
+    for (let i = 0; i < 5; i++)
+      far.send({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port);
+    for (const end of [false, false, true, true, true])
+      far.send(
+        { payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 5, end, volume: 10, duration: 160 }) },
+        port,
+      );
     await waitUntil(() => seen('digit', id).length === 1, 2000, 'the digit');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen('digit', id).map((m) => m.digit)).toEqual(['5']);

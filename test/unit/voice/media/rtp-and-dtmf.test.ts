@@ -36,7 +36,11 @@ describe('RFC 4733 telephone events', () => {
     const digits: string[] = [];
     const detector = new DtmfDetector((d) => digits.push(d));
     const send = (ts: number, event: number, end: boolean) => detector.packet(1, ts, encodeTelephoneEvent({ event, end, volume: 10, duration: 160 }));
-    for (const [ts, event] of [[1000, 1], [2000, 2], [3000, 1]] as const) {
+    for (const [ts, event] of [
+      [1000, 1],
+      [2000, 2],
+      [3000, 1],
+    ] as const) {
       send(ts, event, false);
       send(ts, event, false);
       for (let i = 0; i < 3; i++) send(ts, event, true);

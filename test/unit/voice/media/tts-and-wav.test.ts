@@ -68,7 +68,13 @@ describe('TextToSpeech', () => {
   });
 
   it('reports a TTS command that fails, with its stderr', async () => {
-    const tts = new TextToSpeech({ command: ['sh', '-c', 'echo voice missing >&2; exit 3'], defaultVoice: 'x', voices: {}, cacheDir: join(dir.path, 'f'), timeoutMs: 5000 });
+    const tts = new TextToSpeech({
+      command: ['sh', '-c', 'echo voice missing >&2; exit 3'],
+      defaultVoice: 'x',
+      voices: {},
+      cacheDir: join(dir.path, 'f'),
+      timeoutMs: 5000,
+    });
     await expect(tts.synthesize('hello')).rejects.toMatchObject({ code: 'TN_ERR_TTS_FAILED', message: expect.stringMatching(/exit 3.*voice missing/) });
   });
 });

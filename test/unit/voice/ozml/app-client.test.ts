@@ -46,8 +46,15 @@ describe('OzML app client', () => {
 
   it('refuses a URL the egress policy denies, and schemes other than http(s)', async () => {
     const client = createHttpAppClient(new EgressPolicy({ allow: [], deny: DEFAULT_EGRESS_DENY, ownPorts: [] }));
-    await expect(client.post({ url: `${base}/`, fields: { NotificationName: 'GoTo' }, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'TN_ERR_OZML_APP_FAILED', message: expect.stringMatching(/refused: egress policy refuses/), retryable: false });
-    await expect(createHttpAppClient().post({ url: 'data:text/xml,<Response/>', fields: {}, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'TN_ERR_OZML_APP_FAILED', message: expect.stringMatching(/only http and https/) });
+    await expect(client.post({ url: `${base}/`, fields: { NotificationName: 'GoTo' }, timeoutMs: 5000 })).rejects.toMatchObject({
+      code: 'TN_ERR_OZML_APP_FAILED',
+      message: expect.stringMatching(/refused: egress policy refuses/),
+      retryable: false,
+    });
+    await expect(createHttpAppClient().post({ url: 'data:text/xml,<Response/>', fields: {}, timeoutMs: 5000 })).rejects.toMatchObject({
+      code: 'TN_ERR_OZML_APP_FAILED',
+      message: expect.stringMatching(/only http and https/),
+    });
     expect(await createHttpAppClient().post({ url: `${base}/`, fields: { NotificationName: 'GoTo' }, timeoutMs: 5000 })).toBe('<Response><Hangup/></Response>');
   });
 });

@@ -27,7 +27,9 @@ describe('parseOzml', () => {
   });
 
   it('treats tag and attribute names case-insensitively and takes a main parameter from an attribute or the text', () => {
-    const script = parseOzml('<response><SPEAK LANGUAGE="en-GB" text="From the attribute"/><speak>From the text</speak><sendsms recipient="+1555" delivaryreporturl="http://x/dlr" MESSAGE="hi"/><delay time="2"/><Delay>0.5</Delay></response>');
+    const script = parseOzml(
+      '<response><SPEAK LANGUAGE="en-GB" text="From the attribute"/><speak>From the text</speak><sendsms recipient="+1555" delivaryreporturl="http://x/dlr" MESSAGE="hi"/><delay time="2"/><Delay>0.5</Delay></response>',
+    );
     expect(script.commands.map((c) => c.args)).toEqual([
       { text: 'From the attribute', language: 'en-GB', voice: null },
       { text: 'From the text', language: null, voice: null },
@@ -55,7 +57,9 @@ describe('parseOzml', () => {
     const err = errorOf('<Response>\n  <Speak>hi</Speak>\n  <Reject/>\n</Response>');
     expect(err.message).toBe('3:3: <Reject> is only allowed as the first command');
     // Nor inside a block, even as the block's first command.
-    expect(errorOf('<Response><UserInput><Inputs><Input Key="1"><Reject/></Input></Inputs></UserInput></Response>').message).toMatch(/only allowed as the first/);
+    expect(errorOf('<Response><UserInput><Inputs><Input Key="1"><Reject/></Input></Inputs></UserInput></Response>').message).toMatch(
+      /only allowed as the first/,
+    );
   });
 
   it('parses a nested UserInput menu with keys, BackKey and ForwardToURL', () => {
@@ -63,7 +67,12 @@ describe('parseOzml', () => {
       <InitialCommands><Speak>Menu</Speak></InitialCommands>
       <Inputs><Input Key="1"><UserInput BackKey="*"><InitialCommands><Beep/></InitialCommands></UserInput></Input><Input Key="2"><Hangup/></Input></Inputs>
     </UserInput></Response>`);
-    const menu = script.commands[0]!.args as { timeoutMs: number; repeat: boolean; forwardToUrl: string; inputs: { key: string; commands: { verb: string; args: { backKey: string } }[] }[] };
+    const menu = script.commands[0]!.args as {
+      timeoutMs: number;
+      repeat: boolean;
+      forwardToUrl: string;
+      inputs: { key: string; commands: { verb: string; args: { backKey: string } }[] }[];
+    };
     expect(menu).toMatchObject({ timeoutMs: 3000, repeat: true, forwardToUrl: 'http://app/dtmf' });
     expect(menu.inputs.map((i) => i.key)).toEqual(['1', '2']);
     expect(menu.inputs[0]!.commands[0]!.verb).toBe('UserInput');

@@ -92,7 +92,17 @@ function decodeDeliver(buf: Buffer, offset: number, first: number, smsc: string 
   at += 7;
   const ud = decodeUserData(buf, at, dataCoding, (first & 0x40) !== 0);
   const smppCoding = isSevenBit(dataCoding) ? 0 : dataCoding;
-  return { type: 'deliver', smsc, sender: address, protocolId, dataCoding, sentAt, udh: ud.udh, payload: ud.payload, text: decodeShortMessage(ud.payload, smppCoding) };
+  return {
+    type: 'deliver',
+    smsc,
+    sender: address,
+    protocolId,
+    dataCoding,
+    sentAt,
+    udh: ud.udh,
+    payload: ud.payload,
+    text: decodeShortMessage(ud.payload, smppCoding),
+  };
 }
 
 function decodeStatusReport(buf: Buffer, offset: number, smsc: string | null): DecodedStatusReport {

@@ -19,11 +19,7 @@ export function decodeSemiOctets(octets: Buffer, digits: number): string {
   let out = '';
   for (const octet of octets) out += (octet & 0x0f).toString(16) + (octet >> 4).toString(16);
   // Semi-octets above 9 in numbers: * # a b c (§9.1.2.3); F is padding.
-  return out
-    .slice(0, digits)
-    .toUpperCase()
-    .replace(/A/g, '*')
-    .replace(/B/g, '#');
+  return out.slice(0, digits).toUpperCase().replace(/A/g, '*').replace(/B/g, '#');
 }
 
 export interface PduAddress {

@@ -64,7 +64,12 @@ export function encodeSubmitPdu(input: SubmitPduInput): EncodedSubmit {
     encodeUserData(input.dataCoding, input.payload, udh),
   ]);
   if (tpdu.length > 176) throw new AppError(ErrorCode.PDU_INVALID, `SMS-SUBMIT of ${tpdu.length} octets is longer than 176`);
-  return { hex: Buffer.concat([encodeSmscField(input.smsc), tpdu]).toString('hex').toUpperCase(), tpduLength: tpdu.length };
+  return {
+    hex: Buffer.concat([encodeSmscField(input.smsc), tpdu])
+      .toString('hex')
+      .toUpperCase(),
+    tpduLength: tpdu.length,
+  };
 }
 
 export interface DecodedSubmit {
@@ -92,5 +97,14 @@ export function decodeSubmitTpdu(buf: Buffer, offset: number): DecodedSubmit {
   if (vpf === 2) validity = validityMinutes(need(buf, at, 1, 'TP-VP'));
   at += vpf === 2 ? 1 : vpf === 0 ? 0 : 7;
   const ud = decodeUserData(buf, at, dataCoding, (first & 0x40) !== 0);
-  return { type: 'submit', messageReference, recipient: address, statusReport: (first & 0x20) !== 0, dataCoding, validityMinutes: validity, udh: ud.udh, payload: ud.payload };
+  return {
+    type: 'submit',
+    messageReference,
+    recipient: address,
+    statusReport: (first & 0x20) !== 0,
+    dataCoding,
+    validityMinutes: validity,
+    udh: ud.udh,
+    payload: ud.payload,
+  };
 }

@@ -7,7 +7,16 @@ describe('modem connector config', () => {
   it('one modem: named after the connector, with the defaults', () => {
     const devices = modemDevices(modemConnectorSchema.parse({ id: 'gsm1', type: 'modem', port: '/dev/ttyUSB2' }));
     expect(devices).toEqual([
-      expect.objectContaining({ id: 'gsm1', port: '/dev/ttyUSB2', profile: 'auto', messageMode: 'auto', baudRate: 115200, minSignal: 0, maxPerMinute: undefined, cnmi: undefined }),
+      expect.objectContaining({
+        id: 'gsm1',
+        port: '/dev/ttyUSB2',
+        profile: 'auto',
+        messageMode: 'auto',
+        baudRate: 115200,
+        minSignal: 0,
+        maxPerMinute: undefined,
+        cnmi: undefined,
+      }),
     ]);
   });
 
@@ -29,7 +38,14 @@ describe('modem connector config', () => {
     const issues = (input: object) => modemConnectorSchema.safeParse({ id: 'gsm', type: 'modem', ...input }).error?.issues.map((i) => i.message) ?? [];
     expect(issues({})).toEqual(['give either port (one modem) or modems (a pool), not both or neither']);
     expect(issues({ port: '/dev/a', modems: [{ port: '/dev/b' }] })).toEqual(['give either port (one modem) or modems (a pool), not both or neither']);
-    expect(issues({ modems: [{ id: 'x', port: '/dev/a' }, { id: 'x', port: '/dev/b' }] })).toEqual(["duplicate modem id 'x'"]);
+    expect(
+      issues({
+        modems: [
+          { id: 'x', port: '/dev/a' },
+          { id: 'x', port: '/dev/b' },
+        ],
+      }),
+    ).toEqual(["duplicate modem id 'x'"]);
     expect(issues({ port: '/dev/a', profile: 'nokia' })).toHaveLength(1);
     expect(issues({ port: '/dev/a', cnmi: '2,1,0,2,0' })).toEqual([]);
     expect(issues({ port: '/dev/a', cnmi: '2,1,0,2,0,9' })).toEqual(['expected AT+CNMI values like 2,1,0,2,0']);

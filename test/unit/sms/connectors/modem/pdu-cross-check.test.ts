@@ -14,7 +14,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Deliver, Report, Submit, parse } from 'node-pdu';
-import { decodePdu, encodeDeliverPdu, encodeStatusReportPdu, type DecodedDeliver, type DecodedStatusReport, type DecodedSubmit } from '../../../../../src/sms/connectors/modem/pdu/index.js';
+import {
+  decodePdu,
+  encodeDeliverPdu,
+  encodeStatusReportPdu,
+  type DecodedDeliver,
+  type DecodedStatusReport,
+  type DecodedSubmit,
+} from '../../../../../src/sms/connectors/modem/pdu/index.js';
 import { decodeShortMessage, planSegments } from '../../../../../src/sms/encoding/index.js';
 import { AppError } from '../../../../../src/shared/errors.js';
 import { GAMMU_AT_SMS, MODEMMANAGER_INVALID, MODEMMANAGER_VECTORS } from '../../../../fixtures/pdu/published-vectors.js';
@@ -71,12 +78,21 @@ function theirs(hex: string) {
       type: 'deliver',
       address: p.address.phone,
       text: p.data.getText(),
-      concat: header?.getSegments() && header.getSegments()! > 1 ? { reference: header.getPointer(), total: header.getSegments(), seq: header.getCurrent() } : null,
+      concat:
+        header?.getSegments() && header.getSegments()! > 1 ? { reference: header.getPointer(), total: header.getSegments(), seq: header.getCurrent() } : null,
       time: p.serviceCenterTimeStamp.time * 1000,
       zone: p.serviceCenterTimeStamp.tzOff + 0, // node-pdu says -0 for UTC
     };
   }
-  if (p instanceof Report) return { type: 'status-report', address: p.address.phone, reference: p.reference, status: p.status, time: p.dateTime.time * 1000, discharge: p.discharge.time * 1000 };
+  if (p instanceof Report)
+    return {
+      type: 'status-report',
+      address: p.address.phone,
+      reference: p.reference,
+      status: p.status,
+      time: p.dateTime.time * 1000,
+      discharge: p.discharge.time * 1000,
+    };
   if (p instanceof Submit) return { type: 'submit', address: p.address.phone };
   return { type: 'unknown' };
 }
@@ -85,9 +101,24 @@ function ours(hex: string) {
   const p = decodePdu(hex);
   if (p.type === 'deliver') {
     const c = p.udh?.concat;
-    return { type: 'deliver', address: p.sender.number, text: p.text, concat: c ? { reference: c.reference, total: c.total, seq: c.seq } : null, time: p.sentAt.utcMs, zone: p.sentAt.zoneMinutes };
+    return {
+      type: 'deliver',
+      address: p.sender.number,
+      text: p.text,
+      concat: c ? { reference: c.reference, total: c.total, seq: c.seq } : null,
+      time: p.sentAt.utcMs,
+      zone: p.sentAt.zoneMinutes,
+    };
   }
-  if (p.type === 'status-report') return { type: 'status-report', address: p.recipient.number, reference: p.messageReference, status: p.status, time: p.sentAt.utcMs, discharge: p.dischargedAt.utcMs };
+  if (p.type === 'status-report')
+    return {
+      type: 'status-report',
+      address: p.recipient.number,
+      reference: p.messageReference,
+      status: p.status,
+      time: p.sentAt.utcMs,
+      discharge: p.dischargedAt.utcMs,
+    };
   return { type: 'submit', address: (p as DecodedSubmit).recipient.number };
 }
 
@@ -124,7 +155,12 @@ describe("Gammu's AT+CMGR corpus", () => {
     expect(byFile('at-sms/03.dump')).toMatchObject({ type: 'deliver', sender: { number: '+919884280026' }, text: 'Ok sir' });
     expect(byFile('at-sms/10.dump')).toMatchObject({ text: 'Tèätrc @ £.' });
     expect((byFile('at-sms/22.dump') as DecodedDeliver).udh!.concat).toEqual({ reference: 1, total: 2, seq: 1, sixteenBit: false });
-    expect(byFile('at-sms/30.dump')).toMatchObject({ type: 'status-report', messageReference: 232, recipient: { number: '+666666666666' }, outcome: 'delivered' });
+    expect(byFile('at-sms/30.dump')).toMatchObject({
+      type: 'status-report',
+      messageReference: 232,
+      recipient: { number: '+666666666666' },
+      outcome: 'delivered',
+    });
     expect(byFile('at-sms/16.dump')).toMatchObject({ type: 'submit', recipient: { number: '1234' }, dataCoding: 8 });
   });
 
@@ -176,10 +212,25 @@ describe('generated vectors, decoded by us and by node-pdu', () => {
       const sender = randomAddress(next);
       const zoneMinutes = (Math.floor(next() * 97) - 48) * 15;
       // Two-digit years: node-pdu and we place them in different centuries past 2069, so stay before.
-      const sentAt = Date.UTC(2000 + Math.floor(next() * 70), Math.floor(next() * 12), 1 + Math.floor(next() * 28), Math.floor(next() * 24), Math.floor(next() * 60), Math.floor(next() * 60));
+      const sentAt = Date.UTC(
+        2000 + Math.floor(next() * 70),
+        Math.floor(next() * 12),
+        1 + Math.floor(next() * 28),
+        Math.floor(next() * 24),
+        Math.floor(next() * 60),
+        Math.floor(next() * 60),
+      );
       for (const part of plan.parts) {
         const concat = plan.parts.length > 1 ? { reference, total: plan.parts.length, seq: part.seq, sixteenBit } : null;
-        const hex = encodeDeliverPdu({ smsc: next() < 0.5 ? '+36209300099' : undefined, sender, dataCoding: plan.dataCoding, payload: part.payload, concat, sentAt, zoneMinutes });
+        const hex = encodeDeliverPdu({
+          smsc: next() < 0.5 ? '+36209300099' : undefined,
+          sender,
+          dataCoding: plan.dataCoding,
+          payload: part.payload,
+          concat,
+          sentAt,
+          zoneMinutes,
+        });
         const mine = ours(hex);
         expect(mine.type === 'deliver' && mine.text, `our text, vector ${n}.${part.seq}`).toBe(part.text);
         expect(comparable(mine), `vector ${n}.${part.seq}: ${hex}`).toEqual(comparable(theirs(hex) as ReturnType<typeof ours>));
@@ -195,7 +246,14 @@ describe('generated vectors, decoded by us and by node-pdu', () => {
       const status = [0x00, 0x01, 0x02, 0x20, 0x21, 0x30, 0x40, 0x41, 0x46, 0x60, 0x65, 0x7f][n % 12]!;
       const recipient = `+36${Math.floor(next() * 1e9)}`;
       const sentAt = Date.UTC(2026, 10, 22, Math.floor(next() * 24), Math.floor(next() * 60));
-      const hex = encodeStatusReportPdu({ messageReference: Math.floor(next() * 256), recipient, sentAt, dischargedAt: sentAt + Math.floor(next() * 3600) * 1000, status, zoneMinutes: (Math.floor(next() * 9) - 4) * 60 });
+      const hex = encodeStatusReportPdu({
+        messageReference: Math.floor(next() * 256),
+        recipient,
+        sentAt,
+        dischargedAt: sentAt + Math.floor(next() * 3600) * 1000,
+        status,
+        zoneMinutes: (Math.floor(next() * 9) - 4) * 60,
+      });
       expect(comparable(ours(hex)), hex).toEqual(comparable(theirs(hex) as ReturnType<typeof ours>));
       const decoded = decodePdu(hex) as DecodedStatusReport;
       expect(decoded.outcome).toBe(status <= 0x1f ? 'delivered' : status < 0x40 ? 'trying' : status === 0x46 ? 'expired' : 'failed');

@@ -1,10 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { formatTextTimestamp, parseTextRead, parseTextTimestamp, splitFields, textModeRefusal, textModeSubmit } from '../../../../../src/sms/connectors/modem/text-mode.js';
+import {
+  formatTextTimestamp,
+  parseTextRead,
+  parseTextTimestamp,
+  splitFields,
+  textModeRefusal,
+  textModeSubmit,
+} from '../../../../../src/sms/connectors/modem/text-mode.js';
 import { encodeGsm7, encodeUcs2 } from '../../../../../src/sms/encoding/index.js';
 import type { SubmitPart } from '../../../../../src/sms/connectors/connector.js';
 
 function part(text: string, overrides: Partial<SubmitPart> = {}): SubmitPart {
-  return { messageId: 'm', partNo: 1, partsTotal: 1, sender: 's', recipient: '+36301234567', dataCoding: 0, payload: encodeGsm7(text), concat: null, wantReceipt: true, validUntil: null, ...overrides };
+  return {
+    messageId: 'm',
+    partNo: 1,
+    partsTotal: 1,
+    sender: 's',
+    recipient: '+36301234567',
+    dataCoding: 0,
+    payload: encodeGsm7(text),
+    concat: null,
+    wantReceipt: true,
+    validUntil: null,
+    ...overrides,
+  };
 }
 
 describe('text mode', () => {

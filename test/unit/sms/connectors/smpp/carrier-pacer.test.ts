@@ -24,7 +24,7 @@ function runAgainstCarrier(options: { mps: number; limit: (t: number) => number;
   const answers: Array<{ at: number; ticket: number; ok: boolean }> = [];
   const run: CarrierRun = { accepted: [], throttled: 0, slowdowns: 0, episodesStarted: 0, episodesEnded: 0, pacer };
   for (let t = 0; t < options.seconds * 1000; t++) {
-    for (let i = 0; i < answers.length; ) {
+    for (let i = 0; i < answers.length;) {
       const answer = answers[i]!;
       if (answer.at > t) {
         i++;

@@ -27,8 +27,26 @@ function invite(callId: string, authorization?: Record<string, string>): sip.Sip
 function answer(challenge: Record<string, unknown>, nc: string, uri = 'sip:100@127.0.0.1'): Record<string, string> {
   const nonce = String(challenge['nonce']).replace(/"/g, '');
   const cnonce = 'c0ffee';
-  const response = digest.calculateDigest({ ha1: digest.calculateUserRealmPasswordHash('pbx', REALM, 's3cret'), nonce, nc, cnonce, qop: 'auth', method: 'INVITE', uri });
-  return { scheme: 'Digest', username: '"pbx"', realm: `"${REALM}"`, nonce: `"${nonce}"`, uri: `"${uri}"`, response: `"${response}"`, qop: 'auth', nc, cnonce: `"${cnonce}"` };
+  const response = digest.calculateDigest({
+    ha1: digest.calculateUserRealmPasswordHash('pbx', REALM, 's3cret'),
+    nonce,
+    nc,
+    cnonce,
+    qop: 'auth',
+    method: 'INVITE',
+    uri,
+  });
+  return {
+    scheme: 'Digest',
+    username: '"pbx"',
+    realm: `"${REALM}"`,
+    nonce: `"${nonce}"`,
+    uri: `"${uri}"`,
+    response: `"${response}"`,
+    qop: 'auth',
+    nc,
+    cnonce: `"${cnonce}"`,
+  };
 }
 
 describe('InboundPolicy digest', () => {
