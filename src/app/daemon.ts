@@ -15,6 +15,7 @@ import type { Connector } from '../sms/connectors/connector.js';
 import type { SmsFailoverHandler } from '../iovox/failover-event.js';
 import type { Outbox } from '../sms/outbox.js';
 import type { VoiceNode } from '../voice/build-voice.js';
+import type { WebhookDispatcher } from '../webhooks/index.js';
 import { buildApi } from './api.js';
 import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
 import { buildSms, type SmsCore } from './sms.js';
@@ -101,45 +102,7 @@ export class Daemon {
       });
     await api.listen({ host: config.http.host, port: config.http.port });
 
-    // Stop: no new requests, no new calls, then drain the outbox while the connectors still answer, then
-    // what the drain committed (receipts, callbacks, e-mails), then the store.
-    const stopSteps: StopStep[] = [
-      { name: 'http', run: () => api.close() },
-      {
-        name: 'calls',
-        run: async () => {
-          // No new failover calls; the ones in progress end with the voice runtime and are then written back.
-          const failoverCallsStopped = extras.failoverCalls?.stop();
-          await voice?.calls.stop();
-          await failoverCallsStopped;
-        },
-      },
-      {
-        name: 'sweeps',
-        run: () => {
-          sms.expiry.stop();
-          sms.reportTimeouts.stop();
-        },
-      },
-      { name: 'outbox', run: (drainMs) => sms.outbox.stop(drainMs) },
-      {
-        name: 'connectors',
-        run: async (drainMs) => {
-          await Promise.all([...sms.connectors.values()].map((c) => c.stop(drainMs)));
-        },
-      },
-      {
-        name: 'receipts and inbound',
-        run: () => {
-          sms.receipts.stop();
-          sms.inbound.stop();
-          store.committer.flushNow();
-        },
-      },
-      { name: 'callbacks', run: (drainMs) => webhooks.stop(Math.min(drainMs, 5000)) },
-      { name: 'e-mails', run: () => extras.emails.stop() },
-      { name: 'store', run: () => closeStore(store) },
-    ];
+    const stopSteps = stopSequence({ api, voice, extras, sms, webhooks, store });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info(
@@ -165,4 +128,61 @@ export class Daemon {
     }
     this.log.info('telenode stopped');
   }
+}
+
+/** The order things stop in, each step named for the debug log. */
+function stopSequence({
+  api,
+  voice,
+  extras,
+  sms,
+  webhooks,
+  store,
+}: {
+  api: FastifyInstance;
+  voice: VoiceNode | null;
+  extras: MessagingExtras;
+  sms: SmsCore;
+  webhooks: WebhookDispatcher;
+  store: Store;
+}): StopStep[] {
+  // Stop: no new requests, no new calls, then drain the outbox while the connectors still answer, then
+  // what the drain committed (receipts, callbacks, e-mails), then the store.
+  return [
+    { name: 'http', run: () => api.close() },
+    {
+      name: 'calls',
+      run: async () => {
+        // No new failover calls; the ones in progress end with the voice runtime and are then written back.
+        const failoverCallsStopped = extras.failoverCalls?.stop();
+        await voice?.calls.stop();
+        await failoverCallsStopped;
+      },
+    },
+    {
+      name: 'sweeps',
+      run: () => {
+        sms.expiry.stop();
+        sms.reportTimeouts.stop();
+      },
+    },
+    { name: 'outbox', run: (drainMs) => sms.outbox.stop(drainMs) },
+    {
+      name: 'connectors',
+      run: async (drainMs) => {
+        await Promise.all([...sms.connectors.values()].map((c) => c.stop(drainMs)));
+      },
+    },
+    {
+      name: 'receipts and inbound',
+      run: () => {
+        sms.receipts.stop();
+        sms.inbound.stop();
+        store.committer.flushNow();
+      },
+    },
+    { name: 'callbacks', run: (drainMs) => webhooks.stop(Math.min(drainMs, 5000)) },
+    { name: 'e-mails', run: () => extras.emails.stop() },
+    { name: 'store', run: () => closeStore(store) },
+  ];
 }

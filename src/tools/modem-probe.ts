@@ -87,23 +87,7 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
     pinNeeded = sim.pinNeeded;
     findings.push(sim.finding);
     findings.push(await registrationFinding(at));
-    const rssi = Number(/\+CSQ:\s*(\d+)/.exec(value(await lines('AT+CSQ')))?.[1] ?? 99);
-    findings.push(
-      rssi === 99
-        ? { item: 'signal', value: 'unknown', ok: false, advice: 'check the antenna, or that the SIM is registered' }
-        : {
-            item: 'signal',
-            value: `${-113 + 2 * rssi} dBm (rssi ${rssi})`,
-            ok: rssi >= 5,
-            ...(rssi < 5 ? { advice: 'too weak to send reliably: move the antenna or the modem' } : {}),
-          },
-    );
-    const smsc = /"([^"]*)"/.exec(value(await lines('AT+CSCA?')))?.[1] ?? '';
-    findings.push(
-      smsc
-        ? { item: 'SMSC', value: smsc, ok: true }
-        : { item: 'SMSC', value: 'not set', ok: false, advice: 'set your operator\'s SMS centre: AT+CSCA="+<number>",145 (ask the operator)' },
-    );
+    findings.push(signalFinding(value(await lines('AT+CSQ'))), smscFinding(value(await lines('AT+CSCA?'))));
     ownNumber = /\+CNUM:\s*[^,]*,\s*"([^"]+)"/.exec(value(await lines('AT+CNUM')))?.[1] ?? '';
 
     const pdu = await at.send('AT+CMGF=0').then(
@@ -129,6 +113,26 @@ export async function probeModem(path: string, options: { baudRate?: number; tim
     await closeSerialPort(port);
   }
   return finish(findings, path, options.byIdDir, { pinNeeded, ownNumber, profileName });
+}
+
+/** AT+CSQ (27.007 §8.5): rssi 0..31 is -113 + 2·rssi dBm; 99 is unknown. */
+function signalFinding(csq: string): ProbeFinding {
+  const rssi = Number(/\+CSQ:\s*(\d+)/.exec(csq)?.[1] ?? 99);
+  if (rssi === 99) return { item: 'signal', value: 'unknown', ok: false, advice: 'check the antenna, or that the SIM is registered' };
+  return {
+    item: 'signal',
+    value: `${-113 + 2 * rssi} dBm (rssi ${rssi})`,
+    ok: rssi >= 5,
+    ...(rssi < 5 ? { advice: 'too weak to send reliably: move the antenna or the modem' } : {}),
+  };
+}
+
+/** AT+CSCA? (27.005 §3.3.1): the SMS centre the modem submits to. */
+function smscFinding(csca: string): ProbeFinding {
+  const smsc = /"([^"]*)"/.exec(csca)?.[1] ?? '';
+  return smsc
+    ? { item: 'SMSC', value: smsc, ok: true }
+    : { item: 'SMSC', value: 'not set', ok: false, advice: 'set your operator\'s SMS centre: AT+CSCA="+<number>",145 (ask the operator)' };
 }
 
 async function simFinding(at: AtChannel): Promise<{ finding: ProbeFinding; pinNeeded: boolean }> {
