@@ -43,6 +43,7 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
   }
 
   it('survives 100,000 mutated messages over UDP and TCP, then answers a real call', { timeout: 600_000 }, async () => {
+    const rssBefore = rssMiB(daemon.child.pid!);
     const reports: FuzzReport[] = [];
     reports.push(await runSipFuzz({ transport: 'UDP', host: '127.0.0.1', port: sipPort, count: 60_000 * SCALE, seed: SEED }));
     alive();
@@ -70,8 +71,14 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
     }).done;
     expect(result.code, result.errors || result.stdout).toBe(0);
 
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8'))?.[1]);
-    expect(rssKb / 1024, 'daemon RSS in MiB after the fuzz').toBeLessThan(600);
+    // Bounded, not exact: RSS keeps what V8 freed but did not return, and how much depends on when it collected.
+    // Growth measured 2026-12-02: 357 and 425 MiB on a quiet machine (this code and the code before it), 485 on a
+    // loaded one; a leak of a few KiB per message would add hundreds of MiB more over 100,000 messages.
+    expect(rssMiB(daemon.child.pid!) - rssBefore, 'daemon RSS growth in MiB over the fuzz').toBeLessThan(650);
     alive();
   });
 });
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+}
