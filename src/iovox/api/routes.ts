@@ -79,17 +79,20 @@ async function handleIovoxRequest(request: FastifyRequest, methods: Map<string, 
   }
 }
 
+const UNAUTHORIZED = 'HTTP 401: Unauthorized';
+
 async function authenticate(request: FastifyRequest, deps: IovoxDeps): Promise<string> {
   const username = header(request, 'username');
   const secureKey = header(request, 'securekey');
-  if (!username || !secureKey) throw new IovoxApiError(401, 'Authentication Required');
+  // IOVOX answers every authentication failure alike: <error status="401">HTTP 401: Unauthorized</error>.
+  if (!username || !secureKey) throw new IovoxApiError(401, UNAUTHORIZED);
   try {
     return await deps.users.authenticate(username, secureKey, request.ip);
   } catch (err) {
     if (!isAppError(err) || (err.code !== ErrorCode.AUTH_FAILED && err.code !== ErrorCode.AUTH_LOCKED)) throw err;
     deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'IOVOX API authentication failed');
     if (err.code === ErrorCode.AUTH_LOCKED) throw new IovoxApiError(429, 'Too Many Failed Authentication Attempts', err);
-    throw new IovoxApiError(401, 'Authentication Failed');
+    throw new IovoxApiError(401, UNAUTHORIZED);
   }
 }
 

@@ -324,9 +324,9 @@ describe('every error row of seed 001: the status, the string, and nothing store
     { name: 'no method', query: 'v=3', status: 400, text: 'Method Empty' },
     { name: 'a broken %-escape in the query', query: 'v=3&method=sendSms&x=%E0%A4%A', status: 400, text: 'Query String Invalid' },
     { name: 'an unknown method', query: 'v=3&method=getSms', status: 400, text: 'Method Invalid: getSms' },
-    { name: 'no credentials', headers: { username: '', secureKey: '' }, status: 401, text: 'Authentication Required' },
-    { name: 'a wrong secure key', headers: { secureKey: 'nope' }, status: 401, text: 'Authentication Failed' },
-    { name: 'an unknown user', headers: { username: 'ghost' }, status: 401, text: 'Authentication Failed' },
+    { name: 'no credentials', headers: { username: '', secureKey: '' }, status: 401, text: 'HTTP 401: Unauthorized' },
+    { name: 'a wrong secure key', headers: { secureKey: 'nope' }, status: 401, text: 'HTTP 401: Unauthorized' },
+    { name: 'an unknown user', headers: { username: 'ghost' }, status: 401, text: 'HTTP 401: Unauthorized' },
     { name: 'a body over http.bodyLimitBytes', body: iovoxPayload({ ...base, message: 'x'.repeat(5000) }), status: 413, text: 'Request Entity Too Large' },
   ];
 

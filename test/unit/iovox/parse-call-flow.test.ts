@@ -134,6 +134,11 @@ describe("seed 000's sendSms examples", () => {
     });
     expect(rule.callbackUrl).toBe('https://example.test/dlr');
   });
+
+  it('sendSmsAlert, the name real IOVOX flows use, sets the mode (smsAlert stays an alias)', () => {
+    const rule = sendSms('<sendSms id="a" label="a" from="$_partnerName" destinationContactId="1" message="m" sendSmsAlert="ALL_SMS" />');
+    expect(rule.smsAlert.mode).toBe('ALL_SMS');
+  });
 });
 
 describe("every row of seed 000's error table", () => {
@@ -219,6 +224,10 @@ describe('other problems a flow can have', () => {
     {
       text: 'SMS Alert Invalid: SOMETIMES',
       xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" smsAlert="SOMETIMES" />'),
+    },
+    {
+      text: 'SMS Alert Invalid: NEVER_EVER',
+      xml: flow('<sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="m" sendSmsAlert="NEVER_EVER" />'),
     },
     {
       text: 'SMS Alert Destination Type Invalid: WORK',

@@ -111,15 +111,16 @@ const TYPES = new Set<string>(['PRIMARY', 'SECONDARY', 'BOTH']);
 const BEHAVIOURS = new Set<string>(['FIRST', 'ALL']);
 
 /**
- * The SMS e-mail alert attributes. The reference names every attribute but the
- * mode's; we read `smsAlert` (and `smsAlertMode` as an alias): see
- * docs/decisions/0061-iovox-dialect.md.
+ * The SMS e-mail alert attributes. Real IOVOX flows name the mode
+ * `sendSmsAlert`; `smsAlert` and `smsAlertMode` (what we read before, see
+ * docs/decisions/0061-iovox-dialect.md) stay as aliases. An unknown mode is
+ * refused with the flow's error, never taken as "no alert".
  */
 function parseSmsAlert(element: FlowElement, ctx: FlowContext, ruleId: string): SmsAlertSettings {
   const fail = (text: string): never => {
     throw new IovoxFlowError(text, element.position, ruleId);
   };
-  const mode = (attribute(element, 'smsAlert') ?? attribute(element, 'smsAlertMode') ?? SmsAlertMode.None).toUpperCase();
+  const mode = (attribute(element, 'sendSmsAlert') ?? attribute(element, 'smsAlert') ?? attribute(element, 'smsAlertMode') ?? SmsAlertMode.None).toUpperCase();
   if (!MODES.has(mode)) fail(`SMS Alert Invalid: ${mode}`);
   const destinationType = (attribute(element, 'smsAlertDestinationType') ?? 'PRIMARY').toUpperCase();
   if (!TYPES.has(destinationType)) fail(`SMS Alert Destination Type Invalid: ${destinationType}`);
