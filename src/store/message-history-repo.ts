@@ -26,6 +26,8 @@ export interface HistoryEntry {
   parts: number;
   errorCode: string | null;
   errorText: string | null;
+  /** Outbound: when a carrier first took a part (null: it never reached the network); null for inbound. */
+  submittedAt: number | null;
   /** Accepted (outbound) or received (inbound), epoch ms. */
   at: number;
   meta: Record<string, unknown>;
@@ -43,7 +45,7 @@ export interface HistoryQuery {
   toMs?: number;
   /** Outbound only: these statuses (an empty list matches nothing). */
   statuses?: readonly MessageStatus[];
-  /** Outbound only: true keeps messages with an error code (refused by us or the carrier), false those without. */
+  /** Outbound only: true keeps messages that never reached the network (refused by us or the carrier at submission), false the others. */
   refused?: boolean;
   /** Only entries with a larger seq (incremental fetch). */
   afterSeq?: number;
@@ -64,6 +66,7 @@ interface HistoryRow {
   parts: number;
   error_code: string | null;
   error_text: string | null;
+  submitted_at: number | null;
   at: number;
   meta: string;
 }
@@ -116,9 +119,9 @@ export class MessageHistoryRepo {
         args.push(...query.statuses);
       }
     }
-    if (query.refused !== undefined) where.push(query.refused ? 'm.error_code IS NOT NULL' : 'm.error_code IS NULL');
+    if (query.refused !== undefined) where.push(query.refused ? 'm.submitted_at IS NULL' : 'm.submitted_at IS NOT NULL');
     return `SELECT s.seq, 'out' AS direction, m.id, m.dialect, m.sender, m.recipient, m.text, m.status,
-        m.parts_estimate AS parts, m.error_code, m.error_text, m.created_at AS at, m.meta
+        m.parts_estimate AS parts, m.error_code, m.error_text, m.submitted_at, m.created_at AS at, m.meta
       FROM messages m JOIN message_seq s ON s.direction = 'out' AND s.message_id = m.id
       WHERE ${where.join(' AND ')}`;
   }
@@ -129,7 +132,7 @@ export class MessageHistoryRepo {
     args.push(...own);
     this.common(query, 'i.sender', 'i.recipient', 'i.received_at', where, args);
     return `SELECT s.seq, 'in' AS direction, i.id, NULL AS dialect, i.sender, i.recipient, i.text, NULL AS status,
-        i.parts_total AS parts, NULL AS error_code, NULL AS error_text, i.received_at AS at, '{}' AS meta
+        i.parts_total AS parts, NULL AS error_code, NULL AS error_text, NULL AS submitted_at, i.received_at AS at, '{}' AS meta
       FROM inbound_messages i JOIN message_seq s ON s.direction = 'in' AND s.message_id = i.id
       WHERE ${where.join(' AND ')}`;
   }
@@ -181,6 +184,7 @@ function toEntry(row: HistoryRow): HistoryEntry {
     parts: row.parts,
     errorCode: row.error_code,
     errorText: row.error_text,
+    submittedAt: row.submitted_at,
     at: row.at,
     meta: JSON.parse(row.meta) as Record<string, unknown>,
   };

@@ -17,9 +17,9 @@ export const HISTORY_MAX_COUNT = 1000;
 
 /**
  * A2P delivery statuses, ids exactly as Voximplant's Management API reference lists them, and which of our
- * messages each one covers. `refused`: the message carries an error code, i.e.
- * we or the carrier turned it down before it reached the network (as opposed
- * to a handset receipt saying it failed or expired).
+ * messages each one covers. `refused`: the message never reached the network (we or the carrier turned it
+ * down at submission, or it expired in our queue) — as opposed to one the carrier took whose receipt said
+ * it failed, or whose validity ran out on the way (EXPIRED, not ABORTED).
  */
 export const DELIVERY_STATUSES: ReadonlyArray<{ id: number; name: string; statuses: readonly MessageStatus[]; refused?: boolean }> = [
   { id: 1, name: 'QUEUED', statuses: [MessageStatus.Accepted] },
@@ -32,9 +32,9 @@ export const DELIVERY_STATUSES: ReadonlyArray<{ id: number; name: string; status
   { id: 8, name: 'UNKNOWN', statuses: [MessageStatus.Unknown] },
 ];
 
-export function deliveryStatusOf(entry: Pick<HistoryEntry, 'status' | 'errorCode'>): string {
+export function deliveryStatusOf(entry: Pick<HistoryEntry, 'status' | 'submittedAt'>): string {
   const found = DELIVERY_STATUSES.find(
-    (d) => entry.status !== null && d.statuses.includes(entry.status) && (d.refused === undefined || d.refused === (entry.errorCode !== null)),
+    (d) => entry.status !== null && d.statuses.includes(entry.status) && (d.refused === undefined || d.refused === (entry.submittedAt === null)),
   );
   return found?.name ?? 'UNKNOWN';
 }
