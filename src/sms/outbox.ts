@@ -45,6 +45,8 @@ export interface AcceptRequest {
   meta?: Record<string, unknown>;
   /** Absolute time after which an undelivered message expires (dialect option). */
   expiresAt?: number | null;
+  /** The dialect's own length limit replaces `sms.maxParts` (null: the dialect checked the length itself). */
+  maxParts?: number | null;
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
@@ -119,9 +121,10 @@ export class Outbox {
     if (text.length === 0) throw new AppError(ErrorCode.MESSAGE_EMPTY, 'message text is empty', { details: { field: 'text' } });
     const sender = request.sender && request.sender.length > 0 ? request.sender : this.deps.config.defaultSender;
     const estimate = estimateSegments(text);
-    if (estimate.parts > this.deps.config.maxParts) {
-      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`, {
-        details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts },
+    const maxParts = request.maxParts === undefined ? this.deps.config.maxParts : request.maxParts;
+    if (maxParts !== null && estimate.parts > maxParts) {
+      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${maxParts} are allowed`, {
+        details: { field: 'text', parts: estimate.parts, maxParts },
       });
     }
     if (!this.deps.router.hasRoute(sender, request.recipient)) {

@@ -77,7 +77,8 @@ export async function a2pSendSms(call: VoximplantCall): Promise<VoximplantAnswer
 
 async function accept(call: VoximplantCall, sender: string, recipient: string, text: string, storeBody: boolean, textField: string): Promise<StoredMessage> {
   try {
-    return await call.deps.outbox.accept({ user: call.username, dialect: 'voximplant', sender, recipient, text, meta: { storeBody } });
+    // The method's own character limit (765 or 1,600) was checked: sms.maxParts does not apply.
+    return await call.deps.outbox.accept({ user: call.username, dialect: 'voximplant', sender, recipient, text, meta: { storeBody }, maxParts: null });
   } catch (err) {
     // The outbox names its own field ('text'); the client knows this method's name for it.
     if (isAppError(err) && err.details?.['field'] === 'text') {
