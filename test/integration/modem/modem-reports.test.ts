@@ -25,8 +25,8 @@ const fast = { commandTimeoutMs: 2000, healthSeconds: 0.3, sweepSeconds: 60, reg
 beforeAll(async () => {
   // No phase 2+: reports are stored (+CDSI) and each costs AT+CPMS/AT+CMGR/AT+CMGD; every answer takes 20 ms.
   busy = await SimulatedModem.open({ name: 'busy', phase2Plus: false, replyDelayMs: 20, reportDelayMs: 5 });
-  // Reports come only when the test sends them.
-  usb = await SimulatedModem.open({ name: 'usb', reportDelayMs: 600_000 });
+  // Reports come only when the test sends them; the network waits 10 s for an AT+CNMA (a loaded machine is slow).
+  usb = await SimulatedModem.open({ name: 'usb', reportDelayMs: 600_000, cnmaTimeoutMs: 10_000 });
   await receipts.start();
   await inbound.start();
   env = await startDaemon({

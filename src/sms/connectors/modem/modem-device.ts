@@ -132,9 +132,10 @@ export class ModemDevice {
     this.sendTurn = new Promise<void>((resolve) => (done = resolve));
     try {
       await turn;
-      // Reports and inbound messages the modem announced go first: each stored one takes a few commands,
-      // and behind a backlog of sends they would pile up until the modem's storage is full.
-      await this.inbox?.settled();
+      // Reports and inbound messages the modem announced before this send go first: each stored one takes
+      // a few commands, and behind a backlog of sends they would pile up until the modem's storage is full.
+      // Only what is queued now: a busy inbox (sweeps, a stream of reports) must not hold sends back for good.
+      await this.inbox?.idle();
       await this.pacer.take();
       const at = this.at;
       const session = this.session;

@@ -76,14 +76,6 @@ export class ModemInbox {
     return this.chain;
   }
 
-  /** Resolves once nothing is queued, including what was queued while waiting. */
-  async settled(): Promise<void> {
-    for (let chain = this.chain; ; chain = this.chain) {
-      await chain;
-      if (chain === this.chain) return;
-    }
-  }
-
   private serially(task: () => Promise<void>): void {
     this.chain = this.chain.then(task).catch((err: unknown) => {
       this.deps.log.warn({ err: isAppError(err) ? err.toJSON() : err }, 'reading from the modem failed; the sweep will try again');
