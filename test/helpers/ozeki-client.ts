@@ -10,6 +10,8 @@ export interface OzekiReply {
   root: string;
   code: number;
   message: string;
+  /** telenode's <Detail>: what it knows beyond Ozeki's message template (absent when nothing). */
+  detail: string | undefined;
   smsId: string | undefined;
 }
 
@@ -17,7 +19,7 @@ export function parseOzekiXml(xml: string, httpStatus = 200, contentType = ''): 
   const doc = parser.parse(xml) as Record<string, Record<string, string>>;
   const root = Object.keys(doc).find((k) => k !== '?xml')!;
   const body = doc[root]!;
-  return { httpStatus, contentType, xml, root, code: Number(body['Code']), message: String(body['Message']), smsId: body['SmsId'] };
+  return { httpStatus, contentType, xml, root, code: Number(body['Code']), message: String(body['Message']), detail: body['Detail'], smsId: body['SmsId'] };
 }
 
 export async function ozekiGet(base: string, query: string, path = '/api'): Promise<OzekiReply> {

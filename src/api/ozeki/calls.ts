@@ -17,7 +17,11 @@ function requireCalls(ctx: OzekiCommandContext) {
 
 function unavailable(ctx: OzekiCommandContext): OzekiResult {
   const extension = ctx.params.get('ApiExtension') ?? 'telenode';
-  return { code: OzekiCode.ApiExtensionUnavailable, message: `${formatOzekiMessage(OzekiCode.ApiExtensionUnavailable, extension)} (voice is disabled)` };
+  return {
+    code: OzekiCode.ApiExtensionUnavailable,
+    message: formatOzekiMessage(OzekiCode.ApiExtensionUnavailable, extension),
+    extra: { Detail: 'voice is disabled' },
+  };
 }
 
 function optionalUrl(ctx: OzekiCommandContext, name: string): string | null {
@@ -55,7 +59,8 @@ export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult
       const state = status === 486 || status === 600 || status === 603 ? 'Busy' : 'Error';
       return {
         code: OzekiCode.CallConnectFailed,
-        message: `${formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state)}${status ? ` (SIP ${status})` : ''}`,
+        message: formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state),
+        ...(status ? { extra: { Detail: `SIP ${status}` } } : {}),
       };
     }
     throw err;

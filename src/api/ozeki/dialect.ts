@@ -7,8 +7,8 @@ import { OZEKI_CONTENT_TYPE, registerOzekiRoutes, renderOzekiError } from './rou
 export const ozekiDialect: Dialect<OzekiDeps> = {
   name: 'ozeki',
   routes: registerOzekiRoutes,
-  renderError(err, _request, reply) {
-    const rendered = renderOzekiError(err);
+  renderError(err, request, reply) {
+    const rendered = renderOzekiError(err, request.url);
     return reply.code(rendered.status).type(OZEKI_CONTENT_TYPE).send(rendered.body);
   },
   notifyStatus: enqueueOzekiDeliveryReport,

@@ -47,11 +47,24 @@ export function registerOzekiRoutes(app: FastifyInstance, deps: OzekiDeps): void
  * own failure (store down, shutting down) keeps the XML but says so with HTTP
  * 500/503, because Ozeki's table has no code for it and the client should retry.
  */
-export function renderOzekiError(err: Error & { statusCode?: number; code?: string }): { status: number; body: string } {
+export function renderOzekiError(err: Error & { statusCode?: number; code?: string }, url = ''): { status: number; body: string } {
+  const command = commandOf(url);
   const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
-  if (clientError) return { status: 200, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, err.message)) };
+  if (clientError) return { status: 200, body: renderOzekiResult(command, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, err.message)) };
   const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
-  return { status, body: renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, `internal error, try again: ${err.message}`)) };
+  // The reason is in the log (the server's error handler logs it); the client learns only to try again.
+  return { status, body: renderOzekiResult(command, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, 'internal error, try again')) };
+}
+
+/** The command a request names in its query string, as written (a 300 keeps it in the root element), or null. */
+function commandOf(url: string): string | null {
+  try {
+    const name = parseQuery(url).get('command');
+    return name ? (OZEKI_COMMANDS.get(name.toLowerCase())?.name ?? null) : null;
+  } catch {
+    const raw = /[?&]command=([A-Za-z]+)/i.exec(url)?.[1];
+    return raw ? (OZEKI_COMMANDS.get(raw.toLowerCase())?.name ?? null) : null;
+  }
 }
 
 async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Promise<string> {
@@ -62,7 +75,7 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
       params.merge(parseUrlEncoded(decodeUtf8(request.body)));
     }
   } catch (err) {
-    return renderOzekiResult(null, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, (err as Error).message));
+    return renderOzekiResult(commandOf(request.url), OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, (err as Error).message));
   }
 
   const commandName = params.get('command') ?? '';
@@ -82,8 +95,8 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
     if (!isAppError(err) || (err.code !== ErrorCode.AUTH_FAILED && err.code !== ErrorCode.AUTH_LOCKED)) throw err;
     deps.log.warn({ username, ip: request.ip, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Ozeki API authentication failed');
     // Ozeki has no lock-out code: its authentication failure, with the reason and when to come back.
-    const message = err.code === ErrorCode.AUTH_LOCKED ? `${OzekiCode.AuthenticationFailed.template}: ${err.message}` : OzekiCode.AuthenticationFailed.template;
-    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, message);
+    const detail = err.code === ErrorCode.AUTH_LOCKED ? { Detail: err.message } : {};
+    return renderOzekiResult(command.name, OzekiCode.AuthenticationFailed, OzekiCode.AuthenticationFailed.template, detail);
   }
 
   try {
@@ -92,7 +105,7 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
   } catch (err) {
     // Errors of the request map to Ozeki codes; anything else (store failure, shutdown) goes to the server's error handler.
     const mapped = mapError(err, command.name);
-    return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template);
+    return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template, mapped.extra);
   }
 }
 
@@ -107,17 +120,19 @@ function mapError(err: unknown, command: string): OzekiResult {
     case ErrorCode.ENCODING_INVALID:
       return {
         code: OzekiCode.InvalidParameter,
-        message: `${formatOzekiMessage(OzekiCode.InvalidParameter, field || 'Message', command)}: ${err.message}`,
+        // The outbox names the text 'text'; Ozeki's parameter is Message.
+        message: formatOzekiMessage(OzekiCode.InvalidParameter, !field || field === 'text' ? 'Message' : field, command),
+        extra: { Detail: err.message },
       };
     case ErrorCode.REQUEST_PARSE:
       return { code: OzekiCode.ParseError, message: formatOzekiMessage(OzekiCode.ParseError, err.message) };
     case ErrorCode.ROUTE_NOT_FOUND:
       return { code: OzekiCode.SmsDestinationNotFound };
     case ErrorCode.NUMBER_SMS_DISABLED:
-      return { code: OzekiCode.InvalidParameter, message: `${formatOzekiMessage(OzekiCode.InvalidParameter, 'Sender', command)}: ${err.message}` };
+      return { code: OzekiCode.InvalidParameter, message: formatOzekiMessage(OzekiCode.InvalidParameter, 'Sender', command), extra: { Detail: err.message } };
     case ErrorCode.QUOTA_EXCEEDED:
       // Ozeki's table has no quota code; 306 (the user may not use the API) is the closest, with our reason.
-      return { code: OzekiCode.ForbiddenUser, message: `${OzekiCode.ForbiddenUser.template}: ${err.message}` };
+      return { code: OzekiCode.ForbiddenUser, extra: { Detail: err.message } };
     default:
       throw err;
   }

@@ -1,6 +1,8 @@
 /**
  * Ozeki's command results: always HTTP 200 with an XML body whose <Code>
- * carries the real status (ozeki-ozml.md §3.2–3.3). The root element is
+ * carries the real status (ozeki-ozml.md §3.2–3.3). <Message> is Ozeki's
+ * template exactly; what telenode knows beyond it (the parameter's problem,
+ * the SIP status of a failed call) goes in a <Detail> element of its own. The root element is
  * `OzApi_CommandResult_<Command>` as Ozeki's SendSms reference shows it (well-formed here:
  * the reference's closing tag has a typo).
  */

@@ -420,7 +420,8 @@ describe('ControlSms', () => {
       sendSmsQuery({ Username: 'HTTP_User_1', Password: PASSWORD, Sender: '447443332211', Recipient: '447443332212', Message: 'blocked' }),
     );
     expect(ozeki.code).toBe(302);
-    expect(ozeki.message).toMatch(/Sender.*disabled/);
+    expect(ozeki.message).toBe("Missing or invalid parameter 'Sender' for command 'SendSms'");
+    expect(ozeki.detail).toMatch(/disabled/);
     expect(messageCount()).toBe(before);
 
     const inboundBefore = count('SELECT id FROM inbound_messages');
@@ -460,7 +461,8 @@ describe('quota', () => {
     expectError(await send('one more'), 5);
     const ozeki = await ozekiGet(env.base, sendSmsQuery({ Username: 'limited', Password: PASSWORD, Recipient: '447443330005', Message: 'via Ozeki' }));
     expect(ozeki.code).toBe(306);
-    expect(ozeki.message).toMatch(/quota/);
+    expect(ozeki.message).toBe('User is not allowed to use API in ACL');
+    expect(ozeki.detail).toMatch(/quota/);
     expect(count("SELECT id FROM messages WHERE user = 'limited'")).toBe(3);
     expect(env.daemon.db.prepare("SELECT parts FROM quota_usage WHERE user = 'limited' AND period LIKE 'day:%'").get()).toEqual({ parts: 3 });
   });
