@@ -73,21 +73,25 @@ describe('modem reports', () => {
     expect(deletedBefore).toBeGreaterThanOrEqual(count - 3);
   });
 
-  it('after a USB drop: indications armed before the network wait; what the SIM stored meanwhile and reports that come while it searches are taken', async () => {
-    const id = await send('+36301234567', 'sent before the drop');
-    await waitUntil(() => usb.sim.network.sent.some((s) => s.text === 'sent before the drop'), 10_000, 'sent');
-    const mr = usb.sim.network.sent.find((s) => s.text === 'sent before the drop')!.messageReference;
-    await usb.unplug();
-    await waitUntil(() => !connector('usb').isUp(), 10_000, 'connector down');
-    // Plugged in again: a restarted modem (AT+CNMI forgotten), still searching for the network.
-    await usb.replug({ registration: 2 });
-    usb.sim.deliverInbound('+36705551234', 'stored while the port was gone');
-    await waitUntil(() => usb.sim.commands.some((c) => c.startsWith('AT+CNMI=')), 15_000, 'AT+CNMI sent while still searching');
-    usb.sim.deliverReport(mr, '36301234567');
-    await inbound.waitFor((r) => r.some((q) => q.form.get('Message') === 'stored while the port was gone'), 15_000);
-    await waitUntil(() => deliveredCount([id]) === 1, 15_000, 'the report taken while searching');
-    expect(connector('usb').isUp()).toBe(false); // still no network: nothing is sent through it
-    usb.sim.options.registration = 1;
-    await waitUntil(() => connector('usb').isUp(), 15_000, 'ready once registered');
-  });
+  it(
+    'after a USB drop: indications armed before the network wait; what the SIM stored meanwhile and reports that come while it searches are taken',
+    { timeout: 150_000 },
+    async () => {
+      const id = await send('+36301234567', 'sent before the drop');
+      await waitUntil(() => usb.sim.network.sent.some((s) => s.text === 'sent before the drop'), 10_000, 'sent');
+      const mr = usb.sim.network.sent.find((s) => s.text === 'sent before the drop')!.messageReference;
+      await usb.unplug();
+      await waitUntil(() => !connector('usb').isUp(), 10_000, 'connector down');
+      // Plugged in again: a restarted modem (AT+CNMI forgotten), still searching for the network.
+      await usb.replug({ registration: 2 });
+      usb.sim.deliverInbound('+36705551234', 'stored while the port was gone');
+      await waitUntil(() => usb.sim.commands.some((c) => c.startsWith('AT+CNMI=')), 30_000, 'AT+CNMI sent while still searching');
+      usb.sim.deliverReport(mr, '36301234567');
+      await inbound.waitFor((r) => r.some((q) => q.form.get('Message') === 'stored while the port was gone'), 30_000);
+      await waitUntil(() => deliveredCount([id]) === 1, 30_000, 'the report taken while searching');
+      expect(connector('usb').isUp()).toBe(false); // still no network: nothing is sent through it
+      usb.sim.options.registration = 1;
+      await waitUntil(() => connector('usb').isUp(), 30_000, 'ready once registered');
+    },
+  );
 });

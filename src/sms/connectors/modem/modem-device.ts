@@ -134,8 +134,8 @@ export class ModemDevice {
       await turn;
       // Reports and inbound messages the modem announced before this send go first: each stored one takes
       // a few commands, and behind a backlog of sends they would pile up until the modem's storage is full.
-      // Only what is queued now: a busy inbox (sweeps, a stream of reports) must not hold sends back for good.
-      await this.inbox?.idle();
+      // Only what was announced by now: periodic sweeps and later reports must not hold sends back.
+      await this.inbox?.announcedHandled();
       await this.pacer.take();
       const at = this.at;
       const session = this.session;

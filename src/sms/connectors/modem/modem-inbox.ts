@@ -33,6 +33,10 @@ const STORED = /^\+(CMTI|CDSI):\s*"?(\w*)"?\s*,\s*(\d+)/;
 
 export class ModemInbox {
   private chain: Promise<void> = Promise.resolve();
+  /** Done when the last item the modem announced (+CMTI, +CDSI, +CMT, +CDS) has been handled. */
+  private announced: Promise<void> = Promise.resolve();
+  /** The sweep queued or running, if any: a sweep that cannot keep up with its interval is not queued twice. */
+  private sweeping: Promise<void> | null = null;
   private memory: string;
 
   constructor(
@@ -47,12 +51,12 @@ export class ModemInbox {
   onUrc(urc: UnsolicitedCode): boolean {
     const stored = STORED.exec(urc.line);
     if (stored) {
-      this.serially(() => this.readStored(stored[2] || this.memory, Number(stored[3])));
+      this.announced = this.serially(() => this.readStored(stored[2] || this.memory, Number(stored[3])));
       return true;
     }
     if (urc.data !== undefined && (urc.line.startsWith('+CMT:') || urc.line.startsWith('+CDS:'))) {
       const data = urc.data;
-      this.serially(() => this.onRouted(data));
+      this.announced = this.serially(() => this.onRouted(data));
       return true;
     }
     return false;
@@ -60,15 +64,12 @@ export class ModemInbox {
 
   /** List the storage for messages and reports whose indication never came (27.005 AT+CMGL). */
   sweep(): Promise<void> {
-    return new Promise((resolve) =>
-      this.serially(async () => {
-        try {
-          await this.sweepNow();
-        } finally {
-          resolve();
-        }
-      }),
-    );
+    if (!this.sweeping) {
+      this.sweeping = this.serially(() => this.sweepNow()).finally(() => {
+        this.sweeping = null;
+      });
+    }
+    return this.sweeping;
   }
 
   /** Resolves when everything queued so far is done (tests, shutdown). */
@@ -76,10 +77,19 @@ export class ModemInbox {
     return this.chain;
   }
 
-  private serially(task: () => Promise<void>): void {
+  /**
+   * Resolves when what the modem has announced so far is read (and what was queued before it): sends wait
+   * for this, not for sweeps queued later, so a slow sweep never holds a send back for more than once.
+   */
+  announcedHandled(): Promise<void> {
+    return this.announced;
+  }
+
+  private serially(task: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(task).catch((err: unknown) => {
       this.deps.log.warn({ err: isAppError(err) ? err.toJSON() : err }, 'reading from the modem failed; the sweep will try again');
     });
+    return this.chain;
   }
 
   /** Select the read/delete memory, keeping the others as init chose them (some modems take all three or none). */
