@@ -8,6 +8,7 @@ import type { OutboxStore } from '../../src/sms/outbox.js';
 import type { ReceiptPartStore } from '../../src/sms/receipts.js';
 import { normalizeCarrierId } from '../../src/sms/carrier-id.js';
 import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
+import { storedMessage } from './stored-message.js';
 import type { StoredMessage } from '../../src/store/message-repo.js';
 
 export class FakeMessageStore implements MessageStatusStore, OutboxStore, ReceiptPartStore {
@@ -60,33 +61,7 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
 
   /** A message as the outbox accepts it, with overrides. */
   add(overrides: Partial<StoredMessage> = {}): StoredMessage {
-    const message: StoredMessage = {
-      id: `m${this.messages.size + 1}`,
-      user: 'u',
-      dialect: 'ozeki',
-      sender: '+3610000000',
-      recipient: '+3620000000',
-      text: 'hello',
-      status: MessageStatus.Accepted,
-      partsEstimate: 1,
-      encoding: 'gsm7',
-      concatRef: 1,
-      callbackUrl: null,
-      meta: {},
-      connectorId: null,
-      attempts: 0,
-      nextAttemptAt: 0,
-      errorCode: null,
-      errorText: null,
-      carrierStatus: null,
-      carrierError: null,
-      createdAt: 1,
-      updatedAt: 1,
-      submittedAt: null,
-      doneAt: null,
-      expiresAt: null,
-      ...overrides,
-    };
+    const message = storedMessage({ id: `m${this.messages.size + 1}`, ...overrides });
     this.messages.set(message.id, { ...message });
     return message;
   }

@@ -19,6 +19,7 @@ import { MessageStatus, type MessageStatus as Status } from '../../../src/sms/me
 import { encodeGsm7, encodeUcs2 } from '../../../src/sms/encoding/index.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { storedMessage } from '../../support/stored-message.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -34,32 +35,7 @@ function store() {
 }
 
 function message(id: string): StoredMessage {
-  return {
-    id,
-    user: 'u',
-    dialect: 'ozeki',
-    sender: 's',
-    recipient: '+361',
-    text: 't',
-    status: MessageStatus.Accepted,
-    partsEstimate: 2,
-    encoding: 'gsm7',
-    concatRef: 1,
-    callbackUrl: null,
-    meta: {},
-    connectorId: null,
-    attempts: 0,
-    nextAttemptAt: 0,
-    errorCode: null,
-    errorText: null,
-    carrierStatus: null,
-    carrierError: null,
-    createdAt: 1,
-    updatedAt: 1,
-    submittedAt: null,
-    doneAt: null,
-    expiresAt: null,
-  };
+  return storedMessage({ id, sender: 's', recipient: '+361', text: 't', partsEstimate: 2 });
 }
 
 describe('receipts', () => {

@@ -7,6 +7,7 @@ import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { ExpiryWatcher } from '../../../src/sms/expiry.js';
 import { MessageStatus } from '../../../src/sms/message.js';
 import { silentLogger } from '../../../src/shared/log.js';
+import { storedMessage } from '../../support/stored-message.js';
 
 const db = openDatabase({ path: ':memory:' });
 afterAll(() => db.close());
@@ -17,32 +18,7 @@ let now = 1_000_000;
 const watcher = new ExpiryWatcher({ repo, committer: new GroupCommitter(db), statusWriter: writer, log: silentLogger(), now: () => now });
 
 function insert(id: string, status: MessageStatus, expiresAt: number | null): void {
-  const m: StoredMessage = {
-    id,
-    user: 'u',
-    dialect: 'iovox',
-    sender: 's',
-    recipient: '+447700900123',
-    text: 't',
-    status,
-    partsEstimate: 1,
-    encoding: 'gsm7',
-    concatRef: 1,
-    callbackUrl: null,
-    meta: {},
-    connectorId: null,
-    attempts: 0,
-    nextAttemptAt: 0,
-    errorCode: null,
-    errorText: null,
-    carrierStatus: null,
-    carrierError: null,
-    createdAt: 1,
-    updatedAt: 1,
-    submittedAt: null,
-    doneAt: null,
-    expiresAt,
-  };
+  const m: StoredMessage = storedMessage({ id, dialect: 'iovox', sender: 's', recipient: '+447700900123', text: 't', status, expiresAt });
   repo.insert(m);
   if (status !== MessageStatus.Accepted) repo.update(m);
 }

@@ -1,0 +1,32 @@
+/** A message as the outbox stores it on acceptance, with the fields a test cares about overridden. */
+import { MessageStatus } from '../../src/sms/message.js';
+import type { StoredMessage } from '../../src/store/message-repo.js';
+
+export function storedMessage(overrides: Partial<StoredMessage> & Pick<StoredMessage, 'id'>): StoredMessage {
+  return {
+    user: 'u',
+    dialect: 'ozeki',
+    sender: '+3610000000',
+    recipient: '+3620000000',
+    text: 'hello',
+    status: MessageStatus.Accepted,
+    partsEstimate: 1,
+    encoding: 'gsm7',
+    concatRef: 1,
+    callbackUrl: null,
+    meta: {},
+    connectorId: null,
+    attempts: 0,
+    nextAttemptAt: 0,
+    errorCode: null,
+    errorText: null,
+    carrierStatus: null,
+    carrierError: null,
+    createdAt: 1,
+    updatedAt: 1,
+    submittedAt: null,
+    doneAt: null,
+    expiresAt: null,
+    ...overrides,
+  };
+}
