@@ -11,7 +11,7 @@ export interface RouteTarget {
   isUp(): boolean;
 }
 
-interface CompiledMatcher {
+export interface CompiledMatcher {
   prefixes: string[] | null;
   regex: RegExp | null;
 }
@@ -31,13 +31,14 @@ export function canonicalNumber(value: string): string {
     .replace(/^00/, '');
 }
 
-function compile(matcher: RouteConfig['recipient']): CompiledMatcher | null {
+/** A rule's number matcher, ready to test (the dial plan's and the inbound routes' alike). */
+export function compileMatcher(matcher: RouteConfig['recipient']): CompiledMatcher | null {
   if (!matcher) return null;
   const prefixes = matcher.prefix === undefined ? null : (Array.isArray(matcher.prefix) ? matcher.prefix : [matcher.prefix]).map(canonicalNumber);
   return { prefixes, regex: matcher.regex ? new RegExp(matcher.regex) : null };
 }
 
-function matches(matcher: CompiledMatcher | null, value: string): boolean {
+export function matchesNumber(matcher: CompiledMatcher | null, value: string): boolean {
   if (!matcher) return true;
   if (matcher.prefixes && !matcher.prefixes.some((p) => canonicalNumber(value).startsWith(p))) return false;
   if (matcher.regex && !matcher.regex.test(value)) return false;
@@ -50,8 +51,8 @@ export class Router {
   constructor(routes: readonly RouteConfig[]) {
     this.routes = routes.map((route, index) => ({
       name: route.name ?? `routes[${index}]`,
-      recipient: compile(route.recipient),
-      sender: compile(route.sender),
+      recipient: compileMatcher(route.recipient),
+      sender: compileMatcher(route.sender),
       connectors: route.connectors,
     }));
   }
@@ -59,7 +60,7 @@ export class Router {
   /** Connector ids for this message in order of preference; empty when no rule matches. */
   candidates(sender: string, recipient: string): readonly string[] {
     for (const route of this.routes) {
-      if (matches(route.recipient, recipient) && matches(route.sender, sender)) return route.connectors;
+      if (matchesNumber(route.recipient, recipient) && matchesNumber(route.sender, sender)) return route.connectors;
     }
     return [];
   }
