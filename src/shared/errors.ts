@@ -104,6 +104,10 @@ export const ErrorCode = {
   NUMBER_SMS_DISABLED: 'TN_ERR_NUMBER_SMS_DISABLED',
   NUMBER_NOT_OWNED: 'TN_ERR_NUMBER_NOT_OWNED',
   MESSAGE_EXPIRED: 'TN_ERR_MESSAGE_EXPIRED',
+  /** The client cancelled the message before any part of it went to a carrier (SMPP cancel_sm). */
+  MESSAGE_CANCELLED: 'TN_ERR_MESSAGE_CANCELLED',
+  /** Parts of a long message sent to the SMPP server did not all arrive within the reassembly timeout. */
+  MESSAGE_INCOMPLETE: 'TN_ERR_MESSAGE_INCOMPLETE',
   /** No delivery report came within the connector's reportTimeoutMinutes: the message is `unknown`. */
   REPORT_TIMEOUT: 'TN_ERR_REPORT_TIMEOUT',
   CONTACT_INVALID: 'TN_ERR_CONTACT_INVALID',

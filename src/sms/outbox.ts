@@ -47,6 +47,8 @@ export interface AcceptRequest {
   expiresAt?: number | null;
   /** The dialect's own length limit replaces `sms.maxParts` (null: the dialect checked the length itself). */
   maxParts?: number | null;
+  /** The id, when the caller had to name the message before accepting it (the SMPP server answers a long message's first part before its last arrives). */
+  id?: string;
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
@@ -80,6 +82,8 @@ export class Outbox {
   private readonly queued = new Set<string>();
   /** Messages accepted by this process and not yet dispatched: no need to read them back. */
   private readonly fresh = new Map<string, StoredMessage>();
+  /** Being cancelled: never dispatched, whatever queue still names them. */
+  private readonly cancelling = new Set<string>();
   private inFlight = 0;
   private stopping = false;
   private drained: (() => void) | null = null;
@@ -116,6 +120,18 @@ export class Outbox {
 
   /** Validate and durably store a message; resolves only after the commit. */
   async accept(request: AcceptRequest): Promise<StoredMessage> {
+    const message = this.prepare(request);
+    await this.deps.committer.run(() => this.store(message));
+    this.accepted(message);
+    return message;
+  }
+
+  /**
+   * The first of accept's three steps, for callers that must store the message in a transaction of their
+   * own (the SMPP server joins a long message's parts and accepts it in one): validate the request and
+   * build the message, or throw the AppError the caller's dialect translates. Nothing is written.
+   */
+  prepare(request: AcceptRequest): StoredMessage {
     if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
     const text = request.text;
     if (text.length === 0) throw new AppError(ErrorCode.MESSAGE_EMPTY, 'message text is empty', { details: { field: 'text' } });
@@ -134,7 +150,7 @@ export class Outbox {
     }
     const now = this.now();
     const message: StoredMessage = {
-      id: newId(),
+      id: request.id ?? newId(),
       user: request.user,
       dialect: request.dialect,
       sender,
@@ -160,14 +176,54 @@ export class Outbox {
       expiresAt: request.expiresAt ?? null,
     };
     this.deps.admission?.screen(message);
-    await this.deps.committer.run(() => {
-      this.deps.admission?.admit(message);
-      this.deps.repo.insert(message);
-    });
-    this.metrics.accepted.inc({ dialect: request.dialect });
+    return message;
+  }
+
+  /** The second step, inside the caller's transaction: count it against quotas and insert it. */
+  store(message: StoredMessage): void {
+    this.deps.admission?.admit(message);
+    this.deps.repo.insert(message);
+  }
+
+  /** The third step, after the transaction committed: hand the message to the dispatcher. */
+  accepted(message: StoredMessage): void {
+    this.metrics.accepted.inc({ dialect: message.dialect });
     if (!this.stopping) this.fresh.set(message.id, { ...message });
     this.enqueue(message.id);
-    return message;
+  }
+
+  /**
+   * Fail a message that no part of has gone to a carrier yet (it waits in the queue, parked or for a
+   * retry), as SMPP cancel_sm asks. False when it is in flight, was sent, or is not ours to cancel.
+   */
+  async cancel(id: string): Promise<boolean> {
+    const waiting = this.queued.has(id) || this.parked.has(id) || this.retryTimers.has(id);
+    const message = waiting ? (this.fresh.get(id) ?? this.deps.repo.get(id)) : null;
+    if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
+    if (message.attempts > 0 && this.deps.repo.parts(id).some((p) => p.status !== MessageStatus.Accepted)) return false;
+    this.cancelling.add(id);
+    this.parked.delete(id);
+    this.fresh.delete(id);
+    clearTimeout(this.retryTimers.get(id));
+    this.retryTimers.delete(id);
+    try {
+      await this.deps.committer.run((db) =>
+        this.deps.statusWriter.finish(
+          db,
+          message,
+          MessageStatus.Failed,
+          { errorCode: ErrorCode.MESSAGE_CANCELLED, errorText: 'cancelled by the client' },
+          this.now(),
+        ),
+      );
+    } catch (err) {
+      this.cancelling.delete(id);
+      this.enqueue(id); // not cancelled after all: it goes out as if nothing had happened
+      throw err;
+    }
+    this.cancelling.delete(id);
+    this.deps.afterCommit?.();
+    return true;
   }
 
   /** Recover messages left `accepted` by a previous run, then keep dispatching. */
@@ -231,6 +287,7 @@ export class Outbox {
   }
 
   private dispatch(id: string): void {
+    if (this.cancelling.has(id)) return;
     const fresh = this.fresh.get(id);
     this.fresh.delete(id);
     const message = fresh ?? this.deps.repo.get(id);
