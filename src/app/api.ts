@@ -26,14 +26,21 @@ export interface ApiParts {
   voice: VoiceNode | null;
   log: Logger;
   registry: Registry;
+  /** The API users (buildUsers): the dialects and the SMPP server check the same passwords under one log-in guard. */
+  users: UserDirectory;
+}
+
+/** The API users, with the log-in guard that limits guessing over HTTP and SMPP alike. */
+export function buildUsers(config: Readonly<Config>, storePath: string, log: Logger, registry: Registry): UserDirectory {
+  const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
+  return new UserDirectory(apiUsers(config, storePath, log), { guard: loginGuard });
 }
 
 export function buildApi(parts: ApiParts): FastifyInstance {
   const { config, store, sms, extras, voice, log, registry } = parts;
-  const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
   return buildApiServer({
     outbox: sms.outbox,
-    users: new UserDirectory(apiUsers(config, store.path, log), { guard: loginGuard }),
+    users: parts.users,
     numbers: sms.numbers,
     history: new MessageHistoryRepo(store.db),
     acrobits: config.acrobits,

@@ -16,7 +16,9 @@ import type { SmsFailoverHandler } from '../iovox/failover-event.js';
 import type { Outbox } from '../sms/outbox.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
-import { buildApi } from './api.js';
+import { buildApi, buildUsers } from './api.js';
+import { buildSmppServer } from './smpp-server.js';
+import type { SmppServer } from '../sms/smpp-server/server.js';
 import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
 import { buildSms, type SmsCore } from './sms.js';
 import { closeStore, openStore, type Store } from './store.js';
@@ -53,6 +55,8 @@ export class Daemon {
     /** Address book, IOVOX flows and failover links, e-mail alerts (messaging-extras.ts). */
     readonly extras: MessagingExtras,
     private readonly stopSteps: readonly StopStep[],
+    /** The SMPP server for the company's own applications, when `smppServer` is configured. */
+    readonly smppServer: SmppServer | null,
   ) {
     this.db = store.db;
     this.outbox = sms.outbox;
@@ -73,13 +77,17 @@ export class Daemon {
       store.db.close(); // a failover link's call flow is broken: nothing has started yet
       throw err;
     }
+    let smppServer: SmppServer | null = null;
     const afterCommit = () => {
       webhooks.kick();
       extras.afterCommit();
+      smppServer?.kick();
     };
     const sms = buildSms({ config, store, extras, log, registry, afterCommit });
     const voice = buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit });
-    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry });
+    const users = buildUsers(config, store.path, log, registry);
+    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users });
+    smppServer = buildSmppServer({ config, store, sms, users, log, registry, afterCommit });
 
     // Start: what others hand work to first, the connectors once the outbox can take their events, HTTP last.
     webhooks.start();
@@ -100,9 +108,10 @@ export class Daemon {
         trunks: config.voice.trunks,
         flows: { sms: sms.outbox, flows: extras.iovoxFlows },
       });
+    await smppServer?.start();
     await api.listen({ host: config.http.host, port: config.http.port });
 
-    const stopSteps = stopSequence({ api, voice, extras, sms, webhooks, store });
+    const stopSteps = stopSequence({ api, smppServer, voice, extras, sms, webhooks, store });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     log.info(
@@ -112,10 +121,11 @@ export class Daemon {
         http: `http://${address.host}:${address.port}`,
         connectors: [...sms.connectors.keys()],
         sip: voice?.engine.status().listen ?? 'disabled',
+        smpp: smppServer ? `${config.smppServer!.host}:${smppServer.port}` : 'disabled',
       },
       'telenode started',
     );
-    return new Daemon(config, log, store, sms, api, address, voice, extras, stopSteps);
+    return new Daemon(config, log, store, sms, api, address, voice, extras, stopSteps, smppServer);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
@@ -133,6 +143,7 @@ export class Daemon {
 /** The order things stop in, each step named for the debug log. */
 function stopSequence({
   api,
+  smppServer,
   voice,
   extras,
   sms,
@@ -140,6 +151,7 @@ function stopSequence({
   store,
 }: {
   api: FastifyInstance;
+  smppServer: SmppServer | null;
   voice: VoiceNode | null;
   extras: MessagingExtras;
   sms: SmsCore;
@@ -150,6 +162,8 @@ function stopSequence({
   // what the drain committed (receipts, callbacks, e-mails), then the store.
   return [
     { name: 'http', run: () => api.close() },
+    // SMPP clients are unbound with the HTTP clients: no new messages; their receipts stay queued for the next start.
+    { name: 'smpp-server', run: () => smppServer?.stop() },
     {
       name: 'calls',
       run: async () => {

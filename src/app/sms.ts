@@ -27,6 +27,10 @@ import { MessageRepo } from '../store/message-repo.js';
 import { NumberSettingsRepo } from '../store/number-settings-repo.js';
 import { QuotaRepo } from '../store/quota-repo.js';
 import { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
+import { SmppServerRepo } from '../store/smpp-server-repo.js';
+import { smppReceiptNotifier } from '../sms/smpp-server/receipts.js';
+import { SmppInboundRoutes } from '../sms/smpp-server/mo-routes.js';
+import type { SmppUserConfig } from '../sms/smpp-server/config.js';
 import type { MessagingExtras } from './messaging-extras.js';
 import type { Store } from './store.js';
 
@@ -40,6 +44,9 @@ export interface SmsCore {
   connectors: ReadonlyMap<string, Connector>;
   expiry: ExpiryWatcher;
   reportTimeouts: ReportTimeoutWatcher;
+  /** The SMPP server's parts and deliveries (receipts and inbound SMS for its clients are queued there). */
+  smppServerStore: SmppServerRepo;
+  smppUsers: ReadonlyMap<string, SmppUserConfig>;
 }
 
 export interface SmsCoreDeps {
@@ -56,10 +63,15 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   const { db, committer } = store;
   const repo = new MessageRepo(db);
   const deliveryReport = dialectNotifier();
+  const smppServerStore = new SmppServerRepo(db);
+  const smppReceipts = smppReceiptNotifier(smppServerStore);
   const notify: StatusNotifier = (tx, message, previous) => {
     deliveryReport(tx, message, previous);
+    smppReceipts(tx, message, previous);
     extras.followUps(tx, message);
   };
+  const smppUsers = new Map(config.users.flatMap((u) => (u.smpp ? [[u.username, u.smpp] as const] : [])));
+  const smppInbound = new SmppInboundRoutes(config.sms.inbound.routes, smppUsers, smppServerStore);
   const numbers = new NumberControl(new NumberSettingsRepo(db), committer);
   const quota = new QuotaGuard(new Map(config.users.map((u) => [u.username, u.quota])), new QuotaRepo(db));
   const statusWriter = new StatusWriter(repo, notify);
@@ -76,7 +88,9 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   const inbound = new InboundService({
     repo: new InboundRepo(db),
     committer,
-    notify: (tx, message) => enqueueIncomingSms(tx, config.sms.inbound.url, message),
+    notify: (tx, message) => {
+      if (!smppInbound.route(message)) enqueueIncomingSms(tx, config.sms.inbound.url, message);
+    },
     log: log.child({ component: 'inbound' }),
     reassemblyTimeoutMs: config.sms.inbound.reassemblyTimeoutSeconds * 1000,
     registry,
@@ -121,7 +135,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
       config.connectors.flatMap((c) => ('reportTimeoutMinutes' in c && c.reportTimeoutMinutes ? [[c.id, c.reportTimeoutMinutes * 60_000] as const] : [])),
     ),
   });
-  return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts };
+  return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts, smppServerStore, smppUsers };
 }
 
 function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Logger, registry: Registry): Map<string, Connector> {

@@ -12,6 +12,7 @@ import { iovoxConfigSchema } from '../iovox/config.js';
 import { emailConfigSchema } from '../email/config.js';
 import { DEFAULT_EGRESS_DENY } from '../shared/egress.js';
 import { cidr } from './cidr.js';
+import { smppServerSchema, smppUserSchema } from '../sms/smpp-server/config.js';
 
 const matcherSchema = z
   .object({
@@ -95,6 +96,17 @@ export const userSchema = z
       .object({ allow: z.array(cidr).default([]) })
       .strict()
       .prefault({}),
+    /** May bind to the SMPP server (`smppServer`) with username and password; `true` or the limits. */
+    smpp: smppUserSchema.default(null),
+  })
+  .strict();
+
+/** Where inbound SMS to matching numbers go instead of the IncomingSMS URL: `smpp:<user>` (that user's receiver binds). */
+export const inboundRouteSchema = z
+  .object({
+    recipient: matcherSchema.optional(),
+    sender: matcherSchema.optional(),
+    deliverTo: z.string().regex(/^smpp:.+$/, { message: "expected 'smpp:<username>'" }),
   })
   .strict();
 
@@ -200,6 +212,8 @@ export const configSchema = z
             url: z.url().nullable().default(null),
             /** Parts of a concatenated inbound message wait this long for their siblings. */
             reassemblyTimeoutSeconds: z.number().min(1).default(300),
+            /** First matching rule wins; a message no rule matches goes to `url`. */
+            routes: z.array(inboundRouteSchema).default([]),
           })
           .strict()
           .prefault({}),
@@ -208,6 +222,8 @@ export const configSchema = z
       .prefault({}),
     /** Carrier connections. When empty, an in-process simulator named 'simulator' is used. */
     connectors: z.array(connectorSchema).default([]),
+    /** The SMPP server for the company's own applications (null: off). */
+    smppServer: smppServerSchema.nullable().default(null),
     /** The dial plan: first matching rule wins. When empty, every message goes to the first connector. */
     routes: z.array(routeSchema).default([]),
     webhooks: webhookConfigSchema.prefault({}),
@@ -267,6 +283,17 @@ export const configSchema = z
         numberOwners.set(canonical, user.username);
       });
     });
+    config.sms.inbound.routes.forEach((route, index) => {
+      const username = route.deliverTo.slice('smpp:'.length);
+      const user = config.users.find((u) => u.username === username);
+      if (!user || !user.smpp) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sms', 'inbound', 'routes', index, 'deliverTo'],
+          message: user ? `user '${username}' may not bind over SMPP (set users[].smpp)` : `unknown user '${username}'`,
+        });
+      }
+    });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -274,4 +301,5 @@ export type ConnectorConfig = z.infer<typeof connectorSchema>;
 export type SimulatorConnectorConfig = z.infer<typeof simulatorConnectorSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
+export type InboundRouteConfig = z.infer<typeof inboundRouteSchema>;
 export type AcrobitsConfig = z.infer<typeof acrobitsSchema>;

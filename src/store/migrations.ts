@@ -277,4 +277,37 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     sql: `ALTER TABLE messages ADD COLUMN possible_duplicate INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // Issue 20: the SMPP server — parts of long submits until their siblings arrive, and the deliver_sm
+    // (receipts, inbound SMS) owed to each client until it acknowledges them.
+    version: 10,
+    sql: `
+      CREATE TABLE smpp_submit_parts (
+        system_id           TEXT NOT NULL,
+        sender              TEXT NOT NULL,
+        recipient           TEXT NOT NULL,
+        reference           INTEGER NOT NULL,
+        total               INTEGER NOT NULL,
+        seq                 INTEGER NOT NULL,
+        part_id             TEXT NOT NULL,
+        data_coding         INTEGER NOT NULL,
+        payload             BLOB NOT NULL,
+        registered_delivery INTEGER NOT NULL,
+        received_at         INTEGER NOT NULL,
+        PRIMARY KEY (system_id, sender, recipient, reference, total, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX smpp_submit_parts_age ON smpp_submit_parts (received_at);
+      CREATE TABLE smpp_deliveries (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        system_id       TEXT NOT NULL,
+        order_key       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        fields          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL
+      );
+      CREATE INDEX smpp_deliveries_client ON smpp_deliveries (system_id, id);
+    `,
+  },
 ];

@@ -1,0 +1,124 @@
+/**
+ * The deliver_sm owed to the SMPP server's clients (receipts, inbound SMS),
+ * taken from the durable queue and sent to a receiver or transceiver bind of
+ * the client, as many at once as its sessions' windows allow. A row leaves
+ * the queue only after the client answered deliver_sm_resp with ESME_ROK and
+ * that deletion committed; a refusal or a lost session puts it back for a
+ * later attempt (retrySeconds, doubling to 5 minutes), so nothing is lost
+ * while no bind is up or across a restart. Rows with the same order key (one
+ * message's receipts) go out one at a time, in queue order.
+ */
+import type { Logger } from '../../shared/log.js';
+import type { GroupCommitter } from '../../store/group-commit.js';
+import type { DeliveryQueueStore, QueuedDelivery } from './ports.js';
+
+/** A bound session that takes deliver_sm: how many more it can have unanswered, and how to send one. */
+export interface DeliveryTarget {
+  room(): number;
+  /** Resolves with the client's command_status, or null when the session ended or the answer timed out. */
+  deliver(fields: QueuedDelivery['fields']): Promise<number | null>;
+}
+
+export interface DeliveryDispatcherDeps {
+  queue: DeliveryQueueStore;
+  committer: Pick<GroupCommitter, 'run'>;
+  /** The client's bound sessions that take deliver_sm, right now. */
+  targets: (systemId: string) => DeliveryTarget[];
+  /** Clients with at least one such session. */
+  boundClients: () => Iterable<string>;
+  log: Logger;
+  retryMs: number;
+  now?: () => number;
+  onDelivered?: (delivery: QueuedDelivery) => void;
+}
+
+const MAX_RETRY_MS = 5 * 60_000;
+/** Rows read per client per pass. */
+const BATCH = 500;
+
+export class DeliveryDispatcher {
+  private readonly inFlight = new Set<number>();
+  private readonly keysInFlight = new Set<string>();
+  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: DeliveryDispatcherDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    this.stopped = false;
+    // Postponed rows come due without any event: look again every second.
+    this.timer = setInterval(() => this.kick(), 1000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Something was queued or a session can take more: one pass, soon. Cheap to call often. */
+  kick(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      for (const systemId of this.deps.boundClients()) this.pass(systemId);
+    });
+  }
+
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private pass(systemId: string): void {
+    const targets = this.deps.targets(systemId);
+    if (targets.length === 0) return;
+    const now = this.now();
+    const blocked = new Set<string>();
+    for (const row of this.deps.queue.oldest(systemId, BATCH + this.inFlight.size)) {
+      if (this.inFlight.has(row.id)) continue;
+      if (this.keysInFlight.has(row.orderKey) || blocked.has(row.orderKey) || row.nextAttemptAt > now) {
+        blocked.add(row.orderKey); // later rows of this key wait for this one
+        continue;
+      }
+      const target = targets.find((t) => t.room() > 0);
+      if (!target) return;
+      this.send(target, row);
+    }
+  }
+
+  private send(target: DeliveryTarget, row: QueuedDelivery): void {
+    this.inFlight.add(row.id);
+    this.keysInFlight.add(row.orderKey);
+    void target.deliver(row.fields).then(
+      (status) => this.answered(row, status),
+      () => this.answered(row, null),
+    );
+  }
+
+  private async answered(row: QueuedDelivery, status: number | null): Promise<void> {
+    try {
+      if (status === 0) {
+        await this.deps.committer.run(() => this.deps.queue.delete(row.id));
+        this.deps.onDelivered?.(row);
+      } else {
+        const attempts = row.attempts + 1;
+        const delay = Math.min(MAX_RETRY_MS, this.deps.retryMs * 2 ** Math.min(attempts - 1, 16));
+        if (status !== null)
+          this.deps.log.warn({ systemId: row.systemId, kind: row.kind, status, attempts }, 'SMPP client refused a deliver_sm; it is offered again later');
+        await this.deps.committer.run(() => this.deps.queue.postpone(row.id, attempts, this.now() + (status === null ? 0 : delay)));
+      }
+    } catch (err) {
+      this.deps.log.error({ err, systemId: row.systemId }, 'could not record the answer to a deliver_sm; it is offered again');
+    } finally {
+      this.inFlight.delete(row.id);
+      this.keysInFlight.delete(row.orderKey);
+      this.kick();
+    }
+  }
+}
