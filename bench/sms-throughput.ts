@@ -16,14 +16,13 @@
  *   receipts       with receipts and SMSDeliveryReport callbacks: completed/s, request→callback p50/p99
  *   latency-1000   open loop at 1,000 msg/s: accept latency p50/p99
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
+import { callbackSink, cpuMs, freePort, metrics, peakRssMb, runDriver, spawnUntil, stop, waitFor } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,116 +41,6 @@ const WARMUP_RUNS = Number(values.warmup);
 const CONCURRENCY = Number(values.concurrency);
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const PASSWORD_HASH = hashPassword('bench');
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-function spawnUntil(args: string[], ready: RegExp, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 20_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        child.stderr!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-/** CPU time (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Sums of the named counters over their labels, from one scrape of /metrics. */
-async function metrics(base: string, ...names: string[]): Promise<number[]> {
-  const lines = (await (await fetch(`${base}/metrics`)).text()).split('\n');
-  return names.map((name) => lines.filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0));
-}
-
-interface CallbackSink {
-  server: Server;
-  url: string;
-  arrivals: Map<string, number>;
-}
-
-async function callbackSink(): Promise<CallbackSink> {
-  const arrivals = new Map<string, number>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      const id = new URLSearchParams(body).get('SmsId');
-      if (id && !arrivals.has(id)) arrivals.set(id, Date.now());
-      res.end('OK');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dlr`, arrivals };
-}
-
-interface DriverResult {
-  count: number;
-  failed: number;
-  seconds: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  cpuMs: number;
-}
-
-function runDriver(args: string[]): Promise<DriverResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/ozeki-load.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as DriverResult) : reject(new Error(`driver exited ${code}`)),
-    );
-  });
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('benchmark did not finish in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now();
-}
 
 type Scenario = 'no-receipts' | 'receipts' | 'latency-1000';
 
