@@ -153,6 +153,7 @@ export class SmppServer implements SessionHost {
       this.log.warn({ source: session.source, systemId: systemId.slice(0, 16), locked }, 'SMPP bind refused');
       return locked ? SmppStatus['ESME_RBINDFAIL']! : SmppStatus['ESME_RINVPASWD']!;
     }
+    if (session.session.closed) return SmppStatus['ESME_RBINDFAIL']!; // gone while its password was checked
     const user = this.deps.users.get(systemId);
     const held = this.boundByUser.get(systemId)?.size ?? 0;
     if (!user || held >= user.maxBinds) {
