@@ -73,7 +73,8 @@ export async function callbackSink(): Promise<CallbackSink> {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      const id = new URLSearchParams(body).get('SmsId');
+      // telenode's SMSDeliveryReport carries SmsId in its form body; Kannel's dlr-url carries the id the driver put in its query.
+      const id = new URLSearchParams(body).get('SmsId') ?? new URL(req.url ?? '/', 'http://sink').searchParams.get('id');
       if (id && !arrivals.has(id)) arrivals.set(id, Date.now());
       res.end('OK');
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Load driver for the Ozeki SendSms API, run as its own process so it does not
-// share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
-// Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines.
+// Load driver for the Ozeki SendSms API (or, with --dialect kannel, Kannel's /cgi-bin/sendsms), run as its
+// own process so it does not share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
+// Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines (Kannel: "k<i>", which
+// its dlr-url carries back as ?id=k<i>).
 import { Pool } from 'undici';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     password: { type: 'string', default: 'bench' },
     report: { type: 'string' },
     ids: { type: 'string' },
+    dialect: { type: 'string', default: 'ozeki' },
   },
 });
 const base = new URL(values.url);
@@ -25,7 +27,22 @@ const latencies = new Float64Array(count);
 const ids = [];
 let failed = 0;
 
-function request(i) {
+function kannelRequest(i) {
+  const query = new URLSearchParams({
+    username: values.user,
+    password: values.password,
+    from: 'BENCH',
+    to: `+3630${String(i % 10_000_000).padStart(7, '0')}`,
+    text: `bench message ${i}`,
+  });
+  if (values.report) {
+    query.set('dlr-mask', '3');
+    query.set('dlr-url', `${values.report}?id=k${i}&type=%d`);
+  }
+  return { path: `/cgi-bin/sendsms?${query}`, id: (status) => (status === 202 ? `k${i}` : undefined) };
+}
+
+function ozekiRequest(i) {
   const query = new URLSearchParams({
     command: 'SendSms',
     Username: values.user,
@@ -34,14 +51,19 @@ function request(i) {
     Message: `bench message ${i}`,
   });
   if (values.report) query.set('DeliveryReportURL', values.report);
+  return { path: `/api?${query}`, id: (_status, body) => /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1] };
+}
+
+function request(i) {
+  const { path, id: idOf } = values.dialect === 'kannel' ? kannelRequest(i) : ozekiRequest(i);
   const sentAt = Date.now();
   const started = performance.now();
   return pool
-    .request({ method: 'GET', path: `/api?${query}` })
+    .request({ method: 'GET', path })
     .then(async (res) => {
       const body = await res.body.text();
       latencies[i] = performance.now() - started;
-      const id = /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1];
+      const id = idOf(res.statusCode, body);
       if (id) ids.push(`${id} ${sentAt}`);
       else failed++;
     })

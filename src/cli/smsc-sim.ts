@@ -19,6 +19,7 @@ export function registerSmscSim(program: Command): void {
     .option('--tls-key <file>', 'serve SMPP over TLS: private key (PEM)')
     .option('--tls-cert <file>', 'serve SMPP over TLS: certificate (PEM)')
     .option('--receipt-command <command>', 'carry receipts in deliver_sm or data_sm', 'deliver_sm')
+    .option('--status-interval <seconds>', 'print the counters line this often', '10')
     .option('-v, --verbose', 'print every bind and submit')
     .action(async (options: SmscSimCliOptions) => {
       await runSmscSimCli(options);

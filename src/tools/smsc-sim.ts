@@ -390,6 +390,8 @@ export interface SmscSimCliOptions {
   tlsKey?: string;
   tlsCert?: string;
   receiptCommand?: 'deliver_sm' | 'data_sm';
+  /** Seconds between counters lines (benchmarks read them). */
+  statusInterval?: string;
   verbose?: boolean;
 }
 
@@ -420,12 +422,15 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
   process.stdout.write(
     `SMSC simulator listening on ${options.host}:${port}${options.tlsKey ? ' (TLS)' : ''} (ids ${options.idFormat}, receipts after ${options.receiptDelay} ms)\n`,
   );
-  const status = setInterval(() => {
-    const c = sim.counters;
-    process.stdout.write(
-      `binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`,
-    );
-  }, 10_000);
+  const status = setInterval(
+    () => {
+      const c = sim.counters;
+      process.stdout.write(
+        `binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`,
+      );
+    },
+    Number(options.statusInterval ?? 10) * 1000,
+  );
   const stop = () => {
     clearInterval(status);
     void sim.stop().then(() => process.exit(0));

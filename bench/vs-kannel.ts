@@ -1,0 +1,302 @@
+/**
+ * telenode against Kannel, side by side on this machine: the same SMSC (`telenode smsc-sim`, its own
+ * process), the same HTTP load driver (bench/ozeki-load.mjs, 50 keep-alive connections; Kannel's
+ * /cgi-bin/sendsms or telenode's Ozeki /api), the same callback receiver (here), the same window (100) and
+ * one bind each; runs alternate Kannel and telenode so the machine's drift hits both alike.
+ *
+ * Kannel is Debian's `kannel` (bearerbox + smsbox, file store). This script installs nothing: without
+ * bearerbox on PATH it says how to get it and runs telenode alone.
+ *
+ *   npm run bench:vs-kannel                             # 3 pairs of each scenario, 20,000 messages
+ *   npm run bench:vs-kannel -- --pairs 1 --messages 5000 --only receipts
+ *
+ * Scenarios:
+ *   no-receipts   HTTP → SMPP: messages/s until the SMSC has them all
+ *   receipts      with receipts and a delivery callback per message: completed/s (callback received)
+ *   paced-500     500 msg/s open loop with receipts, from a freshly started gateway: request → callback p50/p99
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../src/shared/password-hash.js';
+import { callbackSink, cpuMs, freePort, peakRssMb, runDriver, spawnUntil, stop, waitFor, type CallbackSink } from './bench-lib.js';
+
+const { values } = parseArgs({
+  options: {
+    pairs: { type: 'string', default: '3' },
+    messages: { type: 'string', default: '20000' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench/RESULTS.md' },
+    window: { type: 'string', default: '100' },
+  },
+});
+const PAIRS = Number(values.pairs);
+const MESSAGES = Number(values.messages);
+const WINDOW = Number(values.window);
+const CONNECTIONS = 50;
+const PACED_RATE = 500;
+const PACED_COUNT = 10_000;
+const CLI = join(process.cwd(), 'dist/cli/main.js');
+const PASSWORD = 'bench';
+
+type Gateway = 'kannel' | 'telenode';
+type Scenario = 'no-receipts' | 'receipts' | 'paced-500';
+type Figures = Record<string, number>;
+
+interface Running {
+  /** The processes whose CPU and memory count as the gateway's. */
+  pids: number[];
+  /** Base URL the driver sends to. */
+  base: string;
+  stop(): Promise<void>;
+}
+
+function kannelAvailable(): boolean {
+  return spawnSync('sh', ['-c', 'command -v bearerbox && command -v smsbox'], { stdio: 'ignore' }).status === 0;
+}
+
+async function startKannel(dir: string, smscPort: number): Promise<Running> {
+  const [admin, box, sendsms] = [await freePort(), await freePort(), await freePort()];
+  const conf = join(dir, 'kannel.conf');
+  writeFileSync(
+    conf,
+    `group = core
+admin-port = ${admin}
+admin-password = bench
+admin-interface = 127.0.0.1
+smsbox-port = ${box}
+smsbox-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-level = 4
+log-file = "${join(dir, 'bearerbox.log')}"
+store-type = file
+store-location = "${join(dir, 'kannel.store')}"
+dlr-storage = internal
+
+group = smsc
+smsc = smpp
+smsc-id = sim
+host = 127.0.0.1
+port = ${smscPort}
+transceiver-mode = true
+smsc-username = "bench"
+smsc-password = "bench"
+system-type = ""
+max-pending-submits = ${WINDOW}
+reconnect-delay = 1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = ${box}
+sendsms-port = ${sendsms}
+sendsms-interface = 127.0.0.1
+log-level = 4
+log-file = "${join(dir, 'smsbox.log')}"
+
+group = sendsms-user
+username = bench
+password = ${PASSWORD}
+max-messages = 10
+concatenation = true
+`,
+  );
+  const bearerbox = spawn('bearerbox', [conf], { stdio: 'ignore' });
+  const status = async () => {
+    try {
+      return await (await fetch(`http://127.0.0.1:${admin}/status.txt?password=bench`)).text();
+    } catch {
+      return '';
+    }
+  };
+  await waitFor(async () => (await status()) !== '', 30_000);
+  const smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+  await waitFor(async () => /sim\[?[^\n]*online/i.test(await status()) || /online/.test(await status()), 30_000);
+  await waitFor(async () => {
+    try {
+      await fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000);
+  return {
+    pids: [bearerbox.pid!, smsbox.pid!],
+    base: `http://127.0.0.1:${sendsms}`,
+    stop: async () => {
+      await stop(smsbox);
+      await stop(bearerbox);
+    },
+  };
+}
+
+async function startTelenode(dir: string, smscPort: number, receipts: boolean): Promise<Running> {
+  const httpPort = await freePort();
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    JSON.stringify({
+      http: { host: '127.0.0.1', port: httpPort },
+      store: { path: join(dir, 'telenode.db') },
+      log: { level: 'warn' },
+      users: [{ username: 'bench', passwordHash: hashPassword(PASSWORD) }],
+      sms: { requestReceipts: receipts },
+      egress: { allow: ['127.0.0.1/32'] },
+      connectors: [{ id: 'sim', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 1, window: WINDOW }],
+    }),
+  );
+  const daemon = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitFor(async () => {
+    try {
+      return (await fetch(`${base}/health`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, 20_000);
+  return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
+}
+
+/** smsc-sim with a counters line every 100 ms; `submits()` is its latest count. */
+async function startSmsc(receipts: boolean): Promise<{ child: ChildProcess; port: number; submits: () => number }> {
+  const port = await freePort();
+  const child = await spawnUntil(
+    [CLI, 'smsc-sim', '--port', String(port), '--id-format', 'hex', '--receipt-delay', receipts ? '10' : '0', '--status-interval', '0.1'],
+    /SMSC simulator/i,
+    'smsc-sim',
+  );
+  let submits = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    const all = [...d.toString().matchAll(/submits (\d+)/g)];
+    if (all.length > 0) submits = Number(all[all.length - 1]![1]);
+  });
+  return { child, port, submits: () => submits };
+}
+
+async function run(gateway: Gateway, scenario: Scenario): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${gateway}-`));
+  const receipts = scenario !== 'no-receipts';
+  const smsc = await startSmsc(receipts);
+  let sink: CallbackSink | null = null;
+  let gw: Running | null = null;
+  try {
+    gw = gateway === 'kannel' ? await startKannel(dir, smsc.port) : await startTelenode(dir, smsc.port, receipts);
+    sink = receipts ? await callbackSink() : null;
+    const ids = join(dir, 'ids.txt');
+    const args = ['--url', gw.base, '--dialect', gateway === 'kannel' ? 'kannel' : 'ozeki', '--user', 'bench', '--password', PASSWORD, '--ids', ids];
+    if (sink) args.push('--report', sink.url);
+    const cpuBefore = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0);
+    const started = Date.now();
+    const count = scenario === 'paced-500' ? PACED_COUNT : MESSAGES;
+    const result = await runDriver([
+      ...args,
+      '--count',
+      String(count),
+      ...(scenario === 'paced-500' ? ['--rate', String(PACED_RATE), '--concurrency', '256'] : ['--concurrency', String(CONNECTIONS)]),
+    ]);
+    const ok = count - result.failed;
+    const doneAt = sink ? await waitFor(() => sink!.arrivals.size >= ok, 600_000) : await waitFor(() => smsc.submits() >= ok, 600_000);
+    const cpu = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;
+    const figures: Figures = {
+      perSecond: ok / ((doneAt - started) / 1000),
+      failed: result.failed,
+      cpuMsPerMsg: cpu / ok,
+      peakRssMb: gw.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
+    };
+    if (sink) {
+      const latencies: number[] = [];
+      for (const line of readFileSync(ids, 'utf8').split('\n')) {
+        const [id, at] = line.split(' ');
+        const arrived = id ? sink.arrivals.get(id) : undefined;
+        if (arrived !== undefined) latencies.push(arrived - Number(at));
+      }
+      latencies.sort((a, b) => a - b);
+      figures['callbackP50Ms'] = latencies[Math.floor(latencies.length * 0.5)] ?? NaN;
+      figures['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
+    }
+    return figures;
+  } finally {
+    await gw?.stop();
+    await stop(smsc.child);
+    sink?.server.close();
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('sync');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const withKannel = kannelAvailable();
+  if (!withKannel) console.log('Kannel not found (bearerbox/smsbox). Debian: apt-get install kannel. Running telenode alone.');
+  const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'paced-500'];
+  const gateways: Gateway[] = withKannel ? ['kannel', 'telenode'] : ['telenode'];
+  const results: Record<string, Figures[]> = {};
+  for (const scenario of scenarios) {
+    for (let pair = 1; pair <= PAIRS; pair++) {
+      for (const gateway of pair % 2 === 1 ? gateways : [...gateways].reverse()) {
+        const figures = await run(gateway, scenario);
+        (results[`${gateway} ${scenario}`] ??= []).push(figures);
+        console.log(`${scenario} pair ${pair} ${gateway}: ${JSON.stringify(figures)}`);
+      }
+    }
+  }
+  writeResults(results, scenarios, withKannel);
+}
+
+function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[], withKannel: boolean): void {
+  const cell = (gateway: Gateway, scenario: Scenario, key: string, digits = 0) => {
+    const runs = results[`${gateway} ${scenario}`];
+    if (!runs) return '–';
+    return `${median(runs.map((r) => r[key]!)).toFixed(digits)} (${runs.map((r) => r[key]!.toFixed(digits)).join(', ')})`;
+  };
+  const ratio = (scenario: Scenario, key: string, inverse = false) => {
+    const k = results[`kannel ${scenario}`];
+    const t = results[`telenode ${scenario}`];
+    if (!k || !t) return '–';
+    const r = median(t.map((x, i) => (inverse ? k[i]![key]! / x[key]! : x[key]! / k[i]![key]!)));
+    return r.toFixed(2);
+  };
+  const rows: string[] = [];
+  const row = (label: string, scenario: Scenario, key: string, digits = 0, inverse = false) =>
+    scenarios.includes(scenario) &&
+    rows.push(`| ${label} | ${cell('kannel', scenario, key, digits)} | ${cell('telenode', scenario, key, digits)} | ${ratio(scenario, key, inverse)} |`);
+  row('HTTP → SMPP, no receipts (msg/s)', 'no-receipts', 'perSecond');
+  row('with receipts and callbacks, completed (msg/s)', 'receipts', 'perSecond');
+  row('CPU per message, no receipts (ms)', 'no-receipts', 'cpuMsPerMsg', 3, true);
+  row('CPU per message, with receipts (ms)', 'receipts', 'cpuMsPerMsg', 3, true);
+  row('request → callback p50, flat out (ms)', 'receipts', 'callbackP50Ms', 0, true);
+  row('request → callback p99, flat out (ms)', 'receipts', 'callbackP99Ms', 0, true);
+  row(`request → callback p50 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP50Ms', 0, true);
+  row(`request → callback p99 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP99Ms', 0, true);
+  row('peak RSS, no receipts (MiB)', 'no-receipts', 'peakRssMb', 0, true);
+  row('peak RSS, with receipts (MiB)', 'receipts', 'peakRssMb', 0, true);
+  const section = `## telenode vs Kannel (bench/vs-kannel.ts)
+
+- **Date:** ${new Date().toISOString().slice(0, 10)}
+- **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
+- **Setup:** ${withKannel ? 'Kannel 1.4 (bearerbox + smsbox, file store, DLRs in memory)' : 'Kannel not installed: telenode alone'} and telenode (SQLite,
+  \`synchronous=FULL\`), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
+  10 ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
+  (${PACED_COUNT} for the paced runs, from a freshly started gateway); ${PAIRS} pairs per scenario, alternating which
+  gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
+  over Kannel for speed and Kannel over telenode for costs (above 1: telenode is better).
+  RSS of Kannel is bearerbox's plus smsbox's.
+
+| | Kannel | telenode | telenode's advantage |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+  let existing = readFileSync(values.out!, 'utf8');
+  const marker = /## telenode vs Kannel \(bench\/vs-kannel\.ts\)[\s\S]*?(?=\n## |$)/;
+  existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
+  writeFileSync(values.out!, existing);
+  console.log(`written to ${values.out}`);
+}
+
+await main();
