@@ -9,6 +9,7 @@ import type { Logger } from '../shared/log.js';
 import { hashPassword } from '../shared/password-hash.js';
 import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from '../api/http/auth.js';
 import { LoginGuard } from '../api/http/login-guard.js';
+import { VoximplantAuth } from '../api/voximplant/auth.js';
 import { buildApiServer, type HealthReport } from '../api/server.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import type { VoiceNode } from '../voice/build-voice.js';
@@ -41,6 +42,10 @@ export function buildApi(parts: ApiParts): FastifyInstance {
   return buildApiServer({
     outbox: sms.outbox,
     users: parts.users,
+    voximplantAuth: new VoximplantAuth(
+      parts.users,
+      config.users.flatMap((u) => u.voximplant.serviceAccountKeys.map((k) => ({ username: u.username, accountId: u.voximplant.accountId!, ...k }))),
+    ),
     numbers: sms.numbers,
     history: new MessageHistoryRepo(store.db),
     acrobits: config.acrobits,
@@ -77,7 +82,13 @@ function healthReport({ store, sms, webhooks, extras, voice }: ApiParts): () => 
  */
 function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): ApiUser[] {
   if (config.users.length > 0) {
-    return config.users.map((u) => ({ username: u.username, passwordHash: u.passwordHash, apiKeyHashes: u.apiKeyHashes, numbers: u.numbers }));
+    return config.users.map((u) => ({
+      username: u.username,
+      passwordHash: u.passwordHash,
+      apiKeyHashes: u.apiKeyHashes,
+      numbers: u.numbers,
+      voximplantAccountId: u.voximplant.accountId,
+    }));
   }
   const file = join(dirname(storePath), 'admin-password.txt');
   if (!existsSync(file)) {

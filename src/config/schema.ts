@@ -96,6 +96,29 @@ export const userSchema = z
       .object({ allow: z.array(cidr).default([]) })
       .strict()
       .prefault({}),
+    /** The Voximplant dialect: the account id requests must name, and service-account keys for JWT log-ins. */
+    voximplant: z
+      .object({
+        /** `account_id` of api_key requests and `iss` of service-account JWTs must equal it; null: api_key requests may name any. */
+        accountId: z
+          .union([z.string().regex(/^[0-9]+$/, { message: 'expected the numeric Voximplant account id' }), z.number().int().nonnegative()])
+          .transform(String)
+          .nullable()
+          .default(null),
+        /** Public halves (SPKI PEM; `openssl pkey -in private.pem -pubout`) of the service accounts' key pairs, by key id. */
+        serviceAccountKeys: z
+          .array(
+            z
+              .object({
+                keyId: z.string().min(1),
+                publicKey: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /** May bind to the SMPP server (`smppServer`) with username and password; `true` or the limits. */
     smpp: smppUserSchema.default(null),
   })
@@ -282,6 +305,11 @@ export const configSchema = z
         if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['users', index, 'numbers', j], message: `number already belongs to '${owner}'` });
         numberOwners.set(canonical, user.username);
       });
+    });
+    config.users.forEach((user, index) => {
+      if (user.voximplant.serviceAccountKeys.length > 0 && user.voximplant.accountId === null) {
+        ctx.addIssue({ code: 'custom', path: ['users', index, 'voximplant', 'accountId'], message: 'required with serviceAccountKeys (the JWT iss)' });
+      }
     });
     config.sms.inbound.routes.forEach((route, index) => {
       const username = route.deliverTo.slice('smpp:'.length);

@@ -161,6 +161,7 @@ const DIALECTS: Dialect[] = [
       const params = mutateParams(
         {
           api_key: API_KEY,
+          account_id: '1001',
           source: '447443332211',
           destination: '447700900001',
           sms_body: 'fuzz',

@@ -19,8 +19,16 @@ export async function voxFetch(url: string, init?: RequestInit): Promise<VoxRepl
   return toReply(await fetch(url, init));
 }
 
+/** The account id the test configs give their users (users[].voximplant.accountId). */
+export const TEST_ACCOUNT_ID = '1001';
+
+/** Real clients always send account_id with api_key (Voximplant's Management API): the helpers do too, unless a test names its own. */
+function withAccount(params: Record<string, string>): Record<string, string> {
+  return 'api_key' in params && !('account_id' in params) ? { account_id: TEST_ACCOUNT_ID, ...params } : params;
+}
+
 export async function voxGet(base: string, method: string, params: Record<string, string>): Promise<VoxReply> {
-  return toReply(await fetch(`${base}/platform_api/${method}?${new URLSearchParams(params).toString()}`));
+  return toReply(await fetch(`${base}/platform_api/${method}?${new URLSearchParams(withAccount(params)).toString()}`));
 }
 
 export async function voxPost(base: string, method: string, params: Record<string, string>, path = `/platform_api/${method}`): Promise<VoxReply> {
@@ -28,7 +36,7 @@ export async function voxPost(base: string, method: string, params: Record<strin
     await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(params).toString(),
+      body: new URLSearchParams(withAccount(params)).toString(),
     }),
   );
 }

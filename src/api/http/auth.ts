@@ -27,6 +27,8 @@ export interface ApiUser {
   apiKeyHashes?: readonly string[];
   /** Phone numbers the user owns (inbound history, ControlSms, Acrobits sender). */
   numbers?: readonly string[];
+  /** The Voximplant account id its requests must name (`account_id`, or a service-account JWT's `iss`); null: any. */
+  voximplantAccountId?: string | null;
 }
 
 export class UserDirectory {
@@ -81,6 +83,23 @@ export class UserDirectory {
         details: { retryAfterSeconds: seconds },
       });
     }
+  }
+
+  /**
+   * A username proven by other means (a signed token): `prove` resolves with the user, or null when the proof
+   * fails. The same lock-out and failure counting as passwords and keys.
+   */
+  async authenticateBy(source: string, prove: () => Promise<string | null>): Promise<string> {
+    this.refuseIfLocked(source, null);
+    const username = await prove();
+    if (username !== null && this.users.has(username)) return username;
+    this.guard?.failed(source, null);
+    throw new AppError(ErrorCode.AUTH_FAILED, 'invalid token');
+  }
+
+  /** The Voximplant account id configured for the user (null: not configured). */
+  voximplantAccountIdOf(username: string): string | null {
+    return this.users.get(username)?.voximplantAccountId ?? null;
   }
 
   /** The user an API key belongs to, if any. */

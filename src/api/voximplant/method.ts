@@ -9,10 +9,13 @@ import type { NumberControl } from '../../sms/number-control.js';
 import type { MessageHistoryRepo } from '../../store/message-history-repo.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
+import type { VoximplantAuth } from './auth.js';
 
 export interface VoximplantDeps {
   outbox: Outbox;
   users: UserDirectory;
+  /** account_id + api_key, or a service-account JWT. */
+  voximplantAuth: VoximplantAuth;
   numbers: NumberControl;
   history: MessageHistoryRepo;
   log: Logger;

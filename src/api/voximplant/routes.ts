@@ -1,7 +1,7 @@
 /**
  * The Voximplant dialect (Voximplant's Management API reference): Management API SMS methods at
  * `/platform_api/<Method>` (or `/platform_api` with `cmd=<Method>`), GET
- * query or POST form, authenticated by `api_key`. Answers are JSON; errors
+ * query or POST form, authenticated by `account_id` + `api_key` or a service-account JWT (auth.ts). Answers are JSON; errors
  * are Voximplant's error object with HTTP 200, as its clients expect, except
  * our own failures (HTTP 500/503). Methods are a registry; this file holds the
  * transport and the parameter helpers the methods share.
@@ -50,7 +50,7 @@ async function handleVoximplantRequest(
     if (!method) throw new AppError(ErrorCode.COMMAND_UNKNOWN, `Unknown command '${name.slice(0, 60)}'`);
     let username: string;
     try {
-      username = deps.users.authenticateApiKey(params.get('api_key') ?? '', request.ip);
+      username = await deps.voximplantAuth.authenticate(params, request.headers.authorization, request.ip);
     } catch (err) {
       if (isAppError(err)) deps.log.warn({ ip: request.ip, method: name, locked: err.code === ErrorCode.AUTH_LOCKED }, 'Voximplant API authentication failed');
       throw err;

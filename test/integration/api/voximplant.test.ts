@@ -3,7 +3,9 @@
  * daemon that sends through `telenode smsc-sim` over loopback SMPP, receives
  * MO messages from it, and posts IncomingSMS to a real receiver.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { SignJWT, importPKCS8, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon } from '../../../src/app/daemon.js';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
@@ -20,6 +22,13 @@ const KEY = generateApiKey();
 const OTHER_KEY = generateApiKey();
 const LIMITED_KEY = generateApiKey();
 const PASSWORD = 'qwe123';
+// A Voximplant service account's key pair: Voximplant keeps the public half, the client signs with the private one.
+const SERVICE_KEYS = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const SERVICE_KEY_ID = '3e2b7c94-5f0a-4d1e-9c61-7a8b2f4e1d00';
 const HASH = hashPassword(PASSWORD);
 
 const good = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
@@ -80,7 +89,13 @@ beforeAll(async () => {
   await inbound.start();
   env = await startDaemon({
     users: [
-      { username: 'HTTP_User_1', passwordHash: HASH, apiKeyHashes: [hashApiKey(KEY)], numbers: ['447443332211', '+12345678222'] },
+      {
+        username: 'HTTP_User_1',
+        passwordHash: HASH,
+        apiKeyHashes: [hashApiKey(KEY)],
+        numbers: ['447443332211', '+12345678222'],
+        voximplant: { accountId: 1001, serviceAccountKeys: [{ keyId: SERVICE_KEY_ID, publicKey: SERVICE_KEYS.publicKey }] },
+      },
       { username: 'other', passwordHash: HASH, apiKeyHashes: [hashApiKey(OTHER_KEY)], numbers: ['447000000001'] },
       { username: 'limited', passwordHash: HASH, apiKeyHashes: [hashApiKey(LIMITED_KEY)], numbers: ['447000000002'], quota: { partsPerDay: 3 } },
     ],
@@ -211,7 +226,9 @@ describe('SendSmsMessage', () => {
     expectError(await call('SendSmsMessage', { ...base, sms_body: '' }), 101, /sms_body/);
     expectError(await call('SendSmsMessage', { ...base, store_body: 'maybe' }), 101, /store_body/);
     expectError(await call('SendSmsMessage', { ...base, destination: '5551234' }), 14, /route/); // no dial-plan rule
-    const malformed = await voxFetch(`${env.base}/platform_api/SendSmsMessage?api_key=${KEY}&source=447443332211&destination=447443332212&sms_body=%E0%A4`);
+    const malformed = await voxFetch(
+      `${env.base}/platform_api/SendSmsMessage?api_key=${KEY}&account_id=1001&source=447443332211&destination=447443332212&sms_body=%E0%A4`,
+    );
     expectError(malformed, 101, /UTF-8/);
     const huge = await voxPost(env.base, 'SendSmsMessage', { api_key: KEY, ...base, sms_body: 'x'.repeat(9000) });
     expectError(huge, 101);
@@ -224,6 +241,59 @@ describe('SendSmsMessage', () => {
     expectError(await voxGet(env.base, 'SendSmsMessage', params), 100, /Authorization failed/);
     expectError(await voxGet(env.base, 'SendSmsMessage', { ...params, api_key: generateApiKey() }), 100);
     expectError(await call('SendSmsMessageNow', params), 103, /SendSmsMessageNow/);
+    expect(messageCount()).toBe(before);
+  });
+
+  it('refuses an api_key without account_id, or with another account’s id (100)', async () => {
+    const before = messageCount();
+    const params = { source: '447443332211', destination: '447443332212', sms_body: 'x', api_key: KEY };
+    expectError(await voxFetch(`${env.base}/platform_api/SendSmsMessage?${new URLSearchParams(params)}`), 100, /Authorization failed/);
+    expectError(await voxGet(env.base, 'SendSmsMessage', { ...params, account_id: '1002' }), 100, /Authorization failed/);
+    expect(messageCount()).toBe(before);
+  });
+});
+
+describe('service-account JWT (Authorization: Bearer)', () => {
+  async function token(claims: { iss?: number | string; iat?: number; exp?: number }, kid = SERVICE_KEY_ID, key = SERVICE_KEYS.privateKey): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    // Voximplant's clients write iss as a number, which JWTPayload types as a string.
+    return new SignJWT({ iss: 1001, iat: now, exp: now + 3600, ...claims } as unknown as JWTPayload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
+      .sign(await importPKCS8(key, 'RS256'));
+  }
+  const bearer = async (jwt: string, method = 'SendSmsMessage', params: Record<string, string> = {}) =>
+    voxFetch(
+      `${env.base}/platform_api/${method}?${new URLSearchParams({ source: '447443332211', destination: '447443332299', sms_body: 'via JWT', ...params })}`,
+      {
+        headers: { authorization: `Bearer ${jwt}` },
+      },
+    );
+
+  it('sends as the user whose service-account key signed the token (iss = account id, as a number, the way Voximplant’s clients write it)', async () => {
+    const reply = await bearer(await token({}));
+    expect(reply.json['result']).toBe(1);
+    const history = await bearer(await token({}), 'GetSmsHistory', { destination_number: '447443332299' });
+    expect(history.json['result']).toHaveLength(1);
+  });
+
+  it('refuses a token signed with another key, for another account, expired, living over an hour, or of an unknown key id (100), storing nothing', async () => {
+    const before = messageCount();
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const now = Math.floor(Date.now() / 1000);
+    for (const jwt of [
+      await token({}, SERVICE_KEY_ID, other.privateKey),
+      await token({ iss: 1002 }),
+      await token({ iat: now - 7200, exp: now - 3600 }),
+      await token({ iat: now, exp: now + 7200 }),
+      await token({}, 'no-such-key'),
+      'not.a.jwt',
+    ]) {
+      expectError(await bearer(jwt), 100, /Authorization failed/);
+    }
     expect(messageCount()).toBe(before);
   });
 });
