@@ -11,6 +11,10 @@ import type { Logger } from '../shared/log.js';
 import type { Db } from '../store/db.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import { CallHistoryRepo } from '../store/call-history-repo.js';
+import { MessageRepo } from '../store/message-repo.js';
+import { isFinal } from '../sms/message.js';
+import { sleep } from '../voice/ozml/sleep.js';
+import type { ScriptSmsOutcome } from '../voice/ozml/services.js';
 import type { Outbox } from '../sms/outbox.js';
 import { enqueueWebhook } from '../webhooks/index.js';
 import { validateCallbackUrl, validateRecipient, validateSender } from '../sms/validate.js';
@@ -27,6 +31,7 @@ export function ozmlVoiceServices(deps: {
   log: Logger;
 }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
   const history = new CallHistoryRepo(deps.db);
+  const messages = new MessageRepo(deps.db);
   const log = deps.log.child({ component: 'ozml' });
   return {
     sms: {
@@ -47,6 +52,16 @@ export function ozmlVoiceServices(deps: {
           meta: { callId: request.callId },
         });
         return { smsId: message.id };
+      },
+      // A call waits for a handful of reports at most: reading the message every 200 ms costs less than wiring status events to calls.
+      async waitForOutcome(smsId, timeoutMs, signal) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const status = messages.get(smsId)?.status;
+          if (status && isFinal(status)) return status as ScriptSmsOutcome;
+          if (signal.aborted || Date.now() >= deadline) return 'timeout';
+          await sleep(Math.min(200, deadline - Date.now()), signal);
+        }
       },
     },
     events: {

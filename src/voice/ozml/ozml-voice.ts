@@ -85,6 +85,7 @@ function fallbackCounter(registry: Registry | undefined): Counter<'reason'> {
 /** Without the daemon's outbox (a bare voice node in tests) a script's SendSms is refused and logged. */
 const noSms: ScriptSms = {
   send: () => Promise.reject(new AppError(ErrorCode.ROUTE_NOT_FOUND, 'this voice node has no SMS outbox')),
+  waitForOutcome: () => Promise.resolve('timeout'),
 };
 
 function loggedEvents(log: Logger): CallEvents {

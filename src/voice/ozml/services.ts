@@ -15,9 +15,14 @@ export interface ScriptSmsRequest {
   callId: string;
 }
 
+/** How a script's SMS ended, as far as a call can wait for it. */
+export type ScriptSmsOutcome = 'delivered' | 'failed' | 'expired' | 'unknown' | 'timeout';
+
 export interface ScriptSms {
   /** Accepts the SMS durably (as the HTTP API's SendSms) and returns its SmsId. */
   send(request: ScriptSmsRequest): Promise<{ smsId: string }>;
+  /** Resolves with the SMS's final status, or 'timeout' after `timeoutMs` or when `signal` aborts (the caller hung up). */
+  waitForOutcome(smsId: string, timeoutMs: number, signal: AbortSignal): Promise<ScriptSmsOutcome>;
 }
 
 export interface AppRequest {

@@ -70,6 +70,7 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
           sms.push(request);
           return { smsId: `sms-${sms.length}` };
         },
+        waitForOutcome: async () => 'delivered',
       },
       events: {
         notify: (url, fields) => {

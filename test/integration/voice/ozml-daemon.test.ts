@@ -26,6 +26,7 @@ const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'C
 
 describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through the daemon', () => {
   const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 30, log: silentLogger() });
+  const undeliverable = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 30, failureRate: 1, log: silentLogger() });
   const app = new OzmlApp();
   const reports = new HttpReceiver();
   const callEvents = new HttpReceiver();
@@ -34,13 +35,24 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
 
   beforeAll(async () => {
     const sim = await smsc.start();
+    const failing = await undeliverable.start();
     await app.start();
     await reports.start();
     await callEvents.start();
     d = await startDaemon({
       connectors: [
         { id: 'smsc', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } },
+        {
+          id: 'undeliverable',
+          type: 'smpp',
+          host: '127.0.0.1',
+          port: failing.port,
+          systemId: 'telenode',
+          password: 'pw',
+          reconnect: { initialMs: 100, maxMs: 500 },
+        },
       ],
+      routes: [{ recipient: { prefix: '+3699' }, connectors: ['undeliverable'] }, { connectors: ['smsc'] }],
       voice: {
         builtin: { port: 0 },
         routes: [{ match: '*', url: app.url('/incoming') }],
@@ -52,7 +64,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
   });
   afterAll(async () => {
     await d?.stop();
-    await Promise.all([smsc.stop(), app.stop(), reports.stop(), callEvents.stop()]);
+    await Promise.all([smsc.stop(), undeliverable.stop(), app.stop(), reports.stop(), callEvents.stop()]);
   });
 
   async function api(fields: Record<string, string>): Promise<Record<string, unknown> & { root: string; Code: string; Message: string }> {
@@ -107,6 +119,36 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     const call = (history.CallHistory as { Call: Record<string, string>[] }).Call.find((c) => c['CallId'] === incoming['CallId'])!;
     expect(call).toMatchObject({ Direction: 'Inbound', Source: '+3630111', State: 'CalleeHungUp', Type: 'Audio' });
     expect(Number(call['TalkDuration'])).toBeGreaterThan(2);
+  });
+
+  it('SendSms WaitForReport waits for the delivery report during the call and runs OnDelivered or OnFailed (telenode’s extension)', async () => {
+    // The branch the script took shows as a second SMS whose text carries $SmsStatus.
+    const script = (to: string) =>
+      `<Response><Speak>One moment.</Speak><SendSms Recipient="${to}" WaitForReport="20" Message="Your receipt: 12.50 EUR">` +
+      `<OnDelivered><SendSms Recipient="+36309990001">branch delivered $SmsStatus for ${to}</SendSms></OnDelivered>` +
+      `<OnFailed><SendSms Recipient="+36309990001">branch failed $SmsStatus for ${to}</SendSms></OnFailed>` +
+      `</SendSms><Hangup/></Response>`;
+    for (const [to, expected] of [
+      ['+36301112222', 'branch delivered delivered for +36301112222'],
+      ['+36991112222', 'branch failed failed for +36991112222'],
+    ] as const) {
+      app.on('/incoming', script(to));
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await runSipp({
+          scenario: 'uac-listen.xml',
+          target: `127.0.0.1:${sipPort}`,
+          localPort: await freeUdpPort(),
+          keys: { rtp_port: receiver.port, caller: '+3630111', codec: 0 },
+          workDir: d.dir,
+        }).done;
+        expect(result.code, result.errors || result.stdout).toBe(0); // the script hung up after its branch
+      } finally {
+        receiver.close();
+      }
+      await waitUntil(() => smsc.received.some((m) => m.text === expected), 10_000, expected);
+    }
+    expect(smsc.received.some((m) => m.text.startsWith('branch failed') && m.text.endsWith('+36301112222'))).toBe(false);
   });
 
   it('places a Call through the API, runs its CallConnected reply, lists it active and hangs it up', async () => {

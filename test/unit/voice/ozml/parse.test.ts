@@ -23,7 +23,31 @@ describe('parseOzml', () => {
     const script = parseOzml(readFileSync(join(FIXTURES, 'seed-002.xml'), 'utf8'));
     expect(script.commands.map((c) => c.verb)).toEqual(['Speak', 'SendSms', 'Speak', 'Hangup']);
     expect(script.commands[0]!.args).toMatchObject({ text: 'An SMS will be sent to +062554670.' });
-    expect(script.commands[1]!.args).toEqual({ recipient: '+062554670', sender: null, text: 'Hello! How are you?', callbackUrl: null });
+    expect(script.commands[1]!.args).toEqual({
+      recipient: '+062554670',
+      sender: null,
+      text: 'Hello! How are you?',
+      callbackUrl: null,
+      waitMs: 0,
+      onDelivered: [],
+      onFailed: [],
+      onTimeout: [],
+    });
+  });
+
+  it('reads SendSms WaitForReport with its OnDelivered/OnFailed/OnTimeout blocks, and refuses them without WaitForReport', () => {
+    const script = parseOzml(
+      '<Response><SendSms Recipient="+1" Message="hi" WaitForReport="30"><OnDelivered><Speak>yes</Speak></OnDelivered><OnFailed><Speak>no</Speak><Hangup/></OnFailed></SendSms></Response>',
+    );
+    expect(script.commands[0]!.args).toMatchObject({ text: 'hi', waitMs: 30_000 });
+    const args = script.commands[0]!.args as { onDelivered: unknown[]; onFailed: unknown[]; onTimeout: unknown[] };
+    expect([args.onDelivered.length, args.onFailed.length, args.onTimeout.length]).toEqual([1, 2, 0]);
+    expect(errorOf('<Response>\n<SendSms Recipient="+1" Message="hi">\n<OnDelivered><Speak>yes</Speak></OnDelivered></SendSms></Response>').message).toBe(
+      '3:1: <OnDelivered> needs WaitForReport on its <SendSms>',
+    );
+    expect(errorOf('<Response><SendSms Recipient="+1" Message="hi" WaitForReport="30"><Speak>x</Speak></SendSms></Response>').message).toMatch(
+      /<SendSms> may hold <OnDelivered>, <OnFailed> and <OnTimeout>, not <Speak>/,
+    );
   });
 
   it('treats tag and attribute names case-insensitively and takes a main parameter from an attribute or the text', () => {
@@ -33,7 +57,7 @@ describe('parseOzml', () => {
     expect(script.commands.map((c) => c.args)).toEqual([
       { text: 'From the attribute', language: 'en-GB', voice: null },
       { text: 'From the text', language: null, voice: null },
-      { recipient: '+1555', sender: null, text: 'hi', callbackUrl: 'http://x/dlr' },
+      { recipient: '+1555', sender: null, text: 'hi', callbackUrl: 'http://x/dlr', waitMs: 0, onDelivered: [], onFailed: [], onTimeout: [] },
       { ms: 2000 },
       { ms: 500 },
     ]);
