@@ -11,6 +11,7 @@ import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/re
 import { sendSmsCommand } from './send-sms.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
+import { blindTransferCommand, forwardCallCommand, playCommand, sendDtmfCommand, speakCommand } from './live-call.js';
 import type { OzekiCommand, OzekiDeps, OzekiResult } from './command.js';
 
 export type { OzekiCommand, OzekiCommandContext, OzekiDeps, OzekiResult } from './command.js';
@@ -25,6 +26,12 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['hangup', { name: 'Hangup', run: hangupCommand }],
   ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
   ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
+  ['speak', { name: 'Speak', run: speakCommand }],
+  ['play', { name: 'Play', run: playCommand }],
+  ['senddtmf', { name: 'SendDTMF', run: sendDtmfCommand }],
+  ['blindtransfer', { name: 'BlindTransfer', run: blindTransferCommand }],
+  ['forwardcall', { name: 'ForwardCall', run: forwardCallCommand }],
+  ['forward', { name: 'Forward', run: forwardCallCommand }],
   // Phone System XE's name for ListCallHistory.
   ['getcallhistory', { name: 'GetCallHistory', run: listCallHistoryCommand }],
 ]);

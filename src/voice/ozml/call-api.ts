@@ -97,6 +97,34 @@ export class OzmlCallApi {
     await session.hangup();
   }
 
+  /**
+   * Commands on a live call (Ozeki's Speak, Play, SendDTMF, BlindTransfer, ForwardCall). The prompt is
+   * synthesised or loaded before the command answers (so a bad file or a failing synthesiser is the
+   * command's error) and then queued on the call's audio after whatever is playing: the call's script is
+   * not paused, and its next prompts queue behind. Resolves when queued, not when heard.
+   */
+  async speak(callId: string, text: string, voice: { language?: string; voice?: string }): Promise<void> {
+    const session = this.answered(callId);
+    await session.prepareSpeech(text, voice);
+    void session.speak(text, voice).catch(() => undefined); // the call ending mid-prompt is not an error
+  }
+
+  async play(callId: string, location: string): Promise<void> {
+    const session = this.answered(callId);
+    await session.preparePrompt(location);
+    void session.play(location).catch(() => undefined);
+  }
+
+  /** RFC 4733 digits to the far end; resolves once sent. */
+  async sendDtmf(callId: string, keys: string): Promise<void> {
+    await this.answered(callId).sendDigits(keys);
+  }
+
+  /** REFER the far end to `target` (a SIP URI, or a number the far end resolves); resolves once accepted. */
+  async transfer(callId: string, target: string): Promise<void> {
+    await this.answered(callId).transfer(target);
+  }
+
   active(): ActiveCall[] {
     const now = Date.now();
     return this.calls.activeCalls.map((s) => ({
@@ -124,6 +152,14 @@ export class OzmlCallApi {
       throw new AppError(ErrorCode.REQUEST_INVALID, 'no voice.outbound.trunk is configured; Dialed must be a SIP URI', { details: { field: 'Dialed' } });
     }
     return trunkTarget(this.outbound.trunk, value);
+  }
+
+  /** The call, answered: CALL_NOT_FOUND when there is none, CALL_STATE while it is still ringing. */
+  private answered(callId: string): CallSession {
+    const session = this.find(callId);
+    if (!session) throw new AppError(ErrorCode.CALL_NOT_FOUND, `no call with id ${callId}`, { details: { callId } });
+    if (session.state !== 'answered') throw new AppError(ErrorCode.CALL_STATE, `call ${callId} is not answered`, { details: { callId } });
+    return session;
   }
 
   private find(callId: string): CallSession | undefined {

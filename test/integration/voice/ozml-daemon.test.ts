@@ -18,6 +18,7 @@ import { OzmlApp } from '../../helpers/ozml-app.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
 import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
+import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const FIRST = 'An SMS will be sent to +062554670.';
@@ -149,6 +150,62 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       await waitUntil(() => smsc.received.some((m) => m.text === expected), 10_000, expected);
     }
     expect(smsc.received.some((m) => m.text.startsWith('branch failed') && m.text.endsWith('+36301112222'))).toBe(false);
+  });
+
+  it('Speak and SendDTMF on a live call through the API while its script waits for digits; 601 for an unknown call, 302 without Text', async () => {
+    app.on('/incoming', '<Response><Speak>Hello.</Speak><UserInput Timeout="60"><Inputs><Input Key="9"><Hangup/></Input></Inputs></UserInput></Response>');
+    const receiver = await RtpReceiver.start();
+    const sipp = runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { rtp_port: receiver.port, caller: '+3630222', codec: 0 },
+      workDir: d.dir,
+    });
+    try {
+      let callId = '';
+      await waitUntil(
+        async () => {
+          const active = await api({ command: 'ListActiveCalls' });
+          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+          callId = calls.Call?.find((c) => c['Source'] === '+3630222' && c['CallState'] === 'InCall')?.['CallId'] ?? '';
+          return callId !== '';
+        },
+        15_000,
+        'the call in ListActiveCalls',
+      );
+      const text = 'This is an announcement from the operator.';
+      const duration = (
+        await new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-live`, timeoutMs: 10_000 }).synthesize(
+          text,
+        )
+      ).durationMs;
+      // The script's own greeting first; what comes after it is the command's.
+      await waitUntil(() => receiver.audio().length > 0 && rms(receiver.audio().subarray(-1600)) < 50, 15_000, 'the greeting over');
+      const before = receiver.audio().length;
+      const spoken = await api({ command: 'Speak', CallId: callId, Text: text });
+      expect(spoken.Code, spoken.Message).toBe('200');
+      await waitUntil(() => receiver.audio().length - before >= (duration * 8) / 2, 15_000, 'the announcement');
+      expect(rms(receiver.audio().subarray(before))).toBeGreaterThan(500);
+      const dtmf = await api({ command: 'SendDTMF', CallId: callId, Keys: '42#' });
+      expect(dtmf.Code, dtmf.Message).toBe('200');
+      await waitUntil(
+        () => new Set(receiver.packets.filter((p) => p.payloadType === 101).map((p) => decodeTelephoneEvent(p.payload)!.event)).size >= 3,
+        10_000,
+        'RFC 4733 digits',
+      );
+      expect([...new Set(receiver.packets.filter((p) => p.payloadType === 101).map((p) => decodeTelephoneEvent(p.payload)!.event))]).toEqual([4, 2, 11]);
+      expect((await api({ command: 'Speak', CallId: 'no-such-call', Text: 'x' })).Code).toBe('601');
+      const missing = await api({ command: 'Speak', CallId: callId });
+      expect([missing.Code, missing.Message]).toEqual(['302', "Missing or invalid parameter 'Text' for command 'Speak'"]);
+      expect((await api({ command: 'SendDTMF', CallId: callId, Keys: 'xyz' })).Code).toBe('302');
+      expect((await api({ command: 'Hangup', CallId: callId })).Code).toBe('200');
+      const result = await sipp.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    } finally {
+      sipp.kill();
+      receiver.close();
+    }
   });
 
   it('places a Call through the API, runs its CallConnected reply, lists it active and hangs it up', async () => {

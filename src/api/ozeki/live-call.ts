@@ -1,0 +1,76 @@
+/**
+ * Ozeki's commands on a live call (ozeki-ozml.md §3.4): Speak, Play,
+ * SendDTMF, BlindTransfer and Forward/ForwardCall, each naming the call by
+ * CallId. Prompts are made before the answer (a missing file or a failing
+ * synthesiser is this command's error) and queued on the call's audio after
+ * what is playing; the call's own script goes on (call-api.ts). `Party` is
+ * accepted and ignored: a command acts on telenode's leg of the call. Codes:
+ * 601 for an unknown or finished call, 303 for one still ringing.
+ */
+import { ErrorCode, isAppError } from '../../shared/errors.js';
+import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
+import type { OzekiCommandContext, OzekiResult } from './command.js';
+import { invalidParameter } from './command.js';
+import { OzekiCode, formatOzekiMessage } from './xml.js';
+
+type LiveAction = (calls: OzmlCallApi, callId: string) => Promise<void>;
+
+async function onLiveCall(ctx: OzekiCommandContext, action: LiveAction): Promise<OzekiResult> {
+  const callId = ctx.params.get('CallId')?.trim();
+  if (!callId) throw invalidParameter('CallId', 'CallId is required');
+  const calls = ctx.deps.calls;
+  if (!calls) return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId), extra: { Detail: 'voice is disabled' } };
+  try {
+    await action(calls, callId);
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    if (err.code === ErrorCode.CALL_NOT_FOUND || err.code === ErrorCode.CALL_ENDED) {
+      return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };
+    }
+    if (err.code === ErrorCode.CALL_STATE) {
+      return { code: OzekiCode.InappropriateCommand, message: formatOzekiMessage(OzekiCode.InappropriateCommand, ctx.command), extra: { Detail: err.message } };
+    }
+    if (err.code === ErrorCode.MEDIA_UNREADABLE || err.code === ErrorCode.MEDIA_FETCH_FAILED || err.code === ErrorCode.EGRESS_DENIED) {
+      throw invalidParameter('AudioFile', err.message);
+    }
+    throw err;
+  }
+  ctx.deps.log.info({ command: ctx.command, callId, user: ctx.username }, 'live-call command');
+  return { code: OzekiCode.Ok };
+}
+
+function required(ctx: OzekiCommandContext, ...names: [string, ...string[]]): string {
+  const value = ctx.params.get(...names)?.trim();
+  if (!value) throw invalidParameter(names[0], `${names[0]} is required`);
+  return value;
+}
+
+export function speakCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const text = required(ctx, 'Text');
+  const language = ctx.params.get('Language')?.trim() || undefined;
+  const voice = ctx.params.get('Voice')?.trim() || undefined;
+  return onLiveCall(ctx, (calls, callId) => calls.speak(callId, text, { language, voice }));
+}
+
+export function playCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const audioFile = required(ctx, 'AudioFile', 'AudioURL', 'Url');
+  return onLiveCall(ctx, (calls, callId) => calls.play(callId, audioFile));
+}
+
+export function sendDtmfCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const keys = required(ctx, 'Keys', 'Digits');
+  // RFC 4733 §3.2: events 0–9, *, #, A–D.
+  if (!/^[0-9*#A-Da-d]{1,64}$/.test(keys)) throw invalidParameter('Keys', 'Keys may hold 0-9, *, # and A-D (at most 64)');
+  return onLiveCall(ctx, (calls, callId) => calls.sendDtmf(callId, keys.toUpperCase()));
+}
+
+export function blindTransferCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const target = required(ctx, 'Target');
+  return onLiveCall(ctx, (calls, callId) => calls.transfer(callId, target));
+}
+
+/** XE's Forward and Ozeki 10's ForwardCall: telenode answers calls before scripts run, so it forwards by transfer. */
+export function forwardCallCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const destination = required(ctx, 'Destination');
+  return onLiveCall(ctx, (calls, callId) => calls.transfer(callId, destination));
+}
