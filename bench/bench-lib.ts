@@ -1,5 +1,5 @@
 /** Helpers the benchmarks share: processes, ports, /proc readings, the callback sink and the Ozeki load driver. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -113,4 +113,30 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((r) => setTimeout(r, 20));
   }
   return Date.now();
+}
+
+/** Until the daemon at `base` answers /health with 200. */
+export async function waitForHealthy(base: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => {
+    try {
+      return (await fetch(`${base}/health`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, timeoutMs);
+}
+
+/**
+ * Between runs: flush the disk and wait, so the next run starts on a quiet disk (a receipts run leaves
+ * hundreds of MB of written-back pages whose writeback stalled the next run's fsyncs).
+ */
+export async function settleBetweenRuns(): Promise<void> {
+  execFileSync('sync');
+  await new Promise((r) => setTimeout(r, 2000));
+}
+
+export function median(xs: readonly number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }

@@ -9,14 +9,14 @@
  *   npm run bench:smpp-server                      # 3 pairs of 10,000 messages
  *   npm run bench:smpp-server -- --pairs 1 --messages 2000
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import smpp, { type Pdu } from '../src/sms/connectors/smpp/smpp-lib.js';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { callbackSink, cpuMs, freePort, peakRssMb, runDriver, spawnUntil, stop, waitFor } from './bench-lib.js';
+import { callbackSink, cpuMs, freePort, peakRssMb, runDriver, spawnUntil, stop, waitFor, median, settleBetweenRuns, waitForHealthy } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -124,13 +124,7 @@ async function run(mode: Mode): Promise<Result> {
   const daemon = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${httpPort}`;
   try {
-    await waitFor(async () => {
-      try {
-        return (await fetch(`${base}/health`)).status === 200;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    await waitForHealthy(base);
     const cpuBefore = cpuMs(daemon.pid!);
     const { latencies, seconds } = mode === 'smpp' ? await smppLoad(smppPort) : await httpLoad(base);
     latencies.sort((a, b) => a - b);
@@ -145,14 +139,8 @@ async function run(mode: Mode): Promise<Result> {
     await stop(daemon);
     await stop(sim);
     rmSync(dir, { recursive: true, force: true });
-    execFileSync('sync');
-    await new Promise((r) => setTimeout(r, 2000));
+    await settleBetweenRuns();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {

@@ -16,13 +16,26 @@
  *   receipts       with receipts and SMSDeliveryReport callbacks: completed/s, request→callback p50/p99
  *   latency-1000   open loop at 1,000 msg/s: accept latency p50/p99
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { callbackSink, cpuMs, freePort, metrics, peakRssMb, runDriver, spawnUntil, stop, waitFor } from './bench-lib.js';
+import {
+  callbackSink,
+  cpuMs,
+  freePort,
+  metrics,
+  peakRssMb,
+  runDriver,
+  spawnUntil,
+  stop,
+  waitFor,
+  median,
+  settleBetweenRuns,
+  waitForHealthy,
+} from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,13 +85,7 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const base = `http://127.0.0.1:${httpPort}`;
-  await waitFor(async () => {
-    try {
-      return (await fetch(`${base}/health`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 20_000);
+  await waitForHealthy(base);
   const sink = receipts ? await callbackSink() : null;
   const idsFile = join(dir, 'ids.txt');
   try {
@@ -139,11 +146,7 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     await stop(sim);
     sink?.server.close();
     rmSync(dir, { recursive: true, force: true });
-    // Start the next run on a quiet disk: a receipts run leaves hundreds of MB of written-back pages
-    // behind it, and their writeback stalled the fsyncs of the next run (latency-1000 p99 went from
-    // 70 ms in its first run to 9 ms in its third without this).
-    execFileSync('sync');
-    await new Promise((r) => setTimeout(r, 2000));
+    await settleBetweenRuns();
   }
 }
 
@@ -159,11 +162,6 @@ function machineProbeMs(): number {
   const started = performance.now();
   for (let i = 0; i < 600; i++) JSON.parse(JSON.stringify(objects));
   return performance.now() - started;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {

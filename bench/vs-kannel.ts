@@ -15,13 +15,26 @@
  *   receipts      with receipts and a delivery callback per message: completed/s (callback received)
  *   paced-500     500 msg/s open loop with receipts, from a freshly started gateway: request → callback p50/p99
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { callbackSink, cpuMs, freePort, peakRssMb, runDriver, spawnUntil, stop, waitFor, type CallbackSink } from './bench-lib.js';
+import {
+  callbackSink,
+  cpuMs,
+  freePort,
+  peakRssMb,
+  runDriver,
+  spawnUntil,
+  stop,
+  waitFor,
+  type CallbackSink,
+  median,
+  settleBetweenRuns,
+  waitForHealthy,
+} from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -112,7 +125,7 @@ concatenation = true
   };
   await waitFor(async () => (await status()) !== '', 30_000);
   const smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
-  await waitFor(async () => /sim\[?[^\n]*online/i.test(await status()) || /online/.test(await status()), 30_000);
+  await waitFor(async () => /online/.test(await status()), 30_000);
   await waitFor(async () => {
     try {
       await fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`);
@@ -147,13 +160,7 @@ async function startTelenode(dir: string, smscPort: number, receipts: boolean): 
   );
   const daemon = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${httpPort}`;
-  await waitFor(async () => {
-    try {
-      return (await fetch(`${base}/health`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 20_000);
+  await waitForHealthy(base);
   return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
 }
 
@@ -220,15 +227,8 @@ async function run(gateway: Gateway, scenario: Scenario): Promise<Figures> {
     await stop(smsc.child);
     sink?.server.close();
     rmSync(dir, { recursive: true, force: true });
-    execFileSync('sync');
-    await new Promise((r) => setTimeout(r, 2000));
+    await settleBetweenRuns();
   }
-}
-
-function median(xs: number[]): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {
