@@ -56,6 +56,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     contacts: extras.contacts,
     failoverLinks: new Set(extras.failoverLinks.keys()),
     calls: voice?.callApi ?? null,
+    emails: extras.outboundEmail,
   });
 }
 

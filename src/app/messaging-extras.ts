@@ -4,6 +4,7 @@
  * failover links and inbound call flows (checked at start-up), SMS e-mail alerts with their mail
  * outbox, the SMS-to-voice failover handler, and message deadlines.
  */
+import { OutboundEmail } from '../email/outbound-email.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { GroupCommitter } from '../store/group-commit.js';
@@ -29,6 +30,8 @@ export interface MessagingExtras {
   /** iovox.callFlows: inbound calls that run IOVOX call flows before the OzML routes. */
   inboundCallFlows: readonly InboundCallFlow[];
   emails: EmailDispatcher;
+  /** E-mail clients and scripts ask for (SendEmail); null without email.smtp. */
+  outboundEmail: OutboundEmail | null;
   /** Places SMS-to-voice failover calls once daemon.ts starts it with the voice runtime; null when DaemonOptions.smsFailover replaces it. */
   failoverCalls: FailoverCalls | null;
   /** Inside a status transaction: failover events and e-mail alerts the change causes. */
@@ -76,6 +79,7 @@ export function buildMessagingExtras(deps: {
     failoverLinks,
     inboundCallFlows,
     emails,
+    outboundEmail: emails.enabled ? new OutboundEmail(deps.committer, `${config.email.fromName} <${config.email.from}>`, () => emails.kick()) : null,
     failoverCalls,
     followUps: (tx, message) => {
       const failover = failoverEventFor(message);

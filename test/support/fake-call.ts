@@ -6,7 +6,7 @@
  */
 import type { CallSession } from '../../src/voice/call-session.js';
 import type { OzmlScript, RunContext } from '../../src/voice/ozml/script.js';
-import type { ScriptServices } from '../../src/voice/ozml/services.js';
+import type { ScriptServices, ScriptSmsOutcome } from '../../src/voice/ozml/services.js';
 import { rootContext } from '../../src/voice/ozml/run.js';
 import { Scope } from '../../src/voice/ozml/substitute.js';
 import { silentLogger } from '../../src/shared/log.js';
@@ -23,6 +23,8 @@ export interface FakeCall {
   failSpeech: Set<string>;
   /** What `ask` (GoTo, DtmfEntered …) answers, by notification name. */
   replies: Map<string, OzmlScript | null>;
+  /** How a SendSms WaitForReport ends. */
+  smsOutcome: ScriptSmsOutcome;
 }
 
 export function fakeCall(): FakeCall {
@@ -36,6 +38,7 @@ export function fakeCall(): FakeCall {
     failAnswer: false,
     failSpeech: new Set(),
     replies: new Map(),
+    smsOutcome: 'delivered',
   };
   const session = {
     get state() {
@@ -64,6 +67,16 @@ export function fakeCall(): FakeCall {
       async send(request: { recipient: string; text: string }) {
         events.push(`sms:${request.recipient} ${request.text}`);
         return { smsId: `sms-${events.length}` };
+      },
+      async waitForOutcome() {
+        events.push('sms-wait');
+        return call.smsOutcome;
+      },
+    },
+    email: {
+      async send(order: { recipients: string; subject: string; text: string }) {
+        events.push(`email:${order.recipients} ${order.subject}: ${order.text}`);
+        return events.length;
       },
     },
     app: { post: async () => '' },

@@ -7,6 +7,7 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Outbox } from '../../sms/outbox.js';
 import type { AddressBook } from '../../contacts/address-book.js';
+import type { OutboundEmail } from '../../email/outbound-email.js';
 import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
@@ -19,6 +20,8 @@ export interface OzekiDeps {
   contacts: AddressBook;
   /** The call commands' backend; null when voice is disabled. */
   calls: OzmlCallApi | null;
+  /** SendEmail; null without email.smtp. */
+  emails: OutboundEmail | null;
 }
 
 export interface OzekiResult {

@@ -9,6 +9,7 @@ import { ErrorCode, isAppError } from '../../shared/errors.js';
 import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
 import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
 import { sendSmsCommand } from './send-sms.js';
+import { sendEmailCommand } from './send-email.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
 import { blindTransferCommand, forwardCallCommand, playCommand, sendDtmfCommand, speakCommand } from './live-call.js';
@@ -26,6 +27,7 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['hangup', { name: 'Hangup', run: hangupCommand }],
   ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
   ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
+  ['sendemail', { name: 'SendEmail', run: sendEmailCommand }],
   ['speak', { name: 'Speak', run: speakCommand }],
   ['play', { name: 'Play', run: playCommand }],
   ['senddtmf', { name: 'SendDTMF', run: sendDtmfCommand }],

@@ -15,12 +15,13 @@ import { OzmlCallApi, type CallHistoryReader } from './call-api.js';
 import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
-import type { AppClient, CallEvents, ScriptSms } from './services.js';
+import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
 
 export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound' | 'trunks'>;
 
 export interface OzmlVoiceDeps {
   sms?: ScriptSms;
+  email?: ScriptEmail | null;
   events?: CallEvents;
   history?: (CallHistorySink & CallHistoryReader) | null;
   app?: AppClient;
@@ -47,6 +48,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
     log,
     services: {
       sms: deps.sms ?? noSms,
+      email: deps.email ?? null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
       recordings: { dir: config.recordings.dir ?? join(deps.storeDir, 'recordings'), publicUrl: config.recordings.publicUrl },

@@ -25,6 +25,11 @@ export interface ScriptSms {
   waitForOutcome(smsId: string, timeoutMs: number, signal: AbortSignal): Promise<ScriptSmsOutcome>;
 }
 
+/** E-mail a script sends (SendEmail): stored, then sent and retried through email.smtp. */
+export interface ScriptEmail {
+  send(order: { recipients: string; sender: string | null; subject: string; text: string; kind: string }): Promise<number>;
+}
+
 export interface AppRequest {
   url: string;
   /** Form fields; NotificationName first. */
@@ -52,6 +57,8 @@ export interface RecordingStore {
 
 export interface ScriptServices {
   sms: ScriptSms;
+  /** null without email.smtp: SendEmail is logged and skipped. */
+  email: ScriptEmail | null;
   app: AppClient;
   events: CallEvents;
   recordings: RecordingStore;

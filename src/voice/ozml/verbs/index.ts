@@ -13,6 +13,7 @@ import { play } from './play.js';
 import { record } from './record.js';
 import { reject } from './reject.js';
 import { sendDtmf } from './send-dtmf.js';
+import { sendEmail } from './send-email.js';
 import { sendSms } from './send-sms.js';
 import { speak } from './speak.js';
 import { userInput } from './user-input.js';
@@ -24,6 +25,7 @@ const ALL: AnyVerb[] = [
   delay,
   beep,
   sendSms,
+  sendEmail,
   hangup,
   reject,
   userInput,

@@ -63,4 +63,29 @@ describe('OzML interpreter', () => {
     await runScript(script('<GoTo>http://127.0.0.1:1/next</GoTo><SendSms Recipient="+1">goes on</SendSms>'), call.ctx);
     expect(call.events).toEqual(['ask:GoTo', 'sms:+1 goes on']);
   });
+
+  it('SendEmail sends with variables substituted and the call goes on; it does not answer the call', async () => {
+    const call = fakeCall();
+    await runScript(
+      script('<Var ID="who">+3630111</Var><SendEmail Recipient="desk@example.test" Subject="Missed call">Call back $who</SendEmail><Speak>Bye</Speak>'),
+      call.ctx,
+    );
+    expect(call.events).toEqual(['email:desk@example.test Missed call: Call back +3630111', 'prepare-speech:Bye', 'answer', 'speak:Bye']);
+  });
+
+  it('SendSms WaitForReport runs the block of the outcome with $SmsStatus, then goes on after the SendSms', async () => {
+    const body =
+      '<Speak>wait</Speak><SendSms Recipient="+1" Message="receipt" WaitForReport="5"><OnDelivered><Speak>ok $SmsStatus</Speak></OnDelivered>' +
+      '<OnFailed><Speak>no $SmsStatus</Speak></OnFailed><OnTimeout><Speak>later</Speak></OnTimeout></SendSms><Speak>bye</Speak>';
+    for (const [outcome, heard] of [
+      ['delivered', 'speak:ok delivered'],
+      ['expired', 'speak:no expired'],
+      ['timeout', 'speak:later'],
+    ] as const) {
+      const call = fakeCall();
+      call.smsOutcome = outcome;
+      await runScript(script(body), call.ctx);
+      expect(call.events.filter((e) => e.startsWith('speak:') || e === 'sms-wait')).toEqual(['speak:wait', 'sms-wait', heard, 'speak:bye']);
+    }
+  });
 });
