@@ -10,6 +10,7 @@ import { hashPassword } from '../shared/password-hash.js';
 import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from '../api/http/auth.js';
 import { LoginGuard } from '../api/http/login-guard.js';
 import { VoximplantAuth } from '../api/voximplant/auth.js';
+import { extensionDirectory } from './extensions.js';
 import { buildApiServer, type HealthReport } from '../api/server.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import type { VoiceNode } from '../voice/build-voice.js';
@@ -57,6 +58,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     failoverLinks: new Set(extras.failoverLinks.keys()),
     calls: voice?.callApi ?? null,
     emails: extras.outboundEmail,
+    extensions: extensionDirectory(config, sms, voice),
   });
 }
 

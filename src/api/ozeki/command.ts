@@ -12,6 +12,7 @@ import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
 import type { OzekiCode } from './xml.js';
+import type { ExtensionSummary } from './extensions.js';
 
 export interface OzekiDeps {
   outbox: Outbox;
@@ -22,6 +23,8 @@ export interface OzekiDeps {
   calls: OzmlCallApi | null;
   /** SendEmail; null without email.smtp. */
   emails: OutboundEmail | null;
+  /** ListExtensions: the node's parts as Ozeki extensions, as they are now. */
+  extensions: () => ExtensionSummary[];
 }
 
 export interface OzekiResult {

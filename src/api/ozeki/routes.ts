@@ -10,6 +10,7 @@ import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
 import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
 import { sendSmsCommand } from './send-sms.js';
 import { sendEmailCommand } from './send-email.js';
+import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
 import { blindTransferCommand, forwardCallCommand, playCommand, sendDtmfCommand, speakCommand } from './live-call.js';
@@ -28,6 +29,8 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
   ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
   ['sendemail', { name: 'SendEmail', run: sendEmailCommand }],
+  ['listextensions', { name: 'ListExtensions', run: listExtensionsCommand }],
+  ['listextensiontypes', { name: 'ListExtensionTypes', run: listExtensionTypesCommand }],
   ['speak', { name: 'Speak', run: speakCommand }],
   ['play', { name: 'Play', run: playCommand }],
   ['senddtmf', { name: 'SendDTMF', run: sendDtmfCommand }],

@@ -23,7 +23,7 @@ import { waitUntil } from '../../helpers/temp-dir.js';
 
 const FIRST = 'An SMS will be sent to +062554670.';
 const SECOND = 'The SMS has been sent.';
-const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'Call' });
+const xml = new XMLParser({ parseTagValue: false, isArray: (name) => ['Call', 'ExtensionSummary', 'ExtensionType'].includes(name) });
 
 describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through the daemon', () => {
   const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 30, log: silentLogger() });
@@ -206,6 +206,29 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       sipp.kill();
       receiver.close();
     }
+  });
+
+  it('ListExtensions shows the API extension, the script route and the SMS connectors with their state; Type filters; ListExtensionTypes names them', async () => {
+    const all = await api({ command: 'ListExtensions' });
+    expect(all.root).toBe('OzApi_CommandResult_ListExtensions');
+    const rows = (all['Extensions'] as { ExtensionSummary: Array<Record<string, string>> }).ExtensionSummary;
+    expect(rows.map((r) => [r['Type'], r['Id'], r['State']])).toEqual([
+      ['API extension', 'telenode', 'Connected'],
+      ['IVR extension', 'route-1', 'Connected'],
+      ['SMS', 'smsc', 'Connected'],
+      ['SMS', 'undeliverable', 'Connected'],
+    ]);
+    const sms = await api({ command: 'ListExtensions', Type: 'sms' });
+    expect((sms['Extensions'] as { ExtensionSummary: Array<Record<string, string>> }).ExtensionSummary.map((r) => r['Id'])).toEqual(['smsc', 'undeliverable']);
+    const none = await api({ command: 'ListExtensions', Type: 'Echo test' });
+    expect(none['Extensions']).toBe('');
+    const types = await api({ command: 'ListExtensionTypes' });
+    expect((types['ExtensionTypes'] as { ExtensionType: Array<Record<string, string>> }).ExtensionType.map((t) => t['Name'])).toEqual([
+      'API extension',
+      'IVR extension',
+      'SIP account',
+      'SMS',
+    ]);
   });
 
   it('places a Call through the API, runs its CallConnected reply, lists it active and hangs it up', async () => {
