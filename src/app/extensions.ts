@@ -1,6 +1,6 @@
 /** The node's parts as Ozeki extensions (ListExtensions), read live from config, the SIP engine and the connectors. */
 import type { Config } from '../config/schema.js';
-import type { ExtensionSummary } from '../api/ozeki/extensions.js';
+import type { ExtensionSummary } from '../api/ozeki/extension-model.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { SmsCore } from './sms.js';
 

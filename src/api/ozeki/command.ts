@@ -12,7 +12,7 @@ import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
 import type { OzekiCode } from './xml.js';
-import type { ExtensionSummary } from './extensions.js';
+import type { ExtensionSummary } from './extension-model.js';
 
 export interface OzekiDeps {
   outbox: Outbox;
