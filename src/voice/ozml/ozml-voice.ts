@@ -49,6 +49,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
     services: {
       sms: deps.sms ?? noSms,
       email: deps.email ?? null,
+      dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
       recordings: { dir: config.recordings.dir ?? join(deps.storeDir, 'recordings'), publicUrl: config.recordings.publicUrl },
@@ -66,7 +67,12 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
   return {
     handler: ozmlCallHandler(handlerDeps),
     handlerDeps,
-    callApi: (calls) => new OzmlCallApi(calls, handlerDeps, outbound, deps.history ?? null),
+    callApi: (calls) => {
+      const api = new OzmlCallApi(calls, handlerDeps, outbound, deps.history ?? null);
+      // Scripts dial through the same API (the Call verb); it exists only once the call service does.
+      handlerDeps.services.dialer = { place: (request) => api.call(request) };
+      return api;
+    },
   };
 }
 

@@ -30,6 +30,19 @@ export interface ScriptEmail {
   send(order: { recipients: string; sender: string | null; subject: string; text: string; kind: string }): Promise<number>;
 }
 
+/** Outbound calls a script places (the Call verb): the same dialling as Ozeki's Call command. */
+export interface ScriptDialer {
+  /** Resolves with the CallId once answered; rejects when the call cannot be connected (ErrorUrl is told). */
+  place(request: {
+    dialed: string;
+    callerId: string | null;
+    callerDisplayName: string | null;
+    url: string | null;
+    errorUrl: string | null;
+    ringSeconds: number | null;
+  }): Promise<{ callId: string }>;
+}
+
 export interface AppRequest {
   url: string;
   /** Form fields; NotificationName first. */
@@ -59,6 +72,8 @@ export interface ScriptServices {
   sms: ScriptSms;
   /** null without email.smtp: SendEmail is logged and skipped. */
   email: ScriptEmail | null;
+  /** Set once the call service exists (ozml-voice.ts); null before, and for a bare voice node. */
+  dialer: ScriptDialer | null;
   app: AppClient;
   events: CallEvents;
   recordings: RecordingStore;

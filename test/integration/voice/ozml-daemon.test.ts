@@ -231,6 +231,37 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     ]);
   });
 
+  it('a script places a call with the Call verb: the callee answers, the CallConnected reply runs on the new call', async () => {
+    const phoneReceiver = await RtpReceiver.start();
+    const phonePort = await freeUdpPort();
+    const phone = runSipp({ scenario: 'uas-answer.xml', localPort: phonePort, keys: { rtp_port: phoneReceiver.port }, workDir: d.dir });
+    app.on(
+      '/incoming',
+      `<Response><Speak>Connecting you.</Speak><Call Url="${app.url('/script-connected')}" CallerId="3001">sip:1002@127.0.0.1:${phonePort}</Call><Hangup/></Response>`,
+    );
+    app.on('/script-connected', '<Response><Speak>This call was placed by a script.</Speak><Hangup/></Response>');
+    const callerReceiver = await RtpReceiver.start();
+    try {
+      const caller = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: `127.0.0.1:${sipPort}`,
+        localPort: await freeUdpPort(),
+        keys: { rtp_port: callerReceiver.port, caller: '+3630333', codec: 0 },
+        workDir: d.dir,
+      }).done;
+      expect(caller.code, caller.errors || caller.stdout).toBe(0); // the first script hung up after placing the call
+      const answered = await phone.done; // the new call's own script spoke and hung up
+      expect(answered.code, answered.errors || answered.stdout).toBe(0);
+      const connected = app.notifications('CallConnected').find((n) => n['Callee'] === '1002')!;
+      expect(connected).toMatchObject({ Caller: '3001', Direction: 'outbound' });
+      expect(rms(phoneReceiver.audio())).toBeGreaterThan(500);
+    } finally {
+      phone.kill();
+      phoneReceiver.close();
+      callerReceiver.close();
+    }
+  });
+
   it('places a Call through the API, runs its CallConnected reply, lists it active and hangs it up', async () => {
     app.on('/connected', `<Response><Speak>Hello from the app.</Speak><Delay>20</Delay><SendSms Recipient="+36201111111">too late</SendSms></Response>`);
     const receiver = await RtpReceiver.start();
@@ -242,8 +273,8 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       expect(placed.root).toBe('OzApi_CommandResult_Call');
       expect(placed.Code).toBe('200');
       const callId = String(placed.CallId);
-      await waitUntil(() => app.notifications('CallConnected').length === 1, 3000, 'CallConnected');
-      expect(app.notifications('CallConnected')[0]).toMatchObject({ CallId: callId, Caller: '3000', Callee: '1001' });
+      await waitUntil(() => app.notifications('CallConnected').some((n) => n['CallId'] === callId), 3000, 'CallConnected');
+      expect(app.notifications('CallConnected').find((n) => n['CallId'] === callId)).toMatchObject({ Caller: '3000', Callee: '1001' });
       const active = await api({ command: 'ListActiveCalls' });
       const listed = (active.ActiveCalls as { Call: Record<string, string>[] }).Call.find((c) => c['CallId'] === callId)!;
       expect(listed).toMatchObject({ CallState: 'InCall', Destination: '1001' });
@@ -254,7 +285,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       expect(await api({ command: 'Hangup', CallId: callId })).toMatchObject({ Code: '601' });
       expect(smsc.received.some((m) => m.text === 'too late')).toBe(false); // the hang-up cancelled the Delay
       await waitUntil(
-        async () => Number((await api({ command: 'ListCallHistory', Direction: 'Outbound' })).TotalRecords) === 1,
+        async () => Number((await api({ command: 'ListCallHistory', Direction: 'Outbound', CallId: callId })).TotalRecords) === 1,
         3000,
         'the outbound history row',
       );

@@ -3,6 +3,7 @@ import type { AnyVerb } from '../script.js';
 import { array } from './array.js';
 import { beep } from './beep.js';
 import { blindTransfer } from './blind-transfer.js';
+import { call } from './call.js';
 import { delay } from './delay.js';
 import { exit } from './exit.js';
 import { forEach } from './for-each.js';
@@ -37,6 +38,7 @@ const ALL: AnyVerb[] = [
   forEach,
   blindTransfer,
   forward,
+  call,
   exit,
 ];
 
