@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../store/db.js';
 import { AddressBook } from '../contacts/address-book.js';
 import { resolveConfig } from './config-source.js';
+import { openStoreForCli } from './store-access.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `telenode contacts list|add|remove`: the address book, straight in the store (a running daemon sees changes at once). */
 export function registerContacts(program: Command): void {
   const contacts = program.command('contacts').description('the address book (IOVOX sendSms rules, Ozeki ListAddressbook*)');
-  const withBook = <T>(configFile: string | undefined, run: (book: AddressBook) => T): T => {
-    const { config } = resolveConfig(configFile);
-    const db = openDatabase({ path: config.store.path });
+  /** `create`: adding contacts before the daemon's first start may create the store (and says where). */
+  const withBook = <T>(configFile: string | undefined, run: (book: AddressBook) => T, create = false): T => {
+    const { config, source } = resolveConfig(configFile);
+    const db = openStoreForCli(config, source, { create });
     try {
       return run(new AddressBook(db));
     } finally {
@@ -37,14 +38,17 @@ export function registerContacts(program: Command): void {
     .option('--email <address>', 'primary e-mail address (repeatable)', collect, [])
     .option('--secondary-email <address>', 'secondary e-mail address (repeatable)', collect, [])
     .action((options: { config?: string; name: string; id?: string; phone: string[]; email: string[]; secondaryEmail: string[] }) => {
-      const contact = withBook(options.config, (book) =>
-        book.add({
-          id: options.id,
-          displayName: options.name,
-          phoneNumbers: options.phone,
-          primaryEmails: options.email,
-          secondaryEmails: options.secondaryEmail,
-        }),
+      const contact = withBook(
+        options.config,
+        (book) =>
+          book.add({
+            id: options.id,
+            displayName: options.name,
+            phoneNumbers: options.phone,
+            primaryEmails: options.email,
+            secondaryEmails: options.secondaryEmail,
+          }),
+        true,
       );
       process.stdout.write(`${JSON.stringify(contact)}\n`);
     });

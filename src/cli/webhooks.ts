@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../store/db.js';
 import { listDeadLetters, replayDeadLetters } from '../webhooks/index.js';
 import { resolveConfig } from './config-source.js';
+import { openStoreForCli } from './store-access.js';
 
 export function registerWebhooks(program: Command): void {
   const webhooks = program.command('webhooks').description('callbacks that could not be delivered (dead letters)');
@@ -11,8 +11,8 @@ export function registerWebhooks(program: Command): void {
     .option('-c, --config <file>', 'config file (for the store path)')
     .option('-n, --limit <n>', 'most rows', '50')
     .action((options: { config?: string; limit: string }) => {
-      const { config } = resolveConfig(options.config);
-      const db = openDatabase({ path: config.store.path });
+      const { config, source } = resolveConfig(options.config);
+      const db = openStoreForCli(config, source, { create: false });
       const rows = listDeadLetters(db, { limit: Number(options.limit) });
       for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
       process.stderr.write(`${rows.length} dead letter(s)\n`);
@@ -29,8 +29,8 @@ export function registerWebhooks(program: Command): void {
         process.stderr.write('telenode webhooks replay: give ids or --all\n');
         process.exit(2);
       }
-      const { config } = resolveConfig(options.config);
-      const db = openDatabase({ path: config.store.path });
+      const { config, source } = resolveConfig(options.config);
+      const db = openStoreForCli(config, source, { create: false });
       const count = replayDeadLetters(db, options.all ? { all: true } : { ids: ids.map(Number) });
       process.stdout.write(`${count} dead letter(s) queued again\n`);
       db.close();

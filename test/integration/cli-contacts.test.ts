@@ -1,6 +1,6 @@
 /** `telenode contacts` and start-up checks of IOVOX failover links, as a user runs them (built dist/, real processes). */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,21 @@ async function telenode(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 describe('telenode contacts', () => {
+  it('list, remove and webhooks dead refuse to create an empty store elsewhere: they name the path they tried and exit 2', async () => {
+    const elsewhere = writeConfig(dir.path, { store: { path: join(dir.path, 'nowhere/telenode.db') } }, 'elsewhere.yaml');
+    for (const args of [
+      ['contacts', 'list', '-c', elsewhere],
+      ['contacts', 'remove', '-c', elsewhere, '1'],
+      ['webhooks', 'dead', '-c', elsewhere],
+    ]) {
+      const result = await telenode(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(`no store at ${join(dir.path, 'nowhere/telenode.db')}`);
+      expect(result.stderr).toContain('--config');
+    }
+    expect(existsSync(join(dir.path, 'nowhere'))).toBe(false);
+  });
+
   it('adds, lists and removes contacts in the store', async () => {
     const added = await telenode([
       'contacts',
