@@ -65,7 +65,7 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config } = options;
-    const log = options.log ?? createLogger({ level: config.log.level });
+    const log = options.log ?? createLogger({ level: config.log.level, format: config.log.format });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
     const store = openStore(config, registry);

@@ -17,7 +17,7 @@ export function registerStart(program: Command): void {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\ntelenode refuses to start with this config.\n`);
         process.exit(2);
       }
-      const log = createLogger({ level: resolved.config.log.level });
+      const log = createLogger({ level: resolved.config.log.level, format: resolved.config.log.format });
       const daemon = await Daemon.start({ config: resolved.config, configSource: resolved.source, log });
       let stopping = false;
       const shutdown = (signal: string) => {

@@ -204,6 +204,8 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** json: one JSON object a line (for journald, log shippers); pretty: readable lines; auto: pretty on a terminal, JSON otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@
  * dialects put passwords in query strings, so any logged URL may hold one.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -55,6 +56,8 @@ const SERIALIZERS = {
 
 export interface LogOptions {
   level?: string;
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise (the default). */
+  format?: 'auto' | 'json' | 'pretty';
   destination?: DestinationStream;
 }
 
@@ -68,8 +71,15 @@ export function createLogger(options: LogOptions = {}): Logger {
       errorKey: 'err',
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    options.destination ?? consoleDestination(options.format ?? 'auto'),
   );
+}
+
+/** Readable lines for a person at a terminal (pino-pretty, synchronous: no extra thread); JSON for everything else. */
+function consoleDestination(format: 'auto' | 'json' | 'pretty'): DestinationStream | undefined {
+  const tty = process.stdout.isTTY === true;
+  if (format === 'json' || (format === 'auto' && !tty)) return undefined;
+  return pinoPretty({ sync: true, colorize: tty, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service' });
 }
 
 /** A logger that drops everything (unit tests, CLI tools that print their own output). */

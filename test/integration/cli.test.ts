@@ -1,12 +1,12 @@
 /** The `telenode` command as a user runs it (built dist/, real processes). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/shared/password-hash.js';
 import { CLI, startDaemonProcess, writeConfig } from '../helpers/daemon-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 import { TEST_USER, startDaemon } from '../helpers/in-process-daemon.js';
 
 const run = promisify(execFile);
@@ -141,5 +141,29 @@ describe('telenode CLI', () => {
     } finally {
       work.remove();
     }
+  });
+
+  it('writes readable log lines with log.format: pretty, and JSON lines when its output is not a terminal (auto)', async () => {
+    const started = async (format: string) => {
+      const config = writeConfig(
+        dir.path,
+        { http: { host: '127.0.0.1', port: 0 }, store: { path: join(dir.path, `log-${format}.db`) }, log: { format } },
+        `log-${format}.yaml`,
+      );
+      const child = spawn(process.execPath, [CLI, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await waitUntil(() => out.includes('telenode started'), 20_000, 'the start-up line');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      return out.split('\n').find((l) => l.includes('telenode started'))!;
+    };
+    const pretty = await started('pretty');
+    expect(pretty.startsWith('{')).toBe(false);
+    expect(pretty).toMatch(/INFO.*telenode started/);
+    const auto = await started('auto'); // a pipe, not a terminal
+    expect(JSON.parse(auto)).toMatchObject({ msg: 'telenode started' });
   });
 });
