@@ -12,6 +12,18 @@ interface SendOptions {
   passwordFile: string;
 }
 
+/** The generated admin password, or a clear word about where to find one. */
+function readPasswordFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    process.stderr.write(
+      `telenode send: cannot read the password file ${file}; pass --password, or --password-file where the daemon keeps it (next to its store).\n`,
+    );
+    process.exit(2);
+  }
+}
+
 export function registerSend(program: Command): void {
   program
     .command('send')
@@ -25,16 +37,24 @@ export function registerSend(program: Command): void {
     .option('--password <password>', 'API password (default: read --password-file)')
     .option('--password-file <file>', 'file holding the password', 'data/admin-password.txt')
     .action(async (options: SendOptions) => {
-      const password = options.password ?? readFileSync(options.passwordFile, 'utf8').trim();
+      const password = options.password ?? readPasswordFile(options.passwordFile);
       const form = new URLSearchParams({ command: 'SendSms', Username: options.user, Password: password, Recipient: options.to, Message: options.text });
       if (options.from) form.set('Sender', options.from);
       if (options.reportUrl) form.set('DeliveryReportURL', options.reportUrl);
-      const response = await fetch(new URL('/api', options.api), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-      const body = await response.text();
+      const url = new URL('/api', options.api);
+      let body: string;
+      try {
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+        body = await response.text();
+      } catch (err) {
+        const reason = (err as { cause?: { code?: string; message?: string } }).cause;
+        process.stderr.write(
+          `telenode send: no answer from ${url.href} (${reason?.code ?? reason?.message ?? (err as Error).message}).\n` +
+            'Is the daemon running (scripts/setup-and-run.sh, or systemctl status telenode)? ' +
+            'If it listens elsewhere, pass --api http://HOST:PORT (http.host and http.port of its config).\n',
+        );
+        process.exit(2);
+      }
       process.stdout.write(`${body}\n`);
       const code = /<Code>(\d+)<\/Code>/.exec(body)?.[1];
       if (code !== '200') process.exitCode = 1;

@@ -1,6 +1,7 @@
 /** The `telenode` command as a user runs it (built dist/, real processes). */
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,5 +166,22 @@ describe('telenode CLI', () => {
     expect(pretty).toMatch(/INFO.*telenode started/);
     const auto = await started('auto'); // a pipe, not a terminal
     expect(JSON.parse(auto)).toMatchObject({ msg: 'telenode started' });
+  });
+
+  it('send with the daemon down says which URL it tried and what to do, and exits 2', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const result = await telenode(['send', '--to', '+3630111', '--text', 'hi', '--password', 'x', '--api', `http://127.0.0.1:${closed}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`no answer from http://127.0.0.1:${closed}/api (ECONNREFUSED)`);
+    expect(result.stderr).toContain('--api');
+    const noFile = await telenode(['send', '--to', '+3630111', '--text', 'hi', '--password-file', join(dir.path, 'missing.txt')]);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toContain('cannot read the password file');
   });
 });
