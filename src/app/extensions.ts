@@ -9,7 +9,8 @@ const isNumber = (match: string) => /^\+?[0-9]+$/.test(match);
 export function extensionDirectory(config: Readonly<Config>, sms: SmsCore, voice: VoiceNode | null): () => ExtensionSummary[] {
   return () => {
     const rows: ExtensionSummary[] = [];
-    const voiceUp = voice?.engine.status().up ?? false;
+    const engine = voice?.engine.status();
+    const voiceUp = engine?.up ?? false;
     if (voice) rows.push({ id: config.voice.notifications.apiExtension, type: 'API extension', phoneNumber: '', connected: voiceUp });
     for (const [i, route] of config.voice.routes.entries()) {
       rows.push({
@@ -27,7 +28,7 @@ export function extensionDirectory(config: Readonly<Config>, sms: SmsCore, voice
         connected: voiceUp,
       });
     }
-    for (const registration of voice?.engine.status().registrations ?? []) {
+    for (const registration of engine?.registrations ?? []) {
       rows.push({
         id: registration.aor,
         type: 'SIP account',

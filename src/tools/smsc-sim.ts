@@ -13,6 +13,7 @@ import smpp, { type Pdu, type Server, type Session } from '../sms/connectors/smp
 import { SmppStatus } from '../sms/connectors/smpp/status-codes.js';
 import { decodeShortMessage, parseUdh, planSegments, buildConcatUdh } from '../sms/encoding/index.js';
 import { silentLogger, type Logger } from '../shared/log.js';
+import { receiptDate } from '../sms/smpp-server/smpp-time.js';
 import { TimerSet } from '../shared/timer-set.js';
 
 export interface SmscSimulatorOptions {
@@ -318,8 +319,8 @@ export class SmscSimulator {
     const failed = !intermediateStat && this.options.random() < this.options.failureRate;
     const format = this.options.receiptIdFormat ?? this.options.idFormat;
     const id = format === 'hex' ? number.toString(16).toUpperCase() : String(number);
-    const date = yymmddhhmm(new Date(submit.at));
-    const done = yymmddhhmm(new Date());
+    const date = receiptDate(submit.at);
+    const done = receiptDate(Date.now());
     const stat = intermediateStat ?? (failed ? 'UNDELIV' : 'DELIVRD');
     if (!intermediateStat) submit.finalStat = stat;
     const text = `id:${id} sub:001 dlvrd:${failed || intermediateStat ? '000' : '001'} submit date:${date} done date:${done} stat:${stat} err:${failed ? '001' : '000'} text:${submit.text.slice(0, 20)}`;
@@ -368,11 +369,6 @@ export class SmscSimulator {
     const items = this.waiting.splice(0);
     for (const item of items) this.deliver(item);
   }
-}
-
-function yymmddhhmm(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
 }
 
 export interface SmscSimCliOptions {

@@ -10,6 +10,7 @@
  * Groups that stay incomplete past the reassembly timeout fail, and each part
  * that came gets its failure receipt.
  */
+import { ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GroupCommitter } from '../../store/group-commit.js';
 import type { StoredMessage } from '../../store/message-repo.js';
@@ -106,7 +107,7 @@ export class SmppIntake {
     for (const parts of given) {
       const first = parts[0]!;
       this.deps.log.warn(
-        { code: 'TN_ERR_MESSAGE_INCOMPLETE', systemId: first.systemId, messageId: messageIdOf(first.partId), got: parts.length, total: first.total },
+        { code: ErrorCode.MESSAGE_INCOMPLETE, systemId: first.systemId, messageId: messageIdOf(first.partId), got: parts.length, total: first.total },
         'long message from an SMPP client incomplete after the reassembly timeout: failed',
       );
     }

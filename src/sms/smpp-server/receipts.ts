@@ -8,6 +8,7 @@
  */
 import type { StoredMessage } from '../../store/message-repo.js';
 import type { StatusNotifier } from '../status-writer.js';
+import { ErrorCode } from '../../shared/errors.js';
 import { MessageStatus } from '../message.js';
 import type { DeliveryQueueStore, NewDelivery } from './ports.js';
 import { SMPP_DIALECT, partIds, readSmppMeta } from './message-meta.js';
@@ -57,7 +58,7 @@ function stateOf(message: Pick<StoredMessage, 'status' | 'submittedAt' | 'errorC
     case MessageStatus.Unknown:
       return ReceiptState.UNKNOWN;
     case MessageStatus.Failed:
-      if (message.errorCode === 'TN_ERR_MESSAGE_CANCELLED') return ReceiptState.DELETED;
+      if (message.errorCode === ErrorCode.MESSAGE_CANCELLED) return ReceiptState.DELETED;
       // Refused before any carrier took it (no route, a permanent submit error): rejected, not undeliverable.
       return message.submittedAt === null ? ReceiptState.REJECTD : ReceiptState.UNDELIV;
     default:
@@ -112,7 +113,7 @@ export function receiptDelivery(a: ReceiptArgs): NewDelivery {
 function errDigits(message: Pick<StoredMessage, 'carrierError' | 'status'>): string {
   const numeric = message.carrierError && /^\d+$/.test(message.carrierError) ? Number(message.carrierError) : null;
   if (numeric !== null) return String(numeric % 1000).padStart(3, '0');
-  return message.status === MessageStatus.Delivered ? '000' : message.status === MessageStatus.Buffered ? '000' : '001';
+  return message.status === MessageStatus.Delivered || message.status === MessageStatus.Buffered ? '000' : '001';
 }
 
 /** Queues receipts for the SMPP clients' messages, in the status change's own transaction. */

@@ -14,7 +14,7 @@ import { SmppStatus } from '../connectors/smpp/status-codes.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { SmppServerConfig, SmppUserConfig } from './config.js';
-import { DeliveryDispatcher, type DeliveryTarget } from './deliveries.js';
+import { DeliveryDispatcher } from './deliveries.js';
 import type { SmppIntake } from './intake.js';
 import type { DeliveryQueueStore } from './ports.js';
 import { PerUserRate } from './rate-limit.js';
@@ -74,7 +74,7 @@ export class SmppServer implements SessionHost {
     this.deliveries = new DeliveryDispatcher({
       queue: deps.queue,
       committer: deps.committer,
-      targets: (systemId) => [...(this.boundByUser.get(systemId) ?? [])].filter((s) => s.takesDeliveries) as DeliveryTarget[],
+      targets: (systemId) => [...(this.boundByUser.get(systemId) ?? [])].filter((s) => s.takesDeliveries),
       boundClients: () => this.boundByUser.keys(),
       log: deps.log,
       retryMs: deps.config.retrySeconds * 1000,

@@ -32,7 +32,6 @@ export interface SessionHost {
   counted(systemId: string, direction: 'in' | 'out', command: string): void;
 }
 
-const ESME_ROK = 0;
 const RESPONSE_TIMEOUT_MS = 30_000;
 const BIND_COMMANDS = new Set(['bind_transmitter', 'bind_receiver', 'bind_transceiver']);
 
@@ -220,5 +219,3 @@ export class ServerSession implements DeliveryTarget {
     this.host.closed(this);
   }
 }
-
-export { ESME_ROK };

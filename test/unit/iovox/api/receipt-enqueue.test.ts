@@ -4,38 +4,25 @@ import { openDatabase } from '../../../../src/store/db.js';
 import type { StoredMessage } from '../../../../src/store/message-repo.js';
 import { enqueueIovoxReceipt } from '../../../../src/iovox/api/receipts.js';
 import { MessageStatus } from '../../../../src/sms/message.js';
+import { storedMessage } from '../../../support/stored-message.js';
 
 const db = openDatabase({ path: ':memory:' });
 afterAll(() => db.close());
 
 function message(id: string, status: MessageStatus, extra: Partial<StoredMessage> = {}): StoredMessage {
-  return {
+  return storedMessage({
     id,
-    user: 'u',
     dialect: 'iovox',
     sender: 'ACME',
     recipient: '+447700900123',
     text: 't',
     status,
-    partsEstimate: 1,
-    encoding: 'gsm7',
-    concatRef: 1,
     callbackUrl: 'http://127.0.0.1:9/dlr',
-    meta: {},
     connectorId: 'c',
-    attempts: 0,
-    nextAttemptAt: 0,
-    errorCode: null,
-    errorText: null,
-    carrierStatus: null,
-    carrierError: null,
-    createdAt: 1,
     updatedAt: Date.UTC(2020, 4, 6, 17, 37, 46),
     submittedAt: Date.UTC(2020, 4, 6, 17, 37, 37),
-    doneAt: null,
-    expiresAt: null,
     ...extra,
-  };
+  });
 }
 
 function stored(id: string) {
