@@ -77,7 +77,8 @@ export class DeliveryDispatcher {
 
   private pass(systemId: string): void {
     const targets = this.deps.targets(systemId);
-    if (targets.length === 0) return;
+    // Every commit kicks a pass: while the client's windows are full there is nothing to read.
+    if (!targets.some((t) => t.room() > 0)) return;
     const now = this.now();
     const blocked = new Set<string>();
     for (const row of this.deps.queue.oldest(systemId, BATCH + this.inFlight.size)) {
