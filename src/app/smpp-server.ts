@@ -29,6 +29,7 @@ export function buildSmppServer(parts: {
     committer: store.committer,
     log,
     reassemblyTimeoutMs: config.smppServer.reassemblyTimeoutSeconds * 1000,
+    maxParts: config.sms.maxParts,
     afterCommit,
   });
   return new SmppServer({

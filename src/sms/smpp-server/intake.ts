@@ -10,7 +10,7 @@
  * Groups that stay incomplete past the reassembly timeout fail, and each part
  * that came gets its failure receipt.
  */
-import { ErrorCode } from '../../shared/errors.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GroupCommitter } from '../../store/group-commit.js';
 import type { StoredMessage } from '../../store/message-repo.js';
@@ -29,6 +29,8 @@ export interface SmppIntakeDeps {
   committer: Pick<GroupCommitter, 'run'>;
   log: Logger;
   reassemblyTimeoutMs: number;
+  /** sms.maxParts: a long message announced with more parts is refused at its first part, before anything is stored. */
+  maxParts: number;
   afterCommit?: () => void;
   now?: () => number;
 }
@@ -52,9 +54,14 @@ export class SmppIntake {
       meta: smppMeta({ parts: 0, registeredDelivery: read.registeredDelivery }),
     };
     if (!read.concat) return (await this.deps.outbox.accept(request)).id;
+    const concat = read.concat;
+    if (concat.total > this.deps.maxParts) {
+      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message announced in ${concat.total} parts; at most ${this.deps.maxParts} are allowed`, {
+        details: { field: 'text', parts: concat.total, maxParts: this.deps.maxParts },
+      });
+    }
     // Everything but the joined text's length is checked on the part alone, before it is stored.
     this.deps.outbox.prepare(request);
-    const concat = read.concat;
     const part: SubmitPart = {
       systemId,
       sender: read.sender,

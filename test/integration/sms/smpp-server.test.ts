@@ -164,6 +164,10 @@ describe('SMPP server: messages and receipts', () => {
     expect((await c.submit({ data_coding: 4, short_message: Buffer.from([1, 2, 3]) })).command_status).toBe(SmppStatus['ESME_RSUBMITFAIL']);
     expect((await c.submit({ short_message: Buffer.alloc(0) })).command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
     expect((await c.request('replace_sm', { message_id: 'x', short_message: Buffer.from('y') })).command_status).toBe(SmppStatus['ESME_RINVCMDID']);
+    // A long message announced in more parts than sms.maxParts (10) is refused at its first part: nothing is parked for it.
+    const announced = await c.submit({ esm_class: 0x40, short_message: Buffer.concat([buildConcatUdh(3, 200, 1, false), encodeGsm7('part one')]) });
+    expect(announced.command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
+    expect((env.daemon.db.prepare('SELECT COUNT(*) AS n FROM smpp_submit_parts').get() as { n: number }).n).toBe(0);
     expect((env.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(before);
   });
 
