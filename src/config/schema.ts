@@ -3,6 +3,7 @@
  * daemon and `telenode check-config` both run it; config/telenode.example.yaml
  * shows every default below.
  */
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
@@ -60,6 +61,17 @@ export const simulatorConnectorSchema = z
 
 export const connectorSchema = z.discriminatedUnion('type', [smppConnectorSchema, modemConnectorSchema, simulatorConnectorSchema]);
 
+/** A key the JWT check can use: checked at config load, not at the first request. */
+function isPemPublicKey(value: string): boolean {
+  if (!value.includes('BEGIN PUBLIC KEY')) return false;
+  try {
+    createPublicKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const scryptHash = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, {
   message: "expected a hash printed by 'telenode hash-password' (scrypt$N$r$p$salt$hash)",
 });
@@ -111,7 +123,7 @@ export const userSchema = z
             z
               .object({
                 keyId: z.string().min(1),
-                publicKey: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }),
+                publicKey: z.string().refine(isPemPublicKey, { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----) that parses' }),
               })
               .strict(),
           )

@@ -32,7 +32,12 @@ export class VoximplantAuth {
     private readonly users: UserDirectory,
     serviceAccountKeys: readonly ServiceAccountKey[],
   ) {
-    for (const key of serviceAccountKeys) this.keys.set(key.keyId, { ...key, imported: importSPKI(key.publicKey, 'RS256') });
+    for (const key of serviceAccountKeys) {
+      const imported = importSPKI(key.publicKey, 'RS256');
+      // The config checked that the key parses; should importing still fail, tokens signed with it fail, the node does not.
+      imported.catch(() => undefined);
+      this.keys.set(key.keyId, { ...key, imported });
+    }
   }
 
   /** The username the request proves, or throws AUTH_FAILED / AUTH_LOCKED. */

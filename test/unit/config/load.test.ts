@@ -59,6 +59,21 @@ describe('config', () => {
     expect(config.users[0]!.username).toBe('u');
   });
 
+  it('refuses a Voximplant service-account key that does not parse, at load time, with its path', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        users: [
+          {
+            username: 'u',
+            passwordHash: hashPassword('pw'),
+            voximplant: { accountId: 1, serviceAccountKeys: [{ keyId: 'k', publicKey: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----' }] },
+          },
+        ],
+      }),
+    );
+    expect(problems[0]!.path).toBe('users[0].voximplant.serviceAccountKeys[0].publicKey');
+  });
+
   it('reports YAML syntax errors with a line number', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tn-config-'));
     const file = join(dir, 'bad.yaml');
