@@ -199,6 +199,9 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       const missing = await api({ command: 'Speak', CallId: callId });
       expect([missing.Code, missing.Message]).toEqual(['302', "Missing or invalid parameter 'Text' for command 'Speak'"]);
       expect((await api({ command: 'SendDTMF', CallId: callId, Keys: 'xyz' })).Code).toBe('302');
+      // A file outside voice.prompts.baseDir is the client's bad parameter, not a file read (docs/security.md).
+      const outside = await api({ command: 'Play', CallId: callId, AudioFile: '../../../../etc/passwd' });
+      expect([outside.Code, outside.Message]).toEqual(['302', "Missing or invalid parameter 'AudioFile' for command 'Play'"]);
       expect((await api({ command: 'Hangup', CallId: callId })).Code).toBe('200');
       const result = await sipp.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
