@@ -8,7 +8,7 @@ import { OutboundEmail } from '../email/outbound-email.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { GroupCommitter } from '../store/group-commit.js';
-import type { StoredMessage } from '../store/message-repo.js';
+import type { StoredMessage } from '../sms/message.js';
 import { SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AddressBook } from '../contacts/address-book.js';

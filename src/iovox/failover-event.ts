@@ -9,7 +9,7 @@
  * and places the call from there.
  */
 import type { Db } from '../store/db.js';
-import type { StoredMessage } from '../store/message-repo.js';
+import type { StoredMessage } from '../sms/message.js';
 import { MessageStatus } from '../sms/message.js';
 import { iovoxMetaOf } from './message-meta.js';
 

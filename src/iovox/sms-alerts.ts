@@ -6,7 +6,7 @@
  * the SMTP server is down right now (email-dispatcher.ts retries).
  */
 import type { Db } from '../store/db.js';
-import type { StoredMessage } from '../store/message-repo.js';
+import type { StoredMessage } from '../sms/message.js';
 import type { Logger } from '../shared/log.js';
 import type { EmailTemplate } from '../email/config.js';
 import { enqueueEmail } from '../email/email-store.js';

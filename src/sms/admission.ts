@@ -6,7 +6,7 @@
  * refusals that keep a group-commit batch from rolling back) and `admit`
  * inside it (the authoritative quota check and the charge).
  */
-import type { StoredMessage } from '../store/message-repo.js';
+import type { StoredMessage } from '../sms/message.js';
 import type { NumberControl } from './number-control.js';
 import type { QuotaGuard } from './quota.js';
 

@@ -131,6 +131,12 @@ export interface OutboundMessage {
   possibleDuplicate?: boolean;
 }
 
+/** An outbound message as the outbox stores it: with its concatenation reference and its next attempt. */
+export interface StoredMessage extends OutboundMessage {
+  concatRef: number;
+  nextAttemptAt: number;
+}
+
 export interface MessagePart {
   messageId: string;
   partNo: number;

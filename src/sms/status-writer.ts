@@ -6,9 +6,9 @@
  * atomically with the change that caused it.
  */
 import type { Db } from '../store/db.js';
-import type { MessageRepo, StoredMessage } from '../store/message-repo.js';
+import type { MessageRepo } from '../store/message-repo.js';
 import { normalizeCarrierId } from './carrier-id.js';
-import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart } from './message.js';
+import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type StoredMessage } from './message.js';
 
 /** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
 export type MessageStatusStore = Pick<MessageRepo, 'get' | 'parts' | 'savePart' | 'update'>;

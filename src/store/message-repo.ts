@@ -5,12 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import type { MessagePart, MessageStatus, OutboundMessage } from '../sms/message.js';
-
-export interface StoredMessage extends OutboundMessage {
-  concatRef: number;
-  nextAttemptAt: number;
-}
+import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
 interface MessageRow {
   id: string;

@@ -9,7 +9,7 @@ import type { ReceiptPartStore } from '../../src/sms/receipts.js';
 import { normalizeCarrierId } from '../../src/sms/carrier-id.js';
 import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
 import { storedMessage } from './stored-message.js';
-import type { StoredMessage } from '../../src/store/message-repo.js';
+import type { StoredMessage } from '../../src/sms/message.js';
 
 export class FakeMessageStore implements MessageStatusStore, OutboxStore, ReceiptPartStore {
   readonly messages = new Map<string, StoredMessage>();

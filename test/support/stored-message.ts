@@ -1,6 +1,6 @@
 /** A message as the outbox stores it on acceptance, with the fields a test cares about overridden. */
 import { MessageStatus } from '../../src/sms/message.js';
-import type { StoredMessage } from '../../src/store/message-repo.js';
+import type { StoredMessage } from '../../src/sms/message.js';
 
 export function storedMessage(overrides: Partial<StoredMessage> & Pick<StoredMessage, 'id'>): StoredMessage {
   return {

@@ -5,7 +5,7 @@
  * The fields are documented in README ("Callbacks").
  */
 import type { Db } from '../../store/db.js';
-import type { StoredMessage } from '../../store/message-repo.js';
+import type { StoredMessage } from '../../sms/message.js';
 import type { InboundMessage } from '../../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../../sms/message.js';
 import { enqueueWebhook } from '../../webhooks/index.js';

@@ -7,7 +7,7 @@
  * history; the outbox itself still needs it to send and retry the message.
  */
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
-import type { StoredMessage } from '../../store/message-repo.js';
+import type { StoredMessage } from '../../sms/message.js';
 import { estimateSegments } from '../../sms/encoding/index.js';
 import { validateRecipient, validateSender } from '../../sms/validate.js';
 import type { VoximplantAnswer, VoximplantCall } from './method.js';

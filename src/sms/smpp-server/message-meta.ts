@@ -4,7 +4,7 @@
  * message id with `.1`, `.2`… appended; one part: the message id itself) and
  * which receipts it asked for (registered_delivery, SMPP 3.4 §5.2.17).
  */
-import type { StoredMessage } from '../../store/message-repo.js';
+import type { StoredMessage } from '../../sms/message.js';
 
 export const SMPP_DIALECT = 'smpp';
 

@@ -6,7 +6,7 @@
  * message_state TLVs (§5.3.2.12, §5.3.2.35), queued in the same transaction
  * as the status change that caused them (the StatusNotifier).
  */
-import type { StoredMessage } from '../../store/message-repo.js';
+import type { StoredMessage } from '../../sms/message.js';
 import type { StatusNotifier } from '../status-writer.js';
 import { ErrorCode } from '../../shared/errors.js';
 import { MessageStatus } from '../message.js';

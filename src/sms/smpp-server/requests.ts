@@ -5,7 +5,7 @@
  * become the SMPP command_status a client's software understands.
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import type { StoredMessage } from '../../store/message-repo.js';
+import type { StoredMessage } from '../../sms/message.js';
 import type { Pdu } from '../connectors/smpp/smpp-lib.js';
 import { SmppStatus } from '../connectors/smpp/status-codes.js';
 import { MessageStatus, isFinal } from '../message.js';

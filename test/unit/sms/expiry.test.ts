@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/store/db.js';
 import { GroupCommitter } from '../../../src/store/group-commit.js';
-import { MessageRepo, type StoredMessage } from '../../../src/store/message-repo.js';
+import { MessageRepo } from '../../../src/store/message-repo.js';
+import type { StoredMessage } from '../../../src/sms/message.js';
 import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { ExpiryWatcher } from '../../../src/sms/expiry.js';
 import { MessageStatus } from '../../../src/sms/message.js';
