@@ -189,10 +189,10 @@ function stopSequence({
     },
     {
       name: 'receipts and inbound',
-      run: () => {
+      run: async () => {
         sms.receipts.stop();
         sms.inbound.stop();
-        store.committer.flushNow();
+        await store.committer.flushNow();
       },
     },
     { name: 'callbacks', run: (drainMs) => webhooks.stop(Math.min(drainMs, 5000)) },

@@ -23,7 +23,7 @@ export function openStore(config: Readonly<Config>, registry: Registry): Store {
 
 /** Commit what is queued, checkpoint the WAL and close the file. */
 export async function closeStore(store: Store): Promise<void> {
-  store.committer.flushNow();
+  await store.committer.flushNow();
   await store.checkpointer.stop();
   store.db.close();
 }

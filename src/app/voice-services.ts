@@ -79,8 +79,8 @@ export function ozmlVoiceServices(deps: {
         // Deferred: joins the next commit (or one within a second), not an fsync per ended call.
         deps.committer.defer(() => history.insert(row)).catch((err: unknown) => log.error({ err, callId: row.callId }, 'could not store the call history row'));
       },
-      list: (query) => {
-        deps.committer.flushNow(); // rows still waiting for a commit are part of the history
+      list: async (query) => {
+        await deps.committer.flushNow(); // rows still waiting for a commit are part of the history
         return history.list(query);
       },
     },

@@ -8,10 +8,17 @@
  * is the batch rolled back and run again with each operation in its own
  * savepoint, so the failing one rejects alone. Rule for operations: they do
  * database work (and pure computation) only, so running one twice is safe.
+ *
+ * Operations may be async (the store ports return promises, so that the
+ * PostgreSQL store can implement them), but on SQLite every port call
+ * settles at once: a batch still runs start to end within one turn of the
+ * event loop, and no other I/O callback sees a half-written transaction. The
+ * transaction is opened with BEGIN/COMMIT by hand because better-sqlite3's
+ * `db.transaction()` does not take async functions.
  */
 import type { Db } from './db.js';
 
-type Operation<T> = (db: Db) => T;
+type Operation<T> = (db: Db) => T | Promise<T>;
 
 interface Pending {
   op: Operation<unknown>;
@@ -31,15 +38,14 @@ export class GroupCommitter {
   private scheduled = false;
   private deferTimer: NodeJS.Timeout | null = null;
   private readonly maxBatch: number;
-  /** Built once: a nested better-sqlite3 transaction is a savepoint, so a throw rolls back only that op. */
-  private readonly savepoint: (op: Operation<unknown>) => unknown;
+  /** The batch being written, so that flushNow() waits for it rather than opening a second transaction. */
+  private writing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly options: GroupCommitterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
-    this.savepoint = db.transaction((op: Operation<unknown>) => op(db));
   }
 
   /** Queue `op` for the next batch; resolves with its result after commit. */
@@ -79,48 +85,71 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
-  /** Run everything queued now (used at shutdown and by tests). */
-  flushNow(): void {
-    while (this.queue.length > 0) this.flushBatch();
+  /** Commit everything queued now (used at shutdown and by tests). */
+  async flushNow(): Promise<void> {
+    if (this.writing) await this.writing;
+    while (this.queue.length > 0) await this.flushBatch();
   }
 
   /** The fast path: one transaction, no savepoints; any throw rolls the whole batch back. */
-  private runPlain(batch: Pending[]): Array<{ ok: boolean; value: unknown }> {
-    return this.db.transaction(() => batch.map((item) => ({ ok: true, value: item.op(this.db) })))();
+  private async runPlain(batch: Pending[]): Promise<Array<{ ok: boolean; value: unknown }>> {
+    this.db.exec('BEGIN');
+    try {
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      for (const item of batch) outcomes.push({ ok: true, value: await item.op(this.db) });
+      this.db.exec('COMMIT');
+      return outcomes;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   /** After a failure: each operation in its own savepoint, so only the failing one is lost. */
-  private runIsolated(batch: Pending[]): Array<{ ok: boolean; value: unknown }> {
-    return this.db.transaction(() =>
-      batch.map((item) => {
+  private async runIsolated(batch: Pending[]): Promise<Array<{ ok: boolean; value: unknown }>> {
+    this.db.exec('BEGIN');
+    try {
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      for (const item of batch) {
+        this.db.exec('SAVEPOINT op');
         try {
-          return { ok: true, value: this.savepoint(item.op) };
+          outcomes.push({ ok: true, value: await item.op(this.db) });
+          this.db.exec('RELEASE op');
         } catch (err) {
-          return { ok: false, value: err };
+          this.db.exec('ROLLBACK TO op');
+          this.db.exec('RELEASE op');
+          outcomes.push({ ok: false, value: err });
         }
-      }),
-    )();
+      }
+      this.db.exec('COMMIT');
+      return outcomes;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   private flush(): void {
     this.scheduled = false;
-    this.flushBatch();
-    if (this.queue.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.writing = this.flushBatch().finally(() => {
+      this.writing = null;
+      if (this.queue.length > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
   }
 
-  private flushBatch(): void {
+  private async flushBatch(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     const started = performance.now();
     let outcomes: Array<{ ok: boolean; value: unknown }>;
     try {
-      outcomes = this.runPlain(batch);
+      outcomes = await this.runPlain(batch);
     } catch {
       try {
-        outcomes = this.runIsolated(batch);
+        outcomes = await this.runIsolated(batch);
       } catch (err) {
         for (const item of batch) item.reject(err);
         return;

@@ -31,7 +31,7 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
   const dispatcher = new WebhookDispatcher({ db, committer, config, log: silentLogger(), sender });
   cleanups.push(async () => {
     await dispatcher.stop(1000);
-    committer.flushNow();
+    await committer.flushNow();
     if (db.open) db.close();
     if (!dbPath) dir.remove();
   });

@@ -2,7 +2,7 @@
 import type { Db } from '../../src/store/db.js';
 
 export const fakeCommitter = {
-  run<T>(operation: (db: Db) => T): Promise<T> {
+  run<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {
     return Promise.resolve().then(() => operation({} as Db));
   },
 };

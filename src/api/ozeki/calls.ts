@@ -114,7 +114,7 @@ export async function listCallHistoryCommand(ctx: OzekiCommandContext): Promise<
   const directionRaw = params.get('Direction')?.trim().toLowerCase();
   const direction = directionRaw ? DIRECTIONS[directionRaw] : undefined;
   if (directionRaw && !direction) throw invalidParameter('Direction', 'Direction must be Inbound or Outbound');
-  const history = ctx.deps.calls?.listHistory({
+  const history = (await ctx.deps.calls?.listHistory({
     page,
     rowsPerPage,
     from,
@@ -123,7 +123,7 @@ export async function listCallHistoryCommand(ctx: OzekiCommandContext): Promise<
     destination: params.get('Destination')?.trim() || undefined,
     state: params.get('State')?.trim() || undefined,
     callId: params.get('CallId')?.trim() || undefined,
-  }) ?? { total: 0, rows: [] };
+  })) ?? { total: 0, rows: [] };
   const rows = history.rows.map((r) => ({
     StartTime: ozekiTime(r.startTime),
     Direction: r.direction === 'inbound' ? 'Inbound' : 'Outbound',

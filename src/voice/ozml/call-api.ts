@@ -44,7 +44,7 @@ export interface OutboundCalls {
 }
 
 export interface CallHistoryReader {
-  list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] };
+  list(query: CallHistoryQuery): Promise<{ total: number; rows: CallHistoryRow[] }>;
 }
 
 export class OzmlCallApi {
@@ -140,7 +140,7 @@ export class OzmlCallApi {
     }));
   }
 
-  listHistory(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] } {
+  async listHistory(query: CallHistoryQuery): Promise<{ total: number; rows: CallHistoryRow[] }> {
     return this.history ? this.history.list(query) : { total: 0, rows: [] };
   }
 

@@ -64,7 +64,7 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
       storeDir: h.dir,
       log: silentLogger(),
       registry,
-      history: { record: (row) => void history.push(row), list: () => ({ total: history.length, rows: history }) },
+      history: { record: (row) => void history.push(row), list: async () => ({ total: history.length, rows: history }) },
       sms: {
         send: async (request) => {
           sms.push(request);

@@ -31,6 +31,25 @@ describe('group commit', () => {
     expect(db.prepare('SELECT v FROM t').all()).toEqual([{ v: 'kept' }]);
   });
 
+  it('runs async operations (the store ports return promises) in the batch, and rolls back only the one that throws', async () => {
+    const { db, committer, commits } = setup();
+    const insert = async (d: Database.Database, v: string | null) => {
+      await Promise.resolve();
+      d.prepare('INSERT INTO t (v) VALUES (?)').run(v);
+    };
+    const first = committer.run(async (d) => insert(d, 'a'));
+    const bad = committer.run(async (d) => {
+      await insert(d, 'half-done');
+      await insert(d, null);
+    });
+    const last = committer.run(async (d) => insert(d, 'b'));
+    await expect(bad).rejects.toThrow(/NOT NULL/);
+    await Promise.all([first, last]);
+    expect(commits).toEqual([3]);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'a' }, { v: 'b' }]);
+  });
+
   it('resolves only after the data is committed', async () => {
     const { db, committer } = setup();
     await committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('x'));
@@ -56,7 +75,7 @@ describe('group commit', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(commits).toEqual([1]);
     const waiting = committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('at shutdown'), 60_000);
-    committer.flushNow();
+    await committer.flushNow();
     await waiting;
     expect(commits).toEqual([1, 1]);
     expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
