@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { Connector } from '../sms/connectors/connector.js';
 import type { SmsFailoverHandler } from '../iovox/failover-event.js';
 import type { Outbox } from '../sms/outbox.js';

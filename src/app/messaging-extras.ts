@@ -6,8 +6,8 @@
  */
 import { OutboundEmail } from '../email/outbound-email.js';
 import type { Config } from '../config/schema.js';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { StoredMessage } from '../sms/message.js';
 import { SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';

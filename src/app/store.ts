@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { WalCheckpointer } from '../store/checkpointer.js';
+import { WalCheckpointer } from '../store/sqlite/checkpointer.js';
 import { storeCommitMetrics } from '../store/commit-metrics.js';
-import { openDatabase, type Db } from '../store/db.js';
-import { GroupCommitter } from '../store/group-commit.js';
+import { openDatabase, type Db } from '../store/sqlite/db.js';
+import { GroupCommitter } from '../store/sqlite/group-commit.js';
 
 export interface Store {
   /** The database file, absolute. */

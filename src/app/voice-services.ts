@@ -8,8 +8,8 @@
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import { CallHistoryRepo } from '../store/call-history-repo.js';
 import { MessageRepo } from '../store/message-repo.js';
 import { isFinal } from '../sms/message.js';

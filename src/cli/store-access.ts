@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openDatabase, type Db } from '../store/sqlite/db.js';
 
 export function openStoreForCli(config: Readonly<Config>, source: string, options: { create: boolean }): Db {
   const path = resolve(config.store.path);

@@ -4,7 +4,7 @@
  * and rare, so each is its own synchronous transaction (the CLI uses the
  * same class on its own connection while the daemon runs).
  */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import { ContactRepo } from '../store/contact-repo.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { hasPhoneNumber, parseContactInput, type Contact } from './contact.js';

@@ -6,8 +6,8 @@
  * is permanent and dead at once. Like webhooks: at least once, never lost.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import type { EmailConfig } from './config.js';

@@ -1,6 +1,6 @@
 /** SQL for `emails` (migration 3): outbound e-mail, stored with the change that caused it. */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export type EmailState = 'pending' | 'sent' | 'dead';
 

@@ -5,7 +5,7 @@
  * `email.smtp`.
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import { EMAIL_ADDRESS } from './address.js';
 import { enqueueEmail } from './email-store.js';
 

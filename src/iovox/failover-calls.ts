@@ -16,7 +16,7 @@
  * hung up during it (they heard it start: calling again would be a nuisance).
  * Until start() is called (voice disabled) failovers are only recorded.
  */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { DueFailover, SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';

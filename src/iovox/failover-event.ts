@@ -8,7 +8,7 @@
  * The handler (iovox/failover-calls.ts) records the event in `sms_failovers`
  * and places the call from there.
  */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { StoredMessage } from '../sms/message.js';
 import { MessageStatus } from '../sms/message.js';
 import { iovoxMetaOf } from './message-meta.js';

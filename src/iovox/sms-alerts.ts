@@ -5,7 +5,7 @@
  * rendered and stored inside the status transaction, so it is sent even if
  * the SMTP server is down right now (email-dispatcher.ts retries).
  */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { StoredMessage } from '../sms/message.js';
 import type { Logger } from '../shared/log.js';
 import type { EmailTemplate } from '../email/config.js';

@@ -7,7 +7,7 @@
  * after that is ignored by the state machine: expired is final. IOVOX says
  * as much: "the SMS may still be delivered by the operator after expiry".
  */
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';

@@ -13,8 +13,8 @@
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { InboundMessage, InboundRepo, StoredFragment } from '../store/inbound-repo.js';
 import type { Logger } from '../shared/log.js';
 import type { InboundFragment } from './connectors/connector.js';

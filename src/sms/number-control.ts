@@ -5,7 +5,7 @@
  * posted). The switch is stored; the set of switched-off numbers is kept in
  * memory because every accept and every inbound message asks.
  */
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { NumberSettingsRepo } from '../store/number-settings-repo.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { canonicalNumber } from './router.js';

@@ -13,7 +13,7 @@
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';

@@ -10,8 +10,8 @@
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
 import type { Logger } from '../shared/log.js';

@@ -7,7 +7,7 @@
  * that still comes corrects it (message.ts lets `unknown` move on).
  */
 import { Counter, type Registry } from 'prom-client';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';

@@ -5,7 +5,7 @@
  * the status notifier runs in the same transaction, so a callback is stored
  * atomically with the change that caused it.
  */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type StoredMessage } from './message.js';

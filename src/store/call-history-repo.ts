@@ -2,7 +2,7 @@
  * Finished calls (migration 4), for Ozeki's ListCallHistory: one row per
  * call, written once when its dialog ends, newest first when listed.
  */
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 
 export interface CallHistoryRow {
   callId: string;

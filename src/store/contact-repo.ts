@@ -1,6 +1,6 @@
 /** SQL for the address book (`contacts`, migration 3). Lists are JSON arrays in their columns. */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 import type { Contact } from '../contacts/contact.js';
 
 interface ContactRow {

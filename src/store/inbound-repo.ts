@@ -1,6 +1,6 @@
 /** SQL for inbound (MO) messages and the fragments of concatenated ones. */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 
 export interface InboundMessage {
   id: string;

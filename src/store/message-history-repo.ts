@@ -6,7 +6,7 @@
  * dialects whose ids are numbers. Dialects render entries in their own words.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 import type { MessageStatus } from '../sms/message.js';
 
 export type HistoryDirection = 'in' | 'out';

@@ -4,7 +4,7 @@
  * the callback it causes commit together.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
 interface MessageRow {

@@ -1,6 +1,6 @@
 /** SQL for per-number settings: whether SMS is switched on (Voximplant ControlSms). */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 
 export class NumberSettingsRepo {
   private readonly upsertStmt: Statement;

@@ -1,6 +1,6 @@
 /** SQL for quota usage: SMS parts charged to a user per period key. */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 
 export class QuotaRepo {
   private readonly usedStmt: Statement;

@@ -3,7 +3,7 @@
  * siblings, and the deliver_sm owed to clients (src/sms/smpp-server/ports.ts).
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 import type { DeliveryQueueStore, NewDelivery, QueuedDelivery, SubmitPart, SubmitPartStore } from '../sms/smpp-server/ports.js';
 
 type PartRow = {

@@ -11,7 +11,7 @@
  * `pending` (recoverCalling), so its call is placed again (at least once).
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 
 export type SmsFailoverState = 'pending' | 'calling' | 'done' | 'failed';
 

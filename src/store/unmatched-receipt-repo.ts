@@ -4,7 +4,7 @@
  * here, durably, until the part's carrier id is recorded.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db } from './sqlite/db.js';
 import type { ReceiptEvent } from '../sms/connectors/connector.js';
 
 export interface UnmatchedReceipt {

@@ -1,5 +1,5 @@
 /** Dead letters: callbacks that were still failing at `maxAgeHours`. The CLI lists and replays them. */
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import { toWebhookRow, type WebhookRow } from './webhook-store.js';
 
 export function listDeadLetters(db: Db, options: { limit: number }): Array<Omit<WebhookRow, 'body' | 'headers'>> {

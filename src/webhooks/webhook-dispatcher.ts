@@ -9,8 +9,8 @@
 import { createHmac } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Db } from '../store/db.js';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { GroupCommitter } from '../store/sqlite/group-commit.js';
 import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';

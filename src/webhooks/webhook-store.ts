@@ -1,6 +1,6 @@
 /** SQL for the `webhooks` table (migration 1): one row per outbound callback. */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export type WebhookState = 'pending' | 'delivered' | 'dead';
 

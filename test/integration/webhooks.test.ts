@@ -2,8 +2,8 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/store/db.js';
-import { GroupCommitter } from '../../src/store/group-commit.js';
+import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../src/store/sqlite/group-commit.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { WebhookDispatcher, enqueueWebhook, listDeadLetters, replayDeadLetters, webhookConfigSchema } from '../../src/webhooks/index.js';
 import { ThreadSender } from '../../src/webhooks/thread-sender.js';

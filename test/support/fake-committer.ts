@@ -1,5 +1,5 @@
 /** The group committer's contract (`run` one operation as a transaction) without a database, for unit tests. */
-import type { Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/sqlite/db.js';
 
 export const fakeCommitter = {
   run<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@
  * requested verbatim, so a query string in DeliveryReportURL reaches the app.
  * The fields are documented in README ("Callbacks").
  */
-import type { Db } from '../../store/db.js';
+import type { Db } from '../../store/sqlite/db.js';
 import type { StoredMessage } from '../../sms/message.js';
 import type { InboundMessage } from '../../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../../sms/message.js';

@@ -9,7 +9,7 @@
  */
 import { londonTimestamp } from '../london-time.js';
 import { iovoxMetaOf } from '../message-meta.js';
-import type { Db } from '../../store/db.js';
+import type { Db } from '../../store/sqlite/db.js';
 import type { StoredMessage } from '../../sms/message.js';
 import { MessageStatus } from '../../sms/message.js';
 import { enqueueWebhook } from '../../webhooks/index.js';

@@ -9,7 +9,7 @@
  * message's receipts) go out one at a time, in queue order.
  */
 import type { Logger } from '../../shared/log.js';
-import type { GroupCommitter } from '../../store/group-commit.js';
+import type { GroupCommitter } from '../../store/sqlite/group-commit.js';
 import type { DeliveryQueueStore, QueuedDelivery } from './ports.js';
 
 /** A bound session that takes deliver_sm: how many more it can have unanswered, and how to send one. */

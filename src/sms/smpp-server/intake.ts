@@ -12,7 +12,7 @@
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { GroupCommitter } from '../../store/group-commit.js';
+import type { GroupCommitter } from '../../store/sqlite/group-commit.js';
 import type { StoredMessage } from '../../sms/message.js';
 import { newId } from '../../shared/ids.js';
 import { decodeShortMessage } from '../encoding/index.js';

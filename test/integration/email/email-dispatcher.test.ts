@@ -4,8 +4,8 @@
  * down, given up at once on a permanent one (5xx).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/db.js';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { EmailDispatcher } from '../../../src/email/email-dispatcher.js';
 import { enqueueEmail } from '../../../src/email/email-store.js';
 import { emailConfigSchema } from '../../../src/email/config.js';

@@ -19,7 +19,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { rms } from '../../../src/voice/media/audio-clip.js';
 import { TextToSpeech } from '../../../src/voice/media/tts.js';
 import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
-import { openDatabase } from '../../../src/store/db.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
 import { AddressBook } from '../../../src/contacts/address-book.js';
 import { startDaemon, TEST_USER } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';

@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/store/db.js';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { MessageRepo } from '../../../src/store/message-repo.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
 import { UnmatchedReceiptRepo } from '../../../src/store/unmatched-receipt-repo.js';

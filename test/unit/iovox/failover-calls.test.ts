@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/store/db.js';
+import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
 import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
 import { FailoverCalls, type FailoverCallsRuntime } from '../../../src/iovox/failover-calls.js';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/db.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
 import { AddressBook } from '../../../src/contacts/address-book.js';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
 import { runCallFlow, type FlowCall, type FlowRunDeps } from '../../../src/iovox/flow/run-call-flow.js';

@@ -1,7 +1,7 @@
 /** Message deadlines against the real store: only unfinished messages past their own deadline expire, once. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/db.js';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { MessageRepo } from '../../../src/store/message-repo.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
 import { StatusWriter } from '../../../src/sms/status-writer.js';

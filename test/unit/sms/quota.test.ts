@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/db.js';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { QuotaRepo } from '../../../src/store/quota-repo.js';
 import { QuotaGuard } from '../../../src/sms/quota.js';
 import { ErrorCode } from '../../../src/shared/errors.js';

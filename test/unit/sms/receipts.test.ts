@@ -12,7 +12,7 @@ import { MessageStatus } from '../../../src/sms/message.js';
 import type { ReceiptEvent } from '../../../src/sms/connectors/connector.js';
 import type { CarrierIdFormat } from '../../../src/sms/carrier-id-convention.js';
 import { normalizeCarrierId } from '../../../src/sms/carrier-id.js';
-import type { Db } from '../../../src/store/db.js';
+import type { Db } from '../../../src/store/sqlite/db.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { fakeCommitter } from '../../support/fake-committer.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';

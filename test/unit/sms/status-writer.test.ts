@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { StatusWriter, type PartUpdate } from '../../../src/sms/status-writer.js';
 import { MessageStatus } from '../../../src/sms/message.js';
-import type { Db } from '../../../src/store/db.js';
+import type { Db } from '../../../src/store/sqlite/db.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';
 

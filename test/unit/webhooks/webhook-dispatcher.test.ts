@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/store/db.js';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
+import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { WebhookDispatcher, enqueueWebhook } from '../../../src/webhooks/webhook-dispatcher.js';
 import { webhookConfigSchema } from '../../../src/webhooks/config.js';
 import { silentLogger } from '../../../src/shared/log.js';

@@ -1,6 +1,6 @@
 /** Which IOVOX receipts a status change stores, against the real store. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../../src/store/db.js';
+import { openDatabase } from '../../../../src/store/sqlite/db.js';
 import type { StoredMessage } from '../../../../src/sms/message.js';
 import { enqueueIovoxReceipt } from '../../../../src/iovox/api/receipts.js';
 import { MessageStatus } from '../../../../src/sms/message.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { GroupCommitter } from '../../../src/store/group-commit.js';
+import { GroupCommitter } from '../../../../src/store/sqlite/group-commit.js';
 
 function setup() {
   const db = new Database(':memory:');

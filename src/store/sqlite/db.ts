@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import { AppError, ErrorCode } from '../shared/errors.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
 
 export type Db = Database.Database;
 

@@ -6,10 +6,10 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../../src/store/migrations.js';
-import { openDatabase } from '../../../src/store/db.js';
-import { MessageHistoryRepo } from '../../../src/store/message-history-repo.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { MIGRATIONS } from '../../../../src/store/sqlite/migrations.js';
+import { openDatabase } from '../../../../src/store/sqlite/db.js';
+import { MessageHistoryRepo } from '../../../../src/store/message-history-repo.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
