@@ -7,7 +7,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../shared/log.js';
-import type { StatusNotifier } from '../sms/status-writer.js';
+import type { MessageStatus, StoredMessage } from '../sms/message.js';
+import type { CallbackOutbox } from '../webhooks/index.js';
 
 /** A failure that reached the error handler: ours (AppError), or fastify's (bad body, too large: statusCode 4xx). */
 export type RequestFailure = Error & { statusCode?: number; code?: string };
@@ -20,8 +21,11 @@ export interface Dialect<Deps> {
   /** Every failure of its routes, answered in the dialect's own format. */
   renderError(err: RequestFailure, request: FastifyRequest, reply: FastifyReply): FastifyReply;
   /** Delivery reports for the messages it accepted; null when the dialect has none. */
-  readonly notifyStatus: StatusNotifier | null;
+  readonly notifyStatus: DialectNotifier | null;
 }
+
+/** Stores a message's delivery reports in the status change's own transaction. */
+export type DialectNotifier = (callbacks: CallbackOutbox, message: StoredMessage, previous: MessageStatus) => Promise<void>;
 
 /** Register a dialect's routes with its error handler, in a context of their own. */
 export function registerDialect<Deps>(app: FastifyInstance, dialect: Dialect<Deps>, deps: Deps, log: Logger): void {

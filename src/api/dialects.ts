@@ -2,6 +2,7 @@
 import { iovoxDialect } from '../iovox/api/dialect.js';
 import type { IovoxDeps } from '../iovox/api/routes.js';
 import type { StatusNotifier } from '../sms/status-writer.js';
+import type { CallbackOutbox } from '../webhooks/index.js';
 import { acrobitsDialect } from './acrobits/dialect.js';
 import type { AcrobitsDeps } from './acrobits/service.js';
 import type { Dialect } from './dialect.js';
@@ -16,7 +17,9 @@ export type DialectDeps = OzekiDeps & VoximplantDeps & AcrobitsDeps & IovoxDeps;
 export const DIALECTS: readonly Dialect<DialectDeps>[] = [ozekiDialect, voximplantDialect, acrobitsDialect, iovoxDialect];
 
 /** Delivery reports for a message, by the dialect that accepted it (nothing for one without them). */
-export function dialectNotifier(dialects: readonly Dialect<DialectDeps>[] = DIALECTS): StatusNotifier {
+export function dialectNotifier(callbacks: CallbackOutbox, dialects: readonly Dialect<DialectDeps>[] = DIALECTS): StatusNotifier {
   const byName = new Map(dialects.flatMap((d) => (d.notifyStatus ? [[d.name, d.notifyStatus] as const] : [])));
-  return (tx, message, previous) => byName.get(message.dialect)?.(tx, message, previous);
+  return async (message, previous) => {
+    await byName.get(message.dialect)?.(callbacks, message, previous);
+  };
 }

@@ -1,6 +1,6 @@
 /** The HTTP side: API users (with the log-in guard), /health, and the server with every dialect. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -33,9 +33,9 @@ export interface ApiParts {
 }
 
 /** The API users, with the log-in guard that limits guessing over HTTP and SMPP alike. */
-export function buildUsers(config: Readonly<Config>, storePath: string, log: Logger, registry: Registry): UserDirectory {
+export function buildUsers(config: Readonly<Config>, dataDir: string, log: Logger, registry: Registry): UserDirectory {
   const loginGuard = new LoginGuard(config.http.loginLimits, log.child({ component: 'auth' }), registry);
-  return new UserDirectory(apiUsers(config, storePath, log), { guard: loginGuard });
+  return new UserDirectory(apiUsers(config, dataDir, log), { guard: loginGuard });
 }
 
 export function buildApi(parts: ApiParts): FastifyInstance {
@@ -48,7 +48,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
       config.users.flatMap((u) => u.voximplant.serviceAccountKeys.map((k) => ({ username: u.username, accountId: u.voximplant.accountId!, ...k }))),
     ),
     numbers: sms.numbers,
-    history: new MessageHistoryRepo(store.db),
+    history: new MessageHistoryRepo(store.sql),
     acrobits: config.acrobits,
     log: log.child({ component: 'api' }),
     registry,
@@ -83,7 +83,7 @@ function healthReport({ store, sms, webhooks, extras, voice }: ApiParts): () => 
  * The configured users; with none, user 'admin' whose random password is
  * written once to <store dir>/admin-password.txt (mode 0600).
  */
-function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): ApiUser[] {
+function apiUsers(config: Readonly<Config>, dataDir: string, log: Logger): ApiUser[] {
   if (config.users.length > 0) {
     return config.users.map((u) => ({
       username: u.username,
@@ -93,7 +93,7 @@ function apiUsers(config: Readonly<Config>, storePath: string, log: Logger): Api
       voximplantAccountId: u.voximplant.accountId,
     }));
   }
-  const file = join(dirname(storePath), 'admin-password.txt');
+  const file = join(dataDir, 'admin-password.txt');
   if (!existsSync(file)) {
     writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
     log.warn({ file }, "no API users configured: created user 'admin' with a random password");

@@ -6,11 +6,11 @@
  * reads config on its own. `Daemon.start()` returns when the API listens;
  * `stop()` drains.
  */
+import { AppError, ErrorCode } from '../shared/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { Db } from '../store/sqlite/db.js';
 import type { Connector } from '../sms/connectors/connector.js';
 import type { SmsFailoverHandler } from '../iovox/failover-event.js';
 import type { Outbox } from '../sms/outbox.js';
@@ -21,7 +21,9 @@ import { buildSmppServer } from './smpp-server.js';
 import type { SmppServer } from '../sms/smpp-server/server.js';
 import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
 import { buildSms, type SmsCore } from './sms.js';
-import { closeStore, openStore, type Store } from './store.js';
+import { openStore, type Store } from './store.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { SqlExecutor } from '../store/sql.js';
 import { buildVoiceNode } from './voice.js';
 import { buildWebhooks } from './webhooks.js';
 
@@ -40,7 +42,8 @@ export interface DaemonOptions {
 type StopStep = { name: string; run: (drainMs: number) => void | Promise<void> };
 
 export class Daemon {
-  readonly db: Db;
+  /** What the repos run their SQL on (tests and tools read the store through it). */
+  readonly sql: SqlExecutor;
   readonly outbox: Outbox;
   readonly connectors: ReadonlyMap<string, Connector>;
 
@@ -58,9 +61,15 @@ export class Daemon {
     /** The SMPP server for the company's own applications, when `smppServer` is configured. */
     readonly smppServer: SmppServer | null,
   ) {
-    this.db = store.db;
+    this.sql = store.sql;
     this.outbox = sms.outbox;
     this.connectors = sms.connectors;
+  }
+
+  /** The SQLite connection, for tests and tools that read the file directly; throws on PostgreSQL. */
+  get db(): Db {
+    if (!this.store.db) throw new AppError(ErrorCode.STORE_FAILED, 'this node runs on PostgreSQL: there is no SQLite file (use daemon.sql)');
+    return this.store.db;
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -68,13 +77,13 @@ export class Daemon {
     const log = options.log ?? createLogger({ level: config.log.level, format: config.log.format });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
-    const store = openStore(config, registry);
+    const store = await openStore(config, registry);
     const webhooks = buildWebhooks(config, store, log, registry);
     let extras: MessagingExtras;
     try {
-      extras = buildMessagingExtras({ config, db: store.db, committer: store.committer, log, smsFailover: options.smsFailover });
+      extras = await buildMessagingExtras({ config, sql: store.sql, committer: store.committer, log, smsFailover: options.smsFailover });
     } catch (err) {
-      store.db.close(); // a failover link's call flow is broken: nothing has started yet
+      await store.close(); // a failover link's call flow is broken: nothing has started yet
       throw err;
     }
     let smppServer: SmppServer | null = null;
@@ -85,16 +94,18 @@ export class Daemon {
     };
     const sms = buildSms({ config, store, extras, log, registry, afterCommit });
     const voice = buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit });
-    const users = buildUsers(config, store.path, log, registry);
+    const users = buildUsers(config, store.dataDir, log, registry);
     const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users });
     smppServer = buildSmppServer({ config, store, sms, users, log, registry, afterCommit });
 
     // Start: what others hand work to first, the connectors once the outbox can take their events, HTTP last.
-    webhooks.start();
+    await sms.numbers.load();
+    await webhooks.start();
     extras.emails.start();
-    sms.outbox.start();
+    await sms.outbox.start();
     sms.expiry.start();
     sms.reportTimeouts.start();
+    await sms.receipts.loadWaiting();
     sms.receipts.startPurge();
     sms.receipts.startSettling();
     sms.inbound.start();
@@ -102,7 +113,7 @@ export class Daemon {
     await voice?.calls.start();
     // IOVOX SMS-to-voice failover calls (issue 6): they need the voice runtime and the outbox.
     if (voice)
-      extras.failoverCalls?.start({
+      await extras.failoverCalls?.start({
         calls: voice.calls,
         links: extras.failoverLinks,
         trunks: config.voice.trunks,
@@ -117,7 +128,7 @@ export class Daemon {
     log.info(
       {
         config: options.configSource,
-        store: store.path,
+        store: store.location,
         http: `http://${address.host}:${address.port}`,
         connectors: [...sms.connectors.keys()],
         sip: voice?.engine.status().listen ?? 'disabled',
@@ -197,6 +208,6 @@ function stopSequence({
     },
     { name: 'callbacks', run: (drainMs) => webhooks.stop(Math.min(drainMs, 5000)) },
     { name: 'e-mails', run: () => extras.emails.stop() },
-    { name: 'store', run: () => closeStore(store) },
+    { name: 'store', run: () => store.close() },
   ];
 }

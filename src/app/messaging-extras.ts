@@ -6,8 +6,9 @@
  */
 import { OutboundEmail } from '../email/outbound-email.js';
 import type { Config } from '../config/schema.js';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer, SqlExecutor } from '../store/sql.js';
+import { EmailRepo } from '../store/email-repo.js';
+import { ContactRepo } from '../store/contact-repo.js';
 import type { StoredMessage } from '../sms/message.js';
 import { SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
@@ -35,20 +36,21 @@ export interface MessagingExtras {
   /** Places SMS-to-voice failover calls once daemon.ts starts it with the voice runtime; null when DaemonOptions.smsFailover replaces it. */
   failoverCalls: FailoverCalls | null;
   /** Inside a status transaction: failover events and e-mail alerts the change causes. */
-  followUps(db: Db, message: StoredMessage): void;
+  followUps(message: StoredMessage): Promise<void>;
   /** After a commit that may have stored mail or failover work. */
   afterCommit(): void;
 }
 
-export function buildMessagingExtras(deps: {
+export async function buildMessagingExtras(deps: {
   config: Readonly<Config>;
-  db: Db;
-  committer: GroupCommitter;
+  sql: SqlExecutor;
+  committer: Committer;
   log: Logger;
   smsFailover?: SmsFailoverHandler;
-}): MessagingExtras {
-  const { config, db, log } = deps;
-  const contacts = new AddressBook(db);
+}): Promise<MessagingExtras> {
+  const { config, sql, log } = deps;
+  const contacts = new AddressBook(new ContactRepo(sql), deps.committer);
+  const emailStore = new EmailRepo(sql);
   const emailTemplates = templateSet(config.email.templates);
   const iovoxFlows: FlowContext = {
     findContact: (selector) => contacts.resolve(selector),
@@ -56,22 +58,23 @@ export function buildMessagingExtras(deps: {
     sendSmsRule: config.iovox.sendSmsRule,
     emailTemplates: new Set(emailTemplates.keys()),
   };
-  const failoverLinks = loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
+  const failoverLinks = await loadFailoverLinks(config.iovox.failoverLinks, iovoxFlows);
   if (config.voice.enabled) checkFailoverLinks(failoverLinks, new Set(config.voice.trunks.map((t) => t.id)));
   const usernames = new Set(config.users.length > 0 ? config.users.map((u) => u.username) : [GENERATED_ADMIN_USER]);
-  const inboundCallFlows = loadInboundCallFlows(config.iovox.callFlows, iovoxFlows, usernames);
-  const emails = new EmailDispatcher({ db, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
+  const inboundCallFlows = await loadInboundCallFlows(config.iovox.callFlows, iovoxFlows, usernames);
+  const emails = new EmailDispatcher({ store: emailStore, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
   const smsAlerts = new SmsAlertMailer({
     templates: emailTemplates,
     defaultFrom: config.email.from,
     defaultFromName: config.email.fromName,
     enabled: emails.enabled,
     log: log.child({ component: 'sms-alerts' }),
+    emails: emailStore,
     formatTime: londonTimestamp,
   });
   const failoverCalls = deps.smsFailover
     ? null
-    : new FailoverCalls(new SmsFailoverRepo(db), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
+    : new FailoverCalls(new SmsFailoverRepo(sql), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
   const smsFailover: SmsFailoverHandler = deps.smsFailover ?? failoverCalls!;
   return {
     contacts,
@@ -79,12 +82,14 @@ export function buildMessagingExtras(deps: {
     failoverLinks,
     inboundCallFlows,
     emails,
-    outboundEmail: emails.enabled ? new OutboundEmail(deps.committer, `${config.email.fromName} <${config.email.from}>`, () => emails.kick()) : null,
+    outboundEmail: emails.enabled
+      ? new OutboundEmail(emailStore, deps.committer, `${config.email.fromName} <${config.email.from}>`, () => emails.kick())
+      : null,
     failoverCalls,
-    followUps: (tx, message) => {
+    followUps: async (message) => {
       const failover = failoverEventFor(message);
-      if (failover) smsFailover.record(tx, failover);
-      smsAlerts.notify(tx, message);
+      if (failover) await smsFailover.record(failover);
+      await smsAlerts.notify(message);
     },
     afterCommit: () => {
       emails.kick();

@@ -21,7 +21,7 @@ export function buildSmppServer(parts: {
   const { config, store, sms, users, registry, afterCommit } = parts;
   if (!config.smppServer) return null;
   const log = parts.log.child({ component: 'smpp-server' });
-  const messages = new MessageRepo(store.db);
+  const messages = new MessageRepo(store.sql);
   const intake = new SmppIntake({
     outbox: sms.outbox,
     parts: sms.smppServerStore,
@@ -37,7 +37,7 @@ export function buildSmppServer(parts: {
     users: sms.smppUsers,
     authenticate: (username, password, source) => users.authenticate(username, password, source),
     intake,
-    requests: { outbox: sms.outbox, lookup: (id) => messages.get(id) ?? null },
+    requests: { outbox: sms.outbox, lookup: async (id) => (await messages.get(id)) ?? null },
     queue: sms.smppServerStore,
     committer: store.committer,
     log,

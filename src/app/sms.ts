@@ -28,6 +28,7 @@ import { NumberSettingsRepo } from '../store/number-settings-repo.js';
 import { QuotaRepo } from '../store/quota-repo.js';
 import { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
 import { SmppServerRepo } from '../store/smpp-server-repo.js';
+import { WebhookRepo } from '../store/webhook-repo.js';
 import { smppReceiptNotifier } from '../sms/smpp-server/receipts.js';
 import { SmppInboundRoutes } from '../sms/smpp-server/mo-routes.js';
 import type { SmppUserConfig } from '../sms/smpp-server/config.js';
@@ -60,24 +61,25 @@ export interface SmsCoreDeps {
 }
 
 export function buildSms({ config, store, extras, log, registry, afterCommit }: SmsCoreDeps): SmsCore {
-  const { db, committer } = store;
-  const repo = new MessageRepo(db);
-  const deliveryReport = dialectNotifier();
-  const smppServerStore = new SmppServerRepo(db);
+  const { sql, committer } = store;
+  const repo = new MessageRepo(sql);
+  const callbacks = new WebhookRepo(sql);
+  const deliveryReport = dialectNotifier(callbacks);
+  const smppServerStore = new SmppServerRepo(sql);
   const smppReceipts = smppReceiptNotifier(smppServerStore);
-  const notify: StatusNotifier = (tx, message, previous) => {
-    deliveryReport(tx, message, previous);
-    smppReceipts(tx, message, previous);
-    extras.followUps(tx, message);
+  const notify: StatusNotifier = async (message, previous) => {
+    await deliveryReport(message, previous);
+    await smppReceipts(message, previous);
+    await extras.followUps(message);
   };
   const smppUsers = new Map(config.users.flatMap((u) => (u.smpp ? [[u.username, u.smpp] as const] : [])));
   const smppInbound = new SmppInboundRoutes(config.sms.inbound.routes, smppUsers, smppServerStore);
-  const numbers = new NumberControl(new NumberSettingsRepo(db), committer);
-  const quota = new QuotaGuard(new Map(config.users.map((u) => [u.username, u.quota])), new QuotaRepo(db));
+  const numbers = new NumberControl(new NumberSettingsRepo(sql), committer);
+  const quota = new QuotaGuard(new Map(config.users.map((u) => [u.username, u.quota])), new QuotaRepo(sql));
   const statusWriter = new StatusWriter(repo, notify);
   const receipts = new ReceiptProcessor({
     repo,
-    unmatched: new UnmatchedReceiptRepo(db),
+    unmatched: new UnmatchedReceiptRepo(sql),
     committer,
     statusWriter,
     log: log.child({ component: 'receipts' }),
@@ -86,10 +88,10 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
     carrierIdFormats: new Map(config.connectors.flatMap((c) => (c.type === 'smpp' ? [[c.id, c.carrierIdFormat] as const] : []))),
   });
   const inbound = new InboundService({
-    repo: new InboundRepo(db),
+    repo: new InboundRepo(sql),
     committer,
-    notify: (tx, message) => {
-      if (!smppInbound.route(message)) enqueueIncomingSms(tx, config.sms.inbound.url, message);
+    notify: async (message) => {
+      if (!(await smppInbound.route(message))) await enqueueIncomingSms(callbacks, config.sms.inbound.url, message);
     },
     log: log.child({ component: 'inbound' }),
     reassemblyTimeoutMs: config.sms.inbound.reassemblyTimeoutSeconds * 1000,

@@ -8,15 +8,14 @@
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer, SqlExecutor } from '../store/sql.js';
 import { CallHistoryRepo } from '../store/call-history-repo.js';
 import { MessageRepo } from '../store/message-repo.js';
 import { isFinal } from '../sms/message.js';
 import { sleep } from '../voice/ozml/sleep.js';
 import type { ScriptSmsOutcome } from '../voice/ozml/services.js';
 import type { Outbox } from '../sms/outbox.js';
-import { enqueueWebhook } from '../webhooks/index.js';
+import { WebhookRepo } from '../store/webhook-repo.js';
 import { validateCallbackUrl, validateRecipient, validateSender } from '../sms/validate.js';
 import type { OzmlVoiceDeps } from '../voice/ozml/ozml-voice.js';
 
@@ -24,14 +23,15 @@ import type { OzmlVoiceDeps } from '../voice/ozml/ozml-voice.js';
 export const OZML_SMS_USER = 'ozml';
 
 export function ozmlVoiceServices(deps: {
-  db: Db;
-  committer: GroupCommitter;
+  sql: SqlExecutor;
+  committer: Committer;
   outbox: Outbox;
   afterCommit: () => void;
   log: Logger;
 }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
-  const history = new CallHistoryRepo(deps.db);
-  const messages = new MessageRepo(deps.db);
+  const history = new CallHistoryRepo(deps.sql);
+  const messages = new MessageRepo(deps.sql);
+  const callbacks = new WebhookRepo(deps.sql);
   const log = deps.log.child({ component: 'ozml' });
   return {
     sms: {
@@ -57,7 +57,7 @@ export function ozmlVoiceServices(deps: {
       async waitForOutcome(smsId, timeoutMs, signal) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-          const status = messages.get(smsId)?.status;
+          const status = (await messages.get(smsId))?.status;
           if (status && isFinal(status)) return status as ScriptSmsOutcome;
           if (signal.aborted || Date.now() >= deadline) return 'timeout';
           await sleep(Math.min(200, deadline - Date.now()), signal);
@@ -68,8 +68,11 @@ export function ozmlVoiceServices(deps: {
       notify(url, fields, orderKey) {
         const body = new URLSearchParams(fields).toString();
         deps.committer
-          .run((tx) =>
-            enqueueWebhook(tx, { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body }),
+          .run(() =>
+            callbacks.insert(
+              { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body },
+              Date.now(),
+            ),
           )
           .then(deps.afterCommit, (err: unknown) => log.error({ err, url }, 'could not store a call notification'));
       },

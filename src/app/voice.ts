@@ -1,5 +1,4 @@
 /** Calls, when voice is on: the SIP engine, media and OzML, with IOVOX inbound call flows claiming the calls they match. */
-import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { EgressPolicy } from '../shared/egress.js';
@@ -25,11 +24,11 @@ export interface VoiceParts {
 export function buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit }: VoiceParts): VoiceNode | null {
   if (!config.voice.enabled) return null;
   return buildVoice(config.voice, {
-    storeDir: dirname(store.path),
+    storeDir: store.dataDir,
     log,
     registry,
     egress: new EgressPolicy(egressConfig(config)),
-    ozml: { ...ozmlVoiceServices({ db: store.db, committer: store.committer, outbox: sms.outbox, afterCommit, log }), email: extras.outboundEmail },
+    ozml: { ...ozmlVoiceServices({ sql: store.sql, committer: store.committer, outbox: sms.outbox, afterCommit, log }), email: extras.outboundEmail },
     // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
     claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: sms.outbox, flows: extras.iovoxFlows }),
   });

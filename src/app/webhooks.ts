@@ -6,13 +6,14 @@ import type { Logger } from '../shared/log.js';
 import { httpSenderOptions } from '../webhooks/http-sender.js';
 import { WebhookDispatcher } from '../webhooks/index.js';
 import { ThreadSender } from '../webhooks/thread-sender.js';
+import { WebhookRepo } from '../store/webhook-repo.js';
 import type { Store } from './store.js';
 
 export function buildWebhooks(config: Readonly<Config>, store: Store, log: Logger, registry: Registry): WebhookDispatcher {
   const webhookLog = log.child({ component: 'webhooks' });
   const perUserEgress = Object.fromEntries(config.users.map((u) => [u.username, u.egress.allow]));
   return new WebhookDispatcher({
-    db: store.db,
+    store: new WebhookRepo(store.sql),
     committer: store.committer,
     config: config.webhooks,
     log: webhookLog,

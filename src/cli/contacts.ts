@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AddressBook } from '../contacts/address-book.js';
+import { ContactRepo } from '../store/contact-repo.js';
 import { resolveConfig } from './config-source.js';
 import { openStoreForCli } from './store-access.js';
 
@@ -9,13 +10,13 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerContacts(program: Command): void {
   const contacts = program.command('contacts').description('the address book (IOVOX sendSms rules, Ozeki ListAddressbook*)');
   /** `create`: adding contacts before the daemon's first start may create the store (and says where). */
-  const withBook = <T>(configFile: string | undefined, run: (book: AddressBook) => T, create = false): T => {
+  const withBook = async <T>(configFile: string | undefined, run: (book: AddressBook) => Promise<T>, create = false): Promise<T> => {
     const { config, source } = resolveConfig(configFile);
-    const db = openStoreForCli(config, source, { create });
+    const store = openStoreForCli(config, source, { create });
     try {
-      return run(new AddressBook(db));
+      return await run(new AddressBook(new ContactRepo(store.sql), store.committer));
     } finally {
-      db.close();
+      await store.close();
     }
   };
   contacts
@@ -23,8 +24,8 @@ export function registerContacts(program: Command): void {
     .description('print contacts as JSON lines')
     .option('-c, --config <file>', 'config file (for the store path)')
     .option('--name <name>', 'only contacts with this display name')
-    .action((options: { config?: string; name?: string }) => {
-      const rows = withBook(options.config, (book) => book.list(options.name === undefined ? {} : { name: options.name }));
+    .action(async (options: { config?: string; name?: string }) => {
+      const rows = await withBook(options.config, (book) => book.list(options.name === undefined ? {} : { name: options.name }));
       for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
       process.stderr.write(`${rows.length} contact(s)\n`);
     });
@@ -37,8 +38,8 @@ export function registerContacts(program: Command): void {
     .option('--phone <number>', 'phone number (repeatable)', collect, [])
     .option('--email <address>', 'primary e-mail address (repeatable)', collect, [])
     .option('--secondary-email <address>', 'secondary e-mail address (repeatable)', collect, [])
-    .action((options: { config?: string; name: string; id?: string; phone: string[]; email: string[]; secondaryEmail: string[] }) => {
-      const contact = withBook(
+    .action(async (options: { config?: string; name: string; id?: string; phone: string[]; email: string[]; secondaryEmail: string[] }) => {
+      const contact = await withBook(
         options.config,
         (book) =>
           book.add({
@@ -57,8 +58,8 @@ export function registerContacts(program: Command): void {
     .description('remove a contact')
     .option('-c, --config <file>', 'config file (for the store path)')
     .argument('<id>', 'contact id')
-    .action((id: string, options: { config?: string }) => {
-      withBook(options.config, (book) => book.remove(id));
+    .action(async (id: string, options: { config?: string }) => {
+      await withBook(options.config, (book) => book.remove(id));
       process.stdout.write(`contact ${id} removed\n`);
     });
 }

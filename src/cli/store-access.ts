@@ -8,9 +8,19 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { openDatabase, type Db } from '../store/sqlite/db.js';
+import { openDatabase } from '../store/sqlite/db.js';
+import { SqliteExecutor } from '../store/sqlite/executor.js';
+import { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer, SqlExecutor } from '../store/sql.js';
 
-export function openStoreForCli(config: Readonly<Config>, source: string, options: { create: boolean }): Db {
+/** The store as a CLI command uses it: the repos' executor, a committer for writes, and a way to close it. */
+export interface CliStore {
+  sql: SqlExecutor;
+  committer: Committer;
+  close(): Promise<void>;
+}
+
+export function openStoreForCli(config: Readonly<Config>, source: string, options: { create: boolean }): CliStore {
   const path = resolve(config.store.path);
   if (!options.create && !existsSync(path)) {
     process.stderr.write(
@@ -20,5 +30,14 @@ export function openStoreForCli(config: Readonly<Config>, source: string, option
     process.exit(2);
   }
   if (!existsSync(path)) process.stderr.write(`telenode: creating the store at ${path} (store.path from ${source})\n`);
-  return openDatabase({ path, synchronous: config.store.synchronous });
+  const db = openDatabase({ path, synchronous: config.store.synchronous });
+  const committer = new GroupCommitter(db);
+  return {
+    sql: new SqliteExecutor(db),
+    committer,
+    close: async () => {
+      await committer.flushNow();
+      db.close();
+    },
+  };
 }

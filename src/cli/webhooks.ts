@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listDeadLetters, replayDeadLetters } from '../webhooks/index.js';
+import { WebhookRepo } from '../store/webhook-repo.js';
 import { resolveConfig } from './config-source.js';
 import { openStoreForCli } from './store-access.js';
 
@@ -10,13 +10,13 @@ export function registerWebhooks(program: Command): void {
     .description('list dead letters')
     .option('-c, --config <file>', 'config file (for the store path)')
     .option('-n, --limit <n>', 'most rows', '50')
-    .action((options: { config?: string; limit: string }) => {
+    .action(async (options: { config?: string; limit: string }) => {
       const { config, source } = resolveConfig(options.config);
-      const db = openStoreForCli(config, source, { create: false });
-      const rows = listDeadLetters(db, { limit: Number(options.limit) });
-      for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+      const store = openStoreForCli(config, source, { create: false });
+      const rows = await new WebhookRepo(store.sql).listDead(Number(options.limit));
+      for (const { body: _body, headers: _headers, ...row } of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
       process.stderr.write(`${rows.length} dead letter(s)\n`);
-      db.close();
+      await store.close();
     });
   webhooks
     .command('replay')
@@ -24,15 +24,17 @@ export function registerWebhooks(program: Command): void {
     .option('-c, --config <file>', 'config file (for the store path)')
     .option('--all', 'replay every dead letter')
     .argument('[ids...]', 'dead letter ids')
-    .action((ids: string[], options: { config?: string; all?: boolean }) => {
+    .action(async (ids: string[], options: { config?: string; all?: boolean }) => {
       if (!options.all && ids.length === 0) {
         process.stderr.write('telenode webhooks replay: give ids or --all\n');
         process.exit(2);
       }
       const { config, source } = resolveConfig(options.config);
-      const db = openStoreForCli(config, source, { create: false });
-      const count = replayDeadLetters(db, options.all ? { all: true } : { ids: ids.map(Number) });
+      const store = openStoreForCli(config, source, { create: false });
+      const repo = new WebhookRepo(store.sql);
+      const selection = options.all ? { all: true } : { ids: ids.map(Number) };
+      const count = await store.committer.run(() => repo.replayDead(selection, Date.now()));
       process.stdout.write(`${count} dead letter(s) queued again\n`);
-      db.close();
+      await store.close();
     });
 }

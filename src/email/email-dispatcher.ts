@@ -6,23 +6,21 @@
  * is permanent and dead at once. Like webhooks: at least once, never lost.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import type { EmailConfig } from './config.js';
-import { EmailStatements, type EmailRow } from './email-store.js';
+import type { EmailRow, EmailStore } from './email.js';
 
 export interface EmailDispatcherDeps {
-  db: Db;
-  committer: GroupCommitter;
+  store: EmailStore;
+  committer: Pick<Committer, 'run'>;
   config: EmailConfig;
   log: Logger;
   now?: () => number;
 }
 
 export class EmailDispatcher {
-  private readonly sql: EmailStatements;
   private readonly now: () => number;
   private transport: Transporter | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -32,7 +30,6 @@ export class EmailDispatcher {
   readonly counts = { sent: 0, failedAttempts: 0, dead: 0 };
 
   constructor(private readonly deps: EmailDispatcherDeps) {
-    this.sql = EmailStatements.for(deps.db);
     this.now = deps.now ?? Date.now;
   }
 
@@ -70,13 +67,13 @@ export class EmailDispatcher {
         this.again = false;
         this.kick();
       } else {
-        this.armTimer();
+        this.armTimer().catch((err: unknown) => this.deps.log.error({ err }, 'could not read when the next e-mail is due'));
       }
     });
   }
 
-  pending(): number {
-    return (this.sql.pendingCount.get() as { n: number }).n;
+  pending(): Promise<number> {
+    return this.deps.store.pendingCount();
   }
 
   async stop(): Promise<void> {
@@ -88,7 +85,7 @@ export class EmailDispatcher {
 
   private async drain(): Promise<void> {
     while (this.running) {
-      const rows = this.sql.dueRows(this.now(), 20);
+      const rows = await this.deps.store.due(this.now(), 20);
       if (rows.length === 0) return;
       for (const row of rows) {
         if (!this.running) return;
@@ -97,11 +94,11 @@ export class EmailDispatcher {
     }
   }
 
-  private armTimer(): void {
+  private async armTimer(): Promise<void> {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    const next = (this.sql.nextDue.get() as { at: number | null }).at;
-    if (next === null) return;
+    const next = await this.deps.store.nextDueAt();
+    if (next === null || !this.running) return;
     this.timer = setTimeout(() => this.kick(), Math.max(0, next - this.now()));
     this.timer.unref();
   }
@@ -117,24 +114,24 @@ export class EmailDispatcher {
     const now = this.now();
     if (!error) {
       this.counts.sent++;
-      await this.persist(() => this.sql.sent.run(attempt, now, row.id));
+      await this.persist(() => this.deps.store.sent(row.id, attempt, now));
       return;
     }
     const permanent = error.responseCode !== undefined && error.responseCode >= 500;
     if (permanent || now - row.createdAt >= this.deps.config.retry.maxAgeHours * 3_600_000) {
       this.counts.dead++;
       this.deps.log.warn({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail given up: kept as dead');
-      await this.persist(() => this.sql.dead.run(attempt, error!.message, row.id));
+      await this.persist(() => this.deps.store.dead(row.id, attempt, error!.message));
       return;
     }
     this.counts.failedAttempts++;
     if (attempt === 1 || attempt % 10 === 0)
       this.deps.log.info({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail not sent; will retry');
     const next = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, attempt);
-    await this.persist(() => this.sql.failed.run(attempt, next, error!.message, row.id));
+    await this.persist(() => this.deps.store.failed(row.id, attempt, next, error!.message));
   }
 
-  private async persist(write: () => void): Promise<void> {
+  private async persist(write: () => Promise<void>): Promise<void> {
     await this.deps.committer.run(write).catch((err: unknown) => this.deps.log.error({ err }, 'could not record an e-mail outcome'));
   }
 }

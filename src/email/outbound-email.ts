@@ -5,9 +5,9 @@
  * `email.smtp`.
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import { EMAIL_ADDRESS } from './address.js';
-import { enqueueEmail } from './email-store.js';
+import type { EmailStore } from './email.js';
 
 export interface EmailOrder {
   /** Addresses, separated by ',' or ';'. */
@@ -22,7 +22,8 @@ export interface EmailOrder {
 
 export class OutboundEmail {
   constructor(
-    private readonly committer: Pick<GroupCommitter, 'run'>,
+    private readonly store: Pick<EmailStore, 'insert'>,
+    private readonly committer: Pick<Committer, 'run'>,
     private readonly defaultFrom: string,
     private readonly afterCommit: () => void,
   ) {}
@@ -39,8 +40,8 @@ export class OutboundEmail {
     const sender = order.sender?.trim() || null;
     if (sender !== null && !EMAIL_ADDRESS.test(sender))
       throw new AppError(ErrorCode.REQUEST_INVALID, 'Sender is not an e-mail address', { details: { field: 'Sender' } });
-    const id = await this.committer.run((db) =>
-      enqueueEmail(db, { kind: order.kind, to, from: sender ?? this.defaultFrom, subject: order.subject, text: order.text }),
+    const id = await this.committer.run(() =>
+      this.store.insert({ kind: order.kind, to, from: sender ?? this.defaultFrom, subject: order.subject, text: order.text }, Date.now()),
     );
     this.afterCommit();
     return id;

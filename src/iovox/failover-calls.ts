@@ -16,7 +16,6 @@
  * hung up during it (they heard it start: calling again would be a nuisance).
  * Until start() is called (voice disabled) failovers are only recorded.
  */
-import type { Db } from '../store/sqlite/db.js';
 import type { DueFailover, SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
@@ -58,9 +57,9 @@ export class FailoverCalls implements SmsFailoverHandler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Inside the status transaction: only the row (idempotent: INSERT OR IGNORE). */
-  record(_db: Db, event: SmsFailoverEvent): void {
-    if (!this.repo.insertPending(event, event.at)) return;
+  /** Inside the status transaction: only the row (idempotent: ON CONFLICT DO NOTHING). */
+  async record(event: SmsFailoverEvent): Promise<void> {
+    if (!(await this.repo.insertPending(event, event.at))) return;
     this.recorded = true;
     this.log.info(
       { messageId: event.messageId, linkId: event.linkId, smsStatus: event.smsStatus },
@@ -80,9 +79,9 @@ export class FailoverCalls implements SmsFailoverHandler {
   }
 
   /** Start placing calls: first the ones a crash cut off, then whatever is due. */
-  start(runtime: FailoverCallsRuntime): void {
+  async start(runtime: FailoverCallsRuntime): Promise<void> {
     this.runtime = runtime;
-    const recovered = this.repo.recoverCalling(this.now());
+    const recovered = await this.repo.recoverCalling(this.now());
     if (recovered > 0) this.log.warn({ recovered }, 'failover calls cut off by a restart are placed again');
     this.kick();
   }
@@ -113,18 +112,18 @@ export class FailoverCalls implements SmsFailoverHandler {
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
-      this.pump();
+      this.pump().catch((err: unknown) => this.log.error({ err }, 'could not read the failover calls that are due; trying again at the next commit'));
     });
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     if (!this.runtime || this.stopping) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const free = this.config.maxConcurrent - this.active.size;
     if (free <= 0) return; // a finishing call pumps again
-    for (const row of this.repo.due(this.now(), free)) {
-      if (!this.repo.claim(row.messageId, this.now())) continue;
+    for (const row of await this.repo.due(this.now(), free)) {
+      if (this.active.has(row.messageId) || !(await this.repo.claim(row.messageId, this.now()))) continue;
       const attempt = this.attempt(row, this.runtime)
         .catch((err: unknown) => this.log.error({ err, messageId: row.messageId }, 'failover call could not be written back: placed again at the next start'))
         .finally(() => {
@@ -134,8 +133,9 @@ export class FailoverCalls implements SmsFailoverHandler {
       this.active.set(row.messageId, attempt);
     }
     if (this.active.size >= this.config.maxConcurrent) return;
-    const next = this.repo.nextDueAt();
-    if (next !== null) {
+    const next = await this.repo.nextDueAt();
+    if (next !== null && !this.stopping) {
+      if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.kick(), Math.max(10, next - this.now()));
       this.timer.unref();
     }
@@ -159,17 +159,17 @@ export class FailoverCalls implements SmsFailoverHandler {
       outcome = { kind: 'failed', error: `${outcome.error} (gave up after ${attempt} attempts)` };
     if (outcome.kind === 'retry' && this.stopping) {
       // Cut off by our own shutdown: not the callee's fault, so the next start tries again at once.
-      this.repo.retryLater(row.messageId, now, outcome.error, now);
+      await this.repo.retryLater(row.messageId, now, outcome.error, now);
       log.info({ error: outcome.error }, 'failover call cut off by shutdown: pending again');
     } else if (outcome.kind === 'retry') {
       const delay = backoffDelay({ initialMs: this.config.retryInitialMs, maxMs: this.config.retryMaxMs, factor: 2 }, attempt);
-      this.repo.retryLater(row.messageId, now + delay, outcome.error, now);
+      await this.repo.retryLater(row.messageId, now + delay, outcome.error, now);
       log.warn({ error: outcome.error, retryInMs: delay }, 'failover call failed: will call again');
     } else if (outcome.kind === 'failed') {
-      this.repo.finish(row.messageId, 'failed', outcome.error, now);
+      await this.repo.finish(row.messageId, 'failed', outcome.error, now);
       log.error({ error: outcome.error }, 'failover call given up');
     } else {
-      this.repo.finish(row.messageId, 'done', outcome.note, now);
+      await this.repo.finish(row.messageId, 'done', outcome.note, now);
       log.info({ note: outcome.note }, 'failover call done');
     }
   }

@@ -8,7 +8,6 @@
  * The handler (iovox/failover-calls.ts) records the event in `sms_failovers`
  * and places the call from there.
  */
-import type { Db } from '../store/sqlite/db.js';
 import type { StoredMessage } from '../sms/message.js';
 import { MessageStatus } from '../sms/message.js';
 import { iovoxMetaOf } from './message-meta.js';
@@ -29,7 +28,7 @@ export interface SmsFailoverEvent {
 
 export interface SmsFailoverHandler {
   /** Runs inside the status transaction: database work only (it may run twice; be idempotent). */
-  record(db: Db, event: SmsFailoverEvent): void;
+  record(event: SmsFailoverEvent): Promise<void>;
   /** After the commit: start work (place the call). */
   afterCommit?(): void;
 }

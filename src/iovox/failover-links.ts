@@ -15,7 +15,7 @@ export interface FailoverLink extends FailoverLinkConfig {
   flow: IovoxCallFlow;
 }
 
-export function loadFailoverLinks(links: readonly FailoverLinkConfig[], ctx: FlowContext): ReadonlyMap<string, FailoverLink> {
+export async function loadFailoverLinks(links: readonly FailoverLinkConfig[], ctx: FlowContext): Promise<ReadonlyMap<string, FailoverLink>> {
   const loaded = new Map<string, FailoverLink>();
   for (const link of links) {
     const file = resolve(link.callFlowFile);
@@ -26,7 +26,7 @@ export function loadFailoverLinks(links: readonly FailoverLinkConfig[], ctx: Flo
       throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': cannot read call flow ${file}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      loaded.set(link.id, { ...link, flow: parseCallFlow(xml, ctx) });
+      loaded.set(link.id, { ...link, flow: await parseCallFlow(xml, ctx) });
     } catch (err) {
       throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `failover link '${link.id}': call flow ${file}: ${(err as Error).message}`, { cause: err });
     }

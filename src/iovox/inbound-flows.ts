@@ -22,8 +22,13 @@ export interface InboundCallFlow extends InboundCallFlowConfig {
   test: (called: string) => boolean;
 }
 
-export function loadInboundCallFlows(configs: readonly InboundCallFlowConfig[], ctx: FlowContext, users: ReadonlySet<string>): InboundCallFlow[] {
-  return configs.map((config, index) => {
+export async function loadInboundCallFlows(
+  configs: readonly InboundCallFlowConfig[],
+  ctx: FlowContext,
+  users: ReadonlySet<string>,
+): Promise<InboundCallFlow[]> {
+  const loaded: InboundCallFlow[] = [];
+  for (const [index, config] of configs.entries()) {
     const where = `iovox.callFlows[${index}] (match '${config.match}')`;
     if (!users.has(config.user)) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `${where}: no API user '${config.user}'`);
     const file = resolve(config.callFlowFile);
@@ -35,14 +40,15 @@ export function loadInboundCallFlows(configs: readonly InboundCallFlowConfig[], 
     }
     let flow: IovoxCallFlow;
     try {
-      flow = parseCallFlow(xml, ctx);
+      flow = await parseCallFlow(xml, ctx);
     } catch (err) {
       throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `${where}: call flow ${file}: ${(err as Error).message}`, { cause: err });
     }
     const unknown = unknownBindingRule(flow, config.bindings);
     if (unknown) throw new AppError(ErrorCode.IOVOX_LINK_INVALID, `${where}: bindings name '${unknown}', which is not a sendSms rule of its call flow`);
-    return { ...config, flow, test: calledNumberMatcher(config.match) };
-  });
+    loaded.push({ ...config, flow, test: calledNumberMatcher(config.match) });
+  }
+  return loaded;
 }
 
 /**

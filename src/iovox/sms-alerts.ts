@@ -5,11 +5,10 @@
  * rendered and stored inside the status transaction, so it is sent even if
  * the SMTP server is down right now (email-dispatcher.ts retries).
  */
-import type { Db } from '../store/sqlite/db.js';
 import type { StoredMessage } from '../sms/message.js';
 import type { Logger } from '../shared/log.js';
 import type { EmailTemplate } from '../email/config.js';
-import { enqueueEmail } from '../email/email-store.js';
+import type { EmailStore } from '../email/email.js';
 import { DEFAULT_TEMPLATE_NAME, renderEmail } from '../email/templates.js';
 import { MessageStatus, isFinal } from '../sms/message.js';
 import { iovoxMetaOf } from './message-meta.js';
@@ -22,6 +21,8 @@ export interface SmsAlertMailerDeps {
   /** False without an SMTP server: alerts are skipped, and logged as such. */
   enabled: boolean;
   log: Logger;
+  /** The e-mail outbox: alerts are written in the status transaction. */
+  emails: Pick<EmailStore, 'insert'>;
   /** Formats the time in the alert (the IOVOX dialect's Europe/London clock). */
   formatTime: (ms: number) => string;
 }
@@ -30,7 +31,7 @@ export class SmsAlertMailer {
   constructor(private readonly deps: SmsAlertMailerDeps) {}
 
   /** Inside the status transaction. */
-  notify(db: Db, message: StoredMessage): void {
+  async notify(message: StoredMessage): Promise<void> {
     const alert = iovoxMetaOf(message).smsAlert;
     if (!alert || !isFinal(message.status)) return;
     const failed = message.status !== MessageStatus.Delivered;
@@ -56,8 +57,7 @@ export class SmsAlertMailer {
     });
     const address = alert.from ?? this.deps.defaultFrom;
     const name = alert.fromName ?? (alert.from ? null : this.deps.defaultFromName);
-    enqueueEmail(
-      db,
+    await this.deps.emails.insert(
       { kind: 'SmsAlert', to: alert.recipients, from: name ? `"${name.replace(/["\\\r\n]/g, '')}" <${address}>` : address, ...rendered },
       message.doneAt ?? message.updatedAt,
     );

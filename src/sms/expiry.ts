@@ -7,7 +7,7 @@
  * after that is ignored by the state machine: expired is final. IOVOX says
  * as much: "the SMS may still be delivered by the operator after expiry".
  */
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';
@@ -17,7 +17,7 @@ import type { StatusWriter } from './status-writer.js';
 
 export interface ExpiryWatcherDeps {
   repo: MessageRepo;
-  committer: GroupCommitter;
+  committer: Committer;
   statusWriter: StatusWriter;
   log: Logger;
   afterCommit?: () => void;
@@ -50,13 +50,12 @@ export class ExpiryWatcher {
 
   private async expireDue(): Promise<number> {
     // A read first: most seconds nothing is due, and then no transaction is opened at all.
-    if (this.deps.repo.listPastDeadline(this.now()).length === 0) return 0;
-    const expired = await this.deps.committer.run((db) => {
+    if ((await this.deps.repo.listPastDeadline(this.now())).length === 0) return 0;
+    const expired = await this.deps.committer.run(async () => {
       const now = this.now();
       let changed = 0;
-      for (const message of this.deps.repo.listPastDeadline(now)) {
-        const ok = this.deps.statusWriter.finish(
-          db,
+      for (const message of await this.deps.repo.listPastDeadline(now)) {
+        const ok = await this.deps.statusWriter.finish(
           message,
           MessageStatus.Expired,
           { errorCode: ErrorCode.MESSAGE_EXPIRED, errorText: 'not delivered before its expiry' },

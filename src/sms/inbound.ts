@@ -13,15 +13,14 @@
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { InboundMessage, InboundRepo, StoredFragment } from '../store/inbound-repo.js';
 import type { Logger } from '../shared/log.js';
 import type { InboundFragment } from './connectors/connector.js';
 import { decodeShortMessage } from './encoding/index.js';
 import { newId } from '../shared/ids.js';
 
-export type InboundNotifier = (db: Db, message: InboundMessage) => void;
+export type InboundNotifier = (message: InboundMessage) => Promise<void>;
 
 /** What inbound needs of the store (the port; store/inbound-repo.ts implements it). */
 export type InboundStore = Pick<
@@ -32,7 +31,7 @@ export type InboundStore = Pick<
 export interface InboundServiceDeps {
   repo: InboundStore;
   /** Runs each receive and sweep as one transaction (the group committer). */
-  committer: Pick<GroupCommitter, 'run'>;
+  committer: Pick<Committer, 'run'>;
   notify: InboundNotifier;
   log: Logger;
   reassemblyTimeoutMs: number;
@@ -79,7 +78,7 @@ export class InboundService {
 
   /** Resolves after the fragment (and the message, if complete) is committed. */
   async receive(fragment: InboundFragment): Promise<InboundMessage | null> {
-    const outcome = await this.deps.committer.run((db) => this.store(db, fragment));
+    const outcome = await this.deps.committer.run(() => this.store(fragment));
     if (outcome && 'refused' in outcome) {
       this.logRefused(outcome.refused);
       return null;
@@ -105,14 +104,14 @@ export class InboundService {
   /** Deliver groups whose missing parts did not come within the timeout. */
   async sweep(): Promise<number> {
     const cutoff = this.now() - this.deps.reassemblyTimeoutMs;
-    const outcomes = await this.deps.committer.run((db) => {
+    const outcomes = await this.deps.committer.run(async () => {
       const done: Array<{ outcome: InboundMessage | Refused; got: number; total: number }> = [];
-      this.deps.repo.forgetCompletedBefore(cutoff);
-      for (let stale = this.deps.repo.oldestStale(cutoff); stale; stale = this.deps.repo.oldestStale(cutoff)) {
-        const parts = this.deps.repo.siblings(stale);
-        this.deps.repo.deleteSiblings(stale);
-        this.deps.repo.rememberCompleted(stale, this.now());
-        done.push({ outcome: this.deliver(db, this.join(parts, false)), got: parts.length, total: stale.total });
+      await this.deps.repo.forgetCompletedBefore(cutoff);
+      for (let stale = await this.deps.repo.oldestStale(cutoff); stale; stale = await this.deps.repo.oldestStale(cutoff)) {
+        const parts = await this.deps.repo.siblings(stale);
+        await this.deps.repo.deleteSiblings(stale);
+        await this.deps.repo.rememberCompleted(stale, this.now());
+        done.push({ outcome: await this.deliver(this.join(parts, false)), got: parts.length, total: stale.total });
       }
       return done;
     });
@@ -129,7 +128,7 @@ export class InboundService {
     return delivered;
   }
 
-  private store(db: Db, fragment: InboundFragment): InboundMessage | Refused | null {
+  private async store(fragment: InboundFragment): Promise<InboundMessage | Refused | null> {
     const receivedAt = fragment.receivedAt;
     if (!fragment.concat || fragment.concat.total <= 1) {
       const message: InboundMessage = {
@@ -142,7 +141,7 @@ export class InboundService {
         complete: true,
         receivedAt,
       };
-      return this.deliver(db, message);
+      return this.deliver(message);
     }
     const stored: StoredFragment = {
       connectorId: fragment.connectorId,
@@ -155,7 +154,7 @@ export class InboundService {
       payload: fragment.payload,
       receivedAt,
     };
-    if (this.deps.repo.completedSince(stored, this.now() - this.deps.reassemblyTimeoutMs)) {
+    if (await this.deps.repo.completedSince(stored, this.now() - this.deps.reassemblyTimeoutMs)) {
       this.repeatedCounter.inc({ connector: stored.connectorId });
       this.deps.log.info(
         { connectorId: stored.connectorId, reference: stored.reference, seq: stored.seq, total: stored.total },
@@ -163,19 +162,19 @@ export class InboundService {
       );
       return null;
     }
-    this.deps.repo.insertFragment(stored);
-    const siblings = this.deps.repo.siblings(stored);
+    await this.deps.repo.insertFragment(stored);
+    const siblings = await this.deps.repo.siblings(stored);
     if (siblings.length < stored.total) return null;
-    this.deps.repo.deleteSiblings(stored);
-    this.deps.repo.rememberCompleted(stored, this.now());
-    return this.deliver(db, this.join(siblings, true));
+    await this.deps.repo.deleteSiblings(stored);
+    await this.deps.repo.rememberCompleted(stored, this.now());
+    return this.deliver(this.join(siblings, true));
   }
 
   /** Store a complete message and enqueue its callback, unless its recipient does not receive SMS. */
-  private deliver(db: Db, message: InboundMessage): InboundMessage | Refused {
+  private async deliver(message: InboundMessage): Promise<InboundMessage | Refused> {
     if (this.deps.accepts && !this.deps.accepts(message.recipient)) return { refused: message };
-    this.deps.repo.insertMessage(message);
-    this.deps.notify(db, message);
+    await this.deps.repo.insertMessage(message);
+    await this.deps.notify(message);
     return message;
   }
 

@@ -5,20 +5,23 @@
  * posted). The switch is stored; the set of switched-off numbers is kept in
  * memory because every accept and every inbound message asks.
  */
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { NumberSettingsRepo } from '../store/number-settings-repo.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { canonicalNumber } from './router.js';
 
 export class NumberControl {
-  private readonly disabled: Set<string>;
+  private readonly disabled = new Set<string>();
 
   constructor(
     private readonly repo: NumberSettingsRepo,
-    private readonly committer: GroupCommitter,
+    private readonly committer: Committer,
     private readonly now: () => number = Date.now,
-  ) {
-    this.disabled = new Set(repo.listSmsDisabled());
+  ) {}
+
+  /** Read the switched-off numbers (at start, before the API listens). */
+  async load(): Promise<void> {
+    for (const number of await this.repo.listSmsDisabled()) this.disabled.add(number);
   }
 
   isSmsEnabled(number: string): boolean {

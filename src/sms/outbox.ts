@@ -13,7 +13,7 @@
 import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
@@ -57,7 +57,7 @@ export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update
 export interface OutboxDeps {
   repo: OutboxStore;
   /** Runs each state change as one transaction (the group committer). */
-  committer: Pick<GroupCommitter, 'run'>;
+  committer: Pick<Committer, 'run'>;
   statusWriter: StatusWriter;
   /** Receipts that came before their submit_sm_resp was recorded wait there for it. */
   receipts: Pick<ReceiptProcessor, 'matchWaiting'>;
@@ -121,6 +121,7 @@ export class Outbox {
   /** Validate and durably store a message; resolves only after the commit. */
   async accept(request: AcceptRequest): Promise<StoredMessage> {
     const message = this.prepare(request);
+    await this.deps.admission?.precheck(message);
     await this.deps.committer.run(() => this.store(message));
     this.accepted(message);
     return message;
@@ -180,9 +181,9 @@ export class Outbox {
   }
 
   /** The second step, inside the caller's transaction: count it against quotas and insert it. */
-  store(message: StoredMessage): void {
-    this.deps.admission?.admit(message);
-    this.deps.repo.insert(message);
+  async store(message: StoredMessage): Promise<void> {
+    await this.deps.admission?.admit(message);
+    await this.deps.repo.insert(message);
   }
 
   /** The third step, after the transaction committed: hand the message to the dispatcher. */
@@ -198,18 +199,17 @@ export class Outbox {
    */
   async cancel(id: string): Promise<boolean> {
     const waiting = this.queued.has(id) || this.parked.has(id) || this.retryTimers.has(id);
-    const message = waiting ? (this.fresh.get(id) ?? this.deps.repo.get(id)) : null;
+    const message = waiting ? (this.fresh.get(id) ?? (await this.deps.repo.get(id))) : null;
     if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
-    if (message.attempts > 0 && this.deps.repo.parts(id).some((p) => p.status !== MessageStatus.Accepted)) return false;
+    if (message.attempts > 0 && (await this.deps.repo.parts(id)).some((p) => p.status !== MessageStatus.Accepted)) return false;
     this.cancelling.add(id);
     this.parked.delete(id);
     this.fresh.delete(id);
     clearTimeout(this.retryTimers.get(id));
     this.retryTimers.delete(id);
     try {
-      await this.deps.committer.run((db) =>
+      await this.deps.committer.run(() =>
         this.deps.statusWriter.finish(
-          db,
           message,
           MessageStatus.Failed,
           { errorCode: ErrorCode.MESSAGE_CANCELLED, errorText: 'cancelled by the client' },
@@ -227,15 +227,17 @@ export class Outbox {
   }
 
   /** Recover messages left `accepted` by a previous run, then keep dispatching. */
-  start(): void {
-    const pending = this.deps.repo.listPending();
+  async start(): Promise<void> {
+    const pending = await this.deps.repo.listPending();
     const now = this.now();
     for (const message of pending) {
       if (message.nextAttemptAt > now) this.scheduleRetry(message.id, message.nextAttemptAt - now);
       else this.enqueue(message.id);
     }
     if (pending.length > 0) this.deps.log.info({ recovered: pending.length }, 'resuming messages accepted before the last stop');
-    this.expiryTimer = setInterval(() => this.expireStale(), 30_000);
+    this.expiryTimer = setInterval(() => {
+      this.expireStale().catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
+    }, 30_000);
     this.expiryTimer.unref();
   }
 
@@ -282,27 +284,46 @@ export class Outbox {
     while (!this.stopping && this.inFlight < this.maxInFlight && this.ready.length > 0) {
       const id = this.ready.shift()!;
       this.queued.delete(id);
-      this.dispatch(id);
+      // Counted in flight from here: a message read back from the store is on its way to a connector.
+      this.inFlight++;
+      void this.dispatch(id)
+        .catch((err: unknown) => {
+          this.deps.log.error({ err, messageId: id }, 'could not read a message to send; it will be retried');
+          this.scheduleRetry(id, this.deps.config.retry.initialMs);
+          return false;
+        })
+        .then((submitting) => {
+          if (!submitting) this.settleOne();
+        });
     }
   }
 
-  private dispatch(id: string): void {
-    if (this.cancelling.has(id)) return;
+  /** One dispatch ended without a submit (or its results are recorded): room for the next. */
+  private settleOne(): void {
+    this.inFlight--;
+    this.metrics.inFlight.set(this.inFlight);
+    if (this.inFlight === 0 && this.drained) this.drained();
+    this.pump();
+  }
+
+  /** Hands the message to a connector; false when it was not submitted (gone, final, parked, cancelled). */
+  private async dispatch(id: string): Promise<boolean> {
+    if (this.cancelling.has(id)) return false;
     const fresh = this.fresh.get(id);
     this.fresh.delete(id);
-    const message = fresh ?? this.deps.repo.get(id);
-    if (!message || message.status !== MessageStatus.Accepted) return;
-    const previousParts = message.attempts > 0 ? this.deps.repo.parts(id) : [];
+    const message = fresh ?? (await this.deps.repo.get(id));
+    if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
+    const previousParts = message.attempts > 0 ? await this.deps.repo.parts(id) : [];
     // Parts of one message stay on one connector: a handset joins them by reference, not by route.
     const stickTo = previousParts.find((p) => p.status !== MessageStatus.Accepted)?.connectorId;
     const connector = stickTo ? this.upConnector(stickTo) : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
     if (!connector) {
       if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
         void this.failWithoutRoute(message);
-        return;
+        return false;
       }
       this.parked.add(id);
-      return;
+      return false;
     }
     const plan = planSegments(message.text, { concat: connector.concatMode });
     const done = new Set(previousParts.filter((p) => p.status !== MessageStatus.Accepted).map((p) => p.partNo));
@@ -323,11 +344,11 @@ export class Outbox {
         wantReceipt: this.deps.config.requestReceipts,
         validUntil: message.expiresAt,
       }));
-    this.inFlight++;
     this.metrics.inFlight.set(this.inFlight);
     void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
       this.recordResults(message.id, connector, parts, results, previousParts),
     );
+    return true;
   }
 
   private upConnector(id: string): Connector | null {
@@ -378,15 +399,15 @@ export class Outbox {
     const failure: AppError | null = permanent ?? retryable;
     let retryAt: number | null = null;
     try {
-      retryAt = await this.deps.committer.run((db) => {
+      retryAt = await this.deps.committer.run(async () => {
         // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
         const outcome = {
           ...(failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null }),
           ...(possiblySent ? { possibleDuplicate: true } : {}),
         };
-        const message = this.deps.statusWriter.applyParts(db, id, updates, outcome, storedParts);
+        const message = await this.deps.statusWriter.applyParts(id, updates, outcome, storedParts);
         for (const update of updates) {
-          if (update.carrierId !== undefined) this.deps.receipts.matchWaiting(db, connector.id, update.carrierId);
+          if (update.carrierId !== undefined) await this.deps.receipts.matchWaiting(connector.id, update.carrierId);
         }
         if (!message || message.status !== MessageStatus.Accepted || !retryable) return null;
         return this.scheduleAttempt(message, now);
@@ -394,9 +415,6 @@ export class Outbox {
     } catch (err) {
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;
-    } finally {
-      this.inFlight--;
-      this.metrics.inFlight.set(this.inFlight);
     }
     this.deps.afterCommit?.();
     if (retryable?.code === ErrorCode.CONNECTOR_DOWN) {
@@ -406,15 +424,14 @@ export class Outbox {
       this.deps.log.warn({ messageId: id, connectorId: connector.id, code: retryable.code, reason: retryable.message }, 'submit failed; will retry');
     }
     if (retryAt !== null) this.scheduleRetry(id, Math.max(0, retryAt - this.now()));
-    if (this.inFlight === 0 && this.drained) this.drained();
-    this.pump();
+    this.settleOne();
   }
 
   /** Count the attempt and pick when to try again; returns that time. */
-  private scheduleAttempt(message: StoredMessage, now: number): number {
+  private async scheduleAttempt(message: StoredMessage, now: number): Promise<number> {
     message.attempts += 1;
     message.nextAttemptAt = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, message.attempts);
-    this.deps.repo.update(message);
+    await this.deps.repo.update(message);
     return message.nextAttemptAt;
   }
 
@@ -430,19 +447,19 @@ export class Outbox {
 
   private async failWithoutRoute(message: StoredMessage): Promise<void> {
     // The dial plan changed since the message was accepted (config reload): fail it visibly.
-    await this.deps.committer.run((db) =>
-      this.deps.statusWriter.finish(db, message, MessageStatus.Failed, { errorCode: ErrorCode.ROUTE_NOT_FOUND, errorText: 'no route' }, this.now()),
+    await this.deps.committer.run(() =>
+      this.deps.statusWriter.finish(message, MessageStatus.Failed, { errorCode: ErrorCode.ROUTE_NOT_FOUND, errorText: 'no route' }, this.now()),
     );
     this.deps.afterCommit?.();
   }
 
   /** Messages no connector took within retry.maxAgeHours expire. */
-  private expireStale(): void {
+  private async expireStale(): Promise<void> {
     const cutoff = this.now() - this.deps.config.retry.maxAgeHours * 3_600_000;
-    const stale = this.deps.repo.listPendingCreatedBefore(cutoff);
+    const stale = await this.deps.repo.listPendingCreatedBefore(cutoff);
     if (stale.length === 0) return;
-    void this.deps.committer
-      .run((db) => {
+    await this.deps.committer
+      .run(async () => {
         for (const message of stale) {
           if (this.retryTimers.has(message.id)) {
             clearTimeout(this.retryTimers.get(message.id));
@@ -450,8 +467,7 @@ export class Outbox {
           }
           this.parked.delete(message.id);
           this.fresh.delete(message.id);
-          this.deps.statusWriter.finish(
-            db,
+          await this.deps.statusWriter.finish(
             message,
             MessageStatus.Expired,
             { errorCode: ErrorCode.CONNECTOR_DOWN, errorText: `not accepted by any carrier within ${this.deps.config.retry.maxAgeHours} h` },

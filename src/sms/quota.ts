@@ -29,19 +29,19 @@ export class QuotaGuard {
   }
 
   /** Throws QUOTA_EXCEEDED when `parts` more would pass a limit (read only: a cheap early refusal). */
-  check(user: string, parts: number, at: number): void {
-    for (const period of this.periods(user, at)) this.assertRoom(user, period, parts);
+  async check(user: string, parts: number, at: number): Promise<void> {
+    for (const period of this.periods(user, at)) await this.assertRoom(user, period, parts);
   }
 
   /** Check again and charge; runs inside the transaction that stores the message. */
-  charge(user: string, parts: number, at: number): void {
+  async charge(user: string, parts: number, at: number): Promise<void> {
     const periods = this.periods(user, at);
-    for (const period of periods) this.assertRoom(user, period, parts);
-    for (const period of periods) this.repo.add(user, period.key, parts);
+    for (const period of periods) await this.assertRoom(user, period, parts);
+    for (const period of periods) await this.repo.add(user, period.key, parts);
   }
 
-  private assertRoom(user: string, period: Period, parts: number): void {
-    const used = this.repo.used(user, period.key);
+  private async assertRoom(user: string, period: Period, parts: number): Promise<void> {
+    const used = await this.repo.used(user, period.key);
     if (used + parts <= period.limit) return;
     throw new AppError(ErrorCode.QUOTA_EXCEEDED, `quota of ${period.limit} SMS parts per ${period.name} used up (${used} used, this message needs ${parts})`, {
       details: { period: period.name, limit: period.limit, used, parts },

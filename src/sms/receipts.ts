@@ -10,8 +10,7 @@
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
 import type { Logger } from '../shared/log.js';
@@ -29,7 +28,7 @@ export interface ReceiptProcessorDeps {
   repo: ReceiptPartStore;
   unmatched: UnmatchedReceiptStore;
   /** Runs each receipt as one transaction (the group committer). */
-  committer: Pick<GroupCommitter, 'run'>;
+  committer: Pick<Committer, 'run'>;
   statusWriter: StatusWriter;
   log: Logger;
   registry?: Registry;
@@ -62,11 +61,10 @@ export class ReceiptProcessor {
   private purgeTimer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
   /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
-  private waiting: number;
+  private waiting = 0;
 
   constructor(private readonly deps: ReceiptProcessorDeps) {
     this.now = deps.now ?? Date.now;
-    this.waiting = deps.unmatched.count();
     this.received = new Counter({
       name: 'telenode_sms_receipts_total',
       help: 'Delivery receipts received, by whether they matched a part on arrival',
@@ -97,11 +95,16 @@ export class ReceiptProcessor {
     return convention;
   }
 
+  /** Count the receipts a previous run left waiting (before the connectors start). */
+  async loadWaiting(): Promise<void> {
+    this.waiting = await this.deps.unmatched.count();
+  }
+
   /** Store the receipt's effect durably; resolves after commit (then the connector acks). */
   async handle(event: ReceiptEvent): Promise<void> {
-    const matched = await this.deps.committer.run((db) => {
-      if (this.apply(db, event, false).kind === 'applied') return true;
-      this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
+    const matched = await this.deps.committer.run(async () => {
+      if ((await this.apply(event, false)).kind === 'applied') return true;
+      await this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
       this.waiting++;
       return false;
     });
@@ -117,15 +120,15 @@ export class ReceiptProcessor {
    * that arrived before it (those that quote this id under the connector's relation;
    * exactly, while it is still learning).
    */
-  matchWaiting(db: Db, connectorId: string, carrierId: string): void {
+  async matchWaiting(connectorId: string, carrierId: string): Promise<void> {
     if (this.waiting === 0) return;
     const form = receiptFormOf(carrierId, this.convention(connectorId).relation ?? 'string');
     if (form === null) return;
-    for (const receipt of this.deps.unmatched.find(connectorId, [form])) {
+    for (const receipt of await this.deps.unmatched.find(connectorId, [form])) {
       // A recycled id (a modem's TP-MR) names a new part every 256 messages: a report that waited longer than
       // the submit-result race is about an older part, and must not settle the one that reuses its reference.
       if (receipt.event.idRecycles && this.now() - receipt.receivedAt > RECYCLED_ID_RACE_MS) continue;
-      if (this.apply(db, receipt.event, false).kind === 'applied') this.forgetWaiting(receipt.id);
+      if ((await this.apply(receipt.event, false)).kind === 'applied') await this.forgetWaiting(receipt.id);
     }
   }
 
@@ -134,7 +137,7 @@ export class ReceiptProcessor {
     this.settleTimer = setInterval(() => {
       if (this.waiting === 0) return;
       void this.deps.committer
-        .run((db) => this.settle(db))
+        .run(() => this.settle())
         .then((applied) => {
           if (applied > 0) this.deps.afterCommit?.();
         })
@@ -144,17 +147,17 @@ export class ReceiptProcessor {
   }
 
   /** One pass over the receipts that have waited long enough; returns how many were applied. */
-  settle(db: Db): number {
+  async settle(): Promise<number> {
     let applied = 0;
     if (this.rescan) {
       this.rescan = false;
       this.settledThroughId = 0;
     }
-    for (const receipt of this.deps.unmatched.settled(this.settledThroughId, this.now() - (this.deps.settleMs ?? 2000), 500)) {
+    for (const receipt of await this.deps.unmatched.settled(this.settledThroughId, this.now() - (this.deps.settleMs ?? 2000), 500)) {
       this.settledThroughId = Math.max(this.settledThroughId, receipt.id);
-      const outcome = this.apply(db, receipt.event, true);
+      const outcome = await this.apply(receipt.event, true);
       if (outcome.kind === 'applied') {
-        this.forgetWaiting(receipt.id);
+        await this.forgetWaiting(receipt.id);
         applied++;
       } else if (outcome.kind === 'ambiguous') {
         this.unresolved.inc({ connector: receipt.event.connectorId, reason: 'ambiguous' });
@@ -168,8 +171,8 @@ export class ReceiptProcessor {
     return applied;
   }
 
-  private forgetWaiting(id: number): void {
-    this.deps.unmatched.delete(id);
+  private async forgetWaiting(id: number): Promise<void> {
+    await this.deps.unmatched.delete(id);
     this.waiting--;
   }
 
@@ -177,9 +180,9 @@ export class ReceiptProcessor {
     const keep = this.deps.keepUnmatchedMs ?? 24 * 3_600_000;
     this.purgeTimer = setInterval(() => {
       void this.deps.committer
-        .run(() => {
-          const dropped = this.deps.unmatched.purgeOlderThan(this.now() - keep);
-          this.waiting = this.deps.unmatched.count();
+        .run(async () => {
+          const dropped = await this.deps.unmatched.purgeOlderThan(this.now() - keep);
+          this.waiting = await this.deps.unmatched.count();
           return dropped;
         })
         .then((n) => {
@@ -202,39 +205,39 @@ export class ReceiptProcessor {
    * Apply the receipt to the one part it is about, if that part can be told. `settled`: the receipt has
    * waited, so a learning connector may try the numeric readings of its id.
    */
-  private apply(db: Db, event: ReceiptEvent, settled: boolean): Outcome {
+  private async apply(event: ReceiptEvent, settled: boolean): Promise<Outcome> {
     const convention = this.convention(event.connectorId);
     const relation = convention.relation;
     if (relation !== null) {
-      const part = this.partFor(event, relation);
-      return part ? this.applyTo(db, part, event) : { kind: 'waiting' };
+      const part = await this.partFor(event, relation);
+      return part ? this.applyTo(part, event) : { kind: 'waiting' };
     }
-    const exact = this.partFor(event, 'string');
+    const exact = await this.partFor(event, 'string');
     if (exact) {
       if (/^[0-9a-f]+$/.test(normalizeCarrierId(event.carrierId))) convention.observe('string');
-      return this.applyTo(db, exact, event);
+      return this.applyTo(exact, event);
     }
     if (!settled) return { kind: 'waiting' };
-    const hits = (['hex', 'decimal'] as const).flatMap((r) => {
-      const part = this.partFor(event, r);
-      return part ? [{ relation: r, part }] : [];
-    });
+    const hits: Array<{ relation: 'hex' | 'decimal'; part: MessagePart }> = [];
+    for (const r of ['hex', 'decimal'] as const) {
+      const part = await this.partFor(event, r);
+      if (part) hits.push({ relation: r, part });
+    }
     if (hits.length > 1) return { kind: 'ambiguous', parts: hits.map((h) => `${h.part.messageId}#${h.part.partNo} (${h.relation}: ${h.part.carrierId})`) };
     if (hits.length === 0) return { kind: 'waiting' };
     convention.observe(hits[0]!.relation);
-    return this.applyTo(db, hits[0]!.part, event);
+    return this.applyTo(hits[0]!.part, event);
   }
 
-  private partFor(event: ReceiptEvent, relation: CarrierIdRelation): MessagePart | null {
+  private async partFor(event: ReceiptEvent, relation: CarrierIdRelation): Promise<MessagePart | null> {
     const form = submitFormOf(event.carrierId, relation);
-    return form === null ? null : onePart(this.deps.repo.findPartsByCarrierId(event.connectorId, [form]), event.idRecycles === true);
+    return form === null ? null : onePart(await this.deps.repo.findPartsByCarrierId(event.connectorId, [form]), event.idRecycles === true);
   }
 
-  private applyTo(db: Db, part: MessagePart, event: ReceiptEvent): Outcome {
+  private async applyTo(part: MessagePart, event: ReceiptEvent): Promise<Outcome> {
     // A one-part message's only part is the one just found: no need to read its parts again.
     const stored = part.partsTotal === 1 ? [part] : undefined;
-    this.deps.statusWriter.applyParts(
-      db,
+    await this.deps.statusWriter.applyParts(
       part.messageId,
       [
         {

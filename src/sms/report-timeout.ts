@@ -7,7 +7,7 @@
  * that still comes corrects it (message.ts lets `unknown` move on).
  */
 import { Counter, type Registry } from 'prom-client';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCode } from '../shared/errors.js';
@@ -17,7 +17,7 @@ import type { StatusWriter } from './status-writer.js';
 
 export interface ReportTimeoutDeps {
   repo: MessageRepo;
-  committer: GroupCommitter;
+  committer: Committer;
   statusWriter: StatusWriter;
   log: Logger;
   /** Report timeout per connector id, in ms; connectors not named have none. */
@@ -63,13 +63,13 @@ export class ReportTimeoutWatcher {
     let total = 0;
     for (const [connectorId, timeoutMs] of this.deps.timeouts) {
       // A read first: most sweeps find nothing, and then no transaction is opened.
-      if (this.deps.repo.listAwaitingReport(connectorId, this.now() - timeoutMs).length === 0) continue;
-      const changed = await this.deps.committer.run((db) => {
+      if ((await this.deps.repo.listAwaitingReport(connectorId, this.now() - timeoutMs)).length === 0) continue;
+      const changed = await this.deps.committer.run(async () => {
         const now = this.now();
         let count = 0;
-        for (const message of this.deps.repo.listAwaitingReport(connectorId, now - timeoutMs)) {
+        for (const message of await this.deps.repo.listAwaitingReport(connectorId, now - timeoutMs)) {
           const why = { errorCode: ErrorCode.REPORT_TIMEOUT, errorText: `no delivery report within ${Math.round(timeoutMs / 60_000)} min` };
-          if (this.deps.statusWriter.finish(db, message, MessageStatus.Unknown, why, now)) count++;
+          if (await this.deps.statusWriter.finish(message, MessageStatus.Unknown, why, now)) count++;
         }
         return count;
       });

@@ -5,7 +5,6 @@
  * the status notifier runs in the same transaction, so a callback is stored
  * atomically with the change that caused it.
  */
-import type { Db } from '../store/sqlite/db.js';
 import type { MessageRepo } from '../store/message-repo.js';
 import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type StoredMessage } from './message.js';
@@ -14,7 +13,7 @@ import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type S
 export type MessageStatusStore = Pick<MessageRepo, 'get' | 'parts' | 'savePart' | 'update'>;
 
 /** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
-export type StatusNotifier = (db: Db, message: StoredMessage, previous: MessageStatus) => void;
+export type StatusNotifier = (message: StoredMessage, previous: MessageStatus) => Promise<void>;
 
 export interface PartUpdate {
   partNo: number;
@@ -44,17 +43,16 @@ export class StatusWriter {
    * Merge part updates, roll up, and move the message forward if the parts say
    * so. Returns the message as stored afterwards (undefined if it is unknown).
    */
-  applyParts(
-    db: Db,
+  async applyParts(
     messageId: string,
     updates: readonly PartUpdate[],
     outcome: MessageOutcome = {},
     /** Every stored part of the message, when the caller already holds them (saves a read on the hot path). */
     storedParts?: readonly MessagePart[],
-  ): StoredMessage | undefined {
-    const message = this.repo.get(messageId);
+  ): Promise<StoredMessage | undefined> {
+    const message = await this.repo.get(messageId);
     if (!message) return undefined;
-    const parts = new Map<number, MessagePart>((storedParts ?? this.repo.parts(messageId)).map((p) => [p.partNo, p]));
+    const parts = new Map<number, MessagePart>((storedParts ?? (await this.repo.parts(messageId))).map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
     let latest: PartUpdate | undefined;
     const applied: PartUpdate[] = [];
@@ -77,7 +75,7 @@ export class StatusWriter {
         doneAt: isFinal(update.status) ? update.at : (existing?.doneAt ?? null),
       };
       parts.set(update.partNo, merged);
-      this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
+      await this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
       latest = update;
       applied.push(update);
     }
@@ -103,16 +101,16 @@ export class StatusWriter {
       message.status = rolled;
       if (message.submittedAt === null && [...parts.values()].some((p) => p.carrierId !== null)) message.submittedAt = now;
       if (isFinal(rolled)) message.doneAt = now;
-      this.repo.update(message);
-      this.notify(db, message, previous);
+      await this.repo.update(message);
+      await this.notify(message, previous);
     } else {
-      this.repo.update(message);
+      await this.repo.update(message);
     }
     return message;
   }
 
   /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */
-  finish(db: Db, message: StoredMessage, status: MessageStatus, outcome: MessageOutcome, now: number): boolean {
+  async finish(message: StoredMessage, status: MessageStatus, outcome: MessageOutcome, now: number): Promise<boolean> {
     if (!canTransition(message.status, status)) return false;
     const previous = message.status;
     message.status = status;
@@ -120,8 +118,8 @@ export class StatusWriter {
     message.updatedAt = now;
     if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
     if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
-    this.repo.update(message);
-    this.notify(db, message, previous);
+    await this.repo.update(message);
+    await this.notify(message, previous);
     return true;
   }
 }

@@ -2,7 +2,7 @@
  * Finished calls (migration 4), for Ozeki's ListCallHistory: one row per
  * call, written once when its dialog ends, newest first when listed.
  */
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 
 export interface CallHistoryRow {
   callId: string;
@@ -51,34 +51,21 @@ interface DbRow {
 }
 
 export class CallHistoryRepo {
-  /** Prepared once: at 200 calls/s, preparing per row cost more than the insert itself. */
-  private readonly insertStatement;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(private readonly db: Db) {
-    this.insertStatement = db.prepare(
-      `INSERT OR REPLACE INTO call_history (call_id, direction, source, caller_id, destination, dialed, state, end_reason, start_time, answered_at, ended_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** Inside a group-commit operation; a call ended twice (a retried BYE) keeps its last row. */
+  async insert(row: CallHistoryRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO call_history (call_id, direction, source, caller_id, destination, dialed, state, end_reason, start_time, answered_at, ended_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET direction = excluded.direction, source = excluded.source, caller_id = excluded.caller_id,
+         destination = excluded.destination, dialed = excluded.dialed, state = excluded.state, end_reason = excluded.end_reason,
+         start_time = excluded.start_time, answered_at = excluded.answered_at, ended_at = excluded.ended_at`,
+      [row.callId, row.direction, row.source, row.callerId, row.destination, row.dialed, row.state, row.endReason, row.startTime, row.answeredAt, row.endedAt],
     );
   }
 
-  /** Inside a group-commit operation (the same connection, so the same statement). */
-  insert(row: CallHistoryRow): void {
-    this.insertStatement.run(
-      row.callId,
-      row.direction,
-      row.source,
-      row.callerId,
-      row.destination,
-      row.dialed,
-      row.state,
-      row.endReason,
-      row.startTime,
-      row.answeredAt,
-      row.endedAt,
-    );
-  }
-
-  list(query: CallHistoryQuery): { total: number; rows: CallHistoryRow[] } {
+  async list(query: CallHistoryQuery): Promise<{ total: number; rows: CallHistoryRow[] }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -89,13 +76,15 @@ export class CallHistoryRepo {
     if (query.direction) add('direction = ?', query.direction);
     if (query.source) add('source = ?', query.source);
     if (query.destination) add('destination = ?', query.destination);
-    if (query.state) add('state = ? COLLATE NOCASE', query.state);
+    if (query.state) add('lower(state) = lower(?)', query.state);
     if (query.callId) add('call_id = ?', query.callId);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM call_history ${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM call_history ${clause} ORDER BY start_time DESC, call_id LIMIT ? OFFSET ?`)
-      .all(...params, query.rowsPerPage, query.page * query.rowsPerPage) as DbRow[];
+    const total = (await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM call_history ${clause}`, params))!.n;
+    const rows = await this.sql.all<DbRow>(`SELECT * FROM call_history ${clause} ORDER BY start_time DESC, call_id LIMIT ? OFFSET ?`, [
+      ...params,
+      query.rowsPerPage,
+      query.page * query.rowsPerPage,
+    ]);
     return {
       total,
       rows: rows.map((r) => ({

@@ -1,9 +1,8 @@
 /** SQL for the address book (`contacts`, migration 3). Lists are JSON arrays in their columns. */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 import type { Contact } from '../contacts/contact.js';
 
-interface ContactRow {
+type ContactRow = {
   id: string;
   display_name: string;
   phone_numbers: string;
@@ -11,7 +10,7 @@ interface ContactRow {
   secondary_emails: string;
   created_at: number;
   updated_at: number;
-}
+};
 
 function toContact(row: ContactRow): Contact {
   return {
@@ -38,59 +37,59 @@ function toRow(contact: Contact): ContactRow {
 }
 
 export class ContactRepo {
-  private readonly insertStmt: Statement;
-  private readonly updateStmt: Statement;
-  private readonly deleteStmt: Statement;
-  private readonly getStmt: Statement;
-  private readonly listStmt: Statement;
-  private readonly byNameStmt: Statement;
-  private readonly nextIdStmt: Statement;
+  /** Creation order: SQLite's rowid; PostgreSQL's table has a `seq` identity column for it. */
+  private readonly creationOrder: string;
+  private readonly sameName: string;
+  private readonly numericId: string;
 
-  constructor(db: Db) {
-    this.insertStmt = db.prepare(`
-      INSERT INTO contacts (id, display_name, phone_numbers, primary_emails, secondary_emails, created_at, updated_at)
-      VALUES (@id, @display_name, @phone_numbers, @primary_emails, @secondary_emails, @created_at, @updated_at)`);
-    this.updateStmt = db.prepare(`
-      UPDATE contacts SET display_name = @display_name, phone_numbers = @phone_numbers, primary_emails = @primary_emails,
-        secondary_emails = @secondary_emails, updated_at = @updated_at
-      WHERE id = @id`);
-    this.deleteStmt = db.prepare('DELETE FROM contacts WHERE id = ?');
-    this.getStmt = db.prepare('SELECT * FROM contacts WHERE id = ?');
-    this.listStmt = db.prepare('SELECT * FROM contacts ORDER BY rowid');
-    this.byNameStmt = db.prepare('SELECT * FROM contacts WHERE display_name = ? COLLATE NOCASE ORDER BY rowid');
-    // Numeric ids continue from the highest numeric one, the way IOVOX numbers its contacts.
-    this.nextIdStmt = db.prepare("SELECT COALESCE(MAX(CAST(id AS INTEGER)), 0) + 1 AS next FROM contacts WHERE id NOT GLOB '*[^0-9]*'");
+  constructor(private readonly sql: SqlExecutor) {
+    const sqlite = sql.dialect === 'sqlite';
+    this.creationOrder = sqlite ? 'rowid' : 'seq';
+    this.sameName = sqlite ? 'display_name = ? COLLATE NOCASE' : 'lower(display_name) = lower(?)';
+    this.numericId = sqlite ? "id NOT GLOB '*[^0-9]*'" : "id ~ '^[0-9]+$'";
   }
 
-  insert(contact: Contact): void {
-    this.insertStmt.run(toRow(contact));
+  async insert(contact: Contact): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO contacts (id, display_name, phone_numbers, primary_emails, secondary_emails, created_at, updated_at)
+       VALUES (@id, @display_name, @phone_numbers, @primary_emails, @secondary_emails, @created_at, @updated_at)`,
+      toRow(contact),
+    );
   }
 
   /** False when there is no such contact. */
-  update(contact: Contact): boolean {
-    return this.updateStmt.run(toRow(contact)).changes > 0;
+  async update(contact: Contact): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      `UPDATE contacts SET display_name = @display_name, phone_numbers = @phone_numbers, primary_emails = @primary_emails,
+         secondary_emails = @secondary_emails, updated_at = @updated_at
+       WHERE id = @id`,
+      toRow(contact),
+    );
+    return changes > 0;
   }
 
-  delete(id: string): boolean {
-    return this.deleteStmt.run(id).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM contacts WHERE id = ?', [id])).changes > 0;
   }
 
-  get(id: string): Contact | undefined {
-    const row = this.getStmt.get(id) as ContactRow | undefined;
+  async get(id: string): Promise<Contact | undefined> {
+    const row = await this.sql.get<ContactRow>('SELECT * FROM contacts WHERE id = ?', [id]);
     return row ? toContact(row) : undefined;
   }
 
   /** Every contact in creation order. */
-  list(): Contact[] {
-    return (this.listStmt.all() as ContactRow[]).map(toContact);
+  async list(): Promise<Contact[]> {
+    return (await this.sql.all<ContactRow>(`SELECT * FROM contacts ORDER BY ${this.creationOrder}`)).map(toContact);
   }
 
   /** Contacts with this display name (case-insensitive), oldest first. */
-  findByName(name: string): Contact[] {
-    return (this.byNameStmt.all(name) as ContactRow[]).map(toContact);
+  async findByName(name: string): Promise<Contact[]> {
+    return (await this.sql.all<ContactRow>(`SELECT * FROM contacts WHERE ${this.sameName} ORDER BY ${this.creationOrder}`, [name])).map(toContact);
   }
 
-  nextNumericId(): string {
-    return String((this.nextIdStmt.get() as { next: number }).next);
+  /** Numeric ids continue from the highest numeric one, the way IOVOX numbers its contacts. */
+  async nextNumericId(): Promise<string> {
+    const row = await this.sql.get<{ next: number }>(`SELECT COALESCE(MAX(CAST(id AS BIGINT)), 0) + 1 AS next FROM contacts WHERE ${this.numericId}`);
+    return String(row!.next);
   }
 }

@@ -1,6 +1,5 @@
 /** SQL for inbound (MO) messages and the fragments of concatenated ones. */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 
 export interface InboundMessage {
   id: string;
@@ -55,57 +54,48 @@ function toFragment(row: FragmentRow): StoredFragment {
 const KEY = 'connector_id = @connectorId AND sender = @sender AND recipient = @recipient AND reference = @reference AND total = @total';
 
 export class InboundRepo {
-  private readonly insertMessageStmt: Statement;
-  private readonly insertFragmentStmt: Statement;
-  private readonly siblingsStmt: Statement;
-  private readonly deleteSiblingsStmt: Statement;
-  private readonly oldestStaleStmt: Statement;
-  private readonly getStmt: Statement;
-  private readonly rememberCompletedStmt: Statement;
-  private readonly completedSinceStmt: Statement;
-  private readonly forgetCompletedStmt: Statement;
-
-  constructor(db: Db) {
-    this.insertMessageStmt = db.prepare(`
-      INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at)
-      VALUES (@id, @connectorId, @sender, @recipient, @text, @partsTotal, @complete, @receivedAt)`);
-    // A repeated part (the SMSC redelivers when our ack was lost) replaces its twin.
-    this.insertFragmentStmt = db.prepare(`
-      INSERT OR REPLACE INTO inbound_fragments (connector_id, sender, recipient, reference, total, seq, data_coding, payload, received_at)
-      VALUES (@connectorId, @sender, @recipient, @reference, @total, @seq, @dataCoding, @payload, @receivedAt)`);
-    this.siblingsStmt = db.prepare(`SELECT * FROM inbound_fragments WHERE ${KEY} ORDER BY seq`);
-    this.deleteSiblingsStmt = db.prepare(`DELETE FROM inbound_fragments WHERE ${KEY}`);
-    this.oldestStaleStmt = db.prepare('SELECT * FROM inbound_fragments WHERE received_at < ? ORDER BY received_at LIMIT 1');
-    this.getStmt = db.prepare('SELECT * FROM inbound_messages WHERE id = ?');
-    this.rememberCompletedStmt = db.prepare(`
-      INSERT OR REPLACE INTO inbound_completed_groups (connector_id, sender, recipient, reference, total, completed_at)
-      VALUES (@connectorId, @sender, @recipient, @reference, @total, @completedAt)`);
-    this.completedSinceStmt = db.prepare(`SELECT 1 FROM inbound_completed_groups WHERE ${KEY} AND completed_at >= @since`);
-    this.forgetCompletedStmt = db.prepare('DELETE FROM inbound_completed_groups WHERE completed_at < ?');
-  }
+  constructor(private readonly sql: SqlExecutor) {}
 
   /** Remember that this group was delivered (whole, or incomplete after the timeout). */
-  rememberCompleted(key: GroupKey, completedAt: number): void {
-    this.rememberCompletedStmt.run({ ...pickKey(key), completedAt });
+  async rememberCompleted(key: GroupKey, completedAt: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO inbound_completed_groups (connector_id, sender, recipient, reference, total, completed_at)
+       VALUES (@connectorId, @sender, @recipient, @reference, @total, @completedAt)
+       ON CONFLICT (connector_id, sender, recipient, reference, total) DO UPDATE SET completed_at = excluded.completed_at`,
+      { ...pickKey(key), completedAt },
+    );
   }
 
   /** Was this group delivered at or after `since`? */
-  completedSince(key: GroupKey, since: number): boolean {
-    return this.completedSinceStmt.get({ ...pickKey(key), since }) !== undefined;
+  async completedSince(key: GroupKey, since: number): Promise<boolean> {
+    return (
+      (await this.sql.get(`SELECT 1 AS hit FROM inbound_completed_groups WHERE ${KEY} AND completed_at >= @since`, { ...pickKey(key), since })) !== undefined
+    );
   }
 
-  forgetCompletedBefore(cutoff: number): number {
-    return this.forgetCompletedStmt.run(cutoff).changes;
+  async forgetCompletedBefore(cutoff: number): Promise<number> {
+    return (await this.sql.run('DELETE FROM inbound_completed_groups WHERE completed_at < ?', [cutoff])).changes;
   }
 
-  insertMessage(message: InboundMessage): void {
-    this.insertMessageStmt.run({ ...message, complete: message.complete ? 1 : 0 });
+  async insertMessage(message: InboundMessage): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at)
+       VALUES (@id, @connectorId, @sender, @recipient, @text, @partsTotal, @complete, @receivedAt)`,
+      { ...message, complete: message.complete ? 1 : 0 },
+    );
   }
 
-  get(id: string): InboundMessage | undefined {
-    const row = this.getStmt.get(id) as
-      | { id: string; connector_id: string; sender: string; recipient: string; text: string; parts_total: number; complete: number; received_at: number }
-      | undefined;
+  async get(id: string): Promise<InboundMessage | undefined> {
+    const row = await this.sql.get<{
+      id: string;
+      connector_id: string;
+      sender: string;
+      recipient: string;
+      text: string;
+      parts_total: number;
+      complete: number;
+      received_at: number;
+    }>('SELECT * FROM inbound_messages WHERE id = ?', [id]);
     if (!row) return undefined;
     return {
       id: row.id,
@@ -119,21 +109,28 @@ export class InboundRepo {
     };
   }
 
-  insertFragment(fragment: StoredFragment): void {
-    this.insertFragmentStmt.run(fragment);
+  /** A repeated part (the SMSC redelivers when our ack was lost) replaces its twin. */
+  async insertFragment(fragment: StoredFragment): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO inbound_fragments (connector_id, sender, recipient, reference, total, seq, data_coding, payload, received_at)
+       VALUES (@connectorId, @sender, @recipient, @reference, @total, @seq, @dataCoding, @payload, @receivedAt)
+       ON CONFLICT (connector_id, sender, recipient, reference, total, seq) DO UPDATE SET
+         data_coding = excluded.data_coding, payload = excluded.payload, received_at = excluded.received_at`,
+      fragment,
+    );
   }
 
-  siblings(key: Omit<StoredFragment, 'seq' | 'dataCoding' | 'payload' | 'receivedAt'>): StoredFragment[] {
-    return (this.siblingsStmt.all(pickKey(key)) as FragmentRow[]).map(toFragment);
+  async siblings(key: GroupKey): Promise<StoredFragment[]> {
+    return (await this.sql.all<FragmentRow>(`SELECT * FROM inbound_fragments WHERE ${KEY} ORDER BY seq`, pickKey(key))).map(toFragment);
   }
 
-  deleteSiblings(key: Omit<StoredFragment, 'seq' | 'dataCoding' | 'payload' | 'receivedAt'>): void {
-    this.deleteSiblingsStmt.run(pickKey(key));
+  async deleteSiblings(key: GroupKey): Promise<void> {
+    await this.sql.run(`DELETE FROM inbound_fragments WHERE ${KEY}`, pickKey(key));
   }
 
   /** One fragment older than `cutoff`, whose group has waited too long. */
-  oldestStale(cutoff: number): StoredFragment | undefined {
-    const row = this.oldestStaleStmt.get(cutoff) as FragmentRow | undefined;
+  async oldestStale(cutoff: number): Promise<StoredFragment | undefined> {
+    const row = await this.sql.get<FragmentRow>('SELECT * FROM inbound_fragments WHERE received_at < ? ORDER BY received_at LIMIT 1', [cutoff]);
     return row ? toFragment(row) : undefined;
   }
 }

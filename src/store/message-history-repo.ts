@@ -5,8 +5,7 @@
  * numeric `seq` of migration 2, the order of the history and the id of
  * dialects whose ids are numbers. Dialects render entries in their own words.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 import type { MessageStatus } from '../sms/message.js';
 
 export type HistoryDirection = 'in' | 'out';
@@ -80,20 +79,15 @@ export function numberVariants(value: string): string[] {
 }
 
 export class MessageHistoryRepo {
-  /** Prepared statements by SQL text: the shape varies with the filters, the set of shapes is small. */
-  private readonly statements = new Map<string, Statement>();
-  private readonly seqStmt: Statement;
-
-  constructor(private readonly db: Db) {
-    this.seqStmt = db.prepare('SELECT seq FROM message_seq WHERE direction = ? AND message_id = ?');
-  }
+  constructor(private readonly sql: SqlExecutor) {}
 
   /** The numeric id of a stored message. */
-  seqOf(direction: HistoryDirection, id: string): number | undefined {
-    return (this.seqStmt.get(direction, id) as { seq: number } | undefined)?.seq;
+  async seqOf(direction: HistoryDirection, id: string): Promise<number | undefined> {
+    return (await this.sql.get<{ seq: number }>('SELECT seq FROM message_seq WHERE direction = ? AND message_id = ?', [direction, id]))?.seq;
   }
 
-  list(query: HistoryQuery): { total: number; entries: HistoryEntry[] } {
+  /** The executor caches a prepared statement per SQL text: the shape varies with the filters, the set of shapes is small. */
+  async list(query: HistoryQuery): Promise<{ total: number; entries: HistoryEntry[] }> {
     const args: unknown[] = [];
     const parts: string[] = [];
     if (query.direction !== 'in') parts.push(this.outboundSelect(query, args));
@@ -102,18 +96,18 @@ export class MessageHistoryRepo {
     }
     if (parts.length === 0) return { total: 0, entries: [] };
     const union = parts.join(' UNION ALL ');
-    const total = (this.prepare(`SELECT COUNT(*) AS n FROM (${union})`).get(...args) as { n: number }).n;
+    const total = (await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (${union}) AS h`, args))!.n;
     const order = query.newestFirst ? 'DESC' : 'ASC';
-    const rows = this.prepare(`SELECT * FROM (${union}) ORDER BY seq ${order} LIMIT ? OFFSET ?`).all(...args, query.limit, query.offset) as HistoryRow[];
+    const rows = await this.sql.all<HistoryRow>(`SELECT * FROM (${union}) AS h ORDER BY seq ${order} LIMIT ? OFFSET ?`, [...args, query.limit, query.offset]);
     return { total, entries: rows.map(toEntry) };
   }
 
   private outboundSelect(query: HistoryQuery, args: unknown[]): string {
-    const where = ['m.user = ?'];
+    const where = ['m."user" = ?'];
     args.push(query.user);
     this.common(query, 'm.sender', 'm.recipient', 'm.created_at', where, args);
     if (query.statuses !== undefined) {
-      if (query.statuses.length === 0) where.push('0');
+      if (query.statuses.length === 0) where.push('1 = 0');
       else {
         where.push(`m.status IN (${query.statuses.map(() => '?').join(', ')})`);
         args.push(...query.statuses);
@@ -159,15 +153,6 @@ export class MessageHistoryRepo {
       where.push('s.seq > ?');
       args.push(query.afterSeq);
     }
-  }
-
-  private prepare(sql: string): Statement {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.statements.set(sql, stmt);
-    }
-    return stmt;
   }
 }
 

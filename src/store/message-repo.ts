@@ -1,10 +1,9 @@
 /**
- * SQL for outbound messages and their parts. Synchronous (better-sqlite3):
- * callers run these inside a GroupCommitter operation so a state change and
- * the callback it causes commit together.
+ * SQL for outbound messages and their parts. Callers run writes inside a
+ * group-commit operation so a state change and the callback it causes
+ * commit together.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
 interface MessageRow {
@@ -104,106 +103,68 @@ export interface HistoryFilter {
 }
 
 export class MessageRepo {
-  private readonly insertStmt: Statement;
-  private readonly getStmt: Statement;
-  private readonly pendingStmt: Statement;
-  private readonly partsStmt: Statement;
-  private readonly upsertPartStmt: Statement;
-  private readonly updateStmt: Statement;
-  private readonly partsByCarrierStmts = new Map<number, Statement>();
-  private readonly expiredPendingStmt: Statement;
-  private readonly pastDeadlineStmt: Statement;
-  private readonly awaitingReportStmt: Statement;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(`
-      INSERT INTO messages (id, user, dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref,
-        callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at)
-      VALUES (@id, @user, @dialect, @sender, @recipient, @text, @status, @partsEstimate, @encoding, @concatRef,
-        @callbackUrl, @meta, @connectorId, @attempts, @nextAttemptAt, @createdAt, @updatedAt, @expiresAt)`);
-    this.getStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.pendingStmt = db.prepare("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at");
-    this.partsStmt = db.prepare('SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_no');
-    this.upsertPartStmt = db.prepare(`
-      INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,
-        carrier_status, carrier_error, submitted_at, done_at)
-      VALUES (@messageId, @partNo, @partsTotal, @connectorId, @carrierId, @carrierIdNorm, @status,
-        @carrierStatus, @carrierError, @submittedAt, @doneAt)
-      ON CONFLICT (message_id, part_no) DO UPDATE SET
-        parts_total = excluded.parts_total, connector_id = excluded.connector_id, carrier_id = excluded.carrier_id,
-        carrier_id_norm = excluded.carrier_id_norm, status = excluded.status, carrier_status = excluded.carrier_status,
-        carrier_error = excluded.carrier_error, submitted_at = excluded.submitted_at, done_at = excluded.done_at`);
-    this.updateStmt = db.prepare(`
-      UPDATE messages SET status = @status, connector_id = @connectorId, attempts = @attempts,
-        next_attempt_at = @nextAttemptAt, error_code = @errorCode, error_text = @errorText,
-        carrier_status = @carrierStatus, carrier_error = @carrierError, updated_at = @updatedAt,
-        submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate
-      WHERE id = @id`);
-    this.expiredPendingStmt = db.prepare("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500");
-    this.awaitingReportStmt = db.prepare(
-      "SELECT * FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500",
-    );
-    this.pastDeadlineStmt = db.prepare(
-      "SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500",
-    );
+  async insert(message: StoredMessage): Promise<void> {
+    await this.sql.run(INSERT, { ...message, meta: JSON.stringify(message.meta) });
   }
 
-  insert(message: StoredMessage): void {
-    this.insertStmt.run({ ...message, meta: JSON.stringify(message.meta) });
-  }
-
-  get(id: string): StoredMessage | undefined {
-    const row = this.getStmt.get(id) as MessageRow | undefined;
+  async get(id: string): Promise<StoredMessage | undefined> {
+    const row = await this.sql.get<MessageRow>('SELECT * FROM messages WHERE id = ?', [id]);
     return row ? toMessage(row) : undefined;
   }
 
   /** Messages still waiting for a carrier, oldest due first (start-up recovery). */
-  listPending(): StoredMessage[] {
-    return (this.pendingStmt.all() as MessageRow[]).map(toMessage);
+  async listPending(): Promise<StoredMessage[]> {
+    return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at")).map(toMessage);
   }
 
-  listPendingCreatedBefore(cutoff: number): StoredMessage[] {
-    return (this.expiredPendingStmt.all(cutoff) as MessageRow[]).map(toMessage);
+  async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {
+    return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500", [cutoff])).map(toMessage);
+  }
+
+  /** Messages of a connector still waiting for their report, submitted at or before `before`. */
+  async listAwaitingReport(connectorId: string, before: number): Promise<StoredMessage[]> {
+    const rows = await this.sql.all<MessageRow>(
+      "SELECT * FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500",
+      [connectorId, before],
+    );
+    return rows.map(toMessage);
   }
 
   /** Unfinished messages whose own deadline (expires_at) has passed (index messages_expiring, migration 3). */
-  /** Messages of a connector still waiting for their report, submitted at or before `before`. */
-  listAwaitingReport(connectorId: string, before: number): StoredMessage[] {
-    return (this.awaitingReportStmt.all(connectorId, before) as MessageRow[]).map(toMessage);
+  async listPastDeadline(now: number): Promise<StoredMessage[]> {
+    const rows = await this.sql.all<MessageRow>(
+      "SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500",
+      [now],
+    );
+    return rows.map(toMessage);
   }
 
-  listPastDeadline(now: number): StoredMessage[] {
-    return (this.pastDeadlineStmt.all(now) as MessageRow[]).map(toMessage);
+  async parts(messageId: string): Promise<MessagePart[]> {
+    return (await this.sql.all<PartRow>('SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_no', [messageId])).map(toPart);
   }
 
-  parts(messageId: string): MessagePart[] {
-    return (this.partsStmt.all(messageId) as PartRow[]).map(toPart);
+  async savePart(part: MessagePart & { carrierIdNorm: string | null }): Promise<void> {
+    await this.sql.run(UPSERT_PART, part);
   }
 
-  savePart(part: MessagePart & { carrierIdNorm: string | null }): void {
-    this.upsertPartStmt.run(part);
-  }
-
-  update(message: StoredMessage): void {
-    this.updateStmt.run({ ...message, possibleDuplicate: message.possibleDuplicate ? 1 : 0 });
+  async update(message: StoredMessage): Promise<void> {
+    await this.sql.run(UPDATE, { ...message, possibleDuplicate: message.possibleDuplicate ? 1 : 0 });
   }
 
   /** Parts of `connectorId` whose normalised carrier id is any of `norms`. */
-  findPartsByCarrierId(connectorId: string, norms: readonly string[]): MessagePart[] {
-    let stmt = this.partsByCarrierStmts.get(norms.length);
-    if (!stmt) {
-      const marks = norms.map(() => '?').join(', ');
-      stmt = this.db.prepare(`SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${marks})`);
-      this.partsByCarrierStmts.set(norms.length, stmt);
-    }
-    return (stmt.all(connectorId, ...norms) as PartRow[]).map(toPart);
+  async findPartsByCarrierId(connectorId: string, norms: readonly string[]): Promise<MessagePart[]> {
+    const marks = norms.map(() => '?').join(', ');
+    const rows = await this.sql.all<PartRow>(`SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${marks})`, [connectorId, ...norms]);
+    return rows.map(toPart);
   }
 
-  history(filter: HistoryFilter): { total: number; rows: StoredMessage[] } {
+  async history(filter: HistoryFilter): Promise<{ total: number; rows: StoredMessage[] }> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.user !== undefined) {
-      where.push('user = ?');
+      where.push('"user" = ?');
       args.push(filter.user);
     }
     if (filter.sender !== undefined) {
@@ -223,10 +184,35 @@ export class MessageRepo {
       args.push(filter.toMs);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM messages ${clause}`).get(...args) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM messages ${clause} ORDER BY created_at, id LIMIT ? OFFSET ?`)
-      .all(...args, filter.limit, filter.offset) as MessageRow[];
+    const total = (await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM messages ${clause}`, args))!.n;
+    const rows = await this.sql.all<MessageRow>(`SELECT * FROM messages ${clause} ORDER BY created_at, id LIMIT ? OFFSET ?`, [
+      ...args,
+      filter.limit,
+      filter.offset,
+    ]);
     return { total, rows: rows.map(toMessage) };
   }
 }
+
+const INSERT = `
+  INSERT INTO messages (id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref,
+    callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at)
+  VALUES (@id, @user, @dialect, @sender, @recipient, @text, @status, @partsEstimate, @encoding, @concatRef,
+    @callbackUrl, @meta, @connectorId, @attempts, @nextAttemptAt, @createdAt, @updatedAt, @expiresAt)`;
+
+const UPSERT_PART = `
+  INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,
+    carrier_status, carrier_error, submitted_at, done_at)
+  VALUES (@messageId, @partNo, @partsTotal, @connectorId, @carrierId, @carrierIdNorm, @status,
+    @carrierStatus, @carrierError, @submittedAt, @doneAt)
+  ON CONFLICT (message_id, part_no) DO UPDATE SET
+    parts_total = excluded.parts_total, connector_id = excluded.connector_id, carrier_id = excluded.carrier_id,
+    carrier_id_norm = excluded.carrier_id_norm, status = excluded.status, carrier_status = excluded.carrier_status,
+    carrier_error = excluded.carrier_error, submitted_at = excluded.submitted_at, done_at = excluded.done_at`;
+
+const UPDATE = `
+  UPDATE messages SET status = @status, connector_id = @connectorId, attempts = @attempts,
+    next_attempt_at = @nextAttemptAt, error_code = @errorCode, error_text = @errorText,
+    carrier_status = @carrierStatus, carrier_error = @carrierError, updated_at = @updatedAt,
+    submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate
+  WHERE id = @id`;

@@ -1,23 +1,18 @@
 /** SQL for quota usage: SMS parts charged to a user per period key. */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 
 export class QuotaRepo {
-  private readonly usedStmt: Statement;
-  private readonly addStmt: Statement;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(db: Db) {
-    this.usedStmt = db.prepare('SELECT parts FROM quota_usage WHERE user = ? AND period = ?');
-    this.addStmt = db.prepare(`
-      INSERT INTO quota_usage (user, period, parts) VALUES (?, ?, ?)
-      ON CONFLICT (user, period) DO UPDATE SET parts = parts + excluded.parts`);
+  async used(user: string, period: string): Promise<number> {
+    return (await this.sql.get<{ parts: number }>('SELECT parts FROM quota_usage WHERE "user" = ? AND period = ?', [user, period]))?.parts ?? 0;
   }
 
-  used(user: string, period: string): number {
-    return (this.usedStmt.get(user, period) as { parts: number } | undefined)?.parts ?? 0;
-  }
-
-  add(user: string, period: string, parts: number): void {
-    this.addStmt.run(user, period, parts);
+  async add(user: string, period: string, parts: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO quota_usage ("user", period, parts) VALUES (?, ?, ?)
+       ON CONFLICT ("user", period) DO UPDATE SET parts = quota_usage.parts + excluded.parts`,
+      [user, period, parts],
+    );
   }
 }

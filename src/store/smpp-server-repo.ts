@@ -2,8 +2,7 @@
  * The SMPP server's durable state: parts of long submits waiting for their
  * siblings, and the deliver_sm owed to clients (src/sms/smpp-server/ports.ts).
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 import type { DeliveryQueueStore, NewDelivery, QueuedDelivery, SubmitPart, SubmitPartStore } from '../sms/smpp-server/ports.js';
 
 type PartRow = {
@@ -34,68 +33,54 @@ type DeliveryRow = {
 const GROUP = 'system_id = ? AND sender = ? AND recipient = ? AND reference = ? AND total = ?';
 
 export class SmppServerRepo implements SubmitPartStore, DeliveryQueueStore {
-  private readonly insertPartStmt: Statement;
-  private readonly siblingsStmt: Statement;
-  private readonly deleteSiblingsStmt: Statement;
-  private readonly oldestStaleStmt: Statement;
-  private readonly enqueueStmt: Statement;
-  private readonly oldestStmt: Statement;
-  private readonly deleteStmt: Statement;
-  private readonly postponeStmt: Statement;
-  private readonly backlogStmt: Statement;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(db: Db) {
-    this.insertPartStmt = db.prepare(
-      `INSERT OR REPLACE INTO smpp_submit_parts (system_id, sender, recipient, reference, total, seq, part_id, data_coding, payload, registered_delivery, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** A part sent again (our submit_sm_resp was lost) replaces its twin. */
+  async insertPart(p: SubmitPart): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO smpp_submit_parts (system_id, sender, recipient, reference, total, seq, part_id, data_coding, payload, registered_delivery, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (system_id, sender, recipient, reference, total, seq) DO UPDATE SET part_id = excluded.part_id,
+         data_coding = excluded.data_coding, payload = excluded.payload, registered_delivery = excluded.registered_delivery,
+         received_at = excluded.received_at`,
+      [p.systemId, p.sender, p.recipient, p.reference, p.total, p.seq, p.partId, p.dataCoding, p.payload, p.registeredDelivery, p.receivedAt],
     );
-    this.siblingsStmt = db.prepare(`SELECT * FROM smpp_submit_parts WHERE ${GROUP} ORDER BY seq`);
-    this.deleteSiblingsStmt = db.prepare(`DELETE FROM smpp_submit_parts WHERE ${GROUP}`);
-    this.oldestStaleStmt = db.prepare('SELECT * FROM smpp_submit_parts WHERE received_at < ? ORDER BY received_at LIMIT 1');
-    this.enqueueStmt = db.prepare(
-      'INSERT INTO smpp_deliveries (system_id, order_key, kind, fields, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
-    );
-    this.oldestStmt = db.prepare('SELECT * FROM smpp_deliveries WHERE system_id = ? ORDER BY id LIMIT ?');
-    this.deleteStmt = db.prepare('DELETE FROM smpp_deliveries WHERE id = ?');
-    this.postponeStmt = db.prepare('UPDATE smpp_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?');
-    this.backlogStmt = db.prepare('SELECT system_id, COUNT(*) AS n FROM smpp_deliveries GROUP BY system_id');
   }
 
-  insertPart(p: SubmitPart): void {
-    this.insertPartStmt.run(
+  async siblings(p: SubmitPart): Promise<SubmitPart[]> {
+    const rows = await this.sql.all<PartRow>(`SELECT * FROM smpp_submit_parts WHERE ${GROUP} ORDER BY seq`, [
       p.systemId,
       p.sender,
       p.recipient,
       p.reference,
       p.total,
-      p.seq,
-      p.partId,
-      p.dataCoding,
-      p.payload,
-      p.registeredDelivery,
-      p.receivedAt,
-    );
+    ]);
+    return rows.map(toPart);
   }
 
-  siblings(p: SubmitPart): SubmitPart[] {
-    return (this.siblingsStmt.all(p.systemId, p.sender, p.recipient, p.reference, p.total) as PartRow[]).map(toPart);
+  async deleteSiblings(p: SubmitPart): Promise<void> {
+    await this.sql.run(`DELETE FROM smpp_submit_parts WHERE ${GROUP}`, [p.systemId, p.sender, p.recipient, p.reference, p.total]);
   }
 
-  deleteSiblings(p: SubmitPart): void {
-    this.deleteSiblingsStmt.run(p.systemId, p.sender, p.recipient, p.reference, p.total);
-  }
-
-  oldestStale(cutoff: number): SubmitPart | null {
-    const row = this.oldestStaleStmt.get(cutoff) as PartRow | undefined;
+  async oldestStale(cutoff: number): Promise<SubmitPart | null> {
+    const row = await this.sql.get<PartRow>('SELECT * FROM smpp_submit_parts WHERE received_at < ? ORDER BY received_at LIMIT 1', [cutoff]);
     return row ? toPart(row) : null;
   }
 
-  enqueue(d: NewDelivery): void {
-    this.enqueueStmt.run(d.systemId, d.orderKey, d.kind, encodeFields(d.fields), d.createdAt, d.createdAt);
+  async enqueue(d: NewDelivery): Promise<void> {
+    await this.sql.run('INSERT INTO smpp_deliveries (system_id, order_key, kind, fields, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [
+      d.systemId,
+      d.orderKey,
+      d.kind,
+      encodeFields(d.fields),
+      d.createdAt,
+      d.createdAt,
+    ]);
   }
 
-  oldest(systemId: string, limit: number): QueuedDelivery[] {
-    return (this.oldestStmt.all(systemId, limit) as DeliveryRow[]).map((row) => ({
+  async oldest(systemId: string, limit: number): Promise<QueuedDelivery[]> {
+    const rows = await this.sql.all<DeliveryRow>('SELECT * FROM smpp_deliveries WHERE system_id = ? ORDER BY id LIMIT ?', [systemId, limit]);
+    return rows.map((row) => ({
       id: row.id,
       systemId: row.system_id,
       orderKey: row.order_key,
@@ -107,16 +92,17 @@ export class SmppServerRepo implements SubmitPartStore, DeliveryQueueStore {
     }));
   }
 
-  delete(id: number): void {
-    this.deleteStmt.run(id);
+  async delete(id: number): Promise<void> {
+    await this.sql.run('DELETE FROM smpp_deliveries WHERE id = ?', [id]);
   }
 
-  postpone(id: number, attempts: number, nextAttemptAt: number): void {
-    this.postponeStmt.run(attempts, nextAttemptAt, id);
+  async postpone(id: number, attempts: number, nextAttemptAt: number): Promise<void> {
+    await this.sql.run('UPDATE smpp_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?', [attempts, nextAttemptAt, id]);
   }
 
-  backlog(): Map<string, number> {
-    return new Map((this.backlogStmt.all() as Array<{ system_id: string; n: number }>).map((r) => [r.system_id, r.n]));
+  async backlog(): Promise<Map<string, number>> {
+    const rows = await this.sql.all<{ system_id: string; n: number }>('SELECT system_id, COUNT(*) AS n FROM smpp_deliveries GROUP BY system_id');
+    return new Map(rows.map((r) => [r.system_id, r.n]));
   }
 }
 

@@ -10,8 +10,7 @@
  * A row found `calling` at start-up was cut off by a crash: it goes back to
  * `pending` (recoverCalling), so its call is placed again (at least once).
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './sqlite/db.js';
+import type { SqlExecutor } from './sql.js';
 
 export type SmsFailoverState = 'pending' | 'calling' | 'done' | 'failed';
 
@@ -70,71 +69,67 @@ function toFailover(row: Row): SmsFailoverRow {
 }
 
 export class SmsFailoverRepo {
-  private readonly insertStmt: Statement;
-  private readonly dueStmt: Statement;
-  private readonly nextDueStmt: Statement;
-  private readonly getStmt: Statement;
-  private readonly claimStmt: Statement;
-  private readonly retryStmt: Statement;
-  private readonly finishStmt: Statement;
-  private readonly recoverStmt: Statement;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(db: Db) {
-    // A message finishes once, but the insert is idempotent anyway: a batch may run twice (group-commit.ts).
-    this.insertStmt = db.prepare(`
-      INSERT OR IGNORE INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, attempts, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`);
-    this.dueStmt = db.prepare(`
-      SELECT f.*, m.user AS user FROM sms_failovers f JOIN messages m ON m.id = f.message_id
-      WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`);
-    this.nextDueStmt = db.prepare("SELECT MIN(next_attempt_at) AS at FROM sms_failovers WHERE state = 'pending'");
-    this.getStmt = db.prepare('SELECT * FROM sms_failovers WHERE message_id = ?');
-    this.claimStmt = db.prepare(
-      "UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'",
+  /** A message finishes once, but the insert is idempotent anyway: a batch may run twice (group-commit.ts). */
+  async insertPending(event: Pick<SmsFailoverRow, 'messageId' | 'linkId' | 'origin' | 'destination' | 'content' | 'smsStatus'>, now: number): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      `INSERT INTO sms_failovers (message_id, link_id, origin, destination, content, sms_status, state, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [event.messageId, event.linkId, event.origin, event.destination, event.content, event.smsStatus, now, now, now],
     );
-    this.retryStmt = db.prepare(
-      "UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'calling'",
-    );
-    this.finishStmt = db.prepare("UPDATE sms_failovers SET state = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state IN ('pending', 'calling')");
-    this.recoverStmt = db.prepare("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'");
-  }
-
-  insertPending(event: Pick<SmsFailoverRow, 'messageId' | 'linkId' | 'origin' | 'destination' | 'content' | 'smsStatus'>, now: number): boolean {
-    return this.insertStmt.run(event.messageId, event.linkId, event.origin, event.destination, event.content, event.smsStatus, now, now, now).changes > 0;
+    return changes > 0;
   }
 
   /** Pending rows whose time has come, oldest due first. */
-  due(now: number, limit: number): DueFailover[] {
-    return (this.dueStmt.all(now, limit) as Row[]).map((row) => ({ ...toFailover(row), user: row.user! }));
+  async due(now: number, limit: number): Promise<DueFailover[]> {
+    const rows = await this.sql.all<Row>(
+      `SELECT f.*, m."user" AS "user" FROM sms_failovers f JOIN messages m ON m.id = f.message_id
+       WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ ...toFailover(row), user: row.user! }));
   }
 
   /** When the next pending row is due; null when none is pending. */
-  nextDueAt(): number | null {
-    return (this.nextDueStmt.get() as { at: number | null }).at;
+  async nextDueAt(): Promise<number | null> {
+    return (await this.sql.get<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM sms_failovers WHERE state = 'pending'"))!.at;
   }
 
-  get(messageId: string): SmsFailoverRow | undefined {
-    const row = this.getStmt.get(messageId) as Row | undefined;
+  async get(messageId: string): Promise<SmsFailoverRow | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM sms_failovers WHERE message_id = ?', [messageId]);
     return row ? toFailover(row) : undefined;
   }
 
   /** pending → calling, counting the attempt; false when someone else took it. */
-  claim(messageId: string, now: number): boolean {
-    return this.claimStmt.run(now, messageId).changes > 0;
+  async claim(messageId: string, now: number): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      "UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'",
+      [now, messageId],
+    );
+    return changes > 0;
   }
 
   /** calling → pending, to be called again at `nextAttemptAt`. */
-  retryLater(messageId: string, nextAttemptAt: number, error: string, now: number): boolean {
-    return this.retryStmt.run(nextAttemptAt, error, now, messageId).changes > 0;
+  async retryLater(messageId: string, nextAttemptAt: number, error: string, now: number): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      "UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state = 'calling'",
+      [nextAttemptAt, error, now, messageId],
+    );
+    return changes > 0;
   }
 
   /** → done or failed, for good. */
-  finish(messageId: string, state: 'done' | 'failed', error: string | null, now: number): boolean {
-    return this.finishStmt.run(state, error, now, messageId).changes > 0;
+  async finish(messageId: string, state: 'done' | 'failed', error: string | null, now: number): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      "UPDATE sms_failovers SET state = ?, last_error = ?, updated_at = ? WHERE message_id = ? AND state IN ('pending', 'calling')",
+      [state, error, now, messageId],
+    );
+    return changes > 0;
   }
 
   /** At start-up: calls cut off by a crash are placed again. */
-  recoverCalling(now: number): number {
-    return this.recoverStmt.run(now, now).changes;
+  async recoverCalling(now: number): Promise<number> {
+    return (await this.sql.run("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'", [now, now])).changes;
   }
 }

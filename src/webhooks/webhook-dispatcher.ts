@@ -9,51 +9,20 @@
 import { createHmac } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Db } from '../store/sqlite/db.js';
-import type { GroupCommitter } from '../store/sqlite/group-commit.js';
+import type { Committer } from '../store/sql.js';
 import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { WebhookConfig } from './config.js';
 import { HttpSender, httpSenderOptions, type CallbackSender } from './http-sender.js';
-import { WebhookStatements, toWebhookRow, type WebhookRow } from './webhook-store.js';
+import type { WebhookRow, WebhookStore } from './webhook.js';
 
 /** Longest a callback's outcome waits for another commit to ride along with (deferred group commit). */
 const OUTCOME_COMMIT_DELAY_MS = 250;
 
-export interface WebhookRequest {
-  /** Callbacks with the same key are delivered one at a time, oldest first. */
-  orderKey: string;
-  kind: string;
-  url: string;
-  method?: 'POST' | 'GET';
-  contentType: string;
-  headers?: Record<string, string>;
-  body: string;
-  /** The API user whose request chose `url`: their `egress.allow` applies as well as the node's. */
-  owner?: string;
-}
-
-/** Store a callback. Synchronous: call inside the transaction of the change that causes it. */
-export function enqueueWebhook(db: Db, request: WebhookRequest, now = Date.now()): number {
-  const result = WebhookStatements.for(db).insert.run(
-    request.orderKey,
-    request.kind,
-    request.url,
-    request.method ?? 'POST',
-    request.contentType,
-    JSON.stringify(request.headers ?? {}),
-    request.body,
-    now,
-    now,
-    request.owner ?? null,
-  );
-  return Number(result.lastInsertRowid);
-}
-
 export interface WebhookDispatcherDeps {
-  db: Db;
-  committer: GroupCommitter;
+  store: WebhookStore;
+  committer: Pick<Committer, 'run' | 'defer'>;
   config: WebhookConfig;
   log: Logger;
   registry?: Registry;
@@ -63,7 +32,6 @@ export interface WebhookDispatcherDeps {
 }
 
 export class WebhookDispatcher {
-  private readonly sql: WebhookStatements;
   private readonly now: () => number;
   /** Pending rows per order key, oldest first; the head is the one to send. */
   private readonly queues = new Map<string, WebhookRow[]>();
@@ -89,7 +57,6 @@ export class WebhookDispatcher {
   private readonly metrics;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
-    this.sql = WebhookStatements.for(deps.db);
     this.sender = deps.sender ?? new HttpSender(httpSenderOptions(deps.config));
     this.now = deps.now ?? Date.now;
     const registers = deps.registry ? [deps.registry] : [];
@@ -113,10 +80,12 @@ export class WebhookDispatcher {
     });
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.running = true;
-    this.loadNew();
-    this.sweepTimer = setInterval(() => this.sweep(), this.deps.config.sweepSeconds * 1000);
+    await this.loadNew();
+    this.sweepTimer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));
+    }, this.deps.config.sweepSeconds * 1000);
     this.sweepTimer.unref();
   }
 
@@ -126,7 +95,7 @@ export class WebhookDispatcher {
     this.kickScheduled = true;
     setImmediate(() => {
       this.kickScheduled = false;
-      this.loadNew();
+      this.loadNew().catch((err: unknown) => this.deps.log.error({ err }, 'could not read new callbacks; the sweep picks them up'));
     });
   }
 
@@ -160,22 +129,22 @@ export class WebhookDispatcher {
     return n;
   }
 
-  private loadNew(): void {
+  private async loadNew(): Promise<void> {
     if (!this.running) return;
-    const rows = this.sql.pendingAfter.all(this.lastSeenId) as Parameters<typeof toWebhookRow>[0][];
-    for (const raw of rows) {
-      this.lastSeenId = Math.max(this.lastSeenId, raw.id);
-      this.add(toWebhookRow(raw));
+    const rows = await this.deps.store.pendingAfter(this.lastSeenId);
+    for (const row of rows) {
+      this.lastSeenId = Math.max(this.lastSeenId, row.id);
+      if (this.running) this.add(row);
     }
   }
 
   /** Pending rows this process does not know: replayed by the CLI. */
-  private sweep(): void {
-    this.loadNew();
-    for (const { id } of this.sql.pendingIds.all() as Array<{ id: number }>) {
+  private async sweep(): Promise<void> {
+    await this.loadNew();
+    for (const id of await this.deps.store.pendingIds()) {
       if (this.known.has(id)) continue;
-      const raw = this.sql.byId.get(id) as Parameters<typeof toWebhookRow>[0] | undefined;
-      if (raw) this.add(toWebhookRow(raw), true);
+      const row = await this.deps.store.byId(id);
+      if (row && row.state === 'pending' && this.running) this.add(row, true);
     }
   }
 
@@ -280,13 +249,13 @@ export class WebhookDispatcher {
       this.counts.delivered++;
       this.metrics.deliveries.inc({ result: 'delivered' });
       this.metrics.latency.observe((now - row.createdAt) / 1000);
-      this.persist(row.id, () => this.sql.delivered.run(attempt, now, status, row.id), { deferred: true });
+      this.persist(row.id, () => this.deps.store.delivered(row.id, attempt, now, status), { deferred: true });
     } else if (outcome.permanent || now - row.createdAt >= this.deps.config.maxAgeHours * 3_600_000) {
       queue.shift();
       this.counts.dead++;
       this.metrics.deliveries.inc({ result: 'dead' });
       this.deps.log.warn({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback given up: kept as a dead letter');
-      this.persist(row.id, () => this.sql.dead.run(attempt, status, error, row.id));
+      this.persist(row.id, () => this.deps.store.dead(row.id, attempt, status, error));
       this.waitingByOrigin.get(origin)?.delete(key);
     } else {
       row.attempts = attempt;
@@ -296,7 +265,7 @@ export class WebhookDispatcher {
       if (attempt === 1 || attempt % 10 === 0) {
         this.deps.log.info({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback failed; will retry');
       }
-      this.persist(null, () => this.sql.failed.run(attempt, row.nextAttemptAt, status, error, row.id));
+      this.persist(null, () => this.deps.store.failed(row.id, attempt, row.nextAttemptAt, status, error));
       this.waitOnOrigin(origin, key);
     }
     if (queue.length === 0) this.queues.delete(key);
@@ -326,7 +295,7 @@ export class WebhookDispatcher {
    * new state is committed, so the sweep cannot mistake it for a replayed one
    * and send it twice.
    */
-  private persist(finishedId: number | null, write: () => void, options: { deferred?: boolean } = {}): void {
+  private persist(finishedId: number | null, write: () => Promise<void>, options: { deferred?: boolean } = {}): void {
     (options.deferred ? this.deps.committer.defer(write, OUTCOME_COMMIT_DELAY_MS) : this.deps.committer.run(write))
       .catch((err: unknown) => this.deps.log.error({ err }, 'could not record a callback outcome'))
       .finally(() => {

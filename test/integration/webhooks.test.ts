@@ -2,10 +2,12 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
+import { openDatabase } from '../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../src/store/sqlite/executor.js';
+import { WebhookRepo } from '../../src/store/webhook-repo.js';
 import { GroupCommitter } from '../../src/store/sqlite/group-commit.js';
 import { silentLogger } from '../../src/shared/log.js';
-import { WebhookDispatcher, enqueueWebhook, listDeadLetters, replayDeadLetters, webhookConfigSchema } from '../../src/webhooks/index.js';
+import { WebhookDispatcher, webhookConfigSchema } from '../../src/webhooks/index.js';
 import { ThreadSender } from '../../src/webhooks/thread-sender.js';
 import { httpSenderOptions } from '../../src/webhooks/http-sender.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
@@ -25,10 +27,11 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
   const path = dbPath ?? join(dir.path, 'store.db');
   const db = openDatabase({ path, synchronous: 'NORMAL' });
   const committer = new GroupCommitter(db);
+  const store = new WebhookRepo(new SqliteExecutor(db));
   const config = webhookConfigSchema.parse({ backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0 }, timeoutMs: 500, sweepSeconds: 0.2, ...overrides });
   const sender = senderKind === 'thread' ? new ThreadSender(httpSenderOptions(config), silentLogger()) : undefined;
   lastThreadSender = sender ?? null;
-  const dispatcher = new WebhookDispatcher({ db, committer, config, log: silentLogger(), sender });
+  const dispatcher = new WebhookDispatcher({ store, committer, config, log: silentLogger(), sender });
   cleanups.push(async () => {
     await dispatcher.stop(1000);
     await committer.flushNow();
@@ -36,13 +39,13 @@ function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
     if (!dbPath) dir.remove();
   });
   const enqueue = async (url: string, orderKey: string, body: string) => {
-    const id = await committer.run((tx: Db) =>
-      enqueueWebhook(tx, { orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }),
+    const id = await committer.run(() =>
+      store.insert({ orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }, Date.now()),
     );
     dispatcher.kick();
     return id;
   };
-  return { db, committer, dispatcher, enqueue, path, dir };
+  return { db, store, committer, dispatcher, enqueue, path, dir };
 }
 
 describe.each([
@@ -57,7 +60,7 @@ describe.each([
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
     const { dispatcher, enqueue } = setup({ signingSecret: 'top-secret-key' });
-    dispatcher.start();
+    await dispatcher.start();
     await enqueue(receiver.url('/cb?x=1'), 'm1', 'NotificationName=SMSDeliveryReport&SmsId=1');
     await receiver.waitFor((r) => r.length === 1);
     const got = receiver.requests[0]!;
@@ -75,7 +78,7 @@ describe.each([
     const port = probe.port;
     await probe.stop();
     const { dispatcher, enqueue } = setup();
-    dispatcher.start();
+    await dispatcher.start();
     for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 3}`, `seq=${i}`);
     await new Promise((r) => setTimeout(r, 600));
     expect(dispatcher.stats().failedAttempts).toBeGreaterThan(0);
@@ -94,7 +97,7 @@ describe.each([
     await probe.stop();
     // back-off that, left alone, would hold the later attempts for 12.8 and 51.2 s
     const { dispatcher, enqueue, db } = setup({ backoff: { initialMs: 200, maxMs: 60_000, factor: 4, jitter: 0 }, catchUpProbeMs: 1000 });
-    dispatcher.start();
+    await dispatcher.start();
     for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 10}`, `seq=${i}`);
     // each key's head has failed three times, so its next attempt is 12.8 s or more away
     const headAttempts = () =>
@@ -116,7 +119,7 @@ describe.each([
     cleanups.push(() => receiver.stop());
     receiver.status = 500;
     const { dispatcher, enqueue, db } = setup();
-    dispatcher.start();
+    await dispatcher.start();
     const id = await enqueue(receiver.url(), 'k', 'x=1');
     await waitUntil(() => dispatcher.stats().failedAttempts >= 2, 5000, 'two failed attempts');
     receiver.status = 200;
@@ -137,7 +140,7 @@ describe.each([
       slow.close();
     });
     const { dispatcher, enqueue } = setup({ timeoutMs: 200 });
-    dispatcher.start();
+    await dispatcher.start();
     await enqueue(`http://127.0.0.1:${(slow.address() as { port: number }).port}/`, 'k', 'x');
     await waitUntil(() => dispatcher.stats().failedAttempts >= 1, 5000, 'a timed-out attempt');
   });
@@ -146,16 +149,16 @@ describe.each([
     const probe = await new HttpReceiver().start();
     const port = probe.port;
     await probe.stop();
-    const { dispatcher, enqueue, db } = setup({ maxAgeHours: 0.3 / 3600 });
-    dispatcher.start();
+    const { dispatcher, enqueue, store } = setup({ maxAgeHours: 0.3 / 3600 });
+    await dispatcher.start();
     const first = await enqueue(`http://127.0.0.1:${port}/cb`, 'k', 'n=1');
     await waitUntil(() => dispatcher.stats().dead === 1, 5000, 'dead letter');
-    expect(listDeadLetters(db, { limit: 10 }).map((r) => r.id)).toEqual([first]);
+    expect((await store.listDead(10)).map((r) => r.id)).toEqual([first]);
     const receiver = await new HttpReceiver().start(port);
     cleanups.push(() => receiver.stop());
     await enqueue(receiver.url(), 'k', 'n=2');
     await receiver.waitFor((r) => r.some((q) => q.body === 'n=2'));
-    expect(replayDeadLetters(db, { all: true })).toBe(1);
+    expect(await store.replayDead({ all: true }, Date.now())).toBe(1);
     await receiver.waitFor((r) => r.some((q) => q.body === 'n=1'), 5000);
   });
 
@@ -167,13 +170,16 @@ describe.each([
     cleanups.push(() => receiver.stop());
     {
       const db = openDatabase({ path });
-      db.transaction(() => {
-        for (let i = 0; i < 5; i++) enqueueWebhook(db, { orderKey: 'k', kind: 't', url: receiver.url(), contentType: 'text/plain', body: `n=${i}` });
-      })();
+      const committer = new GroupCommitter(db);
+      const store = new WebhookRepo(new SqliteExecutor(db));
+      await committer.run(async () => {
+        for (let i = 0; i < 5; i++)
+          await store.insert({ orderKey: 'k', kind: 't', url: receiver.url(), contentType: 'text/plain', body: `n=${i}` }, Date.now());
+      });
       db.close();
     }
     const { dispatcher } = setup({}, path);
-    dispatcher.start();
+    await dispatcher.start();
     await receiver.waitFor((r) => r.length === 5);
     expect(receiver.requests.map((q) => q.body)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4']);
   });
@@ -182,12 +188,12 @@ describe.each([
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
     // A generous timeout: a request timed out by us but recorded by the receiver is (correctly) sent again.
-    const { dispatcher, committer, db } = setup({ timeoutMs: 10_000 });
-    dispatcher.start();
+    const { dispatcher, committer, db, store } = setup({ timeoutMs: 10_000 });
+    await dispatcher.start();
     const started = Date.now();
     await Promise.all(
       Array.from({ length: 2000 }, (_, i) =>
-        committer.run((tx: Db) => enqueueWebhook(tx, { orderKey: `m${i}`, kind: 't', url: receiver.url(), contentType: 'text/plain', body: `i=${i}` })),
+        committer.run(() => store.insert({ orderKey: `m${i}`, kind: 't', url: receiver.url(), contentType: 'text/plain', body: `i=${i}` }, Date.now())),
       ),
     );
     dispatcher.kick();
@@ -230,7 +236,7 @@ describe('webhook outbox, worker thread lost', () => {
     });
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
     const { dispatcher, enqueue, db } = setup({ timeoutMs: 60_000 });
-    dispatcher.start();
+    await dispatcher.start();
     const id = await enqueue(url, 'k', 'first');
     await waitUntil(() => arrivals.length === 1, 5000, 'the first attempt at the receiver');
     holdFirst = false;

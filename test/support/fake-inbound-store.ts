@@ -15,41 +15,41 @@ export class FakeInboundStore implements InboundStore {
   readonly fragments = new Map<string, Map<number, StoredFragment>>();
   readonly completed = new Map<string, number>();
 
-  insertMessage(message: InboundMessage): void {
+  async insertMessage(message: InboundMessage): Promise<void> {
     this.messages.push(message);
   }
 
-  insertFragment(fragment: StoredFragment): void {
+  async insertFragment(fragment: StoredFragment): Promise<void> {
     const key = keyOf(fragment);
     if (!this.fragments.has(key)) this.fragments.set(key, new Map());
     this.fragments.get(key)!.set(fragment.seq, fragment);
   }
 
-  siblings(key: GroupKey): StoredFragment[] {
+  async siblings(key: GroupKey): Promise<StoredFragment[]> {
     return [...(this.fragments.get(keyOf(key))?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   }
 
-  deleteSiblings(key: GroupKey): void {
+  async deleteSiblings(key: GroupKey): Promise<void> {
     this.fragments.delete(keyOf(key));
   }
 
-  oldestStale(cutoff: number): StoredFragment | undefined {
+  async oldestStale(cutoff: number): Promise<StoredFragment | undefined> {
     return [...this.fragments.values()]
       .flatMap((g) => [...g.values()])
       .filter((f) => f.receivedAt < cutoff)
       .sort((a, b) => a.receivedAt - b.receivedAt)[0];
   }
 
-  rememberCompleted(key: GroupKey, completedAt: number): void {
+  async rememberCompleted(key: GroupKey, completedAt: number): Promise<void> {
     this.completed.set(keyOf(key), completedAt);
   }
 
-  completedSince(key: GroupKey, since: number): boolean {
+  async completedSince(key: GroupKey, since: number): Promise<boolean> {
     const at = this.completed.get(keyOf(key));
     return at !== undefined && at >= since;
   }
 
-  forgetCompletedBefore(cutoff: number): number {
+  async forgetCompletedBefore(cutoff: number): Promise<number> {
     let forgotten = 0;
     for (const [key, at] of this.completed) if (at < cutoff && this.completed.delete(key)) forgotten++;
     return forgotten;

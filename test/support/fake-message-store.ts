@@ -16,47 +16,47 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
   readonly partsByMessage = new Map<string, Map<number, MessagePart>>();
   updates = 0;
 
-  get(id: string): StoredMessage | undefined {
+  async get(id: string): Promise<StoredMessage | undefined> {
     const message = this.messages.get(id);
     return message ? { ...message } : undefined;
   }
 
-  parts(messageId: string): MessagePart[] {
+  async parts(messageId: string): Promise<MessagePart[]> {
     return [...(this.partsByMessage.get(messageId)?.values() ?? [])].sort((a, b) => a.partNo - b.partNo).map((p) => ({ ...p }));
   }
 
-  savePart(part: MessagePart & { carrierIdNorm: string | null }): void {
+  async savePart(part: MessagePart & { carrierIdNorm: string | null }): Promise<void> {
     const { carrierIdNorm: _norm, ...stored } = part;
     let parts = this.partsByMessage.get(part.messageId);
     if (!parts) this.partsByMessage.set(part.messageId, (parts = new Map()));
     parts.set(part.partNo, stored);
   }
 
-  update(message: StoredMessage): void {
+  async update(message: StoredMessage): Promise<void> {
     this.updates++;
     this.messages.set(message.id, { ...message });
   }
 
-  findPartsByCarrierId(connectorId: string, norms: readonly string[]): MessagePart[] {
+  async findPartsByCarrierId(connectorId: string, norms: readonly string[]): Promise<MessagePart[]> {
     return [...this.partsByMessage.values()]
       .flatMap((parts) => [...parts.values()])
       .filter((p) => p.connectorId === connectorId && p.carrierId !== null && norms.includes(normalizeCarrierId(p.carrierId)))
       .map((p) => ({ ...p }));
   }
 
-  insert(message: StoredMessage): void {
+  async insert(message: StoredMessage): Promise<void> {
     this.messages.set(message.id, { ...message });
   }
 
-  listPending(): StoredMessage[] {
+  async listPending(): Promise<StoredMessage[]> {
     return [...this.messages.values()]
       .filter((m) => m.status === MessageStatus.Accepted)
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .map((m) => ({ ...m }));
   }
 
-  listPendingCreatedBefore(cutoff: number): StoredMessage[] {
-    return this.listPending().filter((m) => m.createdAt < cutoff);
+  async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {
+    return (await this.listPending()).filter((m) => m.createdAt < cutoff);
   }
 
   /** A message as the outbox accepts it, with overrides. */

@@ -7,30 +7,30 @@ export class FakeUnmatchedReceipts implements UnmatchedReceiptStore {
   readonly rows: Array<UnmatchedReceipt & { normalizedId: string }> = [];
   private nextId = 1;
 
-  insert(event: ReceiptEvent, normalizedId: string, receivedAt: number): void {
+  async insert(event: ReceiptEvent, normalizedId: string, receivedAt: number): Promise<void> {
     this.rows.push({ id: this.nextId++, event, normalizedId, receivedAt });
   }
 
-  find(connectorId: string, normalizedIds: readonly string[]): UnmatchedReceipt[] {
+  async find(connectorId: string, normalizedIds: readonly string[]): Promise<UnmatchedReceipt[]> {
     return this.rows.filter((r) => r.event.connectorId === connectorId && normalizedIds.includes(r.normalizedId));
   }
 
-  settled(afterId: number, before: number, limit: number): UnmatchedReceipt[] {
+  async settled(afterId: number, before: number, limit: number): Promise<UnmatchedReceipt[]> {
     return this.rows.filter((r) => r.id > afterId && r.receivedAt <= before).slice(0, limit);
   }
 
-  delete(id: number): void {
+  async delete(id: number): Promise<void> {
     const index = this.rows.findIndex((r) => r.id === id);
     if (index >= 0) this.rows.splice(index, 1);
   }
 
-  purgeOlderThan(cutoff: number): number {
+  async purgeOlderThan(cutoff: number): Promise<number> {
     const before = this.rows.length;
     for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.receivedAt < cutoff) this.rows.splice(i, 1);
     return before - this.rows.length;
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.rows.length;
   }
 }

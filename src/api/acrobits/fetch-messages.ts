@@ -22,7 +22,7 @@ export async function fetchMessages(call: AcrobitsCall): Promise<Record<string, 
     throw new AppError(ErrorCode.REQUEST_INVALID, `Invalid ${deps.acrobits.params.lastKnownSmsId}`, { details: { field: 'lastKnownSmsId' } });
   }
   const afterSeq = lastKnown === '' ? undefined : Number(lastKnown);
-  const { entries } = deps.history.list({
+  const { entries } = await deps.history.list({
     user: username,
     ownNumbers: deps.users.numbersOf(username),
     direction: 'in',

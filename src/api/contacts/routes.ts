@@ -28,7 +28,7 @@ const STATUS: Record<string, number> = {
 };
 
 export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDeps): void {
-  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, run: (request: FastifyRequest) => { status: number; body?: unknown }) =>
+  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, run: (request: FastifyRequest) => Promise<{ status: number; body?: unknown }>) =>
     app.route({
       method,
       url,
@@ -39,7 +39,7 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
             reply.header('www-authenticate', 'Basic realm="telenode"');
             throw new AppError(ErrorCode.AUTH_REQUIRED, 'HTTP Basic authentication with an API user is required');
           }
-          const { status, body } = run(request);
+          const { status, body } = await run(request);
           return reply.code(status).send(body);
         } catch (err) {
           const status = isAppError(err) ? STATUS[err.code] : undefined;
@@ -49,20 +49,23 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
       },
     });
 
-  route('GET', '/contacts', (request) => {
+  route('GET', '/contacts', async (request) => {
     const name = parseQuery(request.url).get('name');
-    return { status: 200, body: { contacts: deps.contacts.list(name === undefined ? {} : { name }) } };
+    return { status: 200, body: { contacts: await deps.contacts.list(name === undefined ? {} : { name }) } };
   });
-  route('GET', '/contacts/:id', (request) => {
+  route('GET', '/contacts/:id', async (request) => {
     const id = (request.params as { id: string }).id;
-    const contact = deps.contacts.get(id);
+    const contact = await deps.contacts.get(id);
     if (!contact) throw new AppError(ErrorCode.CONTACT_NOT_FOUND, `no contact '${id}'`);
     return { status: 200, body: contact };
   });
-  route('POST', '/contacts', (request) => ({ status: 201, body: deps.contacts.add(jsonBody(request)) }));
-  route('PUT', '/contacts/:id', (request) => ({ status: 200, body: deps.contacts.replace((request.params as { id: string }).id, jsonBody(request)) }));
-  route('DELETE', '/contacts/:id', (request) => {
-    deps.contacts.remove((request.params as { id: string }).id);
+  route('POST', '/contacts', async (request) => ({ status: 201, body: await deps.contacts.add(jsonBody(request)) }));
+  route('PUT', '/contacts/:id', async (request) => ({
+    status: 200,
+    body: await deps.contacts.replace((request.params as { id: string }).id, jsonBody(request)),
+  }));
+  route('DELETE', '/contacts/:id', async (request) => {
+    await deps.contacts.remove((request.params as { id: string }).id);
     return { status: 204 };
   });
 }

@@ -21,11 +21,11 @@ function contactElement(contact: Contact): Record<string, unknown> {
 
 export async function listAddressbookContactsCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const name = ctx.params.get('Name')?.trim();
-  const contacts = ctx.deps.contacts.list(name ? { name } : {});
+  const contacts = await ctx.deps.contacts.list(name ? { name } : {});
   return { code: OzekiCode.Ok, extra: { TotalRecords: contacts.length, Contacts: { Contact: contacts.map(contactElement) } } };
 }
 
 export async function listAddressbookNamesCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
-  const names = ctx.deps.contacts.names();
+  const names = await ctx.deps.contacts.names();
   return { code: OzekiCode.Ok, extra: { TotalRecords: names.length, Names: { Name: names } } };
 }

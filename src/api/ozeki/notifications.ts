@@ -4,11 +4,10 @@
  * requested verbatim, so a query string in DeliveryReportURL reaches the app.
  * The fields are documented in README ("Callbacks").
  */
-import type { Db } from '../../store/sqlite/db.js';
 import type { StoredMessage } from '../../sms/message.js';
 import type { InboundMessage } from '../../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../../sms/message.js';
-import { enqueueWebhook } from '../../webhooks/index.js';
+import type { CallbackOutbox } from '../../webhooks/index.js';
 
 /** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
 export function ozekiStatusWord(message: StoredMessage): string {
@@ -75,25 +74,15 @@ export function incomingSmsForm(message: InboundMessage): string {
 const FORM = 'application/x-www-form-urlencoded';
 
 /** SMSDeliveryReport once the message's fate is known, if it has a DeliveryReportURL. */
-export function enqueueOzekiDeliveryReport(db: Db, message: StoredMessage): void {
+export async function enqueueOzekiDeliveryReport(callbacks: CallbackOutbox, message: StoredMessage): Promise<void> {
   if (!message.callbackUrl || !isFinal(message.status)) return;
-  enqueueWebhook(db, {
-    orderKey: message.id,
-    kind: 'SMSDeliveryReport',
-    url: message.callbackUrl,
-    contentType: FORM,
-    body: deliveryReportForm(message),
-    owner: message.user,
-  });
+  await callbacks.insert(
+    { orderKey: message.id, kind: 'SMSDeliveryReport', url: message.callbackUrl, contentType: FORM, body: deliveryReportForm(message), owner: message.user },
+    Date.now(),
+  );
 }
 
-export function enqueueIncomingSms(db: Db, url: string | null, message: InboundMessage): void {
+export async function enqueueIncomingSms(callbacks: CallbackOutbox, url: string | null, message: InboundMessage): Promise<void> {
   if (!url) return;
-  enqueueWebhook(db, {
-    orderKey: `inbound:${message.recipient}`,
-    kind: 'IncomingSMS',
-    url,
-    contentType: FORM,
-    body: incomingSmsForm(message),
-  });
+  await callbacks.insert({ orderKey: `inbound:${message.recipient}`, kind: 'IncomingSMS', url, contentType: FORM, body: incomingSmsForm(message) }, Date.now());
 }

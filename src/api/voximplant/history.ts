@@ -83,7 +83,7 @@ export async function getSmsHistory(call: VoximplantCall): Promise<VoximplantAns
   }
   const query = { ...commonQuery(call), direction };
   const output = outputOf(params);
-  const { total, entries } = call.deps.history.list(query);
+  const { total, entries } = await call.deps.history.list(query);
   const rows = entries.map((entry) => ({
     message_id: entry.seq,
     source_number: entry.sender,
@@ -109,7 +109,7 @@ export async function a2pGetSmsHistory(call: VoximplantCall): Promise<Voximplant
     if (wanted.refused !== undefined) query.refused = wanted.refused;
   }
   const output = outputOf(params);
-  const { total, entries } = call.deps.history.list(query);
+  const { total, entries } = await call.deps.history.list(query);
   const rows = entries.map((entry) => ({
     message_id: entry.seq,
     source_number: entry.sender,

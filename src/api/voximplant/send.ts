@@ -33,7 +33,7 @@ export async function sendSmsMessage(call: VoximplantCall): Promise<VoximplantAn
   const storeBody = booleanParam(params, 'store_body', false);
 
   const message = await accept(call, source, destination, text, storeBody, 'sms_body');
-  return { json: { result: 1, message_id: messageNumber(call, message), fragments_count: message.partsEstimate } };
+  return { json: { result: 1, message_id: await messageNumber(call, message), fragments_count: message.partsEstimate } };
 }
 
 export async function a2pSendSms(call: VoximplantCall): Promise<VoximplantAnswer> {
@@ -62,16 +62,16 @@ export async function a2pSendSms(call: VoximplantCall): Promise<VoximplantAnswer
   );
   const result: Array<{ message_id: number; destination_number: string }> = [];
   const failed: Array<{ destination_number: string; error_code: number; error_description: string }> = [];
-  outcomes.forEach((outcome, i) => {
+  for (const [i, outcome] of outcomes.entries()) {
     const destination = destinations[i]!;
     if (outcome.status === 'fulfilled') {
-      result.push({ message_id: messageNumber(call, outcome.value), destination_number: destination });
-      return;
+      result.push({ message_id: await messageNumber(call, outcome.value), destination_number: destination });
+      continue;
     }
     const mapped = toVoximplantError(outcome.reason);
     if (!mapped) throw outcome.reason; // our own failure: HTTP 5xx, the client retries the whole call
     failed.push({ destination_number: destination, error_code: mapped.code, error_description: mapped.msg });
-  });
+  }
   return { json: { result, failed, fragments_count: estimateSegments(text).parts } };
 }
 
@@ -88,8 +88,8 @@ async function accept(call: VoximplantCall, sender: string, recipient: string, t
   }
 }
 
-function messageNumber(call: VoximplantCall, message: StoredMessage): number {
-  const seq = call.deps.history.seqOf('out', message.id);
+async function messageNumber(call: VoximplantCall, message: StoredMessage): Promise<number> {
+  const seq = await call.deps.history.seqOf('out', message.id);
   if (seq === undefined) throw new AppError(ErrorCode.INTERNAL, `message ${message.id} has no history number`);
   return seq;
 }

@@ -9,10 +9,9 @@
  */
 import { londonTimestamp } from '../london-time.js';
 import { iovoxMetaOf } from '../message-meta.js';
-import type { Db } from '../../store/sqlite/db.js';
 import type { StoredMessage } from '../../sms/message.js';
 import { MessageStatus } from '../../sms/message.js';
-import { enqueueWebhook } from '../../webhooks/index.js';
+import type { CallbackOutbox } from '../../webhooks/index.js';
 
 export type IovoxStatus = 'ACKNOWLEDGED' | 'BUFFERED' | 'DELIVERED' | 'FAILED' | 'EXPIRED';
 
@@ -71,7 +70,7 @@ const JSON_TYPE = 'application/json';
  * receipt arrived with the submit answer) first gets the ACKNOWLEDGED it skipped,
  * so a client always sees the SMS centre's acceptance before the outcome.
  */
-export function enqueueIovoxReceipt(db: Db, message: StoredMessage, previous?: MessageStatus): void {
+export async function enqueueIovoxReceipt(callbacks: CallbackOutbox, message: StoredMessage, previous?: MessageStatus): Promise<void> {
   if (!message.callbackUrl) return;
   const mapped = iovoxStatus(message);
   if (!mapped) return;
@@ -82,15 +81,18 @@ export function enqueueIovoxReceipt(db: Db, message: StoredMessage, previous?: M
   receipts.push(receiptFor(message, mapped.status, mapped.raw, message.updatedAt));
   const { contentType, headers } = callbackHeaders(message);
   for (const receipt of receipts) {
-    enqueueWebhook(db, {
-      orderKey: message.id,
-      kind: 'IovoxDeliveryReceipt',
-      url: message.callbackUrl,
-      contentType,
-      headers,
-      body: JSON.stringify(receipt),
-      owner: message.user,
-    });
+    await callbacks.insert(
+      {
+        orderKey: message.id,
+        kind: 'IovoxDeliveryReceipt',
+        url: message.callbackUrl,
+        contentType,
+        headers,
+        body: JSON.stringify(receipt),
+        owner: message.user,
+      },
+      Date.now(),
+    );
   }
 }
 

@@ -68,8 +68,8 @@ export interface FlowPosition {
 
 /** What checking a flow needs to know about this node. */
 export interface FlowContext {
-  /** The contact a sendSms rule selects (address-book.ts `resolve`). */
-  findContact(selector: { id?: string | null; name?: string | null; phoneNumber?: string | null }): Contact | undefined;
+  /** The contact a sendSms rule selects (address-book.ts `resolve`, which reads the store). */
+  findContact(selector: { id?: string | null; name?: string | null; phoneNumber?: string | null }): Promise<Contact | undefined> | Contact | undefined;
   /** What $_partnerName sends as. */
   partnerName: string;
   /** false: the sendSms rule is switched off on this node. */

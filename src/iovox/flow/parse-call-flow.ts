@@ -10,14 +10,14 @@ import type { FlowContext, FlowRule, IovoxCallFlow } from './flow.js';
 import { parsePlay } from './rules/play.js';
 import { parseSendSms } from './rules/send-sms.js';
 
-export type RuleParser = (element: FlowElement, ctx: FlowContext) => FlowRule;
+export type RuleParser = (element: FlowElement, ctx: FlowContext) => FlowRule | Promise<FlowRule>;
 
 export const FLOW_RULES = new Map<string, RuleParser>([
   ['play', parsePlay],
   ['sendSms', parseSendSms],
 ]);
 
-export function parseCallFlow(xml: string, ctx: FlowContext): IovoxCallFlow {
+export async function parseCallFlow(xml: string, ctx: FlowContext): Promise<IovoxCallFlow> {
   const root = parseFlowXml(xml);
   if (root.name !== 'callFlow') throw new IovoxFlowError(`Call Flow Invalid: ${root.name}`, root.position);
   const rules: FlowRule[] = [];
@@ -25,7 +25,7 @@ export function parseCallFlow(xml: string, ctx: FlowContext): IovoxCallFlow {
   for (const element of root.children) {
     const parse = FLOW_RULES.get(element.name);
     if (!parse) throw new IovoxFlowError(`Rule Not Supported: ${element.name}`, element.position, element.attributes['id'] ?? null);
-    const rule = parse(element, ctx);
+    const rule = await parse(element, ctx);
     if (ids.has(rule.id)) throw new IovoxFlowError(`Rule ID Duplicated: ${rule.id}`, element.position, rule.id);
     ids.add(rule.id);
     rules.push(rule);

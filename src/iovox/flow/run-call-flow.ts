@@ -127,7 +127,7 @@ async function runSendSms(rule: SendSmsRule, { call, input, deps, result }: RunS
   const bound = input.bindings?.[rule.id] ?? {};
   const bindings = Object.fromEntries(Object.entries(bound).map(([name, value]) => [name, name === 'message' ? substitute(value, variables) : value]));
   try {
-    const { request } = sendSmsRequest({ ...rule, message: withVariables(rule.message) }, bindings, { ...deps.flows, user: input.user });
+    const { request } = await sendSmsRequest({ ...rule, message: withVariables(rule.message) }, bindings, { ...deps.flows, user: input.user });
     const message = await deps.sms.accept(request);
     result.sms.push({ ruleId: rule.id, messageId: message.id });
     call.log.info({ ruleId: rule.id, messageId: message.id, recipient: request.recipient }, 'sendSms rule: SMS accepted');

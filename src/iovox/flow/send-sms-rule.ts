@@ -45,19 +45,23 @@ function bind(
 const fixed = (v: FlowValue): string | null => (v?.kind === 'fixed' ? v.value.trim() : null);
 
 /** The outbox request a sendSms rule makes on a link, or the IOVOX error that stops it. */
-export function sendSmsRequest(rule: SendSmsRule, bindings: RuleBindings, ctx: SendSmsRuleContext): { request: AcceptRequest; contact: Contact } {
+export async function sendSmsRequest(
+  rule: SendSmsRule,
+  bindings: RuleBindings,
+  ctx: SendSmsRuleContext,
+): Promise<{ request: AcceptRequest; contact: Contact }> {
   const selection = {
     destinationPhoneNumber: bind(rule, 'destinationPhoneNumber', bindings),
     destinationContactId: bind(rule, 'destinationContactId', bindings),
     destinationContactName: bind(rule, 'destinationContactName', bindings),
   };
-  checkContactSelection(selection, ctx, rule.position, rule.id);
+  await checkContactSelection(selection, ctx, rule.position, rule.id);
   checkPartnerName(ctx.partnerName, rule.position, rule.id);
   const message = fixed(bind(rule, 'message', bindings));
   if (!message) throw new IovoxFlowError('Message Empty', rule.position, rule.id);
 
   const phoneNumber = fixed(selection.destinationPhoneNumber);
-  const contact = ctx.findContact({ id: fixed(selection.destinationContactId), name: fixed(selection.destinationContactName), phoneNumber })!;
+  const contact = (await ctx.findContact({ id: fixed(selection.destinationContactId), name: fixed(selection.destinationContactName), phoneNumber }))!;
   // No number in the rule: the contact's first one.
   const recipient = phoneNumber ?? contact.phoneNumbers[0];
   if (!recipient) throw new IovoxFlowError('Phone Number Invalid', rule.position, rule.id);

@@ -9,7 +9,7 @@
  * message's receipts) go out one at a time, in queue order.
  */
 import type { Logger } from '../../shared/log.js';
-import type { GroupCommitter } from '../../store/sqlite/group-commit.js';
+import type { Committer } from '../../store/sql.js';
 import type { DeliveryQueueStore, QueuedDelivery } from './ports.js';
 
 /** A bound session that takes deliver_sm: how many more it can have unanswered, and how to send one. */
@@ -21,7 +21,7 @@ export interface DeliveryTarget {
 
 export interface DeliveryDispatcherDeps {
   queue: DeliveryQueueStore;
-  committer: Pick<GroupCommitter, 'run'>;
+  committer: Pick<Committer, 'run'>;
   /** The client's bound sessions that take deliver_sm, right now. */
   targets: (systemId: string) => DeliveryTarget[];
   /** Clients with at least one such session. */
@@ -67,7 +67,9 @@ export class DeliveryDispatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const systemId of this.deps.boundClients()) this.pass(systemId);
+      for (const systemId of this.deps.boundClients()) {
+        this.pass(systemId).catch((err: unknown) => this.deps.log.error({ err, systemId }, 'could not read the deliveries owed to an SMPP client'));
+      }
     });
   }
 
@@ -75,13 +77,14 @@ export class DeliveryDispatcher {
     return this.inFlight.size;
   }
 
-  private pass(systemId: string): void {
+  private async pass(systemId: string): Promise<void> {
     const targets = this.deps.targets(systemId);
     // Every commit kicks a pass: while the client's windows are full there is nothing to read.
     if (!targets.some((t) => t.room() > 0)) return;
     const now = this.now();
     const blocked = new Set<string>();
-    for (const row of this.deps.queue.oldest(systemId, BATCH + this.inFlight.size)) {
+    // Synchronous from here on: a pass that read the same rows meanwhile sees what this one sent (inFlight).
+    for (const row of await this.deps.queue.oldest(systemId, BATCH + this.inFlight.size)) {
       if (this.inFlight.has(row.id)) continue;
       if (this.keysInFlight.has(row.orderKey) || blocked.has(row.orderKey) || row.nextAttemptAt > now) {
         blocked.add(row.orderKey); // later rows of this key wait for this one

@@ -12,7 +12,7 @@
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { GroupCommitter } from '../../store/sqlite/group-commit.js';
+import type { Committer } from '../../store/sql.js';
 import type { StoredMessage } from '../../sms/message.js';
 import { newId } from '../../shared/ids.js';
 import { decodeShortMessage } from '../encoding/index.js';
@@ -26,7 +26,7 @@ export interface SmppIntakeDeps {
   outbox: Pick<Outbox, 'accept' | 'prepare' | 'store' | 'accepted'>;
   parts: SubmitPartStore;
   queue: Pick<DeliveryQueueStore, 'enqueue'>;
-  committer: Pick<GroupCommitter, 'run'>;
+  committer: Pick<Committer, 'run'>;
   log: Logger;
   reassemblyTimeoutMs: number;
   /** sms.maxParts: a long message announced with more parts is refused at its first part, before anything is stored. */
@@ -80,12 +80,12 @@ export class SmppIntake {
     return partId;
   }
 
-  private storePart(part: SubmitPart, request: AcceptRequest): { partId: string; message: StoredMessage | null } {
-    const earlier = this.deps.parts.siblings(part);
+  private async storePart(part: SubmitPart, request: AcceptRequest): Promise<{ partId: string; message: StoredMessage | null }> {
+    const earlier = await this.deps.parts.siblings(part);
     const messageId = earlier.length > 0 ? messageIdOf(earlier[0]!.partId) : newId();
     const partId = `${messageId}.${part.seq}`;
-    this.deps.parts.insertPart({ ...part, partId });
-    const all = this.deps.parts.siblings(part);
+    await this.deps.parts.insertPart({ ...part, partId });
+    const all = await this.deps.parts.siblings(part);
     if (all.length < part.total) return { partId, message: null };
     const message = this.deps.outbox.prepare({
       ...request,
@@ -93,21 +93,21 @@ export class SmppIntake {
       text: joinText(all),
       meta: smppMeta({ parts: part.total, registeredDelivery: all[0]!.registeredDelivery }),
     });
-    this.deps.outbox.store(message);
-    this.deps.parts.deleteSiblings(part);
+    await this.deps.outbox.store(message);
+    await this.deps.parts.deleteSiblings(part);
     return { partId, message };
   }
 
   /** Fail the groups whose missing parts did not come within the timeout; each part gets its receipt. */
   async sweep(): Promise<number> {
     const cutoff = this.now() - this.deps.reassemblyTimeoutMs;
-    const given = await this.deps.committer.run(() => {
+    const given = await this.deps.committer.run(async () => {
       const groups: SubmitPart[][] = [];
-      for (let stale = this.deps.parts.oldestStale(cutoff); stale; stale = this.deps.parts.oldestStale(cutoff)) {
-        const parts = this.deps.parts.siblings(stale);
-        this.deps.parts.deleteSiblings(stale);
+      for (let stale = await this.deps.parts.oldestStale(cutoff); stale; stale = await this.deps.parts.oldestStale(cutoff)) {
+        const parts = await this.deps.parts.siblings(stale);
+        await this.deps.parts.deleteSiblings(stale);
         groups.push(parts);
-        for (const p of parts) this.failureReceipt(p, parts.length);
+        for (const p of parts) await this.failureReceipt(p, parts.length);
       }
       return groups;
     });
@@ -122,10 +122,10 @@ export class SmppIntake {
     return given.length;
   }
 
-  private failureReceipt(part: SubmitPart, got: number): void {
+  private async failureReceipt(part: SubmitPart, got: number): Promise<void> {
     // registered_delivery 01 (every final) and 10 (failures) both want this one.
     if ((part.registeredDelivery & 0x03) !== 0x01 && (part.registeredDelivery & 0x03) !== 0x02) return;
-    this.deps.queue.enqueue(
+    await this.deps.queue.enqueue(
       receiptDelivery({
         systemId: part.systemId,
         id: part.partId,

@@ -36,7 +36,7 @@ export class SmppInboundRoutes {
   }
 
   /** Queue the message for the SMPP client a rule names; false when no rule matches (it goes to the IncomingSMS URL). */
-  route(message: InboundMessage): boolean {
+  async route(message: InboundMessage): Promise<boolean> {
     const route = this.routes.find((r) => matchesNumber(r.recipient, message.recipient) && matchesNumber(r.sender, message.sender));
     if (!route) return false;
     const mode = this.users.get(route.systemId)?.moParts ?? 'joined';
@@ -57,12 +57,18 @@ export class SmppInboundRoutes {
       // One PDU: short_message holds at most 254 octets (§5.2.22); longer text rides in message_payload.
       const body: Record<string, number | Buffer> =
         payload.length <= 254 ? { esm_class: 0, short_message: payload } : { esm_class: 0, short_message: Buffer.alloc(0), message_payload: payload };
-      this.queue.enqueue({ systemId: route.systemId, orderKey: `mo:${message.id}`, kind: 'mo', createdAt: message.receivedAt, fields: { ...base, ...body } });
+      await this.queue.enqueue({
+        systemId: route.systemId,
+        orderKey: `mo:${message.id}`,
+        kind: 'mo',
+        createdAt: message.receivedAt,
+        fields: { ...base, ...body },
+      });
       return true;
     }
     for (const part of plan.parts) {
       const short = total > 1 ? Buffer.concat([buildConcatUdh(reference, total, part.seq, false), part.payload]) : part.payload;
-      this.queue.enqueue({
+      await this.queue.enqueue({
         systemId: route.systemId,
         orderKey: `mo:${message.id}`,
         kind: 'mo',

@@ -23,12 +23,12 @@ export interface SubmitPart {
 
 export interface SubmitPartStore {
   /** Insert, or replace a part the client sent again (its resp was lost). */
-  insertPart(part: SubmitPart): void;
+  insertPart(part: SubmitPart): Promise<void>;
   /** The parts of the same message so far, in seq order. */
-  siblings(part: SubmitPart): SubmitPart[];
-  deleteSiblings(part: SubmitPart): void;
+  siblings(part: SubmitPart): Promise<SubmitPart[]>;
+  deleteSiblings(part: SubmitPart): Promise<void>;
   /** A part of some group that has waited since before `cutoff`, or null. */
-  oldestStale(cutoff: number): SubmitPart | null;
+  oldestStale(cutoff: number): Promise<SubmitPart | null>;
 }
 
 /** A deliver_sm owed to a client: its fields as node-smpp takes them (octet fields are Buffers). */
@@ -48,11 +48,11 @@ export interface QueuedDelivery extends NewDelivery {
 }
 
 export interface DeliveryQueueStore {
-  enqueue(delivery: NewDelivery): void;
+  enqueue(delivery: NewDelivery): Promise<void>;
   /** The oldest queued deliveries of a client, due or not, in queue order. */
-  oldest(systemId: string, limit: number): QueuedDelivery[];
-  delete(id: number): void;
-  postpone(id: number, attempts: number, nextAttemptAt: number): void;
+  oldest(systemId: string, limit: number): Promise<QueuedDelivery[]>;
+  delete(id: number): Promise<void>;
+  postpone(id: number, attempts: number, nextAttemptAt: number): Promise<void>;
   /** Queued deliveries per client. */
-  backlog(): Map<string, number>;
+  backlog(): Promise<Map<string, number>>;
 }

@@ -118,7 +118,7 @@ function errDigits(message: Pick<StoredMessage, 'carrierError' | 'status'>): str
 
 /** Queues receipts for the SMPP clients' messages, in the status change's own transaction. */
 export function smppReceiptNotifier(queue: Pick<DeliveryQueueStore, 'enqueue'>, now: () => number = Date.now): StatusNotifier {
-  return (_db, message) => {
+  return async (message) => {
     if (message.dialect !== SMPP_DIALECT) return;
     const meta = readSmppMeta(message);
     if (!meta) return;
@@ -126,7 +126,7 @@ export function smppReceiptNotifier(queue: Pick<DeliveryQueueStore, 'enqueue'>, 
     if (!state) return;
     const doneAt = message.doneAt ?? now();
     for (const id of partIds(message.id, meta.parts)) {
-      queue.enqueue(
+      await queue.enqueue(
         receiptDelivery({
           systemId: message.user,
           id,

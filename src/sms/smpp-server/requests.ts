@@ -19,7 +19,7 @@ import { readSubmit } from './submit-read.js';
 export interface RequestDeps {
   intake: Pick<SmppIntake, 'submit'>;
   outbox: Pick<Outbox, 'cancel' | 'queueDepth'>;
-  lookup: (messageId: string) => StoredMessage | null;
+  lookup: (messageId: string) => Promise<StoredMessage | null>;
   maxQueueDepth: number;
   /** False (and counted) when the user is over its messages per second. */
   withinRate: (systemId: string) => boolean;
@@ -79,15 +79,15 @@ export function statusFor(err: unknown): number {
   }
 }
 
-function ownMessage(deps: RequestDeps, systemId: string, pdu: Pdu): StoredMessage | null {
+async function ownMessage(deps: RequestDeps, systemId: string, pdu: Pdu): Promise<StoredMessage | null> {
   const id = String(pdu['message_id'] ?? '');
   if (id === '') return null;
-  const message = deps.lookup(messageIdOf(id));
+  const message = await deps.lookup(messageIdOf(id));
   return message && message.user === systemId ? message : null;
 }
 
-function query(deps: RequestDeps, systemId: string, pdu: Pdu): Fields {
-  const message = ownMessage(deps, systemId, pdu);
+async function query(deps: RequestDeps, systemId: string, pdu: Pdu): Promise<Fields> {
+  const message = await ownMessage(deps, systemId, pdu);
   // A message of another client is as unknown as one that never was.
   if (!message) return status('ESME_RQUERYFAIL');
   const final = isFinal(message.status);
@@ -102,7 +102,7 @@ function query(deps: RequestDeps, systemId: string, pdu: Pdu): Fields {
 }
 
 async function cancel(deps: RequestDeps, systemId: string, pdu: Pdu): Promise<Fields> {
-  const message = ownMessage(deps, systemId, pdu);
+  const message = await ownMessage(deps, systemId, pdu);
   if (!message) return status('ESME_RCANCELFAIL');
   return (await deps.outbox.cancel(message.id)) ? {} : status('ESME_RCANCELFAIL');
 }

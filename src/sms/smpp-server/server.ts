@@ -205,7 +205,7 @@ export class SmppServer implements SessionHost {
   }
 }
 
-function serverMetrics(registry: Registry | undefined, bound: () => ReadonlyMap<string, Set<ServerSession>>, backlog: () => Map<string, number>) {
+function serverMetrics(registry: Registry | undefined, bound: () => ReadonlyMap<string, Set<ServerSession>>, backlog: () => Promise<Map<string, number>>) {
   const registers = registry ? [registry] : [];
   new Gauge({
     name: 'telenode_smpp_server_binds',
@@ -222,9 +222,10 @@ function serverMetrics(registry: Registry | undefined, bound: () => ReadonlyMap<
     help: 'Receipts and inbound SMS waiting for an SMPP client to take them, by user',
     labelNames: ['user'],
     registers,
-    collect() {
+    async collect() {
+      const counts = await backlog();
       this.reset();
-      for (const [user, n] of backlog()) this.set({ user }, n);
+      for (const [user, n] of counts) this.set({ user }, n);
     },
   });
   return {

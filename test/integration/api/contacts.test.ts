@@ -87,7 +87,7 @@ describe('/contacts', () => {
     const replaced = await api('PUT', '/contacts/1', { displayName: 'Robert', phoneNumbers: ['447400000000'] });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ id: '1', displayName: 'Robert', primaryEmails: [] });
-    expect(env.daemon.extras.contacts.get('1')?.displayName).toBe('Robert');
+    expect((await env.daemon.extras.contacts.get('1'))?.displayName).toBe('Robert');
 
     expect((await api('DELETE', '/contacts/crm-77')).status).toBe(204);
     expect((await api('GET', '/contacts/crm-77')).status).toBe(404);
@@ -136,16 +136,16 @@ describe('/contacts', () => {
   ];
   for (const r of refusals) {
     it(`refuses ${r.name} (${r.status}) and changes nothing`, async () => {
-      const before = JSON.stringify(env.daemon.extras.contacts.list());
+      const before = JSON.stringify(await env.daemon.extras.contacts.list());
       const reply = await api(r.method, r.path, r.body, r.auth === undefined ? basic : r.auth);
       expect(reply.status).toBe(r.status);
       expect((reply.body!['error'] as { code: string }).code).toBe(r.code);
-      expect(JSON.stringify(env.daemon.extras.contacts.list())).toBe(before);
+      expect(JSON.stringify(await env.daemon.extras.contacts.list())).toBe(before);
     });
   }
 
-  it('counts what the refusals left: nothing', () => {
-    expect(contactCount()).toBe(env.daemon.extras.contacts.list().length);
+  it('counts what the refusals left: nothing', async () => {
+    expect(contactCount()).toBe((await env.daemon.extras.contacts.list()).length);
   });
 });
 
@@ -157,7 +157,7 @@ describe("Ozeki's address book commands read the same contacts", () => {
   const auth = `Username=${TEST_USER.username}&Password=${TEST_USER.password}`;
 
   it('ListAddressbookContacts lists every contact, or those of one name', async () => {
-    env.daemon.extras.contacts.add({ id: 'oz-1', displayName: 'Ozzy', phoneNumbers: ['+36301234567'], primaryEmails: ['ozzy@example.test'] });
+    await env.daemon.extras.contacts.add({ id: 'oz-1', displayName: 'Ozzy', phoneNumbers: ['+36301234567'], primaryEmails: ['ozzy@example.test'] });
     const reply = await ozekiGet(env.base, `command=ListAddressbookContacts&${auth}&Name=ozzy`);
     expect(reply.code).toBe(200);
     expect(reply.root).toBe('OzApi_CommandResult_ListAddressbookContacts');
@@ -170,14 +170,14 @@ describe("Ozeki's address book commands read the same contacts", () => {
 
     const all = await ozekiGet(env.base, `command=ListAddressbookContacts&${auth}`);
     expect((parser.parse(all.xml) as Record<string, { TotalRecords: string }>)['OzApi_CommandResult_ListAddressbookContacts']!.TotalRecords).toBe(
-      String(env.daemon.extras.contacts.list().length),
+      String((await env.daemon.extras.contacts.list()).length),
     );
   });
 
   it('ListAddressbookNames lists distinct names, sorted', async () => {
     const reply = await ozekiGet(env.base, `command=ListAddressbookNames&${auth}`);
     const doc = parser.parse(reply.xml) as Record<string, { Names: { Name: string[] } }>;
-    const expected = [...new Set(env.daemon.extras.contacts.list().map((c) => c.displayName))].sort((a, b) => a.localeCompare(b));
+    const expected = [...new Set((await env.daemon.extras.contacts.list()).map((c) => c.displayName))].sort((a, b) => a.localeCompare(b));
     expect(doc['OzApi_CommandResult_ListAddressbookNames']!.Names.Name).toEqual(expected);
   });
 
@@ -195,9 +195,13 @@ describe('one store behind both dialects', () => {
       `command=SendSms&Username=${TEST_USER.username}&Password=${TEST_USER.password}&Recipient=%2B447723443321&Message=from+ozeki`,
     );
     expect(viaOzeki.code).toBe(200);
-    const repo = new MessageRepo(env.daemon.db);
-    await waitUntil(() => [viaIovox.activityId!, viaOzeki.smsId!].every((id) => repo.get(id)?.status === 'delivered'), 5000, 'both delivered');
-    const history = repo.history({ recipient: '+447723443321', limit: 10, offset: 0 });
+    const repo = new MessageRepo(env.daemon.sql);
+    await waitUntil(
+      async () => (await Promise.all([viaIovox.activityId!, viaOzeki.smsId!].map((id) => repo.get(id)))).every((m) => m?.status === 'delivered'),
+      5000,
+      'both delivered',
+    );
+    const history = await repo.history({ recipient: '+447723443321', limit: 10, offset: 0 });
     expect(history.rows.map((m) => [m.dialect, m.text, m.status])).toEqual([
       ['iovox', 'from iovox', 'delivered'],
       ['ozeki', 'from ozeki', 'delivered'],

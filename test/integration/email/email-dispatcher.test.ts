@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/store/sqlite/db.js';
 import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { EmailDispatcher } from '../../../src/email/email-dispatcher.js';
-import { enqueueEmail } from '../../../src/email/email-store.js';
+import { EmailRepo } from '../../../src/store/email-repo.js';
+import { SqliteExecutor } from '../../../src/store/sqlite/executor.js';
 import { emailConfigSchema } from '../../../src/email/config.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { SmtpReceiver } from '../../helpers/smtp-receiver.js';
@@ -25,7 +26,8 @@ async function setup() {
     smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 1000 },
     retry: { initialMs: 50, maxMs: 100, maxAgeHours: 1 },
   });
-  const dispatcher = new EmailDispatcher({ db, committer: new GroupCommitter(db), config, log: silentLogger() });
+  const emails = new EmailRepo(new SqliteExecutor(db));
+  const dispatcher = new EmailDispatcher({ store: emails, committer: new GroupCommitter(db), config, log: silentLogger() });
   cleanups.push(
     () => smtp.stop(),
     () => {
@@ -35,14 +37,14 @@ async function setup() {
   );
   const row = (id: number) =>
     db.prepare('SELECT state, attempts, last_error FROM emails WHERE id = ?').get(id) as { state: string; attempts: number; last_error: string | null };
-  const enqueue = () => enqueueEmail(db, { kind: 'Test', to: ['a@example.test'], from: 'telenode@localhost', subject: 'Hi', text: 'Body' });
+  const enqueue = () => emails.insert({ kind: 'Test', to: ['a@example.test'], from: 'telenode@localhost', subject: 'Hi', text: 'Body' }, Date.now());
   return { smtp, dispatcher, row, enqueue };
 }
 
 describe('e-mail dispatcher', () => {
   it('sends a stored mail and marks it sent', async () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
-    const id = enqueue();
+    const id = await enqueue();
     dispatcher.start();
     await smtp.waitFor((m) => m.length === 1);
     expect(smtp.mails[0]).toMatchObject({ from: 'telenode@localhost', to: ['a@example.test'] });
@@ -54,7 +56,7 @@ describe('e-mail dispatcher', () => {
   it('retries after a temporary refusal (451) until the server takes it', async () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
     smtp.failWith = 451;
-    const id = enqueue();
+    const id = await enqueue();
     dispatcher.start();
     await waitUntil(() => row(id).attempts >= 2, 5000, 'two refused attempts');
     expect(row(id).state).toBe('pending');
@@ -67,7 +69,7 @@ describe('e-mail dispatcher', () => {
   it('gives up at once on a permanent refusal (550) and keeps the mail as dead', async () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
     smtp.failWith = 550;
-    const id = enqueue();
+    const id = await enqueue();
     dispatcher.start();
     await waitUntil(() => row(id).state === 'dead', 5000, 'dead');
     expect(row(id).attempts).toBe(1);

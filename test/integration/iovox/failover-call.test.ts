@@ -19,8 +19,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { rms } from '../../../src/voice/media/audio-clip.js';
 import { TextToSpeech } from '../../../src/voice/media/tts.js';
 import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
-import { openDatabase } from '../../../src/store/sqlite/db.js';
-import { AddressBook } from '../../../src/contacts/address-book.js';
+import { addressBookOn, sqliteStore } from '../../support/sqlite-store.js';
 import { startDaemon, TEST_USER } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
@@ -67,11 +66,11 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     );
     // The address book exists before the daemon starts, as on a real node: flows naming contacts are checked at start-up.
     const store = join(files.path, 'telenode.db');
-    const db = openDatabase({ path: store, synchronous: 'NORMAL' });
-    const contacts = new AddressBook(db);
-    contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
-    contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
-    db.close();
+    const setupStore = sqliteStore(store);
+    const contacts = addressBookOn(setupStore);
+    await contacts.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
+    await contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
+    setupStore.close();
     env = await startDaemon({
       store: { path: store, synchronous: 'NORMAL' },
       connectors: [smpp('delivering', ports[0].port), smpp('failing', ports[1].port)],
@@ -107,7 +106,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
         ],
       },
     });
-    failovers = new SmsFailoverRepo(env.daemon.db);
+    failovers = new SmsFailoverRepo(env.daemon.sql);
     await waitUntil(() => [...env.daemon.connectors.values()].every((c) => c.isUp()), 10_000, 'binds');
   });
 
@@ -153,8 +152,8 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       const result = await callee.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(id)).toEqual({ status: 'failed' });
-      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
-      expect(failovers.get(id)).toMatchObject({ linkId: '123456', attempts: 1, lastError: null });
+      await waitUntil(async () => (await failovers.get(id))?.state === 'done', 5000, 'failover done');
+      expect(await failovers.get(id)).toMatchObject({ linkId: '123456', attempts: 1, lastError: null });
 
       // Through the link's trunk to the SMS's destination, as the link's caller id.
       const invite = callee
@@ -190,7 +189,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       const id = await sendIovox(iovoxPayload({ origin: 'Dentist', destination: '447012345678', message: 'Appointment at 10', c2c_failover_link_id: '777' }));
       const result = await callee.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
-      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
+      await waitUntil(async () => (await failovers.get(id))?.state === 'done', 5000, 'failover done');
       await waitUntil(() => delivering.received.length > before, 5000, 'the SMS at the SMSC');
       expect(delivering.received.slice(before).map((s) => ({ source: s.source, destination: s.destination, text: s.text }))).toEqual([
         { source: 'ACME', destination: '447400000000', text: 'We called about an SMS from Dentist: Appointment at 10' },
@@ -214,9 +213,13 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       id = await sendIovox(iovoxPayload({ origin: '447923221231', destination: '447011111111', message: 'Try again', c2c_failover_link_id: '888' }));
       const result = await busy.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
-      await waitUntil(() => failovers.get(id)?.attempts === 1 && failovers.get(id)?.state === 'pending', 5000, 'first attempt written back');
-      expect(failovers.get(id)!.lastError).toMatch(/486 Busy Here/);
-      expect(failovers.get(id)!.nextAttemptAt).toBeGreaterThan(Date.now());
+      await waitUntil(
+        async () => (await failovers.get(id))?.attempts === 1 && (await failovers.get(id))?.state === 'pending',
+        5000,
+        'first attempt written back',
+      );
+      expect((await failovers.get(id))!.lastError).toMatch(/486 Busy Here/);
+      expect((await failovers.get(id))!.nextAttemptAt).toBeGreaterThan(Date.now());
     } finally {
       busy.kill();
     }
@@ -225,8 +228,8 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     try {
       const result = await callee.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
-      await waitUntil(() => failovers.get(id)?.state === 'done', 5000, 'failover done');
-      expect(failovers.get(id)).toMatchObject({ attempts: 2, lastError: null });
+      await waitUntil(async () => (await failovers.get(id))?.state === 'done', 5000, 'failover done');
+      expect(await failovers.get(id)).toMatchObject({ attempts: 2, lastError: null });
       expect(rms(receiver.audio())).toBeGreaterThan(500);
     } finally {
       callee.kill();

@@ -55,8 +55,8 @@ describe.skipIf(!sippAvailable())('failover calls across a restart', () => {
       );
       expect(reply.httpStatus, reply.xml).toBe(201);
       id = reply.activityId!;
-      const repo = new SmsFailoverRepo(first.db);
-      await waitUntil(() => repo.get(id)?.state === 'calling', 10_000, 'the call to ring');
+      const repo = new SmsFailoverRepo(first.sql);
+      await waitUntil(async () => (await repo.get(id))?.state === 'calling', 10_000, 'the call to ring');
       await new Promise((r) => setTimeout(r, 300));
       const stopping = Date.now();
       await first.stop();
@@ -73,11 +73,11 @@ describe.skipIf(!sippAvailable())('failover calls across a restart', () => {
     await new Promise((r) => setTimeout(r, 300));
     const second = await Daemon.start({ config, configSource: 'test', log: silentLogger() });
     try {
-      const repo = new SmsFailoverRepo(second.db);
+      const repo = new SmsFailoverRepo(second.sql);
       const result = await answering.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
-      await waitUntil(() => repo.get(id)?.state === 'done', 10_000, 'failover done');
-      expect(repo.get(id)!.attempts).toBe(2);
+      await waitUntil(async () => (await repo.get(id))?.state === 'done', 10_000, 'failover done');
+      expect((await repo.get(id))!.attempts).toBe(2);
       expect(rms(receiver.audio())).toBeGreaterThan(500);
     } finally {
       answering.kill();

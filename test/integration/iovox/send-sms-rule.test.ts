@@ -40,14 +40,14 @@ beforeAll(async () => {
       retry: { initialMs: 100, maxMs: 200, maxAgeHours: 1 },
     },
   });
-  env.daemon.extras.contacts.add({
+  await env.daemon.extras.contacts.add({
     id: '1',
     displayName: 'Bob',
     phoneNumbers: ['447400000000', '447012345678'],
     primaryEmails: ['bob@example.test', 'bob2@example.test'],
     secondaryEmails: ['boss@example.test'],
   });
-  env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'], primaryEmails: ['carol@example.test'] });
+  await env.daemon.extras.contacts.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'], primaryEmails: ['carol@example.test'] });
 });
 
 afterAll(async () => {
@@ -55,8 +55,8 @@ afterAll(async () => {
   await Promise.all([smtp.stop(), receiver.stop()]);
 });
 
-function rule(attributes: string): SendSmsRule {
-  const flow = parseCallFlow(
+async function rule(attributes: string): Promise<SendSmsRule> {
+  const flow = await parseCallFlow(
     `<callFlow name="t"><sendSms id="sendConfirmationSms" label="sendSms_1" from="$_partnerName" ${attributes} /></callFlow>`,
     env.daemon.extras.iovoxFlows,
   );
@@ -64,13 +64,13 @@ function rule(attributes: string): SendSmsRule {
 }
 
 async function run(r: SendSmsRule, bindings: Record<string, string> = {}) {
-  const { request } = sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
+  const { request } = await sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
   return env.daemon.outbox.accept(request);
 }
 
 describe('sendSms rule', () => {
   it("seed 000's callback example: sent as $_partnerName to the contact's number, IOVOX receipts with the rule's headers", async () => {
-    const r = rule(
+    const r = await rule(
       `destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" callbackUrl="${receiver.url('/dlr')}" callbackUrlHeaders="Content-Type: application/json,X-Custom-Header: iovox"`,
     );
     const message = await run(r);
@@ -82,25 +82,25 @@ describe('sendSms rule', () => {
   });
 
   it('binds ? values per link and checks them as fixed ones', async () => {
-    const r = rule('destinationPhoneNumber="?" destinationContactName="?" message="?"');
+    const r = await rule('destinationPhoneNumber="?" destinationContactName="?" message="?"');
     const message = await run(r, { destinationPhoneNumber: '447700900123', destinationContactName: 'Carol', message: 'Your table is ready' });
     expect(message).toMatchObject({ recipient: '+447700900123', text: 'Your table is ready' });
 
-    const errorOf = (bindings: Record<string, string>) => {
+    const errorOf = async (bindings: Record<string, string>) => {
       try {
-        sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
+        await sendSmsRequest(r, bindings, { ...env.daemon.extras.iovoxFlows, user: 'flows' });
       } catch (err) {
         return (err as IovoxFlowError).text;
       }
       return 'accepted';
     };
-    expect(errorOf({ destinationPhoneNumber: '447700900123', message: 'x' })).toBe('Variable Not Bound: destinationContactName');
-    expect(errorOf({ destinationPhoneNumber: '447700900123', destinationContactName: 'Bob', message: 'x' })).toBe('Destination Contact does not exist');
-    expect(errorOf({ destinationPhoneNumber: '0770 090 0123', destinationContactName: 'Carol', message: 'x' })).toBe('Phone Number Invalid');
+    expect(await errorOf({ destinationPhoneNumber: '447700900123', message: 'x' })).toBe('Variable Not Bound: destinationContactName');
+    expect(await errorOf({ destinationPhoneNumber: '447700900123', destinationContactName: 'Bob', message: 'x' })).toBe('Destination Contact does not exist');
+    expect(await errorOf({ destinationPhoneNumber: '0770 090 0123', destinationContactName: 'Carol', message: 'x' })).toBe('Phone Number Invalid');
   });
 
   it("without a number in the rule, the contact's first number is used", async () => {
-    const message = await run(rule('destinationContactId="2" message="hi"'));
+    const message = await run(await rule('destinationContactId="2" message="hi"'));
     expect(message.recipient).toBe('+447700900123');
   });
 });
@@ -110,7 +110,7 @@ describe('SMS e-mail alerts', () => {
 
   it('ALL_SMS, PRIMARY, FIRST: one mail to the first primary address when the SMS is delivered, default template', async () => {
     const before = smtp.mails.length;
-    const message = await run(rule('destinationContactId="1" destinationPhoneNumber="447400000000" message="Hello Bob" smsAlert="ALL_SMS"'));
+    const message = await run(await rule('destinationContactId="1" destinationPhoneNumber="447400000000" message="Hello Bob" smsAlert="ALL_SMS"'));
     await smtp.waitFor((m) => m.length > before);
     const mail = smtp.mails.find((m) => m.raw.includes(message.id))!;
     expect(mail.to).toEqual(['bob@example.test']);
@@ -121,7 +121,7 @@ describe('SMS e-mail alerts', () => {
   });
 
   it('FAILED_SMS sends nothing for a delivered SMS', async () => {
-    const message = await run(rule('destinationContactId="2" message="fine" smsAlert="FAILED_SMS"'));
+    const message = await run(await rule('destinationContactId="2" message="fine" smsAlert="FAILED_SMS"'));
     await waitUntil(
       () => (env.daemon.db.prepare('SELECT status FROM messages WHERE id = ?').get(message.id) as { status: string }).status === 'delivered',
       5000,
@@ -136,7 +136,7 @@ describe('SMS e-mail alerts', () => {
     await smtp.stop();
     const port = smtp.port;
     const message = await run(
-      rule(
+      await rule(
         'destinationContactId="1" destinationPhoneNumber="447012345678" message="Bob <urgent>" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="failed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts"',
       ),
     );

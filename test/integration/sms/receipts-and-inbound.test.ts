@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../src/store/sqlite/executor.js';
 import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
 import { MessageRepo } from '../../../src/store/message-repo.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
@@ -32,7 +33,7 @@ function store() {
     db.close();
     dir.remove();
   });
-  return { db, committer: new GroupCommitter(db) };
+  return { db, sql: new SqliteExecutor(db), committer: new GroupCommitter(db) };
 }
 
 function message(id: string): StoredMessage {
@@ -41,14 +42,14 @@ function message(id: string): StoredMessage {
 
 describe('receipts', () => {
   function setup() {
-    const { db, committer } = store();
-    const repo = new MessageRepo(db);
+    const { db, sql, committer } = store();
+    const repo = new MessageRepo(sql);
     const changes: Array<{ id: string; from: Status; to: Status }> = [];
-    const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
+    const writer = new StatusWriter(repo, async (m, previous) => void changes.push({ id: m.id, from: previous, to: m.status }));
     let now = 1_000_000;
     const receipts = new ReceiptProcessor({
       repo,
-      unmatched: new UnmatchedReceiptRepo(db),
+      unmatched: new UnmatchedReceiptRepo(sql),
       committer,
       statusWriter: writer,
       log: silentLogger(),
@@ -56,9 +57,8 @@ describe('receipts', () => {
       settleMs: 2000,
     });
     const submitted = (id: string, carrierIds: string[]) =>
-      committer.run((tx) => {
-        writer.applyParts(
-          tx,
+      committer.run(async () => {
+        await writer.applyParts(
           id,
           carrierIds.map((carrierId, i) => ({
             partNo: i + 1,
@@ -69,15 +69,15 @@ describe('receipts', () => {
             at: 2,
           })),
         );
-        for (const carrierId of carrierIds) receipts.matchWaiting(tx, 'c', carrierId);
+        for (const carrierId of carrierIds) await receipts.matchWaiting('c', carrierId);
       });
     const receipt = (carrierId: string, stat: string, status: Status) =>
       receipts.handle({ connectorId: 'c', carrierId, status, stat, err: '000', submitDate: null, doneDate: null, text: null });
     const settle = (afterMs: number) => {
       now += afterMs;
-      return committer.run((tx) => receipts.settle(tx));
+      return committer.run(() => receipts.settle());
     };
-    return { db, repo, changes, submitted, receipt, committer, settle };
+    return { db, sql, repo, changes, submitted, receipt, committer, settle };
   }
 
   it('delivers a two-part message only when both parts are delivered, and ignores a late ENROUTE', async () => {
@@ -85,12 +85,12 @@ describe('receipts', () => {
     await committer.run(() => repo.insert(message('m1')));
     await submitted('m1', ['A1', 'A2']);
     await receipt('A1', 'DELIVRD', MessageStatus.Delivered);
-    expect(repo.get('m1')!.status).toBe(MessageStatus.Submitted);
+    expect((await repo.get('m1'))!.status).toBe(MessageStatus.Submitted);
     await receipt('A2', 'DELIVRD', MessageStatus.Delivered);
-    expect(repo.get('m1')!.status).toBe(MessageStatus.Delivered);
+    expect((await repo.get('m1'))!.status).toBe(MessageStatus.Delivered);
     await receipt('A2', 'ENROUTE', MessageStatus.Buffered);
     await receipt('A1', 'UNDELIV', MessageStatus.Failed);
-    expect(repo.get('m1')!.status).toBe(MessageStatus.Delivered);
+    expect((await repo.get('m1'))!.status).toBe(MessageStatus.Delivered);
     expect(changes.filter((c) => c.id === 'm1').map((c) => c.to)).toEqual(['submitted', 'delivered']);
   });
 
@@ -99,7 +99,7 @@ describe('receipts', () => {
     await committer.run(() => repo.insert(message('m2')));
     await submitted('m2', ['B1', 'B2']);
     await receipt('B2', 'UNDELIV', MessageStatus.Failed);
-    expect(repo.get('m2')).toMatchObject({ status: 'failed', carrierStatus: 'UNDELIV' });
+    expect(await repo.get('m2')).toMatchObject({ status: 'failed', carrierStatus: 'UNDELIV' });
   });
 
   it('keeps a receipt that arrives before its submit_sm_resp and applies it when the id is recorded (hex vs decimal)', async () => {
@@ -109,18 +109,18 @@ describe('receipts', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(1);
     await submitted('m3', ['1A2B']);
     // No exact match: while the connector's convention is unknown, the numeric readings are tried once the receipt has settled.
-    expect(repo.parts('m3').map((p) => p.status)).toEqual(['submitted']);
+    expect((await repo.parts('m3')).map((p) => p.status)).toEqual(['submitted']);
     expect(await settle(1000)).toBe(0);
     expect(await settle(1500)).toBe(1);
-    expect(repo.parts('m3').map((p) => p.status)).toEqual(['delivered']);
-    expect(repo.get('m3')!.status).toBe('delivered');
+    expect((await repo.parts('m3')).map((p) => p.status)).toEqual(['delivered']);
+    expect((await repo.get('m3'))!.status).toBe('delivered');
     expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
   });
 
   it('marks a message whose report never came unknown after the report timeout, and lets a late report correct it', async () => {
     const { repo, db, submitted, receipt, committer, changes } = setup();
     let now = 10_000;
-    const writer = new StatusWriter(repo, (_db: Db, m, previous) => changes.push({ id: m.id, from: previous, to: m.status }));
+    const writer = new StatusWriter(repo, async (m, previous) => void changes.push({ id: m.id, from: previous, to: m.status }));
     const watcher = new ReportTimeoutWatcher({
       repo,
       committer,
@@ -135,10 +135,10 @@ describe('receipts', () => {
     expect(await watcher.sweep()).toBe(0);
     now = 2 + 60_000;
     expect(await watcher.sweep()).toBe(1);
-    expect(repo.get('m7')).toMatchObject({ status: 'unknown', errorCode: 'TN_ERR_REPORT_TIMEOUT' });
+    expect(await repo.get('m7')).toMatchObject({ status: 'unknown', errorCode: 'TN_ERR_REPORT_TIMEOUT' });
     expect(await watcher.sweep()).toBe(0); // final: not marked twice
     await receipt('77', 'DELIVRD', MessageStatus.Delivered); // the report comes after all
-    expect(repo.get('m7')!.status).toBe('delivered');
+    expect((await repo.get('m7'))!.status).toBe('delivered');
     expect(changes.filter((c) => c.id === 'm7').map((c) => `${c.from}->${c.to}`)).toEqual(['accepted->submitted', 'submitted->unknown', 'unknown->delivered']);
     expect((db.prepare("SELECT COUNT(*) AS n FROM messages WHERE status = 'unknown'").get() as { n: number }).n).toBe(0);
   });
@@ -151,27 +151,27 @@ describe('receipts', () => {
     await receipt('6699', 'DELIVRD', MessageStatus.Delivered); // decimal of 1A2B: tried once settled
     await settle(2500);
     await settle(0);
-    expect(repo.get('m9')!.status).toBe('delivered');
+    expect((await repo.get('m9'))!.status).toBe('delivered');
   });
 
   describe("recycled ids (a modem's TP-MR wraps at 256)", () => {
     function recycled() {
       const base = setup();
-      const { db, committer, repo } = base;
-      const writer = new StatusWriter(repo, () => undefined);
+      const { sql, committer, repo } = base;
+      const writer = new StatusWriter(repo, async () => undefined);
       let now = 1_000_000;
       const receipts = new ReceiptProcessor({
         repo,
-        unmatched: new UnmatchedReceiptRepo(db),
+        unmatched: new UnmatchedReceiptRepo(sql),
         committer,
         statusWriter: writer,
         log: silentLogger(),
         now: () => now,
       });
       const submittedAt = (id: string, carrierId: string, at: number) =>
-        committer.run((tx) => {
-          writer.applyParts(tx, id, [{ partNo: 1, partsTotal: 1, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at }]);
-          receipts.matchWaiting(tx, 'c', carrierId);
+        committer.run(async () => {
+          await writer.applyParts(id, [{ partNo: 1, partsTotal: 1, connectorId: 'c', status: MessageStatus.Submitted, carrierId, at }]);
+          await receipts.matchWaiting('c', carrierId);
         });
       const report = (carrierId: string, status: Status) =>
         receipts.handle({
@@ -194,9 +194,9 @@ describe('receipts', () => {
       await report('gsm:7@3630', MessageStatus.Failed); // for some part we never knew (another app, a previous install)
       advance(60_000);
       await submittedAt('new', 'gsm:7@3630', 20);
-      expect(repo.get('new')!.status).toBe('submitted'); // before: failed by a stranger's report
+      expect((await repo.get('new'))!.status).toBe('submitted'); // before: failed by a stranger's report
       await report('gsm:7@3630', MessageStatus.Delivered);
-      expect(repo.get('new')!.status).toBe('delivered');
+      expect((await repo.get('new'))!.status).toBe('delivered');
     });
 
     it('applies a report to the latest part with that reference still waiting, not to an older one whose report was lost', async () => {
@@ -205,8 +205,8 @@ describe('receipts', () => {
       await submittedAt('old', 'gsm:5@36301234567', 10);
       await submittedAt('new', 'gsm:5@36301234567', 20);
       await report('gsm:5@36301234567', MessageStatus.Delivered);
-      expect(repo.get('new')!.status).toBe('delivered');
-      expect(repo.get('old')!.status).toBe('submitted');
+      expect((await repo.get('new'))!.status).toBe('delivered');
+      expect((await repo.get('old'))!.status).toBe('submitted');
     });
 
     it('keeps a report that beats its own submit result waiting instead of giving it to an older finished part', async () => {
@@ -214,13 +214,13 @@ describe('receipts', () => {
       await committer.run(() => (repo.insert(message('old')), repo.insert(message('new'))));
       await submittedAt('old', 'gsm:9@3630', 10);
       await report('gsm:9@3630', MessageStatus.Delivered);
-      expect(repo.get('old')!.status).toBe('delivered');
+      expect((await repo.get('old'))!.status).toBe('delivered');
       // 256 sends later the modem uses 9 again for the same number; its report arrives before the +CMGS answer is stored.
       await report('gsm:9@3630', MessageStatus.Failed);
-      expect(repo.get('old')!.status).toBe('delivered');
+      expect((await repo.get('old'))!.status).toBe('delivered');
       expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(1);
       await submittedAt('new', 'gsm:9@3630', 20);
-      expect(repo.get('new')!.status).toBe('failed');
+      expect((await repo.get('new'))!.status).toBe('failed');
       expect((db.prepare('SELECT COUNT(*) AS n FROM unmatched_receipts').get() as { n: number }).n).toBe(0);
     });
   });
@@ -228,13 +228,13 @@ describe('receipts', () => {
 
 describe('inbound reassembly', () => {
   function setup(timeoutMs = 60_000) {
-    const { db, committer } = store();
+    const { db, sql, committer } = store();
     const posted: InboundMessage[] = [];
     let now = 1_000_000;
     const service = new InboundService({
-      repo: new InboundRepo(db),
+      repo: new InboundRepo(sql),
       committer,
-      notify: (_db, m) => posted.push(m),
+      notify: async (m) => void posted.push(m),
       log: silentLogger(),
       reassemblyTimeoutMs: timeoutMs,
       now: () => now,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../src/store/sqlite/executor.js';
 import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
 import { FailoverCalls, type FailoverCallsRuntime } from '../../../src/iovox/failover-calls.js';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
@@ -21,7 +22,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const ctx: FlowContext = { findContact: () => undefined, partnerName: 'ACME', sendSmsRule: true, emailTemplates: new Set() };
-const flow = parseCallFlow(readFileSync(join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml'), 'utf8'), ctx);
+const flow = await parseCallFlow(readFileSync(join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml'), 'utf8'), ctx);
 const LINK: FailoverLink = { id: '123456', callFlowFile: 'x', callerId: '447923221231', trunk: 'out', bindings: {}, flow };
 const CONFIG = { maxAttempts: 3, retryInitialMs: 100, retryMaxMs: 1000, ringTimeoutMs: 5000, maxConcurrent: 2 };
 
@@ -73,7 +74,7 @@ afterEach(async () => {
 
 function setup(script: Answer[], config = CONFIG, links: ReadonlyMap<string, FailoverLink> = new Map([[LINK.id, LINK]])) {
   db = openDatabase({ path: ':memory:' });
-  const repo = new SmsFailoverRepo(db);
+  const repo = new SmsFailoverRepo(new SqliteExecutor(db));
   const fake = fakeCalls(script);
   queue = new FailoverCalls(repo, config, silentLogger());
   const runtime: FailoverCallsRuntime = {
@@ -85,88 +86,88 @@ function setup(script: Answer[], config = CONFIG, links: ReadonlyMap<string, Fai
   return { repo, runtime, ...fake };
 }
 
-function failSms(id: string, linkId = LINK.id): void {
+async function failSms(id: string, linkId = LINK.id): Promise<void> {
   const now = Date.now();
   db.prepare(
-    `INSERT INTO messages (id, user, dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, created_at, updated_at)
+    `INSERT INTO messages (id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, created_at, updated_at)
      VALUES (?, 'alice', 'iovox', '+447923221231', '+447723443321', 'Hello there', 'failed', 1, 'gsm7', 1, ?, ?)`,
   ).run(id, now, now);
-  queue!.record(db, { messageId: id, linkId, origin: '+447923221231', destination: '+447723443321', content: 'Hello there', smsStatus: 'failed', at: now });
+  await queue!.record({ messageId: id, linkId, origin: '+447923221231', destination: '+447723443321', content: 'Hello there', smsStatus: 'failed', at: now });
   queue!.afterCommit();
 }
 
 describe('failover calls', () => {
   it('calls the destination through the trunk with the caller id, runs the flow, and ends done', async () => {
     const { repo, runtime, dials, spoken } = setup(['complete']);
-    queue!.start(runtime);
-    failSms('m1');
-    await waitUntil(() => repo.get('m1')?.state === 'done', 3000, 'done');
+    await queue!.start(runtime);
+    await failSms('m1');
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'done', 3000, 'done');
     expect(dials).toEqual([{ target: 'sip:+447723443321@127.0.0.1:5999', callerId: '447923221231', timeoutMs: 5000, auth: { username: 'u', password: 'p' } }]);
     expect(spoken).toEqual(['You have received an SMS from', 'plus 4 4 7 9 2 3 2 2 1 2 3 1', 'Hello there']);
-    expect(repo.get('m1')).toMatchObject({ attempts: 1, lastError: null });
+    expect(await repo.get('m1')).toMatchObject({ attempts: 1, lastError: null });
   });
 
   it('a busy callee is called again after the back-off, and the row says why in between', async () => {
     const { repo, runtime, dials } = setup(['busy', 'complete']);
-    queue!.start(runtime);
+    await queue!.start(runtime);
     const before = Date.now();
-    failSms('m1');
-    await waitUntil(() => repo.get('m1')?.attempts === 1 && repo.get('m1')?.state === 'pending', 3000, 'first attempt');
-    const row = repo.get('m1')!;
+    await failSms('m1');
+    await waitUntil(async () => (await repo.get('m1'))?.attempts === 1 && (await repo.get('m1'))?.state === 'pending', 3000, 'first attempt');
+    const row = (await repo.get('m1'))!;
     expect(row.lastError).toMatch(/486 Busy Here/);
     expect(row.nextAttemptAt).toBeGreaterThanOrEqual(before + 100);
-    await waitUntil(() => repo.get('m1')?.state === 'done', 3000, 'done');
-    expect(repo.get('m1')!.attempts).toBe(2);
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'done', 3000, 'done');
+    expect((await repo.get('m1'))!.attempts).toBe(2);
     expect(dials).toHaveLength(2);
   });
 
   it('gives up as failed after maxAttempts calls', async () => {
     const { repo, runtime, dials } = setup(['busy', 'busy', 'busy', 'complete']);
-    queue!.start(runtime);
-    failSms('m1');
-    await waitUntil(() => repo.get('m1')?.state === 'failed', 5000, 'failed');
+    await queue!.start(runtime);
+    await failSms('m1');
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'failed', 5000, 'failed');
     expect(dials).toHaveLength(3);
-    expect(repo.get('m1')).toMatchObject({ attempts: 3, lastError: expect.stringMatching(/486 Busy Here \(gave up after 3 attempts\)/) });
+    expect(await repo.get('m1')).toMatchObject({ attempts: 3, lastError: expect.stringMatching(/486 Busy Here \(gave up after 3 attempts\)/) });
   });
 
   it('only records while not started (voice disabled), and places the call on start', async () => {
     const { repo, runtime, dials } = setup(['complete']);
-    failSms('m1');
+    await failSms('m1');
     await new Promise((r) => setTimeout(r, 50));
-    expect(repo.get('m1')).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await repo.get('m1')).toMatchObject({ state: 'pending', attempts: 0 });
     expect(dials).toHaveLength(0);
-    queue!.start(runtime);
-    await waitUntil(() => repo.get('m1')?.state === 'done', 3000, 'done');
+    await queue!.start(runtime);
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'done', 3000, 'done');
   });
 
   it("places again a call a crash cut off (a row left 'calling')", async () => {
     const { repo, runtime, dials } = setup(['complete']);
-    failSms('m1');
-    expect(repo.claim('m1', Date.now())).toBe(true); // the old process took it, then died
-    queue!.start(runtime);
-    await waitUntil(() => repo.get('m1')?.state === 'done', 3000, 'done');
+    await failSms('m1');
+    expect(await repo.claim('m1', Date.now())).toBe(true); // the old process took it, then died
+    await queue!.start(runtime);
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'done', 3000, 'done');
     expect(dials).toHaveLength(1);
-    expect(repo.get('m1')!.attempts).toBe(2);
+    expect((await repo.get('m1'))!.attempts).toBe(2);
   });
 
   it('fails a failover whose link is no longer configured, without calling', async () => {
     const { repo, runtime, dials } = setup(['complete']);
-    queue!.start(runtime);
-    failSms('m1', 'gone');
-    await waitUntil(() => repo.get('m1')?.state === 'failed', 3000, 'failed');
-    expect(repo.get('m1')!.lastError).toBe("failover link 'gone' is not configured (any more)");
+    await queue!.start(runtime);
+    await failSms('m1', 'gone');
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'failed', 3000, 'failed');
+    expect((await repo.get('m1'))!.lastError).toBe("failover link 'gone' is not configured (any more)");
     expect(dials).toHaveLength(0);
   });
 
   it('the callee hanging up mid-flow is done (they were reached); our own hang-up is not', async () => {
     const { repo, runtime } = setup([{ hangUp: 'remote-hangup' }, { hangUp: 'local-hangup' }, 'complete']);
-    queue!.start(runtime);
-    failSms('m1');
-    await waitUntil(() => repo.get('m1')?.state === 'done', 3000, 'm1 done');
-    expect(repo.get('m1')).toMatchObject({ attempts: 1, lastError: 'the callee hung up during the flow' });
-    failSms('m2');
-    await waitUntil(() => repo.get('m2')?.state === 'done', 3000, 'm2 done');
-    expect(repo.get('m2')).toMatchObject({ attempts: 2, lastError: null });
+    await queue!.start(runtime);
+    await failSms('m1');
+    await waitUntil(async () => (await repo.get('m1'))?.state === 'done', 3000, 'm1 done');
+    expect(await repo.get('m1')).toMatchObject({ attempts: 1, lastError: 'the callee hung up during the flow' });
+    await failSms('m2');
+    await waitUntil(async () => (await repo.get('m2'))?.state === 'done', 3000, 'm2 done');
+    expect(await repo.get('m2')).toMatchObject({ attempts: 2, lastError: null });
   });
 
   it('keeps at most maxConcurrent calls at once', async () => {
@@ -182,9 +183,9 @@ describe('failover calls', () => {
         return session;
       },
     };
-    queue!.start(runtime);
-    for (const id of ['a', 'b', 'c']) failSms(id);
-    await waitUntil(() => ['a', 'b', 'c'].every((id) => repo.get(id)?.state === 'done'), 3000, 'all done');
+    await queue!.start(runtime);
+    for (const id of ['a', 'b', 'c']) await failSms(id);
+    await waitUntil(async () => (await Promise.all(['a', 'b', 'c'].map((id) => repo.get(id)))).every((row) => row?.state === 'done'), 3000, 'all done');
     expect(most).toBe(1);
   });
 });

@@ -26,8 +26,8 @@ const entry = (over: Record<string, unknown>) => ({ match: '*', callFlowFile: RE
 const session = (called: string) => ({ info: { to: { user: called }, from: { user: '447555000111' } } }) as unknown as CallSession;
 
 describe('IOVOX inbound call flows', () => {
-  it('picks the first entry whose match fits the called number, and leaves the others to OzML', () => {
-    const flows = loadInboundCallFlows([entry({ match: '442079460000' }), entry({ match: '/^4420/' })], ctx, users);
+  it('picks the first entry whose match fits the called number, and leaves the others to OzML', async () => {
+    const flows = await loadInboundCallFlows([entry({ match: '442079460000' }), entry({ match: '/^4420/' })], ctx, users);
     const route = inboundCallFlowRouter(flows, { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx });
     expect(route(session('442079460000'))).toBeTypeOf('function');
     expect(route(session('442071234567'))).toBeTypeOf('function');
@@ -35,17 +35,17 @@ describe('IOVOX inbound call flows', () => {
     expect(flows.map((f) => f.flow.name)).toEqual(['SMS READ OUT', 'SMS READ OUT']);
   });
 
-  it('refuses an unknown API user, an unreadable file, a flow with an IOVOX error, and bindings that name no sendSms rule', () => {
-    expect(() => loadInboundCallFlows([entry({ user: 'bob' })], ctx, users)).toThrow("iovox.callFlows[0] (match '*'): no API user 'bob'");
-    expect(() => loadInboundCallFlows([entry({ callFlowFile: join(files.path, 'missing.xml') })], ctx, users)).toThrow(
+  it('refuses an unknown API user, an unreadable file, a flow with an IOVOX error, and bindings that name no sendSms rule', async () => {
+    await expect(loadInboundCallFlows([entry({ user: 'bob' })], ctx, users)).rejects.toThrow("iovox.callFlows[0] (match '*'): no API user 'bob'");
+    await expect(loadInboundCallFlows([entry({ callFlowFile: join(files.path, 'missing.xml') })], ctx, users)).rejects.toThrow(
       /iovox\.callFlows\[0\] \(match '\*'\): cannot read call flow .*missing\.xml/,
     );
     const noId = flowFile(
       'no-id.xml',
       '<callFlow name="X"><sendSms label="L" from="$_partnerName" destinationPhoneNumber="447400000000" message="hi" /></callFlow>',
     );
-    expect(() => loadInboundCallFlows([entry({ callFlowFile: noId })], ctx, users)).toThrow(/Rule ID Empty/);
-    expect(() => loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).toThrow(
+    await expect(loadInboundCallFlows([entry({ callFlowFile: noId })], ctx, users)).rejects.toThrow(/Rule ID Empty/);
+    await expect(loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).rejects.toThrow(
       "bindings name 'nope', which is not a sendSms rule of its call flow",
     );
   });

@@ -6,18 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/sqlite/db.js';
-import { AddressBook } from '../../../src/contacts/address-book.js';
+import { addressBookOn, sqliteStore } from '../../support/sqlite-store.js';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
 import { IovoxFlowError } from '../../../src/iovox/flow/flow-error.js';
 import type { FlowContext, SendSmsRule } from '../../../src/iovox/flow/flow.js';
 
-const db = openDatabase({ path: ':memory:' });
-afterAll(() => db.close());
-const book = new AddressBook(db);
-book.add({ displayName: 'Bob', phoneNumbers: ['+44 7400 000000'], primaryEmails: ['bob@example.test'] });
-book.add({ displayName: '1', phoneNumbers: ['447400000000'] });
-book.add({ displayName: 'Bob', phoneNumbers: ['447400000001'] });
+const store = sqliteStore();
+afterAll(() => store.close());
+const book = addressBookOn(store);
+await book.add({ displayName: 'Bob', phoneNumbers: ['+44 7400 000000'], primaryEmails: ['bob@example.test'] });
+await book.add({ displayName: '1', phoneNumbers: ['447400000000'] });
+await book.add({ displayName: 'Bob', phoneNumbers: ['447400000001'] });
 
 function context(overrides: Partial<FlowContext> = {}): FlowContext {
   return {
@@ -30,11 +29,11 @@ function context(overrides: Partial<FlowContext> = {}): FlowContext {
 }
 
 const flow = (rules: string) => `<callFlow name="test">\n  ${rules}\n</callFlow>`;
-const sendSms = (xml: string, ctx = context()) => parseCallFlow(flow(xml), ctx).rules[0] as SendSmsRule;
+const sendSms = async (xml: string, ctx = context()) => (await parseCallFlow(flow(xml), ctx)).rules[0] as SendSmsRule;
 
-function errorOf(xml: string, ctx = context()): IovoxFlowError {
+async function errorOf(xml: string, ctx = context()): Promise<IovoxFlowError> {
   try {
-    parseCallFlow(xml, ctx);
+    await parseCallFlow(xml, ctx);
   } catch (err) {
     expect(err).toBeInstanceOf(IovoxFlowError);
     return err as IovoxFlowError;
@@ -43,9 +42,9 @@ function errorOf(xml: string, ctx = context()): IovoxFlowError {
 }
 
 describe("seed 001's SMS READ OUT flow", () => {
-  it('parses into one play rule with three textToSpeech items, as written', () => {
+  it('parses into one play rule with three textToSpeech items, as written', async () => {
     const xml = readFileSync(join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml'), 'utf8');
-    const parsed = parseCallFlow(xml, context());
+    const parsed = await parseCallFlow(xml, context());
     expect(parsed).toEqual({
       name: 'SMS READ OUT',
       rules: [
@@ -66,8 +65,8 @@ describe("seed 001's SMS READ OUT flow", () => {
 });
 
 describe("seed 000's sendSms examples", () => {
-  it('the attribute template: every contact detail a variable', () => {
-    const rule = sendSms(
+  it('the attribute template: every contact detail a variable', async () => {
+    const rule = await sendSms(
       '<sendSms id="sendSms_1" label="sendSms_1" from="$_partnerName" destinationPhoneNumber="?" destinationContactId="?" destinationContactName="?" message="Text" />',
     );
     expect(rule).toMatchObject({
@@ -84,8 +83,8 @@ describe("seed 000's sendSms examples", () => {
     });
   });
 
-  it('a fixed contact by name and phone number', () => {
-    const rule = sendSms(
+  it('a fixed contact by name and phone number', async () => {
+    const rule = await sendSms(
       '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="This is a message from IOVOX!!" />',
     );
     expect(rule).toMatchObject({
@@ -97,31 +96,31 @@ describe("seed 000's sendSms examples", () => {
     });
   });
 
-  it('a fixed contact by id and phone number', () => {
-    const rule = sendSms(
+  it('a fixed contact by id and phone number', async () => {
+    const rule = await sendSms(
       '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactId="1" message="This is a message from IOVOX!!" />',
     );
     expect(rule.destinationContactId).toEqual({ kind: 'fixed', value: '1' });
   });
 
-  it('variable values', () => {
-    const rule = sendSms(
+  it('variable values', async () => {
+    const rule = await sendSms(
       '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="?" destinationContactName="?" message="This is a message from IOVOX!!" />',
     );
     expect(rule.destinationPhoneNumber).toEqual({ kind: 'variable' });
     expect(rule.destinationContactName).toEqual({ kind: 'variable' });
   });
 
-  it('a delivery receipt callback with headers (an empty callbackUrl means none)', () => {
-    const rule = sendSms(
+  it('a delivery receipt callback with headers (an empty callbackUrl means none)', async () => {
+    const rule = await sendSms(
       '<sendSms label="sendSms_1" from="$_partnerName" id="sendConfirmationSms" destinationPhoneNumber="447400000000" destinationContactName="1" message="This is a message from IOVOX!!" callbackUrl="" callbackUrlHeaders="Content-Type: application/json,X-Custom-Header: iovox" />',
     );
     expect(rule.callbackUrl).toBeNull();
     expect(rule.callbackUrlHeaders).toEqual({ 'Content-Type': 'application/json', 'X-Custom-Header': 'iovox' });
   });
 
-  it('every smsAlert attribute', () => {
-    const rule = sendSms(
+  it('every smsAlert attribute', async () => {
+    const rule = await sendSms(
       '<sendSms id="a" label="a" from="$_partnerName" destinationContactId="1" message="m" smsAlert="FAILED_SMS" smsAlertDestinationType="BOTH" smsAlertDestinationBehaviour="ALL" smsAlertEmailTemplateName="missed" smsAlertFrom="alerts@example.test" smsAlertFromName="Alerts" callbackUrl="https://example.test/dlr" />',
     );
     expect(rule.smsAlert).toEqual({
@@ -135,8 +134,8 @@ describe("seed 000's sendSms examples", () => {
     expect(rule.callbackUrl).toBe('https://example.test/dlr');
   });
 
-  it('sendSmsAlert, the name real IOVOX flows use, sets the mode (smsAlert stays an alias)', () => {
-    const rule = sendSms('<sendSms id="a" label="a" from="$_partnerName" destinationContactId="1" message="m" sendSmsAlert="ALL_SMS" />');
+  it('sendSmsAlert, the name real IOVOX flows use, sets the mode (smsAlert stays an alias)', async () => {
+    const rule = await sendSms('<sendSms id="a" label="a" from="$_partnerName" destinationContactId="1" message="m" sendSmsAlert="ALL_SMS" />');
     expect(rule.smsAlert.mode).toBe('ALL_SMS');
   });
 });
@@ -181,8 +180,8 @@ describe("every row of seed 000's error table", () => {
     { text: 'Sender is not internationalised', xml: `<sendSms id="s" label="s" ${ok} />`, ctx: { partnerName: '+447411111111' } },
   ];
   for (const row of rows) {
-    it(`${row.status ?? 400} ${row.text}: ${row.xml.slice(0, 90)}`, () => {
-      const err = errorOf(flow(row.xml), context(row.ctx));
+    it(`${row.status ?? 400} ${row.text}: ${row.xml.slice(0, 90)}`, async () => {
+      const err = await errorOf(flow(row.xml), context(row.ctx));
       expect(err.text).toBe(row.text);
       expect(err.status).toBe(row.status ?? 400);
       expect(err.position).toEqual({ line: 2, column: 3 });
@@ -190,14 +189,14 @@ describe("every row of seed 000's error table", () => {
     });
   }
 
-  it('an alphanumeric $_partnerName is a valid sender', () => {
-    expect(sendSms(`<sendSms id="s" label="s" ${ok} />`, context({ partnerName: 'ACME' })).id).toBe('s');
+  it('an alphanumeric $_partnerName is a valid sender', async () => {
+    expect((await sendSms(`<sendSms id="s" label="s" ${ok} />`, context({ partnerName: 'ACME' }))).id).toBe('s');
   });
 
-  it('the first contact with a name that owns the number wins', () => {
+  it('the first contact with a name that owns the number wins', async () => {
     // Two contacts are called Bob; the rule's number belongs to the second.
     expect(
-      sendSms('<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000001" destinationContactName="bob" message="Hi" />').id,
+      (await sendSms('<sendSms id="s" label="s" from="$_partnerName" destinationPhoneNumber="447400000001" destinationContactName="bob" message="Hi" />')).id,
     ).toBe('s');
   });
 });
@@ -255,8 +254,8 @@ describe('other problems a flow can have', () => {
     },
   ];
   for (const c of cases) {
-    it(c.text, () => {
-      expect(errorOf(c.xml).text).toBe(c.text);
+    it(c.text, async () => {
+      expect((await errorOf(c.xml)).text).toBe(c.text);
     });
   }
 });

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/sqlite/db.js';
-import { AddressBook } from '../../../src/contacts/address-book.js';
+import { addressBookOn, sqliteStore } from '../../support/sqlite-store.js';
 import { parseCallFlow } from '../../../src/iovox/flow/parse-call-flow.js';
 import { runCallFlow, type FlowCall, type FlowRunDeps } from '../../../src/iovox/flow/run-call-flow.js';
 import { speakableNumber, substitute } from '../../../src/iovox/flow/variables.js';
@@ -17,11 +16,11 @@ import type { AcceptRequest } from '../../../src/sms/outbox.js';
 import { AppError, ErrorCode } from '../../../src/shared/errors.js';
 import { silentLogger } from '../../../src/shared/log.js';
 
-const db = openDatabase({ path: ':memory:' });
-afterAll(() => db.close());
-const book = new AddressBook(db);
-book.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
-book.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
+const store = sqliteStore();
+afterAll(() => store.close());
+const book = addressBookOn(store);
+await book.add({ id: '1', displayName: 'Bob', phoneNumbers: ['447400000000'] });
+await book.add({ id: '2', displayName: 'Carol', phoneNumbers: ['447700900123'] });
 
 const ctx: FlowContext = { findContact: (s) => book.resolve(s), partnerName: 'ACME', sendSmsRule: true, emailTemplates: new Set(['default']) };
 const SMS_READ_OUT = readFileSync(join(process.cwd(), 'test/fixtures/iovox/sms-read-out.xml'), 'utf8');
@@ -70,7 +69,7 @@ describe('runCallFlow', () => {
     const deps: FlowRunDeps = { sms: fakeOutbox(steps), flows: ctx };
     const result = await runCallFlow(
       call,
-      { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: '+447923221231', content: 'Hello there, my name is John' } },
+      { flow: await parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: '+447923221231', content: 'Hello there, my name is John' } },
       deps,
     );
     expect(steps).toEqual([
@@ -83,7 +82,7 @@ describe('runCallFlow', () => {
   });
 
   it('runs play and sendSms rules in document order; ? values bound per link; $content in the bound message', async () => {
-    const flow = parseCallFlow(
+    const flow = await parseCallFlow(
       `<callFlow name="mixed">
         <sendSms id="first" label="a" from="$_partnerName" destinationPhoneNumber="447400000000" destinationContactId="1" message="Fixed: $sms_origin" />
         <play id="p" label="p"><textToSpeech textToSpeak="Between" voice="tts_us_eng_female" /></play>
@@ -112,7 +111,7 @@ describe('runCallFlow', () => {
   });
 
   it('a sendSms rule that cannot send is reported with its IOVOX string and the flow goes on', async () => {
-    const flow = parseCallFlow(
+    const flow = await parseCallFlow(
       `<callFlow name="f">
         <sendSms id="unbound" label="a" from="$_partnerName" destinationContactId="?" message="hi" />
         <sendSms id="quota" label="b" from="$_partnerName" destinationContactId="2" message="hi" />
@@ -132,7 +131,7 @@ describe('runCallFlow', () => {
   });
 
   it('a hang-up during a prompt stops the flow at once: no later prompt, no later sendSms', async () => {
-    const flow = parseCallFlow(
+    const flow = await parseCallFlow(
       `<callFlow name="f">
         <play id="p" label="p"><textToSpeech textToSpeak="One" voice="v" /><textToSpeech textToSpeak="Two" voice="v" /></play>
         <sendSms id="s" label="s" from="$_partnerName" destinationContactId="1" message="after" />
@@ -154,7 +153,7 @@ describe('runCallFlow', () => {
     await expect(
       runCallFlow(
         call,
-        { flow: parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: 'x', content: 'y' } },
+        { flow: await parseCallFlow(SMS_READ_OUT, ctx), user: 'u', variables: { sms_origin: 'x', content: 'y' } },
         { sms: fakeOutbox([]), flows: ctx },
       ),
     ).rejects.toMatchObject({

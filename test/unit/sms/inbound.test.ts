@@ -20,7 +20,7 @@ function setup(options: { accepts?: (recipient: string) => boolean } = {}) {
   const service = new InboundService({
     repo: store,
     committer: fakeCommitter,
-    notify: (_db, message) => void notified.push(message),
+    notify: async (message) => void notified.push(message),
     log: silentLogger(),
     reassemblyTimeoutMs: 60_000,
     now: () => now,

@@ -24,12 +24,12 @@ function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] 
   const store = new FakeMessageStore();
   const connector = new FakeConnector();
   const notified: string[] = [];
-  const statusWriter = new StatusWriter(store, (_db, message) => void notified.push(message.status));
+  const statusWriter = new StatusWriter(store, async (message) => void notified.push(message.status));
   const outbox = new Outbox({
     repo: store,
     committer: fakeCommitter,
     statusWriter,
-    receipts: { matchWaiting: () => undefined },
+    receipts: { matchWaiting: async () => undefined },
     router: new Router(routes),
     connectors: new Map([[connector.id, connector]]),
     config: { maxParts: 3, defaultSender: 'telenode', requestReceipts: true, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
@@ -54,14 +54,14 @@ describe('outbox', () => {
     const { outbox, store, connector } = setup();
     outbox.start();
     const message = await outbox.accept(request('long '.repeat(40)));
-    expect(store.get(message.id)).toBeDefined();
-    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'submitted');
+    expect(await store.get(message.id)).toBeDefined();
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 2000, 'submitted');
     expect(connector.submitted.map((p) => [p.partNo, p.partsTotal, p.concat?.seq])).toEqual([
       [1, 2, 1],
       [2, 2, 2],
     ]);
     expect(new Set(connector.submitted.map((p) => p.concat!.reference)).size).toBe(1);
-    expect(store.parts(message.id).map((p) => p.carrierId)).toEqual(['C1', 'C2']);
+    expect((await store.parts(message.id)).map((p) => p.carrierId)).toEqual(['C1', 'C2']);
   });
 
   it('retries a part that may succeed later, and a clean retry clears the error', async () => {
@@ -69,9 +69,9 @@ describe('outbox', () => {
     connector.answers.push(FakeConnector.retryable());
     outbox.start();
     const message = await outbox.accept(request());
-    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'submitted on the retry');
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 2000, 'submitted on the retry');
     expect(connector.submitted).toHaveLength(2);
-    expect(store.get(message.id)).toMatchObject({ attempts: 1, errorCode: null });
+    expect(await store.get(message.id)).toMatchObject({ attempts: 1, errorCode: null });
   });
 
   it('fails a part the carrier refuses for good, keeping its status, without retrying', async () => {
@@ -79,8 +79,8 @@ describe('outbox', () => {
     connector.answers.push(FakeConnector.refused());
     outbox.start();
     const message = await outbox.accept(request());
-    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Failed, 2000, 'failed');
-    expect(store.get(message.id)).toMatchObject({ errorCode: 'TN_ERR_SMPP_REJECTED', carrierStatus: '0x0000000b' });
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Failed, 2000, 'failed');
+    expect(await store.get(message.id)).toMatchObject({ errorCode: 'TN_ERR_SMPP_REJECTED', carrierStatus: '0x0000000b' });
     expect(connector.submitted).toHaveLength(1);
     expect(notified).toEqual([MessageStatus.Failed]);
   });
@@ -94,14 +94,14 @@ describe('outbox', () => {
     expect(connector.submitted).toHaveLength(0);
     connector.up = true;
     outbox.connectorStateChanged(true);
-    await waitUntil(() => store.get(message.id)!.status === MessageStatus.Submitted, 2000, 'sent once up');
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 2000, 'sent once up');
   });
 
   it('on start, sends what a previous run accepted and never sent', async () => {
     const { outbox, store, connector } = setup();
     const left = store.add({ recipient: '+36301111111', text: 'left behind' });
     outbox.start();
-    await waitUntil(() => store.get(left.id)!.status === MessageStatus.Submitted, 2000, 'recovered and sent');
+    await waitUntil(async () => (await store.get(left.id))!.status === MessageStatus.Submitted, 2000, 'recovered and sent');
     expect(connector.submitted.map((p) => p.messageId)).toEqual([left.id]);
   });
 });

@@ -3,6 +3,7 @@
  * UTC month, a new day (or month) starts from nothing, and what a refused
  * message would have taken is not charged.
  */
+import { SqliteExecutor } from '../../../src/store/sqlite/executor.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/store/sqlite/db.js';
@@ -23,7 +24,7 @@ function guard(limits: { partsPerDay?: number | null; partsPerMonth?: number | n
     dir.remove();
   });
   const committer = new GroupCommitter(db);
-  const quota = new QuotaGuard(new Map([['u', limits]]), new QuotaRepo(db));
+  const quota = new QuotaGuard(new Map([['u', limits]]), new QuotaRepo(new SqliteExecutor(db)));
   const charge = (parts: number, at: string) => committer.run(() => quota.charge('u', parts, Date.parse(at)));
   return { quota, charge };
 }
@@ -37,7 +38,7 @@ describe('QuotaGuard', () => {
       details: { period: 'day', used: 3, parts: 3 },
     });
     await charge(2, '2026-11-22T23:59:59.999Z');
-    expect(() => quota.check('u', 1, Date.parse('2026-11-22T23:59:59.999Z'))).toThrow(/5 SMS parts per day/);
+    await expect(quota.check('u', 1, Date.parse('2026-11-22T23:59:59.999Z'))).rejects.toThrow(/5 SMS parts per day/);
     await charge(5, '2026-11-23T00:00:00Z');
   });
 
@@ -51,7 +52,7 @@ describe('QuotaGuard', () => {
 
   it('leaves users without a limit alone', async () => {
     const { quota } = guard({ partsPerDay: null, partsPerMonth: null });
-    expect(() => quota.check('u', 1_000_000, Date.now())).not.toThrow();
-    expect(() => quota.check('someone-else', 1_000_000, Date.now())).not.toThrow();
+    await expect(quota.check('u', 1_000_000, Date.now())).resolves.toBeUndefined();
+    await expect(quota.check('someone-else', 1_000_000, Date.now())).resolves.toBeUndefined();
   });
 });

@@ -12,19 +12,16 @@ import { MessageStatus } from '../../../src/sms/message.js';
 import type { ReceiptEvent } from '../../../src/sms/connectors/connector.js';
 import type { CarrierIdFormat } from '../../../src/sms/carrier-id-convention.js';
 import { normalizeCarrierId } from '../../../src/sms/carrier-id.js';
-import type { Db } from '../../../src/store/sqlite/db.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { fakeCommitter } from '../../support/fake-committer.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';
 import { FakeUnmatchedReceipts } from '../../support/fake-unmatched-receipts.js';
 
-const tx = {} as Db;
-
 function setup(format: CarrierIdFormat = 'auto') {
   let now = 1_000_000;
   const store = new FakeMessageStore();
   const unmatched = new FakeUnmatchedReceipts();
-  const statusWriter = new StatusWriter(store, () => undefined);
+  const statusWriter = new StatusWriter(store, async () => undefined);
   const receipts = new ReceiptProcessor({
     repo: store,
     unmatched,
@@ -73,8 +70,8 @@ describe('receipts', () => {
     const a = submitted('10');
     const b = submitted('16');
     await receipts.handle(receipt('16', MessageStatus.Failed));
-    expect(store.get(b)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
-    expect(store.get(a)!.status).toBe(MessageStatus.Submitted);
+    expect(await store.get(b)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
+    expect((await store.get(a))!.status).toBe(MessageStatus.Submitted);
   });
 
   it('with small decimal ids and carrierIdFormat string, receipt 10 never settles the message whose id is 16 (10 read as hex)', async () => {
@@ -82,18 +79,18 @@ describe('receipts', () => {
     const sixteen = submitted('16');
     await receipts.handle(receipt('10'));
     advance(5000);
-    receipts.settle(tx);
-    expect(store.get(sixteen)!.status).toBe(MessageStatus.Submitted);
+    await receipts.settle();
+    expect((await store.get(sixteen))!.status).toBe(MessageStatus.Submitted);
   });
 
   it("a receipt that comes before its submit result waits, and is applied when the part's id is recorded", async () => {
     const { store, unmatched, receipts, submitted } = setup();
     await receipts.handle(receipt('ABC123'));
-    expect(unmatched.count()).toBe(1);
+    expect(await unmatched.count()).toBe(1);
     const id = submitted('ABC123');
-    receipts.matchWaiting(tx, 'c1', 'ABC123');
-    expect(store.get(id)!.status).toBe(MessageStatus.Delivered);
-    expect(unmatched.count()).toBe(0);
+    await receipts.matchWaiting('c1', 'ABC123');
+    expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+    expect(await unmatched.count()).toBe(0);
   });
 
   it('learning (auto): an id that reads as two different parts, hex and decimal, is applied to neither', async () => {
@@ -102,18 +99,18 @@ describe('receipts', () => {
     const asDecimal = submitted('22'); // receipt "16" read as hex-for-decimal: 0x16 = 22
     await receipts.handle(receipt('16'));
     advance(2500);
-    expect(receipts.settle(tx)).toBe(0);
-    expect(store.get(asHex)!.status).toBe(MessageStatus.Submitted);
-    expect(store.get(asDecimal)!.status).toBe(MessageStatus.Submitted);
+    expect(await receipts.settle()).toBe(0);
+    expect((await store.get(asHex))!.status).toBe(MessageStatus.Submitted);
+    expect((await store.get(asDecimal))!.status).toBe(MessageStatus.Submitted);
   });
 
   it('learning (auto): an unambiguous numeric reading is applied once the receipt has waited', async () => {
     const { store, receipts, submitted, advance } = setup('auto');
     const id = submitted('1A'); // hex submit id; the receipt quotes it in decimal
     await receipts.handle(receipt('26'));
-    expect(store.get(id)!.status).toBe(MessageStatus.Submitted);
+    expect((await store.get(id))!.status).toBe(MessageStatus.Submitted);
     advance(2500);
-    expect(receipts.settle(tx)).toBe(1);
-    expect(store.get(id)!.status).toBe(MessageStatus.Delivered);
+    expect(await receipts.settle()).toBe(1);
+    expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
   });
 });

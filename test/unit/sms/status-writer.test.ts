@@ -7,16 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { StatusWriter, type PartUpdate } from '../../../src/sms/status-writer.js';
 import { MessageStatus } from '../../../src/sms/message.js';
-import type { Db } from '../../../src/store/sqlite/db.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';
-
-const tx = {} as Db;
 
 function setup() {
   const store = new FakeMessageStore();
   const notified: Array<{ status: string; previous: string }> = [];
-  const writer = new StatusWriter(store, (_db, message: StoredMessage, previous) => void notified.push({ status: message.status, previous }));
+  const writer = new StatusWriter(store, async (message: StoredMessage, previous) => void notified.push({ status: message.status, previous }));
   return { store, writer, notified };
 }
 
@@ -30,70 +27,70 @@ const part = (partNo: number, status: MessageStatus, more: Partial<PartUpdate> =
 });
 
 describe('StatusWriter', () => {
-  it('a two-part message is submitted once both parts are, and delivered only once both are delivered', () => {
+  it('a two-part message is submitted once both parts are, and delivered only once both are delivered', async () => {
     const { store, writer, notified } = setup();
     const { id } = store.add({ partsEstimate: 2 });
-    writer.applyParts(tx, id, [part(1, MessageStatus.Submitted, { carrierId: 'A1' })]);
-    expect(store.get(id)!.status).toBe(MessageStatus.Accepted);
-    writer.applyParts(tx, id, [part(2, MessageStatus.Submitted, { carrierId: 'A2' })]);
-    expect(store.get(id)).toMatchObject({ status: MessageStatus.Submitted, connectorId: 'c1' });
-    writer.applyParts(tx, id, [part(1, MessageStatus.Delivered)]);
-    expect(store.get(id)!.status).toBe(MessageStatus.Submitted);
-    writer.applyParts(tx, id, [part(2, MessageStatus.Delivered)]);
-    expect(store.get(id)).toMatchObject({ status: MessageStatus.Delivered, doneAt: 102 });
+    await writer.applyParts(id, [part(1, MessageStatus.Submitted, { carrierId: 'A1' })]);
+    expect((await store.get(id))!.status).toBe(MessageStatus.Accepted);
+    await writer.applyParts(id, [part(2, MessageStatus.Submitted, { carrierId: 'A2' })]);
+    expect(await store.get(id)).toMatchObject({ status: MessageStatus.Submitted, connectorId: 'c1' });
+    await writer.applyParts(id, [part(1, MessageStatus.Delivered)]);
+    expect((await store.get(id))!.status).toBe(MessageStatus.Submitted);
+    await writer.applyParts(id, [part(2, MessageStatus.Delivered)]);
+    expect(await store.get(id)).toMatchObject({ status: MessageStatus.Delivered, doneAt: 102 });
     expect(notified).toEqual([
       { status: MessageStatus.Submitted, previous: MessageStatus.Accepted },
       { status: MessageStatus.Delivered, previous: MessageStatus.Submitted },
     ]);
   });
 
-  it('one failed part fails the message; a late "delivered" for another part does not move it back', () => {
+  it('one failed part fails the message; a late "delivered" for another part does not move it back', async () => {
     const { store, writer, notified } = setup();
     const { id } = store.add({ partsEstimate: 2 });
-    writer.applyParts(tx, id, [part(1, MessageStatus.Submitted, { carrierId: 'A1' }), part(2, MessageStatus.Submitted, { carrierId: 'A2' })]);
-    writer.applyParts(tx, id, [part(1, MessageStatus.Failed, { carrierStatus: 'UNDELIV' }), part(2, MessageStatus.Delivered, { carrierStatus: 'DELIVRD' })]);
-    expect(store.get(id)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
-    writer.applyParts(tx, id, [part(1, MessageStatus.Delivered, { carrierStatus: 'DELIVRD' })]);
+    await writer.applyParts(id, [part(1, MessageStatus.Submitted, { carrierId: 'A1' }), part(2, MessageStatus.Submitted, { carrierId: 'A2' })]);
+    await writer.applyParts(id, [part(1, MessageStatus.Failed, { carrierStatus: 'UNDELIV' }), part(2, MessageStatus.Delivered, { carrierStatus: 'DELIVRD' })]);
+    expect(await store.get(id)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
+    await writer.applyParts(id, [part(1, MessageStatus.Delivered, { carrierStatus: 'DELIVRD' })]);
     // Neither the status nor the carrier's words behind it change.
-    expect(store.get(id)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
-    expect(store.parts(id)[0]!.status).toBe(MessageStatus.Failed);
+    expect(await store.get(id)).toMatchObject({ status: MessageStatus.Failed, carrierStatus: 'UNDELIV' });
+    expect((await store.parts(id))[0]!.status).toBe(MessageStatus.Failed);
     expect(notified.map((n) => n.status)).toEqual([MessageStatus.Submitted, MessageStatus.Failed]);
   });
 
-  it('the same update twice notifies once', () => {
+  it('the same update twice notifies once', async () => {
     const { store, writer, notified } = setup();
     const { id } = store.add();
     const update = part(1, MessageStatus.Submitted, { partsTotal: 1, carrierId: 'A1' });
-    writer.applyParts(tx, id, [update]);
-    writer.applyParts(tx, id, [{ ...update, carrierId: undefined }]);
+    await writer.applyParts(id, [update]);
+    await writer.applyParts(id, [{ ...update, carrierId: undefined }]);
     expect(notified).toHaveLength(1);
   });
 
-  it('a clean attempt clears the error a refused one left; a possible duplicate stays marked', () => {
+  it('a clean attempt clears the error a refused one left; a possible duplicate stays marked', async () => {
     const { store, writer } = setup();
     const { id } = store.add();
-    writer.applyParts(tx, id, [part(1, MessageStatus.Accepted, { partsTotal: 1 })], {
+    await writer.applyParts(id, [part(1, MessageStatus.Accepted, { partsTotal: 1 })], {
       errorCode: 'TN_ERR_MODEM_TIMEOUT',
       errorText: 'no answer',
       possibleDuplicate: true,
     });
-    expect(store.get(id)).toMatchObject({ errorCode: 'TN_ERR_MODEM_TIMEOUT', possibleDuplicate: true });
-    writer.applyParts(tx, id, [part(1, MessageStatus.Submitted, { partsTotal: 1, carrierId: 'gsm:1@1' })], { errorCode: null, errorText: null });
-    expect(store.get(id)).toMatchObject({ status: MessageStatus.Submitted, errorCode: null, errorText: null, possibleDuplicate: true });
+    expect(await store.get(id)).toMatchObject({ errorCode: 'TN_ERR_MODEM_TIMEOUT', possibleDuplicate: true });
+    await writer.applyParts(id, [part(1, MessageStatus.Submitted, { partsTotal: 1, carrierId: 'gsm:1@1' })], { errorCode: null, errorText: null });
+    expect(await store.get(id)).toMatchObject({ status: MessageStatus.Submitted, errorCode: null, errorText: null, possibleDuplicate: true });
   });
 
-  it('finish() ends a message without parts once, and never a final one again', () => {
+  it('finish() ends a message without parts once, and never a final one again', async () => {
     const { store, writer, notified } = setup();
     const message = store.add();
-    expect(writer.finish(tx, message, MessageStatus.Expired, { errorCode: 'TN_ERR_MESSAGE_EXPIRED' }, 500)).toBe(true);
-    expect(store.get(message.id)).toMatchObject({ status: MessageStatus.Expired, doneAt: 500, errorCode: 'TN_ERR_MESSAGE_EXPIRED' });
-    expect(writer.finish(tx, store.get(message.id)!, MessageStatus.Failed, {}, 600)).toBe(false);
+    expect(await writer.finish(message, MessageStatus.Expired, { errorCode: 'TN_ERR_MESSAGE_EXPIRED' }, 500)).toBe(true);
+    expect(await store.get(message.id)).toMatchObject({ status: MessageStatus.Expired, doneAt: 500, errorCode: 'TN_ERR_MESSAGE_EXPIRED' });
+    expect(await writer.finish((await store.get(message.id))!, MessageStatus.Failed, {}, 600)).toBe(false);
     expect(notified).toEqual([{ status: MessageStatus.Expired, previous: MessageStatus.Accepted }]);
   });
 
-  it('an unknown message is left alone', () => {
+  it('an unknown message is left alone', async () => {
     const { writer, notified } = setup();
-    expect(writer.applyParts(tx, 'nope', [part(1, MessageStatus.Delivered)])).toBeUndefined();
+    expect(await writer.applyParts('nope', [part(1, MessageStatus.Delivered)])).toBeUndefined();
     expect(notified).toEqual([]);
   });
 });

@@ -6,9 +6,11 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/store/sqlite/db.js';
+import { openDatabase } from '../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../src/store/sqlite/executor.js';
+import { WebhookRepo } from '../../../src/store/webhook-repo.js';
 import { GroupCommitter } from '../../../src/store/sqlite/group-commit.js';
-import { WebhookDispatcher, enqueueWebhook } from '../../../src/webhooks/webhook-dispatcher.js';
+import { WebhookDispatcher } from '../../../src/webhooks/webhook-dispatcher.js';
 import { webhookConfigSchema } from '../../../src/webhooks/config.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { FakeCallbackSender } from '../../support/fake-callback-sender.js';
@@ -24,8 +26,9 @@ function setup(config: Record<string, unknown> = {}) {
   const db = openDatabase({ path: join(dir.path, 'store.db'), synchronous: 'NORMAL' });
   const committer = new GroupCommitter(db);
   const sender = new FakeCallbackSender();
+  const store = new WebhookRepo(new SqliteExecutor(db));
   const dispatcher = new WebhookDispatcher({
-    db,
+    store,
     committer,
     config: webhookConfigSchema.parse({ backoff: { initialMs: 10, maxMs: 40, jitter: 0 }, catchUpProbeMs: 100, ...config }),
     log: silentLogger(),
@@ -37,7 +40,7 @@ function setup(config: Record<string, unknown> = {}) {
     dir.remove();
   });
   const enqueue = async (orderKey: string, body: string, url = 'http://127.0.0.1:9/cb') => {
-    await committer.run((tx: Db) => enqueueWebhook(tx, { orderKey, kind: 'test', url, contentType: 'text/plain', body }));
+    await committer.run(() => store.insert({ orderKey, kind: 'test', url, contentType: 'text/plain', body }, Date.now()));
     dispatcher.kick();
   };
   return { dispatcher, sender, enqueue };
@@ -46,7 +49,7 @@ function setup(config: Record<string, unknown> = {}) {
 describe('webhook dispatcher', () => {
   it('delivers callbacks of one key one at a time, oldest first', async () => {
     const { dispatcher, sender, enqueue } = setup();
-    dispatcher.start();
+    await dispatcher.start();
     for (const body of ['1', '2', '3']) await enqueue('sms:a', body);
     await waitUntil(() => dispatcher.stats().delivered === 3, 5000, 'three delivered');
     expect(sender.attempts.map((a) => a.body)).toEqual(['1', '2', '3']);
@@ -56,7 +59,7 @@ describe('webhook dispatcher', () => {
     const { dispatcher, sender, enqueue } = setup();
     let up = false;
     sender.answer = () => (up ? { status: 200 } : { status: 503 });
-    dispatcher.start();
+    await dispatcher.start();
     await enqueue('sms:b', 'first');
     await enqueue('sms:b', 'second');
     await waitUntil(() => sender.attempts.length >= 3, 5000, 'a few failed attempts');
@@ -70,7 +73,7 @@ describe('webhook dispatcher', () => {
   it('a refusal that cannot change (the egress policy) makes a dead letter at once, and the key goes on', async () => {
     const { dispatcher, sender, enqueue } = setup();
     sender.answer = (a) => (a.body === 'refused' ? { error: 'egress denied', permanent: true } : { status: 200 });
-    dispatcher.start();
+    await dispatcher.start();
     await enqueue('sms:c', 'refused');
     await enqueue('sms:c', 'next');
     await waitUntil(() => dispatcher.stats().delivered === 1 && dispatcher.stats().dead === 1, 5000, 'one dead, one delivered');
@@ -81,7 +84,7 @@ describe('webhook dispatcher', () => {
     const { dispatcher, sender, enqueue } = setup({ backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
     let up = false;
     sender.answer = () => (up ? { status: 200 } : { error: 'connection refused' });
-    dispatcher.start();
+    await dispatcher.start();
     for (const key of ['k1', 'k2', 'k3']) await enqueue(key, key);
     await waitUntil(() => sender.attempts.length >= 3, 5000, 'each key tried once');
     up = true;

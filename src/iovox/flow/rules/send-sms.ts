@@ -32,7 +32,7 @@ function flowValue(element: FlowElement, name: string): FlowValue {
   return value.trim() === VARIABLE ? { kind: 'variable' } : { kind: 'fixed', value };
 }
 
-export function parseSendSms(element: FlowElement, ctx: FlowContext): SendSmsRule {
+export async function parseSendSms(element: FlowElement, ctx: FlowContext): Promise<SendSmsRule> {
   if (!ctx.sendSmsRule) throw new IovoxFlowError("You don't have access to this feature: sendSms", element.position, attribute(element, 'id'), 403);
   const { id, label } = ruleIdentity(element);
   const fail = (text: string): never => {
@@ -51,7 +51,7 @@ export function parseSendSms(element: FlowElement, ctx: FlowContext): SendSmsRul
     destinationContactId: flowValue(element, 'destinationContactId'),
     destinationContactName: flowValue(element, 'destinationContactName'),
   };
-  checkContactSelection(selection, ctx, element.position, id);
+  await checkContactSelection(selection, ctx, element.position, id);
   checkPartnerName(ctx.partnerName, element.position, id);
 
   const callbackUrl = attribute(element, 'callbackUrl');
@@ -85,12 +85,12 @@ export function checkPartnerName(partnerName: string, position: FlowPosition | n
  * number alone is not enough), they are all `?` or all fixed, and fixed ones
  * must name a contact that owns the number.
  */
-export function checkContactSelection(
+export async function checkContactSelection(
   selection: Pick<SendSmsRule, 'destinationPhoneNumber' | 'destinationContactId' | 'destinationContactName'>,
   ctx: Pick<FlowContext, 'findContact'>,
   position: FlowPosition | null,
   ruleId: string | null,
-): void {
+): Promise<void> {
   const fail = (text: string): never => {
     throw new IovoxFlowError(text, position, ruleId);
   };
@@ -103,7 +103,7 @@ export function checkContactSelection(
   const fixed = (v: FlowValue) => (v?.kind === 'fixed' ? v.value.trim() : null);
   const phoneNumber = fixed(phone);
   if (phoneNumber !== null && !isInternationalDigits(phoneNumber)) fail('Phone Number Invalid');
-  if (!ctx.findContact({ id: fixed(id), name: fixed(name), phoneNumber })) fail('Destination Contact does not exist');
+  if (!(await ctx.findContact({ id: fixed(id), name: fixed(name), phoneNumber }))) fail('Destination Contact does not exist');
 }
 
 const MODES = new Set<string>(Object.values(SmsAlertMode));

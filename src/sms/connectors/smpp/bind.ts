@@ -310,7 +310,7 @@ export class SmppBind {
 
   private incoming(session: Session, pdu: Pdu): void {
     if (this.session !== session) return;
-    this.events
+    void this.events
       .onIncoming(pdu, this)
       .catch((err: unknown) => {
         // ESME_RX_T_APPN (SMPP 3.4 §5.1.3): temporary, the SMSC delivers it again.

@@ -1,6 +1,8 @@
 /** Which IOVOX receipts a status change stores, against the real store. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
+import { WebhookRepo } from '../../../../src/store/webhook-repo.js';
 import type { StoredMessage } from '../../../../src/sms/message.js';
 import { enqueueIovoxReceipt } from '../../../../src/iovox/api/receipts.js';
 import { MessageStatus } from '../../../../src/sms/message.js';
@@ -8,6 +10,7 @@ import { storedMessage } from '../../../support/stored-message.js';
 
 const db = openDatabase({ path: ':memory:' });
 afterAll(() => db.close());
+const callbacks = new WebhookRepo(new SqliteExecutor(db));
 
 function message(id: string, status: MessageStatus, extra: Partial<StoredMessage> = {}): StoredMessage {
   return storedMessage({
@@ -41,22 +44,22 @@ function stored(id: string) {
 }
 
 describe('enqueueIovoxReceipt', () => {
-  it('an outcome that arrived with the acceptance still gets the ACKNOWLEDGED it skipped, first', () => {
-    enqueueIovoxReceipt(db, message('m1', MessageStatus.Delivered), MessageStatus.Accepted);
+  it('an outcome that arrived with the acceptance still gets the ACKNOWLEDGED it skipped, first', async () => {
+    await enqueueIovoxReceipt(callbacks, message('m1', MessageStatus.Delivered), MessageStatus.Accepted);
     expect(stored('m1').map((r) => [r.body['status'], r.body['receipt_timestamp']])).toEqual([
       ['ACKNOWLEDGED', '2020-05-06 18:37:37'],
       ['DELIVERED', '2020-05-06 18:37:46'],
     ]);
   });
 
-  it('a refused submit is FAILED alone', () => {
-    enqueueIovoxReceipt(db, message('m2', MessageStatus.Failed, { submittedAt: null }), MessageStatus.Accepted);
+  it('a refused submit is FAILED alone', async () => {
+    await enqueueIovoxReceipt(callbacks, message('m2', MessageStatus.Failed, { submittedAt: null }), MessageStatus.Accepted);
     expect(stored('m2').map((r) => r.body['status'])).toEqual(['FAILED']);
   });
 
-  it("the client's Content-Type replaces ours and the other headers travel as given", () => {
-    enqueueIovoxReceipt(
-      db,
+  it("the client's Content-Type replaces ours and the other headers travel as given", async () => {
+    await enqueueIovoxReceipt(
+      callbacks,
       message('m3', MessageStatus.Submitted, { meta: { callbackHeaders: { 'Content-Type': 'text/plain', 'X-Custom-Header': 'iovox' } } }),
       MessageStatus.Accepted,
     );
@@ -70,8 +73,8 @@ describe('enqueueIovoxReceipt', () => {
     ]);
   });
 
-  it('nothing without a callback_url', () => {
-    enqueueIovoxReceipt(db, message('m4', MessageStatus.Delivered, { callbackUrl: null }), MessageStatus.Buffered);
+  it('nothing without a callback_url', async () => {
+    await enqueueIovoxReceipt(callbacks, message('m4', MessageStatus.Delivered, { callbackUrl: null }), MessageStatus.Buffered);
     expect(stored('m4')).toEqual([]);
   });
 });

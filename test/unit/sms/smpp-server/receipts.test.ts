@@ -30,9 +30,9 @@ describe('which receipt an SMPP client gets (registered_delivery, SMPP 3.4 §5.2
 });
 
 describe('the receipt notifier', () => {
-  it('queues one receipt per part the client sent, each naming its part id, for SMPP messages only', () => {
+  it('queues one receipt per part the client sent, each naming its part id, for SMPP messages only', async () => {
     const queued: NewDelivery[] = [];
-    const notify = smppReceiptNotifier({ enqueue: (d) => queued.push(d) }, () => 5000);
+    const notify = smppReceiptNotifier({ enqueue: async (d) => void queued.push(d) }, () => 5000);
     const message = storedMessage({
       id: 'm1',
       dialect: 'smpp',
@@ -42,11 +42,11 @@ describe('the receipt notifier', () => {
       doneAt: 2000,
       meta: { smpp: { parts: 3, registeredDelivery: 1 } },
     });
-    notify(null as never, message, MessageStatus.Submitted);
+    await notify(message, MessageStatus.Submitted);
     expect(queued.map((d) => d.fields['receipted_message_id'])).toEqual(['m1.1', 'm1.2', 'm1.3']);
     expect(queued.every((d) => d.systemId === 'crm' && d.orderKey === 'm1')).toBe(true);
     expect(String(queued[0]!.fields['short_message'])).toMatch(/^id:m1\.1 sub:001 dlvrd:001 submit date:\d{10} done date:\d{10} stat:DELIVRD err:000 text:/);
-    notify(null as never, { ...message, dialect: 'ozeki' }, MessageStatus.Submitted);
+    await notify({ ...message, dialect: 'ozeki' }, MessageStatus.Submitted);
     expect(queued).toHaveLength(3);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../../src/store/sqlite/migrations.js';
 import { openDatabase } from '../../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
 import { MessageHistoryRepo } from '../../../../src/store/message-history-repo.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
@@ -22,7 +23,7 @@ function insertOutbound(db: Database.Database, id: string, createdAt: number): v
 }
 
 describe('migration 2', () => {
-  it('numbers the messages of a version-1 store and keeps numbering new ones', () => {
+  it('numbers the messages of a version-1 store and keeps numbering new ones', async () => {
     const dir = tempDir('telenode-migration-');
     const path = join(dir.path, 'old.db');
     const old = new Database(path);
@@ -43,13 +44,13 @@ describe('migration 2', () => {
       dir.remove();
     });
     expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: MIGRATIONS.at(-1)!.version });
-    const history = new MessageHistoryRepo(db);
-    expect(history.seqOf('out', 'a-first')).toBeLessThan(history.seqOf('out', 'b-second')!);
-    expect(history.seqOf('in', 'in-1')).toBeGreaterThan(history.seqOf('out', 'b-second')!);
+    const history = new MessageHistoryRepo(new SqliteExecutor(db));
+    expect((await history.seqOf('out', 'a-first'))!).toBeLessThan((await history.seqOf('out', 'b-second'))!);
+    expect((await history.seqOf('in', 'in-1'))!).toBeGreaterThan((await history.seqOf('out', 'b-second'))!);
 
     insertOutbound(db, 'c-new', 3000);
-    expect(history.seqOf('out', 'c-new')).toBeGreaterThan(history.seqOf('in', 'in-1')!);
-    const { total, entries } = history.list({ user: 'u', ownNumbers: ['+447443332211'], limit: 10, offset: 0 });
+    expect((await history.seqOf('out', 'c-new'))!).toBeGreaterThan((await history.seqOf('in', 'in-1'))!);
+    const { total, entries } = await history.list({ user: 'u', ownNumbers: ['+447443332211'], limit: 10, offset: 0 });
     expect(total).toBe(4);
     expect(entries.map((e) => `${e.direction}:${e.id}`)).toEqual(['out:a-first', 'out:b-second', 'in:in-1', 'out:c-new']);
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../../src/store/sqlite/migrations.js';
 import { openDatabase } from '../../../../src/store/sqlite/db.js';
+import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
 import { SmsFailoverRepo } from '../../../../src/store/sms-failover-repo.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
@@ -15,7 +16,7 @@ const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 describe('migration 5', () => {
-  it("keeps a version-3 store's pending failovers and makes them due, with no attempt counted", () => {
+  it("keeps a version-3 store's pending failovers and makes them due, with no attempt counted", async () => {
     const dir = tempDir('telenode-migration-');
     const path = join(dir.path, 'old.db');
     const old = new Database(path);
@@ -39,8 +40,8 @@ describe('migration 5', () => {
       db.close();
       dir.remove();
     });
-    const repo = new SmsFailoverRepo(db);
-    expect(repo.get('m1')).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null });
-    expect(repo.due(Date.now(), 10).map((r) => [r.messageId, r.user])).toEqual([['m1', 'alice']]);
+    const repo = new SmsFailoverRepo(new SqliteExecutor(db));
+    expect(await repo.get('m1')).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null });
+    expect((await repo.due(Date.now(), 10)).map((r) => [r.messageId, r.user])).toEqual([['m1', 'alice']]);
   });
 });

@@ -1,0 +1,120 @@
+/** SQL for the `webhooks` table (migration 1): the callback outbox (src/webhooks/). */
+import type { WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
+import type { SqlExecutor } from './sql.js';
+
+interface Row {
+  id: number;
+  order_key: string;
+  kind: string;
+  url: string;
+  method: 'POST' | 'GET';
+  content_type: string;
+  headers: string;
+  body: string;
+  state: WebhookState;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  delivered_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  owner: string | null;
+}
+
+function toWebhookRow(row: Row): WebhookRow {
+  return {
+    id: Number(row.id),
+    orderKey: row.order_key,
+    kind: row.kind,
+    url: row.url,
+    method: row.method,
+    contentType: row.content_type,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    body: row.body,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    owner: row.owner,
+  };
+}
+
+export class WebhookRepo implements WebhookStore {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async insert(request: WebhookRequest, now: number): Promise<number> {
+    const row = await this.sql.get<{ id: number }>(
+      `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
+      [
+        request.orderKey,
+        request.kind,
+        request.url,
+        request.method ?? 'POST',
+        request.contentType,
+        JSON.stringify(request.headers ?? {}),
+        request.body,
+        now,
+        now,
+        request.owner ?? null,
+      ],
+    );
+    return Number(row!.id);
+  }
+
+  async pendingAfter(afterId: number): Promise<WebhookRow[]> {
+    return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id", [afterId])).map(toWebhookRow);
+  }
+
+  async pendingIds(): Promise<number[]> {
+    return (await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending'")).map((r) => Number(r.id));
+  }
+
+  async byId(id: number): Promise<WebhookRow | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM webhooks WHERE id = ?', [id]);
+    return row ? toWebhookRow(row) : undefined;
+  }
+
+  async delivered(id: number, attempts: number, at: number, status: number | null): Promise<void> {
+    await this.sql.run("UPDATE webhooks SET state = 'delivered', attempts = ?, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?", [
+      attempts,
+      at,
+      status,
+      id,
+    ]);
+  }
+
+  async failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null): Promise<void> {
+    await this.sql.run('UPDATE webhooks SET attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?', [
+      attempts,
+      nextAttemptAt,
+      status,
+      error,
+      id,
+    ]);
+  }
+
+  async dead(id: number, attempts: number, status: number | null, error: string | null): Promise<void> {
+    await this.sql.run("UPDATE webhooks SET state = 'dead', attempts = ?, last_status = ?, last_error = ? WHERE id = ?", [attempts, status, error, id]);
+  }
+
+  async listDead(limit: number): Promise<WebhookRow[]> {
+    return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'dead' ORDER BY id LIMIT ?", [limit])).map(toWebhookRow);
+  }
+
+  async replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number> {
+    if (selection.all) {
+      return (await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ? WHERE state = 'dead'", [now, now])).changes;
+    }
+    let changed = 0;
+    for (const id of selection.ids ?? []) {
+      changed += (
+        await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ? WHERE state = 'dead' AND id = ?", [now, now, id])
+      ).changes;
+    }
+    return changed;
+  }
+}

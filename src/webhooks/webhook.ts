@@ -1,0 +1,54 @@
+/** A stored callback (table `webhooks`, migration 1): one row per outbound HTTP notification. */
+
+export type WebhookState = 'pending' | 'delivered' | 'dead';
+
+export interface WebhookRow {
+  id: number;
+  orderKey: string;
+  kind: string;
+  url: string;
+  method: 'POST' | 'GET';
+  contentType: string;
+  headers: Record<string, string>;
+  body: string;
+  state: WebhookState;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  deliveredAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  /** The API user whose request chose the URL (their egress allow-list applies); null for the admin's own URLs. */
+  owner: string | null;
+}
+
+/** Where a change stores the callbacks it causes, inside its own transaction. */
+export type CallbackOutbox = Pick<WebhookStore, 'insert'>;
+
+/** What the callback outbox needs of the store (store/webhook-repo.ts implements it). */
+export interface WebhookStore {
+  insert(request: WebhookRequest, now: number): Promise<number>;
+  /** Pending rows with an id above `afterId`, oldest first. */
+  pendingAfter(afterId: number): Promise<WebhookRow[]>;
+  pendingIds(): Promise<number[]>;
+  byId(id: number): Promise<WebhookRow | undefined>;
+  delivered(id: number, attempts: number, at: number, status: number | null): Promise<void>;
+  failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null): Promise<void>;
+  dead(id: number, attempts: number, status: number | null, error: string | null): Promise<void>;
+  listDead(limit: number): Promise<WebhookRow[]>;
+  /** Dead letters back to pending (all, or these ids), age restarted; returns how many. */
+  replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number>;
+}
+
+export interface WebhookRequest {
+  /** Callbacks with the same key are delivered one at a time, oldest first. */
+  orderKey: string;
+  kind: string;
+  url: string;
+  method?: 'POST' | 'GET';
+  contentType: string;
+  headers?: Record<string, string>;
+  body: string;
+  /** The API user whose request chose `url`: their `egress.allow` applies as well as the node's. */
+  owner?: string;
+}
