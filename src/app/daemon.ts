@@ -129,6 +129,7 @@ export class Daemon {
       {
         config: options.configSource,
         store: store.location,
+        node: config.node.id,
         http: `http://${address.host}:${address.port}`,
         connectors: [...sms.connectors.keys()],
         sip: voice?.engine.status().listen ?? 'disabled',

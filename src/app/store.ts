@@ -1,12 +1,18 @@
 /**
- * The store the node runs on: the embedded SQLite file with its group
- * committer and WAL checkpointer. Everything above sees only the executor
- * and the committer.
+ * The store the node runs on: the embedded SQLite file (with its group
+ * committer and WAL checkpointer) or a PostgreSQL database shared with other
+ * nodes (a connection pool and its group committer). Everything above sees
+ * only the executor and the committer.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { dirname, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { storeCommitMetrics } from '../store/commit-metrics.js';
+import { PgCommitter } from '../store/postgres/committer.js';
+import { PgExecutor, type TxConnection } from '../store/postgres/executor.js';
+import { createPool, migratePostgres } from '../store/postgres/pool.js';
+import { redactCredentials } from '../shared/log.js';
 import type { Committer, SqlExecutor } from '../store/sql.js';
 import { WalCheckpointer } from '../store/sqlite/checkpointer.js';
 import { openDatabase, type Db } from '../store/sqlite/db.js';
@@ -14,23 +20,46 @@ import { SqliteExecutor } from '../store/sqlite/executor.js';
 import { GroupCommitter } from '../store/sqlite/group-commit.js';
 
 export interface Store {
-  type: 'sqlite';
-  /** Where it is, for logs. */
+  type: 'sqlite' | 'postgres';
+  /** Where it is, for logs: the file, or the URL without its password. */
   location: string;
-  /** This node's own files (generated credentials, recordings): next to the SQLite file. */
+  /** This node's own files (generated credentials, recordings): next to the SQLite file, whichever store runs. */
   dataDir: string;
-  /** The SQLite connection. */
+  /** The SQLite connection; null on PostgreSQL. */
   db: Db | null;
   /** What the repos run their SQL on. */
   sql: SqlExecutor;
   committer: Committer;
-  /** Commit what is queued, checkpoint the WAL and close the file. */
+  /** Commit what is queued and close (checkpoint the WAL, or end the pool). */
   close(): Promise<void>;
 }
 
 export async function openStore(config: Readonly<Config>, registry: Registry): Promise<Store> {
   const dataDir = dirname(resolve(config.store.path));
   const onCommit = storeCommitMetrics(registry);
+  if (config.store.type === 'postgres') {
+    const pool = createPool({ url: config.store.url!, poolSize: config.store.poolSize, applicationName: `telenode ${config.node.id}` });
+    try {
+      await migratePostgres(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    const tx = new AsyncLocalStorage<TxConnection>();
+    const committer = new PgCommitter(pool, tx, { onCommit });
+    return {
+      type: 'postgres',
+      location: redactCredentials(config.store.url!),
+      dataDir,
+      db: null,
+      sql: new PgExecutor(pool, tx),
+      committer,
+      close: async () => {
+        await committer.flushNow();
+        await pool.end();
+      },
+    };
+  }
   const path = resolve(config.store.path);
   const db = openDatabase({ path, synchronous: config.store.synchronous });
   const committer = new GroupCommitter(db, { onCommit });

@@ -1,22 +1,44 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { isAppError } from '../shared/errors.js';
+import type { Config } from '../config/schema.js';
+import { createPool } from '../store/postgres/pool.js';
+import { redactCredentials } from '../shared/log.js';
+import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
 
 export function registerCheckConfig(program: Command): void {
   program
     .command('check-config')
-    .description('validate a config file with the same checks the daemon runs at start-up')
+    .description('validate a config file with the same checks the daemon runs at start-up (and that a PostgreSQL store answers)')
     .argument('<file>', 'YAML config file')
-    .action((file: string) => {
+    .action(async (file: string) => {
       try {
         const config = loadConfigFile(file);
+        const store = config.store.type === 'postgres' ? await postgresAnswers(config) : `store ${config.store.path}`;
         process.stdout.write(
           `${file}: OK — HTTP ${config.http.host}:${config.http.port}, ${config.connectors.length} connector(s), ` +
-            `${config.routes.length} route(s), ${config.users.length} user(s), store ${config.store.path}\n`,
+            `${config.routes.length} route(s), ${config.users.length} user(s), ${store}, node ${config.node.id}\n`,
         );
       } catch (err) {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
         process.exitCode = 2;
       }
     });
+}
+
+/** "PostgreSQL … answers" with its version and our schema's, or an error naming the database (no password). */
+async function postgresAnswers(config: Readonly<Config>): Promise<string> {
+  const where = redactCredentials(config.store.url!);
+  const pool = createPool({ url: config.store.url!, poolSize: 2, connectTimeoutMs: 5000 });
+  try {
+    const server = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+    const schema = await pool
+      .query<{ version: number }>('SELECT version FROM schema_version')
+      .then((r) => `schema version ${r.rows[0]?.version ?? 0}`)
+      .catch(() => 'no schema yet: `telenode migrate` or the first start creates it');
+    return `PostgreSQL ${server} at ${where} answers (${schema})`;
+  } catch (err) {
+    throw new AppError(ErrorCode.STORE_FAILED, `store.url: PostgreSQL at ${where} does not answer: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await pool.end();
+  }
 }

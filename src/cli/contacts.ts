@@ -12,7 +12,7 @@ export function registerContacts(program: Command): void {
   /** `create`: adding contacts before the daemon's first start may create the store (and says where). */
   const withBook = async <T>(configFile: string | undefined, run: (book: AddressBook) => Promise<T>, create = false): Promise<T> => {
     const { config, source } = resolveConfig(configFile);
-    const store = openStoreForCli(config, source, { create });
+    const store = await openStoreForCli(config, source, { create });
     try {
       return await run(new AddressBook(new ContactRepo(store.sql), store.committer));
     } finally {

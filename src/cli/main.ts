@@ -16,6 +16,7 @@ import { registerModemProbe } from './modem-probe.js';
 import { registerApiKey } from './api-key.js';
 import { registerContacts } from './contacts.js';
 import { registerOzml } from './ozml.js';
+import { registerMigrate } from './migrate.js';
 
 const program = new Command();
 program
@@ -34,6 +35,7 @@ registerModemProbe(program);
 registerApiKey(program);
 registerContacts(program);
 registerOzml(program);
+registerMigrate(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -7,37 +7,30 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { openDatabase } from '../store/sqlite/db.js';
-import { SqliteExecutor } from '../store/sqlite/executor.js';
-import { GroupCommitter } from '../store/sqlite/group-commit.js';
-import type { Committer, SqlExecutor } from '../store/sql.js';
+import { openStore, type Store } from '../app/store.js';
 
-/** The store as a CLI command uses it: the repos' executor, a committer for writes, and a way to close it. */
-export interface CliStore {
-  sql: SqlExecutor;
-  committer: Committer;
-  close(): Promise<void>;
-}
-
-export function openStoreForCli(config: Readonly<Config>, source: string, options: { create: boolean }): CliStore {
-  const path = resolve(config.store.path);
-  if (!options.create && !existsSync(path)) {
-    process.stderr.write(
-      `telenode: no store at ${path} (store.path from ${source}).\n` +
-        "Run the command where the daemon runs, or pass the daemon's config with --config (or TELENODE_CONFIG).\n",
-    );
-    process.exit(2);
+/**
+ * The store as a CLI command uses it: the repos' executor, a committer for writes, and a way to close it.
+ * On PostgreSQL the URL names the database outright, so the schema is brought up to date as the daemon's
+ * start does.
+ */
+export async function openStoreForCli(
+  config: Readonly<Config>,
+  source: string,
+  options: { create: boolean },
+): Promise<Pick<Store, 'sql' | 'committer' | 'close'>> {
+  if (config.store.type === 'sqlite') {
+    const path = resolve(config.store.path);
+    if (!options.create && !existsSync(path)) {
+      process.stderr.write(
+        `telenode: no store at ${path} (store.path from ${source}).\n` +
+          "Run the command where the daemon runs, or pass the daemon's config with --config (or TELENODE_CONFIG).\n",
+      );
+      process.exit(2);
+    }
+    if (!existsSync(path)) process.stderr.write(`telenode: creating the store at ${path} (store.path from ${source})\n`);
   }
-  if (!existsSync(path)) process.stderr.write(`telenode: creating the store at ${path} (store.path from ${source})\n`);
-  const db = openDatabase({ path, synchronous: config.store.synchronous });
-  const committer = new GroupCommitter(db);
-  return {
-    sql: new SqliteExecutor(db),
-    committer,
-    close: async () => {
-      await committer.flushNow();
-      db.close();
-    },
-  };
+  return openStore(config, new Registry());
 }

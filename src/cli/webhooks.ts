@@ -12,7 +12,7 @@ export function registerWebhooks(program: Command): void {
     .option('-n, --limit <n>', 'most rows', '50')
     .action(async (options: { config?: string; limit: string }) => {
       const { config, source } = resolveConfig(options.config);
-      const store = openStoreForCli(config, source, { create: false });
+      const store = await openStoreForCli(config, source, { create: false });
       const rows = await new WebhookRepo(store.sql).listDead(Number(options.limit));
       for (const { body: _body, headers: _headers, ...row } of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
       process.stderr.write(`${rows.length} dead letter(s)\n`);
@@ -30,7 +30,7 @@ export function registerWebhooks(program: Command): void {
         process.exit(2);
       }
       const { config, source } = resolveConfig(options.config);
-      const store = openStoreForCli(config, source, { create: false });
+      const store = await openStoreForCli(config, source, { create: false });
       const repo = new WebhookRepo(store.sql);
       const selection = options.all ? { all: true } : { ids: ids.map(Number) };
       const count = await store.committer.run(() => repo.replayDead(selection, Date.now()));

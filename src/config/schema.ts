@@ -4,6 +4,7 @@
  * shows every default below.
  */
 import { createPublicKey } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { smppConnectorSchema } from '../sms/connectors/smpp/config.js';
 import { webhookConfigSchema } from '../webhooks/config.js';
@@ -207,10 +208,26 @@ export const configSchema = z
       .prefault({}),
     store: z
       .object({
+        /** sqlite: one node, one file (the default). postgres: several nodes share one database (docs/cluster.md). */
+        type: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        /** SQLite: the database file. */
         path: z.string().min(1).default('data/telenode.db'),
-        /** FULL survives power loss; NORMAL survives a process crash only. */
+        /** SQLite: FULL survives power loss; NORMAL survives a process crash only. */
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+        /** PostgreSQL: postgres://user:password@host:port/database (the password never reaches a log). */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host/database' })
+          .optional(),
+        /** PostgreSQL: connections this node keeps open. */
+        poolSize: z.number().int().min(2).max(200).default(10),
       })
+      .strict()
+      .refine((store) => store.type !== 'postgres' || store.url !== undefined, { message: 'store.url is required when store.type is postgres', path: ['url'] })
+      .prefault({}),
+    /** This node's name in a cluster (logs, /health, who holds a carrier bind); default: the host name. */
+    node: z
+      .object({ id: z.string().min(1).max(64).default(hostname()) })
       .strict()
       .prefault({}),
     log: z

@@ -21,7 +21,6 @@ export async function startDaemon(
   const dir = tempDir();
   const config = parseConfig({
     http: { host: '127.0.0.1', port: 0 },
-    store: { path: join(dir.path, 'telenode.db'), synchronous: 'NORMAL' },
     users: [{ username: TEST_USER.username, passwordHash: TEST_HASH }],
     webhooks: { backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
     // Tests run in parallel: never the fixed SIP port 5060.
@@ -29,6 +28,8 @@ export async function startDaemon(
     // Receivers and apps in tests listen on loopback, which the egress policy denies by default.
     egress: { allow: ['127.0.0.0/8'] },
     ...overrides,
+    // A store override keeps the temp folder as the node's data folder (a PostgreSQL node still keeps files there).
+    store: { path: join(dir.path, 'telenode.db'), synchronous: 'NORMAL', ...(overrides['store'] as Record<string, unknown> | undefined) },
   });
   const daemon = await Daemon.start({ config, configSource: 'test', log: options.log ?? silentLogger() });
   return {

@@ -1,19 +1,22 @@
 /** Durable callbacks against real HTTP receivers on loopback, SQLite on disk. */
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/sqlite/db.js';
-import { SqliteExecutor } from '../../src/store/sqlite/executor.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebhookRepo } from '../../src/store/webhook-repo.js';
-import { GroupCommitter } from '../../src/store/sqlite/group-commit.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { WebhookDispatcher, webhookConfigSchema } from '../../src/webhooks/index.js';
 import { ThreadSender } from '../../src/webhooks/thread-sender.js';
 import { httpSenderOptions } from '../../src/webhooks/http-sender.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
-import { tempDir, waitUntil } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/temp-dir.js';
+import { postgresKind, sqliteKind, type OpenedStore, type StoreKind } from '../support/store-under-test.js';
 
+const sqlite = sqliteKind();
+const postgres = postgresKind();
 const cleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  await sqlite.shutdown();
+  await postgres.shutdown();
+});
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -22,44 +25,48 @@ afterEach(async () => {
 let senderKind: 'inline' | 'thread' = 'inline';
 let lastThreadSender: ThreadSender | null = null;
 
-function setup(overrides: Record<string, unknown> = {}, dbPath?: string) {
-  const dir = tempDir('telenode-webhooks-');
-  const path = dbPath ?? join(dir.path, 'store.db');
-  const db = openDatabase({ path, synchronous: 'NORMAL' });
-  const committer = new GroupCommitter(db);
-  const store = new WebhookRepo(new SqliteExecutor(db));
+let storeKind: StoreKind = sqlite;
+
+async function setup(overrides: Record<string, unknown> = {}, opened?: OpenedStore) {
+  const store = opened ?? (await storeKind.open());
+  const { sql, committer } = store;
+  const repo = new WebhookRepo(sql);
   const config = webhookConfigSchema.parse({ backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0 }, timeoutMs: 500, sweepSeconds: 0.2, ...overrides });
   const sender = senderKind === 'thread' ? new ThreadSender(httpSenderOptions(config), silentLogger()) : undefined;
   lastThreadSender = sender ?? null;
-  const dispatcher = new WebhookDispatcher({ store, committer, config, log: silentLogger(), sender });
+  const dispatcher = new WebhookDispatcher({ store: repo, committer, config, log: silentLogger(), sender });
   cleanups.push(async () => {
     await dispatcher.stop(1000);
-    await committer.flushNow();
-    if (db.open) db.close();
-    if (!dbPath) dir.remove();
+    await store.close();
   });
   const enqueue = async (url: string, orderKey: string, body: string) => {
     const id = await committer.run(() =>
-      store.insert({ orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }, Date.now()),
+      repo.insert({ orderKey, kind: 'test', url, contentType: 'application/x-www-form-urlencoded', headers: { 'x-extra': 'yes' }, body }, Date.now()),
     );
     dispatcher.kick();
     return id;
   };
-  return { db, store, committer, dispatcher, enqueue, path, dir };
+  /** A callback's state as stored. */
+  const stateOf = async (id: number) => (await sql.get<{ state: string }>('SELECT state FROM webhooks WHERE id = ?', [id]))?.state;
+  return { sql, store: repo, committer, dispatcher, enqueue, stateOf };
 }
 
 describe.each([
-  ['sent on the event loop', 'inline'],
-  ['sent from a worker thread', 'thread'],
-] as const)('webhook outbox, %s', (_label, kind) => {
+  ['sent on the event loop', 'inline', sqlite],
+  ['sent from a worker thread', 'thread', sqlite],
+  ['stored in PostgreSQL', 'inline', postgres],
+] as const)('webhook outbox, %s', (_label, kind, store) => {
   beforeEach(() => {
     senderKind = kind;
+    storeKind = store;
   });
+  if (store.missing) it.skip(`skipped: ${store.missing}`, () => undefined);
+  const it_ = store.missing ? it.skip : it;
 
-  it('delivers method, content type, headers and body as stored, signed when a secret is set', async () => {
+  it_('delivers method, content type, headers and body as stored, signed when a secret is set', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
-    const { dispatcher, enqueue } = setup({ signingSecret: 'top-secret-key' });
+    const { dispatcher, enqueue } = await setup({ signingSecret: 'top-secret-key' });
     await dispatcher.start();
     await enqueue(receiver.url('/cb?x=1'), 'm1', 'NotificationName=SMSDeliveryReport&SmsId=1');
     await receiver.waitFor((r) => r.length === 1);
@@ -73,11 +80,11 @@ describe.each([
     expect(v1).toBe(createHmac('sha256', 'top-secret-key').update(`${t}.${got.body}`).digest('hex'));
   });
 
-  it('retries while the receiver is down and delivers everything, in order per key, once it is back', async () => {
+  it_('retries while the receiver is down and delivers everything, in order per key, once it is back', async () => {
     const probe = await new HttpReceiver().start();
     const port = probe.port;
     await probe.stop();
-    const { dispatcher, enqueue } = setup();
+    const { dispatcher, enqueue } = await setup();
     await dispatcher.start();
     for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 3}`, `seq=${i}`);
     await new Promise((r) => setTimeout(r, 600));
@@ -91,18 +98,19 @@ describe.each([
     }
   });
 
-  it('drains a receiver’s backlog within seconds of its return, not at each callback’s own next attempt', async () => {
+  it_('drains a receiver’s backlog within seconds of its return, not at each callback’s own next attempt', async () => {
     const probe = await new HttpReceiver().start();
     const port = probe.port;
     await probe.stop();
     // back-off that, left alone, would hold the later attempts for 12.8 and 51.2 s
-    const { dispatcher, enqueue, db } = setup({ backoff: { initialMs: 200, maxMs: 60_000, factor: 4, jitter: 0 }, catchUpProbeMs: 1000 });
+    const { dispatcher, enqueue, sql } = await setup({ backoff: { initialMs: 200, maxMs: 60_000, factor: 4, jitter: 0 }, catchUpProbeMs: 1000 });
     await dispatcher.start();
     for (let i = 0; i < 30; i++) await enqueue(`http://127.0.0.1:${port}/cb`, `key${i % 10}`, `seq=${i}`);
     // each key's head has failed three times, so its next attempt is 12.8 s or more away
-    const headAttempts = () =>
-      (db.prepare("SELECT MIN(n) AS n FROM (SELECT MAX(attempts) AS n FROM webhooks WHERE state = 'pending' GROUP BY order_key)").get() as { n: number }).n;
-    await waitUntil(() => headAttempts() >= 3, 20_000, 'three failed attempts for every head');
+    const headAttempts = async () =>
+      (await sql.get<{ n: number }>("SELECT MIN(n) AS n FROM (SELECT MAX(attempts) AS n FROM webhooks WHERE state = 'pending' GROUP BY order_key) AS heads"))!
+        .n;
+    await waitUntil(async () => (await headAttempts()) >= 3, 20_000, 'three failed attempts for every head');
     const receiver = await new HttpReceiver().start(port);
     cleanups.push(() => receiver.stop());
     const back = Date.now();
@@ -114,24 +122,20 @@ describe.each([
     }
   });
 
-  it('treats a non-2xx answer as a failure and retries until a 2xx', async () => {
+  it_('treats a non-2xx answer as a failure and retries until a 2xx', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
     receiver.status = 500;
-    const { dispatcher, enqueue, db } = setup();
+    const { dispatcher, enqueue, stateOf } = await setup();
     await dispatcher.start();
     const id = await enqueue(receiver.url(), 'k', 'x=1');
     await waitUntil(() => dispatcher.stats().failedAttempts >= 2, 5000, 'two failed attempts');
     receiver.status = 200;
     await receiver.waitFor((r) => r.length === 1);
-    await waitUntil(
-      () => (db.prepare('SELECT state FROM webhooks WHERE id = ?').get(id) as { state: string }).state === 'delivered',
-      5000,
-      'row marked delivered',
-    );
+    await waitUntil(async () => (await stateOf(id)) === 'delivered', 5000, 'row marked delivered');
   });
 
-  it('counts a receiver slower than timeoutMs as a failed attempt', async () => {
+  it_('counts a receiver slower than timeoutMs as a failed attempt', async () => {
     const { createServer } = await import('node:http');
     const slow = createServer((_req, res) => setTimeout(() => res.end('late'), 2000));
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
@@ -139,17 +143,17 @@ describe.each([
       slow.closeAllConnections();
       slow.close();
     });
-    const { dispatcher, enqueue } = setup({ timeoutMs: 200 });
+    const { dispatcher, enqueue } = await setup({ timeoutMs: 200 });
     await dispatcher.start();
     await enqueue(`http://127.0.0.1:${(slow.address() as { port: number }).port}/`, 'k', 'x');
     await waitUntil(() => dispatcher.stats().failedAttempts >= 1, 5000, 'a timed-out attempt');
   });
 
-  it('keeps a callback that outlives maxAge as a dead letter, lets the next of its key proceed, and replays it', async () => {
+  it_('keeps a callback that outlives maxAge as a dead letter, lets the next of its key proceed, and replays it', async () => {
     const probe = await new HttpReceiver().start();
     const port = probe.port;
     await probe.stop();
-    const { dispatcher, enqueue, store } = setup({ maxAgeHours: 0.3 / 3600 });
+    const { dispatcher, enqueue, store } = await setup({ maxAgeHours: 0.3 / 3600 });
     await dispatcher.start();
     const first = await enqueue(`http://127.0.0.1:${port}/cb`, 'k', 'n=1');
     await waitUntil(() => dispatcher.stats().dead === 1, 5000, 'dead letter');
@@ -162,33 +166,27 @@ describe.each([
     await receiver.waitFor((r) => r.some((q) => q.body === 'n=1'), 5000);
   });
 
-  it('resumes pending callbacks after the store is closed and reopened', async () => {
-    const dir = tempDir('telenode-webhooks-reopen-');
-    cleanups.push(() => dir.remove());
-    const path = join(dir.path, 'store.db');
+  it_('resumes pending callbacks after the store is closed and reopened', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
-    {
-      const db = openDatabase({ path });
-      const committer = new GroupCommitter(db);
-      const store = new WebhookRepo(new SqliteExecutor(db));
-      await committer.run(async () => {
-        for (let i = 0; i < 5; i++)
-          await store.insert({ orderKey: 'k', kind: 't', url: receiver.url(), contentType: 'text/plain', body: `n=${i}` }, Date.now());
-      });
-      db.close();
-    }
-    const { dispatcher } = setup({}, path);
+    const first = await storeKind.open();
+    const repo = new WebhookRepo(first.sql);
+    await first.committer.run(async () => {
+      for (let i = 0; i < 5; i++) await repo.insert({ orderKey: 'k', kind: 't', url: receiver.url(), contentType: 'text/plain', body: `n=${i}` }, Date.now());
+    });
+    const again = await first.reopen();
+    await first.close();
+    const { dispatcher } = await setup({}, again);
     await dispatcher.start();
     await receiver.waitFor((r) => r.length === 5);
     expect(receiver.requests.map((q) => q.body)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4']);
   });
 
-  it('delivers 2,000 callbacks exactly once', async () => {
+  it_('delivers 2,000 callbacks exactly once', async () => {
     const receiver = await new HttpReceiver().start();
     cleanups.push(() => receiver.stop());
     // A generous timeout: a request timed out by us but recorded by the receiver is (correctly) sent again.
-    const { dispatcher, committer, db, store } = setup({ timeoutMs: 10_000 });
+    const { dispatcher, committer, sql, store } = await setup({ timeoutMs: 10_000 });
     await dispatcher.start();
     const started = Date.now();
     await Promise.all(
@@ -204,7 +202,7 @@ describe.each([
     expect(new Set(receiver.requests.map((q) => q.body)).size).toBe(2000);
     expect(receiver.requests).toHaveLength(2000);
     await waitUntil(
-      () => (db.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'delivered'").get() as { n: number }).n === 2000,
+      async () => (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'delivered'"))!.n === 2000,
       5000,
       'all marked delivered',
     );
@@ -214,6 +212,7 @@ describe.each([
 describe('webhook outbox, worker thread lost', () => {
   beforeEach(() => {
     senderKind = 'thread';
+    storeKind = sqlite;
   });
 
   it('retries the callbacks that were in flight when the sender thread died, and starts a new thread', async () => {
@@ -235,7 +234,7 @@ describe('webhook outbox, worker thread lost', () => {
       receiver.close();
     });
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
-    const { dispatcher, enqueue, db } = setup({ timeoutMs: 60_000 });
+    const { dispatcher, enqueue, stateOf } = await setup({ timeoutMs: 60_000 });
     await dispatcher.start();
     const id = await enqueue(url, 'k', 'first');
     await waitUntil(() => arrivals.length === 1, 5000, 'the first attempt at the receiver');
@@ -248,10 +247,6 @@ describe('webhook outbox, worker thread lost', () => {
     await enqueue(url, 'k', 'second');
     await waitUntil(() => arrivals.length === 3, 5000, 'the next callback');
     expect(arrivals).toEqual(['first', 'first', 'second']);
-    await waitUntil(
-      () => (db.prepare('SELECT state FROM webhooks WHERE id = ?').get(id) as { state: string }).state === 'delivered',
-      5000,
-      'the retried callback recorded as delivered',
-    );
+    await waitUntil(async () => (await stateOf(id)) === 'delivered', 5000, 'the retried callback recorded as delivered');
   });
 });

@@ -1,0 +1,144 @@
+/**
+ * Group commit on PostgreSQL, the same contract as sqlite/group-commit.ts:
+ * operations queued in one turn of the event loop run in one transaction on
+ * one pooled connection, each resolves after COMMIT, and a throwing one is
+ * isolated by running the batch again with a savepoint per operation. The
+ * connection is handed to the operations' repo calls through
+ * AsyncLocalStorage (executor.ts). One batch at a time: the next forms while
+ * this one commits, so batches grow with load as they do on SQLite.
+ */
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, PoolClient } from 'pg';
+import type { Committer } from '../sql.js';
+import type { TxConnection } from './executor.js';
+
+type Operation<T> = () => T | Promise<T>;
+
+interface Pending {
+  op: Operation<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: boolean; value: unknown };
+
+export class PgCommitter implements Committer {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private deferTimer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tx: AsyncLocalStorage<TxConnection>,
+    private readonly options: { maxBatch?: number; onCommit?: (batchSize: number, ms: number) => void } = {},
+  ) {}
+
+  run<T>(op: Operation<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  defer<T>(op: Operation<T>, maxDelayMs = 1000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled && !this.writing && !this.deferTimer) {
+        this.deferTimer = setTimeout(() => {
+          this.deferTimer = null;
+          this.schedule();
+        }, maxDelayMs);
+        this.deferTimer.unref();
+      }
+    });
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  async flushNow(): Promise<void> {
+    while (this.writing || this.queue.length > 0) {
+      if (this.writing) await this.writing;
+      else await this.write();
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private write(): Promise<void> {
+    this.writing = this.flushBatch().finally(() => {
+      this.writing = null;
+      if (this.queue.length > 0) this.schedule();
+    });
+    return this.writing;
+  }
+
+  private async flushBatch(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 2000);
+    if (batch.length === 0) return;
+    const started = performance.now();
+    let outcomes: Outcome[];
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    let broken = false;
+    try {
+      try {
+        outcomes = await this.runBatch(client, batch, false);
+      } catch {
+        outcomes = await this.runBatch(client, batch, true);
+      }
+    } catch (err) {
+      broken = true; // the connection failed: do not hand it out again
+      for (const item of batch) item.reject(err);
+      return;
+    } finally {
+      client.release(broken);
+    }
+    this.options.onCommit?.(batch.length, performance.now() - started);
+    batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+  }
+
+  /** One transaction for the batch; `isolated`: a savepoint per operation, so a throwing one rolls back alone. */
+  private async runBatch(client: PoolClient, batch: Pending[], isolated: boolean): Promise<Outcome[]> {
+    const connection: TxConnection = { client, open: true };
+    await client.query('BEGIN');
+    try {
+      const outcomes: Outcome[] = [];
+      for (const item of batch) {
+        if (!isolated) {
+          outcomes.push({ ok: true, value: await this.tx.run(connection, item.op) });
+          continue;
+        }
+        await client.query('SAVEPOINT op');
+        try {
+          outcomes.push({ ok: true, value: await this.tx.run(connection, item.op) });
+          await client.query('RELEASE SAVEPOINT op');
+        } catch (err) {
+          await client.query('ROLLBACK TO SAVEPOINT op');
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      connection.open = false;
+    }
+  }
+}

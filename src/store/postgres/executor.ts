@@ -1,0 +1,50 @@
+/**
+ * The SQL executor on node-postgres. A statement runs on the transaction the
+ * group committer has open for the operation calling it (found through
+ * AsyncLocalStorage, so the repos and the features stay the same as on
+ * SQLite), else on any pooled connection. Statements are prepared once per
+ * connection (named by their SQL text).
+ */
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { SqlExecutor, SqlParams } from '../sql.js';
+import { pgValues, toPgStatement, type PgStatement } from './placeholders.js';
+
+/** The connection of an open transaction; `open` false once it committed or rolled back. */
+export interface TxConnection {
+  client: PoolClient;
+  open: boolean;
+}
+
+export class PgExecutor implements SqlExecutor {
+  readonly dialect = 'postgres' as const;
+  private readonly statements = new Map<string, PgStatement & { name: string }>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tx: AsyncLocalStorage<TxConnection>,
+  ) {}
+
+  async all<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    return (await this.query(sql, params)).rows as T[];
+  }
+
+  async get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    return (await this.query(sql, params)).rows[0] as T | undefined;
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
+    return { changes: (await this.query(sql, params)).rowCount ?? 0 };
+  }
+
+  private query(sql: string, params: SqlParams | undefined): Promise<QueryResult> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = { ...toPgStatement(sql), name: `t${this.statements.size + 1}` };
+      this.statements.set(sql, statement);
+    }
+    const open = this.tx.getStore();
+    const target = open?.open ? open.client : this.pool;
+    return target.query({ name: statement.name, text: statement.text, values: pgValues(statement, params) });
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The PostgreSQL schema: the same tables and columns as SQLite's migrations
+ * 1–10 (src/store/sqlite/migrations.ts), so one set of repos serves both.
+ * Differences, all invisible to the repos: epoch-millisecond columns are
+ * BIGINT (read back as numbers, see pool.ts), autoincrement ids are identity
+ * columns, BLOB is BYTEA, the numeric message ids come from a trigger
+ * function, and contacts keep their creation order in `seq` (SQLite's rowid).
+ * Numbered on their own: never edit a released migration, add one.
+ */
+import type { Migration } from '../sqlite/migrations.js';
+
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE messages (
+        id                 TEXT PRIMARY KEY,
+        "user"             TEXT NOT NULL,
+        dialect            TEXT NOT NULL,
+        sender             TEXT NOT NULL,
+        recipient          TEXT NOT NULL,
+        text               TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        parts_estimate     INTEGER NOT NULL,
+        encoding           TEXT NOT NULL,
+        concat_ref         INTEGER NOT NULL,
+        callback_url       TEXT,
+        meta               TEXT NOT NULL DEFAULT '{}',
+        connector_id       TEXT,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at    BIGINT NOT NULL DEFAULT 0,
+        error_code         TEXT,
+        error_text         TEXT,
+        carrier_status     TEXT,
+        carrier_error      TEXT,
+        created_at         BIGINT NOT NULL,
+        updated_at         BIGINT NOT NULL,
+        submitted_at       BIGINT,
+        done_at            BIGINT,
+        expires_at         BIGINT,
+        possible_duplicate INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX messages_pending ON messages (status, next_attempt_at) WHERE status = 'accepted';
+      CREATE INDEX messages_created ON messages (created_at);
+      CREATE INDEX messages_user ON messages ("user", created_at);
+      CREATE INDEX messages_expiring ON messages (expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('accepted', 'submitted', 'buffered');
+      CREATE INDEX messages_awaiting_report ON messages (connector_id, submitted_at) WHERE status IN ('submitted', 'buffered');
+
+      CREATE TABLE message_parts (
+        message_id      TEXT NOT NULL REFERENCES messages (id),
+        part_no         INTEGER NOT NULL,
+        parts_total     INTEGER NOT NULL,
+        connector_id    TEXT NOT NULL,
+        carrier_id      TEXT,
+        carrier_id_norm TEXT,
+        status          TEXT NOT NULL,
+        carrier_status  TEXT,
+        carrier_error   TEXT,
+        submitted_at    BIGINT,
+        done_at         BIGINT,
+        PRIMARY KEY (message_id, part_no)
+      );
+      CREATE INDEX message_parts_carrier ON message_parts (connector_id, carrier_id_norm);
+
+      CREATE TABLE unmatched_receipts (
+        id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        connector_id    TEXT NOT NULL,
+        carrier_id      TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        received_at     BIGINT NOT NULL
+      );
+      CREATE INDEX unmatched_receipts_carrier ON unmatched_receipts (connector_id, carrier_id);
+
+      CREATE TABLE inbound_messages (
+        id              TEXT PRIMARY KEY,
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        parts_total     INTEGER NOT NULL,
+        complete        INTEGER NOT NULL,
+        received_at     BIGINT NOT NULL
+      );
+      CREATE INDEX inbound_messages_received ON inbound_messages (received_at);
+      CREATE INDEX inbound_messages_recipient ON inbound_messages (recipient, received_at);
+
+      CREATE TABLE inbound_fragments (
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        reference       INTEGER NOT NULL,
+        total           INTEGER NOT NULL,
+        seq             INTEGER NOT NULL,
+        data_coding     INTEGER NOT NULL,
+        payload         BYTEA NOT NULL,
+        received_at     BIGINT NOT NULL,
+        PRIMARY KEY (connector_id, sender, recipient, reference, total, seq)
+      );
+
+      CREATE TABLE inbound_completed_groups (
+        connector_id    TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        reference       INTEGER NOT NULL,
+        total           INTEGER NOT NULL,
+        completed_at    BIGINT NOT NULL,
+        PRIMARY KEY (connector_id, sender, recipient, reference, total)
+      );
+      CREATE INDEX inbound_completed_groups_age ON inbound_completed_groups (completed_at);
+
+      CREATE TABLE webhooks (
+        id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        order_key       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        method          TEXT NOT NULL DEFAULT 'POST',
+        content_type    TEXT NOT NULL,
+        headers         TEXT NOT NULL DEFAULT '{}',
+        body            TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        delivered_at    BIGINT,
+        last_status     INTEGER,
+        last_error      TEXT,
+        owner           TEXT
+      );
+      CREATE INDEX webhooks_pending ON webhooks (order_key, id) WHERE state = 'pending';
+      CREATE INDEX webhooks_state ON webhooks (state, id);
+
+      -- One numeric id per message, outbound and inbound, from one sequence (see SQLite migration 2).
+      CREATE TABLE message_seq (
+        seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        direction       TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        message_id      TEXT NOT NULL,
+        UNIQUE (direction, message_id)
+      );
+      CREATE FUNCTION telenode_message_seq() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        INSERT INTO message_seq (direction, message_id) VALUES (TG_ARGV[0], NEW.id);
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER messages_seq AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION telenode_message_seq('out');
+      CREATE TRIGGER inbound_messages_seq AFTER INSERT ON inbound_messages FOR EACH ROW EXECUTE FUNCTION telenode_message_seq('in');
+
+      CREATE TABLE number_settings (
+        number          TEXT PRIMARY KEY,
+        sms_enabled     INTEGER NOT NULL,
+        updated_by      TEXT NOT NULL,
+        updated_at      BIGINT NOT NULL
+      );
+
+      CREATE TABLE quota_usage (
+        "user"          TEXT NOT NULL,
+        period          TEXT NOT NULL,
+        parts           INTEGER NOT NULL,
+        PRIMARY KEY ("user", period)
+      );
+
+      CREATE TABLE contacts (
+        id               TEXT PRIMARY KEY,
+        seq              BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        display_name     TEXT NOT NULL,
+        phone_numbers    TEXT NOT NULL DEFAULT '[]',
+        primary_emails   TEXT NOT NULL DEFAULT '[]',
+        secondary_emails TEXT NOT NULL DEFAULT '[]',
+        created_at       BIGINT NOT NULL,
+        updated_at       BIGINT NOT NULL
+      );
+      CREATE INDEX contacts_name ON contacts (lower(display_name));
+
+      CREATE TABLE sms_failovers (
+        message_id      TEXT PRIMARY KEY REFERENCES messages (id),
+        link_id         TEXT NOT NULL,
+        origin          TEXT NOT NULL,
+        destination     TEXT NOT NULL,
+        content         TEXT NOT NULL,
+        sms_status      TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        created_at      BIGINT NOT NULL,
+        updated_at      BIGINT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL DEFAULT 0,
+        last_error      TEXT
+      );
+      CREATE INDEX sms_failovers_due ON sms_failovers (next_attempt_at) WHERE state = 'pending';
+
+      CREATE TABLE emails (
+        id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        recipients      TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        html            TEXT,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        sent_at         BIGINT,
+        last_error      TEXT
+      );
+      CREATE INDEX emails_pending ON emails (next_attempt_at) WHERE state = 'pending';
+
+      CREATE TABLE call_history (
+        call_id         TEXT PRIMARY KEY,
+        direction       TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        caller_id       TEXT NOT NULL,
+        destination     TEXT NOT NULL,
+        dialed          TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        end_reason      TEXT NOT NULL,
+        start_time      BIGINT NOT NULL,
+        answered_at     BIGINT,
+        ended_at        BIGINT NOT NULL
+      );
+      CREATE INDEX call_history_start ON call_history (start_time);
+
+      CREATE TABLE smpp_submit_parts (
+        system_id           TEXT NOT NULL,
+        sender              TEXT NOT NULL,
+        recipient           TEXT NOT NULL,
+        reference           INTEGER NOT NULL,
+        total               INTEGER NOT NULL,
+        seq                 INTEGER NOT NULL,
+        part_id             TEXT NOT NULL,
+        data_coding         INTEGER NOT NULL,
+        payload             BYTEA NOT NULL,
+        registered_delivery INTEGER NOT NULL,
+        received_at         BIGINT NOT NULL,
+        PRIMARY KEY (system_id, sender, recipient, reference, total, seq)
+      );
+      CREATE INDEX smpp_submit_parts_age ON smpp_submit_parts (received_at);
+      CREATE TABLE smpp_deliveries (
+        id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        system_id       TEXT NOT NULL,
+        order_key       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        fields          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        created_at      BIGINT NOT NULL
+      );
+      CREATE INDEX smpp_deliveries_client ON smpp_deliveries (system_id, id);
+    `,
+  },
+];

@@ -1,0 +1,298 @@
+/**
+ * One contract for both stores (issue 17): every repo and the group committer
+ * behave the same on SQLite and on PostgreSQL — what is written reads back
+ * alike, ids and orders are the same, a failing operation rolls back alone,
+ * and an operation's writes are visible to its own later reads.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { MessageRepo } from '../../src/store/message-repo.js';
+import { WebhookRepo } from '../../src/store/webhook-repo.js';
+import { EmailRepo } from '../../src/store/email-repo.js';
+import { InboundRepo } from '../../src/store/inbound-repo.js';
+import { UnmatchedReceiptRepo } from '../../src/store/unmatched-receipt-repo.js';
+import { QuotaRepo } from '../../src/store/quota-repo.js';
+import { NumberSettingsRepo } from '../../src/store/number-settings-repo.js';
+import { ContactRepo } from '../../src/store/contact-repo.js';
+import { CallHistoryRepo } from '../../src/store/call-history-repo.js';
+import { SmsFailoverRepo } from '../../src/store/sms-failover-repo.js';
+import { SmppServerRepo } from '../../src/store/smpp-server-repo.js';
+import { MessageHistoryRepo } from '../../src/store/message-history-repo.js';
+import { MessageStatus } from '../../src/sms/message.js';
+import type { ReceiptEvent } from '../../src/sms/connectors/connector.js';
+import { storedMessage } from '../support/stored-message.js';
+import { postgresKind, sqliteKind, type OpenedStore, type StoreKind } from '../support/store-under-test.js';
+
+const kinds: StoreKind[] = [sqliteKind(), postgresKind()];
+afterAll(async () => {
+  for (const kind of kinds) await kind.shutdown();
+});
+
+describe.each(kinds)('store contract: $name', (kind) => {
+  const test = kind.missing ? it.skip : it;
+  if (kind.missing) it.skip(`skipped: ${kind.missing}`, () => undefined);
+
+  async function withStore(run: (store: OpenedStore) => Promise<void>): Promise<void> {
+    const store = await kind.open();
+    try {
+      await run(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  test('messages: insert, read back, parts by carrier id, update, pending and history', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new MessageRepo(sql);
+      const m = storedMessage({ id: 'm1', user: 'alice', meta: { a: 1 }, createdAt: 1_700_000_000_123, nextAttemptAt: 5, expiresAt: 1_800_000_000_000 });
+      await committer.run(() => repo.insert(m));
+      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false });
+      expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
+      await committer.run(async () => {
+        await repo.savePart({
+          messageId: 'm1',
+          partNo: 1,
+          partsTotal: 1,
+          connectorId: 'c',
+          carrierId: 'AB12',
+          carrierIdNorm: 'ab12',
+          status: MessageStatus.Submitted,
+          carrierStatus: null,
+          carrierError: null,
+          submittedAt: 10,
+          doneAt: null,
+        });
+        await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true });
+      });
+      expect((await repo.findPartsByCarrierId('c', ['ab12', 'zz'])).map((p) => [p.messageId, p.carrierId])).toEqual([['m1', 'AB12']]);
+      expect(await repo.findPartsByCarrierId('other', ['ab12'])).toEqual([]);
+      expect(await repo.get('m1')).toMatchObject({ status: 'submitted', possibleDuplicate: true, submittedAt: 10 });
+      expect(await repo.listPending()).toEqual([]);
+      expect((await repo.listAwaitingReport('c', 10)).map((x) => x.id)).toEqual(['m1']);
+      expect((await repo.listPastDeadline(1_800_000_000_000)).map((x) => x.id)).toEqual(['m1']);
+      const history = await repo.history({ user: 'alice', limit: 10, offset: 0 });
+      expect([history.total, history.rows.map((r) => r.id)]).toEqual([1, ['m1']]);
+    }));
+
+  test('the committer: a batch commits together, a throwing operation rolls back alone, reads see the batch', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new MessageRepo(sql);
+      const results = await Promise.allSettled([
+        committer.run(() => repo.insert(storedMessage({ id: 'a' }))),
+        committer.run(async () => {
+          await repo.insert(storedMessage({ id: 'b' }));
+          await repo.insert(storedMessage({ id: 'a' })); // duplicate key: this operation fails
+        }),
+        committer.run(async () => {
+          await repo.insert(storedMessage({ id: 'c' }));
+          return (await repo.get('c'))?.id; // its own write, before the commit
+        }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[2] as PromiseFulfilledResult<string>).value).toBe('c');
+      expect(await repo.get('b')).toBeUndefined();
+      expect((await repo.listPending()).map((x) => x.id).sort()).toEqual(['a', 'c']);
+    }));
+
+  test('webhooks: ids in order, pending after an id, outcomes, dead letters replayed', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new WebhookRepo(sql);
+      const request = { orderKey: 'k', kind: 't', url: 'http://127.0.0.1:9/', contentType: 'text/plain', body: 'x', headers: { h: 'v' } };
+      const [first, second] = await committer.run(async () => [await repo.insert(request, 100), await repo.insert({ ...request, owner: 'alice' }, 101)]);
+      expect(second).toBeGreaterThan(first!);
+      expect((await repo.pendingAfter(0)).map((r) => [r.id, r.headers, r.owner, r.method])).toEqual([
+        [first, { h: 'v' }, null, 'POST'],
+        [second, { h: 'v' }, 'alice', 'POST'],
+      ]);
+      await committer.run(async () => {
+        await repo.delivered(first!, 1, 200, 204);
+        await repo.dead(second!, 3, 500, 'HTTP 500');
+      });
+      expect(await repo.pendingIds()).toEqual([]);
+      expect((await repo.listDead(10)).map((r) => [r.id, r.lastError])).toEqual([[second, 'HTTP 500']]);
+      expect(await committer.run(() => repo.replayDead({ ids: [second!, 999] }, 300))).toBe(1);
+      expect(await repo.byId(second!)).toMatchObject({ state: 'pending', attempts: 3, nextAttemptAt: 300 });
+    }));
+
+  test('e-mails: due in order, next due time, sent and dead', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new EmailRepo(sql);
+      const mail = { kind: 'T', to: ['a@example.test'], from: 'n@example.test', subject: 's', text: 't' };
+      const id = await committer.run(() => repo.insert(mail, 50));
+      expect(await repo.nextDueAt()).toBe(50);
+      expect((await repo.due(50, 10)).map((r) => [r.id, r.to, r.html])).toEqual([[id, ['a@example.test'], null]]);
+      await committer.run(() => repo.failed(id, 1, 90, 'down'));
+      expect(await repo.due(60, 10)).toEqual([]);
+      expect(await repo.pendingCount()).toBe(1);
+      await committer.run(() => repo.sent(id, 2, 95));
+      expect([await repo.pendingCount(), await repo.nextDueAt()]).toEqual([0, null]);
+    }));
+
+  test('inbound: fragments replace their twins, siblings in order, completed groups remembered', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new InboundRepo(sql);
+      const key = { connectorId: 'c', sender: 's', recipient: 'r', reference: 7, total: 2 };
+      const part = (seq: number, text: string, at: number) => ({ ...key, seq, dataCoding: 0, payload: Buffer.from(text), receivedAt: at });
+      await committer.run(async () => {
+        await repo.insertFragment(part(2, 'second', 10));
+        await repo.insertFragment(part(1, 'first?', 11));
+        await repo.insertFragment(part(1, 'first', 12));
+      });
+      expect((await repo.siblings(key)).map((f) => [f.seq, f.payload.toString()])).toEqual([
+        [1, 'first'],
+        [2, 'second'],
+      ]);
+      expect((await repo.oldestStale(11))?.seq).toBe(2);
+      await committer.run(async () => {
+        await repo.deleteSiblings(key);
+        await repo.rememberCompleted(key, 20);
+        await repo.insertMessage({
+          id: 'i1',
+          connectorId: 'c',
+          sender: 's',
+          recipient: 'r',
+          text: 'firstsecond',
+          partsTotal: 2,
+          complete: true,
+          receivedAt: 20,
+        });
+      });
+      expect([await repo.completedSince(key, 20), await repo.completedSince(key, 21)]).toEqual([true, false]);
+      expect(await repo.get('i1')).toMatchObject({ text: 'firstsecond', complete: true });
+      expect(await committer.run(() => repo.forgetCompletedBefore(21))).toBe(1);
+    }));
+
+  test('unmatched receipts, quotas and per-number settings', () =>
+    withStore(async ({ sql, committer }) => {
+      const receipts = new UnmatchedReceiptRepo(sql);
+      const event = { connectorId: 'c', carrierId: 'X1', status: MessageStatus.Delivered, stat: 'DELIVRD', err: '000' } as ReceiptEvent;
+      await committer.run(async () => {
+        await receipts.insert(event, 'x1', 100);
+        await receipts.insert({ ...event, carrierId: 'X2' }, 'x2', 200);
+      });
+      expect((await receipts.find('c', ['x2'])).map((r) => r.event.carrierId)).toEqual(['X2']);
+      expect((await receipts.settled(0, 150, 10)).map((r) => r.receivedAt)).toEqual([100]);
+      expect([await committer.run(() => receipts.purgeOlderThan(150)), await receipts.count()]).toEqual([1, 1]);
+
+      const quota = new QuotaRepo(sql);
+      await committer.run(async () => {
+        await quota.add('alice', 'day:2026-12-02', 2);
+        await quota.add('alice', 'day:2026-12-02', 3);
+      });
+      expect([await quota.used('alice', 'day:2026-12-02'), await quota.used('bob', 'day:2026-12-02')]).toEqual([5, 0]);
+
+      const numbers = new NumberSettingsRepo(sql);
+      await committer.run(async () => {
+        await numbers.setSmsEnabled('+361', false, 'alice', 1);
+        await numbers.setSmsEnabled('+362', false, 'alice', 1);
+        await numbers.setSmsEnabled('+362', true, 'alice', 2);
+      });
+      expect(await numbers.listSmsDisabled()).toEqual(['+361']);
+    }));
+
+  test('contacts: creation order, names without case, the next numeric id', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new ContactRepo(sql);
+      const contact = (id: string, displayName: string) => ({
+        id,
+        displayName,
+        phoneNumbers: ['+36'],
+        primaryEmails: [],
+        secondaryEmails: [],
+        createdAt: 1,
+        updatedAt: 1,
+      });
+      await committer.run(async () => {
+        await repo.insert(contact('9', 'Bob'));
+        await repo.insert(contact('x', 'bob'));
+        await repo.insert(contact('10', 'Carol'));
+      });
+      expect((await repo.list()).map((c) => c.id)).toEqual(['9', 'x', '10']);
+      expect((await repo.findByName('BOB')).map((c) => c.id)).toEqual(['9', 'x']);
+      expect(await repo.nextNumericId()).toBe('11');
+      expect(await committer.run(() => repo.update({ ...contact('x', 'Robert'), updatedAt: 2 }))).toBe(true);
+      expect(await committer.run(() => repo.delete('nope'))).toBe(false);
+      expect((await repo.get('x'))?.displayName).toBe('Robert');
+    }));
+
+  test('call history, SMS failovers (a claim is taken once) and the SMPP server queues', () =>
+    withStore(async ({ sql, committer }) => {
+      const calls = new CallHistoryRepo(sql);
+      const row = {
+        callId: 'c1',
+        direction: 'inbound' as const,
+        source: 'a',
+        callerId: 'a',
+        destination: 'b',
+        dialed: 'b',
+        state: 'Completed',
+        endReason: 'bye',
+        startTime: 5,
+        answeredAt: 6,
+        endedAt: 9,
+      };
+      await committer.run(async () => {
+        await calls.insert(row);
+        await calls.insert({ ...row, state: 'Failed' });
+      });
+      expect(await calls.list({ page: 0, rowsPerPage: 10, state: 'failed' })).toEqual({ total: 1, rows: [{ ...row, state: 'Failed' }] });
+
+      await committer.run(() => new MessageRepo(sql).insert(storedMessage({ id: 'm1', user: 'alice' })));
+      const failovers = new SmsFailoverRepo(sql);
+      const event = { messageId: 'm1', linkId: 'L', origin: 'o', destination: 'd', content: 'c', smsStatus: 'failed' };
+      expect(await committer.run(() => failovers.insertPending(event, 1))).toBe(true);
+      expect(await committer.run(() => failovers.insertPending(event, 1))).toBe(false);
+      expect((await failovers.due(1, 10)).map((f) => [f.messageId, f.user])).toEqual([['m1', 'alice']]);
+      const claims = await Promise.all([failovers.claim('m1', 2), failovers.claim('m1', 2)]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await failovers.nextDueAt()).toBeNull();
+
+      const smpp = new SmppServerRepo(sql);
+      const part = {
+        systemId: 'app',
+        sender: 's',
+        recipient: 'r',
+        reference: 1,
+        total: 2,
+        seq: 1,
+        partId: 'p.1',
+        dataCoding: 8,
+        payload: Buffer.from([0, 65]),
+        registeredDelivery: 1,
+        receivedAt: 3,
+      };
+      await committer.run(async () => {
+        await smpp.insertPart(part);
+        await smpp.enqueue({ systemId: 'app', orderKey: 'k', kind: 'receipt', createdAt: 4, fields: { short_message: Buffer.from('id:1'), esm_class: 4 } });
+      });
+      expect((await smpp.siblings(part)).map((p) => p.payload)).toEqual([Buffer.from([0, 65])]);
+      const [queued] = await smpp.oldest('app', 10);
+      expect(queued).toMatchObject({ kind: 'receipt', fields: { short_message: Buffer.from('id:1'), esm_class: 4 } });
+      expect(await smpp.backlog()).toEqual(new Map([['app', 1]]));
+    }));
+
+  test("history: one numeric id per message from one sequence, both directions, the user's own", () =>
+    withStore(async ({ sql, committer }) => {
+      const messages = new MessageRepo(sql);
+      const inbound = new InboundRepo(sql);
+      await committer.run(async () => {
+        await messages.insert(storedMessage({ id: 'o1', user: 'alice', recipient: '+447700900001', createdAt: 1 }));
+        await inbound.insertMessage({
+          id: 'i1',
+          connectorId: 'c',
+          sender: '447700900002',
+          recipient: '447443332211',
+          text: 'hi',
+          partsTotal: 1,
+          complete: true,
+          receivedAt: 2,
+        });
+        await messages.insert(storedMessage({ id: 'o2', user: 'bob', createdAt: 3 }));
+      });
+      const history = new MessageHistoryRepo(sql);
+      const [o1, i1] = [await history.seqOf('out', 'o1'), await history.seqOf('in', 'i1')];
+      expect(i1).toBeGreaterThan(o1!);
+      const { total, entries } = await history.list({ user: 'alice', ownNumbers: ['+447443332211'], limit: 10, offset: 0 });
+      expect([total, entries.map((e) => `${e.direction}:${e.id}:${e.seq}`)]).toEqual([2, [`out:o1:${o1}`, `in:i1:${i1}`]]);
+      expect((await history.list({ user: 'alice', ownNumbers: [], statuses: [], limit: 10, offset: 0 })).total).toBe(0);
+    }));
+});

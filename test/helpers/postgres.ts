@@ -1,0 +1,127 @@
+/**
+ * A throw-away PostgreSQL server for tests: `initdb` into a temp folder, run
+ * as an unprivileged user (PostgreSQL refuses root; under root the folder is
+ * given to `nobody`), on a free loopback port, removed by stop(). Each test
+ * file gets its own databases with createDatabase(). Debian installs the
+ * binaries under /usr/lib/postgresql/<version>/bin, off PATH.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './kannel.js';
+
+export interface PgServer {
+  port: number;
+  /** A new, empty database; its URL. */
+  createDatabase(name?: string): Promise<string>;
+  /** Stop the server (fast shutdown), keeping its files: start() brings it back on the same port. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  /** Stop and remove everything. */
+  stop(): Promise<void>;
+}
+
+/** The folder with initdb and postgres, or null when PostgreSQL is not installed. */
+export function postgresBinDir(): string | null {
+  const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath.replace(/\/initdb$/, '');
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  return null;
+}
+
+/** Why PostgreSQL tests cannot run here (to skip with), or null. */
+export function postgresMissing(): string | null {
+  return postgresBinDir() ? null : 'PostgreSQL is not installed (Debian: apt-get install postgresql); .ci/run installs it';
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** Run a PostgreSQL binary as the unprivileged owner of the data folder. */
+function command(bin: string, args: string[]): [string, string[]] {
+  return asRoot ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', bin, ...args]] : [bin, args];
+}
+
+export async function startPostgres(): Promise<PgServer> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error(postgresMissing()!);
+  const dir = mkdtempSync(join(tmpdir(), 'telenode-pg-'));
+  if (asRoot) chownSync(dir, 65534, 65534);
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = command(join(bin, 'initdb'), ['-D', data, '-U', 'telenode', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const port = await freePort();
+  let server: ChildProcess | null = null;
+  let databases = 0;
+
+  const start = async () => {
+    const [cmd, args] = command(join(bin, 'postgres'), [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      // Throw-away data: no fsync (a node's crash safety is about telenode's promises, not this server's disk).
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ]);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    server = child;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres' });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+
+  const halt = async () => {
+    const child = server;
+    server = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT'); // fast shutdown: clients are disconnected, no waiting for them
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    async createDatabase(name = `t${++databases}_${process.pid}`) {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres' });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://telenode:secret@127.0.0.1:${port}/${name}`;
+    },
+    halt,
+    start,
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
