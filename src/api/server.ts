@@ -20,7 +20,7 @@ export interface HealthReport {
 
 export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   registry: Registry;
-  health: () => HealthReport;
+  health: () => Promise<HealthReport>;
   bodyLimitBytes: number;
   log: Logger;
 }
@@ -43,7 +43,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
   registerContactsRoutes(app, deps);
 
   app.get('/health', async (_request, reply) => {
-    const report = deps.health();
+    const report = await deps.health();
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 

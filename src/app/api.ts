@@ -12,6 +12,7 @@ import { LoginGuard } from '../api/http/login-guard.js';
 import { VoximplantAuth } from '../api/voximplant/auth.js';
 import { extensionDirectory } from './extensions.js';
 import { buildApiServer, type HealthReport } from '../api/server.js';
+import type { ClusterMembership } from './cluster.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
@@ -30,6 +31,8 @@ export interface ApiParts {
   registry: Registry;
   /** The API users (buildUsers): the dialects and the SMPP server check the same passwords under one log-in guard. */
   users: UserDirectory;
+  /** This node's membership when nodes share a PostgreSQL store; null on SQLite. */
+  cluster: ClusterMembership | null;
 }
 
 /** The API users, with the log-in guard that limits guessing over HTTP and SMPP alike. */
@@ -63,8 +66,8 @@ export function buildApi(parts: ApiParts): FastifyInstance {
 }
 
 /** /health: degraded while no connector is up. */
-function healthReport({ store, sms, webhooks, extras, voice }: ApiParts): () => HealthReport {
-  return () => {
+function healthReport({ config, store, sms, webhooks, extras, voice, cluster }: ApiParts): () => Promise<HealthReport> {
+  return async () => {
     const connectorStates = [...sms.connectors.values()].map((c) => c.status());
     const stats = webhooks.stats();
     return {
@@ -72,8 +75,10 @@ function healthReport({ store, sms, webhooks, extras, voice }: ApiParts): () => 
       connectors: connectorStates,
       outbox: sms.outbox.stats(),
       webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
-      emails: { enabled: extras.emails.enabled, pending: extras.emails.pending() },
+      emails: { enabled: extras.emails.enabled, pending: await extras.emails.pending() },
       commitQueue: store.committer.depth,
+      node: config.node.id,
+      ...(cluster ? { cluster: await cluster.view() } : {}),
       ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
     };
   };

@@ -77,7 +77,7 @@ export class Daemon {
     const log = options.log ?? createLogger({ level: config.log.level, format: config.log.format });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
-    const store = await openStore(config, registry);
+    const store = await openStore(config, registry, log);
     const webhooks = buildWebhooks(config, store, log, registry);
     let extras: MessagingExtras;
     try {
@@ -95,10 +95,11 @@ export class Daemon {
     const sms = buildSms({ config, store, extras, log, registry, afterCommit });
     const voice = buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit });
     const users = buildUsers(config, store.dataDir, log, registry);
-    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users });
+    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users, cluster: store.cluster });
     smppServer = buildSmppServer({ config, store, sms, users, log, registry, afterCommit });
 
     // Start: what others hand work to first, the connectors once the outbox can take their events, HTTP last.
+    await store.cluster?.start();
     await sms.numbers.load();
     await webhooks.start();
     extras.emails.start();
@@ -125,6 +126,7 @@ export class Daemon {
     const stopSteps = stopSequence({ api, smppServer, voice, extras, sms, webhooks, store });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
+    store.cluster?.setHttp(`http://${address.host}:${address.port}`);
     log.info(
       {
         config: options.configSource,
@@ -209,6 +211,7 @@ function stopSequence({
     },
     { name: 'callbacks', run: (drainMs) => webhooks.stop(Math.min(drainMs, 5000)) },
     { name: 'e-mails', run: () => extras.emails.stop() },
+    { name: 'cluster', run: () => store.cluster?.stop() },
     { name: 'store', run: () => store.close() },
   ];
 }

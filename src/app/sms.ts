@@ -63,15 +63,9 @@ export interface SmsCoreDeps {
 export function buildSms({ config, store, extras, log, registry, afterCommit }: SmsCoreDeps): SmsCore {
   const { sql, committer } = store;
   const repo = new MessageRepo(sql);
-  const callbacks = new WebhookRepo(sql);
-  const deliveryReport = dialectNotifier(callbacks);
+  const callbacks = new WebhookRepo(sql, store.cluster?.nodeId ?? null);
   const smppServerStore = new SmppServerRepo(sql);
-  const smppReceipts = smppReceiptNotifier(smppServerStore);
-  const notify: StatusNotifier = async (message, previous) => {
-    await deliveryReport(message, previous);
-    await smppReceipts(message, previous);
-    await extras.followUps(message);
-  };
+  const notify = statusNotifier(callbacks, smppServerStore, extras);
   const smppUsers = new Map(config.users.flatMap((u) => (u.smpp ? [[u.username, u.smpp] as const] : [])));
   const smppInbound = new SmppInboundRoutes(config.sms.inbound.routes, smppUsers, smppServerStore);
   const numbers = new NumberControl(new NumberSettingsRepo(sql), committer);
@@ -80,6 +74,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   const receipts = new ReceiptProcessor({
     repo,
     unmatched: new UnmatchedReceiptRepo(sql),
+    shared: store.cluster !== null,
     committer,
     statusWriter,
     log: log.child({ component: 'receipts' }),
@@ -124,6 +119,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
     registry,
     afterCommit,
     admission: sendAdmission(numbers, quota),
+    cluster: store.cluster ?? undefined,
   });
   const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
   const reportTimeouts = new ReportTimeoutWatcher({
@@ -168,4 +164,15 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
     );
   }
   return connectors;
+}
+
+/** What a status change causes, in its own transaction: the dialect's delivery report, SMPP clients' receipts, IOVOX follow-ups. */
+function statusNotifier(callbacks: WebhookRepo, smppServerStore: SmppServerRepo, extras: MessagingExtras): StatusNotifier {
+  const deliveryReport = dialectNotifier(callbacks);
+  const smppReceipts = smppReceiptNotifier(smppServerStore);
+  return async (message, previous) => {
+    await deliveryReport(message, previous);
+    await smppReceipts(message, previous);
+    await extras.followUps(message);
+  };
 }

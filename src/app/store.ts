@@ -8,6 +8,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { dirname, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../shared/log.js';
+import { ClusterMembership } from './cluster.js';
 import { storeCommitMetrics } from '../store/commit-metrics.js';
 import { PgCommitter } from '../store/postgres/committer.js';
 import { PgExecutor, type TxConnection } from '../store/postgres/executor.js';
@@ -30,11 +32,13 @@ export interface Store {
   /** What the repos run their SQL on. */
   sql: SqlExecutor;
   committer: Committer;
+  /** PostgreSQL: this node's membership in the nodes sharing the database (started by the daemon); null on SQLite. */
+  cluster: ClusterMembership | null;
   /** Commit what is queued and close (checkpoint the WAL, or end the pool). */
   close(): Promise<void>;
 }
 
-export async function openStore(config: Readonly<Config>, registry: Registry): Promise<Store> {
+export async function openStore(config: Readonly<Config>, registry: Registry, log?: Logger): Promise<Store> {
   const dataDir = dirname(resolve(config.store.path));
   const onCommit = storeCommitMetrics(registry);
   if (config.store.type === 'postgres') {
@@ -47,13 +51,15 @@ export async function openStore(config: Readonly<Config>, registry: Registry): P
     }
     const tx = new AsyncLocalStorage<TxConnection>();
     const committer = new PgCommitter(pool, tx, { onCommit });
+    const sql = new PgExecutor(pool, tx);
     return {
       type: 'postgres',
       location: redactCredentials(config.store.url!),
       dataDir,
       db: null,
-      sql: new PgExecutor(pool, tx),
+      sql,
       committer,
+      cluster: log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null,
       close: async () => {
         await committer.flushNow();
         await pool.end();
@@ -71,6 +77,7 @@ export async function openStore(config: Readonly<Config>, registry: Registry): P
     db,
     sql: new SqliteExecutor(db),
     committer,
+    cluster: null,
     close: async () => {
       await committer.flushNow();
       await checkpointer.stop();

@@ -24,6 +24,8 @@ export const OZML_SMS_USER = 'ozml';
 
 export function ozmlVoiceServices(deps: {
   sql: SqlExecutor;
+  /** In a cluster, the call notifications this node stores are its to send. */
+  nodeId: string | null;
   committer: Committer;
   outbox: Outbox;
   afterCommit: () => void;
@@ -31,7 +33,7 @@ export function ozmlVoiceServices(deps: {
 }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
   const history = new CallHistoryRepo(deps.sql);
   const messages = new MessageRepo(deps.sql);
-  const callbacks = new WebhookRepo(deps.sql);
+  const callbacks = new WebhookRepo(deps.sql, deps.nodeId);
   const log = deps.log.child({ component: 'ozml' });
   return {
     sms: {

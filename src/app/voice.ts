@@ -28,7 +28,10 @@ export function buildVoiceNode({ config, store, sms, extras, log, registry, afte
     log,
     registry,
     egress: new EgressPolicy(egressConfig(config)),
-    ozml: { ...ozmlVoiceServices({ sql: store.sql, committer: store.committer, outbox: sms.outbox, afterCommit, log }), email: extras.outboundEmail },
+    ozml: {
+      ...ozmlVoiceServices({ sql: store.sql, nodeId: store.cluster?.nodeId ?? null, committer: store.committer, outbox: sms.outbox, afterCommit, log }),
+      email: extras.outboundEmail,
+    },
     // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
     claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: sms.outbox, flows: extras.iovoxFlows }),
   });

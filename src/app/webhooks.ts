@@ -13,8 +13,9 @@ export function buildWebhooks(config: Readonly<Config>, store: Store, log: Logge
   const webhookLog = log.child({ component: 'webhooks' });
   const perUserEgress = Object.fromEntries(config.users.map((u) => [u.username, u.egress.allow]));
   return new WebhookDispatcher({
-    store: new WebhookRepo(store.sql),
+    store: new WebhookRepo(store.sql, store.cluster?.nodeId ?? null),
     committer: store.committer,
+    cluster: store.cluster ?? undefined,
     config: config.webhooks,
     log: webhookLog,
     registry,

@@ -227,7 +227,11 @@ export const configSchema = z
       .prefault({}),
     /** This node's name in a cluster (logs, /health, who holds a carrier bind); default: the host name. */
     node: z
-      .object({ id: z.string().min(1).max(64).default(hostname()) })
+      .object({
+        id: z.string().min(1).max(64).default(hostname()),
+        /** PostgreSQL clusters: a node silent this long is gone, and the others take over its work. */
+        leaseSeconds: z.number().min(2).max(300).default(10),
+      })
       .strict()
       .prefault({}),
     log: z

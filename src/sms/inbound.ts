@@ -25,7 +25,15 @@ export type InboundNotifier = (message: InboundMessage) => Promise<void>;
 /** What inbound needs of the store (the port; store/inbound-repo.ts implements it). */
 export type InboundStore = Pick<
   InboundRepo,
-  'insertMessage' | 'insertFragment' | 'siblings' | 'deleteSiblings' | 'oldestStale' | 'rememberCompleted' | 'completedSince' | 'forgetCompletedBefore'
+  | 'insertMessage'
+  | 'insertFragment'
+  | 'siblings'
+  | 'deleteSiblings'
+  | 'oldestStale'
+  | 'rememberCompleted'
+  | 'completedSince'
+  | 'forgetCompletedBefore'
+  | 'lockGroup'
 >;
 
 export interface InboundServiceDeps {
@@ -154,6 +162,7 @@ export class InboundService {
       payload: fragment.payload,
       receivedAt,
     };
+    await this.deps.repo.lockGroup(stored);
     if (await this.deps.repo.completedSince(stored, this.now() - this.deps.reassemblyTimeoutMs)) {
       this.repeatedCounter.inc({ connector: stored.connectorId });
       this.deps.log.info(

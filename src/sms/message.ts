@@ -135,6 +135,8 @@ export interface OutboundMessage {
 export interface StoredMessage extends OutboundMessage {
   concatRef: number;
   nextAttemptAt: number;
+  /** The node that works on it while unfinished (PostgreSQL clusters); null or absent on a single node. */
+  claimedBy?: string | null;
 }
 
 export interface MessagePart {

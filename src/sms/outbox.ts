@@ -27,6 +27,7 @@ import type { PartUpdate, StatusWriter } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
 import type { Admission } from './admission.js';
 import { newId } from '../shared/ids.js';
+import type { ClusterView } from '../shared/cluster-view.js';
 
 export interface OutboxConfig {
   maxParts: number;
@@ -52,7 +53,7 @@ export interface AcceptRequest {
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
-export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore'>;
+export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore' | 'claimDue'>;
 
 export interface OutboxDeps {
   repo: OutboxStore;
@@ -73,6 +74,13 @@ export interface OutboxDeps {
   maxInFlight?: number;
   /** Sender switched off, quota spent: refusals that apply to every dialect. */
   admission?: Admission;
+  /**
+   * Several nodes on one database (PostgreSQL): messages this node accepts are claimed by it; every
+   * `claimIntervalMs` it claims due messages no live node holds (a dead node's, after the lease). Absent on
+   * SQLite, where everything unfinished is this node's.
+   */
+  cluster?: ClusterView;
+  claimIntervalMs?: number;
 }
 
 export class Outbox {
@@ -88,6 +96,8 @@ export class Outbox {
   private stopping = false;
   private drained: (() => void) | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
+  private claimTimer: NodeJS.Timeout | null = null;
+  private claiming: Promise<void> | null = null;
   private readonly now: () => number;
   private readonly maxInFlight: number;
   private readonly metrics;
@@ -175,6 +185,7 @@ export class Outbox {
       submittedAt: null,
       doneAt: null,
       expiresAt: request.expiresAt ?? null,
+      claimedBy: this.deps.cluster?.nodeId ?? null,
     };
     this.deps.admission?.screen(message);
     return message;
@@ -226,15 +237,30 @@ export class Outbox {
     return true;
   }
 
-  /** Recover messages left `accepted` by a previous run, then keep dispatching. */
+  /** Recover messages left `accepted` by a previous run (in a cluster: this node's and the dead nodes'), then keep dispatching. */
   async start(): Promise<void> {
-    const pending = await this.deps.repo.listPending();
-    const now = this.now();
-    for (const message of pending) {
-      if (message.nextAttemptAt > now) this.scheduleRetry(message.id, message.nextAttemptAt - now);
-      else this.enqueue(message.id);
+    const cluster = this.deps.cluster;
+    if (cluster) {
+      const recovered = await this.claim(true);
+      if (recovered > 0) this.deps.log.info({ recovered }, 'resuming messages this node or a stopped one had accepted');
+      this.claimTimer = setInterval(() => {
+        this.claiming ??= this.claim(false)
+          .then((n) => {
+            if (n > 0) this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
+          })
+          .catch((err: unknown) => this.deps.log.error({ err }, 'could not claim unfinished messages'))
+          .finally(() => (this.claiming = null));
+      }, this.deps.claimIntervalMs ?? 1000);
+      this.claimTimer.unref();
+    } else {
+      const pending = await this.deps.repo.listPending();
+      const now = this.now();
+      for (const message of pending) {
+        if (message.nextAttemptAt > now) this.scheduleRetry(message.id, message.nextAttemptAt - now);
+        else this.enqueue(message.id);
+      }
+      if (pending.length > 0) this.deps.log.info({ recovered: pending.length }, 'resuming messages accepted before the last stop');
     }
-    if (pending.length > 0) this.deps.log.info({ recovered: pending.length }, 'resuming messages accepted before the last stop');
     this.expiryTimer = setInterval(() => {
       this.expireStale().catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
     }, 30_000);
@@ -255,6 +281,8 @@ export class Outbox {
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    if (this.claimTimer) clearInterval(this.claimTimer);
+    await this.claiming;
     if (this.inFlight === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, drainMs);
@@ -271,6 +299,26 @@ export class Outbox {
 
   stats(): { ready: number; parked: number; retrying: number; inFlight: number } {
     return { ready: this.ready.length, parked: this.parked.size, retrying: this.retryTimers.size, inFlight: this.inFlight };
+  }
+
+  /**
+   * Claim due messages no live node holds (`own`: also this node's from before a restart) and queue them;
+   * returns how many. Nothing while this node's own heartbeat is not current.
+   */
+  private async claim(own: boolean): Promise<number> {
+    const cluster = this.deps.cluster!;
+    let total = 0;
+    for (;;) {
+      if (this.stopping || !cluster.isMember()) return total;
+      const claimed = await this.deps.repo.claimDue(cluster.nodeId, cluster.leaseMs, this.now(), 500, own);
+      for (const message of claimed) {
+        if (this.queued.has(message.id) || this.retryTimers.has(message.id) || this.parked.has(message.id)) continue;
+        this.fresh.set(message.id, message);
+        this.enqueue(message.id);
+      }
+      total += claimed.length;
+      if (claimed.length < 500) return total;
+    }
   }
 
   private enqueue(id: string): void {
@@ -309,10 +357,19 @@ export class Outbox {
   /** Hands the message to a connector; false when it was not submitted (gone, final, parked, cancelled). */
   private async dispatch(id: string): Promise<boolean> {
     if (this.cancelling.has(id)) return false;
+    const cluster = this.deps.cluster;
+    if (cluster && !cluster.isMember()) {
+      // Our heartbeat is not current: another node may be taking this message. Look again later, from the store.
+      this.fresh.clear();
+      this.scheduleRetry(id, 1000);
+      return false;
+    }
     const fresh = this.fresh.get(id);
     this.fresh.delete(id);
     const message = fresh ?? (await this.deps.repo.get(id));
     if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
+    // Taken over while this node was cut off from the database: it is the other node's now.
+    if (cluster && message.claimedBy !== cluster.nodeId) return false;
     const previousParts = message.attempts > 0 ? await this.deps.repo.parts(id) : [];
     // Parts of one message stay on one connector: a handset joins them by reference, not by route.
     const stickTo = previousParts.find((p) => p.status !== MessageStatus.Accepted)?.connectorId;
@@ -456,7 +513,7 @@ export class Outbox {
   /** Messages no connector took within retry.maxAgeHours expire. */
   private async expireStale(): Promise<void> {
     const cutoff = this.now() - this.deps.config.retry.maxAgeHours * 3_600_000;
-    const stale = await this.deps.repo.listPendingCreatedBefore(cutoff);
+    const stale = await this.deps.repo.listPendingCreatedBefore(cutoff, this.deps.cluster?.nodeId ?? null);
     if (stale.length === 0) return;
     await this.deps.committer
       .run(async () => {

@@ -27,6 +27,11 @@ export type UnmatchedReceiptStore = Pick<UnmatchedReceiptRepo, 'insert' | 'find'
 export interface ReceiptProcessorDeps {
   repo: ReceiptPartStore;
   unmatched: UnmatchedReceiptStore;
+  /**
+   * Several nodes share the store: a receipt another node keeps waiting is not in this node's count, so the
+   * waiting receipts are always looked at (a submit result recorded here may be the one it waits for).
+   */
+  shared?: boolean;
   /** Runs each receipt as one transaction (the group committer). */
   committer: Pick<Committer, 'run'>;
   statusWriter: StatusWriter;
@@ -121,7 +126,7 @@ export class ReceiptProcessor {
    * exactly, while it is still learning).
    */
   async matchWaiting(connectorId: string, carrierId: string): Promise<void> {
-    if (this.waiting === 0) return;
+    if (this.waiting === 0 && !this.deps.shared) return;
     const form = receiptFormOf(carrierId, this.convention(connectorId).relation ?? 'string');
     if (form === null) return;
     for (const receipt of await this.deps.unmatched.find(connectorId, [form])) {
@@ -135,7 +140,7 @@ export class ReceiptProcessor {
   /** Try waiting receipts under the numeric readings once they have waited `settleMs` (learning connectors). */
   startSettling(intervalMs = 1000): void {
     this.settleTimer = setInterval(() => {
-      if (this.waiting === 0) return;
+      if (this.waiting === 0 && !this.deps.shared) return;
       void this.deps.committer
         .run(() => this.settle())
         .then((applied) => {
@@ -173,7 +178,7 @@ export class ReceiptProcessor {
 
   private async forgetWaiting(id: number): Promise<void> {
     await this.deps.unmatched.delete(id);
-    this.waiting--;
+    this.waiting = Math.max(0, this.waiting - 1);
   }
 
   startPurge(intervalMs = 60_000): void {

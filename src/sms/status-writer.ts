@@ -10,7 +10,7 @@ import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type StoredMessage } from './message.js';
 
 /** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
-export type MessageStatusStore = Pick<MessageRepo, 'get' | 'parts' | 'savePart' | 'update'>;
+export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'update'>;
 
 /** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
 export type StatusNotifier = (message: StoredMessage, previous: MessageStatus) => Promise<void>;
@@ -50,7 +50,8 @@ export class StatusWriter {
     /** Every stored part of the message, when the caller already holds them (saves a read on the hot path). */
     storedParts?: readonly MessagePart[],
   ): Promise<StoredMessage | undefined> {
-    const message = await this.repo.get(messageId);
+    // Locked until the commit (PostgreSQL): a receipt on one node and an expiry on another change it one after the other.
+    const message = await this.repo.getForUpdate(messageId);
     if (!message) return undefined;
     const parts = new Map<number, MessagePart>((storedParts ?? (await this.repo.parts(messageId))).map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
@@ -110,7 +111,9 @@ export class StatusWriter {
   }
 
   /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */
-  async finish(message: StoredMessage, status: MessageStatus, outcome: MessageOutcome, now: number): Promise<boolean> {
+  async finish(given: StoredMessage, status: MessageStatus, outcome: MessageOutcome, now: number): Promise<boolean> {
+    // The row as it is now, locked (another node may have moved it since `given` was read).
+    const message = (await this.repo.getForUpdate(given.id)) ?? given;
     if (!canTransition(message.status, status)) return false;
     const previous = message.status;
     message.status = status;
@@ -120,6 +123,7 @@ export class StatusWriter {
     if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
     await this.repo.update(message);
     await this.notify(message, previous);
+    Object.assign(given, message);
     return true;
   }
 }

@@ -56,6 +56,15 @@ const KEY = 'connector_id = @connectorId AND sender = @sender AND recipient = @r
 export class InboundRepo {
   constructor(private readonly sql: SqlExecutor) {}
 
+  /**
+   * Hold the group's lock until the transaction ends (PostgreSQL): two parts of one message arriving on two
+   * nodes at once are stored one after the other, so the second sees the first and completes the message.
+   */
+  async lockGroup(key: GroupKey): Promise<void> {
+    if (this.sql.dialect !== 'postgres') return; // one SQLite writer: transactions never overlap
+    await this.sql.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS locked', [`inbound|${JSON.stringify(pickKey(key))}`]);
+  }
+
   /** Remember that this group was delivered (whole, or incomplete after the timeout). */
   async rememberCompleted(key: GroupKey, completedAt: number): Promise<void> {
     await this.sql.run(

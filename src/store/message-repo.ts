@@ -3,6 +3,7 @@
  * group-commit operation so a state change and the callback it causes
  * commit together.
  */
+import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
@@ -32,6 +33,7 @@ interface MessageRow {
   done_at: number | null;
   expires_at: number | null;
   possible_duplicate: number;
+  claimed_by?: string | null;
 }
 
 interface PartRow {
@@ -74,6 +76,7 @@ function toMessage(row: MessageRow): StoredMessage {
     doneAt: row.done_at,
     expiresAt: row.expires_at,
     possibleDuplicate: row.possible_duplicate === 1,
+    claimedBy: row.claimed_by ?? null,
   };
 }
 
@@ -106,7 +109,31 @@ export class MessageRepo {
   constructor(private readonly sql: SqlExecutor) {}
 
   async insert(message: StoredMessage): Promise<void> {
-    await this.sql.run(INSERT, { ...message, meta: JSON.stringify(message.meta) });
+    await this.sql.run(INSERT, { ...message, meta: JSON.stringify(message.meta), claimedBy: message.claimedBy ?? null });
+  }
+
+  /** Read a message to change its status: on PostgreSQL the row stays locked until the transaction ends. */
+  async getForUpdate(id: string): Promise<StoredMessage | undefined> {
+    const row = await this.sql.get<MessageRow>(`SELECT * FROM messages WHERE id = ?${this.sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id]);
+    return row ? toMessage(row) : undefined;
+  }
+
+  /**
+   * Claim unfinished messages that are due and that no live node holds: unclaimed, claimed by a node whose
+   * heartbeat is older than `leaseMs`, or (`own`, at start) claimed by this node before it restarted.
+   * Rows another node is claiming right now are skipped, not waited for (PostgreSQL).
+   */
+  async claimDue(nodeId: string, leaseMs: number, now: number, limit: number, own: boolean): Promise<StoredMessage[]> {
+    const skipLocked = this.sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const rows = await this.sql.all<MessageRow>(
+      `UPDATE messages SET claimed_by = ? WHERE id IN (
+         SELECT id FROM messages WHERE status = 'accepted' AND next_attempt_at <= ?
+           AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES})${own ? ' OR claimed_by = ?' : ''})
+         ORDER BY next_attempt_at LIMIT ?${skipLocked})
+       RETURNING *`,
+      own ? [nodeId, now, leaseMs, nodeId, limit] : [nodeId, now, leaseMs, limit],
+    );
+    return rows.map(toMessage);
   }
 
   async get(id: string): Promise<StoredMessage | undefined> {
@@ -119,8 +146,16 @@ export class MessageRepo {
     return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at")).map(toMessage);
   }
 
-  async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {
-    return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500", [cutoff])).map(toMessage);
+  /** Unfinished messages older than `cutoff`; with `claimedBy`, only those that node holds. */
+  async listPendingCreatedBefore(cutoff: number, claimedBy: string | null = null): Promise<StoredMessage[]> {
+    const rows =
+      claimedBy === null
+        ? await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500", [cutoff])
+        : await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? AND claimed_by = ? LIMIT 500", [
+            cutoff,
+            claimedBy,
+          ]);
+    return rows.map(toMessage);
   }
 
   /** Messages of a connector still waiting for their report, submitted at or before `before`. */
@@ -196,9 +231,9 @@ export class MessageRepo {
 
 const INSERT = `
   INSERT INTO messages (id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref,
-    callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at)
+    callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at, claimed_by)
   VALUES (@id, @user, @dialect, @sender, @recipient, @text, @status, @partsEstimate, @encoding, @concatRef,
-    @callbackUrl, @meta, @connectorId, @attempts, @nextAttemptAt, @createdAt, @updatedAt, @expiresAt)`;
+    @callbackUrl, @meta, @connectorId, @attempts, @nextAttemptAt, @createdAt, @updatedAt, @expiresAt, @claimedBy)`;
 
 const UPSERT_PART = `
   INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,

@@ -35,6 +35,13 @@ const GROUP = 'system_id = ? AND sender = ? AND recipient = ? AND reference = ? 
 export class SmppServerRepo implements SubmitPartStore, DeliveryQueueStore {
   constructor(private readonly sql: SqlExecutor) {}
 
+  async lockGroup(p: SubmitPart): Promise<void> {
+    if (this.sql.dialect !== 'postgres') return; // one SQLite writer: transactions never overlap
+    await this.sql.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS locked', [
+      `smpp|${JSON.stringify([p.systemId, p.sender, p.recipient, p.reference, p.total])}`,
+    ]);
+  }
+
   /** A part sent again (our submit_sm_resp was lost) replaces its twin. */
   async insertPart(p: SubmitPart): Promise<void> {
     await this.sql.run(

@@ -1,5 +1,6 @@
 /** SQL for the `webhooks` table (migration 1): the callback outbox (src/webhooks/). */
 import type { WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
+import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 
 interface Row {
@@ -43,12 +44,22 @@ function toWebhookRow(row: Row): WebhookRow {
 }
 
 export class WebhookRepo implements WebhookStore {
-  constructor(private readonly sql: SqlExecutor) {}
+  /** `nodeId`: in a cluster, callbacks this node stores are its to send (null on a single node). */
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly nodeId: string | null = null,
+  ) {}
 
+  /**
+   * In a cluster a callback goes to the node that already holds its order key's pending callbacks (so
+   * the key's order holds), else to this node.
+   */
   async insert(request: WebhookRequest, now: number): Promise<number> {
+    const claim =
+      this.nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
     const row = await this.sql.get<{ id: number }>(
-      `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
+      `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`,
       [
         request.orderKey,
         request.kind,
@@ -60,17 +71,40 @@ export class WebhookRepo implements WebhookStore {
         now,
         now,
         request.owner ?? null,
+        ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
       ],
     );
     return Number(row!.id);
+  }
+
+  async pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]> {
+    return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND id > ? ORDER BY id", [nodeId, afterId])).map(
+      toWebhookRow,
+    );
+  }
+
+  async claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]> {
+    const skipLocked = this.sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const rows = await this.sql.all<Row>(
+      `UPDATE webhooks SET claimed_by = ? WHERE state = 'pending' AND order_key IN (
+         SELECT order_key FROM webhooks WHERE state = 'pending' AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES}))
+         ORDER BY id LIMIT ?${skipLocked})
+       RETURNING *`,
+      [nodeId, leaseMs, limit],
+    );
+    return rows.map(toWebhookRow).sort((a, b) => a.id - b.id);
   }
 
   async pendingAfter(afterId: number): Promise<WebhookRow[]> {
     return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id", [afterId])).map(toWebhookRow);
   }
 
-  async pendingIds(): Promise<number[]> {
-    return (await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending'")).map((r) => Number(r.id));
+  async pendingIds(claimedBy?: string): Promise<number[]> {
+    const rows =
+      claimedBy === undefined
+        ? await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending'")
+        : await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending' AND claimed_by = ?", [claimedBy]);
+    return rows.map((r) => Number(r.id));
   }
 
   async byId(id: number): Promise<WebhookRow | undefined> {
@@ -107,12 +141,18 @@ export class WebhookRepo implements WebhookStore {
 
   async replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number> {
     if (selection.all) {
-      return (await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ? WHERE state = 'dead'", [now, now])).changes;
+      return (
+        await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ?, claimed_by = NULL WHERE state = 'dead'", [now, now])
+      ).changes;
     }
     let changed = 0;
     for (const id of selection.ids ?? []) {
       changed += (
-        await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ? WHERE state = 'dead' AND id = ?", [now, now, id])
+        await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ?, claimed_by = NULL WHERE state = 'dead' AND id = ?", [
+          now,
+          now,
+          id,
+        ])
       ).changes;
     }
     return changed;

@@ -16,6 +16,7 @@ import { Fifo } from '../shared/fifo.js';
 import type { WebhookConfig } from './config.js';
 import { HttpSender, httpSenderOptions, type CallbackSender } from './http-sender.js';
 import type { WebhookRow, WebhookStore } from './webhook.js';
+import type { ClusterView } from '../shared/cluster-view.js';
 
 /** Longest a callback's outcome waits for another commit to ride along with (deferred group commit). */
 const OUTCOME_COMMIT_DELAY_MS = 250;
@@ -29,6 +30,11 @@ export interface WebhookDispatcherDeps {
   now?: () => number;
   /** Who talks HTTP (default: an HttpSender on this thread; the daemon uses a ThreadSender). */
   sender?: CallbackSender;
+  /**
+   * Several nodes on one database: this node sends the callbacks it holds, and each sweep claims those no
+   * live node holds (a dead node's). Absent on SQLite: every pending callback is this node's.
+   */
+  cluster?: ClusterView;
 }
 
 export class WebhookDispatcher {
@@ -131,7 +137,8 @@ export class WebhookDispatcher {
 
   private async loadNew(): Promise<void> {
     if (!this.running) return;
-    const rows = await this.deps.store.pendingAfter(this.lastSeenId);
+    const cluster = this.deps.cluster;
+    const rows = cluster ? await this.deps.store.pendingOf(cluster.nodeId, this.lastSeenId) : await this.deps.store.pendingAfter(this.lastSeenId);
     for (const row of rows) {
       this.lastSeenId = Math.max(this.lastSeenId, row.id);
       if (this.running) this.add(row);
@@ -141,7 +148,14 @@ export class WebhookDispatcher {
   /** Pending rows this process does not know: replayed by the CLI. */
   private async sweep(): Promise<void> {
     await this.loadNew();
-    for (const id of await this.deps.store.pendingIds()) {
+    const cluster = this.deps.cluster;
+    if (cluster?.isMember()) {
+      // A dead node's callbacks (after its lease) and replayed dead letters: whole order keys at a time.
+      for (const row of await this.deps.store.claimOrphans(cluster.nodeId, cluster.leaseMs, 500)) if (this.running) this.add(row, true);
+    }
+    // Ours that loadNew cannot see: replayed by the CLI, or (in a cluster) stored by another node's transaction
+    // under a lower id than the last one we read.
+    for (const id of await this.deps.store.pendingIds(cluster?.nodeId)) {
       if (this.known.has(id)) continue;
       const row = await this.deps.store.byId(id);
       if (row && row.state === 'pending' && this.running) this.add(row, true);

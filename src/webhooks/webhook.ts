@@ -30,12 +30,19 @@ export interface WebhookStore {
   insert(request: WebhookRequest, now: number): Promise<number>;
   /** Pending rows with an id above `afterId`, oldest first. */
   pendingAfter(afterId: number): Promise<WebhookRow[]>;
-  pendingIds(): Promise<number[]>;
+  /** Ids of pending callbacks (of one node's, in a cluster). */
+  pendingIds(claimedBy?: string): Promise<number[]>;
   byId(id: number): Promise<WebhookRow | undefined>;
   delivered(id: number, attempts: number, at: number, status: number | null): Promise<void>;
   failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null): Promise<void>;
   dead(id: number, attempts: number, status: number | null, error: string | null): Promise<void>;
   listDead(limit: number): Promise<WebhookRow[]>;
+  /**
+   * Several nodes (PostgreSQL): pending callbacks this node holds with an id above `afterId`, and callbacks no
+   * live node holds, claimed whole order keys at a time so one node keeps each key's order.
+   */
+  pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]>;
+  claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]>;
   /** Dead letters back to pending (all, or these ids), age restarted; returns how many. */
   replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number>;
 }

@@ -45,7 +45,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const repo = new MessageRepo(sql);
       const m = storedMessage({ id: 'm1', user: 'alice', meta: { a: 1 }, createdAt: 1_700_000_000_123, nextAttemptAt: 5, expiresAt: 1_800_000_000_000 });
       await committer.run(() => repo.insert(m));
-      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false });
+      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
       await committer.run(async () => {
         await repo.savePart({

@@ -15,6 +15,8 @@ export class FakeInboundStore implements InboundStore {
   readonly fragments = new Map<string, Map<number, StoredFragment>>();
   readonly completed = new Map<string, number>();
 
+  async lockGroup(): Promise<void> {}
+
   async insertMessage(message: InboundMessage): Promise<void> {
     this.messages.push(message);
   }

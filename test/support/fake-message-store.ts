@@ -21,6 +21,10 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     return message ? { ...message } : undefined;
   }
 
+  async getForUpdate(id: string): Promise<StoredMessage | undefined> {
+    return this.get(id);
+  }
+
   async parts(messageId: string): Promise<MessagePart[]> {
     return [...(this.partsByMessage.get(messageId)?.values() ?? [])].sort((a, b) => a.partNo - b.partNo).map((p) => ({ ...p }));
   }
@@ -53,6 +57,12 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
       .filter((m) => m.status === MessageStatus.Accepted)
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .map((m) => ({ ...m }));
+  }
+
+  async claimDue(nodeId: string, _leaseMs: number, now: number, limit: number): Promise<StoredMessage[]> {
+    const due = (await this.listPending()).filter((m) => m.nextAttemptAt <= now && !m.claimedBy).slice(0, limit);
+    for (const m of due) this.messages.set(m.id, { ...m, claimedBy: nodeId });
+    return due.map((m) => ({ ...m, claimedBy: nodeId }));
   }
 
   async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {

@@ -81,6 +81,7 @@ export class SmppIntake {
   }
 
   private async storePart(part: SubmitPart, request: AcceptRequest): Promise<{ partId: string; message: StoredMessage | null }> {
+    await this.deps.parts.lockGroup(part);
     const earlier = await this.deps.parts.siblings(part);
     const messageId = earlier.length > 0 ? messageIdOf(earlier[0]!.partId) : newId();
     const partId = `${messageId}.${part.seq}`;

@@ -23,6 +23,8 @@ export interface SubmitPart {
 
 export interface SubmitPartStore {
   /** Insert, or replace a part the client sent again (its resp was lost). */
+  /** Held until the transaction ends (PostgreSQL): parts of one message bound to two nodes join one after the other. */
+  lockGroup(part: SubmitPart): Promise<void>;
   insertPart(part: SubmitPart): Promise<void>;
   /** The parts of the same message so far, in seq order. */
   siblings(part: SubmitPart): Promise<SubmitPart[]>;

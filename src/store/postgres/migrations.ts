@@ -248,4 +248,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX smpp_deliveries_client ON smpp_deliveries (system_id, id);
     `,
   },
+  {
+    // Several nodes on one database (issue 17, decision 0105): nodes heartbeat; an unfinished message and a
+    // pending callback belong to the node in claimed_by while that node is alive, and to whoever claims them after.
+    version: 2,
+    sql: `
+      CREATE TABLE cluster_nodes (
+        id              TEXT PRIMARY KEY,
+        started_at      BIGINT NOT NULL,
+        heartbeat_at    BIGINT NOT NULL,
+        http            TEXT
+      );
+      ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+      CREATE INDEX messages_claimable ON messages (next_attempt_at) WHERE status = 'accepted';
+      ALTER TABLE webhooks ADD COLUMN claimed_by TEXT;
+      CREATE INDEX webhooks_claimed ON webhooks (claimed_by, id) WHERE state = 'pending';
+    `,
+  },
 ];

@@ -310,4 +310,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX smpp_deliveries_client ON smpp_deliveries (system_id, id);
     `,
   },
+  {
+    // Issue 17: which node works on an unfinished message or a pending callback (the same columns as
+    // PostgreSQL's, where several nodes share the work; one SQLite node never reads them).
+    version: 11,
+    sql: `
+      ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+      ALTER TABLE webhooks ADD COLUMN claimed_by TEXT;
+    `,
+  },
 ];

@@ -1,0 +1,12 @@
+/**
+ * What claiming shared work needs to know about the cluster (issue 17, decision 0105): this node's name,
+ * how long a node's heartbeat holds its claims, and whether this node's own heartbeat is current. Filled in
+ * by src/app/cluster.ts on PostgreSQL; absent on SQLite, where one node owns everything.
+ */
+export interface ClusterView {
+  readonly nodeId: string;
+  /** A node whose last heartbeat is older than this is gone: what it claimed may be taken. */
+  readonly leaseMs: number;
+  /** False while this node could not write its heartbeat lately: others may be taking its work, so it starts none. */
+  isMember(): boolean;
+}

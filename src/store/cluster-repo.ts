@@ -1,0 +1,56 @@
+/**
+ * The cluster's members (PostgreSQL only, table `cluster_nodes`): each node writes its heartbeat; a node
+ * whose heartbeat is older than the lease is gone. Times come from the database's clock, so the nodes'
+ * own clocks may differ.
+ */
+import type { SqlExecutor } from './sql.js';
+
+/** The database's clock in epoch ms: every node compares heartbeats against the same clock. */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/** Nodes alive within `?` ms (a sub-select for claim queries; one parameter). */
+export const ALIVE_NODES = `SELECT id FROM cluster_nodes WHERE heartbeat_at >= ${DB_NOW_MS} - ?`;
+
+export interface ClusterNodeRow {
+  id: string;
+  startedAt: number;
+  /** Milliseconds since its last heartbeat, by the database's clock. */
+  silentMs: number;
+  http: string | null;
+}
+
+export class ClusterRepo {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async beat(nodeId: string, startedAt: number, http: string | null): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO cluster_nodes (id, started_at, heartbeat_at, http) VALUES (?, ?, ${DB_NOW_MS}, ?)
+       ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, http = excluded.http`,
+      [nodeId, startedAt, http],
+    );
+  }
+
+  /** A clean stop: the node's claims are free at once instead of after the lease. */
+  async leave(nodeId: string): Promise<void> {
+    await this.sql.run('DELETE FROM cluster_nodes WHERE id = ?', [nodeId]);
+  }
+
+  async nodes(): Promise<ClusterNodeRow[]> {
+    const rows = await this.sql.all<{ id: string; started_at: number; silent_ms: number; http: string | null }>(
+      `SELECT id, started_at, ${DB_NOW_MS} - heartbeat_at AS silent_ms, http FROM cluster_nodes ORDER BY id`,
+    );
+    return rows.map((r) => ({ id: r.id, startedAt: r.started_at, silentMs: Number(r.silent_ms), http: r.http }));
+  }
+
+  /** Work claimed by each node: unfinished messages and pending callbacks (for /health). */
+  async claimCounts(): Promise<Map<string, { messages: number; callbacks: number }>> {
+    const rows = await this.sql.all<{ node: string; messages: number; callbacks: number }>(
+      `SELECT node, SUM(messages) AS messages, SUM(callbacks) AS callbacks FROM (
+         SELECT claimed_by AS node, COUNT(*) AS messages, 0 AS callbacks FROM messages WHERE status = 'accepted' GROUP BY claimed_by
+         UNION ALL
+         SELECT claimed_by AS node, 0 AS messages, COUNT(*) AS callbacks FROM webhooks WHERE state = 'pending' GROUP BY claimed_by
+       ) AS claims GROUP BY node`,
+    );
+    return new Map(rows.map((r) => [r.node ?? '(unclaimed)', { messages: Number(r.messages), callbacks: Number(r.callbacks) }]));
+  }
+}
