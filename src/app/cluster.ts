@@ -9,6 +9,13 @@ import type { ClusterView } from '../shared/cluster-view.js';
 import { ClusterRepo, type ClusterNodeRow } from '../store/cluster-repo.js';
 import type { SqlExecutor } from '../store/sql.js';
 
+/** A connector whose binds the cluster shares: bind n is slot n, held by one live node (SmppConnector). */
+export interface SharedBindConnector {
+  readonly id: string;
+  readonly slotCount: number;
+  holdSlots(slots: ReadonlySet<number>): Promise<void>;
+}
+
 export class ClusterMembership implements ClusterView {
   private readonly repo: ClusterRepo;
   private readonly startedAt = Date.now();
@@ -16,6 +23,8 @@ export class ClusterMembership implements ClusterView {
   private timer: NodeJS.Timeout | null = null;
   private beating: Promise<void> | null = null;
   private lostLogged = false;
+  private shared: readonly SharedBindConnector[] = [];
+  private readonly heldSlots = new Map<string, string>();
 
   constructor(
     sql: SqlExecutor,
@@ -50,6 +59,15 @@ export class ClusterMembership implements ClusterView {
     this.timer.unref();
   }
 
+  /**
+   * Binds are the cluster's: at every heartbeat this node takes free bind slots (unheld, or a gone node's) up
+   * to its share (the connector's binds divided among the live nodes, rounded up) and runs exactly the binds it
+   * holds; without a current heartbeat it runs none, since the others may be taking its slots.
+   */
+  shareBinds(connectors: readonly SharedBindConnector[]): void {
+    this.shared = connectors;
+  }
+
   /** The HTTP address others reach this node at, once it listens. */
   setHttp(address: string): void {
     this.http = address;
@@ -59,23 +77,59 @@ export class ClusterMembership implements ClusterView {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.beating;
+    for (const connector of this.shared) {
+      await this.repo
+        .releaseBindSlots(
+          connector.id,
+          this.nodeId,
+          [...Array(connector.slotCount).keys()].map((i) => i + 1),
+        )
+        .catch((err: unknown) => this.log.warn({ err, connectorId: connector.id }, 'could not hand the binds back; the others take them after the lease'));
+    }
     await this.repo.leave(this.nodeId).catch((err: unknown) => this.log.warn({ err }, 'could not leave the cluster; the others take over after the lease'));
   }
 
   /** The nodes, alive or gone, and what each holds (for /health). */
-  async view(): Promise<{ self: string; leaseMs: number; nodes: Array<ClusterNodeRow & { alive: boolean; messages: number; callbacks: number }> }> {
-    const [nodes, claims] = await Promise.all([this.repo.nodes(), this.repo.claimCounts()]);
+  async view(): Promise<{
+    self: string;
+    leaseMs: number;
+    binds: Array<{ connectorId: string; slot: number; nodeId: string | null }>;
+    nodes: Array<ClusterNodeRow & { alive: boolean; messages: number; callbacks: number }>;
+  }> {
+    const [nodes, claims, binds] = await Promise.all([this.repo.nodes(), this.repo.claimCounts(), this.repo.bindSlots()]);
     return {
       self: this.nodeId,
       leaseMs: this.leaseMs,
+      binds,
       nodes: nodes.map((n) => ({ ...n, alive: n.silentMs <= this.leaseMs, ...(claims.get(n.id) ?? { messages: 0, callbacks: 0 }) })),
     };
   }
 
   private async beat(): Promise<void> {
-    await this.repo.beat(this.nodeId, this.startedAt, this.http);
+    try {
+      await this.repo.beat(this.nodeId, this.startedAt, this.http);
+    } catch (err) {
+      if (!this.isMember()) await this.holdBinds(false);
+      throw err;
+    }
     this.lastBeatAt = Date.now();
     if (this.lostLogged) this.log.info({ nodeId: this.nodeId }, 'heartbeat written again: back in the cluster');
     this.lostLogged = false;
+    await this.holdBinds(true);
+  }
+
+  private async holdBinds(member: boolean): Promise<void> {
+    if (this.shared.length === 0) return;
+    const alive = member ? (await this.repo.nodes()).filter((n) => n.silentMs <= this.leaseMs).length : 0;
+    for (const connector of this.shared) {
+      const share = Math.ceil(connector.slotCount / Math.max(1, alive));
+      const held = member ? await this.repo.holdBindSlots(connector.id, connector.slotCount, this.nodeId, this.leaseMs, share) : [];
+      const summary = held.join(',');
+      if (this.heldSlots.get(connector.id) !== summary) {
+        this.heldSlots.set(connector.id, summary);
+        this.log.info({ connectorId: connector.id, slots: held }, held.length > 0 ? 'holding binds of the cluster' : 'holding no binds of this connector');
+      }
+      await connector.holdSlots(new Set(held));
+    }
   }
 }

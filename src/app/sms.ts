@@ -105,7 +105,8 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
       outbox?.connectorStateChanged(up);
     },
   };
-  const connectors = buildConnectors(config, sink, log, registry);
+  const connectors = buildConnectors(config, sink, log, registry, store.cluster !== null);
+  store.cluster?.shareBinds([...connectors.values()].filter((c): c is SmppConnector => c instanceof SmppConnector));
   const routes = config.routes.length > 0 ? config.routes : [{ name: 'default', connectors: [...connectors.keys()] }];
   outbox = new Outbox({
     repo,
@@ -136,14 +137,14 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts, smppServerStore, smppUsers };
 }
 
-function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Logger, registry: Registry): Map<string, Connector> {
+function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Logger, registry: Registry, sharedBinds: boolean): Map<string, Connector> {
   const connectors = new Map<string, Connector>();
   for (const c of config.connectors) {
     const child = log.child({ connectorId: c.id });
     connectors.set(
       c.id,
       c.type === 'smpp'
-        ? new SmppConnector(c, { sink, log: child, registry })
+        ? new SmppConnector(c, { sink, log: child, registry, sharedBinds })
         : c.type === 'modem'
           ? new ModemConnector(c, { sink, log: child, registry })
           : new SimulatorConnector(c, sink, child),

@@ -53,7 +53,7 @@ export interface AcceptRequest {
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
-export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore' | 'claimDue'>;
+export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore' | 'claimDue' | 'release'>;
 
 export interface OutboxDeps {
   repo: OutboxStore;
@@ -83,6 +83,9 @@ export interface OutboxDeps {
   claimIntervalMs?: number;
 }
 
+/** How long a message this node handed back is left to the others before it may claim it again. */
+const RECLAIM_AFTER_MS = 5000;
+
 export class Outbox {
   private readonly ready = new Fifo<string>();
   private readonly parked = new Set<string>();
@@ -97,6 +100,8 @@ export class Outbox {
   private drained: (() => void) | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
   private claimTimer: NodeJS.Timeout | null = null;
+  /** Messages this node handed back lately (no bind of its own could take them): not claimed again for a while. */
+  private readonly released = new Map<string, number>();
   private claiming: Promise<void> | null = null;
   private readonly now: () => number;
   private readonly maxInFlight: number;
@@ -309,10 +314,20 @@ export class Outbox {
     const cluster = this.deps.cluster!;
     let total = 0;
     for (;;) {
-      if (this.stopping || !cluster.isMember()) return total;
+      // A node with no connector up takes nothing: it would only hand it back.
+      if (this.stopping || !cluster.isMember() || ![...this.deps.connectors.values()].some((c) => c.isUp())) return total;
       const claimed = await this.deps.repo.claimDue(cluster.nodeId, cluster.leaseMs, this.now(), 500, own);
+      const now = this.now();
+      for (const [id, at] of this.released) if (now - at > RECLAIM_AFTER_MS) this.released.delete(id);
       for (const message of claimed) {
         if (this.queued.has(message.id) || this.retryTimers.has(message.id) || this.parked.has(message.id)) continue;
+        if (this.released.has(message.id)) {
+          // Handed back moments ago: it is still for a node with a bind that can take it.
+          void this.deps.committer
+            .run(() => this.deps.repo.release(message.id, cluster.nodeId))
+            .catch((err: unknown) => this.deps.log.error({ err, messageId: message.id }, 'could not hand a message over'));
+          continue;
+        }
         this.fresh.set(message.id, message);
         this.enqueue(message.id);
       }
@@ -377,6 +392,14 @@ export class Outbox {
     if (!connector) {
       if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
         void this.failWithoutRoute(message);
+        return false;
+      }
+      if (cluster) {
+        // No bind of ours can take it: hand it to the node that holds one (its claim sweep takes it).
+        this.released.set(id, this.now());
+        void this.deps.committer
+          .run(() => this.deps.repo.release(id, cluster.nodeId))
+          .catch((err: unknown) => this.deps.log.error({ err, messageId: id }, 'could not hand a message over; it waits here instead'));
         return false;
       }
       this.parked.add(id);

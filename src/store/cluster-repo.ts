@@ -42,6 +42,44 @@ export class ClusterRepo {
     return rows.map((r) => ({ id: r.id, startedAt: r.started_at, silentMs: Number(r.silent_ms), http: r.http }));
   }
 
+  /**
+   * The bind slots of a connector this node holds after taking free ones (unheld, or held by a node that is
+   * gone) up to `want` in all; `slots` is the connector's `binds` for the whole cluster.
+   */
+  async holdBindSlots(connectorId: string, slots: number, nodeId: string, leaseMs: number, want: number): Promise<number[]> {
+    await this.sql.run('INSERT INTO bind_slots (connector_id, slot) SELECT ?, generate_series(1, ?) ON CONFLICT DO NOTHING', [connectorId, slots]);
+    await this.sql.run('DELETE FROM bind_slots WHERE connector_id = ? AND slot > ?', [connectorId, slots]);
+    const held = await this.heldSlots(connectorId, nodeId);
+    if (held.length < want) {
+      await this.sql.run(
+        `UPDATE bind_slots SET node_id = ? WHERE connector_id = ? AND slot IN (
+           SELECT slot FROM bind_slots WHERE connector_id = ? AND (node_id IS NULL OR node_id NOT IN (${ALIVE_NODES}))
+           ORDER BY slot LIMIT ? FOR UPDATE SKIP LOCKED)`,
+        [nodeId, connectorId, connectorId, leaseMs, want - held.length],
+      );
+      return this.heldSlots(connectorId, nodeId);
+    }
+    return held;
+  }
+
+  /** Give bind slots back (this node holds more than its share, or is leaving). */
+  async releaseBindSlots(connectorId: string, nodeId: string, slots: readonly number[]): Promise<void> {
+    for (const slot of slots)
+      await this.sql.run('UPDATE bind_slots SET node_id = NULL WHERE connector_id = ? AND slot = ? AND node_id = ?', [connectorId, slot, nodeId]);
+  }
+
+  /** Who holds which bind slot, for /health. */
+  async bindSlots(): Promise<Array<{ connectorId: string; slot: number; nodeId: string | null }>> {
+    const rows = await this.sql.all<{ connector_id: string; slot: number; node_id: string | null }>('SELECT * FROM bind_slots ORDER BY connector_id, slot');
+    return rows.map((r) => ({ connectorId: r.connector_id, slot: r.slot, nodeId: r.node_id }));
+  }
+
+  private async heldSlots(connectorId: string, nodeId: string): Promise<number[]> {
+    return (
+      await this.sql.all<{ slot: number }>('SELECT slot FROM bind_slots WHERE connector_id = ? AND node_id = ? ORDER BY slot', [connectorId, nodeId])
+    ).map((r) => r.slot);
+  }
+
   /** Work claimed by each node: unfinished messages and pending callbacks (for /health). */
   async claimCounts(): Promise<Map<string, { messages: number; callbacks: number }>> {
     const rows = await this.sql.all<{ node: string; messages: number; callbacks: number }>(

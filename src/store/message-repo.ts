@@ -146,6 +146,11 @@ export class MessageRepo {
     return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at")).map(toMessage);
   }
 
+  /** Give a message back to the cluster: another node (one holding a bind it can go through) claims it. */
+  async release(id: string, nodeId: string): Promise<void> {
+    await this.sql.run("UPDATE messages SET claimed_by = NULL WHERE id = ? AND claimed_by = ? AND status = 'accepted'", [id, nodeId]);
+  }
+
   /** Unfinished messages older than `cutoff`; with `claimedBy`, only those that node holds. */
   async listPendingCreatedBefore(cutoff: number, claimedBy: string | null = null): Promise<StoredMessage[]> {
     const rows =

@@ -65,6 +65,11 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     return due.map((m) => ({ ...m, claimedBy: nodeId }));
   }
 
+  async release(id: string): Promise<void> {
+    const m = this.messages.get(id);
+    if (m) this.messages.set(id, { ...m, claimedBy: null });
+  }
+
   async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {
     return (await this.listPending()).filter((m) => m.createdAt < cutoff);
   }

@@ -265,4 +265,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_claimed ON webhooks (claimed_by, id) WHERE state = 'pending';
     `,
   },
+  {
+    // A carrier's binds are the cluster's (issue 17, decision 0105): slot n of a connector is bind n, held by one
+    // live node at a time.
+    version: 3,
+    sql: `
+      CREATE TABLE bind_slots (
+        connector_id    TEXT NOT NULL,
+        slot            INTEGER NOT NULL,
+        node_id         TEXT,
+        PRIMARY KEY (connector_id, slot)
+      );
+    `,
+  },
 ];

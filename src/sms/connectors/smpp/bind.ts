@@ -111,7 +111,9 @@ export class SmppBind {
     return this.pacer.waitMs(now);
   }
 
+  /** Connect and bind; also after stop() (a cluster hands a bind slot back to this node). */
   start(): void {
+    if (this.stateValue === BindState.Closed) this.stateValue = BindState.Idle;
     this.connect();
   }
 

@@ -28,6 +28,11 @@ export interface SmppConnectorDeps {
   sink: ConnectorSink;
   log: Logger;
   registry?: Registry;
+  /**
+   * Several nodes share the carrier's binds (PostgreSQL clusters): start() opens none; holdSlots() says which
+   * of the connector's binds this node runs.
+   */
+  sharedBinds?: boolean;
 }
 
 export class SmppConnector implements Connector {
@@ -35,6 +40,8 @@ export class SmppConnector implements Connector {
   readonly id: string;
   readonly concatMode: SmppConnectorConfig['concat'];
   private readonly binds: SmppBind[] = [];
+  /** Indexes of the binds running on this node (all of them, unless the binds are shared). */
+  private readonly running = new Set<number>();
   private queue: QueuedPart[] = [];
   private wakeTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -93,7 +100,33 @@ export class SmppConnector implements Connector {
   }
 
   async start(): Promise<void> {
-    for (const bind of this.binds) bind.start();
+    if (this.deps.sharedBinds) return;
+    this.binds.forEach((bind, i) => {
+      this.running.add(i);
+      bind.start();
+    });
+  }
+
+  /** How many binds the connector has for the whole cluster (its bind slots). */
+  get slotCount(): number {
+    return this.binds.length;
+  }
+
+  /** Run exactly the binds of these slots (1-based) here: bind the new ones, unbind the ones handed back. */
+  async holdSlots(slots: ReadonlySet<number>): Promise<void> {
+    if (this.stopping) return;
+    const stopping: Array<Promise<void>> = [];
+    this.binds.forEach((bind, i) => {
+      const held = slots.has(i + 1);
+      if (held && !this.running.has(i)) {
+        this.running.add(i);
+        bind.start();
+      } else if (!held && this.running.has(i)) {
+        this.running.delete(i);
+        stopping.push(bind.stop());
+      }
+    });
+    await Promise.all(stopping);
   }
 
   async stop(drainMs = 10_000): Promise<void> {
