@@ -127,7 +127,7 @@ export function renderAcrobitsError(err: Error & { statusCode?: number; code?: s
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return sendAcrobitsError(reply, request, err.statusCode, err.message);
   }
-  const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
+  const status = err.code === ErrorCode.SHUTTING_DOWN || err.code === ErrorCode.STORE_UNAVAILABLE ? 503 : 500;
   return sendAcrobitsError(reply, request, status, 'Temporary server error, please try again');
 }
 

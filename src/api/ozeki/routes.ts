@@ -63,7 +63,7 @@ export function renderOzekiError(err: Error & { statusCode?: number; code?: stri
   const command = commandOf(url);
   const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
   if (clientError) return { status: 200, body: renderOzekiResult(command, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, err.message)) };
-  const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
+  const status = err.code === ErrorCode.SHUTTING_DOWN || err.code === ErrorCode.STORE_UNAVAILABLE ? 503 : 500;
   // The reason is in the log (the server's error handler logs it); the client learns only to try again.
   return { status, body: renderOzekiResult(command, OzekiCode.ParseError, formatOzekiMessage(OzekiCode.ParseError, 'internal error, try again')) };
 }

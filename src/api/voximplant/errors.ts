@@ -75,6 +75,6 @@ export function renderVoximplantError(err: Error & { statusCode?: number; code?:
   if (mapped) return { status: 200, body: voximplantError(mapped.code, mapped.msg) };
   const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
   if (clientError) return { status: 200, body: voximplantError(VoximplantCode.InvalidArguments, err.message) };
-  const status = err.code === ErrorCode.SHUTTING_DOWN ? 503 : 500;
+  const status = err.code === ErrorCode.SHUTTING_DOWN || err.code === ErrorCode.STORE_UNAVAILABLE ? 503 : 500;
   return { status, body: voximplantError(VoximplantCode.InternalError, `Internal error, try again: ${err.message}`) };
 }

@@ -130,10 +130,12 @@ function mapError(err: unknown): { status: number; text: string } {
 }
 
 /** Render an error that escaped the handler (store failure, shutdown, a body fastify refused). */
-export function renderIovoxFailure(err: Error & { statusCode?: number }): { status: number; body: string } {
+export function renderIovoxFailure(err: Error & { statusCode?: number; code?: string }): { status: number; body: string } {
   if (err.statusCode === 413) return { status: 413, body: renderIovoxError(413, 'Request Entity Too Large') };
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: 400, body: renderIovoxError(400, `XML parse error. ${err.message.replace(/\.$/, '')} at line 1, column 1`) };
   }
+  // Our store or our shutdown, not the request: the client should try again (HTTP 503).
+  if (err.code === ErrorCode.STORE_UNAVAILABLE || err.code === ErrorCode.SHUTTING_DOWN) return { status: 503, body: renderIovoxError(503, 'Service Unavailable') };
   return { status: 500, body: renderIovoxError(500, 'Internal Server Error') };
 }

@@ -11,6 +11,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
 import type { Committer } from '../sql.js';
 import type { TxConnection } from './executor.js';
+import { storeError } from './errors.js';
 
 type Operation<T> = () => T | Promise<T>;
 
@@ -91,7 +92,7 @@ export class PgCommitter implements Committer {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      for (const item of batch) item.reject(err);
+      for (const item of batch) item.reject(storeError(err));
       return;
     }
     let broken = false;
@@ -103,7 +104,7 @@ export class PgCommitter implements Committer {
       }
     } catch (err) {
       broken = true; // the connection failed: do not hand it out again
-      for (const item of batch) item.reject(err);
+      for (const item of batch) item.reject(storeError(err));
       return;
     } finally {
       client.release(broken);

@@ -9,6 +9,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { SqlExecutor, SqlParams } from '../sql.js';
 import { pgValues, toPgStatement, type PgStatement } from './placeholders.js';
+import { storeError } from './errors.js';
 
 /** The connection of an open transaction; `open` false once it committed or rolled back. */
 export interface TxConnection {
@@ -45,6 +46,8 @@ export class PgExecutor implements SqlExecutor {
     }
     const open = this.tx.getStore();
     const target = open?.open ? open.client : this.pool;
-    return target.query({ name: statement.name, text: statement.text, values: pgValues(statement, params) });
+    return target.query({ name: statement.name, text: statement.text, values: pgValues(statement, params) }).catch((err: unknown) => {
+      throw storeError(err);
+    });
   }
 }
