@@ -81,7 +81,14 @@ export class Daemon {
     const webhooks = buildWebhooks(config, store, log, registry);
     let extras: MessagingExtras;
     try {
-      extras = await buildMessagingExtras({ config, sql: store.sql, committer: store.committer, log, smsFailover: options.smsFailover });
+      extras = await buildMessagingExtras({
+        config,
+        sql: store.sql,
+        committer: store.committer,
+        log,
+        smsFailover: options.smsFailover,
+        cluster: store.cluster ?? undefined,
+      });
     } catch (err) {
       await store.close(); // a failover link's call flow is broken: nothing has started yet
       throw err;

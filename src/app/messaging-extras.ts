@@ -12,6 +12,7 @@ import { ContactRepo } from '../store/contact-repo.js';
 import type { StoredMessage } from '../sms/message.js';
 import { SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
+import type { ClusterView } from '../shared/cluster-view.js';
 import { AddressBook } from '../contacts/address-book.js';
 import { EmailDispatcher } from '../email/email-dispatcher.js';
 import { templateSet } from '../email/templates.js';
@@ -47,6 +48,8 @@ export async function buildMessagingExtras(deps: {
   committer: Committer;
   log: Logger;
   smsFailover?: SmsFailoverHandler;
+  /** Several nodes share the store: e-mails and failover calls are claimed, so each goes out once. */
+  cluster?: ClusterView;
 }): Promise<MessagingExtras> {
   const { config, sql, log } = deps;
   const contacts = new AddressBook(new ContactRepo(sql), deps.committer);
@@ -62,7 +65,14 @@ export async function buildMessagingExtras(deps: {
   if (config.voice.enabled) checkFailoverLinks(failoverLinks, new Set(config.voice.trunks.map((t) => t.id)));
   const usernames = new Set(config.users.length > 0 ? config.users.map((u) => u.username) : [GENERATED_ADMIN_USER]);
   const inboundCallFlows = await loadInboundCallFlows(config.iovox.callFlows, iovoxFlows, usernames);
-  const emails = new EmailDispatcher({ store: emailStore, committer: deps.committer, config: config.email, log: log.child({ component: 'email' }) });
+  const emails = new EmailDispatcher({
+    store: emailStore,
+    committer: deps.committer,
+    config: config.email,
+    log: log.child({ component: 'email' }),
+    // Long enough for a send to finish (two SMTP timeouts) before another node may take the mail again.
+    claimLeaseMs: deps.cluster ? deps.cluster.leaseMs + 2 * (config.email.smtp?.timeoutMs ?? 30_000) : undefined,
+  });
   const smsAlerts = new SmsAlertMailer({
     templates: emailTemplates,
     defaultFrom: config.email.from,
@@ -74,7 +84,7 @@ export async function buildMessagingExtras(deps: {
   });
   const failoverCalls = deps.smsFailover
     ? null
-    : new FailoverCalls(new SmsFailoverRepo(sql), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }));
+    : new FailoverCalls(new SmsFailoverRepo(sql), config.iovox.failoverCalls, log.child({ component: 'sms-failover' }), Date.now, deps.cluster ?? null);
   const smsFailover: SmsFailoverHandler = deps.smsFailover ?? failoverCalls!;
   return {
     contacts,

@@ -18,6 +18,8 @@ export interface EmailDispatcherDeps {
   config: EmailConfig;
   log: Logger;
   now?: () => number;
+  /** Several nodes share the store: due e-mails are claimed for this long, so each is sent by one node. */
+  claimLeaseMs?: number;
 }
 
 export class EmailDispatcher {
@@ -85,7 +87,8 @@ export class EmailDispatcher {
 
   private async drain(): Promise<void> {
     while (this.running) {
-      const rows = await this.deps.store.due(this.now(), 20);
+      const lease = this.deps.claimLeaseMs;
+      const rows = lease === undefined ? await this.deps.store.due(this.now(), 20) : await this.deps.store.claimDue(this.now(), lease, 20);
       if (rows.length === 0) return;
       for (const row of rows) {
         if (!this.running) return;

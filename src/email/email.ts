@@ -28,6 +28,11 @@ export interface EmailStore {
   /** Store an e-mail inside the transaction of the change that causes it; returns its id. */
   insert(request: EmailRequest, now: number): Promise<number>;
   due(now: number, limit: number): Promise<EmailRow[]>;
+  /**
+   * Several nodes (PostgreSQL): take due e-mails for `leaseMs` (their next attempt moves past it, so no other
+   * node takes them meanwhile; if this node dies they come due again for another).
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<EmailRow[]>;
   /** When the next pending e-mail is due; null when none is pending. */
   nextDueAt(): Promise<number | null>;
   sent(id: number, attempts: number, at: number): Promise<void>;

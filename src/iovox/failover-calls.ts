@@ -18,6 +18,7 @@
  */
 import type { DueFailover, SmsFailoverRepo } from '../store/sms-failover-repo.js';
 import type { Logger } from '../shared/log.js';
+import type { ClusterView } from '../shared/cluster-view.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { backoffDelay } from '../shared/backoff.js';
 import type { SmsFailoverEvent, SmsFailoverHandler } from './failover-event.js';
@@ -43,6 +44,7 @@ export class FailoverCalls implements SmsFailoverHandler {
   private runtime: FailoverCallsRuntime | null = null;
   private readonly active = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private recoveryTimer: NodeJS.Timeout | null = null;
   private pumpQueued = false;
   /** A row was recorded since the last look: the next commit makes it due. */
   private recorded = false;
@@ -55,6 +57,8 @@ export class FailoverCalls implements SmsFailoverHandler {
     private readonly config: FailoverCallsConfig,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Several nodes share the store: each call is placed by the node that claimed it; a gone node's are placed again. */
+    private readonly cluster: ClusterView | null = null,
   ) {}
 
   /** Inside the status transaction: only the row (idempotent: ON CONFLICT DO NOTHING). */
@@ -81,8 +85,13 @@ export class FailoverCalls implements SmsFailoverHandler {
   /** Start placing calls: first the ones a crash cut off, then whatever is due. */
   async start(runtime: FailoverCallsRuntime): Promise<void> {
     this.runtime = runtime;
-    const recovered = await this.repo.recoverCalling(this.now());
+    const recovered = await this.repo.recoverCalling(this.now(), this.clusterScope(true));
     if (recovered > 0) this.log.warn({ recovered }, 'failover calls cut off by a restart are placed again');
+    // In a cluster, look every lease for calls a gone node left behind (pump() recovers them).
+    if (this.cluster) {
+      this.recoveryTimer = setInterval(() => this.kick(), this.cluster.leaseMs);
+      this.recoveryTimer.unref();
+    }
     this.kick();
   }
 
@@ -95,6 +104,7 @@ export class FailoverCalls implements SmsFailoverHandler {
   async stop(waitMs = 5000): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     this.timer = null;
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.active.values()]), new Promise<void>((resolve) => (timeout = setTimeout(resolve, waitMs)))]);
@@ -118,12 +128,14 @@ export class FailoverCalls implements SmsFailoverHandler {
 
   private async pump(): Promise<void> {
     if (!this.runtime || this.stopping) return;
+    // Calls a gone node left `calling` are pending again for whoever places calls next.
+    if (this.cluster?.isMember()) await this.repo.recoverCalling(this.now(), this.clusterScope(false));
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const free = this.config.maxConcurrent - this.active.size;
     if (free <= 0) return; // a finishing call pumps again
     for (const row of await this.repo.due(this.now(), free)) {
-      if (this.active.has(row.messageId) || !(await this.repo.claim(row.messageId, this.now()))) continue;
+      if (this.active.has(row.messageId) || !(await this.repo.claim(row.messageId, this.now(), this.cluster?.nodeId ?? null))) continue;
       const attempt = this.attempt(row, this.runtime)
         .catch((err: unknown) => this.log.error({ err, messageId: row.messageId }, 'failover call could not be written back: placed again at the next start'))
         .finally(() => {
@@ -172,6 +184,10 @@ export class FailoverCalls implements SmsFailoverHandler {
       await this.repo.finish(row.messageId, 'done', outcome.note, now);
       log.info({ note: outcome.note }, 'failover call done');
     }
+  }
+
+  private clusterScope(own: boolean): { nodeId: string; leaseMs: number; own: boolean } | null {
+    return this.cluster ? { nodeId: this.cluster.nodeId, leaseMs: this.cluster.leaseMs, own } : null;
   }
 
   /** Place the call and run the flow; throws (→ retry) when the call is not answered. */

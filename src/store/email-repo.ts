@@ -54,6 +54,17 @@ export class EmailRepo implements EmailStore {
     ).map(toEmail);
   }
 
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<EmailRow[]> {
+    const skipLocked = this.sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const rows = await this.sql.all<Row>(
+      `UPDATE emails SET next_attempt_at = ? WHERE id IN (
+         SELECT id FROM emails WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?${skipLocked})
+       RETURNING *`,
+      [now + leaseMs, now, limit],
+    );
+    return rows.map(toEmail).sort((a, b) => a.id - b.id);
+  }
+
   async nextDueAt(): Promise<number | null> {
     return (await this.sql.get<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM emails WHERE state = 'pending'"))!.at;
   }

@@ -10,6 +10,7 @@
  * A row found `calling` at start-up was cut off by a crash: it goes back to
  * `pending` (recoverCalling), so its call is placed again (at least once).
  */
+import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 
 export type SmsFailoverState = 'pending' | 'calling' | 'done' | 'failed';
@@ -101,11 +102,11 @@ export class SmsFailoverRepo {
     return row ? toFailover(row) : undefined;
   }
 
-  /** pending → calling, counting the attempt; false when someone else took it. */
-  async claim(messageId: string, now: number): Promise<boolean> {
+  /** pending → calling, counting the attempt, by `nodeId` (null on one node); false when someone else took it. */
+  async claim(messageId: string, now: number, nodeId: string | null = null): Promise<boolean> {
     const { changes } = await this.sql.run(
-      "UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ? WHERE message_id = ? AND state = 'pending'",
-      [now, messageId],
+      "UPDATE sms_failovers SET state = 'calling', attempts = attempts + 1, updated_at = ?, claimed_by = ? WHERE message_id = ? AND state = 'pending'",
+      [now, nodeId, messageId],
     );
     return changes > 0;
   }
@@ -128,8 +129,20 @@ export class SmsFailoverRepo {
     return changes > 0;
   }
 
-  /** At start-up: calls cut off by a crash are placed again. */
-  async recoverCalling(now: number): Promise<number> {
-    return (await this.sql.run("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'", [now, now])).changes;
+  /**
+   * Calls cut off by a crash are placed again: at start-up every call left `calling` (one node), or in a
+   * cluster those of this node and of nodes that are gone (`leaseMs`), never a live node's call in progress.
+   */
+  async recoverCalling(now: number, cluster: { nodeId: string; leaseMs: number; own: boolean } | null = null): Promise<number> {
+    if (!cluster) {
+      return (await this.sql.run("UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'calling'", [now, now]))
+        .changes;
+    }
+    const { changes } = await this.sql.run(
+      `UPDATE sms_failovers SET state = 'pending', next_attempt_at = ?, updated_at = ?
+       WHERE state = 'calling' AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES})${cluster.own ? ' OR claimed_by = ?' : ''})`,
+      cluster.own ? [now, now, cluster.leaseMs, cluster.nodeId] : [now, now, cluster.leaseMs],
+    );
+    return changes;
   }
 }

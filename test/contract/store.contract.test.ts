@@ -17,6 +17,7 @@ import { CallHistoryRepo } from '../../src/store/call-history-repo.js';
 import { SmsFailoverRepo } from '../../src/store/sms-failover-repo.js';
 import { SmppServerRepo } from '../../src/store/smpp-server-repo.js';
 import { MessageHistoryRepo } from '../../src/store/message-history-repo.js';
+import { ClusterRepo } from '../../src/store/cluster-repo.js';
 import { MessageStatus } from '../../src/sms/message.js';
 import type { ReceiptEvent } from '../../src/sms/connectors/connector.js';
 import { storedMessage } from '../support/stored-message.js';
@@ -295,4 +296,63 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect([total, entries.map((e) => `${e.direction}:${e.id}:${e.seq}`)]).toEqual([2, [`out:o1:${o1}`, `in:i1:${i1}`]]);
       expect((await history.list({ user: 'alice', ownNumbers: [], statuses: [], limit: 10, offset: 0 })).total).toBe(0);
     }));
+});
+
+describe.skipIf(kinds[1]!.missing)('cluster claims (PostgreSQL)', () => {
+  it("messages, callbacks, e-mails and failover calls go to one node; a gone node's are taken, a live node's are not", async () => {
+    const store = await kinds[1]!.open();
+    try {
+      const { sql, committer } = store;
+      const cluster = new ClusterRepo(sql);
+      for (const node of ['live', 'me', 'other']) await cluster.beat(node, 1, null);
+      await sql.run("INSERT INTO cluster_nodes (id, started_at, heartbeat_at) VALUES ('gone', 1, 0)");
+      const messages = new MessageRepo(sql);
+      await committer.run(async () => {
+        await messages.insert(storedMessage({ id: 'of-live', claimedBy: 'live' }));
+        await messages.insert(storedMessage({ id: 'of-gone', claimedBy: 'gone' }));
+        await messages.insert(storedMessage({ id: 'of-nobody' }));
+        await messages.insert(storedMessage({ id: 'later', claimedBy: 'gone', nextAttemptAt: 10_000 }));
+      });
+      const [first, second] = await Promise.all([messages.claimDue('me', 3000, 5000, 10, false), messages.claimDue('other', 3000, 5000, 10, false)]);
+      expect([...first, ...second].map((m) => m.id).sort()).toEqual(['of-gone', 'of-nobody']); // each once, a live node's never
+      expect((await messages.claimDue('live', 3000, 5000, 10, true)).map((m) => m.id)).toEqual(['of-live']); // its own, at its restart
+
+      const webhooks = new WebhookRepo(sql, 'gone');
+      const request = { kind: 't', url: 'http://127.0.0.1:9/', contentType: 'text/plain', body: 'x' };
+      await committer.run(async () => {
+        await webhooks.insert({ ...request, orderKey: 'k1' }, 1);
+        await new WebhookRepo(sql, 'live').insert({ ...request, orderKey: 'k1' }, 2); // joins the key's holder: 'gone'
+        await new WebhookRepo(sql, 'live').insert({ ...request, orderKey: 'k2' }, 3);
+      });
+      const taken = await webhooks.claimOrphans('me', 3000, 10);
+      expect(taken.map((w) => [w.orderKey, w.id])).toEqual([
+        ['k1', taken[0]!.id],
+        ['k1', taken[1]!.id],
+      ]);
+      expect((await webhooks.pendingOf('live', 0)).map((w) => w.orderKey)).toEqual(['k2']);
+
+      const emails = new EmailRepo(sql);
+      await committer.run(() => emails.insert({ kind: 'T', to: ['a@example.test'], from: 'n@example.test', subject: 's', text: 't' }, 100));
+      const [a, b] = await Promise.all([emails.claimDue(200, 60_000, 10), emails.claimDue(200, 60_000, 10)]);
+      expect(a.length + b.length).toBe(1);
+      expect(await emails.claimDue(60_000, 60_000, 10)).toEqual([]); // leased until 60,200
+      expect(await emails.claimDue(60_300, 60_000, 10)).toHaveLength(1); // the sender died: due again
+
+      const failovers = new SmsFailoverRepo(sql);
+      const event = { linkId: 'L', origin: 'o', destination: 'd', content: 'c', smsStatus: 'failed' };
+      await committer.run(async () => {
+        await failovers.insertPending({ ...event, messageId: 'of-live' }, 1);
+        await failovers.insertPending({ ...event, messageId: 'of-gone' }, 1);
+      });
+      expect(await failovers.claim('of-live', 2, 'live')).toBe(true);
+      expect(await failovers.claim('of-gone', 2, 'gone')).toBe(true);
+      expect(await failovers.recoverCalling(3, { nodeId: 'me', leaseMs: 3000, own: false })).toBe(1); // the gone node's call only
+      expect((await failovers.get('of-live'))!.state).toBe('calling');
+
+      expect(await cluster.holdBindSlots('smsc', 2, 'live', 3000, 1)).toEqual([1]);
+      expect(await cluster.holdBindSlots('smsc', 2, 'me', 3000, 2)).toEqual([2]); // slot 1 is a live node's
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -136,6 +136,7 @@ export function renderIovoxFailure(err: Error & { statusCode?: number; code?: st
     return { status: 400, body: renderIovoxError(400, `XML parse error. ${err.message.replace(/\.$/, '')} at line 1, column 1`) };
   }
   // Our store or our shutdown, not the request: the client should try again (HTTP 503).
-  if (err.code === ErrorCode.STORE_UNAVAILABLE || err.code === ErrorCode.SHUTTING_DOWN) return { status: 503, body: renderIovoxError(503, 'Service Unavailable') };
+  if (err.code === ErrorCode.STORE_UNAVAILABLE || err.code === ErrorCode.SHUTTING_DOWN)
+    return { status: 503, body: renderIovoxError(503, 'Service Unavailable') };
   return { status: 500, body: renderIovoxError(500, 'Internal Server Error') };
 }

@@ -7,12 +7,14 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 
 /** SQLSTATE classes and codes that mean "the server is not there for you right now" (PostgreSQL Appendix A). */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-4])/;
-const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
 
 export function storeError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: unknown; message?: unknown };
-  const unavailable = (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || /^E[A-Z]+$/.test(e.code))) || UNAVAILABLE_MESSAGE.test(String(e.message ?? ''));
+  const unavailable =
+    (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || /^E[A-Z]+$/.test(e.code))) || UNAVAILABLE_MESSAGE.test(String(e.message ?? ''));
   if (!unavailable) return err;
   return new AppError(ErrorCode.STORE_UNAVAILABLE, `PostgreSQL does not answer: ${String(e.message ?? err)}`, { retryable: true, cause: err });
 }

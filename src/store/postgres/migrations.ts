@@ -276,6 +276,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         node_id         TEXT,
         PRIMARY KEY (connector_id, slot)
       );
+      -- The node placing an SMS-to-voice failover call (state 'calling'): a restarting node recovers only its own.
+      ALTER TABLE sms_failovers ADD COLUMN claimed_by TEXT;
     `,
   },
 ];

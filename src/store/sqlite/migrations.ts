@@ -317,6 +317,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE messages ADD COLUMN claimed_by TEXT;
       ALTER TABLE webhooks ADD COLUMN claimed_by TEXT;
+      ALTER TABLE sms_failovers ADD COLUMN claimed_by TEXT;
     `,
   },
 ];
