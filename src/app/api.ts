@@ -65,20 +65,27 @@ export function buildApi(parts: ApiParts): FastifyInstance {
   });
 }
 
-/** /health: degraded while no connector is up. */
+/**
+ * /health: degraded while no connector is up; in a cluster, while this node is cut off from the database or
+ * no live node holds a carrier bind (a node without a bind of its own still takes requests: it hands the
+ * messages to the node with the bind).
+ */
 function healthReport({ config, store, sms, webhooks, extras, voice, cluster }: ApiParts): () => Promise<HealthReport> {
   return async () => {
     const connectorStates = [...sms.connectors.values()].map((c) => c.status());
     const stats = webhooks.stats();
+    const view = cluster ? await cluster.view() : null;
+    const alive = new Set(view?.nodes.filter((n) => n.alive).map((n) => n.id));
+    const sending = connectorStates.some((c) => c.up) || (view !== null && view.binds.some((b) => b.nodeId !== null && alive.has(b.nodeId)));
     return {
-      status: connectorStates.some((c) => c.up) ? 'ok' : 'degraded',
+      status: sending && (cluster?.isMember() ?? true) ? 'ok' : 'degraded',
       connectors: connectorStates,
       outbox: sms.outbox.stats(),
       webhooks: { pending: stats.pending, inFlight: stats.inFlight, dead: stats.dead },
       emails: { enabled: extras.emails.enabled, pending: await extras.emails.pending() },
       commitQueue: store.committer.depth,
       node: config.node.id,
-      ...(cluster ? { cluster: await cluster.view() } : {}),
+      ...(view ? { cluster: view } : {}),
       ...(voice ? { voice: { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } } : {}),
     };
   };

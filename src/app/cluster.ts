@@ -4,6 +4,7 @@
  * claimed (unfinished messages, pending callbacks) is taken over by the others. A node that cannot write its
  * heartbeat for three quarters of the lease stops starting work, since the others may be taking it over.
  */
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import type { ClusterView } from '../shared/cluster-view.js';
 import { ClusterRepo, type ClusterNodeRow } from '../store/cluster-repo.js';
@@ -66,6 +67,48 @@ export class ClusterMembership implements ClusterView {
    */
   shareBinds(connectors: readonly SharedBindConnector[]): void {
     this.shared = connectors;
+  }
+
+  /**
+   * /metrics: the nodes alive, the bind slots this node holds, and the unfinished messages and pending callbacks
+   * each node holds (the cluster's backlog), read from the database when scraped.
+   */
+  registerMetrics(registry: Registry): void {
+    const view = () => this.view();
+    const self = this.nodeId;
+    new Gauge({
+      name: 'telenode_cluster_nodes_alive',
+      help: 'Nodes whose heartbeat is within the lease',
+      registers: [registry],
+      async collect() {
+        this.set((await view()).nodes.filter((n) => n.alive).length);
+      },
+    });
+    new Gauge({
+      name: 'telenode_cluster_binds_held',
+      help: 'Carrier bind slots this node holds, by connector',
+      labelNames: ['connector'],
+      registers: [registry],
+      async collect() {
+        const { binds } = await view();
+        this.reset();
+        for (const id of new Set(binds.map((b) => b.connectorId)))
+          this.set({ connector: id }, binds.filter((b) => b.connectorId === id && b.nodeId === self).length);
+      },
+    });
+    new Gauge({
+      name: 'telenode_cluster_claimed',
+      help: 'Unfinished messages and pending callbacks each node holds',
+      labelNames: ['node', 'kind'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const n of (await view()).nodes) {
+          this.set({ node: n.id, kind: 'messages' }, n.messages);
+          this.set({ node: n.id, kind: 'callbacks' }, n.callbacks);
+        }
+      },
+    });
   }
 
   /** The HTTP address others reach this node at, once it listens. */

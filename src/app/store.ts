@@ -52,6 +52,8 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
     const tx = new AsyncLocalStorage<TxConnection>();
     const committer = new PgCommitter(pool, tx, { onCommit });
     const sql = new PgExecutor(pool, tx);
+    const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null;
+    cluster?.registerMetrics(registry);
     return {
       type: 'postgres',
       location: redactCredentials(config.store.url!),
@@ -59,7 +61,7 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
       db: null,
       sql,
       committer,
-      cluster: log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null,
+      cluster,
       close: async () => {
         await committer.flushNow();
         await pool.end();

@@ -127,6 +127,23 @@ describe.skipIf(missing)('three nodes on one PostgreSQL', () => {
     expect(health.cluster.binds).toEqual([{ connectorId: 'smsc', slot: 1, nodeId: expect.stringMatching(/^node-[abc]$/) as unknown }]);
   });
 
+  it('every node answers for data another node stored, and /metrics shows the cluster', async () => {
+    const auth = `Basic ${Buffer.from(`${TEST_USER.username}:${TEST_USER.password}`).toString('base64')}`;
+    const headers = { authorization: auth, 'content-type': 'application/json' };
+    const created = await fetch(`${nodes[0]!.base}/contacts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: 'c-1', displayName: 'Ada', phoneNumbers: ['+36301112222'] }),
+    });
+    expect(created.status).toBe(201);
+    const read = await fetch(`${nodes[2]!.base}/contacts/c-1`, { headers });
+    expect(await read.json()).toMatchObject({ id: 'c-1', displayName: 'Ada' });
+    const metrics = await (await fetch(`${nodes[1]!.base}/metrics`)).text();
+    expect(metrics).toMatch(/^telenode_cluster_nodes_alive 3$/m);
+    expect(metrics).toMatch(/^telenode_cluster_binds_held\{connector="smsc"\} [01]$/m);
+    expect(metrics).toMatch(/^telenode_cluster_claimed\{node="node-a",kind="messages"\} \d+$/m);
+  });
+
   it('a node that stops with unsent messages hands them over: the others send them once the carrier is back, with their callbacks', async () => {
     // The carrier goes away: node-c accepts messages it cannot send, and holds them when it stops.
     const port = smscPort;
