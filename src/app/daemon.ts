@@ -108,6 +108,7 @@ export class Daemon {
     // Start: what others hand work to first, the connectors once the outbox can take their events, HTTP last.
     await store.cluster?.start();
     await sms.numbers.load();
+    if (store.cluster) sms.numbers.refreshEvery(2000, (err) => log.warn({ err }, 'could not read the numbers with SMS switched off; keeping the last list'));
     await webhooks.start();
     extras.emails.start();
     await sms.outbox.start();
@@ -199,6 +200,7 @@ function stopSequence({
       run: () => {
         sms.expiry.stop();
         sms.reportTimeouts.stop();
+        sms.numbers.stop();
       },
     },
     { name: 'outbox', run: (drainMs) => sms.outbox.stop(drainMs) },

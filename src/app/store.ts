@@ -50,7 +50,8 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
       throw err;
     }
     const tx = new AsyncLocalStorage<TxConnection>();
-    const committer = new PgCommitter(pool, tx, { onCommit });
+    // Leave connections for reads, the claim sweeps and the heartbeat.
+    const committer = new PgCommitter(pool, tx, { onCommit, concurrency: Math.max(1, config.store.poolSize - 4) });
     const sql = new PgExecutor(pool, tx);
     const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null;
     cluster?.registerMetrics(registry);

@@ -12,6 +12,7 @@ import { canonicalNumber } from './router.js';
 
 export class NumberControl {
   private readonly disabled = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly repo: NumberSettingsRepo,
@@ -19,9 +20,21 @@ export class NumberControl {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Read the switched-off numbers (at start, before the API listens). */
+  /** Read the switched-off numbers (at start, before the API listens; in a cluster, again every few seconds). */
   async load(): Promise<void> {
-    for (const number of await this.repo.listSmsDisabled()) this.disabled.add(number);
+    const disabled = await this.repo.listSmsDisabled();
+    this.disabled.clear();
+    for (const number of disabled) this.disabled.add(number);
+  }
+
+  /** Several nodes share the store: a number switched off through another node is read within `everyMs`. */
+  refreshEvery(everyMs: number, onError: (err: unknown) => void): void {
+    this.refreshTimer = setInterval(() => this.load().catch(onError), everyMs);
+    this.refreshTimer.unref();
+  }
+
+  stop(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
   }
 
   isSmsEnabled(number: string): boolean {

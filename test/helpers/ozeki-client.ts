@@ -39,3 +39,17 @@ export async function ozekiPost(base: string, body: string | Buffer, path = '/ap
 export function sendSmsQuery(fields: Record<string, string>): string {
   return new URLSearchParams({ command: 'SendSms', ...fields }).toString();
 }
+
+/** SendSms through the node at `base` as `user` (recipient +36301234567 unless given), with a DeliveryReportURL. */
+export function sendSmsAs(
+  base: string,
+  user: { username: string; password: string },
+  message: string,
+  reportUrl: string,
+  recipient = '+36301234567',
+): Promise<OzekiReply> {
+  return ozekiGet(
+    base,
+    sendSmsQuery({ Username: user.username, Password: user.password, Recipient: recipient, Message: message, DeliveryReportURL: reportUrl }),
+  );
+}

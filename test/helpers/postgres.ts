@@ -14,6 +14,8 @@ import { freePort } from './kannel.js';
 
 export interface PgServer {
   port: number;
+  /** The postmaster's pid (its backends are its children), or null while halted. */
+  readonly pid: number | null;
   /** A new, empty database; its URL. */
   createDatabase(name?: string): Promise<string>;
   /** Stop the server (fast shutdown), keeping its files: start() brings it back on the same port. */
@@ -107,6 +109,9 @@ export async function startPostgres(): Promise<PgServer> {
   await start();
   return {
     port,
+    get pid() {
+      return server?.pid ?? null;
+    },
     async createDatabase(name = `t${++databases}_${process.pid}`) {
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres' });
       await client.connect();

@@ -4,8 +4,12 @@
  * one pooled connection, each resolves after COMMIT, and a throwing one is
  * isolated by running the batch again with a savepoint per operation. The
  * connection is handed to the operations' repo calls through
- * AsyncLocalStorage (executor.ts). One batch at a time: the next forms while
- * this one commits, so batches grow with load as they do on SQLite.
+ * AsyncLocalStorage (executor.ts). Unlike SQLite's, a batch here waits on a
+ * network round trip per statement, so up to `concurrency` batches run at once
+ * on their own connections (more batches form while they commit, so they still
+ * grow with load). Operations that depend on each other are issued one after
+ * the other's commit, and two that touch one message serialize on its row
+ * lock (status-writer.ts), so commit order across batches does not matter.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
@@ -27,13 +31,16 @@ export class PgCommitter implements Committer {
   private queue: Pending[] = [];
   private scheduled = false;
   private deferTimer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  private readonly writing = new Set<Promise<void>>();
+  private readonly concurrency: number;
 
   constructor(
     private readonly pool: Pool,
     private readonly tx: AsyncLocalStorage<TxConnection>,
-    private readonly options: { maxBatch?: number; onCommit?: (batchSize: number, ms: number) => void } = {},
-  ) {}
+    private readonly options: { maxBatch?: number; concurrency?: number; onCommit?: (batchSize: number, ms: number) => void } = {},
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+  }
 
   run<T>(op: Operation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -45,7 +52,7 @@ export class PgCommitter implements Committer {
   defer<T>(op: Operation<T>, maxDelayMs = 1000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && !this.writing && !this.deferTimer) {
+      if (!this.scheduled && this.writing.size === 0 && !this.deferTimer) {
         this.deferTimer = setTimeout(() => {
           this.deferTimer = null;
           this.schedule();
@@ -60,27 +67,28 @@ export class PgCommitter implements Committer {
   }
 
   async flushNow(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
-      if (this.writing) await this.writing;
-      else await this.write();
+    while (this.writing.size > 0 || this.queue.length > 0) {
+      if (this.queue.length > 0 && this.writing.size < this.concurrency) void this.write();
+      else await Promise.race(this.writing);
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled || this.writing.size >= this.concurrency) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.writing) void this.write();
+      if (this.queue.length > 0 && this.writing.size < this.concurrency) void this.write();
     });
   }
 
   private write(): Promise<void> {
-    this.writing = this.flushBatch().finally(() => {
-      this.writing = null;
+    const writing: Promise<void> = this.flushBatch().finally(() => {
+      this.writing.delete(writing);
       if (this.queue.length > 0) this.schedule();
     });
-    return this.writing;
+    this.writing.add(writing);
+    return writing;
   }
 
   private async flushBatch(): Promise<void> {

@@ -8,7 +8,7 @@ import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
-import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
+import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -44,16 +44,7 @@ afterAll(async () => {
 
 async function send(text: string) {
   const started = Date.now();
-  const reply = await ozekiGet(
-    node.base,
-    sendSmsQuery({
-      Username: TEST_USER.username,
-      Password: TEST_USER.password,
-      Recipient: '+36301234567',
-      Message: text,
-      DeliveryReportURL: receiver.url('/dlr'),
-    }),
-  );
+  const reply = await sendSmsAs(node.base, TEST_USER, text, receiver.url('/dlr'));
   return { reply, ms: Date.now() - started };
 }
 

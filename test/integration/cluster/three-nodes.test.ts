@@ -8,7 +8,7 @@ import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
-import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
+import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -51,16 +51,7 @@ async function sendRoundRobin(count: number, prefix: string, concurrency = 48): 
       const n = next++;
       const text = `${prefix}-${n}`;
       const node = nodes[n % nodes.length]!;
-      const reply = await ozekiGet(
-        node.base,
-        sendSmsQuery({
-          Username: TEST_USER.username,
-          Password: TEST_USER.password,
-          Recipient: '+36301234567',
-          Message: text,
-          DeliveryReportURL: receiver.url('/dlr'),
-        }),
-      );
+      const reply = await sendSmsAs(node.base, TEST_USER, text, receiver.url('/dlr'));
       expect(reply.code, reply.message).toBe(200);
       sent.set(reply.smsId!, text);
     }
@@ -152,16 +143,7 @@ describe.skipIf(missing)('three nodes on one PostgreSQL', () => {
     const stopped = nodes.pop()!;
     const sent = new Map<string, string>();
     for (let i = 0; i < 30; i++) {
-      const reply = await ozekiGet(
-        stopped.base,
-        sendSmsQuery({
-          Username: TEST_USER.username,
-          Password: TEST_USER.password,
-          Recipient: '+36301234567',
-          Message: `handover-${i}`,
-          DeliveryReportURL: receiver.url('/dlr'),
-        }),
-      );
+      const reply = await sendSmsAs(stopped.base, TEST_USER, `handover-${i}`, receiver.url('/dlr'));
       expect(reply.code).toBe(200);
       sent.set(reply.smsId!, `handover-${i}`);
     }
