@@ -24,6 +24,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '2' },
     messages: { type: 'string', default: '5000' },
+    only: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
   },
 });
@@ -128,7 +129,7 @@ async function runScenario(scenario: Scenario, server: PgServer): Promise<Record
 
 async function main(): Promise<void> {
   const server = await startPostgres();
-  const scenarios: Scenario[] = ['sqlite-1', 'postgres-1', 'postgres-3'];
+  const scenarios: Scenario[] = values.only ? (values.only.split(',') as Scenario[]) : ['sqlite-1', 'postgres-1', 'postgres-3'];
   const runs = new Map<Scenario, Array<Record<string, number>>>(scenarios.map((s) => [s, []]));
   try {
     for (let round = 0; round < ROUNDS; round++) {

@@ -19,6 +19,9 @@ import { storeError } from './errors.js';
 
 type Operation<T> = () => T | Promise<T>;
 
+/** Operations waiting before another batch starts beside the ones committing. */
+const PARALLEL_BACKLOG = 64;
+
 interface Pending {
   op: Operation<unknown>;
   resolve: (value: unknown) => void;
@@ -75,6 +78,8 @@ export class PgCommitter implements Committer {
 
   private schedule(): void {
     if (this.scheduled || this.writing.size >= this.concurrency) return;
+    // A second batch at once only for a backlog: small batches side by side cost a commit each for nothing.
+    if (this.writing.size > 0 && this.queue.length < PARALLEL_BACKLOG) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;

@@ -12,7 +12,7 @@ import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
-const MESSAGES = Number(process.env['CLUSTER_TEST_MESSAGES'] ?? 3000);
+const MESSAGES = Number(process.env['CLUSTER_TEST_MESSAGES'] ?? 10_000);
 const missing = postgresMissing();
 const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
 const receiver = new HttpReceiver();
