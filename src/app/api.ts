@@ -42,7 +42,7 @@ export function buildUsers(config: Readonly<Config>, dataDir: string, log: Logge
 }
 
 export function buildApi(parts: ApiParts): FastifyInstance {
-  const { config, store, sms, extras, voice, log, registry } = parts;
+  const { config, store, sms, extras, voice, log, registry, cluster } = parts;
   return buildApiServer({
     outbox: sms.outbox,
     users: parts.users,
@@ -62,6 +62,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     calls: voice?.callApi ?? null,
     emails: extras.outboundEmail,
     extensions: extensionDirectory(config, sms, voice),
+    callPeers: cluster ? { ask: (query) => cluster.askPeers(query) } : undefined,
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
+import { FORWARDED_HEADER } from '../api/ozeki/call-peers.js';
 import type { ClusterView } from '../shared/cluster-view.js';
 import { ClusterRepo, type ClusterNodeRow } from '../store/cluster-repo.js';
 import type { SqlExecutor } from '../store/sql.js';
@@ -109,6 +110,21 @@ export class ClusterMembership implements ClusterView {
         }
       },
     });
+  }
+
+  /**
+   * The same Ozeki API request on every other live node (call commands about calls they run), with the
+   * forwarded mark so they do not ask on; the answers that came within five seconds.
+   */
+  async askPeers(query: URLSearchParams): Promise<string[]> {
+    const peers = (await this.repo.nodes()).filter((n) => n.id !== this.nodeId && n.silentMs <= this.leaseMs && n.http);
+    const answers = await Promise.allSettled(
+      peers.map(async (peer) => {
+        const response = await fetch(`${peer.http}/api?${query.toString()}`, { headers: { [FORWARDED_HEADER]: '1' }, signal: AbortSignal.timeout(5000) });
+        return response.text();
+      }),
+    );
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   }
 
   /** The HTTP address others reach this node at, once it listens. */

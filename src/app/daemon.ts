@@ -6,6 +6,7 @@
  * reads config on its own. `Daemon.start()` returns when the API listens;
  * `stop()` drains.
  */
+import { hostname } from 'node:os';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -134,7 +135,8 @@ export class Daemon {
     const stopSteps = stopSequence({ api, smppServer, voice, extras, sms, webhooks, store });
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
-    store.cluster?.setHttp(`http://${address.host}:${address.port}`);
+    const wildcard = address.host === '0.0.0.0' || address.host === '::';
+    store.cluster?.setHttp(config.node.url ?? `http://${wildcard ? hostname() : address.host}:${address.port}`);
     log.info(
       {
         config: options.configSource,

@@ -231,6 +231,11 @@ export const configSchema = z
         id: z.string().min(1).max(64).default(hostname()),
         /** PostgreSQL clusters: a node silent this long is gone, and the others take over its work. */
         leaseSeconds: z.number().min(2).max(300).default(10),
+        /** PostgreSQL clusters: the base URL other nodes reach this node's API at (default: from http.host and the port; the host name when listening on all addresses). */
+        url: z
+          .string()
+          .regex(/^https?:\/\/[^/]+$/, { message: 'expected http://host:port' })
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,7 @@ import type { OutboundEmail } from '../../email/outbound-email.js';
 import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
+import type { CallPeers } from './call-peers.js';
 import type { OzekiCode } from './xml.js';
 import type { ExtensionSummary } from './extension-model.js';
 
@@ -25,6 +26,8 @@ export interface OzekiDeps {
   emails: OutboundEmail | null;
   /** ListExtensions: the node's parts as Ozeki extensions, as they are now. */
   extensions: () => ExtensionSummary[];
+  /** The other nodes of a cluster, for calls they run; absent on a single node. */
+  callPeers?: CallPeers;
 }
 
 export interface OzekiResult {

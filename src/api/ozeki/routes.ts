@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, isAppError } from '../../shared/errors.js';
+import { activeCallsOf, CALL_COMMANDS, FORWARDED_HEADER, resultCodeOf, type CallPeers } from './call-peers.js';
 import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
 import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
 import { sendSmsCommand } from './send-sms.js';
@@ -113,12 +114,32 @@ async function handleOzekiRequest(request: FastifyRequest, deps: OzekiDeps): Pro
 
   try {
     const result = await command.run({ command: command.name, params, username, deps });
+    const peers = request.headers[FORWARDED_HEADER] === undefined ? deps.callPeers : undefined;
+    if (peers) {
+      const fromPeers = await answerFromPeers(peers, command.name.toLowerCase(), params, result);
+      if (fromPeers !== null) return fromPeers;
+    }
     return renderOzekiResult(command.name, result.code, result.message ?? result.code.template, result.extra);
   } catch (err) {
     // Errors of the request map to Ozeki codes; anything else (store failure, shutdown) goes to the server's error handler.
     const mapped = mapError(err, command.name);
     return renderOzekiResult(command.name, mapped.code, mapped.message ?? mapped.code.template, mapped.extra);
   }
+}
+
+/**
+ * In a cluster: ListActiveCalls with every node's calls, or a call command's answer from the node that runs
+ * the call; null to answer with this node's own result.
+ */
+async function answerFromPeers(peers: CallPeers, name: string, params: Params, local: OzekiResult): Promise<string | null> {
+  if (name === 'listactivecalls') {
+    const own = (local.extra?.['ActiveCalls'] as { Call?: Array<Record<string, unknown>> } | '' | undefined) || { Call: [] };
+    const rows = [...(own.Call ?? []), ...(await peers.ask(new URLSearchParams([...params.entries()]))).flatMap(activeCallsOf)];
+    return renderOzekiResult('ListActiveCalls', OzekiCode.Ok, OzekiCode.Ok.template, { ActiveCalls: rows.length > 0 ? { Call: rows } : '' });
+  }
+  if (!CALL_COMMANDS.has(name) || local.code !== OzekiCode.CallNotFound) return null;
+  const answers = await peers.ask(new URLSearchParams([...params.entries()]));
+  return answers.find((xml) => resultCodeOf(xml) !== OzekiCode.CallNotFound.code) ?? null;
 }
 
 /** The one place our errors become Ozeki codes. */
