@@ -103,6 +103,8 @@ export class Outbox {
   /** Messages this node handed back lately (no bind of its own could take them): not claimed again for a while. */
   private readonly released = new Map<string, number>();
   private claiming: Promise<void> | null = null;
+  /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
+  private ownRecovered = false;
   private readonly now: () => number;
   private readonly maxInFlight: number;
   private readonly metrics;
@@ -249,7 +251,8 @@ export class Outbox {
       const recovered = await this.claim(true);
       if (recovered > 0) this.deps.log.info({ recovered }, 'resuming messages this node or a stopped one had accepted');
       this.claimTimer = setInterval(() => {
-        this.claiming ??= this.claim(false)
+        // What this node held before it restarted is taken back by the first pass that runs (with a connector up).
+        this.claiming ??= this.claim(!this.ownRecovered)
           .then((n) => {
             if (n > 0) this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
           })
@@ -316,6 +319,7 @@ export class Outbox {
     for (;;) {
       // A node with no connector up takes nothing: it would only hand it back.
       if (this.stopping || !cluster.isMember() || ![...this.deps.connectors.values()].some((c) => c.isUp())) return total;
+      if (own) this.ownRecovered = true;
       const claimed = await this.deps.repo.claimDue(cluster.nodeId, cluster.leaseMs, this.now(), 500, own);
       const now = this.now();
       for (const [id, at] of this.released) if (now - at > RECLAIM_AFTER_MS) this.released.delete(id);

@@ -106,7 +106,13 @@ export interface HistoryFilter {
 }
 
 export class MessageRepo {
-  constructor(private readonly sql: SqlExecutor) {}
+  /** Built once: the executor caches a statement per SQL text, and a text built per call would be hashed per call. */
+  private readonly getLocked: string;
+  private readonly byCarrierId = new Map<number, string>();
+
+  constructor(private readonly sql: SqlExecutor) {
+    this.getLocked = `SELECT * FROM messages WHERE id = ?${sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`;
+  }
 
   async insert(message: StoredMessage): Promise<void> {
     await this.sql.run(INSERT, { ...message, meta: JSON.stringify(message.meta), claimedBy: message.claimedBy ?? null });
@@ -114,7 +120,7 @@ export class MessageRepo {
 
   /** Read a message to change its status: on PostgreSQL the row stays locked until the transaction ends. */
   async getForUpdate(id: string): Promise<StoredMessage | undefined> {
-    const row = await this.sql.get<MessageRow>(`SELECT * FROM messages WHERE id = ?${this.sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id]);
+    const row = await this.sql.get<MessageRow>(this.getLocked, [id]);
     return row ? toMessage(row) : undefined;
   }
 
@@ -195,8 +201,12 @@ export class MessageRepo {
 
   /** Parts of `connectorId` whose normalised carrier id is any of `norms`. */
   async findPartsByCarrierId(connectorId: string, norms: readonly string[]): Promise<MessagePart[]> {
-    const marks = norms.map(() => '?').join(', ');
-    const rows = await this.sql.all<PartRow>(`SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${marks})`, [connectorId, ...norms]);
+    let sql = this.byCarrierId.get(norms.length);
+    if (!sql) {
+      sql = `SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id_norm IN (${norms.map(() => '?').join(', ')})`;
+      this.byCarrierId.set(norms.length, sql);
+    }
+    const rows = await this.sql.all<PartRow>(sql, [connectorId, ...norms]);
     return rows.map(toPart);
   }
 

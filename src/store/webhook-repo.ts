@@ -45,35 +45,36 @@ function toWebhookRow(row: Row): WebhookRow {
 
 export class WebhookRepo implements WebhookStore {
   /** `nodeId`: in a cluster, callbacks this node stores are its to send (null on a single node). */
+  /** Built once (the executor caches a statement per SQL text). */
+  private readonly insertSql: string;
+
   constructor(
     private readonly sql: SqlExecutor,
     private readonly nodeId: string | null = null,
-  ) {}
+  ) {
+    const claim = nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
+    this.insertSql = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`;
+  }
 
   /**
    * In a cluster a callback goes to the node that already holds its order key's pending callbacks (so
    * the key's order holds), else to this node.
    */
   async insert(request: WebhookRequest, now: number): Promise<number> {
-    const claim =
-      this.nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
-    const row = await this.sql.get<{ id: number }>(
-      `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`,
-      [
-        request.orderKey,
-        request.kind,
-        request.url,
-        request.method ?? 'POST',
-        request.contentType,
-        JSON.stringify(request.headers ?? {}),
-        request.body,
-        now,
-        now,
-        request.owner ?? null,
-        ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
-      ],
-    );
+    const row = await this.sql.get<{ id: number }>(this.insertSql, [
+      request.orderKey,
+      request.kind,
+      request.url,
+      request.method ?? 'POST',
+      request.contentType,
+      JSON.stringify(request.headers ?? {}),
+      request.body,
+      now,
+      now,
+      request.owner ?? null,
+      ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
+    ]);
     return Number(row!.id);
   }
 

@@ -13,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/daemon-process.js';
 import { freePort } from '../../helpers/kannel.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
-import { createLogger } from '../../../src/shared/log.js';
+import { createLogger, silentLogger } from '../../../src/shared/log.js';
+import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { WebhookRepo } from '../../../src/store/webhook-repo.js';
 import { PG_MIGRATIONS } from '../../../src/store/postgres/migrations.js';
 
@@ -115,5 +116,31 @@ describe.skipIf(missing)('a node on PostgreSQL', () => {
     const replay = await telenode(['webhooks', 'replay', '--all', '--config', config]);
     expect(replay.stdout).toContain('1 dead letter(s) queued again');
     expect((await telenode(['webhooks', 'dead', '--config', config])).stderr).toContain('0 dead letter(s)');
+  });
+
+  it('a node that restarts with the same id within the lease sends what it held before (its claims are still its own)', async () => {
+    const url = await server.createDatabase();
+    // The carrier is reachable only after the restart: the node's first claim pass finds no connector up.
+    const port = await freePort();
+    const smsc = new SmscSimulator({ port, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
+    const first = await startDaemon({ store: { type: 'postgres', url, poolSize: 4 }, node: { id: 'node-r', leaseSeconds: 30 } });
+    // Held by node-r, never sent: as if node-r had crashed right after accepting it.
+    await first.daemon.sql.run(
+      `INSERT INTO messages (id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, created_at, updated_at, claimed_by)
+       VALUES ('held-1', 'u', 'ozeki', 'telenode', '+36301234567', 'held before the restart', 'accepted', 1, 'gsm7', 1, 1, 1, 'node-r')`,
+    );
+    await first.stop();
+    const again = await startDaemon({
+      store: { type: 'postgres', url, poolSize: 4 },
+      node: { id: 'node-r', leaseSeconds: 30 },
+      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
+    });
+    try {
+      await smsc.start();
+      await waitUntil(() => smsc.received.some((r) => r.text === 'held before the restart'), 15_000, 'the held message at the SMSC');
+    } finally {
+      await again.stop();
+      await smsc.stop();
+    }
   });
 });
