@@ -101,7 +101,10 @@ export class InboundService {
   }
 
   start(intervalMs = Math.min(10_000, Math.max(250, this.deps.reassemblyTimeoutMs / 4))): void {
-    this.sweepTimer = setInterval(() => void this.sweep(), intervalMs);
+    this.sweepTimer = setInterval(() => {
+      // The store may be out of reach (PostgreSQL restarting): the groups wait for the next pass.
+      this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'inbound reassembly sweep failed; trying again at the next'));
+    }, intervalMs);
     this.sweepTimer.unref();
   }
 

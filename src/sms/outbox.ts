@@ -395,7 +395,10 @@ export class Outbox {
     const connector = stickTo ? this.upConnector(stickTo) : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
     if (!connector) {
       if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
-        void this.failWithoutRoute(message);
+        this.failWithoutRoute(message).catch((err: unknown) => {
+          this.deps.log.error({ err, messageId: message.id }, 'could not fail a message without a route; it is tried again');
+          this.scheduleRetry(message.id, this.deps.config.retry.initialMs);
+        });
         return false;
       }
       if (cluster) {

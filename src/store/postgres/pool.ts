@@ -37,6 +37,10 @@ export function createPool(options: PgPoolOptions): pg.Pool {
   });
   // An idle connection that breaks (server restart) emits here; the pool replaces it on the next checkout.
   pool.on('error', () => undefined);
+  // A checked-out connection whose server goes away emits 'error' too, out of band: with no listener that is an
+  // uncaught exception and the node would die with its database. The query under way fails on its own (and is
+  // answered STORE_UNAVAILABLE); the broken connection is not given out again.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

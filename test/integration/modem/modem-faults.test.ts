@@ -88,6 +88,8 @@ describe('modem faults', () => {
     expect(second!.messageReference).not.toBe(first!.messageReference);
     // Resynchronised in place, not re-initialised, and the health polls after it got their own answers.
     expect(initialisations()).toBe(inits);
+    // (A busy machine may not have run the next poll yet: wait for it rather than for a fixed time.)
+    await waitUntil(() => gsm().status().binds[0]?.registration === 1, 10_000, 'a health poll answered after the resync');
     expect(gsm().status().binds[0]).toMatchObject({ signal: 21, registration: 1 });
   });
 
