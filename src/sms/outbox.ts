@@ -105,6 +105,8 @@ export class Outbox {
   private claiming: Promise<void> | null = null;
   /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
   private ownRecovered = false;
+  /** When this process began: what this node holds that was accepted before it is from before a restart. */
+  private readonly startedAt = Date.now();
   private readonly now: () => number;
   private readonly maxInFlight: number;
   private readonly metrics;
@@ -320,7 +322,7 @@ export class Outbox {
       // A node with no connector up takes nothing: it would only hand it back.
       if (this.stopping || !cluster.isMember() || ![...this.deps.connectors.values()].some((c) => c.isUp())) return total;
       if (own) this.ownRecovered = true;
-      const claimed = await this.deps.repo.claimDue(cluster.nodeId, cluster.leaseMs, this.now(), 500, own);
+      const claimed = await this.deps.repo.claimDue(cluster.nodeId, cluster.leaseMs, this.now(), 500, own ? this.startedAt : null);
       const now = this.now();
       for (const [id, at] of this.released) if (now - at > RECLAIM_AFTER_MS) this.released.delete(id);
       for (const message of claimed) {

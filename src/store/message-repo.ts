@@ -125,19 +125,20 @@ export class MessageRepo {
   }
 
   /**
-   * Claim unfinished messages that are due and that no live node holds: unclaimed, claimed by a node whose
-   * heartbeat is older than `leaseMs`, or (`own`, at start) claimed by this node before it restarted.
-   * Rows another node is claiming right now are skipped, not waited for (PostgreSQL).
+   * Claim unfinished messages that are due and that no live node holds: unclaimed, or claimed by a node whose
+   * heartbeat is older than `leaseMs`; with `ownBefore`, also this node's own accepted before that time (what
+   * it held before it restarted — not what it accepted since, which it is sending). Rows another node is
+   * claiming right now are skipped, not waited for (PostgreSQL).
    */
-  async claimDue(nodeId: string, leaseMs: number, now: number, limit: number, own: boolean): Promise<StoredMessage[]> {
+  async claimDue(nodeId: string, leaseMs: number, now: number, limit: number, ownBefore: number | null): Promise<StoredMessage[]> {
     const skipLocked = this.sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const rows = await this.sql.all<MessageRow>(
       `UPDATE messages SET claimed_by = ? WHERE id IN (
          SELECT id FROM messages WHERE status = 'accepted' AND next_attempt_at <= ?
-           AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES})${own ? ' OR claimed_by = ?' : ''})
+           AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES})${ownBefore !== null ? ' OR (claimed_by = ? AND created_at < ?)' : ''})
          ORDER BY next_attempt_at LIMIT ?${skipLocked})
        RETURNING *`,
-      own ? [nodeId, now, leaseMs, nodeId, limit] : [nodeId, now, leaseMs, limit],
+      ownBefore !== null ? [nodeId, now, leaseMs, nodeId, ownBefore, limit] : [nodeId, now, leaseMs, limit],
     );
     return rows.map(toMessage);
   }

@@ -309,13 +309,15 @@ describe.skipIf(kinds[1]!.missing)('cluster claims (PostgreSQL)', () => {
       const messages = new MessageRepo(sql);
       await committer.run(async () => {
         await messages.insert(storedMessage({ id: 'of-live', claimedBy: 'live' }));
+        await messages.insert(storedMessage({ id: 'of-live-since', claimedBy: 'live', createdAt: 200 }));
         await messages.insert(storedMessage({ id: 'of-gone', claimedBy: 'gone' }));
         await messages.insert(storedMessage({ id: 'of-nobody' }));
         await messages.insert(storedMessage({ id: 'later', claimedBy: 'gone', nextAttemptAt: 10_000 }));
       });
-      const [first, second] = await Promise.all([messages.claimDue('me', 3000, 5000, 10, false), messages.claimDue('other', 3000, 5000, 10, false)]);
+      const [first, second] = await Promise.all([messages.claimDue('me', 3000, 5000, 10, null), messages.claimDue('other', 3000, 5000, 10, null)]);
       expect([...first, ...second].map((m) => m.id).sort()).toEqual(['of-gone', 'of-nobody']); // each once, a live node's never
-      expect((await messages.claimDue('live', 3000, 5000, 10, true)).map((m) => m.id)).toEqual(['of-live']); // its own, at its restart
+      // Its own from before its restart (created before 100), not what it accepted since (being sent now).
+      expect((await messages.claimDue('live', 3000, 5000, 10, 100)).map((m) => m.id)).toEqual(['of-live']);
 
       const webhooks = new WebhookRepo(sql, 'gone');
       const request = { kind: 't', url: 'http://127.0.0.1:9/', contentType: 'text/plain', body: 'x' };

@@ -59,7 +59,7 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
       .map((m) => ({ ...m }));
   }
 
-  async claimDue(nodeId: string, _leaseMs: number, now: number, limit: number): Promise<StoredMessage[]> {
+  async claimDue(nodeId: string, _leaseMs: number, now: number, limit: number, _ownBefore: number | null): Promise<StoredMessage[]> {
     const due = (await this.listPending()).filter((m) => m.nextAttemptAt <= now && !m.claimedBy).slice(0, limit);
     for (const m of due) this.messages.set(m.id, { ...m, claimedBy: nodeId });
     return due.map((m) => ({ ...m, claimedBy: nodeId }));

@@ -24,7 +24,7 @@ let smscPort = 0;
 async function startNode(id: string, url: string, smscPort: number): Promise<Node> {
   return startDaemon({
     store: { type: 'postgres', url, poolSize: 6 },
-    node: { id, leaseSeconds: 3 },
+    node: { id },
     connectors: [
       {
         id: 'smsc',
