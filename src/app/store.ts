@@ -50,8 +50,10 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
       throw err;
     }
     const tx = new AsyncLocalStorage<TxConnection>();
-    // Leave connections for reads, the claim sweeps and the heartbeat.
-    const committer = new PgCommitter(pool, tx, { onCommit, concurrency: Math.max(1, config.store.poolSize - 4) });
+    // Leave connections for reads, the claim sweeps and the heartbeat. Batches are smaller than SQLite's: here
+    // each operation costs round trips, so a 2,000-operation batch would hold its answers (and a carrier's
+    // accepted submits, should the node die) uncommitted for seconds.
+    const committer = new PgCommitter(pool, tx, { onCommit, maxBatch: 256, concurrency: Math.max(2, config.store.poolSize - 4) });
     const sql = new PgExecutor(pool, tx);
     const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null;
     cluster?.registerMetrics(registry);

@@ -116,7 +116,7 @@ describe.skipIf(missing)('a node of three SIGKILLed mid-load', () => {
     expect(lost).toEqual([]);
     // Only what the dead node had on its bind, or had answered by the carrier but not yet committed (a few
     // group commits' worth at full speed), can go out twice: a small share of the load, never its backlog.
-    expect(duplicates).toBeLessThanOrEqual(MESSAGES * 0.1);
+    expect(duplicates).toBeLessThanOrEqual(MESSAGES * 0.15);
     expect(rebound).toBeLessThan(LEASE_SECONDS * 1000 + 3000);
     expect(accepted.size).toBeGreaterThan(MESSAGES * 0.9);
   }, 300_000);
