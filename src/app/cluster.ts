@@ -75,12 +75,7 @@ export class ClusterMembership implements ClusterView {
    * each node holds (the cluster's backlog), read from the database when scraped.
    */
   registerMetrics(registry: Registry): void {
-    // The three gauges are collected in one scrape: one read of the cluster serves them all.
-    let last: { at: number; view: ReturnType<ClusterMembership['view']> } | null = null;
-    const view = () => {
-      if (!last || Date.now() - last.at > 1000) last = { at: Date.now(), view: this.view() };
-      return last.view;
-    };
+    const view = () => this.view();
     const self = this.nodeId;
     new Gauge({
       name: 'telenode_cluster_nodes_alive',
