@@ -151,3 +151,32 @@ export interface MessagePart {
   submittedAt: number | null;
   doneAt: number | null;
 }
+
+/**
+ * One line of a message's history, kept with the message (the console's message page shows them in order):
+ * a part's status as the carrier's answer or receipt gave it, the message's own status step, or a retry.
+ */
+export type MessageEvent =
+  | { at: number; kind: 'part'; part: number; status: MessageStatus; carrierId?: string; carrierStatus?: string; carrierError?: string }
+  | { at: number; kind: 'status'; status: MessageStatus; errorCode?: string; errorText?: string }
+  | { at: number; kind: 'retry'; attempt: number; nextAttemptAt: number; errorCode?: string; errorText?: string };
+
+/** Events as the store appends them: one JSON object per line (appending needs no read of what is there). */
+export function encodeEvents(events: readonly MessageEvent[]): string {
+  let text = '';
+  for (const event of events) text += `${JSON.stringify(event)}\n`;
+  return text;
+}
+
+export function decodeEvents(text: string): MessageEvent[] {
+  const events: MessageEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      events.push(JSON.parse(line) as MessageEvent);
+    } catch {
+      // A line cut by a crash mid-write cannot happen inside a transaction; skip rather than hide the rest.
+    }
+  }
+  return events;
+}

@@ -21,7 +21,7 @@ import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { Connector, SubmitPart } from './connectors/connector.js';
 import { estimateSegments, planSegments } from './encoding/index.js';
-import { MessageStatus, type MessagePart, type StoredMessage } from './message.js';
+import { MessageStatus, encodeEvents, type MessagePart, type StoredMessage } from './message.js';
 import type { Router } from './router.js';
 import type { PartUpdate, StatusWriter } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
@@ -520,7 +520,19 @@ export class Outbox {
   private async scheduleAttempt(message: StoredMessage, now: number): Promise<number> {
     message.attempts += 1;
     message.nextAttemptAt = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, message.attempts);
-    await this.deps.repo.update(message);
+    await this.deps.repo.update(
+      message,
+      encodeEvents([
+        {
+          at: now,
+          kind: 'retry',
+          attempt: message.attempts,
+          nextAttemptAt: message.nextAttemptAt,
+          ...(message.errorCode ? { errorCode: message.errorCode } : {}),
+          ...(message.errorText ? { errorText: message.errorText } : {}),
+        },
+      ]),
+    );
     return message.nextAttemptAt;
   }
 

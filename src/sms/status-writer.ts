@@ -7,7 +7,7 @@
  */
 import type { MessageRepo } from '../store/message-repo.js';
 import { normalizeCarrierId } from './carrier-id.js';
-import { MessageStatus, canTransition, isFinal, rollUp, type MessagePart, type StoredMessage } from './message.js';
+import { MessageStatus, canTransition, encodeEvents, isFinal, rollUp, type MessageEvent, type MessagePart, type StoredMessage } from './message.js';
 
 /** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
 export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'update'>;
@@ -57,6 +57,7 @@ export class StatusWriter {
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
     let latest: PartUpdate | undefined;
     const applied: PartUpdate[] = [];
+    const events: MessageEvent[] = [];
 
     for (const update of updates) {
       partsTotal = update.partsTotal;
@@ -79,6 +80,15 @@ export class StatusWriter {
       await this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
       latest = update;
       applied.push(update);
+      events.push({
+        at: update.at,
+        kind: 'part',
+        part: update.partNo,
+        status: update.status,
+        ...(update.carrierId !== undefined ? { carrierId: update.carrierId } : {}),
+        ...(update.carrierStatus ? { carrierStatus: update.carrierStatus } : {}),
+        ...(update.carrierError ? { carrierError: update.carrierError } : {}),
+      });
     }
 
     const statuses: MessageStatus[] = [];
@@ -102,10 +112,11 @@ export class StatusWriter {
       message.status = rolled;
       if (message.submittedAt === null && [...parts.values()].some((p) => p.carrierId !== null)) message.submittedAt = now;
       if (isFinal(rolled)) message.doneAt = now;
-      await this.repo.update(message);
+      events.push(statusEvent(message, now));
+      await this.repo.update(message, encodeEvents(events));
       await this.notify(message, previous);
     } else {
-      await this.repo.update(message);
+      await this.repo.update(message, encodeEvents(events));
     }
     return message;
   }
@@ -121,9 +132,19 @@ export class StatusWriter {
     message.updatedAt = now;
     if (outcome.errorCode !== undefined) message.errorCode = outcome.errorCode;
     if (outcome.errorText !== undefined) message.errorText = outcome.errorText;
-    await this.repo.update(message);
+    await this.repo.update(message, encodeEvents([statusEvent(message, now)]));
     await this.notify(message, previous);
     Object.assign(given, message);
     return true;
   }
+}
+
+function statusEvent(message: StoredMessage, at: number): MessageEvent {
+  return {
+    at,
+    kind: 'status',
+    status: message.status,
+    ...(message.errorCode ? { errorCode: message.errorCode } : {}),
+    ...(message.errorText ? { errorText: message.errorText } : {}),
+  };
 }

@@ -96,6 +96,11 @@ function toPart(row: PartRow): MessagePart {
 }
 
 export interface HistoryFilter {
+  id?: string;
+  status?: string;
+  dialect?: string;
+  /** Newest first (the console); oldest first otherwise (the dialects' history methods). */
+  newestFirst?: boolean;
   user?: string;
   sender?: string;
   recipient?: string;
@@ -196,8 +201,14 @@ export class MessageRepo {
     await this.sql.run(UPSERT_PART, part);
   }
 
-  async update(message: StoredMessage): Promise<void> {
-    await this.sql.run(UPDATE, { ...message, possibleDuplicate: message.possibleDuplicate ? 1 : 0 });
+  /** `events`: lines of the message's history to append (sms/message.ts encodeEvents), in the same statement. */
+  async update(message: StoredMessage, events = ''): Promise<void> {
+    await this.sql.run(UPDATE, { ...message, possibleDuplicate: message.possibleDuplicate ? 1 : 0, events });
+  }
+
+  /** The message's history lines, oldest first (sms/message.ts decodeEvents). */
+  async events(id: string): Promise<string> {
+    return (await this.sql.get<{ events: string }>('SELECT events FROM messages WHERE id = ?', [id]))?.events ?? '';
   }
 
   /** Parts of `connectorId` whose normalised carrier id is any of `norms`. */
@@ -214,6 +225,15 @@ export class MessageRepo {
   async history(filter: HistoryFilter): Promise<{ total: number; rows: StoredMessage[] }> {
     const where: string[] = [];
     const args: unknown[] = [];
+    for (const [column, value] of [
+      ['id', filter.id],
+      ['status', filter.status],
+      ['dialect', filter.dialect],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
     if (filter.user !== undefined) {
       where.push('"user" = ?');
       args.push(filter.user);
@@ -236,11 +256,10 @@ export class MessageRepo {
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM messages ${clause}`, args))!.n;
-    const rows = await this.sql.all<MessageRow>(`SELECT * FROM messages ${clause} ORDER BY created_at, id LIMIT ? OFFSET ?`, [
-      ...args,
-      filter.limit,
-      filter.offset,
-    ]);
+    const rows = await this.sql.all<MessageRow>(
+      `SELECT * FROM messages ${clause} ORDER BY ${filter.newestFirst ? 'created_at DESC, id DESC' : 'created_at, id'} LIMIT ? OFFSET ?`,
+      [...args, filter.limit, filter.offset],
+    );
     return { total, rows: rows.map(toMessage) };
   }
 }
@@ -265,5 +284,5 @@ const UPDATE = `
   UPDATE messages SET status = @status, connector_id = @connectorId, attempts = @attempts,
     next_attempt_at = @nextAttemptAt, error_code = @errorCode, error_text = @errorText,
     carrier_status = @carrierStatus, carrier_error = @carrierError, updated_at = @updatedAt,
-    submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate
+    submitted_at = @submittedAt, done_at = @doneAt, possible_duplicate = @possibleDuplicate, events = events || @events
   WHERE id = @id`;

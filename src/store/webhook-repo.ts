@@ -1,5 +1,5 @@
 /** SQL for the `webhooks` table (migration 1): the callback outbox (src/webhooks/). */
-import type { WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
+import type { WebhookAttempt, WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
 import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 
@@ -20,6 +20,7 @@ interface Row {
   last_status: number | null;
   last_error: string | null;
   owner: string | null;
+  attempt_log?: string;
 }
 
 function toWebhookRow(row: Row): WebhookRow {
@@ -40,7 +41,20 @@ function toWebhookRow(row: Row): WebhookRow {
     lastStatus: row.last_status,
     lastError: row.last_error,
     owner: row.owner,
+    attemptLog: decodeAttempts(row.attempt_log ?? ''),
   };
+}
+
+/** One JSON line per attempt, appended by the statement that records it (no read of the log first). */
+function attemptLine(attempt: WebhookAttempt): string {
+  return `${JSON.stringify(attempt)}\n`;
+}
+
+function decodeAttempts(text: string): WebhookAttempt[] {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as WebhookAttempt);
 }
 
 export class WebhookRepo implements WebhookStore {
@@ -114,26 +128,52 @@ export class WebhookRepo implements WebhookStore {
   }
 
   async delivered(id: number, attempts: number, at: number, status: number | null): Promise<void> {
-    await this.sql.run("UPDATE webhooks SET state = 'delivered', attempts = ?, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?", [
-      attempts,
-      at,
-      status,
-      id,
-    ]);
+    await this.sql.run(
+      "UPDATE webhooks SET state = 'delivered', attempts = ?, delivered_at = ?, last_status = ?, last_error = NULL, attempt_log = attempt_log || ? WHERE id = ?",
+      [attempts, at, status, attemptLine({ at, attempt: attempts, status, error: null }), id],
+    );
   }
 
-  async failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null): Promise<void> {
-    await this.sql.run('UPDATE webhooks SET attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?', [
+  async failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null, at: number): Promise<void> {
+    await this.sql.run('UPDATE webhooks SET attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, attempt_log = attempt_log || ? WHERE id = ?', [
       attempts,
       nextAttemptAt,
       status,
       error,
+      attemptLine({ at, attempt: attempts, status, error }),
       id,
     ]);
   }
 
-  async dead(id: number, attempts: number, status: number | null, error: string | null): Promise<void> {
-    await this.sql.run("UPDATE webhooks SET state = 'dead', attempts = ?, last_status = ?, last_error = ? WHERE id = ?", [attempts, status, error, id]);
+  async dead(id: number, attempts: number, status: number | null, error: string | null, at: number): Promise<void> {
+    await this.sql.run("UPDATE webhooks SET state = 'dead', attempts = ?, last_status = ?, last_error = ?, attempt_log = attempt_log || ? WHERE id = ?", [
+      attempts,
+      status,
+      error,
+      attemptLine({ at, attempt: attempts, status, error }),
+      id,
+    ]);
+  }
+
+  /** The callbacks a message caused (their order key is the message's id), oldest first. */
+  async ofOrderKey(orderKey: string): Promise<WebhookRow[]> {
+    return (await this.sql.all<Row>('SELECT * FROM webhooks WHERE order_key = ? ORDER BY id', [orderKey])).map(toWebhookRow);
+  }
+
+  /**
+   * Pending callbacks that failed at least once, by URL: the console's failing destinations.
+   */
+  async failingByUrl(): Promise<{ url: string; pending: number; oldestAt: number; lastStatus: number | null; lastError: string | null }[]> {
+    const rows = await this.sql.all<{ url: string; pending: number; oldest_at: number; last_status: number | null; last_error: string | null }>(
+      `SELECT url, COUNT(*) AS pending, MIN(created_at) AS oldest_at, MAX(last_status) AS last_status, MAX(last_error) AS last_error
+         FROM webhooks WHERE state = 'pending' AND attempts > 0 GROUP BY url ORDER BY MIN(created_at)`,
+    );
+    return rows.map((r) => ({ url: r.url, pending: Number(r.pending), oldestAt: Number(r.oldest_at), lastStatus: r.last_status, lastError: r.last_error }));
+  }
+
+  /** How many callbacks are dead letters. */
+  async countDead(): Promise<number> {
+    return Number((await this.sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM webhooks WHERE state = 'dead'"))!.n);
   }
 
   async listDead(limit: number): Promise<WebhookRow[]> {

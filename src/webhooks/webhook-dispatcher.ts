@@ -269,7 +269,7 @@ export class WebhookDispatcher {
       this.counts.dead++;
       this.metrics.deliveries.inc({ result: 'dead' });
       this.deps.log.warn({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback given up: kept as a dead letter');
-      this.persist(row.id, () => this.deps.store.dead(row.id, attempt, status, error));
+      this.persist(row.id, () => this.deps.store.dead(row.id, attempt, status, error, now));
       this.waitingByOrigin.get(origin)?.delete(key);
     } else {
       row.attempts = attempt;
@@ -279,7 +279,7 @@ export class WebhookDispatcher {
       if (attempt === 1 || attempt % 10 === 0) {
         this.deps.log.info({ webhookId: row.id, kind: row.kind, url: row.url, attempts: attempt, err: error }, 'callback failed; will retry');
       }
-      this.persist(null, () => this.deps.store.failed(row.id, attempt, row.nextAttemptAt, status, error));
+      this.persist(null, () => this.deps.store.failed(row.id, attempt, row.nextAttemptAt, status, error, now));
       this.waitOnOrigin(origin, key);
     }
     if (queue.length === 0) this.queues.delete(key);

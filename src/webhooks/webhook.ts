@@ -20,6 +20,16 @@ export interface WebhookRow {
   lastError: string | null;
   /** The API user whose request chose the URL (their egress allow-list applies); null for the admin's own URLs. */
   owner: string | null;
+  /** Every attempt and its answer, oldest first (absent where the store keeps none). */
+  attemptLog?: WebhookAttempt[];
+}
+
+/** One delivery attempt as the console shows it: when, the HTTP status (null: no answer) and the error. */
+export interface WebhookAttempt {
+  at: number;
+  attempt: number;
+  status: number | null;
+  error: string | null;
 }
 
 /** Where a change stores the callbacks it causes, inside its own transaction. */
@@ -34,8 +44,8 @@ export interface WebhookStore {
   pendingIds(claimedBy?: string): Promise<number[]>;
   byId(id: number): Promise<WebhookRow | undefined>;
   delivered(id: number, attempts: number, at: number, status: number | null): Promise<void>;
-  failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null): Promise<void>;
-  dead(id: number, attempts: number, status: number | null, error: string | null): Promise<void>;
+  failed(id: number, attempts: number, nextAttemptAt: number, status: number | null, error: string | null, at: number): Promise<void>;
+  dead(id: number, attempts: number, status: number | null, error: string | null, at: number): Promise<void>;
   listDead(limit: number): Promise<WebhookRow[]>;
   /**
    * Several nodes (PostgreSQL): pending callbacks this node holds with an id above `afterId`, and callbacks no

@@ -62,8 +62,12 @@ describe.each(kinds)('store contract: $name', (kind) => {
           submittedAt: 10,
           doneAt: null,
         });
-        await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true });
+        await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":10}\n');
       });
+      await committer.run(() =>
+        repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":11}\n'),
+      );
+      expect(await repo.events('m1')).toBe('{"at":10}\n{"at":11}\n');
       expect((await repo.findPartsByCarrierId('c', ['ab12', 'zz'])).map((p) => [p.messageId, p.carrierId])).toEqual([['m1', 'AB12']]);
       expect(await repo.findPartsByCarrierId('other', ['ab12'])).toEqual([]);
       expect(await repo.get('m1')).toMatchObject({ status: 'submitted', possibleDuplicate: true, submittedAt: 10 });
@@ -72,6 +76,12 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.listPastDeadline(1_800_000_000_000)).map((x) => x.id)).toEqual(['m1']);
       const history = await repo.history({ user: 'alice', limit: 10, offset: 0 });
       expect([history.total, history.rows.map((r) => r.id)]).toEqual([1, ['m1']]);
+      // The console's search: by status, dialect and id too, newest first.
+      await committer.run(() => repo.insert(storedMessage({ id: 'm2', user: 'alice', createdAt: 1_700_000_000_999 })));
+      expect((await repo.history({ status: 'submitted', limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m1']);
+      expect((await repo.history({ id: 'm2', limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2']);
+      expect((await repo.history({ dialect: 'nope', limit: 10, offset: 0 })).total).toBe(0);
+      expect((await repo.history({ user: 'alice', newestFirst: true, limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2', 'm1']);
     }));
 
   test('the committer: a batch commits together, a throwing operation rolls back alone, reads see the batch', () =>
@@ -104,11 +114,22 @@ describe.each(kinds)('store contract: $name', (kind) => {
         [first, { h: 'v' }, null, 'POST'],
         [second, { h: 'v' }, 'alice', 'POST'],
       ]);
+      await committer.run(() => repo.failed(second!, 1, 250, null, 'connection refused', 150));
+      expect(await repo.failingByUrl()).toEqual([{ url: 'http://127.0.0.1:9/', pending: 1, oldestAt: 101, lastStatus: null, lastError: 'connection refused' }]);
       await committer.run(async () => {
         await repo.delivered(first!, 1, 200, 204);
-        await repo.dead(second!, 3, 500, 'HTTP 500');
+        await repo.dead(second!, 3, 500, 'HTTP 500', 260);
       });
       expect(await repo.pendingIds()).toEqual([]);
+      expect(await repo.countDead()).toBe(1);
+      // Every attempt with its answer, for the console's message page.
+      expect((await repo.ofOrderKey('k')).map((r) => r.attemptLog)).toEqual([
+        [{ at: 200, attempt: 1, status: 204, error: null }],
+        [
+          { at: 150, attempt: 1, status: null, error: 'connection refused' },
+          { at: 260, attempt: 3, status: 500, error: 'HTTP 500' },
+        ],
+      ]);
       expect((await repo.listDead(10)).map((r) => [r.id, r.lastError])).toEqual([[second, 'HTTP 500']]);
       expect(await committer.run(() => repo.replayDead({ ids: [second!, 999] }, 300))).toBe(1);
       expect(await repo.byId(second!)).toMatchObject({ state: 'pending', attempts: 3, nextAttemptAt: 300 });

@@ -34,6 +34,12 @@ export interface ConnectorBindState {
   state: string;
   windowInUse: number;
   windowSize: number;
+  /** When the bind entered `state` (epoch ms): how long a carrier has been down is what an operator asks first. */
+  since?: number;
+  /** SMPP: the carrier answered ESME_RTHROTTLED lately and the bind sends slower than configured. */
+  throttled?: boolean;
+  /** SMPP: the rate the bind sends at now, messages per second (null: no limit known). */
+  rate?: number | null;
   /** Modems: AT+CSQ rssi (0..31, 99 unknown) and AT+CREG stat (1 home, 5 roaming). */
   signal?: number;
   registration?: number;

@@ -280,4 +280,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sms_failovers ADD COLUMN claimed_by TEXT;
     `,
   },
+  {
+    // The operator console (issue 21): the same history columns and index as SQLite's migration 12.
+    version: 4,
+    sql: `
+      ALTER TABLE messages ADD COLUMN events TEXT NOT NULL DEFAULT '';
+      ALTER TABLE webhooks ADD COLUMN attempt_log TEXT NOT NULL DEFAULT '';
+      CREATE INDEX webhooks_order_key ON webhooks (order_key);
+    `,
+  },
 ];

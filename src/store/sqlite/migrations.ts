@@ -320,4 +320,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sms_failovers ADD COLUMN claimed_by TEXT;
     `,
   },
+  {
+    // Issue 21, the operator console: a message's history (every part status as the carrier gave it, every status
+    // step, every retry) appended as JSON lines in the statement that changes the message; every callback attempt
+    // with its answer; callbacks found by the message they belong to (order_key is the message id).
+    version: 12,
+    sql: `
+      ALTER TABLE messages ADD COLUMN events TEXT NOT NULL DEFAULT '';
+      ALTER TABLE webhooks ADD COLUMN attempt_log TEXT NOT NULL DEFAULT '';
+      CREATE INDEX webhooks_order_key ON webhooks (order_key);
+    `,
+  },
 ];

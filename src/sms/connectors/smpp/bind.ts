@@ -68,6 +68,7 @@ interface Outstanding {
 
 export class SmppBind {
   private stateValue: BindState = BindState.Idle;
+  private stateSinceValue = Date.now();
   private session: Session | null = null;
   private readonly outstanding = new Map<number, Outstanding>();
   private reconnectAttempt = 0;
@@ -91,6 +92,11 @@ export class SmppBind {
 
   get state(): BindState {
     return this.stateValue;
+  }
+
+  /** When the bind entered its current state (epoch ms). */
+  get stateSince(): number {
+    return this.stateSinceValue;
   }
 
   get canSubmit(): boolean {
@@ -214,6 +220,7 @@ export class SmppBind {
       return;
     }
     this.stateValue = next;
+    this.stateSinceValue = Date.now();
     this.events.onStateChange(this, next);
   }
 

@@ -159,7 +159,16 @@ export class SmppConnector implements Connector {
       id: this.id,
       kind: this.kind,
       up: this.isUp(),
-      binds: this.binds.map((b) => ({ name: b.name, role: b.role, state: b.state, windowInUse: b.windowInUse, windowSize: this.config.window })),
+      binds: this.binds.map((b) => ({
+        name: b.name,
+        role: b.role,
+        state: b.state,
+        since: b.stateSince,
+        windowInUse: b.windowInUse,
+        windowSize: this.config.window,
+        throttled: b.pacer.episode !== null,
+        rate: Number.isFinite(b.pacer.rate) ? b.pacer.rate : null,
+      })),
       queued: this.queue.length,
     };
   }
