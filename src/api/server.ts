@@ -12,6 +12,7 @@ import { ErrorCode } from '../shared/errors.js';
 import { registerContactsRoutes, type ContactsApiDeps } from './contacts/routes.js';
 import { logFailure, registerDialect, type RequestFailure } from './dialect.js';
 import { DIALECTS, type DialectDeps } from './dialects.js';
+import { registerConsole, type ConsoleDeps } from './admin/routes.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -23,6 +24,8 @@ export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   health: () => Promise<HealthReport>;
   bodyLimitBytes: number;
   log: Logger;
+  /** The operator console (/admin); absent when `console.enabled` is false. */
+  console?: ConsoleDeps;
 }
 
 export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
@@ -41,6 +44,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
 
   for (const dialect of DIALECTS) registerDialect(app, dialect, deps, deps.log);
   registerContactsRoutes(app, deps);
+  if (deps.console) registerConsole(app, deps.console);
 
   app.get('/health', async (_request, reply) => {
     const report = await deps.health();

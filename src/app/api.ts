@@ -13,6 +13,7 @@ import { VoximplantAuth } from '../api/voximplant/auth.js';
 import { extensionDirectory } from './extensions.js';
 import { buildApiServer, type HealthReport } from '../api/server.js';
 import type { ClusterMembership } from './cluster.js';
+import { buildConsole } from './console.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
@@ -33,6 +34,10 @@ export interface ApiParts {
   users: UserDirectory;
   /** This node's membership when nodes share a PostgreSQL store; null on SQLite. */
   cluster: ClusterMembership | null;
+  /** Where the config came from (a file, or the embedded defaults), for the console. */
+  configSource: string;
+  /** The SMPP server's binds once it is built, for the console. */
+  smppServerStatus: () => { listen: string; binds: Record<string, number> } | null;
 }
 
 /** The API users, with the log-in guard that limits guessing over HTTP and SMPP alike. */
@@ -63,6 +68,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     emails: extras.outboundEmail,
     extensions: extensionDirectory(config, sms, voice),
     callPeers: cluster ? { ask: (query) => cluster.askPeers(query) } : undefined,
+    ...(config.console.enabled ? { console: buildConsole(parts) } : {}),
   });
 }
 
@@ -104,6 +110,7 @@ function apiUsers(config: Readonly<Config>, dataDir: string, log: Logger): ApiUs
       apiKeyHashes: u.apiKeyHashes,
       numbers: u.numbers,
       voximplantAccountId: u.voximplant.accountId,
+      admin: u.admin,
     }));
   }
   const file = join(dataDir, 'admin-password.txt');
@@ -113,5 +120,6 @@ function apiUsers(config: Readonly<Config>, dataDir: string, log: Logger): ApiUs
   } else {
     log.info({ file }, "no API users configured: user 'admin', password in file");
   }
-  return [{ username: GENERATED_ADMIN_USER, passwordHash: hashPassword(readFileSync(file, 'utf8').trim()) }];
+  // The embedded defaults' one user is the operator too: the console works after the README's first command.
+  return [{ username: GENERATED_ADMIN_USER, passwordHash: hashPassword(readFileSync(file, 'utf8').trim()), admin: true }];
 }

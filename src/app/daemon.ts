@@ -103,7 +103,8 @@ export class Daemon {
     const sms = buildSms({ config, store, extras, log, registry, afterCommit });
     const voice = buildVoiceNode({ config, store, sms, extras, log, registry, afterCommit });
     const users = buildUsers(config, store.dataDir, log, registry);
-    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users, cluster: store.cluster });
+    const consoleParts = { configSource: options.configSource, smppServerStatus: () => smppServer?.status() ?? null };
+    const api = buildApi({ config, store, sms, webhooks, extras, voice, log, registry, users, cluster: store.cluster, ...consoleParts });
     smppServer = buildSmppServer({ config, store, sms, users, log, registry, afterCommit });
 
     // Start: what others hand work to first, the connectors once the outbox can take their events, HTTP last.

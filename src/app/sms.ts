@@ -22,6 +22,7 @@ import { ReceiptProcessor } from '../sms/receipts.js';
 import { ReportTimeoutWatcher } from '../sms/report-timeout.js';
 import { Router } from '../sms/router.js';
 import { StatusWriter, type StatusNotifier } from '../sms/status-writer.js';
+import { StatusFeed } from '../sms/status-feed.js';
 import { InboundRepo } from '../store/inbound-repo.js';
 import { MessageRepo } from '../store/message-repo.js';
 import { NumberSettingsRepo } from '../store/number-settings-repo.js';
@@ -48,6 +49,8 @@ export interface SmsCore {
   /** The SMPP server's parts and deliveries (receipts and inbound SMS for its clients are queued there). */
   smppServerStore: SmppServerRepo;
   smppUsers: ReadonlyMap<string, SmppUserConfig>;
+  /** Status steps on this node as they happen (the console's live views). */
+  statusFeed: StatusFeed;
 }
 
 export interface SmsCoreDeps {
@@ -65,7 +68,8 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   const repo = new MessageRepo(sql);
   const callbacks = new WebhookRepo(sql, store.cluster?.nodeId ?? null);
   const smppServerStore = new SmppServerRepo(sql);
-  const notify = statusNotifier(callbacks, smppServerStore, extras);
+  const statusFeed = new StatusFeed();
+  const notify = statusNotifier(callbacks, smppServerStore, extras, statusFeed);
   const smppUsers = new Map(config.users.flatMap((u) => (u.smpp ? [[u.username, u.smpp] as const] : [])));
   const smppInbound = new SmppInboundRoutes(config.sms.inbound.routes, smppUsers, smppServerStore);
   const numbers = new NumberControl(new NumberSettingsRepo(sql), committer);
@@ -134,7 +138,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
       config.connectors.flatMap((c) => ('reportTimeoutMinutes' in c && c.reportTimeoutMinutes ? [[c.id, c.reportTimeoutMinutes * 60_000] as const] : [])),
     ),
   });
-  return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts, smppServerStore, smppUsers };
+  return { outbox, receipts, inbound, numbers, connectors, expiry, reportTimeouts, smppServerStore, smppUsers, statusFeed };
 }
 
 function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Logger, registry: Registry, sharedBinds: boolean): Map<string, Connector> {
@@ -168,10 +172,11 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
 }
 
 /** What a status change causes, in its own transaction: the dialect's delivery report, SMPP clients' receipts, IOVOX follow-ups. */
-function statusNotifier(callbacks: WebhookRepo, smppServerStore: SmppServerRepo, extras: MessagingExtras): StatusNotifier {
+function statusNotifier(callbacks: WebhookRepo, smppServerStore: SmppServerRepo, extras: MessagingExtras, feed: StatusFeed): StatusNotifier {
   const deliveryReport = dialectNotifier(callbacks);
   const smppReceipts = smppReceiptNotifier(smppServerStore);
   return async (message, previous) => {
+    feed.publish(message, previous);
     await deliveryReport(message, previous);
     await smppReceipts(message, previous);
     await extras.followUps(message);

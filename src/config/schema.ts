@@ -103,6 +103,8 @@ export const userSchema = z
      * switch them, and the first one is the sender of the user's Acrobits messages.
      */
     numbers: z.array(phoneNumber).default([]),
+    /** May open the operator console (/admin) and call its endpoints (/admin/api/…). */
+    admin: z.boolean().default(false),
     quota: quotaSchema.prefault({}),
     /** Ranges this user's callback URLs may reach beyond the node's egress policy (e.g. their CRM on 127.0.0.1). */
     egress: z
@@ -203,6 +205,20 @@ export const configSchema = z
         allow: z.array(cidr).default([]),
         /** CIDRs refused; the default is loopback, link-local (cloud metadata), unspecified, multicast, broadcast. */
         deny: z.array(cidr).default([...DEFAULT_EGRESS_DENY]),
+      })
+      .strict()
+      .prefault({}),
+    /** The operator console at /admin (docs/console.md). */
+    console: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** A console session ends after this long without a request. */
+        sessionIdleMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(60),
       })
       .strict()
       .prefault({}),

@@ -73,6 +73,12 @@ export const ErrorCode = {
   AUTH_FAILED: 'TN_ERR_AUTH_FAILED',
   /** Too many failed log-ins from this source or for this user: refused until the lock-out ends (details: retryAfterSeconds). */
   AUTH_LOCKED: 'TN_ERR_AUTH_LOCKED',
+  /** The user is who they say, but lacks the role (the console needs `users[].admin: true`; HTTP 403). */
+  AUTH_FORBIDDEN: 'TN_ERR_AUTH_FORBIDDEN',
+  /** A console request changing something came without the session's CSRF token (HTTP 403). */
+  REQUEST_CSRF: 'TN_ERR_REQUEST_CSRF',
+  /** The console asked for a message that is not in the store (HTTP 404). */
+  MESSAGE_NOT_FOUND: 'TN_ERR_MESSAGE_NOT_FOUND',
   REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
   REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
   /** The body's Content-Type is not one the endpoint accepts (HTTP 415). */

@@ -105,6 +105,11 @@ export class WebhookDispatcher {
     });
   }
 
+  /** Look for pending rows this process does not know now (dead letters the console just replayed). */
+  async sweepNow(): Promise<void> {
+    if (this.running) await this.sweep();
+  }
+
   async stop(timeoutMs = 5000): Promise<void> {
     this.running = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);

@@ -29,6 +29,8 @@ export interface ApiUser {
   numbers?: readonly string[];
   /** The Voximplant account id its requests must name (`account_id`, or a service-account JWT's `iss`); null: any. */
   voximplantAccountId?: string | null;
+  /** May use the operator console and its endpoints. */
+  admin?: boolean;
 }
 
 export class UserDirectory {
@@ -130,6 +132,10 @@ export class UserDirectory {
     const ok = await pending;
     if (ok) this.verified.set(key, this.now() + this.cacheMs);
     return ok;
+  }
+
+  isAdmin(username: string): boolean {
+    return this.users.get(username)?.admin === true;
   }
 
   has(username: string): boolean {
