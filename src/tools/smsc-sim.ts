@@ -315,6 +315,17 @@ export class SmscSimulator {
     return submit;
   }
 
+  /**
+   * Send the final receipt of a submit now, by its message id: with `finalReceipt: false`, the network delivers
+   * when an operator (or a test) says so. False when no such submit was received or its receipt went already.
+   */
+  deliverNow(messageId: string): boolean {
+    const submit = this.received.find((s) => s.messageId === messageId && s.finalStat === undefined);
+    if (!submit) return false;
+    this.sendReceipt(submit.systemId, parseInt(messageId, this.options.idFormat === 'hex' ? 16 : 10), submit);
+    return true;
+  }
+
   private sendReceipt(systemId: string, number: number, submit: ReceivedSubmit, intermediateStat?: 'ENROUTE' | 'ACCEPTD'): void {
     const failed = !intermediateStat && this.options.random() < this.options.failureRate;
     const format = this.options.receiptIdFormat ?? this.options.idFormat;

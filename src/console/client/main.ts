@@ -116,7 +116,7 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
           : section === 'messages'
             ? html`<${MessagesPage} go=${go} />`
             : section === 'callbacks'
-              ? html`<${CallbacksPage} />`
+              ? html`<${CallbacksPage} overview=${overview} />`
               : section === 'calls'
                 ? html`<${CallsPage} overview=${overview} />`
                 : section === 'contacts'

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { time } from '../format.js';
-import type { Callback } from '../types.js';
+import type { Callback, Overview } from '../types.js';
 
 interface Failing {
   url: string;
@@ -13,11 +13,12 @@ interface Failing {
   lastError: string | null;
 }
 
-export function CallbacksPage() {
+/** Read again whenever the overview's callback counts change (pushed by the node), so the page stays live. */
+export function CallbacksPage({ overview }: { overview: Overview | null }) {
   const [data, setData] = useState<{ failing: Failing[]; dead: Callback[] } | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const load = () => void api<{ failing: Failing[]; dead: Callback[] }>('GET', 'callbacks').then(setData);
-  useEffect(load, []);
+  useEffect(load, [overview?.callbacks.failing, overview?.callbacks.dead, overview?.callbacks.pending]);
   const replay = async (body: { ids?: number[]; url?: string }) => {
     const { replayed } = await api<{ replayed: number }>('POST', 'callbacks/replay', body);
     setNote(`${replayed} dead letter(s) queued again`);

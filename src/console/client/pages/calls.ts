@@ -52,7 +52,7 @@ export function CallsPage({ overview }: { overview: Overview | null }) {
               ${live.active.map(
                 (c) =>
                   html`<tr data-test="live-call">
-                    <td>${c.callerId}</td>
+                    <td>${c.callerId === c.source ? c.source : `${c.callerId} (${c.source})`}</td>
                     <td>${c.destination}</td>
                     <td>${c.direction}</td>
                     <td><span class=${`pill ${tone(c.state)}`}>${c.state}</span></td>

@@ -82,7 +82,7 @@ function Connectors({ overview, now }: { overview: Overview; now: number }) {
         ${overview.connectors.flatMap((c) =>
           (c.binds.length ? c.binds : [null]).map(
             (b, i) =>
-              html`<tr data-test=${`bind-${c.id}-${b?.name ?? 'none'}`}>
+              html`<tr data-test=${`bind-${c.id}-${i + 1}`}>
                 <td>${i === 0 ? html`<b>${c.id}</b> <span class="muted">${c.kind}</span>` : ''}</td>
                 <td>${b ? `${b.name} (${b.role})` : ''}</td>
                 <td><span class=${`pill ${tone(b ? b.state : c.up)}`} data-test="bind-state">${b ? b.state : c.up ? 'up' : 'down'}</span></td>
