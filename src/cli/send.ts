@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readPasswordFile } from './password-file.js';
 
 interface SendOptions {
   to: string;
@@ -10,18 +10,6 @@ interface SendOptions {
   user: string;
   password?: string;
   passwordFile: string;
-}
-
-/** The generated admin password, or a clear word about where to find one. */
-function readPasswordFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    process.stderr.write(
-      `telenode send: cannot read the password file ${file}; pass --password, or --password-file where the daemon keeps it (next to its store).\n`,
-    );
-    process.exit(2);
-  }
 }
 
 export function registerSend(program: Command): void {
