@@ -17,6 +17,7 @@ import { registerApiKey } from './api-key.js';
 import { registerContacts } from './contacts.js';
 import { registerOzml } from './ozml.js';
 import { registerMigrate } from './migrate.js';
+import { registerStatus } from './status.js';
 
 const program = new Command();
 program
@@ -36,6 +37,7 @@ registerApiKey(program);
 registerContacts(program);
 registerOzml(program);
 registerMigrate(program);
+registerStatus(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

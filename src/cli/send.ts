@@ -25,7 +25,7 @@ export function registerSend(program: Command): void {
     .option('--password <password>', 'API password (default: read --password-file)')
     .option('--password-file <file>', 'file holding the password', 'data/admin-password.txt')
     .action(async (options: SendOptions) => {
-      const password = options.password ?? readPasswordFile(options.passwordFile);
+      const password = options.password ?? readPasswordFile(options.passwordFile, 'send');
       const form = new URLSearchParams({ command: 'SendSms', Username: options.user, Password: password, Recipient: options.to, Message: options.text });
       if (options.from) form.set('Sender', options.from);
       if (options.reportUrl) form.set('DeliveryReportURL', options.reportUrl);

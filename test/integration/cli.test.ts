@@ -31,7 +31,7 @@ async function telenode(args: string[], input?: string): Promise<{ code: number;
 describe('telenode CLI', () => {
   it('has --help on every command', async () => {
     const top = await telenode(['--help']);
-    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'modem-sim', 'modem-probe', 'webhooks']) {
+    for (const command of ['start', 'check-config', 'hash-password', 'send', 'smsc-sim', 'modem-sim', 'modem-probe', 'webhooks', 'status']) {
       expect(top.stdout).toContain(command);
       const help = await telenode([command, '--help']);
       expect(help.code).toBe(0);
@@ -136,6 +136,13 @@ describe('telenode CLI', () => {
         `${daemon.base}/api?command=SendSms&Username=admin&Password=${encodeURIComponent(password)}&Recipient=%2b3612345678&Message=hi`,
       );
       expect(await reply.text()).toContain('<Code>200</Code>');
+      // The generated user is the operator: `telenode status` (and the console) work on the defaults.
+      const status = await telenode(['status', '--api', daemon.base, '--password-file', join(work.path, 'data/admin-password.txt')]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain('simulator (simulator) up');
+      expect(status.stdout).toMatch(/Outbox +\d+ waiting/);
+      const refused = await telenode(['status', '--api', daemon.base, '--password', 'not-it']);
+      expect([refused.code, refused.stderr.trim()]).toEqual([2, 'telenode status: 401 wrong username or password']);
       const code = await daemon.kill('SIGTERM');
       expect(code).toBe(0);
       expect(daemon.logs.join('\n')).toContain('telenode stopped');

@@ -29,7 +29,10 @@ export async function requireAdmin(request: FastifyRequest, users: UserDirectory
     return { username: session.username, session };
   }
   const username = await basicAuthUser(request, users);
-  if (username === null) throw new AppError(ErrorCode.AUTH_REQUIRED, 'log in to the console, or send HTTP Basic credentials of an admin user');
+  if (username === null) {
+    if (request.headers.authorization !== undefined) throw new AppError(ErrorCode.AUTH_FAILED, 'wrong username or password');
+    throw new AppError(ErrorCode.AUTH_REQUIRED, 'log in to the console, or send HTTP Basic credentials of an admin user');
+  }
   if (!users.isAdmin(username)) throw new AppError(ErrorCode.AUTH_FORBIDDEN, `user '${username}' does not have the admin role`);
   return { username, session: null };
 }

@@ -91,7 +91,10 @@ describe('the console API', () => {
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines, lines.join('\n')).toHaveLength(3);
     expect(lines[0]).toBe('id,created,user,dialect,sender,recipient,status,connector,error,carrier_status,done,text');
-    expect(lines.some((l) => l.endsWith(`"'=HYPERLINK(""http://evil.example"",""click"")"`)), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((l) => l.endsWith(`"'=HYPERLINK(""http://evil.example"",""click"")"`)),
+      lines.join('\n'),
+    ).toBe(true);
     expect(lines.some((l) => l.endsWith('"plain, with ""quotes"""'))).toBe(true);
     // A phone number is no formula: it stays as it is.
     expect(lines.slice(1).every((l) => l.includes(',+36309990000,'))).toBe(true);

@@ -45,9 +45,7 @@ describe('the throughput chart', () => {
 
 describe('CSV cells', () => {
   it('quote what needs quoting and defuse formulas, not phone numbers', () => {
-    expect(csvLine(['a', 1, null, 'x,y', 'say "hi"', '=1+1', '+3612345', '-2', '@cmd'])).toBe(
-      `a,1,,"x,y","say ""hi""",'=1+1,+3612345,'-2,'@cmd\r\n`,
-    );
+    expect(csvLine(['a', 1, null, 'x,y', 'say "hi"', '=1+1', '+3612345', '-2', '@cmd'])).toBe(`a,1,,"x,y","say ""hi""",'=1+1,+3612345,'-2,'@cmd\r\n`);
   });
 });
 
