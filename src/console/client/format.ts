@@ -25,3 +25,10 @@ export function tone(state: string | boolean): string {
   if (state === false || ['failed', 'expired', 'closed', 'down', 'dead', 'degraded'].includes(String(state))) return 'bad';
   return 'neutral';
 }
+
+/** A callback's last answer in a few words: `HTTP 500`, `connection refused`, `HTTP 404 (body too large)`. */
+export function answer(status: number | null, error: string | null): string {
+  const http = status === null ? '' : `HTTP ${status}`;
+  if (!error || error === http) return http;
+  return http ? `${http} (${error})` : error;
+}

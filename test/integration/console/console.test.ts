@@ -47,7 +47,7 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
     });
     await waitUntil(() => d.daemon.connectors.get('carrier')!.isUp(), 10_000, 'the SMPP bind');
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { time } from '../format.js';
+import { answer, time } from '../format.js';
 import type { Callback, Overview } from '../types.js';
 
 interface Failing {
@@ -48,7 +48,7 @@ export function CallbacksPage({ overview }: { overview: Overview | null }) {
                     <td><code>${f.url}</code></td>
                     <td>${f.pending}</td>
                     <td>${time(f.oldestAt)}</td>
-                    <td>${f.lastStatus ? `HTTP ${f.lastStatus}` : ''} ${f.lastError ?? ''}</td>
+                    <td>${answer(f.lastStatus, f.lastError)}</td>
                   </tr>`,
               )}
             </tbody>
@@ -80,7 +80,7 @@ export function CallbacksPage({ overview }: { overview: Overview | null }) {
                     <td>${d.kind}</td>
                     <td><code>${d.url}</code></td>
                     <td>${d.attempts}</td>
-                    <td>${d.lastStatus ? `HTTP ${d.lastStatus}` : ''} ${d.lastError ?? ''}</td>
+                    <td>${answer(d.lastStatus, d.lastError)}</td>
                     <td><button onClick=${() => void replay({ ids: [d.id] })}>Replay</button></td>
                   </tr>`,
               )}

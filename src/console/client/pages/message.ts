@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { time, tone } from '../format.js';
+import { answer, time, tone } from '../format.js';
 import type { MessageStep } from '../live.js';
 import type { MessageDetail } from '../types.js';
 
@@ -110,11 +110,7 @@ function PartsAndHistory({ detail }: { detail: MessageDetail }) {
                 <div><b>${c.kind}</b> → <code>${c.url}</code> <span class=${`pill ${tone(c.state)}`}>${c.state}</span></div>
                 <ol class="timeline">
                   ${(c.attemptLog ?? []).map(
-                    (a) =>
-                      html`<li>
-                        <span class="muted">${time(a.at)}</span> attempt ${a.attempt}:
-                        ${a.status === null ? 'no answer' : `HTTP ${a.status}`}${a.error ? ` — ${a.error}` : ''}
-                      </li>`,
+                    (a) => html`<li><span class="muted">${time(a.at)}</span> attempt ${a.attempt}: ${answer(a.status, a.error) || 'no answer'}</li>`,
                   )}
                 </ol>
               </div>`,

@@ -50,7 +50,7 @@ function Chart({ series }: { series: Overview['throughput'] }) {
     if (!box.current) return;
     plot.current = new uPlot(
       {
-        width: Math.min(900, box.current.clientWidth || 600),
+        width: Math.max(280, (box.current.clientWidth || 600) - 20),
         height: 220,
         series: [{}, ...(Object.keys(COLOURS) as (keyof typeof COLOURS)[]).map((k) => ({ label: k, stroke: COLOURS[k], width: 2 }))],
         axes: [{}, { label: 'messages' }],
@@ -102,7 +102,7 @@ function VoiceAndCluster({ overview }: { overview: Overview }) {
     ${
       overview.smppServer &&
       html`<p>
-        SMPP server on ${overview.smppServer.listen}:
+        SMPP server on ${overview.smppServer.listen}:${' '}
         ${
           Object.entries(overview.smppServer.binds)
             .map(([u, n]) => `${u} × ${n}`)
@@ -114,8 +114,8 @@ function VoiceAndCluster({ overview }: { overview: Overview }) {
       overview.voice &&
       html`<h2>SIP</h2>
         <p>
-          ${overview.voice.engine} engine <span class=${`pill ${tone(overview.voice.up)}`}>${overview.voice.up ? 'up' : 'down'}</span> on
-          ${overview.voice.listen.join(', ')}
+          ${overview.voice.engine} engine <span class=${`pill ${tone(overview.voice.up)}`}>${overview.voice.up ? 'up' : 'down'}</span>
+          ${` on ${overview.voice.listen.join(', ')}`}
         </p>
         ${
           overview.voice.registrations.length > 0 &&
