@@ -38,38 +38,12 @@ export interface ConsoleParts {
 const STARTED_AT = Date.now();
 
 export function buildConsole(parts: ConsoleParts): ConsoleDeps {
-  const { config, store, sms, webhooks, extras, voice, cluster, log } = parts;
+  const { config, store, sms, webhooks, extras, voice, log } = parts;
   const messages = new MessageRepo(store.sql);
   const callbacks = new WebhookRepo(store.sql);
   const throughput = countThroughput(parts);
 
-  const overview = async () => {
-    const [failing, dead, view, emailsPending] = await Promise.all([
-      callbacks.failingByUrl(),
-      callbacks.countDead(),
-      cluster ? cluster.view() : Promise.resolve(null),
-      extras.emails.pending(),
-    ]);
-    const stats = webhooks.stats();
-    const outbox = sms.outbox.stats();
-    return {
-      node: { id: config.node.id, store: store.type, startedAt: STARTED_AT, now: Date.now() },
-      connectors: [...sms.connectors.values()].map((c) => c.status()),
-      smppServer: parts.smppServerStatus(),
-      voice: voice ? { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } : null,
-      outbox: { ...outbox, depth: outbox.ready + outbox.parked + outbox.retrying + outbox.inFlight },
-      callbacks: {
-        pending: stats.pending,
-        inFlight: stats.inFlight,
-        failingDestinations: failing.length,
-        failing: failing.reduce((n, f) => n + f.pending, 0),
-        dead,
-      },
-      emails: { enabled: extras.emails.enabled, pending: emailsPending },
-      cluster: view,
-      throughput: throughput.series(),
-    };
-  };
+  const overview = () => readOverview(parts, callbacks, throughput);
 
   return {
     users: parts.users,
@@ -110,6 +84,38 @@ export function buildConsole(parts: ConsoleParts): ConsoleDeps {
       const message = await sms.outbox.accept({ user: username, dialect: 'console', ...request });
       return { id: message.id, status: message.status };
     },
+  };
+}
+
+/** What the console's front page and `telenode status` show (GET /admin/api/overview). */
+export type ConsoleOverview = Awaited<ReturnType<typeof readOverview>>;
+
+async function readOverview(parts: ConsoleParts, callbacks: WebhookRepo, throughput: ThroughputRecorder) {
+  const { config, store, sms, webhooks, extras, voice, cluster } = parts;
+  const [failing, dead, view, emailsPending] = await Promise.all([
+    callbacks.failingByUrl(),
+    callbacks.countDead(),
+    cluster ? cluster.view() : Promise.resolve(null),
+    extras.emails.pending(),
+  ]);
+  const stats = webhooks.stats();
+  const outbox = sms.outbox.stats();
+  return {
+    node: { id: config.node.id, store: store.type, startedAt: STARTED_AT, now: Date.now() },
+    connectors: [...sms.connectors.values()].map((c) => c.status()),
+    smppServer: parts.smppServerStatus(),
+    voice: voice ? { ...voice.engine.status(), activeCalls: voice.calls.activeCalls.length } : null,
+    outbox: { ...outbox, depth: outbox.ready + outbox.parked + outbox.retrying + outbox.inFlight },
+    callbacks: {
+      pending: stats.pending,
+      inFlight: stats.inFlight,
+      failingDestinations: failing.length,
+      failing: failing.reduce((n, f) => n + f.pending, 0),
+      dead,
+    },
+    emails: { enabled: extras.emails.enabled, pending: emailsPending },
+    cluster: view,
+    throughput: throughput.series(),
   };
 }
 

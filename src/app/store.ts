@@ -55,7 +55,19 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
     // accepted submits, should the node die) uncommitted for seconds.
     const committer = new PgCommitter(pool, tx, { onCommit, maxBatch: 256, concurrency: Math.max(2, config.store.poolSize - 4) });
     const sql = new PgExecutor(pool, tx);
-    const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' })) : null;
+    // The heartbeat's own connection: a pool busy with the load must not make a live node look dead.
+    const beatPool = log ? createPool({ url: config.store.url!, poolSize: 1, applicationName: `telenode ${config.node.id} heartbeat` }) : null;
+    const cluster =
+      log && beatPool
+        ? new ClusterMembership(
+            sql,
+            config.node.id,
+            config.node.leaseSeconds * 1000,
+            log.child({ component: 'cluster' }),
+            null,
+            new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>()),
+          )
+        : null;
     cluster?.registerMetrics(registry);
     return {
       type: 'postgres',
@@ -67,6 +79,7 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
       cluster,
       close: async () => {
         await committer.flushNow();
+        await beatPool?.end();
         await pool.end();
       },
     };

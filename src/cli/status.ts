@@ -4,6 +4,7 @@
  * something needs an operator, 2 when the node does not answer.
  */
 import type { Command } from 'commander';
+import type { ConsoleOverview } from '../app/console.js';
 import { readPasswordFile } from './password-file.js';
 
 interface StatusOptions {
@@ -14,26 +15,7 @@ interface StatusOptions {
   json?: boolean;
 }
 
-interface Bind {
-  name: string;
-  role: string;
-  state: string;
-  since?: number;
-  windowInUse: number;
-  windowSize: number;
-  throttled?: boolean;
-  signal?: number;
-  operator?: string;
-}
-
-interface Overview {
-  node: { id: string; store: string; startedAt: number; now: number };
-  connectors: { id: string; kind: string; up: boolean; binds: Bind[]; queued: number }[];
-  voice: { engine: string; up: boolean; listen: string[]; registrations: { aor: string; registered: boolean }[]; activeCalls: number } | null;
-  outbox: { depth: number; retrying: number; inFlight: number };
-  callbacks: { pending: number; failing: number; failingDestinations: number; dead: number };
-  cluster: { nodes: { id: string; alive: boolean; messages: number }[] } | null;
-}
+type Overview = ConsoleOverview;
 
 export function registerStatus(program: Command): void {
   program

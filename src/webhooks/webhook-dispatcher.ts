@@ -42,6 +42,8 @@ export class WebhookDispatcher {
   /** Pending rows per order key, oldest first; the head is the one to send. */
   private readonly queues = new Map<string, WebhookRow[]>();
   private readonly known = new Set<number>();
+  /** Order keys whose head is being sent now. */
+  private readonly inFlightKeys = new Set<string>();
   private readonly ready = new Fifo<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /**
@@ -53,6 +55,8 @@ export class WebhookDispatcher {
   private readonly waitingByOrigin = new Map<string, Set<string>>();
   private readonly probes = new Map<string, NodeJS.Timeout>();
   private inFlight = 0;
+  /** Set while this node's heartbeat is not current (cluster): it sends nothing and has forgotten its queue. */
+  private fenced = false;
   private lastSeenId = 0;
   private kickScheduled = false;
   private running = false;
@@ -141,7 +145,7 @@ export class WebhookDispatcher {
   }
 
   private async loadNew(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || this.fencedOut()) return;
     const cluster = this.deps.cluster;
     const rows = cluster ? await this.deps.store.pendingOf(cluster.nodeId, this.lastSeenId) : await this.deps.store.pendingAfter(this.lastSeenId);
     for (const row of rows) {
@@ -244,7 +248,39 @@ export class WebhookDispatcher {
     this.pump();
   }
 
+  /**
+   * In a cluster, a node whose heartbeat is not current sends nothing: after the lease the others take its
+   * callbacks over, and a callback both sent is one the receiver gets twice. It forgets its queue (but what
+   * is in flight) and reads back what is still its own once its heartbeat is current again.
+   */
+  private fencedOut(): boolean {
+    const cluster = this.deps.cluster;
+    if (!cluster) return false;
+    if (cluster.isMember()) {
+      if (this.fenced) {
+        this.fenced = false;
+        this.lastSeenId = 0;
+        this.deps.log.info({ nodeId: cluster.nodeId }, 'heartbeat current again: reading back this node’s callbacks');
+      }
+      return false;
+    }
+    if (!this.fenced) {
+      this.fenced = true;
+      this.deps.log.warn({ nodeId: cluster.nodeId }, 'heartbeat not current: sending no callbacks until it is (the other nodes may take them over)');
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      for (const probe of this.probes.values()) clearTimeout(probe);
+      this.timers.clear();
+      this.probes.clear();
+      this.waitingByOrigin.clear();
+      this.ready.drain();
+      for (const queue of this.queues.values()) for (const row of queue.slice(this.inFlightKeys.has(queue[0]!.orderKey) ? 1 : 0)) this.known.delete(row.id);
+      this.queues.clear();
+    }
+    return true;
+  }
+
   private pump(): void {
+    if (this.fencedOut()) return;
     while (this.running && this.inFlight < this.deps.config.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
       const head = this.queues.get(key)?.[0];
@@ -254,13 +290,20 @@ export class WebhookDispatcher {
 
   private async deliver(key: string, row: WebhookRow): Promise<void> {
     this.inFlight++;
+    this.inFlightKeys.add(key);
     const attempt = row.attempts + 1;
     const outcome = await this.sender.send({ url: row.url, method: row.method, headers: this.headers(row), body: row.body, owner: row.owner });
     const status = outcome.status ?? null;
     const error = outcome.error ?? (status !== null && (status < 200 || status >= 300) ? `HTTP ${status}` : null);
     this.inFlight--;
+    this.inFlightKeys.delete(key);
     const now = this.now();
-    const queue = this.queues.get(key)!;
+    const queue = this.queues.get(key);
+    if (queue?.[0] !== row) {
+      // Fenced out while it was in flight: record what the receiver said, and read the row back later if still pending.
+      this.recordDetached(row, attempt, now, status, error);
+      return;
+    }
     const origin = originOf(row.url);
     if (error === null) {
       this.releaseOrigin(origin, key);
@@ -291,6 +334,12 @@ export class WebhookDispatcher {
     else this.schedule(key);
     if (this.inFlight === 0 && this.idle) this.idle();
     this.pump();
+  }
+
+  private recordDetached(row: WebhookRow, attempt: number, now: number, status: number | null, error: string | null): void {
+    if (error === null) this.persist(row.id, () => this.deps.store.delivered(row.id, attempt, now, status));
+    else this.persist(row.id, () => this.deps.store.failed(row.id, attempt, now + backoffDelay(this.deps.config.backoff, attempt), status, error, now));
+    if (this.inFlight === 0 && this.idle) this.idle();
   }
 
   private headers(row: WebhookRow): Record<string, string> {

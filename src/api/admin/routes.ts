@@ -10,8 +10,8 @@ import { MessageStatus } from '../../sms/message.js';
 import type { StatusFeed } from '../../sms/status-feed.js';
 import type { AddressBook } from '../../contacts/address-book.js';
 import type { UserDirectory } from '../http/auth.js';
-import { decodeUtf8, parseQuery } from '../http/request-params.js';
-import { requireMediaType } from '../http/same-origin.js';
+import { parseQuery } from '../http/request-params.js';
+import { readJsonBody } from '../http/request-body.js';
 import { clearSessionCookie, cookieValue, requireAdmin, sessionCookie, type AdminIdentity } from './access.js';
 import { CONSOLE_SECURITY_HEADERS, loadConsoleAssets } from './assets.js';
 import type { ConsoleCallbacks, ConsoleCalls, ConsoleMessages, MessageSearch, TestSend } from './console-ports.js';
@@ -181,7 +181,7 @@ function registerCallbacks(route: Route, deps: ConsoleDeps): void {
   });
 
   route('POST', '/admin/api/callbacks/replay', async (request) => {
-    const body = jsonBody(request) as { ids?: unknown; url?: unknown };
+    const body = readJsonBody(request) as { ids?: unknown; url?: unknown };
     let ids: number[];
     if (typeof body.url === 'string') {
       ids = (await deps.callbacks.dead(EXPORT_MAX)).filter((row) => row.url === body.url).map((row) => row.id);
@@ -223,8 +223,8 @@ function registerContacts(route: Route, deps: ConsoleDeps): void {
     const name = parseQuery(request.url).get('name');
     return { contacts: await deps.contacts.list(name === undefined ? {} : { name }) };
   });
-  route('POST', '/admin/api/contacts', async (request, reply) => reply.code(201).send(await deps.contacts.add(jsonBody(request))));
-  route('PUT', '/admin/api/contacts/:id', async (request) => deps.contacts.replace((request.params as { id: string }).id, jsonBody(request)));
+  route('POST', '/admin/api/contacts', async (request, reply) => reply.code(201).send(await deps.contacts.add(readJsonBody(request))));
+  route('PUT', '/admin/api/contacts/:id', async (request) => deps.contacts.replace((request.params as { id: string }).id, readJsonBody(request)));
   route('DELETE', '/admin/api/contacts/:id', async (request) => {
     await deps.contacts.remove((request.params as { id: string }).id);
     return undefined;
@@ -235,7 +235,7 @@ function registerConfigAndSend(route: Route, deps: ConsoleDeps): void {
   route('GET', '/admin/api/config', async () => deps.config);
 
   route('POST', '/admin/api/send', async (request, reply, admin) => {
-    const body = jsonBody(request) as Record<string, unknown>;
+    const body = readJsonBody(request) as Record<string, unknown>;
     if (typeof body['recipient'] !== 'string' || typeof body['text'] !== 'string') {
       throw new AppError(ErrorCode.REQUEST_INVALID, '"recipient" and "text" are required strings');
     }
@@ -258,21 +258,11 @@ function sendFailure(reply: FastifyReply, err: unknown, log: Logger, request: Fa
 }
 
 function loginBody(request: FastifyRequest): { username: string; password: string } {
-  const body = jsonBody(request) as { username?: unknown; password?: unknown };
+  const body = readJsonBody(request) as { username?: unknown; password?: unknown };
   if (typeof body.username !== 'string' || typeof body.password !== 'string' || body.username.length === 0) {
     throw new AppError(ErrorCode.REQUEST_INVALID, '"username" and "password" are required');
   }
   return { username: body.username, password: body.password };
-}
-
-function jsonBody(request: FastifyRequest): unknown {
-  requireMediaType(request, ['application/json']);
-  if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new AppError(ErrorCode.REQUEST_PARSE, 'a JSON body is required');
-  try {
-    return JSON.parse(decodeUtf8(request.body)) as unknown;
-  } catch (err) {
-    throw new AppError(ErrorCode.REQUEST_PARSE, `the body is not JSON: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function searchFilter(request: FastifyRequest, maxLimit: number): MessageSearch {

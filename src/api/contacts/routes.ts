@@ -7,9 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { AddressBook } from '../../contacts/address-book.js';
 import type { UserDirectory } from '../http/auth.js';
-import { refuseCrossOrigin, requireMediaType } from '../http/same-origin.js';
+import { refuseCrossOrigin } from '../http/same-origin.js';
+import { readJsonBody } from '../http/request-body.js';
 import { basicAuthUser } from '../http/basic-auth.js';
-import { decodeUtf8, parseQuery } from '../http/request-params.js';
+import { parseQuery } from '../http/request-params.js';
 
 export interface ContactsApiDeps {
   contacts: AddressBook;
@@ -59,23 +60,13 @@ export function registerContactsRoutes(app: FastifyInstance, deps: ContactsApiDe
     if (!contact) throw new AppError(ErrorCode.CONTACT_NOT_FOUND, `no contact '${id}'`);
     return { status: 200, body: contact };
   });
-  route('POST', '/contacts', async (request) => ({ status: 201, body: await deps.contacts.add(jsonBody(request)) }));
+  route('POST', '/contacts', async (request) => ({ status: 201, body: await deps.contacts.add(readJsonBody(request)) }));
   route('PUT', '/contacts/:id', async (request) => ({
     status: 200,
-    body: await deps.contacts.replace((request.params as { id: string }).id, jsonBody(request)),
+    body: await deps.contacts.replace((request.params as { id: string }).id, readJsonBody(request)),
   }));
   route('DELETE', '/contacts/:id', async (request) => {
     await deps.contacts.remove((request.params as { id: string }).id);
     return { status: 204 };
   });
-}
-
-function jsonBody(request: FastifyRequest): unknown {
-  requireMediaType(request, ['application/json']);
-  if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new AppError(ErrorCode.REQUEST_PARSE, 'a JSON body is required');
-  try {
-    return JSON.parse(decodeUtf8(request.body)) as unknown;
-  } catch (err) {
-    throw new AppError(ErrorCode.REQUEST_PARSE, `the body is not JSON: ${(err as Error).message}`, { cause: err });
-  }
 }

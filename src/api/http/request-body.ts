@@ -7,6 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import { Params, decodeUtf8, parseQuery, parseUrlEncoded } from './request-params.js';
+import { requireMediaType } from './same-origin.js';
 
 export interface BodyOptions {
   /** Accept `application/json` bodies (a flat object of strings, numbers and booleans). */
@@ -48,4 +49,15 @@ function parseJsonObject(text: string): Params {
     else throw new AppError(ErrorCode.REQUEST_PARSE, `JSON field '${name.slice(0, 40)}' must be a string, number or boolean`);
   }
   return params;
+}
+
+/** A JSON body (telenode's own endpoints): Content-Type application/json, strict UTF-8, parsed or REQUEST_PARSE. */
+export function readJsonBody(request: FastifyRequest): unknown {
+  requireMediaType(request, ['application/json']);
+  if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new AppError(ErrorCode.REQUEST_PARSE, 'a JSON body is required');
+  try {
+    return JSON.parse(decodeUtf8(request.body)) as unknown;
+  } catch (err) {
+    throw new AppError(ErrorCode.REQUEST_PARSE, `the body is not JSON: ${(err as Error).message}`, { cause: err });
+  }
 }

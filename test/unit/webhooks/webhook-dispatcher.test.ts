@@ -14,6 +14,7 @@ import { WebhookDispatcher } from '../../../src/webhooks/webhook-dispatcher.js';
 import { webhookConfigSchema } from '../../../src/webhooks/config.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { FakeCallbackSender } from '../../support/fake-callback-sender.js';
+import type { ClusterView } from '../../../src/shared/cluster-view.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -21,13 +22,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function setup(config: Record<string, unknown> = {}) {
+function setup(config: Record<string, unknown> = {}, cluster?: ClusterView) {
   const dir = tempDir('telenode-webhooks-');
   const db = openDatabase({ path: join(dir.path, 'store.db'), synchronous: 'NORMAL' });
   const committer = new GroupCommitter(db);
   const sender = new FakeCallbackSender();
-  const store = new WebhookRepo(new SqliteExecutor(db));
+  const store = new WebhookRepo(new SqliteExecutor(db), cluster?.nodeId ?? null);
   const dispatcher = new WebhookDispatcher({
+    ...(cluster ? { cluster } : {}),
     store,
     committer,
     config: webhookConfigSchema.parse({ backoff: { initialMs: 10, maxMs: 40, jitter: 0 }, catchUpProbeMs: 100, ...config }),
@@ -90,5 +92,28 @@ describe('webhook dispatcher', () => {
     up = true;
     // Each key's own back-off is a minute: only the origin's probe (100 ms) can bring them in quickly.
     await waitUntil(() => dispatcher.stats().delivered === 3, 5000, 'all three released by the probe');
+  });
+
+  it('in a cluster, sends nothing while its heartbeat is not current, and sends what is still its own once it is', async () => {
+    let member = true;
+    const cluster: ClusterView = { nodeId: 'node-a', leaseMs: 10_000, isMember: () => member };
+    const { dispatcher, sender, enqueue } = setup({ sweepSeconds: 3600 }, cluster);
+    let up = false;
+    sender.answer = () => (up ? { status: 200 } : { status: 503 });
+    await dispatcher.start();
+    await enqueue('sms:f', 'held');
+    await waitUntil(() => sender.attempts.length >= 2, 5000, 'failed attempts while a member');
+    member = false;
+    dispatcher.kick();
+    await waitUntil(() => dispatcher.stats().pending === 0, 5000, 'the queue forgotten');
+    const fencedAt = sender.attempts.length;
+    // Ten back-off periods and more: a node the others may be taking over from must not send.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sender.attempts.length).toBe(fencedAt);
+    up = true;
+    member = true;
+    dispatcher.kick();
+    await waitUntil(() => dispatcher.stats().delivered === 1, 5000, 'delivered once back');
+    expect(sender.attempts.filter((a) => a.body === 'held').length).toBe(fencedAt + 1);
   });
 });
