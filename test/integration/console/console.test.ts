@@ -226,6 +226,25 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
     await screenshot(page, '09-config');
   });
 
+  it('fits a phone-sized screen: nothing wider than the screen but the tables, which scroll in place', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.context().addCookies(await page.context().cookies());
+      const pages = { '#/': '[data-test=bind-carrier-1]', '#/messages': '[data-test=message-results]', '#/callbacks': 'h2', '#/calls': 'h2' };
+      for (const [route, ready] of Object.entries(pages)) {
+        await phone.goto(`${d.base}/admin${route}`);
+        await phone.locator(ready).first().waitFor();
+        const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, route).toBeLessThanOrEqual(0);
+      }
+      await phone.goto(`${d.base}/admin#/`);
+      await phone.locator('[data-test=bind-carrier-1]').waitFor();
+      await screenshot(phone, '10-phone-overview');
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('logs out: the session cookie no longer opens the API', async () => {
     await page.goto(`${d.base}/admin#/`);
     await page.click('[data-test=logout]');
