@@ -124,10 +124,10 @@ async function readOverview(parts: ConsoleParts, callbacks: WebhookRepo, through
  */
 function countThroughput({ sms, registry }: ConsoleParts): ThroughputRecorder {
   const recorder = new ThroughputRecorder();
-  sms.statusFeed.subscribe((step) => {
-    if (step.status === MessageStatus.Submitted) recorder.count('submitted');
-    else if (step.status === MessageStatus.Delivered) recorder.count('delivered');
-    else if (step.status === MessageStatus.Failed || step.status === MessageStatus.Expired) recorder.count('failed');
+  sms.statusFeed.subscribe(({ status }) => {
+    if (status === MessageStatus.Submitted) recorder.count('submitted');
+    else if (status === MessageStatus.Delivered) recorder.count('delivered');
+    else if (status === MessageStatus.Failed || status === MessageStatus.Expired) recorder.count('failed');
   });
   const accepted = registry.getSingleMetric('telenode_sms_accepted_total') as Counter | undefined;
   let last = 0;

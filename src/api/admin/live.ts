@@ -6,7 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../../shared/log.js';
-import type { StatusFeed, StatusStep } from '../../sms/status-feed.js';
+import { stepOf, type StatusFeed, type StatusStep } from '../../sms/status-feed.js';
 
 export interface LiveDeps {
   overview: () => Promise<unknown>;
@@ -81,7 +81,9 @@ export class LiveHub {
     if (this.timer) return;
     this.timer = setInterval(() => void this.tick(false), this.deps.intervalMs ?? 1000);
     this.timer.unref();
-    this.unsubscribe = this.deps.feed.subscribe((step) => this.onStep(step));
+    this.unsubscribe = this.deps.feed.subscribe((message, previous) => {
+      if (this.watched(message.id)) this.onStep(stepOf(message, previous));
+    });
   }
 
   private idle(): void {
@@ -110,14 +112,14 @@ export class LiveHub {
     }
   }
 
+  private watched(id: string): boolean {
+    for (const client of this.clients) if (client.watch === id) return true;
+    return false;
+  }
+
   private onStep(step: StatusStep): void {
-    for (const client of this.clients) {
-      if (client.watch === step.id) {
-        this.pendingSteps.push(step);
-        void this.flush();
-        return;
-      }
-    }
+    this.pendingSteps.push(step);
+    void this.flush();
   }
 
   private async flush(): Promise<void> {
