@@ -2,11 +2,16 @@
  * The operator console's wiring (issue 21): the ports its endpoints read through, the overview it shows
  * live, the throughput chart's counts, and the running config with its secrets taken out.
  */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Counter, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import { redactCredentials } from '../shared/log.js';
 import type { ConsoleDeps } from '../api/admin/routes.js';
+import type { ConsoleRecordings, Recording } from '../api/admin/console-ports.js';
+import { recordingsDir } from '../voice/ozml/config.js';
 import type { UserDirectory } from '../api/http/auth.js';
 import { ThroughputRecorder } from '../api/admin/throughput.js';
 import { MessageStatus, decodeEvents } from '../sms/message.js';
@@ -78,6 +83,7 @@ export function buildConsole(parts: ConsoleParts): ConsoleDeps {
           history: (query) => voice.callApi.listHistory(query),
         }
       : null,
+    recordings: voice ? recordingsOf(recordingsDir(config.voice.recordings, store.dataDir)) : null,
     contacts: extras.contacts,
     config: { source: parts.configSource, redacted: redactConfig(config) },
     async send(username, request) {
@@ -152,4 +158,36 @@ export function redactConfig(value: unknown, key = ''): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
   }
   return value;
+}
+
+/** A recording's file name as Record writes it (src/voice/ozml/verbs/record.ts): `<callId>-<epoch ms>.wav`. */
+const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,200})-([0-9]{10,16})\.wav$/;
+
+/** The recordings folder, read by name only: a name is matched against what the folder lists, never joined blindly. */
+export function recordingsOf(dir: string): ConsoleRecordings {
+  const list = async (callId?: string): Promise<Recording[]> => {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return []; // no recording yet
+    }
+    const recordings: Recording[] = [];
+    for (const name of names) {
+      const match = RECORDING_NAME.exec(name);
+      if (!match || (callId !== undefined && match[1] !== callId)) continue;
+      const info = await stat(join(dir, name)).catch(() => null);
+      if (info?.isFile()) recordings.push({ name, callId: match[1]!, startedAt: Number(match[2]), bytes: info.size });
+    }
+    return recordings.sort((a, b) => b.startedAt - a.startedAt).slice(0, 500);
+  };
+  return {
+    list,
+    async open(name) {
+      if (!RECORDING_NAME.test(name)) return null;
+      const info = await stat(join(dir, name)).catch(() => null);
+      if (!info?.isFile()) return null;
+      return { stream: createReadStream(join(dir, name)), bytes: info.size };
+    },
+  };
 }

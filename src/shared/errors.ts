@@ -79,6 +79,8 @@ export const ErrorCode = {
   REQUEST_CSRF: 'TN_ERR_REQUEST_CSRF',
   /** The console asked for a message that is not in the store (HTTP 404). */
   MESSAGE_NOT_FOUND: 'TN_ERR_MESSAGE_NOT_FOUND',
+  /** The console asked for a recording that is not in the recordings folder (HTTP 404). */
+  RECORDING_NOT_FOUND: 'TN_ERR_RECORDING_NOT_FOUND',
   REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
   REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
   /** The body's Content-Type is not one the endpoint accepts (HTTP 415). */

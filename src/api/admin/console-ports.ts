@@ -59,3 +59,18 @@ export interface TestSend {
   recipient: string;
   text: string;
 }
+
+export interface Recording {
+  /** The file's name in the recordings folder: `<callId>-<epoch ms>.wav`. */
+  name: string;
+  callId: string;
+  startedAt: number;
+  bytes: number;
+}
+
+export interface ConsoleRecordings {
+  /** Newest first; of one call when `callId` is given. */
+  list(callId?: string): Promise<Recording[]>;
+  /** The file as a stream, or null when there is no recording of that name. */
+  open(name: string): Promise<{ stream: NodeJS.ReadableStream; bytes: number } | null>;
+}

@@ -14,7 +14,7 @@ import { parseQuery } from '../http/request-params.js';
 import { readJsonBody } from '../http/request-body.js';
 import { clearSessionCookie, cookieValue, requireAdmin, sessionCookie, type AdminIdentity } from './access.js';
 import { CONSOLE_SECURITY_HEADERS, loadConsoleAssets } from './assets.js';
-import type { ConsoleCallbacks, ConsoleCalls, ConsoleMessages, MessageSearch, TestSend } from './console-ports.js';
+import type { ConsoleCallbacks, ConsoleCalls, ConsoleMessages, ConsoleRecordings, MessageSearch, TestSend } from './console-ports.js';
 import { csvLine } from './csv.js';
 import { LiveHub } from './live.js';
 import { ConsoleSessions, SESSION_COOKIE } from './sessions.js';
@@ -29,6 +29,8 @@ export interface ConsoleDeps {
   messages: ConsoleMessages;
   callbacks: ConsoleCallbacks;
   calls: ConsoleCalls | null;
+  /** Null where voice is off. */
+  recordings: ConsoleRecordings | null;
   contacts: AddressBook;
   config: { source: string; redacted: unknown };
   send: (username: string, request: TestSend) => Promise<{ id: string; status: string }>;
@@ -48,6 +50,7 @@ const STATUS: Record<string, number> = {
   [ErrorCode.CONTACT_NOT_FOUND]: 404,
   [ErrorCode.MESSAGE_NOT_FOUND]: 404,
   [ErrorCode.CALL_NOT_FOUND]: 404,
+  [ErrorCode.RECORDING_NOT_FOUND]: 404,
   [ErrorCode.STORE_UNAVAILABLE]: 503,
   [ErrorCode.SHUTTING_DOWN]: 503,
 };
@@ -119,6 +122,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): { live
   registerMessages(route, deps);
   registerCallbacks(route, deps);
   registerCalls(route, deps);
+  registerRecordings(route, deps);
   registerContacts(route, deps);
   registerConfigAndSend(route, deps);
   return { live };
@@ -215,6 +219,18 @@ function registerCalls(route: Route, deps: ConsoleDeps): void {
       rowsPerPage: limit,
       ...(text ? (/^\+?[0-9*#]+$/.test(text) ? { source: text } : { callId: text }) : {}),
     });
+  });
+}
+
+function registerRecordings(route: Route, deps: ConsoleDeps): void {
+  route('GET', '/admin/api/recordings', async (request) => ({ recordings: (await deps.recordings?.list(parseQuery(request.url).get('call'))) ?? [] }));
+  // The browser's <audio> fetches it with the session cookie (same origin); the name is looked up, never joined to a path.
+  route('GET', '/admin/api/recordings/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const file = await deps.recordings?.open(name);
+    if (!file) throw new AppError(ErrorCode.RECORDING_NOT_FOUND, `no recording '${name.slice(0, 100)}'`);
+    reply.header('content-length', String(file.bytes));
+    return reply.type('audio/wav').send(file.stream);
   });
 }
 

@@ -3,6 +3,7 @@
  * (routes), what a caller hears when a script cannot be had (fallback), the
  * app notifications, recordings, and the trunk outbound Call commands use.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { calledNumberPattern } from '../route-match.js';
 
@@ -73,3 +74,8 @@ export const ozmlConfigShape = {
     .strict()
     .prefault({}),
 };
+
+/** Where Record writes its WAV files: `voice.recordings.dir`, or `recordings/` next to the store. */
+export function recordingsDir(recordings: { dir: string | null }, storeDir: string): string {
+  return recordings.dir ?? join(storeDir, 'recordings');
+}

@@ -3,7 +3,6 @@
  * hands in (the SMS outbox, the callback outbox, the call history): the call
  * handler every inbound call runs, and the call API for Ozeki's commands.
  */
-import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -15,6 +14,7 @@ import { OzmlCallApi, type CallHistoryReader } from './call-api.js';
 import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
+import { recordingsDir } from './config.js';
 import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
 
 export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound' | 'trunks'>;
@@ -52,7 +52,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
-      recordings: { dir: config.recordings.dir ?? join(deps.storeDir, 'recordings'), publicUrl: config.recordings.publicUrl },
+      recordings: { dir: recordingsDir(config.recordings, deps.storeDir), publicUrl: config.recordings.publicUrl },
       appTimeoutMs: config.notifications.timeoutMs,
       apiExtension: config.notifications.apiExtension,
       callChangedUrl: config.notifications.callChangedUrl,

@@ -2,6 +2,8 @@
  * The console's endpoints as a script or an attacker meets them (issue 21): who gets in, what a page of another
  * origin can do, what the answers carry, and the CSV export. The browser side is test/integration/console/.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
@@ -98,6 +100,22 @@ describe('the console API', () => {
     expect(lines.some((l) => l.endsWith('"plain, with ""quotes"""'))).toBe(true);
     // A phone number is no formula: it stays as it is.
     expect(lines.slice(1).every((l) => l.includes(',+36309990000,'))).toBe(true);
+  });
+
+  it('serves recordings by name only: a path, an unknown name and a user without the role get nothing', async () => {
+    const dir = join(d.dir, 'recordings');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'call-1-1796200000000.wav'), Buffer.alloc(44 + 16000));
+    const get = (path: string, user = OPERATOR) => fetch(`${d.base}/admin/api/recordings${path}`, { headers: { authorization: basic(user) } });
+    const list = (await (await get('')).json()) as { recordings: { name: string; callId: string }[] };
+    expect(list.recordings.map((r) => [r.name, r.callId])).toEqual([['call-1-1796200000000.wav', 'call-1']]);
+    const file = await get('/call-1-1796200000000.wav');
+    expect([file.status, file.headers.get('content-type'), (await file.arrayBuffer()).byteLength]).toEqual([200, 'audio/wav', 16044]);
+    for (const path of ['/..%2Ftelenode.db', '/..%2F..%2Fetc%2Fpasswd', '/call-2-1796200000000.wav', '/%2Fetc%2Fpasswd']) {
+      const refused = await get(path);
+      expect([path, refused.status]).toEqual([path, 404]);
+    }
+    expect((await get('/call-1-1796200000000.wav', TEST_USER)).status).toBe(403);
   });
 
   it('answers bad search input with a clear error in telenode’s JSON form', async () => {

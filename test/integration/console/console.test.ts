@@ -12,7 +12,7 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { OzmlApp } from '../../helpers/ozml-app.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { SIPP_PCAPS, freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const OPERATOR = { username: 'operator', password: 'console-pass-1' };
@@ -32,7 +32,10 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
     smscPort = (await smsc.start()).port;
     await hooks.start();
     await app.start();
-    app.on('/incoming', `<Response><Speak>${LONG_SPEECH}</Speak><Hangup/></Response>`);
+    // One caller is recorded for a second; everyone else hears a long announcement.
+    app.on('/incoming', (form) =>
+      form['Caller'] === '+3630888' ? '<Response><Record Duration="30"/></Response>' : `<Response><Speak>${LONG_SPEECH}</Speak><Hangup/></Response>`,
+    );
     d = await startDaemon({
       users: [
         { username: OPERATOR.username, passwordHash: hashPassword(OPERATOR.password), admin: true },
@@ -178,6 +181,45 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
       sipp.kill();
       phone.close();
     }
+  });
+
+  it.skipIf(!sippAvailable())('plays a recording made by the Record verb in the browser', async () => {
+    const sipPort = Number(d.daemon.voice!.engine.status().listen[0]!.split(':').at(-1));
+    // The caller talks for 7 s (sip-tester's g711a.pcap) and hangs up; Record keeps what it said.
+    const ear = await RtpReceiver.start();
+    const sipp = runSipp({
+      scenario: 'uac-talk.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { rtp_port: ear.port, caller: '+3630888', codec: 8 },
+      workDir: d.dir,
+      cwd: SIPP_PCAPS,
+      timeoutSeconds: 30,
+    });
+    try {
+      const result = await sipp.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    } finally {
+      sipp.kill();
+      ear.close();
+    }
+    await page.goto(`${d.base}/admin#/calls`);
+    await show('[data-test=recording]');
+    const seconds = await page
+      .locator('[data-test=recording] audio')
+      .first()
+      .evaluate(
+        (audio: HTMLAudioElement) =>
+          new Promise<number>((resolve, reject) => {
+            if (audio.readyState >= 1) resolve(audio.duration);
+            audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
+            audio.addEventListener('error', () => reject(new Error(`the browser could not load ${audio.src}`)));
+            audio.load();
+          }),
+      );
+    expect(seconds).toBeGreaterThan(6);
+    expect(seconds).toBeLessThan(8);
+    await screenshot(page, '07b-recordings');
   });
 
   it('shows a message text that is markup as text, never as markup', async () => {

@@ -65,6 +65,7 @@ export function CallsPage({ overview }: { overview: Overview | null }) {
           </table>`
     }
     <${CallHistory} refresh=${overview?.voice?.activeCalls} />
+    <${Recordings} refresh=${overview?.voice?.activeCalls} />
   `;
 }
 
@@ -109,4 +110,44 @@ function CallHistory({ refresh }: { refresh: number | undefined }) {
       </table>`
     }
   `;
+}
+
+interface Recording {
+  name: string;
+  callId: string;
+  startedAt: number;
+  bytes: number;
+}
+
+/** What Record wrote, newest first, playable here (the audio comes from the node with the session's cookie). */
+function Recordings({ refresh }: { refresh: number | undefined }) {
+  const [recordings, setRecordings] = useState<Recording[] | null>(null);
+  useEffect(() => void api<{ recordings: Recording[] }>('GET', 'recordings').then((r) => setRecordings(r.recordings)), [refresh]);
+  if (!recordings) return null;
+  return html`<h2>Recordings</h2>
+    ${
+      recordings.length === 0
+        ? html`<p class="muted">None yet (OzML's Record verb writes them).</p>`
+        : html`<table class="grid" data-test="recordings">
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Call id</th>
+                <th>Length</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${recordings.map(
+                (r) =>
+                  html`<tr data-test="recording">
+                    <td>${time(r.startedAt)}</td>
+                    <td><code>${r.callId}</code></td>
+                    <td>${duration((r.bytes - 44) / 16000)}</td>
+                    <td><audio controls preload="metadata" src=${`/admin/api/recordings/${encodeURIComponent(r.name)}`}></audio></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
 }
