@@ -13,7 +13,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   touch node_modules
 fi
 # Build when there is no build yet, or anything it is made of is newer than it.
-if [ ! -f dist/cli/main.js ] || [ -n "$(find src package.json package-lock.json tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src scripts/build-console.mjs package.json package-lock.json tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit 2>/dev/null)" ]; then
   npm run build
 fi
 chmod +x dist/cli/main.js
