@@ -18,6 +18,7 @@ import type { Outbox } from '../sms/outbox.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
 import { buildApi, buildUsers } from './api.js';
+import { RetentionJob } from './retention.js';
 import { buildSmppServer } from './smpp-server.js';
 import type { SmppServer } from '../sms/smpp-server/server.js';
 import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
@@ -61,6 +62,8 @@ export class Daemon {
     private readonly stopSteps: readonly StopStep[],
     /** The SMPP server for the company's own applications, when `smppServer` is configured. */
     readonly smppServer: SmppServer | null,
+    /** Deletes finished work past `retention` (tests run it at once with runNow). */
+    readonly retention: RetentionJob,
   ) {
     this.sql = store.sql;
     this.outbox = sms.outbox;
@@ -132,6 +135,8 @@ export class Daemon {
       });
     await smppServer?.start();
     await api.listen({ host: config.http.host, port: config.http.port });
+    const retention = new RetentionJob(config.retention, store.sql, store.committer, log.child({ component: 'retention' }), registry);
+    retention.start();
 
     const stopSteps = stopSequence({ api, smppServer, voice, extras, sms, webhooks, store });
     const bound = api.server.address();
@@ -150,7 +155,19 @@ export class Daemon {
       },
       'telenode started',
     );
-    return new Daemon(config, log, store, sms, api, address, voice, extras, stopSteps, smppServer);
+    return new Daemon(
+      config,
+      log,
+      store,
+      sms,
+      api,
+      address,
+      voice,
+      extras,
+      [{ name: 'retention', run: () => retention.stop() }, ...stopSteps],
+      smppServer,
+      retention,
+    );
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */

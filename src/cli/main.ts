@@ -18,6 +18,7 @@ import { registerContacts } from './contacts.js';
 import { registerOzml } from './ozml.js';
 import { registerMigrate } from './migrate.js';
 import { registerStatus } from './status.js';
+import { registerBackup } from './backup.js';
 
 const program = new Command();
 program
@@ -38,6 +39,7 @@ registerContacts(program);
 registerOzml(program);
 registerMigrate(program);
 registerStatus(program);
+registerBackup(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`telenode: ${err instanceof Error ? err.message : String(err)}\n`);

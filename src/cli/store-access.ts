@@ -20,7 +20,7 @@ export async function openStoreForCli(
   config: Readonly<Config>,
   source: string,
   options: { create: boolean },
-): Promise<Pick<Store, 'sql' | 'committer' | 'close'>> {
+): Promise<Pick<Store, 'type' | 'location' | 'db' | 'sql' | 'committer' | 'close'>> {
   if (config.store.type === 'sqlite') {
     const path = resolve(config.store.path);
     if (!options.create && !existsSync(path)) {

@@ -208,6 +208,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * How long finished work is kept (days; 0: forever). Pruned in small batches every `intervalMinutes`:
+     * finished messages (with parts and history numbers), inbound messages, delivered callbacks, dead letters,
+     * sent or given-up e-mails, call history. Unfinished messages and pending callbacks are never pruned.
+     */
+    retention: z
+      .object({
+        messagesDays: z.number().min(0).default(90),
+        inboundDays: z.number().min(0).default(90),
+        callbacksDays: z.number().min(0).default(30),
+        deadLettersDays: z.number().min(0).default(90),
+        emailsDays: z.number().min(0).default(30),
+        callsDays: z.number().min(0).default(90),
+        intervalMinutes: z.number().min(1).default(60),
+      })
+      .strict()
+      .prefault({}),
     /** The operator console at /admin (docs/console.md). */
     console: z
       .object({

@@ -18,6 +18,7 @@ import { SmsFailoverRepo } from '../../src/store/sms-failover-repo.js';
 import { SmppServerRepo } from '../../src/store/smpp-server-repo.js';
 import { MessageHistoryRepo } from '../../src/store/message-history-repo.js';
 import { ClusterRepo } from '../../src/store/cluster-repo.js';
+import { RetentionRepo } from '../../src/store/retention-repo.js';
 import { MessageStatus } from '../../src/sms/message.js';
 import type { ReceiptEvent } from '../../src/sms/connectors/connector.js';
 import { storedMessage } from '../support/stored-message.js';
@@ -82,6 +83,77 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.history({ id: 'm2', limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2']);
       expect((await repo.history({ dialect: 'nope', limit: 10, offset: 0 })).total).toBe(0);
       expect((await repo.history({ user: 'alice', newestFirst: true, limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2', 'm1']);
+    }));
+
+  test('retention: finished work older than the cutoff goes, with its parts and history numbers; unfinished work stays', () =>
+    withStore(async ({ sql, committer }) => {
+      const messages = new MessageRepo(sql);
+      const callbacks = new WebhookRepo(sql);
+      const retention = new RetentionRepo(sql);
+      const cutoff = 1_700_000_000_000;
+      await committer.run(async () => {
+        await messages.insert(storedMessage({ id: 'old-done', status: MessageStatus.Delivered, createdAt: cutoff - 10 }));
+        await messages.savePart({
+          messageId: 'old-done',
+          partNo: 1,
+          partsTotal: 1,
+          connectorId: 'c',
+          carrierId: 'X1',
+          carrierIdNorm: 'x1',
+          status: MessageStatus.Delivered,
+          carrierStatus: 'DELIVRD',
+          carrierError: null,
+          submittedAt: cutoff - 9,
+          doneAt: cutoff - 8,
+        });
+        await messages.insert(storedMessage({ id: 'old-waiting', status: MessageStatus.Accepted, createdAt: cutoff - 10 }));
+        await messages.insert(storedMessage({ id: 'new-done', status: MessageStatus.Failed, createdAt: cutoff + 10 }));
+        await new InboundRepo(sql).insertMessage({
+          id: 'in-old',
+          connectorId: 'c',
+          sender: 'a',
+          recipient: 'b',
+          text: 't',
+          partsTotal: 1,
+          complete: true,
+          receivedAt: cutoff - 1,
+        });
+        await new InboundRepo(sql).insertMessage({
+          id: 'in-new',
+          connectorId: 'c',
+          sender: 'a',
+          recipient: 'b',
+          text: 't',
+          partsTotal: 1,
+          complete: true,
+          receivedAt: cutoff + 1,
+        });
+        const request = { orderKey: 'k', kind: 't', url: 'http://127.0.0.1:9/', contentType: 'text/plain', body: 'x' };
+        const delivered = await callbacks.insert(request, cutoff - 5);
+        const pending = await callbacks.insert({ ...request, orderKey: 'p' }, cutoff - 5);
+        await callbacks.delivered(delivered, 1, cutoff - 4, 200);
+        expect(pending).toBeGreaterThan(delivered);
+      });
+      expect(await committer.run(() => retention.pruneMessages(cutoff, 500))).toBe(1);
+      expect(await committer.run(() => retention.pruneInbound(cutoff, 500))).toBe(1);
+      expect(await committer.run(() => retention.pruneCallbacks('delivered', cutoff, 500))).toBe(1);
+      expect(await committer.run(() => retention.pruneCallbacks('dead', cutoff, 500))).toBe(0);
+      expect(await committer.run(() => retention.pruneCalls(cutoff, 500))).toBe(0);
+      expect(await committer.run(() => retention.pruneEmails(cutoff, 500))).toBe(0);
+      expect((await sql.all<{ id: string }>('SELECT id FROM messages ORDER BY id')).map((r) => r.id)).toEqual(['new-done', 'old-waiting']);
+      expect(await sql.all('SELECT * FROM message_parts')).toEqual([]);
+      expect((await sql.all<{ message_id: string }>('SELECT message_id FROM message_seq ORDER BY message_id')).map((r) => r.message_id)).toEqual([
+        'in-new',
+        'new-done',
+        'old-waiting',
+      ]);
+      expect((await sql.all<{ order_key: string }>('SELECT order_key FROM webhooks')).map((r) => r.order_key)).toEqual(['p']);
+      // Batches: at most `limit` rows a call.
+      await committer.run(async () => {
+        for (let i = 0; i < 5; i++) await messages.insert(storedMessage({ id: `b${i}`, status: MessageStatus.Expired, createdAt: cutoff - 100 + i }));
+      });
+      expect(await committer.run(() => retention.pruneMessages(cutoff, 2))).toBe(2);
+      expect(await committer.run(() => retention.pruneMessages(cutoff, 500))).toBe(3);
     }));
 
   test('the committer: a batch commits together, a throwing operation rolls back alone, reads see the batch', () =>

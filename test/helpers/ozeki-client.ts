@@ -45,11 +45,17 @@ export function sendSmsAs(
   base: string,
   user: { username: string; password: string },
   message: string,
-  reportUrl: string,
+  reportUrl?: string,
   recipient = '+36301234567',
 ): Promise<OzekiReply> {
   return ozekiGet(
     base,
-    sendSmsQuery({ Username: user.username, Password: user.password, Recipient: recipient, Message: message, DeliveryReportURL: reportUrl }),
+    sendSmsQuery({
+      Username: user.username,
+      Password: user.password,
+      Recipient: recipient,
+      Message: message,
+      ...(reportUrl === undefined ? {} : { DeliveryReportURL: reportUrl }),
+    }),
   );
 }
