@@ -82,6 +82,18 @@ describe('config', () => {
     expect(problems[0]!.path).toMatch(/^line \d+/);
   });
 
+  it('points an unclosed quote at the line that opened it, not the end of the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tn-config-'));
+    const file = join(dir, 'quote.yaml');
+    writeFileSync(file, 'http:\n  port: 9509\n  host: "127.0.0.1\nusers: []\n');
+    expect(problemsOf(() => loadConfigFile(file))).toEqual([{ path: 'line 3, column 9', message: 'this double-quoted value is never closed' }]);
+  });
+
+  it('says "required" for a missing field, with its path', () => {
+    const problems = problemsOf(() => parseConfig({ connectors: [{ id: 'c', type: 'smpp', port: 2775, systemId: 'x', password: 'y' }] }));
+    expect(problems).toEqual([{ path: 'connectors[0].host', message: 'required (string)' }]);
+  });
+
   it('loads the shipped example config', () => {
     const config = loadConfigFile('config/telenode.example.yaml');
     expect(config.connectors.length).toBeGreaterThan(0);
