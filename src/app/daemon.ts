@@ -137,8 +137,7 @@ export class Daemon {
     await api.listen({ host: config.http.host, port: config.http.port });
     const retention = new RetentionJob(config.retention, store.sql, store.committer, log.child({ component: 'retention' }), registry);
     retention.start();
-
-    const stopSteps = stopSequence({ api, smppServer, voice, extras, sms, webhooks, store });
+    const stopSteps = [{ name: 'retention', run: () => retention.stop() }, ...stopSequence({ api, smppServer, voice, extras, sms, webhooks, store })];
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
     const wildcard = address.host === '0.0.0.0' || address.host === '::';
@@ -155,19 +154,7 @@ export class Daemon {
       },
       'telenode started',
     );
-    return new Daemon(
-      config,
-      log,
-      store,
-      sms,
-      api,
-      address,
-      voice,
-      extras,
-      [{ name: 'retention', run: () => retention.stop() }, ...stopSteps],
-      smppServer,
-      retention,
-    );
+    return new Daemon(config, log, store, sms, api, address, voice, extras, stopSteps, smppServer, retention);
   }
 
   /** Stop accepting, drain in-flight submits and callbacks, close the store. */
