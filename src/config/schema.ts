@@ -158,6 +158,7 @@ export const acrobitsSchema = z
         recipient: z.string().min(1).default('sms_to'),
         body: z.string().min(1).default('sms_body'),
         lastKnownSmsId: z.string().min(1).default('last_known_sms_id'),
+        lastKnownSentSmsId: z.string().min(1).default('last_known_sent_sms_id'),
       })
       .strict()
       .prefault({}),

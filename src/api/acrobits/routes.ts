@@ -14,6 +14,7 @@ import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import { readRequestParams } from '../http/request-body.js';
 import { validateRecipient } from '../../sms/validate.js';
 import { fetchMessages } from './fetch-messages.js';
+import { escapeXml, toAcrobitsXml, wantsXml } from './xml.js';
 import type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
 
 export type { AcrobitsCall, AcrobitsDeps, AcrobitsService } from './service.js';
@@ -56,15 +57,17 @@ async function handleAcrobitsRequest(request: FastifyRequest, reply: FastifyRepl
     return sendAcrobitsError(reply, request, mapped.status, mapped.message);
   }
   if (body === null) return reply.code(200).send();
+  if (wantsXml(request)) return reply.code(200).type('text/xml; charset=utf-8').send(toAcrobitsXml(body));
   return reply.code(200).type('application/json; charset=utf-8').send(body);
 }
 
 /** Send Message: one recipient per request (the app calls once per recipient). */
 async function sendMessage(call: AcrobitsCall): Promise<null> {
   const names = call.deps.acrobits.params;
-  const recipient = normalizeAcrobitsRecipient(call.params.get(names.recipient) ?? '');
+  // The configured names first, then the seed's own templates' (`to=%sms_to%&body=%sms_body%`, and sms_to/sms_body).
+  const recipient = normalizeAcrobitsRecipient(call.params.get(names.recipient, 'sms_to', 'to') ?? '');
   if (recipient === null) throw new AppError(ErrorCode.REQUEST_INVALID, 'Invalid recipient', { details: { field: 'recipient' } });
-  const text = call.params.get(names.body) ?? '';
+  const text = call.params.get(names.body, 'sms_body', 'body') ?? '';
   if (text.length === 0) throw new AppError(ErrorCode.MESSAGE_EMPTY, 'Message is empty', { details: { field: 'body' } });
   await call.deps.outbox.accept({
     user: call.username,
@@ -132,16 +135,11 @@ export function renderAcrobitsError(err: Error & { statusCode?: number; code?: s
 }
 
 function sendAcrobitsError(reply: FastifyReply, request: FastifyRequest, status: number, message: string): FastifyReply {
-  const accept = request.headers.accept ?? '';
-  if (/xml/i.test(accept) && !/json/i.test(accept)) {
+  if (wantsXml(request)) {
     return reply
       .code(status)
       .type('text/xml; charset=utf-8')
       .send(`<response><message>${escapeXml(message)}</message></response>`);
   }
   return reply.code(status).type('application/json; charset=utf-8').send({ message });
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -64,6 +64,7 @@ function expectMessage(answer: Answer, status: number, message: string | RegExp)
 interface Fetched {
   date: string;
   unread_smss: Array<{ sms_id: string; sending_date: string; sender: string; sms_text: string; content_type: string }>;
+  sent_smss: Array<{ sms_id: string; sending_date: string; recipient: string; sms_text: string; content_type: string }>;
 }
 
 async function fetched(path: string, init?: RequestInit): Promise<Fetched> {
@@ -184,10 +185,10 @@ describe('Send Message', () => {
     expect(messageCount()).toBe(before);
   });
 
-  it('uses the parameter names acrobits.params configures: the seed’s three from/password/to/body templates', async () => {
+  it('takes the seed’s three from/password/to/body templates out of the box, and names acrobits.params configures', async () => {
     const other = await startDaemon({
       users: [{ username: JANE.username, passwordHash: hashPassword(JANE.password), numbers: [JANE.number] }],
-      acrobits: { params: { recipient: 'to', body: 'body' } },
+      acrobits: { params: { recipient: 'dest', body: 'content' } },
     });
     try {
       const password = encodeURIComponent(JANE.password);
@@ -216,8 +217,10 @@ describe('Send Message', () => {
         { recipient: '+15551231235', text: 'form' },
         { recipient: '+15551231236', text: 'json' },
       ]);
-      const old = await fetch(`${other.base}/acrobits/send?from=jane&password=${password}&sms_to=%2B15551231234&sms_body=x`);
-      expect(old.status).toBe(406);
+      // A name of the operator's own choosing works too.
+      const custom = await fetch(`${other.base}/acrobits/send?from=jane&password=${password}&dest=%2B15551231237&content=custom`);
+      expect(custom.status).toBe(200);
+      expect(other.daemon.db.prepare("SELECT text FROM messages WHERE recipient = '+15551231237'").all()).toEqual([{ text: 'custom' }]);
     } finally {
       await other.stop();
     }
@@ -262,6 +265,39 @@ describe('Fetch Messages', () => {
     expect(all.unread_smss.map((m) => m.sms_text)).toEqual(['m1', 'm2', 'm3']);
     const rest = await fetched(fetchQuery(JOHN, { last_known_sms_id: all.unread_smss[2]!.sms_id }));
     expect(rest.unread_smss.map((m) => m.sms_text)).toEqual(['m4', 'm5']);
+  });
+
+  it('returns what the account sent (sent_smss, any device or dialect), only what came after last_known_sent_sms_id', async () => {
+    const password = encodeURIComponent(JANE.password);
+    expect((await fetch(`${env.base}/acrobits/send?from=jane&password=${password}&sms_to=%2B15557000001&sms_body=from+phone+one`)).status).toBe(200);
+    const first = await fetched(fetchQuery(JANE));
+    const mine = first.sent_smss.filter((m) => m.recipient === '+15557000001');
+    expect(mine).toEqual([
+      {
+        sms_id: expect.stringMatching(/^\d+$/),
+        sending_date: expect.stringMatching(/Z$/),
+        recipient: '+15557000001',
+        sms_text: 'from phone one',
+        content_type: 'text/plain',
+      },
+    ]);
+    const lastSent = first.sent_smss.at(-1)!.sms_id;
+    expect((await fetched(fetchQuery(JANE, { last_known_sent_sms_id: lastSent }))).sent_smss).toEqual([]);
+    expect((await fetch(`${env.base}/acrobits/send?from=jane&password=${password}&sms_to=%2B15557000002&sms_body=from+phone+two`)).status).toBe(200);
+    const next = await fetched(fetchQuery(JANE, { last_known_sent_sms_id: lastSent }));
+    expect(next.sent_smss.map((m) => [m.recipient, m.sms_text])).toEqual([['+15557000002', 'from phone two']]);
+    // John never sees Jane's sent messages.
+    expect((await fetched(fetchQuery(JOHN))).sent_smss.map((m) => m.sms_text)).not.toContain('from phone one');
+  });
+
+  it('answers in XML when the app asks for XML, every text escaped', async () => {
+    await smsc.sendMo({ from: '15557654321', to: '15550002222', text: 'a <b> & "c"' });
+    const answer = await request(fetchQuery(JANE), { headers: { accept: 'text/xml' } });
+    expect(answer.status).toBe(200);
+    expect(answer.contentType).toMatch(/^text\/xml/);
+    expect(answer.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<response><date>[^<]+<\/date><unread_smss><sms><sms_id>\d+<\/sms_id>/);
+    expect(answer.text).toContain('<sms_text>a &lt;b&gt; &amp; "c"</sms_text>');
+    expect(answer.text).toContain('<sent_smss>');
   });
 
   it('takes POST JSON, and refuses bad credentials or a bad last_known_sms_id in its own format', async () => {
