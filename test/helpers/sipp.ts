@@ -99,3 +99,18 @@ export async function freeUdpPort(): Promise<number> {
     if (port % 2 === 0 && port < 65000) return port;
   }
 }
+
+/**
+ * Resolves once a process has bound UDP `port` (sipp as a UAS, ready for our INVITE): read from the kernel's
+ * socket table (Linux's /proc/net/udp), so the probe never holds the port sipp is about to bind.
+ */
+export async function udpPortBound(port: number, timeoutMs = 15_000): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const table = readFileSync('/proc/net/udp', 'utf8');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(`:${hex}`))) return;
+    if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -23,7 +23,7 @@ import { addressBookOn, sqliteStore } from '../../support/sqlite-store.js';
 import { startDaemon, TEST_USER } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
 import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
@@ -127,7 +127,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       timeoutSeconds: 30,
       extraArgs: ['-trace_msg', '-message_file', messages],
     });
-    return { ...run, messages: () => readFileSync(messages, 'utf8') };
+    return { ...run, ready: udpPortBound(trunkPorts[trunk]!), messages: () => readFileSync(messages, 'utf8') };
   }
 
   async function sendIovox(payload: string): Promise<string> {
@@ -140,7 +140,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     const receiver = await RtpReceiver.start();
     const callee = phone('readout', 'uas-answer.xml', receiver);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // sipp binding its port
+      await callee.ready;
       const id = await sendIovox(`<?xml version="1.0" encoding="utf-8"?>
 <request>
     <origin>447923221231</origin>
@@ -184,7 +184,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     const receiver = await RtpReceiver.start();
     const callee = phone('notify', 'uas-answer.xml', receiver);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await callee.ready;
       const before = delivering.received.length;
       const id = await sendIovox(iovoxPayload({ origin: 'Dentist', destination: '447012345678', message: 'Appointment at 10', c2c_failover_link_id: '777' }));
       const result = await callee.done;
@@ -209,7 +209,7 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
     const busy = phone('busy', 'uas-busy.xml');
     let id: string;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await busy.ready;
       id = await sendIovox(iovoxPayload({ origin: '447923221231', destination: '447011111111', message: 'Try again', c2c_failover_link_id: '888' }));
       const result = await busy.done;
       expect(result.code, result.errors || result.stdout).toBe(0);

@@ -15,7 +15,7 @@ import { SmsFailoverRepo } from '../../../src/store/sms-failover-repo.js';
 import { TEST_USER } from '../../helpers/in-process-daemon.js';
 import { iovoxPayload, iovoxRequest } from '../../helpers/iovox-client.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const failing = new SmscSimulator({ port: 0, receiptDelayMs: 30, failureRate: 1, log: silentLogger() });
@@ -70,7 +70,7 @@ describe.skipIf(!sippAvailable())('failover calls across a restart', () => {
     // Second daemon on the same store: the phone answers this time.
     const receiver = await RtpReceiver.start();
     const answering = runSipp({ scenario: 'uas-answer.xml', localPort: phonePort, keys: { rtp_port: receiver.port }, workDir: dir.path });
-    await new Promise((r) => setTimeout(r, 300));
+    await udpPortBound(phonePort);
     const second = await Daemon.start({ config, configSource: 'test', log: silentLogger() });
     try {
       const repo = new SmsFailoverRepo(second.sql);

@@ -81,7 +81,7 @@ describe('faults', () => {
     })();
     await waitUntil(() => sim.received.length >= 100, 20_000, 'first 100 at the SMSC');
     await sim.stop();
-    await new Promise((r) => setTimeout(r, 800));
+    await waitUntil(() => !env.daemon.connectors.get('c1')!.isUp(), 10_000, 'the bind lost');
     const sim2 = new SmscSimulator({ port, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
     await sim2.start();
     cleanups.push(() => sim2.stop());
@@ -105,7 +105,12 @@ describe('faults', () => {
       );
       ids.push(reply.smsId!);
     }
-    await new Promise((r) => setTimeout(r, 1500)); // callbacks fail against the closed port meanwhile
+    // Callbacks fail against the closed port first.
+    await waitUntil(
+      async () => (await env.daemon.sql.all("SELECT id FROM webhooks WHERE attempts > 0 AND state = 'pending'")).length > 0,
+      15_000,
+      'callbacks failing',
+    );
     const back = await new HttpReceiver().start(port);
     cleanups.push(() => back.stop());
     await back.waitFor((r) => new Set(r.map((q) => q.form.get('SmsId'))).size === 50, 20_000);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
 import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
@@ -199,7 +199,7 @@ describe.skipIf(!sippAvailable())('built-in SIP engine registering with a regist
     const sippPort = await freeUdpPort();
     const harnessDir = tempDir();
     const registrar = runSipp({ scenario: 'uas-registrar.xml', localPort: sippPort, keys: { user: '1001', password: 'secret' }, workDir: harnessDir.path });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await udpPortBound(sippPort);
     const h = await startVoiceHarness({
       registrations: [{ registrar: `sip:127.0.0.1:${sippPort}`, aor: null, username: '1001', password, expiresSeconds: 60 }],
     });

@@ -14,7 +14,7 @@ import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
 import { decodeWav, encodeWav } from '../../../src/voice/media/wav.js';
 import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
-import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, type SippOptions } from '../../helpers/sipp.js';
+import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, type SippOptions } from '../../helpers/sipp.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import type { VoiceHarness } from '../../helpers/voice-harness.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
@@ -200,7 +200,7 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       const sippPort = await freeUdpPort();
       const phone = runSipp({ scenario: 'uas-answer.xml', localPort: sippPort, keys: { rtp_port: receiver.port }, workDir: h.dir });
       try {
-        await new Promise((resolve) => setTimeout(resolve, 300)); // sipp binding its port
+        await udpPortBound(sippPort);
         let answered = false;
         const session = await h.calls.dial({ target: `sip:1001@127.0.0.1:${sippPort}`, callerId: '+3655501' }, async (s) => {
           answered = true;

@@ -17,7 +17,7 @@ import { rms } from '../../../src/voice/media/audio-clip.js';
 import { decodeWav } from '../../../src/voice/media/wav.js';
 import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import { silentLogger } from '../../../src/shared/log.js';
-import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable, type SippOptions } from '../../helpers/sipp.js';
+import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, sippAvailable, type SippOptions } from '../../helpers/sipp.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
 import { OzmlApp } from '../../helpers/ozml-app.js';
@@ -334,7 +334,7 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     const sippPort = await freeUdpPort();
     const phone = runSipp({ scenario: 'uas-answer.xml', localPort: sippPort, keys: { rtp_port: receiver.port }, workDir: h.dir });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await udpPortBound(sippPort);
       const dialed = `sip:1001@127.0.0.1:${sippPort}`;
       const { callId } = await api.call({ dialed, url: app.url('/connected') });
       const result = await phone.done;

@@ -16,7 +16,7 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { OzmlApp } from '../../helpers/ozml-app.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
 import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
 import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
@@ -271,7 +271,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     const phonePort = await freeUdpPort();
     const phone = runSipp({ scenario: 'uas-answer.xml', localPort: phonePort, keys: { rtp_port: receiver.port }, workDir: d.dir });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await udpPortBound(phonePort);
       const placed = await api({ command: 'Call', Dialed: `sip:1001@127.0.0.1:${phonePort}`, CallerId: '3000', Url: app.url('/connected') });
       expect(placed.root).toBe('OzApi_CommandResult_Call');
       expect(placed.Code).toBe('200');
