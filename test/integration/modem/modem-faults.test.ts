@@ -166,8 +166,10 @@ describe('modem faults', () => {
     const unacknowledgedBefore = modem.sim.unacknowledged.length;
     const cnmiBefore = modem.sim.commands.filter((c) => c === 'AT+CNMI=2,2,0,1,0').length;
     modem.sim.delayNextSendAnswerMs = 450;
+    const cmgsBefore = modem.sim.commands.filter((c) => c.startsWith('AT+CMGS')).length;
     const id = await send('+36301000008', 'holds the line');
-    await new Promise((r) => setTimeout(r, 50));
+    // The inbound SMS must come while the AT+CMGS holds the line: wait for the modem to have it, not for time.
+    await waitUntil(() => modem.sim.commands.filter((c) => c.startsWith('AT+CMGS')).length > cmgsBefore, 10_000, 'AT+CMGS at the modem');
     modem.sim.deliverInbound('+36709990001', 'routed while the line was busy');
     await inbound.waitFor((r) => r.some((q) => q.form.get('Sender') === '+36709990001'), 15_000);
     await delivered(id);
