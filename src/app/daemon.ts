@@ -148,6 +148,7 @@ export class Daemon {
         store: store.location,
         node: config.node.id,
         http: `http://${address.host}:${address.port}`,
+        console: config.console.enabled ? `http://${address.host}:${address.port}/admin` : 'disabled',
         connectors: [...sms.connectors.keys()],
         sip: voice?.engine.status().listen ?? 'disabled',
         smpp: smppServer ? `${config.smppServer!.host}:${smppServer.port}` : 'disabled',
