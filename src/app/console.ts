@@ -60,10 +60,10 @@ export function buildConsole(parts: ConsoleParts): ConsoleDeps {
     messages: {
       search: (filter) => messages.history({ ...filter, newestFirst: true }),
       async detail(id) {
-        const message = await messages.get(id);
-        if (!message) return null;
-        const [parts, events, rows] = await Promise.all([messages.parts(id), messages.events(id), callbacks.ofOrderKey(id)]);
-        return { message, parts, events: decodeEvents(events), callbacks: rows };
+        const found = await messages.getWithEvents(id);
+        if (!found) return null;
+        const [parts, rows] = await Promise.all([messages.parts(id), callbacks.ofOrderKey(id)]);
+        return { message: found.message, parts, events: decodeEvents(found.events), callbacks: rows };
       },
     },
     callbacks: {

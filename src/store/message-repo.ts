@@ -95,6 +95,14 @@ function toPart(row: PartRow): MessagePart {
   };
 }
 
+/**
+ * A message's columns but its history (`events`): every hot-path read (claims, the status writer's locked
+ * read) would otherwise carry the history lines it never looks at.
+ */
+const COLUMNS = `id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, callback_url, meta,
+  connector_id, attempts, next_attempt_at, error_code, error_text, carrier_status, carrier_error, created_at, updated_at,
+  submitted_at, done_at, expires_at, possible_duplicate, claimed_by`;
+
 export interface HistoryFilter {
   id?: string;
   status?: string;
@@ -116,7 +124,7 @@ export class MessageRepo {
   private readonly byCarrierId = new Map<number, string>();
 
   constructor(private readonly sql: SqlExecutor) {
-    this.getLocked = `SELECT * FROM messages WHERE id = ?${sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`;
+    this.getLocked = `SELECT ${COLUMNS} FROM messages WHERE id = ?${sql.dialect === 'postgres' ? ' FOR UPDATE' : ''}`;
   }
 
   async insert(message: StoredMessage): Promise<void> {
@@ -162,20 +170,20 @@ export class MessageRepo {
          SELECT id FROM messages WHERE status = 'accepted' AND next_attempt_at <= ?
            AND (claimed_by IS NULL OR claimed_by NOT IN (${ALIVE_NODES})${ownBefore !== null ? ' OR (claimed_by = ? AND created_at < ?)' : ''})
          ORDER BY next_attempt_at LIMIT ?${skipLocked})
-       RETURNING *`,
+       RETURNING ${COLUMNS}`,
       ownBefore !== null ? [nodeId, now, leaseMs, nodeId, ownBefore, limit] : [nodeId, now, leaseMs, limit],
     );
     return rows.map(toMessage);
   }
 
   async get(id: string): Promise<StoredMessage | undefined> {
-    const row = await this.sql.get<MessageRow>('SELECT * FROM messages WHERE id = ?', [id]);
+    const row = await this.sql.get<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`, [id]);
     return row ? toMessage(row) : undefined;
   }
 
   /** Messages still waiting for a carrier, oldest due first (start-up recovery). */
   async listPending(): Promise<StoredMessage[]> {
-    return (await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at")).map(toMessage);
+    return (await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at`)).map(toMessage);
   }
 
   /** Give a message back to the cluster: another node (one holding a bind it can go through) claims it. */
@@ -187,8 +195,8 @@ export class MessageRepo {
   async listPendingCreatedBefore(cutoff: number, claimedBy: string | null = null): Promise<StoredMessage[]> {
     const rows =
       claimedBy === null
-        ? await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500", [cutoff])
-        : await this.sql.all<MessageRow>("SELECT * FROM messages WHERE status = 'accepted' AND created_at < ? AND claimed_by = ? LIMIT 500", [
+        ? await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500`, [cutoff])
+        : await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND created_at < ? AND claimed_by = ? LIMIT 500`, [
             cutoff,
             claimedBy,
           ]);
@@ -198,7 +206,7 @@ export class MessageRepo {
   /** Messages of a connector still waiting for their report, submitted at or before `before`. */
   async listAwaitingReport(connectorId: string, before: number): Promise<StoredMessage[]> {
     const rows = await this.sql.all<MessageRow>(
-      "SELECT * FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500",
+      `SELECT ${COLUMNS} FROM messages WHERE connector_id = ? AND status IN ('submitted', 'buffered') AND submitted_at <= ? ORDER BY submitted_at LIMIT 500`,
       [connectorId, before],
     );
     return rows.map(toMessage);
@@ -207,7 +215,7 @@ export class MessageRepo {
   /** Unfinished messages whose own deadline (expires_at) has passed (index messages_expiring, migration 3). */
   async listPastDeadline(now: number): Promise<StoredMessage[]> {
     const rows = await this.sql.all<MessageRow>(
-      "SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500",
+      `SELECT ${COLUMNS} FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? AND status IN ('accepted', 'submitted', 'buffered') ORDER BY expires_at LIMIT 500`,
       [now],
     );
     return rows.map(toMessage);
@@ -243,9 +251,10 @@ export class MessageRepo {
     ]);
   }
 
-  /** The message's history lines, oldest first (sms/message.ts decodeEvents). */
-  async events(id: string): Promise<string> {
-    return (await this.sql.get<{ events: string }>('SELECT events FROM messages WHERE id = ?', [id]))?.events ?? '';
+  /** A message with its history lines, oldest first (sms/message.ts decodeEvents), in one read. */
+  async getWithEvents(id: string): Promise<{ message: StoredMessage; events: string } | undefined> {
+    const row = await this.sql.get<MessageRow & { events: string }>(`SELECT ${COLUMNS}, events FROM messages WHERE id = ?`, [id]);
+    return row ? { message: toMessage(row), events: row.events } : undefined;
   }
 
   /** Parts of `connectorId` whose normalised carrier id is any of `norms`. */
@@ -294,7 +303,7 @@ export class MessageRepo {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM messages ${clause}`, args))!.n;
     const rows = await this.sql.all<MessageRow>(
-      `SELECT * FROM messages ${clause} ORDER BY ${filter.newestFirst ? 'created_at DESC, id DESC' : 'created_at, id'} LIMIT ? OFFSET ?`,
+      `SELECT ${COLUMNS} FROM messages ${clause} ORDER BY ${filter.newestFirst ? 'created_at DESC, id DESC' : 'created_at, id'} LIMIT ? OFFSET ?`,
       [...args, filter.limit, filter.offset],
     );
     return { total, rows: rows.map(toMessage) };

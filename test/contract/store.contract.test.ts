@@ -68,7 +68,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
       await committer.run(() =>
         repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":11}\n'),
       );
-      expect(await repo.events('m1')).toBe('{"at":10}\n{"at":11}\n');
+      expect((await repo.getWithEvents('m1'))?.events).toBe('{"at":10}\n{"at":11}\n');
       expect((await repo.findPartsByCarrierId('c', ['ab12', 'zz'])).map((p) => [p.messageId, p.carrierId])).toEqual([['m1', 'AB12']]);
       expect(await repo.findPartsByCarrierId('other', ['ab12'])).toEqual([]);
       expect(await repo.get('m1')).toMatchObject({ status: 'submitted', possibleDuplicate: true, submittedAt: 10 });
