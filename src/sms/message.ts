@@ -18,6 +18,7 @@
  * The rank below is what "backwards" means.
  */
 import { AppError, ErrorCode } from '../shared/errors.js';
+import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
 
 export const MessageStatus = {
   Accepted: 'accepted',
@@ -163,20 +164,9 @@ export type MessageEvent =
 
 /** Events as the store appends them: one JSON object per line (appending needs no read of what is there). */
 export function encodeEvents(events: readonly MessageEvent[]): string {
-  let text = '';
-  for (const event of events) text += `${JSON.stringify(event)}\n`;
-  return text;
+  return jsonLines(events);
 }
 
 export function decodeEvents(text: string): MessageEvent[] {
-  const events: MessageEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    try {
-      events.push(JSON.parse(line) as MessageEvent);
-    } catch {
-      // A line cut by a crash mid-write cannot happen inside a transaction; skip rather than hide the rest.
-    }
-  }
-  return events;
+  return parseJsonLines<MessageEvent>(text);
 }

@@ -2,6 +2,7 @@
 import type { WebhookAttempt, WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
 import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
+import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
 
 interface Row {
   id: number;
@@ -41,20 +42,8 @@ function toWebhookRow(row: Row): WebhookRow {
     lastStatus: row.last_status,
     lastError: row.last_error,
     owner: row.owner,
-    attemptLog: decodeAttempts(row.attempt_log ?? ''),
+    attemptLog: parseJsonLines<WebhookAttempt>(row.attempt_log ?? ''),
   };
-}
-
-/** One JSON line per attempt, appended by the statement that records it (no read of the log first). */
-function attemptLine(attempt: WebhookAttempt): string {
-  return `${JSON.stringify(attempt)}\n`;
-}
-
-function decodeAttempts(text: string): WebhookAttempt[] {
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as WebhookAttempt);
 }
 
 export class WebhookRepo implements WebhookStore {
@@ -130,7 +119,7 @@ export class WebhookRepo implements WebhookStore {
   async delivered(id: number, attempts: number, at: number, status: number | null): Promise<void> {
     await this.sql.run(
       "UPDATE webhooks SET state = 'delivered', attempts = ?, delivered_at = ?, last_status = ?, last_error = NULL, attempt_log = attempt_log || ? WHERE id = ?",
-      [attempts, at, status, attemptLine({ at, attempt: attempts, status, error: null }), id],
+      [attempts, at, status, jsonLines([{ at, attempt: attempts, status, error: null }]), id],
     );
   }
 
@@ -140,7 +129,7 @@ export class WebhookRepo implements WebhookStore {
       nextAttemptAt,
       status,
       error,
-      attemptLine({ at, attempt: attempts, status, error }),
+      jsonLines([{ at, attempt: attempts, status, error }]),
       id,
     ]);
   }
@@ -150,7 +139,7 @@ export class WebhookRepo implements WebhookStore {
       attempts,
       status,
       error,
-      attemptLine({ at, attempt: attempts, status, error }),
+      jsonLines([{ at, attempt: attempts, status, error }]),
       id,
     ]);
   }
