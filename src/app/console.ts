@@ -69,8 +69,8 @@ export function buildConsole(parts: ConsoleParts): ConsoleDeps {
     callbacks: {
       failing: () => callbacks.failingByUrl(),
       dead: (limit) => callbacks.listDead(limit),
-      async replay(ids) {
-        const count = await store.committer.run(() => callbacks.replayDead({ ids }, Date.now()));
+      async replay(selection) {
+        const count = await store.committer.run(() => callbacks.replayDead(selection, Date.now()));
         await webhooks.sweepNow();
         return count;
       },

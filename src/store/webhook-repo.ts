@@ -169,7 +169,16 @@ export class WebhookRepo implements WebhookStore {
     return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'dead' ORDER BY id LIMIT ?", [limit])).map(toWebhookRow);
   }
 
-  async replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number> {
+  async replayDead(selection: { ids?: readonly number[]; all?: boolean; url?: string }, now: number): Promise<number> {
+    if (selection.url !== undefined) {
+      return (
+        await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ?, claimed_by = NULL WHERE state = 'dead' AND url = ?", [
+          now,
+          now,
+          selection.url,
+        ])
+      ).changes;
+    }
     if (selection.all) {
       return (
         await this.sql.run("UPDATE webhooks SET state = 'pending', next_attempt_at = ?, created_at = ?, claimed_by = NULL WHERE state = 'dead'", [now, now])

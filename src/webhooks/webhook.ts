@@ -53,8 +53,8 @@ export interface WebhookStore {
    */
   pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]>;
   claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]>;
-  /** Dead letters back to pending (all, or these ids), age restarted; returns how many. */
-  replayDead(selection: { ids?: readonly number[]; all?: boolean }, now: number): Promise<number>;
+  /** Dead letters back to pending (all, these ids, or those for one URL), age restarted; returns how many. */
+  replayDead(selection: { ids?: readonly number[]; all?: boolean; url?: string }, now: number): Promise<number>;
 }
 
 export interface WebhookRequest {

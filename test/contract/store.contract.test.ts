@@ -205,6 +205,14 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.listDead(10)).map((r) => [r.id, r.lastError])).toEqual([[second, 'HTTP 500']]);
       expect(await committer.run(() => repo.replayDead({ ids: [second!, 999] }, 300))).toBe(1);
       expect(await repo.byId(second!)).toMatchObject({ state: 'pending', attempts: 3, nextAttemptAt: 300 });
+      // Every dead letter for one URL, in one statement (the console's "Replay all for …").
+      const other = await committer.run(async () => {
+        const id = await repo.insert({ ...request, url: 'http://127.0.0.1:8/other' }, 400);
+        await repo.dead(id, 1, 500, 'HTTP 500', 401);
+        return id;
+      });
+      expect(await committer.run(() => repo.replayDead({ url: 'http://127.0.0.1:8/other' }, 500))).toBe(1);
+      expect(await repo.byId(other)).toMatchObject({ state: 'pending', nextAttemptAt: 500 });
     }));
 
   test('e-mails: due in order, next due time, sent and dead', () =>

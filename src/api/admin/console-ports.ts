@@ -43,8 +43,8 @@ export interface FailingDestination {
 export interface ConsoleCallbacks {
   failing(): Promise<FailingDestination[]>;
   dead(limit: number): Promise<WebhookRow[]>;
-  /** Dead letters back in the queue; returns how many. */
-  replay(ids: readonly number[]): Promise<number>;
+  /** Dead letters back in the queue (these ids, or every one for a URL); returns how many. */
+  replay(selection: { ids: readonly number[] } | { url: string }): Promise<number>;
 }
 
 export interface ConsoleCalls {

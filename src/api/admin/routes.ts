@@ -186,15 +186,10 @@ function registerCallbacks(route: Route, deps: ConsoleDeps): void {
 
   route('POST', '/admin/api/callbacks/replay', async (request) => {
     const body = readJsonBody(request) as { ids?: unknown; url?: unknown };
-    let ids: number[];
-    if (typeof body.url === 'string') {
-      ids = (await deps.callbacks.dead(EXPORT_MAX)).filter((row) => row.url === body.url).map((row) => row.id);
-    } else if (Array.isArray(body.ids) && body.ids.every((id) => Number.isSafeInteger(id))) {
-      ids = body.ids as number[];
-    } else {
-      throw new AppError(ErrorCode.REQUEST_INVALID, 'give "ids" (dead letter ids) or "url" (every dead letter for that URL)');
-    }
-    return { replayed: await deps.callbacks.replay(ids) };
+    if (typeof body.url === 'string') return { replayed: await deps.callbacks.replay({ url: body.url }) };
+    if (Array.isArray(body.ids) && body.ids.every((id) => Number.isSafeInteger(id)))
+      return { replayed: await deps.callbacks.replay({ ids: body.ids as number[] }) };
+    throw new AppError(ErrorCode.REQUEST_INVALID, 'give "ids" (dead letter ids) or "url" (every dead letter for that URL)');
   });
 }
 
