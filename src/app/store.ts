@@ -57,17 +57,10 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
     const sql = new PgExecutor(pool, tx);
     // The heartbeat's own connection: a pool busy with the load must not make a live node look dead.
     const beatPool = log ? createPool({ url: config.store.url!, poolSize: 1, applicationName: `telenode ${config.node.id} heartbeat` }) : null;
-    const cluster =
-      log && beatPool
-        ? new ClusterMembership(
-            sql,
-            config.node.id,
-            config.node.leaseSeconds * 1000,
-            log.child({ component: 'cluster' }),
-            null,
-            new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>()),
-          )
-        : null;
+    const beatSql = beatPool ? new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>()) : sql;
+    const cluster = log
+      ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' }), null, beatSql)
+      : null;
     cluster?.registerMetrics(registry);
     return {
       type: 'postgres',

@@ -15,8 +15,6 @@ interface StatusOptions {
   json?: boolean;
 }
 
-type Overview = ConsoleOverview;
-
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -39,7 +37,7 @@ export function registerStatus(program: Command): void {
         );
         process.exit(2);
       }
-      const body = (await response.json().catch(() => ({}))) as Overview & { error?: { message: string } };
+      const body = (await response.json().catch(() => ({}))) as ConsoleOverview & { error?: { message: string } };
       if (!response.ok) {
         process.stderr.write(`telenode status: ${response.status} ${body.error?.message ?? response.statusText}\n`);
         process.exit(2);
@@ -58,7 +56,7 @@ function paint(colour: boolean): Paint {
   return (tone, text) => (colour ? `\u001b[${codes[tone]}m${text}\u001b[0m` : text);
 }
 
-function render(o: Overview, p: Paint): string {
+function render(o: ConsoleOverview, p: Paint): string {
   const now = o.node.now;
   const lines = [`${p('bold', `telenode ${o.node.id}`)} · ${o.node.store} · up ${age(now - o.node.startedAt)}`, '', p('bold', 'Connectors')];
   for (const c of o.connectors) {
