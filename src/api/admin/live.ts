@@ -22,6 +22,8 @@ interface LiveClient {
   end: () => void;
   /** The message whose steps the page wants; null: none. */
   watch: string | null;
+  /** False once the session the channel was opened with has ended (log-out, idle timeout). */
+  allowed: () => boolean;
 }
 
 /** Open live channels at most (each costs a socket, not a query: the overview is shared). */
@@ -45,7 +47,7 @@ export class LiveHub {
   }
 
   /** Takes over the reply's socket; false when too many channels are open (the caller answers 503). */
-  attach(reply: FastifyReply, watch: string | null): boolean {
+  attach(reply: FastifyReply, watch: string | null, allowed: () => boolean): boolean {
     if (this.clients.size >= MAX_CLIENTS) return false;
     reply.hijack();
     const raw = reply.raw;
@@ -56,7 +58,7 @@ export class LiveHub {
       // nginx buffers responses unless told not to: a console behind it would see nothing live.
       'x-accel-buffering': 'no',
     });
-    const client: LiveClient = { write: (chunk) => void raw.write(chunk), end: () => raw.end(), watch };
+    const client: LiveClient = { write: (chunk) => void raw.write(chunk), end: () => raw.end(), watch, allowed };
     this.clients.add(client);
     raw.on('close', () => {
       this.clients.delete(client);
@@ -100,7 +102,7 @@ export class LiveHub {
     try {
       const text = JSON.stringify(await this.deps.overview());
       const now = Date.now();
-      if (force || text !== this.lastOverview || now - this.lastSentAt > KEEPALIVE_MS) {
+      if (force || text !== this.lastOverview || now - this.lastSentAt > KEEPALIVE_MS || [...this.clients].some((c) => !c.allowed())) {
         this.lastOverview = text;
         this.lastSentAt = now;
         this.broadcast(`event: overview\ndata: ${text}\n\n`);
@@ -143,6 +145,13 @@ export class LiveHub {
   }
 
   private broadcast(event: string): void {
-    for (const client of this.clients) client.write(event);
+    for (const client of this.clients) {
+      if (client.allowed()) {
+        client.write(event);
+      } else {
+        this.clients.delete(client);
+        client.end();
+      }
+    }
   }
 }

@@ -118,7 +118,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): { live
   });
 
   route('GET', '/admin/api/overview', async () => deps.overview());
-  registerLive(route, live);
+  registerLive(route, live, sessions);
   registerMessages(route, deps);
   registerCallbacks(route, deps);
   registerCalls(route, deps);
@@ -128,10 +128,13 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): { live
   return { live };
 }
 
-function registerLive(route: Route, live: LiveHub): void {
-  route('GET', '/admin/api/live', async (request, reply) => {
+function registerLive(route: Route, live: LiveHub, sessions: ConsoleSessions): void {
+  route('GET', '/admin/api/live', async (request, reply, admin) => {
     const watch = parseQuery(request.url).get('message') ?? null;
-    if (!live.attach(reply, watch)) throw new AppError(ErrorCode.SHUTTING_DOWN, 'too many live consoles are open', { retryable: true });
+    // Opened with the console's cookie: it ends when the session does. With HTTP Basic (a script): while connected.
+    const session = admin.session;
+    if (!live.attach(reply, watch, session ? () => sessions.isOpen(session) : () => true))
+      throw new AppError(ErrorCode.SHUTTING_DOWN, 'too many live consoles are open', { retryable: true });
     return undefined;
   });
 }

@@ -13,6 +13,8 @@ export interface ConsoleSession {
   username: string;
   csrfToken: string;
   expiresAt: number;
+  /** Set at log-out: a live channel opened with the session ends with it. */
+  closed?: boolean;
 }
 
 /** Sessions kept at most; the least recently used goes first (a log-in flood must not grow memory). */
@@ -53,7 +55,16 @@ export class ConsoleSessions {
   }
 
   close(token: string | undefined): void {
-    if (token) this.sessions.delete(digest(token));
+    if (!token) return;
+    const key = digest(token);
+    const session = this.sessions.get(key);
+    if (session) session.closed = true;
+    this.sessions.delete(key);
+  }
+
+  /** Whether the session still holds, without counting as a use (a live channel's own ticks must not keep it open). */
+  isOpen(session: ConsoleSession): boolean {
+    return !session.closed && session.expiresAt > this.now();
   }
 }
 

@@ -78,6 +78,23 @@ describe('the console API', () => {
     expect((await fetch(`${d.base}/admin/api/messages/${id}`, { headers: { cookie } })).status).toBe(200);
   });
 
+  it('ends a live channel when its session ends at log-out', async () => {
+    const { cookie, csrfToken } = await login();
+    const live = await fetch(`${d.base}/admin/api/live`, { headers: { cookie } });
+    expect(live.headers.get('content-type')).toContain('text/event-stream');
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    while (!received.includes('event: overview')) received += decoder.decode((await reader.read()).value);
+    const out = await fetch(`${d.base}/admin/api/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken } });
+    expect(out.status).toBe(204);
+    // The stream closes by itself (within the next overview tick), instead of feeding a logged-out page.
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+    }
+  });
+
   it('exports messages as CSV, a text that a spreadsheet would run as a formula quoted as text', async () => {
     const { cookie, csrfToken } = await login();
     const send = (text: string) =>
