@@ -20,6 +20,7 @@ import { WalCheckpointer } from '../store/sqlite/checkpointer.js';
 import { openDatabase, type Db } from '../store/sqlite/db.js';
 import { SqliteExecutor } from '../store/sqlite/executor.js';
 import { GroupCommitter } from '../store/sqlite/group-commit.js';
+import { WalSync } from '../store/sqlite/wal-sync.js';
 
 export interface Store {
   type: 'sqlite' | 'postgres';
@@ -78,19 +79,24 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
     };
   }
   const path = resolve(config.store.path);
-  const db = openDatabase({ path, synchronous: config.store.synchronous });
-  const committer = new GroupCommitter(db, { onCommit });
+  const fullSync = config.store.synchronous === 'FULL';
+  const db = openDatabase({ path, synchronous: config.store.synchronous, walSyncedByCaller: fullSync });
+  // synchronous=FULL: the commits' fsync runs in the thread pool, not inside COMMIT on the event loop (0107).
+  const walSync = fullSync ? new WalSync(path) : null;
+  const durable = walSync ? () => walSync.durable() : undefined;
+  const committer = new GroupCommitter(db, { onCommit, durable });
   const checkpointer = new WalCheckpointer(path);
   return {
     type: 'sqlite',
     location: path,
     dataDir,
     db,
-    sql: new SqliteExecutor(db),
+    sql: new SqliteExecutor(db, durable),
     committer,
     cluster: null,
     close: async () => {
       await committer.flushNow();
+      await walSync?.close();
       await checkpointer.stop();
       db.close();
     },

@@ -16,6 +16,11 @@ export interface OpenStoreOptions {
   path: string;
   /** FULL: durable on power loss. NORMAL: durable on process crash only. */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * FULL's fsync is the caller's, off the event loop (WalSync, docs/decisions/0107): the connection itself runs
+   * NORMAL, and nothing may be answered before WalSync.durable() resolves.
+   */
+  walSyncedByCaller?: boolean;
 }
 
 export function openDatabase(options: OpenStoreOptions): Db {
@@ -29,7 +34,8 @@ export function openDatabase(options: OpenStoreOptions): Db {
     });
   }
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  const synchronous = options.synchronous ?? 'FULL';
+  db.pragma(`synchronous = ${synchronous === 'FULL' && options.walSyncedByCaller ? 'NORMAL' : synchronous}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   // Checkpoints run on a worker thread (checkpointer.ts); this threshold (~400 MB of WAL) is only a safety net.

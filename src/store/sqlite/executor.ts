@@ -2,6 +2,10 @@
  * The SQL executor on better-sqlite3: statements are prepared once per SQL
  * text and run synchronously; the promise each method returns is already
  * settled. Runs inside whatever transaction the group committer has open.
+ *
+ * A write outside any transaction commits on its own; with `durable` (the
+ * WAL's fsync off the event loop, wal-sync.ts) its promise settles only once
+ * that commit is on disk, as the group committer's do.
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqlExecutor, SqlParams } from '../sql.js';
@@ -11,7 +15,10 @@ export class SqliteExecutor implements SqlExecutor {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    private readonly durable?: () => Promise<void>,
+  ) {}
 
   all<T>(sql: string, params?: SqlParams): Promise<T[]> {
     try {
@@ -32,6 +39,7 @@ export class SqliteExecutor implements SqlExecutor {
   run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
     try {
       const result = bind(this.prepare(sql), params, 'run') as { changes: number };
+      if (this.durable && !this.db.inTransaction) return this.durable().then(() => ({ changes: result.changes }));
       return Promise.resolve({ changes: result.changes });
     } catch (err) {
       return Promise.reject(err);

@@ -80,4 +80,63 @@ describe('group commit', () => {
     expect(commits).toEqual([1, 1]);
     expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
   });
+
+  describe('with the WAL synced off the event loop (docs/decisions/0107)', () => {
+    function withManualSync() {
+      const db = new Database(':memory:');
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+      const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+      const commits: number[] = [];
+      const durable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
+      const committer = new GroupCommitter(db, { onCommit: (n) => commits.push(n), durable });
+      return { db, committer, syncs, commits };
+    }
+    const insert = (v: string) => (d: Database.Database) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes;
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((r) => setImmediate(r));
+    };
+
+    it('answers nobody until the sync after the commit has finished', async () => {
+      const { db, committer, syncs } = withManualSync();
+      let answered = false;
+      const write = committer.run(insert('accepted')).then((n) => ((answered = true), n));
+      await until(() => syncs.length === 1);
+      // Committed (another reader sees it) but not yet on disk: the caller must not hear "accepted".
+      expect(db.prepare('SELECT v FROM t').get()).toEqual({ v: 'accepted' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(answered).toBe(false);
+      syncs[0]!.resolve();
+      await expect(write).resolves.toBe(1);
+    });
+
+    it('commits the next batch while the previous one waits for the disk', async () => {
+      const { committer, syncs, commits } = withManualSync();
+      const first = committer.run(insert('one'));
+      await until(() => syncs.length === 1);
+      const second = committer.run(insert('two'));
+      await until(() => syncs.length === 2);
+      expect(commits).toEqual([1, 1]);
+      syncs[1]!.resolve();
+      syncs[0]!.resolve();
+      await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
+    });
+
+    it('fails the batch when the sync fails, and flushNow waits for syncs in flight', async () => {
+      const { committer, syncs } = withManualSync();
+      const lost = committer.run(insert('not known to be on disk'));
+      await until(() => syncs.length === 1);
+      syncs[0]!.reject(new Error('EIO'));
+      await expect(lost).rejects.toThrow('EIO');
+      const kept = committer.run(insert('kept'));
+      let flushed = false;
+      const flushing = committer.flushNow().then(() => (flushed = true));
+      await until(() => syncs.length === 2);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(flushed).toBe(false);
+      syncs[1]!.resolve();
+      await flushing;
+      await expect(kept).resolves.toBe(1);
+    });
+  });
 });
+
