@@ -17,6 +17,7 @@ import type { CallbackAttempt, CallbackOutcome, CallbackSender, HttpSenderOption
 import type { FromSender, SequencedAttempt, ToSender } from './sender-protocol.js';
 
 const STOP_TIMEOUT_MS = 5000;
+const SENDER_YOUNG_GENERATION_MB = 6;
 
 export class ThreadSender implements CallbackSender {
   private worker: Worker | null = null;
@@ -56,7 +57,12 @@ export class ThreadSender implements CallbackSender {
   }
 
   private start(): Worker {
-    const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), { workerData: this.options });
+    // Its objects live for one HTTP exchange: a 6 MB young generation (V8's default is 32) holds them, and the thread's
+    // heap peaks at about 25 MB instead of 53 under the receipts benchmark, at the same throughput (issue 18).
+    const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), {
+      workerData: this.options,
+      resourceLimits: { maxYoungGenerationSizeMb: SENDER_YOUNG_GENERATION_MB },
+    });
     this.worker = worker;
     worker.on('message', (outcomes: FromSender) => {
       for (const { seq, outcome } of outcomes) {
