@@ -7,8 +7,8 @@
  */
 import { AppError, isAppError, ErrorCode } from '../../shared/errors.js';
 import type { OzekiCommandContext, OzekiResult } from './command.js';
-import { invalidParameter } from './command.js';
-import { OzekiCode, formatOzekiMessage } from './xml.js';
+import { intParam, invalidParameter } from './command.js';
+import { OzekiCode, formatOzekiMessage, ozekiTime } from './xml.js';
 import { validateCallbackUrl } from '../../sms/validate.js';
 
 function requireCalls(ctx: OzekiCommandContext) {
@@ -138,15 +138,4 @@ export async function listCallHistoryCommand(ctx: OzekiCommandContext): Promise<
     TalkDuration: (r.answeredAt ? (r.endedAt - r.answeredAt) / 1000 : 0).toFixed(3),
   }));
   return { code: OzekiCode.Ok, extra: { TotalRecords: history.total, CallHistory: rows.length > 0 ? { Call: rows } : '' } };
-}
-
-function intParam(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw invalidParameter(name, `${name} must be an integer ${min}-${max}`);
-  return n;
-}
-
-function ozekiTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -48,3 +48,11 @@ export type OzekiCommand = (ctx: OzekiCommandContext) => Promise<OzekiResult>;
 export function invalidParameter(field: string, why: string): AppError {
   return new AppError(ErrorCode.REQUEST_INVALID, why, { details: { field } });
 }
+
+/** An optional integer parameter within [min, max]; absent or empty gives `fallback`. */
+export function intParam(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalidParameter(name, `${name} must be an integer ${min}-${max}`);
+  return n;
+}

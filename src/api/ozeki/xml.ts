@@ -30,6 +30,11 @@ export function formatOzekiMessage(code: OzekiCode, ...args: string[]): string {
   return code.template.replace(/\{(\d)\}/g, (_, i: string) => args[Number(i)] ?? '');
 }
 
+/** Times as Ozeki 10 writes them: UTC "yyyy-MM-dd HH:mm:ss". */
+export function ozekiTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 const builder = new XMLBuilder({ format: false, ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
 
 const NAMESPACES = {
