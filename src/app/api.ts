@@ -15,6 +15,8 @@ import { buildApiServer, type HealthReport } from '../api/server.js';
 import type { ClusterMembership } from './cluster.js';
 import { buildConsole } from './console.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
+import { InboxRepo } from '../store/inbox-repo.js';
+import type { OzekiDeps } from '../api/ozeki/command.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
 import type { MessagingExtras } from './messaging-extras.js';
@@ -57,6 +59,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     ),
     numbers: sms.numbers,
     history: new MessageHistoryRepo(store.sql),
+    inbox: inboxOf(store, parts.users),
     acrobits: config.acrobits,
     log: log.child({ component: 'api' }),
     registry,
@@ -70,6 +73,14 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     callPeers: cluster ? { ask: (query) => cluster.askPeers(query) } : undefined,
     ...(config.console.enabled ? { console: buildConsole(parts) } : {}),
   });
+}
+
+/** Ozeki's ReceiveMessage: the read and the downloaded marks in one commit, so a message is handed out once. */
+function inboxOf(store: ApiParts['store'], users: UserDirectory): OzekiDeps['inbox'] {
+  const repo = new InboxRepo(store.sql);
+  return {
+    download: (user, limit, after) => store.committer.run(() => repo.download(user, users.numbersOf(user), limit, after, Date.now())),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { MessageRepo } from '../../src/store/message-repo.js';
 import { WebhookRepo } from '../../src/store/webhook-repo.js';
 import { EmailRepo } from '../../src/store/email-repo.js';
 import { InboundRepo } from '../../src/store/inbound-repo.js';
+import { InboxRepo } from '../../src/store/inbox-repo.js';
 import { UnmatchedReceiptRepo } from '../../src/store/unmatched-receipt-repo.js';
 import { QuotaRepo } from '../../src/store/quota-repo.js';
 import { NumberSettingsRepo } from '../../src/store/number-settings-repo.js';
@@ -261,6 +262,30 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect([await repo.completedSince(key, 20), await repo.completedSince(key, 21)]).toEqual([true, false]);
       expect(await repo.get('i1')).toMatchObject({ text: 'firstsecond', complete: true });
       expect(await committer.run(() => repo.forgetCompletedBefore(21))).toBe(1);
+    }));
+
+  test("inbox: a user's undownloaded messages oldest first, marks per user, marks gone with the message", () =>
+    withStore(async ({ sql, committer }) => {
+      const inbound = new InboundRepo(sql);
+      const inbox = new InboxRepo(sql);
+      const received = (id: string, recipient: string, at: number) =>
+        inbound.insertMessage({ id, connectorId: 'c', sender: '15557654321', recipient, text: `text ${id}`, partsTotal: 1, complete: true, receivedAt: at });
+      await committer.run(async () => {
+        await received('a', '15550002222', 10);
+        await received('b', '+15550002222', 11);
+        await received('other', '15559999999', 12);
+        await received('c', '0015550002222', 13);
+      });
+      const take = (user: string, limit: number, after: 'delete' | 'mark' | 'leave') =>
+        committer.run(async () => (await inbox.download(user, ['+15550002222'], limit, after, 100)).map((m) => m.id));
+      expect(await take('jane', 10, 'leave')).toEqual(['a', 'b', 'c']);
+      expect(await take('jane', 2, 'delete')).toEqual(['a', 'b']);
+      expect(await take('jane', 10, 'mark')).toEqual(['c']);
+      expect(await take('jane', 10, 'leave')).toEqual([]);
+      // Another user of the number (after it changed hands) has downloaded nothing yet.
+      expect(await take('desk', 1, 'leave')).toEqual(['a']);
+      expect(await committer.run(() => new RetentionRepo(sql).pruneInbound(12, 100))).toBe(2);
+      expect(await sql.all('SELECT message_id FROM inbox_downloads ORDER BY message_id')).toEqual([{ message_id: 'c' }]);
     }));
 
   test('unmatched receipts, quotas and per-number settings', () =>

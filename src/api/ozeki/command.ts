@@ -14,6 +14,7 @@ import type { Params } from '../http/request-params.js';
 import type { CallPeers } from './call-peers.js';
 import type { OzekiCode } from './xml.js';
 import type { ExtensionSummary } from './extension-model.js';
+import type { AfterDownload, InboxEntry } from '../../store/inbox-repo.js';
 
 export interface OzekiDeps {
   outbox: Outbox;
@@ -28,6 +29,8 @@ export interface OzekiDeps {
   extensions: () => ExtensionSummary[];
   /** The other nodes of a cluster, for calls they run; absent on a single node. */
   callPeers?: CallPeers;
+  /** ReceiveMessage: the user's received SMS not downloaded yet, oldest first, marked as `after` says in the same commit. */
+  inbox: { download(user: string, limit: number, after: AfterDownload): Promise<InboxEntry[]> };
 }
 
 export interface OzekiResult {

@@ -11,6 +11,7 @@ import { OzekiCode, formatOzekiMessage, renderOzekiResult } from './xml.js';
 import { type Params, decodeUtf8, parseQuery, parseUrlEncoded } from '../http/request-params.js';
 import { sendSmsCommand } from './send-sms.js';
 import { sendEmailCommand } from './send-email.js';
+import { receiveMessageCommand, sendMessageCommand } from './gateway-messages.js';
 import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
@@ -30,6 +31,8 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
   ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
   ['sendemail', { name: 'SendEmail', run: sendEmailCommand }],
+  ['sendmessage', { name: 'SendMessage', run: sendMessageCommand }],
+  ['receivemessage', { name: 'ReceiveMessage', run: receiveMessageCommand }],
   ['listextensions', { name: 'ListExtensions', run: listExtensionsCommand }],
   ['listextensiontypes', { name: 'ListExtensionTypes', run: listExtensionTypesCommand }],
   ['speak', { name: 'Speak', run: speakCommand }],

@@ -289,4 +289,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_order_key ON webhooks (order_key);
     `,
   },
+  {
+    // Ozeki's ReceiveMessage (issue 19): the same table as SQLite's migration 13.
+    version: 5,
+    sql: `
+      CREATE TABLE inbox_downloads (
+        "user"          TEXT NOT NULL,
+        message_id      TEXT NOT NULL REFERENCES inbound_messages (id) ON DELETE CASCADE,
+        state           TEXT NOT NULL,
+        at              BIGINT NOT NULL,
+        PRIMARY KEY ("user", message_id)
+      );
+      CREATE INDEX inbox_downloads_message ON inbox_downloads (message_id);
+    `,
+  },
 ];

@@ -331,4 +331,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_order_key ON webhooks (order_key);
     `,
   },
+  {
+    // Issue 19, Ozeki's ReceiveMessage: which received messages a user has downloaded (AfterDownload=delete or
+    // mark), per user, so the inbox returns each once and the message itself stays in every history.
+    version: 13,
+    sql: `
+      CREATE TABLE inbox_downloads (
+        "user"          TEXT NOT NULL,
+        message_id      TEXT NOT NULL REFERENCES inbound_messages (id) ON DELETE CASCADE,
+        state           TEXT NOT NULL,
+        at              INTEGER NOT NULL,
+        PRIMARY KEY ("user", message_id)
+      );
+      CREATE INDEX inbox_downloads_message ON inbox_downloads (message_id);
+    `,
+  },
 ];
