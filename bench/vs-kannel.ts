@@ -43,6 +43,11 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     window: { type: 'string', default: '100' },
+    // One gateway only (kannel|telenode), e.g. to look into one side's figures.
+    gateway: { type: 'string' },
+    // Write each message's request → callback latency, in send order ("<ms since the first send> <latency ms>"),
+    // to <trace>-<gateway>-<scenario>-<pair>.txt: where the slow ones are in time says what stalled.
+    trace: { type: 'string' },
   },
 });
 const PAIRS = Number(values.pairs);
@@ -180,7 +185,7 @@ async function startSmsc(receipts: boolean): Promise<{ child: ChildProcess; port
   return { child, port, submits: () => submits };
 }
 
-async function run(gateway: Gateway, scenario: Scenario): Promise<Figures> {
+async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${gateway}-`));
   const receipts = scenario !== 'no-receipts';
   const smsc = await startSmsc(receipts);
@@ -212,11 +217,14 @@ async function run(gateway: Gateway, scenario: Scenario): Promise<Figures> {
     };
     if (sink) {
       const latencies: number[] = [];
+      const trace: string[] = [];
       for (const line of readFileSync(ids, 'utf8').split('\n')) {
         const [id, at] = line.split(' ');
         const arrived = id ? sink.arrivals.get(id) : undefined;
         if (arrived !== undefined) latencies.push(arrived - Number(at));
+        if (arrived !== undefined && values.trace) trace.push(`${Number(at) - started} ${arrived - Number(at)}`);
       }
+      if (values.trace) writeFileSync(`${values.trace}-${gateway}-${scenario}-${pair}.txt`, trace.join('\n') + '\n');
       latencies.sort((a, b) => a - b);
       figures['callbackP50Ms'] = latencies[Math.floor(latencies.length * 0.5)] ?? NaN;
       figures['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
@@ -235,12 +243,14 @@ async function main(): Promise<void> {
   const withKannel = kannelAvailable();
   if (!withKannel) console.log('Kannel not found (bearerbox/smsbox). Debian: apt-get install kannel. Running telenode alone.');
   const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'paced-500'];
-  const gateways: Gateway[] = withKannel ? ['kannel', 'telenode'] : ['telenode'];
+  const gateways: Gateway[] = (withKannel ? (['kannel', 'telenode'] as Gateway[]) : (['telenode'] as Gateway[])).filter(
+    (g) => values.gateway === undefined || g === values.gateway,
+  );
   const results: Record<string, Figures[]> = {};
   for (const scenario of scenarios) {
     for (let pair = 1; pair <= PAIRS; pair++) {
       for (const gateway of pair % 2 === 1 ? gateways : [...gateways].reverse()) {
-        const figures = await run(gateway, scenario);
+        const figures = await run(gateway, scenario, pair);
         (results[`${gateway} ${scenario}`] ??= []).push(figures);
         console.log(`${scenario} pair ${pair} ${gateway}: ${JSON.stringify(figures)}`);
       }

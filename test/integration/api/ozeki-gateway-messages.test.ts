@@ -41,7 +41,7 @@ async function ozeki(user: { username: string; password: string }, fields: Recor
   };
 }
 
-const receive = (user: typeof JANE, fields: Record<string, string> = {}) =>
+const receive = (user: { username: string; password: string }, fields: Record<string, string> = {}) =>
   ozeki(user, { command: 'ReceiveMessage', action: 'receivemessage', Folder: 'inbox', ...fields });
 const texts = (reply: Reply) => (reply.data === '' ? [] : (reply.data.message ?? []).map((m) => m['messagedata']));
 
