@@ -88,6 +88,7 @@ export const ErrorCode = {
   /** A browser page of another origin made the request to an endpoint whose credentials browsers send by themselves (HTTP 403). */
   REQUEST_FORBIDDEN_ORIGIN: 'TN_ERR_REQUEST_FORBIDDEN_ORIGIN',
   COMMAND_UNKNOWN: 'TN_ERR_COMMAND_UNKNOWN',
+  COMMAND_MISSING: 'TN_ERR_COMMAND_MISSING',
   WEBHOOK_FAILED: 'TN_ERR_WEBHOOK_FAILED',
   /** An outbound URL the egress policy refuses: a scheme other than http(s), or an address in a denied range. */
   EGRESS_DENIED: 'TN_ERR_EGRESS_DENIED',

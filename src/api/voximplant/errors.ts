@@ -15,6 +15,8 @@ export const VoximplantCode = {
   SmsGatewayError: 14,
   AuthorizationFailed: 100,
   InvalidArguments: 101,
+  /** Voximplant: "Missing 'cmd' parameter". */
+  MissingCommand: 102,
   UnknownCommand: 103,
   /** Voximplant: "Forbidden command" — SMS switched off for the number, or a number the user does not own. */
   ForbiddenCommand: 104,
@@ -57,6 +59,8 @@ export function toVoximplantError(err: unknown): { code: VoximplantCode; msg: st
       return { code: VoximplantCode.AuthorizationFailed, msg: `Authorization failed: ${err.message}` };
     case ErrorCode.COMMAND_UNKNOWN:
       return { code: VoximplantCode.UnknownCommand, msg: err.message };
+    case ErrorCode.COMMAND_MISSING:
+      return { code: VoximplantCode.MissingCommand, msg: err.message };
     case ErrorCode.QUOTA_EXCEEDED:
       return { code: VoximplantCode.BillingFailed, msg: `Not enough credit: ${err.message}` };
     case ErrorCode.NUMBER_SMS_DISABLED:

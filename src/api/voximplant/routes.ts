@@ -46,6 +46,7 @@ async function handleVoximplantRequest(
   try {
     const params = readRequestParams(request, { json: false });
     const name = request.params.method ?? params.get('cmd') ?? '';
+    if (name.trim() === '') throw new AppError(ErrorCode.COMMAND_MISSING, "Missing 'cmd' parameter");
     const method = VOXIMPLANT_METHODS.get(name.toLowerCase());
     if (!method) throw new AppError(ErrorCode.COMMAND_UNKNOWN, `Unknown command '${name.slice(0, 60)}'`);
     let username: string;

@@ -244,6 +244,14 @@ describe('SendSmsMessage', () => {
     expect(messageCount()).toBe(before);
   });
 
+  it("answers a request that names no method with Voximplant's 102 Missing 'cmd' parameter", async () => {
+    const query = new URLSearchParams({ account_id: '1001', api_key: KEY, source: '447443332211', destination: '447443332212', sms_body: 'x' });
+    expectError(await voxFetch(`${env.base}/platform_api?${query}`), 102, /^Missing 'cmd' parameter$/);
+    expectError(await voxFetch(`${env.base}/platform_api?cmd=&${query}`), 102, /^Missing 'cmd' parameter$/);
+    // With cmd it is the method, as before.
+    expect((await voxFetch(`${env.base}/platform_api?cmd=SendSmsMessage&${query}`)).json).toMatchObject({ result: 1 });
+  });
+
   it('refuses an api_key without account_id, or with another account’s id (100)', async () => {
     const before = messageCount();
     const params = { source: '447443332211', destination: '447443332212', sms_body: 'x', api_key: KEY };

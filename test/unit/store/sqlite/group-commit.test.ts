@@ -139,4 +139,3 @@ describe('group commit', () => {
     });
   });
 });
-
