@@ -107,6 +107,12 @@ export class ReceiptProcessor {
 
   /** Store the receipt's effect durably; resolves after commit (then the connector acks). */
   async handle(event: ReceiptEvent): Promise<void> {
+    // A busy event loop reads a submit_sm_resp and the deliver_sm that follows it 10 ms later in one socket read:
+    // the receipt's handler runs first, the submit result is recorded a few promise hops later and would land
+    // behind it in the same commit, so the receipt would wait as unmatched (three more statements and a later
+    // match). One turn of the loop lets the submit result queue first; a receipt that really comes before its
+    // submit_sm_resp still waits and is matched then (matchWaiting).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const matched = await this.deps.committer.run(async () => {
       if ((await this.apply(event, false)).kind === 'applied') return true;
       await this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());

@@ -83,6 +83,19 @@ describe('receipts', () => {
     expect((await store.get(sixteen))!.status).toBe(MessageStatus.Submitted);
   });
 
+  it('a receipt read in the same socket chunk as its submit_sm_resp matches at once instead of waiting as unmatched', async () => {
+    const { store, unmatched, receipts, submitted } = setup();
+    // The deliver_sm's handler runs first; the submit result is recorded a few promise hops later, in the same turn.
+    const handled = receipts.handle(receipt('XYZ9'));
+    let id = '';
+    await Promise.resolve()
+      .then(() => Promise.resolve())
+      .then(() => (id = submitted('XYZ9')));
+    await handled;
+    expect(await unmatched.count()).toBe(0);
+    expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+  });
+
   it("a receipt that comes before its submit result waits, and is applied when the part's id is recorded", async () => {
     const { store, unmatched, receipts, submitted } = setup();
     await receipts.handle(receipt('ABC123'));
