@@ -16,6 +16,7 @@ import type { ClusterMembership } from './cluster.js';
 import { buildConsole } from './console.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import { InboxRepo } from '../store/inbox-repo.js';
+import { CallFlowRepo } from '../store/call-flow-repo.js';
 import type { OzekiDeps } from '../api/ozeki/command.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
@@ -67,6 +68,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     bodyLimitBytes: config.http.bodyLimitBytes,
     contacts: extras.contacts,
     failoverLinks: new Set(extras.failoverLinks.keys()),
+    callFlows: { repo: new CallFlowRepo(store.sql), committer: store.committer, context: extras.iovoxFlows },
     calls: voice?.callApi ?? null,
     emails: extras.outboundEmail,
     extensions: extensionDirectory(config, sms, voice),

@@ -10,6 +10,10 @@ import type { SmsCore } from './sms.js';
 import type { Store } from './store.js';
 import { ozmlVoiceServices } from './voice-services.js';
 import { egressConfig } from './webhooks.js';
+import { CallFlowRepo } from '../store/call-flow-repo.js';
+import type { FlowContext } from '../iovox/flow/flow.js';
+import { parseCallFlow } from '../iovox/flow/parse-call-flow.js';
+import type { StoredFlowLoader } from '../iovox/inbound-flows.js';
 
 export interface VoiceParts {
   config: Readonly<Config>;
@@ -33,6 +37,19 @@ export function buildVoiceNode({ config, store, sms, extras, log, registry, afte
       email: extras.outboundEmail,
     },
     // IOVOX inbound call flows take the calls they match; the rest run OzML routes.
-    claim: inboundCallFlowRouter(extras.inboundCallFlows, { sms: sms.outbox, flows: extras.iovoxFlows }),
+    claim: inboundCallFlowRouter(extras.inboundCallFlows, {
+      sms: sms.outbox,
+      flows: extras.iovoxFlows,
+      stored: storedCallFlows(new CallFlowRepo(store.sql), extras.iovoxFlows),
+      log: log.child({ component: 'iovox' }),
+    }),
   });
+}
+
+/** Uploaded flows for inbound calls: read when the call starts and checked against the node as it is now. */
+function storedCallFlows(repo: CallFlowRepo, context: FlowContext): StoredFlowLoader {
+  return async (user, name) => {
+    const stored = await repo.get(user, name);
+    return stored ? parseCallFlow(stored.xml, context) : null;
+  };
 }

@@ -23,13 +23,21 @@ export const inboundCallFlowSchema = z
     /** The called number: exact ("442079460000"), "/regex/" on the called user part, or "*" for any call. */
     match: calledNumberPattern,
     /** The <callFlow> document, read and checked at start-up. */
-    callFlowFile: z.string().min(1),
-    /** The API user the flow's SMS are sent as (history, quotas, number control). */
+    callFlowFile: z.string().min(1).optional(),
+    /**
+     * Or the name of a flow `user` uploaded over the IOVOX API (createCallFlow), read when each call starts:
+     * an update takes effect with the next call, and a flow not uploaded yet fails that call, not the daemon.
+     */
+    callFlow: z.string().min(1).optional(),
+    /** The API user the flow's SMS are sent as (history, quotas, number control), and whose uploaded flows `callFlow` names. */
     user: z.string().min(1),
     /** Values for the flow's `?` attributes, by rule id then attribute name ($caller and $called may be used in message). */
     bindings: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   })
-  .strict();
+  .strict()
+  .refine((entry) => (entry.callFlowFile === undefined) !== (entry.callFlow === undefined), {
+    message: 'give either callFlowFile or callFlow (the name of an uploaded flow)',
+  });
 
 /** How failover calls are placed and retried (a busy or unreachable callee is called again later). */
 export const failoverCallsSchema = z

@@ -10,6 +10,7 @@ import { WebhookRepo } from '../../src/store/webhook-repo.js';
 import { EmailRepo } from '../../src/store/email-repo.js';
 import { InboundRepo } from '../../src/store/inbound-repo.js';
 import { InboxRepo } from '../../src/store/inbox-repo.js';
+import { CallFlowRepo } from '../../src/store/call-flow-repo.js';
 import { UnmatchedReceiptRepo } from '../../src/store/unmatched-receipt-repo.js';
 import { QuotaRepo } from '../../src/store/quota-repo.js';
 import { NumberSettingsRepo } from '../../src/store/number-settings-repo.js';
@@ -286,6 +287,26 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect(await take('desk', 1, 'leave')).toEqual(['a']);
       expect(await committer.run(() => new RetentionRepo(sql).pruneInbound(12, 100))).toBe(2);
       expect(await sql.all('SELECT message_id FROM inbox_downloads ORDER BY message_id')).toEqual([{ message_id: 'c' }]);
+    }));
+
+  test('call flows: one name per user, renamed by update, listed newest first, deleted', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new CallFlowRepo(sql);
+      const flow = (user: string, name: string, at: number) => ({ user, name, notes: `n ${name}`, xml: `<callFlow name="${name}"/>`, createdAt: at });
+      expect(await committer.run(() => repo.create(flow('alice', 'A', 1)))).toBe(true);
+      expect(await committer.run(() => repo.create(flow('alice', 'A', 2)))).toBe(false);
+      expect(await committer.run(() => repo.create(flow('bob', 'A', 3)))).toBe(true);
+      expect(await committer.run(() => repo.create(flow('alice', 'B', 4)))).toBe(true);
+      expect(await committer.run(() => repo.update('alice', 'A', { name: 'A2', notes: 'v2', xml: '<callFlow name="A2"/>', at: 5 }))).toBe(true);
+      expect(await committer.run(() => repo.update('alice', 'gone', { name: 'x', notes: '', xml: '', at: 6 }))).toBe(false);
+      expect(await repo.get('alice', 'A')).toBeUndefined();
+      expect(await repo.get('alice', 'A2')).toEqual({ user: 'alice', name: 'A2', notes: 'v2', xml: '<callFlow name="A2"/>', createdAt: 1, updatedAt: 5 });
+      const listed = await repo.list('alice', 10, 0);
+      expect([listed.total, listed.flows.map((f) => f.name)]).toEqual([2, ['B', 'A2']]);
+      expect((await repo.list('alice', 1, 1)).flows.map((f) => f.name)).toEqual(['A2']);
+      expect(await committer.run(() => repo.delete('alice', 'B'))).toBe(true);
+      expect(await committer.run(() => repo.delete('alice', 'B'))).toBe(false);
+      expect((await repo.list('bob', 10, 0)).flows.map((f) => f.name)).toEqual(['A']);
     }));
 
   test('unmatched receipts, quotas and per-number settings', () =>

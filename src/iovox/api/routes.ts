@@ -8,38 +8,30 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError, ErrorCode } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
-import type { Outbox } from '../../sms/outbox.js';
-import type { UserDirectory } from '../../api/http/auth.js';
 import { parseQuery, type Params } from '../../api/http/request-params.js';
-import { IOVOX_CONTENT_TYPE, IovoxApiError, parseIovoxRequest, renderIovoxError, renderIovoxResponse, type IovoxRequestNodes } from './xml.js';
+import { IOVOX_CONTENT_TYPE, IovoxApiError, parseIovoxRequest, renderIovoxError, renderIovoxResponse } from './xml.js';
 import { iovoxSendSmsRequest } from './send-sms.js';
+import { CALL_FLOW_METHODS } from './call-flows.js';
+import type { IovoxDeps, IovoxMethod } from './method.js';
 
-export interface IovoxDeps {
-  outbox: Outbox;
-  users: UserDirectory;
-  log: Logger;
-  /** Configured c2c failover link ids (config iovox.failoverLinks). */
-  failoverLinks: ReadonlySet<string>;
-  now?: () => number;
-}
+export type { IovoxDeps, IovoxMethod, IovoxMethodContext, IovoxMethodResult } from './method.js';
+import { IovoxFlowError } from '../flow/flow-error.js';
 
-export interface IovoxMethodContext {
-  nodes: IovoxRequestNodes;
-  username: string;
-  deps: IovoxDeps;
-}
-
-export type IovoxMethod = (ctx: IovoxMethodContext) => Promise<{ status: number; fields: Record<string, unknown> }>;
-
-const sendSms: IovoxMethod = async ({ nodes, username, deps }) => {
-  const request = iovoxSendSmsRequest(nodes, { username, now: (deps.now ?? Date.now)(), failoverLinks: deps.failoverLinks });
-  const message = await deps.outbox.accept(request);
-  return { status: 201, fields: { sms_activity_id: message.id } };
+const sendSms: IovoxMethod = {
+  verb: 'POST',
+  async run({ body, username, deps }) {
+    const nodes = parseIovoxRequest(body);
+    const request = iovoxSendSmsRequest(nodes, { username, now: (deps.now ?? Date.now)(), failoverLinks: deps.failoverLinks });
+    const message = await deps.outbox.accept(request);
+    return { status: 201, fields: { sms_activity_id: message.id } };
+  },
 };
 
 /** `<interface path>` → method name (as sent in ?method=) → handler. Other IOVOX interfaces add theirs here. */
-export const IOVOX_METHODS = new Map<string, Map<string, IovoxMethod>>([['/SMS', new Map([['sendSms', sendSms]])]]);
+export const IOVOX_METHODS = new Map<string, Map<string, IovoxMethod>>([
+  ['/SMS', new Map([['sendSms', sendSms]])],
+  ['/CallFlow', CALL_FLOW_METHODS],
+]);
 
 /** The API versions this dialect speaks (?v=). */
 const API_VERSIONS = new Set(['3']);
@@ -69,10 +61,9 @@ async function handleIovoxRequest(request: FastifyRequest, methods: Map<string, 
     if (!methodName) throw new IovoxApiError(400, 'Method Empty');
     const method = methods.get(methodName);
     if (!method) throw new IovoxApiError(400, `Method Invalid: ${methodName}`);
-    if (request.method !== 'POST') throw new IovoxApiError(400, `Request Method must be POST. ${request.method} attempted`);
-    const nodes = parseIovoxRequest(Buffer.isBuffer(request.body) ? request.body : undefined);
-    const result = await method({ nodes, username, deps });
-    return { status: result.status, body: renderIovoxResponse(result.fields) };
+    if (request.method !== method.verb) throw new IovoxApiError(400, `Request Method must be ${method.verb}. ${request.method} attempted`);
+    const result = await method.run({ query, body: Buffer.isBuffer(request.body) ? request.body : undefined, username, deps });
+    return { status: result.status, body: 'xml' in result ? result.xml : renderIovoxResponse(result.fields) };
   } catch (err) {
     const mapped = mapError(err);
     return { status: mapped.status, body: renderIovoxError(mapped.status, mapped.text) };
@@ -113,6 +104,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
 /** The one place our errors become IOVOX answers. Anything unexpected is the 500 of IOVOX's SMS API v3 reference. */
 function mapError(err: unknown): { status: number; text: string } {
   if (err instanceof IovoxApiError) return { status: err.status, text: err.text };
+  // A call flow that fails the rule tables: IOVOX's string for it ("Rule ID Empty", "Sender Invalid", …).
+  if (err instanceof IovoxFlowError) return { status: err.status, text: err.text };
   if (isAppError(err)) {
     switch (err.code) {
       case ErrorCode.MESSAGE_EMPTY:

@@ -51,14 +51,7 @@ export type IovoxRequestNodes = Map<string, string | { nested: true }>;
  * XML Empty, "XML parse error. x at line y, column z", Request Empty.
  */
 export function parseIovoxRequest(body: Buffer | undefined): IovoxRequestNodes {
-  if (!body || body.length === 0) throw new IovoxApiError(400, 'XML Empty');
-  const xml = decodeBody(body);
-  if (xml.trim().length === 0) throw new IovoxApiError(400, 'XML Empty');
-  const verdict = XMLValidator.validate(xml);
-  if (verdict !== true) {
-    const { msg, line, col } = verdict.err;
-    throw new IovoxApiError(400, parseErrorText(msg, line, col ?? 1));
-  }
+  const xml = readIovoxXml(body);
   const doc = parseOrRefuse(
     xml,
     () => parser.parse(xml) as Record<string, unknown>,
@@ -76,6 +69,19 @@ export function parseIovoxRequest(body: Buffer | undefined): IovoxRequestNodes {
   }
   if (nodes.size === 0) throw new IovoxApiError(400, 'Request Empty');
   return nodes;
+}
+
+/** The body as well-formed XML text, or IOVOX's XML Empty / "XML parse error. x at line y, column z". */
+export function readIovoxXml(body: Buffer | undefined): string {
+  if (!body || body.length === 0) throw new IovoxApiError(400, 'XML Empty');
+  const xml = decodeBody(body);
+  if (xml.trim().length === 0) throw new IovoxApiError(400, 'XML Empty');
+  const verdict = XMLValidator.validate(xml);
+  if (verdict !== true) {
+    const { msg, line, col } = verdict.err;
+    throw new IovoxApiError(400, parseErrorText(msg, line, col ?? 1));
+  }
+  return xml;
 }
 
 function parseErrorText(message: string, line: number, column: number): string {

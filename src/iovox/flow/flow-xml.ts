@@ -5,6 +5,7 @@
  */
 import { readXmlTree, XmlReadError, type XmlElement } from '../../shared/xml-tree.js';
 import { IovoxFlowError } from './flow-error.js';
+import { escapeXml } from '../../shared/xml-escape.js';
 import type { FlowPosition } from './flow.js';
 
 export interface FlowElement {
@@ -36,4 +37,14 @@ function toFlowElement(element: XmlElement): FlowElement {
 export function attribute(element: FlowElement, name: string): string | null {
   const value = element.attributes[name];
   return value === undefined || value.trim() === '' ? null : value;
+}
+
+/** The element back as XML (attributes and child elements: all a flow has), for storing and answering getCallFlow. */
+export function writeFlowElement(element: FlowElement, indent = ''): string {
+  const attributes = Object.entries(element.attributes)
+    .map(([name, value]) => ` ${name}="${escapeXml(value)}"`)
+    .join('');
+  if (element.children.length === 0) return `${indent}<${element.name}${attributes}/>`;
+  const children = element.children.map((child) => writeFlowElement(child, `${indent}  `)).join('\n');
+  return `${indent}<${element.name}${attributes}>\n${children}\n${indent}</${element.name}>`;
 }

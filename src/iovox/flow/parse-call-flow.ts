@@ -18,7 +18,11 @@ export const FLOW_RULES = new Map<string, RuleParser>([
 ]);
 
 export async function parseCallFlow(xml: string, ctx: FlowContext): Promise<IovoxCallFlow> {
-  const root = parseFlowXml(xml);
+  return checkCallFlow(parseFlowXml(xml), ctx);
+}
+
+/** The same checks on an element already parsed (a `<callFlow>` inside an API request). */
+export async function checkCallFlow(root: FlowElement, ctx: FlowContext): Promise<IovoxCallFlow> {
   if (root.name !== 'callFlow') throw new IovoxFlowError(`Call Flow Invalid: ${root.name}`, root.position);
   const rules: FlowRule[] = [];
   const ids = new Set<string>();

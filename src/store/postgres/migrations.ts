@@ -303,4 +303,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_downloads_message ON inbox_downloads (message_id);
     `,
   },
+  {
+    // Issue 19: IOVOX call flows uploaded over the API (createCallFlow …), one name per user.
+    version: 6,
+    sql: `
+      CREATE TABLE call_flows (
+        "user"          TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        notes           TEXT NOT NULL,
+        xml             TEXT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        updated_at      BIGINT NOT NULL,
+        PRIMARY KEY ("user", name)
+      );
+    `,
+  },
 ];

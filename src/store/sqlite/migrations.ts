@@ -346,4 +346,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_downloads_message ON inbox_downloads (message_id);
     `,
   },
+  {
+    // Issue 19: IOVOX call flows uploaded over the API (createCallFlow …), one name per user.
+    version: 14,
+    sql: `
+      CREATE TABLE call_flows (
+        "user"          TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        notes           TEXT NOT NULL,
+        xml             TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        PRIMARY KEY ("user", name)
+      );
+    `,
+  },
 ];

@@ -13,10 +13,7 @@ import { calledNumberMatcher } from '../route-match.js';
 import type { ScriptRouteConfig } from './config.js';
 import { parseOzml } from './parse.js';
 import type { OzmlScript, RunContext } from './script.js';
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
+import { escapeXml } from '../../shared/xml-escape.js';
 
 /** `<Response><Speak>text</Speak><Hangup/></Response>`, for the greeting and the fallback. */
 export function speakAndHangUp(text: string, origin: string): OzmlScript {

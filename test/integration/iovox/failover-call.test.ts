@@ -97,6 +97,8 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
         ],
         failoverCalls: { retryInitialMs: 1500, ringTimeoutMs: 5000 },
         callFlows: [
+          // Its flow is uploaded over the API by the test below, after the daemon has started.
+          { match: '441632960000', callFlow: 'UPLOADED', user: TEST_USER.username },
           {
             match: '/^44207946/',
             callFlowFile: confirmFlow,
@@ -246,6 +248,25 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       { source: 'ACME', destination: '447400000000', text: 'This is a message from IOVOX!!' },
       { source: 'ACME', destination: '447700900123', text: 'Call from 447555000111 to 442079460000' },
     ]);
+  });
+
+  it('a call flow uploaded over the API (createCallFlow) runs on the next call to its number, and an update on the one after', async () => {
+    const flow = (message: string) => `<request><callFlow name="UPLOADED">
+      <play id="hello" label="HELLO"><textToSpeech textToSpeak="Uploaded over the API." voice="tts_uk_eng_male" /></play>
+      <sendSms id="tell_bob" label="TELL BOB" from="$_partnerName" destinationPhoneNumber="447400000000" destinationContactName="Bob" message="${message}" />
+    </callFlow></request>`;
+    const upload = await iovoxRequest(env.base, flow('Uploaded v1'), { path: '/CallFlow', query: 'v=3&method=createCallFlow' });
+    expect([upload.httpStatus, upload.error]).toEqual([201, undefined]);
+    const texts = async (number: string) => {
+      const before = delivering.received.length;
+      await callTheDaemon(number);
+      await waitUntil(() => delivering.received.length > before, 5000, 'the SMS at the SMSC');
+      return delivering.received.slice(before).map((s) => s.text);
+    };
+    expect(await texts('441632960000')).toEqual(['Uploaded v1']);
+    const update = await iovoxRequest(env.base, flow('Uploaded v2'), { path: '/CallFlow', query: 'v=3&method=updateCallFlow', method: 'PUT' });
+    expect([update.httpStatus, update.error]).toEqual([200, undefined]);
+    expect(await texts('441632960000')).toEqual(['Uploaded v2']);
   });
 
   it('a call to a number no IOVOX flow matches runs the OzML routes instead (here the greeting) and sends nothing', async () => {

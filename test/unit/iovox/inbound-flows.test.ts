@@ -1,10 +1,13 @@
 /**
- * iovox.callFlows: flows are read and checked at start-up (a broken one names
- * its entry and stops the daemon), and a call's called number picks the flow.
+ * iovox.callFlows: flow files are read and checked at start-up (a broken one
+ * names its entry and stops the daemon), uploaded flows when a call starts;
+ * a call's called number picks the flow.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/shared/log.js';
+import { parseConfig } from '../../../src/config/load.js';
 import type { FlowContext } from '../../../src/iovox/flow/flow.js';
 import { inboundCallFlowRouter, loadInboundCallFlows } from '../../../src/iovox/inbound-flows.js';
 import type { CallSession } from '../../../src/voice/call-session.js';
@@ -28,11 +31,11 @@ const session = (called: string) => ({ info: { to: { user: called }, from: { use
 describe('IOVOX inbound call flows', () => {
   it('picks the first entry whose match fits the called number, and leaves the others to OzML', async () => {
     const flows = await loadInboundCallFlows([entry({ match: '442079460000' }), entry({ match: '/^4420/' })], ctx, users);
-    const route = inboundCallFlowRouter(flows, { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx });
+    const route = inboundCallFlowRouter(flows, { sms: { accept: async () => ({ id: 'x' }) }, flows: ctx, stored: async () => null, log: silentLogger() });
     expect(route(session('442079460000'))).toBeTypeOf('function');
     expect(route(session('442071234567'))).toBeTypeOf('function');
     expect(route(session('1000'))).toBeNull();
-    expect(flows.map((f) => f.flow.name)).toEqual(['SMS READ OUT', 'SMS READ OUT']);
+    expect(flows.map((f) => f.flow?.name)).toEqual(['SMS READ OUT', 'SMS READ OUT']);
   });
 
   it('refuses an unknown API user, an unreadable file, a flow with an IOVOX error, and bindings that name no sendSms rule', async () => {
@@ -48,5 +51,29 @@ describe('IOVOX inbound call flows', () => {
     await expect(loadInboundCallFlows([entry({ bindings: { nope: { message: 'x' } } })], ctx, users)).rejects.toThrow(
       "bindings name 'nope', which is not a sendSms rule of its call flow",
     );
+  });
+
+  it('an uploaded flow (callFlow, a name) is read when the call starts; one that does not exist fails that call, not the start-up', async () => {
+    const flows = await loadInboundCallFlows([{ match: '*', callFlow: 'UPLOADED', user: 'alice', bindings: {} }], ctx, users);
+    expect(flows[0]!.flow).toBeNull();
+    const asked: string[] = [];
+    const route = inboundCallFlowRouter(flows, {
+      sms: { accept: async () => ({ id: 'x' }) },
+      flows: ctx,
+      stored: async (user, name) => (asked.push(`${user}/${name}`), null),
+      log: silentLogger(),
+    });
+    const handler = route(session('442079460000'))!;
+    await expect(handler({ info: { from: { user: '447555000111' } } } as never)).rejects.toThrow("user 'alice' has no call flow 'UPLOADED'");
+    expect(asked).toEqual(['alice/UPLOADED']);
+  });
+
+  it('an entry gives a flow file or an uploaded flow, not both and not neither', () => {
+    for (const entry of [
+      { match: '*', user: 'alice' },
+      { match: '*', user: 'alice', callFlow: 'A', callFlowFile: READ_OUT },
+    ]) {
+      expect(() => parseConfig({ iovox: { callFlows: [entry] } })).toThrow('give either callFlowFile or callFlow');
+    }
   });
 });
