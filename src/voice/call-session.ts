@@ -31,6 +31,7 @@ export interface MediaDeps {
 }
 
 export class CallSession {
+  private recordingNow = false;
   state: CallState = 'new';
   readonly digits = new DigitBuffer();
   private readonly controller = new AbortController();
@@ -178,12 +179,16 @@ export class CallSession {
     return this.requireMedia().sendDigits(digits);
   }
 
+  /** One recording at a time: the script's Record verb or an API Record command, whichever came first. */
   startRecording(): void {
+    if (this.recordingNow) throw new AppError(ErrorCode.CALL_STATE, 'the call is being recorded already');
     this.requireMedia().startRecording();
+    this.recordingNow = true;
   }
 
   /** What was recorded since startRecording() (the worker sends it back); empty with no media. */
   stopRecording(): Promise<Int16Array> {
+    this.recordingNow = false;
     return this.rtp ? this.rtp.stopRecording() : Promise.resolve(new Int16Array(0));
   }
 

@@ -1,6 +1,6 @@
 /**
  * Ozeki's commands on a live call (ozeki-ozml.md §3.4): Speak, Play,
- * SendDTMF, BlindTransfer and Forward/ForwardCall, each naming the call by
+ * SendDTMF, Record, BlindTransfer and Forward/ForwardCall, each naming the call by
  * CallId. Prompts are made before the answer (a missing file or a failing
  * synthesiser is this command's error) and queued on the call's audio after
  * what is playing; the call's own script goes on (call-api.ts). `Party` is
@@ -12,6 +12,7 @@ import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { invalidParameter } from './command.js';
 import { OzekiCode, formatOzekiMessage } from './xml.js';
+import { validateCallbackUrl } from '../../sms/validate.js';
 
 type LiveAction = (calls: OzmlCallApi, callId: string) => Promise<void>;
 
@@ -73,4 +74,25 @@ export function blindTransferCommand(ctx: OzekiCommandContext): Promise<OzekiRes
 export function forwardCallCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const destination = required(ctx, 'Destination');
   return onLiveCall(ctx, (calls, callId) => calls.transfer(callId, destination));
+}
+
+/**
+ * Record (ozeki-ozml.md §2 Record): `Duration` (s, default 60), `FinishDigits`, `FinishedURL` (RecordCompleted
+ * with RecordURL), `Format` (mp3 or wav; written as WAV, as the Record verb does). `Inactivity` and `RecordPath`
+ * are accepted and not used: the file goes to the recordings folder, whose name the app gets.
+ */
+export function recordCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const format = ctx.params.get('Format')?.trim().toLowerCase() || 'wav';
+  if (format !== 'wav' && format !== 'mp3') throw invalidParameter('Format', 'Format is mp3 or wav');
+  const finishDigits = (ctx.params.get('FinishDigits') ?? '').replace(/\s+/g, '').toUpperCase();
+  if (!/^[0-9*#A-D]{0,16}$/.test(finishDigits)) throw invalidParameter('FinishDigits', 'FinishDigits may hold 0-9, *, # and A-D');
+  const durationRaw = ctx.params.get('Duration')?.trim();
+  const duration = durationRaw ? Number(durationRaw) : 60;
+  if (!Number.isInteger(duration) || duration < 1 || duration > 3600) throw invalidParameter('Duration', 'Duration must be 1-3600 seconds');
+  const finishedUrl = ctx.params.get('FinishedURL', 'FinishedUrl')?.trim() || null;
+  if (finishedUrl) {
+    const error = validateCallbackUrl(finishedUrl);
+    if (error) throw invalidParameter('FinishedURL', error);
+  }
+  return onLiveCall(ctx, (calls, callId) => calls.record(callId, { maxMs: duration * 1000, finishDigits, finishedUrl }));
 }

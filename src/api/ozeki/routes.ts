@@ -15,7 +15,7 @@ import { receiveMessageCommand, sendMessageCommand } from './gateway-messages.js
 import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
-import { blindTransferCommand, forwardCallCommand, playCommand, sendDtmfCommand, speakCommand } from './live-call.js';
+import { blindTransferCommand, forwardCallCommand, playCommand, recordCommand, sendDtmfCommand, speakCommand } from './live-call.js';
 import type { OzekiCommand, OzekiDeps, OzekiResult } from './command.js';
 
 export type { OzekiCommand, OzekiCommandContext, OzekiDeps, OzekiResult } from './command.js';
@@ -38,6 +38,7 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['speak', { name: 'Speak', run: speakCommand }],
   ['play', { name: 'Play', run: playCommand }],
   ['senddtmf', { name: 'SendDTMF', run: sendDtmfCommand }],
+  ['record', { name: 'Record', run: recordCommand }],
   ['blindtransfer', { name: 'BlindTransfer', run: blindTransferCommand }],
   ['forwardcall', { name: 'ForwardCall', run: forwardCallCommand }],
   ['forward', { name: 'Forward', run: forwardCallCommand }],

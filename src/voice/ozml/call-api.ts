@@ -11,6 +11,7 @@ import type { CallSession } from '../call-session.js';
 import { CallState } from './call-states.js';
 import { trunkTarget, type TrunkConfig } from '../trunks.js';
 import { connectedHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+import { saveRecording, waitForRecordingStop } from './recording.js';
 
 export interface PlaceCallRequest {
   dialed: string;
@@ -118,6 +119,42 @@ export class OzmlCallApi {
   /** RFC 4733 digits to the far end; resolves once sent. */
   async sendDtmf(callId: string, keys: string): Promise<void> {
     await this.answered(callId).sendDigits(keys);
+  }
+
+  /**
+   * Ozeki's Record on a live call: the caller's audio from now until `maxMs`, a `finishDigits` key or the call's
+   * end, written as the Record verb writes it; RecordCompleted goes to `finishedUrl` through the durable callback
+   * outbox (the command answers once recording has started). One recording at a time: while the call's script
+   * or an earlier command records, CALL_STATE.
+   */
+  async record(callId: string, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }): Promise<void> {
+    const session = this.answered(callId);
+    session.startRecording();
+    const startedAt = Date.now();
+    void this.finishRecording(session, startedAt, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
+  }
+
+  private async finishRecording(session: CallSession, startedAt: number, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }) {
+    const { reason, digit } = await waitForRecordingStop(session, session.signal, options.maxMs, options.finishDigits);
+    const { path, recordUrl, seconds } = await saveRecording(session, this.handlerDeps.services.recordings, startedAt);
+    session.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished (Record command)');
+    if (!options.finishedUrl) return;
+    const info = session.info;
+    this.handlerDeps.services.events.notify(
+      options.finishedUrl,
+      {
+        NotificationName: 'RecordCompleted',
+        CallId: info.id,
+        Caller: info.from.user,
+        Callee: info.to.user,
+        RecordURL: recordUrl,
+        Duration: seconds.toFixed(1),
+        Format: 'wav',
+        FinishDigit: digit ?? '',
+        FinishReason: reason,
+      },
+      info.id,
+    );
   }
 
   /** REFER the far end to `target` (a SIP URI, or a number the far end resolves); resolves once accepted. */

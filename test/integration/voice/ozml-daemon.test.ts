@@ -6,6 +6,8 @@
  * shows in ListCallHistory. Then Ozeki's call commands: Call (CallConnected
  * reply runs), ListActiveCalls, Hangup.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
@@ -16,7 +18,8 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { OzmlApp } from '../../helpers/ozml-app.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import { freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, runSipp, udpPortBound, sippAvailable, SIPP_PCAPS, SIPP_SCENARIOS } from '../../helpers/sipp.js';
+import { decodeWav } from '../../../src/voice/media/wav.js';
 import { ESPEAK_COMMAND } from '../../helpers/voice-harness.js';
 import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
@@ -208,6 +211,61 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     } finally {
       sipp.kill();
       receiver.close();
+    }
+  });
+
+  it('Record on a live call through the API: the caller until FinishDigits, RecordCompleted to FinishedURL, 303 while already recording', async () => {
+    app.on('/incoming', '<Response><UserInput Timeout="30"><Inputs><Input Key="#"><Delay>1</Delay><Hangup/></Input></Inputs></UserInput></Response>');
+    // The caller speaks (7 s of G.711 A-law) after a pause long enough for the command, then presses #.
+    const scenario = join(d.dir, 'record-keys.xml');
+    const keys = [
+      `  <pause milliseconds="3000"/>\n  <nop><action><exec play_pcap_audio="${SIPP_PCAPS}/g711a.pcap"/></action></nop>`,
+      `  <pause milliseconds="2500"/>\n  <nop><action><exec play_pcap_audio="${SIPP_PCAPS}/dtmf_2833_pound.pcap"/></action></nop>`,
+    ].join('\n');
+    writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-keys.xml'), 'utf8').replace('<!--KEYS-->', keys));
+    const sipp = runSipp({
+      scenario,
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630333', codec: 8, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    });
+    try {
+      let callId = '';
+      await waitUntil(
+        async () => {
+          const active = await api({ command: 'ListActiveCalls' });
+          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+          callId = calls.Call?.find((c) => c['Source'] === '+3630333' && c['CallState'] === 'InCall')?.['CallId'] ?? '';
+          return callId !== '';
+        },
+        15_000,
+        'the call in ListActiveCalls',
+      );
+      const started = await api({ command: 'Record', CallId: callId, FinishDigits: '#', Duration: '30', FinishedURL: callEvents.url('/recorded') });
+      expect(started.Code, started.Message).toBe('200');
+      const again = await api({ command: 'Record', CallId: callId });
+      expect([again.Code, again.Message]).toEqual(['303', "Command 'Record' cannot be used here"]);
+      expect((await api({ command: 'Record', CallId: callId, Format: 'ogg' })).Code).toBe('302');
+      expect((await api({ command: 'Record', CallId: 'no-such-call' })).Code).toBe('601');
+      await callEvents.waitFor((r) => r.some((q) => q.url === '/recorded'));
+      const done = Object.fromEntries(callEvents.requests.find((q) => q.url === '/recorded')!.form);
+      expect(done).toMatchObject({
+        NotificationName: 'RecordCompleted',
+        CallId: callId,
+        Caller: '+3630333',
+        FinishDigit: '#',
+        FinishReason: 'finish-digit',
+        Format: 'wav',
+      });
+      expect(Number(done['Duration'])).toBeGreaterThan(2);
+      expect(done['RecordURL']).toMatch(/^recordings\/[0-9a-f-]+-\d+\.wav$/);
+      const recording = decodeWav(readFileSync(join(d.dir, done['RecordURL']!)));
+      expect(rms(recording.pcm)).toBeGreaterThan(300);
+      const result = await sipp.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    } finally {
+      sipp.kill();
     }
   });
 

@@ -10,14 +10,9 @@
  * is accepted for compatibility and recorded as WAV. Inactivity is accepted
  * and not enforced in this version.
  */
-import { writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { encodeWav } from '../../media/wav.js';
-import { SAMPLE_RATE } from '../../media/audio-clip.js';
-import { CONTINUE, defineVerb, type RunContext } from '../script.js';
+import { CONTINUE, defineVerb } from '../script.js';
+import { saveRecording, waitForRecordingStop } from '../recording.js';
 import { OzmlError, attr, numberAttr } from '../xml.js';
-
-type StopReason = 'finish-digit' | 'duration' | 'hangup';
 
 export const record = defineVerb({
   name: 'Record',
@@ -40,16 +35,9 @@ export const record = defineVerb({
     session.digits.clear();
     session.startRecording();
     const startedAt = Date.now();
-    const { reason, digit } = await waitForStop(ctx, args.maxMs, args.finishDigits);
-    const pcm = await session.stopRecording();
+    const { reason, digit } = await waitForRecordingStop(session, ctx.signal, args.maxMs, args.finishDigits);
+    const { path, recordUrl, seconds } = await saveRecording(session, ctx.services.recordings, startedAt);
     session.digits.clear();
-    const seconds = pcm.length / SAMPLE_RATE;
-    const name = `${session.info.id}-${startedAt}.wav`;
-    await mkdir(ctx.services.recordings.dir, { recursive: true });
-    const path = join(ctx.services.recordings.dir, name);
-    await writeFile(path, encodeWav(pcm));
-    // Without a public URL the app gets the file's name in the recordings folder, never the server's own path.
-    const recordUrl = ctx.services.recordings.publicUrl ? `${ctx.services.recordings.publicUrl.replace(/\/$/, '')}/${name}` : `recordings/${name}`;
     ctx.vars.set('RecordURL', recordUrl);
     ctx.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished');
     if (!args.finishedUrl) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
@@ -69,21 +57,3 @@ export const record = defineVerb({
     }
   },
 });
-
-function waitForStop(ctx: RunContext, maxMs: number, finishDigits: string): Promise<{ reason: StopReason; digit: string | null }> {
-  return new Promise((resolve) => {
-    const done = (reason: StopReason, digit: string | null = null) => {
-      clearTimeout(timer);
-      off();
-      ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ reason, digit });
-    };
-    const timer = setTimeout(() => done('duration'), maxMs);
-    const off = ctx.session.digits.onDigit((d) => {
-      if (finishDigits.includes(d.toUpperCase())) done('finish-digit', d);
-    });
-    const onAbort = () => done('hangup');
-    if (ctx.signal.aborted) return done('hangup');
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
