@@ -21,7 +21,13 @@ let c: SimulatedModem;
 let paced: SimulatedModem;
 let env: Awaited<ReturnType<typeof startDaemon>>;
 const receipts = new HttpReceiver();
-const fast = { commandTimeoutMs: 1000, healthSeconds: 0.2, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
+/**
+ * How long a condition may take on a loaded CI machine (four modems behind socat ptys share two cores with the
+ * suite). The modems here always answer, so a generous AT timeout only keeps a slow answer from being taken for
+ * a dead modem (which re-initialises it and stalls the pool: the likely cause of a CI failure at 1 s).
+ */
+const LOADED_MS = 45_000;
+const fast = { commandTimeoutMs: 5000, healthSeconds: 0.2, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
 const pool = () => env.daemon.connectors.get('pool') as ModemConnector;
 const bind = (id: string) =>
   pool()
@@ -68,13 +74,13 @@ async function send(recipient: string, text: string): Promise<string> {
 }
 
 async function finalReport(smsId: string): Promise<Record<string, string>> {
-  await receipts.waitFor((r) => r.some((q) => q.form.get('SmsId') === smsId && q.form.get('Status') !== 'sent'), 15_000);
+  await receipts.waitFor((r) => r.some((q) => q.form.get('SmsId') === smsId && q.form.get('Status') !== 'sent'), LOADED_MS);
   return Object.fromEntries(receipts.requests.filter((q) => q.form.get('SmsId') === smsId).at(-1)!.form);
 }
 
 const sentBy = (recipient: string) => [a, b, c].flatMap((m) => m.sim.sent.filter((s) => s.pdu.recipient.number === recipient).map((s) => s.modem));
 
-describe('modem pool', () => {
+describe('modem pool', { timeout: 120_000 }, () => {
   it('spreads messages over the modems, text-mode one included, and reports them all delivered', async () => {
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => send(`+3630100${String(i).padStart(4, '0')}`, `Balance ${i}: 100 EUR`)));
     for (const id of ids) expect(await finalReport(id)).toMatchObject({ Status: 'delivered', Connector: 'pool' });
@@ -107,12 +113,16 @@ describe('modem pool', () => {
     b.sim.options.reportStatus = 0x41; // b's message is refused by the handset
     const viaOnly = async (modem: SimulatedModem, others: SimulatedModem[], text: string) => {
       for (const o of others) o.sim.options.registration = 3;
-      await waitUntil(() => others.every((o) => bind(o.sim.options.name).registration === 3), 5000, 'others deregistered');
-      const id = await send('+36307770000', text);
-      await waitUntil(() => modem.sim.sent.some((s) => s.text === text), 5000, `sent through ${modem.sim.options.name}`);
-      for (const o of others) o.sim.options.registration = 1;
-      await waitUntil(() => pool().devices.every((d) => d.isAvailable()), 5000, 'all back');
-      return id;
+      try {
+        await waitUntil(() => others.every((o) => bind(o.sim.options.name).registration === 3), LOADED_MS, 'others deregistered');
+        const id = await send('+36307770000', text);
+        await waitUntil(() => modem.sim.sent.some((s) => s.text === text), LOADED_MS, `sent through ${modem.sim.options.name}`);
+        return id;
+      } finally {
+        // Back whatever happened, so one failure does not leave the next tests without modems.
+        for (const o of others) o.sim.options.registration = 1;
+        await waitUntil(() => pool().devices.every((d) => d.isAvailable()), LOADED_MS, 'all back');
+      }
     };
     const viaA = await viaOnly(a, [b, c], 'first, via a');
     const viaB = await viaOnly(b, [a, c], 'second, via b');
@@ -130,7 +140,7 @@ describe('modem pool', () => {
     a.sim.options.signal = 3; // below minSignal 5
     try {
       // A health poll reads registration before the operator: wait for both, or /health can be caught between them.
-      await waitUntil(() => bind('b').registration === 2 && bind('b')['operator'] === '' && bind('a').signal === 3, 5000, 'a and b unavailable');
+      await waitUntil(() => bind('b').registration === 2 && bind('b')['operator'] === '' && bind('a').signal === 3, LOADED_MS, 'a and b unavailable');
       expect(pool().isUp()).toBe(true);
       const health = (await (await fetch(`${env.base}/health`)).json()) as {
         connectors: Array<{ id: string; up: boolean; binds: Array<Record<string, unknown>> }>;
@@ -150,7 +160,7 @@ describe('modem pool', () => {
       b.sim.options.registration = 1;
       a.sim.options.signal = 21;
     }
-    await waitUntil(() => pool().devices.every((d) => d.isAvailable()), 5000, 'back');
+    await waitUntil(() => pool().devices.every((d) => d.isAvailable()), LOADED_MS, 'back');
   });
 
   it('shows each modem in /metrics: up, signal, registration, queue, sent and failed parts', async () => {
