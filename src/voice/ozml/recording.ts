@@ -9,6 +9,7 @@ import { SAMPLE_RATE } from '../media/audio-clip.js';
 import { encodeWav } from '../media/wav.js';
 import type { CallSession } from '../call-session.js';
 import type { RecordingStore } from './services.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
 
 export type RecordingStopReason = 'finish-digit' | 'duration' | 'hangup';
 
@@ -50,6 +51,28 @@ export async function saveRecording(session: CallSession, store: RecordingStore,
   await mkdir(store.dir, { recursive: true });
   const path = join(store.dir, name);
   await writeFile(path, encodeWav(pcm));
-  const recordUrl = store.publicUrl ? `${store.publicUrl.replace(/\/$/, '')}/${name}` : `recordings/${name}`;
-  return { path, recordUrl, seconds: pcm.length / SAMPLE_RATE };
+  return { path, recordUrl: recordingReference(store, name), seconds: pcm.length / SAMPLE_RATE };
+}
+
+/** A file in the recordings folder: its plain name, never a path (no separators, no leading dot). */
+const RECORDING_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
+
+/**
+ * Where a recording a script names lives: `name`, `recordings/name` (a RecordURL without a public URL) or
+ * `<recordings.publicUrl>/name` all mean `<recordings.dir>/name`; anything else (a path, `..`, another folder)
+ * is refused, so a script from an app can touch nothing outside the recordings folder.
+ */
+export function recordingFile(store: RecordingStore, reference: string): { name: string; path: string } {
+  const trimmed = reference.trim();
+  const base = store.publicUrl?.replace(/\/$/, '');
+  const name = base && trimmed.startsWith(`${base}/`) ? trimmed.slice(base.length + 1) : trimmed.replace(/^recordings\//, '');
+  if (!RECORDING_NAME.test(name) || name.includes('..')) {
+    throw new AppError(ErrorCode.RECORDING_NOT_FOUND, `'${reference.slice(0, 100)}' is not a file of the recordings folder`);
+  }
+  return { name, path: join(store.dir, name) };
+}
+
+/** What a script is given for a file of the recordings folder (as RecordURL is). */
+export function recordingReference(store: RecordingStore, name: string): string {
+  return store.publicUrl ? `${store.publicUrl.replace(/\/$/, '')}/${name}` : `recordings/${name}`;
 }

@@ -5,11 +5,13 @@ import { beep } from './beep.js';
 import { blindTransfer } from './blind-transfer.js';
 import { call } from './call.js';
 import { delay } from './delay.js';
+import { deleteFile } from './delete-file.js';
 import { exit } from './exit.js';
 import { forEach } from './for-each.js';
 import { forward } from './forward.js';
 import { goTo } from './go-to.js';
 import { hangup } from './hangup.js';
+import { moveFile } from './move-file.js';
 import { play } from './play.js';
 import { record } from './record.js';
 import { reject } from './reject.js';
@@ -40,6 +42,8 @@ const ALL: AnyVerb[] = [
   forward,
   call,
   exit,
+  moveFile,
+  deleteFile,
 ];
 
 export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
