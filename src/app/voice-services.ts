@@ -11,6 +11,8 @@ import type { Logger } from '../shared/log.js';
 import type { Committer, SqlExecutor } from '../store/sql.js';
 import { CallHistoryRepo } from '../store/call-history-repo.js';
 import { MessageRepo } from '../store/message-repo.js';
+import { InboundRepo } from '../store/inbound-repo.js';
+import { numberVariants } from '../store/message-history-repo.js';
 import { isFinal } from '../sms/message.js';
 import { sleep } from '../voice/ozml/sleep.js';
 import type { ScriptSmsOutcome } from '../voice/ozml/services.js';
@@ -33,6 +35,7 @@ export function ozmlVoiceServices(deps: {
 }): Omit<OzmlVoiceDeps, 'storeDir' | 'log'> {
   const history = new CallHistoryRepo(deps.sql);
   const messages = new MessageRepo(deps.sql);
+  const inbound = new InboundRepo(deps.sql);
   const callbacks = new WebhookRepo(deps.sql, deps.nodeId);
   const log = deps.log.child({ component: 'ozml' });
   return {
@@ -56,6 +59,17 @@ export function ozmlVoiceServices(deps: {
         return { smsId: message.id };
       },
       // A call waits for a handful of reports at most: reading the message every 200 ms costs less than wiring status events to calls.
+      async waitForInbound(filter, timeoutMs, signal) {
+        const senders = [...new Set(filter.senders.flatMap(numberVariants))];
+        const recipients = filter.recipient ? numberVariants(filter.recipient) : null;
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const found = await inbound.firstFrom(senders, recipients, filter.since);
+          if (found) return { id: found.id, sender: found.sender, recipient: found.recipient, text: found.text };
+          if (signal.aborted || Date.now() >= deadline) return null;
+          await sleep(Math.min(250, deadline - Date.now()), signal);
+        }
+      },
       async waitForOutcome(smsId, timeoutMs, signal) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {

@@ -118,6 +118,23 @@ export class InboundRepo {
     };
   }
 
+  /** The oldest complete message from one of `senders` (to one of `recipients`, when given) received at or after `since`. */
+  async firstFrom(senders: readonly string[], recipients: readonly string[] | null, since: number): Promise<InboundMessage | undefined> {
+    if (senders.length === 0) return undefined;
+    const args: unknown[] = [...senders];
+    let where = `sender IN (${senders.map(() => '?').join(', ')})`;
+    if (recipients && recipients.length > 0) {
+      where += ` AND recipient IN (${recipients.map(() => '?').join(', ')})`;
+      args.push(...recipients);
+    }
+    args.push(since);
+    const row = await this.sql.get<{ id: string }>(
+      `SELECT id FROM inbound_messages WHERE ${where} AND received_at >= ? AND complete = 1 ORDER BY received_at, id LIMIT 1`,
+      args,
+    );
+    return row ? this.get(row.id) : undefined;
+  }
+
   /** A repeated part (the SMSC redelivers when our ack was lost) replaces its twin. */
   async insertFragment(fragment: StoredFragment): Promise<void> {
     await this.sql.run(

@@ -280,6 +280,10 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const take = (user: string, limit: number, after: 'delete' | 'mark' | 'leave') =>
         committer.run(async () => (await inbox.download(user, ['+15550002222'], limit, after, 100)).map((m) => m.id));
       expect(await take('jane', 10, 'leave')).toEqual(['a', 'b', 'c']);
+      // WaitForMsg's read: the oldest from a sender (to a recipient) since a time.
+      expect((await inbound.firstFrom(['15557654321'], ['+15550002222'], 11))?.id).toBe('b');
+      expect((await inbound.firstFrom(['15557654321'], null, 12))?.id).toBe('other');
+      expect(await inbound.firstFrom(['15557654321'], null, 14)).toBeUndefined();
       expect(await take('jane', 2, 'delete')).toEqual(['a', 'b']);
       expect(await take('jane', 10, 'mark')).toEqual(['c']);
       expect(await take('jane', 10, 'leave')).toEqual([]);

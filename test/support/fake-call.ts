@@ -25,6 +25,8 @@ export interface FakeCall {
   replies: Map<string, OzmlScript | null>;
   /** How a SendSms WaitForReport ends. */
   smsOutcome: ScriptSmsOutcome;
+  /** What WaitForMsg receives (null: it times out). */
+  inboundSms: { id: string; sender: string; recipient: string; text: string } | null;
 }
 
 export function fakeCall(): FakeCall {
@@ -39,6 +41,7 @@ export function fakeCall(): FakeCall {
     failSpeech: new Set(),
     replies: new Map(),
     smsOutcome: 'delivered',
+    inboundSms: null,
   };
   const session = {
     get state() {
@@ -71,6 +74,10 @@ export function fakeCall(): FakeCall {
       async waitForOutcome() {
         events.push('sms-wait');
         return call.smsOutcome;
+      },
+      async waitForInbound(filter: { senders: string[]; recipient: string | null }, timeoutMs: number) {
+        events.push(`inbound-wait:${filter.senders.join(',')}>${filter.recipient ?? '*'} ${timeoutMs}`);
+        return call.inboundSms;
       },
     },
     email: {

@@ -94,6 +94,7 @@ function fallbackCounter(registry: Registry | undefined): Counter<'reason'> {
 const noSms: ScriptSms = {
   send: () => Promise.reject(new AppError(ErrorCode.ROUTE_NOT_FOUND, 'this voice node has no SMS outbox')),
   waitForOutcome: () => Promise.resolve('timeout'),
+  waitForInbound: () => Promise.resolve(null),
 };
 
 function loggedEvents(log: Logger): CallEvents {

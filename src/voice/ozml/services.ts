@@ -23,6 +23,24 @@ export interface ScriptSms {
   send(request: ScriptSmsRequest): Promise<{ smsId: string }>;
   /** Resolves with the SMS's final status, or 'timeout' after `timeoutMs` or when `signal` aborts (the caller hung up). */
   waitForOutcome(smsId: string, timeoutMs: number, signal: AbortSignal): Promise<ScriptSmsOutcome>;
+  /**
+   * The first SMS received at or after `since` from one of `senders` (and to `recipient`, when given; numbers
+   * match with or without + / 00), or null after `timeoutMs` or when `signal` aborts. Read from the store, so
+   * an SMS that reached another node of a cluster counts.
+   */
+  waitForInbound(
+    filter: { senders: string[]; recipient: string | null; since: number },
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<ScriptInboundSms | null>;
+}
+
+/** An SMS a script waited for (WaitForMsg). */
+export interface ScriptInboundSms {
+  id: string;
+  sender: string;
+  recipient: string;
+  text: string;
 }
 
 /** E-mail a script sends (SendEmail): stored, then sent and retried through email.smtp. */

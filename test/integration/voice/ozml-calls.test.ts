@@ -71,6 +71,7 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
           return { smsId: `sms-${sms.length}` };
         },
         waitForOutcome: async () => 'delivered',
+        waitForInbound: async () => null,
       },
       events: {
         notify: (url, fields) => {

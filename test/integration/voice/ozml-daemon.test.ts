@@ -269,6 +269,41 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it('WaitForMsg: the script waits for the SMS the caller sends during the call (an MO from the SMSC) and branches on its text', async () => {
+    app.on(
+      '/incoming',
+      '<Response><WaitForMsg Timeout="30"><OnReceived><SendSms Recipient="+3630999">got $MsgText</SendSms><Hangup/></OnReceived>' +
+        '<OnTimeout><SendSms Recipient="+3630999">no SMS</SendSms><Hangup/></OnTimeout></WaitForMsg></Response>',
+    );
+    const receiver = await RtpReceiver.start();
+    const sipp = runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { rtp_port: receiver.port, caller: '+3630444', codec: 0 },
+      workDir: d.dir,
+    });
+    try {
+      await waitUntil(
+        async () => {
+          const active = await api({ command: 'ListActiveCalls' });
+          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+          return calls.Call?.some((c) => c['Source'] === '+3630444') ?? false;
+        },
+        15_000,
+        'the call waiting',
+      );
+      await smsc.sendMo({ from: '3630444', to: '3612345', text: 'code 4711' });
+      await waitUntil(() => smsc.received.some((m) => m.text === 'got code 4711'), 15_000, 'the branch on the SMS');
+      expect(smsc.received.some((m) => m.text === 'no SMS')).toBe(false);
+      const result = await sipp.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    } finally {
+      sipp.kill();
+      receiver.close();
+    }
+  });
+
   it('ListExtensions shows the API extension, the script route and the SMS connectors with their state; Type filters; ListExtensionTypes names them', async () => {
     const all = await api({ command: 'ListExtensions' });
     expect(all.root).toBe('OzApi_CommandResult_ListExtensions');

@@ -24,7 +24,11 @@ describe.skipIf(!drachtioFromEnv() || !sippAvailable())('seed 002 through dracht
       h.handler = buildOzml(config, {
         storeDir: h.dir,
         log: silentLogger(),
-        sms: { send: async (r) => (sent.push(`${r.recipient}: ${r.text}`), { smsId: '1' }), waitForOutcome: async () => 'delivered' },
+        sms: {
+          send: async (r) => (sent.push(`${r.recipient}: ${r.text}`), { smsId: '1' }),
+          waitForOutcome: async () => 'delivered',
+          waitForInbound: async () => null,
+        },
       }).handler;
       const receiver = await RtpReceiver.start();
       try {

@@ -21,6 +21,7 @@ import { sendSms } from './send-sms.js';
 import { speak } from './speak.js';
 import { userInput } from './user-input.js';
 import { variable } from './var.js';
+import { waitForMsg } from './wait-for-msg.js';
 
 const ALL: AnyVerb[] = [
   speak,
@@ -44,10 +45,13 @@ const ALL: AnyVerb[] = [
   exit,
   moveFile,
   deleteFile,
+  waitForMsg,
 ];
 
 export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
   ...ALL.map((v) => [v.name.toLowerCase(), v] as const),
   // Ozeki 10's name for Forward.
   ['forwardcall', forward],
+  // The name Ozeki's command list pairs with WaitForMsg.
+  ['receivemessage', waitForMsg],
 ]);
