@@ -54,4 +54,6 @@ export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
   ['forwardcall', forward],
   // The name Ozeki's command list pairs with WaitForMsg.
   ['receivemessage', waitForMsg],
+  // The SMS-gateway spelling of SendSms (Originator, Recipient, MessageData).
+  ['sendmessage', sendSms],
 ]);

@@ -3,6 +3,9 @@
  * receipts, same SMSDeliveryReport to DeliveryReportURL). The call goes on
  * whatever happens to the SMS; a refused one is logged with its line.
  *
+ * `SendMessage` is the same verb in the words of Ozeki's SMS-gateway commands
+ * (`Originator`, `Recipient`, `MessageData`).
+ *
  * telenode's extension (not Ozeki's): `WaitForReport="N"` waits up to N
  * seconds for the delivery report and runs the matching child block —
  * `<OnDelivered>`, `<OnFailed>` (failed, expired, unknown, or refused at once)
@@ -37,8 +40,9 @@ export const sendSms = defineVerb<SendSmsArgs>({
     if (!recipient) throw new OzmlError(`<${el.name}> needs a Recipient`, el.at);
     const args: SendSmsArgs = {
       recipient,
-      sender: attr(el, 'Sender')?.trim() || null,
-      text: requireMain(el, 'the message text', 'Message'),
+      // SendMessage, Ozeki's SMS-gateway spelling of the same verb, says Originator and MessageData.
+      sender: attr(el, 'Sender', 'Originator')?.trim() || null,
+      text: requireMain(el, 'the message text', 'Message', 'MessageData'),
       callbackUrl: attr(el, 'DeliveryReportURL', 'DelivaryReportURL')?.trim() || null,
       waitMs: numberAttr(el, 'WaitForReport', 0, { max: 3600 }) * 1000,
       onDelivered: [],

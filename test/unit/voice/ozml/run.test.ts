@@ -64,6 +64,12 @@ describe('OzML interpreter', () => {
     expect(call.events).toEqual(['ask:GoTo', 'sms:+1 goes on']);
   });
 
+  it("SendMessage is SendSms in the SMS gateway's words (Originator, MessageData)", async () => {
+    const call = fakeCall();
+    await runScript(script('<SendMessage Originator="ACME" Recipient="+36201234567" MessageData="gateway words"/>'), call.ctx);
+    expect(call.events).toEqual(['sms:+36201234567 gateway words']);
+  });
+
   it('SendEmail sends with variables substituted and the call goes on; it does not answer the call', async () => {
     const call = fakeCall();
     await runScript(
