@@ -5,6 +5,7 @@ import { Daemon } from '../../src/app/daemon.js';
 import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { tempDir } from './temp-dir.js';
+import { TEST_PORT_RANGE, freeTcpPort, rtpPortRange } from './ports.js';
 
 export const TEST_USER = { username: 'HTTP_User_1', password: 'qwe123' };
 const TEST_HASH = hashPassword(TEST_USER.password);
@@ -19,12 +20,18 @@ export async function startDaemon(
   stop: () => Promise<void>;
 }> {
   const dir = tempDir();
+  // With TELENODE_TEST_PORTS the daemon's own ports come from that range too (test/helpers/ports.ts).
+  const rtp = rtpPortRange();
+  if (rtp && overrides['voice'] !== undefined) {
+    const voice = overrides['voice'] as Record<string, unknown>;
+    overrides = { ...overrides, voice: { ...voice, rtp: { ...rtp, ...(voice['rtp'] as object | undefined) } } };
+  }
   const config = parseConfig({
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: TEST_PORT_RANGE ? await freeTcpPort() : 0 },
     users: [{ username: TEST_USER.username, passwordHash: TEST_HASH }],
     webhooks: { backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
     // Tests run in parallel: never the fixed SIP port 5060.
-    voice: { builtin: { port: 0 } },
+    voice: { builtin: { port: 0 }, ...(rtp ? { rtp } : {}) },
     // Receivers and apps in tests listen on loopback, which the egress policy denies by default.
     egress: { allow: ['127.0.0.0/8'] },
     ...overrides,

@@ -6,7 +6,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { createSocket } from 'node:dgram';
 
 export const SIPP_SCENARIOS = resolve(import.meta.dirname, '../fixtures/sipp');
 export const SIPP_PCAPS = '/usr/share/sip-tester';
@@ -86,19 +85,7 @@ export function runSipp(options: SippOptions): { done: Promise<SippRun>; kill: (
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-/** A free UDP port on loopback, with the next two free as well (sipp uses port+1/+2 for media). */
-export async function freeUdpPort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((res) => {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => {
-        const p = s.address().port;
-        s.close(() => res(p));
-      });
-    });
-    if (port % 2 === 0 && port < 65000) return port;
-  }
-}
+export { freeUdpPort } from './ports.js';
 
 /**
  * Resolves once a process has bound UDP `port` (sipp as a UAS, ready for our INVITE): read from the kernel's
