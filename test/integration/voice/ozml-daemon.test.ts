@@ -77,6 +77,21 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     const root = Object.keys(doc).find((k) => k !== '?xml')!;
     return { root, ...(doc[root] as { Code: string; Message: string }) };
   }
+  /** The CallId of the call from `source` once ListActiveCalls shows it InCall. */
+  async function liveCallFrom(source: string): Promise<string> {
+    let callId = '';
+    await waitUntil(
+      async () => {
+        const active = await api({ command: 'ListActiveCalls' });
+        const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+        callId = calls.Call?.find((c) => c['Source'] === source && c['CallState'] === 'InCall')?.['CallId'] ?? '';
+        return callId !== '';
+      },
+      15_000,
+      `the call from ${source} in ListActiveCalls`,
+    );
+    return callId;
+  }
 
   it("runs seed 002's script: both prompts heard, the SMS reaches the SMSC, its receipt reaches DeliveryReportURL, the call ends", async () => {
     // Seed 002's script as the app serves it, with a DeliveryReportURL added to its SendSms.
@@ -166,17 +181,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       workDir: d.dir,
     });
     try {
-      let callId = '';
-      await waitUntil(
-        async () => {
-          const active = await api({ command: 'ListActiveCalls' });
-          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
-          callId = calls.Call?.find((c) => c['Source'] === '+3630222' && c['CallState'] === 'InCall')?.['CallId'] ?? '';
-          return callId !== '';
-        },
-        15_000,
-        'the call in ListActiveCalls',
-      );
+      const callId = await liveCallFrom('+3630222');
       const text = 'This is an announcement from the operator.';
       const duration = (
         await new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-live`, timeoutMs: 10_000 }).synthesize(
@@ -231,17 +236,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       workDir: d.dir,
     });
     try {
-      let callId = '';
-      await waitUntil(
-        async () => {
-          const active = await api({ command: 'ListActiveCalls' });
-          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
-          callId = calls.Call?.find((c) => c['Source'] === '+3630333' && c['CallState'] === 'InCall')?.['CallId'] ?? '';
-          return callId !== '';
-        },
-        15_000,
-        'the call in ListActiveCalls',
-      );
+      const callId = await liveCallFrom('+3630333');
       const started = await api({ command: 'Record', CallId: callId, FinishDigits: '#', Duration: '30', FinishedURL: callEvents.url('/recorded') });
       expect(started.Code, started.Message).toBe('200');
       const again = await api({ command: 'Record', CallId: callId });
@@ -284,15 +279,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       workDir: d.dir,
     });
     try {
-      await waitUntil(
-        async () => {
-          const active = await api({ command: 'ListActiveCalls' });
-          const calls = (active['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
-          return calls.Call?.some((c) => c['Source'] === '+3630444') ?? false;
-        },
-        15_000,
-        'the call waiting',
-      );
+      await liveCallFrom('+3630444');
       await smsc.sendMo({ from: '3630444', to: '3612345', text: 'code 4711' });
       await waitUntil(() => smsc.received.some((m) => m.text === 'got code 4711'), 15_000, 'the branch on the SMS');
       expect(smsc.received.some((m) => m.text === 'no SMS')).toBe(false);
