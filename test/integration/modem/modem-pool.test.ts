@@ -27,7 +27,7 @@ const receipts = new HttpReceiver();
  * a dead modem (which re-initialises it and stalls the pool: the likely cause of a CI failure at 1 s).
  */
 const LOADED_MS = 45_000;
-const fast = { commandTimeoutMs: 5000, healthSeconds: 0.2, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
+const fast = { commandTimeoutMs: 5000, healthSeconds: 0.5, sweepSeconds: 1, reconnect: { initialMs: 100, maxMs: 500 } };
 const pool = () => env.daemon.connectors.get('pool') as ModemConnector;
 const bind = (id: string) =>
   pool()
@@ -74,7 +74,15 @@ async function send(recipient: string, text: string): Promise<string> {
 }
 
 async function finalReport(smsId: string): Promise<Record<string, string>> {
-  await receipts.waitFor((r) => r.some((q) => q.form.get('SmsId') === smsId && q.form.get('Status') !== 'sent'), LOADED_MS);
+  try {
+    await receipts.waitFor((r) => r.some((q) => q.form.get('SmsId') === smsId && q.form.get('Status') !== 'sent'), LOADED_MS);
+  } catch (err) {
+    // What a failure on a loaded machine needs to be understood: where the message is and what the modems say.
+    const row = env.daemon.db.prepare('SELECT status, attempts, error_code, error_text, events FROM messages WHERE id = ?').get(smsId);
+    const modems = pool().devices.map((d) => ({ available: d.isAvailable(), backlog: d.backlog, ...d.bindState() }));
+    console.error('modem-pool: no final report', JSON.stringify({ smsId, row, modems, outbox: env.daemon.outbox.stats() }, null, 1));
+    throw err;
+  }
   return Object.fromEntries(receipts.requests.filter((q) => q.form.get('SmsId') === smsId).at(-1)!.form);
 }
 
