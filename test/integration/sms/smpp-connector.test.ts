@@ -133,14 +133,16 @@ describe('SMPP connector on the wire', () => {
   });
 
   it('never has more than `window` submits outstanding', async () => {
-    const { sim, connector } = await setup({ responseDelayMs: 100 }, { window: 3 });
+    // Answers take 600 ms: once three submits are at the SMSC, a fourth could only go after an answer. Waiting
+    // for the three (not for a fixed 50 ms) keeps this true on a loaded machine.
+    const { sim, connector } = await setup({ responseDelayMs: 600 }, { window: 3 });
     const started = Date.now();
     const all = Array.from({ length: 9 }, (_, i) => connector.submit({ ...parts(`w${i}`, 'udh8')[0]!, messageId: `m${i}` }));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => sim.received.length >= 3, 5000, 'the first three submits at the SMSC');
     expect(connector.status().binds[0]!.windowInUse).toBe(3);
     expect(sim.received).toHaveLength(3);
     await Promise.all(all);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(280); // three rounds of 100 ms
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1700); // three rounds of 600 ms
   });
 
   it('holds a messages-per-second limit per bind, spaced evenly from the first second (no burst a sliding-second SMSC refuses)', async () => {
