@@ -26,7 +26,7 @@ const MAX_LIST_LIMIT = 20_000;
 const createCallFlow: IovoxMethod = {
   verb: 'POST',
   async run(ctx) {
-    const { element, name, notes } = await checkedFlow(ctx, 'name');
+    const { element, name, notes } = await checkedFlow(ctx);
     const api = ctx.deps.callFlows;
     const created = await api.committer.run(() => api.repo.create({ user: ctx.username, name, notes, xml: writeFlowElement(element), createdAt: now(api) }));
     if (!created) throw new IovoxApiError(400, 'CallFlow Name already exists');
@@ -38,7 +38,7 @@ const createCallFlow: IovoxMethod = {
 const updateCallFlow: IovoxMethod = {
   verb: 'PUT',
   async run(ctx) {
-    const { element, name, notes } = await checkedFlow(ctx, 'name');
+    const { element, name, notes } = await checkedFlow(ctx);
     const newName = element.attributes['newName']?.trim() || name;
     checkName(newName);
     delete element.attributes['newName'];
@@ -97,12 +97,12 @@ export const CALL_FLOW_METHODS = new Map<string, IovoxMethod>([
   ['deleteCallFlow', deleteCallFlow],
 ]);
 
-/** The request's `<callFlow>`, checked as a flow file is; its name from `nameAttribute`. */
-async function checkedFlow(ctx: IovoxMethodContext, nameAttribute: string): Promise<{ element: FlowElement; name: string; notes: string }> {
+/** The request's `<callFlow>`, checked as a flow file is, with its `name` and `notes`. */
+async function checkedFlow(ctx: IovoxMethodContext): Promise<{ element: FlowElement; name: string; notes: string }> {
   const root = parseFlowXml(readIovoxXml(ctx.body));
   const element = root.name === 'request' ? root.children.find((c) => c.name === 'callFlow') : undefined;
   if (!element) throw new IovoxApiError(400, 'Request Empty');
-  const name = element.attributes[nameAttribute]?.trim() ?? '';
+  const name = element.attributes['name']?.trim() ?? '';
   checkName(name);
   if (element.children.length === 0) throw new IovoxApiError(400, 'There are no Rules in this Template');
   await checkCallFlow(element, ctx.deps.callFlows.context);

@@ -11,7 +11,7 @@ import type { CallSession } from '../call-session.js';
 import { CallState } from './call-states.js';
 import { trunkTarget, type TrunkConfig } from '../trunks.js';
 import { connectedHandler, type OzmlHandlerDeps } from './ozml-handler.js';
-import { saveRecording, waitForRecordingStop } from './recording.js';
+import { recordCompletedFields, saveRecording, waitForRecordingStop } from './recording.js';
 
 export interface PlaceCallRequest {
   dialed: string;
@@ -136,8 +136,8 @@ export class OzmlCallApi {
 
   private async finishRecording(session: CallSession, startedAt: number, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }) {
     const { reason, digit } = await waitForRecordingStop(session, session.signal, options.maxMs, options.finishDigits);
-    const { path, recordUrl, seconds } = await saveRecording(session, this.handlerDeps.services.recordings, startedAt);
-    session.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished (Record command)');
+    const saved = await saveRecording(session, this.handlerDeps.services.recordings, startedAt);
+    session.log.info({ path: saved.path, seconds: saved.seconds.toFixed(1), reason }, 'recording finished (Record command)');
     if (!options.finishedUrl) return;
     const info = session.info;
     this.handlerDeps.services.events.notify(
@@ -147,11 +147,7 @@ export class OzmlCallApi {
         CallId: info.id,
         Caller: info.from.user,
         Callee: info.to.user,
-        RecordURL: recordUrl,
-        Duration: seconds.toFixed(1),
-        Format: 'wav',
-        FinishDigit: digit ?? '',
-        FinishReason: reason,
+        ...recordCompletedFields(saved, reason, digit),
       },
       info.id,
     );

@@ -54,6 +54,11 @@ export async function saveRecording(session: CallSession, store: RecordingStore,
   return { path, recordUrl: recordingReference(store, name), seconds: pcm.length / SAMPLE_RATE };
 }
 
+/** RecordCompleted's own fields (besides the call's), for the verb and the Record command alike. */
+export function recordCompletedFields(saved: SavedRecording, reason: RecordingStopReason, digit: string | null): Record<string, string> {
+  return { RecordURL: saved.recordUrl, Duration: saved.seconds.toFixed(1), Format: 'wav', FinishDigit: digit ?? '', FinishReason: reason };
+}
+
 /** A file in the recordings folder: its plain name, never a path (no separators, no leading dot). */
 const RECORDING_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
 

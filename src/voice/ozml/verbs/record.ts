@@ -11,7 +11,7 @@
  * and not enforced in this version.
  */
 import { CONTINUE, defineVerb } from '../script.js';
-import { saveRecording, waitForRecordingStop } from '../recording.js';
+import { recordCompletedFields, saveRecording, waitForRecordingStop } from '../recording.js';
 import { OzmlError, attr, numberAttr } from '../xml.js';
 
 export const record = defineVerb({
@@ -36,13 +36,14 @@ export const record = defineVerb({
     session.startRecording();
     const startedAt = Date.now();
     const { reason, digit } = await waitForRecordingStop(session, ctx.signal, args.maxMs, args.finishDigits);
-    const { path, recordUrl, seconds } = await saveRecording(session, ctx.services.recordings, startedAt);
+    const saved = await saveRecording(session, ctx.services.recordings, startedAt);
+    const { path, recordUrl, seconds } = saved;
     session.digits.clear();
     ctx.vars.set('RecordURL', recordUrl);
     ctx.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished');
     if (!args.finishedUrl) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
     const url = ctx.vars.substituteUrl(args.finishedUrl);
-    const fields = { RecordURL: recordUrl, Duration: seconds.toFixed(1), Format: 'wav', FinishDigit: digit ?? '', FinishReason: reason };
+    const fields = recordCompletedFields(saved, reason, digit);
     if (reason === 'hangup') {
       ctx.services.events.notify(url, { NotificationName: 'RecordCompleted', ...ctx.callFields(), ...fields }, session.info.id);
       return { kind: 'stop', why: 'ended' };
