@@ -1,5 +1,5 @@
 /**
- * README's "run as a service" steps and systemd/telenode.service say the same thing (issue 22 item 7): the
+ * docs/operations.md's "run as a service" steps and systemd/telenode.service say the same thing (issue 22 item 7): the
  * user, the install folder, the config file and the one writable folder. A change to one without the other
  * would leave an operator with a unit that cannot start or cannot write its store.
  */
@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const unit = readFileSync('systemd/telenode.service', 'utf8');
-const readme = readFileSync('README.md', 'utf8');
+const page = readFileSync('docs/operations.md', 'utf8');
 const setting = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(unit)?.[1]?.trim() ?? '';
-const steps = /To run telenode as a service[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+const steps = /To run telenode as a service[\s\S]*?```sh\n([\s\S]*?)```/.exec(page)?.[1] ?? '';
 
-describe('README service steps against systemd/telenode.service', () => {
+describe('docs/operations.md service steps against systemd/telenode.service', () => {
   it('are there', () => {
     expect(steps).toContain('systemctl enable --now telenode');
   });
