@@ -3,7 +3,7 @@ import { emailAddressSchema } from './address.js';
 
 export const emailTemplateSchema = z
   .object({
-    /** {{placeholders}}: see README "SMS e-mail alerts". */
+    /** {{placeholders}}: see docs/iovox.md "SMS e-mail alerts". */
     subject: z.string().min(1),
     text: z.string().min(1),
     html: z.string().min(1).optional(),

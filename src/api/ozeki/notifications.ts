@@ -2,7 +2,7 @@
  * Ozeki-style notifications: POST application/x-www-form-urlencoded with
  * `NotificationName` first (ozeki-ozml.md §1.1, §4, §5). The target URL is
  * requested verbatim, so a query string in DeliveryReportURL reaches the app.
- * The fields are documented in README ("Callbacks").
+ * The fields are documented in docs/messages.md ("Callbacks").
  */
 import type { StoredMessage } from '../../sms/message.js';
 import type { InboundMessage } from '../../store/inbound-repo.js';

@@ -2,7 +2,7 @@
  * Voximplant's error object, `{"error": {"code": <number>, "msg": "<text>"}}`
  * (the Management API's APIError), and the one place our errors become its
  * codes. The codes are Voximplant's published HTTP API error numbers where
- * one means the same thing; README lists which error gets which.
+ * one means the same thing; docs/voximplant.md lists which error gets which.
  */
 import { ErrorCode, isAppError } from '../../shared/errors.js';
 

@@ -2,7 +2,7 @@
  * The daemon against a misbehaving modem, over real ptys, counting on the
  * simulator side: every accepted message must reach the network — exactly
  * once where telenode can know it was not sent, at least once (a possible,
- * logged duplicate, README "GSM modems") where the modem swallowed the PDU
+ * logged duplicate, docs/modems.md) where the modem swallowed the PDU
  * and never answered. Faults: a final result that comes after the timeout,
  * the port hanging up before and after the PDU (USB modem pulled; plugged
  * in again later at the same path), garbage instead of the prompt and

@@ -2,7 +2,7 @@
  * SIGKILL the daemon in the middle of a load of thousands of messages,
  * start it again on the same store, and count at the SMSC: every SmsId the
  * API accepted must arrive. Duplicates are allowed only within the bound the
- * README states (in-flight window plus one commit batch).
+ * docs/operations.md states (in-flight window plus one commit batch).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
@@ -82,7 +82,7 @@ describe('crash safety', () => {
         `after restart all ${accepted.size} arrived; ${duplicates} duplicate(s)`,
     );
     expect(acceptedBeforeCrash).toBeGreaterThan(0);
-    // The bound in README: the window in flight plus the answers of one group-commit batch.
+    // The bound in docs/operations.md: the window in flight plus the answers of one group-commit batch.
     expect(duplicates).toBeLessThanOrEqual(WINDOW * 2);
   });
 });

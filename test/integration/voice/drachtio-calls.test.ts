@@ -2,7 +2,7 @@
  * The shared call scenarios through drachtio-server. They run when one is
  * reachable: DRACHTIO_HOST, DRACHTIO_PORT (admin, default 9022),
  * DRACHTIO_SECRET (default cymru) and DRACHTIO_SIP (host:port of its SIP
- * listener, where sipp sends calls). README "Calls" shows how to run one.
+ * listener, where sipp sends calls). docs/calls.md shows how to run one.
  * DRACHTIO_RESTART_COMMAND (a shell command that restarts that server, e.g.
  * `systemctl restart drachtio`) adds the test that telenode rides through a
  * drachtio-server restart.
