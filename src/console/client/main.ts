@@ -92,7 +92,7 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
   const [route, go] = useRoute();
   const messageId = /^\/messages\/(.+)$/.exec(route)?.[1];
   const watched = messageId ? decodeURIComponent(messageId) : null;
-  const { overview, step, connected } = useLive(watched);
+  const { overview, step, connected, opened } = useLive(watched);
   const logout = async () => {
     await api('POST', 'logout').catch(() => undefined);
     setCsrfToken(null);
@@ -112,7 +112,7 @@ function Shell({ user, onLogout }: { user: string; onLogout: () => void }) {
     <main>
       ${
         watched
-          ? html`<${MessagePage} id=${watched} step=${step?.id === watched ? step : null} />`
+          ? html`<${MessagePage} id=${watched} step=${step?.id === watched ? step : null} opened=${opened} />`
           : section === 'messages'
             ? html`<${MessagesPage} go=${go} />`
             : section === 'callbacks'

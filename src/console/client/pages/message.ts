@@ -6,14 +6,14 @@ import { answer, time, tone } from '../format.js';
 import type { MessageStep } from '../live.js';
 import type { MessageDetail } from '../types.js';
 
-export function MessagePage({ id, step }: { id: string; step: MessageStep | null }) {
+export function MessagePage({ id, step, opened }: { id: string; step: MessageStep | null; opened: number }) {
   const [detail, setDetail] = useState<MessageDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api<MessageDetail>('GET', `messages/${encodeURIComponent(id)}`)
       .then(setDetail)
       .catch((err: Error) => setError(err.message));
-  }, [id, step?.status, step?.at]);
+  }, [id, step?.status, step?.at, opened]);
   if (error) return html`<p class="error">${error}</p>`;
   if (!detail) return html`<p class="muted">Loading…</p>`;
   const m = detail.message;
