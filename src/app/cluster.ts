@@ -31,6 +31,9 @@ export class ClusterMembership implements ClusterView {
   private lostLogged = false;
   private shared: readonly SharedBindConnector[] = [];
   private readonly heldSlots = new Map<string, string>();
+  private connectorsUp: () => string[] = () => [];
+  /** Connectors other live nodes had up at their last heartbeat, as of this node's last heartbeat. */
+  private upOnOthers = new Set<string>();
 
   constructor(
     sql: SqlExecutor,
@@ -47,6 +50,19 @@ export class ClusterMembership implements ClusterView {
 
   isMember(): boolean {
     return Date.now() - this.lastBeatAt < this.leaseMs * 0.75;
+  }
+
+  upElsewhere(connectorId: string): boolean {
+    return this.isMember() && this.upOnOthers.has(connectorId);
+  }
+
+  /**
+   * Which of this node's connectors can send now: written with every heartbeat, so the other nodes hand a
+   * message to this one when the route prefers a connector only this node has up (issue 17: binds this node
+   * holds, modems plugged into this machine).
+   */
+  reportConnectors(connectorsUp: () => string[]): void {
+    this.connectorsUp = connectorsUp;
   }
 
   /** The first heartbeat must be written: a node that cannot reach the database does not start. */
@@ -159,6 +175,8 @@ export class ClusterMembership implements ClusterView {
   async view(): Promise<{
     self: string;
     leaseMs: number;
+    /** Connectors up on other nodes, as this node saw them at its last heartbeat: their messages go there. */
+    upOnOtherNodes: string[];
     binds: Array<{ connectorId: string; slot: number; nodeId: string | null }>;
     nodes: Array<ClusterNodeRow & { alive: boolean; messages: number; callbacks: number }>;
   }> {
@@ -166,6 +184,7 @@ export class ClusterMembership implements ClusterView {
     return {
       self: this.nodeId,
       leaseMs: this.leaseMs,
+      upOnOtherNodes: [...this.upOnOthers].sort(),
       binds,
       nodes: nodes.map((n) => ({ ...n, alive: n.silentMs <= this.leaseMs, ...(claims.get(n.id) ?? { messages: 0, callbacks: 0 }) })),
     };
@@ -175,21 +194,25 @@ export class ClusterMembership implements ClusterView {
     // Membership counts from when the heartbeat was sent, not answered: the database may have written it at
     // any moment in between, and the others measure the lease from that moment.
     const sentAt = Date.now();
+    let alive: ClusterNodeRow[];
     try {
-      await this.beatRepo.beat(this.nodeId, this.startedAt, this.http);
+      await this.beatRepo.beat(this.nodeId, this.startedAt, this.http, this.connectorsUp());
+      alive = (await this.beatRepo.nodes()).filter((n) => n.silentMs <= this.leaseMs);
     } catch (err) {
-      if (!this.isMember()) await this.holdBinds(false);
+      if (!this.isMember()) await this.holdBinds(0);
       throw err;
     }
     this.lastBeatAt = sentAt;
+    this.upOnOthers = new Set(alive.filter((n) => n.id !== this.nodeId).flatMap((n) => n.connectorsUp));
     if (this.lostLogged) this.log.info({ nodeId: this.nodeId }, 'heartbeat written again: back in the cluster');
     this.lostLogged = false;
-    await this.holdBinds(true);
+    await this.holdBinds(alive.length);
   }
 
-  private async holdBinds(member: boolean): Promise<void> {
+  /** `alive`: the live nodes counted at this heartbeat; 0 when this node is not a member (it holds no binds). */
+  private async holdBinds(alive: number): Promise<void> {
     if (this.shared.length === 0) return;
-    const alive = member ? (await this.beatRepo.nodes()).filter((n) => n.silentMs <= this.leaseMs).length : 0;
+    const member = alive > 0;
     for (const connector of this.shared) {
       const share = Math.ceil(connector.slotCount / Math.max(1, alive));
       const held = member ? await this.beatRepo.holdBindSlots(connector.id, connector.slotCount, this.nodeId, this.leaseMs, share) : [];

@@ -111,6 +111,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
   };
   const connectors = buildConnectors(config, sink, log, registry, store.cluster !== null);
   store.cluster?.shareBinds([...connectors.values()].filter((c): c is SmppConnector => c instanceof SmppConnector));
+  store.cluster?.reportConnectors(() => [...connectors.values()].filter((c) => c.isUp()).map((c) => c.id));
   const routes = config.routes.length > 0 ? config.routes : [{ name: 'default', connectors: [...connectors.keys()] }];
   outbox = new Outbox({
     repo,

@@ -9,4 +9,6 @@ export interface ClusterView {
   readonly leaseMs: number;
   /** False while this node could not write its heartbeat lately: others may be taking its work, so it starts none. */
   isMember(): boolean;
+  /** True when another live node had this connector up at its last heartbeat (it can send what this node cannot). */
+  upElsewhere(connectorId: string): boolean;
 }

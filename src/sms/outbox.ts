@@ -394,7 +394,8 @@ export class Outbox {
     const previousParts = message.attempts > 0 ? await this.deps.repo.parts(id) : [];
     // Parts of one message stay on one connector: a handset joins them by reference, not by route.
     const stickTo = previousParts.find((p) => p.status !== MessageStatus.Accepted)?.connectorId;
-    const connector = stickTo ? this.upConnector(stickTo) : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors);
+    const upElsewhere = cluster ? (id: string) => cluster.upElsewhere(id) : undefined;
+    const connector = stickTo ? this.upConnector(stickTo) : this.deps.router.pick(message.sender, message.recipient, this.deps.connectors, upElsewhere);
     if (!connector) {
       if (!stickTo && !this.deps.router.hasRoute(message.sender, message.recipient)) {
         this.failWithoutRoute(message).catch((err: unknown) => {

@@ -69,11 +69,17 @@ export class Router {
     return this.candidates(sender, recipient).length > 0;
   }
 
-  /** The first candidate whose bind is up, or null when every one is down. */
-  pick<T extends RouteTarget>(sender: string, recipient: string, connectors: ReadonlyMap<string, T>): T | null {
+  /**
+   * The first candidate whose bind is up, or null when every one is down. In a cluster, `upElsewhere` says which
+   * connectors are up on another node: a candidate that is up only there stops the search (null), so the message
+   * goes to that node instead of this node's less preferred connector (a carrier bind another node holds, a
+   * modem plugged into another machine).
+   */
+  pick<T extends RouteTarget>(sender: string, recipient: string, connectors: ReadonlyMap<string, T>, upElsewhere?: (id: string) => boolean): T | null {
     for (const id of this.candidates(sender, recipient)) {
       const connector = connectors.get(id);
       if (connector?.isUp()) return connector;
+      if (upElsewhere?.(id)) return null;
     }
     return null;
   }

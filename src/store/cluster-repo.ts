@@ -17,16 +17,19 @@ export interface ClusterNodeRow {
   /** Milliseconds since its last heartbeat, by the database's clock. */
   silentMs: number;
   http: string | null;
+  /** The connectors that could send on that node at its last heartbeat. */
+  connectorsUp: string[];
 }
 
 export class ClusterRepo {
   constructor(private readonly sql: SqlExecutor) {}
 
-  async beat(nodeId: string, startedAt: number, http: string | null): Promise<void> {
+  async beat(nodeId: string, startedAt: number, http: string | null, connectorsUp: readonly string[]): Promise<void> {
     await this.sql.run(
-      `INSERT INTO cluster_nodes (id, started_at, heartbeat_at, http) VALUES (?, ?, ${DB_NOW_MS}, ?)
-       ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, http = excluded.http`,
-      [nodeId, startedAt, http],
+      `INSERT INTO cluster_nodes (id, started_at, heartbeat_at, http, connectors_up) VALUES (?, ?, ${DB_NOW_MS}, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, http = excluded.http,
+         connectors_up = excluded.connectors_up`,
+      [nodeId, startedAt, http, JSON.stringify(connectorsUp)],
     );
   }
 
@@ -36,10 +39,16 @@ export class ClusterRepo {
   }
 
   async nodes(): Promise<ClusterNodeRow[]> {
-    const rows = await this.sql.all<{ id: string; started_at: number; silent_ms: number; http: string | null }>(
-      `SELECT id, started_at, ${DB_NOW_MS} - heartbeat_at AS silent_ms, http FROM cluster_nodes ORDER BY id`,
+    const rows = await this.sql.all<{ id: string; started_at: number; silent_ms: number; http: string | null; connectors_up: string }>(
+      `SELECT id, started_at, ${DB_NOW_MS} - heartbeat_at AS silent_ms, http, connectors_up FROM cluster_nodes ORDER BY id`,
     );
-    return rows.map((r) => ({ id: r.id, startedAt: r.started_at, silentMs: Number(r.silent_ms), http: r.http }));
+    return rows.map((r) => ({
+      id: r.id,
+      startedAt: r.started_at,
+      silentMs: Number(r.silent_ms),
+      http: r.http,
+      connectorsUp: r.connectors_up ? (JSON.parse(r.connectors_up) as string[]) : [],
+    }));
   }
 
   /**

@@ -455,8 +455,11 @@ describe.skipIf(kinds[1]!.missing)('cluster claims (PostgreSQL)', () => {
     try {
       const { sql, committer } = store;
       const cluster = new ClusterRepo(sql);
-      for (const node of ['live', 'me', 'other']) await cluster.beat(node, 1, null);
+      for (const node of ['live', 'me', 'other']) await cluster.beat(node, 1, null, node === 'live' ? ['gsm', 'carrier'] : []);
       await sql.run("INSERT INTO cluster_nodes (id, started_at, heartbeat_at) VALUES ('gone', 1, 0)");
+      // What each node has up travels with its heartbeat; a row from before the column reads as nothing up.
+      const up = new Map((await cluster.nodes()).map((n) => [n.id, n.connectorsUp]));
+      expect(Object.fromEntries(up)).toEqual({ gone: [], live: ['gsm', 'carrier'], me: [], other: [] });
       const messages = new MessageRepo(sql);
       await committer.run(async () => {
         await messages.insert(storedMessage({ id: 'of-live', claimedBy: 'live' }));

@@ -318,4 +318,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Issue 17: which connectors each node has up, written with its heartbeat, so a node hands a message to the
+    // node whose connector the route prefers instead of using its own less preferred one.
+    version: 7,
+    sql: `ALTER TABLE cluster_nodes ADD COLUMN connectors_up TEXT NOT NULL DEFAULT '';`,
+  },
 ];

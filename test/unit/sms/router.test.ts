@@ -40,4 +40,18 @@ describe('dial plan router', () => {
     ]);
     expect(router.pick('x', '+36301234567', connectors)).toBeNull();
   });
+
+  it('in a cluster, leaves a message to the node that has the preferred connector up instead of failing over here', () => {
+    const connectors = new Map([
+      ['hu-primary', up(false)],
+      ['hu-backup', up(true)],
+    ]);
+    // hu-primary's bind (or modem) is up on another node: that node sends it, not this node's backup.
+    expect(router.pick('x', '+36301234567', connectors, (id) => id === 'hu-primary')).toBeNull();
+    // Up nowhere else: the backup here takes it, as on one node.
+    expect(router.pick('x', '+36301234567', connectors, () => false)).toBe(connectors.get('hu-backup'));
+    // Up here and elsewhere: here.
+    const here = up(true);
+    expect(router.pick('x', '+36301234567', new Map([['hu-primary', here]]), () => true)).toBe(here);
+  });
 });

@@ -96,7 +96,7 @@ describe('webhook dispatcher', () => {
 
   it('in a cluster, sends nothing while its heartbeat is not current, and sends what is still its own once it is', async () => {
     let member = true;
-    const cluster: ClusterView = { nodeId: 'node-a', leaseMs: 10_000, isMember: () => member };
+    const cluster: ClusterView = { nodeId: 'node-a', leaseMs: 10_000, isMember: () => member, upElsewhere: () => false };
     const { dispatcher, sender, enqueue } = setup({ sweepSeconds: 3600 }, cluster);
     let up = false;
     sender.answer = () => (up ? { status: 200 } : { status: 503 });
