@@ -11,6 +11,7 @@ import { enqueueIncomingSms } from '../api/ozeki/notifications.js';
 import { sendAdmission } from '../sms/admission.js';
 import type { Connector, ConnectorSink } from '../sms/connectors/connector.js';
 import { ModemConnector } from '../sms/connectors/modem/modem-connector.js';
+import { ElsewhereConnector } from '../sms/connectors/elsewhere.js';
 import { SimulatorConnector } from '../sms/connectors/simulator.js';
 import { SmppConnector } from '../sms/connectors/smpp/smpp-connector.js';
 import { ExpiryWatcher } from '../sms/expiry.js';
@@ -146,6 +147,11 @@ function buildConnectors(config: Readonly<Config>, sink: ConnectorSink, log: Log
   const connectors = new Map<string, Connector>();
   for (const c of config.connectors) {
     const child = log.child({ connectorId: c.id });
+    if (c.type === 'modem' && c.node !== undefined && c.node !== config.node.id) {
+      child.info({ node: c.node }, 'modem connector served by another node: its ports are not opened here');
+      connectors.set(c.id, new ElsewhereConnector(c.id, 'modem', c.node));
+      continue;
+    }
     connectors.set(
       c.id,
       c.type === 'smpp'

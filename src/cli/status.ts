@@ -60,7 +60,8 @@ function render(o: ConsoleOverview, p: Paint): string {
   const now = o.node.now;
   const lines = [`${p('bold', `telenode ${o.node.id}`)} · ${o.node.store} · up ${age(now - o.node.startedAt)}`, '', p('bold', 'Connectors')];
   for (const c of o.connectors) {
-    lines.push(`  ${c.id} (${c.kind}) ${c.up ? p('good', 'up') : p('bad', 'down')}${c.queued ? `, ${c.queued} queued` : ''}`);
+    const state = c.servedBy ? p('dim', `on node ${c.servedBy}`) : c.up ? p('good', 'up') : p('bad', 'down');
+    lines.push(`  ${c.id} (${c.kind}) ${state}${c.queued ? `, ${c.queued} queued` : ''}`);
     for (const b of c.binds) {
       const state = b.state === 'bound' || b.state === 'ready' ? p('good', b.state) : p('bad', b.state);
       const since = b.since ? p('dim', ` for ${age(now - b.since)}`) : '';

@@ -348,6 +348,13 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['connectors', index, 'id'], message: `duplicate connector id '${connector.id}'` });
       }
       ids.add(connector.id);
+      if (connector.type === 'modem' && connector.node !== undefined && connector.node !== config.node.id && config.store.type !== 'postgres') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connectors', index, 'node'],
+          message: `the modems are on node '${connector.node}', but this node is '${config.node.id}' and an SQLite store has no other node: nothing would send through them`,
+        });
+      }
     });
     config.routes.forEach((route, index) => {
       route.connectors.forEach((id, j) => {

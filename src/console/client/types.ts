@@ -17,7 +17,7 @@ export interface BindState {
 
 export interface Overview {
   node: { id: string; store: string; startedAt: number; now: number };
-  connectors: { id: string; kind: string; up: boolean; binds: BindState[]; queued: number }[];
+  connectors: { id: string; kind: string; up: boolean; binds: BindState[]; queued: number; servedBy?: string }[];
   smppServer: { listen: string; binds: Record<string, number> } | null;
   voice: {
     engine: string;

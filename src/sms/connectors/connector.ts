@@ -57,6 +57,8 @@ export interface ConnectorStatus {
   binds: ConnectorBindState[];
   /** Parts waiting inside the connector for a window slot or a rate token. */
   queued: number;
+  /** Clusters: the node that serves this connector when it is not this one (a modem connector's `node`). */
+  servedBy?: string;
 }
 
 export interface Connector {

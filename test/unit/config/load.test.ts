@@ -49,6 +49,20 @@ describe('config', () => {
     expect(problems).toEqual([{ path: 'routes[0].connectors[1]', message: "unknown connector 'nope' (known: sim1)" }]);
   });
 
+  it('refuses modems pinned to another node on SQLite, where no other node can send through them', () => {
+    const modem = { id: 'gsm', type: 'modem', port: '/dev/ttyUSB2', node: 'sms-b' };
+    const problems = problemsOf(() => parseConfig({ node: { id: 'sms-a' }, connectors: [modem] }));
+    expect(problems).toEqual([
+      {
+        path: 'connectors[0].node',
+        message: "the modems are on node 'sms-b', but this node is 'sms-a' and an SQLite store has no other node: nothing would send through them",
+      },
+    ]);
+    // Its own node, or a cluster (the other node serves it): fine.
+    expect(() => parseConfig({ node: { id: 'sms-b' }, connectors: [modem] })).not.toThrow();
+    expect(() => parseConfig({ node: { id: 'sms-a' }, store: { type: 'postgres', url: 'postgres://x@db/t' }, connectors: [modem] })).not.toThrow();
+  });
+
   it('refuses a plain-text password where a scrypt hash belongs', () => {
     const problems = problemsOf(() => parseConfig({ users: [{ username: 'u', passwordHash: 'secret' }] }));
     expect(problems[0]!.path).toBe('users[0].passwordHash');

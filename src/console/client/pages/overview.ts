@@ -85,7 +85,13 @@ function Connectors({ overview, now }: { overview: Overview; now: number }) {
               html`<tr data-test=${`bind-${c.id}-${i + 1}`}>
                 <td>${i === 0 ? html`<b>${c.id}</b> <span class="muted">${c.kind}</span>` : ''}</td>
                 <td>${b ? `${b.name} (${b.role})` : ''}</td>
-                <td><span class=${`pill ${tone(b ? b.state : c.up)}`} data-test="bind-state">${b ? b.state : c.up ? 'up' : 'down'}</span></td>
+                <td>
+                  ${
+                    c.servedBy && !b
+                      ? html`<span class="pill" data-test="bind-state">on node ${c.servedBy}</span>`
+                      : html`<span class=${`pill ${tone(b ? b.state : c.up)}`} data-test="bind-state">${b ? b.state : c.up ? 'up' : 'down'}</span>`
+                  }
+                </td>
                 <td>${b ? since(b.since, now) : ''}</td>
                 <td>${b ? `${b.windowInUse} / ${b.windowSize}` : ''}</td>
                 <td>${b ? BindDetail(b) : `${c.queued} queued`}</td>

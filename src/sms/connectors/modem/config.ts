@@ -38,6 +38,12 @@ export const modemConnectorSchema = z
     port: z.string().min(1).optional(),
     /** A pool: several modems as one connector, load-balanced, each failing over to the others. */
     modems: z.array(modemEntrySchema).min(1).optional(),
+    /**
+     * Clusters (issue 17): the `node.id` of the machine the modems are plugged into. Only that node opens the
+     * ports and sends through them; the others hand the connector's messages to it. Unset: every node that has
+     * this config opens the ports named here (right for one node, or when each machine has its own modems).
+     */
+    node: z.string().min(1).max(64).optional(),
     baudRate: perModemFields.baudRate.default(115200),
     pin: perModemFields.pin.optional(),
     ownNumber: perModemFields.ownNumber.default(''),
