@@ -5,9 +5,10 @@ import { Daemon } from '../../src/app/daemon.js';
 import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { tempDir } from './temp-dir.js';
+import { TEST_USER } from './test-user.js';
 import { TEST_PORT_RANGE, freeTcpPort, rtpPortRange } from './ports.js';
 
-export const TEST_USER = { username: 'HTTP_User_1', password: 'qwe123' };
+export { TEST_USER };
 const TEST_HASH = hashPassword(TEST_USER.password);
 
 export async function startDaemon(

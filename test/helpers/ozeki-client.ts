@@ -1,5 +1,6 @@
 /** Calls the Ozeki API the way an existing integration does, and parses the XML result. */
 import { XMLParser } from 'fast-xml-parser';
+import { TEST_USER } from './test-user.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
 
@@ -58,4 +59,19 @@ export function sendSmsAs(
       ...(reportUrl === undefined ? {} : { DeliveryReportURL: reportUrl }),
     }),
   );
+}
+
+const callXml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Call' });
+
+/** An Ozeki call command as the test user, its result element parsed (`Code`, `CallId`, `ActiveCalls` …). */
+export async function ozekiCallCommand(base: string, fields: Record<string, string>): Promise<Record<string, unknown> & { Code: string }> {
+  const response = await fetch(`${base}/api?${new URLSearchParams({ Username: TEST_USER.username, Password: TEST_USER.password, ...fields })}`);
+  const doc = callXml.parse(await response.text()) as Record<string, Record<string, unknown> & { Code: string }>;
+  return doc[Object.keys(doc).find((k) => k !== '?xml')!]!;
+}
+
+/** The `<Call>` rows of ListActiveCalls at `base` (every node's, in a cluster). */
+export async function listActiveCalls(base: string): Promise<Array<Record<string, string>>> {
+  const result = await ozekiCallCommand(base, { command: 'ListActiveCalls' });
+  return ((result['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] }).Call ?? [];
 }

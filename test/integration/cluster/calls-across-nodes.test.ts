@@ -3,9 +3,9 @@
  * runs its own calls; ListActiveCalls on any node shows every node's, and Hangup through the node that does
  * not run the call ends it (the node that got it asks the others; the owner does the work).
  */
-import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
+import { startDaemon } from '../../helpers/in-process-daemon.js';
+import { listActiveCalls, ozekiCallCommand } from '../../helpers/ozeki-client.js';
 import { OzmlApp } from '../../helpers/ozml-app.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
@@ -14,20 +14,13 @@ import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const missing = postgresMissing() ?? (sippAvailable() ? null : 'sipp is not installed (Debian: sip-tester)');
 const app = new OzmlApp();
-const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Call' });
 const dir = tempDir('telenode-calls-cluster-');
 let server: PgServer;
 type Node = Awaited<ReturnType<typeof startDaemon>>;
 const nodes: Node[] = [];
 
-async function api(node: Node, fields: Record<string, string>): Promise<Record<string, unknown> & { Code: string }> {
-  const response = await fetch(`${node.base}/api?${new URLSearchParams({ Username: TEST_USER.username, Password: TEST_USER.password, ...fields })}`);
-  const doc = xml.parse(await response.text()) as Record<string, Record<string, unknown> & { Code: string }>;
-  return doc[Object.keys(doc).find((k) => k !== '?xml')!]!;
-}
-
-const callsOn = async (node: Node) =>
-  ((await api(node, { command: 'ListActiveCalls' }))['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+const api = (node: Node, fields: Record<string, string>) => ozekiCallCommand(node.base, fields);
+const callsOn = async (node: Node) => ({ Call: await listActiveCalls(node.base) });
 
 beforeAll(async () => {
   if (missing) return;
