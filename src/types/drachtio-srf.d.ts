@@ -34,6 +34,8 @@ declare module 'drachtio-srf' {
     connected: boolean;
     destroy(opts?: Record<string, unknown>): Promise<void>;
     request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; reason: string }>;
+    /** A re-INVITE with `sdp` as our offer; resolves with the far end's answer, rejects with a SipError (`status`). */
+    modify(sdp: string): Promise<string>;
   }
 
   export interface ConnectOptions {

@@ -59,6 +59,11 @@ export interface SipCall {
   hangup(): Promise<void>;
   /** Blind transfer: REFER to `target` (a SIP URI or a number at the caller's domain); resolves on 2xx. */
   transfer(target: string): Promise<void>;
+  /**
+   * Our own re-INVITE (RFC 3261 §14.1) with a new offer (hold: a=sendonly, unhold: a=sendrecv, RFC 3264 §8.4);
+   * resolves with the far end's answer SDP, rejects with SIP_REQUEST_FAILED (protocolStatus) on a non-2xx.
+   */
+  reinvite(localSdp: string): Promise<string>;
 }
 
 export interface IncomingCall extends SipCall {

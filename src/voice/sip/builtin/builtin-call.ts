@@ -1,7 +1,7 @@
 /**
  * What inbound and outbound calls of the built-in engine share once a dialog
  * exists: in-dialog requests from the far end (BYE, re-INVITE, INFO, NOTIFY,
- * OPTIONS), our BYE and REFER, and the one `ended` promise.
+ * OPTIONS), our BYE, REFER and re-INVITE, and the one `ended` promise.
  */
 import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
@@ -55,6 +55,36 @@ export abstract class BuiltinCall implements SipCall {
     await this.hangup();
   }
 
+  /** Our re-INVITE (RFC 3261 §14.1). Every 2xx, retransmissions too, gets its ACK (§13.2.2.4); a 2xx's Contact refreshes the target (§12.2.1.2). */
+  reinvite(localSdp: string): Promise<string> {
+    const dialog = this.requireDialog();
+    const invite = dialog.makeRequest('INVITE', { headers: { 'content-type': 'application/sdp' }, content: localSdp });
+    const seq = invite.headers.cseq.seq;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      this.stack.send(invite, (response) => {
+        if (response.status < 200) return;
+        if (response.status >= 300) {
+          if (!settled)
+            reject(new AppError(ErrorCode.SIP_REQUEST_FAILED, `re-INVITE answered ${response.status} ${response.reason}`, { protocolStatus: response.status }));
+          settled = true;
+          return;
+        }
+        const contact = response.headers.contact;
+        if (contact && contact !== '*' && contact[0]) dialog.remoteTarget = contact[0].uri;
+        this.stack.send(dialog.makeRequest('ACK', { seq }));
+        if (settled) return;
+        settled = true;
+        if (!response.content) {
+          reject(new AppError(ErrorCode.SDP_INVALID, 're-INVITE answered 2xx without an SDP answer'));
+          return;
+        }
+        this.remoteSdp = response.content;
+        resolve(response.content);
+      });
+    });
+  }
+
   protected async sendBye(): Promise<void> {
     const dialog = this.dialog;
     if (!dialog || this.isEnded) return;
@@ -79,7 +109,7 @@ export abstract class BuiltinCall implements SipCall {
         this.end('remote-hangup');
         return;
       case 'INVITE':
-        this.reinvite(dialog, request);
+        this.onReinvite(dialog, request);
         return;
       case 'INFO': {
         dialog.respond(request, 200, 'OK');
@@ -106,7 +136,7 @@ export abstract class BuiltinCall implements SipCall {
     // ACK of a re-INVITE's 2xx: nothing to do.
   }
 
-  private reinvite(dialog: Dialog, request: sip.SipRequest): void {
+  private onReinvite(dialog: Dialog, request: sip.SipRequest): void {
     if (request.headers.contact && request.headers.contact !== '*' && request.headers.contact[0]) {
       dialog.remoteTarget = request.headers.contact[0].uri; // §12.2.2: a target refresh
     }

@@ -111,6 +111,19 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
     await this.hangup();
   }
 
+  async reinvite(localSdp: string): Promise<string> {
+    if (!this.dialog || this.isEnded) throw new AppError(ErrorCode.CALL_STATE, 'the call is not answered');
+    try {
+      // drachtio-srf sends the re-INVITE and its ACK, one re-INVITE of a dialog at a time.
+      const answer = await this.dialog.modify(localSdp);
+      this.remoteSdp = answer;
+      return answer;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      throw new AppError(ErrorCode.SIP_REQUEST_FAILED, `re-INVITE failed${status ? `: answered ${status}` : ''}`, { protocolStatus: status, cause: err });
+    }
+  }
+
   adopt(dialog: SrfDialog): void {
     this.dialog = dialog;
     if (!this.remoteSdp) this.remoteSdp = dialog.remote.sdp || null;
