@@ -45,6 +45,10 @@ export class CallSession {
   answeredAt: number | null = null;
   endedAt: number | null = null;
   endReason: CallEndReason | null = null;
+  private holding = false;
+  /** One hold or unhold at a time: a second waits for the first's re-INVITE to be answered. */
+  private holdChange: Promise<void> = Promise.resolve();
+  private readonly holdListeners: Array<(held: boolean) => void> = [];
 
   constructor(
     readonly sip: SipCall,
@@ -194,6 +198,41 @@ export class CallSession {
 
   async transfer(target: string): Promise<void> {
     await this.sip.transfer(target);
+  }
+
+  /** True while we hold the far end (Ozeki's Hold): our last offer was a=sendonly. */
+  get held(): boolean {
+    return this.holding;
+  }
+
+  /** Called after each hold or unhold the far end accepted (CallChanged Hold / InCall). */
+  onHoldChange(listener: (held: boolean) => void): void {
+    this.holdListeners.push(listener);
+  }
+
+  /**
+   * Hold or take back the far end with our own re-INVITE: a=sendonly to hold, a=sendrecv to resume (RFC 3264
+   * §8.4). While held we may still send (a prompt from the script or the Play command is the caller's hold
+   * music) and expect nothing back. Resolves once the far end answered 2xx; its answer moves our media as a
+   * re-INVITE of theirs would. Holding a held call (or resuming one that is not) does nothing.
+   */
+  hold(held: boolean): Promise<void> {
+    const change = this.holdChange.then(async () => {
+      if (held === this.holding) return;
+      const rtp = this.requireMedia();
+      if (this.state !== 'answered') throw new AppError(ErrorCode.CALL_STATE, 'the call is not answered');
+      this.sdpVersion++;
+      const local = { address: this.media.rtpAddress, port: rtp.localPort, sessionId: this.sdpSessionId, version: this.sdpVersion };
+      const answer = await this.sip.reinvite(writeOffer(local, held ? 'sendonly' : 'sendrecv'));
+      const negotiated = negotiate(parseAudioDescription(answer));
+      rtp.setRemote(negotiated.remote);
+      rtp.setSending(negotiated.weSend);
+      this.holding = held;
+      this.log.info(held ? 'call put on hold' : 'call taken off hold');
+      for (const listener of this.holdListeners) listener(held);
+    });
+    this.holdChange = change.catch(() => undefined);
+    return change;
   }
 
   async hangup(): Promise<void> {

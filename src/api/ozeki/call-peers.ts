@@ -16,7 +16,7 @@ export interface CallPeers {
 export const FORWARDED_HEADER = 'x-telenode-forwarded';
 
 /** Commands about one call, by CallId: the owner does the work. */
-export const CALL_COMMANDS = new Set(['hangup', 'speak', 'play', 'senddtmf', 'record', 'blindtransfer', 'forwardcall', 'forward']);
+export const CALL_COMMANDS = new Set(['hangup', 'speak', 'play', 'senddtmf', 'record', 'hold', 'unhold', 'blindtransfer', 'forwardcall', 'forward']);
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Call' });
 

@@ -1,13 +1,13 @@
 /**
  * Ozeki's commands on a live call (ozeki-ozml.md §3.4): Speak, Play,
- * SendDTMF, Record, BlindTransfer and Forward/ForwardCall, each naming the call by
+ * SendDTMF, Record, Hold, Unhold, BlindTransfer and Forward/ForwardCall, each naming the call by
  * CallId. Prompts are made before the answer (a missing file or a failing
  * synthesiser is this command's error) and queued on the call's audio after
  * what is playing; the call's own script goes on (call-api.ts). `Party` is
  * accepted and ignored: a command acts on telenode's leg of the call. Codes:
  * 601 for an unknown or finished call, 303 for one still ringing.
  */
-import { ErrorCode, isAppError } from '../../shared/errors.js';
+import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { OzmlCallApi } from '../../voice/ozml/call-api.js';
 import type { OzekiCommandContext, OzekiResult } from './command.js';
 import { invalidParameter } from './command.js';
@@ -63,6 +63,26 @@ export function sendDtmfCommand(ctx: OzekiCommandContext): Promise<OzekiResult> 
   // RFC 4733 §3.2: events 0–9, *, #, A–D.
   if (!/^[0-9*#A-Da-d]{1,64}$/.test(keys)) throw invalidParameter('Keys', 'Keys may hold 0-9, *, # and A-D (at most 64)');
   return onLiveCall(ctx, (calls, callId) => calls.sendDtmf(callId, keys.toUpperCase()));
+}
+
+/** Hold (Unhold): telenode's re-INVITE with a=sendonly (a=sendrecv); 200 once the far end accepted it, 303 if it refused. */
+export function holdCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  return onLiveCall(ctx, (calls, callId) => holdOrRefused(calls, callId, true));
+}
+
+export function unholdCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  return onLiveCall(ctx, (calls, callId) => holdOrRefused(calls, callId, false));
+}
+
+/** A far end that answers the re-INVITE with an error (491, 488 …) keeps the call as it was: the command was inappropriate now. */
+async function holdOrRefused(calls: OzmlCallApi, callId: string, held: boolean): Promise<void> {
+  try {
+    await calls.hold(callId, held);
+  } catch (err) {
+    if (isAppError(err) && err.code === ErrorCode.SIP_REQUEST_FAILED)
+      throw new AppError(ErrorCode.CALL_STATE, err.message, { cause: err, protocolStatus: err.protocolStatus });
+    throw err;
+  }
 }
 
 export function blindTransferCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {

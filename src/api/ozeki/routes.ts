@@ -15,7 +15,16 @@ import { receiveMessageCommand, sendMessageCommand } from './gateway-messages.js
 import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
-import { blindTransferCommand, forwardCallCommand, playCommand, recordCommand, sendDtmfCommand, speakCommand } from './live-call.js';
+import {
+  blindTransferCommand,
+  forwardCallCommand,
+  holdCommand,
+  playCommand,
+  recordCommand,
+  sendDtmfCommand,
+  speakCommand,
+  unholdCommand,
+} from './live-call.js';
 import type { OzekiCommand, OzekiDeps, OzekiResult } from './command.js';
 
 export type { OzekiCommand, OzekiCommandContext, OzekiDeps, OzekiResult } from './command.js';
@@ -39,6 +48,8 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['play', { name: 'Play', run: playCommand }],
   ['senddtmf', { name: 'SendDTMF', run: sendDtmfCommand }],
   ['record', { name: 'Record', run: recordCommand }],
+  ['hold', { name: 'Hold', run: holdCommand }],
+  ['unhold', { name: 'Unhold', run: unholdCommand }],
   ['blindtransfer', { name: 'BlindTransfer', run: blindTransferCommand }],
   ['forwardcall', { name: 'ForwardCall', run: forwardCallCommand }],
   ['forward', { name: 'Forward', run: forwardCallCommand }],

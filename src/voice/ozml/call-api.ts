@@ -99,7 +99,7 @@ export class OzmlCallApi {
   }
 
   /**
-   * Commands on a live call (Ozeki's Speak, Play, SendDTMF, BlindTransfer, ForwardCall). The prompt is
+   * Commands on a live call (Ozeki's Speak, Play, SendDTMF, Hold, Unhold, BlindTransfer, ForwardCall). The prompt is
    * synthesised or loaded before the command answers (so a bad file or a failing synthesiser is the
    * command's error) and then queued on the call's audio after whatever is playing: the call's script is
    * not paused, and its next prompts queue behind. Resolves when queued, not when heard.
@@ -153,6 +153,11 @@ export class OzmlCallApi {
     );
   }
 
+  /** Ozeki's Hold and Unhold: our re-INVITE (a=sendonly, a=sendrecv); resolves once the far end accepted it. */
+  async hold(callId: string, held: boolean): Promise<void> {
+    await this.answered(callId).hold(held);
+  }
+
   /** REFER the far end to `target` (a SIP URI, or a number the far end resolves); resolves once accepted. */
   async transfer(callId: string, target: string): Promise<void> {
     await this.answered(callId).transfer(target);
@@ -162,7 +167,7 @@ export class OzmlCallApi {
     const now = Date.now();
     return this.calls.activeCalls.map((s) => ({
       callId: s.info.id,
-      state: s.state === 'answered' ? CallState.InCall : CallState.Ringing,
+      state: s.state !== 'answered' ? CallState.Ringing : s.held ? CallState.Hold : CallState.InCall,
       direction: s.info.direction,
       source: s.info.from.user,
       callerId: s.info.from.displayName ?? s.info.from.user,

@@ -63,6 +63,7 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
       `call:${info.id}`,
     );
   };
+  session.onHoldChange((held) => changed(held ? CallState.Hold : CallState.InCall));
   void session.sip.ended.then((reason) => {
     const answered = session.answeredAt !== null;
     changed(finalState(reason, answered), { EndReason: reason });

@@ -185,6 +185,24 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       }
     });
 
+    it('puts the caller on hold with its own re-INVITE (a=sendonly), takes them back (a=sendrecv), then hangs up', async () => {
+      const changes: boolean[] = [];
+      h.handler = async (session) => {
+        await session.answer();
+        session.onHoldChange((held) => changes.push(held));
+        await session.hold(true);
+        expect(session.held).toBe(true);
+        await session.hold(true); // already held: no second re-INVITE (sipp would fail on it)
+        await session.hold(false);
+        expect(session.held).toBe(false);
+        await session.hangup();
+      };
+      const result = await sipp('uac-held.xml');
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(changes).toEqual([true, false]);
+      expect(h.sessions.at(-1)!.endReason).toBe('local-hangup');
+    });
+
     it('transfers a call with REFER and hangs up its own leg once the transfer is accepted', async () => {
       h.handler = async (session) => {
         await session.answer();

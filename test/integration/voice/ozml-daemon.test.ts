@@ -219,6 +219,51 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it('Hold and Unhold through the API: re-INVITEs the caller sees (a=sendonly, a=sendrecv), ListActiveCalls and CallChanged say Hold, then InCall', async () => {
+    app.on('/incoming', '<Response><UserInput Timeout="60"><Inputs><Input Key="9"><Hangup/></Input></Inputs></UserInput></Response>');
+    const sipp = runSipp({
+      scenario: 'uac-held.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630444', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    });
+    try {
+      const callId = await liveCallFrom('+3630444');
+      const state = async () => {
+        const calls = ((await api({ command: 'ListActiveCalls' }))['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] };
+        return calls.Call?.find((c) => c['CallId'] === callId)?.['CallState'];
+      };
+      const held = await api({ command: 'Hold', CallId: callId });
+      expect([held.root, held.Code]).toEqual(['OzApi_CommandResult_Hold', '200']);
+      expect(await state()).toBe('Hold');
+      const resumed = await api({ command: 'Unhold', CallId: callId });
+      expect([resumed.root, resumed.Code]).toEqual(['OzApi_CommandResult_Unhold', '200']);
+      expect(await state()).toBe('InCall');
+      expect((await api({ command: 'Hold', CallId: 'no-such-call' })).Code).toBe('601');
+      expect((await api({ command: 'Hangup', CallId: callId })).Code).toBe('200');
+      const result = await sipp.done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await callEvents.waitFor((r) => r.some((q) => q.form.get('CallId') === callId && q.form.get('CallState') === 'Completed'), 10_000);
+      const states = callEvents.requests.filter((q) => q.form.get('CallId') === callId).map((q) => q.form.get('CallState'));
+      expect(states.slice(states.indexOf('Hold'))).toEqual(['Hold', 'InCall', 'Completed']);
+    } finally {
+      sipp.kill();
+    }
+  });
+
+  it('the Hold and Unhold verbs: a script holds the caller while it speaks, takes them back and hangs up', async () => {
+    app.on('/incoming', '<Response><Hold CallId="ignored"/><Speak>Please hold the line.</Speak><Unhold/><Hangup/></Response>');
+    const result = await runSipp({
+      scenario: 'uac-held.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630555', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    }).done;
+    expect(result.code, result.errors || result.stdout).toBe(0);
+  });
+
   it('Record on a live call through the API: the caller until FinishDigits, RecordCompleted to FinishedURL, 303 while already recording', async () => {
     app.on('/incoming', '<Response><UserInput Timeout="30"><Inputs><Input Key="#"><Delay>1</Delay><Hangup/></Input></Inputs></UserInput></Response>');
     // The caller speaks (7 s of G.711 A-law) after a pause long enough for the command, then presses #.

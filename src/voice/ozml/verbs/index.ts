@@ -11,6 +11,7 @@ import { forEach } from './for-each.js';
 import { forward } from './forward.js';
 import { goTo } from './go-to.js';
 import { hangup } from './hangup.js';
+import { hold } from './hold.js';
 import { moveFile } from './move-file.js';
 import { play } from './play.js';
 import { record } from './record.js';
@@ -19,6 +20,7 @@ import { sendDtmf } from './send-dtmf.js';
 import { sendEmail } from './send-email.js';
 import { sendSms } from './send-sms.js';
 import { speak } from './speak.js';
+import { unhold } from './unhold.js';
 import { userInput } from './user-input.js';
 import { variable } from './var.js';
 import { waitForMsg } from './wait-for-msg.js';
@@ -46,6 +48,8 @@ const ALL: AnyVerb[] = [
   moveFile,
   deleteFile,
   waitForMsg,
+  hold,
+  unhold,
 ];
 
 export const VERBS: ReadonlyMap<string, AnyVerb> = new Map([
