@@ -112,15 +112,39 @@ export class DrachtioSipEngine implements CallControl {
       throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: not connected to drachtio-server`, { protocolStatus: 503, retryable: true });
     }
     let pending: SrfRequest | null = null;
-    const timer = setTimeout(() => pending?.cancel(), request.timeoutMs);
+    const uac = this.srf.createUAC(
+      request.target,
+      { localSdp: request.localSdp, callingNumber: request.callerId, headers: request.headers, auth: request.auth },
+      { cbRequest: (_err, req) => (pending = req) },
+    );
+    // The ring time is ours: when it runs out the caller hears at once, as with the built-in engine, even if the
+    // far end has sent nothing (no CANCEL may go before a provisional answer, RFC 3261 §9.1, so drachtio-server
+    // would wait for Timer B, 32 s). drachtio cancels when it may; a 2xx that still comes is hung up (§15).
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const ringTime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        pending?.cancel();
+        reject(
+          new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: no answer within ${request.timeoutMs} ms`, {
+            protocolStatus: 487,
+            retryable: true,
+          }),
+        );
+      }, request.timeoutMs);
+    });
+    uac.then(
+      (late) => {
+        if (gaveUp) late.destroy().catch((err: unknown) => this.log.debug({ err }, 'BYE to a call answered after its ring time failed'));
+      },
+      () => undefined,
+    );
     let dialog: SrfDialog;
     try {
-      dialog = await this.srf.createUAC(
-        request.target,
-        { localSdp: request.localSdp, callingNumber: request.callerId, headers: request.headers, auth: request.auth },
-        { cbRequest: (_err, req) => (pending = req) },
-      );
+      dialog = await Promise.race([uac, ringTime]);
     } catch (err) {
+      if (err instanceof AppError) throw err;
       const status = (err as { status?: number }).status ?? 500;
       throw new AppError(ErrorCode.CALL_FAILED, `call to ${request.target} failed: ${status}`, {
         protocolStatus: status,
