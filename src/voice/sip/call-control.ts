@@ -41,8 +41,30 @@ export interface CallInfo {
   headers: Record<string, string>;
 }
 
+/** A dialog as RFC 3891's Replaces names it: Call-ID and both tags as its own UA sees them, and the far end's target. */
+export interface DialogIds {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** The far end's Contact (its remote target, RFC 3261 §12.1): where a REFER should send the transferee. */
+  remoteTarget: string;
+}
+
+/**
+ * The Refer-To of an attended transfer (RFC 5589 §7.1): the transfer target's URI carrying a Replaces header
+ * (RFC 3891 §3) that names our dialog with it. to-tag is the target's tag, from-tag ours: the dialog as the
+ * target sees it, so the target's UA finds the call to replace.
+ */
+export function replacesReferTo(target: DialogIds): string {
+  const replaces = `${target.callId};to-tag=${target.remoteTag};from-tag=${target.localTag}`;
+  const uri = target.remoteTarget.replace(/^<|>$/g, '');
+  return `${uri}${uri.includes('?') ? '&' : '?'}Replaces=${encodeURIComponent(replaces)}`;
+}
+
 export interface SipCall {
   readonly info: CallInfo;
+  /** The established dialog's ids (for another call's attended transfer); null before it exists. */
+  readonly dialogIds: DialogIds | null;
   /** The far end's SDP of the latest offer/answer; null for a late-offer INVITE until the ACK. */
   readonly remoteSdp: string | null;
   /** Resolves once the dialog is over, with why. */
@@ -59,6 +81,12 @@ export interface SipCall {
   hangup(): Promise<void>;
   /** Blind transfer: REFER to `target` (a SIP URI or a number at the caller's domain); resolves on 2xx. */
   transfer(target: string): Promise<void>;
+  /**
+   * Attended transfer (RFC 5589 §7): REFER this call's far end to the far end of `other` (another call of ours),
+   * with Replaces naming that dialog (RFC 3891), so the two far ends talk to each other. Resolves once the REFER is
+   * accepted; this leg then hangs up, and the target ends the replaced dialog with its own BYE.
+   */
+  transferReplacing(other: DialogIds): Promise<void>;
   /**
    * Our own re-INVITE (RFC 3261 §14.1) with a new offer (hold: a=sendonly, unhold: a=sendrecv, RFC 3264 §8.4);
    * resolves with the far end's answer SDP, rejects with SIP_REQUEST_FAILED (protocolStatus) on a non-2xx.

@@ -6,7 +6,7 @@
 import type * as sip from 'sip';
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
-import type { CallEndReason, CallInfo, SipCall } from '../call-control.js';
+import { replacesReferTo, type CallEndReason, type CallInfo, type DialogIds, type SipCall } from '../call-control.js';
 import { type Dialog, targetUri } from './dialog.js';
 import { parseInfoDigit } from '../info-dtmf.js';
 import { reasonPhrase } from '../reason-phrases.js';
@@ -46,10 +46,23 @@ export abstract class BuiltinCall implements SipCall {
 
   abstract hangup(): Promise<void>;
 
+  get dialogIds(): DialogIds | null {
+    const dialog = this.dialog;
+    if (!dialog || this.isEnded) return null;
+    return { callId: dialog.id.callId, localTag: dialog.id.localTag, remoteTag: dialog.id.remoteTag, remoteTarget: dialog.remoteTarget };
+  }
+
   /** Blind transfer (RFC 3515, RFC 5589 §6): REFER, and once accepted, our leg is done. */
   async transfer(target: string): Promise<void> {
+    await this.refer(targetUri(target, this.requireDialog().id.remoteUri));
+  }
+
+  async transferReplacing(other: DialogIds): Promise<void> {
+    await this.refer(replacesReferTo(other));
+  }
+
+  private async refer(referTo: string): Promise<void> {
     const dialog = this.requireDialog();
-    const referTo = targetUri(target, dialog.id.remoteUri);
     await dialog.requestOk('REFER', { headers: { 'refer-to': { uri: referTo, params: {} }, 'referred-by': `<${dialog.id.localUri}>` } });
     this.log.info({ referTo }, 'call transferred');
     await this.hangup();

@@ -15,7 +15,7 @@ import type Srf from 'drachtio-srf';
 import type { SrfDialog, SrfRequest, SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import type { CallEndReason, CallInfo, IncomingCall } from '../call-control.js';
+import { replacesReferTo, type CallEndReason, type CallInfo, type DialogIds, type IncomingCall } from '../call-control.js';
 import { parseInfoDigit } from '../info-dtmf.js';
 
 export class DrachtioCall extends EventEmitter implements IncomingCall {
@@ -102,10 +102,24 @@ export class DrachtioCall extends EventEmitter implements IncomingCall {
     this.end('failed');
   }
 
+  get dialogIds(): DialogIds | null {
+    const dialog = this.dialog;
+    if (!dialog || this.isEnded) return null;
+    return { callId: dialog.sip.callId, localTag: dialog.sip.localTag, remoteTag: dialog.sip.remoteTag, remoteTarget: dialog.remote.uri };
+  }
+
   async transfer(target: string): Promise<void> {
     if (!this.dialog) throw new AppError(ErrorCode.CALL_STATE, 'the call is not answered');
     const host = /@([^;>]+)/.exec(this.dialog.remote.uri)?.[1] ?? '';
-    const referTo = /^sips?:/i.test(target) ? target : `sip:${target}@${host}`;
+    await this.refer(/^sips?:/i.test(target) ? target : `sip:${target}@${host}`);
+  }
+
+  async transferReplacing(other: DialogIds): Promise<void> {
+    await this.refer(replacesReferTo(other));
+  }
+
+  private async refer(referTo: string): Promise<void> {
+    if (!this.dialog) throw new AppError(ErrorCode.CALL_STATE, 'the call is not answered');
     const response = await this.dialog.request({ method: 'REFER', headers: { 'Refer-To': `<${referTo}>`, 'Referred-By': `<${this.dialog.local.uri}>` } });
     if (response.status >= 300) throw new AppError(ErrorCode.SIP_REQUEST_FAILED, `REFER answered ${response.status}`, { protocolStatus: response.status });
     await this.hangup();
