@@ -200,6 +200,13 @@ export class CallSession {
     await this.sip.transfer(target);
   }
 
+  /** Attended transfer: this call's far end is REFERred to `target`'s far end, replacing our dialog with it (RFC 5589 §7). */
+  async transferReplacing(target: CallSession): Promise<void> {
+    const ids = target.sip.dialogIds;
+    if (!ids || target.state !== 'answered') throw new AppError(ErrorCode.CALL_STATE, 'the transfer target call is not answered');
+    await this.sip.transferReplacing(ids);
+  }
+
   /** True while we hold the far end (Ozeki's Hold): our last offer was a=sendonly. */
   get held(): boolean {
     return this.holding;

@@ -1,6 +1,6 @@
 /**
  * Ozeki's commands on a live call (ozeki-ozml.md §3.4): Speak, Play,
- * SendDTMF, Record, Hold, Unhold, BlindTransfer and Forward/ForwardCall, each naming the call by
+ * SendDTMF, Record, Hold, Unhold, BlindTransfer, AttendedTransfer and Forward/ForwardCall, each naming the call by
  * CallId. Prompts are made before the answer (a missing file or a failing
  * synthesiser is this command's error) and queued on the call's audio after
  * what is playing; the call's own script goes on (call-api.ts). `Party` is
@@ -16,9 +16,9 @@ import { validateCallbackUrl } from '../../sms/validate.js';
 
 type LiveAction = (calls: OzmlCallApi, callId: string) => Promise<void>;
 
-async function onLiveCall(ctx: OzekiCommandContext, action: LiveAction): Promise<OzekiResult> {
-  const callId = ctx.params.get('CallId')?.trim();
-  if (!callId) throw invalidParameter('CallId', 'CallId is required');
+async function onLiveCall(ctx: OzekiCommandContext, action: LiveAction, callIdParameter = 'CallId'): Promise<OzekiResult> {
+  const callId = ctx.params.get(callIdParameter)?.trim();
+  if (!callId) throw invalidParameter(callIdParameter, `${callIdParameter} is required`);
   const calls = ctx.deps.calls;
   if (!calls) return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId), extra: { Detail: 'voice is disabled' } };
   try {
@@ -26,7 +26,8 @@ async function onLiveCall(ctx: OzekiCommandContext, action: LiveAction): Promise
   } catch (err) {
     if (!isAppError(err)) throw err;
     if (err.code === ErrorCode.CALL_NOT_FOUND || err.code === ErrorCode.CALL_ENDED) {
-      return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, callId) };
+      const missing = typeof err.details?.['callId'] === 'string' ? err.details['callId'] : callId;
+      return { code: OzekiCode.CallNotFound, message: formatOzekiMessage(OzekiCode.CallNotFound, missing) };
     }
     if (err.code === ErrorCode.CALL_STATE) {
       return { code: OzekiCode.InappropriateCommand, message: formatOzekiMessage(OzekiCode.InappropriateCommand, ctx.command), extra: { Detail: err.message } };
@@ -88,6 +89,16 @@ async function holdOrRefused(calls: OzmlCallApi, callId: string, held: boolean):
 export function blindTransferCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const target = required(ctx, 'Target');
   return onLiveCall(ctx, (calls, callId) => calls.transfer(callId, target));
+}
+
+/**
+ * AttendedTransfer (ozeki-ozml.md §3.4): `TransferredCallId`'s far end is REFERred to `TargetCallId`'s far end
+ * with Replaces (RFC 5589 §7, RFC 3891), so the two talk to each other and telenode's two legs end. Both calls
+ * must be answered and run on the node that gets the command.
+ */
+export function attendedTransferCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const target = required(ctx, 'TargetCallId');
+  return onLiveCall(ctx, (calls, callId) => calls.attendedTransfer(callId, target), 'TransferredCallId');
 }
 
 /** XE's Forward and Ozeki 10's ForwardCall: telenode answers calls before scripts run, so it forwards by transfer. */

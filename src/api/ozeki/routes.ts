@@ -16,6 +16,7 @@ import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.j
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
 import { callCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
 import {
+  attendedTransferCommand,
   blindTransferCommand,
   forwardCallCommand,
   holdCommand,
@@ -51,6 +52,7 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['hold', { name: 'Hold', run: holdCommand }],
   ['unhold', { name: 'Unhold', run: unholdCommand }],
   ['blindtransfer', { name: 'BlindTransfer', run: blindTransferCommand }],
+  ['attendedtransfer', { name: 'AttendedTransfer', run: attendedTransferCommand }],
   ['forwardcall', { name: 'ForwardCall', run: forwardCallCommand }],
   ['forward', { name: 'Forward', run: forwardCallCommand }],
   // Phone System XE's name for ListCallHistory.

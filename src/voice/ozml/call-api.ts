@@ -153,6 +153,18 @@ export class OzmlCallApi {
     );
   }
 
+  /**
+   * Ozeki's AttendedTransfer: the far end of `transferredCallId` is REFERred to the far end of `targetCallId` with
+   * Replaces, so they talk to each other and both of telenode's legs end. Both calls must be answered and run on
+   * this node (the Replaces header needs the target dialog's tags).
+   */
+  async attendedTransfer(transferredCallId: string, targetCallId: string): Promise<void> {
+    const transferred = this.answered(transferredCallId);
+    const target = this.answered(targetCallId);
+    if (transferred === target) throw new AppError(ErrorCode.CALL_STATE, 'a call cannot be transferred to itself');
+    await transferred.transferReplacing(target);
+  }
+
   /** Ozeki's Hold and Unhold: our re-INVITE (a=sendonly, a=sendrecv); resolves once the far end accepted it. */
   async hold(callId: string, held: boolean): Promise<void> {
     await this.answered(callId).hold(held);

@@ -252,6 +252,46 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it("AttendedTransfer: the transferred caller is REFERred to the other call's far end with Replaces naming that dialog (RFC 5589 §7)", async () => {
+    app.on('/incoming', '<Response><UserInput Timeout="60"><Inputs><Input Key="9"><Hangup/></Input></Inputs></UserInput></Response>');
+    const target = runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630666', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    });
+    const logFile = `${d.dir}/refer-replaces.log`;
+    const transferred = runSipp({
+      scenario: 'uac-refer-replaces.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630777', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+      extraArgs: ['-trace_logs', '-log_file', logFile],
+    });
+    try {
+      const targetId = await liveCallFrom('+3630666');
+      const transferredId = await liveCallFrom('+3630777');
+      const dialog = d.daemon.voice!.calls.activeCalls.find((s) => s.info.id === targetId)!.sip.dialogIds!;
+      expect((await api({ command: 'AttendedTransfer', TransferredCallId: transferredId, TargetCallId: 'no-such-call' })).Code).toBe('601');
+      const done = await api({ command: 'AttendedTransfer', TransferredCallId: transferredId, TargetCallId: targetId });
+      expect([done.root, done.Code]).toEqual(['OzApi_CommandResult_AttendedTransfer', '200']);
+      const result = await transferred.done; // 202 to the REFER, then telenode's BYE on this leg
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      const referTo = /Refer-To: (\S+)/.exec(readFileSync(logFile, 'utf8'))![1]!;
+      const replaces = decodeURIComponent(referTo.split('?Replaces=')[1]!);
+      expect(referTo.startsWith(dialog.remoteTarget)).toBe(true); // the target's own Contact
+      expect(replaces).toBe(`${dialog.callId};to-tag=${dialog.remoteTag};from-tag=${dialog.localTag}`);
+      // The target would now get the transferee's INVITE with Replaces and BYE telenode; here the test does it.
+      expect((await api({ command: 'Hangup', CallId: targetId })).Code).toBe('200');
+      expect((await target.done).code).toBe(0);
+    } finally {
+      target.kill();
+      transferred.kill();
+    }
+  });
+
   it('the Hold and Unhold verbs: a script holds the caller while it speaks, takes them back and hangs up', async () => {
     app.on('/incoming', '<Response><Hold CallId="ignored"/><Speak>Please hold the line.</Speak><Unhold/><Hangup/></Response>');
     const result = await runSipp({
