@@ -38,10 +38,7 @@ export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult
   if (!calls) return unavailable(ctx);
   const dialed = ctx.params.get('Dialed', 'Dialled')?.trim();
   if (!dialed) throw invalidParameter('Dialed', 'Dialed is required');
-  const ringRaw = ctx.params.get('RingTime')?.trim();
-  const ringSeconds = ringRaw ? Number(ringRaw) : null;
-  if (ringSeconds !== null && !(Number.isInteger(ringSeconds) && ringSeconds >= 1 && ringSeconds <= 600))
-    throw invalidParameter('RingTime', 'RingTime must be 1-600 seconds');
+  const ringSeconds = ringTime(ctx);
   const request = {
     dialed,
     callerId: ctx.params.get('CallerId')?.trim() || null,
@@ -54,15 +51,50 @@ export async function callCommand(ctx: OzekiCommandContext): Promise<OzekiResult
     const { callId } = await calls.call(request);
     return { code: OzekiCode.Ok, extra: { CallId: callId } };
   } catch (err) {
-    if (isAppError(err) && (err.code === ErrorCode.CALL_FAILED || err.code === ErrorCode.SIP_REQUEST_FAILED || err.code === ErrorCode.CALL_ENDED)) {
-      const status = err.protocolStatus;
-      const state = status === 486 || status === 600 || status === 603 ? 'Busy' : 'Error';
-      return {
-        code: OzekiCode.CallConnectFailed,
-        message: formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state),
-        ...(status ? { extra: { Detail: `SIP ${status}` } } : {}),
-      };
-    }
+    const failed = connectFailed(err, dialed);
+    if (failed) return failed;
+    throw err;
+  }
+}
+
+function ringTime(ctx: OzekiCommandContext): number | null {
+  const raw = ctx.params.get('RingTime')?.trim();
+  const seconds = raw ? Number(raw) : null;
+  if (seconds !== null && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 600)) throw invalidParameter('RingTime', 'RingTime must be 1-600 seconds');
+  return seconds;
+}
+
+/** A call that could not be connected: 402 CallConnectFailed with Busy or Error and the SIP status; null for other errors. */
+function connectFailed(err: unknown, dialed: string): OzekiResult | null {
+  if (!(isAppError(err) && (err.code === ErrorCode.CALL_FAILED || err.code === ErrorCode.SIP_REQUEST_FAILED || err.code === ErrorCode.CALL_ENDED))) return null;
+  const status = err.protocolStatus;
+  const state = status === 486 || status === 600 || status === 603 ? 'Busy' : 'Error';
+  return {
+    code: OzekiCode.CallConnectFailed,
+    message: formatOzekiMessage(OzekiCode.CallConnectFailed, dialed, state),
+    ...(status ? { extra: { Detail: `SIP ${status}` } } : {}),
+  };
+}
+
+/**
+ * CallSetup (Ozeki 10, ozeki-ozml.md §3.4 "CallSetup"): connect `Caller` and `Callee`. telenode calls the caller
+ * and, once they answer, transfers them to the callee (OzmlCallApi.callSetup); answers as Call does: 200 with
+ * the CallId of the caller's leg once answered, 402 CallConnectFailed when the caller cannot be reached.
+ */
+export async function callSetupCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const calls = requireCalls(ctx);
+  if (!calls) return unavailable(ctx);
+  const caller = ctx.params.get('Caller')?.trim();
+  if (!caller) throw invalidParameter('Caller', 'Caller is required');
+  const callee = ctx.params.get('Callee')?.trim();
+  if (!callee) throw invalidParameter('Callee', 'Callee is required');
+  const request = { caller, callee, callerId: ctx.params.get('CallerId')?.trim() || null, errorUrl: optionalUrl(ctx, 'ErrorUrl'), ringSeconds: ringTime(ctx) };
+  try {
+    const { callId } = await calls.callSetup(request);
+    return { code: OzekiCode.Ok, extra: { CallId: callId } };
+  } catch (err) {
+    const failed = connectFailed(err, caller);
+    if (failed) return failed;
     throw err;
   }
 }

@@ -6,11 +6,11 @@
  */
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { CallHistoryQuery, CallHistoryRow } from '../../store/call-history-repo.js';
-import type { CallService } from '../calls.js';
+import type { CallHandler, CallService } from '../calls.js';
 import type { CallSession } from '../call-session.js';
 import { CallState } from './call-states.js';
 import { trunkTarget, type TrunkConfig } from '../trunks.js';
-import { connectedHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+import { connectedHandler, transferOnAnswerHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { recordCompletedFields, saveRecording, waitForRecordingStop } from './recording.js';
 
 export interface PlaceCallRequest {
@@ -58,6 +58,40 @@ export class OzmlCallApi {
 
   /** Resolves with the CallId once answered; rejects CALL_FAILED (protocolStatus = SIP status) otherwise. */
   async call(request: PlaceCallRequest): Promise<{ callId: string }> {
+    return this.place(request, connectedHandler(this.handlerDeps, request.url ?? null, request.dialed));
+  }
+
+  /**
+   * Ozeki 10's CallSetup (connect two numbers): call `caller` as Call does; once they answer, REFER them to
+   * `callee` (RFC 3515), so their phone calls the callee directly and telenode's leg ends — telenode carries no
+   * media between them. Resolves with the CallId once the caller answered; a caller that cannot be reached
+   * fails as Call does, and a refused transfer is a CallError to `errorUrl`. A number as the callee goes through
+   * the outbound trunk when there is one, else to the caller's own host (its PBX resolves it).
+   */
+  async callSetup(request: {
+    caller: string;
+    callee: string;
+    callerId: string | null;
+    errorUrl: string | null;
+    ringSeconds: number | null;
+  }): Promise<{ callId: string }> {
+    const referTo = /^sips?:/i.test(request.callee) || !this.outbound.trunk ? request.callee : this.target(request.callee);
+    const placed = {
+      dialed: request.caller,
+      callerId: request.callerId,
+      callerDisplayName: null,
+      url: null,
+      errorUrl: request.errorUrl,
+      ringSeconds: request.ringSeconds,
+    };
+    const callerId = request.callerId?.trim() || this.outbound.callerId;
+    return this.place(
+      placed,
+      transferOnAnswerHandler(this.handlerDeps, request.caller, referTo, (err) => this.callError(placed, callerId, err)),
+    );
+  }
+
+  private async place(request: PlaceCallRequest, handler: CallHandler): Promise<{ callId: string }> {
     const target = this.target(request.dialed);
     const callerId = request.callerId?.trim() || this.outbound.callerId;
     try {
@@ -68,28 +102,32 @@ export class OzmlCallApi {
           timeoutMs: (request.ringSeconds ?? this.outbound.ringSeconds) * 1000,
           auth: this.outbound.trunk?.auth ?? undefined,
         },
-        connectedHandler(this.handlerDeps, request.url ?? null, request.dialed),
+        handler,
       );
       return { callId: session.info.id };
     } catch (err) {
-      if (request.errorUrl) {
-        const status = isAppError(err) ? err.protocolStatus : undefined;
-        this.handlerDeps.services.events.notify(
-          request.errorUrl,
-          {
-            NotificationName: 'CallError',
-            Dialed: request.dialed,
-            Caller: callerId,
-            ApiExtension: this.handlerDeps.services.apiExtension,
-            CallState: failureState(status),
-            SipStatus: status === undefined ? '' : String(status),
-            ErrorMessage: (err as Error).message,
-          },
-          `call-error:${request.dialed}`,
-        );
-      }
+      this.callError(request, callerId, err);
       throw err;
     }
+  }
+
+  /** CallError to the request's ErrorUrl, through the durable callback outbox. */
+  private callError(request: PlaceCallRequest, callerId: string, err: unknown): void {
+    if (!request.errorUrl) return;
+    const status = isAppError(err) ? err.protocolStatus : undefined;
+    this.handlerDeps.services.events.notify(
+      request.errorUrl,
+      {
+        NotificationName: 'CallError',
+        Dialed: request.dialed,
+        Caller: callerId,
+        ApiExtension: this.handlerDeps.services.apiExtension,
+        CallState: failureState(status),
+        SipStatus: status === undefined ? '' : String(status),
+        ErrorMessage: (err as Error).message,
+      },
+      `call-error:${request.dialed}`,
+    );
   }
 
   async hangup(callId: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The call handler that runs OzML: an inbound call rings, its script is
  * fetched (IncomingCall) or read, and the interpreter runs it; an outbound
- * call placed by the Call command POSTs CallConnected and runs the reply.
+ * call placed by the Call command POSTs CallConnected and runs the reply; one placed by CallSetup is transferred
+ * to the callee once answered.
  * Whatever the script does, CallService hangs up when the handler returns.
  */
 import type { Counter } from 'prom-client';
@@ -57,5 +58,27 @@ export function connectedHandler(deps: OzmlHandlerDeps, url: string | null, dial
     if (!script) return;
     const end = await runScript(script, call.ctx);
     session.log.info({ end, origin: script.origin }, 'script finished');
+  };
+}
+
+/**
+ * For Ozeki 10's CallSetup: the caller the command called has answered; REFER them to the callee (a blind
+ * transfer, RFC 3515), so their phone calls the callee and telenode's leg ends. A refused REFER is reported to
+ * `onFailed` (the command's ErrorUrl) and the call is hung up.
+ */
+export function transferOnAnswerHandler(deps: OzmlHandlerDeps, dialed: string, referTo: string, onFailed: (err: unknown) => void): CallHandler {
+  return async (session) => {
+    const call = attachCall(session, deps, { dialed });
+    call.changed(CallState.Answered);
+    call.changed(CallState.InCall);
+    try {
+      await session.transfer(referTo);
+    } catch (err) {
+      if (session.signal.aborted) return;
+      session.log.warn({ err, referTo }, 'CallSetup: the caller did not take the transfer to the callee; hanging up');
+      onFailed(err);
+      return;
+    }
+    call.changed(CallState.Transferred, { Target: referTo });
   };
 }

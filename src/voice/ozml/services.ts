@@ -48,7 +48,7 @@ export interface ScriptEmail {
   send(order: { recipients: string; sender: string | null; subject: string; text: string; kind: string }): Promise<number>;
 }
 
-/** Outbound calls a script places (the Call verb): the same dialling as Ozeki's Call command. */
+/** Outbound calls a script places (the Call and CallSetup verbs): the same dialling as Ozeki's commands of those names. */
 export interface ScriptDialer {
   /** Resolves with the CallId once answered; rejects when the call cannot be connected (ErrorUrl is told). */
   place(request: {
@@ -59,6 +59,8 @@ export interface ScriptDialer {
     errorUrl: string | null;
     ringSeconds: number | null;
   }): Promise<{ callId: string }>;
+  /** Ozeki 10's CallSetup: call `caller`, then transfer them to `callee` once answered (OzmlCallApi.callSetup). */
+  setUp(request: { caller: string; callee: string; callerId: string | null; errorUrl: string | null; ringSeconds: number | null }): Promise<{ callId: string }>;
 }
 
 export interface AppRequest {

@@ -463,6 +463,53 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it('CallSetup calls the Caller and, once answered, transfers them to the Callee (REFER); CallChanged says Transferred', async () => {
+    const phonePort = await freeUdpPort();
+    const phone = runSipp({ scenario: 'uas-refer.xml', localPort: phonePort, keys: { rtp_port: await freeUdpPort() }, workDir: d.dir });
+    try {
+      await udpPortBound(phonePort);
+      const setup = await api({ command: 'CallSetup', Caller: `sip:1001@127.0.0.1:${phonePort}`, Callee: 'sip:2002@127.0.0.1' });
+      expect([setup.root, setup.Code]).toEqual(['OzApi_CommandResult_CallSetup', '200']);
+      const callId = String(setup.CallId);
+      const result = await phone.done; // REFER with Refer-To sip:2002@…, 202, then telenode's BYE
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      await callEvents.waitFor((r) => r.some((q) => q.form.get('CallId') === callId && q.form.get('CallState') === 'Transferred'), 10_000);
+      expect(callEvents.requests.find((q) => q.form.get('CallId') === callId && q.form.get('CallState') === 'Transferred')!.form.get('Target')).toBe(
+        'sip:2002@127.0.0.1',
+      );
+    } finally {
+      phone.kill();
+    }
+    const missing = await api({ command: 'CallSetup', Caller: 'sip:1001@127.0.0.1' });
+    expect([missing.Code, missing.Message]).toEqual(['302', "Missing or invalid parameter 'Callee' for command 'CallSetup'"]);
+    const unreachable = await api({ command: 'CallSetup', Caller: `sip:1001@127.0.0.1:${await freeUdpPort()};transport=tcp`, Callee: 'sip:2002@127.0.0.1' });
+    expect(unreachable.Code).toBe('402');
+  });
+
+  it("the CallSetup verb: a call's script connects two other numbers and goes on", async () => {
+    const phonePort = await freeUdpPort();
+    const phone = runSipp({ scenario: 'uas-refer.xml', localPort: phonePort, keys: { rtp_port: await freeUdpPort() }, workDir: d.dir });
+    try {
+      await udpPortBound(phonePort);
+      app.on(
+        '/incoming',
+        `<Response><Speak>Connecting.</Speak><CallSetup Caller="sip:1001@127.0.0.1:${phonePort}" Callee="sip:2002@127.0.0.1"/><Hangup/></Response>`,
+      );
+      const caller = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: `127.0.0.1:${sipPort}`,
+        localPort: await freeUdpPort(),
+        keys: { caller: '+3630888', codec: 0, rtp_port: await freeUdpPort() },
+        workDir: d.dir,
+      }).done;
+      expect(caller.code, caller.errors || caller.stdout).toBe(0); // the script went on and hung up
+      const result = await phone.done; // the CallSetup's caller got the REFER to sip:2002@… and telenode's BYE
+      expect(result.code, result.errors || result.stdout).toBe(0);
+    } finally {
+      phone.kill();
+    }
+  });
+
   it('answers 402 when the callee cannot be reached, and 302 without Dialed', async () => {
     const port = await freeUdpPort();
     const failed = await api({ command: 'Call', Dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, RingTime: '3' });

@@ -4,6 +4,7 @@ import { array } from './array.js';
 import { beep } from './beep.js';
 import { blindTransfer } from './blind-transfer.js';
 import { call } from './call.js';
+import { callSetup } from './call-setup.js';
 import { delay } from './delay.js';
 import { deleteFile } from './delete-file.js';
 import { exit } from './exit.js';
@@ -44,6 +45,7 @@ const ALL: AnyVerb[] = [
   blindTransfer,
   forward,
   call,
+  callSetup,
   exit,
   moveFile,
   deleteFile,
