@@ -17,7 +17,7 @@ import { buildConsole } from './console.js';
 import { MessageHistoryRepo } from '../store/message-history-repo.js';
 import { InboxRepo } from '../store/inbox-repo.js';
 import { CallFlowRepo } from '../store/call-flow-repo.js';
-import type { OzekiDeps } from '../api/ozeki/command.js';
+import { SENT_FOLDERS, type OzekiDeps } from '../api/ozeki/command.js';
 import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
 import type { MessagingExtras } from './messaging-extras.js';
@@ -80,8 +80,10 @@ export function buildApi(parts: ApiParts): FastifyInstance {
 /** Ozeki's ReceiveMessage: the read and the downloaded marks in one commit, so a message is handed out once. */
 function inboxOf(store: ApiParts['store'], users: UserDirectory): OzekiDeps['inbox'] {
   const repo = new InboxRepo(store.sql);
+  const history = new MessageHistoryRepo(store.sql);
   return {
     download: (user, limit, after) => store.committer.run(() => repo.download(user, users.numbersOf(user), limit, after, Date.now())),
+    folder: (user, folder, limit, offset) => history.list({ user, ownNumbers: [], direction: 'out', statuses: SENT_FOLDERS[folder], limit, offset }),
   };
 }
 

@@ -15,6 +15,19 @@ import type { CallPeers } from './call-peers.js';
 import type { OzekiCode } from './xml.js';
 import type { ExtensionSummary } from './extension-model.js';
 import type { AfterDownload, InboxEntry } from '../../store/inbox-repo.js';
+import type { HistoryEntry } from '../../store/message-history-repo.js';
+import { MessageStatus } from '../../sms/message.js';
+
+/**
+ * Ozeki's SMS folders besides the inbox, over the messages a user sent: `outbox` waiting for a carrier, `sent`
+ * taken by one (delivered or not yet known), `notsent` failed or expired.
+ */
+export const SENT_FOLDERS = {
+  outbox: [MessageStatus.Accepted],
+  sent: [MessageStatus.Submitted, MessageStatus.Buffered, MessageStatus.Delivered, MessageStatus.Unknown],
+  notsent: [MessageStatus.Failed, MessageStatus.Expired],
+} as const;
+export type SentFolder = keyof typeof SENT_FOLDERS;
 
 export interface OzekiDeps {
   outbox: Outbox;
@@ -30,7 +43,11 @@ export interface OzekiDeps {
   /** The other nodes of a cluster, for calls they run; absent on a single node. */
   callPeers?: CallPeers;
   /** ReceiveMessage: the user's received SMS not downloaded yet, oldest first, marked as `after` says in the same commit. */
-  inbox: { download(user: string, limit: number, after: AfterDownload): Promise<InboxEntry[]> };
+  inbox: {
+    download(user: string, limit: number, after: AfterDownload): Promise<InboxEntry[]>;
+    /** ReceiveMessage's other folders: what the user sent, oldest first, `limit` from `offset`, and how many in all. */
+    folder(user: string, folder: SentFolder, limit: number, offset: number): Promise<{ total: number; entries: HistoryEntry[] }>;
+  };
 }
 
 export interface OzekiResult {

@@ -7,7 +7,8 @@
  * - `ReceiveMessage` — polls the user's inbox: SMS received on a number the user owns (`users[].numbers`),
  *   oldest first, at most `Limit` (default 100, at most 1,000). `AfterDownload=delete` or `markdownloaded`
  *   takes them out of this user's inbox in the same commit that reads them (they stay in every history);
- *   `leave` or none leaves them to be downloaded again. `Folder` is `inbox` only.
+ *   `leave` or none leaves them to be downloaded again. `Folder` is `inbox` (default) or one of the sent
+ *   folders: `outbox`, `sent`, `notsent` list the user's sent messages, paged with `Offset`.
  *
  * A recipient the node refuses (quota, no route, text too long) gets an `acceptreport` with statuscode 1 and
  * the reason while the others go out; when every recipient is refused the answer is the command's own
@@ -19,9 +20,10 @@
  */
 import { ErrorCode, isAppError } from '../../shared/errors.js';
 import type { AfterDownload } from '../../store/inbox-repo.js';
+import { MessageStatus } from '../../sms/message.js';
 import { validateRecipient, validateSender } from '../../sms/validate.js';
-import type { OzekiCommandContext, OzekiResult } from './command.js';
-import { intParam, invalidParameter } from './command.js';
+import { intParam, invalidParameter, SENT_FOLDERS, type OzekiCommandContext, type OzekiResult, type SentFolder } from './command.js';
+import { ozekiStatusWord } from './notifications.js';
 import { OzekiCode, ozekiTime } from './xml.js';
 
 const TEXT_TYPE = 'SMS:TEXT';
@@ -72,9 +74,9 @@ export async function receiveMessageCommand(ctx: OzekiCommandContext): Promise<O
   const { params } = ctx;
   expectAction(ctx, 'receivemessage');
   const folder = params.get('Folder')?.trim().toLowerCase() || 'inbox';
-  if (folder !== 'inbox') throw invalidParameter('Folder', 'telenode keeps received messages in the inbox folder only');
   const limit = intParam(params.get('Limit'), 100, 1, 1000, 'Limit');
   const after = afterDownload(params.get('AfterDownload'));
+  if (folder !== 'inbox') return sentFolder(ctx, folder, limit, after);
   const entries = await ctx.deps.inbox.download(ctx.username, limit, after);
   const messages = entries.map((m) => ({
     messageid: m.id,
@@ -87,6 +89,30 @@ export async function receiveMessageCommand(ctx: OzekiCommandContext): Promise<O
     receivedtime: ozekiTime(m.receivedAt),
   }));
   return { code: OzekiCode.Ok, extra: { data: messages.length > 0 ? { message: messages } : '' } };
+}
+
+/**
+ * The user's sent messages as Ozeki's `outbox`, `sent` and `notsent` folders: oldest first, `Limit` of them from
+ * `Offset` (telenode's addition, for paging), with `<totalrecords>`. Nothing is taken out of these folders: they
+ * are the message history, so `AfterDownload` may only leave them.
+ */
+async function sentFolder(ctx: OzekiCommandContext, folder: string, limit: number, after: AfterDownload): Promise<OzekiResult> {
+  if (!(folder in SENT_FOLDERS)) throw invalidParameter('Folder', 'Folder is inbox, outbox, sent or notsent');
+  if (after !== 'leave') throw invalidParameter('AfterDownload', `the ${folder} folder is the message history: AfterDownload may only leave it`);
+  const offset = intParam(ctx.params.get('Offset'), 0, 0, 1_000_000_000, 'Offset');
+  const { total, entries } = await ctx.deps.inbox.folder(ctx.username, folder as SentFolder, limit, offset);
+  const messages = entries.map((m) => ({
+    messageid: m.id,
+    originator: m.sender,
+    recipient: m.recipient,
+    messagetype: TEXT_TYPE,
+    messagedata: m.text,
+    // Accepted by telenode, and first taken by a carrier (empty while it waits).
+    receivedtime: ozekiTime(m.at),
+    senttime: m.submittedAt === null ? '' : ozekiTime(m.submittedAt),
+    status: ozekiStatusWord({ status: m.status ?? MessageStatus.Accepted, errorCode: m.errorCode }),
+  }));
+  return { code: OzekiCode.Ok, extra: { totalrecords: String(total), data: messages.length > 0 ? { message: messages } : '' } };
 }
 
 /** `delete` and the mark-as-downloaded spellings take messages out of the inbox; anything else leaves them. */

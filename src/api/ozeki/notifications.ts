@@ -10,7 +10,7 @@ import { MessageStatus, isFinal } from '../../sms/message.js';
 import type { CallbackOutbox } from '../../webhooks/index.js';
 
 /** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
-export function ozekiStatusWord(message: StoredMessage): string {
+export function ozekiStatusWord(message: Pick<StoredMessage, 'status' | 'errorCode'>): string {
   switch (message.status) {
     case MessageStatus.Delivered:
       return 'delivered';

@@ -23,6 +23,7 @@ interface Reply {
   message: string;
   detail?: string;
   data: { message?: Array<Record<string, string>>; acceptreport?: Array<Record<string, string>> } | '';
+  totalrecords?: string;
 }
 
 async function ozeki(user: { username: string; password: string }, fields: Record<string, string>): Promise<Reply> {
@@ -38,6 +39,7 @@ async function ozeki(user: { username: string; password: string }, fields: Recor
     message: String(body['Message']),
     detail: body['Detail'] as string | undefined,
     data: (body['data'] ?? '') as Reply['data'],
+    totalrecords: body['totalrecords'] as string | undefined,
   };
 }
 
@@ -142,11 +144,12 @@ describe('ReceiveMessage', () => {
     expect([none.code, none.data]).toEqual([200, '']);
   });
 
-  it('refuses an unknown AfterDownload, another folder or a bad Limit with 302, and downloads nothing', async () => {
+  it('refuses an unknown AfterDownload or folder, a sent folder asked to delete, or a bad Limit with 302, and downloads nothing', async () => {
     await smsc.sendMo({ from: '15557654321', to: '15550002222', text: 'still there' });
     const cases: Array<[Record<string, string>, string]> = [
       [{ AfterDownload: 'shred' }, 'AfterDownload'],
-      [{ Folder: 'outbox' }, 'Folder'],
+      [{ Folder: 'drafts' }, 'Folder'],
+      [{ Folder: 'sent', AfterDownload: 'delete' }, 'AfterDownload'],
       [{ Limit: '0' }, 'Limit'],
       [{ Limit: 'ten' }, 'Limit'],
     ];
@@ -157,5 +160,32 @@ describe('ReceiveMessage', () => {
     const wrongPassword = await receive({ ...JANE, password: 'guess' });
     expect(wrongPassword.code).toBe(305);
     expect(texts(await receive(JANE, { AfterDownload: 'delete' }))).toEqual(['still there']);
+  });
+});
+
+describe('ReceiveMessage from the sent folders', () => {
+  it("lists what the user sent as Ozeki's sent folder, oldest first, a page at a time with Offset, with the total", async () => {
+    for (const text of ['history one', 'history two', 'history three']) {
+      const sent = await ozeki(JANE, { command: 'SendSms', Recipient: '+15559990001', Message: text, Sender: JANE.number });
+      expect(sent.code).toBe(200);
+    }
+    for (const text of ['history one', 'history two', 'history three']) {
+      await waitUntil(() => smsc.received.some((m) => m.text === text), 10_000, `'${text}' at the SMSC`);
+    }
+    const sent = (fields: Record<string, string>) => receive(JANE, { Folder: 'sent', ...fields });
+    await waitUntil(async () => Number((await sent({})).totalrecords) >= 3, 10_000, 'all three in the sent folder');
+    const all = await sent({ Limit: '1000' });
+    const mine = (all.data === '' ? [] : all.data.message!).filter((m) => m['messagedata']!.startsWith('history '));
+    expect(mine.map((m) => m['messagedata'])).toEqual(['history one', 'history two', 'history three']);
+    expect(mine[0]).toMatchObject({ originator: JANE.number, recipient: '+15559990001', messagetype: 'SMS:TEXT' });
+    expect(['sent', 'delivered']).toContain(mine[0]!['status']);
+    expect(mine[0]!['senttime']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const total = Number(all.totalrecords);
+    const page = await sent({ Limit: '1', Offset: String(total - 2) });
+    expect([page.totalrecords, texts(page)]).toEqual([String(total), ['history two']]);
+    // Listing takes nothing away, and other users see none of it.
+    expect(Number((await sent({})).totalrecords)).toBe(total);
+    expect((await receive(NOBODY, { Folder: 'sent' })).totalrecords).toBe('0');
+    expect(texts(await receive(JANE, { Folder: 'notsent' })).filter((t) => t!.startsWith('history '))).toEqual([]);
   });
 });
