@@ -99,6 +99,37 @@ export async function callSetupCommand(ctx: OzekiCommandContext): Promise<OzekiR
   }
 }
 
+/**
+ * Request (Ozeki 10, ozeki-ozml.md "Request"): place a call for an API extension. `DialedAddress` (required:
+ * `user@host`, a SIP URI, or a number through the trunk), `ExtensionAddress`, `CallerPhoneNumber`,
+ * `CallerDisplayName`, `RingTime`, `RequestOzML` (the OzML the answered call runs; without it, the extension's
+ * script). Answers as Call does: 200 with the CallId once answered, 402 when it cannot be connected.
+ */
+export async function requestCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
+  const calls = requireCalls(ctx);
+  if (!calls) return unavailable(ctx);
+  const address = ctx.params.get('DialedAddress')?.trim();
+  if (!address) throw invalidParameter('DialedAddress', 'DialedAddress is required');
+  const dialed = /^sips?:/i.test(address) || !address.includes('@') ? address : `sip:${address}`;
+  const request = {
+    dialed,
+    extension: ctx.params.get('ExtensionAddress')?.trim() || null,
+    callerId: ctx.params.get('CallerPhoneNumber')?.trim() || null,
+    callerDisplayName: ctx.params.get('CallerDisplayName')?.trim() || null,
+    ringSeconds: ringTime(ctx),
+    ozml: ctx.params.get('RequestOzML')?.trim() || null,
+  };
+  try {
+    const { callId } = await calls.request(request);
+    return { code: OzekiCode.Ok, extra: { CallId: callId } };
+  } catch (err) {
+    if (isAppError(err) && err.code === ErrorCode.OZML_INVALID) throw invalidParameter('RequestOzML', err.message);
+    const failed = connectFailed(err, address);
+    if (failed) return failed;
+    throw err;
+  }
+}
+
 export async function hangupCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const callId = ctx.params.get('CallId')?.trim();
   if (!callId) throw invalidParameter('CallId', 'CallId is required');

@@ -14,7 +14,7 @@ import { sendEmailCommand } from './send-email.js';
 import { receiveMessageCommand, sendMessageCommand } from './gateway-messages.js';
 import { listExtensionTypesCommand, listExtensionsCommand } from './extensions.js';
 import { listAddressbookContactsCommand, listAddressbookNamesCommand } from './address-book.js';
-import { callCommand, callSetupCommand, hangupCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
+import { callCommand, callSetupCommand, hangupCommand, requestCommand, listActiveCallsCommand, listCallHistoryCommand } from './calls.js';
 import {
   attendedTransferCommand,
   blindTransferCommand,
@@ -39,6 +39,7 @@ export const OZEKI_COMMANDS = new Map<string, { name: string; run: OzekiCommand 
   ['call', { name: 'Call', run: callCommand }],
   ['hangup', { name: 'Hangup', run: hangupCommand }],
   ['callsetup', { name: 'CallSetup', run: callSetupCommand }],
+  ['request', { name: 'Request', run: requestCommand }],
   ['listactivecalls', { name: 'ListActiveCalls', run: listActiveCallsCommand }],
   ['listcallhistory', { name: 'ListCallHistory', run: listCallHistoryCommand }],
   ['sendemail', { name: 'SendEmail', run: sendEmailCommand }],

@@ -10,7 +10,8 @@ import type { CallHandler, CallService } from '../calls.js';
 import type { CallSession } from '../call-session.js';
 import { CallState } from './call-states.js';
 import { trunkTarget, type TrunkConfig } from '../trunks.js';
-import { connectedHandler, transferOnAnswerHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+import { connectedHandler, extensionHandler, transferOnAnswerHandler, type OzmlHandlerDeps } from './ozml-handler.js';
+import { parseOzml } from './parse.js';
 import { recordCompletedFields, saveRecording, waitForRecordingStop } from './recording.js';
 
 export interface PlaceCallRequest {
@@ -89,6 +90,33 @@ export class OzmlCallApi {
       placed,
       transferOnAnswerHandler(this.handlerDeps, request.caller, referTo, (err) => this.callError(placed, callerId, err)),
     );
+  }
+
+  /**
+   * Ozeki 10's Request (ozeki-ozml.md "Request"): place a call for an API extension. Once answered the call runs
+   * `ozml` (RequestOzML) when given, else the script of `extension` (default: voice.notifications.apiExtension)
+   * as a call to that extension would. Resolves with the CallId once answered; fails as Call does.
+   */
+  async request(request: {
+    dialed: string;
+    extension: string | null;
+    callerId: string | null;
+    callerDisplayName: string | null;
+    ringSeconds: number | null;
+    /** OzML to run on the call once answered (the command's RequestOzML); refused OZML_INVALID before dialling. */
+    ozml: string | null;
+  }): Promise<{ callId: string }> {
+    const script = request.ozml ? parseOzml(request.ozml, 'RequestOzML') : null;
+    const extension = request.extension ?? this.handlerDeps.services.apiExtension;
+    const placed = {
+      dialed: request.dialed,
+      callerId: request.callerId,
+      callerDisplayName: request.callerDisplayName,
+      url: null,
+      errorUrl: null,
+      ringSeconds: request.ringSeconds,
+    };
+    return this.place(placed, extensionHandler(this.handlerDeps, request.dialed, extension, script));
   }
 
   private async place(request: PlaceCallRequest, handler: CallHandler): Promise<{ callId: string }> {

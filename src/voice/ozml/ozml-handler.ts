@@ -11,6 +11,7 @@ import { attachCall, type CallRuntimeDeps } from './call-runtime.js';
 import { CallState } from './call-states.js';
 import { runScript } from './run.js';
 import type { ScriptRoutes } from './script-source.js';
+import type { OzmlScript } from './script.js';
 
 export interface OzmlHandlerDeps extends CallRuntimeDeps {
   routes: ScriptRoutes;
@@ -80,5 +81,20 @@ export function transferOnAnswerHandler(deps: OzmlHandlerDeps, dialed: string, r
       return;
     }
     call.changed(CallState.Transferred, { Target: referTo });
+  };
+}
+
+/**
+ * For Ozeki 10's Request: the placed call, once answered, runs `script` when the request gave one (RequestOzML),
+ * else the script of the API extension it was placed for, found as for a call to that extension (voice.routes).
+ */
+export function extensionHandler(deps: OzmlHandlerDeps, dialed: string, extension: string, script: OzmlScript | null): CallHandler {
+  return async (session) => {
+    const call = attachCall(session, deps, { dialed });
+    call.changed(CallState.Answered);
+    call.changed(CallState.InCall);
+    const chosen = script ?? (await deps.routes.scriptFor(extension, call.ctx, session.log)).script;
+    const end = await runScript(chosen, call.ctx);
+    session.log.info({ end, origin: chosen.origin, extension }, 'script finished');
   };
 }

@@ -70,7 +70,11 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
     callApi: (calls) => {
       const api = new OzmlCallApi(calls, handlerDeps, outbound, deps.history ?? null);
       // Scripts dial through the same API (the Call verb); it exists only once the call service does.
-      handlerDeps.services.dialer = { place: (request) => api.call(request), setUp: (request) => api.callSetup(request) };
+      handlerDeps.services.dialer = {
+        place: (request) => api.call(request),
+        request: (request) => api.request(request),
+        setUp: (request) => api.callSetup(request),
+      };
       return api;
     },
   };

@@ -59,6 +59,15 @@ export interface ScriptDialer {
     errorUrl: string | null;
     ringSeconds: number | null;
   }): Promise<{ callId: string }>;
+  /** Ozeki 10's Request: a call for an API extension whose script runs once answered (OzmlCallApi.request). */
+  request(request: {
+    dialed: string;
+    extension: string | null;
+    callerId: string | null;
+    callerDisplayName: string | null;
+    ringSeconds: number | null;
+    ozml: string | null;
+  }): Promise<{ callId: string }>;
   /** Ozeki 10's CallSetup: call `caller`, then transfer them to `callee` once answered (OzmlCallApi.callSetup). */
   setUp(request: { caller: string; callee: string; callerId: string | null; errorUrl: string | null; ringSeconds: number | null }): Promise<{ callId: string }>;
 }

@@ -510,6 +510,56 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it('Request places a call for an API extension; the answered call runs RequestOzML; 302 for a bad RequestOzML or no DialedAddress', async () => {
+    const receiver = await RtpReceiver.start();
+    const phonePort = await freeUdpPort();
+    const phone = runSipp({ scenario: 'uas-answer.xml', localPort: phonePort, keys: { rtp_port: receiver.port }, workDir: d.dir });
+    try {
+      await udpPortBound(phonePort);
+      const placed = await api({
+        command: 'Request',
+        DialedAddress: `1001@127.0.0.1:${phonePort}`,
+        CallerPhoneNumber: '3000',
+        RequestOzML: '<Response><Speak>Your request is connected.</Speak><Hangup/></Response>',
+      });
+      expect([placed.root, placed.Code]).toEqual(['OzApi_CommandResult_Request', '200']);
+      const result = await phone.done; // it heard the prompt, then telenode's BYE
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(rms(receiver.audio())).toBeGreaterThan(500);
+    } finally {
+      phone.kill();
+      receiver.close();
+    }
+    const bad = await api({ command: 'Request', DialedAddress: '1001@127.0.0.1', RequestOzML: '<Response><Speak>' });
+    expect([bad.Code, bad.Message]).toEqual(['302', "Missing or invalid parameter 'RequestOzML' for command 'Request'"]);
+    expect((await api({ command: 'Request' })).Code).toBe('302');
+  });
+
+  it('the Request verb runs OnSetup as the call is placed and OnError when it cannot be connected, then goes on', async () => {
+    const closed = await freeUdpPort();
+    app.on(
+      '/incoming',
+      `<Response><Speak>Calling.</Speak><Request DialedAddress="1001@127.0.0.1:${closed};transport=tcp" RingTime="5">` +
+        '<OnSetup><SendSms Recipient="+36201234001">request setup</SendSms></OnSetup>' +
+        '<OnError><SendSms Recipient="+36201234001">request failed</SendSms></OnError></Request>' +
+        '<SendSms Recipient="+36201234001">after the request</SendSms><Hangup/></Response>',
+    );
+    const caller = await runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630999', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    }).done;
+    expect(caller.code, caller.errors || caller.stdout).toBe(0);
+    await waitUntil(() => smsc.received.some((m) => m.text === 'after the request'), 10_000, 'the SMS after the Request');
+    expect(smsc.received.filter((m) => m.destination.endsWith('36201234001')).map((m) => m.text)).toEqual([
+      'request setup',
+      'request failed',
+      'after the request',
+    ]);
+  });
+
   it('answers 402 when the callee cannot be reached, and 302 without Dialed', async () => {
     const port = await freeUdpPort();
     const failed = await api({ command: 'Call', Dialed: `sip:1001@127.0.0.1:${port};transport=tcp`, RingTime: '3' });

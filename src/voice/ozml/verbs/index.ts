@@ -17,6 +17,7 @@ import { moveFile } from './move-file.js';
 import { play } from './play.js';
 import { record } from './record.js';
 import { reject } from './reject.js';
+import { request } from './request.js';
 import { sendDtmf } from './send-dtmf.js';
 import { sendEmail } from './send-email.js';
 import { sendSms } from './send-sms.js';
@@ -46,6 +47,7 @@ const ALL: AnyVerb[] = [
   forward,
   call,
   callSetup,
+  request,
   exit,
   moveFile,
   deleteFile,

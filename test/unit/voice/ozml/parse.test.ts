@@ -50,6 +50,18 @@ describe('parseOzml', () => {
     );
   });
 
+  it("reads Request with its OnSetup and OnError blocks, and refuses a block Ozeki's page does not show", () => {
+    const script = parseOzml(
+      '<Response><Request DialedAddress="102@pbx" RingTime="20"><OnSetup><Speak>wait</Speak></OnSetup><OnError><Hangup/></OnError></Request></Response>',
+    );
+    expect(script.commands[0]!.args).toMatchObject({ dialed: '102@pbx', ringSeconds: 20, extension: null });
+    expect(errorOf('<Response><Request DialedAddress="102@pbx"><OnRinging><Speak>x</Speak></OnRinging></Request></Response>').message).toMatch(
+      /<Request> may hold <OnSetup> and <OnError> \(all Ozeki's page shows\), not <OnRinging>/,
+    );
+    expect(errorOf('<Response><Request/></Response>').message).toMatch(/<Request> needs a DialedAddress/);
+    expect(errorOf('<Response><CallSetup Caller="1"/></Response>').message).toMatch(/<CallSetup> needs both Caller and Callee/);
+  });
+
   it('treats tag and attribute names case-insensitively and takes a main parameter from an attribute or the text', () => {
     const script = parseOzml(
       '<response><SPEAK LANGUAGE="en-GB" text="From the attribute"/><speak>From the text</speak><sendsms recipient="+1555" delivaryreporturl="http://x/dlr" MESSAGE="hi"/><delay time="2"/><Delay>0.5</Delay></response>',
