@@ -74,6 +74,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
         place: (request) => api.call(request),
         request: (request) => api.request(request),
         setUp: (request) => api.callSetup(request),
+        attendedTransfer: (transferred, target) => api.attendedTransfer(transferred, target),
       };
       return api;
     },

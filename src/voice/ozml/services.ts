@@ -68,6 +68,8 @@ export interface ScriptDialer {
     ringSeconds: number | null;
     ozml: string | null;
   }): Promise<{ callId: string }>;
+  /** Ozeki's AttendedTransfer between two calls of this node (OzmlCallApi.attendedTransfer). */
+  attendedTransfer(transferredCallId: string, targetCallId: string): Promise<void>;
   /** Ozeki 10's CallSetup: call `caller`, then transfer them to `callee` once answered (OzmlCallApi.callSetup). */
   setUp(request: { caller: string; callee: string; callerId: string | null; errorUrl: string | null; ringSeconds: number | null }): Promise<{ callId: string }>;
 }

@@ -292,6 +292,37 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
     }
   });
 
+  it("the AttendedTransfer verb: a call's script joins its caller to another live call (REFER with Replaces)", async () => {
+    app.on('/incoming', '<Response><UserInput Timeout="60"><Inputs><Input Key="9"><Hangup/></Input></Inputs></UserInput></Response>');
+    const target = runSipp({
+      scenario: 'uac-listen.xml',
+      target: `127.0.0.1:${sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630661', codec: 0, rtp_port: await freeUdpPort() },
+      workDir: d.dir,
+    });
+    try {
+      const targetId = await liveCallFrom('+3630661');
+      const dialog = d.daemon.voice!.calls.activeCalls.find((s) => s.info.id === targetId)!.sip.dialogIds!;
+      app.on('/incoming', `<Response><AttendedTransfer TargetCallId="${targetId}"/><Speak>not reached</Speak></Response>`);
+      const logFile = `${d.dir}/refer-replaces-verb.log`;
+      const transferred = await runSipp({
+        scenario: 'uac-refer-replaces.xml',
+        target: `127.0.0.1:${sipPort}`,
+        localPort: await freeUdpPort(),
+        keys: { caller: '+3630662', codec: 0, rtp_port: await freeUdpPort() },
+        workDir: d.dir,
+        extraArgs: ['-trace_logs', '-log_file', logFile],
+      }).done;
+      expect(transferred.code, transferred.errors || transferred.stdout).toBe(0);
+      expect(readFileSync(logFile, 'utf8')).toContain(encodeURIComponent(`${dialog.callId};to-tag=${dialog.remoteTag};from-tag=${dialog.localTag}`));
+      expect((await api({ command: 'Hangup', CallId: targetId })).Code).toBe('200');
+      expect((await target.done).code).toBe(0);
+    } finally {
+      target.kill();
+    }
+  });
+
   it('the Hold and Unhold verbs: a script holds the caller while it speaks, takes them back and hangs up', async () => {
     app.on('/incoming', '<Response><Hold CallId="ignored"/><Speak>Please hold the line.</Speak><Unhold/><Hangup/></Response>');
     const result = await runSipp({

@@ -1,6 +1,7 @@
 /** Every OzML verb by lower-case tag name: the parser and the interpreter look verbs up here, never in a switch. */
 import type { AnyVerb } from '../script.js';
 import { array } from './array.js';
+import { attendedTransfer } from './attended-transfer.js';
 import { beep } from './beep.js';
 import { blindTransfer } from './blind-transfer.js';
 import { call } from './call.js';
@@ -44,6 +45,7 @@ const ALL: AnyVerb[] = [
   array,
   forEach,
   blindTransfer,
+  attendedTransfer,
   forward,
   call,
   callSetup,
