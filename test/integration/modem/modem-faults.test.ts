@@ -37,7 +37,9 @@ beforeAll(async () => {
         type: 'modem',
         port: modem.path,
         cnmi: '2,2,0,1,0', // inbound routed as +CMT: the acknowledgement fault below needs it
-        commandTimeoutMs: 300,
+        // A health poll that waited 300 ms re-initialised the modem on a loaded CI machine (two suites beside stress-ng),
+        // and the resync test below saw one initialisation too many: commands get a second.
+        commandTimeoutMs: 1000,
         sendTimeoutMs: 500,
         healthSeconds: 0.2,
         sweepSeconds: 0.5,
