@@ -70,7 +70,8 @@ const TWO_LINE_URCS = ['+CMT:', '+CDS:'];
 const PLAIN_ERRORS = new Set(['ERROR', 'COMMAND NOT SUPPORT', 'NO CARRIER']);
 const CTRL_Z = '\x1a';
 const ESC = '\x1b';
-const PROMPT = /^(\r?\n)*> ?$/;
+/** The `> ` prompt at the head of what was read; more may follow it in the same chunk (an unsolicited report). */
+const PROMPT = /^(\r?\n)*> ?/;
 
 interface Pending {
   command: string;
@@ -241,17 +242,20 @@ export class AtChannel extends EventEmitter {
   private onData(text: string): void {
     this.buffer += text;
     for (;;) {
-      if (PROMPT.test(this.buffer)) {
+      const prompt = PROMPT.exec(this.buffer);
+      if (prompt) {
+        // A busy event loop may read the prompt together with what the modem sent after it (a +CDS report): take
+        // the prompt off the front and go on with the rest, or the body is never written and the send times out.
         if (this.pending?.body !== undefined && !this.pending.bodyWritten) {
-          this.buffer = '';
+          this.buffer = this.buffer.slice(prompt[0].length);
           this.writeBody(this.pending);
-          return;
+          continue;
         }
         if (this.resync) {
           // A prompt nobody wants (its AT+CMGS timed out): leave it, or it swallows the next commands as text.
-          this.buffer = '';
+          this.buffer = this.buffer.slice(prompt[0].length);
           this.port.write(`${ESC}AT\r`);
-          return;
+          continue;
         }
       }
       const match = /\r\n|\r|\n/.exec(this.buffer);

@@ -66,6 +66,20 @@ describe('AT channel', () => {
     expect(port.written[1]).toBe('0011000B916407281553F80000AA0AE8329BFD4697D9EC37\x1a');
   });
 
+  it('answers a prompt that arrives in one chunk with an unsolicited report behind it, and passes the report on', async () => {
+    // A busy event loop reads the prompt and a +CDS the modem sent right after it at once; the prompt was not
+    // recognised with text behind it, so the PDU was never written and the send waited for its timeout.
+    const { port, channel, urcs } = setup();
+    port.onWrite = (text) => {
+      if (text.startsWith('AT+CMGS')) port.say('\r\n> \r\n+CDS: 25\r\n07911326040000F006010B911326880736F4\r\n');
+      else port.say('\r\n+CMGS: 43\r\n\r\nOK\r\n');
+    };
+    const reply = await channel.send('AT+CMGS=23', { body: '0011000B916407281553F80000AA0AE8329BFD4697D9EC37' });
+    expect(reply.lines).toEqual(['+CMGS: 43']);
+    expect(port.written[1]).toBe('0011000B916407281553F80000AA0AE8329BFD4697D9EC37\x1a');
+    expect(urcs).toEqual([{ line: '+CDS: 25', data: '07911326040000F006010B911326880736F4' }]);
+  });
+
   it('turns +CMS ERROR into a typed error with the number kept and a retryable flag', async () => {
     const { port, channel } = setup();
     port.onWrite = (text) => port.say(text.includes('CMGS=1') ? '\r\n+CMS ERROR: 500\r\n' : '\r\n+CMS ERROR: 304\r\n');
