@@ -79,11 +79,7 @@ export async function receiveMessageCommand(ctx: OzekiCommandContext): Promise<O
   if (folder !== 'inbox') return sentFolder(ctx, folder, limit, after);
   const entries = await ctx.deps.inbox.download(ctx.username, limit, after);
   const messages = entries.map((m) => ({
-    messageid: m.id,
-    originator: m.sender,
-    recipient: m.recipient,
-    messagetype: TEXT_TYPE,
-    messagedata: m.text,
+    ...gatewayMessage(m),
     // The carrier's own send time is not kept: both are when telenode received it.
     senttime: ozekiTime(m.receivedAt),
     receivedtime: ozekiTime(m.receivedAt),
@@ -102,17 +98,18 @@ async function sentFolder(ctx: OzekiCommandContext, folder: string, limit: numbe
   const offset = intParam(ctx.params.get('Offset'), 0, 0, 1_000_000_000, 'Offset');
   const { total, entries } = await ctx.deps.inbox.folder(ctx.username, folder as SentFolder, limit, offset);
   const messages = entries.map((m) => ({
-    messageid: m.id,
-    originator: m.sender,
-    recipient: m.recipient,
-    messagetype: TEXT_TYPE,
-    messagedata: m.text,
+    ...gatewayMessage(m),
     // Accepted by telenode, and first taken by a carrier (empty while it waits).
     receivedtime: ozekiTime(m.at),
     senttime: m.submittedAt === null ? '' : ozekiTime(m.submittedAt),
     status: ozekiStatusWord({ status: m.status ?? MessageStatus.Accepted, errorCode: m.errorCode }),
   }));
   return { code: OzekiCode.Ok, extra: { totalrecords: String(total), data: messages.length > 0 ? { message: messages } : '' } };
+}
+
+/** The fields every `<message>` of ReceiveMessage has, received or sent, in Ozeki's SMS gateway words. */
+function gatewayMessage(m: { id: string; sender: string; recipient: string; text: string }): Record<string, string> {
+  return { messageid: m.id, originator: m.sender, recipient: m.recipient, messagetype: TEXT_TYPE, messagedata: m.text };
 }
 
 /** `delete` and the mark-as-downloaded spellings take messages out of the inbox; anything else leaves them. */

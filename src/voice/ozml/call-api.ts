@@ -12,6 +12,7 @@ import { CallState } from './call-states.js';
 import { trunkTarget, type TrunkConfig } from '../trunks.js';
 import { connectedHandler, extensionHandler, transferOnAnswerHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { parseOzml } from './parse.js';
+import type { ExtensionCallRequest } from './services.js';
 import { recordCompletedFields, saveRecording, waitForRecordingStop } from './recording.js';
 
 export interface PlaceCallRequest {
@@ -97,15 +98,7 @@ export class OzmlCallApi {
    * `ozml` (RequestOzML) when given, else the script of `extension` (default: voice.notifications.apiExtension)
    * as a call to that extension would. Resolves with the CallId once answered; fails as Call does.
    */
-  async request(request: {
-    dialed: string;
-    extension: string | null;
-    callerId: string | null;
-    callerDisplayName: string | null;
-    ringSeconds: number | null;
-    /** OzML to run on the call once answered (the command's RequestOzML); refused OZML_INVALID before dialling. */
-    ozml: string | null;
-  }): Promise<{ callId: string }> {
+  async request(request: ExtensionCallRequest): Promise<{ callId: string }> {
     const script = request.ozml ? parseOzml(request.ozml, 'RequestOzML') : null;
     const extension = request.extension ?? this.handlerDeps.services.apiExtension;
     const placed = {

@@ -48,6 +48,17 @@ export interface ScriptEmail {
   send(order: { recipients: string; sender: string | null; subject: string; text: string; kind: string }): Promise<number>;
 }
 
+/** Ozeki 10's Request: the call to place, and what it runs once answered. */
+export interface ExtensionCallRequest {
+  dialed: string;
+  extension: string | null;
+  callerId: string | null;
+  callerDisplayName: string | null;
+  ringSeconds: number | null;
+  /** OzML to run on the call once answered (the command's RequestOzML); refused OZML_INVALID before dialling. */
+  ozml: string | null;
+}
+
 /** Outbound calls a script places (the Call and CallSetup verbs): the same dialling as Ozeki's commands of those names. */
 export interface ScriptDialer {
   /** Resolves with the CallId once answered; rejects when the call cannot be connected (ErrorUrl is told). */
@@ -60,14 +71,7 @@ export interface ScriptDialer {
     ringSeconds: number | null;
   }): Promise<{ callId: string }>;
   /** Ozeki 10's Request: a call for an API extension whose script runs once answered (OzmlCallApi.request). */
-  request(request: {
-    dialed: string;
-    extension: string | null;
-    callerId: string | null;
-    callerDisplayName: string | null;
-    ringSeconds: number | null;
-    ozml: string | null;
-  }): Promise<{ callId: string }>;
+  request(request: ExtensionCallRequest): Promise<{ callId: string }>;
   /** Ozeki's AttendedTransfer between two calls of this node (OzmlCallApi.attendedTransfer). */
   attendedTransfer(transferredCallId: string, targetCallId: string): Promise<void>;
   /** Ozeki 10's CallSetup: call `caller`, then transfer them to `callee` once answered (OzmlCallApi.callSetup). */
