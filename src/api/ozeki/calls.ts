@@ -110,9 +110,8 @@ export async function requestCommand(ctx: OzekiCommandContext): Promise<OzekiRes
   if (!calls) return unavailable(ctx);
   const address = ctx.params.get('DialedAddress')?.trim();
   if (!address) throw invalidParameter('DialedAddress', 'DialedAddress is required');
-  const dialed = /^sips?:/i.test(address) || !address.includes('@') ? address : `sip:${address}`;
   const request = {
-    dialed,
+    dialed: address,
     extension: ctx.params.get('ExtensionAddress')?.trim() || null,
     callerId: ctx.params.get('CallerPhoneNumber')?.trim() || null,
     callerDisplayName: ctx.params.get('CallerDisplayName')?.trim() || null,

@@ -101,15 +101,17 @@ export class OzmlCallApi {
   async request(request: ExtensionCallRequest): Promise<{ callId: string }> {
     const script = request.ozml ? parseOzml(request.ozml, 'RequestOzML') : null;
     const extension = request.extension ?? this.handlerDeps.services.apiExtension;
+    // `102@localhost` is a SIP address without its scheme; a bare number or a URI is dialled as Call dials it.
+    const dialed = /^sips?:/i.test(request.dialed) || !request.dialed.includes('@') ? request.dialed : `sip:${request.dialed}`;
     const placed = {
-      dialed: request.dialed,
+      dialed,
       callerId: request.callerId,
       callerDisplayName: request.callerDisplayName,
       url: null,
       errorUrl: null,
       ringSeconds: request.ringSeconds,
     };
-    return this.place(placed, extensionHandler(this.handlerDeps, request.dialed, extension, script));
+    return this.place(placed, extensionHandler(this.handlerDeps, dialed, extension, script));
   }
 
   private async place(request: PlaceCallRequest, handler: CallHandler): Promise<{ callId: string }> {

@@ -25,11 +25,6 @@ interface RequestArgs {
 
 const BLOCKS = { onsetup: 'onSetup', onerror: 'onError' } as const;
 
-/** `102@localhost` is a SIP address without its scheme; a bare number or a URI is dialled as Call dials it. */
-function dialable(address: string): string {
-  return /^sips?:/i.test(address) || !address.includes('@') ? address : `sip:${address}`;
-}
-
 export const request = defineVerb<RequestArgs>({
   name: 'Request',
   answers: false,
@@ -59,7 +54,7 @@ export const request = defineVerb<RequestArgs>({
       return args.onError.length > 0 ? ctx.runBlock(args.onError) : CONTINUE;
     }
     const v = (s: string | null) => (s === null ? null : ctx.vars.substitute(s));
-    const dialed = dialable(v(args.dialed)!);
+    const dialed = v(args.dialed)!;
     const placing = dialer.request({
       dialed,
       extension: v(args.extension),
