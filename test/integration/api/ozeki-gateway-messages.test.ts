@@ -150,6 +150,8 @@ describe('ReceiveMessage', () => {
       [{ AfterDownload: 'shred' }, 'AfterDownload'],
       [{ Folder: 'drafts' }, 'Folder'],
       [{ Folder: 'sent', AfterDownload: 'delete' }, 'AfterDownload'],
+      [{ Folder: 'sent', Offset: '-1' }, 'Offset'],
+      [{ Folder: 'sent', Offset: 'x' }, 'Offset'],
       [{ Limit: '0' }, 'Limit'],
       [{ Limit: 'ten' }, 'Limit'],
     ];

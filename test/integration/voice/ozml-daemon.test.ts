@@ -275,6 +275,8 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       const transferredId = await liveCallFrom('+3630777');
       const dialog = d.daemon.voice!.calls.activeCalls.find((s) => s.info.id === targetId)!.sip.dialogIds!;
       expect((await api({ command: 'AttendedTransfer', TransferredCallId: transferredId, TargetCallId: 'no-such-call' })).Code).toBe('601');
+      expect((await api({ command: 'AttendedTransfer', TransferredCallId: transferredId })).Code).toBe('302');
+      expect((await api({ command: 'AttendedTransfer', TargetCallId: targetId })).Code).toBe('302');
       const done = await api({ command: 'AttendedTransfer', TransferredCallId: transferredId, TargetCallId: targetId });
       expect([done.root, done.Code]).toEqual(['OzApi_CommandResult_AttendedTransfer', '200']);
       const result = await transferred.done; // 202 to the REFER, then telenode's BYE on this leg
