@@ -72,6 +72,8 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     http: { host: '127.0.0.1', port: httpPort },
     store: { path: join(dir, 'telenode.db'), synchronous: values.synchronous },
     log: { level: 'warn' },
+    // Port 0: the kernel picks a free one, so two benches (an A/B side by side) never collide on 5060.
+    voice: { builtin: { port: 0 } },
     users: [{ username: 'bench', passwordHash: PASSWORD_HASH }],
     sms: { requestReceipts: receipts },
     // The callback receiver runs on this host: open loopback, as an admin would for a receiver next to the node.
