@@ -77,7 +77,7 @@ export class StatusWriter {
         doneAt: isFinal(update.status) ? update.at : (existing?.doneAt ?? null),
       };
       parts.set(update.partNo, merged);
-      await this.repo.savePart({ ...merged, carrierIdNorm: merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId) });
+      await this.repo.savePart(merged, merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId));
       latest = update;
       applied.push(update);
       events.push({

@@ -225,8 +225,21 @@ export class MessageRepo {
     return (await this.sql.all<PartRow>('SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_no', [messageId])).map(toPart);
   }
 
-  async savePart(part: MessagePart & { carrierIdNorm: string | null }): Promise<void> {
-    await this.sql.run(UPSERT_PART, part);
+  async savePart(part: MessagePart, carrierIdNorm: string | null): Promise<void> {
+    // Positional, like update: a named-parameter object per part was one more copy per status step.
+    await this.sql.run(UPSERT_PART, [
+      part.messageId,
+      part.partNo,
+      part.partsTotal,
+      part.connectorId,
+      part.carrierId,
+      carrierIdNorm,
+      part.status,
+      part.carrierStatus,
+      part.carrierError,
+      part.submittedAt,
+      part.doneAt,
+    ]);
   }
 
   /** `events`: lines of the message's history to append (sms/message.ts encodeEvents), in the same statement. */
@@ -318,8 +331,7 @@ const INSERT = `
 const UPSERT_PART = `
   INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,
     carrier_status, carrier_error, submitted_at, done_at)
-  VALUES (@messageId, @partNo, @partsTotal, @connectorId, @carrierId, @carrierIdNorm, @status,
-    @carrierStatus, @carrierError, @submittedAt, @doneAt)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (message_id, part_no) DO UPDATE SET
     parts_total = excluded.parts_total, connector_id = excluded.connector_id, carrier_id = excluded.carrier_id,
     carrier_id_norm = excluded.carrier_id_norm, status = excluded.status, carrier_status = excluded.carrier_status,

@@ -52,19 +52,21 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
       await committer.run(async () => {
-        await repo.savePart({
-          messageId: 'm1',
-          partNo: 1,
-          partsTotal: 1,
-          connectorId: 'c',
-          carrierId: 'AB12',
-          carrierIdNorm: 'ab12',
-          status: MessageStatus.Submitted,
-          carrierStatus: null,
-          carrierError: null,
-          submittedAt: 10,
-          doneAt: null,
-        });
+        await repo.savePart(
+          {
+            messageId: 'm1',
+            partNo: 1,
+            partsTotal: 1,
+            connectorId: 'c',
+            carrierId: 'AB12',
+            status: MessageStatus.Submitted,
+            carrierStatus: null,
+            carrierError: null,
+            submittedAt: 10,
+            doneAt: null,
+          },
+          'ab12',
+        );
         await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":10}\n');
       });
       await committer.run(() =>
@@ -95,19 +97,21 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const cutoff = 1_700_000_000_000;
       await committer.run(async () => {
         await messages.insert(storedMessage({ id: 'old-done', status: MessageStatus.Delivered, createdAt: cutoff - 10 }));
-        await messages.savePart({
-          messageId: 'old-done',
-          partNo: 1,
-          partsTotal: 1,
-          connectorId: 'c',
-          carrierId: 'X1',
-          carrierIdNorm: 'x1',
-          status: MessageStatus.Delivered,
-          carrierStatus: 'DELIVRD',
-          carrierError: null,
-          submittedAt: cutoff - 9,
-          doneAt: cutoff - 8,
-        });
+        await messages.savePart(
+          {
+            messageId: 'old-done',
+            partNo: 1,
+            partsTotal: 1,
+            connectorId: 'c',
+            carrierId: 'X1',
+            status: MessageStatus.Delivered,
+            carrierStatus: 'DELIVRD',
+            carrierError: null,
+            submittedAt: cutoff - 9,
+            doneAt: cutoff - 8,
+          },
+          'x1',
+        );
         await messages.insert(storedMessage({ id: 'old-waiting', status: MessageStatus.Accepted, createdAt: cutoff - 10 }));
         await messages.insert(storedMessage({ id: 'new-done', status: MessageStatus.Failed, createdAt: cutoff + 10 }));
         await new InboundRepo(sql).insertMessage({

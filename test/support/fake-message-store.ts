@@ -29,8 +29,8 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     return [...(this.partsByMessage.get(messageId)?.values() ?? [])].sort((a, b) => a.partNo - b.partNo).map((p) => ({ ...p }));
   }
 
-  async savePart(part: MessagePart & { carrierIdNorm: string | null }): Promise<void> {
-    const { carrierIdNorm: _norm, ...stored } = part;
+  async savePart(part: MessagePart, _carrierIdNorm: string | null): Promise<void> {
+    const stored = { ...part };
     let parts = this.partsByMessage.get(part.messageId);
     if (!parts) this.partsByMessage.set(part.messageId, (parts = new Map()));
     parts.set(part.partNo, stored);

@@ -35,19 +35,21 @@ function setup(format: CarrierIdFormat = 'auto') {
   /** A one-part message submitted with this carrier id. */
   const submitted = (carrierId: string) => {
     const message = store.add({ status: MessageStatus.Submitted, connectorId: 'c1' });
-    store.savePart({
-      messageId: message.id,
-      partNo: 1,
-      partsTotal: 1,
-      connectorId: 'c1',
-      carrierId,
-      carrierIdNorm: normalizeCarrierId(carrierId),
-      status: MessageStatus.Submitted,
-      carrierStatus: null,
-      carrierError: null,
-      submittedAt: now,
-      doneAt: null,
-    });
+    store.savePart(
+      {
+        messageId: message.id,
+        partNo: 1,
+        partsTotal: 1,
+        connectorId: 'c1',
+        carrierId,
+        status: MessageStatus.Submitted,
+        carrierStatus: null,
+        carrierError: null,
+        submittedAt: now,
+        doneAt: null,
+      },
+      normalizeCarrierId(carrierId),
+    );
     return message.id;
   };
   return { store, unmatched, receipts, submitted, advance: (ms: number) => (now += ms) };
