@@ -8,6 +8,7 @@ import type { StoredMessage } from '../../sms/message.js';
 import type { InboundMessage } from '../../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../../sms/message.js';
 import type { CallbackOutbox } from '../../webhooks/index.js';
+import { formUrlEncoded } from '../../shared/form-urlencoded.js';
 
 /** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
 export function ozekiStatusWord(message: Pick<StoredMessage, 'status' | 'errorCode'>): string {
@@ -35,40 +36,41 @@ function iso(ms: number | null): string {
 }
 
 export function deliveryReportForm(message: StoredMessage): string {
-  const form = new URLSearchParams();
-  form.set('NotificationName', 'SMSDeliveryReport');
-  form.set('SmsId', message.id);
-  form.set('Sender', message.sender);
-  form.set('Recipient', message.recipient);
-  form.set('Status', ozekiStatusWord(message));
-  form.set('DeliveryStatus', message.status);
-  form.set('Delivered', String(message.status === MessageStatus.Delivered));
-  form.set('CarrierStatus', message.carrierStatus ?? '');
-  form.set('CarrierError', message.carrierError ?? '');
-  form.set('ErrorCode', message.errorCode ?? '');
-  form.set('ErrorText', message.errorText ?? '');
-  form.set('Parts', String(message.partsEstimate));
-  form.set('Connector', message.connectorId ?? '');
-  form.set('AcceptedAt', iso(message.createdAt));
-  form.set('SubmittedAt', iso(message.submittedAt));
-  form.set('DoneAt', iso(message.doneAt));
+  const fields: Array<[string, string]> = [
+    ['NotificationName', 'SMSDeliveryReport'],
+    ['SmsId', message.id],
+    ['Sender', message.sender],
+    ['Recipient', message.recipient],
+    ['Status', ozekiStatusWord(message)],
+    ['DeliveryStatus', message.status],
+    ['Delivered', String(message.status === MessageStatus.Delivered)],
+    ['CarrierStatus', message.carrierStatus ?? ''],
+    ['CarrierError', message.carrierError ?? ''],
+    ['ErrorCode', message.errorCode ?? ''],
+    ['ErrorText', message.errorText ?? ''],
+    ['Parts', String(message.partsEstimate)],
+    ['Connector', message.connectorId ?? ''],
+    ['AcceptedAt', iso(message.createdAt)],
+    ['SubmittedAt', iso(message.submittedAt)],
+    ['DoneAt', iso(message.doneAt)],
+  ];
   // Only when it applies: a part went out, no reference came back, and it was sent again.
-  if (message.possibleDuplicate) form.set('PossibleDuplicate', 'true');
-  return form.toString();
+  if (message.possibleDuplicate) fields.push(['PossibleDuplicate', 'true']);
+  return formUrlEncoded(fields);
 }
 
 export function incomingSmsForm(message: InboundMessage): string {
-  const form = new URLSearchParams();
-  form.set('NotificationName', 'IncomingSMS');
-  form.set('SmsId', message.id);
-  form.set('Sender', message.sender);
-  form.set('Recipient', message.recipient);
-  form.set('Message', message.text);
-  form.set('ReceivedAt', iso(message.receivedAt));
-  form.set('Parts', String(message.partsTotal));
-  form.set('Complete', String(message.complete));
-  form.set('Connector', message.connectorId);
-  return form.toString();
+  return formUrlEncoded([
+    ['NotificationName', 'IncomingSMS'],
+    ['SmsId', message.id],
+    ['Sender', message.sender],
+    ['Recipient', message.recipient],
+    ['Message', message.text],
+    ['ReceivedAt', iso(message.receivedAt)],
+    ['Parts', String(message.partsTotal)],
+    ['Complete', String(message.complete)],
+    ['Connector', message.connectorId],
+  ]);
 }
 
 const FORM = 'application/x-www-form-urlencoded';
