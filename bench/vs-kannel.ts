@@ -24,6 +24,7 @@ import { hashPassword } from '../src/shared/password-hash.js';
 import {
   callbackSink,
   cpuMs,
+  metrics,
   freePort,
   peakRssMb,
   runDriver,
@@ -163,7 +164,9 @@ async function startTelenode(dir: string, smscPort: number, receipts: boolean): 
       connectors: [{ id: 'sim', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 1, window: WINDOW }],
     }),
   );
-  const daemon = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // DAEMON_NODE_FLAGS (as in sms-throughput.ts): e.g. --cpu-prof, to see where a cold daemon's first seconds go.
+  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const daemon = spawn(process.execPath, [...flags, CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${httpPort}`;
   await waitForHealthy(base);
   return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
@@ -215,6 +218,8 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
       cpuMsPerMsg: cpu / ok,
       peakRssMb: gw.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
     };
+    // Store transactions per message: each one is a commit and an fsync, so at a paced rate this is most of the cost.
+    if (gateway === 'telenode') figures['commitsPerMsg'] = (await metrics(gw.base, 'telenode_store_commits_total'))[0]! / count;
     if (sink) {
       const latencies: number[] = [];
       const trace: string[] = [];
