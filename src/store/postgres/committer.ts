@@ -13,6 +13,7 @@
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
+import { DeferTimer } from '../defer-timer.js';
 import type { Committer } from '../sql.js';
 import type { TxConnection } from './executor.js';
 import { storeError } from './errors.js';
@@ -33,7 +34,7 @@ type Outcome = { ok: boolean; value: unknown };
 export class PgCommitter implements Committer {
   private queue: Pending[] = [];
   private scheduled = false;
-  private deferTimer: NodeJS.Timeout | null = null;
+  private readonly deferTimer = new DeferTimer(() => this.schedule());
   private readonly writing = new Set<Promise<void>>();
   private readonly concurrency: number;
 
@@ -55,13 +56,7 @@ export class PgCommitter implements Committer {
   defer<T>(op: Operation<T>, maxDelayMs = 1000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && this.writing.size === 0 && !this.deferTimer) {
-        this.deferTimer = setTimeout(() => {
-          this.deferTimer = null;
-          this.schedule();
-        }, maxDelayMs);
-        this.deferTimer.unref();
-      }
+      if (!this.scheduled && this.writing.size === 0) this.deferTimer.arm(maxDelayMs);
     });
   }
 

@@ -20,6 +20,7 @@
  * callers hear back only when it resolves after COMMIT; the next batch may
  * commit meanwhile, so the loop never waits on the disk.
  */
+import { DeferTimer } from '../defer-timer.js';
 import type { Db } from './db.js';
 
 type Operation<T> = (db: Db) => T | Promise<T>;
@@ -42,7 +43,9 @@ export interface GroupCommitterOptions {
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private deferTimer: NodeJS.Timeout | null = null;
+  private readonly deferTimer = new DeferTimer(() => {
+    if (!this.scheduled && this.queue.length > 0) this.flush();
+  });
   private readonly maxBatch: number;
   /** The batch being written, so that flushNow() waits for it rather than opening a second transaction. */
   private writing: Promise<void> | null = null;
@@ -77,14 +80,7 @@ export class GroupCommitter {
   defer<T>(op: Operation<T>, maxDelayMs = 1000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && !this.deferTimer) {
-        this.deferTimer = setTimeout(() => {
-          this.deferTimer = null;
-          if (!this.scheduled && this.queue.length > 0) this.flush();
-        }, maxDelayMs);
-        // A deferred write never keeps the process alive; shutdown calls flushNow().
-        this.deferTimer.unref();
-      }
+      if (!this.scheduled) this.deferTimer.arm(maxDelayMs);
     });
   }
 

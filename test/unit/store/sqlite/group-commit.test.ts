@@ -81,6 +81,18 @@ describe('group commit', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
   });
 
+  it('commits a short-delay deferred write by its own deadline, not by the longer one queued before it', async () => {
+    const { db, committer, commits } = setup();
+    const history = committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('call history'), 60_000);
+    const started = performance.now();
+    await committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('receipt'), 20);
+    // Before the timer honoured the earliest deadline, the receipt waited the call history's minute.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    await history;
+    expect(commits).toEqual([2]); // the long one rode along with the short one's commit
+    expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
+  });
+
   describe('with the WAL synced off the event loop (docs/decisions/0107)', () => {
     function withManualSync() {
       const db = new Database(':memory:');
