@@ -21,6 +21,7 @@ import { backoffDelay } from '../shared/backoff.js';
 import { Fifo } from '../shared/fifo.js';
 import type { Connector, SubmitPart } from './connectors/connector.js';
 import { estimateSegments, planSegments } from './encoding/index.js';
+import { FOLLOW_UP_COMMIT_DELAY_MS } from './follow-up-commit.js';
 import { MessageStatus, encodeEvents, type MessagePart, type StoredMessage } from './message.js';
 import type { Router } from './router.js';
 import type { PartUpdate, StatusWriter } from './status-writer.js';
@@ -57,8 +58,8 @@ export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update
 
 export interface OutboxDeps {
   repo: OutboxStore;
-  /** Runs each state change as one transaction (the group committer). */
-  committer: Pick<Committer, 'run'>;
+  /** Runs each state change as one transaction (the group committer); submit results may wait to share one. */
+  committer: Pick<Committer, 'run' | 'defer'>;
   statusWriter: StatusWriter;
   /** Receipts that came before their submit_sm_resp was recorded wait there for it. */
   receipts: Pick<ReceiptProcessor, 'matchWaiting'>;
@@ -489,7 +490,7 @@ export class Outbox {
     const failure: AppError | null = permanent ?? retryable;
     let retryAt: number | null = null;
     try {
-      retryAt = await this.deps.committer.run(async () => {
+      retryAt = await this.deps.committer.defer(async () => {
         // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
         const outcome = {
           ...(failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null }),
@@ -501,7 +502,7 @@ export class Outbox {
         }
         if (!message || message.status !== MessageStatus.Accepted || !retryable) return null;
         return this.scheduleAttempt(message, now);
-      });
+      }, FOLLOW_UP_COMMIT_DELAY_MS);
     } catch (err) {
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;

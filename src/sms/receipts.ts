@@ -16,6 +16,7 @@ import type { UnmatchedReceiptRepo } from '../store/unmatched-receipt-repo.js';
 import type { Logger } from '../shared/log.js';
 import { normalizeCarrierId, receiptFormOf, submitFormOf, type CarrierIdRelation } from './carrier-id.js';
 import { CarrierIdConvention, type CarrierIdFormat } from './carrier-id-convention.js';
+import { FOLLOW_UP_COMMIT_DELAY_MS } from './follow-up-commit.js';
 import type { ReceiptEvent } from './connectors/connector.js';
 import type { StatusWriter } from './status-writer.js';
 import { isFinal, type MessagePart } from './message.js';
@@ -32,8 +33,8 @@ export interface ReceiptProcessorDeps {
    * waiting receipts are always looked at (a submit result recorded here may be the one it waits for).
    */
   shared?: boolean;
-  /** Runs each receipt as one transaction (the group committer). */
-  committer: Pick<Committer, 'run'>;
+  /** Runs each receipt as one transaction (the group committer); a receipt may wait to share one. */
+  committer: Pick<Committer, 'run' | 'defer'>;
   statusWriter: StatusWriter;
   log: Logger;
   registry?: Registry;
@@ -113,12 +114,12 @@ export class ReceiptProcessor {
     // match). One turn of the loop lets the submit result queue first; a receipt that really comes before its
     // submit_sm_resp still waits and is matched then (matchWaiting).
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const matched = await this.deps.committer.run(async () => {
+    const matched = await this.deps.committer.defer(async () => {
       if ((await this.apply(event, false)).kind === 'applied') return true;
       await this.deps.unmatched.insert(event, normalizeCarrierId(event.carrierId), this.now());
       this.waiting++;
       return false;
-    });
+    }, FOLLOW_UP_COMMIT_DELAY_MS);
     this.received.inc({ connector: event.connectorId, matched: String(matched) });
     if (!matched) {
       this.deps.log.debug({ connectorId: event.connectorId, carrierId: event.carrierId }, 'receipt for an unknown id kept for later matching');

@@ -5,4 +5,8 @@ export const fakeCommitter = {
   run<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {
     return Promise.resolve().then(() => operation({} as Db));
   },
+  /** Without other commits to share, a deferred operation commits on its own: at once, here. */
+  defer<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {
+    return Promise.resolve().then(() => operation({} as Db));
+  },
 };
