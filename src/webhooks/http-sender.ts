@@ -26,6 +26,8 @@ export type CallbackOutcome = { status: number; error?: undefined; permanent?: u
 export interface CallbackSender {
   send(attempt: CallbackAttempt): Promise<CallbackOutcome>;
   close(): Promise<void>;
+  /** Get ready before the first callback (a thread loads its modules now, not while the first callbacks wait). */
+  start?(): void;
 }
 
 export interface HttpSenderOptions {

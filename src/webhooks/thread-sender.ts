@@ -31,6 +31,17 @@ export class ThreadSender implements CallbackSender {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Start the thread now. Started on the first callback instead, its isolate and modules (undici the largest)
+   * loaded while that callback and every one behind it waited: the first callbacks of a fresh daemon came
+   * hundreds of milliseconds late (issue 18, request → callback p99 from a fresh start).
+   */
+  start(): void {
+    if (this.closed || this.worker) return;
+    // Idle, it must not keep the process alive; postAttempts refs it while answers are awaited.
+    this.spawn().unref();
+  }
+
   send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
     if (this.closed) return Promise.resolve({ error: 'callback sender is closed' });
     const seq = this.nextSeq++;
@@ -50,13 +61,13 @@ export class ThreadSender implements CallbackSender {
   }
 
   private postAttempts(attempts: SequencedAttempt[]): void {
-    const worker = this.worker ?? this.start();
+    const worker = this.worker ?? this.spawn();
     // Only while answers are awaited does the worker keep the process alive.
     worker.ref();
     worker.postMessage({ type: 'send', attempts } satisfies ToSender);
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     // Its objects live for one HTTP exchange: a 6 MB young generation (V8's default is 32) holds them, and the thread's
     // heap peaks at about 25 MB instead of 53 under the receipts benchmark, at the same throughput (issue 18).
     const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), {

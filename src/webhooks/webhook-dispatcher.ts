@@ -92,6 +92,7 @@ export class WebhookDispatcher {
 
   async start(): Promise<void> {
     this.running = true;
+    this.sender.start?.();
     await this.loadNew();
     this.sweepTimer = setInterval(() => {
       this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));

@@ -208,6 +208,22 @@ describe.each([
   });
 });
 
+describe('webhook outbox, callback sender thread at start-up', () => {
+  beforeEach(() => {
+    senderKind = 'thread';
+    storeKind = sqlite;
+  });
+
+  it('has its thread running when the dispatcher starts, before any callback (a fresh daemon does not make its first callbacks wait for it)', async () => {
+    const { dispatcher } = await setup();
+    expect((lastThreadSender as unknown as { worker: unknown }).worker).toBeNull();
+    await dispatcher.start();
+    const worker = (lastThreadSender as unknown as { worker: { threadId: number } | null }).worker;
+    expect(worker).not.toBeNull();
+    expect(worker!.threadId).toBeGreaterThan(0);
+  });
+});
+
 describe('webhook outbox, worker thread lost', () => {
   beforeEach(() => {
     senderKind = 'thread';
