@@ -28,8 +28,12 @@ const fdatasyncAsync = promisify(fdatasync);
 const fstatAsync = promisify(fstat);
 const fsyncAsync = promisify(fsync);
 
+/** How often a sync first checks that the WAL file it holds is still the one SQLite writes. */
+const RECHECK_MS = 1000;
+
 export class WalSync {
   private fd: number | null = null;
+  private checkedAt = 0;
   private running: Promise<void> | null = null;
   private next: Promise<void> | null = null;
   private closed = false;
@@ -79,7 +83,13 @@ export class WalSync {
    */
   private async walFile(): Promise<number> {
     if (this.fd !== null) {
+      // SQLite unlinks the WAL only when its last connection closes, and ours stays open for the daemon's life: the
+      // check guards against the file being removed from outside. Once a second, not before every sync — an fstat
+      // was one more trip through the thread pool per commit (issue 18).
+      const now = Date.now();
+      if (now - this.checkedAt < RECHECK_MS) return this.fd;
       const stats = await fstatAsync(this.fd);
+      this.checkedAt = now;
       if (stats.nlink > 0) return this.fd;
       await closeAsync(this.fd).catch(() => undefined);
       this.fd = null;
@@ -92,6 +102,7 @@ export class WalSync {
       await closeAsync(folder);
     }
     this.fd = fd;
+    this.checkedAt = Date.now();
     return fd;
   }
 }
