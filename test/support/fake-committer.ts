@@ -7,6 +7,6 @@ export const fakeCommitter = {
   },
   /** Without other commits to share, a deferred operation commits on its own: at once, here. */
   defer<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {
-    return Promise.resolve().then(() => operation({} as Db));
+    return fakeCommitter.run(operation);
   },
 };
