@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Daemon } from '../app/daemon.js';
+import { limitHeapGrowth } from '../app/heap-growth.js';
 import { createLogger } from '../shared/log.js';
 import { isAppError } from '../shared/errors.js';
 import { resolveConfig } from './config-source.js';
@@ -17,6 +18,7 @@ export function registerStart(program: Command): void {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\ntelenode refuses to start with this config.\n`);
         process.exit(2);
       }
+      limitHeapGrowth();
       const log = createLogger({ level: resolved.config.log.level, format: resolved.config.log.format });
       const daemon = await Daemon.start({ config: resolved.config, configSource: resolved.source, log });
       let stopping = false;
