@@ -6,7 +6,7 @@
  * `OzApi_CommandResult_<Command>` as Ozeki's SendSms reference shows it (well-formed here:
  * the reference's closing tag has a typo).
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { xmlElement } from '../../shared/xml-element.js';
 
 /** Ozeki's status code table (ozekiphone.com p_4235), message templates verbatim, "occured" included. */
 export const OzekiCode = {
@@ -35,8 +35,6 @@ export function ozekiTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-const builder = new XMLBuilder({ format: false, ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
-
 const NAMESPACES = {
   '@_xmlns:xsd': 'http://www.w3.org/2001/XMLSchema',
   '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
@@ -47,6 +45,6 @@ const ROOT_SAFE = /^[A-Za-z][A-Za-z0-9]{0,40}$/;
 
 export function renderOzekiResult(command: string | null, code: OzekiCode, message: string, extra: Record<string, unknown> = {}): string {
   const root = command && ROOT_SAFE.test(command) ? `OzApi_CommandResult_${command}` : 'OzApi_CommandResult';
-  const body = builder.build({ [root]: { ...NAMESPACES, Code: code.code, Message: message, ...extra } }) as string;
+  const body = xmlElement(root, { ...NAMESPACES, Code: code.code, Message: message, ...extra });
   return `<?xml version="1.0"?>\n${body}`;
 }
