@@ -15,7 +15,7 @@
  * The flag is process-wide (every isolate, the worker threads' too) and V8
  * reads it each time it sets a heap's next limit, so setting it before the
  * daemon starts its work is enough; no command-line flag is needed in the
- * systemd unit, `npm start` or the `telenode` command.
+ * systemd unit, `npm start` or the `telenode` command (decision 0109).
  */
 import { setFlagsFromString } from 'node:v8';
 
