@@ -16,7 +16,7 @@
  *   paced-500     500 msg/s open loop with receipts, from a freshly started gateway: request → callback p50/p99
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -307,7 +307,8 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;
-  let existing = readFileSync(values.out!, 'utf8');
+  // A new file (e.g. --out /tmp/x.md to look at one run) starts empty rather than losing the run's figures.
+  let existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
   const marker = /## telenode vs Kannel \(bench\/vs-kannel\.ts\)[\s\S]*?(?=\n## |$)/;
   existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
   writeFileSync(values.out!, existing);
