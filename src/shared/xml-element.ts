@@ -13,7 +13,9 @@
  *   (`true` bare, `null`/`undefined` left out) and `#text` its text.
  *
  * Text and attribute values escape the five XML 1.0 entities (§2.4, §4.6);
- * like the builder, nothing else is changed. test/unit/shared/xml-element.test.ts
+ * like the builder, nothing else is changed — which is why this is not
+ * shared/xml-escape.ts's escapeXml: that one also writes newlines as `&#10;`
+ * and replaces control characters, and Ozeki's results would change. test/unit/shared/xml-element.test.ts
  * checks the output against XMLBuilder's for the shapes results use.
  */
 export function xmlElement(name: string, value: unknown): string {
@@ -24,16 +26,16 @@ export function xmlElement(name: string, value: unknown): string {
     for (const item of value) xml += xmlElement(name, item);
     return xml;
   }
-  if (typeof value !== 'object') return `<${name}>${escapeXml(String(value))}</${name}>`;
+  if (typeof value !== 'object') return `<${name}>${escapeMarkup(String(value))}</${name}>`;
   let attributes = '';
   let content = '';
   for (const key in value) {
     const child = (value as Record<string, unknown>)[key];
     if (key.startsWith('@_')) {
       if (child === true) attributes += ` ${key.slice(2)}`;
-      else if (child !== null && child !== undefined) attributes += ` ${key.slice(2)}="${escapeXml(String(child))}"`;
+      else if (child !== null && child !== undefined) attributes += ` ${key.slice(2)}="${escapeMarkup(String(child))}"`;
     } else if (key === '#text') {
-      if (child !== null && child !== undefined) content += escapeXml(String(child));
+      if (child !== null && child !== undefined) content += escapeMarkup(String(child));
     } else {
       content += xmlElement(key, child);
     }
@@ -45,6 +47,6 @@ const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;',
 const HAS_SPECIAL = /[&<>"']/;
 const SPECIAL = /[&<>"']/g;
 
-export function escapeXml(text: string): string {
+export function escapeMarkup(text: string): string {
   return HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ENTITY[c]!) : text;
 }

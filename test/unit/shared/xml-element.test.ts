@@ -1,6 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { escapeXml, xmlElement } from '../../../src/shared/xml-element.js';
+import { escapeMarkup, xmlElement } from '../../../src/shared/xml-element.js';
 
 // The builder Ozeki's results were written with before (src/api/ozeki/xml.ts), with the same options.
 const builder = new XMLBuilder({ format: false, ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
@@ -39,11 +39,11 @@ describe('xmlElement', () => {
   });
 
   it('escapes the five XML entities and leaves other text as it is', () => {
-    expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
-    expect(escapeXml('ü€😀 plain')).toBe('ü€😀 plain');
+    expect(escapeMarkup(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
+    expect(escapeMarkup('ü€😀 plain')).toBe('ü€😀 plain');
     // The same text twice in a row: no state carried over between calls.
-    expect(escapeXml('a&b')).toBe('a&amp;b');
-    expect(escapeXml('a&b')).toBe('a&amp;b');
+    expect(escapeMarkup('a&b')).toBe('a&amp;b');
+    expect(escapeMarkup('a&b')).toBe('a&amp;b');
   });
 
   it('writes null as an empty element and undefined as nothing', () => {
