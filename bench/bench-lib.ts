@@ -54,6 +54,18 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * The whole machine's CPU time since boot (ms, all cores): busy and in total. Between two readings it says how
+ * much of the machine a run used, and so whether a gateway's throughput was bound by its own CPU or by the cores
+ * it shares with the SMSC, the load driver and the callback receiver.
+ */
+export function machineCpuMs(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait (proc(5)); USER_HZ is 100 on Linux, so a jiffy is 10 ms.
+  return { busy: (total - fields[3]! - fields[4]!) * 10, total: total * 10 };
+}
+
 /** Sums of the named counters over their labels, from one scrape of /metrics. */
 export async function metrics(base: string, ...names: string[]): Promise<number[]> {
   const lines = (await (await fetch(`${base}/metrics`)).text()).split('\n');

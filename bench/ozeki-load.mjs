@@ -2,7 +2,7 @@
 // Load driver for the Ozeki SendSms API (or, with --dialect kannel, Kannel's /cgi-bin/sendsms), run as its
 // own process so it does not share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
 // Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines (Kannel: "k<i>", which
-// its dlr-url carries back as ?id=k<i>).
+// its dlr-url carries back as ?id=k<i>) and the request's own latency in ms: "smsId sentAtMs answerMs".
 import { Pool } from 'undici';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -64,7 +64,7 @@ function request(i) {
       const body = await res.body.text();
       latencies[i] = performance.now() - started;
       const id = idOf(res.statusCode, body);
-      if (id) ids.push(`${id} ${sentAt}`);
+      if (id) ids.push(`${id} ${sentAt} ${Math.round(latencies[i])}`);
       else failed++;
     })
     .catch(() => {

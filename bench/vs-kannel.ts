@@ -24,6 +24,7 @@ import { hashPassword } from '../src/shared/password-hash.js';
 import {
   callbackSink,
   cpuMs,
+  machineCpuMs,
   metrics,
   freePort,
   peakRssMb,
@@ -46,8 +47,9 @@ const { values } = parseArgs({
     window: { type: 'string', default: '100' },
     // One gateway only (kannel|telenode), e.g. to look into one side's figures.
     gateway: { type: 'string' },
-    // Write each message's request → callback latency, in send order ("<ms since the first send> <latency ms>"),
-    // to <trace>-<gateway>-<scenario>-<pair>.txt: where the slow ones are in time says what stalled.
+    // Write each message's request → callback latency, in send order ("<ms since the first send> <latency ms> <ms to
+    // the API's answer>"), to <trace>-<gateway>-<scenario>-<pair>.txt: where the slow ones are in time, and whether
+    // before or after the answer, says what stalled.
     trace: { type: 'string' },
   },
 });
@@ -201,6 +203,7 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     const args = ['--url', gw.base, '--dialect', gateway === 'kannel' ? 'kannel' : 'ozeki', '--user', 'bench', '--password', PASSWORD, '--ids', ids];
     if (sink) args.push('--report', sink.url);
     const cpuBefore = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0);
+    const machineBefore = machineCpuMs();
     const started = Date.now();
     const count = scenario === 'paced-500' ? PACED_COUNT : MESSAGES;
     const result = await runDriver([
@@ -212,10 +215,16 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     const ok = count - result.failed;
     const doneAt = sink ? await waitFor(() => sink!.arrivals.size >= ok, 600_000) : await waitFor(() => smsc.submits() >= ok, 600_000);
     const cpu = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;
+    const machineAfter = machineCpuMs();
+    const machineBusy = machineAfter.busy - machineBefore.busy;
     const figures: Figures = {
       perSecond: ok / ((doneAt - started) / 1000),
       failed: result.failed,
       cpuMsPerMsg: cpu / ok,
+      // The rest of the machine: the SMSC, the driver, the callback receiver (and whatever else ran). When the
+      // machine is near 100 % busy, throughput is (cores) / (gateway + rig CPU per message), whatever the gateway.
+      rigCpuMsPerMsg: (machineBusy - cpu) / ok,
+      machineBusyPct: (100 * machineBusy) / (machineAfter.total - machineBefore.total),
       peakRssMb: gw.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
     };
     // Store transactions per message: each one is a commit and an fsync, so at a paced rate this is most of the cost.
@@ -224,10 +233,10 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
       const latencies: number[] = [];
       const trace: string[] = [];
       for (const line of readFileSync(ids, 'utf8').split('\n')) {
-        const [id, at] = line.split(' ');
+        const [id, at, answered] = line.split(' ');
         const arrived = id ? sink.arrivals.get(id) : undefined;
         if (arrived !== undefined) latencies.push(arrived - Number(at));
-        if (arrived !== undefined && values.trace) trace.push(`${Number(at) - started} ${arrived - Number(at)}`);
+        if (arrived !== undefined && values.trace) trace.push(`${Number(at) - started} ${arrived - Number(at)} ${answered}`);
       }
       if (values.trace) writeFileSync(`${values.trace}-${gateway}-${scenario}-${pair}.txt`, trace.join('\n') + '\n');
       latencies.sort((a, b) => a - b);
@@ -278,13 +287,17 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
     return r.toFixed(2);
   };
   const rows: string[] = [];
-  const row = (label: string, scenario: Scenario, key: string, digits = 0, inverse = false) =>
+  const row = (label: string, scenario: Scenario, key: string, digits = 0, inverse: boolean | 'no ratio' = false) =>
     scenarios.includes(scenario) &&
-    rows.push(`| ${label} | ${cell('kannel', scenario, key, digits)} | ${cell('telenode', scenario, key, digits)} | ${ratio(scenario, key, inverse)} |`);
+    rows.push(
+      `| ${label} | ${cell('kannel', scenario, key, digits)} | ${cell('telenode', scenario, key, digits)} | ${inverse === 'no ratio' ? '' : ratio(scenario, key, inverse)} |`,
+    );
   row('HTTP → SMPP, no receipts (msg/s)', 'no-receipts', 'perSecond');
   row('with receipts and callbacks, completed (msg/s)', 'receipts', 'perSecond');
   row('CPU per message, no receipts (ms)', 'no-receipts', 'cpuMsPerMsg', 3, true);
   row('CPU per message, with receipts (ms)', 'receipts', 'cpuMsPerMsg', 3, true);
+  row('rest of the machine (SMSC, driver, receiver) CPU per message, with receipts (ms)', 'receipts', 'rigCpuMsPerMsg', 3, 'no ratio');
+  row('machine busy during the run, with receipts (%)', 'receipts', 'machineBusyPct', 0, 'no ratio');
   row('request → callback p50, flat out (ms)', 'receipts', 'callbackP50Ms', 0, true);
   row('request → callback p99, flat out (ms)', 'receipts', 'callbackP99Ms', 0, true);
   row(`request → callback p50 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP50Ms', 0, true);
