@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '../../../shared/log.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import { backoffDelay } from '../../../shared/backoff.js';
+import { coalesceWrites } from '../../../shared/coalesced-writes.js';
 import smpp, { pduHeader, type Pdu, type Session } from './smpp-lib.js';
 import type { SmppConnectorConfig } from './config.js';
 import { statusName, submitError } from './status-codes.js';
@@ -74,8 +75,6 @@ export class SmppBind {
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private enquireTimer: NodeJS.Timeout | null = null;
-  /** The socket is corked until the end of this tick (see coalesceWrites). */
-  private corked = false;
   private awaitingEnquire = false;
   /** Spacing and rate of submits: `mps` at most, slower while the carrier throttles. */
   readonly pacer: CarrierPacer;
@@ -169,7 +168,9 @@ export class SmppBind {
   }
 
   private write(session: Session, fields: Record<string, unknown>): Promise<string> {
-    this.coalesceWrites(session);
+    // The outbox hands over a burst of submits at once, and a commit releases a burst of receipt acks at once:
+    // written in one writev per burst, not a syscall per PDU. Nothing waits longer than the current tick.
+    coalesceWrites(session.socket);
     return new Promise<string>((resolve, reject) => {
       const pdu = new smpp.PDU('submit_sm', fields);
       const sent = session.send(
@@ -287,7 +288,7 @@ export class SmppBind {
         : 'SMSC sent a PDU we cannot decode; answered with an error, session stays up',
     );
     if (isResponse) return;
-    this.coalesceWrites(session);
+    coalesceWrites(session.socket);
     session.send(
       header.command && smpp.commands[`${header.command}_resp`]
         ? new smpp.PDU(`${header.command}_resp`, { sequence_number: header.sequenceNumber, command_status: ESME_RINVOPTPARSTREAM })
@@ -331,26 +332,9 @@ export class SmppBind {
       })
       .then((status) => {
         if (session.closed) return;
-        this.coalesceWrites(session);
+        coalesceWrites(session.socket);
         session.send(pdu.response(status === 0 ? {} : { command_status: status }));
       });
-  }
-
-  /**
-   * Hold the PDUs written in this tick in the socket and write them together:
-   * the outbox hands over a burst of submits at once, and a commit releases a
-   * burst of receipt acks at once, so this turns a write syscall per PDU into
-   * one writev per burst. Nothing waits longer than the current tick.
-   */
-  private coalesceWrites(session: Session): void {
-    if (this.corked) return;
-    const socket = session.socket;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
   }
 
   private startEnquire(session: Session): void {
