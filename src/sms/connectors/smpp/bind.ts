@@ -243,6 +243,11 @@ export class SmppBind {
       return;
     }
     this.session = session;
+    // TCP_NODELAY: with Nagle's algorithm (RFC 896) a PDU written while an earlier one is unacknowledged waits
+    // for that ACK, which the SMSC delays (RFC 1122 §4.2.3.2; 40 ms on Linux) when it has nothing to send back:
+    // on a quiet link each submit_sm and deliver_sm_resp could lose up to 40 ms. PDUs written in one tick still
+    // go out as one segment (coalesceWrites), so a busy link sends no more packets than before.
+    session.socket.setNoDelay(true);
     // Every error path ends the session; node-smpp would otherwise throw on an unhandled 'error'.
     session.on('error', (err: Error) => this.lost(`session error: ${err.message}`, session));
     session.on('close', () => this.lost('connection closed', session));
