@@ -141,6 +141,9 @@ export class SmppServer implements SessionHost {
       return;
     }
     this.bySource.set(source, fromSource + 1);
+    // No Nagle (as for our own binds, connectors/smpp/bind.ts): a receipt to a quiet client must not wait for the
+    // client's delayed ACK of the PDU before it.
+    socket.setNoDelay(true);
     this.sessions.add(new ServerSession(session, source, this));
   }
 

@@ -12,6 +12,7 @@
 import smpp, { pduHeader, type Pdu, type Session } from '../connectors/smpp/smpp-lib.js';
 import { SmppStatus } from '../connectors/smpp/status-codes.js';
 import type { Logger } from '../../shared/log.js';
+import { coalesceWrites } from '../../shared/coalesced-writes.js';
 import type { SmppUserConfig } from './config.js';
 import type { DeliveryTarget } from './deliveries.js';
 import type { QueuedDelivery } from './ports.js';
@@ -90,6 +91,8 @@ export class ServerSession implements DeliveryTarget {
       this.unanswered.add(onClose);
       try {
         const pdu = new smpp.PDU('deliver_sm', { ...fields });
+        // A delivery pass offers a burst of receipts at once: one write (and, Nagle being off, one segment) per burst.
+        coalesceWrites(this.session.socket);
         this.session.send(
           pdu,
           (resp: Pdu) => settle(resp.command_status),
@@ -170,6 +173,8 @@ export class ServerSession implements DeliveryTarget {
 
   private answer(pdu: Pdu, fields: Record<string, unknown>): void {
     if (this.session.closed) return;
+    // A commit answers a burst of submit_sm at once: one write per burst.
+    coalesceWrites(this.session.socket);
     try {
       this.session.send(pdu.response(fields));
     } catch (err) {

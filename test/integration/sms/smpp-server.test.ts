@@ -6,7 +6,7 @@
  * was away), MO routed to a client, query_sm, cancel_sm, window and rate
  * limits, and PDUs that cannot be decoded.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
@@ -15,6 +15,7 @@ import { buildConcatUdh, encodeGsm7, encodeUcs2 } from '../../../src/sms/encodin
 import { SmppStatus } from '../../../src/sms/connectors/smpp/status-codes.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { encodePdu, readPdus } from '../../helpers/raw-smpp.js';
+import { noDelayOf } from '../../helpers/socket-options.js';
 import { SmppTestClient, receiptFields } from '../../helpers/smpp-client.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -83,6 +84,13 @@ describe('SMPP server: binds', () => {
 });
 
 describe('SMPP server: messages and receipts', () => {
+  it("turns Nagle off on each client's connection, so a receipt to a quiet client is not held for its delayed ACK", async () => {
+    await bound();
+    const sessions = (env.daemon.smppServer as unknown as { sessions: Set<{ session: { socket: Socket } }> }).sessions;
+    expect(sessions.size).toBe(1);
+    for (const { session } of sessions) expect(noDelayOf(session.socket)).toBe(true);
+  });
+
   it('stores a submit before answering, sends it on, and returns the receipt with the submit_sm_resp id', async () => {
     const c = await bound();
     const resp = await c.submit({ destination_addr: '+36101230001', short_message: encodeGsm7('Payment received: 12.50 EUR'), registered_delivery: 1 });
