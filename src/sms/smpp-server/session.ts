@@ -91,8 +91,9 @@ export class ServerSession implements DeliveryTarget {
       this.unanswered.add(onClose);
       try {
         const pdu = new smpp.PDU('deliver_sm', { ...fields });
-        // A delivery pass offers a burst of receipts at once: one write (and, Nagle being off, one segment) per burst.
-        coalesceWrites(this.session.socket);
+        // A delivery pass offers a burst of receipts at once: one write (one segment, Nagle being off) per turn of the
+        // event loop, as for our own binds (connectors/smpp/bind.ts).
+        coalesceWrites(this.session.socket, setImmediate);
         this.session.send(
           pdu,
           (resp: Pdu) => settle(resp.command_status),
@@ -173,8 +174,8 @@ export class ServerSession implements DeliveryTarget {
 
   private answer(pdu: Pdu, fields: Record<string, unknown>): void {
     if (this.session.closed) return;
-    // A commit answers a burst of submit_sm at once: one write per burst.
-    coalesceWrites(this.session.socket);
+    // A commit answers a burst of submit_sm at once: one write per turn of the event loop.
+    coalesceWrites(this.session.socket, setImmediate);
     try {
       this.session.send(pdu.response(fields));
     } catch (err) {
