@@ -15,6 +15,7 @@ import { decodeShortMessage, parseUdh, planSegments, buildConcatUdh } from '../s
 import { silentLogger, type Logger } from '../shared/log.js';
 import { receiptDate } from '../sms/smpp-server/smpp-time.js';
 import { TimerSet } from '../shared/timer-set.js';
+import { coalesceWrites } from '../shared/coalesced-writes.js';
 
 export interface SmscSimulatorOptions {
   host?: string;
@@ -193,6 +194,10 @@ export class SmscSimulator {
   }
 
   private accept(session: Session): void {
+    // No Nagle (as for our own binds, connectors/smpp/bind.ts): a receipt sent on a quiet link must not wait for
+    // the ESME's delayed ACK of the PDU before it. The responses and receipts of one turn of the event loop are
+    // written together instead (coalesceWrites), so a busy link does not get a segment per PDU.
+    session.socket.setNoDelay(true);
     this.sessions.add(session);
     let bound: BoundSession | null = null;
     session.on('error', () => session.destroy());
@@ -241,8 +246,12 @@ export class SmscSimulator {
 
   private onSubmit(session: Session, bound: BoundSession, pdu: Pdu): void {
     const answer = (fields: Record<string, unknown>) => {
-      if (this.options.responseDelayMs > 0) this.timers.after(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
-      else session.send(pdu.response(fields));
+      if (this.options.responseDelayMs > 0) {
+        this.timers.after(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
+        return;
+      }
+      coalesceWrites(session.socket, setImmediate);
+      session.send(pdu.response(fields));
     };
     const random = this.options.random;
     if (random() < this.options.throttleRate) {
@@ -369,6 +378,7 @@ export class SmscSimulator {
     }
     const pdu = new smpp.PDU(item.command ?? 'deliver_sm', item.fields);
     target.unacked.add(item);
+    coalesceWrites(target.session.socket, setImmediate);
     target.session.send(pdu, (resp: Pdu) => {
       if (!target.unacked.delete(item)) return;
       if (resp.command_status === 0) item.onAck?.();

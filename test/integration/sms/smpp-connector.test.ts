@@ -126,10 +126,14 @@ describe('SMPP connector on the wire', () => {
 
   it("turns Nagle off on its binds, so a lone PDU on a quiet link is not held for the SMSC's delayed ACK", async () => {
     // What it is worth: bench/vs-kannel.ts quiet-10 (request → callback at 10 msg/s, bench/RESULTS.md).
-    const { connector } = await setup({}, { binds: 2 });
+    const { connector, sim } = await setup({}, { binds: 2 });
     const binds = (connector as unknown as { binds: Array<{ session: { socket: Socket } | null }> }).binds;
     await waitUntil(() => binds.length === 2 && binds.every((bind) => bind.session !== null), 5000, 'both binds connected');
     for (const bind of binds) expect(noDelayOf(bind.session!.socket)).toBe(true);
+    // smsc-sim too, on its side: its receipts do not wait for our delayed ACK either.
+    const simSessions = (sim as unknown as { sessions: Set<{ socket: Socket }> }).sessions;
+    expect(simSessions.size).toBe(2);
+    for (const session of simSessions) expect(noDelayOf(session.socket)).toBe(true);
   });
 
   it('carries a long text in one message_payload', async () => {
