@@ -14,6 +14,7 @@
  *   no-receipts   HTTP → SMPP: messages/s until the SMSC has them all
  *   receipts      with receipts and a delivery callback per message: completed/s (callback received)
  *   paced-500     500 msg/s open loop with receipts, from a freshly started gateway: request → callback p50/p99
+ *   quiet-10      10 msg/s with receipts, as most nodes run most of the day: request → callback p50/p99
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,11 +60,13 @@ const WINDOW = Number(values.window);
 const CONNECTIONS = 50;
 const PACED_RATE = 500;
 const PACED_COUNT = 10_000;
+const QUIET_RATE = 10;
+const QUIET_COUNT = 300;
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const PASSWORD = 'bench';
 
 type Gateway = 'kannel' | 'telenode';
-type Scenario = 'no-receipts' | 'receipts' | 'paced-500';
+type Scenario = 'no-receipts' | 'receipts' | 'paced-500' | 'quiet-10';
 type Figures = Record<string, number>;
 
 interface Running {
@@ -205,13 +208,12 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     const cpuBefore = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0);
     const machineBefore = machineCpuMs();
     const started = Date.now();
-    const count = scenario === 'paced-500' ? PACED_COUNT : MESSAGES;
-    const result = await runDriver([
-      ...args,
-      '--count',
-      String(count),
-      ...(scenario === 'paced-500' ? ['--rate', String(PACED_RATE), '--concurrency', '256'] : ['--concurrency', String(CONNECTIONS)]),
-    ]);
+    const count = scenario === 'paced-500' ? PACED_COUNT : scenario === 'quiet-10' ? QUIET_COUNT : MESSAGES;
+    const pacing: Partial<Record<Scenario, string[]>> = {
+      'paced-500': ['--rate', String(PACED_RATE), '--concurrency', '256'],
+      'quiet-10': ['--rate', String(QUIET_RATE), '--concurrency', '16'],
+    };
+    const result = await runDriver([...args, '--count', String(count), ...(pacing[scenario] ?? ['--concurrency', String(CONNECTIONS)])]);
     const ok = count - result.failed;
     const doneAt = sink ? await waitFor(() => sink!.arrivals.size >= ok, 600_000) : await waitFor(() => smsc.submits() >= ok, 600_000);
     const cpu = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;
@@ -256,7 +258,7 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
 async function main(): Promise<void> {
   const withKannel = kannelAvailable();
   if (!withKannel) console.log('Kannel not found (bearerbox/smsbox). Debian: apt-get install kannel. Running telenode alone.');
-  const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'paced-500'];
+  const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'paced-500', 'quiet-10'];
   const gateways: Gateway[] = (withKannel ? (['kannel', 'telenode'] as Gateway[]) : (['telenode'] as Gateway[])).filter(
     (g) => values.gateway === undefined || g === values.gateway,
   );
@@ -302,6 +304,8 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
   row('request → callback p99, flat out (ms)', 'receipts', 'callbackP99Ms', 0, true);
   row(`request → callback p50 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP50Ms', 0, true);
   row(`request → callback p99 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP99Ms', 0, true);
+  row(`request → callback p50 at a quiet ${QUIET_RATE} msg/s (ms)`, 'quiet-10', 'callbackP50Ms', 0, true);
+  row(`request → callback p99 at a quiet ${QUIET_RATE} msg/s (ms)`, 'quiet-10', 'callbackP99Ms', 0, true);
   row('peak RSS, no receipts (MiB)', 'no-receipts', 'peakRssMb', 0, true);
   row('peak RSS, with receipts (MiB)', 'receipts', 'peakRssMb', 0, true);
   const section = `## telenode vs Kannel (bench/vs-kannel.ts)
@@ -311,7 +315,7 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 - **Setup:** ${withKannel ? 'Kannel 1.4 (bearerbox + smsbox, file store, DLRs in memory)' : 'Kannel not installed: telenode alone'} and telenode (SQLite,
   \`synchronous=FULL\`), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
   10 ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
-  (${PACED_COUNT} for the paced runs, from a freshly started gateway); ${PAIRS} pairs per scenario, alternating which
+  (${PACED_COUNT} for the paced runs, from a freshly started gateway; ${QUIET_COUNT} at ${QUIET_RATE} msg/s for the quiet ones); ${PAIRS} pairs per scenario, alternating which
   gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
   over Kannel for speed and Kannel over telenode for costs (above 1: telenode is better).
   RSS of Kannel is bearerbox's plus smsbox's.
