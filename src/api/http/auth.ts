@@ -2,7 +2,9 @@
  * API users and their scrypt-hashed passwords. Verifying scrypt costs tens of
  * milliseconds by design, so a successful (username, password) pair is
  * remembered for `cacheMs` under a SHA-256 of the password: the API keeps its
- * throughput while a stolen cache entry still reveals no password.
+ * throughput while a stolen cache entry still reveals no password. A pair in
+ * use is verified again in the background during its last fifth, so a steady
+ * sender never has a burst of requests wait behind scrypt when it expires.
  * API keys (random, so hashed with plain SHA-256) are looked up by their hash.
  *
  * `authenticate` is what the dialects call: it consults the LoginGuard first
@@ -46,11 +48,16 @@ export class UserDirectory {
   private readonly cacheMs: number;
   private readonly now: () => number;
   private readonly guard: LoginGuard | null;
+  private readonly checkPassword: (password: string, hash: string) => Promise<boolean>;
 
-  constructor(users: readonly ApiUser[], options: { cacheMs?: number; now?: () => number; guard?: LoginGuard } = {}) {
+  constructor(
+    users: readonly ApiUser[],
+    options: { cacheMs?: number; now?: () => number; guard?: LoginGuard; checkPassword?: (password: string, hash: string) => Promise<boolean> } = {},
+  ) {
     this.cacheMs = options.cacheMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     this.guard = options.guard ?? null;
+    this.checkPassword = options.checkPassword ?? verifyPassword;
     this.users = new Map(users.map((u) => [u.username, u]));
     this.byApiKeyHash = new Map(users.flatMap((u) => (u.apiKeyHashes ?? []).map((hash) => [hash, u.username] as const)));
     const params = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(users[0]?.passwordHash ?? '')?.slice(1) ?? ['16384', '8', '1'];
@@ -118,20 +125,34 @@ export class UserDirectory {
   async verify(username: string, password: string): Promise<boolean> {
     const user = this.users.get(username);
     if (!user) {
-      await verifyPassword(password, this.dummyHash);
+      await this.checkPassword(password, this.dummyHash);
       return false;
     }
     const key = `${username}\u0000${createHash('sha256').update(password).digest('base64')}`;
     const until = this.verified.get(key);
-    if (until !== undefined && until > this.now()) return true;
+    const now = this.now();
+    if (until !== undefined && until > now) {
+      // A burst after expiry would all wait for one scrypt run (tens of ms): renew an entry in use before then.
+      if (until - now < this.cacheMs / 5) this.verifyOnce(key, password, user.passwordHash).catch(() => undefined);
+      return true;
+    }
+    return this.verifyOnce(key, password, user.passwordHash);
+  }
+
+  /** One scrypt run per pair at a time, however many requests ask; remembers the answer for `cacheMs`. */
+  private verifyOnce(key: string, password: string, hash: string): Promise<boolean> {
     let pending = this.verifying.get(key);
     if (!pending) {
-      pending = verifyPassword(password, user.passwordHash).finally(() => this.verifying.delete(key));
+      pending = this.checkPassword(password, hash)
+        .then((ok) => {
+          if (ok) this.verified.set(key, this.now() + this.cacheMs);
+          else this.verified.delete(key);
+          return ok;
+        })
+        .finally(() => this.verifying.delete(key));
       this.verifying.set(key, pending);
     }
-    const ok = await pending;
-    if (ok) this.verified.set(key, this.now() + this.cacheMs);
-    return ok;
+    return pending;
   }
 
   isAdmin(username: string): boolean {
