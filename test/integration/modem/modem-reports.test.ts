@@ -82,8 +82,10 @@ describe('modem reports', () => {
       const mr = usb.sim.network.sent.find((s) => s.text === 'sent before the drop')!.messageReference;
       await usb.unplug();
       await waitUntil(() => !connector('usb').isUp(), 10_000, 'connector down');
-      // Plugged in again: a restarted modem (AT+CNMI forgotten), still searching for the network.
-      await usb.replug({ registration: 2 });
+      // Plugged in again: a restarted modem (AT+CNMI forgotten), still searching for the network. Its answers take
+      // 300 ms, so the report below reaches the daemon while it still finishes initialising after AT+CNMI (AT+CIMI,
+      // AT+CSCA?): a routed report then must not be dropped for want of an inbox (it was, on a loaded machine).
+      await usb.replug({ registration: 2, replyDelayMs: 300 });
       usb.sim.deliverInbound('+36705551234', 'stored while the port was gone');
       await waitUntil(() => usb.sim.commands.some((c) => c.startsWith('AT+CNMI=')), 30_000, 'AT+CNMI sent while still searching');
       usb.sim.deliverReport(mr, '36301234567');

@@ -28,6 +28,9 @@ import { textModeRefusal, textModeSubmit } from './text-mode.js';
 
 export type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'waiting' | 'sim-locked';
 
+/** What the inbox takes: indications of stored messages and reports, and routed ones (+CMTI, +CDSI, +CMT, +CDS). */
+const MESSAGE_URC = /^\+(CMTI|CDSI|CMT|CDS):/;
+
 export interface ModemDeviceDeps {
   connectorId: string;
   sink: ConnectorSink;
@@ -46,6 +49,8 @@ export class ModemDevice {
   private port: SerialPort | null = null;
   private at: AtChannel | null = null;
   private inbox: ModemInbox | null = null;
+  /** Message URCs that came during initialisation, before the inbox existed (see onUrc). */
+  private earlyUrcs: UnsolicitedCode[] = [];
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
@@ -215,6 +220,7 @@ export class ModemDevice {
       at.on('closed', (err: AppError) => this.lost(err.message));
       this.at = at;
       this.setState('initialising');
+      this.earlyUrcs = [];
       const session = await initialiseModem(at, this.config, this.deps.log);
       if (this.at !== at) return; // lost meanwhile
       this.session = session;
@@ -228,6 +234,7 @@ export class ModemDevice {
         log: this.deps.log,
       });
       this.inbox = inbox;
+      for (const urc of this.earlyUrcs.splice(0)) inbox.onUrc(urc);
       void inbox.sweep();
       this.lastCsmp = '';
       await waitForRegistration(at, this.config.registrationTimeoutMs);
@@ -311,7 +318,11 @@ export class ModemDevice {
       this.lost(`modem restarted (${urc.line})`);
       return;
     }
-    this.inbox?.onUrc(urc);
+    if (this.inbox) this.inbox.onUrc(urc);
+    // AT+CNMI is armed a few commands before initialisation ends (AT+CIMI, AT+CSCA?): a report or message the
+    // modem routes in between must reach the inbox too. A routed +CDS nobody acknowledged (AT+CNMA) is refused
+    // to the network and routing stops (3GPP TS 27.005 §3.4.4): the report was lost.
+    else if (this.state === 'initialising' && MESSAGE_URC.test(urc.line)) this.earlyUrcs.push(urc);
   }
 
   private lost(reason: string): void {
