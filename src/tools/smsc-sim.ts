@@ -250,7 +250,7 @@ export class SmscSimulator {
         this.timers.after(this.options.responseDelayMs, () => !session.closed && session.send(pdu.response(fields)));
         return;
       }
-      coalesceWrites(session.socket, setImmediate);
+      coalesceWrites(session.socket);
       session.send(pdu.response(fields));
     };
     const random = this.options.random;
@@ -378,7 +378,7 @@ export class SmscSimulator {
     }
     const pdu = new smpp.PDU(item.command ?? 'deliver_sm', item.fields);
     target.unacked.add(item);
-    coalesceWrites(target.session.socket, setImmediate);
+    coalesceWrites(target.session.socket);
     target.session.send(pdu, (resp: Pdu) => {
       if (!target.unacked.delete(item)) return;
       if (resp.command_status === 0) item.onAck?.();

@@ -93,7 +93,7 @@ export class ServerSession implements DeliveryTarget {
         const pdu = new smpp.PDU('deliver_sm', { ...fields });
         // A delivery pass offers a burst of receipts at once: one write (one segment, Nagle being off) per turn of the
         // event loop, as for our own binds (connectors/smpp/bind.ts).
-        coalesceWrites(this.session.socket, setImmediate);
+        coalesceWrites(this.session.socket);
         this.session.send(
           pdu,
           (resp: Pdu) => settle(resp.command_status),
@@ -175,7 +175,7 @@ export class ServerSession implements DeliveryTarget {
   private answer(pdu: Pdu, fields: Record<string, unknown>): void {
     if (this.session.closed) return;
     // A commit answers a burst of submit_sm at once: one write per turn of the event loop.
-    coalesceWrites(this.session.socket, setImmediate);
+    coalesceWrites(this.session.socket);
     try {
       this.session.send(pdu.response(fields));
     } catch (err) {

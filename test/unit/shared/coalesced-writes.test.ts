@@ -22,7 +22,7 @@ describe('coalesceWrites', () => {
   it('sends the PDUs written in one tick as one write, and the next tick starts a new one', async () => {
     const { stream, writes } = wire();
     for (const pdu of ['a', 'b', 'c']) {
-      coalesceWrites(stream);
+      coalesceWrites(stream, (uncork) => process.nextTick(uncork));
       stream.write(pdu);
     }
     expect(writes).toEqual([]);
