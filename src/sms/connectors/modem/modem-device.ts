@@ -30,6 +30,8 @@ export type ModemState = 'closed' | 'opening' | 'initialising' | 'ready' | 'wait
 
 /** What the inbox takes: indications of stored messages and reports, and routed ones (+CMTI, +CDSI, +CMT, +CDS). */
 const MESSAGE_URC = /^\+(CMTI|CDSI|CMT|CDS):/;
+/** Message URCs kept from one initialisation at most (a few are normal: what arrived right after AT+CNMI). */
+const MAX_EARLY_URCS = 32;
 
 export interface ModemDeviceDeps {
   connectorId: string;
@@ -322,7 +324,9 @@ export class ModemDevice {
     // AT+CNMI is armed a few commands before initialisation ends (AT+CIMI, AT+CSCA?): a report or message the
     // modem routes in between must reach the inbox too. A routed +CDS nobody acknowledged (AT+CNMA) is refused
     // to the network and routing stops (3GPP TS 27.005 §3.4.4): the report was lost.
-    else if (this.state === 'initialising' && MESSAGE_URC.test(urc.line)) this.earlyUrcs.push(urc);
+    // Bounded: a modem that floods the line while initialising keeps only the first ones (stored messages are read
+    // by the sweep that follows anyway; an unacknowledged routed one the network sends again).
+    else if (this.state === 'initialising' && MESSAGE_URC.test(urc.line) && this.earlyUrcs.length < MAX_EARLY_URCS) this.earlyUrcs.push(urc);
   }
 
   private lost(reason: string): void {
