@@ -167,7 +167,12 @@ describe('SMPP connector on the wire', () => {
     expect(maxInAnySecond(sim.received.map((r) => r.at))).toBeLessThanOrEqual(21);
   });
 
-  /** Messages a carrier that takes 50 per sliding second accepted per second once past the first `warmup`. */
+  /**
+   * Messages a carrier that takes 50 per sliding second accepted in a typical second once past the first
+   * `warmup`: the median of the whole seconds that follow. A median, not the mean over the run, so that one
+   * second in which a loaded CI machine stalled the test process does not count as the sender's doing, while
+   * a sender that settles below the limit still shows in most seconds.
+   */
   async function sustainedRate(config: Record<string, unknown>, count: number, warmup: number) {
     const lines: Array<{ msg: string }> = [];
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
@@ -175,8 +180,7 @@ describe('SMPP connector on the wire', () => {
     await Promise.all(Array.from({ length: count }, (_, i) => connector.submit({ ...parts(`p${i}`, 'udh8')[0]!, messageId: `m${i}` })));
     const at = sim.received.map((r) => r.at);
     expect(at).toHaveLength(count);
-    const rate = ((count - 1 - warmup) * 1000) / (at[count - 1]! - at[warmup]!);
-    return { sim, rate, warnings: lines.filter((l) => l.msg.startsWith('carrier is throttling')).length };
+    return { sim, rate: medianPerWholeSecond(at.slice(warmup)), warnings: lines.filter((l) => l.msg.startsWith('carrier is throttling')).length };
   }
 
   it('sends at 90 % or more of the rate an SMSC enforces, learning it when no mps is configured', async () => {
@@ -389,4 +393,17 @@ function maxInAnySecond(times: number[]): number {
     most = Math.max(most, end - start + 1);
   }
   return most;
+}
+
+/** Of the whole seconds from the first time on (a partial last second left out), the median count. */
+function medianPerWholeSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const seconds = Math.floor((sorted.at(-1)! - sorted[0]!) / 1000);
+  const counts = Array.from({ length: seconds }, () => 0);
+  for (const t of sorted) {
+    const second = Math.floor((t - sorted[0]!) / 1000);
+    if (second < seconds) counts[second]!++;
+  }
+  counts.sort((a, b) => a - b);
+  return counts[Math.floor(counts.length / 2)]!;
 }
