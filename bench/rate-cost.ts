@@ -1,0 +1,145 @@
+/**
+ * What a message costs the daemon at the rate it comes in: one warmed-up daemon (dist/, its own process), the
+ * real `telenode smsc-sim` (receipts after 10 ms) and the Ozeki load driver, with receipts and a callback per
+ * message, sent open loop at each rate in turn; per message, the daemon's CPU (all threads and its main thread
+ * alone), the main thread's context switches, store commits, and the simulator's CPU for contrast.
+ *
+ *   npm run bench:rate-cost                       # rates 25, 100, 400 msg/s and flat out, 3 rounds
+ *   npm run bench:rate-cost -- --rounds 1 --rates 50,400 --seconds 5
+ *
+ * Why: flat out, a turn of the event loop carries many messages (one commit, one write per socket for all of
+ * them); at a paced rate each message is several wake-ups of its own (the request, the commit's fsync coming
+ * back, the submit_sm_resp, the receipt, the callback thread's answer, the deferred commit). A wake-up on a
+ * shared two-core VM is dear, whoever wakes: the simulator, a few lines of code a message, shows the same climb.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../src/shared/password-hash.js';
+import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    // msg/s, comma-separated; 0 is flat out (50 connections, closed loop).
+    rates: { type: 'string', default: '25,100,400,0' },
+    seconds: { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench/RESULTS.md' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const RATES = values.rates!.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const FLAT_OUT_COUNT = 5000;
+const WARM_UP_COUNT = 2000;
+const CLI = join(process.cwd(), 'dist/cli/main.js');
+
+/** CPU ms and context switches (voluntary + involuntary) of one thread of a live process, from /proc. */
+function thread(pid: number, tid: number): { cpuMs: number; switches: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+  const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+  return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, switches };
+}
+
+type Figures = Record<string, number>;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'telenode-rate-cost-'));
+  const smscPort = await freePort();
+  const httpPort = await freePort();
+  const sim = await spawnUntil([CLI, 'smsc-sim', '--port', String(smscPort), '--id-format', 'hex', '--receipt-delay', '10'], /SMSC simulator/i, 'smsc-sim');
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    JSON.stringify({
+      http: { host: '127.0.0.1', port: httpPort },
+      store: { path: join(dir, 'telenode.db') },
+      log: { level: 'warn' },
+      voice: { builtin: { port: 0 } },
+      users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
+      sms: { requestReceipts: true },
+      egress: { allow: ['127.0.0.1/32'] },
+      connectors: [{ id: 'sim', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 1, window: 100 }],
+    }),
+  );
+  // DAEMON_NODE_FLAGS (as in sms-throughput.ts): e.g. V8 flags, or --cpu-prof.
+  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const daemon = spawn(process.execPath, [...flags, CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${httpPort}`;
+  const sink = await callbackSink();
+  const pid = daemon.pid!;
+  const results = new Map<number, Figures[]>();
+  try {
+    await waitForHealthy(base);
+    const send = async (count: number, rate: number): Promise<Figures> => {
+      const before = {
+        arrivals: sink.arrivals.size,
+        main: thread(pid, pid),
+        all: cpuMs(pid),
+        sim: cpuMs(sim.pid!),
+        commits: (await metrics(base, 'telenode_store_commits_total'))[0]!,
+      };
+      const pacing = rate > 0 ? ['--rate', String(rate), '--concurrency', '64'] : ['--concurrency', '50'];
+      const result = await runDriver(['--url', base, '--count', String(count), '--report', sink.url, ...pacing]);
+      const ok = count - result.failed;
+      await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
+      const main = thread(pid, pid);
+      const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
+      return {
+        cpuMsPerMsg: (cpuMs(pid) - before.all) / ok,
+        mainCpuMsPerMsg: (main.cpuMs - before.main.cpuMs) / ok,
+        mainSwitchesPerMsg: (main.switches - before.main.switches) / ok,
+        commitsPerMsg: (commits - before.commits) / ok,
+        simCpuMsPerMsg: (cpuMs(sim.pid!) - before.sim) / ok,
+        failed: result.failed,
+      };
+    };
+    // A warmed-up daemon: what is measured is the cost at a rate, not a fresh start's compilation.
+    await send(WARM_UP_COUNT, 0);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const rate of round % 2 === 1 ? RATES : [...RATES].reverse()) {
+        const figures = await send(rate > 0 ? Math.max(200, rate * SECONDS) : FLAT_OUT_COUNT, rate);
+        results.set(rate, [...(results.get(rate) ?? []), figures]);
+        console.log(`round ${round} ${rate > 0 ? `${rate} msg/s` : 'flat out'}: ${JSON.stringify(figures)}`);
+      }
+    }
+  } finally {
+    await stop(daemon);
+    await stop(sim);
+    sink.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeResults(results);
+}
+
+function writeResults(results: Map<number, Figures[]>): void {
+  const cell = (runs: Figures[], key: string, digits: number) =>
+    `${median(runs.map((r) => r[key]!)).toFixed(digits)} (${runs.map((r) => r[key]!.toFixed(digits)).join(', ')})`;
+  const rows = [...results].map(
+    ([rate, runs]) =>
+      `| ${rate > 0 ? `${rate} msg/s` : 'flat out'} | ${cell(runs, 'cpuMsPerMsg', 2)} | ${cell(runs, 'mainCpuMsPerMsg', 2)} | ${cell(runs, 'mainSwitchesPerMsg', 1)} | ${cell(runs, 'commitsPerMsg', 2)} | ${cell(runs, 'simCpuMsPerMsg', 2)} |`,
+  );
+  const section = `## CPU a message by rate (bench/rate-cost.ts)
+
+- **Date:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
+- **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
+- **Setup:** one daemon (SQLite, \`synchronous=FULL\`, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
+  rate in turn (${SECONDS} s of messages, at least 200; flat out: ${FLAT_OUT_COUNT} messages over 50 connections), receipts
+  after 10 ms and a callback per message; ${ROUNDS} rounds, the order reversed every other round. **Median** first,
+  rounds in brackets. CPU is user + system from /proc, in 10 ms ticks.
+
+| rate | daemon CPU a message (ms) | of it the main thread (ms) | main thread context switches a message | store commits a message | smsc-sim CPU a message (ms) |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+  let existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
+  const marker = /## CPU a message by rate \(bench\/rate-cost\.ts\)[\s\S]*?(?=\n## |$)/;
+  existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
+  writeFileSync(values.out!, existing.trimStart());
+  console.log(section);
+}
+
+await main();
