@@ -3,7 +3,8 @@
  * has just come back: stored reports are read between sends, not after the
  * whole backlog; after a USB drop new-message indications are armed again
  * before the (possibly long) wait for the network, and what the SIM stored
- * meanwhile is read. Daemon in-process, modems on socat ptys.
+ * meanwhile is read; a modem that floods the line with indications while it
+ * initialises loses nothing. Daemon in-process, modems on socat ptys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModemConnector } from '../../../src/sms/connectors/modem/modem-connector.js';
@@ -16,6 +17,7 @@ import { waitUntil } from '../../helpers/temp-dir.js';
 const auth = { Username: TEST_USER.username, Password: TEST_USER.password };
 let busy: SimulatedModem;
 let usb: SimulatedModem;
+let flood: SimulatedModem;
 let env: Awaited<ReturnType<typeof startDaemon>>;
 const receipts = new HttpReceiver();
 const inbound = new HttpReceiver();
@@ -27,12 +29,15 @@ beforeAll(async () => {
   busy = await SimulatedModem.open({ name: 'busy', phase2Plus: false, replyDelayMs: 20, reportDelayMs: 5 });
   // Reports come only when the test sends them; the network waits 10 s for an AT+CNMA (a loaded machine is slow).
   usb = await SimulatedModem.open({ name: 'usb', reportDelayMs: 600_000, cnmaTimeoutMs: 10_000 });
+  // Stores what it receives and indicates each (+CMTI), as modems without phase 2+ do.
+  flood = await SimulatedModem.open({ name: 'flood', phase2Plus: false });
   await receipts.start();
   await inbound.start();
   env = await startDaemon({
     connectors: [
       { id: 'busy', type: 'modem', port: busy.path, ownNumber: '+36201110000', ...fast },
       { id: 'usb', type: 'modem', port: usb.path, ownNumber: '+36201110001', ...fast },
+      { id: 'flood', type: 'modem', port: flood.path, ownNumber: '+36201110002', ...fast },
     ],
     routes: [
       { recipient: { prefix: '+3620' }, connectors: ['busy'] },
@@ -40,13 +45,14 @@ beforeAll(async () => {
     ],
     sms: { retry: { initialMs: 100, maxMs: 300, maxAgeHours: 1 }, inbound: { url: inbound.url('/mo'), reassemblyTimeoutSeconds: 30 } },
   });
-  await waitUntil(() => connector('busy').isUp() && connector('usb').isUp(), 15_000, 'modems ready');
+  await waitUntil(() => connector('busy').isUp() && connector('usb').isUp() && connector('flood').isUp(), 15_000, 'modems ready');
 });
 
 afterAll(async () => {
   await env.stop();
   await busy.close();
   await usb.close();
+  await flood.close();
   await receipts.stop();
   await inbound.stop();
 });
@@ -96,4 +102,23 @@ describe('modem reports', () => {
       await waitUntil(() => connector('usb').isUp(), 30_000, 'ready once registered');
     },
   );
+
+  it('a modem that floods the line with +CMTI while initialising: every message is read once, none lost, the SIM emptied', { timeout: 150_000 }, async () => {
+    await flood.unplug();
+    await waitUntil(() => !connector('flood').isUp(), 10_000, 'connector down');
+    // Answers take 300 ms, so the indications below reach the daemon after AT+CNMI and before initialisation ends:
+    // more than it keeps from one initialisation (32). The rest must still be read, by the sweep that follows.
+    await flood.replug({ replyDelayMs: 300 });
+    await waitUntil(() => flood.sim.commands.some((c) => c.startsWith('AT+CNMI=')), 30_000, 'AT+CNMI sent');
+    const texts = Array.from({ length: 50 }, (_, i) => `flood ${i}`);
+    for (const text of texts) flood.sim.deliverInbound('+36705550000', text);
+    const cnmiAt = flood.sim.commands.findIndex((c) => c.startsWith('AT+CNMI='));
+    await waitUntil(() => flood.sim.commands.length > cnmiAt + 1, 30_000, 'initialisation goes on after AT+CNMI');
+    flood.sim.options.replyDelayMs = 0; // the 50 indications are on their way; reading them need not take minutes
+    const received = (text: string) => inbound.requests.filter((q) => q.form.get('Message') === text).length;
+    await waitUntil(() => texts.every((t) => received(t) >= 1), 30_000, 'all 50 messages delivered');
+    await waitUntil(() => flood.sim.stored('SM') + flood.sim.stored('ME') === 0, 30_000, 'the SIM emptied');
+    expect(texts.filter((t) => received(t) !== 1)).toEqual([]);
+    await waitUntil(() => connector('flood').isUp(), 30_000, 'ready again');
+  });
 });
