@@ -10,7 +10,7 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
-import { waitUntil } from '../../helpers/temp-dir.js';
+import { waitUntil, waitWhileProgressing } from '../../helpers/temp-dir.js';
 
 const MESSAGES = Number(process.env['CLUSTER_TEST_MESSAGES'] ?? 10_000);
 const missing = postgresMissing();
@@ -93,7 +93,7 @@ describe.skipIf(missing)('three nodes on one PostgreSQL', () => {
     let mostBinds = 0;
     const sampler = setInterval(() => (mostBinds = Math.max(mostBinds, smsc.bindCount)), 10);
     const sent = await sendRoundRobin(MESSAGES, 'rr').finally(() => clearInterval(sampler));
-    await waitUntil(() => finalCallbacks().size >= MESSAGES, 120_000, `final callbacks for ${MESSAGES} messages`);
+    await waitWhileProgressing(() => finalCallbacks().size, MESSAGES, 30_000, 'final callbacks');
     const counts = finalCallbacks();
     expect([...sent.keys()].filter((id) => counts.get(id) !== 1)).toEqual([]);
     const atSmsc = new Set(smsc.received.map((r) => r.text));
@@ -102,9 +102,10 @@ describe.skipIf(missing)('three nodes on one PostgreSQL', () => {
     expect(smsc.received.filter((r) => r.text.startsWith('rr-')).length).toBe(MESSAGES);
     // `binds: 1` is the carrier's limit for the whole cluster: one node holds the bind, the others hand it their messages.
     expect(mostBinds).toBe(1);
-    // Sending 10,000 through three nodes in one process took 40–55 s with two cores busy elsewhere: the test's
-    // own wait for the callbacks (120 s) decides, not the suite's 60 s default.
-  }, 180_000);
+    // Sending 10,000 through three nodes in one process took 40–55 s with two cores busy elsewhere, and over 180 s
+    // once on a loaded CI host: what fails the test is callbacks that stop coming (30 s without one, with the count
+    // so far), not the machine's pace; 600 s is only the backstop.
+  }, 600_000);
 
   it('/health on any node lists the three nodes alive and what they hold', async () => {
     const health = (await (await fetch(`${nodes[1]!.base}/health`)).json()) as {
