@@ -51,29 +51,28 @@ describe.each(kinds)('store contract: $name', (kind) => {
       await committer.run(() => repo.insert(m));
       expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
+      const part = {
+        messageId: 'm1',
+        partNo: 1,
+        partsTotal: 1,
+        connectorId: 'c',
+        carrierId: 'AB12',
+        status: MessageStatus.Submitted,
+        carrierStatus: 'ENROUTE',
+        carrierError: null,
+        submittedAt: 10,
+        doneAt: null,
+      };
       await committer.run(async () => {
-        await repo.savePart(
-          {
-            messageId: 'm1',
-            partNo: 1,
-            partsTotal: 1,
-            connectorId: 'c',
-            carrierId: 'AB12',
-            status: MessageStatus.Submitted,
-            carrierStatus: null,
-            carrierError: null,
-            submittedAt: 10,
-            doneAt: null,
-          },
-          'ab12',
-        );
+        await repo.savePart(part, 'ab12');
         await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":10}\n');
       });
       await committer.run(() =>
         repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":11}\n'),
       );
       expect((await repo.getWithEvents('m1'))?.events).toBe('{"at":10}\n{"at":11}\n');
-      expect((await repo.findPartsByCarrierId('c', ['ab12', 'zz'])).map((p) => [p.messageId, p.carrierId])).toEqual([['m1', 'AB12']]);
+      expect(await repo.findPartsByCarrierId('c', ['ab12', 'zz'])).toEqual([part]);
+      expect(await repo.parts('m1')).toEqual([part]);
       expect(await repo.findPartsByCarrierId('other', ['ab12'])).toEqual([]);
       expect(await repo.get('m1')).toMatchObject({ status: 'submitted', possibleDuplicate: true, submittedAt: 10 });
       expect(await repo.listPending()).toEqual([]);
