@@ -1,8 +1,10 @@
 /** Helpers the benchmarks share: processes, ports, /proc readings, the callback sink and the Ozeki load driver. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { hashPassword } from '../src/shared/password-hash.js';
 
 export async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -47,9 +49,9 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** CPU time (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time (user + system) a live process — or, with `tid`, one of its threads — has used so far, from /proc (clock ticks of 10 ms). */
+export function cpuMs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -125,6 +127,46 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((r) => setTimeout(r, 20));
   }
   return Date.now();
+}
+
+/**
+ * A daemon (dist/, its own process) on a fresh SQLite store in `dir`: user bench/bench, one SMPP connector `sim` with
+ * one bind to the simulator at `smscPort`, callbacks allowed to loopback, SIP on a port the kernel picks (two benches
+ * side by side never collide). DAEMON_NODE_FLAGS (V8 flags, --cpu-prof) go to its node. Resolves once /health answers.
+ */
+export async function startBenchDaemon(
+  dir: string,
+  options: { smscPort: number; receipts: boolean; window: number },
+): Promise<{ daemon: ChildProcess; base: string }> {
+  const httpPort = await freePort();
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      http: { host: '127.0.0.1', port: httpPort },
+      store: { path: join(dir, 'telenode.db') },
+      log: { level: 'warn' },
+      voice: { builtin: { port: 0 } },
+      users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
+      sms: { requestReceipts: options.receipts },
+      egress: { allow: ['127.0.0.1/32'] },
+      connectors: [
+        { id: 'sim', type: 'smpp', host: '127.0.0.1', port: options.smscPort, systemId: 'bench', password: 'bench', binds: 1, window: options.window },
+      ],
+    }),
+  );
+  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const daemon = spawn(process.execPath, [...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitForHealthy(base);
+  } catch (err) {
+    await stop(daemon);
+    throw err;
+  }
+  return { daemon, base };
 }
 
 /** Until the daemon at `base` answers /health with 200. */

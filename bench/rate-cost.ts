@@ -12,13 +12,12 @@
  * back, the submit_sm_resp, the receipt, the callback thread's answer, the deferred commit). A wake-up on a
  * shared two-core VM is dear, whoever wakes: the simulator, a few lines of code a message, shows the same climb.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../src/shared/password-hash.js';
-import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
+import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, startBenchDaemon, stop, waitFor } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,11 +37,9 @@ const CLI = join(process.cwd(), 'dist/cli/main.js');
 
 /** CPU ms and context switches (voluntary + involuntary) of one thread of a live process, from /proc. */
 function thread(pid: number, tid: number): { cpuMs: number; switches: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
   const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
-  return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, switches };
+  return { cpuMs: cpuMs(pid, tid), switches };
 }
 
 type Figures = Record<string, number>;
@@ -50,30 +47,14 @@ type Figures = Record<string, number>;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'telenode-rate-cost-'));
   const smscPort = await freePort();
-  const httpPort = await freePort();
   const sim = await spawnUntil([CLI, 'smsc-sim', '--port', String(smscPort), '--id-format', 'hex', '--receipt-delay', '10'], /SMSC simulator/i, 'smsc-sim');
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    JSON.stringify({
-      http: { host: '127.0.0.1', port: httpPort },
-      store: { path: join(dir, 'telenode.db') },
-      log: { level: 'warn' },
-      voice: { builtin: { port: 0 } },
-      users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
-      sms: { requestReceipts: true },
-      egress: { allow: ['127.0.0.1/32'] },
-      connectors: [{ id: 'sim', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 1, window: 100 }],
-    }),
-  );
-  // DAEMON_NODE_FLAGS (as in sms-throughput.ts): e.g. V8 flags, or --cpu-prof.
-  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const daemon = spawn(process.execPath, [...flags, CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const base = `http://127.0.0.1:${httpPort}`;
   const sink = await callbackSink();
-  const pid = daemon.pid!;
+  let daemon: ChildProcess | undefined;
   const results = new Map<number, Figures[]>();
   try {
-    await waitForHealthy(base);
+    const started = await startBenchDaemon(dir, { smscPort, receipts: true, window: 100 });
+    daemon = started.daemon;
+    const [pid, base] = [daemon.pid!, started.base];
     const send = async (count: number, rate: number): Promise<Figures> => {
       const before = {
         arrivals: sink.arrivals.size,
@@ -107,7 +88,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await stop(daemon);
+    if (daemon) await stop(daemon);
     await stop(sim);
     sink.server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../src/shared/password-hash.js';
 import {
   callbackSink,
   cpuMs,
@@ -36,7 +35,7 @@ import {
   type CallbackSink,
   median,
   settleBetweenRuns,
-  waitForHealthy,
+  startBenchDaemon,
 } from './bench-lib.js';
 
 const { values } = parseArgs({
@@ -156,24 +155,7 @@ concatenation = true
 }
 
 async function startTelenode(dir: string, smscPort: number, receipts: boolean): Promise<Running> {
-  const httpPort = await freePort();
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    JSON.stringify({
-      http: { host: '127.0.0.1', port: httpPort },
-      store: { path: join(dir, 'telenode.db') },
-      log: { level: 'warn' },
-      users: [{ username: 'bench', passwordHash: hashPassword(PASSWORD) }],
-      sms: { requestReceipts: receipts },
-      egress: { allow: ['127.0.0.1/32'] },
-      connectors: [{ id: 'sim', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 1, window: WINDOW }],
-    }),
-  );
-  // DAEMON_NODE_FLAGS (as in sms-throughput.ts): e.g. --cpu-prof, to see where a cold daemon's first seconds go.
-  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const daemon = spawn(process.execPath, [...flags, CLI, 'start', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const base = `http://127.0.0.1:${httpPort}`;
-  await waitForHealthy(base);
+  const { daemon, base } = await startBenchDaemon(dir, { smscPort, receipts, window: WINDOW });
   return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
 }
 
