@@ -84,7 +84,7 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
   // synchronous=FULL: the commits' fsync runs in the thread pool, not inside COMMIT on the event loop (0107).
   const walSync = fullSync ? new WalSync(path) : null;
   const durable = walSync ? () => walSync.durable() : undefined;
-  const committer = new GroupCommitter(db, { onCommit, durable });
+  const committer = new GroupCommitter(db, { onCommit, durable, minIntervalMs: config.store.commitIntervalMs });
   const checkpointer = new WalCheckpointer(path);
   return {
     type: 'sqlite',

@@ -38,6 +38,13 @@ export interface GroupCommitterOptions {
   onCommit?: (batchSize: number, ms: number) => void;
   /** Resolves once what has been committed is on disk (WalSync.durable); without it COMMIT itself is durable. */
   durable?: () => Promise<void>;
+  /**
+   * Least time from the start of one commit to the start of the next (ms; 0, the default: commit as soon as
+   * the turn of the event loop that queued a write ends). Writes queued meanwhile wait and share the next
+   * commit — PostgreSQL's `commit_delay` for this store (docs/decisions/0110). A write after a quiet spell
+   * still commits at once.
+   */
+  minIntervalMs?: number;
 }
 
 export class GroupCommitter {
@@ -51,6 +58,7 @@ export class GroupCommitter {
   private writing: Promise<void> | null = null;
   /** Committed batches whose callers wait for `durable`. */
   private readonly syncing = new Set<Promise<void>>();
+  private lastCommitStartedAt = -Infinity;
 
   constructor(
     private readonly db: Db,
@@ -63,11 +71,7 @@ export class GroupCommitter {
   run<T>(op: Operation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // setImmediate lets every request that arrived in this turn of the event loop join the batch.
-        setImmediate(() => this.flush());
-      }
+      if (!this.scheduled) this.schedule();
     });
   }
 
@@ -134,14 +138,19 @@ export class GroupCommitter {
     }
   }
 
+  private schedule(): void {
+    this.scheduled = true;
+    const wait = this.lastCommitStartedAt + (this.options.minIntervalMs ?? 0) - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    // setImmediate lets every request that arrived in this turn of the event loop join the batch.
+    else setImmediate(() => this.flush());
+  }
+
   private flush(): void {
     this.scheduled = false;
     this.writing = this.flushBatch().finally(() => {
       this.writing = null;
-      if (this.queue.length > 0 && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.queue.length > 0 && !this.scheduled) this.schedule();
     });
   }
 
@@ -149,6 +158,7 @@ export class GroupCommitter {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     const started = performance.now();
+    this.lastCommitStartedAt = started;
     let outcomes: Array<{ ok: boolean; value: unknown }>;
     try {
       outcomes = await this.runPlain(batch);

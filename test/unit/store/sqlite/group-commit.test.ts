@@ -57,6 +57,52 @@ describe('group commit', () => {
     expect(db.prepare('SELECT v FROM t').get()).toEqual({ v: 'x' });
   });
 
+  describe('with a least interval between commits (store.commitIntervalMs)', () => {
+    function spaced(minIntervalMs: number) {
+      const db = new Database(':memory:');
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+      const commits: number[] = [];
+      const committer = new GroupCommitter(db, { onCommit: (n) => commits.push(n), minIntervalMs });
+      const insert = (v: string) => committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v));
+      return { committer, commits, insert };
+    }
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+
+    it('commits the first write after a quiet spell at once, however long the interval', async () => {
+      const { commits, insert } = spaced(60_000);
+      await insert('first');
+      expect(commits).toEqual([1]);
+    });
+
+    it('holds writes queued within the interval, in separate turns, for one shared commit', async () => {
+      const { committer, commits, insert } = spaced(1000);
+      await insert('a');
+      let settled = 0;
+      const b = insert('b').then(() => settled++);
+      await nextTurn();
+      await nextTurn();
+      const c = insert('c').then(() => settled++);
+      await nextTurn();
+      await nextTurn();
+      // Without the interval each of b and c would have committed in its own turn by now.
+      expect(commits).toEqual([1]);
+      expect(settled).toBe(0);
+      await committer.flushNow();
+      await Promise.all([b, c]);
+      expect(commits).toEqual([1, 2]);
+    });
+
+    it('commits what waits once the interval is up, without anyone flushing', async () => {
+      const { commits, insert } = spaced(20);
+      await insert('a');
+      const started = performance.now();
+      await insert('b');
+      expect(commits).toEqual([1, 1]);
+      // Timers may fire a millisecond early by the clock read here; never much before the interval.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    });
+  });
+
   it('lets a deferred write ride along with the next commit instead of committing on its own', async () => {
     const { db, committer, commits } = setup();
     const deferred = committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('history'));
