@@ -136,7 +136,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
  */
 export async function startBenchDaemon(
   dir: string,
-  options: { smscPort: number; receipts: boolean; window: number },
+  options: { smscPort: number; receipts: boolean; window: number; commitIntervalMs?: number },
 ): Promise<{ daemon: ChildProcess; base: string }> {
   const httpPort = await freePort();
   const config = join(dir, 'config.yaml');
@@ -144,7 +144,7 @@ export async function startBenchDaemon(
     config,
     JSON.stringify({
       http: { host: '127.0.0.1', port: httpPort },
-      store: { path: join(dir, 'telenode.db') },
+      store: { path: join(dir, 'telenode.db'), commitIntervalMs: options.commitIntervalMs ?? 0 },
       log: { level: 'warn' },
       voice: { builtin: { port: 0 } },
       users: [{ username: 'bench', passwordHash: hashPassword('bench') }],

@@ -6,6 +6,7 @@
  *
  *   npm run bench:rate-cost                       # rates 25, 100, 400 msg/s and flat out, 3 rounds
  *   npm run bench:rate-cost -- --rounds 1 --rates 50,400 --seconds 5
+ *   npm run bench:rate-cost -- --commit-intervals 0,5  # a daemon per store.commitIntervalMs, taking turns
  *
  * Why: flat out, a turn of the event loop carries many messages (one commit, one write per socket for all of
  * them); at a paced rate each message is several wake-ups of its own (the request, the commit's fsync coming
@@ -13,11 +14,11 @@
  * shared two-core VM is dear, whoever wakes: the simulator, a few lines of code a message, shows the same climb.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, startBenchDaemon, stop, waitFor } from './bench-lib.js';
+import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, startBenchDaemon, stop, waitFor, type CallbackSink } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,11 +27,14 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '25,100,400,0' },
     seconds: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
+    // store.commitIntervalMs, comma-separated: one daemon each, all warmed up, taking turns at every rate.
+    'commit-intervals': { type: 'string', default: '0' },
   },
 });
 const ROUNDS = Number(values.rounds);
 const RATES = values.rates!.split(',').map(Number);
 const SECONDS = Number(values.seconds);
+const INTERVALS = values['commit-intervals']!.split(',').map(Number);
 const FLAT_OUT_COUNT = 5000;
 const WARM_UP_COUNT = 2000;
 const CLI = join(process.cwd(), 'dist/cli/main.js');
@@ -44,80 +48,112 @@ function thread(pid: number, tid: number): { cpuMs: number; switches: number } {
 
 type Figures = Record<string, number>;
 
+/** Figures of each (rate, commit interval), in the order measured. */
+type Results = Map<string, Figures[]>;
+const key = (rate: number, interval: number) => `${rate} ${interval}`;
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'telenode-rate-cost-'));
-  const smscPort = await freePort();
-  const sim = await spawnUntil([CLI, 'smsc-sim', '--port', String(smscPort), '--id-format', 'hex', '--receipt-delay', '10'], /SMSC simulator/i, 'smsc-sim');
   const sink = await callbackSink();
-  let daemon: ChildProcess | undefined;
-  const results = new Map<number, Figures[]>();
+  // Each daemon its own simulator: an SMSC may send a receipt on any bind of the account, and one daemon cannot
+  // match the other's.
+  const children: ChildProcess[] = [];
+  const results: Results = new Map();
   try {
-    const started = await startBenchDaemon(dir, { smscPort, receipts: true, window: 100 });
-    daemon = started.daemon;
-    const [pid, base] = [daemon.pid!, started.base];
-    const send = async (count: number, rate: number): Promise<Figures> => {
-      const before = {
-        arrivals: sink.arrivals.size,
-        main: thread(pid, pid),
-        all: cpuMs(pid),
-        sim: cpuMs(sim.pid!),
-        commits: (await metrics(base, 'telenode_store_commits_total'))[0]!,
-      };
-      const pacing = rate > 0 ? ['--rate', String(rate), '--concurrency', '64'] : ['--concurrency', '50'];
-      const result = await runDriver(['--url', base, '--count', String(count), '--report', sink.url, ...pacing]);
-      const ok = count - result.failed;
-      await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
-      const main = thread(pid, pid);
-      const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
-      return {
-        cpuMsPerMsg: (cpuMs(pid) - before.all) / ok,
-        mainCpuMsPerMsg: (main.cpuMs - before.main.cpuMs) / ok,
-        mainSwitchesPerMsg: (main.switches - before.main.switches) / ok,
-        commitsPerMsg: (commits - before.commits) / ok,
-        simCpuMsPerMsg: (cpuMs(sim.pid!) - before.sim) / ok,
-        failed: result.failed,
-      };
-    };
-    // A warmed-up daemon: what is measured is the cost at a rate, not a fresh start's compilation.
-    await send(WARM_UP_COUNT, 0);
+    const senders = new Map<number, (count: number, rate: number) => Promise<Figures>>();
+    for (const interval of INTERVALS) {
+      const home = join(dir, `interval-${interval}`);
+      mkdirSync(home);
+      const smscPort = await freePort();
+      const sim = await spawnUntil([CLI, 'smsc-sim', '--port', String(smscPort), '--id-format', 'hex', '--receipt-delay', '10'], /SMSC simulator/i, 'smsc-sim');
+      children.push(sim);
+      const started = await startBenchDaemon(home, { smscPort, receipts: true, window: 100, commitIntervalMs: interval });
+      children.push(started.daemon);
+      const send = sender(started.daemon.pid!, started.base, home, sim.pid!, sink);
+      // A warmed-up daemon: what is measured is the cost at a rate, not a fresh start's compilation.
+      await send(WARM_UP_COUNT, 0);
+      senders.set(interval, send);
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       for (const rate of round % 2 === 1 ? RATES : [...RATES].reverse()) {
-        const figures = await send(rate > 0 ? Math.max(200, rate * SECONDS) : FLAT_OUT_COUNT, rate);
-        results.set(rate, [...(results.get(rate) ?? []), figures]);
-        console.log(`round ${round} ${rate > 0 ? `${rate} msg/s` : 'flat out'}: ${JSON.stringify(figures)}`);
+        for (const interval of round % 2 === 1 ? INTERVALS : [...INTERVALS].reverse()) {
+          const figures = await senders.get(interval)!(rate > 0 ? Math.max(200, rate * SECONDS) : FLAT_OUT_COUNT, rate);
+          results.set(key(rate, interval), [...(results.get(key(rate, interval)) ?? []), figures]);
+          const label = `${rate > 0 ? `${rate} msg/s` : 'flat out'}${INTERVALS.length > 1 ? `, commit interval ${interval} ms` : ''}`;
+          console.log(`round ${round} ${label}: ${JSON.stringify(figures)}`);
+        }
       }
     }
   } finally {
-    if (daemon) await stop(daemon);
-    await stop(sim);
+    for (const child of children.reverse()) await stop(child);
     sink.server.close();
     rmSync(dir, { recursive: true, force: true });
   }
   writeResults(results);
 }
 
-function writeResults(results: Map<number, Figures[]>): void {
+/** Sends `count` messages to one daemon at `rate` (0: flat out) and measures what they cost it. */
+function sender(pid: number, base: string, dir: string, simPid: number, sink: CallbackSink) {
+  return async (count: number, rate: number): Promise<Figures> => {
+    const before = {
+      arrivals: sink.arrivals.size,
+      main: thread(pid, pid),
+      all: cpuMs(pid),
+      sim: cpuMs(simPid),
+      commits: (await metrics(base, 'telenode_store_commits_total'))[0]!,
+    };
+    const ids = join(dir, 'ids.txt');
+    const pacing = rate > 0 ? ['--rate', String(rate), '--concurrency', '64'] : ['--concurrency', '50'];
+    const result = await runDriver(['--url', base, '--count', String(count), '--report', sink.url, '--ids', ids, ...pacing]);
+    const ok = count - result.failed;
+    await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
+    const main = thread(pid, pid);
+    const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
+    const latencies = readFileSync(ids, 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([id]) => id && sink.arrivals.has(id))
+      .map(([id, at]) => sink.arrivals.get(id!)! - Number(at))
+      .sort((a, b) => a - b);
+    return {
+      cpuMsPerMsg: (cpuMs(pid) - before.all) / ok,
+      mainCpuMsPerMsg: (main.cpuMs - before.main.cpuMs) / ok,
+      mainSwitchesPerMsg: (main.switches - before.main.switches) / ok,
+      commitsPerMsg: (commits - before.commits) / ok,
+      simCpuMsPerMsg: (cpuMs(simPid) - before.sim) / ok,
+      callbackP50Ms: latencies[Math.floor(latencies.length * 0.5)] ?? NaN,
+      callbackP99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
+      failed: result.failed,
+    };
+  };
+}
+
+function writeResults(results: Results): void {
   const cell = (runs: Figures[], key: string, digits: number) =>
     `${median(runs.map((r) => r[key]!)).toFixed(digits)} (${runs.map((r) => r[key]!.toFixed(digits)).join(', ')})`;
-  const rows = [...results].map(
-    ([rate, runs]) =>
-      `| ${rate > 0 ? `${rate} msg/s` : 'flat out'} | ${cell(runs, 'cpuMsPerMsg', 2)} | ${cell(runs, 'mainCpuMsPerMsg', 2)} | ${cell(runs, 'mainSwitchesPerMsg', 1)} | ${cell(runs, 'commitsPerMsg', 2)} | ${cell(runs, 'simCpuMsPerMsg', 2)} |`,
-  );
-  const section = `## CPU a message by rate (bench/rate-cost.ts)
+  const several = INTERVALS.length > 1;
+  const rows = [...results].map(([k, runs]) => {
+    const [rate, interval] = k.split(' ').map(Number) as [number, number];
+    return `| ${rate > 0 ? `${rate} msg/s` : 'flat out'}${several ? ` | ${interval}` : ''} | ${cell(runs, 'cpuMsPerMsg', 2)} | ${cell(runs, 'mainCpuMsPerMsg', 2)} | ${cell(runs, 'mainSwitchesPerMsg', 1)} | ${cell(runs, 'commitsPerMsg', 2)} | ${cell(runs, 'simCpuMsPerMsg', 2)} | ${cell(runs, 'callbackP50Ms', 0)} | ${cell(runs, 'callbackP99Ms', 0)} |`;
+  });
+  const title = several
+    ? 'CPU a message by rate and store.commitIntervalMs (bench/rate-cost.ts --commit-intervals)'
+    : 'CPU a message by rate (bench/rate-cost.ts)';
+  const section = `## ${title}
 
 - **Date:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 - **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
-- **Setup:** one daemon (SQLite, \`synchronous=FULL\`, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
+- **Setup:** one daemon${several ? ` per \`store.commitIntervalMs\` (${INTERVALS.join(', ')} ms), taking turns,` : ''} (SQLite, \`synchronous=FULL\`, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
   rate in turn (${SECONDS} s of messages, at least 200; flat out: ${FLAT_OUT_COUNT} messages over 50 connections), receipts
   after 10 ms and a callback per message; ${ROUNDS} rounds, the order reversed every other round. **Median** first,
   rounds in brackets. CPU is user + system from /proc, in 10 ms ticks.
 
-| rate | daemon CPU a message (ms) | of it the main thread (ms) | main thread context switches a message | store commits a message | smsc-sim CPU a message (ms) |
-| --- | --- | --- | --- | --- | --- |
+| rate${several ? ' | store.commitIntervalMs' : ''} | daemon CPU a message (ms) | of it the main thread (ms) | main thread context switches a message | store commits a message | smsc-sim CPU a message (ms) | request → callback p50 (ms) | p99 (ms) |
+| --- | --- | --- | --- | --- | --- | --- | --- |${several ? ' --- |' : ''}
 ${rows.join('\n')}
 `;
   let existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-  const marker = /## CPU a message by rate \(bench\/rate-cost\.ts\)[\s\S]*?(?=\n## |$)/;
+  const marker = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n## |$)`);
   existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
   writeFileSync(values.out!, existing.trimStart());
   console.log(section);
