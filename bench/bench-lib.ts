@@ -189,6 +189,32 @@ export async function settleBetweenRuns(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
 }
 
+/** One message of the driver's `--ids` file whose callback the sink received. */
+export interface CallbackTiming {
+  /** When the driver sent it (ms since the epoch). */
+  sentAt: number;
+  /** Request → callback (ms). */
+  latencyMs: number;
+  /** The API's answer time as the driver saw it (ms; NaN when the file has no such column). */
+  answeredMs: number;
+}
+
+/** The driver's `--ids` file ("id sentAt answeredMs" lines) joined with the sink's arrivals, in send order. */
+export function callbackTimings(idsFile: string, arrivals: ReadonlyMap<string, number>): CallbackTiming[] {
+  const timings: CallbackTiming[] = [];
+  for (const line of readFileSync(idsFile, 'utf8').split('\n')) {
+    const [id, at, answered] = line.split(' ');
+    const arrived = id ? arrivals.get(id) : undefined;
+    if (arrived !== undefined) timings.push({ sentAt: Number(at), latencyMs: arrived - Number(at), answeredMs: Number(answered) });
+  }
+  return timings;
+}
+
+/** The `q` quantile (0–1) of values sorted ascending, by the nearest-rank rule every bench here uses; NaN for none. */
+export function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.floor(sorted.length * q)] ?? NaN;
+}
+
 export function median(xs: readonly number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;

@@ -18,7 +18,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { callbackSink, cpuMs, freePort, median, metrics, runDriver, spawnUntil, startBenchDaemon, stop, waitFor, type CallbackSink } from './bench-lib.js';
+import {
+  callbackSink,
+  callbackTimings,
+  cpuMs,
+  freePort,
+  median,
+  metrics,
+  quantile,
+  runDriver,
+  spawnUntil,
+  startBenchDaemon,
+  stop,
+  waitFor,
+  type CallbackSink,
+} from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -109,11 +123,8 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
     await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
     const main = thread(pid, pid);
     const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
-    const latencies = readFileSync(ids, 'utf8')
-      .split('\n')
-      .map((line) => line.split(' '))
-      .filter(([id]) => id && sink.arrivals.has(id))
-      .map(([id, at]) => sink.arrivals.get(id!)! - Number(at))
+    const latencies = callbackTimings(ids, sink.arrivals)
+      .map((t) => t.latencyMs)
       .sort((a, b) => a - b);
     return {
       cpuMsPerMsg: (cpuMs(pid) - before.all) / ok,
@@ -121,8 +132,8 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
       mainSwitchesPerMsg: (main.switches - before.main.switches) / ok,
       commitsPerMsg: (commits - before.commits) / ok,
       simCpuMsPerMsg: (cpuMs(simPid) - before.sim) / ok,
-      callbackP50Ms: latencies[Math.floor(latencies.length * 0.5)] ?? NaN,
-      callbackP99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
+      callbackP50Ms: quantile(latencies, 0.5),
+      callbackP99Ms: quantile(latencies, 0.99),
       failed: result.failed,
     };
   };

@@ -16,7 +16,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import smpp, { type Pdu } from '../src/sms/connectors/smpp/smpp-lib.js';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { callbackSink, cpuMs, freePort, peakRssMb, runDriver, spawnUntil, stop, waitFor, median, settleBetweenRuns, waitForHealthy } from './bench-lib.js';
+import {
+  callbackSink,
+  callbackTimings,
+  cpuMs,
+  freePort,
+  peakRssMb,
+  runDriver,
+  spawnUntil,
+  stop,
+  waitFor,
+  median,
+  quantile,
+  settleBetweenRuns,
+  waitForHealthy,
+} from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -94,13 +108,7 @@ async function httpLoad(base: string): Promise<{ latencies: number[]; seconds: n
     const result = await runDriver(['--url', base, '--count', String(MESSAGES), '--concurrency', '64', '--ids', idsFile, '--report', sink.url]);
     await waitFor(() => sink.arrivals.size >= MESSAGES - result.failed, 300_000);
     const seconds = (Date.now() - started) / 1000;
-    const latencies: number[] = [];
-    for (const line of readFileSync(idsFile, 'utf8').split('\n')) {
-      const [id, at] = line.split(' ');
-      const arrived = id ? sink.arrivals.get(id) : undefined;
-      if (arrived !== undefined) latencies.push(arrived - Number(at));
-    }
-    return { latencies, seconds };
+    return { latencies: callbackTimings(idsFile, sink.arrivals).map((t) => t.latencyMs), seconds };
   } finally {
     sink.server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -130,8 +138,8 @@ async function run(mode: Mode): Promise<Result> {
     latencies.sort((a, b) => a - b);
     return {
       completedPerSecond: latencies.length / seconds,
-      p50Ms: latencies[Math.floor(latencies.length * 0.5)]!,
-      p99Ms: latencies[Math.floor(latencies.length * 0.99)]!,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
       daemonCpuMsPerMsg: (cpuMs(daemon.pid!) - cpuBefore) / latencies.length,
       peakRssMb: peakRssMb(daemon.pid!),
     };

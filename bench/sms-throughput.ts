@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
 import {
   callbackSink,
+  callbackTimings,
   cpuMs,
   freePort,
   metrics,
@@ -33,6 +34,7 @@ import {
   stop,
   waitFor,
   median,
+  quantile,
   settleBetweenRuns,
   waitForHealthy,
 } from './bench-lib.js';
@@ -114,15 +116,11 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     if (sink) {
       const completedAt = await waitFor(() => sink.arrivals.size >= messages - result.failed, 300_000);
       out['completedPerSecond'] = sink.arrivals.size / ((completedAt - started) / 1000);
-      const latencies: number[] = [];
-      for (const line of readFileSync(idsFile, 'utf8').split('\n')) {
-        const [id, sentAt] = line.split(' ');
-        const arrived = id ? sink.arrivals.get(id) : undefined;
-        if (arrived !== undefined) latencies.push(arrived - Number(sentAt));
-      }
-      latencies.sort((a, b) => a - b);
-      out['callbackP50Ms'] = latencies[Math.floor(latencies.length * 0.5)]!;
-      out['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)]!;
+      const latencies = callbackTimings(idsFile, sink.arrivals)
+        .map((t) => t.latencyMs)
+        .sort((a, b) => a - b);
+      out['callbackP50Ms'] = quantile(latencies, 0.5);
+      out['callbackP99Ms'] = quantile(latencies, 0.99);
     }
     out['peakRssMb'] = peakRssMb(daemon.pid!);
     out['probeMs'] = probeMs;

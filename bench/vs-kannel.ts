@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   callbackSink,
+  callbackTimings,
   cpuMs,
   machineCpuMs,
   metrics,
@@ -34,6 +35,7 @@ import {
   waitFor,
   type CallbackSink,
   median,
+  quantile,
   settleBetweenRuns,
   startBenchDaemon,
 } from './bench-lib.js';
@@ -217,18 +219,14 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     // Store transactions per message: each one is a commit and an fsync, so at a paced rate this is most of the cost.
     if (gateway === 'telenode') figures['commitsPerMsg'] = (await metrics(gw.base, 'telenode_store_commits_total'))[0]! / count;
     if (sink) {
-      const latencies: number[] = [];
-      const trace: string[] = [];
-      for (const line of readFileSync(ids, 'utf8').split('\n')) {
-        const [id, at, answered] = line.split(' ');
-        const arrived = id ? sink.arrivals.get(id) : undefined;
-        if (arrived !== undefined) latencies.push(arrived - Number(at));
-        if (arrived !== undefined && values.trace) trace.push(`${Number(at) - started} ${arrived - Number(at)} ${answered}`);
+      const timings = callbackTimings(ids, sink.arrivals);
+      if (values.trace) {
+        const trace = timings.map((t) => `${t.sentAt - started} ${t.latencyMs} ${t.answeredMs}`);
+        writeFileSync(`${values.trace}-${gateway}-${scenario}-${pair}.txt`, trace.join('\n') + '\n');
       }
-      if (values.trace) writeFileSync(`${values.trace}-${gateway}-${scenario}-${pair}.txt`, trace.join('\n') + '\n');
-      latencies.sort((a, b) => a - b);
-      figures['callbackP50Ms'] = latencies[Math.floor(latencies.length * 0.5)] ?? NaN;
-      figures['callbackP99Ms'] = latencies[Math.floor(latencies.length * 0.99)] ?? NaN;
+      const latencies = timings.map((t) => t.latencyMs).sort((a, b) => a - b);
+      figures['callbackP50Ms'] = quantile(latencies, 0.5);
+      figures['callbackP99Ms'] = quantile(latencies, 0.99);
     }
     return figures;
   } finally {
