@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { GroupCommitter } from '../../../../src/store/sqlite/group-commit.js';
+import { GroupCommitter, type GroupCommitterOptions } from '../../../../src/store/sqlite/group-commit.js';
 
-function setup() {
+/** A committer on a fresh table `t`; `commits` lists each commit's batch size. */
+function setup(options: Omit<GroupCommitterOptions, 'onCommit'> = {}) {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
   const commits: number[] = [];
-  const committer = new GroupCommitter(db, { onCommit: (n) => commits.push(n) });
+  const committer = new GroupCommitter(db, { ...options, onCommit: (n) => commits.push(n) });
   return { db, committer, commits };
 }
 
@@ -59,10 +60,7 @@ describe('group commit', () => {
 
   describe('with a least interval between commits (store.commitIntervalMs)', () => {
     function spaced(minIntervalMs: number) {
-      const db = new Database(':memory:');
-      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
-      const commits: number[] = [];
-      const committer = new GroupCommitter(db, { onCommit: (n) => commits.push(n), minIntervalMs });
+      const { committer, commits } = setup({ minIntervalMs });
       const insert = (v: string) => committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v));
       return { committer, commits, insert };
     }
@@ -141,13 +139,9 @@ describe('group commit', () => {
 
   describe('with the WAL synced off the event loop (docs/decisions/0107)', () => {
     function withManualSync() {
-      const db = new Database(':memory:');
-      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
       const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
-      const commits: number[] = [];
       const durable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
-      const committer = new GroupCommitter(db, { onCommit: (n) => commits.push(n), durable });
-      return { db, committer, syncs, commits };
+      return { ...setup({ durable }), syncs };
     }
     const insert = (v: string) => (d: Database.Database) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes;
     const until = async (condition: () => boolean) => {
