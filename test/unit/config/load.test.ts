@@ -34,6 +34,14 @@ describe('config', () => {
     expect(problems[0]!.path).toBe('http.port');
   });
 
+  it('bounds store.commitIntervalMs to 0–100 whole milliseconds, 0 by default', () => {
+    expect(defaultConfig().store.commitIntervalMs).toBe(0);
+    expect(parseConfig({ store: { commitIntervalMs: 10 } }).store.commitIntervalMs).toBe(10);
+    for (const bad of [-1, 101, 2.5, '10']) {
+      expect(problemsOf(() => parseConfig({ store: { commitIntervalMs: bad } }))[0]!.path).toBe('store.commitIntervalMs');
+    }
+  });
+
   it('names unknown options instead of ignoring a typo', () => {
     const problems = problemsOf(() => parseConfig({ sms: { maxPart: 3 } }));
     expect(problems[0]).toMatchObject({ path: 'sms', message: expect.stringContaining('maxPart') });
