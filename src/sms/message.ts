@@ -138,6 +138,11 @@ export interface StoredMessage extends OutboundMessage {
   nextAttemptAt: number;
   /** The node that works on it while unfinished (PostgreSQL clusters); null or absent on a single node. */
   claimedBy?: string | null;
+  /**
+   * The row's version as read: every status write raises it. The status writer writes a message it already holds
+   * only if the row is still at this version (absent: it reads the row first). Decision 0111.
+   */
+  version?: number;
 }
 
 export interface MessagePart {

@@ -34,6 +34,7 @@ interface MessageRow {
   expires_at: number | null;
   possible_duplicate: number;
   claimed_by?: string | null;
+  version: number;
 }
 
 interface PartRow {
@@ -77,6 +78,7 @@ function toMessage(row: MessageRow): StoredMessage {
     expiresAt: row.expires_at,
     possibleDuplicate: row.possible_duplicate === 1,
     claimedBy: row.claimed_by ?? null,
+    version: row.version,
   };
 }
 
@@ -101,7 +103,7 @@ function toPart(row: PartRow): MessagePart {
  */
 const COLUMNS = `id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, callback_url, meta,
   connector_id, attempts, next_attempt_at, error_code, error_text, carrier_status, carrier_error, created_at, updated_at,
-  submitted_at, done_at, expires_at, possible_duplicate, claimed_by`;
+  submitted_at, done_at, expires_at, possible_duplicate, claimed_by, version`;
 
 export interface HistoryFilter {
   id?: string;
@@ -244,9 +246,28 @@ export class MessageRepo {
 
   /** `events`: lines of the message's history to append (sms/message.ts encodeEvents), in the same statement. */
   async update(message: StoredMessage, events = ''): Promise<void> {
+    // The row's version goes up; `message.version` stays as read (a later conditional write from it then finds
+    // the row changed and reads it again, which is only slower).
+    await this.sql.run(UPDATE, this.updateParams(message, events));
+  }
+
+  /**
+   * `update`, only if the row is still at `message.version` (nobody, on this node or another, has written it
+   * since it was read); false, with nothing written, if it is not. On success `message.version` is the row's new
+   * one. Decision 0111.
+   */
+  async updateIfUnchanged(message: StoredMessage & { version: number }, events = ''): Promise<boolean> {
+    const params = this.updateParams(message, events);
+    params.push(message.version);
+    if ((await this.sql.run(UPDATE_IF_UNCHANGED, params)).changes !== 1) return false;
+    message.version++;
+    return true;
+  }
+
+  private updateParams(message: StoredMessage, events: string): unknown[] {
     // Positional, not a spread of the message: this runs for every status step, and a 30-field copy per step
     // was garbage enough to grow the daemon's peak RSS by ~18 MiB under load (bench/RESULTS.md, 2026-12-02).
-    await this.sql.run(UPDATE, [
+    return [
       message.status,
       message.connectorId,
       message.attempts,
@@ -261,7 +282,7 @@ export class MessageRepo {
       message.possibleDuplicate ? 1 : 0,
       events,
       message.id,
-    ]);
+    ];
   }
 
   /** A message with its history lines, oldest first (sms/message.ts decodeEvents), in one read. */
@@ -340,5 +361,7 @@ const UPSERT_PART = `
 const UPDATE = `
   UPDATE messages SET status = ?, connector_id = ?, attempts = ?, next_attempt_at = ?, error_code = ?, error_text = ?,
     carrier_status = ?, carrier_error = ?, updated_at = ?, submitted_at = ?, done_at = ?, possible_duplicate = ?,
-    events = events || ?
+    events = events || ?, version = version + 1
   WHERE id = ?`;
+
+const UPDATE_IF_UNCHANGED = `${UPDATE} AND version = ?`;

@@ -49,7 +49,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const repo = new MessageRepo(sql);
       const m = storedMessage({ id: 'm1', user: 'alice', meta: { a: 1 }, createdAt: 1_700_000_000_123, nextAttemptAt: 5, expiresAt: 1_800_000_000_000 });
       await committer.run(() => repo.insert(m));
-      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null });
+      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null, version: 0 });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
       const part = {
         messageId: 'm1',
@@ -86,6 +86,28 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.history({ id: 'm2', limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2']);
       expect((await repo.history({ dialect: 'nope', limit: 10, offset: 0 })).total).toBe(0);
       expect((await repo.history({ user: 'alice', newestFirst: true, limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2', 'm1']);
+    }));
+
+  test('messages: a write against the version read lands once; a second from the same read, or after any update, writes nothing', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new MessageRepo(sql);
+      await committer.run(() => repo.insert(storedMessage({ id: 'm1' })));
+      const read = (await repo.get('m1'))!;
+      const other = (await repo.get('m1'))!;
+      expect([read.version, other.version]).toEqual([0, 0]);
+      const submitted = { ...read, version: 0, status: MessageStatus.Submitted, submittedAt: 10 };
+      expect(await committer.run(() => repo.updateIfUnchanged(submitted, '{"at":10}\n'))).toBe(true);
+      expect(submitted.version).toBe(1);
+      // A second writer that read the same row (a receipt on another node, an expiry) finds it changed.
+      const expired = { ...other, version: 0, status: MessageStatus.Expired, doneAt: 20 };
+      expect(await committer.run(() => repo.updateIfUnchanged(expired, '{"at":20}\n'))).toBe(false);
+      expect(await repo.getWithEvents('m1')).toMatchObject({ message: { status: 'submitted', doneAt: null, version: 1 }, events: '{"at":10}\n' });
+      // An unconditional update raises the version too: a write from the version before it finds the row changed.
+      await committer.run(() => repo.update({ ...submitted, attempts: 1 }));
+      expect((await repo.get('m1'))?.version).toBe(2);
+      expect(await committer.run(() => repo.updateIfUnchanged({ ...submitted, status: MessageStatus.Delivered }))).toBe(false);
+      expect(await committer.run(() => repo.updateIfUnchanged({ ...submitted, version: 2, status: MessageStatus.Delivered }))).toBe(true);
+      expect(await repo.get('m1')).toMatchObject({ status: 'delivered', version: 3 });
     }));
 
   test('retention: finished work older than the cutoff goes, with its parts and history numbers; unfinished work stays', () =>

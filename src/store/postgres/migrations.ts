@@ -324,4 +324,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sql: `ALTER TABLE cluster_nodes ADD COLUMN connectors_up TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    // Issue 18: a message row's version, raised by every status write (SQLite migration 15, decision 0111).
+    version: 8,
+    sql: `ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
