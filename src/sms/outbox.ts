@@ -196,6 +196,8 @@ export class Outbox {
       doneAt: null,
       expiresAt: request.expiresAt ?? null,
       claimedBy: this.deps.cluster?.nodeId ?? null,
+      // As inserted (the column's default): the submit result is written against it without reading the row again.
+      version: 0,
     };
     this.deps.admission?.screen(message);
     return message;
@@ -437,7 +439,7 @@ export class Outbox {
       }));
     this.metrics.inFlight.set(this.inFlight);
     void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
-      this.recordResults(message.id, connector, parts, results, previousParts),
+      this.recordResults(message, connector, parts, results, previousParts),
     );
     return true;
   }
@@ -448,13 +450,15 @@ export class Outbox {
   }
 
   private async recordResults(
-    id: string,
+    /** As read before the submit: its result is written against this version (read again only if it changed). */
+    sent: StoredMessage,
     connector: Connector,
     parts: SubmitPart[],
     results: PromiseSettledResult<string>[],
     /** Parts stored before this attempt (none on a first attempt: nothing is stored before the carrier answers). */
     storedParts: MessagePart[],
   ): Promise<void> {
+    const id = sent.id;
     const now = this.now();
     const updates: PartUpdate[] = [];
     let retryable: AppError | null = null;
@@ -496,7 +500,7 @@ export class Outbox {
           ...(failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null }),
           ...(possiblySent ? { possibleDuplicate: true } : {}),
         };
-        const message = await this.deps.statusWriter.applyParts(id, updates, outcome, storedParts);
+        const message = await this.deps.statusWriter.applyParts(id, updates, outcome, storedParts, sent);
         for (const update of updates) {
           if (update.carrierId !== undefined) await this.deps.receipts.matchWaiting(connector.id, update.carrierId);
         }

@@ -10,7 +10,7 @@ import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, encodeEvents, isFinal, rollUp, type MessageEvent, type MessagePart, type StoredMessage } from './message.js';
 
 /** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
-export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'update'>;
+export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'update' | 'updateIfUnchanged'>;
 
 /** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
 export type StatusNotifier = (message: StoredMessage, previous: MessageStatus) => Promise<void>;
@@ -49,14 +49,41 @@ export class StatusWriter {
     outcome: MessageOutcome = {},
     /** Every stored part of the message, when the caller already holds them (saves a read on the hot path). */
     storedParts?: readonly MessagePart[],
+    /**
+     * The message as the caller read it, with its version, at or before it read `storedParts`: written only if the
+     * row is still at that version (else read again and merged afresh), which saves the locked read. Decision 0111.
+     */
+    held?: StoredMessage,
   ): Promise<StoredMessage | undefined> {
+    if (held?.version !== undefined && storedParts) {
+      const written = await this.merge({ ...held, version: held.version }, updates, outcome, storedParts);
+      if (written) return written;
+      // Changed since the caller read it (an expiry, a cancel, another node): the parts may have changed too.
+      storedParts = undefined;
+    }
     // Locked until the commit (PostgreSQL): a receipt on one node and an expiry on another change it one after the other.
     const message = await this.repo.getForUpdate(messageId);
     if (!message) return undefined;
-    const parts = new Map<number, MessagePart>((storedParts ?? (await this.repo.parts(messageId))).map((p) => [p.partNo, p]));
+    return (await this.merge(message, updates, outcome, storedParts ?? (await this.repo.parts(messageId)), true))!;
+  }
+
+  /**
+   * Merge into `message` (a copy of its own) and write it: unconditionally when it was read locked, else only if
+   * its row is still at `message.version` (undefined, and nothing written, when it is not).
+   */
+  private async merge(
+    message: StoredMessage,
+    updates: readonly PartUpdate[],
+    outcome: MessageOutcome,
+    storedParts: readonly MessagePart[],
+    locked = false,
+  ): Promise<StoredMessage | undefined> {
+    const messageId = message.id;
+    const parts = new Map<number, MessagePart>(storedParts.map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
     let latest: PartUpdate | undefined;
     const applied: PartUpdate[] = [];
+    const changedParts: MessagePart[] = [];
     const events: MessageEvent[] = [];
 
     for (const update of updates) {
@@ -77,7 +104,7 @@ export class StatusWriter {
         doneAt: isFinal(update.status) ? update.at : (existing?.doneAt ?? null),
       };
       parts.set(update.partNo, merged);
-      await this.repo.savePart(merged, merged.carrierId === null ? null : normalizeCarrierId(merged.carrierId));
+      changedParts.push(merged);
       latest = update;
       applied.push(update);
       events.push({
@@ -102,22 +129,24 @@ export class StatusWriter {
     if (outcome.possibleDuplicate) message.possibleDuplicate = true;
     // The carrier's words come from a part whose status the message now has: a late DELIVRD for one part
     // must not stand beside the message's `failed` (the callback already said why it failed).
-    const status = canTransition(previous, rolled) ? rolled : previous;
+    const moves = canTransition(previous, rolled);
+    const status = moves ? rolled : previous;
     const deciding = applied.filter((u) => u.status === status).at(-1);
     if (deciding?.carrierStatus) message.carrierStatus = deciding.carrierStatus;
     if (deciding?.carrierError !== undefined && deciding.carrierError !== null) message.carrierError = deciding.carrierError;
     message.updatedAt = now;
-
-    if (canTransition(previous, rolled)) {
+    if (moves) {
       message.status = rolled;
       if (message.submittedAt === null && [...parts.values()].some((p) => p.carrierId !== null)) message.submittedAt = now;
       if (isFinal(rolled)) message.doneAt = now;
       events.push(statusEvent(message, now));
-      await this.repo.update(message, encodeEvents(events));
-      await this.notify(message, previous);
-    } else {
-      await this.repo.update(message, encodeEvents(events));
     }
+
+    // The message row first: a conditional write that finds it changed has then written nothing at all.
+    if (locked) await this.repo.update(message, encodeEvents(events));
+    else if (!(await this.repo.updateIfUnchanged(message as StoredMessage & { version: number }, encodeEvents(events)))) return undefined;
+    for (const part of changedParts) await this.repo.savePart(part, part.carrierId === null ? null : normalizeCarrierId(part.carrierId));
+    if (moves) await this.notify(message, previous);
     return message;
   }
 

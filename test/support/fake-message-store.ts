@@ -38,7 +38,15 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
 
   async update(message: StoredMessage): Promise<void> {
     this.updates++;
+    this.messages.set(message.id, { ...message, version: (this.messages.get(message.id)?.version ?? 0) + 1 });
+  }
+
+  async updateIfUnchanged(message: StoredMessage & { version: number }): Promise<boolean> {
+    if (this.messages.get(message.id)?.version !== message.version) return false;
+    this.updates++;
+    message.version++;
     this.messages.set(message.id, { ...message });
+    return true;
   }
 
   async findPartsByCarrierId(connectorId: string, norms: readonly string[]): Promise<MessagePart[]> {
@@ -49,7 +57,7 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
   }
 
   async insert(message: StoredMessage): Promise<void> {
-    this.messages.set(message.id, { ...message });
+    this.messages.set(message.id, { ...message, version: 0 });
   }
 
   async listPending(): Promise<StoredMessage[]> {
@@ -76,7 +84,7 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
 
   /** A message as the outbox accepts it, with overrides. */
   add(overrides: Partial<StoredMessage> = {}): StoredMessage {
-    const message = storedMessage({ id: `m${this.messages.size + 1}`, ...overrides });
+    const message = storedMessage({ id: `m${this.messages.size + 1}`, version: 0, ...overrides });
     this.messages.set(message.id, { ...message });
     return message;
   }

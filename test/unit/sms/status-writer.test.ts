@@ -88,6 +88,36 @@ describe('StatusWriter', () => {
     expect(notified).toEqual([{ status: MessageStatus.Expired, previous: MessageStatus.Accepted }]);
   });
 
+  it('a message the caller holds is written without reading it again while nobody changed it', async () => {
+    const { store, writer, notified } = setup();
+    const held = store.add({ partsEstimate: 1 });
+    let reads = 0;
+    const read = store.getForUpdate.bind(store);
+    store.getForUpdate = (id) => (reads++, read(id));
+    const one = { ...part(1, MessageStatus.Submitted, { carrierId: 'A1' }), partsTotal: 1 };
+    const written = await writer.applyParts(held.id, [one], {}, [], held);
+    expect(reads).toBe(0);
+    expect(written).toMatchObject({ status: MessageStatus.Submitted, version: 1 });
+    expect(await store.get(held.id)).toMatchObject({ status: MessageStatus.Submitted, submittedAt: 101, version: 1 });
+    expect((await store.parts(held.id)).map((p) => [p.status, p.carrierId])).toEqual([[MessageStatus.Submitted, 'A1']]);
+    // The caller's copy is not the store's: it still says what it read.
+    expect(held).toMatchObject({ status: MessageStatus.Accepted, version: 0 });
+    expect(notified).toEqual([{ status: MessageStatus.Submitted, previous: MessageStatus.Accepted }]);
+  });
+
+  it('a held message that changed since it was read (expired meanwhile) is read again: the submit result does not bring it back', async () => {
+    const { store, writer, notified } = setup();
+    const held = store.add({ partsEstimate: 1 });
+    expect(await writer.finish({ ...held }, MessageStatus.Expired, { errorCode: 'TN_ERR_MESSAGE_EXPIRED' }, 50)).toBe(true);
+    const one = { ...part(1, MessageStatus.Submitted, { carrierId: 'A1' }), partsTotal: 1 };
+    const written = await writer.applyParts(held.id, [one], {}, [], held);
+    expect(written).toMatchObject({ status: MessageStatus.Expired });
+    expect(await store.get(held.id)).toMatchObject({ status: MessageStatus.Expired, doneAt: 50, errorCode: 'TN_ERR_MESSAGE_EXPIRED' });
+    // The part still records what the carrier said (its receipt must find it), once.
+    expect((await store.parts(held.id)).map((p) => [p.status, p.carrierId])).toEqual([[MessageStatus.Submitted, 'A1']]);
+    expect(notified).toEqual([{ status: MessageStatus.Expired, previous: MessageStatus.Accepted }]);
+  });
+
   it('an unknown message is left alone', async () => {
     const { writer, notified } = setup();
     expect(await writer.applyParts('nope', [part(1, MessageStatus.Delivered)])).toBeUndefined();
