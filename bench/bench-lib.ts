@@ -1,7 +1,7 @@
 /** Helpers the benchmarks share: processes, ports, /proc readings, the callback sink and the Ozeki load driver. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashPassword } from '../src/shared/password-hash.js';
@@ -219,4 +219,29 @@ export function median(xs: readonly number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** What a results file that does not exist yet starts with (e.g. `--out /tmp/x.md` to look at one run). */
+const NEW_RESULTS_FILE = '# Benchmark results\n\nEach section is written by its benchmark script.\n';
+
+/**
+ * Put `section`, which starts with its `## ` heading, into the results file: in place of the section under the
+ * same heading (up to the next `## `), else at the end. A file that does not exist yet is started.
+ */
+export function writeResultsSection(file: string, section: string): void {
+  const heading = section.trimStart().split('\n', 1)[0]!;
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : NEW_RESULTS_FILE;
+  const marker = new RegExp(`${heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n## |$)`);
+  const body = section.trim() + '\n';
+  // A function, not a string: `$` in the section's text is not a replacement pattern.
+  const updated = marker.test(existing) ? existing.replace(marker, () => body) : `${existing.trimEnd()}\n\n${body}`;
+  writeFileSync(file, updated);
+  console.log(`written to ${file}`);
+}
+
+/** Add `text` (a dated section of its own) at the end of the results file, starting the file if there is none. */
+export function appendResults(file: string, text: string): void {
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : NEW_RESULTS_FILE;
+  writeFileSync(file, `${existing.trimEnd()}\n\n${text.trim()}\n`);
+  console.log(`written to ${file}`);
 }

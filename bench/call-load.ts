@@ -21,6 +21,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
+import { writeResultsSection } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -299,16 +300,7 @@ ${rows('RTP packets received per call', 'packetsPerCall')}
 
 ${target}
 `;
-  let existing = '';
-  try {
-    existing = readFileSync(values.out!, 'utf8');
-  } catch {
-    existing = '# Benchmark results\n';
-  }
-  const marker = new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n## |$)`);
-  const updated = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, updated);
-  console.log(`written to ${values.out}`);
+  writeResultsSection(values.out!, section);
 }
 
 await main();

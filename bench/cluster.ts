@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { hashPassword } from '../src/shared/password-hash.js';
 import { startPostgres, type PgServer } from '../test/helpers/postgres.js';
-import { callbackSink, cpuMs, freePort, median, runDriver, settleBetweenRuns, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
+import { appendResults, callbackSink, cpuMs, freePort, median, runDriver, settleBetweenRuns, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -179,8 +179,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   console.log(table);
-  const file = values.out!;
-  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n\n${table}`);
+  appendResults(values.out!, table);
 }
 
 await main();

@@ -14,7 +14,7 @@
  * part (user + system of this process only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import { modemConnectorSchema } from '../src/sms/connectors/modem/config.js';
 import type { ConnectorSink, SubmitPart } from '../src/sms/connectors/connector.js';
 import { planSegments } from '../src/sms/encoding/index.js';
 import { silentLogger } from '../src/shared/log.js';
+import { writeResultsSection } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -142,16 +143,7 @@ roughly 1–5 s over the air, so a port never comes near these rates and the dri
 well under a millisecond of CPU. The pool's figure is bounded by the machine: four simulator processes
 and four socat relays share its cores with the driver.
 `;
-  let existing = '';
-  try {
-    existing = readFileSync(values.out!, 'utf8');
-  } catch {
-    existing = '# Benchmark results\n\nEach section is written by its benchmark script.\n\n';
-  }
-  const marker = /## GSM modem driver \(bench\/modem-throughput\.ts\)[\s\S]*?(?=\n## |$)/;
-  const updated = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, updated);
-  console.log(`written to ${values.out}`);
+  writeResultsSection(values.out!, section);
 }
 
 await main();

@@ -7,10 +7,11 @@
  *   npm run bench:ozml                   # 7 runs, medians to bench/RESULTS.md
  *   npx tsx bench/ozml-parse.ts --runs 3 --out /tmp/r.md
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseOzml } from '../src/voice/ozml/parse.js';
+import { writeResultsSection } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,13 +66,4 @@ A call parses its script once (per app reply), so even the long script costs wel
 of CPU against seconds of audio.
 `;
 
-let existing: string;
-try {
-  existing = readFileSync(values.out!, 'utf8');
-} catch {
-  existing = '# Benchmark results\n\nEach section is written by its benchmark script.\n\n';
-}
-const marker = /## OzML parse \+ validate \(bench\/ozml-parse\.ts\)[\s\S]*?(?=\n## |$)/;
-const updated = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-writeFileSync(values.out!, updated);
-console.log(`written to ${values.out}`);
+writeResultsSection(values.out!, section);

@@ -14,7 +14,7 @@
  * shared two-core VM is dear, whoever wakes: the simulator, a few lines of code a message, shows the same climb.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import {
   stop,
   waitFor,
   type CallbackSink,
+  writeResultsSection,
 } from './bench-lib.js';
 
 const { values } = parseArgs({
@@ -163,10 +164,7 @@ function writeResults(results: Results): void {
 | --- | --- | --- | --- | --- | --- | --- | --- |${several ? ' --- |' : ''}
 ${rows.join('\n')}
 `;
-  let existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-  const marker = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n## |$)`);
-  existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, existing.trimStart());
+  writeResultsSection(values.out!, section);
   console.log(section);
 }
 

@@ -10,7 +10,7 @@
  *   npm run bench:smpp-server -- --pairs 1 --messages 2000
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import {
   quantile,
   settleBetweenRuns,
   waitForHealthy,
+  writeResultsSection,
 } from './bench-lib.js';
 
 const { values } = parseArgs({
@@ -186,11 +187,7 @@ Why SMPP in costs less: its receipt goes back as one deliver_sm on the bind the 
 HTTP in pays for an HTTP request per message and an HTTP callback per receipt (the callback sender thread).
 The SMPP path's higher p50 is its window: 200 submits in flight queue behind each other's commits.
 `;
-  let existing = readFileSync(values.out!, 'utf8');
-  const marker = /## SMPP server \(bench\/smpp-server\.ts\)[\s\S]*?(?=\n## |$)/;
-  existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, existing);
-  console.log(`written to ${values.out}`);
+  writeResultsSection(values.out!, section);
 }
 
 await main();

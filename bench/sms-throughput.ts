@@ -17,7 +17,7 @@
  *   latency-1000   open loop at 1,000 msg/s: accept latency p50/p99
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ import {
   quantile,
   settleBetweenRuns,
   waitForHealthy,
+  writeResultsSection,
 } from './bench-lib.js';
 
 const { values } = parseArgs({
@@ -215,16 +216,7 @@ Open loop at 1,000 msg/s for 10 s (no receipts; after 0.5 s of the same load tha
 For scale: Kannel 1.4.5 on the same kind of machine moves about 5,600 msg/s without receipts and
 1,600–2,300 msg/s with them (issue #2).
 `;
-  let existing = '';
-  try {
-    existing = readFileSync(values.out!, 'utf8');
-  } catch {
-    existing = '# Benchmark results\n\nEach section is written by its benchmark script; rerun with `npm run bench`.\n\n';
-  }
-  const marker = /## SMS throughput \(bench\/sms-throughput\.ts\)[\s\S]*?(?=\n## |$)/;
-  const updated = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, updated);
-  console.log(`written to ${values.out}`);
+  writeResultsSection(values.out!, section);
 }
 
 await main();

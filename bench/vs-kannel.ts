@@ -17,7 +17,7 @@
  *   quiet-10      10 msg/s with receipts, as most nodes run most of the day: request → callback p50/p99
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ import {
   quantile,
   settleBetweenRuns,
   startBenchDaemon,
+  writeResultsSection,
 } from './bench-lib.js';
 
 const { values } = parseArgs({
@@ -310,12 +311,7 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;
-  // A new file (e.g. --out /tmp/x.md to look at one run) starts empty rather than losing the run's figures.
-  let existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-  const marker = /## telenode vs Kannel \(bench\/vs-kannel\.ts\)[\s\S]*?(?=\n## |$)/;
-  existing = marker.test(existing) ? existing.replace(marker, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
-  writeFileSync(values.out!, existing);
-  console.log(`written to ${values.out}`);
+  writeResultsSection(values.out!, section);
 }
 
 await main();
