@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { hashPassword } from '../src/shared/password-hash.js';
 import { startPostgres, type PgServer } from '../test/helpers/postgres.js';
-import { appendResults, callbackSink, cpuMs, freePort, median, runDriver, settleBetweenRuns, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
+import { appendResults, callbackSink, callbackTimings, cpuMs, quantile, freePort, median, runDriver, settleBetweenRuns, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,8 +98,11 @@ async function runScenario(scenario: Scenario, server: PgServer): Promise<Record
     const simAtStart = cpuMs(sim.pid!);
     const started = Date.now();
     const share = Math.ceil(MESSAGES / nodeCount);
+    const idsFiles = daemons.map((_, i) => join(dir, `ids-${i}.txt`));
     const results = await Promise.all(
-      daemons.map((d) => runDriver(['--url', d.base, '--count', String(share), '--concurrency', String(Math.ceil(64 / nodeCount)), '--report', sink.url])),
+      daemons.map((d, i) =>
+        runDriver(['--url', d.base, '--count', String(share), '--concurrency', String(Math.ceil(64 / nodeCount)), '--report', sink.url, '--ids', idsFiles[i]!]),
+      ),
     );
     const sent = share * nodeCount - results.reduce((n, r) => n + r.failed, 0);
     const completedAt = await waitFor(() => sink.arrivals.size >= sent, 300_000);
@@ -110,6 +113,10 @@ async function runScenario(scenario: Scenario, server: PgServer): Promise<Record
       simCpuMsPerMsg: (cpuMs(sim.pid!) - simAtStart) / sent,
       failed: sent === share * nodeCount ? 0 : share * nodeCount - sent,
     };
+    // Request → callback, every node's messages together: a callback that waits for the dispatcher's sweep shows here.
+    const latencies = idsFiles.flatMap((file) => callbackTimings(file, sink.arrivals).map((t) => t.latencyMs)).sort((a, b) => a - b);
+    out['callbackP50Ms'] = quantile(latencies, 0.5);
+    out['callbackP99Ms'] = quantile(latencies, 0.99);
     if (url && server.pid) {
       const after = await databaseCounters(url);
       out['postgresCpuMsPerMsg'] = (postgresCpuMs(server.pid) - before.pg) / sent;
@@ -170,6 +177,8 @@ async function main(): Promise<void> {
     '| | 1 node, SQLite | 1 node, PostgreSQL | 3 nodes, PostgreSQL |',
     '| --- | --- | --- | --- |',
     row('Completed msg/s (accept → callback received)', 'completedPerSecond'),
+    row('Request → callback p50 (ms)', 'callbackP50Ms'),
+    row('Request → callback p99 (ms)', 'callbackP99Ms'),
     row('telenode CPU per message, all nodes (ms)', 'daemonCpuMsPerMsg', 3),
     row('PostgreSQL CPU per message (ms)', 'postgresCpuMsPerMsg', 3),
     row('PostgreSQL commits per second', 'commitsPerSecond'),
