@@ -3,6 +3,10 @@ import type { WebhookAttempt, WebhookRequest, WebhookRow, WebhookState, WebhookS
 import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
+import { UnreadCallbackIds } from './unread-callback-ids.js';
+
+/** One per store (every WebhookRepo on an executor inserts and reads through the same one). */
+const unreadByExecutor = new WeakMap<SqlExecutor, UnreadCallbackIds>();
 
 interface Row {
   id: number;
@@ -50,11 +54,16 @@ export class WebhookRepo implements WebhookStore {
   /** `nodeId`: in a cluster, callbacks this node stores are its to send (null on a single node). */
   /** Built once (the executor caches a statement per SQL text). */
   private readonly insertSql: string;
+  /** PostgreSQL: ids inserted and not read back yet (unread-callback-ids.ts); null on SQLite. */
+  private readonly unread: UnreadCallbackIds | null;
 
   constructor(
     private readonly sql: SqlExecutor,
     private readonly nodeId: string | null = null,
   ) {
+    let unread = unreadByExecutor.get(sql) ?? null;
+    if (!unread && sql.dialect === 'postgres') unreadByExecutor.set(sql, (unread = new UnreadCallbackIds()));
+    this.unread = unread;
     const claim = nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
     this.insertSql = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`;
@@ -78,13 +87,13 @@ export class WebhookRepo implements WebhookStore {
       request.owner ?? null,
       ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
     ]);
-    return Number(row!.id);
+    const id = Number(row!.id);
+    this.unread?.inserted(id);
+    return id;
   }
 
   async pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]> {
-    return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND id > ? ORDER BY id", [nodeId, afterId])).map(
-      toWebhookRow,
-    );
+    return this.pendingNew("SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND", [nodeId], afterId);
   }
 
   async claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]> {
@@ -100,7 +109,24 @@ export class WebhookRepo implements WebhookStore {
   }
 
   async pendingAfter(afterId: number): Promise<WebhookRow[]> {
-    return (await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id", [afterId])).map(toWebhookRow);
+    return this.pendingNew("SELECT * FROM webhooks WHERE state = 'pending' AND", [], afterId);
+  }
+
+  /**
+   * Pending rows above `afterId`; on PostgreSQL also those this process inserted at or below it and has not read
+   * yet (committed after a higher id was read, see unread-callback-ids.ts), which the reader has never seen.
+   */
+  private async pendingNew(select: string, params: unknown[], afterId: number): Promise<WebhookRow[]> {
+    const late = this.unread?.atOrBelow(afterId) ?? [];
+    const rows =
+      late.length === 0
+        ? await this.sql.all<Row>(`${select} id > ? ORDER BY id`, [...params, afterId])
+        : await this.sql.all<Row>(`${select} (id > ? OR id = ANY(?)) ORDER BY id`, [...params, afterId, late]);
+    return rows.map((row) => {
+      const webhook = toWebhookRow(row);
+      this.unread?.read(webhook.id);
+      return webhook;
+    });
   }
 
   async pendingIds(claimedBy?: string): Promise<number[]> {

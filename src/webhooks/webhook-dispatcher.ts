@@ -148,10 +148,12 @@ export class WebhookDispatcher {
   private async loadNew(): Promise<void> {
     if (!this.running || this.fencedOut()) return;
     const cluster = this.deps.cluster;
-    const rows = cluster ? await this.deps.store.pendingOf(cluster.nodeId, this.lastSeenId) : await this.deps.store.pendingAfter(this.lastSeenId);
+    const after = this.lastSeenId;
+    const rows = cluster ? await this.deps.store.pendingOf(cluster.nodeId, after) : await this.deps.store.pendingAfter(after);
     for (const row of rows) {
       this.lastSeenId = Math.max(this.lastSeenId, row.id);
-      if (this.running) this.add(row);
+      // One committed after a higher id was read (PostgreSQL) goes into its order key's queue by id, as the sweep's do.
+      if (this.running) this.add(row, row.id <= after);
     }
   }
 

@@ -38,7 +38,10 @@ export type CallbackOutbox = Pick<WebhookStore, 'insert'>;
 /** What the callback outbox needs of the store (store/webhook-repo.ts implements it). */
 export interface WebhookStore {
   insert(request: WebhookRequest, now: number): Promise<number>;
-  /** Pending rows with an id above `afterId`, oldest first. */
+  /**
+   * Pending rows with an id above `afterId`, oldest first; on PostgreSQL also those this process stored at or below
+   * it that committed after a higher id was read (store/unread-callback-ids.ts), each returned once.
+   */
   pendingAfter(afterId: number): Promise<WebhookRow[]>;
   /** Ids of pending callbacks (of one node's, in a cluster). */
   pendingIds(claimedBy?: string): Promise<number[]>;
@@ -48,8 +51,9 @@ export interface WebhookStore {
   dead(id: number, attempts: number, status: number | null, error: string | null, at: number): Promise<void>;
   listDead(limit: number): Promise<WebhookRow[]>;
   /**
-   * Several nodes (PostgreSQL): pending callbacks this node holds with an id above `afterId`, and callbacks no
-   * live node holds, claimed whole order keys at a time so one node keeps each key's order.
+   * Several nodes (PostgreSQL): pending callbacks this node holds with an id above `afterId` (and late ones, as
+   * `pendingAfter`), and callbacks no live node holds, claimed whole order keys at a time so one node keeps each
+   * key's order.
    */
   pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]>;
   claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]>;
