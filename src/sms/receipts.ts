@@ -50,6 +50,15 @@ export interface ReceiptProcessorDeps {
 /** How much earlier than its part's submit result a report on a recycled id may be recorded (one commit, with room to spare). */
 const RECYCLED_ID_RACE_MS = 30_000;
 
+/**
+ * Shared store: when a receipt kept waiting is looked for once more. Its part's submit result may have been
+ * committing beside it (PostgreSQL commits several transactions at once, and another node commits its own), each
+ * transaction blind to the other's row: the result's `matchWaiting` did not see the receipt, and the receipt did
+ * not see the part. Commits take milliseconds; without this the receipt waited for the settle pass (`settleMs`,
+ * 2 s, then up to a second more): request → callback p99 3.6 s on one PostgreSQL node (bench/RESULTS.md, session 17).
+ */
+const SHARED_RECHECK_MS = 100;
+
 type Outcome = { kind: 'applied' } | { kind: 'waiting' } | { kind: 'ambiguous'; parts: string[] };
 
 export class ReceiptProcessor {
@@ -65,6 +74,8 @@ export class ReceiptProcessor {
   /** A convention was learned: every waiting receipt is tried again under it on the next pass. */
   private rescan = false;
   private purgeTimer: NodeJS.Timeout | null = null;
+  /** Waiting receipts to look at once more (shared store). */
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private settleTimer: NodeJS.Timeout | null = null;
   /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
   private waiting = 0;
@@ -123,8 +134,38 @@ export class ReceiptProcessor {
     this.received.inc({ connector: event.connectorId, matched: String(matched) });
     if (!matched) {
       this.deps.log.debug({ connectorId: event.connectorId, carrierId: event.carrierId }, 'receipt for an unknown id kept for later matching');
+      if (this.deps.shared) this.recheckSoon(event);
     }
     this.deps.afterCommit?.();
+  }
+
+  /** Look for a waiting receipt's part once more, after the transactions committing beside it are done. */
+  private recheckSoon(event: ReceiptEvent): void {
+    const timer = setTimeout(() => {
+      this.rechecks.delete(timer);
+      void this.deps.committer
+        .run(() => this.matchKept(event))
+        .then((applied) => {
+          if (applied) this.deps.afterCommit?.();
+        })
+        .catch((err: unknown) => this.deps.log.error({ err }, 'looking again for a waiting receipt failed; the settle pass will'));
+    }, SHARED_RECHECK_MS);
+    timer.unref();
+    this.rechecks.add(timer);
+  }
+
+  /**
+   * The kept copies of this receipt (and any other waiting on its id), applied if their part is there now.
+   * Applying one twice (here and in another node's `matchWaiting`) changes nothing the second time.
+   */
+  private async matchKept(event: ReceiptEvent): Promise<boolean> {
+    let applied = false;
+    for (const receipt of await this.deps.unmatched.find(event.connectorId, [normalizeCarrierId(event.carrierId)])) {
+      if ((await this.apply(receipt.event, false)).kind !== 'applied') continue;
+      await this.forgetWaiting(receipt.id);
+      applied = true;
+    }
+    return applied;
   }
 
   /**
@@ -211,6 +252,8 @@ export class ReceiptProcessor {
   stop(): void {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     if (this.settleTimer) clearInterval(this.settleTimer);
+    for (const timer of this.rechecks) clearTimeout(timer);
+    this.rechecks.clear();
   }
 
   /**

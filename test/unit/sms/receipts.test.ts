@@ -17,7 +17,7 @@ import { fakeCommitter } from '../../support/fake-committer.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';
 import { FakeUnmatchedReceipts } from '../../support/fake-unmatched-receipts.js';
 
-function setup(format: CarrierIdFormat = 'auto') {
+function setup(format: CarrierIdFormat = 'auto', shared = false) {
   let now = 1_000_000;
   const store = new FakeMessageStore();
   const unmatched = new FakeUnmatchedReceipts();
@@ -31,6 +31,7 @@ function setup(format: CarrierIdFormat = 'auto') {
     now: () => now,
     settleMs: 2000,
     carrierIdFormats: new Map([['c1', format]]),
+    shared,
   });
   /** A one-part message submitted with this carrier id. */
   const submitted = (carrierId: string) => {
@@ -127,5 +128,20 @@ describe('receipts', () => {
     advance(2500);
     expect(await receipts.settle()).toBe(1);
     expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+  });
+
+  it('on a shared store, a receipt kept waiting is applied moments later once its part is there, though nothing matched it', async () => {
+    // Two transactions side by side (PostgreSQL): the receipt's found no part, the submit result's found no waiting
+    // receipt. Nothing calls matchWaiting now, and the settle pass is not running (it would take 2 s or more).
+    const { store, unmatched, receipts, submitted } = setup('string', true);
+    try {
+      await receipts.handle(receipt('ab12'));
+      expect(await unmatched.count()).toBe(1);
+      const id = submitted('AB12');
+      await expect.poll(async () => (await store.get(id))!.status, { timeout: 5000 }).toBe(MessageStatus.Delivered);
+      expect(await unmatched.count()).toBe(0);
+    } finally {
+      receipts.stop();
+    }
   });
 });
