@@ -18,7 +18,21 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { hashPassword } from '../src/shared/password-hash.js';
 import { startPostgres, type PgServer } from '../test/helpers/postgres.js';
-import { appendResults, callbackSink, callbackTimings, cpuMs, quantile, freePort, median, runDriver, settleBetweenRuns, spawnUntil, stop, waitFor, waitForHealthy } from './bench-lib.js';
+import {
+  appendResults,
+  callbackSink,
+  callbackTimings,
+  cpuMs,
+  quantile,
+  freePort,
+  median,
+  runDriver,
+  settleBetweenRuns,
+  spawnUntil,
+  stop,
+  waitFor,
+  waitForHealthy,
+} from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
