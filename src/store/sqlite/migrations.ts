@@ -363,8 +363,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Issue 18: a message row's version, raised by every status write, so the status writer can write a message it
-    // already holds (the outbox's, a receipt's joined read) only if nothing changed it since: one read fewer per
-    // status step (decision 0111).
+    // already holds (the one the outbox sent) only if nothing changed it since: one read fewer a message (decision
+    // 0111).
     version: 15,
     sql: `ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
   },
