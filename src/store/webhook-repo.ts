@@ -5,6 +5,13 @@ import type { SqlExecutor } from './sql.js';
 import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
 import { UnreadCallbackIds } from './unread-callback-ids.js';
 
+/** New pending callbacks, in id order: above the last id read, or (PostgreSQL) also those ids read late. */
+const PENDING_ABOVE = "SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id";
+const PENDING_ABOVE_OR_LATE = "SELECT * FROM webhooks WHERE state = 'pending' AND (id > ? OR id = ANY(?)) ORDER BY id";
+/** The same of the callbacks one node holds (a cluster). */
+const HELD_ABOVE = "SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND id > ? ORDER BY id";
+const HELD_ABOVE_OR_LATE = "SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND (id > ? OR id = ANY(?)) ORDER BY id";
+
 /** One per store (every WebhookRepo on an executor inserts and reads through the same one). */
 const unreadByExecutor = new WeakMap<SqlExecutor, UnreadCallbackIds>();
 
@@ -93,7 +100,7 @@ export class WebhookRepo implements WebhookStore {
   }
 
   async pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]> {
-    return this.pendingNew("SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND", [nodeId], afterId);
+    return this.pendingNew(HELD_ABOVE, HELD_ABOVE_OR_LATE, [nodeId], afterId);
   }
 
   async claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]> {
@@ -109,19 +116,16 @@ export class WebhookRepo implements WebhookStore {
   }
 
   async pendingAfter(afterId: number): Promise<WebhookRow[]> {
-    return this.pendingNew("SELECT * FROM webhooks WHERE state = 'pending' AND", [], afterId);
+    return this.pendingNew(PENDING_ABOVE, PENDING_ABOVE_OR_LATE, [], afterId);
   }
 
   /**
    * Pending rows above `afterId`; on PostgreSQL also those this process inserted at or below it and has not read
    * yet (committed after a higher id was read, see unread-callback-ids.ts), which the reader has never seen.
    */
-  private async pendingNew(select: string, params: unknown[], afterId: number): Promise<WebhookRow[]> {
+  private async pendingNew(above: string, aboveOrLate: string, params: unknown[], afterId: number): Promise<WebhookRow[]> {
     const late = this.unread?.atOrBelow(afterId) ?? [];
-    const rows =
-      late.length === 0
-        ? await this.sql.all<Row>(`${select} id > ? ORDER BY id`, [...params, afterId])
-        : await this.sql.all<Row>(`${select} (id > ? OR id = ANY(?)) ORDER BY id`, [...params, afterId, late]);
+    const rows = late.length === 0 ? await this.sql.all<Row>(above, [...params, afterId]) : await this.sql.all<Row>(aboveOrLate, [...params, afterId, late]);
     return rows.map((row) => {
       const webhook = toWebhookRow(row);
       this.unread?.read(webhook.id);
