@@ -115,7 +115,7 @@ export class Daemon {
     await sms.numbers.load();
     if (store.cluster) sms.numbers.refreshEvery(2000, (err) => log.warn({ err }, 'could not read the numbers with SMS switched off; keeping the last list'));
     await webhooks.start();
-    extras.emails.start();
+    await extras.emails.start();
     await sms.outbox.start();
     sms.expiry.start();
     sms.reportTimeouts.start();

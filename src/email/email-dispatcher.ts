@@ -5,7 +5,7 @@
  * `maxAgeHours`, then the mail is kept as `dead`. A 5xx for every recipient
  * is permanent and dead at once. Like webhooks: at least once, never lost.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Committer } from '../store/sql.js';
 import type { Logger } from '../shared/log.js';
 import { backoffDelay } from '../shared/backoff.js';
@@ -39,9 +39,11 @@ export class EmailDispatcher {
     return this.deps.config.smtp !== null;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const smtp = this.deps.config.smtp;
     if (!smtp) return;
+    // Loaded only when an SMTP server is configured: nodemailer is ~3 MiB of heap a node without e-mail need not carry.
+    const { default: nodemailer } = await import('nodemailer');
     this.transport = nodemailer.createTransport({
       host: smtp.host,
       port: smtp.port,

@@ -45,7 +45,7 @@ describe('e-mail dispatcher', () => {
   it('sends a stored mail and marks it sent', async () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
     const id = await enqueue();
-    dispatcher.start();
+    await dispatcher.start();
     await smtp.waitFor((m) => m.length === 1);
     expect(smtp.mails[0]).toMatchObject({ from: 'telenode@localhost', to: ['a@example.test'] });
     expect(smtp.mails[0]!.raw).toMatch(/^Subject: Hi/m);
@@ -57,7 +57,7 @@ describe('e-mail dispatcher', () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
     smtp.failWith = 451;
     const id = await enqueue();
-    dispatcher.start();
+    await dispatcher.start();
     await waitUntil(() => row(id).attempts >= 2, 5000, 'two refused attempts');
     expect(row(id).state).toBe('pending');
     expect(smtp.mails).toHaveLength(0);
@@ -70,7 +70,7 @@ describe('e-mail dispatcher', () => {
     const { smtp, dispatcher, row, enqueue } = await setup();
     smtp.failWith = 550;
     const id = await enqueue();
-    dispatcher.start();
+    await dispatcher.start();
     await waitUntil(() => row(id).state === 'dead', 5000, 'dead');
     expect(row(id).attempts).toBe(1);
     expect(row(id).last_error).toMatch(/550/);
