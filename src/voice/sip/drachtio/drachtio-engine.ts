@@ -8,7 +8,8 @@
  * `failed`: nothing could signal them any more.
  */
 import type { EventEmitter } from 'node:events';
-import Srf, { type SrfDialog, type SrfRequest, type SrfResponse } from 'drachtio-srf';
+import type Srf from 'drachtio-srf';
+import type { SrfDialog, SrfRequest, SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
@@ -37,7 +38,8 @@ const DEFAULT_RECONNECT_MAX_DELAY_MS = 2_000;
 
 export class DrachtioSipEngine implements CallControl {
   readonly engine = 'drachtio' as const;
-  private readonly srf = new Srf();
+  /** Made by start(): drachtio-srf is loaded only by a node that runs this engine (issue 18: its modules cost ~1 MiB of heap). */
+  private srf!: Srf;
   private connected = false;
   private started = false;
   private stopped = false;
@@ -50,7 +52,9 @@ export class DrachtioSipEngine implements CallControl {
     private readonly log: Logger,
   ) {}
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    const { default: SrfClass } = await import('drachtio-srf');
+    this.srf = new SrfClass();
     this.srf.invite((req, res) => this.onInvite(req, res));
     const server = `${this.config.host}:${this.config.port}`;
     const timeoutMs = this.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -187,6 +191,7 @@ export class DrachtioSipEngine implements CallControl {
    * we set the flag and clear the timer ourselves (drachtio-srf 5 internals).
    */
   private disconnect(): void {
+    if (this.srf === undefined) return; // never started
     const wire = (this.srf as unknown as { app?: { client?: { wp?: RetryingWire } } }).app?.client?.wp;
     if (wire) {
       wire.closing = true;
