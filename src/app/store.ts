@@ -9,7 +9,6 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from './store-handle.js';
-import { openPostgresStore } from './postgres-store.js';
 import { storeCommitMetrics } from '../store/commit-metrics.js';
 import { WalCheckpointer } from '../store/sqlite/checkpointer.js';
 import { openDatabase } from '../store/sqlite/db.js';
@@ -22,7 +21,11 @@ export type { Store } from './store-handle.js';
 export async function openStore(config: Readonly<Config>, registry: Registry, log?: Logger): Promise<Store> {
   const dataDir = dirname(resolve(config.store.path));
   const onCommit = storeCommitMetrics(registry);
-  if (config.store.type === 'postgres') return openPostgresStore(config, { dataDir, onCommit, registry }, log);
+  if (config.store.type === 'postgres') {
+    // Loaded only here: the embedded SQLite node does not carry node-postgres (~2 MiB of heap; issue 18).
+    const { openPostgresStore } = await import('./postgres-store.js');
+    return openPostgresStore(config, { dataDir, onCommit, registry }, log);
+  }
   const path = resolve(config.store.path);
   const fullSync = config.store.synchronous === 'FULL';
   const db = openDatabase({ path, synchronous: config.store.synchronous, walSyncedByCaller: fullSync });

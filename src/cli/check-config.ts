@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createPool } from '../store/postgres/pool.js';
 import { redactCredentials } from '../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
 
@@ -28,6 +27,7 @@ export function registerCheckConfig(program: Command): void {
 /** "PostgreSQL … answers" with its version and our schema's, or an error naming the database (no password). */
 async function postgresAnswers(config: Readonly<Config>): Promise<string> {
   const where = redactCredentials(config.store.url!);
+  const { createPool } = await import('../store/postgres/pool.js');
   const pool = createPool({ url: config.store.url!, poolSize: 2, connectTimeoutMs: 5000 });
   try {
     const server = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { openDatabase } from '../store/sqlite/db.js';
-import { createPool, migratePostgres } from '../store/postgres/pool.js';
 import { redactCredentials } from '../shared/log.js';
 import { isAppError } from '../shared/errors.js';
 import { resolveConfig } from './config-source.js';
@@ -26,6 +25,7 @@ export function registerMigrate(program: Command): void {
 
 async function migrate(config: Readonly<Config>): Promise<string> {
   if (config.store.type === 'postgres') {
+    const { createPool, migratePostgres } = await import('../store/postgres/pool.js');
     const pool = createPool({ url: config.store.url!, poolSize: 2 });
     try {
       return `${redactCredentials(config.store.url!)}: schema version ${await migratePostgres(pool)}`;
