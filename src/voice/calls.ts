@@ -75,9 +75,11 @@ export class CallService {
     return [...this.active.values()];
   }
 
-  /** Start the media worker, then the engine. */
+  /**
+   * Start the engine. The media worker starts with the first call's RTP port: until then a node that only
+   * sends SMS does not carry its thread (a V8 heap of its own, ~10 MiB; issue 18).
+   */
   async start(): Promise<void> {
-    await this.media.host.start();
     await this.control.start();
   }
 

@@ -64,7 +64,7 @@ export class MediaHost {
     private readonly log: Logger,
   ) {}
 
-  /** Start the worker now rather than on the first call (a broken worker then fails start-up, not a call). */
+  /** Start the worker now rather than on the first bind (tests; the daemon lets the first call start it). */
   async start(): Promise<void> {
     await this.running();
   }
