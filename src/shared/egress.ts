@@ -18,8 +18,9 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { AppError, ErrorCode } from './errors.js';
+import { undici } from './undici.js';
 
 export interface EgressConfig {
   allow: string[];
@@ -86,7 +87,7 @@ export class EgressPolicy {
    * (TLS keeps the name for SNI and certificate checks).
    */
   connector(options: { timeout: number }): buildConnector.connector {
-    const connect = buildConnector({ timeout: options.timeout });
+    const connect = undici().buildConnector({ timeout: options.timeout });
     return (opts, callback) => {
       const host = opts.hostname.replace(/^\[|\]$/g, '');
       const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);

@@ -5,9 +5,10 @@
  * `ThreadSender` (thread-sender.ts), the same HttpSender on a worker thread so
  * the daemon's event loop does not spend its time in HTTP client code.
  */
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
 import { ErrorCode } from '../shared/errors.js';
+import { undici } from '../shared/undici.js';
 import type { WebhookConfig } from './config.js';
 
 export interface CallbackAttempt {
@@ -52,13 +53,15 @@ export class HttpSender implements CallbackSender {
   /** Agents for users with an allow-list of their own, made when their first callback goes. */
   private readonly userAgents = new Map<string, Agent>();
 
+  private readonly http = undici();
+
   constructor(private readonly options: HttpSenderOptions) {
     this.agent = this.newAgent(options.egress);
   }
 
   private newAgent(egress: EgressConfig | undefined): Agent {
     const connectTimeout = Math.min(this.options.timeoutMs, 10_000);
-    return new Agent({
+    return new this.http.Agent({
       connections: this.options.connections,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
@@ -79,7 +82,7 @@ export class HttpSender implements CallbackSender {
 
   async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
     try {
-      const response = await request(attempt.url, {
+      const response = await this.http.request(attempt.url, {
         method: attempt.method,
         headers: attempt.headers,
         body: attempt.method === 'GET' ? undefined : attempt.body,

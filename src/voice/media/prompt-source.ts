@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
+import { undici } from '../../shared/undici.js';
 import type { AudioClip } from './audio-clip.js';
 import { decodeWav } from './wav.js';
 
@@ -31,11 +32,11 @@ export class PromptSource {
   private readonly memory = new Map<string, Promise<AudioClip>>();
   private static readonly MEMORY_ENTRIES = 200;
 
-  private readonly agent: Agent | undefined;
+  /** With an egress policy: made by the first download (with undici, loaded then). */
+  private agent: Agent | undefined;
 
   constructor(private readonly config: PromptSourceConfig) {
     mkdirSync(config.cacheDir, { recursive: true });
-    this.agent = config.egress ? new Agent({ connect: config.egress.connector({ timeout: config.fetchTimeoutMs }) }) : undefined;
   }
 
   /** A WAV file path or an http(s) URL. */
@@ -87,7 +88,9 @@ export class PromptSource {
     const cached = join(this.config.cacheDir, `${createHash('sha256').update(url).digest('hex')}.url.wav`);
     if (existsSync(cached)) return decodeWav(readFileSync(cached), url);
     try {
-      const response = await request(this.config.egress ? this.config.egress.parse(url) : url, {
+      const egress = this.config.egress;
+      if (egress) this.agent ??= new (undici().Agent)({ connect: egress.connector({ timeout: this.config.fetchTimeoutMs }) });
+      const response = await undici().request(egress ? egress.parse(url) : url, {
         headersTimeout: this.config.fetchTimeoutMs,
         bodyTimeout: this.config.fetchTimeoutMs,
         ...(this.agent ? { dispatcher: this.agent } : {}),

@@ -11,15 +11,16 @@
  * opened), and the reply is read as a stream that stops at MAX_REPLY_BYTES:
  * a reply that never ends costs at most that much memory.
  */
-import { Agent, request as httpRequest } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import type { AppClient, AppRequest } from './services.js';
+import { undici } from '../../shared/undici.js';
 
 export const MAX_REPLY_BYTES = 1024 * 1024;
 
 export function createHttpAppClient(egress: EgressPolicy | null = null): AppClient {
-  const agent = new Agent({ ...(egress ? { connect: egress.connector({ timeout: 10_000 }) } : {}) });
+  let agent: Agent | null = null; // made by the first request, with undici
   return {
     async post(request: AppRequest): Promise<string> {
       const notification = request.fields['NotificationName'] ?? 'notification';
@@ -34,9 +35,10 @@ export function createHttpAppClient(egress: EgressPolicy | null = null): AppClie
       } catch (err) {
         throw failed(`refused: ${(err as Error).message}`, { cause: err });
       }
-      let response: Awaited<ReturnType<typeof httpRequest>>;
+      let response: Dispatcher.ResponseData;
       try {
-        response = await httpRequest(url, {
+        agent ??= new (undici().Agent)({ ...(egress ? { connect: egress.connector({ timeout: 10_000 }) } : {}) });
+        response = await undici().request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
           body: new URLSearchParams(request.fields).toString(),
