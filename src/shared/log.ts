@@ -6,7 +6,8 @@
  * dialects put passwords in query strings, so any logged URL may hold one.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -79,6 +80,8 @@ export function createLogger(options: LogOptions = {}): Logger {
 function consoleDestination(format: 'auto' | 'json' | 'pretty'): DestinationStream | undefined {
   const tty = process.stdout.isTTY === true;
   if (format === 'json' || (format === 'auto' && !tty)) return undefined;
+  // Loaded here, for a terminal only: a daemon under systemd logs JSON and need not carry it.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pinoPretty({ sync: true, colorize: tty, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service' });
 }
 
