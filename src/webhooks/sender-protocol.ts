@@ -1,4 +1,4 @@
-/** Messages between ThreadSender (main thread) and sender-thread.ts (its worker). */
+/** Messages between ThreadSender (main thread) and sender-thread.ts (its task on the shared background thread). */
 import type { CallbackAttempt, CallbackOutcome, HttpSenderOptions } from './http-sender.js';
 
 export type SenderWorkerData = HttpSenderOptions;
@@ -13,8 +13,8 @@ export interface SequencedOutcome {
   outcome: CallbackOutcome;
 }
 
-/** Main → worker: the attempts of one tick, or the order to finish (the worker then exits). */
+/** Main → thread: the attempts of one tick, or the order to finish (the task then closes its port). */
 export type ToSender = { type: 'send'; attempts: SequencedAttempt[] } | { type: 'stop' };
 
-/** Worker → main: outcomes, batched per turn of the worker's event loop. */
+/** Thread → main: outcomes, batched per turn of the thread's event loop. */
 export type FromSender = SequencedOutcome[];

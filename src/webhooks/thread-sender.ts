@@ -1,26 +1,25 @@
 /**
- * Callbacks sent from a worker thread. Under load a delivered callback costs
+ * Callbacks sent from the shared background thread (shared/shared-thread.ts). Under load a delivered callback costs
  * the event loop an HTTP request and its response parsing (undici was 12 %
  * of the daemon's main thread in the receipts benchmark); here the main
  * thread only posts the attempts of each tick in one message and gets the
  * outcomes back the same way (decision 0099).
  *
- * If the worker dies, every attempt in flight ends as a failed attempt (the
+ * If the thread dies, every attempt in flight ends as a failed attempt (the
  * dispatcher retries it with back-off, nothing is lost) and the next send
- * starts a new worker.
+ * starts a new thread.
  */
-import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../shared/log.js';
-import { siblingModule, startModuleWorker } from '../shared/module-worker.js';
+import { siblingModule } from '../shared/module-worker.js';
+import { attachToSharedThread, type ThreadTask } from '../shared/shared-thread.js';
 import { TickBatch } from '../shared/tick-batch.js';
 import type { CallbackAttempt, CallbackOutcome, CallbackSender, HttpSenderOptions } from './http-sender.js';
 import type { FromSender, SequencedAttempt, ToSender } from './sender-protocol.js';
 
 const STOP_TIMEOUT_MS = 5000;
-const SENDER_YOUNG_GENERATION_MB = 6;
 
 export class ThreadSender implements CallbackSender {
-  private worker: Worker | null = null;
+  private task: ThreadTask | null = null;
   private nextSeq = 1;
   private readonly pending = new Map<number, (outcome: CallbackOutcome) => void>();
   private readonly outgoing = new TickBatch<SequencedAttempt>((attempts) => this.postAttempts(attempts));
@@ -37,9 +36,13 @@ export class ThreadSender implements CallbackSender {
    * hundreds of milliseconds late (issue 18, request → callback p99 from a fresh start).
    */
   start(): void {
-    if (this.closed || this.worker) return;
-    // Idle, it must not keep the process alive; postAttempts refs it while answers are awaited.
-    this.spawn().unref();
+    if (this.closed || this.task) return;
+    this.attach();
+  }
+
+  /** The thread it sends from, while attached (tests terminate it to play a crash). */
+  get thread(): ThreadTask['worker'] | null {
+    return this.task?.worker ?? null;
   }
 
   send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
@@ -51,47 +54,49 @@ export class ThreadSender implements CallbackSender {
 
   async close(): Promise<void> {
     this.closed = true;
-    const worker = this.worker;
-    if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage({ type: 'stop' } satisfies ToSender);
-    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    const task = this.task;
+    if (!task) return;
+    // The task closes its port once its connections are closed; the thread goes when its last task detaches.
+    const finished = new Promise<void>((resolve) => {
+      task.port.once('close', resolve);
+      task.onExit(() => resolve());
+      setTimeout(resolve, STOP_TIMEOUT_MS).unref();
+    });
+    task.port.postMessage({ type: 'stop' } satisfies ToSender);
+    await finished;
+    this.task = null;
+    task.detach();
   }
 
   private postAttempts(attempts: SequencedAttempt[]): void {
-    const worker = this.worker ?? this.spawn();
-    // Only while answers are awaited does the worker keep the process alive.
-    worker.ref();
-    worker.postMessage({ type: 'send', attempts } satisfies ToSender);
+    const task = this.task ?? this.attach();
+    // Only while answers are awaited does the task keep the process alive.
+    task.port.ref();
+    task.port.postMessage({ type: 'send', attempts } satisfies ToSender);
   }
 
-  private spawn(): Worker {
-    // Its objects live for one HTTP exchange: a 6 MB young generation (V8's default is 32) holds them, and the thread's
-    // heap peaks at about 25 MB instead of 53 under the receipts benchmark, at the same throughput (issue 18).
-    const worker = startModuleWorker(siblingModule(import.meta.url, 'sender-thread'), {
-      workerData: this.options,
-      resourceLimits: { maxYoungGenerationSizeMb: SENDER_YOUNG_GENERATION_MB },
-    });
-    this.worker = worker;
-    worker.on('message', (outcomes: FromSender) => {
+  private attach(): ThreadTask {
+    const task = attachToSharedThread(siblingModule(import.meta.url, 'sender-thread'), this.options);
+    this.task = task;
+    // Idle, it must not keep the process alive.
+    task.port.unref();
+    task.port.on('message', (outcomes: FromSender) => {
       for (const { seq, outcome } of outcomes) {
         const resolve = this.pending.get(seq);
         this.pending.delete(seq);
         resolve?.(outcome);
       }
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0) task.port.unref();
     });
-    worker.on('error', (err) => this.log.error({ err }, 'callback sender thread failed'));
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = null;
+    task.onExit((code, err) => {
+      if (this.task === task) this.task = null;
+      if (err) this.log.error({ err }, 'background thread (callback sender, WAL checkpointer) failed');
       if (this.pending.size === 0) return;
       if (!this.closed) this.log.error({ code, inFlight: this.pending.size }, 'callback sender thread exited; its callbacks will be retried');
       const lost = [...this.pending.values()];
       this.pending.clear();
       for (const resolve of lost) resolve({ error: 'callback sender thread exited' });
     });
-    return worker;
+    return task;
   }
 }

@@ -216,9 +216,9 @@ describe('webhook outbox, callback sender thread at start-up', () => {
 
   it('has its thread running when the dispatcher starts, before any callback (a fresh daemon does not make its first callbacks wait for it)', async () => {
     const { dispatcher } = await setup();
-    expect((lastThreadSender as unknown as { worker: unknown }).worker).toBeNull();
+    expect(lastThreadSender!.thread).toBeNull();
     await dispatcher.start();
-    const worker = (lastThreadSender as unknown as { worker: { threadId: number } | null }).worker;
+    const worker = lastThreadSender!.thread;
     expect(worker).not.toBeNull();
     expect(worker!.threadId).toBeGreaterThan(0);
   });
@@ -255,8 +255,7 @@ describe('webhook outbox, worker thread lost', () => {
     await waitUntil(() => arrivals.length === 1, 5000, 'the first attempt at the receiver');
     holdFirst = false;
     // Kill the thread the way a crash would (the sender's own close() would wait for it).
-    const worker = (lastThreadSender as unknown as { worker: { terminate(): Promise<number> } }).worker;
-    await worker.terminate();
+    await lastThreadSender!.thread!.terminate();
     await waitUntil(() => dispatcher.stats().failedAttempts === 1, 5000, 'the lost attempt counted as failed');
     await waitUntil(() => arrivals.length === 2, 5000, 'the retry through a new thread');
     await enqueue(url, 'k', 'second');
