@@ -2,40 +2,56 @@
  * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs
  * inside whichever commit crosses the threshold — on our main thread — and
  * copying thousands of pages into the database file stalls every request
- * waiting behind it. A worker thread with its own connection runs PASSIVE
- * checkpoints (they never block writers) every `intervalMs`; the main
- * connection keeps a large automatic threshold only as a safety net.
+ * waiting behind it. A task on the shared background thread, with its own
+ * connection, runs PASSIVE checkpoints (they never block writers) every
+ * `intervalMs` (checkpoint-thread.ts); the main connection keeps a large
+ * automatic threshold only as a safety net. Should the thread die, the task
+ * attaches again (a new thread) after one interval.
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { siblingModule } from '../../shared/module-worker.js';
+import { attachToSharedThread, type ThreadTask } from '../../shared/shared-thread.js';
+import type { CheckpointTaskData } from './checkpoint-thread.js';
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.module);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 1000');
-const checkpoint = (mode) => { try { db.pragma('wal_checkpoint(' + mode + ')'); } catch {} };
-const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); checkpoint('PASSIVE'); db.close(); process.exit(0); });
-`;
+const STOP_TIMEOUT_MS = 2000;
 
 export class WalCheckpointer {
-  private readonly worker: Worker;
+  private task: ThreadTask | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
 
-  constructor(path: string, intervalMs = 500) {
-    const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    // It allocates next to nothing: a small young generation keeps its heap at a few MB (issue 18).
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path, module, intervalMs },
-      resourceLimits: { maxYoungGenerationSizeMb: 1 },
-    });
-    this.worker.unref();
+  constructor(
+    private readonly path: string,
+    private readonly intervalMs = 500,
+  ) {
+    this.attach();
   }
 
   async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage('stop');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const task = this.task;
+    if (!task) return;
+    const finished = new Promise<void>((resolve) => {
+      task.port.once('close', resolve);
+      task.onExit(() => resolve());
+      setTimeout(resolve, STOP_TIMEOUT_MS).unref();
+    });
+    task.port.postMessage('stop');
+    await finished;
+    this.task = null;
+    task.detach();
+  }
+
+  private attach(): void {
+    const data: CheckpointTaskData = { path: this.path, intervalMs: this.intervalMs };
+    const task = attachToSharedThread(siblingModule(import.meta.url, 'checkpoint-thread'), data);
+    this.task = task;
+    task.port.unref();
+    task.onExit(() => {
+      if (this.task === task) this.task = null;
+      if (this.stopped) return;
+      this.retry = setTimeout(() => this.attach(), this.intervalMs);
+      this.retry.unref();
+    });
   }
 }
