@@ -29,6 +29,11 @@ export interface ThreadTask {
   onExit(listener: (code: number, error: Error | null) => void): void;
   /** Done with the thread; it ends once no task is attached. */
   detach(): void;
+  /**
+   * Post `message` (the task's order to finish), wait until the task closes its port, the thread ends or
+   * `timeoutMs` passes — keeping the process alive meanwhile, as a shutdown must finish — then detach.
+   */
+  finish(message: unknown, timeoutMs: number): Promise<void>;
 }
 
 interface Attached {
@@ -50,18 +55,26 @@ export function attachToSharedThread(entry: URL, data: unknown): ThreadTask {
   const attached: Attached = { exited: (code, error) => listeners.forEach((listener) => listener(code, error)) };
   thread.tasks.add(attached);
   thread.worker.postMessage({ entry: entry.href, data, port: port2 } satisfies SharedThreadTask, [port2]);
-  return {
-    port: port1,
-    worker: thread.worker,
-    onExit: (listener) => listeners.push(listener),
-    detach: () => {
-      if (!thread.tasks.delete(attached)) return;
-      port1.close();
-      if (thread.tasks.size > 0) return;
-      if (running === thread) running = null;
-      void thread.worker.terminate();
-    },
+  const detach = () => {
+    if (!thread.tasks.delete(attached)) return;
+    port1.close();
+    if (thread.tasks.size > 0) return;
+    if (running === thread) running = null;
+    void thread.worker.terminate();
   };
+  const finish = async (message: unknown, timeoutMs: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      if (!thread.tasks.has(attached)) return resolve(); // the thread is gone already
+      port1.once('close', resolve);
+      listeners.push(() => resolve());
+      timer = setTimeout(resolve, timeoutMs); // not unref'd: it holds the process until the task is done
+      port1.postMessage(message);
+    });
+    clearTimeout(timer);
+    detach();
+  };
+  return { port: port1, worker: thread.worker, onExit: (listener) => listeners.push(listener), detach, finish };
 }
 
 function start(): RunningThread {

@@ -57,15 +57,7 @@ export class ThreadSender implements CallbackSender {
     const task = this.task;
     if (!task) return;
     // The task closes its port once its connections are closed; the thread goes when its last task detaches.
-    const finished = new Promise<void>((resolve) => {
-      task.port.once('close', resolve);
-      task.onExit(() => resolve());
-      setTimeout(resolve, STOP_TIMEOUT_MS).unref();
-    });
-    task.port.postMessage({ type: 'stop' } satisfies ToSender);
-    await finished;
-    this.task = null;
-    task.detach();
+    await task.finish({ type: 'stop' } satisfies ToSender, STOP_TIMEOUT_MS);
   }
 
   private postAttempts(attempts: SequencedAttempt[]): void {

@@ -31,7 +31,10 @@ describe('the shared background thread', () => {
     expect(fromB).toEqual({ data: 'b', message: 'to b', threadId: a.worker.threadId });
 
     const exited = new Promise<number>((resolve) => a.worker.once('exit', resolve));
-    a.detach();
+    let aClosed = false;
+    a.port.once('close', () => (aClosed = true));
+    await a.finish('close', 5000); // the echo task closes its port when told to
+    expect(aClosed).toBe(true);
     expect(await ask(b.port, 'still there')).toMatchObject({ data: 'b' }); // one task left: the thread stays
     b.detach();
     await exited;

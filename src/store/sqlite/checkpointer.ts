@@ -31,15 +31,8 @@ export class WalCheckpointer {
     if (this.retry) clearTimeout(this.retry);
     const task = this.task;
     if (!task) return;
-    const finished = new Promise<void>((resolve) => {
-      task.port.once('close', resolve);
-      task.onExit(() => resolve());
-      setTimeout(resolve, STOP_TIMEOUT_MS).unref();
-    });
-    task.port.postMessage('stop');
-    await finished;
     this.task = null;
-    task.detach();
+    await task.finish('stop', STOP_TIMEOUT_MS);
   }
 
   private attach(): void {
