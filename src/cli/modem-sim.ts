@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SerialPort } from 'serialport';
 import { ModemSimulator, type SimVendor } from '../tools/modem-sim.js';
 
 const VENDORS: readonly SimVendor[] = ['generic', 'simcom', 'quectel', 'huawei'];
@@ -47,6 +46,7 @@ export function registerModemSim(program: Command): void {
         if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
         await new Promise((r) => setTimeout(r, 20));
       }
+      const { SerialPort } = await import('serialport');
       const port = new SerialPort({ path: simPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
       // Ready only once our end is open: opening flushes its input (tcflush), so a command written
       // before that would be lost (a loaded machine made the CLI test see exactly that).

@@ -8,7 +8,7 @@
  *   the public halves of the keys configured in `users[].voximplant.serviceAccountKeys`.
  * Failures are Voximplant's "Authorization failed", counted by the log-in guard like any other.
  */
-import { decodeProtectedHeader, importSPKI, jwtVerify, type CryptoKey } from 'jose';
+import type { CryptoKey } from 'jose';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { UserDirectory } from '../http/auth.js';
 import type { Params } from '../http/request-params.js';
@@ -23,6 +23,9 @@ export interface ServiceAccountKey {
 
 /** Voximplant's limit: a token may live at most one hour (exp ≤ iat + 3600). */
 const MAX_TOKEN_LIFETIME_S = 3600;
+
+/** jose, loaded with the first service-account key or bearer token: most nodes never see either (issue 18). */
+const jose = () => import('jose');
 const CLOCK_TOLERANCE_S = 60;
 
 export class VoximplantAuth {
@@ -33,7 +36,7 @@ export class VoximplantAuth {
     serviceAccountKeys: readonly ServiceAccountKey[],
   ) {
     for (const key of serviceAccountKeys) {
-      const imported = importSPKI(key.publicKey, 'RS256');
+      const imported = jose().then(({ importSPKI }) => importSPKI(key.publicKey, 'RS256'));
       // The config checked that the key parses; should importing still fail, tokens signed with it fail, the node does not.
       imported.catch(() => undefined);
       this.keys.set(key.keyId, { ...key, imported });
@@ -54,6 +57,7 @@ export class VoximplantAuth {
   }
 
   private async verifyToken(token: string): Promise<string | null> {
+    const { decodeProtectedHeader, jwtVerify } = await jose();
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;

@@ -1,5 +1,5 @@
 /** Opening a serial device the way every modem user here needs it. */
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 
 /**
@@ -11,7 +11,9 @@ import { AppError, ErrorCode } from '../../../shared/errors.js';
  * MODEM_PORT_IN_USE instead. The lock goes when the port is closed or the
  * process dies.
  */
-export function openSerialPort(path: string, baudRate = 115200, options: { exclusive?: boolean } = {}): Promise<SerialPort> {
+export async function openSerialPort(path: string, baudRate = 115200, options: { exclusive?: boolean } = {}): Promise<SerialPort> {
+  // Loaded with the first modem: a node without one does not carry serialport and its native binding.
+  const { SerialPort } = await import('serialport');
   return new Promise((resolve, reject) => {
     const port = new SerialPort({ path, baudRate, hupcl: false, lock: options.exclusive === true, autoOpen: false });
     port.open((err) => {
