@@ -62,11 +62,13 @@ describe.skipIf(missing)('calls on two nodes of one cluster', () => {
       let callId = '';
       await waitUntil(
         async () => {
-          callId = (await callsOn(b)).Call?.find((c) => c['Source'] === '+3630777')?.['CallId'] ?? '';
+          // Answered: a Hangup while it still rings rejects it (480) instead of ending it with a BYE. The first call
+          // after a start also waits for the media worker (decision 0113), so listing can come well before answering.
+          callId = (await callsOn(b)).Call?.find((c) => c['Source'] === '+3630777' && c['CallState'] === 'InCall')?.['CallId'] ?? '';
           return callId !== '';
         },
         15_000,
-        "node-a's call in node-b's ListActiveCalls",
+        "node-a's answered call in node-b's ListActiveCalls",
       );
       expect((await callsOn(a)).Call?.map((c) => c['CallId'])).toContain(callId);
       const hangup = await api(b, { command: 'Hangup', CallId: callId });

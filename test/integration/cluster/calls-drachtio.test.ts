@@ -78,7 +78,9 @@ describe.skipIf(missing)('two nodes on one drachtio-server', () => {
       timeoutSeconds: 120,
     });
     try {
-      await waitUntil(async () => (await activeCalls(a)).length === CALLS, 60_000, `all ${CALLS} calls in node-a's ListActiveCalls`);
+      // Answered, every one: a Hangup while a call still rings rejects it (480) instead of ending it with a BYE.
+      const answered = async (node: Node) => (await activeCalls(node)).filter((call) => call['CallState'] === 'InCall').length;
+      await waitUntil(async () => (await answered(a)) === CALLS, 60_000, `all ${CALLS} calls answered in node-a's ListActiveCalls`);
       expect((await activeCalls(b)).length).toBe(CALLS);
       const onA = runsHere(a);
       const onB = runsHere(b);
