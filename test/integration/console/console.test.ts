@@ -170,6 +170,9 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
     try {
       await page.goto(`${d.base}/admin#/calls`);
       await show('[data-test=live-call]', '+3630999');
+      // Answered before the button: a ringing call's Hang up is a 480 to the caller, not a BYE (and the first call
+      // after a start waits for the media worker, decision 0113).
+      await page.locator('[data-test=live-call]').filter({ hasText: '+3630999' }).filter({ hasText: 'InCall' }).first().waitFor({ timeout: 15_000 });
       await screenshot(page, '07-calls');
       await page.locator('[data-test=live-call]', { hasText: '+3630999' }).locator('[data-test=hangup]').click();
       const result = await sipp.done;
