@@ -8,6 +8,7 @@
  *   the public halves of the keys configured in `users[].voximplant.serviceAccountKeys`.
  * Failures are Voximplant's "Authorization failed", counted by the log-in guard like any other.
  */
+import type * as Jose from 'jose';
 import type { CryptoKey } from 'jose';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { UserDirectory } from '../http/auth.js';
@@ -23,10 +24,11 @@ export interface ServiceAccountKey {
 
 /** Voximplant's limit: a token may live at most one hour (exp ≤ iat + 3600). */
 const MAX_TOKEN_LIFETIME_S = 3600;
-
-/** jose, loaded with the first service-account key or bearer token: most nodes never see either (issue 18). */
-const jose = () => import('jose');
 const CLOCK_TOLERANCE_S = 60;
+
+/** jose, loaded with the first service-account key or bearer token (most nodes never see either; issue 18), then kept. */
+let joseModule: Promise<typeof Jose> | null = null;
+const jose = () => (joseModule ??= import('jose'));
 
 export class VoximplantAuth {
   private readonly keys = new Map<string, ServiceAccountKey & { imported: Promise<CryptoKey> }>();
