@@ -140,7 +140,13 @@ concatenation = true
     }
   };
   await waitFor(async () => (await status()) !== '', 30_000);
-  const smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+  // bearerbox answers on its admin port before it opens its smsbox port, and smsbox panics when that port is
+  // not open yet: start smsbox again each time it exits, until bearerbox lists it as connected.
+  let smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+  await waitFor(async () => {
+    if (smsbox.exitCode !== null || smsbox.signalCode !== null) smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+    return /smsbox:.*on-line/.test(await status());
+  }, 30_000);
   await waitFor(async () => /online/.test(await status()), 30_000);
   await waitFor(async () => {
     try {

@@ -89,9 +89,22 @@ export class Kannel {
       ].join('\n'),
     );
     this.boxes.push(spawn('bearerbox', [conf], { stdio: 'ignore' }));
-    // smsbox gives up at once when bearerbox is not listening yet: start it once bearerbox answers.
     await waitUntil(async () => (await this.status()) !== '', 30_000, 'bearerbox admin port');
-    this.boxes.push(spawn('smsbox', [conf], { stdio: 'ignore' }));
+    // bearerbox answers on its admin port before it opens its smsbox port, and smsbox panics at once
+    // ("Couldn't connect to the bearerbox") when that port is not open yet: start smsbox again each time
+    // it exits, until bearerbox lists it among its box connections.
+    let smsbox: ChildProcess | undefined;
+    await waitUntil(
+      async () => {
+        if (smsbox === undefined || smsbox.exitCode !== null || smsbox.signalCode !== null) {
+          smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+          this.boxes.push(smsbox);
+        }
+        return /smsbox:.*on-line/.test(await this.status());
+      },
+      30_000,
+      'smsbox connected to bearerbox',
+    );
   }
 
   /** bearerbox's status page (status.txt), or '' while it does not answer. */
