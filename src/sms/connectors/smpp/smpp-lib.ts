@@ -14,8 +14,11 @@
  * stuck. The framing is still intact (command_length, SMPP 3.4 §3.2), so
  * the reader now hands such a PDU to 'invalid_pdu' listeners and carries on
  * with the next one; only a broken command_length still ends the session.
+ *
+ * A third, for speed only: the PDU encoder and decoder (pdu-fast-paths.ts).
  */
 import smpp, { type Pdu } from 'smpp';
+import { installFastPduPaths, type SmppInternals } from './pdu-fast-paths.js';
 
 const RAW = { encode: (value: unknown) => value, decode: (value: unknown) => value };
 
@@ -24,6 +27,9 @@ for (const command of Object.values(smpp.commands)) {
   if (param?.filter) param.filter = RAW;
 }
 if (smpp.tlvs['message_payload']) smpp.tlvs['message_payload'].filter = RAW;
+
+// A third change, for speed alone: PDUs encoded and decoded from tables read once (pdu-fast-paths.ts).
+installFastPduPaths(smpp as unknown as SmppInternals, new Set([RAW]));
 
 const HEADER_OCTETS = 16;
 /** node-smpp's own limit (PDU.maxLength): a larger PDU is refused, as node-smpp refuses it. */
