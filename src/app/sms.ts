@@ -107,6 +107,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
     },
     connectorStateChanged: (connectorId, up) => {
       log.info({ connectorId, up }, up ? 'connector up' : 'connector down');
+      if (!up) receipts.connectorDown(connectorId);
       outbox?.connectorStateChanged(up);
     },
   };

@@ -24,7 +24,7 @@ import { estimateSegments, planSegments } from './encoding/index.js';
 import { FOLLOW_UP_COMMIT_DELAY_MS } from './follow-up-commit.js';
 import { MessageStatus, encodeEvents, type MessagePart, type StoredMessage } from './message.js';
 import type { Router } from './router.js';
-import type { PartUpdate, StatusWriter } from './status-writer.js';
+import type { PartUpdate, StatusWriter, WrittenStatus } from './status-writer.js';
 import type { ReceiptProcessor } from './receipts.js';
 import type { Admission } from './admission.js';
 import { newId } from '../shared/ids.js';
@@ -62,7 +62,7 @@ export interface OutboxDeps {
   committer: Pick<Committer, 'run' | 'defer'>;
   statusWriter: StatusWriter;
   /** Receipts that came before their submit_sm_resp was recorded wait there for it. */
-  receipts: Pick<ReceiptProcessor, 'matchWaiting'>;
+  receipts: Pick<ReceiptProcessor, 'matchWaiting' | 'remember'>;
   router: Router;
   connectors: ReadonlyMap<string, Connector>;
   config: OutboxConfig;
@@ -493,6 +493,7 @@ export class Outbox {
     }
     const failure: AppError | null = permanent ?? retryable;
     let retryAt: number | null = null;
+    let written: WrittenStatus | undefined;
     try {
       retryAt = await this.deps.committer.defer(async () => {
         // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
@@ -500,13 +501,16 @@ export class Outbox {
           ...(failure ? { errorCode: failure.code, errorText: failure.message } : { errorCode: null, errorText: null }),
           ...(possiblySent ? { possibleDuplicate: true } : {}),
         };
-        const message = await this.deps.statusWriter.applyParts(id, updates, outcome, storedParts, sent);
+        written = await this.deps.statusWriter.write(id, updates, outcome, storedParts, sent);
         for (const update of updates) {
           if (update.carrierId !== undefined) await this.deps.receipts.matchWaiting(connector.id, update.carrierId);
         }
+        const message = written?.message;
         if (!message || message.status !== MessageStatus.Accepted || !retryable) return null;
         return this.scheduleAttempt(message, now);
       }, FOLLOW_UP_COMMIT_DELAY_MS);
+      // Committed: the receipt may come now, and can be written without reading the message again (decision 0114).
+      if (written) this.deps.receipts.remember(connector.id, written);
     } catch (err) {
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;

@@ -18,8 +18,9 @@ import { normalizeCarrierId, receiptFormOf, submitFormOf, type CarrierIdRelation
 import { CarrierIdConvention, type CarrierIdFormat } from './carrier-id-convention.js';
 import { FOLLOW_UP_COMMIT_DELAY_MS } from './follow-up-commit.js';
 import type { ReceiptEvent } from './connectors/connector.js';
-import type { StatusWriter } from './status-writer.js';
+import type { PartUpdate, StatusWriter, WrittenStatus } from './status-writer.js';
 import { isFinal, type MessagePart } from './message.js';
+import { AwaitingReceipts } from './awaiting-receipts.js';
 
 /** What receipts need of the store (the ports; store/message-repo.ts and unmatched-receipt-repo.ts implement them). */
 export type ReceiptPartStore = Pick<MessageRepo, 'findPartsByCarrierId'>;
@@ -79,9 +80,12 @@ export class ReceiptProcessor {
   private settleTimer: NodeJS.Timeout | null = null;
   /** Receipts waiting for their part; while none wait, recording a carrier id skips the lookup. */
   private waiting = 0;
+  /** Parts this node submitted, held for their receipt (a node with the store to itself; decision 0114). */
+  private readonly awaiting: AwaitingReceipts | null;
 
   constructor(private readonly deps: ReceiptProcessorDeps) {
     this.now = deps.now ?? Date.now;
+    this.awaiting = deps.shared ? null : new AwaitingReceipts();
     this.received = new Counter({
       name: 'telenode_sms_receipts_total',
       help: 'Delivery receipts received, by whether they matched a part on arrival',
@@ -110,6 +114,21 @@ export class ReceiptProcessor {
       this.conventions.set(connectorId, convention);
     }
     return convention;
+  }
+
+  /**
+   * After the commit that recorded a submit result: hold a one-part message and its part for the receipt, so the
+   * receipt can be written without reading them again (decision 0114).
+   */
+  remember(connectorId: string, written: WrittenStatus): void {
+    const part = written.parts.length === 1 ? written.parts[0]! : null;
+    if (!this.awaiting || !part || part.carrierId === null || part.connectorId !== connectorId || isFinal(part.status)) return;
+    this.awaiting.remember(connectorId, normalizeCarrierId(part.carrierId), { message: written.message, part });
+  }
+
+  /** The connector's binds went down: parts held for its receipts go back to being looked up in the store. */
+  connectorDown(connectorId: string): void {
+    this.awaiting?.forgetConnector(connectorId);
   }
 
   /** Count the receipts a previous run left waiting (before the connectors start). */
@@ -263,6 +282,10 @@ export class ReceiptProcessor {
   private async apply(event: ReceiptEvent, settled: boolean): Promise<Outcome> {
     const convention = this.convention(event.connectorId);
     const relation = convention.relation;
+    if (await this.appliedToHeld(event, relation ?? 'string')) {
+      if (relation === null && /^[0-9a-f]+$/.test(normalizeCarrierId(event.carrierId))) convention.observe('string');
+      return { kind: 'applied' };
+    }
     if (relation !== null) {
       const part = await this.partFor(event, relation);
       return part ? this.applyTo(part, event) : { kind: 'waiting' };
@@ -289,26 +312,36 @@ export class ReceiptProcessor {
     return form === null ? null : onePart(await this.deps.repo.findPartsByCarrierId(event.connectorId, [form]), event.idRecycles === true);
   }
 
+  /**
+   * The receipt written against the part this node holds for its id (under `relation`), if it holds one and the
+   * message has not changed since; false otherwise, with nothing written, and the store is asked as before. The
+   * entry is used up either way: the part's next receipt, if any, goes to the store.
+   */
+  private async appliedToHeld(event: ReceiptEvent, relation: CarrierIdRelation): Promise<boolean> {
+    if (!this.awaiting || event.idRecycles) return false;
+    const form = submitFormOf(event.carrierId, relation);
+    const held = form === null ? undefined : this.awaiting.take(event.connectorId, form);
+    if (!held) return false;
+    return (await this.deps.statusWriter.writeIfUnchanged(held.message, [held.part], [this.updateFor(held.part, event)])) !== undefined;
+  }
+
   private async applyTo(part: MessagePart, event: ReceiptEvent): Promise<Outcome> {
     // A one-part message's only part is the one just found: no need to read its parts again.
     const stored = part.partsTotal === 1 ? [part] : undefined;
-    await this.deps.statusWriter.applyParts(
-      part.messageId,
-      [
-        {
-          partNo: part.partNo,
-          partsTotal: part.partsTotal,
-          connectorId: part.connectorId,
-          status: event.status,
-          carrierStatus: event.stat,
-          carrierError: event.err,
-          at: this.now(),
-        },
-      ],
-      {},
-      stored,
-    );
+    await this.deps.statusWriter.applyParts(part.messageId, [this.updateFor(part, event)], {}, stored);
     return { kind: 'applied' };
+  }
+
+  private updateFor(part: MessagePart, event: ReceiptEvent): PartUpdate {
+    return {
+      partNo: part.partNo,
+      partsTotal: part.partsTotal,
+      connectorId: part.connectorId,
+      status: event.status,
+      carrierStatus: event.stat,
+      carrierError: event.err,
+      at: this.now(),
+    };
   }
 }
 

@@ -26,6 +26,12 @@ export interface PartUpdate {
   at: number;
 }
 
+/** A status write: the message as stored afterwards, and all its parts as they are stored now. */
+export interface WrittenStatus {
+  message: StoredMessage;
+  parts: readonly MessagePart[];
+}
+
 export interface MessageOutcome {
   errorCode?: string | null;
   errorText?: string | null;
@@ -55,8 +61,19 @@ export class StatusWriter {
      */
     held?: StoredMessage,
   ): Promise<StoredMessage | undefined> {
+    return (await this.write(messageId, updates, outcome, storedParts, held))?.message;
+  }
+
+  /** `applyParts`, with the parts as written too. */
+  async write(
+    messageId: string,
+    updates: readonly PartUpdate[],
+    outcome: MessageOutcome = {},
+    storedParts?: readonly MessagePart[],
+    held?: StoredMessage,
+  ): Promise<WrittenStatus | undefined> {
     if (held?.version !== undefined && storedParts) {
-      const written = await this.merge({ ...held, version: held.version }, updates, outcome, storedParts);
+      const written = await this.writeIfUnchanged(held, storedParts, updates, outcome);
       if (written) return written;
       // Changed since the caller read it (an expiry, a cancel, another node): the parts may have changed too.
       storedParts = undefined;
@@ -65,6 +82,21 @@ export class StatusWriter {
     const message = await this.repo.getForUpdate(messageId);
     if (!message) return undefined;
     return (await this.merge(message, updates, outcome, storedParts ?? (await this.repo.parts(messageId)), true))!;
+  }
+
+  /**
+   * Merge into a copy of `held` and write it only if its row is still at `held.version` — then `storedParts` are
+   * still the stored parts too, as every part write raises the version. Undefined, with nothing written, when the
+   * row has changed; the caller decides what to read again (decision 0114).
+   */
+  async writeIfUnchanged(
+    held: StoredMessage,
+    storedParts: readonly MessagePart[],
+    updates: readonly PartUpdate[],
+    outcome: MessageOutcome = {},
+  ): Promise<WrittenStatus | undefined> {
+    if (held.version === undefined) return undefined;
+    return this.merge({ ...held, version: held.version }, updates, outcome, storedParts);
   }
 
   /**
@@ -77,7 +109,7 @@ export class StatusWriter {
     outcome: MessageOutcome,
     storedParts: readonly MessagePart[],
     locked = false,
-  ): Promise<StoredMessage | undefined> {
+  ): Promise<WrittenStatus | undefined> {
     const messageId = message.id;
     const parts = new Map<number, MessagePart>(storedParts.map((p) => [p.partNo, p]));
     let partsTotal = parts.values().next().value?.partsTotal ?? 0;
@@ -147,7 +179,7 @@ export class StatusWriter {
     else if (!(await this.repo.updateIfUnchanged(message as StoredMessage & { version: number }, encodeEvents(events)))) return undefined;
     for (const part of changedParts) await this.repo.savePart(part, part.carrierId === null ? null : normalizeCarrierId(part.carrierId));
     if (moves) await this.notify(message, previous);
-    return message;
+    return { message, parts: [...parts.values()] };
   }
 
   /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */

@@ -29,7 +29,7 @@ function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] 
     repo: store,
     committer: fakeCommitter,
     statusWriter,
-    receipts: { matchWaiting: async () => undefined },
+    receipts: { matchWaiting: async () => undefined, remember: () => undefined },
     router: new Router(routes),
     connectors: new Map([[connector.id, connector]]),
     config: { maxParts: 3, defaultSender: 'telenode', requestReceipts: true, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },

@@ -53,7 +53,21 @@ function setup(format: CarrierIdFormat = 'auto', shared = false) {
     );
     return message.id;
   };
-  return { store, unmatched, receipts, submitted, advance: (ms: number) => (now += ms) };
+  /** A one-part message whose submit result this node recorded, as the outbox does: held for its receipt. */
+  const submittedHere = async (carrierId: string) => {
+    const message = store.add({ status: MessageStatus.Accepted, connectorId: 'c1' });
+    const update = { partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Submitted, carrierId, at: now };
+    const written = await statusWriter.write(message.id, [update], {}, [], message);
+    receipts.remember('c1', written!);
+    return message.id;
+  };
+  /** How often the receipt path read the store. */
+  const reads = { parts: 0, messages: 0 };
+  const findParts = store.findPartsByCarrierId.bind(store);
+  store.findPartsByCarrierId = (connectorId, norms) => (reads.parts++, findParts(connectorId, norms));
+  const getForUpdate = store.getForUpdate.bind(store);
+  store.getForUpdate = (id) => (reads.messages++, getForUpdate(id));
+  return { store, unmatched, receipts, statusWriter, submitted, submittedHere, reads, advance: (ms: number) => (now += ms) };
 }
 
 const receipt = (carrierId: string, status: MessageStatus = MessageStatus.Delivered): ReceiptEvent => ({
@@ -143,5 +157,59 @@ describe('receipts', () => {
     } finally {
       receipts.stop();
     }
+  });
+
+  describe('a part this node submitted, held for its receipt (decision 0114)', () => {
+    it('is settled by its receipt without reading the part or the message again', async () => {
+      const { store, receipts, submittedHere, reads } = setup('string');
+      const id = await submittedHere('5A10');
+      await receipts.handle(receipt('5a10'));
+      expect(await store.get(id)).toMatchObject({ status: MessageStatus.Delivered, carrierStatus: 'DELIVRD' });
+      expect((await store.parts(id))[0]).toMatchObject({ status: MessageStatus.Delivered, carrierId: '5A10' });
+      expect(reads).toEqual({ parts: 0, messages: 0 });
+    });
+
+    it('is not trusted once its message changed: the receipt goes to the store and settles the part that has the id now', async () => {
+      const { store, receipts, statusWriter, submitted, submittedHere, reads } = setup('string');
+      const a = await submittedHere('X1');
+      // Sent again with another carrier id (the first submit_sm_resp was lost), then X1 handed out again, to b.
+      const resent = { partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Submitted, carrierId: 'Y2', at: 2_000_000 };
+      await statusWriter.applyParts(a, [resent]);
+      const b = submitted('X1');
+      await receipts.handle(receipt('X1'));
+      expect((await store.get(b))!.status).toBe(MessageStatus.Delivered);
+      expect((await store.get(a))!.status).toBe(MessageStatus.Submitted);
+      expect(reads.parts).toBe(1);
+    });
+
+    it('a second receipt for it (a late UNDELIV after DELIVRD) goes to the store and does not move the final status', async () => {
+      const { store, receipts, submittedHere, reads } = setup('string');
+      const id = await submittedHere('77');
+      await receipts.handle(receipt('77'));
+      await receipts.handle(receipt('77', MessageStatus.Failed));
+      expect(await store.get(id)).toMatchObject({ status: MessageStatus.Delivered, carrierStatus: 'DELIVRD' });
+      expect(reads.parts).toBe(1);
+    });
+
+    it('is forgotten when its connector goes down: the receipt after it is looked up in the store', async () => {
+      const { store, receipts, submittedHere, reads } = setup('string');
+      const id = await submittedHere('4242');
+      receipts.connectorDown('c1');
+      await receipts.handle(receipt('4242'));
+      expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+      expect(reads.parts).toBe(1);
+    });
+
+    it('is never held on a store shared with other nodes (they submit on the same connector)', async () => {
+      const { store, receipts, submittedHere, reads } = setup('string', true);
+      try {
+        const id = await submittedHere('99');
+        await receipts.handle(receipt('99'));
+        expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+        expect(reads.parts).toBe(1);
+      } finally {
+        receipts.stop();
+      }
+    });
   });
 });
