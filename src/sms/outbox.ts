@@ -510,7 +510,7 @@ export class Outbox {
         return this.scheduleAttempt(message, now);
       }, FOLLOW_UP_COMMIT_DELAY_MS);
       // Committed: the receipt may come now, and can be written without reading the message again (decision 0114).
-      if (written) this.deps.receipts.remember(connector.id, written);
+      if (written && parts.every((p) => p.wantReceipt)) this.deps.receipts.remember(connector.id, written);
     } catch (err) {
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;

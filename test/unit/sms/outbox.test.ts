@@ -20,8 +20,10 @@ afterEach(async () => {
   for (const outbox of outboxes.splice(0)) await outbox.stop(0);
 });
 
-function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }]) {
+function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }], requestReceipts = true) {
   const store = new FakeMessageStore();
+  /** The messages handed to the receipt processor to hold for their receipt (decision 0114). */
+  const held: string[] = [];
   const connector = new FakeConnector();
   const notified: string[] = [];
   const statusWriter = new StatusWriter(store, async (message) => void notified.push(message.status));
@@ -29,14 +31,14 @@ function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] 
     repo: store,
     committer: fakeCommitter,
     statusWriter,
-    receipts: { matchWaiting: async () => undefined, remember: () => undefined },
+    receipts: { matchWaiting: async () => undefined, remember: (_connectorId, written) => void held.push(written.message.id) },
     router: new Router(routes),
     connectors: new Map([[connector.id, connector]]),
-    config: { maxParts: 3, defaultSender: 'telenode', requestReceipts: true, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
+    config: { maxParts: 3, defaultSender: 'telenode', requestReceipts, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
     log: silentLogger(),
   });
   outboxes.push(outbox);
-  return { store, connector, outbox, notified };
+  return { store, connector, outbox, notified, held };
 }
 
 const request = (text = 'hello', recipient = '+36301234567') => ({ user: 'u', dialect: 'ozeki', recipient, text });
@@ -103,5 +105,16 @@ describe('outbox', () => {
     outbox.start();
     await waitUntil(async () => (await store.get(left.id))!.status === MessageStatus.Submitted, 2000, 'recovered and sent');
     expect(connector.submitted.map((p) => p.messageId)).toEqual([left.id]);
+  });
+
+  it('hands a submitted message to be held for its receipt only once committed, and only when a receipt was asked for', async () => {
+    for (const requestReceipts of [true, false]) {
+      const { outbox, store, held } = setup(undefined, requestReceipts);
+      outbox.start();
+      const message = await outbox.accept(request());
+      await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 2000, 'submitted');
+      await outbox.stop(2000); // the submit result recorded and committed: whatever was to be held, is
+      expect(held).toEqual(requestReceipts ? [message.id] : []);
+    }
   });
 });
