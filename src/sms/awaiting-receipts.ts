@@ -30,10 +30,6 @@ export class AwaitingReceipts {
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
-  get size(): number {
-    return this.parts.size;
-  }
-
   /** After the commit that stored the part's carrier id. The newest part for an id replaces an older one (ids recycle). */
   remember(connectorId: string, carrierIdNorm: string, entry: AwaitingPart): void {
     const key = keyOf(connectorId, carrierIdNorm);

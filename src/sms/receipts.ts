@@ -121,7 +121,7 @@ export class ReceiptProcessor {
    * receipt can be written without reading them again (decision 0114).
    */
   remember(connectorId: string, written: WrittenStatus): void {
-    const part = written.parts.length === 1 ? written.parts[0]! : null;
+    const part = written.parts.size === 1 ? written.parts.values().next().value! : null;
     if (!this.awaiting || !part || part.carrierId === null || part.connectorId !== connectorId || isFinal(part.status)) return;
     this.awaiting.remember(connectorId, normalizeCarrierId(part.carrierId), { message: written.message, part });
   }

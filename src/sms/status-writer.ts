@@ -26,10 +26,10 @@ export interface PartUpdate {
   at: number;
 }
 
-/** A status write: the message as stored afterwards, and all its parts as they are stored now. */
+/** A status write: the message as stored afterwards, and all its parts as they are stored now, by part number. */
 export interface WrittenStatus {
   message: StoredMessage;
-  parts: readonly MessagePart[];
+  parts: ReadonlyMap<number, MessagePart>;
 }
 
 export interface MessageOutcome {
@@ -49,7 +49,12 @@ export class StatusWriter {
    * Merge part updates, roll up, and move the message forward if the parts say
    * so. Returns the message as stored afterwards (undefined if it is unknown).
    */
-  async applyParts(
+  async applyParts(...args: Parameters<StatusWriter['write']>): Promise<StoredMessage | undefined> {
+    return (await this.write(...args))?.message;
+  }
+
+  /** `applyParts`, with the message's parts as written too. */
+  async write(
     messageId: string,
     updates: readonly PartUpdate[],
     outcome: MessageOutcome = {},
@@ -59,17 +64,6 @@ export class StatusWriter {
      * The message as the caller read it, with its version, at or before it read `storedParts`: written only if the
      * row is still at that version (else read again and merged afresh), which saves the locked read. Decision 0111.
      */
-    held?: StoredMessage,
-  ): Promise<StoredMessage | undefined> {
-    return (await this.write(messageId, updates, outcome, storedParts, held))?.message;
-  }
-
-  /** `applyParts`, with the parts as written too. */
-  async write(
-    messageId: string,
-    updates: readonly PartUpdate[],
-    outcome: MessageOutcome = {},
-    storedParts?: readonly MessagePart[],
     held?: StoredMessage,
   ): Promise<WrittenStatus | undefined> {
     if (held?.version !== undefined && storedParts) {
@@ -179,7 +173,7 @@ export class StatusWriter {
     else if (!(await this.repo.updateIfUnchanged(message as StoredMessage & { version: number }, encodeEvents(events)))) return undefined;
     for (const part of changedParts) await this.repo.savePart(part, part.carrierId === null ? null : normalizeCarrierId(part.carrierId));
     if (moves) await this.notify(message, previous);
-    return { message, parts: [...parts.values()] };
+    return { message, parts };
   }
 
   /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */

@@ -28,7 +28,6 @@ for (const command of Object.values(smpp.commands)) {
 }
 if (smpp.tlvs['message_payload']) smpp.tlvs['message_payload'].filter = RAW;
 
-// A third change, for speed alone: PDUs encoded and decoded from tables read once (pdu-fast-paths.ts).
 installFastPduPaths(smpp as unknown as SmppInternals, new Set([RAW]));
 
 const HEADER_OCTETS = 16;
