@@ -30,7 +30,10 @@ export class AwaitingReceipts {
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
-  /** After the commit that stored the part's carrier id. The newest part for an id replaces an older one (ids recycle). */
+  /**
+   * In the transaction that stores the part's carrier id (on a serial committer) or after its commit. The newest part
+   * for an id replaces an older one (ids recycle).
+   */
   remember(connectorId: string, carrierIdNorm: string, entry: AwaitingPart): void {
     const key = keyOf(connectorId, carrierIdNorm);
     this.parts.delete(key);
@@ -44,6 +47,12 @@ export class AwaitingReceipts {
     const entry = this.parts.get(key);
     if (entry) this.parts.delete(key);
     return entry;
+  }
+
+  /** The transaction that stored this entry was rolled back: drop it, unless a newer part has replaced it. */
+  forget(connectorId: string, carrierIdNorm: string, message: StoredMessage): void {
+    const key = keyOf(connectorId, carrierIdNorm);
+    if (this.parts.get(key)?.message === message) this.parts.delete(key);
   }
 
   /** The connector's binds are gone: what comes after may be another session, with ids of its own. */

@@ -59,10 +59,10 @@ export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update
 export interface OutboxDeps {
   repo: OutboxStore;
   /** Runs each state change as one transaction (the group committer); submit results may wait to share one. */
-  committer: Pick<Committer, 'run' | 'defer'>;
+  committer: Pick<Committer, 'run' | 'defer' | 'serial'>;
   statusWriter: StatusWriter;
   /** Receipts that came before their submit_sm_resp was recorded wait there for it. */
-  receipts: Pick<ReceiptProcessor, 'matchWaiting' | 'remember'>;
+  receipts: Pick<ReceiptProcessor, 'matchWaiting' | 'remember' | 'forget'>;
   router: Router;
   connectors: ReadonlyMap<string, Connector>;
   config: OutboxConfig;
@@ -494,6 +494,9 @@ export class Outbox {
     const failure: AppError | null = permanent ?? retryable;
     let retryAt: number | null = null;
     let written: WrittenStatus | undefined;
+    // Held for the receipt, so that it is written without reading the message again (decision 0114).
+    const holdForReceipt = parts.every((p) => p.wantReceipt);
+    const holdInTransaction = holdForReceipt && this.deps.committer.serial;
     try {
       retryAt = await this.deps.committer.defer(async () => {
         // A clean attempt clears the error an earlier refused one left: a delivered message must not read as 'notsent'.
@@ -505,13 +508,17 @@ export class Outbox {
         for (const update of updates) {
           if (update.carrierId !== undefined) await this.deps.receipts.matchWaiting(connector.id, update.carrierId);
         }
+        // The receipt may come now: on a serial committer a receipt queued behind this write sees it as it sees its
+        // rows, so it is held at once (flat out, most receipts come before this commit); else after the commit.
+        if (holdInTransaction && written) this.deps.receipts.remember(connector.id, written);
         const message = written?.message;
         if (!message || message.status !== MessageStatus.Accepted || !retryable) return null;
         return this.scheduleAttempt(message, now);
       }, FOLLOW_UP_COMMIT_DELAY_MS);
-      // Committed: the receipt may come now, and can be written without reading the message again (decision 0114).
-      if (written && parts.every((p) => p.wantReceipt)) this.deps.receipts.remember(connector.id, written);
+      if (holdForReceipt && !holdInTransaction && written) this.deps.receipts.remember(connector.id, written);
     } catch (err) {
+      // Rolled back (or not known to be on disk): what was held is not the stored row (decision 0114).
+      if (holdInTransaction && written) this.deps.receipts.forget(connector.id, written);
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;
     }

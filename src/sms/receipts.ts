@@ -117,13 +117,18 @@ export class ReceiptProcessor {
   }
 
   /**
-   * After the commit that recorded a submit result: hold a one-part message and its part for the receipt, so the
-   * receipt can be written without reading them again (decision 0114).
+   * A submit result was written (in its transaction on a serial committer, else after the commit): hold a one-part
+   * message and its part for the receipt, so the receipt can be written without reading them again (decision 0114).
    */
   remember(connectorId: string, written: WrittenStatus): void {
-    const part = written.parts.size === 1 ? written.parts.values().next().value! : null;
-    if (!this.awaiting || !part || part.carrierId === null || part.connectorId !== connectorId || isFinal(part.status)) return;
-    this.awaiting.remember(connectorId, normalizeCarrierId(part.carrierId), { message: written.message, part });
+    const part = this.awaiting ? heldPart(connectorId, written) : null;
+    if (part) this.awaiting!.remember(connectorId, normalizeCarrierId(part.carrierId!), { message: written.message, part });
+  }
+
+  /** The transaction that wrote `written` was rolled back: what `remember` held for it is not the stored row. */
+  forget(connectorId: string, written: WrittenStatus): void {
+    const part = this.awaiting ? heldPart(connectorId, written) : null;
+    if (part) this.awaiting!.forget(connectorId, normalizeCarrierId(part.carrierId!), written.message);
   }
 
   /** The connector's binds went down: parts held for its receipts go back to being looked up in the store. */
@@ -358,4 +363,10 @@ function onePart(parts: MessagePart[], recycles: boolean): MessagePart | null {
     candidates.reduce<MessagePart | null>((best, p) => (!best || (p.submittedAt ?? 0) > (best.submittedAt ?? 0) ? p : best), null);
   const open = latest(parts.filter((p) => !isFinal(p.status)));
   return recycles ? open : (open ?? latest(parts));
+}
+
+/** The part of a one-part message that a receipt can still settle, sent on this connector; null for anything else. */
+function heldPart(connectorId: string, written: WrittenStatus): MessagePart | null {
+  const part = written.parts.size === 1 ? written.parts.values().next().value! : null;
+  return part && part.carrierId !== null && part.connectorId === connectorId && !isFinal(part.status) ? part : null;
 }

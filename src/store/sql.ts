@@ -36,4 +36,10 @@ export interface Committer {
   flushNow(): Promise<void>;
   /** Operations waiting for the next commit. */
   readonly depth: number;
+  /**
+   * One transaction at a time, operations in the order queued, and a batch that is rolled back tells its callers
+   * before the next batch starts (SQLite). Then an operation sees in memory what an earlier one left there, as it
+   * sees its rows (decision 0114). False where batches commit side by side (PostgreSQL).
+   */
+  readonly serial: boolean;
 }

@@ -2,6 +2,8 @@
 import type { Db } from '../../src/store/sqlite/db.js';
 
 export const fakeCommitter = {
+  /** Each operation commits on its own, at once; nothing is held for a later one (the outbox holds after commit). */
+  serial: false,
   run<T>(operation: (db: Db) => T | Promise<T>): Promise<T> {
     return Promise.resolve().then(() => operation({} as Db));
   },

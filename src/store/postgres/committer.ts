@@ -32,6 +32,8 @@ interface Pending {
 type Outcome = { ok: boolean; value: unknown };
 
 export class PgCommitter implements Committer {
+  /** Batches commit side by side, on connections of their own. */
+  readonly serial = false;
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly deferTimer = new DeferTimer(() => this.schedule());

@@ -48,6 +48,8 @@ export interface GroupCommitterOptions {
 }
 
 export class GroupCommitter {
+  /** One batch at a time; the next is scheduled (setImmediate, a timer) after the last one's callers were told. */
+  readonly serial = true;
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly deferTimer = new DeferTimer(() => {

@@ -5,7 +5,7 @@
  * for a connector that is down, and recovery of what a previous run left.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox } from '../../../src/sms/outbox.js';
+import { Outbox, type OutboxDeps } from '../../../src/sms/outbox.js';
 import { Router } from '../../../src/sms/router.js';
 import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { MessageStatus } from '../../../src/sms/message.js';
@@ -20,18 +20,26 @@ afterEach(async () => {
   for (const outbox of outboxes.splice(0)) await outbox.stop(0);
 });
 
-function setup(routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }], requestReceipts = true) {
+function setup(
+  routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }],
+  requestReceipts = true,
+  committer: OutboxDeps['committer'] = fakeCommitter,
+) {
   const store = new FakeMessageStore();
-  /** The messages handed to the receipt processor to hold for their receipt (decision 0114). */
+  /** The messages handed to the receipt processor to hold for their receipt (decision 0114), and taken back. */
   const held: string[] = [];
   const connector = new FakeConnector();
   const notified: string[] = [];
   const statusWriter = new StatusWriter(store, async (message) => void notified.push(message.status));
   const outbox = new Outbox({
     repo: store,
-    committer: fakeCommitter,
+    committer,
     statusWriter,
-    receipts: { matchWaiting: async () => undefined, remember: (_connectorId, written) => void held.push(written.message.id) },
+    receipts: {
+      matchWaiting: async () => undefined,
+      remember: (_connectorId, written) => void held.push(written.message.id),
+      forget: (_connectorId, written) => void held.splice(held.indexOf(written.message.id), 1),
+    },
     router: new Router(routes),
     connectors: new Map([[connector.id, connector]]),
     config: { maxParts: 3, defaultSender: 'telenode', requestReceipts, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
@@ -116,5 +124,32 @@ describe('outbox', () => {
       await outbox.stop(2000); // the submit result recorded and committed: whatever was to be held, is
       expect(held).toEqual(requestReceipts ? [message.id] : []);
     }
+  });
+
+  it('on a serial committer holds the message inside the transaction that records its submit result, and takes it back if that transaction fails', async () => {
+    let failCommits = false;
+    const heldWhenCommitting: string[][] = [];
+    const serial: OutboxDeps['committer'] = {
+      serial: true,
+      run: (op) => fakeCommitter.run(op),
+      defer: async (op) => {
+        const value = await fakeCommitter.run(op);
+        heldWhenCommitting.push([...held]);
+        if (failCommits) throw new Error('disk I/O error');
+        return value;
+      },
+    };
+    const { outbox, store, held } = setup(undefined, true, serial);
+    outbox.start();
+    const first = await outbox.accept(request());
+    await waitUntil(async () => (await store.get(first.id))!.status === MessageStatus.Submitted, 2000, 'submitted');
+    expect(heldWhenCommitting.at(-1)).toEqual([first.id]); // a receipt queued behind the write would have found it
+    expect(held).toEqual([first.id]);
+
+    failCommits = true;
+    const second = await outbox.accept(request());
+    await waitUntil(async () => heldWhenCommitting.some((h) => h.includes(second.id)), 2000, 'the second submit result written');
+    await waitUntil(async () => !held.includes(second.id), 2000, 'taken back after the failed commit');
+    expect(held).toEqual([first.id]);
   });
 });

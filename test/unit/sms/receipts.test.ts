@@ -61,13 +61,24 @@ function setup(format: CarrierIdFormat = 'auto', shared = false) {
     receipts.remember('c1', written!);
     return message.id;
   };
+  /** As submittedHere, but the transaction that wrote it is rolled back (a failed commit): the row is as before. */
+  const submittedAndRolledBack = async (carrierId: string) => {
+    const message = store.add({ status: MessageStatus.Accepted, connectorId: 'c1' });
+    const update = { partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Submitted, carrierId, at: now };
+    const written = await statusWriter.write(message.id, [update], {}, [], message);
+    receipts.remember('c1', written!);
+    store.messages.set(message.id, message); // the rollback
+    store.partsByMessage.delete(message.id);
+    receipts.forget('c1', written!);
+    return { id: message.id, written: written! };
+  };
   /** How often the receipt path read the store. */
   const reads = { parts: 0, messages: 0 };
   const findParts = store.findPartsByCarrierId.bind(store);
   store.findPartsByCarrierId = (connectorId, norms) => (reads.parts++, findParts(connectorId, norms));
   const getForUpdate = store.getForUpdate.bind(store);
   store.getForUpdate = (id) => (reads.messages++, getForUpdate(id));
-  return { store, unmatched, receipts, statusWriter, submitted, submittedHere, reads, advance: (ms: number) => (now += ms) };
+  return { store, unmatched, receipts, statusWriter, submitted, submittedHere, submittedAndRolledBack, reads, advance: (ms: number) => (now += ms) };
 }
 
 const receipt = (carrierId: string, status: MessageStatus = MessageStatus.Delivered): ReceiptEvent => ({
@@ -197,6 +208,24 @@ describe('receipts', () => {
       receipts.connectorDown('c1');
       await receipts.handle(receipt('4242'));
       expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+      expect(reads.parts).toBe(1);
+    });
+
+    it('is forgotten when the transaction that wrote it is rolled back, but not when a newer part took its id since', async () => {
+      const { store, receipts, statusWriter, submittedAndRolledBack, submittedHere, reads } = setup('string');
+      const { id, written } = await submittedAndRolledBack('31');
+      // Brought to the held version by other writes meanwhile: the held copy would pass the version check.
+      await statusWriter.applyParts(id, [{ partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Accepted, at: 1 }]);
+      expect((await store.get(id))!.version).toBe(written.message.version);
+      await receipts.handle(receipt('31'));
+      expect((await store.get(id))!.status).toBe(MessageStatus.Accepted); // no part carries 31: the receipt waits
+      expect(reads.parts).toBe(1);
+
+      const newer = await submittedHere('32');
+      receipts.forget('c1', written); // an older write's rollback does not drop the part that holds an id now
+      receipts.forget('c1', { ...written, parts: new Map([[1, { ...written.parts.get(1)!, carrierId: '32' }]]) });
+      await receipts.handle(receipt('32'));
+      expect((await store.get(newer))!.status).toBe(MessageStatus.Delivered);
       expect(reads.parts).toBe(1);
     });
 

@@ -51,6 +51,22 @@ describe('group commit', () => {
     expect(db.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'a' }, { v: 'b' }]);
   });
 
+  it('is serial: the caller of a rolled-back operation hears so before any operation of the next batch runs', async () => {
+    const { committer } = setup();
+    expect(committer.serial).toBe(true);
+    const order: string[] = [];
+    let next: Promise<unknown> | undefined;
+    const failing = committer
+      .run((d) => {
+        next ??= committer.run(() => void order.push('next batch ran')); // queued while this batch runs: the next one
+        d.prepare('INSERT INTO t (v) VALUES (NULL)').run();
+      })
+      .catch(() => void order.push('caller told of the rollback'));
+    await failing;
+    await next;
+    expect(order).toEqual(['caller told of the rollback', 'next batch ran']);
+  });
+
   it('resolves only after the data is committed', async () => {
     const { db, committer } = setup();
     await committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('x'));
