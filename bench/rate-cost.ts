@@ -61,6 +61,20 @@ function thread(pid: number, tid: number): { cpuMs: number; switches: number } {
   return { cpuMs: cpuMs(pid, tid), switches };
 }
 
+/**
+ * What the process has had written to the device and its write system calls so far (/proc/PID/io): the WAL's frames,
+ * the checkpoints and the fsyncs' rewrites of partly filled pages, and every socket write for the calls.
+ */
+function io(pid: number): { deviceBytes: number; writeCalls: number } {
+  const fields = new Map(
+    readFileSync(`/proc/${pid}/io`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ') as [string, string]),
+  );
+  return { deviceBytes: Number(fields.get('write_bytes')), writeCalls: Number(fields.get('syscw')) };
+}
+
 type Figures = Record<string, number>;
 
 /** Figures of each (rate, commit interval), in the order measured. */
@@ -115,6 +129,7 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
       main: thread(pid, pid),
       all: cpuMs(pid),
       sim: cpuMs(simPid),
+      io: io(pid),
       commits: (await metrics(base, 'telenode_store_commits_total'))[0]!,
     };
     const ids = join(dir, 'ids.txt');
@@ -123,6 +138,7 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
     const ok = count - result.failed;
     await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
     const main = thread(pid, pid);
+    const written = io(pid);
     const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
     const latencies = callbackTimings(ids, sink.arrivals)
       .map((t) => t.latencyMs)
@@ -132,6 +148,8 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
       mainCpuMsPerMsg: (main.cpuMs - before.main.cpuMs) / ok,
       mainSwitchesPerMsg: (main.switches - before.main.switches) / ok,
       commitsPerMsg: (commits - before.commits) / ok,
+      deviceKbPerMsg: (written.deviceBytes - before.io.deviceBytes) / 1024 / ok,
+      writeCallsPerMsg: (written.writeCalls - before.io.writeCalls) / ok,
       simCpuMsPerMsg: (cpuMs(simPid) - before.sim) / ok,
       callbackP50Ms: quantile(latencies, 0.5),
       callbackP99Ms: quantile(latencies, 0.99),
@@ -146,7 +164,7 @@ function writeResults(results: Results): void {
   const several = INTERVALS.length > 1;
   const rows = [...results].map(([k, runs]) => {
     const [rate, interval] = k.split(' ').map(Number) as [number, number];
-    return `| ${rate > 0 ? `${rate} msg/s` : 'flat out'}${several ? ` | ${interval}` : ''} | ${cell(runs, 'cpuMsPerMsg', 2)} | ${cell(runs, 'mainCpuMsPerMsg', 2)} | ${cell(runs, 'mainSwitchesPerMsg', 1)} | ${cell(runs, 'commitsPerMsg', 2)} | ${cell(runs, 'simCpuMsPerMsg', 2)} | ${cell(runs, 'callbackP50Ms', 0)} | ${cell(runs, 'callbackP99Ms', 0)} |`;
+    return `| ${rate > 0 ? `${rate} msg/s` : 'flat out'}${several ? ` | ${interval}` : ''} | ${cell(runs, 'cpuMsPerMsg', 2)} | ${cell(runs, 'mainCpuMsPerMsg', 2)} | ${cell(runs, 'mainSwitchesPerMsg', 1)} | ${cell(runs, 'commitsPerMsg', 2)} | ${cell(runs, 'deviceKbPerMsg', 1)} | ${cell(runs, 'writeCallsPerMsg', 1)} | ${cell(runs, 'simCpuMsPerMsg', 2)} | ${cell(runs, 'callbackP50Ms', 0)} | ${cell(runs, 'callbackP99Ms', 0)} |`;
   });
   const title = several
     ? 'CPU a message by rate and store.commitIntervalMs (bench/rate-cost.ts --commit-intervals)'
@@ -158,10 +176,11 @@ function writeResults(results: Results): void {
 - **Setup:** one daemon${several ? ` per \`store.commitIntervalMs\` (${INTERVALS.join(', ')} ms), taking turns,` : ''} (SQLite, \`synchronous=FULL\`, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
   rate in turn (${SECONDS} s of messages, at least 200; flat out: ${FLAT_OUT_COUNT} messages over 50 connections), receipts
   after 10 ms and a callback per message; ${ROUNDS} rounds, the order reversed every other round. **Median** first,
-  rounds in brackets. CPU is user + system from /proc, in 10 ms ticks.
+  rounds in brackets. CPU is user + system from /proc, in 10 ms ticks; writes from /proc/PID/io (\`write_bytes\`, \`syscw\`: the
+  WAL, its checkpoints and fsyncs, and every socket write).
 
-| rate${several ? ' | store.commitIntervalMs' : ''} | daemon CPU a message (ms) | of it the main thread (ms) | main thread context switches a message | store commits a message | smsc-sim CPU a message (ms) | request → callback p50 (ms) | p99 (ms) |
-| --- | --- | --- | --- | --- | --- | --- | --- |${several ? ' --- |' : ''}
+| rate${several ? ' | store.commitIntervalMs' : ''} | daemon CPU a message (ms) | of it the main thread (ms) | main thread context switches a message | store commits a message | written to the device a message (KiB) | write calls a message | smsc-sim CPU a message (ms) | request → callback p50 (ms) | p99 (ms) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${several ? ' --- |' : ''}
 ${rows.join('\n')}
 `;
   writeResultsSection(values.out!, section);
