@@ -36,12 +36,11 @@ export class RetentionRepo {
 
   /** Callbacks in `state` (delivered, or dead letters) stored before `before`. */
   async pruneCallbacks(state: 'delivered' | 'dead', before: number, limit: number): Promise<number> {
+    // The state written out, not bound: only then may SQLite use the partial index on dead letters (webhooks_dead);
+    // delivered rows are found in id order, oldest first.
+    const inState = state === 'dead' ? "state = 'dead'" : "state = 'delivered'";
     return (
-      await this.sql.run('DELETE FROM webhooks WHERE id IN (SELECT id FROM webhooks WHERE state = ? AND created_at < ? ORDER BY id LIMIT ?)', [
-        state,
-        before,
-        limit,
-      ])
+      await this.sql.run(`DELETE FROM webhooks WHERE id IN (SELECT id FROM webhooks WHERE ${inState} AND created_at < ? ORDER BY id LIMIT ?)`, [before, limit])
     ).changes;
   }
 

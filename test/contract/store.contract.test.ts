@@ -160,11 +160,14 @@ describe.each(kinds)('store contract: $name', (kind) => {
         const pending = await callbacks.insert({ ...request, orderKey: 'p' }, cutoff - 5);
         await callbacks.delivered(delivered, 1, cutoff - 4, 200);
         expect(pending).toBeGreaterThan(delivered);
+        // Dead letters, one from before the cutoff and one after it.
+        await callbacks.dead(await callbacks.insert({ ...request, orderKey: 'dead-old' }, cutoff - 3), 3, 500, 'HTTP 500', cutoff - 2);
+        await callbacks.dead(await callbacks.insert({ ...request, orderKey: 'dead-new' }, cutoff + 3), 3, 500, 'HTTP 500', cutoff + 4);
       });
       expect(await committer.run(() => retention.pruneMessages(cutoff, 500))).toBe(1);
       expect(await committer.run(() => retention.pruneInbound(cutoff, 500))).toBe(1);
       expect(await committer.run(() => retention.pruneCallbacks('delivered', cutoff, 500))).toBe(1);
-      expect(await committer.run(() => retention.pruneCallbacks('dead', cutoff, 500))).toBe(0);
+      expect(await committer.run(() => retention.pruneCallbacks('dead', cutoff, 500))).toBe(1);
       expect(await committer.run(() => retention.pruneCalls(cutoff, 500))).toBe(0);
       expect(await committer.run(() => retention.pruneEmails(cutoff, 500))).toBe(0);
       expect((await sql.all<{ id: string }>('SELECT id FROM messages ORDER BY id')).map((r) => r.id)).toEqual(['new-done', 'old-waiting']);
@@ -174,7 +177,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
         'new-done',
         'old-waiting',
       ]);
-      expect((await sql.all<{ order_key: string }>('SELECT order_key FROM webhooks')).map((r) => r.order_key)).toEqual(['p']);
+      expect((await sql.all<{ order_key: string }>('SELECT order_key FROM webhooks ORDER BY id')).map((r) => r.order_key)).toEqual(['p', 'dead-new']);
       // Batches: at most `limit` rows a call.
       await committer.run(async () => {
         for (let i = 0; i < 5; i++) await messages.insert(storedMessage({ id: `b${i}`, status: MessageStatus.Expired, createdAt: cutoff - 100 + i }));

@@ -329,4 +329,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 8,
     sql: `ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // Issue 18: callbacks indexed by state only where they are dead letters (SQLite migration 16).
+    version: 9,
+    sql: `
+      DROP INDEX webhooks_state;
+      CREATE INDEX webhooks_dead ON webhooks (id) WHERE state = 'dead';
+    `,
+  },
 ];
