@@ -57,6 +57,21 @@ export function cpuMs(pid: number, tid?: number): number {
 }
 
 /**
+ * What a process has had written to the device and its write system calls so far (/proc/PID/io, counted when a page
+ * is dirtied): for a store, its journal or WAL, checkpoints and the pages each fsync writes again; and every socket
+ * write.
+ */
+export function deviceWrites(pid: number): { deviceBytes: number; writeCalls: number } {
+  const fields = new Map(
+    readFileSync(`/proc/${pid}/io`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ') as [string, string]),
+  );
+  return { deviceBytes: Number(fields.get('write_bytes')), writeCalls: Number(fields.get('syscw')) };
+}
+
+/**
  * The whole machine's CPU time since boot (ms, all cores): busy and in total. Between two readings it says how
  * much of the machine a run used, and so whether a gateway's throughput was bound by its own CPU or by the cores
  * it shares with the SMSC, the load driver and the callback receiver.

@@ -22,6 +22,7 @@ import {
   callbackSink,
   callbackTimings,
   cpuMs,
+  deviceWrites,
   freePort,
   median,
   metrics,
@@ -59,20 +60,6 @@ function thread(pid: number, tid: number): { cpuMs: number; switches: number } {
   const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
   const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
   return { cpuMs: cpuMs(pid, tid), switches };
-}
-
-/**
- * What the process has had written to the device and its write system calls so far (/proc/PID/io): the WAL's frames,
- * the checkpoints and the fsyncs' rewrites of partly filled pages, and every socket write for the calls.
- */
-function io(pid: number): { deviceBytes: number; writeCalls: number } {
-  const fields = new Map(
-    readFileSync(`/proc/${pid}/io`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split(': ') as [string, string]),
-  );
-  return { deviceBytes: Number(fields.get('write_bytes')), writeCalls: Number(fields.get('syscw')) };
 }
 
 type Figures = Record<string, number>;
@@ -129,7 +116,7 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
       main: thread(pid, pid),
       all: cpuMs(pid),
       sim: cpuMs(simPid),
-      io: io(pid),
+      io: deviceWrites(pid),
       commits: (await metrics(base, 'telenode_store_commits_total'))[0]!,
     };
     const ids = join(dir, 'ids.txt');
@@ -138,7 +125,7 @@ function sender(pid: number, base: string, dir: string, simPid: number, sink: Ca
     const ok = count - result.failed;
     await waitFor(() => sink.arrivals.size >= before.arrivals + ok, 300_000);
     const main = thread(pid, pid);
-    const written = io(pid);
+    const written = deviceWrites(pid);
     const commits = (await metrics(base, 'telenode_store_commits_total'))[0]!;
     const latencies = callbackTimings(ids, sink.arrivals)
       .map((t) => t.latencyMs)
