@@ -159,7 +159,8 @@ export async function startBenchDaemon(
     config,
     JSON.stringify({
       http: { host: '127.0.0.1', port: httpPort },
-      store: { path: join(dir, 'telenode.db'), commitIntervalMs: options.commitIntervalMs ?? 0 },
+      // Without commitIntervalMs: the product's default.
+      store: { path: join(dir, 'telenode.db'), ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }) },
       log: { level: 'warn' },
       voice: { builtin: { port: 0 } },
       users: [{ username: 'bench', passwordHash: hashPassword('bench') }],

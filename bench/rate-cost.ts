@@ -18,6 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultConfig } from '../src/config/load.js';
 import {
   callbackSink,
   callbackTimings,
@@ -44,7 +45,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     // store.commitIntervalMs, comma-separated: one daemon each, all warmed up, taking turns at every rate.
-    'commit-intervals': { type: 'string', default: '0' },
+    'commit-intervals': { type: 'string', default: String(defaultConfig().store.commitIntervalMs) },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -160,7 +161,7 @@ function writeResults(results: Results): void {
 
 - **Date:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 - **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
-- **Setup:** one daemon${several ? ` per \`store.commitIntervalMs\` (${INTERVALS.join(', ')} ms), taking turns,` : ''} (SQLite, \`synchronous=FULL\`, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
+- **Setup:** one daemon${several ? ` per \`store.commitIntervalMs\` (${INTERVALS.join(', ')} ms), taking turns,` : ''} (SQLite, \`synchronous=FULL\`${several ? '' : `, \`store.commitIntervalMs: ${INTERVALS[0]}\``}, one bind, window 100), warmed up with ${WARM_UP_COUNT} messages, then each
   rate in turn (${SECONDS} s of messages, at least 200; flat out: ${FLAT_OUT_COUNT} messages over 50 connections), receipts
   after 10 ms and a callback per message; ${ROUNDS} rounds, the order reversed every other round. **Median** first,
   rounds in brackets. CPU is user + system from /proc, in 10 ms ticks; writes from /proc/PID/io (\`write_bytes\`, \`syscw\`: the

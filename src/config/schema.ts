@@ -249,10 +249,11 @@ export const configSchema = z
         /** SQLite: FULL survives power loss; NORMAL survives a process crash only. */
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
         /**
-         * SQLite: least milliseconds between two commits; writes queued meanwhile share the next one. 0 (the
-         * default) commits at once. Trades up to this much latency for less CPU at a steady rate (decision 0110).
+         * SQLite: least milliseconds between two commits; writes queued meanwhile share the next one; a write after
+         * a quiet spell commits at once. 0 commits every turn of the event loop. Trades up to this much latency for
+         * less CPU and fewer disk writes at a steady few hundred messages a second (decision 0110, amended).
          */
-        commitIntervalMs: z.number().int().min(0).max(100).default(0),
+        commitIntervalMs: z.number().int().min(0).max(100).default(5),
         /** PostgreSQL: postgres://user:password@host:port/database (the password never reaches a log). */
         url: z
           .string()

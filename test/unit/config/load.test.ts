@@ -34,8 +34,9 @@ describe('config', () => {
     expect(problems[0]!.path).toBe('http.port');
   });
 
-  it('bounds store.commitIntervalMs to 0–100 whole milliseconds, 0 by default', () => {
-    expect(defaultConfig().store.commitIntervalMs).toBe(0);
+  it('bounds store.commitIntervalMs to 0–100 whole milliseconds, 5 by default', () => {
+    expect(defaultConfig().store.commitIntervalMs).toBe(5);
+    expect(parseConfig({ store: { commitIntervalMs: 0 } }).store.commitIntervalMs).toBe(0);
     expect(parseConfig({ store: { commitIntervalMs: 10 } }).store.commitIntervalMs).toBe(10);
     for (const bad of [-1, 101, 2.5, '10']) {
       expect(problemsOf(() => parseConfig({ store: { commitIntervalMs: bad } }))[0]!.path).toBe('store.commitIntervalMs');
