@@ -62,12 +62,26 @@ export async function freeTcpPort(range = TEST_PORT_RANGE): Promise<number> {
   throw new Error('no free TCP port in the test port range');
 }
 
-/** An even UDP port on loopback with the next two free as well (sipp uses port+1/+2 for media). */
+/**
+ * Ports from the one handed out on: sipp takes SIP on it and its media on the next ones (runSipp's `-mp` is port + 2:
+ * audio RTP and RTCP, then video RTP and RTCP, bound whether the scenario has video or not).
+ */
+const SIPP_PORT_BLOCK = 6;
+/** Ports of blocks this process handed out: two sipps started by one test must not get overlapping blocks before either binds. */
+const handedOut = new Set<number>();
+
+/** An even UDP port on loopback with the five after it free as well (a sipp's block, see SIPP_PORT_BLOCK). */
 export async function freeUdpPort(range = TEST_PORT_RANGE): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = await tryUdp(candidate(range, true));
     if (port === null || port % 2 !== 0 || port >= 65000) continue;
-    if ((await tryUdp(port + 1)) !== null && (await tryUdp(port + 2)) !== null) return port;
+    const block = Array.from({ length: SIPP_PORT_BLOCK }, (_, i) => port + i);
+    if (block.some((p) => handedOut.has(p))) continue;
+    let free = true;
+    for (const p of block.slice(1)) if ((free = (await tryUdp(p)) !== null) === false) break;
+    if (!free) continue;
+    for (const p of block) handedOut.add(p);
+    return port;
   }
   throw new Error('no free UDP port in the test port range');
 }
