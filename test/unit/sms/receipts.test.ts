@@ -54,23 +54,21 @@ function setup(format: CarrierIdFormat = 'auto', shared = false) {
     return message.id;
   };
   /** A one-part message whose submit result this node recorded, as the outbox does: held for its receipt. */
-  const submittedHere = async (carrierId: string) => {
+  const submittedAndHeld = async (carrierId: string) => {
     const message = store.add({ status: MessageStatus.Accepted, connectorId: 'c1' });
     const update = { partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Submitted, carrierId, at: now };
-    const written = await statusWriter.write(message.id, [update], {}, [], message);
-    receipts.remember('c1', written!);
-    return message.id;
+    const written = (await statusWriter.write(message.id, [update], {}, [], message))!;
+    receipts.remember('c1', written);
+    return { message, written };
   };
+  const submittedHere = async (carrierId: string) => (await submittedAndHeld(carrierId)).message.id;
   /** As submittedHere, but the transaction that wrote it is rolled back (a failed commit): the row is as before. */
   const submittedAndRolledBack = async (carrierId: string) => {
-    const message = store.add({ status: MessageStatus.Accepted, connectorId: 'c1' });
-    const update = { partNo: 1, partsTotal: 1, connectorId: 'c1', status: MessageStatus.Submitted, carrierId, at: now };
-    const written = await statusWriter.write(message.id, [update], {}, [], message);
-    receipts.remember('c1', written!);
+    const { message, written } = await submittedAndHeld(carrierId);
     store.messages.set(message.id, message); // the rollback
     store.partsByMessage.delete(message.id);
-    receipts.forget('c1', written!);
-    return { id: message.id, written: written! };
+    receipts.forget('c1', written);
+    return { id: message.id, written };
   };
   /** How often the receipt path read the store. */
   const reads = { parts: 0, messages: 0 };

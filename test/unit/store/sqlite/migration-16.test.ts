@@ -5,40 +5,27 @@
  * listed and replayed through the new index, not by reading every delivered
  * callback the store keeps for its retention window.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../../../src/store/sqlite/migrations.js';
-import { openDatabase } from '../../../../src/store/sqlite/db.js';
 import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
 import { WebhookRepo } from '../../../../src/store/webhook-repo.js';
-import { tempDir } from '../../../helpers/temp-dir.js';
+import { storeFromVersion } from '../../../helpers/old-store.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 describe('migration 16', () => {
   it("keeps a version-15 store's callbacks, and finds its dead letters by an index of their own", async () => {
-    const dir = tempDir('telenode-migration-');
-    const path = join(dir.path, 'old.db');
-    const old = new Database(path);
-    for (const m of MIGRATIONS.filter((m) => m.version <= 15)) old.exec(m.sql);
-    old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (15);');
-    const insert = old.prepare(
-      "INSERT INTO webhooks (order_key, kind, url, content_type, body, state, next_attempt_at, created_at) VALUES (?, 'sms', 'http://127.0.0.1:9/', 'text/plain', 'x', ?, 0, 1000)",
-    );
-    old.transaction(() => {
-      for (let i = 0; i < 300; i++) insert.run(`delivered-${i}`, 'delivered');
-      insert.run('dead', 'dead');
-      insert.run('pending', 'pending');
-    })();
-    old.close();
-
-    const db = openDatabase({ path, synchronous: 'NORMAL' });
-    cleanups.push(() => {
-      db.close();
-      dir.remove();
+    const { db, remove } = storeFromVersion(15, (old) => {
+      const insert = old.prepare(
+        "INSERT INTO webhooks (order_key, kind, url, content_type, body, state, next_attempt_at, created_at) VALUES (?, 'sms', 'http://127.0.0.1:9/', 'text/plain', 'x', ?, 0, 1000)",
+      );
+      old.transaction(() => {
+        for (let i = 0; i < 300; i++) insert.run(`delivered-${i}`, 'delivered');
+        insert.run('dead', 'dead');
+        insert.run('pending', 'pending');
+      })();
     });
+    cleanups.push(remove);
     const indexes = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhooks' ORDER BY name").all() as Array<{ name: string }>
     ).map((r) => r.name);

@@ -3,14 +3,12 @@
  * get history numbers in the order they came, and new ones get theirs from
  * the triggers, from the same sequence.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../../src/store/sqlite/migrations.js';
-import { openDatabase } from '../../../../src/store/sqlite/db.js';
 import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
 import { MessageHistoryRepo } from '../../../../src/store/message-history-repo.js';
-import { tempDir } from '../../../helpers/temp-dir.js';
+import { storeFromVersion } from '../../../helpers/old-store.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -24,25 +22,16 @@ function insertOutbound(db: Database.Database, id: string, createdAt: number): v
 
 describe('migration 2', () => {
   it('numbers the messages of a version-1 store and keeps numbering new ones', async () => {
-    const dir = tempDir('telenode-migration-');
-    const path = join(dir.path, 'old.db');
-    const old = new Database(path);
-    old.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
-    old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);');
-    insertOutbound(old, 'b-second', 2000);
-    insertOutbound(old, 'a-first', 1000);
-    old
-      .prepare(
-        "INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at) VALUES ('in-1', 'c', '36301', '447443332211', 'hi', 1, 1, 1500)",
-      )
-      .run();
-    old.close();
-
-    const db = openDatabase({ path, synchronous: 'NORMAL' });
-    cleanups.push(() => {
-      db.close();
-      dir.remove();
+    const { db, remove } = storeFromVersion(1, (old) => {
+      insertOutbound(old, 'b-second', 2000);
+      insertOutbound(old, 'a-first', 1000);
+      old
+        .prepare(
+          "INSERT INTO inbound_messages (id, connector_id, sender, recipient, text, parts_total, complete, received_at) VALUES ('in-1', 'c', '36301', '447443332211', 'hi', 1, 1, 1500)",
+        )
+        .run();
     });
+    cleanups.push(remove);
     expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: MIGRATIONS.at(-1)!.version });
     const history = new MessageHistoryRepo(new SqliteExecutor(db));
     expect((await history.seqOf('out', 'a-first'))!).toBeLessThan((await history.seqOf('out', 'b-second'))!);
