@@ -38,6 +38,10 @@ export interface DaemonOptions {
   log?: Logger;
   /** Replaces the SMS-to-voice failover handler; default: iovox/failover-calls.ts, placing calls when voice is on. */
   smsFailover?: SmsFailoverHandler;
+  /** Node.js process metrics (event-loop lag, heap, CPU) in this node's registry; false for a throwaway copy (warm-up.ts). */
+  processMetrics?: boolean;
+  /** Runs when everything but the API has started, just before it listens (`telenode start`'s warm-up, warm-up.ts). */
+  beforeListen?: () => Promise<void>;
 }
 
 /** One step of the stop sequence; the order of the list is the order things must stop in. */
@@ -80,7 +84,7 @@ export class Daemon {
     const { config } = options;
     const log = options.log ?? createLogger({ level: config.log.level, format: config.log.format });
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'telenode_' });
     const store = await openStore(config, registry, log);
     const webhooks = buildWebhooks(config, store, log, registry);
     let extras: MessagingExtras;
@@ -134,6 +138,7 @@ export class Daemon {
         flows: { sms: sms.outbox, flows: extras.iovoxFlows },
       });
     await smppServer?.start();
+    await options.beforeListen?.();
     await api.listen({ host: config.http.host, port: config.http.port });
     const retention = new RetentionJob(config.retention, store.sql, store.committer, log.child({ component: 'retention' }), registry);
     retention.start();

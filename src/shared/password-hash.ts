@@ -19,9 +19,14 @@ function maxmem(N: number, r: number): number {
   return 256 * N * r;
 }
 
-export function hashPassword(password: string): string {
+/**
+ * `cost` other than the default is for passwords nobody chose (the warm-up copy's random one, src/app/warm-up.ts):
+ * with nothing to guess a cheap hash is enough, and the default's 16 MiB of scrypt memory would stay resident in a
+ * thread's malloc arena for the life of the process.
+ */
+export function hashPassword(password: string, cost: { N: number; r: number; p: number } = DEFAULTS): string {
   const salt = randomBytes(16);
-  const { N, r, p } = DEFAULTS;
+  const { N, r, p } = cost;
   const hash = scryptSync(password, salt, KEY_LENGTH, { N, r, p, maxmem: maxmem(N, r) });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
