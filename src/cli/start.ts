@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Daemon } from '../app/daemon.js';
 import { limitHeapGrowth } from '../app/heap-growth.js';
+import { warmUp } from '../app/warm-up.js';
 import { createLogger } from '../shared/log.js';
 import { isAppError } from '../shared/errors.js';
 import { resolveConfig } from './config-source.js';
@@ -20,7 +21,7 @@ export function registerStart(program: Command): void {
       }
       limitHeapGrowth();
       const log = createLogger({ level: resolved.config.log.level, format: resolved.config.log.format });
-      const daemon = await Daemon.start({ config: resolved.config, configSource: resolved.source, log });
+      const daemon = await Daemon.start({ config: resolved.config, configSource: resolved.source, log, beforeListen: () => warmUp(resolved.config, log) });
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

@@ -28,8 +28,12 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
   return file;
 }
 
-export async function startDaemonProcess(configFile: string, timeoutMs = 20_000): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Resolves once the daemon logs "telenode started". The timeout is generous: `telenode start` warms up before its
+ * API opens (up to 10 s on a slow machine, src/app/warm-up.ts) and CI runs on a busy one. `env` is added to ours.
+ */
+export async function startDaemonProcess(configFile: string, timeoutMs = 40_000, env: Record<string, string> = {}): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
