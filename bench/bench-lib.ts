@@ -151,7 +151,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
  */
 export async function startBenchDaemon(
   dir: string,
-  options: { smscPort: number; receipts: boolean; window: number; commitIntervalMs?: number },
+  options: { smscPort: number; receipts: boolean; window: number; commitIntervalMs?: number; warmUpMessages?: number },
 ): Promise<{ daemon: ChildProcess; base: string }> {
   const httpPort = await freePort();
   const config = join(dir, 'config.yaml');
@@ -165,6 +165,8 @@ export async function startBenchDaemon(
       voice: { builtin: { port: 0 } },
       users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
       sms: { requestReceipts: options.receipts },
+      // Without warmUpMessages: the product's default (decision 0117).
+      ...(options.warmUpMessages === undefined ? {} : { warmUp: { messages: options.warmUpMessages } }),
       egress: { allow: ['127.0.0.1/32'] },
       connectors: [
         { id: 'sim', type: 'smpp', host: '127.0.0.1', port: options.smscPort, systemId: 'bench', password: 'bench', binds: 1, window: options.window },

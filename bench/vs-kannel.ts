@@ -51,6 +51,8 @@ const { values } = parseArgs({
     window: { type: 'string', default: '100' },
     // telenode's store.commitIntervalMs (decision 0110); without it, the product's default, which is what users run.
     'commit-interval': { type: 'string' },
+    // telenode's warmUp.messages at start (decision 0117); without it, the product's default.
+    'warm-up': { type: 'string' },
     // One gateway only (kannel|telenode), e.g. to look into one side's figures.
     gateway: { type: 'string' },
     // Write each message's request → callback latency, in send order ("<ms since the first send> <latency ms> <ms to
@@ -63,6 +65,7 @@ const PAIRS = Number(values.pairs);
 const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
 const COMMIT_INTERVAL = values['commit-interval'] === undefined ? undefined : Number(values['commit-interval']);
+const WARM_UP = values['warm-up'] === undefined ? undefined : Number(values['warm-up']);
 const CONNECTIONS = 50;
 const PACED_RATE = 500;
 const PACED_COUNT = 10_000;
@@ -168,7 +171,7 @@ concatenation = true
 }
 
 async function startTelenode(dir: string, smscPort: number, receipts: boolean): Promise<Running> {
-  const { daemon, base } = await startBenchDaemon(dir, { smscPort, receipts, window: WINDOW, commitIntervalMs: COMMIT_INTERVAL });
+  const { daemon, base } = await startBenchDaemon(dir, { smscPort, receipts, window: WINDOW, commitIntervalMs: COMMIT_INTERVAL, warmUpMessages: WARM_UP });
   return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
 }
 
@@ -314,7 +317,7 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 - **Date:** ${new Date().toISOString().slice(0, 10)}
 - **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
 - **Setup:** ${withKannel ? 'Kannel 1.4 (bearerbox + smsbox, file store, DLRs in memory)' : 'Kannel not installed: telenode alone'} and telenode (SQLite,
-  \`synchronous=FULL\`, \`store.commitIntervalMs\` ${COMMIT_INTERVAL ?? 'at its default'}), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
+  \`synchronous=FULL\`, \`store.commitIntervalMs\` ${COMMIT_INTERVAL ?? 'at its default'}, \`warmUp.messages\` ${WARM_UP ?? 'at its default'}), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
   10 ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
   (${PACED_COUNT} for the paced runs, from a freshly started gateway; ${QUIET_COUNT} at ${QUIET_RATE} msg/s for the quiet ones); ${PAIRS} pairs per scenario, alternating which
   gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
