@@ -147,7 +147,8 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 /**
  * A daemon (dist/, its own process) on a fresh SQLite store in `dir`: user bench/bench, one SMPP connector `sim` with
  * one bind to the simulator at `smscPort`, callbacks allowed to loopback, SIP on a port the kernel picks (two benches
- * side by side never collide). DAEMON_NODE_FLAGS (V8 flags, --cpu-prof) go to its node. Resolves once /health answers.
+ * side by side never collide). DAEMON_NODE_FLAGS (V8 flags, --cpu-prof) go to its node, DAEMON_ENV ("NAME=value …") to
+ * its environment (e.g. the malloc settings of systemd/telenode.service). Resolves once /health answers.
  */
 export async function startBenchDaemon(
   dir: string,
@@ -176,6 +177,15 @@ export async function startBenchDaemon(
   const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   const daemon = spawn(process.execPath, [...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ...Object.fromEntries(
+        (process.env['DAEMON_ENV'] ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
+    },
   });
   const base = `http://127.0.0.1:${httpPort}`;
   try {
