@@ -29,4 +29,6 @@ for bin in /usr/local/bin "$HOME/.local/bin"; do
   fi
 done
 mkdir -p data
+# The malloc settings of systemd/telenode.service (decision 0118): API log-ins' scrypt memory is returned when freed.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-15728640}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-33554432}"
 exec node dist/cli/main.js start "$@"
