@@ -43,6 +43,14 @@ describe('config', () => {
     }
   });
 
+  it('bounds warmUp.messages to 0–10,000 whole messages, 500 by default', () => {
+    expect(defaultConfig().warmUp.messages).toBe(500);
+    expect(parseConfig({ warmUp: { messages: 0 } }).warmUp.messages).toBe(0);
+    for (const bad of [-1, 10_001, 2.5, '500']) {
+      expect(problemsOf(() => parseConfig({ warmUp: { messages: bad } }))[0]!.path).toBe('warmUp.messages');
+    }
+  });
+
   it('names unknown options instead of ignoring a typo', () => {
     const problems = problemsOf(() => parseConfig({ sms: { maxPart: 3 } }));
     expect(problems[0]).toMatchObject({ path: 'sms', message: expect.stringContaining('maxPart') });
