@@ -1,11 +1,13 @@
 /**
  * A new SQLite store is created with 2 KiB pages (decision 0116); a store
  * created with SQLite's default 4 KiB pages keeps them, and keeps working.
+ * Either way its connection caches at most 2,000 KiB of pages, SQLite's own
+ * default, not better-sqlite3's 16,000 (decision 0120).
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NEW_STORE_PAGE_SIZE, openDatabase } from '../../../../src/store/sqlite/db.js';
+import { NEW_STORE_PAGE_SIZE, PAGE_CACHE_KIB, openDatabase } from '../../../../src/store/sqlite/db.js';
 import { SqliteExecutor } from '../../../../src/store/sqlite/executor.js';
 import { MessageRepo } from '../../../../src/store/message-repo.js';
 import { MessageStatus } from '../../../../src/sms/message.js';
@@ -29,6 +31,17 @@ describe('store page size', () => {
     expect(NEW_STORE_PAGE_SIZE).toBe(2048);
     expect(db.pragma('page_size', { simple: true })).toBe(2048);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('caches 2,000 KiB of pages, not better-sqlite3’s 16,000 KiB (negative: KiB, not pages)', () => {
+    const dir = tempDir('telenode-page-size-');
+    cleanups.push(() => dir.remove());
+    const plain = new Database(':memory:');
+    expect(plain.pragma('cache_size', { simple: true }), 'better-sqlite3 still builds SQLite with 16,000 KiB').toBe(-16000);
+    plain.close();
+    const db = open(join(dir.path, 'new.db'));
+    expect(PAGE_CACHE_KIB).toBe(2000);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-2000);
   });
 
   it('keeps the 4 KiB pages of a store created before, with its messages, and stores new ones', async () => {
