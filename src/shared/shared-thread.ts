@@ -16,9 +16,12 @@ import type { SharedThreadTask } from './shared-thread-entry.js';
 
 /**
  * The tasks' objects live for one HTTP exchange or one checkpoint: a small young generation holds them (V8's default
- * is 32 MB), and the callback sender's heap peaked at about 25 MB instead of 53 under the receipts benchmark.
+ * is 32 MB), and the callback sender's heap peaked at about 25 MB instead of 53 under the receipts benchmark. At 3 MB
+ * (1 MiB semi-spaces, where 6 gave 2) the daemon's peak RSS fell by 3–5 MiB more, with the same CPU a message and the
+ * same paced callback latency; flat out, the callbacks' p99 rose by about a tenth (111 → 123 ms): the thread scavenges
+ * twice as often (bench/RESULTS.md, "Issue 18, session 23").
  */
-const YOUNG_GENERATION_MB = 6;
+const YOUNG_GENERATION_MB = 3;
 
 export interface ThreadTask {
   /** This task's end of its channel; the thread holds the other. */
