@@ -16,6 +16,12 @@
  * with the next one; only a broken command_length still ends the session.
  *
  * A third, for speed only: the PDU encoder and decoder (pdu-fast-paths.ts).
+ *
+ * One change cannot be made after the package has loaded, so it is a patch
+ * (patches/smpp+0.6.0-rc.4.patch, applied by `npm install`): the package
+ * loads findhit-proxywrap, and with it all of lodash (1.4 MiB of heap), only
+ * for a server that asks for PROXY protocol detection, which telenode does
+ * not use.
  */
 import smpp, { type Pdu } from 'smpp';
 import { installFastPduPaths, type SmppInternals } from './pdu-fast-paths.js';
