@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashPassword } from '../src/shared/password-hash.js';
+import { unitEnvironment } from '../test/helpers/unit-environment.js';
 
 export async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -147,8 +148,9 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 /**
  * A daemon (dist/, its own process) on a fresh SQLite store in `dir`: user bench/bench, one SMPP connector `sim` with
  * one bind to the simulator at `smscPort`, callbacks allowed to loopback, SIP on a port the kernel picks (two benches
- * side by side never collide). DAEMON_NODE_FLAGS (V8 flags, --cpu-prof) go to its node, DAEMON_ENV ("NAME=value …") to
- * its environment (e.g. the malloc settings of systemd/telenode.service). Resolves once /health answers.
+ * side by side never collide), with the environment of systemd/telenode.service. DAEMON_NODE_FLAGS (V8 flags,
+ * --cpu-prof) go to its node, DAEMON_ENV ("NAME=value …") to its environment, over the unit's. Resolves once /health
+ * answers.
  */
 export async function startBenchDaemon(
   dir: string,
@@ -179,6 +181,8 @@ export async function startBenchDaemon(
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
+      // As systemd/telenode.service starts it (its malloc thresholds, decision 0118).
+      ...unitEnvironment(),
       ...Object.fromEntries(
         (process.env['DAEMON_ENV'] ?? '')
           .split(' ')

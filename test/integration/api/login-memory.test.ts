@@ -11,6 +11,7 @@ import { hashPassword } from '../../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { parseOzekiXml, sendSmsQuery } from '../../helpers/ozeki-client.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { unitEnvironment } from '../../helpers/unit-environment.js';
 
 const USERS = 12;
 const dir = tempDir('telenode-login-memory-');
@@ -20,13 +21,6 @@ afterAll(async () => {
   await daemon?.kill('SIGKILL');
   dir.remove();
 });
-
-/** systemd/telenode.service's Environment= settings, as systemd hands them to the process. */
-function unitEnvironment(): Record<string, string> {
-  const unit = readFileSync('systemd/telenode.service', 'utf8');
-  const pairs = [...unit.matchAll(/^Environment=(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
-  return Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string]));
-}
 
 function rssMiB(pid: number): number {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
