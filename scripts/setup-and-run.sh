@@ -29,6 +29,7 @@ for bin in /usr/local/bin "$HOME/.local/bin"; do
   fi
 done
 mkdir -p data
-# The malloc settings of systemd/telenode.service (decision 0118): API log-ins' scrypt memory is returned when freed.
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-15728640}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-33554432}"
+# The malloc settings of systemd/telenode.service (decisions 0118, 0121): API log-ins' scrypt memory and freed arena
+# tops are returned.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-15728640}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1048576}"
 exec node dist/cli/main.js start "$@"
