@@ -317,7 +317,7 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 - **Date:** ${new Date().toISOString().slice(0, 10)}
 - **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
 - **Setup:** ${withKannel ? 'Kannel 1.4 (bearerbox + smsbox, file store, DLRs in memory)' : 'Kannel not installed: telenode alone'} and telenode (SQLite,
-  \`synchronous=FULL\`, \`store.commitIntervalMs\` ${COMMIT_INTERVAL ?? 'at its default'}, \`warmUp.messages\` ${WARM_UP ?? 'at its default'}), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
+  \`synchronous=FULL\`, \`store.commitIntervalMs\` ${COMMIT_INTERVAL ?? 'at its default'}, \`warmUp.messages\` ${WARM_UP ?? 'at its default'}, the environment of systemd/telenode.service), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
   10 ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
   (${PACED_COUNT} for the paced runs, from a freshly started gateway; ${QUIET_COUNT} at ${QUIET_RATE} msg/s for the quiet ones); ${PAIRS} pairs per scenario, alternating which
   gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
