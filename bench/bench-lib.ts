@@ -181,7 +181,7 @@ export async function startBenchDaemon(
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
-      // As systemd/telenode.service starts it (its malloc thresholds, decision 0118).
+      // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121).
       ...unitEnvironment(),
       ...Object.fromEntries(
         (process.env['DAEMON_ENV'] ?? '')

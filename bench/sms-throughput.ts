@@ -22,6 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
+import { unitEnvironment } from '../test/helpers/unit-environment.js';
 import {
   callbackSink,
   callbackTimings,
@@ -87,7 +88,8 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
   const daemon = spawn(
     process.execPath,
     [...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121).
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unitEnvironment() } },
   );
   const base = `http://127.0.0.1:${httpPort}`;
   await waitForHealthy(base);
