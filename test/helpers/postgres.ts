@@ -43,6 +43,13 @@ export function postgresMissing(): string | null {
 
 const asRoot = process.getuid?.() === 0;
 
+/** PostgreSQL exited because something else holds its port. */
+class PortTaken extends Error {
+  constructor(stderr: string) {
+    super(`postgres exited, its port in use: ${stderr}`);
+  }
+}
+
 /** Run a PostgreSQL binary as the unprivileged owner of the data folder. */
 function command(bin: string, args: string[]): [string, string[]] {
   return asRoot ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', bin, ...args]] : [bin, args];
@@ -61,7 +68,26 @@ export async function startPostgres(): Promise<PgServer> {
   let server: ChildProcess | null = null;
   let databases = 0;
 
+  /**
+   * Start (or restart) on `port`. A restart can find the port taken: while the server was down the kernel may have
+   * given it to some other process's outgoing connection as its local port (test ports and the kernel's ephemeral
+   * range overlap), and PostgreSQL then cannot listen on it until that connection ends. It tries again until the
+   * deadline, as an operator restarting it would.
+   */
   const start = async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await startOnce(deadline);
+        return;
+      } catch (err) {
+        if (!(err instanceof PortTaken) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+
+  const startOnce = async (deadline: number) => {
     const [cmd, args] = command(join(bin, 'postgres'), [
       '-D',
       data,
@@ -80,10 +106,14 @@ export async function startPostgres(): Promise<PgServer> {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const stderrRead = new Promise((r) => child.stderr!.once('close', r));
     server = child;
-    const deadline = Date.now() + 30_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+      if (child.exitCode !== null) {
+        await stderrRead;
+        if (/could not create any TCP\/IP sockets/.test(stderr) && /Address already in use/.test(stderr)) throw new PortTaken(stderr);
+        throw new Error(`postgres exited: ${stderr}`);
+      }
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres' });
       try {
         await client.connect();
