@@ -42,6 +42,22 @@ describe('undici, the parts telenode uses', () => {
     }
   });
 
+  it('refuses a URL that is not http or https, or not a URL at all, as undici itself does, and sends nothing', async () => {
+    const { Agent, request } = undici();
+    const agent = new Agent({ connections: 1 });
+    let requests = 0;
+    const count = () => requests++;
+    server.on('request', count);
+    try {
+      await expect(request(`ftp://127.0.0.1/x`, { dispatcher: agent })).rejects.toMatchObject({ code: 'UND_ERR_INVALID_ARG' });
+      expect(() => request('not a url', { dispatcher: agent })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_URL' }));
+      expect(requests).toBe(0);
+    } finally {
+      server.off('request', count);
+      await agent.close();
+    }
+  });
+
   it("loads neither undici's index nor Node's bundled undici in a process that sends a request", async () => {
     const loader = join(process.cwd(), 'dist/shared/undici.js');
     const script = `
