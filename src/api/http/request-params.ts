@@ -67,9 +67,13 @@ export function decodeUtf8(body: Buffer): string {
   }
 }
 
+const PLUS = /\+/g;
+
 function decodeComponent(raw: string): string {
+  // Most names and many values (a user name, a plain-word text) carry neither: no copy, no decoder run.
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
   try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
+    return decodeURIComponent(raw.replace(PLUS, ' '));
   } catch (err) {
     throw new AppError(ErrorCode.REQUEST_PARSE, `malformed URL encoding or invalid UTF-8 in '${raw.slice(0, 40)}'`, {
       cause: err,
