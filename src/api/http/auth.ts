@@ -13,7 +13,7 @@
  * cost, so a wrong password for a real user and an unknown user take the
  * same time and the answer tells nothing about which usernames exist.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import crypto from 'node:crypto';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password-hash.js';
 import { hashApiKey } from '../../shared/api-key.js';
@@ -61,7 +61,7 @@ export class UserDirectory {
     this.users = new Map(users.map((u) => [u.username, u]));
     this.byApiKeyHash = new Map(users.flatMap((u) => (u.apiKeyHashes ?? []).map((hash) => [hash, u.username] as const)));
     const params = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(users[0]?.passwordHash ?? '')?.slice(1) ?? ['16384', '8', '1'];
-    this.dummyHash = `scrypt$${params.join('$')}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+    this.dummyHash = `scrypt$${params.join('$')}$${crypto.randomBytes(16).toString('base64')}$${crypto.randomBytes(32).toString('base64')}`;
   }
 
   /**
@@ -128,7 +128,7 @@ export class UserDirectory {
       await this.checkPassword(password, this.dummyHash);
       return false;
     }
-    const key = `${username}\u0000${createHash('sha256').update(password).digest('base64')}`;
+    const key = `${username}\u0000${sha256Base64(password)}`;
     const until = this.verified.get(key);
     const now = this.now();
     if (until !== undefined && until > now) {
@@ -163,3 +163,11 @@ export class UserDirectory {
     return this.users.has(username);
   }
 }
+
+/**
+ * SHA-256 of a password, base64: the cache key of every API request that carries one. Node's one-shot `crypto.hash`
+ * (20.12 and later) skips the Hash object: about a third of `createHash().update().digest()`'s time.
+ */
+const sha256Base64: (text: string) => string =
+  // `engines` allows any Node 20; before 20.12 there is no crypto.hash.
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'base64') : (text) => crypto.createHash('sha256').update(text).digest('base64');
