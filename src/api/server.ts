@@ -13,6 +13,7 @@ import { registerContactsRoutes, type ContactsApiDeps } from './contacts/routes.
 import { logFailure, registerDialect, type RequestFailure } from './dialect.js';
 import { DIALECTS, type DialectDeps } from './dialects.js';
 import { registerConsole, type ConsoleDeps } from './admin/routes.js';
+import { NO_ROUTE_SCHEMAS } from './http/no-route-schemas.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -33,6 +34,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     logger: false,
     bodyLimit: deps.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: NO_ROUTE_SCHEMAS,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
