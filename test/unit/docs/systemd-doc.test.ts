@@ -19,7 +19,7 @@ describe('docs/operations.md service steps against systemd/telenode.service', ()
   it('create the user the unit runs as, in the folder it works in', () => {
     expect(steps).toContain(`useradd --system --home-dir ${setting('WorkingDirectory')} --shell /usr/sbin/nologin ${setting('User')}`);
     expect(steps).toContain(`git clone <this repository> ${setting('WorkingDirectory')}`);
-    expect(setting('ExecStart')).toMatch(new RegExp(`^/usr/bin/node ${setting('WorkingDirectory')}/dist/cli/main.js start --config `));
+    expect(setting('ExecStart')).toMatch(new RegExp(`^/usr/bin/node (--\\S+ )*${setting('WorkingDirectory')}/dist/cli/main.js start --config `));
   });
 
   it('put the config where the unit reads it, readable by its group', () => {
