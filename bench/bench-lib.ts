@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { unitEnvironment } from '../test/helpers/unit-environment.js';
+import { unitEnvironment, unitNodeFlags } from '../test/helpers/unit-environment.js';
 
 export async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -148,7 +148,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 /**
  * A daemon (dist/, its own process) on a fresh SQLite store in `dir`: user bench/bench, one SMPP connector `sim` with
  * one bind to the simulator at `smscPort`, callbacks allowed to loopback, SIP on a port the kernel picks (two benches
- * side by side never collide), with the environment of systemd/telenode.service. DAEMON_NODE_FLAGS (V8 flags,
+ * side by side never collide), with the environment and node flags of systemd/telenode.service. DAEMON_NODE_FLAGS (V8 flags,
  * --cpu-prof) go to its node, DAEMON_ENV ("NAME=value …") to its environment, over the unit's. Resolves once /health
  * answers.
  */
@@ -177,7 +177,8 @@ export async function startBenchDaemon(
     }),
   );
   const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const daemon = spawn(process.execPath, [...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
+  // The unit's node flags first (decision 0123), DAEMON_NODE_FLAGS after them.
+  const daemon = spawn(process.execPath, [...unitNodeFlags(), ...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,

@@ -22,7 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { unitEnvironment } from '../test/helpers/unit-environment.js';
+import { unitEnvironment, unitNodeFlags } from '../test/helpers/unit-environment.js';
 import {
   callbackSink,
   callbackTimings,
@@ -87,8 +87,8 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config));
   const daemon = spawn(
     process.execPath,
-    [...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')],
-    // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121).
+    [...unitNodeFlags(), ...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')],
+    // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121; its node flags, 0123).
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unitEnvironment() } },
   );
   const base = `http://127.0.0.1:${httpPort}`;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { unitNodeFlags } from './unit-environment.js';
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -33,7 +34,11 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
  * API opens (up to 10 s on a slow machine, src/app/warm-up.ts) and CI runs on a busy one. `env` is added to ours.
  */
 export async function startDaemonProcess(configFile: string, timeoutMs = 40_000, env: Record<string, string> = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // With the node flags systemd/telenode.service starts it with (decision 0123), so the tests run the daemon users run.
+  const child = spawn(process.execPath, [...unitNodeFlags(), CLI, 'start', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
