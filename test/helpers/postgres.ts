@@ -114,14 +114,21 @@ export async function startPostgres(): Promise<PgServer> {
         if (/could not create any TCP\/IP sockets/.test(stderr) && /Address already in use/.test(stderr)) throw new PortTaken(stderr);
         throw new Error(`postgres exited: ${stderr}`);
       }
-      const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres' });
+      // A bounded probe: a connection that hangs (something else answering on the port) must not eat the deadline.
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'telenode', database: 'postgres', connectionTimeoutMillis: 2000 });
       try {
         await client.connect();
         await client.end();
         return;
-      } catch {
+      } catch (err) {
         await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s: ${stderr}`);
+        if (Date.now() > deadline) {
+          // What the last probe met and what the server said: a CI failure has to be readable from its log alone.
+          const met = err instanceof Error ? err.message : String(err);
+          throw new Error(
+            `postgres did not accept connections on port ${port} within 30 s (last probe: ${met}; server running: ${child.exitCode === null}): ${stderr}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     }
