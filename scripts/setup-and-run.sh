@@ -32,5 +32,4 @@ mkdir -p data
 # The malloc settings of systemd/telenode.service (decisions 0118, 0121): API log-ins' scrypt memory and freed arena
 # tops are returned.
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-15728640}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1048576}"
-# As the unit starts it: V8 collects without helper threads (decision 0123).
-exec node --single-threaded-gc dist/cli/main.js start "$@"
+exec node dist/cli/main.js start "$@"
