@@ -43,6 +43,15 @@ export function postgresMissing(): string | null {
 
 const asRoot = process.getuid?.() === 0;
 
+/** The sockets on `port` and the state of the server process, for a failure message. */
+function whatHoldsPort(port: number, pid: number | undefined): string {
+  const sockets = spawnSync('ss', ['-Htanp', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' }).stdout;
+  const processes = spawnSync('ps', ['-o', 'pid,ppid,stat,wchan:32,etimes,args', '--ppid', String(pid ?? 0), '-p', String(pid ?? 0)], {
+    encoding: 'utf8',
+  }).stdout;
+  return `sockets on the port:\n${sockets || '(none)\n'}server processes:\n${processes}`;
+}
+
 /** PostgreSQL exited because something else holds its port. */
 class PortTaken extends Error {
   constructor(stderr: string) {
@@ -69,19 +78,25 @@ export async function startPostgres(): Promise<PgServer> {
   let databases = 0;
 
   /**
-   * Start (or restart) on `port`. A restart can find the port taken: while the server was down the kernel may have
-   * given it to some other process's outgoing connection as its local port (test ports and the kernel's ephemeral
-   * range overlap), and PostgreSQL then cannot listen on it until that connection ends. It tries again until the
-   * deadline, as an operator restarting it would.
+   * Start (or restart) on `port`. The port lies outside the kernel's ephemeral range (freeTcpPort), so no outgoing
+   * connection — least of all a client reconnecting to this very port while the server is down, which would connect
+   * to itself — can hold it when the server comes back. Should something else listen there all the same, it tries
+   * again until the deadline, as an operator restarting it would.
    */
   const start = async () => {
     const deadline = Date.now() + 30_000;
+    let portTaken: PortTaken | null = null;
     for (;;) {
       try {
         await startOnce(deadline);
         return;
       } catch (err) {
-        if (!(err instanceof PortTaken) || Date.now() > deadline) throw err;
+        if (err instanceof PortTaken) portTaken = err;
+        if (!(err instanceof PortTaken) || Date.now() > deadline) {
+          // The last attempt may have met the deadline before it could fail like the ones before it.
+          if (portTaken && err !== portTaken) throw new Error(`${(err as Error).message}\nthe attempts before: ${portTaken.message}`);
+          throw err;
+        }
         await new Promise((r) => setTimeout(r, 250));
       }
     }
@@ -106,9 +121,13 @@ export async function startPostgres(): Promise<PgServer> {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A spawn that fails (EAGAIN, ENOMEM) leaves exitCode null: say so rather than wait on a server that never ran.
+    let spawnError: Error | null = null;
+    child.once('error', (err) => (spawnError = err));
     const stderrRead = new Promise((r) => child.stderr!.once('close', r));
     server = child;
     for (;;) {
+      if (spawnError) throw new Error(`postgres could not be started: ${(spawnError as Error).message}`);
       if (child.exitCode !== null) {
         await stderrRead;
         if (/could not create any TCP\/IP sockets/.test(stderr) && /Address already in use/.test(stderr)) throw new PortTaken(stderr);
@@ -126,7 +145,7 @@ export async function startPostgres(): Promise<PgServer> {
           // What the last probe met and what the server said: a CI failure has to be readable from its log alone.
           const met = err instanceof Error ? err.message : String(err);
           throw new Error(
-            `postgres did not accept connections on port ${port} within 30 s (last probe: ${met}; server running: ${child.exitCode === null}): ${stderr}`,
+            `postgres did not accept connections on port ${port} within 30 s (last probe: ${met}; server running: ${child.exitCode === null}): ${stderr}\n${whatHoldsPort(port, child.pid)}`,
           );
         }
         await new Promise((r) => setTimeout(r, 100));
