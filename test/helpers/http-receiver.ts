@@ -4,7 +4,7 @@
  * with a given status, to exercise retries.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './ports.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -36,8 +36,8 @@ export class HttpReceiver {
         res.end('OK');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    // Port 0: one outside the ephemeral range, so a sender retrying while the receiver is down cannot take it (ports.ts).
+    this.port = await listenOnLoopback(this.server, port);
     return this;
   }
 

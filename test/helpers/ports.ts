@@ -1,10 +1,12 @@
 /**
- * Ports for the test harness, from one place (issue 22 item 13). By default the kernel picks each one (port 0,
- * from its ephemeral range), so suites can run side by side without fixed ports. `TELENODE_TEST_PORTS=30000-39999`
- * confines what the harness picks — HTTP, SMPP and sipp ports and the daemon's RTP range — to that range, e.g.
- * to keep two checkouts' suites apart on one machine or to stay inside a firewall's opening.
+ * Ports for the test harness, from one place (issue 22 item 13), so suites can run side by side without fixed
+ * ports. UDP ports (sipp, RTP) are the kernel's pick by default. TCP listening ports are picked at random outside
+ * the kernel's ephemeral range (see freeTcpPort for why). `TELENODE_TEST_PORTS=30000-39999` confines what the
+ * harness picks — HTTP, SMPP and sipp ports and the daemon's RTP range — to that range, e.g. to keep two
+ * checkouts' suites apart on one machine or to stay inside a firewall's opening.
  */
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 
 export interface PortRange {
@@ -53,13 +55,69 @@ function tryUdp(port: number): Promise<number | null> {
   });
 }
 
-/** A TCP port on loopback nobody listens on now. */
+/** The kernel's ephemeral port range, from which it gives outgoing connections their local ports. */
+export function ephemeralPortRange(): PortRange {
+  try {
+    const [min, max] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (min && max) return { min, max };
+  } catch {
+    // not Linux: IANA's dynamic range (RFC 6335 §6), which BSDs and macOS use
+  }
+  return { min: 49152, max: 65535 };
+}
+
+/** Where listening ports come from without TELENODE_TEST_PORTS: above the privileged ports and the usual services'. */
+const DEFAULT_LISTEN_RANGE: PortRange = { min: 20000, max: 65535 };
+
+/**
+ * The larger part of `range` below or above the ephemeral ports, or `range` itself when that part is too small to
+ * pick from (a TELENODE_TEST_PORTS inside the ephemeral range: the listeners then take their chances as before).
+ */
+export function outsideEphemeral(range: PortRange, ephemeral = ephemeralPortRange()): PortRange {
+  const below = { min: range.min, max: Math.min(range.max, ephemeral.min - 1) };
+  const above = { min: Math.max(range.min, ephemeral.max + 1), max: range.max };
+  const larger = below.max - below.min >= above.max - above.min ? below : above;
+  return larger.max - larger.min >= 100 ? larger : range;
+}
+
+/**
+ * A TCP port on loopback nobody listens on now, outside the kernel's ephemeral range. Tests take listeners (an SMSC,
+ * a callback receiver, PostgreSQL) down and bring them back on the same port while a client keeps reconnecting. On a
+ * port inside the ephemeral range such a client can be handed that very port as its own local port, and its SYN to
+ * a port nobody listens on then meets itself: a simultaneous open (RFC 9293 §3.5) that connects the socket to
+ * itself and holds the port, so the listener cannot come back (seen as `127.0.0.1:P ↔ 127.0.0.1:P` in `ss`;
+ * Linux walks the local ports for one destination in sequence, so a client retrying for seconds finds it often).
+ * Outside the range no outgoing connection takes the port, in between either.
+ */
 export async function freeTcpPort(range = TEST_PORT_RANGE): Promise<number> {
+  const from = outsideEphemeral(range ?? DEFAULT_LISTEN_RANGE);
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = await tryTcp(candidate(range));
+    const port = await tryTcp(candidate(from));
     if (port !== null) return port;
   }
   throw new Error('no free TCP port in the test port range');
+}
+
+/**
+ * Listen on loopback at `port`, or with port 0 at one from freeTcpPort — another one if some other process took it
+ * between the check and the listen. Resolves with the port.
+ */
+export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const chosen = port || (await freeTcpPort());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(chosen, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      if (port || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+    }
+  }
 }
 
 /**

@@ -3,8 +3,8 @@
  * receives. It can answer with a temporary failure, or be stopped and started
  * again on the same port, to exercise retries.
  */
-import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { listenOnLoopback } from './ports.js';
 
 export interface ReceivedMail {
   from: string;
@@ -42,8 +42,15 @@ export class SmtpReceiver {
         });
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.server.address() as AddressInfo).port;
+    // Port 0: one outside the ephemeral range, so a sender retrying while the server is down cannot take it (ports.ts).
+    // A failed listen is settled by listenOnLoopback; SMTPServer re-emits it on itself, where nobody listens.
+    const reEmitted = () => undefined;
+    this.server.on('error', reEmitted);
+    try {
+      this.port = await listenOnLoopback(this.server.server, port);
+    } finally {
+      this.server.off('error', reEmitted);
+    }
     return this;
   }
 

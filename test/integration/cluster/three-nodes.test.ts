@@ -11,10 +11,12 @@ import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil, waitWhileProgressing } from '../../helpers/temp-dir.js';
+import { freeTcpPort } from '../../helpers/ports.js';
 
 const MESSAGES = Number(process.env['CLUSTER_TEST_MESSAGES'] ?? 10_000);
 const missing = postgresMissing();
-const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
+// A port outside the ephemeral range: the SMSC comes back on it below while the nodes keep reconnecting (ports.ts).
+const smsc = new SmscSimulator({ port: await freeTcpPort(), idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
 const receiver = new HttpReceiver();
 let server: PgServer;
 type Node = Awaited<ReturnType<typeof startDaemon>>;

@@ -11,6 +11,7 @@ import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { ozekiGet, sendSmsQuery } from '../../helpers/ozeki-client.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { freeTcpPort } from '../../helpers/ports.js';
 
 const auth = { Username: TEST_USER.username, Password: TEST_USER.password };
 const cleanups: Array<() => Promise<void>> = [];
@@ -35,7 +36,8 @@ function smpp(id: string, port: number, extra: Record<string, unknown> = {}) {
 
 describe('faults', () => {
   it('treats a lost bind as one event: one warning, the parts in flight back in the queue, none lost', async () => {
-    const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, responseDelayMs: 300, log: silentLogger() });
+    // Outside the ephemeral range: the SMSC comes back on this port while the daemon reconnects (ports.ts).
+    const sim = new SmscSimulator({ port: await freeTcpPort(), idFormat: 'hex', receiptDelayMs: 20, responseDelayMs: 300, log: silentLogger() });
     const { port } = await sim.start();
     const lines: Array<{ level: number; msg: string }> = [];
     const log = createLogger({
@@ -62,7 +64,7 @@ describe('faults', () => {
   });
 
   it('loses nothing when the SMSC disappears mid-load and comes back', async () => {
-    const sim = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
+    const sim = new SmscSimulator({ port: await freeTcpPort(), idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
     const { port } = await sim.start();
     const env = await startDaemon({ connectors: [smpp('c1', port)], sms: { retry: { initialMs: 100, maxMs: 500, maxAgeHours: 1 } } });
     cleanups.push(

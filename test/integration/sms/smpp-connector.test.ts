@@ -14,6 +14,7 @@ import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/tools/sms
 import { createLogger, silentLogger, type Logger } from '../../../src/shared/log.js';
 import { noDelayOf } from '../../helpers/socket-options.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { freeTcpPort } from '../../helpers/ports.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -37,7 +38,8 @@ class TestSink implements ConnectorSink {
 }
 
 async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<string, unknown> = {}, log: Logger = silentLogger()) {
-  const sim = new SmscSimulator({ port: 0, receiptDelayMs: 20, log: silentLogger(), ...simOptions });
+  // Outside the ephemeral range: one test brings the SMSC back on this port while the connector reconnects (ports.ts).
+  const sim = new SmscSimulator({ port: await freeTcpPort(), receiptDelayMs: 20, log: silentLogger(), ...simOptions });
   await sim.start();
   const sink = new TestSink();
   const connector = new SmppConnector(

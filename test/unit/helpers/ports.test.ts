@@ -1,6 +1,7 @@
 /** The harness's ports come from one place and stay inside TELENODE_TEST_PORTS when it is set (issue 22 item 13). */
 import { describe, expect, it } from 'vitest';
-import { freeTcpPort, freeUdpPort, parsePortRange, rtpPortRange } from '../../helpers/ports.js';
+import { createServer } from 'node:net';
+import { ephemeralPortRange, freeTcpPort, freeUdpPort, listenOnLoopback, outsideEphemeral, parsePortRange, rtpPortRange } from '../../helpers/ports.js';
 
 describe('test ports', () => {
   it('reads a range and refuses one that is not', () => {
@@ -23,5 +24,23 @@ describe('test ports', () => {
     expect(rtpPortRange(range)).toEqual({ portMin: 31899, portMax: 31999 });
     expect(rtpPortRange(null)).toBeNull();
     expect(await freeTcpPort(null)).toBeGreaterThan(0);
+  });
+
+  it("keeps listening ports out of the kernel's ephemeral range, where a client reconnecting to one could take it", async () => {
+    const ephemeral = { min: 32768, max: 60999 };
+    expect(outsideEphemeral({ min: 30000, max: 39999 }, ephemeral)).toEqual({ min: 30000, max: 32767 });
+    expect(outsideEphemeral({ min: 20000, max: 65535 }, ephemeral)).toEqual({ min: 20000, max: 32767 });
+    expect(outsideEphemeral({ min: 50000, max: 65535 }, ephemeral)).toEqual({ min: 61000, max: 65535 });
+    // No room outside: the range as given.
+    expect(outsideEphemeral({ min: 40000, max: 49999 }, ephemeral)).toEqual({ min: 40000, max: 49999 });
+    const live = ephemeralPortRange();
+    const outside = (port: number) => port < live.min || port > live.max;
+    for (let i = 0; i < 5; i++) expect(outside(await freeTcpPort(null))).toBe(true);
+    const server = createServer();
+    try {
+      expect(outside(await listenOnLoopback(server))).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
