@@ -146,11 +146,26 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 }
 
 /**
+ * `telenode start --config <config>` from dist/ in its own process, as systemd/telenode.service starts it: the unit's
+ * environment (its malloc thresholds, decisions 0118 and 0121) and node flags (decision 0123). DAEMON_NODE_FLAGS (V8
+ * flags, --cpu-prof) go to its node after the unit's, DAEMON_ENV ("NAME=value …") to its environment over the unit's.
+ */
+export function spawnBenchDaemon(config: string): ChildProcess {
+  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const extraEnv = (process.env['DAEMON_ENV'] ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string]);
+  return spawn(process.execPath, [...unitNodeFlags(), ...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...unitEnvironment(), ...Object.fromEntries(extraEnv) },
+  });
+}
+
+/**
  * A daemon (dist/, its own process) on a fresh SQLite store in `dir`: user bench/bench, one SMPP connector `sim` with
  * one bind to the simulator at `smscPort`, callbacks allowed to loopback, SIP on a port the kernel picks (two benches
- * side by side never collide), with the environment and node flags of systemd/telenode.service. DAEMON_NODE_FLAGS (V8 flags,
- * --cpu-prof) go to its node, DAEMON_ENV ("NAME=value …") to its environment, over the unit's. Resolves once /health
- * answers.
+ * side by side never collide), started by spawnBenchDaemon. Resolves once /health answers.
  */
 export async function startBenchDaemon(
   dir: string,
@@ -176,22 +191,7 @@ export async function startBenchDaemon(
       ],
     }),
   );
-  const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  // The unit's node flags first (decision 0123), DAEMON_NODE_FLAGS after them.
-  const daemon = spawn(process.execPath, [...unitNodeFlags(), ...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121).
-      ...unitEnvironment(),
-      ...Object.fromEntries(
-        (process.env['DAEMON_ENV'] ?? '')
-          .split(' ')
-          .filter(Boolean)
-          .map((kv) => kv.split('=') as [string, string]),
-      ),
-    },
-  });
+  const daemon = spawnBenchDaemon(config);
   const base = `http://127.0.0.1:${httpPort}`;
   try {
     await waitForHealthy(base);

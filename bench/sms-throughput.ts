@@ -16,13 +16,11 @@
  *   receipts       with receipts and SMSDeliveryReport callbacks: completed/s, request→callback p50/p99
  *   latency-1000   open loop at 1,000 msg/s: accept latency p50/p99
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/shared/password-hash.js';
-import { unitEnvironment, unitNodeFlags } from '../test/helpers/unit-environment.js';
 import {
   callbackSink,
   callbackTimings,
@@ -37,6 +35,7 @@ import {
   median,
   quantile,
   settleBetweenRuns,
+  spawnBenchDaemon,
   waitForHealthy,
   writeResultsSection,
 } from './bench-lib.js';
@@ -85,12 +84,7 @@ async function runScenario(scenario: Scenario, messages = MESSAGES): Promise<Rec
     connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smscPort, systemId: 'bench', password: 'bench', binds: 2, window: 200 }],
   };
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config));
-  const daemon = spawn(
-    process.execPath,
-    [...unitNodeFlags(), ...(process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), CLI, 'start', '--config', join(dir, 'config.yaml')],
-    // As systemd/telenode.service starts it (its malloc thresholds, decisions 0118 and 0121; its node flags, 0123).
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unitEnvironment() } },
-  );
+  const daemon = spawnBenchDaemon(join(dir, 'config.yaml'));
   const base = `http://127.0.0.1:${httpPort}`;
   await waitForHealthy(base);
   const sink = receipts ? await callbackSink() : null;
