@@ -65,13 +65,28 @@ async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<strin
 }
 
 /** A connector bound to a raw TCP server of the test's (a hostile SMSC), cleaned up after the test. */
-async function connectTo(server: Server, sockets: Set<Socket>, id: string): Promise<{ sink: TestSink; connector: SmppConnector }> {
+async function connectTo(
+  server: Server,
+  sockets: Set<Socket>,
+  id: string,
+  config: Record<string, unknown> = {},
+  log: Logger = silentLogger(),
+): Promise<{ sink: TestSink; connector: SmppConnector }> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const sink = new TestSink();
   const connector = new SmppConnector(
-    smppConnectorSchema.parse({ id, type: 'smpp', host: '127.0.0.1', port, systemId: 'tn', password: 'pw', reconnect: { initialMs: 50, maxMs: 100 } }),
-    { sink, log: silentLogger() },
+    smppConnectorSchema.parse({
+      id,
+      type: 'smpp',
+      host: '127.0.0.1',
+      port,
+      systemId: 'tn',
+      password: 'pw',
+      reconnect: { initialMs: 50, maxMs: 100 },
+      ...config,
+    }),
+    { sink, log },
   );
   await connector.start();
   cleanups.push(async () => {
@@ -383,6 +398,32 @@ describe('SMPP connector against a hostile SMSC', () => {
     const { connector } = await connectTo(server, sockets, 'bad');
     await waitUntil(() => connections >= 3, 5000, 'the connector reconnecting after each reset');
     expect(connector.status().binds[0]!.state).not.toBe('closed');
+  });
+
+  it('closes a connection whose SMSC never answers the bind, says so, and binds on the next one', async () => {
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    let silentOneClosed = false;
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      if (++connections === 1) {
+        // Takes the connection and the bind_transceiver, answers nothing (a hung SMSC).
+        socket.on('close', () => (silentOneClosed = true));
+        socket.resume();
+        return;
+      }
+      readPdus(socket, (_pdu, commandId, sequenceNumber) => {
+        if (commandId === 0x00000009) socket.write(encodePdu('bind_transceiver_resp', { sequence_number: sequenceNumber, system_id: 'sim' }));
+      });
+    });
+    const lines: Array<{ msg: string; timeoutMs?: number }> = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { connector } = await connectTo(server, sockets, 'silent', { bindTimeoutMs: 300 }, log);
+    await waitUntil(() => connector.isUp(), 10_000, 'bound on the second connection');
+    expect(silentOneClosed).toBe(true);
+    expect(connections).toBe(2);
+    expect(lines.filter((l) => l.msg.startsWith('SMSC did not answer the bind'))).toEqual([expect.objectContaining({ timeoutMs: 300 })]);
   });
 });
 

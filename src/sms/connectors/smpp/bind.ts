@@ -305,9 +305,22 @@ export class SmppBind {
     if (this.session !== session || this.stateValue !== BindState.Connecting) return;
     this.transition(BindState.Binding);
     const command = `bind_${this.role}`;
+    // SMPP 3.4 §7.2's response_timer, for the bind too: a peer that takes the connection and never answers (a hung
+    // SMSC, a balancer in front of a dead one, the wrong service on the port) would otherwise hold the bind in
+    // `binding` for good, never trying again.
+    const bindTimer = setTimeout(() => {
+      if (this.session !== session || this.stateValue !== BindState.Binding) return;
+      this.log.warn(
+        { bind: this.name, host: this.config.host, port: this.config.port, timeoutMs: this.config.bindTimeoutMs },
+        'SMSC did not answer the bind; closing the connection and trying again',
+      );
+      this.lost(`no ${command}_resp within ${this.config.bindTimeoutMs} ms`, session);
+    }, this.config.bindTimeoutMs);
+    bindTimer.unref();
     session.send(
       new smpp.PDU(command, { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType, interface_version: 0x34 }),
       (resp: Pdu) => {
+        clearTimeout(bindTimer);
         if (this.session !== session) return;
         if (resp.command_status !== 0) {
           this.log.error({ bind: this.name, status: statusName(resp.command_status) }, 'SMSC refused the bind');
