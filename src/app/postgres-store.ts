@@ -18,7 +18,10 @@ export async function openPostgresStore(
   { dataDir, onCommit, registry }: { dataDir: string; onCommit: (batchSize: number, ms: number) => void; registry: Registry },
   log?: Logger,
 ): Promise<Store> {
-  const pool = createPool({ url: config.store.url!, poolSize: config.store.poolSize, applicationName: `telenode ${config.node.id}` });
+  const { queryTimeoutMs } = config.store;
+  // A request waits no longer for a connection than for an answer (and 5 s at most, as before).
+  const connectTimeoutMs = Math.min(5000, queryTimeoutMs);
+  const pool = createPool({ url: config.store.url!, poolSize: config.store.poolSize, applicationName: `telenode ${config.node.id}`, connectTimeoutMs });
   try {
     await migratePostgres(pool);
   } catch (err) {
@@ -29,11 +32,17 @@ export async function openPostgresStore(
   // Leave connections for reads, the claim sweeps and the heartbeat. Batches are smaller than SQLite's: here
   // each operation costs round trips, so a 2,000-operation batch would hold its answers (and a carrier's
   // accepted submits, should the node die) uncommitted for seconds.
-  const committer = new PgCommitter(pool, tx, { onCommit, maxBatch: 256, concurrency: Math.max(2, config.store.poolSize - 4) });
-  const sql = new PgExecutor(pool, tx);
+  const committer = new PgCommitter(pool, tx, {
+    onCommit,
+    maxBatch: 256,
+    concurrency: Math.max(2, config.store.poolSize - 4),
+    queryTimeoutMs,
+    log: log?.child({ component: 'store' }),
+  });
+  const sql = new PgExecutor(pool, tx, { queryTimeoutMs });
   // The heartbeat's own connection: a pool busy with the load must not make a live node look dead.
-  const beatPool = log ? createPool({ url: config.store.url!, poolSize: 1, applicationName: `telenode ${config.node.id} heartbeat` }) : null;
-  const beatSql = beatPool ? new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>()) : sql;
+  const beatPool = log ? createPool({ url: config.store.url!, poolSize: 1, applicationName: `telenode ${config.node.id} heartbeat`, connectTimeoutMs }) : null;
+  const beatSql = beatPool ? new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>(), { queryTimeoutMs }) : sql;
   const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' }), null, beatSql) : null;
   cluster?.registerMetrics(registry);
   return {

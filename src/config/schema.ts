@@ -261,6 +261,11 @@ export const configSchema = z
           .optional(),
         /** PostgreSQL: connections this node keeps open. */
         poolSize: z.number().int().min(2).max(200).default(10),
+        /**
+         * PostgreSQL: longest wait for a statement's answer; then the request gets "try later" and the connection is
+         * dropped (a hung or unreachable server). A COMMIT already sent is waited for however long (decision 0124).
+         */
+        queryTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       })
       .strict()
       .refine((store) => store.type !== 'postgres' || store.url !== undefined, { message: 'store.url is required when store.type is postgres', path: ['url'] })

@@ -21,6 +21,10 @@ export interface PgServer {
   /** Stop the server (fast shutdown), keeping its files: start() brings it back on the same port. */
   halt(): Promise<void>;
   start(): Promise<void>;
+  /** Freeze the server and its backends (SIGSTOP): connections stay open and nothing answers — a hung server. */
+  pause(): void;
+  /** Let a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stop and remove everything. */
   stop(): Promise<void>;
 }
@@ -153,6 +157,26 @@ export async function startPostgres(): Promise<PgServer> {
     }
   };
 
+  /** The postmaster and its children (backends, checkpointer, WAL writer …). */
+  const processes = (): number[] => {
+    const postmaster = server?.pid;
+    if (postmaster === undefined) return [];
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
+    return [postmaster, ...children];
+  };
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of processes()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone meanwhile (a backend that ended)
+      }
+    }
+  };
+
   const halt = async () => {
     const child = server;
     server = null;
@@ -180,7 +204,17 @@ export async function startPostgres(): Promise<PgServer> {
     },
     halt,
     start,
+    pause() {
+      // Twice: a backend forked between listing the children and stopping the postmaster is in the second list
+      // (and a stopped postmaster forks no more).
+      signalAll('SIGSTOP');
+      signalAll('SIGSTOP');
+    },
+    resume() {
+      signalAll('SIGCONT');
+    },
     async stop() {
+      signalAll('SIGCONT'); // a paused server cannot shut down
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },

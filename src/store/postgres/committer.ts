@@ -10,18 +10,28 @@
  * grow with load). Operations that depend on each other are issued one after
  * the other's commit, and two that touch one message serialize on its row
  * lock (status-writer.ts), so commit order across batches does not matter.
+ *
+ * A server that stops answering (hung, or unreachable without a reset) must not hold requests for good: every
+ * statement before COMMIT has `queryTimeoutMs`, after which the batch fails as STORE_UNAVAILABLE and its connection
+ * is destroyed, so the server rolls the transaction back whenever it reads again (it never saw a COMMIT). A COMMIT
+ * that has been sent is waited for, however long: only its answer tells whether it committed, and answering "try
+ * later" for a message that then commits would have the client send it twice. A batch that has not finished within
+ * STALLED_MS no longer holds the next one back (docs/decisions/0124-hung-database.md).
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
 import { DeferTimer } from '../defer-timer.js';
+import type { Logger } from '../../shared/log.js';
 import type { Committer } from '../sql.js';
 import type { TxConnection } from './executor.js';
-import { storeError } from './errors.js';
+import { isUnavailable, storeError } from './errors.js';
 
 type Operation<T> = () => T | Promise<T>;
 
 /** Operations waiting before another batch starts beside the ones committing. */
 const PARALLEL_BACKLOG = 64;
+/** A batch committing longer than this is stuck, not busy: the next one starts beside it whatever the backlog. */
+const STALLED_MS = 1000;
 
 interface Pending {
   op: Operation<unknown>;
@@ -38,12 +48,22 @@ export class PgCommitter implements Committer {
   private scheduled = false;
   private readonly deferTimer = new DeferTimer(() => this.schedule());
   private readonly writing = new Set<Promise<void>>();
+  /** When the batch writing longest started (performance.now()), of those writing now. */
+  private readonly writeStarts = new Set<number>();
   private readonly concurrency: number;
 
   constructor(
     private readonly pool: Pool,
     private readonly tx: AsyncLocalStorage<TxConnection>,
-    private readonly options: { maxBatch?: number; concurrency?: number; onCommit?: (batchSize: number, ms: number) => void } = {},
+    private readonly options: {
+      maxBatch?: number;
+      concurrency?: number;
+      onCommit?: (batchSize: number, ms: number) => void;
+      /** Longest wait for a statement's answer before COMMIT (none: wait as long as it takes). */
+      queryTimeoutMs?: number;
+      /** Told of a COMMIT unanswered for queryTimeoutMs (the batch still waits for it). */
+      log?: Logger;
+    } = {},
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
   }
@@ -75,8 +95,9 @@ export class PgCommitter implements Committer {
 
   private schedule(): void {
     if (this.scheduled || this.writing.size >= this.concurrency) return;
-    // A second batch at once only for a backlog: small batches side by side cost a commit each for nothing.
-    if (this.writing.size > 0 && this.queue.length < PARALLEL_BACKLOG) return;
+    // A second batch at once only for a backlog (small batches side by side cost a commit each for nothing) or
+    // when the one writing is stuck on a server that does not answer.
+    if (this.writing.size > 0 && this.queue.length < PARALLEL_BACKLOG && !this.stalled()) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -84,9 +105,20 @@ export class PgCommitter implements Committer {
     });
   }
 
+  private stalled(): boolean {
+    const now = performance.now();
+    for (const started of this.writeStarts) if (now - started > STALLED_MS) return true;
+    return false;
+  }
+
   private write(): Promise<void> {
+    // A unique start per batch (two in one microsecond would otherwise share an entry of the set).
+    let started = performance.now();
+    while (this.writeStarts.has(started)) started += 1e-6;
+    this.writeStarts.add(started);
     const writing: Promise<void> = this.flushBatch().finally(() => {
       this.writing.delete(writing);
+      this.writeStarts.delete(started);
       if (this.queue.length > 0) this.schedule();
     });
     this.writing.add(writing);
@@ -109,7 +141,9 @@ export class PgCommitter implements Committer {
     try {
       try {
         outcomes = await this.runBatch(client, batch, false);
-      } catch {
+      } catch (err) {
+        // The server or the connection failed, not an operation: running the batch again cannot help.
+        if (isUnavailable(err)) throw err;
         outcomes = await this.runBatch(client, batch, true);
       }
     } catch (err) {
@@ -126,7 +160,7 @@ export class PgCommitter implements Committer {
   /** One transaction for the batch; `isolated`: a savepoint per operation, so a throwing one rolls back alone. */
   private async runBatch(client: PoolClient, batch: Pending[], isolated: boolean): Promise<Outcome[]> {
     const connection: TxConnection = { client, open: true };
-    await client.query('BEGIN');
+    await this.statement(client, 'BEGIN');
     try {
       const outcomes: Outcome[] = [];
       for (const item of batch) {
@@ -134,22 +168,62 @@ export class PgCommitter implements Committer {
           outcomes.push({ ok: true, value: await this.tx.run(connection, item.op) });
           continue;
         }
-        await client.query('SAVEPOINT op');
+        await this.statement(client, 'SAVEPOINT op');
         try {
           outcomes.push({ ok: true, value: await this.tx.run(connection, item.op) });
-          await client.query('RELEASE SAVEPOINT op');
+          await this.statement(client, 'RELEASE SAVEPOINT op');
         } catch (err) {
-          await client.query('ROLLBACK TO SAVEPOINT op');
+          if (isUnavailable(err)) throw err;
+          await this.statement(client, 'ROLLBACK TO SAVEPOINT op');
           outcomes.push({ ok: false, value: err });
         }
       }
-      await client.query('COMMIT');
+      await this.commit(client, batch.length);
       return outcomes;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // On a connection that failed or timed out a ROLLBACK would queue behind the unanswered statement for good;
+      // destroying the connection (the caller does) rolls the transaction back just as well.
+      if (!isUnavailable(err)) await this.statement(client, 'ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       connection.open = false;
+    }
+  }
+
+  /** A statement before COMMIT: bounded by queryTimeoutMs, failing as STORE_UNAVAILABLE. */
+  private async statement(client: PoolClient, text: string): Promise<void> {
+    try {
+      const query = { text, query_timeout: this.options.queryTimeoutMs }; // node-postgres reads it, its types do not say so
+      await client.query(query);
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  /** COMMIT, waited for as long as it takes (see the header); a long wait is logged once. */
+  private async commit(client: PoolClient, operations: number): Promise<void> {
+    const timeoutMs = this.options.queryTimeoutMs;
+    const started = performance.now();
+    const warning =
+      timeoutMs === undefined || !this.options.log
+        ? null
+        : setTimeout(
+            () =>
+              this.options.log!.warn(
+                { operations, waitedMs: timeoutMs },
+                'PostgreSQL has not answered a COMMIT; its requests wait for the answer, which alone says whether it committed',
+              ),
+            timeoutMs,
+          );
+    warning?.unref();
+    try {
+      await client.query('COMMIT');
+    } catch (err) {
+      throw storeError(err);
+    } finally {
+      if (warning) clearTimeout(warning);
+      const waited = performance.now() - started;
+      if (timeoutMs !== undefined && waited > timeoutMs) this.options.log?.warn({ operations, waitedMs: Math.round(waited) }, 'PostgreSQL answered the COMMIT');
     }
   }
 }

@@ -21,9 +21,15 @@ export class PgExecutor implements SqlExecutor {
   readonly dialect = 'postgres' as const;
   private readonly statements = new Map<string, PgStatement & { name: string }>();
 
+  /**
+   * `queryTimeoutMs`: a statement unanswered this long fails as STORE_UNAVAILABLE (node-postgres's `query_timeout`)
+   * and its connection is not used again (the pool drops a connection a query failed on; the committer drops its
+   * transaction's), so a hung or unreachable server costs a request seconds, not an open-ended wait.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly tx: AsyncLocalStorage<TxConnection>,
+    private readonly options: { queryTimeoutMs?: number } = {},
   ) {}
 
   async all<T>(sql: string, params?: SqlParams): Promise<T[]> {
@@ -46,7 +52,8 @@ export class PgExecutor implements SqlExecutor {
     }
     const open = this.tx.getStore();
     const target = open?.open ? open.client : this.pool;
-    return target.query({ name: statement.name, text: statement.text, values: pgValues(statement, params) }).catch((err: unknown) => {
+    const config = { name: statement.name, text: statement.text, values: pgValues(statement, params), query_timeout: this.options.queryTimeoutMs };
+    return target.query(config).catch((err: unknown) => {
       throw storeError(err);
     });
   }
