@@ -15,9 +15,11 @@
  * statement before COMMIT has `queryTimeoutMs`, after which the batch fails as STORE_UNAVAILABLE and its connection
  * is destroyed, so the server rolls the transaction back whenever it reads again (it never saw a COMMIT). A COMMIT
  * that has been sent is waited for, however long: only its answer tells whether it committed, and answering "try
- * later" for a message that then commits would have the client send it twice. A batch that has not finished within
- * STALLED_MS no longer holds the next one back (docs/decisions/0124-hung-database.md).
+ * later" for a message that then commits would have the client send it twice. When the connection breaks instead of
+ * answering, the transaction's marker row tells (markerCommitted). A batch that has not finished within STALLED_MS no
+ * longer holds the next one back (docs/decisions/0124-hung-database.md).
  */
+import { randomUUID } from 'node:crypto';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
 import { DeferTimer } from '../defer-timer.js';
@@ -32,6 +34,11 @@ type Operation<T> = () => T | Promise<T>;
 const PARALLEL_BACKLOG = 64;
 /** A batch committing longer than this is stuck, not busy: the next one starts beside it whatever the backlog. */
 const STALLED_MS = 1000;
+/** Commit markers older than this are deleted, by a batch at most this often. */
+const MARKER_KEEP_MS = 60 * 60_000;
+const MARKER_PRUNE_EVERY_MS = 10 * 60_000;
+/** SQLSTATE unique_violation (PostgreSQL Appendix A). */
+const UNIQUE_VIOLATION = '23505';
 
 interface Pending {
   op: Operation<unknown>;
@@ -51,6 +58,7 @@ export class PgCommitter implements Committer {
   /** When the batch writing longest started (performance.now()), of those writing now. */
   private readonly writeStarts = new Set<number>();
   private readonly concurrency: number;
+  private lastMarkerPrune = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -160,8 +168,14 @@ export class PgCommitter implements Committer {
   /** One transaction for the batch; `isolated`: a savepoint per operation, so a throwing one rolls back alone. */
   private async runBatch(client: PoolClient, batch: Pending[], isolated: boolean): Promise<Outcome[]> {
     const connection: TxConnection = { client, open: true };
+    const marker = randomUUID();
     await this.statement(client, 'BEGIN');
     try {
+      await this.statement(client, 'INSERT INTO commit_markers (id, at) VALUES ($1, $2)', [marker, Date.now()]);
+      if (Date.now() - this.lastMarkerPrune > MARKER_PRUNE_EVERY_MS) {
+        this.lastMarkerPrune = Date.now();
+        await this.statement(client, 'DELETE FROM commit_markers WHERE at < $1', [Date.now() - MARKER_KEEP_MS]);
+      }
       const outcomes: Outcome[] = [];
       for (const item of batch) {
         if (!isolated) {
@@ -178,7 +192,7 @@ export class PgCommitter implements Committer {
           outcomes.push({ ok: false, value: err });
         }
       }
-      await this.commit(client, batch.length);
+      await this.commit(client, batch.length, marker);
       return outcomes;
     } catch (err) {
       // On a connection that failed or timed out a ROLLBACK would queue behind the unanswered statement for good;
@@ -190,18 +204,48 @@ export class PgCommitter implements Committer {
     }
   }
 
-  /** A statement before COMMIT: bounded by queryTimeoutMs, failing as STORE_UNAVAILABLE. */
-  private async statement(client: PoolClient, text: string): Promise<void> {
+  /** One of the committer's own statements (never COMMIT): bounded by queryTimeoutMs, failing as STORE_UNAVAILABLE. */
+  private async statement(client: PoolClient | Pool, text: string, values?: unknown[]): Promise<void> {
     try {
-      const query = { text, query_timeout: this.options.queryTimeoutMs }; // node-postgres reads it, its types do not say so
+      const query = { text, values, query_timeout: this.options.queryTimeoutMs }; // node-postgres reads it, its types do not say so
       await client.query(query);
     } catch (err) {
       throw storeError(err);
     }
   }
 
+  /**
+   * Whether the transaction that wrote `marker` committed, after its connection broke with the COMMIT sent (the
+   * server restarted, or the network failed, right then). Inserting the same marker again answers it: the insert
+   * waits until that transaction has ended one way or the other, then fails on the key if it committed and succeeds
+   * if it did not — and then no late commit can count either. The old backend is asked to end first if it sits idle
+   * in its transaction, waiting on a connection only its side thinks is open (should the pid have been reused
+   * meanwhile, only by another telenode connection, whose own committer then goes through this same check). While the
+   * server does not answer, this asks again; the batch's requests wait for the answer, as for a COMMIT unanswered.
+   */
+  private async markerCommitted(marker: string, backendPid: number | undefined): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (backendPid) {
+          await this.statement(
+            this.pool,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state LIKE 'idle in transaction%' AND application_name LIKE 'telenode%'",
+            [backendPid],
+          );
+        }
+        await this.statement(this.pool, 'INSERT INTO commit_markers (id, at) VALUES ($1, $2)', [marker, Date.now()]);
+        return false;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
+        if (!isUnavailable(err)) throw err;
+        if (attempt === 0) this.options.log?.warn({ err }, 'the connection broke after a COMMIT was sent; asking PostgreSQL whether it committed');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
   /** COMMIT, waited for as long as it takes (see the header); a long wait is logged once. */
-  private async commit(client: PoolClient, operations: number): Promise<void> {
+  private async commit(client: PoolClient, operations: number, marker: string): Promise<void> {
     const timeoutMs = this.options.queryTimeoutMs;
     const started = performance.now();
     const warning =
@@ -219,7 +263,16 @@ export class PgCommitter implements Committer {
     try {
       await client.query('COMMIT');
     } catch (err) {
-      throw storeError(err);
+      const failure = storeError(err);
+      // The server refused the COMMIT (a serialization failure, a deferred constraint): nothing committed.
+      if (!isUnavailable(failure)) throw failure;
+      // The connection failed with the COMMIT sent: committed or not, only the marker can say.
+      const backendPid = (client as unknown as { processID?: number }).processID;
+      if (await this.markerCommitted(marker, backendPid)) {
+        this.options.log?.warn({ operations }, 'the connection broke after a COMMIT was sent; PostgreSQL had committed it');
+        return;
+      }
+      throw failure;
     } finally {
       if (warning) clearTimeout(warning);
       const waited = performance.now() - started;

@@ -337,4 +337,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_dead ON webhooks (id) WHERE state = 'dead';
     `,
   },
+  {
+    // A row per group-commit transaction, so that a batch whose connection broke after its COMMIT went out can
+    // learn whether it committed (decision 0124). Pruned by the committer after an hour.
+    version: 10,
+    sql: `CREATE TABLE commit_markers (id TEXT PRIMARY KEY, at BIGINT NOT NULL);`,
+  },
 ];
