@@ -260,9 +260,12 @@ export class PgCommitter implements Committer {
             timeoutMs,
           );
     warning?.unref();
+    let answered = false;
     try {
       await client.query('COMMIT');
+      answered = true;
     } catch (err) {
+      if (warning) clearTimeout(warning); // what follows is logged on its own
       const failure = storeError(err);
       // The server refused the COMMIT (a serialization failure, a deferred constraint): nothing committed.
       if (!isUnavailable(failure)) throw failure;
@@ -276,7 +279,9 @@ export class PgCommitter implements Committer {
     } finally {
       if (warning) clearTimeout(warning);
       const waited = performance.now() - started;
-      if (timeoutMs !== undefined && waited > timeoutMs) this.options.log?.warn({ operations, waitedMs: Math.round(waited) }, 'PostgreSQL answered the COMMIT');
+      if (answered && timeoutMs !== undefined && waited > timeoutMs) {
+        this.options.log?.warn({ operations, waitedMs: Math.round(waited) }, 'PostgreSQL answered the COMMIT after a long wait');
+      }
     }
   }
 }
