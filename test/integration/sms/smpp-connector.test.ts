@@ -425,6 +425,24 @@ describe('SMPP connector against a hostile SMSC', () => {
     expect(connections).toBe(2);
     expect(lines.filter((l) => l.msg.startsWith('SMSC did not answer the bind'))).toEqual([expect.objectContaining({ timeoutMs: 300 })]);
   });
+
+  it('gives up on a TLS endpoint that never finishes its handshake, and tries again', async () => {
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    // Takes each connection and the ClientHello, answers nothing.
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      connections++;
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    const lines: Array<{ msg: string; waitingFor?: string }> = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { connector } = await connectTo(server, sockets, 'tls-silent', { tls: true, bindTimeoutMs: 300 }, log);
+    await waitUntil(() => connections >= 2, 10_000, 'a second connection after the first handshake timed out');
+    expect(connector.isUp()).toBe(false);
+    expect(lines.find((l) => l.msg.startsWith('SMSC did not answer the bind'))).toMatchObject({ waitingFor: 'the TLS handshake' });
+  });
 });
 
 /** The most timestamps (ms) inside any one-second sliding window. */

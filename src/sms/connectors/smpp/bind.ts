@@ -75,6 +75,8 @@ export class SmppBind {
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private enquireTimer: NodeJS.Timeout | null = null;
+  /** From the TCP connection until bind_resp (armBindDeadline). */
+  private bindDeadline: NodeJS.Timeout | null = null;
   private awaitingEnquire = false;
   /** Spacing and rate of submits: `mps` at most, slower while the carrier throttles. */
   readonly pacer: CarrierPacer;
@@ -126,6 +128,7 @@ export class SmppBind {
   async stop(): Promise<void> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stopEnquire();
+    this.clearBindDeadline();
     const session = this.session;
     if (session && this.stateValue === BindState.Bound) {
       this.transition(BindState.Unbinding);
@@ -243,6 +246,7 @@ export class SmppBind {
       return;
     }
     this.session = session;
+    session.socket.once('connect', () => this.armBindDeadline(session));
     // TCP_NODELAY: with Nagle's algorithm (RFC 896) a PDU written while an earlier one is unacknowledged waits
     // for that ACK, which the SMSC delays (RFC 1122 §4.2.3.2; 40 ms on Linux) when it has nothing to send back:
     // on a quiet link each submit_sm and deliver_sm_resp could lose up to 40 ms. PDUs written in one turn of the
@@ -305,22 +309,10 @@ export class SmppBind {
     if (this.session !== session || this.stateValue !== BindState.Connecting) return;
     this.transition(BindState.Binding);
     const command = `bind_${this.role}`;
-    // SMPP 3.4 §7.2's response_timer, for the bind too: a peer that takes the connection and never answers (a hung
-    // SMSC, a balancer in front of a dead one, the wrong service on the port) would otherwise hold the bind in
-    // `binding` for good, never trying again.
-    const bindTimer = setTimeout(() => {
-      if (this.session !== session || this.stateValue !== BindState.Binding) return;
-      this.log.warn(
-        { bind: this.name, host: this.config.host, port: this.config.port, timeoutMs: this.config.bindTimeoutMs },
-        'SMSC did not answer the bind; closing the connection and trying again',
-      );
-      this.lost(`no ${command}_resp within ${this.config.bindTimeoutMs} ms`, session);
-    }, this.config.bindTimeoutMs);
-    bindTimer.unref();
     session.send(
       new smpp.PDU(command, { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType, interface_version: 0x34 }),
       (resp: Pdu) => {
-        clearTimeout(bindTimer);
+        this.clearBindDeadline();
         if (this.session !== session) return;
         if (resp.command_status !== 0) {
           this.log.error({ bind: this.name, status: statusName(resp.command_status) }, 'SMSC refused the bind');
@@ -353,6 +345,32 @@ export class SmppBind {
         coalesceWrites(session.socket);
         session.send(pdu.response(status === 0 ? {} : { command_status: status }));
       });
+  }
+
+  /**
+   * SMPP 3.4 §7.2's response_timer, for the bind too, from the TCP connection on (a TLS handshake included): a peer
+   * that takes the connection and never answers — a hung SMSC, a balancer in front of a dead one, the wrong service
+   * on the port, a TLS endpoint that never finishes its handshake — would otherwise hold the bind in `connecting` or
+   * `binding` for good, never trying again (enquire_link starts only once bound).
+   */
+  private armBindDeadline(session: Session): void {
+    this.clearBindDeadline();
+    this.bindDeadline = setTimeout(() => {
+      this.bindDeadline = null;
+      if (this.session !== session || (this.stateValue !== BindState.Connecting && this.stateValue !== BindState.Binding)) return;
+      const stage = this.stateValue === BindState.Connecting ? 'the TLS handshake' : `bind_${this.role}_resp`;
+      this.log.warn(
+        { bind: this.name, host: this.config.host, port: this.config.port, timeoutMs: this.config.bindTimeoutMs, waitingFor: stage },
+        'SMSC did not answer the bind; closing the connection and trying again',
+      );
+      this.lost(`no ${stage} within ${this.config.bindTimeoutMs} ms`, session);
+    }, this.config.bindTimeoutMs);
+    this.bindDeadline.unref();
+  }
+
+  private clearBindDeadline(): void {
+    if (this.bindDeadline) clearTimeout(this.bindDeadline);
+    this.bindDeadline = null;
   }
 
   private startEnquire(session: Session): void {
@@ -391,6 +409,7 @@ export class SmppBind {
     const current = this.session;
     this.session = null;
     this.stopEnquire();
+    this.clearBindDeadline();
     if (this.stateValue === BindState.Closed) return;
     const wasBound = this.stateValue === BindState.Bound;
     this.transition(BindState.Waiting);

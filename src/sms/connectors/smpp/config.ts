@@ -39,7 +39,10 @@ export const smppConnectorSchema = z
     mps: z.number().min(0).default(0),
     enquireLinkSeconds: z.number().min(1).default(30),
     submitTimeoutMs: z.number().int().min(100).default(10_000),
-    /** No bind_resp this long after the bind: the connection is closed and tried again (SMPP 3.4 §7.2, response_timer). */
+    /**
+     * No bind_resp this long after the TCP connection (a TLS handshake included): the connection is closed and tried
+     * again (SMPP 3.4 §7.2, response_timer).
+     */
     bindTimeoutMs: z.number().int().min(100).default(10_000),
     reconnect: z
       .object({ initialMs: z.number().int().min(10).default(1000), maxMs: z.number().int().min(10).default(30_000) })
