@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       )
       .join(' | ')} |`;
   const table = [
-    `### Cluster, ${new Date().toISOString().slice(0, 10)}: one node on SQLite, one and three on PostgreSQL (bench/cluster.ts)`,
+    `### Cluster, ${new Date().toISOString().slice(0, 10)}: ${scenarios.map((s) => SCENARIO_LABELS[s]).join('; ')} (bench/cluster.ts)`,
     '',
     `${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), everything on this machine; receipts on, one SMSDeliveryReport`,
     `callback a message; ${MESSAGES} messages a run spread over the nodes; ${ROUNDS} rounds alternating the order;`,
