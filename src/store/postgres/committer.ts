@@ -54,9 +54,8 @@ export class PgCommitter implements Committer {
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly deferTimer = new DeferTimer(() => this.schedule());
-  private readonly writing = new Set<Promise<void>>();
-  /** When the batch writing longest started (performance.now()), of those writing now. */
-  private readonly writeStarts = new Set<number>();
+  /** The batches writing now, with when each started (performance.now()). */
+  private readonly writing = new Map<Promise<void>, number>();
   private readonly concurrency: number;
   private lastMarkerPrune = 0;
 
@@ -97,7 +96,7 @@ export class PgCommitter implements Committer {
   async flushNow(): Promise<void> {
     while (this.writing.size > 0 || this.queue.length > 0) {
       if (this.queue.length > 0 && this.writing.size < this.concurrency) void this.write();
-      else await Promise.race(this.writing);
+      else await Promise.race(this.writing.keys());
     }
   }
 
@@ -115,21 +114,17 @@ export class PgCommitter implements Committer {
 
   private stalled(): boolean {
     const now = performance.now();
-    for (const started of this.writeStarts) if (now - started > STALLED_MS) return true;
+    for (const started of this.writing.values()) if (now - started > STALLED_MS) return true;
     return false;
   }
 
   private write(): Promise<void> {
-    // A unique start per batch (two in one microsecond would otherwise share an entry of the set).
-    let started = performance.now();
-    while (this.writeStarts.has(started)) started += 1e-6;
-    this.writeStarts.add(started);
+    const started = performance.now();
     const writing: Promise<void> = this.flushBatch().finally(() => {
       this.writing.delete(writing);
-      this.writeStarts.delete(started);
       if (this.queue.length > 0) this.schedule();
     });
-    this.writing.add(writing);
+    this.writing.set(writing, started);
     return writing;
   }
 
