@@ -64,6 +64,12 @@ async function setup(simOptions: SmscSimulatorOptions = {}, config: Record<strin
   return { sim, sink, connector };
 }
 
+/** A logger at info whose lines (parsed) the test reads back. */
+function capturingLogger<Line extends { msg: string } = { msg: string }>(): { lines: Line[]; log: Logger } {
+  const lines: Line[] = [];
+  return { lines, log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Line) } }) };
+}
+
 /** A connector bound to a raw TCP server of the test's (a hostile SMSC), cleaned up after the test. */
 async function connectTo(
   server: Server,
@@ -191,8 +197,7 @@ describe('SMPP connector on the wire', () => {
    * a sender that settles below the limit still shows in most seconds.
    */
   async function sustainedRate(config: Record<string, unknown>, count: number, warmup: number) {
-    const lines: Array<{ msg: string }> = [];
-    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { lines, log } = capturingLogger();
     const { sim, connector } = await setup({ maxMps: 50 }, { window: 10, ...config }, log);
     await Promise.all(Array.from({ length: count }, (_, i) => connector.submit({ ...parts(`p${i}`, 'udh8')[0]!, messageId: `m${i}` })));
     const at = sim.received.map((r) => r.at);
@@ -417,8 +422,7 @@ describe('SMPP connector against a hostile SMSC', () => {
         if (commandId === 0x00000009) socket.write(encodePdu('bind_transceiver_resp', { sequence_number: sequenceNumber, system_id: 'sim' }));
       });
     });
-    const lines: Array<{ msg: string; timeoutMs?: number }> = [];
-    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { lines, log } = capturingLogger<{ msg: string; timeoutMs?: number }>();
     const { connector } = await connectTo(server, sockets, 'silent', { bindTimeoutMs: 300 }, log);
     await waitUntil(() => connector.isUp(), 10_000, 'bound on the second connection');
     expect(silentOneClosed).toBe(true);
@@ -436,8 +440,7 @@ describe('SMPP connector against a hostile SMSC', () => {
       socket.on('error', () => undefined);
       socket.resume();
     });
-    const lines: Array<{ msg: string; waitingFor?: string }> = [];
-    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { lines, log } = capturingLogger<{ msg: string; waitingFor?: string }>();
     const { connector } = await connectTo(server, sockets, 'tls-silent', { tls: true, bindTimeoutMs: 300 }, log);
     await waitUntil(() => connections >= 2, 10_000, 'a second connection after the first handshake timed out');
     expect(connector.isUp()).toBe(false);
