@@ -10,13 +10,9 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
-import { silentLogger } from '../../../src/shared/log.js';
-import { HttpReceiver } from '../../helpers/http-receiver.js';
-import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
-import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { listenOnLoopback } from '../../helpers/ports.js';
-import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { postgresMissing } from '../../helpers/postgres.js';
+import { startSoloPostgresNode, type SoloPostgresNode } from '../../helpers/solo-postgres-node.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 /** Cuts the connection after the COMMIT of the next transaction that inserted into `messages`, once armed. */
@@ -87,49 +83,39 @@ class CommitCutter {
 }
 
 const missing = postgresMissing();
-const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
-const receiver = new HttpReceiver();
-let server: PgServer;
 let cutter: CommitCutter;
-let node: Awaited<ReturnType<typeof startDaemon>>;
+let solo: SoloPostgresNode;
 
 beforeAll(async () => {
   if (missing) return;
-  server = await startPostgres();
-  cutter = new CommitCutter(server.port);
-  const proxyPort = await cutter.start();
-  const url = (await server.createDatabase()).replace(`:${server.port}/`, `:${proxyPort}/`);
-  const { port } = await smsc.start();
-  await receiver.start();
-  node = await startDaemon({
-    store: { type: 'postgres', url, poolSize: 6, queryTimeoutMs: 2000 },
-    node: { id: 'solo', leaseSeconds: 5 },
-    connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', window: 20 }],
+  solo = await startSoloPostgresNode({
+    store: { queryTimeoutMs: 2000 },
+    leaseSeconds: 5,
+    databaseUrl: async (url, server) => {
+      cutter = new CommitCutter(server.port);
+      return url.replace(`:${server.port}/`, `:${await cutter.start()}/`);
+    },
   });
-  await waitUntil(() => node.daemon.connectors.get('smsc')!.isUp(), 15_000, 'bind');
 });
 
 afterAll(async () => {
-  await node?.stop();
+  await solo?.stop();
   await cutter?.stop();
-  await smsc.stop();
-  await receiver.stop();
-  await server?.stop();
 });
 
 describe.skipIf(missing)('the connection to PostgreSQL cut right after a COMMIT', () => {
   it('answers as the server committed — accepted — and sends each message once', async () => {
-    const warmUp = await Promise.all(Array.from({ length: 10 }, (_, i) => sendSmsAs(node.base, TEST_USER, `warm-${i}`, receiver.url('/dlr'))));
-    expect(warmUp.map((r) => r.code)).toEqual(Array(10).fill(200));
+    const { smsc, send } = solo;
+    const warmUp = await Promise.all(Array.from({ length: 10 }, (_, i) => send(`warm-${i}`)));
+    expect(warmUp.map((r) => r.reply.code)).toEqual(Array(10).fill(200));
 
     cutter.armed = true;
-    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => sendSmsAs(node.base, TEST_USER, `cut-${i}`, receiver.url('/dlr'))));
+    const replies = (await Promise.all(Array.from({ length: 10 }, (_, i) => send(`cut-${i}`)))).map((r) => r.reply);
     expect(cutter.cuts).toBe(1);
     expect(replies.map((r) => r.code)).toEqual(Array(10).fill(200));
 
     const ids = replies.map((r) => r.smsId!);
-    const finals = () => new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
-    await waitUntil(() => ids.every((id) => finals().has(id)), 30_000, 'a final callback for each');
+    await waitUntil(() => ids.every((id) => solo.reportedIds().has(id)), 30_000, 'a final callback for each');
     for (let i = 0; i < 10; i++) expect(smsc.received.filter((r) => r.text === `cut-${i}`)).toHaveLength(1);
   });
 });

@@ -6,54 +6,26 @@
  * is delivered; the node goes on by itself once the server answers again (decision 0124).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
-import { silentLogger } from '../../../src/shared/log.js';
-import { HttpReceiver } from '../../helpers/http-receiver.js';
-import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
-import { sendSmsAs } from '../../helpers/ozeki-client.js';
-import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { postgresMissing } from '../../helpers/postgres.js';
+import { startSoloPostgresNode, type SoloPostgresNode } from '../../helpers/solo-postgres-node.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const HANG_MS = 6000;
 const QUERY_TIMEOUT_MS = 1000;
 const missing = postgresMissing();
-const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
-const receiver = new HttpReceiver();
-let server: PgServer;
-let node: Awaited<ReturnType<typeof startDaemon>>;
+let solo: SoloPostgresNode;
 
 beforeAll(async () => {
-  if (missing) return;
-  server = await startPostgres();
-  const { port } = await smsc.start();
-  await receiver.start();
-  node = await startDaemon({
-    store: { type: 'postgres', url: await server.createDatabase(), poolSize: 6, queryTimeoutMs: QUERY_TIMEOUT_MS },
-    node: { id: 'solo', leaseSeconds: 3 },
-    connectors: [
-      { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', window: 20, reconnect: { initialMs: 100, maxMs: 500 } },
-    ],
-    webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
-  });
-  await waitUntil(() => node.daemon.connectors.get('smsc')!.isUp(), 15_000, 'bind');
+  if (!missing) solo = await startSoloPostgresNode({ store: { queryTimeoutMs: QUERY_TIMEOUT_MS } });
 });
 
 afterAll(async () => {
-  server?.resume();
-  await node?.stop();
-  await smsc.stop();
-  await receiver.stop();
-  await server?.stop();
+  await solo?.stop();
 });
-
-async function send(text: string) {
-  const started = Date.now();
-  const reply = await sendSmsAs(node.base, TEST_USER, text, receiver.url('/dlr'));
-  return { text, reply, ms: Date.now() - started };
-}
 
 describe.skipIf(missing)('PostgreSQL hung for a while', () => {
   it('answers "try later" within seconds, sends none of those, loses nothing it accepted, and goes on by itself', async () => {
+    const { server, smsc, send } = solo;
     const accepted = new Map<string, string>();
     const keep = (results: Array<Awaited<ReturnType<typeof send>>>) => {
       for (const { text, reply } of results) if (reply.code === 200) accepted.set(reply.smsId!, text);
@@ -84,8 +56,7 @@ describe.skipIf(missing)('PostgreSQL hung for a while', () => {
 
     await waitUntil(async () => (await send('probe')).reply.code === 200, 30_000, 'the node accepting again');
     keep(await Promise.all(Array.from({ length: 50 }, (_, i) => send(`after-${i}`))));
-    const finals = () => new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
-    await waitUntil(() => [...accepted.keys()].every((id) => finals().has(id)), 60_000, 'a final callback for every accepted message');
+    await waitUntil(() => [...accepted.keys()].every((id) => solo.reportedIds().has(id)), 60_000, 'a final callback for every accepted message');
     const atSmsc = smsc.received.map((r) => r.text);
     expect([...accepted.values()].filter((text) => !atSmsc.includes(text))).toEqual([]);
     // A "try later" is a refusal: the server, answering again, rolled those transactions back (it never got their COMMIT).
