@@ -15,6 +15,9 @@ const types = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/** Quiet time on a connection before the first keepalive probe (RFC 9293 §3.8.4; a COMMIT waiting, see createPool). */
+const KEEPALIVE_IDLE_MS = 10_000;
+
 /** Any two-int key only telenode takes: 'tele','node'. */
 const MIGRATION_LOCK = [0x74656c65, 0x6e6f6465] as const;
 
@@ -33,6 +36,12 @@ export function createPool(options: PgPoolOptions): pg.Pool {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'telenode',
+    // A COMMIT whose answer never comes (the server's host lost its power or its network after taking the COMMIT)
+    // is waited for (committer.ts): without keepalive probes on the socket that wait would have no end. With them
+    // the kernel declares the peer dead after the idle time and its probes (net.ipv4.tcp_keepalive_intvl and
+    // _probes, about 11 minutes on Linux's defaults) and the committer asks the database again once it answers.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     types,
   });
   // An idle connection that breaks (server restart) emits here; the pool replaces it on the next checkout.
