@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import * as sip from 'sip';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
+import { RefusalLog } from '../../../shared/refusal-log.js';
 import type { Logger } from '../../../shared/log.js';
 import { fenceStack } from './fenced-stack.js';
 
@@ -31,7 +32,7 @@ export interface StartedStack {
 export async function startSipStack(options: SipStackOptions, onRequest: (request: sip.SipRequest, remote: sip.Remote) => void): Promise<StartedStack> {
   const port = await claimPort(options.host, options.port, options);
   const contactHost = options.publicAddress ?? (options.host === '0.0.0.0' ? '127.0.0.1' : options.host);
-  const refusals = new RefusalLog(options.log);
+  const refusals = new RefusalLog(options.log, 'SIP TCP connection refused: connection limit reached');
   const raw = sip.create(
     {
       address: options.host,
@@ -45,7 +46,7 @@ export async function startSipStack(options: SipStackOptions, onRequest: (reques
         total: options.tcpLimits.maxConnections,
         perSource: options.tcpLimits.maxConnectionsPerSource,
         idleTimeoutMs: options.tcpLimits.idleTimeoutSeconds * 1000,
-        onRefused: (source, open) => refusals.note(source, open),
+        onRefused: (source, open) => refusals.note(source, { open }),
       },
       logger: {
         error: (err) => options.log.warn({ err }, 'SIP stack error'),
@@ -110,18 +111,4 @@ function probeTcp(host: string, port: number): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, () => server.close(() => resolve()));
   });
-}
-
-/** One warning per source per minute when connections are refused, not one per connection (a flood would flood the log too). */
-class RefusalLog {
-  private readonly lastWarned = new Map<string, number>();
-  constructor(private readonly log: Logger) {}
-
-  note(source: string, open: number): void {
-    const now = Date.now();
-    if (now - (this.lastWarned.get(source) ?? 0) < 60_000) return;
-    if (this.lastWarned.size > 10_000) this.lastWarned.clear();
-    this.lastWarned.set(source, now);
-    this.log.warn({ source, open }, 'SIP TCP connection refused: connection limit reached');
-  }
 }
