@@ -14,6 +14,7 @@ import { logFailure, registerDialect, type RequestFailure } from './dialect.js';
 import { DIALECTS, type DialectDeps } from './dialects.js';
 import { registerConsole, type ConsoleDeps } from './admin/routes.js';
 import { NO_ROUTE_SCHEMAS } from './http/no-route-schemas.js';
+import { limitConnections, type ConnectionLimits } from './http/connection-limits.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -24,6 +25,10 @@ export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   registry: Registry;
   health: () => Promise<HealthReport>;
   bodyLimitBytes: number;
+  /** Connections in all and per source address (http/connection-limits.ts). */
+  connectionLimits: ConnectionLimits;
+  /** How long a request's headers and body may take to arrive, from its first octet (408 after). */
+  requestTimeoutMs: number;
   log: Logger;
   /** The operator console (/admin); absent when `console.enabled` is false. */
   console?: ConsoleDeps;
@@ -33,9 +38,14 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: deps.bodyLimitBytes,
+    // Node checks these deadlines on a timer: every second rather than its default 30, so a connection that stalls
+    // mid-request is cut within a second of its deadline. fastify's own default turns requestTimeout off.
+    requestTimeout: deps.requestTimeoutMs,
+    http: { requestTimeout: deps.requestTimeoutMs, headersTimeout: deps.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: NO_ROUTE_SCHEMAS,
   });
+  limitConnections(app.server, deps.connectionLimits, deps.log, deps.registry);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 

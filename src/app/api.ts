@@ -66,6 +66,8 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     registry,
     health: healthReport(parts),
     bodyLimitBytes: config.http.bodyLimitBytes,
+    connectionLimits: config.http,
+    requestTimeoutMs: config.http.requestTimeoutSeconds * 1000,
     contacts: extras.contacts,
     failoverLinks: new Set(extras.failoverLinks.keys()),
     callFlows: { repo: new CallFlowRepo(store.sql), committer: store.committer, context: extras.iovoxFlows },

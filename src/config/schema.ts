@@ -179,6 +179,12 @@ export const configSchema = z
           .int()
           .min(1024)
           .default(64 * 1024),
+        /** Most connections open to the API at once; more are closed as they come (hostile or runaway clients). */
+        maxConnections: z.number().int().min(1).default(1024),
+        /** Most connections open at once from one address (a sender's pool of keep-alive connections fits well under it). */
+        maxConnectionsPerSource: z.number().int().min(1).default(256),
+        /** A request's headers and body must have arrived within this many seconds of its first octet (else 408, closed). */
+        requestTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
         /**
          * Password and API-key guessing: after this many failed log-ins within the window, the source
          * address (or, for guesses spread over many addresses, the username) is refused for lockoutSeconds,

@@ -22,6 +22,9 @@ describe('config', () => {
       host: '127.0.0.1',
       port: 9509,
       bodyLimitBytes: 65536,
+      maxConnections: 1024,
+      maxConnectionsPerSource: 256,
+      requestTimeoutSeconds: 30,
       loginLimits: { maxFailuresPerSource: 10, maxFailuresPerUser: 20, windowSeconds: 300, lockoutSeconds: 300 },
     });
     expect(config.store.path).toBe('data/telenode.db');
