@@ -88,7 +88,12 @@ export class HttpSender implements CallbackSender {
         body: attempt.method === 'GET' ? undefined : attempt.body,
         dispatcher: this.agentFor(attempt.owner),
       });
+      // The status decides the outcome; the body is read only to keep the connection for the next callback. A
+      // receiver that trickles it (undici's bodyTimeout is per chunk) must not hold this send, and with it one of
+      // `concurrency` places every other receiver's callbacks wait for: past timeoutMs the connection is cut.
+      const cut = setTimeout(() => response.body.destroy(), this.options.timeoutMs);
       await response.body.dump().catch(() => undefined);
+      clearTimeout(cut);
       return { status: response.statusCode };
     } catch (err) {
       const code = (err as { code?: string }).code;

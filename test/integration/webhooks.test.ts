@@ -148,6 +148,32 @@ describe.each([
     await waitUntil(() => dispatcher.stats().failedAttempts >= 1, 5000, 'a timed-out attempt');
   });
 
+  it_("does not let a receiver that trickles its answer's body hold a callback, and the other receivers' behind it", async () => {
+    const { createServer } = await import('node:http');
+    // 200 at once, then a byte of the body every 50 ms: no pause is ever long enough for a per-read timeout.
+    const trickling = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': '100000' });
+      const drip = setInterval(() => res.write('a'), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((r) => trickling.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      trickling.closeAllConnections();
+      trickling.close();
+    });
+    const receiver = await new HttpReceiver().start();
+    cleanups.push(() => receiver.stop());
+    // One callback at a time: the second waits for the first (before, for the whole body: 100,000 × 50 ms).
+    const { dispatcher, enqueue, stateOf } = await setup({ timeoutMs: 300, concurrency: 1 });
+    await dispatcher.start();
+    const trickled = await enqueue(`http://127.0.0.1:${(trickling.address() as { port: number }).port}/`, 'a', 'x=1');
+    await enqueue(receiver.url(), 'b', 'x=2');
+    await receiver.waitFor((r) => r.some((q) => q.body === 'x=2'), 10_000);
+    // The receiver said 200: it has the callback, whatever became of the rest of its answer.
+    await waitUntil(async () => (await stateOf(trickled)) === 'delivered', 5000, 'the trickled callback marked delivered');
+  });
+
   it_('keeps a callback that outlives maxAge as a dead letter, lets the next of its key proceed, and replays it', async () => {
     const probe = await new HttpReceiver().start();
     const port = probe.port;
