@@ -90,7 +90,11 @@ export class PromptSource {
     try {
       const egress = this.config.egress;
       if (egress) this.agent ??= new (undici().Agent)({ connect: egress.connector({ timeout: this.config.fetchTimeoutMs }) });
+      // The whole download, not only each read: a server that trickles its body would otherwise keep the call in
+      // silence, and a socket open, for as long as maxBytes lasts at its pace.
+      const deadline = AbortSignal.timeout(this.config.fetchTimeoutMs);
       const response = await undici().request(egress ? egress.parse(url) : url, {
+        signal: deadline,
         headersTimeout: this.config.fetchTimeoutMs,
         bodyTimeout: this.config.fetchTimeoutMs,
         ...(this.agent ? { dispatcher: this.agent } : {}),
@@ -120,7 +124,9 @@ export class PromptSource {
       return clip;
     } catch (err) {
       if (isAppError(err)) throw err;
-      throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} failed: ${(err as Error).message}`, { cause: err, retryable: true });
+      const timedOut = (err as { name?: string }).name === 'TimeoutError';
+      const reason = timedOut ? `not downloaded within ${this.config.fetchTimeoutMs} ms` : (err as Error).message;
+      throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} failed: ${reason}`, { cause: err, retryable: true });
     }
   }
 }

@@ -46,6 +46,28 @@ describe('PromptSource local files', () => {
   });
 });
 
+describe('PromptSource URLs', () => {
+  it('gives up on a server that trickles the file, at fetchTimeoutMs for the whole download', async () => {
+    const { createServer } = await import('node:http');
+    // Headers at once, then 10 bytes every 50 ms: each read is quick, the whole would take 10 s.
+    const trickling = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '2000' });
+      const drip = setInterval(() => res.write(Buffer.alloc(10)), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickling.listen(0, '127.0.0.1', resolve));
+    try {
+      await expect(prompts.load(`http://127.0.0.1:${(trickling.address() as { port: number }).port}/slow.wav`)).rejects.toMatchObject({
+        code: 'TN_ERR_MEDIA_FETCH_FAILED',
+        message: expect.stringMatching(/not downloaded within 1000 ms/),
+      });
+    } finally {
+      trickling.closeAllConnections();
+      trickling.close();
+    }
+  });
+});
+
 describe('variables in a Play location', () => {
   const scope = new Scope();
   scope.set('Caller', '../../secret/private');
