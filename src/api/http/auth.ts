@@ -12,12 +12,22 @@
  * failure, and checks an unknown username against a dummy hash of the same
  * cost, so a wrong password for a real user and an unknown user take the
  * same time and the answer tells nothing about which usernames exist.
+ *
+ * At most CONCURRENT_CHECKS scrypt runs at once, for every user and source together; the others wait their turn.
+ * scrypt runs in libuv's thread pool (four threads unless UV_THREADPOOL_SIZE says otherwise), where the store's WAL
+ * fsync (store/sqlite/wal-sync.ts), file reads and DNS lookups run too: guesses from many addresses — each gets some
+ * before its lock-out, and an IPv6 network has addresses without end — would otherwise keep every thread busy, and
+ * every accepted message's answer would wait behind them. Remembered pairs (a steady sender) do not wait at all.
  */
 import crypto from 'node:crypto';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password-hash.js';
 import { hashApiKey } from '../../shared/api-key.js';
+import { ConcurrencyLimit } from '../../shared/concurrency-limit.js';
 import type { LoginGuard } from './login-guard.js';
+
+/** scrypt runs at once at most: half of libuv's default four threads, the other half left to the disk and DNS. */
+const CONCURRENT_CHECKS = 2;
 
 /** The one API user a config without `users` gets, with a generated password (app/daemon.ts). */
 export const GENERATED_ADMIN_USER = 'admin';
@@ -52,12 +62,20 @@ export class UserDirectory {
 
   constructor(
     users: readonly ApiUser[],
-    options: { cacheMs?: number; now?: () => number; guard?: LoginGuard; checkPassword?: (password: string, hash: string) => Promise<boolean> } = {},
+    options: {
+      cacheMs?: number;
+      now?: () => number;
+      guard?: LoginGuard;
+      checkPassword?: (password: string, hash: string) => Promise<boolean>;
+      concurrentChecks?: number;
+    } = {},
   ) {
     this.cacheMs = options.cacheMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     this.guard = options.guard ?? null;
-    this.checkPassword = options.checkPassword ?? verifyPassword;
+    const checkPassword = options.checkPassword ?? verifyPassword;
+    const checks = new ConcurrencyLimit(options.concurrentChecks ?? CONCURRENT_CHECKS);
+    this.checkPassword = (password, hash) => checks.run(() => checkPassword(password, hash));
     this.users = new Map(users.map((u) => [u.username, u]));
     this.byApiKeyHash = new Map(users.flatMap((u) => (u.apiKeyHashes ?? []).map((hash) => [hash, u.username] as const)));
     const params = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(users[0]?.passwordHash ?? '')?.slice(1) ?? ['16384', '8', '1'];

@@ -61,3 +61,41 @@ describe('UserDirectory password cache', () => {
     expect(checks).toHaveLength(3);
   });
 });
+
+describe('UserDirectory password checks', () => {
+  it('runs at most two scrypt checks at once, for every user and source together, the others in their turn', async () => {
+    let running = 0;
+    let most = 0;
+    const finish: Array<() => void> = [];
+    const users = new UserDirectory([{ username: 'alice', passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==' }], {
+      // Stands in for scrypt: each check runs until the test lets it finish.
+      checkPassword: (password) => {
+        most = Math.max(most, ++running);
+        return new Promise((resolve) =>
+          finish.push(() => {
+            running--;
+            resolve(password === 'right');
+          }),
+        );
+      },
+    });
+    // Guesses from ten addresses, for a real user and for unknown ones, and alice's own first log-in last.
+    const guesses = Array.from({ length: 10 }, (_, i) =>
+      users.authenticate(i % 2 ? 'alice' : `nobody${i}`, `guess${i}`, `10.0.0.${i}`).then(
+        () => 'in',
+        () => 'refused',
+      ),
+    );
+    const alice = users.authenticate('alice', 'right', '10.0.1.1');
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 20 && finish.length > 0; turn++) {
+      await settled();
+      expect(running).toBeLessThanOrEqual(2);
+      finish.shift()!();
+      await settled();
+    }
+    expect(await Promise.all(guesses)).toEqual(Array(10).fill('refused'));
+    await expect(alice).resolves.toBe('alice');
+    expect(most).toBe(2);
+  });
+});
