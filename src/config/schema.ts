@@ -179,7 +179,7 @@ export const configSchema = z
           .int()
           .min(1024)
           .default(64 * 1024),
-        /** Most connections open to the API at once; more are closed as they come (hostile or runaway clients). */
+        /** Most connections open to the API at once; more are answered 503 and closed as they come (hostile or runaway clients). */
         maxConnections: z.number().int().min(1).default(1024),
         /** Most connections open at once from one address (a sender's pool of keep-alive connections fits well under it). */
         maxConnectionsPerSource: z.number().int().min(1).default(256),

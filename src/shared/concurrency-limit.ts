@@ -19,9 +19,4 @@ export class ConcurrencyLimit {
       else this.running--;
     }
   }
-
-  /** Work waiting for a place. */
-  get queued(): number {
-    return this.waiting.length;
-  }
 }
