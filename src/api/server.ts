@@ -14,7 +14,8 @@ import { logFailure, registerDialect, type RequestFailure } from './dialect.js';
 import { DIALECTS, type DialectDeps } from './dialects.js';
 import { registerConsole, type ConsoleDeps } from './admin/routes.js';
 import { NO_ROUTE_SCHEMAS } from './http/no-route-schemas.js';
-import { limitConnections, type ConnectionLimits } from './http/connection-limits.js';
+import { limitConnections } from './http/connection-limits.js';
+import type { ConnectionCaps } from '../shared/connection-caps.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -26,7 +27,7 @@ export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   health: () => Promise<HealthReport>;
   bodyLimitBytes: number;
   /** Connections in all and per source address (http/connection-limits.ts). */
-  connectionLimits: ConnectionLimits;
+  connectionLimits: ConnectionCaps;
   /** How long a request's headers and body may take to arrive, from its first octet (408 after). */
   requestTimeoutMs: number;
   log: Logger;
