@@ -1,7 +1,7 @@
 /** The parts of the `smpp` package (farhadi/node-smpp, CommonJS, untyped) that telenode uses. */
 declare module 'smpp' {
   import type { EventEmitter } from 'node:events';
-  import type { Socket } from 'node:net';
+  import type { Server as NetServer, Socket } from 'node:net';
 
   export interface Pdu {
     command: string;
@@ -24,10 +24,8 @@ declare module 'smpp' {
     [command: string]: unknown;
   }
 
-  export interface Server extends EventEmitter {
-    listen(port: number, host: string, callback?: () => void): void;
-    close(callback?: (err?: Error) => void): void;
-    address(): { port: number; address: string } | string | null;
+  /** A net.Server, or with `key` and `cert` a tls.Server, whose connections become sessions. */
+  export interface Server extends NetServer {
     sessions: Session[];
   }
 

@@ -47,10 +47,20 @@ export class SmppTestClient {
     session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
   }
 
-  static connect(port: number): Promise<SmppTestClient> {
+  /** `tls`: over TLS, trusting this CA; `localAddress`: from this address (any of 127.0.0.0/8 is a source of its own). */
+  static connect(port: number, options: { tls?: { ca: Buffer }; localAddress?: string } = {}): Promise<SmppTestClient> {
     return new Promise((resolve, reject) => {
-      const session = smpp.connect({ url: `smpp://127.0.0.1:${port}`, auto_enquire_link_period: 0 }, () => resolve(new SmppTestClient(session)));
+      const session = smpp.connect(
+        {
+          url: `${options.tls ? 'ssmpp' : 'smpp'}://127.0.0.1:${port}`,
+          auto_enquire_link_period: 0,
+          ...(options.tls ? { ca: options.tls.ca, rejectUnauthorized: true } : {}),
+          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        },
+        () => resolve(new SmppTestClient(session)),
+      );
       session.once('error', reject);
+      session.once('close', () => reject(new Error('closed before it connected')));
     });
   }
 

@@ -12,7 +12,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import smpp, { type Pdu, type Server, type Session } from '../connectors/smpp/smpp-lib.js';
 import { SmppStatus } from '../connectors/smpp/status-codes.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
+import { capConnections } from '../../shared/connection-caps.js';
 import type { Logger } from '../../shared/log.js';
+import { RefusalLog } from '../../shared/refusal-log.js';
 import type { SmppServerConfig, SmppUserConfig } from './config.js';
 import { DeliveryDispatcher } from './deliveries.js';
 import type { SmppIntake } from './intake.js';
@@ -42,7 +44,6 @@ export class SmppServer implements SessionHost {
   readonly bindTimeoutMs: number;
   private server: Server | null = null;
   private readonly sessions = new Set<ServerSession>();
-  private readonly bySource = new Map<string, number>();
   private readonly boundByUser = new Map<string, Set<ServerSession>>();
   private readonly rate: PerUserRate;
   private readonly deliveries: DeliveryDispatcher;
@@ -85,8 +86,24 @@ export class SmppServer implements SessionHost {
   async start(): Promise<{ port: number }> {
     const { config } = this.deps;
     const tls = config.tls ? { key: readFileSync(config.tls.key), cert: readFileSync(config.tls.cert) } : null;
-    const server = smpp.createServer(tls ? { debug: false, ...tls } : { debug: false }, (session) => this.accept(session));
+    // A TLS client must finish its handshake within the bind's deadline too (Node's own default: 120 s).
+    const server = smpp.createServer(tls ? { debug: false, handshakeTimeout: this.bindTimeoutMs, ...tls } : { debug: false }, (session) =>
+      this.accept(session),
+    );
+    // Counted as TCP connections, so that TLS handshakes left hanging count too (a session exists only after one).
+    const refusals = new RefusalLog(this.log, 'SMPP connection refused: too many connections');
+    capConnections(server, config, (socket, reached) => {
+      this.metrics.refusedConnections.inc();
+      refusals.note(reached.source, { open: reached.open, fromSource: reached.fromSource, limit: reached.cap });
+      socket.destroy();
+    });
     server.on('error', (err: Error) => this.log.error({ err }, 'SMPP server error'));
+    // A handshake that fails or times out only emits this: Node leaves the connection open, for ever if the client
+    // sends nothing more.
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
+      this.log.debug({ err, source: socket.remoteAddress }, 'SMPP TLS handshake failed');
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -132,15 +149,6 @@ export class SmppServer implements SessionHost {
   private accept(session: Session): void {
     const socket = (session as unknown as { socket: Socket }).socket;
     const source = socket.remoteAddress ?? 'unknown';
-    const fromSource = this.bySource.get(source) ?? 0;
-    if (this.sessions.size >= this.deps.config.maxConnections || fromSource >= this.deps.config.maxConnectionsPerSource) {
-      this.metrics.refusedConnections.inc();
-      this.log.warn({ source, open: this.sessions.size, fromSource }, 'SMPP connection refused: too many connections');
-      session.on('error', () => undefined);
-      session.destroy();
-      return;
-    }
-    this.bySource.set(source, fromSource + 1);
     // No Nagle (as for our own binds, connectors/smpp/bind.ts): a receipt to a quiet client must not wait for the
     // client's delayed ACK of the PDU before it.
     socket.setNoDelay(true);
@@ -179,9 +187,6 @@ export class SmppServer implements SessionHost {
 
   closed(session: ServerSession): void {
     this.sessions.delete(session);
-    const left = (this.bySource.get(session.source) ?? 1) - 1;
-    if (left > 0) this.bySource.set(session.source, left);
-    else this.bySource.delete(session.source);
     if (!session.systemId) {
       // Closed while its bind was being answered: it may hold a place already.
       for (const [user, set] of this.boundByUser) if (set.delete(session) && set.size === 0) this.boundByUser.delete(user);
