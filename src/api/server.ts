@@ -15,6 +15,8 @@ import { DIALECTS, type DialectDeps } from './dialects.js';
 import { registerConsole, type ConsoleDeps } from './admin/routes.js';
 import { NO_ROUTE_SCHEMAS } from './http/no-route-schemas.js';
 import { limitConnections } from './http/connection-limits.js';
+import { MAX_PIPELINED, limitPipelining } from './http/pipelining-limit.js';
+import { RefusalLog } from '../shared/refusal-log.js';
 import type { ConnectionCaps } from '../shared/connection-caps.js';
 
 export interface HealthReport {
@@ -47,6 +49,8 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     schemaController: NO_ROUTE_SCHEMAS,
   });
   limitConnections(app.server, deps.connectionLimits, deps.log, deps.registry);
+  const pipelined = new RefusalLog(deps.log, 'HTTP connection closed: too many pipelined requests unanswered');
+  limitPipelining(app.server, (socket) => pipelined.note(socket.remoteAddress ?? 'unknown', { limit: MAX_PIPELINED }));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 

@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PIPELINED } from '../../../src/api/http/pipelining-limit.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -100,6 +101,18 @@ describe('API connection limits', () => {
     } finally {
       for (const s of [...first, ...second]) s.destroy();
     }
+  });
+
+  it('closes a connection with more pipelined requests unanswered than the limit, and handles none past it', async () => {
+    const socket = open();
+    await connected(socket);
+    // 200 requests in one write, as a flood would send them (the answers are read as they come).
+    socket.write(HEALTH.repeat(200));
+    // Before, all 200 were answered, and a client that read nothing had the node hold every answer.
+    await waitUntil(() => socket.closed, 10_000, 'the flooding connection closed');
+    const answered = received.get(socket)!.match(/HTTP\/1\.1 200 OK/g)?.length ?? 0;
+    expect(answered).toBeLessThanOrEqual(MAX_PIPELINED);
+    await waitUntil(async () => (await fetch(`${env.base}/health`)).status === 200, 10_000, 'the node serving others');
   });
 });
 
