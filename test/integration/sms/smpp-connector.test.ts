@@ -71,9 +71,27 @@ function capturingLogger<Line extends { msg: string } = { msg: string }>(): { li
 }
 
 /** A connector bound to a raw TCP server of the test's (a hostile SMSC), cleaned up after the test. */
+interface RawSmsc {
+  server: Server;
+  sockets: Set<Socket>;
+  /** Connections taken so far. */
+  connections(): number;
+}
+
+/** A TCP server standing for an SMSC: `onConnection` gets each connection (its errors swallowed) and its number, from 1. */
+function rawSmsc(onConnection: (socket: Socket, n: number) => void): RawSmsc {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    onConnection(socket, ++connections);
+  });
+  return { server, sockets, connections: () => connections };
+}
+
 async function connectTo(
-  server: Server,
-  sockets: Set<Socket>,
+  { server, sockets }: RawSmsc,
   id: string,
   config: Record<string, unknown> = {},
   log: Logger = silentLogger(),
@@ -340,9 +358,7 @@ describe('SMPP connector: link health, data_sm, TLS', () => {
 
 describe('SMPP connector against a hostile SMSC', () => {
   it('answers a receipt it cannot decode with ESME_RINVOPTPARSTREAM and takes the next one on the same session', async () => {
-    let connections = 0;
     const answers: Array<{ sequence: number; status: number; commandId: number }> = [];
-    const sockets = new Set<Socket>();
     const receipt = (seq: number) =>
       encodePdu('deliver_sm', {
         sequence_number: seq,
@@ -351,10 +367,7 @@ describe('SMPP connector against a hostile SMSC', () => {
         esm_class: 0x04,
         short_message: Buffer.from(`id:abc${seq} sub:001 dlvrd:001 submit date:2612020300 done date:2612020300 stat:DELIVRD err:000 text:x`),
       });
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      connections++;
-      socket.on('error', () => undefined);
+    const smsc = rawSmsc((socket) => {
       let bound = false;
       readPdus(socket, (pdu, commandId, sequenceNumber) => {
         if (!bound) {
@@ -369,24 +382,19 @@ describe('SMPP connector against a hostile SMSC', () => {
         }
       });
     });
-    const { sink, connector } = await connectTo(server, sockets, 'buggy');
+    const { sink, connector } = await connectTo(smsc, 'buggy');
     await waitUntil(() => answers.length >= 2, 5000, 'answers to both deliver_sm');
     expect(answers).toEqual([
       { sequence: 7, status: 0xc0, commandId: 0x80000005 },
       { sequence: 8, status: 0, commandId: 0x80000005 },
     ]);
     expect(sink.receipts.map((r) => r.carrierId)).toEqual(['abc8']);
-    expect(connections).toBe(1);
+    expect(smsc.connections()).toBe(1);
     expect(connector.isUp()).toBe(true);
   });
 
   it('resets the bind on garbage bytes and keeps the process alive', async () => {
-    const sockets = new Set<Socket>();
-    let connections = 0;
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      connections++;
-      socket.on('error', () => undefined);
+    const smsc = rawSmsc((socket) => {
       socket.once('data', (bind) => {
         // Answer bind_transceiver OK (same sequence number), then spew garbage.
         const seq = bind.readUInt32BE(12);
@@ -400,19 +408,15 @@ describe('SMPP connector against a hostile SMSC', () => {
         setTimeout(() => socket.write(Buffer.from('\x00\x00\x00\x05garbage-garbage-garbage\xff\xff\xff\xff', 'latin1')), 50);
       });
     });
-    const { connector } = await connectTo(server, sockets, 'bad');
-    await waitUntil(() => connections >= 3, 5000, 'the connector reconnecting after each reset');
+    const { connector } = await connectTo(smsc, 'bad');
+    await waitUntil(() => smsc.connections() >= 3, 5000, 'the connector reconnecting after each reset');
     expect(connector.status().binds[0]!.state).not.toBe('closed');
   });
 
   it('closes a connection whose SMSC never answers the bind, says so, and binds on the next one', async () => {
-    const sockets = new Set<Socket>();
-    let connections = 0;
     let silentOneClosed = false;
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      if (++connections === 1) {
+    const smsc = rawSmsc((socket, n) => {
+      if (n === 1) {
         // Takes the connection and the bind_transceiver, answers nothing (a hung SMSC).
         socket.on('close', () => (silentOneClosed = true));
         socket.resume();
@@ -423,26 +427,19 @@ describe('SMPP connector against a hostile SMSC', () => {
       });
     });
     const { lines, log } = capturingLogger<{ msg: string; timeoutMs?: number }>();
-    const { connector } = await connectTo(server, sockets, 'silent', { bindTimeoutMs: 300 }, log);
+    const { connector } = await connectTo(smsc, 'silent', { bindTimeoutMs: 300 }, log);
     await waitUntil(() => connector.isUp(), 10_000, 'bound on the second connection');
     expect(silentOneClosed).toBe(true);
-    expect(connections).toBe(2);
+    expect(smsc.connections()).toBe(2);
     expect(lines.filter((l) => l.msg.startsWith('SMSC did not answer the bind'))).toEqual([expect.objectContaining({ timeoutMs: 300 })]);
   });
 
   it('gives up on a TLS endpoint that never finishes its handshake, and tries again', async () => {
-    const sockets = new Set<Socket>();
-    let connections = 0;
     // Takes each connection and the ClientHello, answers nothing.
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      connections++;
-      socket.on('error', () => undefined);
-      socket.resume();
-    });
+    const smsc = rawSmsc((socket) => socket.resume());
     const { lines, log } = capturingLogger<{ msg: string; waitingFor?: string }>();
-    const { connector } = await connectTo(server, sockets, 'tls-silent', { tls: true, bindTimeoutMs: 300 }, log);
-    await waitUntil(() => connections >= 2, 10_000, 'a second connection after the first handshake timed out');
+    const { connector } = await connectTo(smsc, 'tls-silent', { tls: true, bindTimeoutMs: 300 }, log);
+    await waitUntil(() => smsc.connections() >= 2, 10_000, 'a second connection after the first handshake timed out');
     expect(connector.isUp()).toBe(false);
     expect(lines.find((l) => l.msg.startsWith('SMSC did not answer the bind'))).toMatchObject({ waitingFor: 'the TLS handshake' });
   });
