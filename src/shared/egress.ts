@@ -15,8 +15,9 @@
  * CRM next to the PBX) stay open. `allow` opens ranges on purpose and wins
  * over `deny`.
  */
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { buildConnector } from 'undici';
 import { AppError, ErrorCode } from './errors.js';
@@ -109,6 +110,35 @@ export class EgressPolicy {
       );
     };
   }
+}
+
+/**
+ * A `lookup` for node:http's sockets (net.connect's option) to `port`: resolve, check each address, hand the socket
+ * only the allowed ones. net.connect skips `lookup` for an IP literal, so a caller checks those with `refusal` first.
+ */
+export function egressLookup(policy: EgressPolicy, port: number): LookupFunction {
+  return (hostname, options, callback) => {
+    const host = hostname.replace(/^\[|\]$/g, '');
+    resolveAll(host).then(
+      (addresses) => {
+        const reasons: string[] = [];
+        const allowed = addresses.filter((address) => {
+          const why = policy.refusal(address, port);
+          if (why) reasons.push(why);
+          return why === null;
+        });
+        if (allowed.length === 0) {
+          callback(new AppError(ErrorCode.EGRESS_DENIED, `egress policy refuses ${host}:${port}: ${reasons.join('; ') || 'no address'}`), '', 0);
+          return;
+        }
+        const entries: LookupAddress[] = allowed.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
+        // Node 20 asks for every address (`all`) when it tries the families in turn (autoSelectFamily).
+        if (options.all) (callback as unknown as (err: null, all: LookupAddress[]) => void)(null, entries);
+        else callback(null, entries[0]!.address, entries[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
+  };
 }
 
 async function resolveAll(host: string): Promise<string[]> {
