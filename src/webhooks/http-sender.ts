@@ -5,10 +5,11 @@
  * `ThreadSender` (thread-sender.ts), the same HttpSender on a worker thread so
  * the daemon's event loop does not spend its time in HTTP client code.
  */
-import type { Agent } from 'undici';
-import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { EgressPolicy, egressLookup, type EgressConfig } from '../shared/egress.js';
 import { ErrorCode } from '../shared/errors.js';
-import { undici } from '../shared/undici.js';
 import type { WebhookConfig } from './config.js';
 
 export interface CallbackAttempt {
@@ -47,63 +48,126 @@ export function httpSenderOptions(config: WebhookConfig, egress?: EgressConfig, 
   return { timeoutMs: config.timeoutMs, connections: config.concurrency, ...(egress ? { egress } : {}), ...(userAllow ? { userAllow } : {}) };
 }
 
-export class HttpSender implements CallbackSender {
-  /** Keep-alive connections shared by all callbacks; undici's request() skips fetch's per-call stream and signal objects. */
-  private readonly agent: Agent;
-  /** Agents for users with an allow-list of their own, made when their first callback goes. */
-  private readonly userAgents = new Map<string, Agent>();
+/** A connection that is not up after this long fails the attempt, whatever `timeoutMs` allows (undici's default). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * An idle kept-alive connection is closed after this long (or before the receiver's own `Keep-Alive: timeout=`, which
+ * node's Agent honours only below this): a receiver closes idle connections too — Node's server after 5 s — and a
+ * callback sent on one it has just closed would fail and wait for its back-off. undici's default.
+ */
+const IDLE_CONNECTION_MS = 4_000;
 
-  private readonly http = undici();
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+  /** The egress policy these connections are checked against; null: anywhere. */
+  policy: EgressPolicy | null;
+}
+
+/**
+ * Callbacks over node:http's client, whose response parser is llhttp compiled into Node. undici's is the same parser
+ * compiled to WebAssembly, and V8 tiering that up took 20–30 MiB of compile memory at every start — the node's peak
+ * RSS when it was not flat out (decision 0126).
+ */
+export class HttpSender implements CallbackSender {
+  /** Keep-alive connections shared by all callbacks, `connections` per receiver origin. */
+  private readonly agents: Agents;
+  /** Agents for users with an allow-list of their own, made when their first callback goes. */
+  private readonly userAgents = new Map<string, Agents>();
 
   constructor(private readonly options: HttpSenderOptions) {
-    this.agent = this.newAgent(options.egress);
+    this.agents = this.newAgents(options.egress);
   }
 
-  private newAgent(egress: EgressConfig | undefined): Agent {
-    const connectTimeout = Math.min(this.options.timeoutMs, 10_000);
-    return new this.http.Agent({
-      connections: this.options.connections,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      ...(egress ? { connect: new EgressPolicy(egress).connector({ timeout: connectTimeout }) } : { connectTimeout }),
+  private newAgents(egress: EgressConfig | undefined): Agents {
+    const options = { keepAlive: true, maxSockets: this.options.connections, timeout: IDLE_CONNECTION_MS };
+    return { http: new HttpAgent(options), https: new HttpsAgent(options), policy: egress ? new EgressPolicy(egress) : null };
+  }
+
+  private agentsFor(owner: string | null | undefined): Agents {
+    const extra = owner ? this.options.userAllow?.[owner] : undefined;
+    if (!owner || !extra || extra.length === 0 || !this.options.egress) return this.agents;
+    let agents = this.userAgents.get(owner);
+    if (!agents) {
+      agents = this.newAgents({ ...this.options.egress, allow: [...this.options.egress.allow, ...extra] });
+      this.userAgents.set(owner, agents);
+    }
+    return agents;
+  }
+
+  send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
+    const agents = this.agentsFor(attempt.owner);
+    let url: URL;
+    try {
+      url = agents.policy ? agents.policy.parse(attempt.url) : new URL(attempt.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`only http and https URLs are called, not ${url.protocol}`);
+    } catch (err) {
+      return Promise.resolve({ error: (err as Error).message, permanent: true });
+    }
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port) || (secure ? 443 : 80);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (agents.policy && isIP(host)) {
+      // net.connect does not look an address up, so the policy's lookup would not see it.
+      const why = agents.policy.refusal(host, port);
+      if (why) return Promise.resolve({ error: `egress policy refuses ${host}:${port}: ${why}`, permanent: true });
+    }
+    const body = attempt.method === 'GET' ? null : Buffer.from(attempt.body);
+    const headers: Record<string, string | number> = { ...attempt.headers };
+    if (body) headers['content-length'] = body.length;
+    return new Promise((resolve) => {
+      let settled = false;
+      let deadline: NodeJS.Timeout | undefined;
+      const settle = (outcome: CallbackOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(outcome);
+      };
+      const request: ClientRequest = (secure ? httpsRequest : httpRequest)(url, {
+        method: attempt.method,
+        headers,
+        agent: secure ? agents.https : agents.http,
+        ...(agents.policy && !isIP(host) ? { lookup: egressLookup(agents.policy, port) } : {}),
+      });
+      const timedOut = () => {
+        settle({ error: `no answer within ${this.options.timeoutMs} ms` });
+        request.destroy();
+      };
+      deadline = setTimeout(timedOut, this.options.timeoutMs);
+      request.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(timedOut, Math.min(this.options.timeoutMs, CONNECT_TIMEOUT_MS));
+        socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('close', () => clearTimeout(connectTimer));
+      });
+      request.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === ErrorCode.EGRESS_DENIED) settle({ error: err.message, permanent: true });
+        else settle({ error: err.code ?? err.message });
+      });
+      request.on('response', (response: IncomingMessage) => {
+        // The status decides the outcome; the body is read only to keep the connection for the next callback. A
+        // receiver that trickles it must not hold this send, and with it one of `concurrency` places every other
+        // receiver's callbacks wait for: past timeoutMs the connection is cut.
+        const status = response.statusCode ?? 0;
+        clearTimeout(deadline);
+        deadline = setTimeout(() => {
+          settle({ status });
+          response.destroy();
+        }, this.options.timeoutMs);
+        response.on('end', () => settle({ status }));
+        response.on('error', () => settle({ status }));
+        response.on('close', () => settle({ status }));
+        response.resume();
+      });
+      request.end(body ?? undefined);
     });
   }
 
-  private agentFor(owner: string | null | undefined): Agent {
-    const extra = owner ? this.options.userAllow?.[owner] : undefined;
-    if (!owner || !extra || extra.length === 0 || !this.options.egress) return this.agent;
-    let agent = this.userAgents.get(owner);
-    if (!agent) {
-      agent = this.newAgent({ ...this.options.egress, allow: [...this.options.egress.allow, ...extra] });
-      this.userAgents.set(owner, agent);
-    }
-    return agent;
-  }
-
-  async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
-    try {
-      const response = await this.http.request(attempt.url, {
-        method: attempt.method,
-        headers: attempt.headers,
-        body: attempt.method === 'GET' ? undefined : attempt.body,
-        dispatcher: this.agentFor(attempt.owner),
-      });
-      // The status decides the outcome; the body is read only to keep the connection for the next callback. A
-      // receiver that trickles it (undici's bodyTimeout is per chunk) must not hold this send, and with it one of
-      // `concurrency` places every other receiver's callbacks wait for: past timeoutMs the connection is cut.
-      const cut = setTimeout(() => response.body.destroy(), this.options.timeoutMs);
-      await response.body.dump().catch(() => undefined);
-      clearTimeout(cut);
-      return { status: response.statusCode };
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === ErrorCode.EGRESS_DENIED) return { error: (err as Error).message, permanent: true };
-      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-      return { error: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (code ?? (err as Error).message) };
-    }
-  }
-
   async close(): Promise<void> {
-    await Promise.all([this.agent, ...this.userAgents.values()].map((agent) => agent.destroy().catch(() => undefined)));
+    for (const agents of [this.agents, ...this.userAgents.values()]) {
+      agents.http.destroy();
+      agents.https.destroy();
+    }
   }
 }
