@@ -92,53 +92,43 @@ export class EgressPolicy {
     return (opts, callback) => {
       const host = opts.hostname.replace(/^\[|\]$/g, '');
       const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-      resolveAll(host).then(
-        (addresses) => {
-          const reasons: string[] = [];
-          const allowed = addresses.find((address) => {
-            const why = this.refusal(address, port);
-            if (why) reasons.push(why);
-            return why === null;
-          });
-          if (allowed === undefined) {
-            callback(new AppError(ErrorCode.EGRESS_DENIED, `egress policy refuses ${host}:${port}: ${reasons.join('; ') || 'no address'}`), null);
-            return;
-          }
-          connect({ ...opts, hostname: allowed, servername: opts.servername ?? (isIP(host) ? undefined : host) } as buildConnector.Options, callback);
-        },
+      this.allowedAddresses(host, port).then(
+        ([allowed]) =>
+          connect({ ...opts, hostname: allowed!, servername: opts.servername ?? (isIP(host) ? undefined : host) } as buildConnector.Options, callback),
         (err: Error) => callback(err, null),
       );
     };
   }
-}
 
-/**
- * A `lookup` for node:http's sockets (net.connect's option) to `port`: resolve, check each address, hand the socket
- * only the allowed ones. net.connect skips `lookup` for an IP literal, so a caller checks those with `refusal` first.
- */
-export function egressLookup(policy: EgressPolicy, port: number): LookupFunction {
-  return (hostname, options, callback) => {
-    const host = hostname.replace(/^\[|\]$/g, '');
-    resolveAll(host).then(
-      (addresses) => {
-        const reasons: string[] = [];
-        const allowed = addresses.filter((address) => {
-          const why = policy.refusal(address, port);
-          if (why) reasons.push(why);
-          return why === null;
-        });
-        if (allowed.length === 0) {
-          callback(new AppError(ErrorCode.EGRESS_DENIED, `egress policy refuses ${host}:${port}: ${reasons.join('; ') || 'no address'}`), '', 0);
-          return;
-        }
-        const entries: LookupAddress[] = allowed.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
-        // Node 20 asks for every address (`all`) when it tries the families in turn (autoSelectFamily).
-        if (options.all) (callback as unknown as (err: null, all: LookupAddress[]) => void)(null, entries);
-        else callback(null, entries[0]!.address, entries[0]!.family);
-      },
-      (err: NodeJS.ErrnoException) => callback(err, '', 0),
-    );
-  };
+  /**
+   * A `lookup` for node:http's sockets (net.connect's option) to `port`: the same check, the socket handed only the
+   * allowed addresses. net.connect skips `lookup` for an IP literal: a caller checks those with `allowedAddresses`.
+   */
+  lookup(port: number): LookupFunction {
+    return (hostname, options, callback) => {
+      this.allowedAddresses(hostname.replace(/^\[|\]$/g, ''), port).then(
+        (allowed) => {
+          const entries: LookupAddress[] = allowed.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
+          // Node 20 asks for every address (`all`) when it tries the families in turn (autoSelectFamily).
+          if (options.all) (callback as unknown as (err: null, all: LookupAddress[]) => void)(null, entries);
+          else callback(null, entries[0]!.address, entries[0]!.family);
+        },
+        (err: NodeJS.ErrnoException) => callback(err, '', 0),
+      );
+    };
+  }
+
+  /** The addresses `host` resolves to that may be reached on `port`, in the resolver's order; EGRESS_DENIED when none. */
+  async allowedAddresses(host: string, port: number): Promise<string[]> {
+    const reasons: string[] = [];
+    const allowed = (await resolveAll(host)).filter((address) => {
+      const why = this.refusal(address, port);
+      if (why) reasons.push(why);
+      return why === null;
+    });
+    if (allowed.length === 0) throw new AppError(ErrorCode.EGRESS_DENIED, `egress policy refuses ${host}:${port}: ${reasons.join('; ') || 'no address'}`);
+    return allowed;
+  }
 }
 
 async function resolveAll(host: string): Promise<string[]> {

@@ -8,7 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { EgressPolicy, egressLookup, type EgressConfig } from '../shared/egress.js';
+import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
 import { ErrorCode } from '../shared/errors.js';
 import type { WebhookConfig } from './config.js';
 
@@ -95,23 +95,24 @@ export class HttpSender implements CallbackSender {
     return agents;
   }
 
-  send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
+  async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
     const agents = this.agentsFor(attempt.owner);
     let url: URL;
     try {
       url = agents.policy ? agents.policy.parse(attempt.url) : new URL(attempt.url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`only http and https URLs are called, not ${url.protocol}`);
+      // net.connect does not look an IP literal up, so the policy's lookup would not see it: checked here.
+      if (agents.policy && isIP(hostOf(url))) await agents.policy.allowedAddresses(hostOf(url), portOf(url));
     } catch (err) {
-      return Promise.resolve({ error: (err as Error).message, permanent: true });
+      return { error: (err as Error).message, permanent: true };
     }
+    return this.exchange(url, attempt, agents);
+  }
+
+  /** One request and its answer's status, within the deadlines. */
+  private exchange(url: URL, attempt: CallbackAttempt, agents: Agents): Promise<CallbackOutcome> {
     const secure = url.protocol === 'https:';
-    const port = Number(url.port) || (secure ? 443 : 80);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (agents.policy && isIP(host)) {
-      // net.connect does not look an address up, so the policy's lookup would not see it.
-      const why = agents.policy.refusal(host, port);
-      if (why) return Promise.resolve({ error: `egress policy refuses ${host}:${port}: ${why}`, permanent: true });
-    }
+    const byName = !isIP(hostOf(url));
     const body = attempt.method === 'GET' ? null : Buffer.from(attempt.body);
     const headers: Record<string, string | number> = { ...attempt.headers };
     if (body) headers['content-length'] = body.length;
@@ -128,7 +129,7 @@ export class HttpSender implements CallbackSender {
         method: attempt.method,
         headers,
         agent: secure ? agents.https : agents.http,
-        ...(agents.policy && !isIP(host) ? { lookup: egressLookup(agents.policy, port) } : {}),
+        ...(agents.policy && byName ? { lookup: agents.policy.lookup(portOf(url)) } : {}),
       });
       const timedOut = () => {
         settle({ error: `no answer within ${this.options.timeoutMs} ms` });
@@ -170,4 +171,14 @@ export class HttpSender implements CallbackSender {
       agents.https.destroy();
     }
   }
+}
+
+/** The URL's host as an address or a name: an IPv6 address without its brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** The URL's port, or its scheme's. */
+function portOf(url: URL): number {
+  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 }
