@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EGRESS_DENY, EgressPolicy } from '../../../src/shared/egress.js';
+import { ErrorCode } from '../../../src/shared/errors.js';
 
 let server: Server;
 let port: number;
@@ -65,5 +66,22 @@ describe('EgressPolicy', () => {
     expect(closed.refusal('192.168.1.20', 80)).toBeNull();
     expect(closed.refusal('10.1.2.3', 443)).toBeNull();
     expect(closed.refusal('::ffff:7f00:1', 80)).toMatch(/denies/);
+  });
+
+  it('gives node:http sockets only allowed addresses: a name that resolves to loopback is refused, or handed over once opened', async () => {
+    const lookUp = (policy: EgressPolicy, all: boolean) =>
+      new Promise<unknown>((resolve, reject) =>
+        policy.lookup(port)('localhost', { all }, (err: NodeJS.ErrnoException | null, address: unknown) => (err ? reject(err) : resolve(address))),
+      );
+    const closed = new EgressPolicy({ allow: [], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
+    await expect(lookUp(closed, false)).rejects.toMatchObject({
+      code: ErrorCode.EGRESS_DENIED,
+      message: expect.stringMatching(/egress policy refuses localhost/),
+    });
+    await expect(lookUp(closed, true)).rejects.toMatchObject({ code: ErrorCode.EGRESS_DENIED });
+    const opened = new EgressPolicy({ allow: ['127.0.0.1/32'], deny: DEFAULT_EGRESS_DENY, ownPorts: [] });
+    expect(await lookUp(opened, false)).toBe('127.0.0.1');
+    // Node 20 asks for every address when it tries the families in turn: ::1 stays out, the policy still denies it.
+    expect(await lookUp(opened, true)).toEqual([{ address: '127.0.0.1', family: 4 }]);
   });
 });
