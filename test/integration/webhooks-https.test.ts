@@ -4,48 +4,18 @@
  * company CA — and delivers the receipt's callback over TLS; to a receiver whose certificate it does not trust it
  * sends nothing (the handshake is refused) and keeps the callback for another attempt.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../helpers/daemon-process.js';
 import { parseOzekiXml, sendSmsQuery } from '../helpers/ozeki-client.js';
+import { loopbackCertificate } from '../helpers/loopback-certificate.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 
 const dir = tempDir('telenode-https-callbacks-');
 let daemon: DaemonProcess | null = null;
 const servers: Server[] = [];
-
-/** A self-signed certificate for 127.0.0.1 in `dir`/`name`-{key,cert}.pem. */
-function certificate(name: string): { key: Buffer; cert: Buffer; certPath: string } {
-  const key = join(dir.path, `${name}-key.pem`);
-  const cert = join(dir.path, `${name}-cert.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key), cert: readFileSync(cert), certPath: cert };
-}
 
 interface Receiver {
   url: string;
@@ -74,9 +44,9 @@ let trusted: Receiver;
 let untrusted: Receiver;
 
 beforeAll(async () => {
-  const company = certificate('company-crm');
+  const company = loopbackCertificate(dir.path, 'company-crm');
   trusted = await httpsReceiver(company);
-  untrusted = await httpsReceiver(certificate('stranger'));
+  untrusted = await httpsReceiver(loopbackCertificate(dir.path, 'stranger'));
   const config = writeConfig(dir.path, {
     http: { host: '127.0.0.1', port: 0 },
     store: { path: `${dir.path}/telenode.db` },

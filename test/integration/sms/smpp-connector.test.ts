@@ -12,6 +12,7 @@ import type { ConnectorSink, InboundFragment, ReceiptEvent, SubmitPart } from '.
 import { planSegments } from '../../../src/sms/encoding/index.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/tools/smsc-sim.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/shared/log.js';
+import { loopbackCertificate } from '../../helpers/loopback-certificate.js';
 import { noDelayOf } from '../../helpers/socket-options.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 import { freeTcpPort } from '../../helpers/ports.js';
@@ -321,36 +322,12 @@ describe('SMPP connector: link health, data_sm, TLS', () => {
   });
 
   it('binds over TLS, verifying the SMSC certificate against the configured CA', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(`${tmpdir()}/telenode-tls-`);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${dir}/key.pem`,
-        '-out',
-        `${dir}/cert.pem`,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=smsc.test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const smsc = loopbackCertificate(dir, 'smsc.test');
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const { sim, connector } = await setup(
-      { tls: { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) } },
-      { tls: { rejectUnauthorized: true, ca: `${dir}/cert.pem` } },
-    );
+    const { sim, connector } = await setup({ tls: { key: smsc.key, cert: smsc.cert } }, { tls: { rejectUnauthorized: true, ca: smsc.certPath } });
     await connector.submit(parts('over TLS', 'udh8')[0]!);
     expect(sim.received[0]!.text).toBe('over TLS');
   });

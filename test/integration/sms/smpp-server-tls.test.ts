@@ -4,16 +4,14 @@
  * deadline, not left to Node's two minutes; and connections still in their handshake count against the
  * connection caps, so that they cannot be used to hold the node's descriptors past them.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { encodeGsm7 } from '../../../src/sms/encoding/index.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
+import { loopbackCertificate } from '../../helpers/loopback-certificate.js';
 import { SmppTestClient } from '../../helpers/smpp-client.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
@@ -24,22 +22,15 @@ let carrierPort = 0;
 let env: Awaited<ReturnType<typeof startDaemon>>;
 let port = 0;
 let ca: Buffer;
+let keyPath = '';
+let certPath = '';
 const opened: Array<SmppTestClient | Socket> = [];
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certs.path, 'key.pem'), '-out', join(certs.path, 'cert.pem')].concat([
-      '-days',
-      '1',
-      '-subj',
-      '/CN=telenode.test',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]),
-    { stdio: 'ignore' },
-  );
-  ca = readFileSync(join(certs.path, 'cert.pem'));
+  const server = loopbackCertificate(certs.path, 'telenode.test');
+  keyPath = server.keyPath;
+  certPath = server.certPath;
+  ca = server.cert;
   carrierPort = (await carrier.start()).port;
 });
 afterAll(async () => {
@@ -56,7 +47,7 @@ function nodeWith(smppServer: Record<string, unknown>): void {
       smppServer: {
         host: '127.0.0.1',
         port: 0,
-        tls: { key: join(certs.path, 'key.pem'), cert: join(certs.path, 'cert.pem') },
+        tls: { key: keyPath, cert: certPath },
         ...smppServer,
       },
     });
