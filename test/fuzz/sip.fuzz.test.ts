@@ -4,9 +4,9 @@
  * answer a real call from sipp, and hold its memory. The run is bounded for
  * CI; FUZZ_SCALE=10 (or more) runs it longer by hand, FUZZ_SEED repeats one.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../helpers/daemon-process.js';
+import { processMemoryMiB } from '../helpers/process-memory.js';
 import { freeUdpPort, runSipp, sippAvailable } from '../helpers/sipp.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 import { runSipFuzz, type FuzzReport } from './sip-fuzz-peer.js';
@@ -43,7 +43,7 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
   }
 
   it('survives 100,000 mutated messages over UDP and TCP, then answers a real call', { timeout: 600_000 }, async () => {
-    const rssBefore = rssMiB(daemon.child.pid!);
+    const rssBefore = processMemoryMiB(daemon.child.pid!);
     const reports: FuzzReport[] = [];
     reports.push(await runSipFuzz({ transport: 'UDP', host: '127.0.0.1', port: sipPort, count: 60_000 * SCALE, seed: SEED }));
     alive();
@@ -74,11 +74,7 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
     // Bounded, not exact: RSS keeps what V8 freed but did not return, and how much depends on when it collected.
     // Growth measured 2026-12-02: 357 and 425 MiB on a quiet machine (this code and the code before it), 485 on a
     // loaded one; a leak of a few KiB per message would add hundreds of MiB more over 100,000 messages.
-    expect(rssMiB(daemon.child.pid!) - rssBefore, 'daemon RSS growth in MiB over the fuzz').toBeLessThan(650);
+    expect(processMemoryMiB(daemon.child.pid!) - rssBefore, 'daemon RSS growth in MiB over the fuzz').toBeLessThan(650);
     alive();
   });
 });
-
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-}

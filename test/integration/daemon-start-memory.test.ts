@@ -5,10 +5,10 @@
  * node:http, whose parser is compiled into Node (decision 0126). What a user would see: once started, the node's
  * peak (VmHWM) is close to what it holds (VmRSS).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../helpers/daemon-process.js';
+import { processMemoryMiB } from '../helpers/process-memory.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { unitEnvironment } from '../helpers/unit-environment.js';
 
@@ -19,11 +19,6 @@ afterAll(async () => {
   await daemon?.kill('SIGKILL');
   dir.remove();
 });
-
-function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const kib = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return kib / 1024;
-}
 
 describe('the daemon’s memory at start', () => {
   it('peaks at about what it then holds: no compile burst for the warm-up’s callbacks', async () => {
@@ -37,8 +32,8 @@ describe('the daemon’s memory at start', () => {
     // As the unit starts it: its malloc thresholds return freed memory, so a burst shows as a peak above what is held.
     daemon = await startDaemonProcess(config, 40_000, unitEnvironment());
     const pid = daemon.child.pid!;
-    const peak = statusMiB(pid, 'VmHWM');
-    const holding = statusMiB(pid, 'VmRSS');
+    const peak = processMemoryMiB(pid, 'VmHWM');
+    const holding = processMemoryMiB(pid, 'VmRSS');
     // Measured: with the TurboFan burst the peak stood 23–25 MiB above; without it, 0–2.5 MiB.
     expect(peak - holding).toBeLessThan(12);
   });

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { parseOzekiXml, sendSmsQuery } from '../../helpers/ozeki-client.js';
+import { processMemoryMiB } from '../../helpers/process-memory.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { unitEnvironment } from '../../helpers/unit-environment.js';
 
@@ -21,11 +22,6 @@ afterAll(async () => {
   await daemon?.kill('SIGKILL');
   dir.remove();
 });
-
-function rssMiB(pid: number): number {
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return kib / 1024;
-}
 
 describe('API log-ins and memory', () => {
   it('the service environment returns their scrypt memory: log-ins of many users leave the RSS where it was', async () => {
@@ -50,9 +46,9 @@ describe('API log-ins and memory', () => {
     // The first round, all at once on the four libuv threads: without the environment, freeing these raises glibc's
     // threshold past their size, and every later one stays in its thread's arena.
     await Promise.all([0, 1, 2, 3].map(logIn));
-    const before = rssMiB(daemon.child.pid!);
+    const before = processMemoryMiB(daemon.child.pid!);
     await Promise.all(Array.from({ length: USERS - 4 }, (_, i) => logIn(i + 4)));
-    const after = rssMiB(daemon.child.pid!);
+    const after = processMemoryMiB(daemon.child.pid!);
     // Without the environment: +48 to +64 MiB here (four threads × 16 MiB); with it a few MiB.
     expect(after - before).toBeLessThan(24);
   });
