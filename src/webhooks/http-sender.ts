@@ -5,11 +5,10 @@
  * `ThreadSender` (thread-sender.ts), the same HttpSender on a worker thread so
  * the daemon's event loop does not spend its time in HTTP client code.
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
 import { ErrorCode } from '../shared/errors.js';
+import { httpAgents, openRequest, requestTarget, type HttpAgents } from '../shared/http-client.js';
 import type { WebhookConfig } from './config.js';
 
 export interface CallbackAttempt {
@@ -50,16 +49,8 @@ export function httpSenderOptions(config: WebhookConfig, egress?: EgressConfig, 
 
 /** A connection that is not up after this long fails the attempt, whatever `timeoutMs` allows (undici's default). */
 const CONNECT_TIMEOUT_MS = 10_000;
-/**
- * An idle kept-alive connection is closed after this long (or before the receiver's own `Keep-Alive: timeout=`, which
- * node's Agent honours only below this): a receiver closes idle connections too — Node's server after 5 s — and a
- * callback sent on one it has just closed would fail and wait for its back-off. undici's default.
- */
-const IDLE_CONNECTION_MS = 4_000;
 
-interface Agents {
-  http: HttpAgent;
-  https: HttpsAgent;
+interface Agents extends HttpAgents {
   /** The egress policy these connections are checked against; null: anywhere. */
   policy: EgressPolicy | null;
 }
@@ -80,8 +71,7 @@ export class HttpSender implements CallbackSender {
   }
 
   private newAgents(egress: EgressConfig | undefined): Agents {
-    const options = { keepAlive: true, maxSockets: this.options.connections, timeout: IDLE_CONNECTION_MS };
-    return { http: new HttpAgent(options), https: new HttpsAgent(options), policy: egress ? new EgressPolicy(egress) : null };
+    return { ...httpAgents(this.options.connections), policy: egress ? new EgressPolicy(egress) : null };
   }
 
   private agentsFor(owner: string | null | undefined): Agents {
@@ -99,10 +89,7 @@ export class HttpSender implements CallbackSender {
     const agents = this.agentsFor(attempt.owner);
     let url: URL;
     try {
-      url = agents.policy ? agents.policy.parse(attempt.url) : new URL(attempt.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`only http and https URLs are called, not ${url.protocol}`);
-      // net.connect does not look an IP literal up, so the policy's lookup would not see it: checked here.
-      if (agents.policy && isIP(hostOf(url))) await agents.policy.allowedAddresses(hostOf(url), portOf(url));
+      url = await requestTarget(attempt.url, agents.policy);
     } catch (err) {
       return { error: (err as Error).message, permanent: true };
     }
@@ -111,8 +98,6 @@ export class HttpSender implements CallbackSender {
 
   /** One request and its answer's status, within the deadlines. */
   private exchange(url: URL, attempt: CallbackAttempt, agents: Agents): Promise<CallbackOutcome> {
-    const secure = url.protocol === 'https:';
-    const byName = !isIP(hostOf(url));
     const body = attempt.method === 'GET' ? null : Buffer.from(attempt.body);
     const headers: Record<string, string | number> = { ...attempt.headers };
     if (body) headers['content-length'] = body.length;
@@ -125,12 +110,7 @@ export class HttpSender implements CallbackSender {
         clearTimeout(deadline);
         resolve(outcome);
       };
-      const request: ClientRequest = (secure ? httpsRequest : httpRequest)(url, {
-        method: attempt.method,
-        headers,
-        agent: secure ? agents.https : agents.http,
-        ...(agents.policy && byName ? { lookup: agents.policy.lookup(portOf(url)) } : {}),
-      });
+      const request = openRequest(url, agents, agents.policy, { method: attempt.method, headers });
       const timedOut = () => {
         settle({ error: `no answer within ${this.options.timeoutMs} ms` });
         request.destroy();
@@ -171,14 +151,4 @@ export class HttpSender implements CallbackSender {
       agents.https.destroy();
     }
   }
-}
-
-/** The URL's host as an address or a name: an IPv6 address without its brackets. */
-function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, '');
-}
-
-/** The URL's port, or its scheme's. */
-function portOf(url: URL): number {
-  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 }
