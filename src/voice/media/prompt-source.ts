@@ -11,10 +11,9 @@ import { createHash } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Agent } from 'undici';
 import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
-import { undici } from '../../shared/undici.js';
+import { HttpClient, type FetchedAnswer } from '../../shared/http-client.js';
 import type { AudioClip } from './audio-clip.js';
 import { decodeWav } from './wav.js';
 
@@ -32,11 +31,11 @@ export class PromptSource {
   private readonly memory = new Map<string, Promise<AudioClip>>();
   private static readonly MEMORY_ENTRIES = 200;
 
-  /** With an egress policy: made by the first download (with undici, loaded then). */
-  private agent: Agent | undefined;
+  private readonly http: HttpClient;
 
   constructor(private readonly config: PromptSourceConfig) {
     mkdirSync(config.cacheDir, { recursive: true });
+    this.http = new HttpClient(config.egress ?? null);
   }
 
   /** A WAV file path or an http(s) URL. */
@@ -87,46 +86,26 @@ export class PromptSource {
   private async fromUrl(url: string): Promise<AudioClip> {
     const cached = join(this.config.cacheDir, `${createHash('sha256').update(url).digest('hex')}.url.wav`);
     if (existsSync(cached)) return decodeWav(readFileSync(cached), url);
+    // The whole download, not only each read: a server that trickles its body would otherwise keep the call in
+    // silence, and a socket open, for as long as maxBytes lasts at its pace.
+    const deadline = AbortSignal.timeout(this.config.fetchTimeoutMs);
+    let answer: FetchedAnswer;
     try {
-      const egress = this.config.egress;
-      if (egress) this.agent ??= new (undici().Agent)({ connect: egress.connector({ timeout: this.config.fetchTimeoutMs }) });
-      // The whole download, not only each read: a server that trickles its body would otherwise keep the call in
-      // silence, and a socket open, for as long as maxBytes lasts at its pace.
-      const deadline = AbortSignal.timeout(this.config.fetchTimeoutMs);
-      const response = await undici().request(egress ? egress.parse(url) : url, {
-        signal: deadline,
-        headersTimeout: this.config.fetchTimeoutMs,
-        bodyTimeout: this.config.fetchTimeoutMs,
-        ...(this.agent ? { dispatcher: this.agent } : {}),
-      });
-      if (response.statusCode !== 200) {
-        await response.body.dump();
-        throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} answered HTTP ${response.statusCode}`, {
-          protocolStatus: response.statusCode,
-          retryable: response.statusCode >= 500,
-        });
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.config.maxBytes) {
-          response.body.destroy();
-          throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url}: larger than ${this.config.maxBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const bytes = Buffer.concat(chunks);
-      const clip = decodeWav(bytes, url); // decode before caching: a bad file is not kept
-      const tmp = `${cached}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, cached);
-      return clip;
+      answer = await this.http.fetch(url, { method: 'GET', signal: deadline, maxBytes: this.config.maxBytes, tooLargeCode: ErrorCode.MEDIA_FETCH_FAILED });
     } catch (err) {
-      if (isAppError(err)) throw err;
-      const timedOut = (err as { name?: string }).name === 'TimeoutError';
-      const reason = timedOut ? `not downloaded within ${this.config.fetchTimeoutMs} ms` : (err as Error).message;
-      throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} failed: ${reason}`, { cause: err, retryable: true });
+      if (isAppError(err) && err.code === ErrorCode.EGRESS_DENIED) throw err;
+      const reason = deadline.aborted ? `not downloaded within ${this.config.fetchTimeoutMs} ms` : (err as Error).message;
+      throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} failed: ${reason}`, { cause: err, retryable: !isAppError(err) });
     }
+    if (answer.status !== 200)
+      throw new AppError(ErrorCode.MEDIA_FETCH_FAILED, `GET ${url} answered HTTP ${answer.status}`, {
+        protocolStatus: answer.status,
+        retryable: answer.status >= 500,
+      });
+    const clip = decodeWav(answer.body, url); // decode before caching: a bad file is not kept
+    const tmp = `${cached}.${process.pid}.tmp`;
+    writeFileSync(tmp, answer.body);
+    renameSync(tmp, cached);
+    return clip;
   }
 }

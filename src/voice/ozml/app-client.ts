@@ -11,74 +11,42 @@
  * opened), and the reply is read as a stream that stops at MAX_REPLY_BYTES:
  * a reply that never ends costs at most that much memory.
  */
-import type { Agent, Dispatcher } from 'undici';
 import type { EgressPolicy } from '../../shared/egress.js';
-import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
+import { HttpClient } from '../../shared/http-client.js';
 import type { AppClient, AppRequest } from './services.js';
-import { undici } from '../../shared/undici.js';
 
 export const MAX_REPLY_BYTES = 1024 * 1024;
 
 export function createHttpAppClient(egress: EgressPolicy | null = null): AppClient {
-  let agent: Agent | null = null; // made by the first request, with undici
+  const http = new HttpClient(egress);
   return {
     async post(request: AppRequest): Promise<string> {
       const notification = request.fields['NotificationName'] ?? 'notification';
       const timeout = AbortSignal.timeout(request.timeoutMs);
       const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-      const failed = (why: string, options: { cause?: unknown; protocolStatus?: number; retryable?: boolean } = {}) =>
-        new AppError(ErrorCode.OZML_APP_FAILED, `${notification} to ${request.url} ${why}`, options);
-      let url: URL | string = request.url;
+      let answer;
       try {
-        if (egress) url = egress.parse(request.url);
-        else if (!/^https?:\/\//i.test(request.url)) throw new AppError(ErrorCode.EGRESS_DENIED, 'only http and https URLs are fetched');
-      } catch (err) {
-        throw failed(`refused: ${(err as Error).message}`, { cause: err });
-      }
-      let response: Dispatcher.ResponseData;
-      try {
-        agent ??= new (undici().Agent)({ ...(egress ? { connect: egress.connector({ timeout: 10_000 }) } : {}) });
-        response = await undici().request(url, {
+        answer = await http.fetch(request.url, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
           body: new URLSearchParams(request.fields).toString(),
           signal,
-          dispatcher: agent,
+          maxBytes: MAX_REPLY_BYTES,
+          tooLargeCode: ErrorCode.OZML_APP_FAILED,
         });
       } catch (err) {
+        const code = (err as { code?: string }).code;
         const why = timeout.aborted ? `no answer within ${request.timeoutMs} ms` : (err as Error).message;
-        const denied = (err as { code?: string }).code === ErrorCode.EGRESS_DENIED;
-        throw failed(denied ? `refused: ${why}` : `failed: ${why}`, { cause: err, retryable: !denied });
+        if (code === ErrorCode.EGRESS_DENIED) throw failed(`refused: ${why}`, { cause: err });
+        throw failed(`failed: ${why}`, { cause: err, retryable: code !== ErrorCode.OZML_APP_FAILED });
       }
-      const text = await readLimited(response.body, Number(response.headers['content-length'] ?? 0), signal);
-      if (response.statusCode < 200 || response.statusCode >= 300)
-        throw failed(`answered HTTP ${response.statusCode}`, { protocolStatus: response.statusCode });
-      return text;
+      if (answer.status < 200 || answer.status >= 300) throw failed(`answered HTTP ${answer.status}`, { protocolStatus: answer.status });
+      return answer.body.toString('utf8');
+
+      function failed(why: string, options: { cause?: unknown; protocolStatus?: number; retryable?: boolean } = {}): AppError {
+        return new AppError(ErrorCode.OZML_APP_FAILED, `${notification} to ${request.url} ${why}`, options);
+      }
     },
   };
-}
-
-async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, declaredLength: number, signal: AbortSignal): Promise<string> {
-  if (declaredLength > MAX_REPLY_BYTES) {
-    body.destroy();
-    throw new AppError(ErrorCode.OZML_APP_FAILED, `the app's reply is ${declaredLength} bytes; at most ${MAX_REPLY_BYTES} are read`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > MAX_REPLY_BYTES) {
-        body.destroy();
-        throw new AppError(ErrorCode.OZML_APP_FAILED, `the app's reply is larger than ${MAX_REPLY_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (isAppError(err)) throw err;
-    throw new AppError(ErrorCode.OZML_APP_FAILED, `reading the app's reply failed${signal.aborted ? ' (timed out)' : ''}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
