@@ -19,9 +19,7 @@ import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { buildConnector } from 'undici';
 import { AppError, ErrorCode } from './errors.js';
-import { undici } from './undici.js';
 
 export interface EgressConfig {
   allow: string[];
@@ -81,23 +79,6 @@ export class EgressPolicy {
     }
     if (!SCHEMES.has(parsed.protocol)) throw new AppError(ErrorCode.EGRESS_DENIED, `only http and https URLs are fetched, not ${parsed.protocol}`);
     return parsed;
-  }
-
-  /**
-   * An undici `connect` function: resolve, check each address, connect to the first allowed one
-   * (TLS keeps the name for SNI and certificate checks).
-   */
-  connector(options: { timeout: number }): buildConnector.connector {
-    const connect = undici().buildConnector({ timeout: options.timeout });
-    return (opts, callback) => {
-      const host = opts.hostname.replace(/^\[|\]$/g, '');
-      const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-      this.allowedAddresses(host, port).then(
-        ([allowed]) =>
-          connect({ ...opts, hostname: allowed!, servername: opts.servername ?? (isIP(host) ? undefined : host) } as buildConnector.Options, callback),
-        (err: Error) => callback(err, null),
-      );
-    };
   }
 
   /**

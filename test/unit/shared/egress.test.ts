@@ -6,10 +6,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EGRESS_DENY, EgressPolicy } from '../../../src/shared/egress.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
+import { HttpClient } from '../../../src/shared/http-client.js';
 
 let server: Server;
 let port: number;
@@ -20,13 +20,14 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** A GET through the node's HTTP client under `policy`: the path every app request and prompt download takes. */
 async function get(policy: EgressPolicy, url: string): Promise<string> {
-  const agent = new Agent({ connect: policy.connector({ timeout: 2000 }) });
+  const client = new HttpClient(policy);
   try {
-    const response = await request(policy.parse(url), { dispatcher: agent });
-    return await response.body.text();
+    const answer = await client.fetch(url, { method: 'GET', signal: AbortSignal.timeout(5000), maxBytes: 1000, tooLargeCode: ErrorCode.INTERNAL });
+    return answer.body.toString();
   } finally {
-    await agent.close();
+    client.close();
   }
 }
 
