@@ -149,14 +149,15 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
  * `telenode start --config <config>` from dist/ in its own process, as systemd/telenode.service starts it: the unit's
  * environment (its malloc thresholds, decisions 0118 and 0121) and node flags (decision 0123). DAEMON_NODE_FLAGS (V8
  * flags, --cpu-prof) go to its node after the unit's, DAEMON_ENV ("NAME=value …") to its environment over the unit's.
+ * `checkout`: the folder whose dist/ runs (another commit's worktree, for a comparison in the same run).
  */
-export function spawnBenchDaemon(config: string): ChildProcess {
+export function spawnBenchDaemon(config: string, checkout = process.cwd()): ChildProcess {
   const flags = (process.env['DAEMON_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   const extraEnv = (process.env['DAEMON_ENV'] ?? '')
     .split(' ')
     .filter(Boolean)
     .map((kv) => kv.split('=') as [string, string]);
-  return spawn(process.execPath, [...unitNodeFlags(), ...flags, join(process.cwd(), 'dist/cli/main.js'), 'start', '--config', config], {
+  return spawn(process.execPath, [...unitNodeFlags(), ...flags, join(checkout, 'dist/cli/main.js'), 'start', '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...unitEnvironment(), ...Object.fromEntries(extraEnv) },
   });
