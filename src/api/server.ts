@@ -16,6 +16,7 @@ import { registerConsole, type ConsoleDeps } from './admin/routes.js';
 import { NO_ROUTE_SCHEMAS } from './http/no-route-schemas.js';
 import { limitConnections } from './http/connection-limits.js';
 import { MAX_PIPELINED, limitPipelining } from './http/pipelining-limit.js';
+import { rationedRendering } from './http/rationed-rendering.js';
 import { RefusalLog } from '../shared/refusal-log.js';
 import type { ConnectionCaps } from '../shared/connection-caps.js';
 
@@ -68,8 +69,9 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 
+  const renderMetrics = rationedRendering(() => deps.registry.metrics());
   app.get('/metrics', async (_request, reply) => {
-    const body = await deps.registry.metrics();
+    const body = await renderMetrics();
     return reply.type(deps.registry.contentType).send(body);
   });
 
