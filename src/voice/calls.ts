@@ -76,8 +76,9 @@ export class CallService {
   }
 
   /**
-   * Start the engine. The media worker starts with the first call's RTP port: until then a node that only
-   * sends SMS does not carry its thread (a V8 heap of its own, ~10 MiB; issue 18).
+   * Start the engine. The media worker starts with the first call (an incoming call's INVITE, or the RTP port of
+   * a call placed): until then a node that only sends SMS does not carry its thread (a V8 heap of its own, ~10 MiB;
+   * issue 18).
    */
   async start(): Promise<void> {
     await this.control.start();
@@ -123,6 +124,10 @@ export class CallService {
       call.reject(503, 'Service Unavailable');
       return;
     }
+    // The media worker starts with the first call (start() above). Started only when the call is answered, its start
+    // (65–77 ms, decision 0113) came after the app's answer, while the caller heard nothing; started here it overlaps
+    // the app request. Once running this is a resolved promise; a worker that fails to start fails the answer's bind.
+    this.media.host.start().catch(() => undefined);
     const session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
     session.log.info({ from: call.info.from.user, to: call.info.to.user, source: call.info.source }, 'incoming call');
     this.run(session, this.handler);

@@ -64,7 +64,7 @@ export class MediaHost {
     private readonly log: Logger,
   ) {}
 
-  /** Start the worker now rather than on the first bind (tests; the daemon lets the first call start it). */
+  /** Start the worker now rather than on the first bind (an incoming call, while its app is asked; tests). */
   async start(): Promise<void> {
     await this.running();
   }

@@ -242,3 +242,43 @@ describe.skipIf(!sippAvailable())('a call whose media worker dies', () => {
     }
   });
 });
+
+describe.skipIf(!sippAvailable())('the first incoming call of a node', () => {
+  let h: VoiceHarness;
+  beforeAll(async () => {
+    h = await startVoiceHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('starts the media worker while its app is still being asked, not after the answer', async () => {
+    expect(h.media.thread).toBeNull(); // a node that has had no call carries no media thread
+    let workerBeforeAnswer = false;
+    h.handler = async (session) => {
+      // The app's lookup: an app that answers only after the worker runs would wait for good if the worker started
+      // with the answer (as it did), and the caller then heard 65–77 ms of silence after the app's answer.
+      await waitUntil(() => h.media.thread !== null, 10_000, 'the media worker, before the call is answered').then(
+        () => (workerBeforeAnswer = true),
+        () => undefined,
+      );
+      await session.answer();
+      await session.playClip(AudioClip.tone(440, 500));
+    };
+    const receiver = await RtpReceiver.start();
+    try {
+      const result = await runSipp({
+        scenario: 'uac-listen.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: receiver.port },
+        workDir: h.dir,
+      }).done;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      expect(workerBeforeAnswer).toBe(true);
+      expect(rms(receiver.audio())).toBeGreaterThan(3000);
+    } finally {
+      receiver.close();
+    }
+  });
+});
