@@ -32,10 +32,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     baseline: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
+    // How long the app takes to answer IncomingCall, as a real app's database lookup would.
+    'app-delay-ms': { type: 'string', default: '0' },
   },
 });
 const RUNS = Number(values.runs);
 const BASELINE = values.baseline ?? null;
+const APP_DELAY_MS = Number(values['app-delay-ms']);
 /** A sample this loud is the prompt (a 440 Hz tone at full scale), not the silence before it. */
 const LOUD = 4000;
 
@@ -56,7 +59,10 @@ async function firstCall(checkout: string): Promise<FirstCall> {
   });
   await new Promise<void>((resolve) => prompts.listen(0, '127.0.0.1', resolve));
   const app = await new OzmlApp()
-    .on('/incoming', `<Response><Play>http://127.0.0.1:${(prompts.address() as AddressInfo).port}/tone.wav</Play><Hangup/></Response>`)
+    .on('/incoming', {
+      body: `<Response><Play>http://127.0.0.1:${(prompts.address() as AddressInfo).port}/tone.wav</Play><Hangup/></Response>`,
+      delayMs: APP_DELAY_MS,
+    })
     .start();
   let heardAt = 0;
   const rtp = createSocket('udp4');
@@ -133,7 +139,7 @@ const lines = [
   `- **Date:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   `- **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`,
   '- **Setup:** a freshly started daemon (the unit’s environment and flags, SQLite, builtin SIP engine) answers one sipp',
-  '  call; its voice route asks an OzML app on loopback, which answers `<Play>` of a 1 s WAV on a loopback HTTP server,',
+  `  call; its voice route asks an OzML app on loopback, which answers${APP_DELAY_MS ? ` after ${APP_DELAY_MS} ms` : ''} \`<Play>\` of a 1 s WAV on a loopback HTTP server,`,
   '  then `<Hangup/>`. Times from sipp’s start (ms); the caller hears the prompt at its first loud RTP sample. Median',
   `  first, runs in brackets${BASELINE ? `; this checkout is ${commitOf(process.cwd())}; runs alternate ABBA with the baseline ${commitOf(BASELINE)}, the ratio is this checkout over it, pair by pair` : ''}.`,
   '',
