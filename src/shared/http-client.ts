@@ -126,8 +126,9 @@ export class HttpClient {
         });
         response.on('error', reject);
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
-        // After 'end' this changes nothing; before it, the connection went before the whole answer came.
-        response.on('close', () => reject(new Error('the connection closed before the whole answer came')));
+        response.on('close', () => {
+          if (!response.complete) reject(new Error('the connection closed before the whole answer came'));
+        });
       });
       request.end(body ?? undefined);
     });
