@@ -172,27 +172,35 @@ export async function startBenchDaemon(
   dir: string,
   options: { smscPort: number; receipts: boolean; window: number; commitIntervalMs?: number; warmUpMessages?: number },
 ): Promise<{ daemon: ChildProcess; base: string }> {
+  return startDaemonOnConfig(dir, {
+    // Without commitIntervalMs: the product's default.
+    store: { path: join(dir, 'telenode.db'), ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }) },
+    log: { level: 'warn' },
+    voice: { builtin: { port: 0 } },
+    users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
+    sms: { requestReceipts: options.receipts },
+    // Without warmUpMessages: the product's default (decision 0117).
+    ...(options.warmUpMessages === undefined ? {} : { warmUp: { messages: options.warmUpMessages } }),
+    egress: { allow: ['127.0.0.1/32'] },
+    connectors: [
+      { id: 'sim', type: 'smpp', host: '127.0.0.1', port: options.smscPort, systemId: 'bench', password: 'bench', binds: 1, window: options.window },
+    ],
+  });
+}
+
+/**
+ * A daemon (dist/ of `checkout`, its own process, started by spawnBenchDaemon) on `config`, written into `dir` with an
+ * HTTP port of its own on loopback. Resolves once /health answers; a daemon that does not come up is stopped.
+ */
+export async function startDaemonOnConfig(
+  dir: string,
+  config: Record<string, unknown>,
+  checkout = process.cwd(),
+): Promise<{ daemon: ChildProcess; base: string }> {
   const httpPort = await freePort();
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      http: { host: '127.0.0.1', port: httpPort },
-      // Without commitIntervalMs: the product's default.
-      store: { path: join(dir, 'telenode.db'), ...(options.commitIntervalMs === undefined ? {} : { commitIntervalMs: options.commitIntervalMs }) },
-      log: { level: 'warn' },
-      voice: { builtin: { port: 0 } },
-      users: [{ username: 'bench', passwordHash: hashPassword('bench') }],
-      sms: { requestReceipts: options.receipts },
-      // Without warmUpMessages: the product's default (decision 0117).
-      ...(options.warmUpMessages === undefined ? {} : { warmUp: { messages: options.warmUpMessages } }),
-      egress: { allow: ['127.0.0.1/32'] },
-      connectors: [
-        { id: 'sim', type: 'smpp', host: '127.0.0.1', port: options.smscPort, systemId: 'bench', password: 'bench', binds: 1, window: options.window },
-      ],
-    }),
-  );
-  const daemon = spawnBenchDaemon(config);
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, JSON.stringify({ http: { host: '127.0.0.1', port: httpPort }, ...config }));
+  const daemon = spawnBenchDaemon(file, checkout);
   const base = `http://127.0.0.1:${httpPort}`;
   try {
     await waitForHealthy(base);

@@ -11,10 +11,10 @@
  * With --baseline the runs alternate ABBA between the baseline and this checkout, and the section gives each pair's
  * ratio (this checkout over the baseline) and their median.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import { AudioClip } from '../src/voice/media/audio-clip.js';
 import { encodeWav } from '../src/voice/media/wav.js';
 import { OzmlApp } from '../test/helpers/ozml-app.js';
 import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
-import { freePort, median, peakRssMb, spawnBenchDaemon, stop, waitForHealthy, writeResultsSection } from './bench-lib.js';
+import { median, peakRssMb, startDaemonOnConfig, stop, writeResultsSection } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,22 +72,20 @@ async function firstCall(checkout: string): Promise<FirstCall> {
     if (decodeG711(packet.payloadType === 0 ? 'PCMU' : 'PCMA', packet.payload).some((sample) => Math.abs(sample) > LOUD)) heardAt = Date.now();
   });
   await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', resolve));
-  const httpPort = await freePort();
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      http: { host: '127.0.0.1', port: httpPort },
-      store: { path: join(dir, 'telenode.db') },
-      log: { level: 'warn' },
-      egress: { allow: ['127.0.0.1/32'] },
-      voice: { builtin: { port: 0 }, routes: [{ match: '*', url: app.url('/incoming') }] },
-    }),
-  );
-  const daemon = spawnBenchDaemon(config, checkout);
+  let daemon: ChildProcess | null = null;
   try {
-    const base = `http://127.0.0.1:${httpPort}`;
-    await waitForHealthy(base);
+    const started = await startDaemonOnConfig(
+      dir,
+      {
+        store: { path: join(dir, 'telenode.db') },
+        log: { level: 'warn' },
+        egress: { allow: ['127.0.0.1/32'] },
+        voice: { builtin: { port: 0 }, routes: [{ match: '*', url: app.url('/incoming') }] },
+      },
+      checkout,
+    );
+    daemon = started.daemon;
+    const base = started.base;
     const health = (await (await fetch(`${base}/health`)).json()) as { voice: { listen: string[] } };
     const sipPort = Number(health.voice.listen[0]!.split(':').at(-1));
     const start = Date.now();
@@ -102,7 +100,7 @@ async function firstCall(checkout: string): Promise<FirstCall> {
     if (result.code !== 0 || !appAt || !promptAt || !heardAt) throw new Error(`the call failed: sipp ${result.code} ${result.errors}`);
     return { appMs: appAt - start, promptMs: promptAt - start, heardMs: heardAt - start, peakRssMiB: peakRssMb(daemon.pid!) };
   } finally {
-    await stop(daemon);
+    if (daemon) await stop(daemon);
     await app.stop();
     prompts.close();
     rtp.close();
