@@ -30,10 +30,11 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
   const fullSync = config.store.synchronous === 'FULL';
   const db = openDatabase({ path, synchronous: config.store.synchronous, walSyncedByCaller: fullSync });
   // synchronous=FULL: the commits' fsync runs in the thread pool, not inside COMMIT on the event loop (0107).
-  const walSync = fullSync ? new WalSync(path) : null;
-  const durable = walSync ? () => walSync.durable() : undefined;
+  // The checkpoints' own WAL sync, whichever mode (0128); the commits wait for it only with FULL.
+  const walSync = new WalSync(path);
+  const durable = fullSync ? () => walSync.durable() : undefined;
   const committer = new GroupCommitter(db, { onCommit, durable, minIntervalMs: config.store.commitIntervalMs });
-  const checkpointer = new WalCheckpointer(path);
+  const checkpointer = new WalCheckpointer(path, walSync, { log: log?.child({ component: 'store' }) });
   return {
     type: 'sqlite',
     location: path,
@@ -44,8 +45,8 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
     cluster: null,
     close: async () => {
       await committer.flushNow();
-      await walSync?.close();
       await checkpointer.stop();
+      await walSync.close();
       db.close();
     },
   };

@@ -1,6 +1,6 @@
 /**
- * One worker thread for the process's background tasks: the callback sender
- * and the SQLite WAL checkpointer. Every worker thread is a V8 isolate and a
+ * One worker thread for the process's background tasks (the callback
+ * sender). Every worker thread is a V8 isolate and a
  * Node environment of its own, about 10 MiB before it loads anything; two
  * tasks that each spend most of their time waiting can share one (issue 18).
  *

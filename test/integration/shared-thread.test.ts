@@ -1,11 +1,7 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachToSharedThread, type ThreadTask } from '../../src/shared/shared-thread.js';
-import { WalCheckpointer } from '../../src/store/sqlite/checkpointer.js';
-import { openDatabase } from '../../src/store/sqlite/db.js';
-import { tempDir, waitUntil } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/temp-dir.js';
 
 const ECHO = new URL('../fixtures/threads/echo-task.ts', import.meta.url);
 
@@ -59,49 +55,5 @@ describe('the shared background thread', () => {
     cleanups.push(() => c.detach());
     expect(c.worker).not.toBe(a.worker);
     expect((await ask(c.port, 'again')).data).toBe('c');
-  });
-});
-
-describe('WAL checkpointer on the shared thread', () => {
-  /** Pages written through a connection whose own automatic checkpoint is out of reach (as the daemon's is). */
-  function filledDatabase() {
-    const dir = tempDir();
-    const path = join(dir.path, 'store.db');
-    const db = openDatabase({ path, synchronous: 'NORMAL' });
-    db.exec('CREATE TABLE IF NOT EXISTS filler (body BLOB)');
-    const fill = () => {
-      const insert = db.prepare('INSERT INTO filler (body) VALUES (?)');
-      db.transaction(() => {
-        for (let i = 0; i < 256; i++) insert.run(Buffer.alloc(4000, i));
-      })();
-    };
-    cleanups.push(() => {
-      db.close();
-      dir.remove();
-    });
-    return { path, fill, databaseBytes: () => statSync(path).size };
-  }
-
-  it('copies the WAL into the database file without the main connection checkpointing', async () => {
-    const { path, fill, databaseBytes } = filledDatabase();
-    const before = databaseBytes();
-    fill();
-    expect(databaseBytes()).toBe(before); // the pages are only in the WAL so far
-    const checkpointer = new WalCheckpointer(path, 50);
-    cleanups.push(() => checkpointer.stop());
-    await waitUntil(() => databaseBytes() > before + 1_000_000, 10_000, 'the checkpoint into the database file');
-  });
-
-  it('attaches again after its thread dies, and checkpoints on', async () => {
-    const { path, fill, databaseBytes } = filledDatabase();
-    const checkpointer = new WalCheckpointer(path, 50);
-    cleanups.push(() => checkpointer.stop());
-    fill();
-    await waitUntil(() => databaseBytes() > 1_000_000, 10_000, 'the first checkpoint');
-    const probe = attachToSharedThread(ECHO, 'probe');
-    await probe.worker.terminate();
-    const afterCrash = databaseBytes();
-    fill();
-    await waitUntil(() => databaseBytes() > afterCrash + 1_000_000, 10_000, 'a checkpoint from the new thread');
   });
 });

@@ -1,50 +1,133 @@
 /**
- * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs
- * inside whichever commit crosses the threshold — on our main thread — and
- * copying thousands of pages into the database file stalls every request
- * waiting behind it. A task on the shared background thread, with its own
- * connection, runs PASSIVE checkpoints (they never block writers) every
- * `intervalMs` (checkpoint-thread.ts); the main connection keeps a large
- * automatic threshold only as a safety net. Should the thread die, the task
- * attaches again (a new thread) after one interval.
+ * WAL checkpoints on the main thread, with their syncs in libuv's thread pool (decision 0128).
+ *
+ * A checkpoint copies the pages committed to the `-wal` file into the database file, so that the WAL can start over
+ * from its beginning (https://sqlite.org/wal.html#checkpointing). SQLite's own checkpoint syncs the WAL before it
+ * copies and the database file after, inside the call; better-sqlite3 is synchronous, so on our event loop each fsync
+ * would stop every request behind it. Here a connection of its own runs the checkpoint with `synchronous=OFF` — it
+ * only copies — and the two syncs are ours, off the event loop, in the order power loss needs them:
+ *
+ * 1. A second connection opens a read transaction. Its snapshot ends at the WAL's last frame now; while it is open, a
+ *    writer cannot start the WAL over (sqlite3.c walRestartLog: that takes every reader slot but the first).
+ * 2. `WalSync.durable()`: the WAL's frames up to that snapshot are on disk. A PASSIVE checkpoint copies no frame past
+ *    a live reader's snapshot, so it copies only durable frames — never half a transaction the WAL could still lose.
+ * 3. The checkpoint copies them into the database file (the kernel's page cache; no fsync).
+ * 4. fsync of the database file in the thread pool: the copied pages are on disk.
+ * 5. The read transaction ends; a writer may now write the WAL over from its start.
+ *
+ * If that fsync fails, the read transaction stays open for good: the WAL is never written over and keeps every frame
+ * (SQLite replays them at the next start), and the failure is logged. A process crash never needed the syncs — the
+ * kernel's page cache survives it — power loss is what they are for. The main connection keeps a large automatic
+ * checkpoint threshold only as a safety net (db.ts).
  */
-import { siblingModule } from '../../shared/module-worker.js';
-import { attachToSharedThread, type ThreadTask } from '../../shared/shared-thread.js';
-import type { CheckpointTaskData } from './checkpoint-thread.js';
+import { close, fsync, open } from 'node:fs';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import type { Logger } from '../../shared/log.js';
+import type { WalSync } from './wal-sync.js';
 
-const STOP_TIMEOUT_MS = 2000;
+const openAsync = promisify(open);
+const closeAsync = promisify(close);
+const fsyncAsync = promisify(fsync);
+
+/** Both connections read and copy a page at a time: a small page cache each (KiB). */
+const CACHE_KIB = 256;
+
+/** What one checkpoint found (PRAGMA wal_checkpoint): frames in the WAL, and how many of them are in the database file. */
+export interface CheckpointResult {
+  walFrames: number;
+  checkpointedFrames: number;
+}
+
+export interface WalCheckpointerOptions {
+  intervalMs?: number;
+  log?: Logger;
+  /** fsync of the database file (tests hold it back). */
+  syncFile?: (fd: number) => Promise<void>;
+}
 
 export class WalCheckpointer {
-  private task: ThreadTask | null = null;
-  private retry: NodeJS.Timeout | null = null;
+  /** Runs the checkpoints, synchronous=OFF: it copies, the syncs are ours. */
+  private readonly copier: Database.Database;
+  /** Holds the read transaction that keeps the WAL from starting over until the copied pages are durable. */
+  private readonly pin: Database.Database;
+  private readonly readAnything: Database.Statement;
+  private readonly timer: NodeJS.Timeout;
+  private readonly syncFile: (fd: number) => Promise<void>;
+  private round: Promise<CheckpointResult | null> | null = null;
+  private databaseFd: number | null = null;
+  /** A sync of the database file failed: the pin stays, no checkpoint runs again. */
+  private failed = false;
   private stopped = false;
 
   constructor(
     private readonly path: string,
-    private readonly intervalMs = 500,
+    private readonly walSync: WalSync,
+    private readonly options: WalCheckpointerOptions = {},
   ) {
-    this.attach();
+    this.syncFile = options.syncFile ?? fsyncAsync;
+    this.copier = new Database(path);
+    this.copier.pragma('synchronous = OFF');
+    this.copier.pragma(`cache_size = -${CACHE_KIB}`);
+    this.pin = new Database(path);
+    this.pin.pragma(`cache_size = -${CACHE_KIB}`);
+    this.readAnything = this.pin.prepare('SELECT count(*) FROM sqlite_schema');
+    this.timer = setInterval(() => void this.checkpoint(), options.intervalMs ?? 500);
+    this.timer.unref();
+  }
+
+  /** One checkpoint (or the one running); null when none can run. Resolves once its pages are durable and the WAL may start over. */
+  checkpoint(): Promise<CheckpointResult | null> {
+    if (this.stopped || this.failed) return Promise.resolve(null);
+    this.round ??= this.runRound().finally(() => (this.round = null));
+    return this.round;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
-    const task = this.task;
-    if (!task) return;
-    this.task = null;
-    await task.finish('stop', STOP_TIMEOUT_MS);
+    clearInterval(this.timer);
+    await this.round;
+    this.copier.close();
+    this.pin.close(); // a failed sync's pin too: the WAL keeps its frames, and the main connection's close checkpoints with its own syncs
+    if (this.databaseFd !== null) await closeAsync(this.databaseFd).catch(() => undefined);
+    this.databaseFd = null;
   }
 
-  private attach(): void {
-    const data: CheckpointTaskData = { path: this.path, intervalMs: this.intervalMs };
-    const task = attachToSharedThread(siblingModule(import.meta.url, 'checkpoint-thread'), data);
-    this.task = task;
-    task.port.unref();
-    task.onExit(() => {
-      if (this.task === task) this.task = null;
-      if (this.stopped) return;
-      this.retry = setTimeout(() => this.attach(), this.intervalMs);
-      this.retry.unref();
-    });
+  private async runRound(): Promise<CheckpointResult | null> {
+    this.pin.exec('BEGIN');
+    let release = true;
+    try {
+      this.readAnything.get();
+      try {
+        await this.walSync.durable();
+      } catch {
+        return null; // not known to be durable: nothing is copied; the commits that wait for the same sync fail and retry
+      }
+      if (this.stopped) return null;
+      let result: CheckpointResult;
+      try {
+        const [row] = this.copier.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+        result = { walFrames: row?.log ?? 0, checkpointedFrames: row?.checkpointed ?? 0 };
+      } catch {
+        return null; // busy or locked: the next round tries again
+      }
+      if (result.checkpointedFrames > 0) {
+        try {
+          this.databaseFd ??= await openAsync(this.path, 'r');
+          await this.syncFile(this.databaseFd);
+        } catch (err) {
+          release = false;
+          this.failed = true;
+          clearInterval(this.timer);
+          this.options.log?.error(
+            { err, path: this.path },
+            'the database file could not be synced after a checkpoint: the WAL keeps every frame from now on and grows until the node restarts',
+          );
+        }
+      }
+      return result;
+    } finally {
+      if (release) this.pin.exec('COMMIT');
+    }
   }
 }

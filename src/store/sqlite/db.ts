@@ -54,8 +54,8 @@ export function openDatabase(options: OpenStoreOptions): Db {
   // message cheaper — what a message touches is the right-hand end of each B-tree, and the rest is in the kernel's
   // page cache anyway (decision 0120).
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-  // Checkpoints run on a worker thread (checkpointer.ts); this threshold (100,000 pages, 200–400 MB of WAL) is only a
-  // safety net.
+  // Checkpoints run on a connection of their own, their syncs off the event loop (checkpointer.ts); this threshold
+  // (100,000 pages, 200–400 MB of WAL) is only a safety net.
   db.pragma('wal_autocheckpoint = 100000');
   migrate(db);
   return db;
