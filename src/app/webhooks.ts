@@ -3,9 +3,8 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { EgressConfig } from '../shared/egress.js';
 import type { Logger } from '../shared/log.js';
-import { httpSenderOptions } from '../webhooks/http-sender.js';
+import { HttpSender, httpSenderOptions } from '../webhooks/http-sender.js';
 import { WebhookDispatcher } from '../webhooks/index.js';
-import { ThreadSender } from '../webhooks/thread-sender.js';
 import { WebhookRepo } from '../store/webhook-repo.js';
 import type { Store } from './store.js';
 
@@ -19,11 +18,11 @@ export function buildWebhooks(config: Readonly<Config>, store: Store, log: Logge
     config: config.webhooks,
     log: webhookLog,
     registry,
-    sender: new ThreadSender(httpSenderOptions(config.webhooks, egressConfig(config), perUserEgress), webhookLog),
+    sender: new HttpSender(httpSenderOptions(config.webhooks, egressConfig(config), perUserEgress)),
   });
 }
 
-/** The egress policy's data (it also crosses to the callback sender thread). */
+/** The egress policy's data, as the callback sender and the HTTP client take it. */
 export function egressConfig(config: Readonly<Config>): EgressConfig {
   return { allow: config.egress.allow, deny: config.egress.deny, ownPorts: config.http.port ? [config.http.port] : [] };
 }

@@ -1,9 +1,7 @@
 /**
  * Sends one callback over HTTP and says what came back. The dispatcher
  * decides what an outcome means (delivered, retry, dead letter); a sender
- * only talks HTTP. Two senders: `HttpSender` here, on the calling thread, and
- * `ThreadSender` (thread-sender.ts), the same HttpSender on a worker thread so
- * the daemon's event loop does not spend its time in HTTP client code.
+ * only talks HTTP, on the calling thread (decision 0129).
  */
 import { EgressPolicy, type EgressConfig } from '../shared/egress.js';
 import { requestTarget } from '../shared/http-client.js';
@@ -26,8 +24,6 @@ export type CallbackOutcome = { status: number; error?: undefined; permanent?: u
 export interface CallbackSender {
   send(attempt: CallbackAttempt): Promise<CallbackOutcome>;
   close(): Promise<void>;
-  /** Get ready before the first callback (a thread loads its modules now, not while the first callbacks wait). */
-  start?(): void;
 }
 
 export interface HttpSenderOptions {
@@ -35,7 +31,7 @@ export interface HttpSenderOptions {
   timeoutMs: number;
   /** Keep-alive connections per receiver origin. */
   connections: number;
-  /** Where callbacks may go (plain data: it crosses to the sender thread); none: anywhere. */
+  /** Where callbacks may go; none: anywhere. */
   egress?: EgressConfig;
   /** Ranges each API user may also reach with the callback URLs they give (users[].egress.allow). */
   userAllow?: Record<string, string[]>;

@@ -28,7 +28,7 @@ export interface WebhookDispatcherDeps {
   log: Logger;
   registry?: Registry;
   now?: () => number;
-  /** Who talks HTTP (default: an HttpSender on this thread; the daemon uses a ThreadSender). */
+  /** Who talks HTTP (default: an HttpSender with the config's deadlines and no egress policy; the daemon gives one with its policy). */
   sender?: CallbackSender;
   /**
    * Several nodes on one database: this node sends the callbacks it holds, and each sweep claims those no
@@ -92,7 +92,6 @@ export class WebhookDispatcher {
 
   async start(): Promise<void> {
     this.running = true;
-    this.sender.start?.();
     await this.loadNew();
     this.sweepTimer = setInterval(() => {
       this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));

@@ -4,8 +4,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebhookRepo } from '../../src/store/webhook-repo.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { WebhookDispatcher, webhookConfigSchema } from '../../src/webhooks/index.js';
-import { ThreadSender } from '../../src/webhooks/thread-sender.js';
-import { httpSenderOptions } from '../../src/webhooks/http-sender.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
 import { waitUntil } from '../helpers/temp-dir.js';
 import { postgresKind, sqliteKind, type OpenedStore, type StoreKind } from '../support/store-under-test.js';
@@ -21,10 +19,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Which sender the dispatcher under test talks HTTP through (set per describe block below). */
-let senderKind: 'inline' | 'thread' = 'inline';
-let lastThreadSender: ThreadSender | null = null;
-
 let storeKind: StoreKind = sqlite;
 
 async function setup(overrides: Record<string, unknown> = {}, opened?: OpenedStore) {
@@ -32,9 +26,7 @@ async function setup(overrides: Record<string, unknown> = {}, opened?: OpenedSto
   const { sql, committer } = store;
   const repo = new WebhookRepo(sql);
   const config = webhookConfigSchema.parse({ backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0 }, timeoutMs: 500, sweepSeconds: 0.2, ...overrides });
-  const sender = senderKind === 'thread' ? new ThreadSender(httpSenderOptions(config), silentLogger()) : undefined;
-  lastThreadSender = sender ?? null;
-  const dispatcher = new WebhookDispatcher({ store: repo, committer, config, log: silentLogger(), sender });
+  const dispatcher = new WebhookDispatcher({ store: repo, committer, config, log: silentLogger() });
   cleanups.push(async () => {
     await dispatcher.stop(1000);
     await store.close();
@@ -52,12 +44,10 @@ async function setup(overrides: Record<string, unknown> = {}, opened?: OpenedSto
 }
 
 describe.each([
-  ['sent on the event loop', 'inline', sqlite],
-  ['sent from a worker thread', 'thread', sqlite],
-  ['stored in PostgreSQL', 'inline', postgres],
-] as const)('webhook outbox, %s', (_label, kind, store) => {
+  ['stored in SQLite', sqlite],
+  ['stored in PostgreSQL', postgres],
+] as const)('webhook outbox, %s', (_label, store) => {
   beforeEach(() => {
-    senderKind = kind;
     storeKind = store;
   });
   if (store.missing) it.skip(`skipped: ${store.missing}`, () => undefined);
@@ -231,62 +221,5 @@ describe.each([
     );
     // Exactly once: nothing came twice by the time every callback was recorded as delivered.
     expect(receiver.requests).toHaveLength(2000);
-  });
-});
-
-describe('webhook outbox, callback sender thread at start-up', () => {
-  beforeEach(() => {
-    senderKind = 'thread';
-    storeKind = sqlite;
-  });
-
-  it('has its thread running when the dispatcher starts, before any callback (a fresh daemon does not make its first callbacks wait for it)', async () => {
-    const { dispatcher } = await setup();
-    expect(lastThreadSender!.thread).toBeNull();
-    await dispatcher.start();
-    const worker = lastThreadSender!.thread;
-    expect(worker).not.toBeNull();
-    expect(worker!.threadId).toBeGreaterThan(0);
-  });
-});
-
-describe('webhook outbox, worker thread lost', () => {
-  beforeEach(() => {
-    senderKind = 'thread';
-    storeKind = sqlite;
-  });
-
-  it('retries the callbacks that were in flight when the sender thread died, and starts a new thread', async () => {
-    const { createServer } = await import('node:http');
-    const arrivals: string[] = [];
-    let holdFirst = true;
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        arrivals.push(body);
-        if (holdFirst) return; // never answered: the worker dies while this one is in flight
-        res.end('OK');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    cleanups.push(() => {
-      receiver.closeAllConnections();
-      receiver.close();
-    });
-    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
-    const { dispatcher, enqueue, stateOf } = await setup({ timeoutMs: 60_000 });
-    await dispatcher.start();
-    const id = await enqueue(url, 'k', 'first');
-    await waitUntil(() => arrivals.length === 1, 5000, 'the first attempt at the receiver');
-    holdFirst = false;
-    // Kill the thread the way a crash would (the sender's own close() would wait for it).
-    await lastThreadSender!.thread!.terminate();
-    await waitUntil(() => dispatcher.stats().failedAttempts === 1, 5000, 'the lost attempt counted as failed');
-    await waitUntil(() => arrivals.length === 2, 5000, 'the retry through a new thread');
-    await enqueue(url, 'k', 'second');
-    await waitUntil(() => arrivals.length === 3, 5000, 'the next callback');
-    expect(arrivals).toEqual(['first', 'first', 'second']);
-    await waitUntil(async () => (await stateOf(id)) === 'delivered', 5000, 'the retried callback recorded as delivered');
   });
 });
