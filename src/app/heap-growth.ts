@@ -29,25 +29,27 @@ export function limitHeapGrowth(): void {
 
 /**
  * The main thread's young generation (two semi-spaces, where V8 allocates new
- * objects and scavenges them) may grow to 16 MiB, not V8's 32.
+ * objects and scavenges them) may grow to 8 MiB, not V8's 32.
  *
  * V8 starts each semi-space at 1 MiB and doubles it, up to 16 MiB, whenever
  * much of it survives a scavenge — and the daemon's start (hundreds of modules
  * parsed, then the warm-up) made it do that at once, so an idle node held 32 MiB
- * of young generation for 5–10 MiB of young objects. Capped at 8 MiB
- * semi-spaces the peak RSS of 20,000 messages with receipts fell by 12–16 MiB for
- * no measurable CPU (bench/RESULTS.md, "Issue 18, session 22"; decision 0119).
+ * of young generation for 5–10 MiB of young objects. Held at 16 MiB the peak RSS
+ * of 20,000 messages with receipts fell by 12–16 MiB for no measurable CPU
+ * (bench/RESULTS.md, "Issue 18, session 22"; decision 0119); at 8 MiB, once the
+ * node had no second isolate, by 5 % more for about 4 % more CPU a message
+ * ("Issue 18, session 29").
  *
  * The semi-space maximum (`--max-semi-space-size`) is read only when an isolate
- * is made, and as a command-line flag it would also override the background
- * thread's own, smaller limit (its `resourceLimits`). The growth factor is read
- * at each growth, and it is process-wide. So `telenode start` holds growth
- * (factor 1) before its modules load — their evaluation is one long synchronous
- * stretch, in which several scavenges could double the semi-spaces before any
- * observer ran — and the daemon lets it go (V8's factor 2) after each
- * collection only while the main thread's young generation is below the cap.
+ * is made, so it would have to be on every command line that starts the
+ * daemon. The growth factor is read at each growth, and it is process-wide. So
+ * `telenode start` holds growth (factor 1) before its modules load — their
+ * evaluation is one long synchronous stretch, in which several scavenges could
+ * double the semi-spaces before any observer ran — and the daemon lets it go
+ * (V8's factor 2) after each collection only while the main thread's young
+ * generation is below the cap.
  */
-const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
+const YOUNG_GENERATION_CAP_BYTES = 8 * 1024 * 1024;
 
 /** Called by `telenode start` before the daemon's modules load (src/cli/main.ts). */
 export function holdYoungGeneration(): void {

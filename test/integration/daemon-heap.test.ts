@@ -1,9 +1,9 @@
 /**
- * `telenode start` holds its main thread's young generation at 16 MiB, where V8 would grow it to 32 while the
- * daemon's modules load and keep it (src/app/heap-growth.ts, decision 0119): 12–16 MiB less resident memory
+ * `telenode start` holds its main thread's young generation at 8 MiB, where V8 would grow it to 32 while the
+ * daemon's modules load and keep it (src/app/heap-growth.ts, decision 0119): 17–22 MiB less resident memory
  * at idle and at peak. What a user would see is the node's own heap figures in /metrics: after its start, its
  * warm-up and a burst of messages with receipts, the young generation ("new" space) has grown past V8's
- * starting size — it is not held at 2 MiB, which would cost CPU — and not past 16 MiB.
+ * starting size — it is not held at 2 MiB, which would cost CPU — and not past 8 MiB.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/shared/password-hash.js';
@@ -30,7 +30,7 @@ async function youngGenerationBytes(base: string): Promise<number> {
 }
 
 describe('the daemon process heap', () => {
-  it('grows its young generation under load up to 16 MiB, not to V8’s 32', async () => {
+  it('grows its young generation under load up to 8 MiB, not to V8’s 32', async () => {
     const config = writeConfig(dir.path, {
       http: { host: '127.0.0.1', port: 0 },
       store: { path: `${dir.path}/telenode.db` },
@@ -50,6 +50,6 @@ describe('the daemon process heap', () => {
 
     const young = await youngGenerationBytes(base);
     expect(young).toBeGreaterThan(2 * MiB);
-    expect(young).toBeLessThanOrEqual(16 * MiB);
+    expect(young).toBeLessThanOrEqual(8 * MiB);
   });
 });
