@@ -91,6 +91,8 @@ class Exchange {
 class Connection {
   readonly reader: ResponseReader;
   exchange: Exchange | null = null;
+  /** The response just completed in this read: whether the connection is kept is decided once the whole read is framed. */
+  completed: CompleteResponse | null = null;
   idleTimer: NodeJS.Timeout | null = null;
   gone = false;
 
@@ -205,6 +207,9 @@ export class CallbackConnections {
       if (!(err instanceof ResponseFramingError)) throw err;
       return this.drop(connection, err.message);
     }
+    const completed = connection.completed;
+    connection.completed = null;
+    if (completed) return this.keepOrDrop(connection, completed);
     if (connection.exchange === exchange && exchange.status === null && connection.reader.status !== null) {
       // The head came: its body gets timeoutMs of its own. A receiver that trickles it must not hold this exchange,
       // and with it one of the origin's connections, for longer.
@@ -216,9 +221,20 @@ export class CallbackConnections {
 
   private responded(connection: Connection, response: CompleteResponse): void {
     const exchange = connection.exchange;
+    // A second answer to one request: whatever follows on this connection cannot be told apart from the next one's.
     if (!exchange) return this.drop(connection, 'an answer nobody asked for');
     connection.exchange = null;
+    connection.completed = response;
     exchange.settle({ status: response.status });
+  }
+
+  /**
+   * After a read that completed a response: the connection is kept if the server lets it be and nothing came after
+   * the response's end (bytes past it would be read as the next request's answer); then the next waiting exchange
+   * takes it, or it rests until the server's or our idle limit.
+   */
+  private keepOrDrop(connection: Connection, response: CompleteResponse): void {
+    if (connection.gone) return;
     const idleMs = Math.min(IDLE_CONNECTION_MS, response.keepAliveMs ?? IDLE_CONNECTION_MS);
     if (!response.keepAlive || idleMs <= 0 || !connection.reader.idle || this.closed) return this.drop(connection, 'not kept');
     const origin = connection.origin;

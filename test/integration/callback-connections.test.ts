@@ -133,6 +133,13 @@ describe('callback connections: HTTP/1.1 with keep-alive', () => {
     expect(await pool.exchange(post(untilClose))).toEqual({ status: 503 });
   });
 
+  it('never takes a second answer to one request for the next request’s', async () => {
+    const pool = connections({ perOrigin: 1 });
+    const twice = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 500 Not Yours\r\nContent-Length: 0\r\n\r\n');
+    // The second waits for the one connection; the one that said more is closed, and the second goes on a new one.
+    expect(await Promise.all([pool.exchange(post(twice)), pool.exchange(post(twice))])).toEqual([{ status: 200 }, { status: 200 }]);
+  });
+
   it('fails an attempt whose answer is not HTTP, is cut off, or does not come in time', async () => {
     const pool = connections({ timeoutMs: 300 });
     expect(await pool.exchange(post(await rawServer('220 smtp.example ESMTP\r\n\r\n')))).toMatchObject({
