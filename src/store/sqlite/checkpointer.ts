@@ -52,6 +52,9 @@ export class WalCheckpointer {
   /** Holds the read transaction that keeps the WAL from starting over until the copied pages are durable. */
   private readonly pin: Database.Database;
   private readonly readAnything: Database.Statement;
+  private readonly dataVersion: Database.Statement;
+  /** PRAGMA data_version when a round last left the whole WAL in the database file: nothing to do while it holds. */
+  private settledAtVersion: number | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly syncFile: (fd: number) => Promise<void>;
   private round: Promise<CheckpointResult | null> | null = null;
@@ -72,11 +75,16 @@ export class WalCheckpointer {
     this.pin = new Database(path);
     this.pin.pragma(`cache_size = -${CACHE_KIB}`);
     this.readAnything = this.pin.prepare('SELECT count(*) FROM sqlite_schema');
+    // Changes whenever another connection commits (https://sqlite.org/pragma.html#pragma_data_version).
+    this.dataVersion = this.pin.prepare('PRAGMA data_version').pluck();
     this.timer = setInterval(() => void this.checkpoint(), options.intervalMs ?? 500);
     this.timer.unref();
   }
 
-  /** One checkpoint (or the one running); null when none can run. Resolves once its pages are durable and the WAL may start over. */
+  /**
+   * One checkpoint (or the one running); null when none ran (nothing committed since the WAL was all copied, or
+   * stopped). Resolves once its pages are durable and the WAL may start over.
+   */
   checkpoint(): Promise<CheckpointResult | null> {
     if (this.stopped || this.failed) return Promise.resolve(null);
     this.round ??= this.runRound().finally(() => (this.round = null));
@@ -94,6 +102,9 @@ export class WalCheckpointer {
   }
 
   private async runRound(): Promise<CheckpointResult | null> {
+    // An idle node: no commit since the WAL was all copied, so no sync to pay for.
+    const version = this.dataVersion.get() as number;
+    if (version === this.settledAtVersion) return null;
     this.pin.exec('BEGIN');
     let release = true;
     try {
@@ -123,8 +134,10 @@ export class WalCheckpointer {
             { err, path: this.path },
             'the database file could not be synced after a checkpoint: the WAL keeps every frame from now on and grows until the node restarts',
           );
+          return result;
         }
       }
+      if (result.checkpointedFrames === result.walFrames) this.settledAtVersion = version;
       return result;
     } finally {
       if (release) this.pin.exec('COMMIT');

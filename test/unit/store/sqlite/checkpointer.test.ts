@@ -114,6 +114,20 @@ describe('WAL checkpoints on the main thread, their syncs in the thread pool', (
     expect(result).toEqual({ walFrames: walFrames(), checkpointedFrames: framesAtStart });
   });
 
+  it('costs an idle store no sync: nothing committed since the WAL was all copied, nothing runs', async () => {
+    const { path, fill, walSync } = store();
+    fill();
+    let syncs = 0;
+    const checkpointer = checkpointerOn(path, walSync, { syncFile: async () => void syncs++ });
+    expect(await checkpointer.checkpoint()).toMatchObject({ checkpointedFrames: expect.any(Number) });
+    expect(syncs).toBe(1);
+    expect(await checkpointer.checkpoint()).toBeNull();
+    expect(syncs).toBe(1);
+    fill(1);
+    expect(await checkpointer.checkpoint()).not.toBeNull();
+    expect(syncs).toBe(2);
+  });
+
   it('keeps every frame in the WAL after a failed sync of the database file, and says so', async () => {
     const { path, fill, walSync, walSalts } = store();
     fill();
