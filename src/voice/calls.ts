@@ -78,10 +78,11 @@ export class CallService {
   /**
    * Start the engine. The media worker starts with the first call (an incoming call's INVITE, or the RTP port of
    * a call placed): until then a node that only sends SMS does not carry its thread (a V8 heap of its own, ~10 MiB;
-   * issue 18).
+   * issue 18). A short-lived worker compiles its built-in modules now, so that the first call's does not.
    */
   async start(): Promise<void> {
     await this.control.start();
+    this.media.host.prepare();
   }
 
   /** Hang up every call, then stop the engine and the media worker. */

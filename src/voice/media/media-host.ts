@@ -121,6 +121,24 @@ export class MediaHost {
     return this.starting;
   }
 
+  /**
+   * At a voice node's start: a short-lived worker that loads the built-in modules the media worker imports, then
+   * ends. Node compiles a built-in module once per process and keeps the code for every later isolate; the main
+   * thread's own start compiles few of a worker's. Without this the first call's media worker compiled them itself
+   * (about 65 of its 150 ms of CPU before it was ready on a 2 × Xeon), and the caller heard the first prompt
+   * 1.3× as late as while a background thread had done it at the node's start (decision 0113, amended 2026-12-06).
+   */
+  prepare(): void {
+    if (this.stopped || this.worker || this.starting) return;
+    try {
+      const worker = startModuleWorker(siblingModule(import.meta.url, 'worker-builtins'), { name: 'telenode-media-prepare' });
+      worker.unref();
+      worker.on('error', (err) => this.log.debug({ err }, 'media worker preparation failed; the first call compiles its modules itself'));
+    } catch (err) {
+      this.log.debug({ err }, 'media worker preparation failed; the first call compiles its modules itself');
+    }
+  }
+
   private spawn(): Promise<Worker> {
     const workerData: MediaWorkerConfig = {
       host: this.config.host,
