@@ -7,6 +7,7 @@
  * memory. This does what a callback needs and no more: the request goes out in one write, the response is framed by
  * http1-response.ts and its body dropped, and a connection is kept while the server lets it be.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ErrorCode } from '../shared/errors.js';
@@ -21,10 +22,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * one it has just closed fails (the callback then waits for its back-off).
  */
 const IDLE_CONNECTION_MS = 4_000;
-
-/** RFC 9110 §5.1 field-name (a token), and the field-value octets node:http accepts (none of CR, LF, NUL). */
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 export interface CallbackRequest {
   url: URL;
@@ -275,8 +272,17 @@ function requestBytes({ url, method, headers, body }: CallbackRequest): Buffer {
     fields['Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
   for (const [name, value] of Object.entries(fields)) {
-    if (!FIELD_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
-    if (INVALID_FIELD_VALUE.test(value)) throw new Error(`invalid character in the value of header ${name}`);
+    // As node:http refuses them: a name that is not an RFC 9110 §5.1 token, a value with CR, LF or NUL.
+    try {
+      validateHeaderName(name);
+    } catch {
+      throw new Error(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
+    }
+    try {
+      validateHeaderValue(name, value);
+    } catch {
+      throw new Error(`invalid character in the value of header ${name}`);
+    }
     if (/^(?:host|content-length|transfer-encoding|connection)$/i.test(name)) continue; // framing is ours
     head += `${name}: ${value}\r\n`;
   }
