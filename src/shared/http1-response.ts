@@ -8,7 +8,7 @@
  */
 
 /** The longest response head read (status line and header fields), as node:http's default. */
-export const MAX_HEAD_BYTES = 16 * 1024;
+const MAX_HEAD_BYTES = 16 * 1024;
 
 /** The longest chunk-size line, extensions included. */
 const MAX_CHUNK_LINE_BYTES = 1024;

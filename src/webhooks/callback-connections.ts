@@ -118,9 +118,9 @@ export class CallbackConnections {
     }
     return new Promise((resolve) => {
       const exchange = new Exchange(bytes, resolve);
-      exchange.deadline = setTimeout(() => this.timedOut(exchange), this.options.timeoutMs);
       if (this.closed) return exchange.settle({ error: 'callback sender is closed' });
       const origin = this.originOf(request.url);
+      exchange.deadline = setTimeout(() => this.timedOut(exchange, origin), this.options.timeoutMs);
       const idle = origin.idle.pop();
       if (idle) return this.start(idle, exchange);
       if (origin.connections.size < this.options.perOrigin) return this.start(this.connect(origin), exchange);
@@ -157,14 +157,12 @@ export class CallbackConnections {
     connection.socket.write(exchange.bytes);
   }
 
-  private timedOut(exchange: Exchange): void {
+  private timedOut(exchange: Exchange, origin: Origin): void {
     const error = `no answer within ${this.options.timeoutMs} ms`;
     const connection = exchange.connection;
     if (connection && connection.exchange === exchange) return this.drop(connection, error);
-    for (const origin of this.origins.values()) {
-      const index = origin.waiting.indexOf(exchange);
-      if (index >= 0) origin.waiting.splice(index, 1);
-    }
+    const index = origin.waiting.indexOf(exchange);
+    if (index >= 0) origin.waiting.splice(index, 1);
     exchange.settle({ error });
   }
 
@@ -212,7 +210,7 @@ export class CallbackConnections {
       // and with it one of the origin's connections, for longer.
       exchange.status = connection.reader.status;
       if (exchange.deadline) clearTimeout(exchange.deadline);
-      exchange.deadline = setTimeout(() => this.timedOut(exchange), this.options.timeoutMs);
+      exchange.deadline = setTimeout(() => this.timedOut(exchange, connection.origin), this.options.timeoutMs);
     }
   }
 
