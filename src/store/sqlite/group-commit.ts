@@ -61,6 +61,8 @@ export class GroupCommitter {
   /** Committed batches whose callers wait for `durable`. */
   private readonly syncing = new Set<Promise<void>>();
   private lastCommitStartedAt = -Infinity;
+  /** Set while `withWritesHeld` runs: no batch starts until it resolves. */
+  private held: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -95,9 +97,27 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
+  /**
+   * Run `work` while no batch is being written and none starts; writes queued meanwhile wait and commit after it.
+   * For a WAL checkpoint that must find every committed frame copied before the next write begins, so that the
+   * next write starts the WAL over from its beginning (checkpointer.ts).
+   */
+  async withWritesHeld<T>(work: () => Promise<T>): Promise<T> {
+    while (this.writing || this.held) await (this.writing ?? this.held);
+    let release: () => void = () => undefined;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      return await work();
+    } finally {
+      this.held = null;
+      release();
+      if (this.queue.length > 0 && !this.scheduled) this.schedule();
+    }
+  }
+
   /** Commit everything queued now (used at shutdown and by tests). */
   async flushNow(): Promise<void> {
-    if (this.writing) await this.writing;
+    while (this.writing || this.held) await (this.writing ?? this.held);
     while (this.queue.length > 0) await this.flushBatch();
     await Promise.all([...this.syncing]);
   }
@@ -150,6 +170,7 @@ export class GroupCommitter {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.held) return; // withWritesHeld schedules the queue when it ends
     this.writing = this.flushBatch().finally(() => {
       this.writing = null;
       if (this.queue.length > 0 && !this.scheduled) this.schedule();

@@ -153,6 +153,28 @@ describe('group commit', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(2);
   });
 
+  it('holds the writes while withWritesHeld runs: writes queued meanwhile commit after it, and flushNow waits for it', async () => {
+    const { db, committer, commits } = setup();
+    const count = () => (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+    await committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('before').changes);
+    let release: () => void = () => undefined;
+    const held = committer.withWritesHeld(async () => {
+      await new Promise<void>((r) => (release = r));
+      return 'done';
+    });
+    const queued = committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('queued').changes);
+    let flushed = false;
+    const flushing = committer.flushNow().then(() => (flushed = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(count()).toBe(1); // the queued write waits for the hold
+    expect(flushed).toBe(false);
+    release();
+    await expect(held).resolves.toBe('done');
+    await expect(queued).resolves.toBe(1);
+    await flushing;
+    expect(commits).toEqual([1, 1]);
+  });
+
   describe('with the WAL synced off the event loop (docs/decisions/0107)', () => {
     function withManualSync() {
       const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
