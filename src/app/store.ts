@@ -34,7 +34,10 @@ export async function openStore(config: Readonly<Config>, registry: Registry, lo
   const walSync = new WalSync(path);
   const durable = fullSync ? () => walSync.durable() : undefined;
   const committer = new GroupCommitter(db, { onCommit, durable, minIntervalMs: config.store.commitIntervalMs });
-  const checkpointer = new WalCheckpointer(path, walSync, { log: log?.child({ component: 'store' }) });
+  const checkpointer = new WalCheckpointer(path, walSync, {
+    log: log?.child({ component: 'store' }),
+    holdWrites: (work) => committer.withWritesHeld(work),
+  });
   return {
     type: 'sqlite',
     location: path,
