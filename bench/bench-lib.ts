@@ -148,7 +148,8 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 /**
  * `telenode start --config <config>` from dist/ in its own process, as systemd/telenode.service starts it: the unit's
  * environment (its malloc thresholds, decisions 0118 and 0121) and node flags (decision 0123). DAEMON_NODE_FLAGS (V8
- * flags, --cpu-prof) go to its node after the unit's, DAEMON_ENV ("NAME=value …") to its environment over the unit's.
+ * flags, --cpu-prof) go to its node after the unit's, DAEMON_ENV ("NAME=value …") to its environment over the unit's;
+ * DAEMON_STDOUT=1 passes its standard output through (V8's --trace-opt/--trace-deopt print there).
  * `checkout`: the folder whose dist/ runs (another commit's worktree, for a comparison in the same run).
  */
 export function spawnBenchDaemon(config: string, checkout = process.cwd()): ChildProcess {
@@ -158,7 +159,7 @@ export function spawnBenchDaemon(config: string, checkout = process.cwd()): Chil
     .filter(Boolean)
     .map((kv) => kv.split('=') as [string, string]);
   return spawn(process.execPath, [...unitNodeFlags(), ...flags, join(checkout, 'dist/cli/main.js'), 'start', '--config', config], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env['DAEMON_STDOUT'] ? 'inherit' : 'ignore', 'inherit'],
     env: { ...process.env, ...unitEnvironment(), ...Object.fromEntries(extraEnv) },
   });
 }
