@@ -125,11 +125,23 @@ export interface DriverResult {
   cpuMs: number;
 }
 
-export function runDriver(args: string[]): Promise<DriverResult> {
+/**
+ * bench/ozeki-load.mjs in its own process. With `warm` it first warms its own code against a server of its own, and
+ * the run begins only after `onReady` (where the caller starts its clocks) has returned.
+ */
+export function runDriver(args: string[], warm?: { requests: number; onReady: () => void }): Promise<DriverResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/ozeki-load.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const driverArgs = ['bench/ozeki-load.mjs', ...args, ...(warm ? ['--warm', String(warm.requests)] : [])];
+    const child = spawn(process.execPath, driverArgs, { stdio: [warm ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (warm && out.startsWith('ready\n')) {
+        out = out.slice('ready\n'.length);
+        warm.onReady();
+        child.stdin!.end('go\n');
+      }
+    });
     child.once('exit', (code) =>
       code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as DriverResult) : reject(new Error(`driver exited ${code}`)),
     );

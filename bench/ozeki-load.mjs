@@ -3,8 +3,15 @@
 // own process so it does not share the daemon's event loop. Closed loop (--concurrency) or open loop (--rate).
 // Prints one JSON summary line; with --ids FILE also writes "smsId sentAtMs" lines (Kannel: "k<i>", which
 // its dlr-url carries back as ?id=k<i>) and the request's own latency in ms: "smsId sentAtMs answerMs".
+//
+// With --warm N it first sends N requests the same way to a server of its own on loopback, so that its own code
+// (undici's WebAssembly parser, tiered up by V8 in background threads) is compiled before the run, then prints
+// "ready" and waits for a line on stdin: a driver starting cold on the gateway's two cores took 0.4–0.9 of a core in
+// the run's first quarter second, which a real client on its own machine does not (bench/RESULTS.md, session 30).
 import { Pool } from 'undici';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -18,6 +25,7 @@ const { values } = parseArgs({
     report: { type: 'string' },
     ids: { type: 'string' },
     dialect: { type: 'string', default: 'ozeki' },
+    warm: { type: 'string', default: '0' },
   },
 });
 const base = new URL(values.url);
@@ -73,6 +81,28 @@ function request(i) {
     });
 }
 
+async function warmUp(requests) {
+  const server = createServer((req, res) => req.resume().on('end', () => res.end('<SmsId>warm</SmsId>')));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const local = new Pool(`http://127.0.0.1:${server.address().port}`, { connections: Number(values.concurrency), pipelining: 1 });
+  let next = 0;
+  const worker = async () => {
+    while (next < requests) {
+      const { path } = values.dialect === 'kannel' ? kannelRequest(next++) : ozekiRequest(next++);
+      const res = await local.request({ method: 'GET', path });
+      /<SmsId>([^<]+)<\/SmsId>/.exec(await res.body.text());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(50, Number(values.concurrency)) }, worker));
+  await local.close();
+  server.close();
+  console.log('ready');
+  const lines = createInterface({ input: process.stdin });
+  await new Promise((resolve) => lines.once('line', resolve));
+  lines.close();
+}
+
+if (Number(values.warm) > 0) await warmUp(Number(values.warm));
 const started = performance.now();
 if (values.rate) {
   // Open loop: one request every 1000/rate ms, whatever the answers do.
