@@ -90,7 +90,7 @@ async function warmUp(requests) {
     while (next < requests) {
       const { path } = values.dialect === 'kannel' ? kannelRequest(next++) : ozekiRequest(next++);
       const res = await local.request({ method: 'GET', path });
-      /<SmsId>([^<]+)<\/SmsId>/.exec(await res.body.text());
+      /<SmsId>([^<]+)<\/SmsId>/.exec(await res.body.text()); // as the run reads each answer
     }
   };
   await Promise.all(Array.from({ length: Math.min(50, Number(values.concurrency)) }, worker));

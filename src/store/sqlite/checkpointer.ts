@@ -70,7 +70,7 @@ export class WalCheckpointer {
   private readonly syncFile: (fd: number) => Promise<void>;
   private round: Promise<CheckpointResult | null> | null = null;
   private databaseFd: number | null = null;
-  /** Frames in the WAL at the last round. */
+  /** Frames in the WAL at the last round that left some of them uncopied (0 when it copied all). */
   private walFrames = 0;
   /** A sync of the database file failed: the pin stays, no checkpoint runs again. */
   private failed = false;
@@ -138,7 +138,8 @@ export class WalCheckpointer {
       try {
         const [row] = this.copier.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
         result = { walFrames: row?.log ?? 0, checkpointedFrames: row?.checkpointed ?? 0 };
-        this.walFrames = result.walFrames;
+        // All copied: the next write starts the WAL over, so the next round need not hold the writes.
+        this.walFrames = result.checkpointedFrames === result.walFrames ? 0 : result.walFrames;
       } catch {
         return null; // busy or locked: the next round tries again
       }
