@@ -62,8 +62,12 @@ function ozekiRequest(i) {
   return { path: `/api?${query}`, id: (_status, body) => /<SmsId>([^<]+)<\/SmsId>/.exec(body)?.[1] };
 }
 
+function dialectRequest(i) {
+  return values.dialect === 'kannel' ? kannelRequest(i) : ozekiRequest(i);
+}
+
 function request(i) {
-  const { path, id: idOf } = values.dialect === 'kannel' ? kannelRequest(i) : ozekiRequest(i);
+  const { path, id: idOf } = dialectRequest(i);
   const sentAt = Date.now();
   const started = performance.now();
   return pool
@@ -88,7 +92,7 @@ async function warmUp(requests) {
   let next = 0;
   const worker = async () => {
     while (next < requests) {
-      const { path } = values.dialect === 'kannel' ? kannelRequest(next++) : ozekiRequest(next++);
+      const { path } = dialectRequest(next++);
       const res = await local.request({ method: 'GET', path });
       /<SmsId>([^<]+)<\/SmsId>/.exec(await res.body.text()); // as the run reads each answer
     }

@@ -213,19 +213,18 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     };
     // The clocks start once the driver has warmed its own code (on loopback, against a server of its own): the run
     // then measures the gateway starting cold, not the driver too.
-    let cpuBefore = 0;
-    let bytesBefore = 0;
-    let machineBefore = machineCpuMs();
-    let started = Date.now();
     const pids = gw.pids;
-    const onReady = () => {
-      cpuBefore = pids.reduce((n, pid) => n + cpuMs(pid), 0);
-      bytesBefore = pids.reduce((n, pid) => n + deviceWrites(pid).deviceBytes, 0);
-      machineBefore = machineCpuMs();
-      started = Date.now();
-    };
+    const snapshot = () => ({
+      cpu: pids.reduce((n, pid) => n + cpuMs(pid), 0),
+      bytes: pids.reduce((n, pid) => n + deviceWrites(pid).deviceBytes, 0),
+      machine: machineCpuMs(),
+      at: Date.now(),
+    });
+    let before = null as ReturnType<typeof snapshot> | null; // set by onReady
     const driverArgs = [...args, '--count', String(count), ...(pacing[scenario] ?? ['--concurrency', String(CONNECTIONS)])];
-    const result = await runDriver(driverArgs, { requests: DRIVER_WARM_UP, onReady });
+    const result = await runDriver(driverArgs, { requests: DRIVER_WARM_UP, onReady: () => (before = snapshot()) });
+    if (!before) throw new Error('the load driver never said it was ready');
+    const { cpu: cpuBefore, bytes: bytesBefore, machine: machineBefore, at: started } = before;
     const ok = count - result.failed;
     const doneAt = sink ? await waitFor(() => sink!.arrivals.size >= ok, 600_000) : await waitFor(() => smsc.submits() >= ok, 600_000);
     const cpu = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;

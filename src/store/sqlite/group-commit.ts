@@ -103,6 +103,7 @@ export class GroupCommitter {
    * next write starts the WAL over from its beginning (checkpointer.ts).
    */
   async withWritesHeld<T>(work: () => Promise<T>): Promise<T> {
+    // No await when the committer is free: the hold must be on in this same turn, before a flush can start a batch.
     while (this.writing || this.held) await (this.writing ?? this.held);
     let release: () => void = () => undefined;
     this.held = new Promise<void>((resolve) => (release = resolve));

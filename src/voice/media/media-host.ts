@@ -130,12 +130,13 @@ export class MediaHost {
    */
   prepare(): void {
     if (this.stopped || this.worker || this.starting) return;
+    const failed = (err: unknown) => this.log.debug({ err }, 'media worker preparation failed; the first call compiles its modules itself');
     try {
       const worker = startModuleWorker(siblingModule(import.meta.url, 'worker-builtins'), { name: 'telenode-media-prepare' });
       worker.unref();
-      worker.on('error', (err) => this.log.debug({ err }, 'media worker preparation failed; the first call compiles its modules itself'));
+      worker.on('error', failed);
     } catch (err) {
-      this.log.debug({ err }, 'media worker preparation failed; the first call compiles its modules itself');
+      failed(err);
     }
   }
 
