@@ -42,10 +42,21 @@ export const DEFAULT_EGRESS_DENY = [
 
 const SCHEMES = new Set(['http:', 'https:']);
 
+/**
+ * Decisions remembered per policy, at most this many (then forgotten all at once): a decision depends only on the
+ * address and port, and a callback to the same receiver asked it again for every message — each `BlockList.check`
+ * makes a `SocketAddress`, a transferable object, about 1 % of the main thread flat out with receipts
+ * (bench/RESULTS.md, "Issue 18, session 31"). The bound keeps URLs full of different address literals from growing it.
+ */
+const REMEMBERED_DECISIONS = 1024;
+
 export class EgressPolicy {
   private readonly allow: BlockList;
   private readonly deny: BlockList;
   private readonly ownAddresses: Set<string>;
+  /** `refusal`'s answers by port, then address. */
+  private readonly decisions = new Map<number, Map<string, string | null>>();
+  private decisionCount = 0;
 
   constructor(private readonly config: EgressConfig) {
     this.allow = blockList(config.allow);
@@ -60,6 +71,22 @@ export class EgressPolicy {
 
   /** Why a connection to this address and port is refused, or null when it may go. */
   refusal(address: string, port: number): string | null {
+    let byAddress = this.decisions.get(port);
+    const known = byAddress?.get(address);
+    if (known !== undefined) return known;
+    const decision = this.decide(address, port);
+    if (this.decisionCount >= REMEMBERED_DECISIONS) {
+      this.decisions.clear();
+      this.decisionCount = 0;
+      byAddress = undefined;
+    }
+    if (!byAddress) this.decisions.set(port, (byAddress = new Map()));
+    byAddress.set(address, decision);
+    this.decisionCount++;
+    return decision;
+  }
+
+  private decide(address: string, port: number): string | null {
     const plain = unmapped(address);
     const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
     if (this.config.ownPorts.includes(port) && (this.ownAddresses.has(plain) || this.deny.check(plain, family)))

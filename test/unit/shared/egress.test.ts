@@ -69,6 +69,18 @@ describe('EgressPolicy', () => {
     expect(closed.refusal('::ffff:7f00:1', 80)).toMatch(/denies/);
   });
 
+  it('answers the same for an address asked again, on each port, past the decisions it remembers', () => {
+    const self = new EgressPolicy({ allow: ['127.0.0.0/8'], deny: DEFAULT_EGRESS_DENY, ownPorts: [8080] });
+    for (let round = 0; round < 2; round++) {
+      expect(self.refusal('127.0.0.1', 8080)).toMatch(/own API/);
+      expect(self.refusal('127.0.0.1', 8081)).toBeNull();
+      expect(closed.refusal('127.0.0.1', 8081)).toMatch(/denies/);
+      expect(closed.refusal('10.1.2.3', 8081)).toBeNull();
+      // More addresses than it remembers: it forgets them all and decides afresh.
+      for (let i = 0; i < 1500; i++) expect(closed.refusal(`10.0.${i >> 8}.${i & 0xff}`, 80)).toBeNull();
+    }
+  });
+
   it('gives node:http sockets only allowed addresses: a name that resolves to loopback is refused, or handed over once opened', async () => {
     const lookUp = (policy: EgressPolicy, all: boolean) =>
       new Promise<unknown>((resolve, reject) =>
