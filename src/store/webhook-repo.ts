@@ -4,16 +4,20 @@ import { ALIVE_NODES } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
 import { UnreadCallbackIds } from './unread-callback-ids.js';
+import { InsertedCallbacks } from './inserted-callbacks.js';
 
 /** New pending callbacks, in id order: above the last id read, or (PostgreSQL) also those ids read late. */
 const PENDING_ABOVE = "SELECT * FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id";
 const PENDING_ABOVE_OR_LATE = "SELECT * FROM webhooks WHERE state = 'pending' AND (id > ? OR id = ANY(?)) ORDER BY id";
+/** SQLite: the new pending rows' ids and what tells a row apart; the rows this process inserted come from memory. */
+const PENDING_IDS_ABOVE = "SELECT id, order_key, created_at FROM webhooks WHERE state = 'pending' AND id > ? ORDER BY id";
 /** The same of the callbacks one node holds (a cluster). */
 const HELD_ABOVE = "SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND id > ? ORDER BY id";
 const HELD_ABOVE_OR_LATE = "SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND (id > ? OR id = ANY(?)) ORDER BY id";
 
 /** One per store (every WebhookRepo on an executor inserts and reads through the same one). */
 const unreadByExecutor = new WeakMap<SqlExecutor, UnreadCallbackIds>();
+const insertedByExecutor = new WeakMap<SqlExecutor, InsertedCallbacks>();
 
 interface Row {
   id: number;
@@ -63,6 +67,8 @@ export class WebhookRepo implements WebhookStore {
   private readonly insertSql: string;
   /** PostgreSQL: ids inserted and not read back yet (unread-callback-ids.ts); null on SQLite. */
   private readonly unread: UnreadCallbackIds | null;
+  /** SQLite: the rows inserted and not read back yet (inserted-callbacks.ts); null on PostgreSQL. */
+  private readonly inserted: InsertedCallbacks | null;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -71,6 +77,9 @@ export class WebhookRepo implements WebhookStore {
     let unread = unreadByExecutor.get(sql) ?? null;
     if (!unread && sql.dialect === 'postgres') unreadByExecutor.set(sql, (unread = new UnreadCallbackIds()));
     this.unread = unread;
+    let inserted = insertedByExecutor.get(sql) ?? null;
+    if (!inserted && sql.dialect === 'sqlite') insertedByExecutor.set(sql, (inserted = new InsertedCallbacks()));
+    this.inserted = inserted;
     const claim = nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
     this.insertSql = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`;
@@ -81,13 +90,15 @@ export class WebhookRepo implements WebhookStore {
    * the key's order holds), else to this node.
    */
   async insert(request: WebhookRequest, now: number): Promise<number> {
+    const method = request.method ?? 'POST';
+    const headers = JSON.stringify(request.headers ?? {});
     const row = await this.sql.get<{ id: number }>(this.insertSql, [
       request.orderKey,
       request.kind,
       request.url,
-      request.method ?? 'POST',
+      method,
       request.contentType,
-      JSON.stringify(request.headers ?? {}),
+      headers,
       request.body,
       now,
       now,
@@ -96,6 +107,26 @@ export class WebhookRepo implements WebhookStore {
     ]);
     const id = Number(row!.id);
     this.unread?.inserted(id);
+    // As toWebhookRow would read it back.
+    this.inserted?.put({
+      id,
+      orderKey: request.orderKey,
+      kind: request.kind,
+      url: request.url,
+      method,
+      contentType: request.contentType,
+      headers: JSON.parse(headers) as Record<string, string>,
+      body: request.body,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      deliveredAt: null,
+      lastStatus: null,
+      lastError: null,
+      owner: request.owner ?? null,
+      attemptLog: [],
+    });
     return id;
   }
 
@@ -116,7 +147,21 @@ export class WebhookRepo implements WebhookStore {
   }
 
   async pendingAfter(afterId: number): Promise<WebhookRow[]> {
+    if (this.inserted) return this.pendingInsertedAfter(this.inserted, afterId);
     return this.pendingNew(PENDING_ABOVE, PENDING_ABOVE_OR_LATE, [], afterId);
+  }
+
+  /** SQLite: pending rows above `afterId`, those this process inserted from memory, the others read whole. */
+  private async pendingInsertedAfter(inserted: InsertedCallbacks, afterId: number): Promise<WebhookRow[]> {
+    const keys = await this.sql.all<{ id: number; order_key: string; created_at: number }>(PENDING_IDS_ABOVE, [afterId]);
+    const rows: WebhookRow[] = [];
+    for (const key of keys) {
+      const id = Number(key.id);
+      const row = inserted.take(id, key.order_key, key.created_at) ?? (await this.byId(id));
+      if (row?.state === 'pending') rows.push(row);
+    }
+    inserted.readUpTo(keys.length === 0 ? afterId : Number(keys[keys.length - 1]!.id));
+    return rows;
   }
 
   /**

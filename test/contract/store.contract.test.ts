@@ -206,6 +206,35 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.listPending()).map((x) => x.id).sort()).toEqual(['a', 'c']);
     }));
 
+  test('webhooks: new callbacks read back as stored, also after a rolled-back insert whose id another writer took', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new WebhookRepo(sql);
+      const request = { orderKey: 'k', kind: 't', url: 'http://127.0.0.1:9/', contentType: 'text/plain', body: 'x', headers: { h: 'v' } };
+      await committer.run(() => repo.insert({ ...request, owner: 'alice', method: 'GET' }, 100));
+      await expect(
+        committer.run(async () => {
+          await repo.insert({ ...request, orderKey: 'rolled back' }, 101);
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      // Another writer (the CLI, another process) stores the next row: on SQLite under the rolled-back row's id.
+      await committer.run(() =>
+        sql.run(
+          `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at)
+           VALUES ('other', 't', 'http://127.0.0.1:9/', 'POST', 'text/plain', '{}', 'y', 'pending', 0, 102, 102)`,
+        ),
+      );
+      await committer.run(() => repo.insert(request, 103));
+      const read = await repo.pendingAfter(0);
+      expect(read.map((r) => [r.orderKey, r.body, r.owner])).toEqual([
+        ['k', 'x', 'alice'],
+        ['other', 'y', null],
+        ['k', 'x', null],
+      ]);
+      for (const row of read) expect(row).toEqual(await repo.byId(row.id));
+      expect(await repo.pendingAfter(read[2]!.id)).toEqual([]);
+    }));
+
   test('webhooks: ids in order, pending after an id, outcomes, dead letters replayed', () =>
     withStore(async ({ sql, committer }) => {
       const repo = new WebhookRepo(sql);
