@@ -29,11 +29,32 @@ const FORM_DIFFERENCES = /[!'()~]|%20/g;
 
 /** encodeURIComponent keeps `!'()~`, which the form serializer escapes, and writes a space as `%20`, not `+`. */
 function encodeFormComponent(text: string): string {
-  // The common case (ids, numbers, ISO times, plain words) needs no escaping at all.
+  // The common case (ids, numbers, plain words) needs no escaping at all.
   if (KEPT_AS_IS.test(text)) return text;
+  // The next most common (ISO times, E.164 numbers, ASCII text) is escaped here by table, in one pass.
+  const ascii = encodeAscii(text);
+  if (ascii !== null) return ascii;
   // A lone surrogate becomes U+FFFD, as in a URLSearchParams.
   const wellFormed = text.replace(LONE_SURROGATE, '\ufffd');
   return encodeURIComponent(wellFormed).replace(FORM_DIFFERENCES, formDifference);
+}
+
+/** What the serializer writes for each ASCII character (space as `+`, the kept ones as they are). */
+const ASCII_FORM: readonly string[] = Array.from({ length: 128 }, (_, code) => {
+  const c = String.fromCharCode(code);
+  if (c === ' ') return '+';
+  return /[A-Za-z0-9*\-._]/.test(c) ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+});
+
+/** `text` escaped, when it is all ASCII; null otherwise (the UTF-8 path takes it). */
+function encodeAscii(text: string): string | null {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128) return null;
+    out += ASCII_FORM[code]!;
+  }
+  return out;
 }
 
 function formDifference(c: string): string {

@@ -9,6 +9,7 @@ import type { InboundMessage } from '../../store/inbound-repo.js';
 import { MessageStatus, isFinal } from '../../sms/message.js';
 import type { CallbackOutbox } from '../../webhooks/index.js';
 import { formUrlEncoded } from '../../shared/form-urlencoded.js';
+import { isoTime } from '../../shared/iso-time.js';
 
 /** Ozeki's SMS status vocabulary (sent/notsent/delivered/undelivered) plus expired and unknown. */
 export function ozekiStatusWord(message: Pick<StoredMessage, 'status' | 'errorCode'>): string {
@@ -32,7 +33,7 @@ export function ozekiStatusWord(message: Pick<StoredMessage, 'status' | 'errorCo
 }
 
 function iso(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString();
+  return ms === null ? '' : isoTime(ms);
 }
 
 export function deliveryReportForm(message: StoredMessage): string {

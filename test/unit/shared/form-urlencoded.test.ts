@@ -16,6 +16,9 @@ describe('formUrlEncoded', () => {
       'http://example.com/cb?x=1&y=2',
       '\u0000\u001f\u007f',
       'lone \ud800 surrogate',
+      '+36301234567',
+      Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).join(''),
+      'ascii first, then ü',
     ];
     const pairs = values.map((v, i) => [`k${i} ${v}`, v] as const);
     expect(formUrlEncoded(pairs)).toBe(new URLSearchParams(pairs.map(([k, v]) => [k, v])).toString());
