@@ -15,6 +15,13 @@ export type Db = Database.Database;
 /** The page size a store is created with (bytes); see openDatabase. */
 export const NEW_STORE_PAGE_SIZE = 2048;
 
+/**
+ * The size the WAL file is cut back to when SQLite starts it over, if it had grown past it (bytes); see openDatabase.
+ * Above the 19–24 MiB a flat-out load reaches between two restarts (decision 0130), so a steady load keeps reusing the
+ * file it has.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024;
+
 /** Each connection's page cache (KiB); see openDatabase. */
 export const PAGE_CACHE_KIB = 2000;
 
@@ -57,6 +64,10 @@ export function openDatabase(options: OpenStoreOptions): Db {
   // Checkpoints run on a connection of their own, their syncs off the event loop (checkpointer.ts); this threshold
   // (100,000 pages, 200–400 MB of WAL) is only a safety net.
   db.pragma('wal_autocheckpoint = 100000');
+  // SQLite reuses the WAL file from its start and never shrinks it by itself: after a stretch in which checkpoints
+  // could not keep up (a long read, a backup, the safety net above) the file kept that size — hundreds of MB — until
+  // the node stopped. With a limit, the first commit after the WAL starts over cuts the file back to it.
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   migrate(db);
   return db;
 }

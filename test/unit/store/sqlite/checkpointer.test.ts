@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../../src/shared/log.js';
 import { WalCheckpointer } from '../../../../src/store/sqlite/checkpointer.js';
-import { openDatabase } from '../../../../src/store/sqlite/db.js';
+import { WAL_SIZE_LIMIT_BYTES, openDatabase } from '../../../../src/store/sqlite/db.js';
 import { GroupCommitter } from '../../../../src/store/sqlite/group-commit.js';
 import { WalSync } from '../../../../src/store/sqlite/wal-sync.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -40,6 +40,7 @@ function store() {
     databaseBytes: () => statSync(path).size,
     /** Frames in the WAL file (https://sqlite.org/walformat.html: a 32-byte header, then 24 + page size a frame). */
     walFrames: () => (statSync(`${path}-wal`).size - 32) / (24 + pageSize),
+    walBytes: () => statSync(`${path}-wal`).size,
     /** The WAL header's salts: a writer that starts the WAL over from its beginning changes them. */
     walSalts: () => {
       const fd = openSync(`${path}-wal`, 'r');
@@ -100,6 +101,29 @@ describe('WAL checkpoints on the main thread, their syncs in the thread pool', (
     await checkpointer.checkpoint(); // the frames the writer added meanwhile
     fill(1); // ...and once every copied page is on disk it may
     expect(walSalts()).not.toBe(salts);
+  });
+
+  it('gives back the disk a long stretch without checkpoints took, once the WAL starts over', async () => {
+    const { path, fill, walSync, walBytes } = store();
+    // A reader that keeps its snapshot (a backup, a long query) holds every frame in the WAL while writes go on.
+    const reader = openDatabase({ path, synchronous: 'FULL' });
+    cleanups.push(() => void reader.close());
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM filler').get();
+    let rows = 0;
+    while (walBytes() <= WAL_SIZE_LIMIT_BYTES + 4 * 1024 * 1024) rows += (fill(512), 512);
+    const grown = walBytes();
+    reader.exec('COMMIT');
+    await walSync.durable();
+    const checkpointer = checkpointerOn(path, walSync);
+    await checkpointer.checkpoint(); // every frame copied: the next write starts the WAL over
+    expect(walBytes()).toBe(grown);
+    fill(1);
+    expect(walBytes()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    // Nothing written was lost with the frames cut off.
+    const again = openDatabase({ path, synchronous: 'FULL' });
+    cleanups.push(() => void again.close());
+    expect(again.prepare('SELECT count(*) AS n FROM filler').get()).toEqual({ n: rows + 1 });
   });
 
   it('copies only the frames the WAL sync has covered', async () => {
