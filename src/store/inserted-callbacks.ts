@@ -10,7 +10,7 @@
  * A row is taken from here only when its order key and creation time match the stored row's: an insert rolled back
  * leaves its entry behind, and SQLite may give its id (AUTOINCREMENT's counter rolls back too) to the next insert —
  * whose entry replaces it when this process made it, and whose columns differ when another did. Anything not found
- * here is read whole, as before.
+ * here is read whole, as before (decision 0131).
  */
 import type { WebhookRow } from '../webhooks/webhook.js';
 
