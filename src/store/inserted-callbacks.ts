@@ -14,10 +14,18 @@
  */
 import type { WebhookRow } from '../webhooks/webhook.js';
 
+/**
+ * Rows held at most: the dispatcher reads after every commit and sweeps every few seconds, so a few commits' worth is
+ * all there ever is; should no read come (a dispatcher stopped while inserts go on), the rows are let go and read
+ * whole later, not kept.
+ */
+const MAX_HELD = 20_000;
+
 export class InsertedCallbacks {
   private readonly rows = new Map<number, WebhookRow>();
 
   put(row: WebhookRow): void {
+    if (this.rows.size >= MAX_HELD) this.rows.clear();
     this.rows.set(row.id, row);
   }
 
@@ -36,9 +44,5 @@ export class InsertedCallbacks {
   readUpTo(id: number): void {
     if (this.rows.size === 0) return;
     for (const held of this.rows.keys()) if (held <= id) this.rows.delete(held);
-  }
-
-  get size(): number {
-    return this.rows.size;
   }
 }

@@ -158,7 +158,7 @@ export class WebhookRepo implements WebhookStore {
     for (const key of keys) {
       const id = Number(key.id);
       const row = inserted.take(id, key.order_key, key.created_at) ?? (await this.byId(id));
-      if (row?.state === 'pending') rows.push(row);
+      if (row) rows.push(row);
     }
     inserted.readUpTo(keys.length === 0 ? afterId : Number(keys[keys.length - 1]!.id));
     return rows;
