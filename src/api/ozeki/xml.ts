@@ -45,6 +45,34 @@ const ROOT_SAFE = /^[A-Za-z][A-Za-z0-9]{0,40}$/;
 
 export function renderOzekiResult(command: string | null, code: OzekiCode, message: string, extra: Record<string, unknown> = {}): string {
   const root = command && ROOT_SAFE.test(command) ? `OzApi_CommandResult_${command}` : 'OzApi_CommandResult';
-  const body = xmlElement(root, { ...NAMESPACES, Code: code.code, Message: message, ...extra });
-  return `<?xml version="1.0"?>\n${body}`;
+  if (!onlyChildElements(extra)) {
+    return `<?xml version="1.0"?>\n${xmlElement(root, { ...NAMESPACES, Code: code.code, Message: message, ...extra })}`;
+  }
+  // The same text without building the merged object and walking it (one result per request on the SMS path): the
+  // root's start tag is the same for every result of a command.
+  let xml = `${startTag(root)}<Code>${code.code}</Code>${xmlElement('Message', message)}`;
+  for (const key in extra) xml += xmlElement(key, extra[key]);
+  return `${xml}</${root}>`;
+}
+
+/** `<?xml …?>` and the root's start tag with the namespaces, by root element. */
+const startTags = new Map<string, string>();
+
+function startTag(root: string): string {
+  let tag = startTags.get(root);
+  if (tag === undefined) {
+    tag = xmlElement(root, NAMESPACES);
+    tag = `<?xml version="1.0"?>\n${tag.slice(0, tag.length - `</${root}>`.length)}`;
+    if (startTags.size < 100) startTags.set(root, tag);
+  }
+  return tag;
+}
+
+/**
+ * Whether `extra` only adds child elements after `<Message>`: no attributes, text or `Code`/`Message` of its own,
+ * which the merged object would place or replace differently.
+ */
+function onlyChildElements(extra: Record<string, unknown>): boolean {
+  for (const key in extra) if (key.startsWith('@_') || key === '#text' || key === 'Code' || key === 'Message') return false;
+  return true;
 }
