@@ -16,6 +16,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
+/** `prefixMs` as an id's first 15 characters (`tttttttt-tttt-7`), formatted once for all the ids of a millisecond. */
+let timePrefix = '';
+let prefixMs = -1;
 
 export function newId(): string {
   let ms = Date.now();
@@ -32,7 +35,10 @@ export function newId(): string {
       counter = 0;
     }
   }
-  const time = ms.toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}${random.slice(18)}`;
+  if (ms !== prefixMs) {
+    const time = ms.toString(16).padStart(12, '0');
+    timePrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixMs = ms;
+  }
+  return `${timePrefix}${counter < 0x10 ? '00' : counter < 0x100 ? '0' : ''}${counter.toString(16)}${randomUUID().slice(18)}`;
 }
