@@ -43,7 +43,7 @@ function encodeFormComponent(text: string): string {
 const ASCII_FORM: readonly string[] = Array.from({ length: 128 }, (_, code) => {
   const c = String.fromCharCode(code);
   if (c === ' ') return '+';
-  return /[A-Za-z0-9*\-._]/.test(c) ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  return KEPT_AS_IS.test(c) ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 });
 
 /** `text` escaped, when it is all ASCII; null otherwise (the UTF-8 path takes it). */

@@ -115,7 +115,7 @@ export class WebhookRepo implements WebhookStore {
       url: request.url,
       method,
       contentType: request.contentType,
-      headers: JSON.parse(headers) as Record<string, string>,
+      headers: { ...request.headers },
       body: request.body,
       state: 'pending',
       attempts: 0,

@@ -37,4 +37,12 @@ describe('renderOzekiResult', () => {
       }
     }
   });
+
+  it('writes every command’s own root, however many different names requests bring', () => {
+    for (let i = 0; i < 150; i++) {
+      const command = `Command${i}`;
+      expect(renderOzekiResult(command, OzekiCode.Ok, 'ok')).toBe(reference(`OzApi_CommandResult_${command}`, OzekiCode.Ok, 'ok', {}));
+    }
+    expect(renderOzekiResult('SendSms', OzekiCode.Ok, 'ok')).toBe(reference('OzApi_CommandResult_SendSms', OzekiCode.Ok, 'ok', {}));
+  });
 });
