@@ -34,6 +34,7 @@ const pool = new Pool(base.origin, { connections: Number(values.concurrency), pi
 const latencies = new Float64Array(count);
 const ids = [];
 let failed = 0;
+const FAILURES_TOLD = 5;
 
 function kannelRequest(i) {
   const query = new URLSearchParams({
@@ -66,6 +67,12 @@ function dialectRequest(i) {
   return values.dialect === 'kannel' ? kannelRequest(i) : ozekiRequest(i);
 }
 
+/** Counts a request that got no message id; the first few say why on stderr (the bench prints it beside its figures). */
+function failure(why) {
+  failed++;
+  if (failed <= FAILURES_TOLD) console.error(`load driver: request failed: ${why}`);
+}
+
 function request(i) {
   const { path, id: idOf } = dialectRequest(i);
   const sentAt = Date.now();
@@ -77,10 +84,10 @@ function request(i) {
       latencies[i] = performance.now() - started;
       const id = idOf(res.statusCode, body);
       if (id) ids.push(`${id} ${sentAt} ${Math.round(latencies[i])}`);
-      else failed++;
+      else failure(`HTTP ${res.statusCode}: ${body.slice(0, 300)}`);
     })
-    .catch(() => {
-      failed++;
+    .catch((err) => {
+      failure(String(err));
       latencies[i] = performance.now() - started;
     });
 }
