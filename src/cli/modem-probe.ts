@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { probeModem } from '../tools/modem-probe.js';
 
 export function registerModemProbe(program: Command): void {
   program
@@ -10,6 +9,8 @@ export function registerModemProbe(program: Command): void {
     .argument('<port>', 'serial device, e.g. /dev/ttyUSB2')
     .option('--baud <rate>', 'baud rate', '115200')
     .action(async (port: string, options: { baud: string }) => {
+      // Loaded when run, as the simulators are (smsc-sim.ts).
+      const { probeModem } = await import('../tools/modem-probe.js');
       let result;
       try {
         result = await probeModem(port, { baudRate: Number(options.baud) });

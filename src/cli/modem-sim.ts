@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ModemSimulator, type SimVendor } from '../tools/modem-sim.js';
+import type { SimVendor } from '../tools/modem-sim.js';
 
 const VENDORS: readonly SimVendor[] = ['generic', 'simcom', 'quectel', 'huawei'];
 
@@ -47,6 +47,8 @@ export function registerModemSim(program: Command): void {
         await new Promise((r) => setTimeout(r, 20));
       }
       const { SerialPort } = await import('serialport');
+      // Loaded when run, as the SMSC simulator is (smsc-sim.ts).
+      const { ModemSimulator } = await import('../tools/modem-sim.js');
       const port = new SerialPort({ path: simPath, baudRate: 115200, hupcl: false, lock: false, autoOpen: false });
       // Ready only once our end is open: opening flushes its input (tcflush), so a command written
       // before that would be lost (a loaded machine made the CLI test see exactly that).

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSmscSimCli, type SmscSimCliOptions } from '../tools/smsc-sim.js';
+import type { SmscSimCliOptions } from '../tools/smsc-sim.js';
 
 export function registerSmscSim(program: Command): void {
   program
@@ -22,6 +22,8 @@ export function registerSmscSim(program: Command): void {
     .option('--status-interval <seconds>', 'print the counters line this often', '10')
     .option('-v, --verbose', 'print every bind and submit')
     .action(async (options: SmscSimCliOptions) => {
+      // Loaded when run: every other command, `start` included, would otherwise load the simulator too.
+      const { runSmscSimCli } = await import('../tools/smsc-sim.js');
       await runSmscSimCli(options);
     });
 }
