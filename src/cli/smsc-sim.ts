@@ -22,7 +22,7 @@ export function registerSmscSim(program: Command): void {
     .option('--status-interval <seconds>', 'print the counters line this often', '10')
     .option('-v, --verbose', 'print every bind and submit')
     .action(async (options: SmscSimCliOptions) => {
-      // Loaded when run: every other command, `start` included, would otherwise load the simulator too.
+      // Loaded when run: the other commands need none of it (`start` loads it anyway, for its warm-up).
       const { runSmscSimCli } = await import('../tools/smsc-sim.js');
       await runSmscSimCli(options);
     });
