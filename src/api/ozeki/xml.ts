@@ -43,10 +43,13 @@ const NAMESPACES = {
 /** Commands whose name may appear in a root element; anything else gets the generic root. */
 const ROOT_SAFE = /^[A-Za-z][A-Za-z0-9]{0,40}$/;
 
+/** Ozeki's results declare no encoding. */
+const DECLARATION = '<?xml version="1.0"?>\n';
+
 export function renderOzekiResult(command: string | null, code: OzekiCode, message: string, extra: Record<string, unknown> = {}): string {
   const root = command && ROOT_SAFE.test(command) ? `OzApi_CommandResult_${command}` : 'OzApi_CommandResult';
   if (!onlyChildElements(extra)) {
-    return `<?xml version="1.0"?>\n${xmlElement(root, { ...NAMESPACES, Code: code.code, Message: message, ...extra })}`;
+    return `${DECLARATION}${xmlElement(root, { ...NAMESPACES, Code: code.code, Message: message, ...extra })}`;
   }
   // The same text without building the merged object and walking it (one result per request on the SMS path): the
   // root's start tag is the same for every result of a command.
@@ -57,13 +60,15 @@ export function renderOzekiResult(command: string | null, code: OzekiCode, messa
 
 /** `<?xml …?>` and the root's start tag with the namespaces, by root element. */
 const startTags = new Map<string, string>();
+/** Roots kept at most: command names come from requests, and a name past these is written afresh each time. */
+const MAX_START_TAGS = 100;
 
 function startTag(root: string): string {
   let tag = startTags.get(root);
   if (tag === undefined) {
     tag = xmlElement(root, NAMESPACES);
-    tag = `<?xml version="1.0"?>\n${tag.slice(0, tag.length - `</${root}>`.length)}`;
-    if (startTags.size < 100) startTags.set(root, tag);
+    tag = `${DECLARATION}${tag.slice(0, tag.length - `</${root}>`.length)}`;
+    if (startTags.size < MAX_START_TAGS) startTags.set(root, tag);
   }
   return tag;
 }

@@ -111,7 +111,10 @@ describe('WAL checkpoints on the main thread, their syncs in the thread pool', (
     reader.exec('BEGIN');
     reader.prepare('SELECT count(*) FROM filler').get();
     let rows = 0;
-    while (walBytes() <= WAL_SIZE_LIMIT_BYTES + 4 * 1024 * 1024) rows += (fill(512), 512);
+    while (walBytes() <= WAL_SIZE_LIMIT_BYTES + 4 * 1024 * 1024) {
+      fill(512);
+      rows += 512;
+    }
     const grown = walBytes();
     reader.exec('COMMIT');
     await walSync.durable();
