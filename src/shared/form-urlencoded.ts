@@ -5,7 +5,8 @@
  * other byte of the UTF-8 percent-encoded), without building the
  * URLSearchParams object. A delivery-report callback is built once per
  * message, on the main thread, so the object and its sort-stable list were a
- * measurable share of a message's cost (bench/RESULTS.md, 2026-12-03).
+ * measurable share of a message's cost (bench/RESULTS.md, 2026-12-03); the
+ * delivery report now writes its fields itself, each through `formComponent`.
  */
 export function formUrlEncoded(pairs: ReadonlyArray<readonly [string, string]>): string {
   // Indexed, not `for (const [name, value] of pairs)`: the destructuring walked an iterator per pair, and a delivery
@@ -15,7 +16,7 @@ export function formUrlEncoded(pairs: ReadonlyArray<readonly [string, string]>):
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i]!;
     if (i > 0) body += '&';
-    body += encodeFormComponent(pair[0]) + '=' + encodeFormComponent(pair[1]);
+    body += formComponent(pair[0]) + '=' + formComponent(pair[1]);
   }
   return body;
 }
@@ -27,8 +28,11 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** What encodeURIComponent leaves or writes differently from the form serializer. */
 const FORM_DIFFERENCES = /[!'()~]|%20/g;
 
-/** encodeURIComponent keeps `!'()~`, which the form serializer escapes, and writes a space as `%20`, not `+`. */
-function encodeFormComponent(text: string): string {
+/**
+ * One name or value as the form serializer writes it. encodeURIComponent keeps `!'()~`, which the serializer
+ * escapes, and writes a space as `%20`, not `+`.
+ */
+export function formComponent(text: string): string {
   // The common case (ids, numbers, plain words) needs no escaping at all.
   if (KEPT_AS_IS.test(text)) return text;
   // The next most common (ISO times, E.164 numbers, ASCII text) is escaped here by table, in one pass.
@@ -39,22 +43,31 @@ function encodeFormComponent(text: string): string {
   return encodeURIComponent(wellFormed).replace(FORM_DIFFERENCES, formDifference);
 }
 
+const SPACE = 0x20;
+/** Which ASCII characters the serializer keeps as they are. */
+const ASCII_KEPT: readonly boolean[] = Array.from({ length: 128 }, (_, code) => KEPT_AS_IS.test(String.fromCharCode(code)));
 /** What the serializer writes for each ASCII character (space as `+`, the kept ones as they are). */
 const ASCII_FORM: readonly string[] = Array.from({ length: 128 }, (_, code) => {
-  const c = String.fromCharCode(code);
-  if (c === ' ') return '+';
-  return KEPT_AS_IS.test(c) ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  if (code === SPACE) return '+';
+  return ASCII_KEPT[code] ? String.fromCharCode(code) : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 });
 
-/** `text` escaped, when it is all ASCII; null otherwise (the UTF-8 path takes it). */
+/**
+ * `text` escaped, when it is all ASCII; null otherwise (the UTF-8 path takes it). The stretches that need no escaping
+ * are copied a slice at a time: appending a character at a time made a new string for each, and an ISO time, the
+ * commonest value here, has only its two colons to escape.
+ */
 function encodeAscii(text: string): string | null {
   let out = '';
+  let kept = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code >= 128) return null;
-    out += ASCII_FORM[code]!;
+    if (ASCII_KEPT[code]) continue;
+    out += text.slice(kept, i) + ASCII_FORM[code]!;
+    kept = i + 1;
   }
-  return out;
+  return kept === 0 ? text : out + text.slice(kept);
 }
 
 function formDifference(c: string): string {
