@@ -38,6 +38,17 @@ export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   console?: ConsoleDeps;
 }
 
+/**
+ * fastify's router parses every request's query string into `request.query` before any handler runs. Nothing here
+ * reads it: every route parses `request.url` itself, strictly (http/request-params.ts: a malformed escape is the
+ * dialect's error, not a silent U+FFFD), so the router's copy was a second parse of each API request for nothing —
+ * about 1 % of the main thread flat out (bench/RESULTS.md, "Issue 18, session 33").
+ */
+const NO_QUERY: Readonly<Record<string, never>> = Object.freeze({});
+function leaveQueryUnparsed(): Record<string, never> {
+  return NO_QUERY;
+}
+
 export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -46,7 +57,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     // mid-request is cut within a second of its deadline. fastify's own default turns requestTimeout off.
     requestTimeout: deps.requestTimeoutMs,
     http: { requestTimeout: deps.requestTimeoutMs, headersTimeout: deps.requestTimeoutMs, connectionsCheckingInterval: 1000 },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: leaveQueryUnparsed },
     schemaController: NO_ROUTE_SCHEMAS,
   });
   limitConnections(app.server, deps.connectionLimits, deps.log, deps.registry);
