@@ -10,7 +10,7 @@ import { normalizeCarrierId } from './carrier-id.js';
 import { MessageStatus, canTransition, encodeEvents, isFinal, rollUp, type MessageEvent, type MessagePart, type StoredMessage } from './message.js';
 
 /** What the status writer needs of the message store (the port; store/message-repo.ts implements it). */
-export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'update' | 'updateIfUnchanged'>;
+export type MessageStatusStore = Pick<MessageRepo, 'getForUpdate' | 'parts' | 'savePart' | 'updatePartStatus' | 'update' | 'updateIfUnchanged'>;
 
 /** Runs inside the status-changing transaction; dialects enqueue their callbacks here. */
 export type StatusNotifier = (message: StoredMessage, previous: MessageStatus) => Promise<void>;
@@ -164,9 +164,19 @@ export class StatusWriter {
     // The message row first: a conditional write that finds it changed has then written nothing at all.
     if (locked) await this.repo.update(message, encodeEvents(events));
     else if (!(await this.repo.updateIfUnchanged(message as StoredMessage & { version: number }, encodeEvents(events)))) return undefined;
-    for (const part of changedParts) await this.repo.savePart(part, part.carrierId === null ? null : normalizeCarrierId(part.carrierId));
+    for (const part of changedParts) await this.savePart(part, storedParts);
     if (moves) await this.notify(message, previous);
     return { message, parts };
+  }
+
+  /**
+   * A part whose stored row names the same connector, carrier reference and part count (a receipt, most often) has
+   * only its progress written; any other is written whole. `storedParts` are the rows as stored before this write.
+   */
+  private async savePart(part: MessagePart, storedParts: readonly MessagePart[]): Promise<void> {
+    const stored = partNumbered(storedParts, part.partNo);
+    if (stored && sameIdentity(stored, part) && (await this.repo.updatePartStatus(part))) return;
+    await this.repo.savePart(part, part.carrierId === null ? null : normalizeCarrierId(part.carrierId));
   }
 
   /** Move the message itself to a final status without parts (never submitted: expired, rejected by us). */
@@ -206,6 +216,17 @@ function partEvent(update: PartUpdate): MessageEvent {
 function lastWithStatus(applied: readonly PartUpdate[], status: MessageStatus): PartUpdate | undefined {
   for (let i = applied.length - 1; i >= 0; i--) if (applied[i]!.status === status) return applied[i];
   return undefined;
+}
+
+/** The part numbered `partNo`, if there is one. */
+function partNumbered(parts: readonly MessagePart[], partNo: number): MessagePart | undefined {
+  for (const part of parts) if (part.partNo === partNo) return part;
+  return undefined;
+}
+
+/** Whether two versions of a part agree on what identifies it (and what the carrier-id index holds). */
+function sameIdentity(a: MessagePart, b: MessagePart): boolean {
+  return a.connectorId === b.connectorId && a.carrierId === b.carrierId && a.partsTotal === b.partsTotal;
 }
 
 /** Whether any part has gone to the carrier (has the carrier's id). */

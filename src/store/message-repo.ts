@@ -244,6 +244,25 @@ export class MessageRepo {
     ]);
   }
 
+  /**
+   * A stored part's progress (a receipt, a retried submit's result under the same reference): its status, the
+   * carrier's words and its times, nothing of what identifies it. False, and nothing written, when no such part is
+   * stored. Cheaper than `savePart`'s upsert, which sets the connector and carrier id too and so rewrites the part's
+   * entry in the carrier-id index even when they are unchanged (bench/RESULTS.md, "Issue 18, session 33").
+   */
+  async updatePartStatus(part: MessagePart): Promise<boolean> {
+    const { changes } = await this.sql.run(UPDATE_PART_STATUS, [
+      part.status,
+      part.carrierStatus,
+      part.carrierError,
+      part.submittedAt,
+      part.doneAt,
+      part.messageId,
+      part.partNo,
+    ]);
+    return changes === 1;
+  }
+
   /** `events`: lines of the message's history to append (sms/message.ts encodeEvents), in the same statement. */
   async update(message: StoredMessage, events = ''): Promise<void> {
     // The row's version goes up; `message.version` stays as read (a later conditional write from it then finds
@@ -357,6 +376,10 @@ const UPSERT_PART = `
     parts_total = excluded.parts_total, connector_id = excluded.connector_id, carrier_id = excluded.carrier_id,
     carrier_id_norm = excluded.carrier_id_norm, status = excluded.status, carrier_status = excluded.carrier_status,
     carrier_error = excluded.carrier_error, submitted_at = excluded.submitted_at, done_at = excluded.done_at`;
+
+const UPDATE_PART_STATUS = `
+  UPDATE message_parts SET status = ?, carrier_status = ?, carrier_error = ?, submitted_at = ?, done_at = ?
+  WHERE message_id = ? AND part_no = ?`;
 
 const UPDATE = `
   UPDATE messages SET status = ?, connector_id = ?, attempts = ?, next_attempt_at = ?, error_code = ?, error_text = ?,

@@ -110,6 +110,36 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect(await repo.get('m1')).toMatchObject({ status: 'delivered', version: 3 });
     }));
 
+  test("parts: a part's progress is written without its identity, is still found by its carrier id, and a missing part is reported", () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new MessageRepo(sql);
+      const submitted = {
+        messageId: 'm1',
+        partNo: 1,
+        partsTotal: 1,
+        connectorId: 'c',
+        carrierId: 'AB12',
+        status: MessageStatus.Submitted,
+        carrierStatus: null,
+        carrierError: null,
+        submittedAt: 10,
+        doneAt: null,
+      };
+      await committer.run(async () => {
+        await repo.insert(storedMessage({ id: 'm1' }));
+        await repo.savePart(submitted, 'ab12');
+      });
+      const delivered = { ...submitted, status: MessageStatus.Delivered, carrierStatus: 'DELIVRD', carrierError: '000', doneAt: 20 };
+      expect(await committer.run(() => repo.updatePartStatus(delivered))).toBe(true);
+      expect(await repo.parts('m1')).toEqual([delivered]);
+      expect(await repo.findPartsByCarrierId('c', ['ab12'])).toEqual([delivered]);
+      // Only the progress is written: a changed reference in the argument does not reach the row.
+      expect(await committer.run(() => repo.updatePartStatus({ ...delivered, carrierId: 'ZZ', connectorId: 'other', doneAt: 30 }))).toBe(true);
+      expect(await repo.findPartsByCarrierId('c', ['ab12'])).toEqual([{ ...delivered, doneAt: 30 }]);
+      expect(await committer.run(() => repo.updatePartStatus({ ...delivered, partNo: 2 }))).toBe(false);
+      expect(await repo.parts('m1')).toHaveLength(1);
+    }));
+
   test('retention: finished work older than the cutoff goes, with its parts and history numbers; unfinished work stays', () =>
     withStore(async ({ sql, committer }) => {
       const messages = new MessageRepo(sql);

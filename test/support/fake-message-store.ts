@@ -36,6 +36,19 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     parts.set(part.partNo, stored);
   }
 
+  async updatePartStatus(part: MessagePart): Promise<boolean> {
+    const stored = this.partsByMessage.get(part.messageId)?.get(part.partNo);
+    if (!stored) return false;
+    Object.assign(stored, {
+      status: part.status,
+      carrierStatus: part.carrierStatus,
+      carrierError: part.carrierError,
+      submittedAt: part.submittedAt,
+      doneAt: part.doneAt,
+    });
+    return true;
+  }
+
   async update(message: StoredMessage): Promise<void> {
     this.updates++;
     this.messages.set(message.id, { ...message, version: (this.messages.get(message.id)?.version ?? 0) + 1 });

@@ -118,6 +118,48 @@ describe('StatusWriter', () => {
     expect(notified).toEqual([{ status: MessageStatus.Expired, previous: MessageStatus.Accepted }]);
   });
 
+  it("a receipt writes only the part's progress; a part sent again under a new reference is written whole", async () => {
+    const { store, writer } = setup();
+    const { id } = store.add({ partsEstimate: 1 });
+    let whole = 0;
+    let progress = 0;
+    const savePart = store.savePart.bind(store);
+    const updatePartStatus = store.updatePartStatus.bind(store);
+    store.savePart = async (...args) => void (whole++, await savePart(...args));
+    store.updatePartStatus = async (...args) => (progress++, updatePartStatus(...args));
+    const one = (status: MessageStatus, more: Partial<PartUpdate> = {}) => part(1, status, { partsTotal: 1, ...more });
+    await writer.applyParts(id, [one(MessageStatus.Submitted, { carrierId: 'A1' })]);
+    expect([whole, progress]).toEqual([1, 0]);
+    // The same part again (no reference came back the first time, say) under a reference of its own.
+    await writer.applyParts(id, [one(MessageStatus.Submitted, { carrierId: 'B2' })]);
+    expect([whole, progress]).toEqual([2, 0]);
+    expect((await store.parts(id))[0]).toMatchObject({ carrierId: 'B2', status: MessageStatus.Submitted });
+    await writer.applyParts(id, [one(MessageStatus.Delivered, { carrierStatus: 'DELIVRD' })]);
+    expect([whole, progress]).toEqual([2, 1]);
+    expect((await store.parts(id))[0]).toMatchObject({ carrierId: 'B2', status: MessageStatus.Delivered, carrierStatus: 'DELIVRD', doneAt: 101 });
+    expect((await store.get(id))!.status).toBe(MessageStatus.Delivered);
+  });
+
+  it('a progress write that finds no stored part writes the part whole', async () => {
+    const { store, writer } = setup();
+    const { id } = store.add({ partsEstimate: 1 });
+    const submitted = {
+      messageId: id,
+      partNo: 1,
+      partsTotal: 1,
+      connectorId: 'c1',
+      carrierId: 'A1',
+      status: MessageStatus.Submitted,
+      carrierStatus: null,
+      carrierError: null,
+      submittedAt: 100,
+      doneAt: null,
+    };
+    // The caller's parts say the part is stored; the store has lost it (it never should): the receipt still lands.
+    await writer.write(id, [part(1, MessageStatus.Delivered, { partsTotal: 1 })], {}, [submitted]);
+    expect(await store.parts(id)).toEqual([{ ...submitted, status: MessageStatus.Delivered, doneAt: 101 }]);
+  });
+
   it('an unknown message is left alone', async () => {
     const { writer, notified } = setup();
     expect(await writer.applyParts('nope', [part(1, MessageStatus.Delivered)])).toBeUndefined();
