@@ -10,6 +10,7 @@
  *
  *   npm run bench:vs-kannel                             # 3 pairs of each scenario, 20,000 messages
  *   npm run bench:vs-kannel -- --pairs 1 --messages 5000 --only receipts
+ *   npm run bench:vs-kannel -- --only no-receipts,receipts
  *
  * Scenarios:
  *   no-receipts   HTTP → SMPP: messages/s until the SMSC has them all
@@ -78,7 +79,8 @@ const CLI = join(process.cwd(), 'dist/cli/main.js');
 const PASSWORD = 'bench';
 
 type Gateway = 'kannel' | 'telenode';
-type Scenario = 'no-receipts' | 'receipts' | 'paced-500' | 'quiet-10';
+const SCENARIOS = ['no-receipts', 'receipts', 'paced-500', 'quiet-10'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 type Figures = Record<string, number>;
 
 interface Running {
@@ -267,7 +269,7 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
 async function main(): Promise<void> {
   const withKannel = kannelAvailable();
   if (!withKannel) console.log('Kannel not found (bearerbox/smsbox). Debian: apt-get install kannel. Running telenode alone.');
-  const scenarios: Scenario[] = values.only ? [values.only as Scenario] : ['no-receipts', 'receipts', 'paced-500', 'quiet-10'];
+  const scenarios = chosenScenarios(values.only);
   const gateways: Gateway[] = (withKannel ? (['kannel', 'telenode'] as Gateway[]) : (['telenode'] as Gateway[])).filter(
     (g) => values.gateway === undefined || g === values.gateway,
   );
@@ -282,6 +284,15 @@ async function main(): Promise<void> {
     }
   }
   writeResults(results, scenarios, withKannel);
+}
+
+/** `--only a,b`: those scenarios, in the order given; all of them without it. A name it does not know is an error. */
+function chosenScenarios(only: string | undefined): Scenario[] {
+  if (only === undefined) return [...SCENARIOS];
+  const names = only.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  return names as Scenario[];
 }
 
 function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[], withKannel: boolean): void {
