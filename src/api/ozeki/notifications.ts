@@ -38,8 +38,9 @@ function iso(ms: number | null): string {
 
 /**
  * The SMSDeliveryReport form, field by field. Written out rather than as name/value pairs for formUrlEncoded: it is
- * built once a message on the main thread, and the 16 pairs were a tenth of the form's garbage (bench/RESULTS.md,
- * "Issue 18, session 33"). The names need no escaping; every value goes through `formComponent`.
+ * built once a message on the main thread, and without the 16 pairs (and with `formComponent` escaping a stretch at a
+ * time) it leaves about a third of the garbage it did (bench/RESULTS.md, "Issue 18, session 33"). The names, the
+ * status words and the numbers need no escaping; every other value goes through `formComponent`.
  */
 export function deliveryReportForm(message: StoredMessage): string {
   let body =
