@@ -23,7 +23,7 @@ import { ClusterRepo } from '../../src/store/cluster-repo.js';
 import { RetentionRepo } from '../../src/store/retention-repo.js';
 import { MessageStatus } from '../../src/sms/message.js';
 import type { ReceiptEvent } from '../../src/sms/connectors/connector.js';
-import { storedMessage } from '../support/stored-message.js';
+import { storedMessage, storedPart } from '../support/stored-message.js';
 import { postgresKind, sqliteKind, type OpenedStore, type StoreKind } from '../support/store-under-test.js';
 
 const kinds: StoreKind[] = [sqliteKind(), postgresKind()];
@@ -51,18 +51,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
       await committer.run(() => repo.insert(m));
       expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null, version: 0 });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
-      const part = {
-        messageId: 'm1',
-        partNo: 1,
-        partsTotal: 1,
-        connectorId: 'c',
-        carrierId: 'AB12',
-        status: MessageStatus.Submitted,
-        carrierStatus: 'ENROUTE',
-        carrierError: null,
-        submittedAt: 10,
-        doneAt: null,
-      };
+      const part = storedPart({ messageId: 'm1', carrierStatus: 'ENROUTE' });
       await committer.run(async () => {
         await repo.savePart(part, 'ab12');
         await repo.update({ ...m, status: MessageStatus.Submitted, connectorId: 'c', submittedAt: 10, possibleDuplicate: true }, '{"at":10}\n');
@@ -113,18 +102,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
   test("parts: a part's progress is written without its identity, is still found by its carrier id, and a missing part is reported", () =>
     withStore(async ({ sql, committer }) => {
       const repo = new MessageRepo(sql);
-      const submitted = {
-        messageId: 'm1',
-        partNo: 1,
-        partsTotal: 1,
-        connectorId: 'c',
-        carrierId: 'AB12',
-        status: MessageStatus.Submitted,
-        carrierStatus: null,
-        carrierError: null,
-        submittedAt: 10,
-        doneAt: null,
-      };
+      const submitted = storedPart({ messageId: 'm1' });
       await committer.run(async () => {
         await repo.insert(storedMessage({ id: 'm1' }));
         await repo.savePart(submitted, 'ab12');

@@ -1,6 +1,6 @@
 /** A message as the outbox stores it on acceptance, with the fields a test cares about overridden. */
 import { MessageStatus } from '../../src/sms/message.js';
-import type { StoredMessage } from '../../src/sms/message.js';
+import type { MessagePart, StoredMessage } from '../../src/sms/message.js';
 
 export function storedMessage(overrides: Partial<StoredMessage> & Pick<StoredMessage, 'id'>): StoredMessage {
   return {
@@ -27,6 +27,22 @@ export function storedMessage(overrides: Partial<StoredMessage> & Pick<StoredMes
     submittedAt: null,
     doneAt: null,
     expiresAt: null,
+    ...overrides,
+  };
+}
+
+/** The first of a one-part message's parts as stored after its submit result, with the fields a test cares about overridden. */
+export function storedPart(overrides: Partial<MessagePart> & Pick<MessagePart, 'messageId'>): MessagePart {
+  return {
+    partNo: 1,
+    partsTotal: 1,
+    connectorId: 'c',
+    carrierId: 'AB12',
+    status: MessageStatus.Submitted,
+    carrierStatus: null,
+    carrierError: null,
+    submittedAt: 10,
+    doneAt: null,
     ...overrides,
   };
 }

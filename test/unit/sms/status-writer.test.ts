@@ -9,6 +9,7 @@ import { StatusWriter, type PartUpdate } from '../../../src/sms/status-writer.js
 import { MessageStatus } from '../../../src/sms/message.js';
 import type { StoredMessage } from '../../../src/sms/message.js';
 import { FakeMessageStore } from '../../support/fake-message-store.js';
+import { storedPart } from '../../support/stored-message.js';
 
 function setup() {
   const store = new FakeMessageStore();
@@ -140,18 +141,7 @@ describe('StatusWriter', () => {
   it('a progress write that finds no stored part writes the part whole', async () => {
     const { store, writer } = setup();
     const { id } = store.add({ partsEstimate: 1 });
-    const submitted = {
-      messageId: id,
-      partNo: 1,
-      partsTotal: 1,
-      connectorId: 'c1',
-      carrierId: 'A1',
-      status: MessageStatus.Submitted,
-      carrierStatus: null,
-      carrierError: null,
-      submittedAt: 100,
-      doneAt: null,
-    };
+    const submitted = storedPart({ messageId: id, connectorId: 'c1', carrierId: 'A1', submittedAt: 100 });
     // The caller's parts say the part is stored; the store has lost it (it never should): the receipt still lands.
     await writer.write(id, [part(1, MessageStatus.Delivered, { partsTotal: 1 })], {}, [submitted]);
     expect(await store.parts(id)).toEqual([{ ...submitted, status: MessageStatus.Delivered, doneAt: 101 }]);
