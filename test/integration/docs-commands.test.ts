@@ -103,12 +103,14 @@ describe("README's first SMS and first call, as written", () => {
     // The embedded defaults, but on free ports: no users, no connector, no egress allowance — what a new user has.
     work = tempDir('telenode-readme-');
     const config = join(work.path, 'telenode.yaml');
-    const sipPort = await freeUdpPort();
     const rtp = rtpPortRange();
     const store = { path: join(work.path, 'data/telenode.db') };
-    writeFileSync(config, JSON.stringify({ http: { port: 0 }, store, voice: { builtin: { port: sipPort }, ...(rtp ? { rtp } : {}) } }));
+    // SIP on a port the daemon claims itself (free for UDP and TCP at once) and names in its start line: a port picked
+    // here beforehand can be taken on TCP by another suite's outgoing connection before the daemon binds it.
+    writeFileSync(config, JSON.stringify({ http: { port: 0 }, store, voice: { builtin: { port: 0 }, ...(rtp ? { rtp } : {}) } }));
     daemon = await startDaemonProcess(config, 30_000);
-    sip = `127.0.0.1:${sipPort}`;
+    const started = JSON.parse(daemon.logs.find((line) => line.includes('"telenode started"'))!) as { sip: string[] };
+    sip = `127.0.0.1:${Number(started.sip[0]!.split(':').at(-1))}`;
   }, 60_000);
 
   afterAll(async () => {
