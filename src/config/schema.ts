@@ -256,8 +256,9 @@ export const configSchema = z
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
         /**
          * SQLite: least milliseconds between two commits; writes queued meanwhile share the next one; a write after
-         * a quiet spell commits at once. 0 commits every turn of the event loop. Trades up to this much latency for
-         * less CPU and fewer disk writes at a steady few hundred messages a second (decision 0110, amended).
+         * a quiet spell commits at once, and so does a batch of 32 waiting writes (decision 0133). 0 commits every
+         * turn of the event loop. Trades up to this much latency for less CPU and fewer disk writes at a steady few
+         * hundred messages a second (decision 0110, amended).
          */
         commitIntervalMs: z.number().int().min(0).max(100).default(5),
         /** PostgreSQL: postgres://user:password@host:port/database (the password never reaches a log). */

@@ -45,6 +45,11 @@ export interface GroupCommitterOptions {
    * still commits at once.
    */
   minIntervalMs?: number;
+  /**
+   * Writes waiting that end the `minIntervalMs` hold early (default 32): a batch that large already shares its
+   * commit well, and holding it longer only delays its callers (docs/decisions/0133).
+   */
+  fullBatch?: number;
 }
 
 export class GroupCommitter {
@@ -61,6 +66,9 @@ export class GroupCommitter {
   /** Committed batches whose callers wait for `durable`. */
   private readonly syncing = new Set<Promise<void>>();
   private lastCommitStartedAt = -Infinity;
+  /** The timer of a commit held for `minIntervalMs`, while one is. */
+  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly fullBatch: number;
   /** Set while `withWritesHeld` runs: no batch starts until it resolves. */
   private held: Promise<void> | null = null;
 
@@ -69,6 +77,7 @@ export class GroupCommitter {
     private readonly options: GroupCommitterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
+    this.fullBatch = options.fullBatch ?? 32;
   }
 
   /** Queue `op` for the next batch; resolves with its result after commit. */
@@ -76,6 +85,7 @@ export class GroupCommitter {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) this.schedule();
+      else if (this.holdTimer && this.queue.length >= this.fullBatch) this.endHold();
     });
   }
 
@@ -164,13 +174,25 @@ export class GroupCommitter {
   private schedule(): void {
     this.scheduled = true;
     const wait = this.lastCommitStartedAt + (this.options.minIntervalMs ?? 0) - performance.now();
-    if (wait > 0) setTimeout(() => this.flush(), wait);
+    if (wait > 0 && this.queue.length < this.fullBatch) this.holdTimer = setTimeout(() => this.flush(), wait);
     // setImmediate lets every request that arrived in this turn of the event loop join the batch.
     else setImmediate(() => this.flush());
   }
 
+  /**
+   * A held commit whose batch filled up starts at the end of this turn instead of when the interval is up. Flat out
+   * (50 clients, each waiting for its answer) the hold was what set the pace: without it 1.11× the messages a second
+   * for 3 % more CPU a message (bench/RESULTS.md, "Issue 18, session 34").
+   */
+  private endHold(): void {
+    clearTimeout(this.holdTimer!);
+    this.holdTimer = null;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
     this.scheduled = false;
+    this.holdTimer = null;
     if (this.held) return; // withWritesHeld schedules the queue when it ends
     this.writing = this.flushBatch().finally(() => {
       this.writing = null;

@@ -75,8 +75,8 @@ describe('group commit', () => {
   });
 
   describe('with a least interval between commits (store.commitIntervalMs)', () => {
-    function spaced(minIntervalMs: number) {
-      const { committer, commits } = setup({ minIntervalMs });
+    function spaced(minIntervalMs: number, fullBatch?: number) {
+      const { committer, commits } = setup({ minIntervalMs, fullBatch });
       const insert = (v: string) => committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v));
       return { committer, commits, insert };
     }
@@ -104,6 +104,38 @@ describe('group commit', () => {
       await committer.flushNow();
       await Promise.all([b, c]);
       expect(commits).toEqual([1, 2]);
+    });
+
+    it('ends the hold once a full batch waits: those writes commit at the end of that turn, not after the interval', async () => {
+      const { committer, commits, insert } = spaced(60_000, 4);
+      await insert('first');
+      const held = [insert('b'), insert('c')];
+      await nextTurn();
+      await nextTurn();
+      expect(commits).toEqual([1]); // two waiting: still held
+      // A deferred write counts toward the batch, as it rides along in it.
+      held.push(
+        committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run('deferred')),
+        insert('d'),
+      );
+      await Promise.all(held); // would wait a minute without the early end
+      expect(commits).toEqual([1, 4]);
+      // The interval still holds the next write after that commit: a batch ended early does not end holding.
+      let settled = false;
+      const after = insert('e').then(() => (settled = true));
+      await nextTurn();
+      await nextTurn();
+      expect(settled).toBe(false);
+      await committer.flushNow();
+      await after;
+    });
+
+    it('does not hold a write that finds a full batch already waiting (deferred writes queued before it)', async () => {
+      const { committer, commits, insert } = spaced(60_000, 4);
+      await insert('first');
+      const deferred = ['x', 'y', 'z'].map((v) => committer.defer((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v), 60_000));
+      await Promise.all([insert('now'), ...deferred]);
+      expect(commits).toEqual([1, 4]);
     });
 
     it('commits what waits once the interval is up, without anyone flushing', async () => {
