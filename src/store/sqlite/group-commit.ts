@@ -182,7 +182,7 @@ export class GroupCommitter {
   /**
    * A held commit whose batch filled up starts at the end of this turn instead of when the interval is up. Flat out
    * (50 clients, each waiting for its answer) the hold was what set the pace: ending it here gave 1.14× the messages
-   * a second without receipts and 1.08× with them, CPU a message no worse (bench/RESULTS.md, "Issue 18, session 34").
+   * a second without receipts and 1.06× with them, CPU a message no worse (bench/RESULTS.md, "Issue 18, session 34").
    */
   private endHold(): void {
     clearTimeout(this.holdTimer!);
