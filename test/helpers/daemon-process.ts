@@ -12,6 +12,8 @@ export interface DaemonProcess {
   child: ChildProcess;
   base: string;
   port: number;
+  /** The port the built-in SIP engine listens on, from the start line (null when the node runs no SIP). */
+  sipPort: number | null;
   logs: string[];
   /** What the process wrote to stderr (an uncaught exception lands here, not in the JSON log). */
   stderr: string[];
@@ -44,14 +46,14 @@ export async function startDaemonProcess(configFile: string, timeoutMs = 40_000,
   const lines = createInterface({ input: child.stdout! });
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const started = await new Promise<{ port: number; sipPort: number | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start within ${timeoutMs} ms:\n${logs.join('\n')}\n${stderr.join('')}`)), timeoutMs);
     lines.on('line', (line) => {
       logs.push(line);
       if (line.includes('"telenode started"')) {
         clearTimeout(timer);
-        const http = (JSON.parse(line) as { http: string }).http;
-        resolve(Number(new URL(http).port));
+        const { http, sip } = JSON.parse(line) as { http: string; sip: string[] | 'disabled' };
+        resolve({ port: Number(new URL(http).port), sipPort: Array.isArray(sip) && sip[0] ? Number(sip[0].split(':').at(-1)) : null });
       }
     });
     void exited.then((code) => {
@@ -59,10 +61,12 @@ export async function startDaemonProcess(configFile: string, timeoutMs = 40_000,
       reject(new Error(`daemon exited with ${code} before starting:\n${logs.join('\n')}\n${stderr.join('')}`));
     });
   });
+  const { port, sipPort } = started;
   return {
     child,
     base: `http://127.0.0.1:${port}`,
     port,
+    sipPort,
     logs,
     stderr,
     kill: async (signal) => {

@@ -109,8 +109,7 @@ describe("README's first SMS and first call, as written", () => {
     // here beforehand can be taken on TCP by another suite's outgoing connection before the daemon binds it.
     writeFileSync(config, JSON.stringify({ http: { port: 0 }, store, voice: { builtin: { port: 0 }, ...(rtp ? { rtp } : {}) } }));
     daemon = await startDaemonProcess(config, 30_000);
-    const started = JSON.parse(daemon.logs.find((line) => line.includes('"telenode started"'))!) as { sip: string[] };
-    sip = `127.0.0.1:${Number(started.sip[0]!.split(':').at(-1))}`;
+    sip = `127.0.0.1:${daemon.sipPort}`;
   }, 60_000);
 
   afterAll(async () => {
