@@ -244,6 +244,9 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
       machineBusyPct: (100 * machineBusy) / (machineAfter.total - machineBefore.total),
       peakRssMb: gw.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
     };
+    // What this machine would move with every core busy, at this run's CPU a message (the gateway's and the rest's):
+    // the most any gateway with those costs could reach here, however well it spread its work over the cores.
+    figures['perSecondAtFullMachine'] = (cpus().length * 1000) / (figures['cpuMsPerMsg']! + figures['rigCpuMsPerMsg']!);
     // Store transactions per message: each one is a commit and an fsync, so at a paced rate this is most of the cost.
     if (gateway === 'telenode') figures['commitsPerMsg'] = (await metrics(gw.base, 'telenode_store_commits_total'))[0]! / count;
     if (sink) {
@@ -318,8 +321,14 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
   row('with receipts and callbacks, completed (msg/s)', 'receipts', 'perSecond');
   row('CPU per message, no receipts (ms)', 'no-receipts', 'cpuMsPerMsg', 3, true);
   row('CPU per message, with receipts (ms)', 'receipts', 'cpuMsPerMsg', 3, true);
+  row('rest of the machine (SMSC, driver, receiver) CPU per message, no receipts (ms)', 'no-receipts', 'rigCpuMsPerMsg', 3, 'no ratio');
   row('rest of the machine (SMSC, driver, receiver) CPU per message, with receipts (ms)', 'receipts', 'rigCpuMsPerMsg', 3, 'no ratio');
+  row('machine busy during the run, no receipts (%)', 'no-receipts', 'machineBusyPct', 0, 'no ratio');
   row('machine busy during the run, with receipts (%)', 'receipts', 'machineBusyPct', 0, 'no ratio');
+  // cores ÷ (gateway + rest CPU a message): the ratio here is the most the throughput ratio could be on this machine
+  // at these CPU costs, if each gateway kept every core busy.
+  row('msg/s with every core busy at these CPU costs, no receipts', 'no-receipts', 'perSecondAtFullMachine');
+  row('msg/s with every core busy at these CPU costs, with receipts', 'receipts', 'perSecondAtFullMachine');
   row('request → callback p50, flat out (ms)', 'receipts', 'callbackP50Ms', 0, true);
   row('request → callback p99, flat out (ms)', 'receipts', 'callbackP99Ms', 0, true);
   row(`request → callback p50 at a paced ${PACED_RATE} msg/s (ms)`, 'paced-500', 'callbackP50Ms', 0, true);
@@ -345,7 +354,9 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
   (${PACED_COUNT} for the paced runs, from a freshly started gateway; ${QUIET_COUNT} at ${QUIET_RATE} msg/s for the quiet ones); ${PAIRS} pairs per scenario, alternating which
   gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
   over Kannel for speed and Kannel over telenode for costs (above 1: telenode is better).
-  RSS of Kannel is bearerbox's plus smsbox's.
+  RSS of Kannel is bearerbox's plus smsbox's. "With every core busy" is the cores over the CPU a message of the
+  gateway and of the rest of the machine together: what each could move here if it kept every core busy at the
+  costs it had, so the ratio of those is the most the ratio of speeds could be on this machine at these costs.
 
 | | Kannel | telenode | telenode's advantage |
 | --- | --- | --- | --- |
