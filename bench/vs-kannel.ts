@@ -18,11 +18,12 @@
  *   paced-500     500 msg/s open loop with receipts, from a freshly started gateway: request → callback p50/p99
  *   quiet-10      10 msg/s with receipts, as most nodes run most of the day: request → callback p50/p99
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { kannelAvailable, startKannel, type Running } from './kannel.js';
 import {
   callbackSink,
   callbackTimings,
@@ -83,98 +84,6 @@ const SCENARIOS = ['no-receipts', 'receipts', 'paced-500', 'quiet-10'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 type Figures = Record<string, number>;
 
-interface Running {
-  /** The processes whose CPU and memory count as the gateway's. */
-  pids: number[];
-  /** Base URL the driver sends to. */
-  base: string;
-  stop(): Promise<void>;
-}
-
-function kannelAvailable(): boolean {
-  return spawnSync('sh', ['-c', 'command -v bearerbox && command -v smsbox'], { stdio: 'ignore' }).status === 0;
-}
-
-async function startKannel(dir: string, smscPort: number): Promise<Running> {
-  const [admin, box, sendsms] = [await freePort(), await freePort(), await freePort()];
-  const conf = join(dir, 'kannel.conf');
-  writeFileSync(
-    conf,
-    `group = core
-admin-port = ${admin}
-admin-password = bench
-admin-interface = 127.0.0.1
-smsbox-port = ${box}
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-level = 4
-log-file = "${join(dir, 'bearerbox.log')}"
-store-type = file
-store-location = "${join(dir, 'kannel.store')}"
-dlr-storage = internal
-
-group = smsc
-smsc = smpp
-smsc-id = sim
-host = 127.0.0.1
-port = ${smscPort}
-transceiver-mode = true
-smsc-username = "bench"
-smsc-password = "bench"
-system-type = ""
-max-pending-submits = ${WINDOW}
-reconnect-delay = 1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = ${box}
-sendsms-port = ${sendsms}
-sendsms-interface = 127.0.0.1
-log-level = 4
-log-file = "${join(dir, 'smsbox.log')}"
-
-group = sendsms-user
-username = bench
-password = ${PASSWORD}
-max-messages = 10
-concatenation = true
-`,
-  );
-  const bearerbox = spawn('bearerbox', [conf], { stdio: 'ignore' });
-  const status = async () => {
-    try {
-      return await (await fetch(`http://127.0.0.1:${admin}/status.txt?password=bench`)).text();
-    } catch {
-      return '';
-    }
-  };
-  await waitFor(async () => (await status()) !== '', 30_000);
-  // bearerbox answers on its admin port before it opens its smsbox port, and smsbox panics when that port is
-  // not open yet: start smsbox again each time it exits, until bearerbox lists it as connected.
-  let smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
-  await waitFor(async () => {
-    if (smsbox.exitCode !== null || smsbox.signalCode !== null) smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
-    return /smsbox:.*on-line/.test(await status());
-  }, 30_000);
-  await waitFor(async () => /online/.test(await status()), 30_000);
-  await waitFor(async () => {
-    try {
-      await fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000);
-  return {
-    pids: [bearerbox.pid!, smsbox.pid!],
-    base: `http://127.0.0.1:${sendsms}`,
-    stop: async () => {
-      await stop(smsbox);
-      await stop(bearerbox);
-    },
-  };
-}
-
 async function startTelenode(dir: string, smscPort: number, receipts: boolean): Promise<Running> {
   const { daemon, base } = await startBenchDaemon(dir, { smscPort, receipts, window: WINDOW, commitIntervalMs: COMMIT_INTERVAL, warmUpMessages: WARM_UP });
   return { pids: [daemon.pid!], base, stop: () => stop(daemon) };
@@ -203,7 +112,7 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
   let sink: CallbackSink | null = null;
   let gw: Running | null = null;
   try {
-    gw = gateway === 'kannel' ? await startKannel(dir, smsc.port) : await startTelenode(dir, smsc.port, receipts);
+    gw = gateway === 'kannel' ? await startKannel(dir, smsc.port, { window: WINDOW, password: PASSWORD }) : await startTelenode(dir, smsc.port, receipts);
     sink = receipts ? await callbackSink() : null;
     const ids = join(dir, 'ids.txt');
     const args = ['--url', gw.base, '--dialect', gateway === 'kannel' ? 'kannel' : 'ozeki', '--user', 'bench', '--password', PASSWORD, '--ids', ids];
