@@ -102,6 +102,8 @@ async function main(): Promise<void> {
         ...['--ids', side.ids, '--report', side.sink.url, '--count', String(count), '--rate', String(RATE), '--concurrency', '16'],
       ]),
     }));
+    // Awaited at the end; handled now too, so that a driver failing early leaves through the cleanup below.
+    for (const side of sides) side.driver.catch(() => undefined);
     const t0 = Date.now();
     const last = sides.map((side) => ({ cpu: gatewayCpuMs(side), done: 0 }));
     for (let minute = 1; minute <= MINUTES; minute++) {
