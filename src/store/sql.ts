@@ -20,6 +20,12 @@ export interface SqlExecutor {
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs a statement; `changes` is the number of rows it inserted, updated or deleted. */
   run(sql: string, params?: SqlParams): Promise<{ changes: number }>;
+  /**
+   * Runs an INSERT of one row (written without RETURNING) into a table keyed by an integer `id`, and resolves with
+   * the row's id. SQLite takes it from the connection (`sqlite3_last_insert_rowid`), which costs about a quarter less
+   * than RETURNING's result row (bench/RESULTS.md, "Issue 18, session 36"); PostgreSQL adds `RETURNING id`.
+   */
+  insert(sql: string, params?: SqlParams): Promise<number>;
 }
 
 /**

@@ -82,7 +82,7 @@ export class WebhookRepo implements WebhookStore {
     this.inserted = inserted;
     const claim = nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
     this.insertSql = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim}) RETURNING id`;
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim})`;
   }
 
   /**
@@ -92,7 +92,7 @@ export class WebhookRepo implements WebhookStore {
   async insert(request: WebhookRequest, now: number): Promise<number> {
     const method = request.method ?? 'POST';
     const headers = JSON.stringify(request.headers ?? {});
-    const row = await this.sql.get<{ id: number }>(this.insertSql, [
+    const id = await this.sql.insert(this.insertSql, [
       request.orderKey,
       request.kind,
       request.url,
@@ -105,7 +105,6 @@ export class WebhookRepo implements WebhookStore {
       request.owner ?? null,
       ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
     ]);
-    const id = Number(row!.id);
     this.unread?.inserted(id);
     // As toWebhookRow would read it back.
     this.inserted?.put({

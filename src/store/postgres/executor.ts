@@ -20,6 +20,8 @@ export interface TxConnection {
 export class PgExecutor implements SqlExecutor {
   readonly dialect = 'postgres' as const;
   private readonly statements = new Map<string, PgStatement & { name: string }>();
+  /** Each INSERT's text with `RETURNING id`, built once (statements are found by their text). */
+  private readonly returningId = new Map<string, string>();
 
   /**
    * `queryTimeoutMs`: a statement unanswered this long fails as STORE_UNAVAILABLE (node-postgres's `query_timeout`)
@@ -42,6 +44,12 @@ export class PgExecutor implements SqlExecutor {
 
   async run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
     return { changes: (await this.query(sql, params)).rowCount ?? 0 };
+  }
+
+  async insert(sql: string, params?: SqlParams): Promise<number> {
+    let returning = this.returningId.get(sql);
+    if (returning === undefined) this.returningId.set(sql, (returning = `${sql} RETURNING id`));
+    return Number((await this.query(returning, params)).rows[0].id);
   }
 
   private query(sql: string, params: SqlParams | undefined): Promise<QueryResult> {

@@ -46,6 +46,16 @@ export class SqliteExecutor implements SqlExecutor {
     }
   }
 
+  insert(sql: string, params?: SqlParams): Promise<number> {
+    try {
+      const id = Number((bind(this.prepare(sql), params, 'run') as { lastInsertRowid: number | bigint }).lastInsertRowid);
+      if (this.durable && !this.db.inTransaction) return this.durable().then(() => id);
+      return Promise.resolve(id);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   private prepare(sql: string): Statement {
     let stmt = this.statements.get(sql);
     if (!stmt) {
