@@ -31,5 +31,5 @@ done
 mkdir -p data
 # The malloc settings of systemd/telenode.service (decisions 0118, 0121, 0135): API log-ins' scrypt memory and freed arena
 # tops are returned.
-export MALLOC_MMAP_THRESHOLD_=7340032"${MALLOC_MMAP_THRESHOLD_:-7340032}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1048576}"
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-7340032}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1048576}"
 exec node dist/cli/main.js start "$@"

@@ -30,7 +30,7 @@ describe('API log-ins and memory', () => {
     expect(env['MALLOC_MMAP_THRESHOLD_']).toBeDefined();
     const setupScript = readFileSync('scripts/setup-and-run.sh', 'utf8');
     for (const [name, value] of Object.entries(env).filter(([name]) => name.startsWith('MALLOC_'))) {
-      expect(setupScript, `scripts/setup-and-run.sh sets ${name} as the unit does`).toContain(`${name}:-${value}`);
+      expect(setupScript, `scripts/setup-and-run.sh sets ${name} as the unit does`).toContain(`${name}="\${${name}:-${value}}"`);
     }
     const users = Array.from({ length: USERS }, (_, i) => ({ username: `user${i}`, passwordHash: hashPassword(`pw${i}`) }));
     const config = writeConfig(dir.path, {
