@@ -3,6 +3,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { redactCredentials } from '../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
+import { CHECK_MEMORY_BYTES, checkMemoryBytes } from '../shared/password-hash.js';
 
 export function registerCheckConfig(program: Command): void {
   program
@@ -17,6 +18,7 @@ export function registerCheckConfig(program: Command): void {
           `${file}: OK — HTTP ${config.http.host}:${config.http.port}, ${config.connectors.length} connector(s), ` +
             `${config.routes.length} route(s), ${config.users.length} user(s), ${store}, node ${config.node.id}\n`,
         );
+        for (const note of heavyPasswordHashes(config)) process.stdout.write(`note: ${note}\n`);
       } catch (err) {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
         process.exitCode = 2;
@@ -41,4 +43,20 @@ async function postgresAnswers(config: Readonly<Config>): Promise<string> {
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * Users whose password hash takes more memory a check than one `telenode hash-password` prints now (hashes printed
+ * before decision 0135 take 16 MiB): they still work, and printing them again lowers the node's peak.
+ */
+function heavyPasswordHashes(config: Readonly<Config>): string[] {
+  const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+  return config.users.flatMap((user, i) => {
+    const bytes = checkMemoryBytes(user.passwordHash);
+    if (bytes === null || bytes <= CHECK_MEMORY_BYTES) return [];
+    return [
+      `users[${i}] (${user.username}): its password hash takes ${mib(bytes)} a log-in check; ` +
+        `\`telenode hash-password\` prints one that takes ${mib(CHECK_MEMORY_BYTES)} (decision 0135)`,
+    ];
+  });
 }

@@ -39,6 +39,15 @@ export function hashPassword(password: string, cost: { N: number; r: number; p: 
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+/** The memory one check of a hash `hashPassword` prints now holds (128·r·N bytes, RFC 7914 §2). */
+export const CHECK_MEMORY_BYTES = 128 * HASH_DEFAULTS.r * HASH_DEFAULTS.N;
+
+/** The memory one check of `encoded` holds, or null when it is not a scrypt hash. */
+export function checkMemoryBytes(encoded: string): number | null {
+  const match = /^scrypt\$(\d+)\$(\d+)\$\d+\$/.exec(encoded);
+  return match ? 128 * Number(match[2]) * Number(match[1]) : null;
+}
+
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;

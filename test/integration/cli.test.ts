@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/shared/password-hash.js';
+import { hashPassword, verifyPassword } from '../../src/shared/password-hash.js';
 import { CLI, startDaemonProcess, writeConfig } from '../helpers/daemon-process.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 import { TEST_USER, startDaemon } from '../helpers/in-process-daemon.js';
@@ -49,6 +49,26 @@ describe('telenode CLI', () => {
     const result = await telenode(['check-config', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('connectors[0].port');
+  });
+
+  it('check-config notes a user whose password hash takes more memory a check than one hash-password prints now', async () => {
+    const file = join(dir.path, 'old-hash.yaml');
+    const old = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        users: [
+          { username: 'old', passwordHash: old },
+          { username: 'new', passwordHash: hashPassword('pw') },
+        ],
+      }),
+    );
+    const result = await telenode(['check-config', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('OK');
+    expect(result.stdout).toContain('note: users[0] (old): its password hash takes 16 MiB a log-in check');
+    expect(result.stdout).toContain('takes 8 MiB');
+    expect(result.stdout).not.toContain('users[1]');
   });
 
   it('start refuses a wrong config and says why', async () => {
