@@ -29,8 +29,8 @@ function maxmem(N: number, r: number): number {
 
 /**
  * `cost` other than the default is for passwords nobody chose (the warm-up copy's random one, src/app/warm-up.ts):
- * with nothing to guess a cheap hash is enough, and the default's 8 MiB of scrypt memory would stay resident in a
- * thread's malloc arena for the life of the process.
+ * with nothing to guess a cheap hash is enough, and the default's 8 MiB and ~55 ms a check would be spent at every
+ * start for nothing (and, where the unit's malloc environment is not set, stay resident in a thread's arena).
  */
 export function hashPassword(password: string, cost: { N: number; r: number; p: number } = HASH_DEFAULTS): string {
   const salt = randomBytes(16);
