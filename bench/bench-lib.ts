@@ -44,6 +44,11 @@ export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/** `read` of each process, added up (a gateway of several processes: Kannel's bearerbox and smsbox). */
+export function summed(pids: readonly number[], read: (pid: number) => number): number {
+  return pids.reduce((total, pid) => total + read(pid), 0);
+}
+
 export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -31,6 +31,7 @@ import {
   stop,
   type CallbackSink,
   waitFor,
+  summed,
   writeResultsSection,
 } from './bench-lib.js';
 import { kannelAvailable, startKannel, type Running } from './kannel.js';
@@ -83,7 +84,7 @@ async function startSide(gateway: Gateway): Promise<Omit<Side, 'driver' | 'perMi
 }
 
 function gatewayCpuMs(side: Pick<Side, 'running'>): number {
-  return side.running.pids.reduce((n, pid) => n + cpuMs(pid), 0);
+  return summed(side.running.pids, cpuMs);
 }
 
 async function main(): Promise<void> {
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
         failed,
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
-        peakRss: side.running.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
+        peakRss: summed(side.running.pids, peakRssMb),
       });
     }
     writeResults(results);

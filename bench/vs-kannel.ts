@@ -43,6 +43,7 @@ import {
   quantile,
   settleBetweenRuns,
   startBenchDaemon,
+  summed,
   writeResultsSection,
 } from './bench-lib.js';
 
@@ -127,8 +128,8 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     // then measures the gateway starting cold, not the driver too.
     const pids = gw.pids;
     const snapshot = () => ({
-      cpu: pids.reduce((n, pid) => n + cpuMs(pid), 0),
-      bytes: pids.reduce((n, pid) => n + deviceWrites(pid).deviceBytes, 0),
+      cpu: summed(pids, cpuMs),
+      bytes: summed(pids, (pid) => deviceWrites(pid).deviceBytes),
       machine: machineCpuMs(),
       at: Date.now(),
     });
@@ -139,8 +140,8 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
     const { cpu: cpuBefore, bytes: bytesBefore, machine: machineBefore, at: started } = before;
     const ok = count - result.failed;
     const doneAt = sink ? await waitFor(() => sink!.arrivals.size >= ok, 600_000) : await waitFor(() => smsc.submits() >= ok, 600_000);
-    const cpu = gw.pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;
-    const bytes = gw.pids.reduce((n, pid) => n + deviceWrites(pid).deviceBytes, 0) - bytesBefore;
+    const cpu = summed(gw.pids, cpuMs) - cpuBefore;
+    const bytes = summed(gw.pids, (pid) => deviceWrites(pid).deviceBytes) - bytesBefore;
     const machineAfter = machineCpuMs();
     const machineBusy = machineAfter.busy - machineBefore.busy;
     const figures: Figures = {
@@ -152,7 +153,7 @@ async function run(gateway: Gateway, scenario: Scenario, pair: number): Promise<
       // machine is near 100 % busy, throughput is (cores) / (gateway + rig CPU per message), whatever the gateway.
       rigCpuMsPerMsg: (machineBusy - cpu) / ok,
       machineBusyPct: (100 * machineBusy) / (machineAfter.total - machineBefore.total),
-      peakRssMb: gw.pids.reduce((n, pid) => n + peakRssMb(pid), 0),
+      peakRssMb: summed(gw.pids, peakRssMb),
     };
     // What this machine would move with every core busy, at this run's CPU a message (the gateway's and the rest's):
     // the most any gateway with those costs could reach here, however well it spread its work over the cores.
