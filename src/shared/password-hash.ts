@@ -42,10 +42,16 @@ export function hashPassword(password: string, cost: { N: number; r: number; p: 
 /** The memory one check of a hash `hashPassword` prints now holds (128·r·N bytes, RFC 7914 §2). */
 export const CHECK_MEMORY_BYTES = 128 * HASH_DEFAULTS.r * HASH_DEFAULTS.N;
 
+/** The scrypt parameters a stored hash was made with, or null when it is not a scrypt hash. */
+export function hashParameters(encoded: string): { N: number; r: number; p: number } | null {
+  const match = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(encoded);
+  return match ? { N: Number(match[1]), r: Number(match[2]), p: Number(match[3]) } : null;
+}
+
 /** The memory one check of `encoded` holds, or null when it is not a scrypt hash. */
 export function checkMemoryBytes(encoded: string): number | null {
-  const match = /^scrypt\$(\d+)\$(\d+)\$\d+\$/.exec(encoded);
-  return match ? 128 * Number(match[2]) * Number(match[1]) : null;
+  const params = hashParameters(encoded);
+  return params ? 128 * params.r * params.N : null;
 }
 
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {

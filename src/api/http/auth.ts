@@ -21,7 +21,7 @@
  */
 import crypto from 'node:crypto';
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import { HASH_DEFAULTS, verifyPassword } from '../../shared/password-hash.js';
+import { HASH_DEFAULTS, hashParameters, verifyPassword } from '../../shared/password-hash.js';
 import { hashApiKey } from '../../shared/api-key.js';
 import { ConcurrencyLimit } from '../../shared/concurrency-limit.js';
 import type { LoginGuard } from './login-guard.js';
@@ -78,8 +78,8 @@ export class UserDirectory {
     this.checkPassword = (password, hash) => checks.run(() => checkPassword(password, hash));
     this.users = new Map(users.map((u) => [u.username, u]));
     this.byApiKeyHash = new Map(users.flatMap((u) => (u.apiKeyHashes ?? []).map((hash) => [hash, u.username] as const)));
-    const params = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(users[0]?.passwordHash ?? '')?.slice(1) ?? [HASH_DEFAULTS.N, HASH_DEFAULTS.r, HASH_DEFAULTS.p];
-    this.dummyHash = `scrypt$${params.join('$')}$${crypto.randomBytes(16).toString('base64')}$${crypto.randomBytes(32).toString('base64')}`;
+    const { N, r, p } = hashParameters(users[0]?.passwordHash ?? '') ?? HASH_DEFAULTS;
+    this.dummyHash = `scrypt$${N}$${r}$${p}$${crypto.randomBytes(16).toString('base64')}$${crypto.randomBytes(32).toString('base64')}`;
   }
 
   /**
