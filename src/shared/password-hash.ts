@@ -23,8 +23,14 @@ const scrypt = promisify(scryptCb) as (
 export const HASH_DEFAULTS = { N: 8192, r: 8, p: 4 } as const;
 const KEY_LENGTH = 32;
 
+/** The block one scrypt check holds: 128·r·N bytes (RFC 7914 §2). */
+function blockBytes(N: number, r: number): number {
+  return 128 * r * N;
+}
+
+/** Node's `maxmem` for a check: room for the block twice over. */
 function maxmem(N: number, r: number): number {
-  return 256 * N * r;
+  return 2 * blockBytes(N, r);
 }
 
 /**
@@ -39,8 +45,8 @@ export function hashPassword(password: string, cost: { N: number; r: number; p: 
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** The memory one check of a hash `hashPassword` prints now holds (128·r·N bytes, RFC 7914 §2). */
-export const CHECK_MEMORY_BYTES = 128 * HASH_DEFAULTS.r * HASH_DEFAULTS.N;
+/** The memory one check of a hash `hashPassword` prints now holds. */
+export const CHECK_MEMORY_BYTES = blockBytes(HASH_DEFAULTS.N, HASH_DEFAULTS.r);
 
 /** The scrypt parameters a stored hash was made with, or null when it is not a scrypt hash. */
 export function hashParameters(encoded: string): { N: number; r: number; p: number } | null {
@@ -51,7 +57,7 @@ export function hashParameters(encoded: string): { N: number; r: number; p: numb
 /** The memory one check of `encoded` holds, or null when it is not a scrypt hash. */
 export function checkMemoryBytes(encoded: string): number | null {
   const params = hashParameters(encoded);
-  return params ? 128 * params.r * params.N : null;
+  return params ? blockBytes(params.N, params.r) : null;
 }
 
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
