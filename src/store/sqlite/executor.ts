@@ -39,8 +39,7 @@ export class SqliteExecutor implements SqlExecutor {
   run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
     try {
       const result = bind(this.prepare(sql), params, 'run') as { changes: number };
-      if (this.durable && !this.db.inTransaction) return this.durable().then(() => ({ changes: result.changes }));
-      return Promise.resolve({ changes: result.changes });
+      return this.written({ changes: result.changes });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -48,12 +47,16 @@ export class SqliteExecutor implements SqlExecutor {
 
   insert(sql: string, params?: SqlParams): Promise<number> {
     try {
-      const id = Number((bind(this.prepare(sql), params, 'run') as { lastInsertRowid: number | bigint }).lastInsertRowid);
-      if (this.durable && !this.db.inTransaction) return this.durable().then(() => id);
-      return Promise.resolve(id);
+      return this.written(Number((bind(this.prepare(sql), params, 'run') as { lastInsertRowid: number | bigint }).lastInsertRowid));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** A write's result: at once inside a transaction (the committer's), else once its own commit is on disk. */
+  private written<T>(value: T): Promise<T> {
+    if (this.durable && !this.db.inTransaction) return this.durable().then(() => value);
+    return Promise.resolve(value);
   }
 
   private prepare(sql: string): Statement {
