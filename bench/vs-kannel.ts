@@ -11,6 +11,7 @@
  *   npm run bench:vs-kannel                             # 3 pairs of each scenario, 20,000 messages
  *   npm run bench:vs-kannel -- --pairs 1 --messages 5000 --only receipts
  *   npm run bench:vs-kannel -- --only no-receipts,receipts
+ *   npm run bench:vs-kannel -- --only receipts --receipt-delay 5000   # receipts 5 s after the submit, as a carrier's
  *
  * Scenarios:
  *   no-receipts   HTTP → SMPP: messages/s until the SMSC has them all
@@ -54,6 +55,9 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     window: { type: 'string', default: '100' },
+    // When the simulator sends each receipt after the submit (ms): 10 by default; a carrier's come seconds later, and a
+    // gateway then holds every message in between.
+    'receipt-delay': { type: 'string', default: '10' },
     // telenode's store.commitIntervalMs (decision 0110); without it, the product's default, which is what users run.
     'commit-interval': { type: 'string' },
     // telenode's warmUp.messages at start (decision 0117); without it, the product's default.
@@ -69,6 +73,7 @@ const { values } = parseArgs({
 const PAIRS = Number(values.pairs);
 const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
+const RECEIPT_DELAY_MS = Number(values['receipt-delay']);
 const COMMIT_INTERVAL = values['commit-interval'] === undefined ? undefined : Number(values['commit-interval']);
 const WARM_UP = values['warm-up'] === undefined ? undefined : Number(values['warm-up']);
 const CONNECTIONS = 50;
@@ -95,7 +100,7 @@ async function startTelenode(dir: string, smscPort: number, receipts: boolean): 
 async function startSmsc(receipts: boolean): Promise<{ child: ChildProcess; port: number; submits: () => number }> {
   const port = await freePort();
   const child = await spawnUntil(
-    [CLI, 'smsc-sim', '--port', String(port), '--id-format', 'hex', '--receipt-delay', receipts ? '10' : '0', '--status-interval', '0.1'],
+    [CLI, 'smsc-sim', '--port', String(port), '--id-format', 'hex', '--receipt-delay', receipts ? String(RECEIPT_DELAY_MS) : '0', '--status-interval', '0.1'],
     /SMSC simulator/i,
     'smsc-sim',
   );
@@ -264,7 +269,7 @@ function writeResults(results: Record<string, Figures[]>, scenarios: Scenario[],
 - **Machine:** ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}
 - **Setup:** ${withKannel ? 'Kannel 1.4 (bearerbox + smsbox, file store, DLRs in memory)' : 'Kannel not installed: telenode alone'} and telenode (SQLite,
   \`synchronous=FULL\`, \`store.commitIntervalMs\` ${COMMIT_INTERVAL ?? 'at its default'}, \`warmUp.messages\` ${WARM_UP ?? 'at its default'}, the environment of systemd/telenode.service), each with one SMPP bind and window ${WINDOW} to the same \`telenode smsc-sim\` (receipts after
-  10 ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
+  ${RECEIPT_DELAY_MS} ms); the same load driver (${CONNECTIONS} keep-alive connections) and callback receiver; ${MESSAGES} messages a run
   (${PACED_COUNT} for the paced runs, from a freshly started gateway; ${QUIET_COUNT} at ${QUIET_RATE} msg/s for the quiet ones); ${PAIRS} pairs per scenario, alternating which
   gateway goes first. **Median** first, runs in brackets; the ratio is the median of the pairs' ratios, telenode
   over Kannel for speed and Kannel over telenode for costs (above 1: telenode is better).
