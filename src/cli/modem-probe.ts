@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { numberFrom } from './number-option.js';
 
 export function registerModemProbe(program: Command): void {
   program
@@ -7,13 +8,13 @@ export function registerModemProbe(program: Command): void {
       'tell what modem is on a serial port, whether it can send and receive SMS (SIM, registration, signal, SMSC, PDU mode, indications, storage), and print a config for it',
     )
     .argument('<port>', 'serial device, e.g. /dev/ttyUSB2')
-    .option('--baud <rate>', 'baud rate', '115200')
-    .action(async (port: string, options: { baud: string }) => {
+    .option('--baud <rate>', 'baud rate', numberFrom(1, 4_000_000), 115200)
+    .action(async (port: string, options: { baud: number }) => {
       // Loaded when run, as the simulators are (smsc-sim.ts).
       const { probeModem } = await import('../tools/modem-probe.js');
       let result;
       try {
-        result = await probeModem(port, { baudRate: Number(options.baud) });
+        result = await probeModem(port, { baudRate: options.baud });
       } catch (err) {
         process.stderr.write(`modem-probe: ${(err as Error).message}\n`);
         process.exitCode = 1;

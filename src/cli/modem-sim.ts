@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { SimVendor } from '../tools/modem-sim.js';
+import { MAX_TIMER_MS, numberFrom } from './number-option.js';
 
 const VENDORS: readonly SimVendor[] = ['generic', 'simcom', 'quectel', 'huawei'];
 
 interface ModemSimCliOptions {
   link?: string;
-  signal: string;
-  registration: string;
-  reportDelay: string;
-  reportStatus: string;
+  signal: number;
+  registration: number;
+  reportDelay: number;
+  reportStatus: number;
   vendor: string;
   textOnly?: boolean;
 }
@@ -22,10 +23,10 @@ export function registerModemSim(program: Command): void {
     .command('modem-sim')
     .description('run a GSM modem simulator on a pty pair (needs socat); point a modem connector at the printed port')
     .option('--link <path>', 'path of the port telenode opens (default: a new temp dir)')
-    .option('--signal <rssi>', 'AT+CSQ signal 0..31', '21')
-    .option('--registration <stat>', 'AT+CREG stat: 1 home, 5 roaming, 0/2/3 not registered', '1')
-    .option('--report-delay <ms>', 'delay before a status report', '500')
-    .option('--report-status <tp-st>', 'TP-ST of status reports (0 delivered, 64 failed)', '0')
+    .option('--signal <rssi>', 'AT+CSQ signal 0..31 (99: not known)', numberFrom(0, 99), 21)
+    .option('--registration <stat>', 'AT+CREG stat: 1 home, 5 roaming, 0/2/3 not registered', numberFrom(0, 5), 1)
+    .option('--report-delay <ms>', 'delay before a status report', numberFrom(0, MAX_TIMER_MS), 500)
+    .option('--report-status <tp-st>', 'TP-ST of status reports (0 delivered, 64 failed)', numberFrom(0, 255), 0)
     .option('--vendor <name>', 'quirks of generic, simcom, quectel or huawei (AT+CGMI says so: profile auto picks it)', 'generic')
     .option('--text-only', 'a device without PDU mode (AT+CMGF=? says (1))')
     .action(async (options: ModemSimCliOptions) => {
@@ -54,10 +55,10 @@ export function registerModemSim(program: Command): void {
       // before that would be lost (a loaded machine made the CLI test see exactly that).
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
       const sim = new ModemSimulator(port, {
-        signal: Number(options.signal),
-        registration: Number(options.registration),
-        reportDelayMs: Number(options.reportDelay),
-        reportStatus: Number(options.reportStatus),
+        signal: options.signal,
+        registration: options.registration,
+        reportDelayMs: options.reportDelay,
+        reportStatus: options.reportStatus,
         vendor: options.vendor as SimVendor,
         pduMode: !options.textOnly,
       });

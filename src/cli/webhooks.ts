@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { WebhookRepo } from '../store/webhook-repo.js';
 import { resolveConfig } from './config-source.js';
+import { numberFrom } from './number-option.js';
 import { openStoreForCli } from './store-access.js';
 
 export function registerWebhooks(program: Command): void {
@@ -9,11 +10,11 @@ export function registerWebhooks(program: Command): void {
     .command('dead')
     .description('list dead letters')
     .option('-c, --config <file>', 'config file (for the store path)')
-    .option('-n, --limit <n>', 'most rows', '50')
-    .action(async (options: { config?: string; limit: string }) => {
+    .option('-n, --limit <n>', 'most rows', numberFrom(1, Number.MAX_SAFE_INTEGER), 50)
+    .action(async (options: { config?: string; limit: number }) => {
       const { config, source } = resolveConfig(options.config);
       const store = await openStoreForCli(config, source, { create: false });
-      const rows = await new WebhookRepo(store.sql).listDead(Number(options.limit));
+      const rows = await new WebhookRepo(store.sql).listDead(options.limit);
       for (const { body: _body, headers: _headers, ...row } of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
       process.stderr.write(`${rows.length} dead letter(s)\n`);
       await store.close();

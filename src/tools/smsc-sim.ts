@@ -394,21 +394,21 @@ export class SmscSimulator {
 
 export interface SmscSimCliOptions {
   host: string;
-  port: string;
+  port: number;
   idFormat: 'hex' | 'decimal';
-  firstId?: string;
+  firstId?: number;
   receiptIdFormat?: 'hex' | 'decimal';
-  receiptDelay: string;
-  failureRate: string;
-  rejectRate: string;
-  throttleRate: string;
-  maxMps?: string;
+  receiptDelay: number;
+  failureRate: number;
+  rejectRate: number;
+  throttleRate: number;
+  maxMps?: number;
   user?: string[];
   tlsKey?: string;
   tlsCert?: string;
   receiptCommand?: 'deliver_sm' | 'data_sm';
   /** Seconds between counters lines (benchmarks read them). */
-  statusInterval?: string;
+  statusInterval?: number;
   verbose?: boolean;
 }
 
@@ -421,15 +421,15 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
   });
   const sim = new SmscSimulator({
     host: options.host,
-    port: Number(options.port),
+    port: options.port,
     idFormat: options.idFormat,
-    ...(options.firstId !== undefined ? { firstId: Number(options.firstId) } : {}),
+    ...(options.firstId !== undefined ? { firstId: options.firstId } : {}),
     receiptIdFormat: options.receiptIdFormat,
-    receiptDelayMs: Number(options.receiptDelay),
-    failureRate: Number(options.failureRate),
-    rejectRate: Number(options.rejectRate),
-    throttleRate: Number(options.throttleRate),
-    maxMps: options.maxMps !== undefined ? Number(options.maxMps) : 0,
+    receiptDelayMs: options.receiptDelay,
+    failureRate: options.failureRate,
+    rejectRate: options.rejectRate,
+    throttleRate: options.throttleRate,
+    maxMps: options.maxMps ?? 0,
     users,
     receiptCommand: options.receiptCommand,
     tls: options.tlsKey && options.tlsCert ? { key: readFileSync(options.tlsKey), cert: readFileSync(options.tlsCert) } : undefined,
@@ -446,7 +446,7 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
         `binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`,
       );
     },
-    Number(options.statusInterval ?? 10) * 1000,
+    (options.statusInterval ?? 10) * 1000,
   );
   const stop = () => {
     clearInterval(status);

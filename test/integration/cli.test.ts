@@ -39,6 +39,26 @@ describe('telenode CLI', () => {
     }
   });
 
+  it('refuses a numeric option that is not a number in its range, names it and starts nothing', async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ['smsc-sim', '--port', '0', '--receipt-delay', 'abc'],
+        "option '--receipt-delay <ms>' argument 'abc' is invalid. expected a whole number from 0 to 2147483647.",
+      ],
+      [['smsc-sim', '--port', '0', '--status-interval', '0'], "option '--status-interval <seconds>' argument '0' is invalid. expected a number from 0.01"],
+      [['smsc-sim', '--port', '70000'], "option '--port <port>' argument '70000' is invalid. expected a whole number from 0 to 65535."],
+      [['smsc-sim', '--port', '0', '--failure-rate', '1.5'], "option '--failure-rate <0..1>' argument '1.5' is invalid."],
+      [['modem-sim', '--signal', '-3'], "option '--signal <rssi>' argument '-3' is invalid. expected a whole number from 0 to 99."],
+      [['webhooks', 'dead', '--limit', ''], "option '-n, --limit <n>' argument '' is invalid. expected a whole number 1 or more."],
+    ];
+    for (const [args, message] of cases) {
+      const result = await telenode(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe('');
+    }
+  });
+
   it('check-config accepts the shipped example and names the exact path of a mistake', async () => {
     const good = await telenode(['check-config', 'config/telenode.example.yaml']);
     expect(good.code).toBe(0);
