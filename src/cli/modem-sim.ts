@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { SimVendor } from '../tools/modem-sim.js';
 import { MAX_TIMER_MS, numberFrom } from './number-option.js';
+import { serveOnWithoutReader } from './broken-pipe.js';
 
 const VENDORS: readonly SimVendor[] = ['generic', 'simcom', 'quectel', 'huawei'];
 
@@ -30,6 +31,7 @@ export function registerModemSim(program: Command): void {
     .option('--vendor <name>', 'quirks of generic, simcom, quectel or huawei (AT+CGMI says so: profile auto picks it)', 'generic')
     .option('--text-only', 'a device without PDU mode (AT+CMGF=? says (1))')
     .action(async (options: ModemSimCliOptions) => {
+      serveOnWithoutReader();
       if (!VENDORS.includes(options.vendor as SimVendor)) {
         process.stderr.write(`telenode modem-sim: --vendor must be one of ${VENDORS.join(', ')}\n`);
         process.exit(2);

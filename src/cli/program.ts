@@ -4,6 +4,7 @@
  * could not be delivered, lint OzML call scripts. Loaded by main.ts.
  */
 import { Command } from 'commander';
+import { handleBrokenPipes } from './broken-pipe.js';
 import { registerStart } from './start.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerHashPassword } from './hash-password.js';
@@ -18,6 +19,8 @@ import { registerOzml } from './ozml.js';
 import { registerMigrate } from './migrate.js';
 import { registerStatus } from './status.js';
 import { registerBackup } from './backup.js';
+
+handleBrokenPipes();
 
 const program = new Command();
 program

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { SmscSimCliOptions } from '../tools/smsc-sim.js';
 import { MAX_TIMER_MS, numberFrom } from './number-option.js';
+import { serveOnWithoutReader } from './broken-pipe.js';
 
 export function registerSmscSim(program: Command): void {
   program
@@ -28,6 +29,7 @@ export function registerSmscSim(program: Command): void {
     .option('-v, --verbose', 'print every bind and submit')
     .action(async (options: SmscSimCliOptions) => {
       // Loaded when run: the other commands need none of it (`start` loads it anyway, for its warm-up).
+      serveOnWithoutReader();
       const { runSmscSimCli } = await import('../tools/smsc-sim.js');
       await runSmscSimCli(options);
     });

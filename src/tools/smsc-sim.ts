@@ -441,6 +441,8 @@ export async function runSmscSimCli(options: SmscSimCliOptions): Promise<void> {
   );
   const status = setInterval(
     () => {
+      // Its reader gone (`telenode smsc-sim | head`): the simulator serves on, unprinted (src/cli/broken-pipe.ts).
+      if (process.stdout.destroyed) return;
       const c = sim.counters;
       process.stdout.write(
         `binds ${sim.bindCount} · submits ${c.submits} · throttled ${c.throttled} · rejected ${c.rejected} · receipts ${c.receiptsSent} (acked ${c.receiptsAcked}) · MO ${c.moSent}\n`,

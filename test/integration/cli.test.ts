@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/shared/password-hash.js';
 import { CLI, startDaemonProcess, writeConfig } from '../helpers/daemon-process.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
+import { SmppTestClient } from '../helpers/smpp-client.js';
 import { TEST_USER, startDaemon } from '../helpers/in-process-daemon.js';
 
 const run = promisify(execFile);
@@ -56,6 +57,62 @@ describe('telenode CLI', () => {
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr).toContain(message);
       expect(result.stdout).toBe('');
+    }
+  });
+
+  it('a reader that goes away ends a one-shot command quietly, and the SMSC simulator serves on', async () => {
+    // `telenode api-key | head -0`: the reader is gone before the command prints. Node ignores SIGPIPE, so the write
+    // fails with EPIPE, which unhandled ended the command with a stack trace and status 1.
+    const oneShot = spawn(process.execPath, [CLI, 'api-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    oneShot.stdout.destroy();
+    let oneShotErr = '';
+    oneShot.stderr.on('data', (d: Buffer) => (oneShotErr += d.toString()));
+    const oneShotCode = await new Promise<number | null>((resolve) => oneShot.on('exit', (code) => resolve(code)));
+    expect(oneShotErr).toBe('');
+    expect(oneShotCode).toBe(0);
+
+    // `telenode smsc-sim | head -1`: the simulator's counters line then has no reader; it used to die of it, with
+    // its ESMEs still bound.
+    const intervalMs = 20;
+    const sim = spawn(process.execPath, [CLI, 'smsc-sim', '--port', '0', '--status-interval', String(intervalMs / 1000)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let simErr = '';
+    sim.stderr.on('data', (d: Buffer) => (simErr += d.toString()));
+    let exited = false;
+    const simExit = new Promise<never>((_, reject) =>
+      sim.on('exit', (code) => {
+        exited = true;
+        reject(new Error(`the simulator ended (status ${code}) ${simErr}`));
+      }),
+    );
+    simExit.catch(() => undefined);
+    try {
+      let firstLine = '';
+      sim.stdout.on('data', (d: Buffer) => (firstLine += d.toString()));
+      await waitUntil(() => /listening on 127\.0\.0\.1:(\d+)/.test(firstLine), 20_000, 'the simulator listening');
+      const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(firstLine)![1]);
+      sim.stdout.destroy();
+      const client = await Promise.race([SmppTestClient.connect(port), simExit]);
+      try {
+        expect(await Promise.race([client.bind('transceiver', 'esme', 'secret'), simExit])).toBe(0);
+        // Served submits prove the simulator's event loop ran; one answered after several counters lines fell due
+        // proves it tried to print to no reader and lived (timers run before the socket reads of the same turn).
+        const closedAt = Date.now();
+        let answered = 0;
+        while (!(Date.now() - closedAt > 5 * intervalMs && answered > 0)) {
+          const resp = await Promise.race([client.submit({ short_message: `after the reader left ${answered}` }), simExit]);
+          expect(resp.command_status).toBe(0);
+          if (Date.now() - closedAt > 5 * intervalMs) answered++;
+        }
+        expect(exited).toBe(false);
+      } finally {
+        await client.close();
+      }
+      expect(simErr).toBe('');
+    } finally {
+      sim.kill('SIGTERM');
+      if (!exited) await new Promise((resolve) => sim.on('exit', resolve));
     }
   });
 
