@@ -10,7 +10,8 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { FORWARDED_HEADER } from '../api/ozeki/call-peers.js';
 import type { ClusterView } from '../shared/cluster-view.js';
-import { ClusterRepo, type ClusterNodeRow } from '../store/cluster-repo.js';
+import { ClusterRepo, freedWork, type ClusterNodeRow } from '../store/cluster-repo.js';
+import type { PgListener } from '../store/postgres/listener.js';
 import type { SqlExecutor } from '../store/sql.js';
 
 /** A connector whose binds the cluster shares: bind n is slot n, held by one live node (SmppConnector). */
@@ -43,9 +44,21 @@ export class ClusterMembership implements ClusterView {
     private http: string | null = null,
     /** The heartbeat's own connection; default: `sql`. */
     beatSql: SqlExecutor = sql,
+    /** Hears the other nodes free work (CLUSTER_CHANNEL); without it, only the sweeps find it. */
+    private readonly listener: PgListener | null = null,
   ) {
     this.repo = new ClusterRepo(sql);
     this.beatRepo = new ClusterRepo(beatSql);
+  }
+
+  onWorkFreed(handler: (work: 'messages' | 'all') => void): void {
+    this.listener?.onNotify((payload) => {
+      // A (re)connection: what was said while nobody listened is lost, so look for everything.
+      if (payload === null) return handler('all');
+      const freed = freedWork(payload);
+      // Our own hand-overs are for the others: a node that could take them would not have handed them over.
+      if (freed && freed.nodeId !== this.nodeId) handler(freed.work === 'messages' ? 'messages' : 'all');
+    });
   }
 
   isMember(): boolean {
@@ -68,6 +81,7 @@ export class ClusterMembership implements ClusterView {
   /** The first heartbeat must be written: a node that cannot reach the database does not start. */
   async start(): Promise<void> {
     await this.beat();
+    await this.listener?.start();
     this.timer = setInterval(
       () => {
         this.beating ??= this.beat()
@@ -158,6 +172,7 @@ export class ClusterMembership implements ClusterView {
   /** Leave at a clean stop: the work this node still held is free for the others at once. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.listener?.stop();
     await this.beating;
     for (const connector of this.shared) {
       await this.repo

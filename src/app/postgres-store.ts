@@ -10,6 +10,8 @@ import { redactCredentials } from '../shared/log.js';
 import { PgCommitter } from '../store/postgres/committer.js';
 import { PgExecutor, type TxConnection } from '../store/postgres/executor.js';
 import { createPool, migratePostgres } from '../store/postgres/pool.js';
+import { PgListener } from '../store/postgres/listener.js';
+import { CLUSTER_CHANNEL } from '../store/cluster-repo.js';
 import { ClusterMembership } from './cluster.js';
 import type { Store } from './store-handle.js';
 
@@ -43,7 +45,17 @@ export async function openPostgresStore(
   // The heartbeat's own connection: a pool busy with the load must not make a live node look dead.
   const beatPool = log ? createPool({ url: config.store.url!, poolSize: 1, applicationName: `telenode ${config.node.id} heartbeat`, connectTimeoutMs }) : null;
   const beatSql = beatPool ? new PgExecutor(beatPool, new AsyncLocalStorage<TxConnection>(), { queryTimeoutMs }) : sql;
-  const cluster = log ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, log.child({ component: 'cluster' }), null, beatSql) : null;
+  const clusterLog = log?.child({ component: 'cluster' });
+  const listener = clusterLog
+    ? new PgListener({
+        url: config.store.url!,
+        channel: CLUSTER_CHANNEL,
+        applicationName: `telenode ${config.node.id} listener`,
+        connectTimeoutMs,
+        log: clusterLog,
+      })
+    : null;
+  const cluster = clusterLog ? new ClusterMembership(sql, config.node.id, config.node.leaseSeconds * 1000, clusterLog, null, beatSql, listener) : null;
   cluster?.registerMetrics(registry);
   return {
     type: 'postgres',

@@ -128,6 +128,7 @@ export function buildSms({ config, store, extras, log, registry, afterCommit }: 
     afterCommit,
     admission: sendAdmission(numbers, quota),
     cluster: store.cluster ?? undefined,
+    claimIntervalMs: config.node.claimSweepSeconds * 1000,
   });
   const expiry = new ExpiryWatcher({ repo, committer, statusWriter, log: log.child({ component: 'expiry' }), afterCommit });
   const reportTimeouts = new ReportTimeoutWatcher({

@@ -283,6 +283,11 @@ export const configSchema = z
         id: z.string().min(1).max(64).default(hostname()),
         /** PostgreSQL clusters: a node silent this long is gone, and the others take over its work. */
         leaseSeconds: z.number().min(2).max(300).default(10),
+        /**
+         * PostgreSQL clusters: how often a node also asks the database for work no live node holds (a gone node's,
+         * after its lease). Work another node hands over or frees at a clean stop is claimed when that node says so.
+         */
+        claimSweepSeconds: z.number().min(0.1).max(3600).default(1),
         /** PostgreSQL clusters: the base URL other nodes reach this node's API at (default: from http.host and the port; the host name when listening on all addresses). */
         url: z
           .string()

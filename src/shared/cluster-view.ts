@@ -11,4 +11,9 @@ export interface ClusterView {
   isMember(): boolean;
   /** True when another live node had this connector up at its last heartbeat (it can send what this node cannot). */
   upElsewhere(connectorId: string): boolean;
+  /**
+   * Called when another node freed work: `messages` it handed over, or `all` it held (it left the cluster, or this
+   * node could not listen for a while and may have missed some). Absent where nothing tells (the sweeps find it).
+   */
+  onWorkFreed?(listener: (work: 'messages' | 'all') => void): void;
 }

@@ -104,6 +104,7 @@ export class Outbox {
   /** Messages this node handed back lately (no bind of its own could take them): not claimed again for a while. */
   private readonly released = new Map<string, number>();
   private claiming: Promise<void> | null = null;
+  private claimAgain = false;
   /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
   private ownRecovered = false;
   /** When this process began: what this node holds that was accepted before it is from before a restart. */
@@ -255,15 +256,9 @@ export class Outbox {
     if (cluster) {
       const recovered = await this.claim(true);
       if (recovered > 0) this.deps.log.info({ recovered }, 'resuming messages this node or a stopped one had accepted');
-      this.claimTimer = setInterval(() => {
-        // What this node held before it restarted is taken back by the first pass that runs (with a connector up).
-        this.claiming ??= this.claim(!this.ownRecovered)
-          .then((n) => {
-            if (n > 0) this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
-          })
-          .catch((err: unknown) => this.deps.log.error({ err }, 'could not claim unfinished messages'))
-          .finally(() => (this.claiming = null));
-      }, this.deps.claimIntervalMs ?? 1000);
+      // Another node handed messages over or left: claim now. The sweep stays for a dead node's, after its lease.
+      cluster.onWorkFreed?.(() => this.claimSoon('told'));
+      this.claimTimer = setInterval(() => this.claimSoon('sweep'), this.deps.claimIntervalMs ?? 1000);
       this.claimTimer.unref();
     } else {
       const pending = await this.deps.repo.listPending();
@@ -278,6 +273,30 @@ export class Outbox {
       this.expireStale().catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
     }, 30_000);
     this.expiryTimer.unref();
+  }
+
+  /** One claim pass at a time; asked for during one, another follows it (what was freed may have come after its query). */
+  private claimSoon(why: 'told' | 'sweep'): void {
+    if (this.stopping) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    // What this node held before it restarted is taken back by the first pass that runs (with a connector up).
+    this.claiming = this.claim(!this.ownRecovered)
+      .then((n) => {
+        // Hand-overs come with every commit of a node without a bind: worth a line only when debugging.
+        if (n > 0 && why === 'sweep') this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
+        else if (n > 0) this.deps.log.debug({ claimed: n }, 'claimed messages another node handed over');
+      })
+      .catch((err: unknown) => this.deps.log.error({ err }, 'could not claim unfinished messages'))
+      .finally(() => {
+        this.claiming = null;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.claimSoon('told');
+        }
+      });
   }
 
   /** A connector came up or went down: parked messages get another chance. */
@@ -333,7 +352,8 @@ export class Outbox {
         if (this.released.has(message.id)) {
           // Handed back moments ago: it is still for a node with a bind that can take it.
           void this.deps.committer
-            .run(() => this.deps.repo.release(message.id, cluster.nodeId))
+            // Told already, when first handed over: telling again would only wake this node's peers to no end.
+            .run(() => this.deps.repo.release(message.id, cluster.nodeId, false))
             .catch((err: unknown) => this.deps.log.error({ err, messageId: message.id }, 'could not hand a message over'));
           continue;
         }
@@ -408,7 +428,7 @@ export class Outbox {
         return false;
       }
       if (cluster) {
-        // No bind of ours can take it: hand it to the node that holds one (its claim sweep takes it).
+        // No bind of ours can take it: hand it to the node that holds one (told at commit, it claims it then).
         this.released.set(id, this.now());
         void this.deps.committer
           .run(() => this.deps.repo.release(id, cluster.nodeId))

@@ -11,6 +11,20 @@ export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint
 /** Nodes alive within `?` ms (a sub-select for claim queries; one parameter). */
 export const ALIVE_NODES = `SELECT id FROM cluster_nodes WHERE heartbeat_at >= ${DB_NOW_MS} - ?`;
 
+/**
+ * The channel a node NOTIFYs on when it frees work for the others, in the transaction that frees it (PostgreSQL
+ * delivers it at commit): `messages:<node>` when it hands messages over (no bind of its own can take them),
+ * `left:<node>` when it leaves the cluster at a clean stop. Heard through src/store/postgres/listener.ts.
+ */
+export const CLUSTER_CHANNEL = 'telenode_cluster';
+
+/** What a notification on CLUSTER_CHANNEL says was freed, and by which node. */
+export function freedWork(payload: string): { work: 'messages' | 'left'; nodeId: string } | null {
+  const colon = payload.indexOf(':');
+  const work = payload.slice(0, colon);
+  return colon > 0 && (work === 'messages' || work === 'left') ? { work, nodeId: payload.slice(colon + 1) } : null;
+}
+
 export interface ClusterNodeRow {
   id: string;
   startedAt: number;
@@ -36,6 +50,8 @@ export class ClusterRepo {
   /** A clean stop: the node's claims are free at once instead of after the lease. */
   async leave(nodeId: string): Promise<void> {
     await this.sql.run('DELETE FROM cluster_nodes WHERE id = ?', [nodeId]);
+    // Autocommit: the others hear it now, and claim what this node held without waiting for their sweeps.
+    await this.sql.run(`SELECT pg_notify('${CLUSTER_CHANNEL}', ?)`, [`left:${nodeId}`]);
   }
 
   async nodes(): Promise<ClusterNodeRow[]> {

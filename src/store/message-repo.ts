@@ -3,7 +3,7 @@
  * group-commit operation so a state change and the callback it causes
  * commit together.
  */
-import { ALIVE_NODES } from './cluster-repo.js';
+import { ALIVE_NODES, CLUSTER_CHANNEL } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
@@ -188,9 +188,22 @@ export class MessageRepo {
     return (await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at`)).map(toMessage);
   }
 
-  /** Give a message back to the cluster: another node (one holding a bind it can go through) claims it. */
-  async release(id: string, nodeId: string): Promise<void> {
-    await this.sql.run("UPDATE messages SET claimed_by = NULL WHERE id = ? AND claimed_by = ? AND status = 'accepted'", [id, nodeId]);
+  /**
+   * Give a message back to the cluster: another node (one holding a bind it can go through) claims it. `tell`: the
+   * other nodes hear of it when the transaction commits (CLUSTER_CHANNEL, one notification a transaction), so the
+   * node that can send it claims it then rather than at its next sweep.
+   */
+  async release(id: string, nodeId: string, tell = true): Promise<void> {
+    const release = "UPDATE messages SET claimed_by = NULL WHERE id = ? AND claimed_by = ? AND status = 'accepted'";
+    if (tell && this.sql.dialect === 'postgres') {
+      await this.sql.run(`WITH released AS (${release} RETURNING id) SELECT pg_notify('${CLUSTER_CHANNEL}', ?) FROM released`, [
+        id,
+        nodeId,
+        `messages:${nodeId}`,
+      ]);
+    } else {
+      await this.sql.run(release, [id, nodeId]);
+    }
   }
 
   /** Unfinished messages older than `cutoff`; with `claimedBy`, only those that node holds. */

@@ -97,6 +97,10 @@ export class WebhookDispatcher {
       this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));
     }, this.deps.config.sweepSeconds * 1000);
     this.sweepTimer.unref();
+    // A node that left at a clean stop: its callbacks are free now, not at the next sweep.
+    this.deps.cluster?.onWorkFreed?.((work) => {
+      if (work === 'all') this.sweepNow().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));
+    });
   }
 
   /** New rows were committed: pick them up on the next tick (many kicks, one query). */

@@ -1,0 +1,91 @@
+/**
+ * A node without a carrier bind hands its messages to the cluster, and the node holding the bind claims them when
+ * the hand-over commits (PostgreSQL NOTIFY), not at its next sweep: here the sweeps run once an hour, so every
+ * message below reaches the carrier only if the hand-over is heard — also after the database restarted and the
+ * listening connections had to be made again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
+import { silentLogger } from '../../../src/shared/log.js';
+import { HttpReceiver } from '../../helpers/http-receiver.js';
+import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
+import { sendSmsAs } from '../../helpers/ozeki-client.js';
+import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { waitUntil } from '../../helpers/temp-dir.js';
+
+const missing = postgresMissing();
+const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
+const receiver = new HttpReceiver();
+let server: PgServer;
+type Node = Awaited<ReturnType<typeof startDaemon>>;
+let withBind: Node;
+let withoutBind: Node;
+
+beforeAll(async () => {
+  if (missing) return;
+  server = await startPostgres();
+  const url = await server.createDatabase();
+  const { port } = await smsc.start();
+  await receiver.start();
+  const config = (id: string) => ({
+    store: { type: 'postgres', url, poolSize: 4 },
+    node: { id, claimSweepSeconds: 3600 },
+    connectors: [
+      { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', binds: 1, reconnect: { initialMs: 100, maxMs: 500 } },
+    ],
+    webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
+  });
+  withBind = await startDaemon(config('node-a'));
+  await waitUntil(() => withBind.daemon.connectors.get('smsc')!.isUp(), 30_000, "node-a's bind");
+  withoutBind = await startDaemon(config('node-b'));
+});
+
+afterAll(async () => {
+  await withoutBind?.stop();
+  await withBind?.stop();
+  await smsc.stop();
+  await receiver.stop();
+  await server?.stop();
+});
+
+/** Sends through the node without the bind; a message is accepted once the node answers 200 (after a restart it may say "try later" first). */
+async function sendThroughNodeWithoutBind(prefix: string, count: number): Promise<Map<string, string>> {
+  const accepted = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const text = `${prefix}-${i}`;
+    await waitUntil(
+      async () => {
+        const reply = await sendSmsAs(withoutBind.base, TEST_USER, text, receiver.url('/dlr'));
+        if (reply.code === 200) accepted.set(reply.smsId!, text);
+        return reply.code === 200;
+      },
+      30_000,
+      `node-b accepting ${text}`,
+    );
+  }
+  return accepted;
+}
+
+function finalCallbackIds(): Set<string> {
+  return new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
+}
+
+describe.skipIf(missing)('hand-over between nodes', () => {
+  it('messages a node without a bind accepts go out through the node with the bind, sweeps an hour apart', async () => {
+    expect(withoutBind.daemon.connectors.get('smsc')!.isUp()).toBe(false);
+    const accepted = await sendThroughNodeWithoutBind('handed', 20);
+    await waitUntil(() => [...accepted.keys()].every((id) => finalCallbackIds().has(id)), 30_000, 'a final callback for every handed-over message');
+    const atSmsc = smsc.received.filter((r) => r.text.startsWith('handed-')).map((r) => r.text);
+    expect(atSmsc.sort()).toEqual([...accepted.values()].sort());
+    expect(smsc.bindCount).toBe(1);
+  });
+
+  it('after PostgreSQL restarts, the nodes listen again and hand-overs are heard as before', async () => {
+    await server.halt();
+    await server.start();
+    const accepted = await sendThroughNodeWithoutBind('after-restart', 10);
+    await waitUntil(() => [...accepted.keys()].every((id) => finalCallbackIds().has(id)), 30_000, 'a final callback for every message after the restart');
+    const atSmsc = smsc.received.filter((r) => r.text.startsWith('after-restart-')).map((r) => r.text);
+    expect(atSmsc.sort()).toEqual([...accepted.values()].sort());
+  });
+});
