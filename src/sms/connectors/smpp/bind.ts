@@ -78,6 +78,9 @@ export class SmppBind {
   /** From the TCP connection until bind_resp (armBindDeadline). */
   private bindDeadline: NodeJS.Timeout | null = null;
   private awaitingEnquire = false;
+  /** Being handed to another node: no new submits; unbound once the window is empty (finishAndStop). */
+  private finishing = false;
+  private windowEmptied: (() => void) | null = null;
   /** Spacing and rate of submits: `mps` at most, slower while the carrier throttles. */
   readonly pacer: CarrierPacer;
 
@@ -101,7 +104,7 @@ export class SmppBind {
   }
 
   get canSubmit(): boolean {
-    return this.stateValue === BindState.Bound && this.role !== 'receiver';
+    return this.stateValue === BindState.Bound && this.role !== 'receiver' && !this.finishing;
   }
 
   get windowInUse(): number {
@@ -120,8 +123,28 @@ export class SmppBind {
 
   /** Connect and bind; also after stop() (a cluster hands a bind slot back to this node). */
   start(): void {
+    this.finishing = false;
     if (this.stateValue === BindState.Closed) this.stateValue = BindState.Idle;
     this.connect();
+  }
+
+  /**
+   * Unbind once the submits on the wire are answered (a cluster hands this bind to another node): it takes no new
+   * ones meanwhile, so none is cut off mid-window and sent again through another bind. After `timeoutMs`, as stop().
+   */
+  async finishAndStop(timeoutMs: number): Promise<void> {
+    this.finishing = true;
+    if (this.outstanding.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.windowEmptied = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.windowEmptied = null;
+    }
+    await this.stop();
   }
 
   /** Unbind politely and close; outstanding submits fail retryable. */
@@ -214,6 +237,7 @@ export class SmppBind {
     clearTimeout(entry.timer);
     if (error) entry.reject(error);
     else entry.resolve(messageId!);
+    if (this.outstanding.size === 0) this.windowEmptied?.();
     this.events.onReady(this);
   }
 
@@ -401,6 +425,7 @@ export class SmppBind {
       clearTimeout(entry.timer);
       entry.reject(error);
     }
+    this.windowEmptied?.();
   }
 
   /** The session is over: fail what was in flight and reconnect after a back-off. */

@@ -129,6 +129,17 @@ export class SmppConnector implements Connector {
     await Promise.all(stopping);
   }
 
+  /**
+   * Hand bind `slot` (1-based) to another node of the cluster: it takes no new submits and unbinds once the carrier
+   * has answered those on the wire (at most `drainMs`), so none is sent twice. The node holds the slot until then.
+   */
+  async handOverSlot(slot: number, drainMs = 10_000): Promise<void> {
+    const i = slot - 1;
+    if (!this.running.has(i)) return;
+    this.running.delete(i);
+    await this.binds[i]!.finishAndStop(drainMs);
+  }
+
   async stop(drainMs = 10_000): Promise<void> {
     this.stopping = true;
     const deadline = Date.now() + drainMs;
