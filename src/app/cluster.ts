@@ -19,6 +19,8 @@ export interface SharedBindConnector {
   readonly id: string;
   readonly slotCount: number;
   holdSlots(slots: ReadonlySet<number>): Promise<void>;
+  /** Unbind `slot` once the parts on its wire are answered; resolves when it is unbound. */
+  handOverSlot(slot: number): Promise<void>;
 }
 
 export class ClusterMembership implements ClusterView {
@@ -32,6 +34,8 @@ export class ClusterMembership implements ClusterView {
   private lostLogged = false;
   private shared: readonly SharedBindConnector[] = [];
   private readonly heldSlots = new Map<string, string>();
+  /** Bind slots being handed to the node that asked for them ('connector#slot'): held here until their bind is unbound. */
+  private readonly handingOver = new Map<string, Promise<void>>();
   private connectorsUp: () => string[] = () => [];
   /** Connectors other live nodes had up at their last heartbeat, as of this node's last heartbeat. */
   private upOnOthers = new Set<string>();
@@ -174,6 +178,7 @@ export class ClusterMembership implements ClusterView {
     if (this.timer) clearInterval(this.timer);
     await this.listener?.stop();
     await this.beating;
+    await Promise.all(this.handingOver.values());
     for (const connector of this.shared) {
       await this.repo
         .releaseBindSlots(
@@ -214,29 +219,74 @@ export class ClusterMembership implements ClusterView {
       await this.beatRepo.beat(this.nodeId, this.startedAt, this.http, this.connectorsUp());
       alive = (await this.beatRepo.nodes()).filter((n) => n.silentMs <= this.leaseMs);
     } catch (err) {
-      if (!this.isMember()) await this.holdBinds(0);
+      if (!this.isMember()) await this.holdBinds();
       throw err;
     }
     this.lastBeatAt = sentAt;
     this.upOnOthers = new Set(alive.filter((n) => n.id !== this.nodeId).flatMap((n) => n.connectorsUp));
     if (this.lostLogged) this.log.info({ nodeId: this.nodeId }, 'heartbeat written again: back in the cluster');
     this.lostLogged = false;
-    await this.holdBinds(alive.length);
+    await this.holdBinds(new Set(alive.map((n) => n.id)));
   }
 
-  /** `alive`: the live nodes counted at this heartbeat; 0 when this node is not a member (it holds no binds). */
-  private async holdBinds(alive: number): Promise<void> {
+  /** `alive`: the live nodes at this heartbeat; empty when this node is not a member (it holds no binds). */
+  private async holdBinds(alive: ReadonlySet<string> = new Set()): Promise<void> {
     if (this.shared.length === 0) return;
-    const member = alive > 0;
+    const member = alive.size > 0;
     for (const connector of this.shared) {
-      const share = Math.ceil(connector.slotCount / Math.max(1, alive));
+      const share = Math.ceil(connector.slotCount / Math.max(1, alive.size));
       const held = member ? await this.beatRepo.holdBindSlots(connector.id, connector.slotCount, this.nodeId, this.leaseMs, share) : [];
-      const summary = held.join(',');
+      if (member) await this.balanceBinds(connector, share, held, alive);
+      const running = held.filter((slot) => !this.handingOver.has(`${connector.id}#${slot}`));
+      const summary = running.join(',');
       if (this.heldSlots.get(connector.id) !== summary) {
         this.heldSlots.set(connector.id, summary);
-        this.log.info({ connectorId: connector.id, slots: held }, held.length > 0 ? 'holding binds of the cluster' : 'holding no binds of this connector');
+        this.log.info(
+          { connectorId: connector.id, slots: running },
+          running.length > 0 ? 'holding binds of the cluster' : 'holding no binds of this connector',
+        );
       }
-      await connector.holdSlots(new Set(held));
+      await connector.holdSlots(new Set(running));
     }
+  }
+
+  /**
+   * Binds follow the nodes (decision 0137): a node below its share (`share`, the connector's binds over the live
+   * nodes, rounded up) with no free slot to take asks a node above it for one of its slots; a node above its share
+   * hands an asked-for slot over once that bind's window is empty, straight to the asker, who binds it at its next
+   * heartbeat. A node never gives up a slot nobody asked for, so a bind is never left unheld for want of a taker.
+   */
+  private async balanceBinds(connector: SharedBindConnector, share: number, held: readonly number[], alive: ReadonlySet<string>): Promise<void> {
+    const slots = await this.beatRepo.slotsOf(connector.id);
+    const liveAsk = (s: { wantedBy: string | null }) => s.wantedBy !== null && alive.has(s.wantedBy);
+    if (held.length < share) {
+      const holding = new Map<string, number>();
+      for (const s of slots) if (s.nodeId && alive.has(s.nodeId)) holding.set(s.nodeId, (holding.get(s.nodeId) ?? 0) + (liveAsk(s) ? 0 : 1));
+      let need = share - held.length - slots.filter((s) => s.wantedBy === this.nodeId && s.nodeId !== this.nodeId).length;
+      for (const s of slots) {
+        if (need <= 0) break;
+        if (!s.nodeId || s.nodeId === this.nodeId || liveAsk(s) || (holding.get(s.nodeId) ?? 0) <= share) continue;
+        if (await this.beatRepo.askForBindSlot(connector.id, s.slot, s.nodeId, this.nodeId, this.leaseMs)) {
+          holding.set(s.nodeId, holding.get(s.nodeId)! - 1);
+          need--;
+        }
+      }
+    }
+    const asked = slots.filter((s) => s.nodeId === this.nodeId && liveAsk(s) && s.wantedBy !== this.nodeId);
+    const stale = (held.length >= share && slots.some((s) => s.wantedBy === this.nodeId)) || (held.length <= share && asked.length > 0);
+    if (stale) await this.beatRepo.withdrawBindAsks(connector.id, this.nodeId, held.length >= share, held.length <= share);
+    if (held.length > share) for (const s of asked.slice(0, held.length - share)) this.handOver(connector, s.slot, s.wantedBy!);
+  }
+
+  private handOver(connector: SharedBindConnector, slot: number, to: string): void {
+    const key = `${connector.id}#${slot}`;
+    if (this.handingOver.has(key)) return;
+    this.log.info({ connectorId: connector.id, slot, to }, 'handing a bind to the node that asked for it, once its window is empty');
+    const done = connector
+      .handOverSlot(slot)
+      .then(() => this.beatRepo.passBindSlot(connector.id, slot, this.nodeId))
+      .catch((err: unknown) => this.log.warn({ err, connectorId: connector.id, slot }, 'could not hand the bind over; it binds here again'))
+      .finally(() => this.handingOver.delete(key));
+    this.handingOver.set(key, done);
   }
 }

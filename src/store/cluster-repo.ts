@@ -93,6 +93,40 @@ export class ClusterRepo {
       await this.sql.run('UPDATE bind_slots SET node_id = NULL WHERE connector_id = ? AND slot = ? AND node_id = ?', [connectorId, slot, nodeId]);
   }
 
+  /** A connector's bind slots: who holds each, and which node asked for it (a holder beyond its share hands it over). */
+  async slotsOf(connectorId: string): Promise<Array<{ slot: number; nodeId: string | null; wantedBy: string | null }>> {
+    const rows = await this.sql.all<{ slot: number; node_id: string | null; wanted_by: string | null }>(
+      'SELECT slot, node_id, wanted_by FROM bind_slots WHERE connector_id = ? ORDER BY slot',
+      [connectorId],
+    );
+    return rows.map((r) => ({ slot: r.slot, nodeId: r.node_id, wantedBy: r.wanted_by }));
+  }
+
+  /** Ask `holder` for its bind `slot` (unless a live node asked first); true when this node's ask is on record. */
+  async askForBindSlot(connectorId: string, slot: number, holder: string, nodeId: string, leaseMs: number): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      `UPDATE bind_slots SET wanted_by = ? WHERE connector_id = ? AND slot = ? AND node_id = ?
+         AND (wanted_by IS NULL OR wanted_by NOT IN (${ALIVE_NODES}))`,
+      [nodeId, connectorId, slot, holder, leaseMs],
+    );
+    return changes > 0;
+  }
+
+  /** This node's bind `slot` to the node that asked for it, now that its bind here is unbound. */
+  async passBindSlot(connectorId: string, slot: number, nodeId: string): Promise<void> {
+    await this.sql.run(
+      'UPDATE bind_slots SET node_id = wanted_by, wanted_by = NULL WHERE connector_id = ? AND slot = ? AND node_id = ? AND wanted_by IS NOT NULL',
+      [connectorId, slot, nodeId],
+    );
+  }
+
+  /** Asks that no longer stand: this node's own (it has its share), and those on its slots (it holds no more than its share). */
+  async withdrawBindAsks(connectorId: string, nodeId: string, asker: boolean, holder: boolean): Promise<void> {
+    if (asker) await this.sql.run('UPDATE bind_slots SET wanted_by = NULL WHERE connector_id = ? AND wanted_by = ?', [connectorId, nodeId]);
+    if (holder)
+      await this.sql.run('UPDATE bind_slots SET wanted_by = NULL WHERE connector_id = ? AND node_id = ? AND wanted_by IS NOT NULL', [connectorId, nodeId]);
+  }
+
   /** Who holds which bind slot, for /health. */
   async bindSlots(): Promise<Array<{ connectorId: string; slot: number; nodeId: string | null }>> {
     const rows = await this.sql.all<{ connector_id: string; slot: number; node_id: string | null }>('SELECT * FROM bind_slots ORDER BY connector_id, slot');

@@ -343,4 +343,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 10,
     sql: `CREATE TABLE commit_markers (id TEXT PRIMARY KEY, at BIGINT NOT NULL);`,
   },
+  {
+    // A node below its share of a connector's binds asks a node above it for one; the holder hands the bind over
+    // once its window is empty (decision 0137).
+    version: 11,
+    sql: `ALTER TABLE bind_slots ADD COLUMN wanted_by TEXT;`,
+  },
 ];
