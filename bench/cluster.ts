@@ -84,6 +84,19 @@ async function databaseCounters(url: string): Promise<{ commits: number; rows: n
   }
 }
 
+/**
+ * Until the carrier's binds are held by `holders` nodes, as a cluster settles (decision 0137), or 15 s: code from
+ * before binds followed the nodes keeps them on the node that started first.
+ */
+async function bindsSpread(base: string, holders: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const health = (await (await fetch(`${base}/health`)).json()) as { cluster?: { binds?: Array<{ nodeId: string | null }> } };
+    if (new Set((health.cluster?.binds ?? []).map((b) => b.nodeId).filter((id) => id !== null)).size >= holders) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function runScenario(scenario: Scenario, server: PgServer): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'telenode-cluster-bench-'));
   const smscPort = await freePort();
@@ -112,6 +125,7 @@ async function runScenario(scenario: Scenario, server: PgServer): Promise<Record
       await waitForHealthy(base);
       daemons.push({ child, base });
     }
+    if (nodeCount > 1) await bindsSpread(daemons[0]!.base, Math.min(2, nodeCount));
     const before = { pg: server.pid ? postgresCpuMs(server.pid) : 0, db: url ? await databaseCounters(url) : null };
     const cpuAtStart = daemons.map((d) => cpuMs(d.child.pid!));
     const simAtStart = cpuMs(sim.pid!);
