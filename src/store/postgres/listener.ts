@@ -8,12 +8,12 @@
  * too: whoever relies on them looks for work then, and a periodic sweep stays the backstop.
  */
 import pg from 'pg';
+import { backoffDelay, type BackoffPolicy } from '../../shared/backoff.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
-/** A lost connection is made again after this, growing to RECONNECT_MAX_MS while the database stays away. */
-const RECONNECT_FIRST_MS = 250;
-const RECONNECT_MAX_MS = 5000;
+/** A lost connection is made again after 250 ms, doubling to 5 s while the database stays away. */
+const RECONNECT: BackoffPolicy = { initialMs: 250, maxMs: 5000 };
 
 export interface PgListenerOptions {
   url: string;
@@ -28,7 +28,8 @@ export class PgListener {
   private client: pg.Client | null = null;
   private handlers: Array<(payload: string | null) => void> = [];
   private retryTimer: NodeJS.Timeout | null = null;
-  private retryMs = RECONNECT_FIRST_MS;
+  /** Connections tried since the last one that got going. */
+  private failures = 0;
   private stopped = false;
   private lostLogged = false;
 
@@ -81,7 +82,7 @@ export class PgListener {
       return;
     }
     this.client = client;
-    this.retryMs = RECONNECT_FIRST_MS;
+    this.failures = 0;
     if (this.lostLogged) log.info({ channel }, 'listening for the other nodes’ hand-overs again');
     this.lostLogged = false;
     this.emit(null);
@@ -100,12 +101,14 @@ export class PgListener {
 
   private retryLater(): void {
     if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, this.retryMs);
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        void this.connect();
+      },
+      backoffDelay(RECONNECT, ++this.failures),
+    );
     this.retryTimer.unref();
-    this.retryMs = Math.min(RECONNECT_MAX_MS, this.retryMs * 2);
   }
 
   private emit(payload: string | null): void {
