@@ -1,5 +1,6 @@
 /** Calls the Ozeki API the way an existing integration does, and parses the XML result. */
 import { XMLParser } from 'fast-xml-parser';
+import type { HttpReceiver } from './http-receiver.js';
 import { TEST_USER } from './test-user.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
@@ -74,4 +75,9 @@ export async function ozekiCallCommand(base: string, fields: Record<string, stri
 export async function listActiveCalls(base: string): Promise<Array<Record<string, string>>> {
   const result = await ozekiCallCommand(base, { command: 'ListActiveCalls' });
   return ((result['ActiveCalls'] as { Call?: Array<Record<string, string>> } | '') || { Call: [] }).Call ?? [];
+}
+
+/** The SmsIds a callback receiver has had an SMSDeliveryReport for (Ozeki's final callback). */
+export function deliveryReportIds(receiver: Pick<HttpReceiver, 'requests'>): Set<string> {
+  return new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
 }

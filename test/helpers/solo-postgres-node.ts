@@ -6,7 +6,7 @@ import { SmscSimulator } from '../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { HttpReceiver } from './http-receiver.js';
 import { TEST_USER, startDaemon } from './in-process-daemon.js';
-import { sendSmsAs } from './ozeki-client.js';
+import { deliveryReportIds, sendSmsAs } from './ozeki-client.js';
 import { startPostgres, type PgServer } from './postgres.js';
 import { waitUntil } from './temp-dir.js';
 
@@ -73,7 +73,7 @@ function soloNode(server: PgServer, smsc: SmscSimulator, receiver: HttpReceiver,
       return { text, reply, ms: Date.now() - started };
     },
     reportedIds() {
-      return new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
+      return deliveryReportIds(receiver);
     },
     async stop() {
       server.resume();

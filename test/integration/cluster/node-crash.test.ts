@@ -11,7 +11,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
-import { sendSmsAs } from '../../helpers/ozeki-client.js';
+import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
@@ -141,7 +141,7 @@ async function loadAndKill(victim: string): Promise<{ accepted: Map<string, stri
 
 /** Wait for a final callback for every accepted message; what never reached the SMSC, and what reached it twice. */
 async function settled(accepted: Map<string, string>): Promise<{ lost: string[]; duplicates: number }> {
-  const finals = () => new Set(receiver.requests.filter((q) => q.form.get('NotificationName') === 'SMSDeliveryReport').map((q) => q.form.get('SmsId')!));
+  const finals = () => deliveryReportIds(receiver);
   await waitUntil(() => [...accepted.keys()].every((id) => finals().has(id)), 120_000, 'a final callback for every accepted message');
   const texts = new Set(accepted.values());
   const atSmsc = new Map<string, number>();
