@@ -29,6 +29,7 @@ import type { ReceiptProcessor } from './receipts.js';
 import type { Admission } from './admission.js';
 import { newId } from '../shared/ids.js';
 import type { ClusterView } from '../shared/cluster-view.js';
+import { SerialTask } from '../shared/serial-task.js';
 
 export interface OutboxConfig {
   maxParts: number;
@@ -103,8 +104,10 @@ export class Outbox {
   private claimTimer: NodeJS.Timeout | null = null;
   /** Messages this node handed back lately (no bind of its own could take them): not claimed again for a while. */
   private readonly released = new Map<string, number>();
-  private claiming: Promise<void> | null = null;
-  private claimAgain = false;
+  /** Claim passes, one at a time (hand-overs heard and the sweep both ask for one). */
+  private readonly claimPass = new SerialTask(() => this.claimOnce());
+  /** The sweep asked for a pass since the last one began: what it claims is a gone node's. */
+  private sweepAsked = false;
   /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
   private ownRecovered = false;
   /** When this process began: what this node holds that was accepted before it is from before a restart. */
@@ -275,28 +278,25 @@ export class Outbox {
     this.expiryTimer.unref();
   }
 
-  /** One claim pass at a time; asked for during one, another follows it (what was freed may have come after its query). */
   private claimSoon(why: 'told' | 'sweep'): void {
     if (this.stopping) return;
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
+    if (why === 'sweep') this.sweepAsked = true;
+    this.claimPass.request();
+  }
+
+  private async claimOnce(): Promise<void> {
+    if (this.stopping) return;
+    const swept = this.sweepAsked;
+    this.sweepAsked = false;
+    try {
+      // What this node held before it restarted is taken back by the first pass that runs (with a connector up).
+      const n = await this.claim(!this.ownRecovered);
+      // Hand-overs come with every commit of a node without a bind: worth a line only when debugging.
+      if (n > 0 && swept) this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
+      else if (n > 0) this.deps.log.debug({ claimed: n }, 'claimed messages another node handed over');
+    } catch (err) {
+      this.deps.log.error({ err }, 'could not claim unfinished messages');
     }
-    // What this node held before it restarted is taken back by the first pass that runs (with a connector up).
-    this.claiming = this.claim(!this.ownRecovered)
-      .then((n) => {
-        // Hand-overs come with every commit of a node without a bind: worth a line only when debugging.
-        if (n > 0 && why === 'sweep') this.deps.log.info({ claimed: n }, 'took over unfinished messages of a node that is gone');
-        else if (n > 0) this.deps.log.debug({ claimed: n }, 'claimed messages another node handed over');
-      })
-      .catch((err: unknown) => this.deps.log.error({ err }, 'could not claim unfinished messages'))
-      .finally(() => {
-        this.claiming = null;
-        if (this.claimAgain) {
-          this.claimAgain = false;
-          this.claimSoon('told');
-        }
-      });
   }
 
   /** A connector came up or went down: parked messages get another chance. */
@@ -314,7 +314,7 @@ export class Outbox {
     this.retryTimers.clear();
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     if (this.claimTimer) clearInterval(this.claimTimer);
-    await this.claiming;
+    await this.claimPass.idle();
     if (this.inFlight === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, drainMs);
