@@ -10,7 +10,8 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { FORWARDED_HEADER } from '../api/ozeki/call-peers.js';
 import type { ClusterView } from '../shared/cluster-view.js';
-import { ClusterRepo, freedWork, type ClusterNodeRow } from '../store/cluster-repo.js';
+import { SerialTask } from '../shared/serial-task.js';
+import { ClusterRepo, bindSlotsChangedFor, freedWork, type ClusterNodeRow } from '../store/cluster-repo.js';
 import type { PgListener } from '../store/postgres/listener.js';
 import type { SqlExecutor } from '../store/sql.js';
 
@@ -30,7 +31,9 @@ export class ClusterMembership implements ClusterView {
   private readonly startedAt = Date.now();
   private lastBeatAt = 0;
   private timer: NodeJS.Timeout | null = null;
-  private beating: Promise<void> | null = null;
+  /** Heartbeats, one at a time: every quarter of the lease, and at once when a bind slot is asked of or handed to this node. */
+  private readonly beats = new SerialTask(() => this.beatOrLog());
+  private stopping = false;
   private lostLogged = false;
   private shared: readonly SharedBindConnector[] = [];
   private readonly heldSlots = new Map<string, string>();
@@ -85,20 +88,13 @@ export class ClusterMembership implements ClusterView {
   /** The first heartbeat must be written: a node that cannot reach the database does not start. */
   async start(): Promise<void> {
     await this.beat();
+    // A slot asked of this node or handed to it, a node that left (its slots are free; the share grew), or a
+    // reconnection (such news may have been missed): look at the slots now, not at the next heartbeat.
+    this.listener?.onNotify((payload) => {
+      if (payload === null || bindSlotsChangedFor(payload) === this.nodeId || freedWork(payload)?.work === 'left') this.beats.request();
+    });
     await this.listener?.start();
-    this.timer = setInterval(
-      () => {
-        this.beating ??= this.beat()
-          .catch((err: unknown) => {
-            if (!this.isMember() && !this.lostLogged) {
-              this.lostLogged = true;
-              this.log.error({ err, nodeId: this.nodeId }, 'cannot write this node’s heartbeat: starting no new work until the database answers');
-            }
-          })
-          .finally(() => (this.beating = null));
-      },
-      Math.max(250, Math.floor(this.leaseMs / 4)),
-    );
+    this.timer = setInterval(() => this.beats.request(), Math.max(250, Math.floor(this.leaseMs / 4)));
     this.timer.unref();
   }
 
@@ -175,9 +171,10 @@ export class ClusterMembership implements ClusterView {
 
   /** Leave at a clean stop: the work this node still held is free for the others at once. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.listener?.stop();
-    await this.beating;
+    await this.beats.idle();
     await Promise.all(this.handingOver.values());
     for (const connector of this.shared) {
       await this.repo
@@ -208,6 +205,18 @@ export class ClusterMembership implements ClusterView {
       binds,
       nodes: nodes.map((n) => ({ ...n, alive: n.silentMs <= this.leaseMs, ...(claims.get(n.id) ?? { messages: 0, callbacks: 0 }) })),
     };
+  }
+
+  private async beatOrLog(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.beat();
+    } catch (err) {
+      if (!this.isMember() && !this.lostLogged) {
+        this.lostLogged = true;
+        this.log.error({ err, nodeId: this.nodeId }, 'cannot write this node’s heartbeat: starting no new work until the database answers');
+      }
+    }
   }
 
   private async beat(): Promise<void> {
@@ -253,7 +262,8 @@ export class ClusterMembership implements ClusterView {
   /**
    * Binds follow the nodes (decision 0137): a node below its share (`share`, the connector's binds over the live
    * nodes, rounded up) with no free slot to take asks a node above it for one of its slots; a node above its share
-   * hands an asked-for slot over once that bind's window is empty, straight to the asker, who binds it at its next
+   * hands an asked-for slot over once that bind's window is empty, straight to the asker, who binds it at once. Both
+   * hear of it through CLUSTER_CHANNEL and beat early; without the notification (a lost connection), at their next
    * heartbeat. A node never gives up a slot nobody asked for, so a bind is never left unheld for want of a taker.
    */
   private async balanceBinds(connector: SharedBindConnector, share: number, held: readonly number[], alive: ReadonlySet<string>): Promise<void> {

@@ -14,7 +14,9 @@ export const ALIVE_NODES = `SELECT id FROM cluster_nodes WHERE heartbeat_at >= $
 /**
  * The channel a node NOTIFYs on when it frees work for the others, in the transaction that frees it (PostgreSQL
  * delivers it at commit): `messages:<node>` when it hands messages over (no bind of its own can take them),
- * `left:<node>` when it leaves the cluster at a clean stop. Heard through src/store/postgres/listener.ts.
+ * `left:<node>` when it leaves the cluster at a clean stop; and `binds:<node>` to the node named when it asks that
+ * node for a bind slot or hands one over to it (decision 0137), so that node looks at its slots at once rather than
+ * at its next heartbeat. Heard through src/store/postgres/listener.ts; a node ignores what it does not know.
  */
 export const CLUSTER_CHANNEL = 'telenode_cluster';
 
@@ -23,6 +25,11 @@ export function freedWork(payload: string): { work: 'messages' | 'left'; nodeId:
   const colon = payload.indexOf(':');
   const work = payload.slice(0, colon);
   return colon > 0 && (work === 'messages' || work === 'left') ? { work, nodeId: payload.slice(colon + 1) } : null;
+}
+
+/** The node a `binds:<node>` notification on CLUSTER_CHANNEL is for, or null for any other notification. */
+export function bindSlotsChangedFor(payload: string): string | null {
+  return payload.startsWith('binds:') && payload.length > 'binds:'.length ? payload.slice('binds:'.length) : null;
 }
 
 export interface ClusterNodeRow {
@@ -102,20 +109,31 @@ export class ClusterRepo {
     return rows.map((r) => ({ slot: r.slot, nodeId: r.node_id, wantedBy: r.wanted_by }));
   }
 
-  /** Ask `holder` for its bind `slot` (unless a live node asked first); true when this node's ask is on record. */
+  /**
+   * Ask `holder` for its bind `slot` (unless a live node asked first); true when this node's ask is on record. The
+   * holder hears of it (`binds:<holder>`) and hands the slot over as soon as that bind's window is empty.
+   */
   async askForBindSlot(connectorId: string, slot: number, holder: string, nodeId: string, leaseMs: number): Promise<boolean> {
     const { changes } = await this.sql.run(
-      `UPDATE bind_slots SET wanted_by = ? WHERE connector_id = ? AND slot = ? AND node_id = ?
-         AND (wanted_by IS NULL OR wanted_by NOT IN (${ALIVE_NODES}))`,
-      [nodeId, connectorId, slot, holder, leaseMs],
+      `WITH asked AS (
+         UPDATE bind_slots SET wanted_by = ? WHERE connector_id = ? AND slot = ? AND node_id = ?
+           AND (wanted_by IS NULL OR wanted_by NOT IN (${ALIVE_NODES})) RETURNING slot)
+       SELECT pg_notify('${CLUSTER_CHANNEL}', ?) FROM asked`,
+      [nodeId, connectorId, slot, holder, leaseMs, `binds:${holder}`],
     );
     return changes > 0;
   }
 
-  /** This node's bind `slot` to the node that asked for it, now that its bind here is unbound. */
+  /**
+   * This node's bind `slot` to the node that asked for it, now that its bind here is unbound; that node hears of it
+   * (`binds:<asker>`) and binds it at once.
+   */
   async passBindSlot(connectorId: string, slot: number, nodeId: string): Promise<void> {
     await this.sql.run(
-      'UPDATE bind_slots SET node_id = wanted_by, wanted_by = NULL WHERE connector_id = ? AND slot = ? AND node_id = ? AND wanted_by IS NOT NULL',
+      `WITH passed AS (
+         UPDATE bind_slots SET node_id = wanted_by, wanted_by = NULL
+           WHERE connector_id = ? AND slot = ? AND node_id = ? AND wanted_by IS NOT NULL RETURNING node_id)
+       SELECT pg_notify('${CLUSTER_CHANNEL}', 'binds:' || node_id) FROM passed`,
       [connectorId, slot, nodeId],
     );
   }
