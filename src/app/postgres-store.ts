@@ -11,7 +11,7 @@ import { PgCommitter } from '../store/postgres/committer.js';
 import { PgExecutor, type TxConnection } from '../store/postgres/executor.js';
 import { createPool, migratePostgres } from '../store/postgres/pool.js';
 import { PgListener } from '../store/postgres/listener.js';
-import { CLUSTER_CHANNEL } from '../store/cluster-repo.js';
+import { CLUSTER_CHANNEL_SQL } from '../store/cluster-repo.js';
 import { ClusterMembership } from './cluster.js';
 import type { Store } from './store-handle.js';
 
@@ -24,8 +24,10 @@ export async function openPostgresStore(
   // A request waits no longer for a connection than for an answer (and 5 s at most, as before).
   const connectTimeoutMs = Math.min(5000, queryTimeoutMs);
   const pool = createPool({ url: config.store.url!, poolSize: config.store.poolSize, applicationName: `telenode ${config.node.id}`, connectTimeoutMs });
+  let channel: string;
   try {
     await migratePostgres(pool);
+    channel = (await pool.query<{ channel: string }>(`SELECT ${CLUSTER_CHANNEL_SQL} AS channel`)).rows[0]!.channel;
   } catch (err) {
     await pool.end();
     throw err;
@@ -49,7 +51,7 @@ export async function openPostgresStore(
   const listener = clusterLog
     ? new PgListener({
         url: config.store.url!,
-        channel: CLUSTER_CHANNEL,
+        channel,
         applicationName: `telenode ${config.node.id} listener`,
         connectTimeoutMs,
         log: clusterLog,

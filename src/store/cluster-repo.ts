@@ -20,7 +20,17 @@ export const ALIVE_NODES = `SELECT id FROM cluster_nodes WHERE heartbeat_at >= $
  */
 export const CLUSTER_CHANNEL = 'telenode_cluster';
 
-/** What a notification on CLUSTER_CHANNEL says was freed, and by which node. */
+/**
+ * The channel of the cluster in the connection's schema, as an SQL expression: CLUSTER_CHANNEL in the default schema
+ * (`public`), `telenode_cluster.<schema>` in another (a URL with `options=-c search_path=<schema>`), so that two
+ * clusters in one database, or a node and its warm-up copy (decision 0117), do not wake each other. NOTIFY channels
+ * belong to the database, not to a schema. A name PostgreSQL would refuse (over 63 bytes) takes the schema's md5.
+ */
+export const CLUSTER_CHANNEL_SQL = `(CASE WHEN current_schema() = 'public' THEN '${CLUSTER_CHANNEL}'
+  WHEN octet_length(current_schema()) <= 46 THEN '${CLUSTER_CHANNEL}.' || current_schema()
+  ELSE '${CLUSTER_CHANNEL}.' || md5(current_schema()) END)`;
+
+/** What a notification on the cluster's channel says was freed, and by which node. */
 export function freedWork(payload: string): { work: 'messages' | 'left'; nodeId: string } | null {
   const colon = payload.indexOf(':');
   const work = payload.slice(0, colon);
@@ -58,7 +68,7 @@ export class ClusterRepo {
   async leave(nodeId: string): Promise<void> {
     await this.sql.run('DELETE FROM cluster_nodes WHERE id = ?', [nodeId]);
     // Autocommit: the others hear it now, and claim what this node held without waiting for their sweeps.
-    await this.sql.run(`SELECT pg_notify('${CLUSTER_CHANNEL}', ?)`, [`left:${nodeId}`]);
+    await this.sql.run(`SELECT pg_notify(${CLUSTER_CHANNEL_SQL}, ?)`, [`left:${nodeId}`]);
   }
 
   async nodes(): Promise<ClusterNodeRow[]> {
@@ -118,7 +128,7 @@ export class ClusterRepo {
       `WITH asked AS (
          UPDATE bind_slots SET wanted_by = ? WHERE connector_id = ? AND slot = ? AND node_id = ?
            AND (wanted_by IS NULL OR wanted_by NOT IN (${ALIVE_NODES})) RETURNING slot)
-       SELECT pg_notify('${CLUSTER_CHANNEL}', ?) FROM asked`,
+       SELECT pg_notify(${CLUSTER_CHANNEL_SQL}, ?) FROM asked`,
       [nodeId, connectorId, slot, holder, leaseMs, `binds:${holder}`],
     );
     return changes > 0;
@@ -133,7 +143,7 @@ export class ClusterRepo {
       `WITH passed AS (
          UPDATE bind_slots SET node_id = wanted_by, wanted_by = NULL
            WHERE connector_id = ? AND slot = ? AND node_id = ? AND wanted_by IS NOT NULL RETURNING node_id)
-       SELECT pg_notify('${CLUSTER_CHANNEL}', 'binds:' || node_id) FROM passed`,
+       SELECT pg_notify(${CLUSTER_CHANNEL_SQL}, 'binds:' || node_id) FROM passed`,
       [connectorId, slot, nodeId],
     );
   }

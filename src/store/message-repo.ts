@@ -3,7 +3,7 @@
  * group-commit operation so a state change and the callback it causes
  * commit together.
  */
-import { ALIVE_NODES, CLUSTER_CHANNEL } from './cluster-repo.js';
+import { ALIVE_NODES, CLUSTER_CHANNEL_SQL } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import type { MessagePart, MessageStatus, StoredMessage } from '../sms/message.js';
 
@@ -190,13 +190,13 @@ export class MessageRepo {
 
   /**
    * Give a message back to the cluster: another node (one holding a bind it can go through) claims it. `tell`: the
-   * other nodes hear of it when the transaction commits (CLUSTER_CHANNEL, one notification a transaction), so the
+   * other nodes hear of it when the transaction commits (the cluster's channel, one notification a transaction), so the
    * node that can send it claims it then rather than at its next sweep.
    */
   async release(id: string, nodeId: string, tell = true): Promise<void> {
     const release = "UPDATE messages SET claimed_by = NULL WHERE id = ? AND claimed_by = ? AND status = 'accepted'";
     if (tell && this.sql.dialect === 'postgres') {
-      await this.sql.run(`WITH released AS (${release} RETURNING id) SELECT pg_notify('${CLUSTER_CHANNEL}', ?) FROM released`, [
+      await this.sql.run(`WITH released AS (${release} RETURNING id) SELECT pg_notify(${CLUSTER_CHANNEL_SQL}, ?) FROM released`, [
         id,
         nodeId,
         `messages:${nodeId}`,

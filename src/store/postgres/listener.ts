@@ -9,7 +9,6 @@
  */
 import pg from 'pg';
 import { backoffDelay, type BackoffPolicy } from '../../shared/backoff.js';
-import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
 /** A lost connection is made again after 250 ms, doubling to 5 s while the database stays away. */
@@ -17,7 +16,7 @@ const RECONNECT: BackoffPolicy = { initialMs: 250, maxMs: 5000 };
 
 export interface PgListenerOptions {
   url: string;
-  /** A channel name of lowercase letters, digits and underscores (it is written into LISTEN unquoted). */
+  /** The channel, as NOTIFY names it (quoted for LISTEN, so any name PostgreSQL takes). */
   channel: string;
   applicationName: string;
   connectTimeoutMs: number;
@@ -33,9 +32,7 @@ export class PgListener {
   private stopped = false;
   private lostLogged = false;
 
-  constructor(private readonly options: PgListenerOptions) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(options.channel)) throw new AppError(ErrorCode.STORE_FAILED, `not a plain channel name: ${options.channel}`);
-  }
+  constructor(private readonly options: PgListenerOptions) {}
 
   /** `payload`: what the notifying transaction sent, or null for a (re)connection, after which anything may have been missed. */
   onNotify(handler: (payload: string | null) => void): void {
@@ -69,7 +66,7 @@ export class PgListener {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${channel}`);
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       if (!this.lostLogged) log.warn({ err, channel }, 'cannot listen for the other nodes’ hand-overs yet; the sweep finds them meanwhile');
