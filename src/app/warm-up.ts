@@ -10,8 +10,9 @@
  * the process.
  *
  * The copy is the node itself (`Daemon.start`), so it runs the same functions with the same object shapes, with
- * nothing of the user's: its own SQLite store in a temporary folder (deleted), an in-process SMSC simulator and a
- * callback receiver on ephemeral loopback ports, a user with a random password, its own metrics registry and no
+ * nothing of the user's: its own SQLite store in a temporary folder (deleted) — or, for a node on PostgreSQL, its own
+ * schema in the node's database (dropped), so the PostgreSQL store's code is warm too — an in-process SMSC simulator
+ * and a callback receiver on ephemeral loopback ports, a user with a random password, its own metrics registry and no
  * log. It never touches the user's store, carriers or API port, and a warm-up that fails or takes too long only
  * costs the warmth: the node then starts cold, as before.
  */
@@ -25,6 +26,7 @@ import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/load.js';
 import { hashPassword } from '../shared/password-hash.js';
 import { silentLogger, type Logger } from '../shared/log.js';
+import type { ScratchSchema } from '../store/postgres/scratch-schema.js';
 import { SmscSimulator } from '../tools/smsc-sim.js';
 import { Daemon } from './daemon.js';
 
@@ -44,35 +46,59 @@ export async function warmUp(config: Readonly<Config>, log: Logger): Promise<voi
   const receiver = callbackReceiver();
   let dir: string | null = null;
   let copy: Daemon | null = null;
+  let schema: ScratchSchema | null = null;
   try {
     dir = mkdtempSync(join(tmpdir(), 'telenode-warm-up-'));
     await smsc.start();
     const reportUrl = await receiver.listen();
     const password = randomBytes(16).toString('hex');
+    schema = config.store.type === 'postgres' ? await scratchSchema(config, log) : null;
     copy = await Daemon.start({
-      config: copyConfig(config, dir, smsc.port, password),
+      config: copyConfig(config, dir, smsc.port, password, schema?.url ?? null),
       configSource: '<warm-up>',
       log: silentLogger(),
       processMetrics: false,
     });
     await withDeadline(send(copy.address.port, password, reportUrl, messages, receiver), DEADLINE_MS - (Date.now() - started));
-    log.debug({ messages, ms: Date.now() - started }, 'warmed up');
+    log.debug({ messages, ms: Date.now() - started, store: schema ? 'postgres' : 'sqlite' }, 'warmed up');
   } catch (err) {
     log.warn({ err }, 'warm-up did not finish; starting without it');
   } finally {
     await copy?.stop().catch(() => undefined);
+    await schema
+      ?.drop()
+      .catch((err: unknown) => log.warn({ err, schema: schema?.name }, 'could not drop the warm-up’s schema; the next warm-up drops it after an hour'));
     await smsc.stop().catch(() => undefined);
     receiver.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * A node on PostgreSQL warms up on PostgreSQL, in a schema of its own in the same database, so that the PostgreSQL
+ * store's code (executor, committer, the cluster's claims and hand-overs) is warm too; a role that may not create a
+ * schema warms up on SQLite as a single node does.
+ */
+async function scratchSchema(config: Readonly<Config>, log: Logger): Promise<ScratchSchema | null> {
+  try {
+    // Loaded here: a node on SQLite never loads the PostgreSQL client (decision 0132).
+    const { createScratchSchema } = await import('../store/postgres/scratch-schema.js');
+    return await createScratchSchema(config.store.url!, Math.min(5000, config.store.queryTimeoutMs));
+  } catch (err) {
+    log.debug({ err }, 'cannot create a schema for the warm-up; it runs on SQLite');
+    return null;
+  }
+}
+
 /** The copy: the user's store tuning and SMS settings, everything else its own and on loopback. */
-function copyConfig(config: Readonly<Config>, dir: string, smscPort: number, password: string): Readonly<Config> {
+function copyConfig(config: Readonly<Config>, dir: string, smscPort: number, password: string, pgUrl: string | null): Readonly<Config> {
+  const path = join(dir, 'warm-up.db');
   return parseConfig(
     {
       http: { host: '127.0.0.1', port: 0 },
-      store: { path: join(dir, 'warm-up.db'), synchronous: config.store.synchronous, commitIntervalMs: config.store.commitIntervalMs },
+      store: pgUrl
+        ? { type: 'postgres', url: pgUrl, path, poolSize: config.store.poolSize, queryTimeoutMs: config.store.queryTimeoutMs }
+        : { path, synchronous: config.store.synchronous, commitIntervalMs: config.store.commitIntervalMs },
       log: { level: 'silent' },
       console: { enabled: false },
       voice: { enabled: false },
