@@ -35,7 +35,8 @@ export async function createScratchSchema(url: string, connectTimeoutMs: number)
     const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE left(nspname, $1) = $2', [PREFIX.length, PREFIX]);
     for (const { nspname } of rows) {
       const createdAt = Number(/^telenode_warm_up_(\d+)_/.exec(nspname)?.[1]);
-      if (now - createdAt > LEFT_BEHIND_AFTER_S) await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(nspname)} CASCADE`);
+      // Best effort: one this role may not drop (another role's) must not keep this node from warming up.
+      if (now - createdAt > LEFT_BEHIND_AFTER_S) await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(nspname)} CASCADE`).catch(() => undefined);
     }
     await client.query(`CREATE SCHEMA ${client.escapeIdentifier(name)}`);
   });

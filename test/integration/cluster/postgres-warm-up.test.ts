@@ -97,6 +97,24 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
     daemon = null;
   }, 90_000);
 
+  it("another role's schema left behind, which this role may not drop, does not keep it from warming up on PostgreSQL", async () => {
+    const url = await server.createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const role = `builder_${process.pid}`;
+    await query(
+      url,
+      `CREATE ROLE ${role} LOGIN PASSWORD 'builder-pw'; GRANT CREATE ON DATABASE "${database}" TO ${role}; GRANT USAGE, CREATE ON SCHEMA public TO ${role}`,
+    );
+    await query(url, 'CREATE SCHEMA telenode_warm_up_1000000000_0badf00d');
+    const builderUrl = Object.assign(new URL(url), { username: role, password: 'builder-pw' }).toString();
+
+    daemon = await startNode(builderUrl, 'node-c');
+    expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'postgres' });
+    expect(await warmUpSchemas(url)).toEqual(['telenode_warm_up_1000000000_0badf00d']);
+    await daemon.kill('SIGTERM');
+    daemon = null;
+  }, 90_000);
+
   it('a role that may not create a schema starts all the same, warmed up on SQLite', async () => {
     const url = await server.createDatabase();
     const database = new URL(url).pathname.slice(1);
