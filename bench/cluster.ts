@@ -150,9 +150,18 @@ async function runScenario(scenario: Scenario, server: PgServer): Promise<Record
       failed: sent === share * nodeCount ? 0 : share * nodeCount - sent,
     };
     // Request → callback, every node's messages together: a callback that waits for the dispatcher's sweep shows here.
-    const latencies = idsFiles.flatMap((file) => callbackTimings(file, sink.arrivals).map((t) => t.latencyMs)).sort((a, b) => a - b);
+    const timings = idsFiles.flatMap((file) => callbackTimings(file, sink.arrivals));
+    const latencies = timings.map((t) => t.latencyMs).sort((a, b) => a - b);
     out['callbackP50Ms'] = quantile(latencies, 0.5);
     out['callbackP99Ms'] = quantile(latencies, 0.99);
+    // Fresh daemons' first requests (the first log-in's scrypt on each node, code the warm-up does not run) against
+    // what a node that has been up a second gives: the tail of a short paced run is mostly the former.
+    const firstSent = Math.min(...timings.map((t) => t.sentAt));
+    const later = timings
+      .filter((t) => t.sentAt >= firstSent + 1000)
+      .map((t) => t.latencyMs)
+      .sort((a, b) => a - b);
+    out['callbackP99AfterFirstSecondMs'] = quantile(later, 0.99);
     // The node whose messages wait longest: with fewer binds than nodes, one without a bind hands its messages over.
     const byNode = idsFiles.map((file) =>
       callbackTimings(file, sink.arrivals)
@@ -228,6 +237,7 @@ async function main(): Promise<void> {
     row('Completed msg/s (accept → callback received)', 'completedPerSecond'),
     row('Request → callback p50 (ms)', 'callbackP50Ms'),
     row('Request → callback p99 (ms)', 'callbackP99Ms'),
+    row('— of the messages sent after the first second (ms)', 'callbackP99AfterFirstSecondMs'),
     row('— of the slowest node, p50 (ms)', 'slowestNodeP50Ms'),
     row('— of the slowest node, p99 (ms)', 'slowestNodeP99Ms'),
     row('telenode CPU per message, all nodes (ms)', 'daemonCpuMsPerMsg', 3),
