@@ -13,12 +13,13 @@ export function registerCheckConfig(program: Command): void {
     .action(async (file: string) => {
       try {
         const config = loadConfigFile(file);
-        const store = config.store.type === 'postgres' ? await postgresAnswers(config) : `store ${config.store.path}`;
+        const postgres = config.store.type === 'postgres' ? await postgresAnswers(config) : null;
+        const store = postgres?.answer ?? `store ${config.store.path}`;
         process.stdout.write(
           `${file}: OK — HTTP ${config.http.host}:${config.http.port}, ${config.connectors.length} connector(s), ` +
             `${config.routes.length} route(s), ${config.users.length} user(s), ${store}, node ${config.node.id}\n`,
         );
-        for (const note of heavyPasswordHashes(config)) process.stdout.write(`note: ${note}\n`);
+        for (const note of [...(postgres?.notes ?? []), ...heavyPasswordHashes(config)]) process.stdout.write(`note: ${note}\n`);
       } catch (err) {
         process.stderr.write(`${isAppError(err) ? err.message : String(err)}\n`);
         process.exitCode = 2;
@@ -26,8 +27,11 @@ export function registerCheckConfig(program: Command): void {
     });
 }
 
-/** "PostgreSQL … answers" with its version and our schema's, or an error naming the database (no password). */
-async function postgresAnswers(config: Readonly<Config>): Promise<string> {
+/**
+ * "PostgreSQL … answers" with its version and our schema's, or an error naming the database (no password); and a
+ * note when the role may not create the schema the warm-up at start runs in (decision 0117), so it warms up on SQLite.
+ */
+async function postgresAnswers(config: Readonly<Config>): Promise<{ answer: string; notes: string[] }> {
   const where = redactCredentials(config.store.url!);
   const { createPool } = await import('../store/postgres/pool.js');
   const pool = createPool({ url: config.store.url!, poolSize: 2, connectTimeoutMs: 5000 });
@@ -37,7 +41,15 @@ async function postgresAnswers(config: Readonly<Config>): Promise<string> {
       .query<{ version: number }>('SELECT version FROM schema_version')
       .then((r) => `schema version ${r.rows[0]?.version ?? 0}`)
       .catch(() => 'no schema yet: `telenode migrate` or the first start creates it');
-    return `PostgreSQL ${server} at ${where} answers (${schema})`;
+    const mayCreate = (await pool.query<{ may: boolean }>("SELECT has_database_privilege(current_database(), 'CREATE') AS may")).rows[0]!.may;
+    const notes =
+      config.warmUp.messages > 0 && !mayCreate
+        ? [
+            `store.url: this role may not create schemas in the database, so the warm-up at start runs on SQLite and the ` +
+              `node's PostgreSQL code starts cold (GRANT CREATE ON DATABASE to the role: docs/performance.md, "A fresh start")`,
+          ]
+        : [];
+    return { answer: `PostgreSQL ${server} at ${where} answers (${schema})`, notes };
   } catch (err) {
     throw new AppError(ErrorCode.STORE_FAILED, `store.url: PostgreSQL at ${where} does not answer: ${(err as Error).message}`, { cause: err });
   } finally {

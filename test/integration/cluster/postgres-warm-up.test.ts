@@ -4,12 +4,14 @@
  * able to rely on: none of it is left in their database or reaches their cluster, a copy killed mid-way leaves
  * nothing that lasts, and a role that may not create a schema still starts, warmed up on SQLite.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
-import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
+import { CLI, startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { parseOzekiXml, sendSmsQuery } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
@@ -69,6 +71,13 @@ async function startNode(url: string, id: string): Promise<DaemonProcess> {
   return startDaemonProcess(config);
 }
 
+/** What `telenode check-config` prints for a node on `url`. */
+async function checkConfig(url: string): Promise<string> {
+  const config = writeConfig(dir.path, { store: { type: 'postgres', url, path: `${dir.path}/check/telenode.db` } }, 'check.yaml');
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'check-config', config]);
+  return stdout;
+}
+
 async function sendFirst(node: DaemonProcess, text: string): Promise<void> {
   const query = sendSmsQuery({ Username: 'u', Password: 'pw', Recipient: '+36301234567', Message: text });
   expect(parseOzekiXml(await (await fetch(`${node.base}/api?${query}`)).text()).code).toBe(200);
@@ -84,6 +93,7 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
     await query(url, `CREATE SCHEMA ${young}`);
     const received = smsc.received.length;
 
+    expect(await checkConfig(url)).not.toContain('note:');
     daemon = await startNode(url, 'node-a');
     expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'postgres' });
     expect(smsc.received.length).toBe(received);
@@ -125,6 +135,10 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
     );
     const clerkUrl = Object.assign(new URL(url), { username: role, password: 'clerk-pw' }).toString();
 
+    // check-config says so beforehand.
+    const checked = await checkConfig(clerkUrl);
+    expect(checked).toContain('may not create schemas in the database, so the warm-up at start runs on SQLite');
+    expect(checked).not.toContain('clerk-pw');
     daemon = await startNode(clerkUrl, 'node-b');
     expect(logged(daemon, 'cannot create a schema for the warm-up; it runs on SQLite')).toBeDefined();
     expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'sqlite' });
