@@ -7,6 +7,7 @@ import { hashPassword } from '../../src/shared/password-hash.js';
 import { tempDir } from './temp-dir.js';
 import { TEST_USER } from './test-user.js';
 import { TEST_PORT_RANGE, freeTcpPort, rtpPortRange } from './ports.js';
+import type { SmppConnector } from '../../src/sms/connectors/smpp/smpp-connector.js';
 
 export { TEST_USER };
 const TEST_HASH = hashPassword(TEST_USER.password);
@@ -49,4 +50,9 @@ export async function startDaemon(
       dir.remove();
     },
   };
+}
+
+/** How many of an SMPP connector's binds are bound on this node now (the cluster tests: which node holds which). */
+export function boundBinds(node: { daemon: Daemon }, connectorId: string): number {
+  return (node.daemon.connectors.get(connectorId) as SmppConnector).status().binds.filter((b) => b.state === 'bound').length;
 }

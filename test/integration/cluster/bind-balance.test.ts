@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
-import type { SmppConnector } from '../../../src/sms/connectors/smpp/smpp-connector.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
-import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
+import { TEST_USER, boundBinds, startDaemon } from '../../helpers/in-process-daemon.js';
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil, waitWhileProgressing } from '../../helpers/temp-dir.js';
@@ -21,8 +20,6 @@ let server: PgServer;
 type Node = Awaited<ReturnType<typeof startDaemon>>;
 const nodes: Node[] = [];
 let config: (id: string) => Record<string, unknown>;
-
-const boundBinds = (node: Node) => (node.daemon.connectors.get('smsc') as SmppConnector).status().binds.filter((b) => b.state === 'bound').length;
 
 beforeAll(async () => {
   if (missing) return;
@@ -49,7 +46,7 @@ beforeAll(async () => {
     webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
   });
   nodes.push(await startDaemon(config('node-a')));
-  await waitUntil(() => boundBinds(nodes[0]!) === 2, 30_000, 'node-a holding both binds');
+  await waitUntil(() => boundBinds(nodes[0]!, 'smsc') === 2, 30_000, 'node-a holding both binds');
 });
 
 afterAll(async () => {
@@ -79,7 +76,7 @@ describe.skipIf(missing)('binds follow the nodes', () => {
     try {
       await waitUntil(() => accepted.size >= 100, 30_000, 'load under way');
       nodes.push(await startDaemon(config('node-b')));
-      await waitUntil(() => boundBinds(nodes[1]!) === 1 && boundBinds(nodes[0]!) === 1, 60_000, 'one bind on each node');
+      await waitUntil(() => boundBinds(nodes[1]!, 'smsc') === 1 && boundBinds(nodes[0]!, 'smsc') === 1, 60_000, 'one bind on each node');
       const balancedAt = accepted.size;
       await waitUntil(() => accepted.size >= balancedAt + 100, 30_000, 'more load after the hand-over');
     } finally {

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
-import type { SmppConnector } from '../../../src/sms/connectors/smpp/smpp-connector.js';
-import { startDaemon } from '../../helpers/in-process-daemon.js';
+import { boundBinds, startDaemon } from '../../helpers/in-process-daemon.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -21,8 +20,6 @@ const nodes = new Map<string, Node>();
 let config: (id: string) => Record<string, unknown>;
 /** Well under the 75 s between heartbeats: a move within it was heard, not found at a heartbeat. */
 const HEARD_WITHIN_MS = 20_000;
-
-const boundBinds = (node: Node) => (node.daemon.connectors.get('smsc') as SmppConnector).status().binds.filter((b) => b.state === 'bound').length;
 
 beforeAll(async () => {
   if (missing) return;
@@ -37,7 +34,7 @@ beforeAll(async () => {
     ],
   });
   nodes.set('node-a', await startDaemon(config('node-a')));
-  await waitUntil(() => boundBinds(nodes.get('node-a')!) === 2, 30_000, 'node-a holding both binds');
+  await waitUntil(() => boundBinds(nodes.get('node-a')!, 'smsc') === 2, 30_000, 'node-a holding both binds');
 });
 
 afterAll(async () => {
@@ -50,13 +47,13 @@ describe.skipIf(missing)('bind moves are heard', () => {
   it('a node that joins gets a bind at once: the holder hears the ask, the asker hears the hand-over', async () => {
     nodes.set('node-b', await startDaemon(config('node-b')));
     const [a, b] = [nodes.get('node-a')!, nodes.get('node-b')!];
-    await waitUntil(() => boundBinds(a) === 1 && boundBinds(b) === 1, HEARD_WITHIN_MS, 'one bind on each node');
+    await waitUntil(() => boundBinds(a, 'smsc') === 1 && boundBinds(b, 'smsc') === 1, HEARD_WITHIN_MS, 'one bind on each node');
   }, 60_000);
 
   it('a node that stops cleanly: the other binds its slot at once', async () => {
     const a = nodes.get('node-a')!;
     await nodes.get('node-b')!.stop();
     nodes.delete('node-b');
-    await waitUntil(() => boundBinds(a) === 2 && smsc.bindCount === 2, HEARD_WITHIN_MS, 'node-a holding both binds again');
+    await waitUntil(() => boundBinds(a, 'smsc') === 2 && smsc.bindCount === 2, HEARD_WITHIN_MS, 'node-a holding both binds again');
   }, 60_000);
 });

@@ -71,6 +71,16 @@ async function startNode(url: string, id: string): Promise<DaemonProcess> {
   return startDaemonProcess(config);
 }
 
+/** A login role that may use the public schema, plus `grants` (`$db`, `$role` filled in); the URL as that role. */
+async function asRole(url: string, role: string, grants: string): Promise<string> {
+  const database = `"${new URL(url).pathname.slice(1)}"`;
+  await query(
+    url,
+    `CREATE ROLE ${role} LOGIN PASSWORD 'role-pw'; GRANT USAGE, CREATE ON SCHEMA public TO ${role}; ${grants.replaceAll('$db', database).replaceAll('$role', role)}`,
+  );
+  return Object.assign(new URL(url), { username: role, password: 'role-pw' }).toString();
+}
+
 /** What `telenode check-config` prints for a node on `url`. */
 async function checkConfig(url: string): Promise<string> {
   const config = writeConfig(dir.path, { store: { type: 'postgres', url, path: `${dir.path}/check/telenode.db` } }, 'check.yaml');
@@ -109,14 +119,8 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
 
   it("another role's schema left behind, which this role may not drop, does not keep it from warming up on PostgreSQL", async () => {
     const url = await server.createDatabase();
-    const database = new URL(url).pathname.slice(1);
-    const role = `builder_${process.pid}`;
-    await query(
-      url,
-      `CREATE ROLE ${role} LOGIN PASSWORD 'builder-pw'; GRANT CREATE ON DATABASE "${database}" TO ${role}; GRANT USAGE, CREATE ON SCHEMA public TO ${role}`,
-    );
+    const builderUrl = await asRole(url, `builder_${process.pid}`, 'GRANT CREATE ON DATABASE $db TO $role');
     await query(url, 'CREATE SCHEMA telenode_warm_up_1000000000_0badf00d');
-    const builderUrl = Object.assign(new URL(url), { username: role, password: 'builder-pw' }).toString();
 
     daemon = await startNode(builderUrl, 'node-c');
     expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'postgres' });
@@ -127,18 +131,12 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
 
   it('a role that may not create a schema starts all the same, warmed up on SQLite', async () => {
     const url = await server.createDatabase();
-    const database = new URL(url).pathname.slice(1);
-    const role = `clerk_${process.pid}`;
-    await query(
-      url,
-      `CREATE ROLE ${role} LOGIN PASSWORD 'clerk-pw'; GRANT USAGE, CREATE ON SCHEMA public TO ${role}; REVOKE CREATE ON DATABASE "${database}" FROM PUBLIC`,
-    );
-    const clerkUrl = Object.assign(new URL(url), { username: role, password: 'clerk-pw' }).toString();
+    const clerkUrl = await asRole(url, `clerk_${process.pid}`, 'REVOKE CREATE ON DATABASE $db FROM PUBLIC');
 
     // check-config says so beforehand.
     const checked = await checkConfig(clerkUrl);
     expect(checked).toContain('may not create schemas in the database, so the warm-up at start runs on SQLite');
-    expect(checked).not.toContain('clerk-pw');
+    expect(checked).not.toContain('role-pw');
     daemon = await startNode(clerkUrl, 'node-b');
     expect(logged(daemon, 'cannot create a schema for the warm-up; it runs on SQLite')).toBeDefined();
     expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'sqlite' });
