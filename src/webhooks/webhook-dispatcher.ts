@@ -186,13 +186,21 @@ export class WebhookDispatcher {
       this.queues.set(row.orderKey, queue);
     }
     queue.push(row);
-    if (sort) queue.sort((a, b) => a.id - b.id);
-    if (queue.length === 1 || sort) this.schedule(row.orderKey);
+    // A head in flight stays the head (deliver() takes it off when the receiver has answered, and schedules the
+    // next); one read late goes in order behind it. Scheduled again now, the head would be sent a second time.
+    const inFlight = this.inFlightKeys.has(row.orderKey);
+    if (sort) {
+      const head = inFlight ? queue.shift() : undefined;
+      queue.sort((a, b) => a.id - b.id);
+      if (head) queue.unshift(head);
+    }
+    if (!inFlight && (queue.length === 1 || sort)) this.schedule(row.orderKey);
   }
 
   private schedule(key: string): void {
     const head = this.queues.get(key)?.[0];
-    if (!head || !this.running) return;
+    // A key whose head is in flight is scheduled by deliver() once the receiver has answered.
+    if (!head || !this.running || this.inFlightKeys.has(key)) return;
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
     this.timers.delete(key);

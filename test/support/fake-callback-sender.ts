@@ -7,8 +7,8 @@ import type { CallbackAttempt, CallbackOutcome, CallbackSender } from '../../src
 
 export class FakeCallbackSender implements CallbackSender {
   readonly attempts: CallbackAttempt[] = [];
-  /** What the receiver answers now (change it to take the receiver down or bring it back). */
-  answer: (attempt: CallbackAttempt) => CallbackOutcome = () => ({ status: 200 });
+  /** What the receiver answers now (change it to take the receiver down or bring it back); a promise holds the answer. */
+  answer: (attempt: CallbackAttempt) => CallbackOutcome | Promise<CallbackOutcome> = () => ({ status: 200 });
 
   async send(attempt: CallbackAttempt): Promise<CallbackOutcome> {
     this.attempts.push(attempt);

@@ -45,7 +45,7 @@ function setup(config: Record<string, unknown> = {}, cluster?: ClusterView) {
     await committer.run(() => store.insert({ orderKey, kind: 'test', url, contentType: 'text/plain', body }, Date.now()));
     dispatcher.kick();
   };
-  return { dispatcher, sender, enqueue };
+  return { dispatcher, sender, enqueue, store };
 }
 
 describe('webhook dispatcher', () => {
@@ -70,6 +70,28 @@ describe('webhook dispatcher', () => {
     await waitUntil(() => dispatcher.stats().delivered === 2, 5000, 'both delivered');
     const ok = sender.attempts.slice(-2).map((a) => a.body);
     expect(ok).toEqual(['first', 'second']);
+  });
+
+  it('a callback read late for a key whose callback is in flight goes after it; the one in flight is not sent again', async () => {
+    const { dispatcher, sender, enqueue, store } = setup();
+    let answerHeld: (() => void) | null = null;
+    sender.answer = (a) =>
+      a.body === 'old' && sender.attempts.length === 1
+        ? { error: 'egress denied', permanent: true }
+        : a.body === 'held'
+          ? new Promise((resolve) => (answerHeld = () => resolve({ status: 200 })))
+          : { status: 200 };
+    await dispatcher.start();
+    await enqueue('sms:late', 'old');
+    await waitUntil(() => dispatcher.stats().dead === 1, 5000, 'a dead letter');
+    await enqueue('sms:late', 'held');
+    await waitUntil(() => answerHeld !== null, 5000, 'the second in flight');
+    // The dead letter, replayed (the console, the CLI), is found by the sweep while its key's next one is in flight.
+    expect(await store.replayDead({ ids: [(await store.listDead(10))[0]!.id] }, Date.now())).toBe(1);
+    await dispatcher.sweepNow();
+    answerHeld!();
+    await waitUntil(() => dispatcher.stats().delivered === 2, 5000, 'both delivered');
+    expect(sender.attempts.map((a) => a.body)).toEqual(['old', 'held', 'old']);
   });
 
   it('a refusal that cannot change (the egress policy) makes a dead letter at once, and the key goes on', async () => {
