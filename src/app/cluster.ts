@@ -11,7 +11,7 @@ import type { Logger } from '../shared/log.js';
 import { FORWARDED_HEADER } from '../api/ozeki/call-peers.js';
 import type { ClusterView } from '../shared/cluster-view.js';
 import { SerialTask } from '../shared/serial-task.js';
-import { ClusterRepo, bindSlotsChangedFor, freedWork, type ClusterNodeRow } from '../store/cluster-repo.js';
+import { ClusterRepo, bindSlotsChangedFor, callbackHandedTo, freedWork, type ClusterNodeRow } from '../store/cluster-repo.js';
 import type { PgListener } from '../store/postgres/listener.js';
 import type { SqlExecutor } from '../store/sql.js';
 
@@ -65,6 +65,13 @@ export class ClusterMembership implements ClusterView {
       const freed = freedWork(payload);
       // Our own hand-overs are for the others: a node that could take them would not have handed them over.
       if (freed && freed.nodeId !== this.nodeId) handler(freed.work === 'messages' ? 'messages' : 'all');
+    });
+  }
+
+  onCallbackHandedOver(handler: (id: number) => void): void {
+    this.listener?.onNotify((payload) => {
+      const handed = payload === null ? null : callbackHandedTo(payload);
+      if (handed?.nodeId === this.nodeId) handler(handed.id);
     });
   }
 

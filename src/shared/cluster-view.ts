@@ -16,4 +16,6 @@ export interface ClusterView {
    * node could not listen for a while and may have missed some). Absent where nothing tells (the sweeps find it).
    */
   onWorkFreed?(listener: (work: 'messages' | 'all') => void): void;
+  /** Called with the id of a callback another node stored under an order key this node holds (it sends it). */
+  onCallbackHandedOver?(listener: (id: number) => void): void;
 }

@@ -14,9 +14,11 @@ export const ALIVE_NODES = `SELECT id FROM cluster_nodes WHERE heartbeat_at >= $
 /**
  * The channel a node NOTIFYs on when it frees work for the others, in the transaction that frees it (PostgreSQL
  * delivers it at commit): `messages:<node>` when it hands messages over (no bind of its own can take them),
- * `left:<node>` when it leaves the cluster at a clean stop; and `binds:<node>` to the node named when it asks that
+ * `left:<node>` when it leaves the cluster at a clean stop; `binds:<node>` to the node named when it asks that
  * node for a bind slot or hands one over to it (decision 0137), so that node looks at its slots at once rather than
- * at its next heartbeat. Heard through src/store/postgres/listener.ts; a node ignores what it does not know.
+ * at its next heartbeat; and `callbacks:<node>:<id>` to the node that holds an order key's callbacks when another
+ * node stores one more under that key (webhook-repo.ts). Heard through src/store/postgres/listener.ts; a node
+ * ignores what it does not know.
  */
 export const CLUSTER_CHANNEL = 'telenode_cluster';
 
@@ -40,6 +42,14 @@ export function freedWork(payload: string): { work: 'messages' | 'left'; nodeId:
 /** The node a `binds:<node>` notification on CLUSTER_CHANNEL is for, or null for any other notification. */
 export function bindSlotsChangedFor(payload: string): string | null {
   return payload.startsWith('binds:') && payload.length > 'binds:'.length ? payload.slice('binds:'.length) : null;
+}
+
+/** The node and callback id a `callbacks:<node>:<id>` notification names, or null for any other notification. */
+export function callbackHandedTo(payload: string): { nodeId: string; id: number } | null {
+  if (!payload.startsWith('callbacks:')) return null;
+  const colon = payload.lastIndexOf(':');
+  const id = Number(payload.slice(colon + 1));
+  return colon > 'callbacks:'.length && Number.isSafeInteger(id) && id > 0 ? { nodeId: payload.slice('callbacks:'.length, colon), id } : null;
 }
 
 export interface ClusterNodeRow {

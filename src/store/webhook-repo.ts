@@ -1,6 +1,6 @@
 /** SQL for the `webhooks` table (migration 1): the callback outbox (src/webhooks/). */
 import type { WebhookAttempt, WebhookRequest, WebhookRow, WebhookState, WebhookStore } from '../webhooks/webhook.js';
-import { ALIVE_NODES } from './cluster-repo.js';
+import { ALIVE_NODES, CLUSTER_CHANNEL_SQL } from './cluster-repo.js';
 import type { SqlExecutor } from './sql.js';
 import { jsonLines, parseJsonLines } from '../shared/json-lines.js';
 import { UnreadCallbackIds } from './unread-callback-ids.js';
@@ -69,6 +69,8 @@ export class WebhookRepo implements WebhookStore {
   private readonly unread: UnreadCallbackIds | null;
   /** SQLite: the rows inserted and not read back yet (inserted-callbacks.ts); null on PostgreSQL. */
   private readonly inserted: InsertedCallbacks | null;
+  /** A node of a cluster: the insert returns who holds the row, and tells that node when it is another. */
+  private readonly tellsHolder: boolean;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -81,8 +83,17 @@ export class WebhookRepo implements WebhookStore {
     if (!inserted && sql.dialect === 'sqlite') insertedByExecutor.set(sql, (inserted = new InsertedCallbacks()));
     this.inserted = inserted;
     const claim = nodeId === null ? 'NULL' : "COALESCE((SELECT claimed_by FROM webhooks WHERE order_key = ? AND state = 'pending' ORDER BY id LIMIT 1), ?)";
-    this.insertSql = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
+    const insert = `INSERT INTO webhooks (order_key, kind, url, method, content_type, headers, body, state, attempts, next_attempt_at, created_at, owner, claimed_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ${claim})`;
+    this.tellsHolder = nodeId !== null && sql.dialect === 'postgres';
+    // The holder reads new rows above the highest id it has read; this row's id may be below it by the time this
+    // transaction commits, and it would wait for the holder's sweep (webhooks.sweepSeconds). Told the id, the holder
+    // reads it at once (PostgreSQL delivers the notification at commit).
+    this.insertSql = this.tellsHolder
+      ? `WITH stored AS (${insert} RETURNING id, claimed_by)
+         SELECT id, claimed_by, CASE WHEN claimed_by <> ? THEN pg_notify(${CLUSTER_CHANNEL_SQL}, 'callbacks:' || claimed_by || ':' || id) END AS told
+         FROM stored`
+      : insert;
   }
 
   /**
@@ -92,7 +103,7 @@ export class WebhookRepo implements WebhookStore {
   async insert(request: WebhookRequest, now: number): Promise<number> {
     const method = request.method ?? 'POST';
     const headers = JSON.stringify(request.headers ?? {});
-    const id = await this.sql.insert(this.insertSql, [
+    const params = [
       request.orderKey,
       request.kind,
       request.url,
@@ -104,8 +115,17 @@ export class WebhookRepo implements WebhookStore {
       now,
       request.owner ?? null,
       ...(this.nodeId === null ? [] : [request.orderKey, this.nodeId]),
-    ]);
-    this.unread?.inserted(id);
+    ];
+    let id: number;
+    if (this.tellsHolder) {
+      const stored = (await this.sql.all<{ id: number; claimed_by: string }>(this.insertSql, [...params, this.nodeId]))[0]!;
+      id = Number(stored.id);
+      // Another node's to send: this node's reader will never see it.
+      if (stored.claimed_by === this.nodeId) this.unread?.inserted(id);
+    } else {
+      id = await this.sql.insert(this.insertSql, params);
+      this.unread?.inserted(id);
+    }
     // As toWebhookRow would read it back.
     this.inserted?.put({
       id,
@@ -183,6 +203,12 @@ export class WebhookRepo implements WebhookStore {
         ? await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending'")
         : await this.sql.all<{ id: number }>("SELECT id FROM webhooks WHERE state = 'pending' AND claimed_by = ?", [claimedBy]);
     return rows.map((r) => Number(r.id));
+  }
+
+  /** Those of `ids` that are pending and held by `nodeId` (another node stored them under its order keys). */
+  async heldPending(nodeId: string, ids: readonly number[]): Promise<WebhookRow[]> {
+    const rows = await this.sql.all<Row>("SELECT * FROM webhooks WHERE state = 'pending' AND claimed_by = ? AND id = ANY(?) ORDER BY id", [nodeId, [...ids]]);
+    return rows.map(toWebhookRow);
   }
 
   async byId(id: number): Promise<WebhookRow | undefined> {

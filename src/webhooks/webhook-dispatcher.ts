@@ -59,6 +59,8 @@ export class WebhookDispatcher {
   private fenced = false;
   private lastSeenId = 0;
   private kickScheduled = false;
+  /** Ids other nodes stored under order keys this node holds, to read on the next turn (one query for all). */
+  private readonly handedOver = new Set<number>();
   private running = false;
   private sweepTimer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
@@ -100,6 +102,26 @@ export class WebhookDispatcher {
     // A node that left at a clean stop: its callbacks are free now, not at the next sweep.
     this.deps.cluster?.onWorkFreed?.((work) => {
       if (work === 'all') this.sweepNow().catch((err: unknown) => this.deps.log.error({ err }, 'callback sweep failed'));
+    });
+    // Another node stored a callback under an order key this node holds: its id may be below the last one read.
+    this.deps.cluster?.onCallbackHandedOver?.((id) => this.readHandedOver(id));
+  }
+
+  private readHandedOver(id: number): void {
+    if (!this.running || this.known.has(id)) return;
+    const first = this.handedOver.size === 0;
+    this.handedOver.add(id);
+    if (!first) return;
+    setImmediate(() => {
+      const ids = [...this.handedOver];
+      this.handedOver.clear();
+      const cluster = this.deps.cluster!;
+      this.deps.store
+        .heldPending(cluster.nodeId, ids)
+        .then((rows) => {
+          for (const row of rows) if (this.running) this.add(row, true);
+        })
+        .catch((err: unknown) => this.deps.log.error({ err }, 'could not read callbacks another node stored for this one; the sweep picks them up'));
     });
   }
 

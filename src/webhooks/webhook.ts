@@ -57,6 +57,8 @@ export interface WebhookStore {
    */
   pendingOf(nodeId: string, afterId: number): Promise<WebhookRow[]>;
   claimOrphans(nodeId: string, leaseMs: number, limit: number): Promise<WebhookRow[]>;
+  /** Several nodes (PostgreSQL): those of `ids` that are pending and held by `nodeId`, oldest first. */
+  heldPending(nodeId: string, ids: readonly number[]): Promise<WebhookRow[]>;
   /** Dead letters back to pending (all, these ids, or those for one URL), age restarted; returns how many. */
   replayDead(selection: { ids?: readonly number[]; all?: boolean; url?: string }, now: number): Promise<number>;
 }
