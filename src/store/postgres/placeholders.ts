@@ -79,5 +79,15 @@ function toPgValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(value)) return Math.round(value);
+  if (typeof value === 'string' && value.includes('\0')) return value.replaceAll('\0', NUL_STORED_AS);
   return value;
 }
+
+/**
+ * PostgreSQL's text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), and one came from outside:
+ * an SMS from a handset or an SMPP client in UCS-2 (0x0000 is a code unit like any other), `%00` in a request. The
+ * store refused the row: a request was answered "internal error", an inbound SMS was refused back to the carrier
+ * and sent again without end. It is stored as U+FFFD, Unicode's mark for a character that could not be kept; a
+ * lookup by such a value then finds nothing, as it should. SQLite keeps U+0000 as it is.
+ */
+const NUL_STORED_AS = '\uFFFD';
