@@ -312,6 +312,7 @@ function boundedInt(value: string | undefined, fallback: number, max: number, na
 function timeParam(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const ms = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new AppError(ErrorCode.REQUEST_INVALID, `${name} must be an ISO 8601 time or epoch milliseconds`);
+  // Safe integers only: 99999999999999999999 is no time, and PostgreSQL's BIGINT refused it with an internal error.
+  if (!Number.isSafeInteger(ms)) throw new AppError(ErrorCode.REQUEST_INVALID, `${name} must be an ISO 8601 time or epoch milliseconds`);
   return ms;
 }

@@ -139,6 +139,11 @@ describe('the console API', () => {
     const bad = await fetch(`${d.base}/admin/api/messages?status=lost`, { headers: { authorization: basic(OPERATOR) } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'TN_ERR_REQUEST_INVALID' });
+    const farOff = await fetch(`${d.base}/admin/api/messages?from=99999999999999999999`, { headers: { authorization: basic(OPERATOR) } });
+    expect([farOff.status, ((await farOff.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      'from must be an ISO 8601 time or epoch milliseconds',
+    ]);
     const missing = await fetch(`${d.base}/admin/api/messages/no-such-id`, { headers: { authorization: basic(OPERATOR) } });
     expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([404, 'TN_ERR_MESSAGE_NOT_FOUND']);
   });
