@@ -73,7 +73,10 @@ const getCallFlows: IovoxMethod = {
     const limit = integer(ctx.query.get('limit'), MAX_LIST_LIMIT, 'Limit not an integer');
     if (page < 1) throw new IovoxApiError(400, 'Page Number not an integer');
     if (limit < 1 || limit > MAX_LIST_LIMIT) throw new IovoxApiError(400, `Limit must be between 1 and ${MAX_LIST_LIMIT}`);
-    const { total, flows } = await ctx.deps.callFlows.repo.list(ctx.username, limit, (page - 1) * limit);
+    // A page past the safe integers is past every list too; the store takes no offset beyond them (SQLite's OFFSET
+    // refused 1e22 as a REAL, PostgreSQL's BIGINT as out of range: both an internal error).
+    const offset = Math.min((page - 1) * limit, Number.MAX_SAFE_INTEGER);
+    const { total, flows } = await ctx.deps.callFlows.repo.list(ctx.username, limit, offset);
     return { status: 200, fields: { total_count: total, call_flows: flows.length > 0 ? { call_flow: flows.map(summary) } : '' } };
   },
 };

@@ -120,6 +120,9 @@ describe('IOVOX call flows over the API', () => {
     expect((await call('createCallFlow', callFlow('name="Mine"', PLAY), { user: OTHER })).httpStatus).toBe(201);
     const list = parser.parse((await call('getCallFlows', undefined, { user: OTHER, query: '&limit=0' })).xml) as unknown;
     expect(JSON.stringify(list)).toContain('Limit must be between 1 and 20000');
+    // A page past any list is an empty one, however far: not an error of the store's.
+    const farPage = await call('getCallFlows', undefined, { user: OTHER, query: '&page=99999999999999999999' });
+    expect([farPage.httpStatus, JSON.stringify(parser.parse(farPage.xml))]).toEqual([200, expect.stringContaining('"total_count":"1","call_flows":""')]);
     const wrongPassword = await call('getCallFlows', undefined, { user: { ...OTHER, password: 'guess' } });
     expect([wrongPassword.httpStatus, wrongPassword.error?.text]).toEqual([401, 'HTTP 401: Unauthorized']);
   });
