@@ -71,9 +71,9 @@ export function pgValues(statement: PgStatement, params: readonly unknown[] | ob
 /**
  * better-sqlite3 takes undefined as NULL and booleans nowhere; keep the two stores' values the same. And every
  * number the store keeps or compares is a whole one (epoch-ms times, counts, ids: INTEGER and BIGINT columns, no
- * REAL), but a jittered retry time or one made from a setting carries a fraction (`leaseSeconds: 2.01` is 2009.9999999999998 ms,
- * `retry.maxAgeHours: 1.1` 3960000.0000000005): PostgreSQL refuses that for a BIGINT, where SQLite stores or
- * compares it as it is, so it is rounded here.
+ * REAL), but a jittered retry time or one made from a setting carries a fraction (`leaseSeconds: 2.01` is
+ * 2009.9999999999998 ms, `retry.maxAgeHours: 1.1` 3960000.0000000005): PostgreSQL refuses that for a BIGINT, where
+ * SQLite stores or compares it as it is, so it is rounded here.
  */
 function toPgValue(value: unknown): unknown {
   if (value === undefined) return null;
