@@ -220,3 +220,14 @@ export async function startPostgres(): Promise<PgServer> {
     },
   };
 }
+
+/** One statement (or several, `;`-separated) on a connection of its own, as the database's owner or whoever `url` names. */
+export async function queryOnce<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}

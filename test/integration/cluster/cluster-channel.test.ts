@@ -5,14 +5,13 @@
  * the nodes of session 39 listen on.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/shared/log.js';
 import { ClusterRepo, CLUSTER_CHANNEL_SQL } from '../../../src/store/cluster-repo.js';
 import { PgExecutor, type TxConnection } from '../../../src/store/postgres/executor.js';
 import { PgListener } from '../../../src/store/postgres/listener.js';
 import { createPool, migratePostgres } from '../../../src/store/postgres/pool.js';
-import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { postgresMissing, queryOnce, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const missing = postgresMissing();
@@ -38,10 +37,7 @@ describe.skipIf(missing)("a cluster's channel is its schema's", () => {
   it('the default schema keeps telenode_cluster; a node in another schema hears its own cluster only', async () => {
     const url = await server.createDatabase();
     const schemas = ['cluster_a', `cluster_b_${'x'.repeat(50)}`]; // the second too long to be named in full
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(schemas.map((s) => `CREATE SCHEMA ${s}`).join('; '));
-    await admin.end();
+    await queryOnce(url, schemas.map((s) => `CREATE SCHEMA ${s}`).join('; '));
     const pools = [url, ...schemas.map((s) => inSchema(url, s))].map((u) => createPool({ url: u, poolSize: 1 }));
     const listeners: PgListener[] = [];
     try {

@@ -6,14 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { CLI, startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { parseOzekiXml, sendSmsQuery } from '../../helpers/ozeki-client.js';
-import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { postgresMissing, queryOnce, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const missing = postgresMissing();
@@ -35,18 +34,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 const warmUpSchemas = async (url: string) =>
-  (await query<{ nspname: string }>(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'telenode\\_warm\\_up\\_%' ORDER BY nspname")).map(
+  (await queryOnce<{ nspname: string }>(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'telenode\\_warm\\_up\\_%' ORDER BY nspname")).map(
     (r) => r.nspname,
   );
 
@@ -74,7 +63,7 @@ async function startNode(url: string, id: string): Promise<DaemonProcess> {
 /** A login role that may use the public schema, plus `grants` (`$db`, `$role` filled in); the URL as that role. */
 async function asRole(url: string, role: string, grants: string): Promise<string> {
   const database = `"${new URL(url).pathname.slice(1)}"`;
-  await query(
+  await queryOnce(
     url,
     `CREATE ROLE ${role} LOGIN PASSWORD 'role-pw'; GRANT USAGE, CREATE ON SCHEMA public TO ${role}; ${grants.replaceAll('$db', database).replaceAll('$role', role)}`,
   );
@@ -99,8 +88,8 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
     const url = await server.createDatabase();
     // One a copy left behind long ago (its name says when it was made), and one a node may be warming up in now.
     const young = `telenode_warm_up_${Math.floor(Date.now() / 1000)}_0a0b0c0d`;
-    await query(url, 'CREATE SCHEMA telenode_warm_up_1000000000_deadbeef; CREATE TABLE telenode_warm_up_1000000000_deadbeef.messages (id TEXT)');
-    await query(url, `CREATE SCHEMA ${young}`);
+    await queryOnce(url, 'CREATE SCHEMA telenode_warm_up_1000000000_deadbeef; CREATE TABLE telenode_warm_up_1000000000_deadbeef.messages (id TEXT)');
+    await queryOnce(url, `CREATE SCHEMA ${young}`);
     const received = smsc.received.length;
 
     expect(await checkConfig(url)).not.toContain('note:');
@@ -112,7 +101,7 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
     expect(health.cluster.nodes.map((n) => n.id)).toEqual(['node-a']);
 
     await sendFirst(daemon, 'first on postgres');
-    expect(await query(url, 'SELECT text FROM messages')).toEqual([{ text: 'first on postgres' }]);
+    expect(await queryOnce(url, 'SELECT text FROM messages')).toEqual([{ text: 'first on postgres' }]);
     await daemon.kill('SIGTERM');
     daemon = null;
   }, 90_000);
@@ -120,7 +109,7 @@ describe.skipIf(missing)('a node on PostgreSQL warms up in a schema of its own',
   it("another role's schema left behind, which this role may not drop, does not keep it from warming up on PostgreSQL", async () => {
     const url = await server.createDatabase();
     const builderUrl = await asRole(url, `builder_${process.pid}`, 'GRANT CREATE ON DATABASE $db TO $role');
-    await query(url, 'CREATE SCHEMA telenode_warm_up_1000000000_0badf00d');
+    await queryOnce(url, 'CREATE SCHEMA telenode_warm_up_1000000000_0badf00d');
 
     daemon = await startNode(builderUrl, 'node-c');
     expect(logged(daemon, 'warmed up')).toMatchObject({ messages: 40, store: 'postgres' });

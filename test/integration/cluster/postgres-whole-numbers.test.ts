@@ -6,14 +6,14 @@
  * retry rolled back the submit results written with it, and a node with such a lease could not take a bind. SQLite
  * took the fraction silently, and the tests, run without jitter and with whole settings, missed it.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { createLogger, silentLogger } from '../../../src/shared/log.js';
 import { HttpReceiver } from '../../helpers/http-receiver.js';
 import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
-import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
+import { postgresMissing, queryOnce, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const missing = postgresMissing();
@@ -46,15 +46,7 @@ async function startNode(port: number, overrides: Record<string, unknown> = {}) 
     },
     { log },
   );
-  const query = async <T extends pg.QueryResultRow>(text: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = <T extends pg.QueryResultRow>(text: string) => queryOnce<T>(url, text);
   return { node, errors, query };
 }
 
