@@ -29,6 +29,8 @@ export class EmailDispatcher {
   private running = false;
   private busy: Promise<void> | null = null;
   private again = false;
+  /** Outcomes that could not be written, in a row: the drain pauses (back-off) instead of sending those mails again at once. */
+  private writeFailures = 0;
   readonly counts = { sent: 0, failedAttempts: 0, dead: 0 };
 
   constructor(private readonly deps: EmailDispatcherDeps) {
@@ -67,7 +69,12 @@ export class EmailDispatcher {
     }
     this.busy = this.drain().finally(() => {
       this.busy = null;
-      if (this.again) {
+      if (this.writeFailures > 0) {
+        // The store takes no outcome (a full disk): what was sent is still due there, and another pass now would send
+        // it again at once, and again. Look again after the retry back-off.
+        this.again = false;
+        this.retryLater(backoffDelay(this.deps.config.retry, this.writeFailures));
+      } else if (this.again) {
         this.again = false;
         this.kick();
       } else {
@@ -94,9 +101,16 @@ export class EmailDispatcher {
       if (rows.length === 0) return;
       for (const row of rows) {
         if (!this.running) return;
-        await this.send(row);
+        if (!(await this.send(row))) return;
       }
     }
+  }
+
+  private retryLater(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), delayMs);
+    this.timer.unref();
   }
 
   private async armTimer(): Promise<void> {
@@ -108,7 +122,8 @@ export class EmailDispatcher {
     this.timer.unref();
   }
 
-  private async send(row: EmailRow): Promise<void> {
+  /** Sends one mail and writes its outcome; false when the outcome could not be written. */
+  private async send(row: EmailRow): Promise<boolean> {
     const attempt = row.attempts + 1;
     let error: (Error & { responseCode?: number }) | null = null;
     try {
@@ -119,24 +134,31 @@ export class EmailDispatcher {
     const now = this.now();
     if (!error) {
       this.counts.sent++;
-      await this.persist(() => this.deps.store.sent(row.id, attempt, now));
-      return;
+      return this.persist(() => this.deps.store.sent(row.id, attempt, now));
     }
     const permanent = error.responseCode !== undefined && error.responseCode >= 500;
     if (permanent || now - row.createdAt >= this.deps.config.retry.maxAgeHours * 3_600_000) {
       this.counts.dead++;
       this.deps.log.warn({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail given up: kept as dead');
-      await this.persist(() => this.deps.store.dead(row.id, attempt, error!.message));
-      return;
+      return this.persist(() => this.deps.store.dead(row.id, attempt, error!.message));
     }
     this.counts.failedAttempts++;
     if (attempt === 1 || attempt % 10 === 0)
       this.deps.log.info({ emailId: row.id, kind: row.kind, attempts: attempt, err: error }, 'e-mail not sent; will retry');
     const next = now + backoffDelay({ ...this.deps.config.retry, jitter: 0.2 }, attempt);
-    await this.persist(() => this.deps.store.failed(row.id, attempt, next, error!.message));
+    return this.persist(() => this.deps.store.failed(row.id, attempt, next, error!.message));
   }
 
-  private async persist(write: () => Promise<void>): Promise<void> {
-    await this.deps.committer.run(write).catch((err: unknown) => this.deps.log.error({ err }, 'could not record an e-mail outcome'));
+  private async persist(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await this.deps.committer.run(write);
+      this.writeFailures = 0;
+      return true;
+    } catch (err) {
+      this.writeFailures++;
+      if (this.writeFailures === 1 || this.writeFailures % 10 === 0)
+        this.deps.log.error({ err, failures: this.writeFailures }, 'could not record an e-mail outcome; sending paused for the retry back-off');
+      return false;
+    }
   }
 }

@@ -10,6 +10,8 @@ export interface ReceivedMail {
   from: string;
   to: string[];
   raw: string;
+  /** When it was taken (Date.now()). */
+  at: number;
 }
 
 export class SmtpReceiver {
@@ -37,6 +39,7 @@ export class SmtpReceiver {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
             raw: Buffer.concat(chunks).toString('utf8'),
+            at: Date.now(),
           });
           callback();
         });

@@ -19,15 +19,27 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup() {
+async function setup(options: { failingWrites?: () => boolean; retryMs?: number } = {}) {
   const smtp = await new SmtpReceiver().start();
   const db = openDatabase({ path: ':memory:' });
   const config = emailConfigSchema.parse({
     smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 1000 },
-    retry: { initialMs: 50, maxMs: 100, maxAgeHours: 1 },
+    retry: { initialMs: options.retryMs ?? 50, maxMs: Math.max(100, options.retryMs ?? 0), maxAgeHours: 1 },
   });
   const emails = new EmailRepo(new SqliteExecutor(db));
-  const dispatcher = new EmailDispatcher({ store: emails, committer: new GroupCommitter(db), config, log: silentLogger() });
+  // A store whose outcome writes fail while `failingWrites` says so (a full disk: reads still answer).
+  const store = new Proxy(emails, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const write = name === 'sent' || name === 'failed' || name === 'dead';
+      return (...args: unknown[]) => {
+        if (write && options.failingWrites?.()) return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const dispatcher = new EmailDispatcher({ store, committer: new GroupCommitter(db), config, log: silentLogger() });
   cleanups.push(
     () => smtp.stop(),
     () => {
@@ -64,6 +76,20 @@ describe('e-mail dispatcher', () => {
     smtp.failWith = null;
     await waitUntil(() => row(id).state === 'sent', 5000, 'sent');
     expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('a mail whose outcome cannot be written is sent again only after the retry delay, not in a loop', async () => {
+    let failing = true;
+    const { smtp, dispatcher, row, enqueue } = await setup({ failingWrites: () => failing, retryMs: 500 });
+    const id = await enqueue();
+    await dispatcher.start();
+    await smtp.waitFor((m) => m.length >= 3);
+    failing = false;
+    await waitUntil(() => row(id).state === 'sent', 5000, 'sent once the store takes writes again');
+    // Never sooner than the retry delay (500 ms) after the one before: a busy machine only makes the gaps longer.
+    const gaps = smtp.mails.slice(1).map((m, i) => m.at - smtp.mails[i]!.at);
+
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);
   });
 
   it('gives up at once on a permanent refusal (550) and keeps the mail as dead', async () => {
