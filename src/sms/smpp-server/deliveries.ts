@@ -39,6 +39,11 @@ const BATCH = 500;
 export class DeliveryDispatcher {
   private readonly inFlight = new Set<number>();
   private readonly keysInFlight = new Set<string>();
+  /**
+   * Rows whose answer could not be written (a full disk), by id: not offered again before this time. Read back as due
+   * by the pass their answer kicks, they were offered again at once, and again, as fast as the client answered.
+   */
+  private readonly heldUntil = new Map<number, number>();
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -67,6 +72,8 @@ export class DeliveryDispatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
+      const now = this.now();
+      for (const [id, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(id);
       for (const systemId of this.deps.boundClients()) {
         this.pass(systemId).catch((err: unknown) => this.deps.log.error({ err, systemId }, 'could not read the deliveries owed to an SMPP client'));
       }
@@ -86,7 +93,7 @@ export class DeliveryDispatcher {
     // Synchronous from here on: a pass that read the same rows meanwhile sees what this one sent (inFlight).
     for (const row of await this.deps.queue.oldest(systemId, BATCH + this.inFlight.size)) {
       if (this.inFlight.has(row.id)) continue;
-      if (this.keysInFlight.has(row.orderKey) || blocked.has(row.orderKey) || row.nextAttemptAt > now) {
+      if (this.keysInFlight.has(row.orderKey) || blocked.has(row.orderKey) || row.nextAttemptAt > now || (this.heldUntil.get(row.id) ?? 0) > now) {
         blocked.add(row.orderKey); // later rows of this key wait for this one
         continue;
       }
@@ -107,6 +114,7 @@ export class DeliveryDispatcher {
 
   private async answered(row: QueuedDelivery, status: number | null): Promise<void> {
     try {
+      this.heldUntil.delete(row.id);
       if (status === 0) {
         await this.deps.committer.run(() => this.deps.queue.delete(row.id));
         this.deps.onDelivered?.(row);
@@ -118,7 +126,8 @@ export class DeliveryDispatcher {
         await this.deps.committer.run(() => this.deps.queue.postpone(row.id, attempts, this.now() + (status === null ? 0 : delay)));
       }
     } catch (err) {
-      this.deps.log.error({ err, systemId: row.systemId }, 'could not record the answer to a deliver_sm; it is offered again');
+      this.heldUntil.set(row.id, this.now() + this.deps.retryMs);
+      this.deps.log.error({ err, systemId: row.systemId }, 'could not record the answer to a deliver_sm; it is offered again after the retry delay');
     } finally {
       this.inFlight.delete(row.id);
       this.keysInFlight.delete(row.orderKey);
