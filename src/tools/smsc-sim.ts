@@ -85,11 +85,13 @@ interface PendingDelivery {
   fields: Record<string, unknown>;
   command?: 'deliver_sm' | 'data_sm';
   onAck?: () => void;
+  /** The ESME refused it for good (ESME_RX_P_APPN): it is not sent again. */
+  onRefused?: () => void;
 }
 
 export class SmscSimulator {
   readonly received: ReceivedSubmit[] = [];
-  readonly counters = { binds: 0, submits: 0, throttled: 0, rejected: 0, receiptsSent: 0, receiptsAcked: 0, moSent: 0 };
+  readonly counters = { binds: 0, submits: 0, throttled: 0, rejected: 0, receiptsSent: 0, receiptsAcked: 0, moSent: 0, refusedForGood: 0 };
   private server: Server | null = null;
   private readonly bound = new Set<BoundSession>();
   private readonly sessions = new Set<Session>();
@@ -152,7 +154,7 @@ export class SmscSimulator {
     return this.bound.size;
   }
 
-  /** Send an MO message (split and concatenated when long) to a receiving bind; resolves when every part is acked. */
+  /** Send an MO message (split and concatenated when long) to a receiving bind; resolves when every part is acked or refused for good. */
   async sendMo(mo: { from: string; to: string; text: string; parts?: 'udh8' | 'sar'; systemId?: string }): Promise<void> {
     const mode = mo.parts ?? 'udh8';
     const plan = planSegments(mo.text, { concat: mode });
@@ -182,7 +184,7 @@ export class SmscSimulator {
               fields['sar_segment_seqnum'] = part.seq;
             }
             this.counters.moSent++;
-            this.deliver({ systemId: mo.systemId ?? this.anySystemId(), fields, onAck: resolve });
+            this.deliver({ systemId: mo.systemId ?? this.anySystemId(), fields, onAck: resolve, onRefused: resolve });
           }),
       ),
     );
@@ -382,7 +384,11 @@ export class SmscSimulator {
     target.session.send(pdu, (resp: Pdu) => {
       if (!target.unacked.delete(item)) return;
       if (resp.command_status === 0) item.onAck?.();
-      else this.timers.after(500, () => this.deliver(item));
+      else if (resp.command_status === SmppStatus['ESME_RX_P_APPN']) {
+        // Permanent (SMPP 3.4 §5.1.3): as an SMSC does, the simulator gives this one up; any other error is temporary.
+        this.counters.refusedForGood++;
+        item.onRefused?.();
+      } else this.timers.after(500, () => this.deliver(item));
     });
   }
 
