@@ -1,9 +1,12 @@
 /**
- * A NUL character from outside reaches the store like any other on PostgreSQL (store/postgres/placeholders.ts):
- * PostgreSQL's text cannot hold U+0000, and the row was refused — a SendSms request with `%00` in its text was
- * answered "internal error, try again" (HTTP 500), and an SMS from a handset with 0x0000 in its UCS-2 text was
- * refused back to the carrier, which sent it again every half second, never stored. Stored as U+FFFD instead.
+ * What a peer sends that PostgreSQL cannot store as it is, on a node on PostgreSQL. PostgreSQL's text cannot hold
+ * U+0000, and the row was refused (store/postgres/placeholders.ts): a SendSms request with `%00` in its text was
+ * answered "internal error, try again" (HTTP 500), and an SMS from a handset with 0x0000 in its UCS-2 text was refused
+ * back to the carrier, which sent it again every half second, never stored. Now stored as U+FFFD. And an SMSC's
+ * address far past SMPP's 21 octets could not be indexed (a btree row holds 2,704 bytes): refused with a temporary
+ * error, sent again without end; now refused for good (connectors/smpp/incoming.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { createLogger, silentLogger } from '../../../src/shared/log.js';
@@ -44,7 +47,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe.skipIf(missing)('a NUL character on PostgreSQL', () => {
+describe.skipIf(missing)('hostile input on PostgreSQL', () => {
   it('in a SendSms text: accepted, sent and reported like any other', async () => {
     const reply = await sendSmsAs(node!.base, TEST_USER, 'before\u0000after', receiver.url('/dlr'));
     expect(reply.code, reply.message).toBe(200);
@@ -61,5 +64,20 @@ describe.skipIf(missing)('a NUL character on PostgreSQL', () => {
     expect(incoming).toHaveLength(1);
     expect(incoming[0]!.form.get('Message')).toMatch(/^hello.world$/u);
     expect(problems).toEqual([]);
+  });
+
+  it('an SMS whose address is kilobytes long: refused for good, once; the next SMS goes through', async () => {
+    const before = receiver.requests.filter((r) => r.url === '/mo').length;
+    // Random, so that PostgreSQL's compression cannot bring them under its index row limit.
+    const sent = [
+      smsc.sendMo({ from: '+36201234567', to: randomBytes(3000).toString('hex'), text: 'to nowhere' }),
+      smsc.sendMo({ from: randomBytes(3000).toString('hex'), to: '+3612000100', text: 'from nowhere' }),
+    ];
+    await waitUntil(() => smsc.counters.refusedForGood === 2, 20_000, 'both refused for good, not sent again and again');
+    await Promise.all(sent);
+    await smsc.sendMo({ from: '+36201234567', to: '+3612000100', text: 'after them' });
+    await waitUntil(() => receiver.requests.some((r) => r.form.get('Message') === 'after them'), 20_000, 'the next SMS called back');
+    expect(receiver.requests.filter((r) => r.url === '/mo').length).toBe(before + 1);
+    expect(problems.filter((line) => !line.includes('unusable PDU from the SMSC refused'))).toEqual([]);
   });
 });

@@ -8,6 +8,15 @@ import type { InboundFragment, ReceiptEvent } from '../connector.js';
 import type { Pdu } from './smpp-lib.js';
 import { isReceiptEsmClass, toReceiptEvent } from './receipt.js';
 
+/**
+ * SMPP 3.4 allows an address 21 octets with its NUL (§4.6.1, deliver_sm) and a message id 65 (§5.3.2.12,
+ * receipted_message_id); SMSCs are known to exceed both a little, so three times that passes. Far more is a broken or
+ * hostile peer, and no store could index it: PostgreSQL refused the row (a btree row holds 2,704 bytes at most), the
+ * PDU was answered with a temporary error, and the SMSC sent it again every half second without end.
+ */
+const MAX_ADDRESS_CHARS = 64;
+const MAX_MESSAGE_ID_CHARS = 195;
+
 export type Incoming = { kind: 'receipt'; event: ReceiptEvent } | { kind: 'inbound'; fragment: InboundFragment } | { kind: 'invalid'; reason: string };
 
 function octets(value: unknown): Buffer {
@@ -31,9 +40,15 @@ export function classifyIncoming(connectorId: string, pdu: Pdu, now: number): In
       messageState: num(pdu['message_state']),
       text: body.toString('latin1'),
     });
-    return event ? { kind: 'receipt', event } : { kind: 'invalid', reason: 'delivery receipt without a message id' };
+    if (!event) return { kind: 'invalid', reason: 'delivery receipt without a message id' };
+    if (event.carrierId.length > MAX_MESSAGE_ID_CHARS) return { kind: 'invalid', reason: `receipted message id of ${event.carrierId.length} characters` };
+    return { kind: 'receipt', event };
   }
 
+  const sender = String(pdu['source_addr'] ?? '');
+  const recipient = String(pdu['destination_addr'] ?? '');
+  if (sender.length > MAX_ADDRESS_CHARS) return { kind: 'invalid', reason: `source_addr of ${sender.length} characters` };
+  if (recipient.length > MAX_ADDRESS_CHARS) return { kind: 'invalid', reason: `destination_addr of ${recipient.length} characters` };
   let payload = body;
   let concat: InboundFragment['concat'] = null;
   if (esmClass & 0x40) {
@@ -52,8 +67,8 @@ export function classifyIncoming(connectorId: string, pdu: Pdu, now: number): In
     kind: 'inbound',
     fragment: {
       connectorId,
-      sender: String(pdu['source_addr'] ?? ''),
-      recipient: String(pdu['destination_addr'] ?? ''),
+      sender,
+      recipient,
       dataCoding: num(pdu['data_coding']) ?? 0,
       payload: Buffer.from(payload),
       concat,
