@@ -11,6 +11,7 @@ import { TEST_USER, boundBinds, startDaemon } from '../../helpers/in-process-dae
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil, waitWhileProgressing } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 // Answers 100 ms after each submit_sm, so a bind under load always has parts on the wire.
@@ -30,19 +31,7 @@ beforeAll(async () => {
   config = (id) => ({
     store: { type: 'postgres', url, poolSize: 4 },
     node: { id, leaseSeconds: 2 },
-    connectors: [
-      {
-        id: 'smsc',
-        type: 'smpp',
-        host: '127.0.0.1',
-        port,
-        systemId: 'telenode',
-        password: 'pw',
-        binds: 2,
-        window: 20,
-        reconnect: { initialMs: 100, maxMs: 500 },
-      },
-    ],
+    connectors: [smscConnector(port, { binds: 2, window: 20 })],
     webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
   });
   nodes.push(await startDaemon(config('node-a')));

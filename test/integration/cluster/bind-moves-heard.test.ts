@@ -11,6 +11,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { boundBinds, startDaemon } from '../../helpers/in-process-daemon.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 const smsc = new SmscSimulator({ port: 0, log: silentLogger() });
@@ -29,9 +30,7 @@ beforeAll(async () => {
   config = (id) => ({
     store: { type: 'postgres', url, poolSize: 2 },
     node: { id, leaseSeconds: 300 },
-    connectors: [
-      { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', binds: 2, reconnect: { initialMs: 100, maxMs: 500 } },
-    ],
+    connectors: [smscConnector(port, { binds: 2 })],
   });
   nodes.set('node-a', await startDaemon(config('node-a')));
   await waitUntil(() => boundBinds(nodes.get('node-a')!, 'smsc') === 2, 30_000, 'node-a holding both binds');

@@ -18,6 +18,7 @@ import { WebhookRepo } from '../../../src/store/webhook-repo.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 const smsc = new SmscSimulator({ port: 0, log: silentLogger() });
@@ -49,9 +50,7 @@ beforeAll(async () => {
   node = await startDaemon({
     store: { type: 'postgres', url, poolSize: 4 },
     node: { id: 'node-a' },
-    connectors: [
-      { id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smsc.port, systemId: 'node-a', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } },
-    ],
+    connectors: [smscConnector(smsc.port, { systemId: 'node-a' })],
     sms: { inbound: { url: mo } },
     webhooks: { sweepSeconds: 3600 },
   });

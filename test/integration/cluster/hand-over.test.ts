@@ -12,6 +12,7 @@ import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 const smsc = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 20, log: silentLogger() });
@@ -30,9 +31,7 @@ beforeAll(async () => {
   const config = (id: string) => ({
     store: { type: 'postgres', url, poolSize: 4 },
     node: { id, claimSweepSeconds: 3600 },
-    connectors: [
-      { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', binds: 1, reconnect: { initialMs: 100, maxMs: 500 } },
-    ],
+    connectors: [smscConnector(port, { binds: 1 })],
     webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
   });
   withBind = await startDaemon(config('node-a'));

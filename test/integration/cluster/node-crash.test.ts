@@ -14,6 +14,7 @@ import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpe
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const MESSAGES = Number(process.env['CLUSTER_CRASH_MESSAGES'] ?? 2000);
 const LEASE_SECONDS = 5;
@@ -41,19 +42,7 @@ beforeAll(async () => {
         store: { type: 'postgres', url, poolSize: 6, path: `${dir.path}/${id}/telenode.db` },
         node: { id, leaseSeconds: LEASE_SECONDS },
         users: [{ username: user.username, passwordHash: hashPassword(user.password) }],
-        connectors: [
-          {
-            id: 'smsc',
-            type: 'smpp',
-            host: '127.0.0.1',
-            port,
-            systemId: 'telenode',
-            password: 'pw',
-            binds: 1,
-            window: WINDOW,
-            reconnect: { initialMs: 100, maxMs: 500 },
-          },
-        ],
+        connectors: [smscConnector(port, { binds: 1, window: WINDOW })],
         webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
       },
       `${id}.yaml`,

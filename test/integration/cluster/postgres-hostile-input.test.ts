@@ -15,6 +15,7 @@ import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 const smsc = new SmscSimulator({ port: 0, receiptDelayMs: 10, log: silentLogger() });
@@ -32,7 +33,7 @@ beforeAll(async () => {
     {
       store: { type: 'postgres', url: await server.createDatabase(), poolSize: 4 },
       node: { id: 'node-a' },
-      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port: smsc.port, systemId: 'telenode', password: 'pw' }],
+      connectors: [smscConnector(smsc.port)],
       sms: { inbound: { url: receiver.url('/mo') } },
     },
     { log: createLogger({ level: 'warn', format: 'json', destination: { write: (line: string) => void problems.push(line) } }) },

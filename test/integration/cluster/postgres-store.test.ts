@@ -21,6 +21,7 @@ import { createLogger, silentLogger } from '../../../src/shared/log.js';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { WebhookRepo } from '../../../src/store/webhook-repo.js';
 import { PG_MIGRATIONS } from '../../../src/store/postgres/migrations.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const LATEST = PG_MIGRATIONS.at(-1)!.version;
 
@@ -133,7 +134,7 @@ describe.skipIf(missing)('a node on PostgreSQL', () => {
     const again = await startDaemon({
       store: { type: 'postgres', url, poolSize: 4 },
       node: { id: 'node-r', leaseSeconds: 30 },
-      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 500 } }],
+      connectors: [smscConnector(port)],
     });
     try {
       await smsc.start();

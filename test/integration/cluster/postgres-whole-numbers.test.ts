@@ -15,6 +15,7 @@ import { TEST_USER, startDaemon } from '../../helpers/in-process-daemon.js';
 import { deliveryReportIds, sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, queryOnce, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const missing = postgresMissing();
 let server: PgServer;
@@ -40,7 +41,7 @@ async function startNode(port: number, overrides: Record<string, unknown> = {}) 
     {
       store: { type: 'postgres', url, poolSize: 4 },
       node: { id: 'node-a' },
-      connectors: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'telenode', password: 'pw', reconnect: { initialMs: 100, maxMs: 200 } }],
+      connectors: [smscConnector(port, { reconnect: { initialMs: 100, maxMs: 200 } })],
       webhooks: { backoff: { initialMs: 200, maxMs: 1000 } },
       ...overrides,
     },

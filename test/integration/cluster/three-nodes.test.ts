@@ -12,6 +12,7 @@ import { sendSmsAs } from '../../helpers/ozeki-client.js';
 import { postgresMissing, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { waitUntil, waitWhileProgressing } from '../../helpers/temp-dir.js';
 import { freeTcpPort } from '../../helpers/ports.js';
+import { smscConnector } from '../../helpers/cluster-connector.js';
 
 const MESSAGES = Number(process.env['CLUSTER_TEST_MESSAGES'] ?? 10_000);
 const missing = postgresMissing();
@@ -27,19 +28,7 @@ async function startNode(id: string, url: string, smscPort: number): Promise<Nod
   return startDaemon({
     store: { type: 'postgres', url, poolSize: 6 },
     node: { id },
-    connectors: [
-      {
-        id: 'smsc',
-        type: 'smpp',
-        host: '127.0.0.1',
-        port: smscPort,
-        systemId: 'telenode',
-        password: 'pw',
-        binds: 1,
-        window: 50,
-        reconnect: { initialMs: 100, maxMs: 500 },
-      },
-    ],
+    connectors: [smscConnector(smscPort, { binds: 1, window: 50 })],
     webhooks: { sweepSeconds: 0.5, backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 } },
   });
 }
