@@ -48,8 +48,10 @@ export function bindSlotsChangedFor(payload: string): string | null {
 export function callbackHandedTo(payload: string): { nodeId: string; id: number } | null {
   if (!payload.startsWith('callbacks:')) return null;
   const colon = payload.lastIndexOf(':');
-  const id = Number(payload.slice(colon + 1));
-  return colon > 'callbacks:'.length && Number.isSafeInteger(id) && id > 0 ? { nodeId: payload.slice('callbacks:'.length, colon), id } : null;
+  const digits = payload.slice(colon + 1);
+  // Digits only, as the database wrote them: `1e3` or ` 4` is no id of ours.
+  const id = /^[1-9][0-9]{0,15}$/.test(digits) ? Number(digits) : NaN;
+  return colon > 'callbacks:'.length && Number.isSafeInteger(id) ? { nodeId: payload.slice('callbacks:'.length, colon), id } : null;
 }
 
 export interface ClusterNodeRow {
