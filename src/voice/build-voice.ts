@@ -64,6 +64,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
     tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
     prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts'), egress: deps.egress ?? null }),
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),
+    acceptRtpFrom: config.rtp.acceptFrom,
     log,
   };
   // With no routes configured, the OzML runtime runs a built-in script that speaks `greeting`.

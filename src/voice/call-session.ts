@@ -27,6 +27,8 @@ export interface MediaDeps {
   prompts: PromptSource;
   /** Address written into our SDP. */
   rtpAddress: string;
+  /** voice.rtp.acceptFrom (default call-hosts): whose RTP a call takes. */
+  acceptRtpFrom?: 'call-hosts' | 'any-host';
   log: Logger;
 }
 
@@ -264,6 +266,7 @@ export class CallSession {
       payloadType: negotiated.payloadType,
       dtmfPayloadType: negotiated.dtmfPayloadType,
       sending: negotiated.weSend,
+      callerHosts: this.media.acceptRtpFrom === 'any-host' ? null : signallingHosts(this.sip.info),
       log: this.log,
     });
     this.rtp.onDigit((digit) => this.digits.push(digit));
@@ -299,4 +302,16 @@ export class CallSession {
     this.releasePort?.();
     this.controller.abort();
   }
+}
+
+/**
+ * The host an inbound call's signalling came from (its source, "udp:203.0.113.5:5060", IPv6 unbracketed): a caller
+ * behind NAT sends its RTP from there, not from the private address in its SDP. An outbound call's source names
+ * the target we dialled, often a host name, so only its SDP counts.
+ */
+export function signallingHosts(info: CallInfo): string[] {
+  if (info.direction !== 'inbound') return [];
+  const first = info.source.indexOf(':');
+  const last = info.source.lastIndexOf(':');
+  return last > first + 1 ? [info.source.slice(first + 1, last)] : [];
 }

@@ -38,6 +38,11 @@ export class CallService {
     const active = this.active;
     this.metrics = {
       calls: new Counter({ name: 'telenode_calls_total', help: 'Calls by direction and how they ended', labelNames: ['direction', 'reason'], registers }),
+      foreignRtp: new Counter({
+        name: 'telenode_rtp_foreign_packets_total',
+        help: 'RTP packets a call dropped because they came from neither its SDP host nor its SIP host (counted as calls end)',
+        registers,
+      }),
       firstSend: new Summary({
         name: 'telenode_rtp_first_send_lateness_seconds',
         help: 'Pacing error of the first RTP packet of each 20 ms tick (timer lateness)',
@@ -139,7 +144,9 @@ export class CallService {
     void session.sip.ended.then((reason) => {
       this.active.delete(session.info.id);
       this.metrics.calls.inc({ direction: session.info.direction, reason });
-      session.log.info({ reason, seconds: ((Date.now() - session.startedAt) / 1000).toFixed(1) }, 'call ended');
+      const foreignRtp = session.rtpSession?.counters.dropped ?? 0;
+      if (foreignRtp > 0) this.metrics.foreignRtp.inc(foreignRtp);
+      session.log.info({ reason, seconds: ((Date.now() - session.startedAt) / 1000).toFixed(1), ...(foreignRtp > 0 && { foreignRtp }) }, 'call ended');
     });
     void (async () => {
       try {

@@ -89,6 +89,13 @@ export const voiceConfigSchema = z
          * RLIMIT_NICE (systemd LimitNICE=); without them the worker runs at normal priority and says so.
          */
         workerNice: z.number().int().min(-20).max(19).default(-10),
+        /**
+         * Whose RTP a call takes. call-hosts: only from the host in the caller's SDP or the host its SIP came
+         * from (a caller behind NAT), latched to the first such packet's address and port; a stranger's packets
+         * (its audio, its RFC 4733 digits) are dropped. any-host: the first packet from anywhere latches, for
+         * peers whose media leaves from a third host; it lets anyone who reaches the RTP ports take a call's audio.
+         */
+        acceptFrom: z.enum(['call-hosts', 'any-host']).default('call-hosts'),
       })
       .strict()
       .prefault({})

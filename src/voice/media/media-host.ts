@@ -266,6 +266,7 @@ export class MediaHost {
       if (!session) continue;
       session.counters.sent = counters[i + 1]!;
       session.counters.received = counters[i + 2]!;
+      session.counters.dropped = counters[i + 3]!;
     }
   }
 

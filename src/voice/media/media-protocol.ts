@@ -36,6 +36,11 @@ export interface StreamOptions {
   /** Negotiated telephone-event payload type; null when the peer offered none. */
   dtmfPayloadType: number | null;
   sending: boolean;
+  /**
+   * Hosts besides the SDP's that the caller's RTP may come from (the host the call's signalling came from);
+   * null: any host (voice.rtp.acceptFrom any-host). See RtpStream.
+   */
+  callerHosts: string[] | null;
 }
 
 /** Main thread → worker. */
@@ -85,5 +90,5 @@ export interface PacingBatch {
   last: Float64Array<ArrayBuffer>;
 }
 
-/** `counters` in a stats message: a flat list of (id, sent, received) triples. */
-export const COUNTER_FIELDS = 3;
+/** `counters` in a stats message: a flat list of (id, sent, received, dropped) records. */
+export const COUNTER_FIELDS = 4;

@@ -162,6 +162,7 @@ export class MediaThread {
       counters[i * COUNTER_FIELDS] = id;
       counters[i * COUNTER_FIELDS + 1] = port.stream!.counters.sent;
       counters[i * COUNTER_FIELDS + 2] = port.stream!.counters.received;
+      counters[i * COUNTER_FIELDS + 3] = port.stream!.counters.dropped;
     });
     const pacing = this.pacing.take();
     this.post({ ev: 'stats', pacing, counters }, [pacing.first.buffer, pacing.last.buffer, counters.buffer]);

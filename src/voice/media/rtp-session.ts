@@ -26,6 +26,8 @@ export interface RtpSessionOptions {
   dtmfPayloadType: number | null;
   /** False when the call starts on hold (the offer was sendonly/inactive). */
   sending?: boolean;
+  /** Hosts besides the SDP's the caller's RTP may come from; null: any (StreamOptions.callerHosts). Default none. */
+  callerHosts?: string[] | null;
   log: Logger;
 }
 
@@ -48,11 +50,12 @@ export class RtpSession {
   private readonly digitListeners = new Set<(digit: string) => void>();
   private readonly failureListeners = new Set<(err: AppError) => void>();
   /**
-   * Frames sent and received, for stats and tests. `sent` and `received` are
-   * counted in the worker and arrive with its stats batch, so they lag by up
-   * to one batch interval; `dtmfReceived` is counted here.
+   * Frames sent and received, for stats and tests. `sent`, `received` and
+   * `dropped` (RTP from outside the call, see RtpStream) are counted in the
+   * worker and arrive with its stats batch, so they lag by up to one batch
+   * interval; `dtmfReceived` is counted here.
    */
-  readonly counters = { sent: 0, received: 0, dtmfReceived: 0 };
+  readonly counters = { sent: 0, received: 0, dropped: 0, dtmfReceived: 0 };
 
   constructor(
     private readonly post: PostToWorker,
@@ -71,6 +74,7 @@ export class RtpSession {
         payloadType: options.payloadType,
         dtmfPayloadType: options.dtmfPayloadType,
         sending: options.sending ?? true,
+        callerHosts: options.callerHosts === undefined ? [] : options.callerHosts,
       },
     });
   }

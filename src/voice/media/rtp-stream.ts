@@ -4,6 +4,15 @@
  * caller's audio and digits, latches onto the address the caller's packets
  * really come from (symmetric RTP, RFC 4961), and records on request.
  *
+ * Only a host the call names may be latched onto: the SDP's, or the one its
+ * signalling came from (a caller behind NAT sends from its public address,
+ * not the private one in its SDP). Anything else is dropped, before and after
+ * the latch: RTP ports are a known range, and a stranger's first packet would
+ * otherwise have taken the caller's audio (prompts that read out receipts and
+ * codes), and a stranger's RFC 4733 events would have been the caller's
+ * digits. `StreamOptions.callerHosts` null restores latching onto anyone
+ * (`voice.rtp.acceptFrom: any-host`).
+ *
  * It knows nothing of promises or loggers: what the main thread must hear
  * (a clip played out, a digit, a latch, a warning) goes out through
  * `StreamEvents`, and the main thread's RtpSession turns it into the API
@@ -46,8 +55,11 @@ const DTMF_GAP_FRAMES = 3; // 60 ms of silence between digits
 const DTMF_END_REPEATS = 3; // RFC 4733 §2.5.1.4: the end packet is sent three times
 
 export class RtpStream implements ClockSubscriber {
-  private remote: RtpEndpoint;
-  private latched = false;
+  /** The SDP's endpoint: where we send until the caller's first packet says where it really is. */
+  private signalled: RtpEndpoint;
+  /** Where the caller's packets come from; null until the first one from a host the call names. */
+  private latchedTo: RtpEndpoint | null = null;
+  private strangerReported = false;
   private readonly ssrc = randomInt(1, 0xffffffff);
   private sequence = randomInt(0, 0xffff);
   private timestamp = randomInt(0, 0xffffffff);
@@ -61,7 +73,8 @@ export class RtpStream implements ClockSubscriber {
   private readonly silence: Buffer;
   private readonly detector: DtmfDetector;
   private recording: Int16Array[] | null = null;
-  readonly counters = { sent: 0, received: 0 };
+  /** received: the caller's packets; dropped: RTP from anywhere else. */
+  readonly counters = { sent: 0, received: 0, dropped: 0 };
   private readonly onMessage = (data: Buffer, rinfo: { address: string; port: number }) => this.receive(data, rinfo);
 
   constructor(
@@ -70,7 +83,7 @@ export class RtpStream implements ClockSubscriber {
     private readonly options: StreamOptions,
     private readonly events: StreamEvents,
   ) {
-    this.remote = options.remote;
+    this.signalled = options.remote;
     this.sending = options.sending;
     this.silence = Buffer.alloc(SAMPLES_PER_FRAME, G711_SILENCE[options.law]);
     this.detector = new DtmfDetector((digit) => events.digit(digit));
@@ -101,9 +114,11 @@ export class RtpStream implements ClockSubscriber {
     this.sending = sending;
   }
 
+  /** A re-INVITE's SDP. The same endpoint again (a session refresh, hold and resume) keeps the latch. */
   setRemote(remote: RtpEndpoint): void {
-    this.remote = remote;
-    this.latched = false;
+    if (sameEndpoint(remote, this.signalled)) return;
+    this.signalled = remote;
+    this.latchedTo = null;
   }
 
   startRecording(): void {
@@ -178,30 +193,23 @@ export class RtpStream implements ClockSubscriber {
   }
 
   private send(payloadType: number, payload: Buffer, marker: boolean, timestamp: number): void {
-    if (!this.sending || !validPort(this.remote.port)) return;
+    const remote = this.latchedTo ?? this.signalled;
+    if (!this.sending || !validPort(remote.port)) return;
     const packet = encodeRtp({ payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.counters.sent++;
     try {
-      this.socket.send(packet, this.remote.port, this.remote.address);
+      this.socket.send(packet, remote.port, remote.address);
     } catch (err) {
       // A peer's bad address must cost its own media, never the worker.
-      this.events.warn('RTP send failed', { err: String(err), remote: this.remote });
+      this.events.warn('RTP send failed', { err: String(err), remote });
       this.sending = false;
     }
   }
 
   private receive(data: Buffer, rinfo: { address: string; port: number }): void {
     const packet = decodeRtp(data);
-    if (!packet) return;
-    if (!this.latched && validPort(rinfo.port)) {
-      // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
-      this.latched = true;
-      if (rinfo.address !== this.remote.address || rinfo.port !== this.remote.port) {
-        this.remote = { address: rinfo.address, port: rinfo.port };
-        this.events.latched(this.remote);
-      }
-    }
+    if (!packet || !this.fromCaller(rinfo)) return;
     this.counters.received++;
     if (packet.payloadType === this.options.dtmfPayloadType) {
       this.detector.packet(packet.ssrc, packet.timestamp, packet.payload);
@@ -211,6 +219,45 @@ export class RtpStream implements ClockSubscriber {
       this.recording.push(decodeG711(this.options.law, packet.payload));
     }
   }
+
+  /** Whether a packet is the caller's; the first one from a host the call names fixes where the rest must come from. */
+  private fromCaller(source: RtpEndpoint): boolean {
+    if (this.latchedTo) {
+      if (sameEndpoint(source, this.latchedTo)) return true;
+    } else if (this.mayLatchOnto(source.address)) {
+      // A source port that cannot be answered (0: raw senders such as sipp's pcap play) is heard, not latched onto.
+      if (!validPort(source.port)) return true;
+      // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
+      this.latchedTo = { address: source.address, port: source.port };
+      if (!sameEndpoint(source, this.signalled)) this.events.latched(this.latchedTo);
+      return true;
+    }
+    this.counters.dropped++;
+    if (!this.strangerReported) {
+      this.strangerReported = true;
+      this.events.warn('RTP from outside the call dropped', {
+        from: `${source.address}:${source.port}`,
+        expected: this.latchedTo ? `${this.latchedTo.address}:${this.latchedTo.port}` : [this.signalled.address, ...(this.options.callerHosts ?? [])],
+      });
+    }
+    return false;
+  }
+
+  private mayLatchOnto(address: string): boolean {
+    const hosts = this.options.callerHosts;
+    if (hosts === null) return true;
+    const host = unmapped(address);
+    return host === unmapped(this.signalled.address) || hosts.some((h) => unmapped(h) === host);
+  }
+}
+
+function sameEndpoint(a: RtpEndpoint, b: RtpEndpoint): boolean {
+  return a.port === b.port && unmapped(a.address) === unmapped(b.address);
+}
+
+/** An IPv4 peer as a dual-stack socket reports it (RFC 4291 §2.5.5.2) compares equal to its plain form. */
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function validPort(port: number): boolean {

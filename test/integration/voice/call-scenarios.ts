@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
 import { decodeWav, encodeWav } from '../../../src/voice/media/wav.js';
-import { decodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
+import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
 import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, type SippOptions } from '../../helpers/sipp.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
+import { rtpPhone } from '../../helpers/rtp-phone.js';
 import type { VoiceHarness } from '../../helpers/voice-harness.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -107,6 +108,41 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
       const result = await sipp('uac-dtmf.xml', {}, { cwd: SIPP_PCAPS });
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(collected).toBe('1234');
+    });
+
+    it("takes neither audio nor digits from a stranger who reaches the call's RTP port first, and sends it none of the call's audio", async () => {
+      // RTP ports are a known range: whoever reaches one could send before the caller and be answered with its
+      // prompts (receipts and codes read out), or key in digits. The stranger is on 127.0.0.2, sipp on 127.0.0.1.
+      const stranger = await rtpPhone('127.0.0.2');
+      let dropped = 0;
+      let collected: string | null = null;
+      h.handler = async (session) => {
+        await session.answer();
+        const rtp = session.rtpSession!;
+        for (let i = 0; i < 5; i++)
+          await stranger.sent({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: Buffer.alloc(160, 0x10) }, rtp.localPort);
+        for (const end of [false, true, true, true])
+          await stranger.sent(
+            { payloadType: 101, marker: false, sequence: 9, timestamp: 5000, payload: encodeTelephoneEvent({ event: 9, end, volume: 10, duration: 160 }) },
+            rtp.localPort,
+          );
+        await waitUntil(() => rtp.counters.dropped >= 9, 5000, "the stranger's packets dropped");
+        dropped = rtp.counters.dropped;
+        await session.speak('Your code is four seven one one.');
+        collected = (await session.collectDigits({ maxDigits: 1, firstDigitTimeoutMs: 100, interDigitTimeoutMs: 100 })).digits;
+      };
+      const receiver = await RtpReceiver.start();
+      try {
+        const result = await sipp('uac-listen.xml', { rtp_port: receiver.port });
+        expect(result.code, result.errors || result.stdout).toBe(0);
+        expect(dropped).toBe(9);
+        expect(collected).toBe('');
+        expect(rms(receiver.audio())).toBeGreaterThan(500);
+        expect(stranger.packets).toHaveLength(0);
+      } finally {
+        receiver.close();
+        stranger.close();
+      }
     });
 
     it('stops the prompt at once when the caller hangs up mid-prompt', async () => {

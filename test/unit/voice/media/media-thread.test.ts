@@ -47,7 +47,15 @@ describe('media thread (the worker, in-process)', () => {
     thread.handle({
       op: 'open',
       id: bound.id,
-      options: { remote: { address: '127.0.0.1', port: far.port }, law: 'PCMU', payloadType: 0, dtmfPayloadType: 101, sending: true, ...overrides },
+      options: {
+        remote: { address: '127.0.0.1', port: far.port },
+        law: 'PCMU',
+        payloadType: 0,
+        dtmfPayloadType: 101,
+        sending: true,
+        callerHosts: [],
+        ...overrides,
+      },
     });
     return bound;
   }
@@ -160,6 +168,90 @@ describe('media thread (the worker, in-process)', () => {
     expect(recording.request).toBe(3);
     expect(recording.pcm.length).toBe(800);
     expect(rms(recording.pcm)).toBeGreaterThan(3000);
+  });
+
+  /** One RFC 4733 digit as a phone sends it: two packets of tone, then the end packet three times. */
+  async function keyIn(phone: RtpPhone, port: number, event: number, timestamp: number): Promise<void> {
+    for (const end of [false, false, true, true, true])
+      await phone.sent(
+        { payloadType: 101, marker: false, sequence: timestamp & 0xffff, timestamp, payload: encodeTelephoneEvent({ event, end, volume: 10, duration: 160 }) },
+        port,
+      );
+  }
+
+  describe("whose RTP a call takes (a stranger on 127.0.0.2 reaches the call's port)", () => {
+    let stranger: RtpPhone;
+    beforeEach(async () => {
+      stranger = await rtpPhone('127.0.0.2');
+    });
+    afterEach(() => stranger.close());
+
+    const speech = encodeG711('PCMU', AudioClip.tone(300, 100).pcm);
+    const talk = (phone: RtpPhone, port: number, from: number) =>
+      Promise.all(
+        [0, 1, 2, 3, 4].map((i) =>
+          phone.sent(
+            { payloadType: 0, marker: false, sequence: from + i, timestamp: (from + i) * 160, payload: speech.subarray(i * 160, (i + 1) * 160) },
+            port,
+          ),
+        ),
+      );
+
+    it("drops a stranger's audio and digits before the caller's first packet and after it, sends it nothing, and says so once", async () => {
+      const { id, port } = await open();
+      thread.handle({ op: 'startRecording', id });
+      await talk(stranger, port, 0);
+      await keyIn(stranger, port, 9, 1000);
+      // The caller's digit is read after the stranger's packets (loopback queues them in send order).
+      await keyIn(far, port, 5, 2000);
+      await waitUntil(() => seen('digit', id).length === 1, 2000, "the caller's digit");
+      await keyIn(stranger, port, 8, 3000);
+      await talk(stranger, port, 10);
+      await keyIn(far, port, 6, 4000);
+      await waitUntil(() => seen('digit', id).length === 2, 2000, "the caller's second digit");
+      expect(seen('digit', id).map((m) => m.digit)).toEqual(['5', '6']);
+      expect(seen('latched', id)).toEqual([]);
+      const warnings = seen('warn', id);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.message).toBe('RTP from outside the call dropped');
+      expect(warnings[0]!.details.from).toBe(`127.0.0.2:${stranger.port}`);
+      // 5 + 5 audio and 2 × 5 digit packets: every one the stranger sent.
+      await waitUntil(() => seen('stats').some((m) => m.counters[0] === id && m.counters[3] === 20), 2000, 'the drops counted');
+      await waitUntil(() => far.packets.length >= 5, 2000, 'our RTP at the caller');
+      expect(stranger.packets).toHaveLength(0);
+      thread.handle({ op: 'stopRecording', id, request: 1 });
+      expect(seen('recording', id)[0]!.pcm.length).toBe(0);
+    });
+
+    it('latches onto a caller behind NAT at the host its SIP came from, and keeps the latch when a re-INVITE repeats the SDP', async () => {
+      const sdp = { address: '127.0.0.9', port: 4000 };
+      const { id, port } = await open({ remote: sdp, callerHosts: ['127.0.0.1'] });
+      await talk(far, port, 0);
+      await waitUntil(() => seen('latched', id).length === 1, 2000, 'the latch');
+      expect(seen('latched', id)[0]!.remote).toEqual({ address: '127.0.0.1', port: far.port });
+      await waitUntil(() => far.packets.length >= 3, 2000, 'our RTP at the latched address');
+      thread.handle({ op: 'setRemote', id, remote: { ...sdp } });
+      const before = far.packets.length;
+      await waitUntil(() => far.packets.length >= before + 5, 2000, 'our RTP still at the latched address');
+      // A stranger is still a stranger once the call has latched.
+      await keyIn(stranger, port, 9, 1000);
+      await keyIn(far, port, 3, 2000);
+      await waitUntil(() => seen('digit', id).length === 1, 2000, "the caller's digit");
+      expect(seen('digit', id)[0]!.digit).toBe('3');
+    });
+
+    it("hears no host but the SDP's when the call names no other, and anyone's first packet with acceptFrom any-host", async () => {
+      const strict = await open({ remote: { address: '127.0.0.9', port: 4000 } });
+      await keyIn(far, strict.port, 4, 1000);
+      await waitUntil(() => seen('warn', strict.id).length === 1, 2000, 'the drop reported');
+      expect(seen('latched', strict.id)).toEqual([]);
+
+      const open_ = await open({ remote: { address: '127.0.0.9', port: 4000 }, callerHosts: null });
+      await keyIn(stranger, open_.port, 4, 1000);
+      await waitUntil(() => seen('digit', open_.id).length === 1, 2000, "the stranger's digit");
+      expect(seen('latched', open_.id)[0]!.remote).toEqual({ address: '127.0.0.2', port: stranger.port });
+      expect(seen('digit', strict.id)).toEqual([]);
+    });
   });
 
   it('sends nothing while on hold and resumes after', async () => {
