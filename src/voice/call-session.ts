@@ -98,14 +98,18 @@ export class CallSession {
     const localSdp = negotiated ? writeAnswer(local, negotiated) : writeOffer(local);
     this.state = 'answered';
     this.answeredAt = Date.now();
-    if (negotiated) this.startMedia(bound, negotiated);
+    // Media is received at once but sent only after the ACK: a UDP INVITE with a forged source would otherwise have
+    // us stream RTP at whatever its SDP names until the 200's retransmissions give up (64·T1, 32 s: ~1,600 packets
+    // for one datagram, a reflector). The caller misses nothing: the handler speaks once answer() has returned.
+    if (negotiated) this.startMedia(bound, { ...negotiated, weSend: false });
     let ackSdp: string | null;
     try {
       ackSdp = await incoming.answer(localSdp);
     } catch (err) {
       throw new AppError(ErrorCode.CALL_ENDED, `call ended before it was confirmed: ${(err as Error).message}`, { cause: err });
     }
-    if (!negotiated) {
+    if (negotiated) this.rtp?.setSending(negotiated.weSend);
+    else {
       // Late offer (RFC 3261 §13.2.1): our 200 carried the offer, the ACK the answer.
       if (!ackSdp) throw new AppError(ErrorCode.SDP_INVALID, 'late-offer call: the ACK carried no SDP answer');
       this.startMedia(bound, negotiate(parseAudioDescription(ackSdp)));

@@ -12,6 +12,7 @@ import { SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, sippAvailable } fro
 import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
+import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import type { CallSession } from '../../../src/voice/call-session.js';
 
 describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
@@ -107,6 +108,49 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
         'zero-hops': 'SIP/2.0 483 Too Many Hops',
       });
       expect(h.sessions).toHaveLength(callsBefore); // none of them became a call
+    });
+
+    it('sends a call no RTP before its ACK, so a forged INVITE cannot aim a stream at someone else', async () => {
+      // Over UDP an INVITE's source can be forged: the 200 then goes to the forged address, no ACK ever comes, and
+      // whatever the SDP names (here the "victim") would get the call's RTP until the 200's retransmissions end.
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      const self = `127.0.0.1:${udp.address().port}`;
+      const received: string[] = [];
+      const send = (text: string) => udp.send(text, h.port, '127.0.0.1');
+      udp.on('message', (data) => {
+        const text = data.toString();
+        received.push(text);
+        if (text.startsWith('BYE ')) {
+          const header = (name: string) => new RegExp(`^${name}: .*$`, 'im').exec(text)![0];
+          send(`SIP/2.0 200 OK\r\n${['Via', 'From', 'To', 'Call-ID', 'CSeq'].map(header).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
+        }
+      });
+      const victim = await RtpReceiver.start();
+      h.handler = async (s) => {
+        await s.answer();
+        await s.speak('Your code is four seven one one.');
+      };
+      try {
+        const sdp = `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${victim.port} RTP/AVP 0\r\n`;
+        const common = `From: <sip:caller@${self}>;tag=7\r\nCall-ID: forged-invite\r\nMax-Forwards: 70\r\n`;
+        send(
+          `INVITE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKfi1\r\n${common}To: <sip:x@127.0.0.1>\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@${self}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`,
+        );
+        const oks = () => received.filter((m) => m.startsWith('SIP/2.0 200') && /CSeq: 1 INVITE/i.test(m));
+        // The first 200 and two retransmissions (T1 and 3·T1 later): 1.5 s unanswered, 75 packets of RTP before.
+        await waitUntil(() => oks().length >= 3, 10_000, 'the 200 sent three times, unacknowledged');
+        expect(victim.packets).toHaveLength(0);
+        const to = /^To: (.*)$/im.exec(oks()[0]!)![1]!.trim();
+        send(
+          `ACK sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKfi2\r\n${common}To: ${to}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`,
+        );
+        await waitUntil(() => victim.packets.length >= 10, 10_000, 'RTP once the call is confirmed');
+        await waitUntil(() => h.calls.activeCalls.length === 0, 20_000, 'the call to end');
+      } finally {
+        victim.close();
+        udp.close();
+      }
     });
 
     it('still ends a call whose stale BYE it refused (the leak the fuzzer found)', async () => {
