@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import { hashPassword } from '../shared/password-hash.js';
 import { GENERATED_ADMIN_USER, UserDirectory, type ApiUser } from '../api/http/auth.js';
-import { LoginGuard } from '../api/http/login-guard.js';
+import { LoginGuard } from '../shared/login-guard.js';
 import { VoximplantAuth } from '../api/voximplant/auth.js';
 import { extensionDirectory } from './extensions.js';
 import { buildApiServer, type HealthReport } from '../api/server.js';

@@ -24,7 +24,7 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 import { HASH_DEFAULTS, hashParameters, verifyPassword } from '../../shared/password-hash.js';
 import { hashApiKey } from '../../shared/api-key.js';
 import { ConcurrencyLimit } from '../../shared/concurrency-limit.js';
-import type { LoginGuard } from './login-guard.js';
+import type { LoginGuard } from '../../shared/login-guard.js';
 
 /** scrypt runs at once at most: half of libuv's default four threads, the other half left to the disk and DNS. */
 const CONCURRENT_CHECKS = 2;

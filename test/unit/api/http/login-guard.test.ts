@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { UserDirectory } from '../../../../src/api/http/auth.js';
-import { LoginGuard } from '../../../../src/api/http/login-guard.js';
+import { LoginGuard } from '../../../../src/shared/login-guard.js';
 import { silentLogger } from '../../../../src/shared/log.js';
 import { hashPassword } from '../../../../src/shared/password-hash.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Counter, Registry } from 'prom-client';
 import { Counter as PromCounter } from 'prom-client';
-import type { Logger } from '../../shared/log.js';
+import type { Logger } from './log.js';
 
 export interface LoginLimits {
   /** Failed log-ins from one address within the window before it is locked out. */
