@@ -5,6 +5,10 @@
  * many addresses) is locked out for a while and refused before any password
  * is checked, so a lock-out costs the node nothing. Counters are in memory:
  * a restart forgets them, which only helps an attacker once per restart.
+ *
+ * The API's dialects and the SMPP server share one guard; the SIP engine's
+ * digest check has its own (its users are not API users), named apart in
+ * /metrics and the log by `GuardNames`.
  */
 import type { Counter, Registry } from 'prom-client';
 import { Counter as PromCounter } from 'prom-client';
@@ -27,6 +31,24 @@ interface Tally {
   lockedUntil: number;
 }
 
+/** What a guard counts, as /metrics and the log name it. */
+export interface GuardNames {
+  /** Its two counters' names (written out whole, so a search for a metric's name finds them). */
+  failuresMetric: string;
+  lockoutsMetric: string;
+  /** Help text of the failures counter. */
+  failuresHelp: string;
+  /** The attempts in the lock-out log line: "too many failed <attempts>: source locked out". */
+  attempts: string;
+}
+
+export const API_LOG_INS: GuardNames = {
+  failuresMetric: 'telenode_auth_failures_total',
+  lockoutsMetric: 'telenode_auth_lockouts_total',
+  failuresHelp: 'Failed API log-ins (wrong password, unknown user or API key)',
+  attempts: 'log-ins',
+};
+
 /** Tallies kept at most; beyond it the oldest go (a spoofed-source flood must not grow memory). */
 const MAX_TALLIES = 50_000;
 
@@ -41,14 +63,13 @@ export class LoginGuard {
     private readonly log: Logger,
     registry: Registry | null = null,
     private readonly now: () => number = Date.now,
+    private readonly names: GuardNames = API_LOG_INS,
   ) {
-    this.failuresTotal = registry
-      ? new PromCounter({ name: 'telenode_auth_failures_total', help: 'Failed API log-ins (wrong password, unknown user or API key)', registers: [registry] })
-      : null;
+    this.failuresTotal = registry ? new PromCounter({ name: names.failuresMetric, help: names.failuresHelp, registers: [registry] }) : null;
     this.lockoutsTotal = registry
       ? new PromCounter({
-          name: 'telenode_auth_lockouts_total',
-          help: 'Lock-outs started after too many failed log-ins, by what was locked (source or user)',
+          name: names.lockoutsMetric,
+          help: `Lock-outs started after too many failed ${names.attempts}, by what was locked (source or user)`,
           labelNames: ['scope'],
           registers: [registry],
         })
@@ -83,7 +104,10 @@ export class LoginGuard {
       tally.failures = 0;
       tally.windowStart = now;
       this.lockoutsTotal?.inc({ scope });
-      this.log.warn({ ...context, scope, failures: limit, lockoutSeconds: this.limits.lockoutSeconds }, `too many failed log-ins: ${scope} locked out`);
+      this.log.warn(
+        { ...context, scope, failures: limit, lockoutSeconds: this.limits.lockoutSeconds },
+        `too many failed ${this.names.attempts}: ${scope} locked out`,
+      );
     }
   }
 }
