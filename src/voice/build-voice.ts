@@ -57,6 +57,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
             tcp: config.builtin.tcp,
           },
           log,
+          deps.registry,
         );
   const media = {
     // One media worker per process: RTP ports, sockets, the clock and playout (docs/decisions/0097).

@@ -47,6 +47,19 @@ export const voiceConfigSchema = z
           .object({
             realm: z.string().min(1),
             users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1) }).strict()).min(1),
+            /**
+             * Password guessing: failed digests (wrong password, unknown user) one source address may send within
+             * the window; past it the source gets 403 without a challenge for the lock-out. Sources only, never a
+             * user: locking the PBX's user would let anyone keep its calls out.
+             */
+            guessing: z
+              .object({
+                maxFailuresPerSource: z.number().int().min(1).default(10),
+                windowSeconds: z.number().int().min(1).default(300),
+                lockoutSeconds: z.number().int().min(1).default(300),
+              })
+              .strict()
+              .prefault({}),
           })
           .strict()
           .nullable()

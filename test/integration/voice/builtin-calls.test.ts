@@ -13,6 +13,7 @@ import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harnes
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
+import * as digest from 'sip/digest.js';
 import type { CallSession } from '../../../src/voice/call-session.js';
 
 describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
@@ -298,6 +299,71 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
       expect(bad.code).not.toBe(0); // challenged again, never answered
       expect(h.sessions).toHaveLength(1);
     } finally {
+      await h.stop();
+    }
+  });
+
+  it('refuses an address that guessed digest passwords too often with 403, and lets the PBX in from its own', async () => {
+    const h = await startVoiceHarness({
+      inbound: {
+        allow: [],
+        auth: {
+          realm: 'telenode',
+          users: [{ username: 'pbx', password: 's3cret' }],
+          guessing: { maxFailuresPerSource: 3, windowSeconds: 60, lockoutSeconds: 300 },
+        },
+      },
+    });
+    const guesser = createSocket('udp4');
+    try {
+      h.handler = async (session) => {
+        await session.answer();
+      };
+      await new Promise<void>((resolve) => guesser.bind(0, '127.0.0.2', resolve));
+      const self = `127.0.0.2:${guesser.address().port}`;
+      const answers = new Map<string, string>();
+      guesser.on('message', (data) => {
+        const text = data.toString();
+        const callId = /^Call-ID: (.*)$/im.exec(text)?.[1]?.trim();
+        if (callId && !text.startsWith('SIP/2.0 100')) answers.set(callId, text);
+      });
+      const target = `sip:100@127.0.0.1:${h.port}`;
+      const invite = async (callId: string, password: string | null, nonce = ''): Promise<string> => {
+        const authorization =
+          password === null
+            ? ''
+            : `Authorization: Digest username="pbx", realm="telenode", nonce="${nonce}", uri="${target}", response="${digest.calculateDigest({
+                ha1: digest.calculateUserRealmPasswordHash('pbx', 'telenode', password),
+                nonce,
+                method: 'INVITE',
+                uri: target,
+              })}"\r\n`;
+        const text = `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bK${callId}\r\nFrom: <sip:pbx@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@${self}>\r\nMax-Forwards: 70\r\n${authorization}Content-Length: 0\r\n\r\n`;
+        guesser.send(text, h.port, '127.0.0.1');
+        await waitUntil(() => answers.has(callId), 5000, `the answer to ${callId}`);
+        return answers.get(callId)!;
+      };
+      const nonce = /nonce="([^"]+)"/.exec(await invite('ask', null))![1]!;
+      for (const guess of ['1234', 'password', 'pbx']) expect((await invite(`guess-${guess}`, guess, nonce)).split('\r\n')[0]).toBe('SIP/2.0 401 Unauthorized');
+      // Locked out: even the right password is refused unchecked, and no new nonce is handed out.
+      const refused = await invite('right', 's3cret', nonce);
+      expect(refused.split('\r\n')[0]).toBe('SIP/2.0 403 Forbidden');
+      expect(refused).not.toMatch(/WWW-Authenticate/i);
+      expect(h.sessions).toHaveLength(0);
+      // The PBX on 127.0.0.1 with the same user still gets in: only the address was locked.
+      const pbx = await runSipp({
+        scenario: 'uac-auth.xml',
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: 9 },
+        extraArgs: ['-au', 'pbx', '-ap', 's3cret'],
+        workDir: h.dir,
+        timeoutSeconds: 5,
+      }).done;
+      expect(pbx.code, pbx.errors || pbx.stdout).toBe(0);
+      expect(h.sessions).toHaveLength(1);
+    } finally {
+      guesser.close();
       await h.stop();
     }
   });

@@ -7,12 +7,13 @@
  * To tag is a new call, CANCEL finds its INVITE by Call-ID and Via branch.
  */
 import * as sip from 'sip';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
 import { ALLOW, type BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
 import { BuiltinIncomingCall } from './incoming-call.js';
-import { InboundPolicy, type InboundPolicyConfig } from './inbound-policy.js';
+import { DEFAULT_DIGEST_GUESS_LIMITS, InboundPolicy, digestGuard, type InboundPolicyConfig } from './inbound-policy.js';
 import { BuiltinOutboundCall } from './outbound-call.js';
 import { Registration, type RegistrationConfig } from './registration.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
@@ -49,8 +50,12 @@ export class BuiltinSipEngine implements CallControl {
   constructor(
     private readonly config: BuiltinEngineConfig,
     private readonly log: Logger,
+    /** Where the digest guessing counters go (the daemon's /metrics); none in tests that do not look. */
+    registry: Registry | null = null,
   ) {
-    this.policy = new InboundPolicy(config.inbound);
+    const auth = config.inbound.auth;
+    const guard = auth ? digestGuard(auth.guessing ?? DEFAULT_DIGEST_GUESS_LIMITS, log.child({ component: 'sip-auth' }), registry) : null;
+    this.policy = new InboundPolicy(config.inbound, guard);
   }
 
   get listenPort(): number {
@@ -209,9 +214,11 @@ export class BuiltinSipEngine implements CallControl {
 
   private newCall(request: sip.SipRequest, remote: sip.Remote): void {
     if (this.policy.requiresAuth) {
-      const verdict = this.policy.authenticate(request);
+      const verdict = this.policy.authenticate(request, remote.address);
       if (!verdict.ok) {
-        this.reply(request, 401, 'Unauthorized', { 'www-authenticate': [verdict.challenge] });
+        // A source locked out for guessing gets no challenge, so no nonce to guess against (RFC 3261 §21.4.4).
+        if ('lockedForSeconds' in verdict) this.reply(request, 403, 'Forbidden');
+        else this.reply(request, 401, 'Unauthorized', { 'www-authenticate': [verdict.challenge] });
         return;
       }
     }

@@ -11,21 +11,56 @@
  * no nc, so such a nonce proves one request only. The digest's uri must name
  * the same host and port as the Request-URI (RFC 2617 §3.2.2.5 asks for the
  * same URI; sipp and some PBXs send it without the user part).
+ *
+ * Guessing: a wrong response or an unknown username counts against the
+ * source address in a LoginGuard; a source past the limit gets 403 without a
+ * challenge until its lock-out ends, its guesses unchecked. Only sources are
+ * locked, never a username: the PBX's trunk is usually the one user, and a
+ * lock on it would let anyone who knows its name keep the company's calls out.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4 } from 'node:net';
 import * as sip from 'sip';
 import * as digest from 'sip/digest.js';
+import type { Registry } from 'prom-client';
+import { LoginGuard, type GuardNames } from '../../../shared/login-guard.js';
+import type { Logger } from '../../../shared/log.js';
 
 export interface InboundPolicyConfig {
   /** CIDRs allowed to send us requests; empty means everyone. */
   allow: string[];
   /** When set, INVITEs must authenticate as one of these users. */
-  auth: { realm: string; users: { username: string; password: string }[] } | null;
+  auth: { realm: string; users: { username: string; password: string }[]; guessing?: DigestGuessLimits } | null;
   nonceTtlMs?: number;
 }
 
-export type AuthVerdict = { ok: true; username: string | null } | { ok: false; challenge: Record<string, unknown>; stale: boolean };
+/** Failed digests one source address may send within the window before it is refused for the lock-out. */
+export interface DigestGuessLimits {
+  maxFailuresPerSource: number;
+  windowSeconds: number;
+  lockoutSeconds: number;
+}
+
+export const DEFAULT_DIGEST_GUESS_LIMITS: DigestGuessLimits = { maxFailuresPerSource: 10, windowSeconds: 300, lockoutSeconds: 300 };
+
+/** The SIP digest guard's names in /metrics and the log, apart from the API's log-ins. */
+export const SIP_DIGEST_GUESSES: GuardNames = {
+  failuresMetric: 'telenode_sip_auth_failures_total',
+  lockoutsMetric: 'telenode_sip_auth_lockouts_total',
+  failuresHelp: 'Failed SIP digest authentications of INVITEs (wrong response or unknown user)',
+  attempts: 'SIP digest log-ins',
+};
+
+/** The guard InboundPolicy takes: per source only (see above). */
+export function digestGuard(limits: DigestGuessLimits, log: Logger, registry: Registry | null): LoginGuard {
+  return new LoginGuard({ ...limits, maxFailuresPerUser: limits.maxFailuresPerSource }, log, registry, Date.now, SIP_DIGEST_GUESSES);
+}
+
+export type AuthVerdict =
+  | { ok: true; username: string | null }
+  | { ok: false; challenge: Record<string, unknown>; stale: boolean }
+  /** The source guessed too often: refuse (403) without a challenge. */
+  | { ok: false; lockedForSeconds: number };
 
 export class InboundPolicy {
   private readonly acl: BlockList | null;
@@ -34,7 +69,11 @@ export class InboundPolicy {
   /** Nonces that proved a request: the highest nc used, and when the nonce was issued (for pruning). */
   private readonly usedNonces = new Map<string, { nc: number; issuedAt: number }>();
 
-  constructor(private readonly config: InboundPolicyConfig) {
+  constructor(
+    private readonly config: InboundPolicyConfig,
+    /** Counts failed digests per source; null: unlimited guessing (unit tests of the digest alone). */
+    private readonly guard: LoginGuard | null = null,
+  ) {
     this.nonceTtlMs = config.nonceTtlMs ?? 5 * 60_000;
     if (config.allow.length === 0) {
       this.acl = null;
@@ -59,16 +98,19 @@ export class InboundPolicy {
     return this.config.auth !== null;
   }
 
-  authenticate(request: sip.SipRequest): AuthVerdict {
+  /** `source`: the address the request came from (its transport's, not its Via's). */
+  authenticate(request: sip.SipRequest, source: string): AuthVerdict {
     const auth = this.config.auth;
     if (!auth) return { ok: true, username: null };
+    const lockedForSeconds = this.guard?.lockedFor(source, null) ?? 0;
+    if (lockedForSeconds > 0) return { ok: false, lockedForSeconds };
     const header = (request.headers['authorization'] as Record<string, string>[] | undefined)?.find((h) => unquote(h['realm']) === auth.realm);
     if (!header) return { ok: false, challenge: this.challenge(false), stale: false };
     const nonce = unquote(header['nonce']);
     if (!this.nonceFresh(nonce)) return { ok: false, challenge: this.challenge(true), stale: true };
     const username = unquote(header['username']);
     const user = auth.users.find((u) => u.username === username);
-    if (!user) return { ok: false, challenge: this.challenge(false), stale: false };
+    if (!user) return this.guessed(source);
     const qop = unquote(header['qop']);
     const expected = digest.calculateDigest({
       ha1: digest.calculateUserRealmPasswordHash(username, auth.realm, user.password),
@@ -81,10 +123,17 @@ export class InboundPolicy {
     });
     const given = Buffer.from(unquote(header['response']));
     const ok = given.length === expected.length && timingSafeEqual(given, Buffer.from(expected));
-    if (!ok || !sameTarget(unquote(header['uri']), request.uri)) return { ok: false, challenge: this.challenge(false), stale: false };
+    if (!ok) return this.guessed(source);
+    if (!sameTarget(unquote(header['uri']), request.uri)) return { ok: false, challenge: this.challenge(false), stale: false };
     const nc = qop ? parseInt(unquote(header['nc']), 16) : 1;
     if (!Number.isFinite(nc) || !this.firstUseOf(nonce, nc)) return { ok: false, challenge: this.challenge(true), stale: true };
     return { ok: true, username };
+  }
+
+  /** A wrong password or an unknown user: counted against the source, and challenged again. */
+  private guessed(source: string): AuthVerdict {
+    this.guard?.failed(source, null);
+    return { ok: false, challenge: this.challenge(false), stale: false };
   }
 
   /** Record this (nonce, nc); false when it, or a later count, already proved a request. */
