@@ -30,6 +30,19 @@ describe('LoginGuard', () => {
     expect(await registry.getSingleMetricAsString('telenode_auth_failures_total')).toMatch(/telenode_auth_failures_total 3/);
   });
 
+  it('counts an IPv6 source by its /64, where one attacker has 2^64 addresses; IPv4, v4-mapped and NAT64 hosts each on their own', async () => {
+    const { users } = directory({ maxFailuresPerSource: 3, maxFailuresPerUser: 100, windowSeconds: 60, lockoutSeconds: 120 });
+    for (const address of ['2001:db8:1:2::1', '2001:db8:1:2:ffff::9', '2001:0db8:0001:0002:0:0:0:abcd'])
+      await expect(users.authenticate('alice', 'guess', address)).rejects.toMatchObject({ code: 'TN_ERR_AUTH_FAILED' });
+    await expect(users.authenticate('alice', 'right', '2001:db8:1:2::42')).rejects.toMatchObject({ code: 'TN_ERR_AUTH_LOCKED' });
+    await expect(users.authenticate('alice', 'right', '2001:db8:1:3::1')).resolves.toBe('alice');
+    for (let i = 1; i <= 3; i++) await expect(users.authenticate('alice', 'guess', '::ffff:192.0.2.1')).rejects.toMatchObject({ code: 'TN_ERR_AUTH_FAILED' });
+    await expect(users.authenticate('alice', 'right', '192.0.2.1')).rejects.toMatchObject({ code: 'TN_ERR_AUTH_LOCKED' });
+    for (let i = 1; i <= 3; i++)
+      await expect(users.authenticate('alice', 'guess', '64:ff9b::198.51.100.1')).rejects.toMatchObject({ code: 'TN_ERR_AUTH_FAILED' });
+    await expect(users.authenticate('alice', 'right', '64:ff9b::198.51.100.2')).resolves.toBe('alice');
+  });
+
   it('locks a user out when the guesses come from many addresses', async () => {
     const { users } = directory();
     for (let i = 0; i < 5; i++) await expect(users.authenticate('alice', `guess${i}`, `10.0.1.${i}`)).rejects.toMatchObject({ code: 'TN_ERR_AUTH_FAILED' });
