@@ -14,7 +14,12 @@
  *
  * Guessing: a wrong response or an unknown username counts against the
  * source address in a LoginGuard; a source past the limit gets 403 without a
- * challenge until its lock-out ends, its guesses unchecked. Only sources are
+ * challenge until its lock-out ends, its guesses unchecked. A nonce is signed
+ * with the address it was sent to, and one presented from another address is
+ * stale, not a failure: over UDP a source can be forged, and without this
+ * anyone could get a nonce of their own and lock the PBX's address out with
+ * guesses sent in its name. To count against an address one has to receive
+ * what is sent to it. Only sources are
  * locked, never a username: the PBX's trunk is usually the one user, and a
  * lock on it would let anyone who knows its name keep the company's calls out.
  */
@@ -105,9 +110,9 @@ export class InboundPolicy {
     const lockedForSeconds = this.guard?.lockedFor(source, null) ?? 0;
     if (lockedForSeconds > 0) return { ok: false, lockedForSeconds };
     const header = (request.headers['authorization'] as Record<string, string>[] | undefined)?.find((h) => unquote(h['realm']) === auth.realm);
-    if (!header) return { ok: false, challenge: this.challenge(false), stale: false };
+    if (!header) return { ok: false, challenge: this.challenge(false, source), stale: false };
     const nonce = unquote(header['nonce']);
-    if (!this.nonceFresh(nonce)) return { ok: false, challenge: this.challenge(true), stale: true };
+    if (!this.nonceFresh(nonce, source)) return { ok: false, challenge: this.challenge(true, source), stale: true };
     const username = unquote(header['username']);
     const user = auth.users.find((u) => u.username === username);
     if (!user) return this.guessed(source);
@@ -124,16 +129,16 @@ export class InboundPolicy {
     const given = Buffer.from(unquote(header['response']));
     const ok = given.length === expected.length && timingSafeEqual(given, Buffer.from(expected));
     if (!ok) return this.guessed(source);
-    if (!sameTarget(unquote(header['uri']), request.uri)) return { ok: false, challenge: this.challenge(false), stale: false };
+    if (!sameTarget(unquote(header['uri']), request.uri)) return { ok: false, challenge: this.challenge(false, source), stale: false };
     const nc = qop ? parseInt(unquote(header['nc']), 16) : 1;
-    if (!Number.isFinite(nc) || !this.firstUseOf(nonce, nc)) return { ok: false, challenge: this.challenge(true), stale: true };
+    if (!Number.isFinite(nc) || !this.firstUseOf(nonce, nc)) return { ok: false, challenge: this.challenge(true, source), stale: true };
     return { ok: true, username };
   }
 
   /** A wrong password or an unknown user: counted against the source, and challenged again. */
   private guessed(source: string): AuthVerdict {
     this.guard?.failed(source, null);
-    return { ok: false, challenge: this.challenge(false), stale: false };
+    return { ok: false, challenge: this.challenge(false, source), stale: false };
   }
 
   /** Record this (nonce, nc); false when it, or a later count, already proved a request. */
@@ -150,9 +155,10 @@ export class InboundPolicy {
     for (const [nonce, used] of this.usedNonces) if (used.issuedAt < oldest) this.usedNonces.delete(nonce);
   }
 
-  private challenge(stale: boolean): Record<string, unknown> {
+  /** A nonce names its time and is signed with the address it was sent to (see the file's comment). */
+  private challenge(stale: boolean, source: string): Record<string, unknown> {
     const issued = Date.now().toString(36);
-    const nonce = `${issued}.${this.sign(issued)}`;
+    const nonce = `${issued}.${this.sign(`${issued}|${source}`)}`;
     return {
       scheme: 'Digest',
       realm: `"${this.config.auth!.realm}"`,
@@ -163,9 +169,9 @@ export class InboundPolicy {
     };
   }
 
-  private nonceFresh(nonce: string): boolean {
+  private nonceFresh(nonce: string, source: string): boolean {
     const [issued, mac] = nonce.split('.');
-    if (!issued || !mac || this.sign(issued) !== mac) return false;
+    if (!issued || !mac || this.sign(`${issued}|${source}`) !== mac) return false;
     const at = parseInt(issued, 36);
     return Number.isFinite(at) && Date.now() - at < this.nonceTtlMs;
   }

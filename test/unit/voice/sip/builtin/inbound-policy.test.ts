@@ -95,12 +95,33 @@ describe('InboundPolicy digest', () => {
     expect(p.authenticate(invite('right', answer(challenge, '00000004')), SOURCE)).toEqual({ ok: false, lockedForSeconds: 120 });
     expect(p.authenticate(invite('ask'), SOURCE)).toEqual({ ok: false, lockedForSeconds: 120 });
     // The user is not locked: the PBX on its own address still gets in.
-    expect(p.authenticate(invite('pbx', answer(challenge, '00000005')), '192.0.2.99')).toMatchObject({ ok: true, username: 'pbx' });
+    const pbxChallenge = (p.authenticate(invite('pbx0'), '192.0.2.99') as { challenge: Record<string, unknown> }).challenge;
+    expect(p.authenticate(invite('pbx', answer(pbxChallenge, '00000001')), '192.0.2.99')).toMatchObject({ ok: true, username: 'pbx' });
     now += 121_000;
     const fresh = (p.authenticate(invite('c9'), SOURCE) as { challenge: Record<string, unknown> }).challenge;
     expect(p.authenticate(invite('after', answer(fresh, '00000001')), SOURCE)).toMatchObject({ ok: true });
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/^telenode_sip_auth_failures_total 3$/m);
     expect(metrics).toMatch(/^telenode_sip_auth_lockouts_total\{scope="source"\} 1$/m);
+  });
+
+  it("counts no guess sent in another address's name: a nonce is good only from the address it was sent to", () => {
+    const guard = new LoginGuard(
+      { maxFailuresPerSource: 3, maxFailuresPerUser: 3, windowSeconds: 60, lockoutSeconds: 120 },
+      silentLogger(),
+      null,
+      Date.now,
+      SIP_DIGEST_GUESSES,
+    );
+    const p = new InboundPolicy({ allow: [], auth: { realm: REALM, users: [{ username: 'pbx', password: 's3cret' }] } }, guard);
+    const pbx = '192.0.2.99';
+    // The attacker asks for a nonce from its own address, then forges UDP INVITEs from the PBX's with wrong digests.
+    const attackers = (p.authenticate(invite('a0'), SOURCE) as { challenge: Record<string, unknown> }).challenge;
+    for (let i = 1; i <= 5; i++)
+      expect(p.authenticate(invite(`forged${i}`, answer(attackers, `0000000${i}`, undefined, 'guess')), pbx)).toMatchObject({ ok: false, stale: true });
+    // Not counted: the PBX is let in, and so is the attacker's own right answer (it has no failures either).
+    const pbxChallenge = (p.authenticate(invite('p0'), pbx) as { challenge: Record<string, unknown> }).challenge;
+    expect(p.authenticate(invite('p1', answer(pbxChallenge, '00000001')), pbx)).toMatchObject({ ok: true });
+    expect(guard.lockedFor(pbx, null)).toBe(0);
   });
 });
