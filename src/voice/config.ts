@@ -105,8 +105,9 @@ export const voiceConfigSchema = z
         /**
          * Whose RTP a call takes. call-hosts: only from the host in the caller's SDP or the host its SIP came
          * from (a caller behind NAT), latched to the first such packet's address and port; a stranger's packets
-         * (its audio, its RFC 4733 digits) are dropped. any-host: the first packet from anywhere latches, for
-         * peers whose media leaves from a third host; it lets anyone who reaches the RTP ports take a call's audio.
+         * (its audio, its RFC 4733 digits) are dropped. any-host: the first packet from anywhere latches and every
+         * packet is heard, for peers whose media leaves from a third host; it lets anyone who reaches the RTP ports
+         * take a call's audio and key in its digits.
          */
         acceptFrom: z.enum(['call-hosts', 'any-host']).default('call-hosts'),
       })

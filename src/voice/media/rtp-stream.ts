@@ -222,9 +222,11 @@ export class RtpStream implements ClockSubscriber {
 
   /** Whether a packet is the caller's; the first one from a host the call names fixes where the rest must come from. */
   private fromCaller(source: RtpEndpoint): boolean {
+    const anyone = this.options.callerHosts === null;
     if (this.latchedTo) {
-      if (sameEndpoint(source, this.latchedTo)) return true;
-    } else if (this.mayLatchOnto(source.address)) {
+      // any-host is the behaviour from before decision 0139 whole: the first source latched, every source heard.
+      if (anyone || sameEndpoint(source, this.latchedTo)) return true;
+    } else if (anyone || this.mayLatchOnto(source.address)) {
       // A source port that cannot be answered (0: raw senders such as sipp's pcap play) is heard, not latched onto.
       if (!validPort(source.port)) return true;
       // Symmetric RTP: answer to where the caller's packets come from, which NAT may have changed.
@@ -244,10 +246,8 @@ export class RtpStream implements ClockSubscriber {
   }
 
   private mayLatchOnto(address: string): boolean {
-    const hosts = this.options.callerHosts;
-    if (hosts === null) return true;
     const host = unmapped(address);
-    return host === unmapped(this.signalled.address) || hosts.some((h) => unmapped(h) === host);
+    return host === unmapped(this.signalled.address) || (this.options.callerHosts ?? []).some((h) => unmapped(h) === host);
   }
 }
 

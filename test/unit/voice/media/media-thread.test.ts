@@ -240,7 +240,7 @@ describe('media thread (the worker, in-process)', () => {
       expect(seen('digit', id)[0]!.digit).toBe('3');
     });
 
-    it("hears no host but the SDP's when the call names no other, and anyone's first packet with acceptFrom any-host", async () => {
+    it("hears no host but the SDP's when the call names no other, and with acceptFrom any-host, as before: latches onto anyone, hears everyone", async () => {
       const strict = await open({ remote: { address: '127.0.0.9', port: 4000 } });
       await keyIn(far, strict.port, 4, 1000);
       await waitUntil(() => seen('warn', strict.id).length === 1, 2000, 'the drop reported');
@@ -250,6 +250,9 @@ describe('media thread (the worker, in-process)', () => {
       await keyIn(stranger, open_.port, 4, 1000);
       await waitUntil(() => seen('digit', open_.id).length === 1, 2000, "the stranger's digit");
       expect(seen('latched', open_.id)[0]!.remote).toEqual({ address: '127.0.0.2', port: stranger.port });
+      await keyIn(far, open_.port, 7, 2000);
+      await waitUntil(() => seen('digit', open_.id).length === 2, 2000, 'a second source heard after the latch');
+      expect(seen('warn', open_.id)).toEqual([]);
       expect(seen('digit', strict.id)).toEqual([]);
     });
   });
