@@ -20,6 +20,7 @@
  */
 import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { SAMPLES_PER_FRAME } from './audio-clip.js';
 import { decodeG711, G711_SILENCE } from './g711.js';
 import { decodeRtp, encodeRtp } from './rtp-packet.js';
@@ -53,6 +54,8 @@ interface DtmfOut {
 const DTMF_TONE_FRAMES = 5; // 100 ms of tone per digit
 const DTMF_GAP_FRAMES = 3; // 60 ms of silence between digits
 const DTMF_END_REPEATS = 3; // RFC 4733 §2.5.1.4: the end packet is sent three times
+const SAMPLE_RATE = 8000; // G.711: one octet a sample (RFC 3551 §4.5.14)
+const RECORDING_SLACK_SECONDS = 1;
 
 export class RtpStream implements ClockSubscriber {
   /** The SDP's endpoint: where we send until the caller's first packet says where it really is. */
@@ -73,6 +76,9 @@ export class RtpStream implements ClockSubscriber {
   private readonly silence: Buffer;
   private readonly detector: DtmfDetector;
   private recording: Int16Array[] | null = null;
+  /** When the recording started (performance.now()) and the samples it holds: no faster than real time. */
+  private recordingSince = 0;
+  private recordedSamples = 0;
   /** received: the caller's packets; dropped: RTP from anywhere else. */
   readonly counters = { sent: 0, received: 0, dropped: 0 };
   private readonly onMessage = (data: Buffer, rinfo: { address: string; port: number }) => this.receive(data, rinfo);
@@ -123,6 +129,8 @@ export class RtpStream implements ClockSubscriber {
 
   startRecording(): void {
     this.recording = [];
+    this.recordingSince = performance.now();
+    this.recordedSamples = 0;
   }
 
   stopRecording(): Int16Array<ArrayBuffer> {
@@ -215,9 +223,18 @@ export class RtpStream implements ClockSubscriber {
       this.detector.packet(packet.ssrc, packet.timestamp, packet.payload);
       return;
     }
-    if (packet.payloadType === this.options.payloadType && this.recording) {
-      this.recording.push(decodeG711(this.options.law, packet.payload));
-    }
+    if (packet.payloadType === this.options.payloadType && this.recording) this.record(packet.payload);
+  }
+
+  /**
+   * Audio arrives at 8,000 samples a second; what comes faster (a peer flooding its own call, here held in memory
+   * until the recording stops: up to an hour is allowed) is dropped beyond a second's jitter.
+   */
+  private record(payload: Buffer): void {
+    const allowed = ((performance.now() - this.recordingSince) / 1000 + RECORDING_SLACK_SECONDS) * SAMPLE_RATE;
+    if (this.recordedSamples + payload.length > allowed) return;
+    this.recordedSamples += payload.length;
+    this.recording!.push(decodeG711(this.options.law, payload));
   }
 
   /** Whether a packet is the caller's; the first one from a host the call names fixes where the rest must come from. */

@@ -257,6 +257,33 @@ describe('media thread (the worker, in-process)', () => {
     });
   });
 
+  it("records no faster than real time: a caller flooding its own call's recording is held to a second ahead", async () => {
+    const { id, port } = await open();
+    thread.handle({ op: 'startRecording', id });
+    const startedAt = performance.now();
+    const frame = encodeG711('PCMU', AudioClip.tone(300, 20).pcm);
+    // 20 s of audio in bursts of one second (50 packets of 20 ms), each read before the next (a burst of all 1,000
+    // would overflow the socket's receive buffer).
+    const read = () =>
+      Math.max(
+        0,
+        ...seen('stats')
+          .filter((m) => m.counters[0] === id)
+          .map((m) => m.counters[2]!),
+      );
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = burst * 50; i < (burst + 1) * 50; i++)
+        await far.sent({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: frame }, port);
+      await waitUntil(() => read() === (burst + 1) * 50, 5000, `burst ${burst} read`);
+    }
+    const elapsed = performance.now() - startedAt;
+    thread.handle({ op: 'stopRecording', id, request: 1 });
+    const samples = seen('recording', id)[0]!.pcm.length;
+    expect(samples).toBeGreaterThanOrEqual(8000); // the second of slack
+    expect(samples).toBeLessThanOrEqual(Math.ceil((elapsed / 1000 + 1) * 8000) + 160);
+    expect(samples).toBeLessThan(1000 * 160);
+  });
+
   it('sends nothing while on hold and resumes after', async () => {
     const { id } = await open({ sending: false });
     await new Promise((resolve) => setTimeout(resolve, 120));
