@@ -2,6 +2,14 @@
  * The caller's key presses, from RTP events or SIP INFO, buffered so none is
  * lost between verbs (a caller who types ahead during a prompt is heard).
  */
+
+/**
+ * Digits held for the next collect, at most. A person types ahead a handful; RFC 4733 events with a new timestamp
+ * each (or SIP INFOs) can be sent by the thousand a second, and nothing collects during a long prompt: the rest are
+ * dropped, not held.
+ */
+export const MAX_PENDING_DIGITS = 256;
+
 export interface CollectOptions {
   maxDigits: number;
   /** Wait this long for the first digit. */
@@ -26,7 +34,7 @@ export class DigitBuffer {
   private readonly listeners = new Set<(digit: string) => void>();
 
   push(digit: string): void {
-    this.buffered += digit;
+    if (this.buffered.length < MAX_PENDING_DIGITS) this.buffered += digit;
     for (const listener of this.listeners) listener(digit);
     const waiter = this.waiter;
     this.waiter = null;

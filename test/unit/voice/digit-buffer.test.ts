@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { DigitBuffer } from '../../../src/voice/digit-buffer.js';
+import { DigitBuffer, MAX_PENDING_DIGITS } from '../../../src/voice/digit-buffer.js';
 
 describe('DigitBuffer', () => {
+  it('holds at most MAX_PENDING_DIGITS typed ahead (a peer sending events by the thousand), keeping the first, and still tells listeners of every one', async () => {
+    const b = new DigitBuffer();
+    let heard = 0;
+    b.onDigit(() => heard++);
+    b.push('1');
+    for (let i = 0; i < 100_000; i++) b.push('9');
+    expect(b.pending.length).toBe(MAX_PENDING_DIGITS);
+    expect(heard).toBe(100_001);
+    expect(await b.collect({ maxDigits: 3, firstDigitTimeoutMs: 10, interDigitTimeoutMs: 10 })).toEqual({
+      digits: '199',
+      reason: 'max-digits',
+      terminator: null,
+    });
+  });
+
   it('keeps digits typed ahead and hands them to the next collect', async () => {
     const b = new DigitBuffer();
     b.push('1');
