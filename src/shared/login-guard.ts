@@ -6,9 +6,8 @@
  * is checked, so a lock-out costs the node nothing. Counters are in memory:
  * a restart forgets them, which only helps an attacker once per restart.
  *
- * An IPv6 source is counted by its /64: one subscriber or one LAN gets a whole
- * /64 (RFC 6177 §2 and RFC 7421), so one attacker has 2^64 addresses to
- * spread guesses over, and a per-address count would never lock anything.
+ * An IPv6 source is counted by its /64 (source-group.ts): one attacker has a
+ * whole /64 to spread guesses over, and a per-address count would never lock.
  *
  * The API's dialects and the SMPP server share one guard; the SIP engine's
  * digest check has its own (its users are not API users), named apart in
@@ -16,8 +15,8 @@
  */
 import type { Counter, Registry } from 'prom-client';
 import { Counter as PromCounter } from 'prom-client';
-import { isIPv6 } from 'node:net';
 import type { Logger } from './log.js';
+import { sourceGroup } from './source-group.js';
 
 export interface LoginLimits {
   /** Failed log-ins from one address within the window before it is locked out. */
@@ -84,13 +83,13 @@ export class LoginGuard {
   /** Seconds until this source or user may try again; 0 when they may now. */
   lockedFor(source: string, username: string | null): number {
     const now = this.now();
-    const until = Math.max(this.sources.get(guessingSource(source))?.lockedUntil ?? 0, username === null ? 0 : (this.users.get(username)?.lockedUntil ?? 0));
+    const until = Math.max(this.sources.get(sourceGroup(source))?.lockedUntil ?? 0, username === null ? 0 : (this.users.get(username)?.lockedUntil ?? 0));
     return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
   failed(source: string, username: string | null): void {
     this.failuresTotal?.inc();
-    this.count(this.sources, guessingSource(source), this.limits.maxFailuresPerSource, 'source', { source });
+    this.count(this.sources, sourceGroup(source), this.limits.maxFailuresPerSource, 'source', { source });
     if (username !== null) this.count(this.users, username, this.limits.maxFailuresPerUser, 'user', { username, source });
   }
 
@@ -115,36 +114,4 @@ export class LoginGuard {
       );
     }
   }
-}
-
-/**
- * What a source is counted as: an IPv4 address as it is (also when a dual-stack socket reports it v4-mapped,
- * RFC 4291 §2.5.5.2), an IPv6 address as its /64 ("2001:db8:1:2::/64") unless it is an IPv4 host behind NAT64,
- * anything else as given.
- */
-export function guessingSource(address: string): string {
-  const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-  if (!isIPv6(plain)) return plain;
-  const groups = expandIPv6(plain.split('%')[0]!);
-  if (!groups) return plain;
-  // NAT64's well-known prefix (RFC 6052 §2.1) carries a whole IPv4 address in its last 32 bits: one host each.
-  if (groups.slice(0, 6).join(':') === '64:ff9b:0:0:0:0') return groups.join(':');
-  return `${groups.slice(0, 4).join(':')}::/64`;
-}
-
-/** The eight 16-bit groups of an IPv6 address, without leading zeros; null if it is not one. */
-function expandIPv6(address: string): string[] | null {
-  let text = address;
-  // A trailing dotted quad (::ffff:192.0.2.1, 64:ff9b::192.0.2.1) is two groups.
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const missing = 8 - left.length - right.length;
-  if (tail === undefined ? missing !== 0 : missing < 0) return null;
-  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => parseInt(group, 16).toString(16));
 }
