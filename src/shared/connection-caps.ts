@@ -4,20 +4,22 @@
  * the listener lets it, and enough of them leave the node unable to open a file, socket or database connection of
  * its own. Connections are counted the moment the kernel hands them over — before any of their bytes is read and,
  * on a TLS listener, before the handshake, which a client can leave hanging too — and one past a cap never reaches
- * the listener's own handling: `refuse` gets it instead.
+ * the listener's own handling: `refuse` gets it instead. A source is an IPv4 address or an IPv6 /64 (source-group.ts).
  */
 import type { Server, Socket } from 'node:net';
+import { sourceGroup } from './source-group.js';
 
 export interface ConnectionCaps {
   /** Most connections open at once, from all sources. */
   maxConnections: number;
-  /** Most connections open at once from one address. */
+  /** Most connections open at once from one address (an IPv6 /64). */
   maxConnectionsPerSource: number;
 }
 
 /** Which cap a refused connection met, and the counts it met. */
 export interface CapReached {
   cap: 'total' | 'source';
+  /** The address, or for IPv6 its /64. */
   source: string;
   open: number;
   fromSource: number;
@@ -32,7 +34,7 @@ export function capConnections(server: Server, caps: ConnectionCaps, refuse: (so
   const handle = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
-    const source = socket.remoteAddress ?? 'unknown';
+    const source = sourceGroup(socket.remoteAddress ?? 'unknown');
     const fromSource = bySource.get(source) ?? 0;
     const cap = open >= caps.maxConnections ? 'total' : fromSource >= caps.maxConnectionsPerSource ? 'source' : null;
     if (cap) {

@@ -73,7 +73,14 @@ declare module 'sip' {
     maxBytesHeaders?: number;
     maxContentLength?: number;
     /** telenode's patch (patches/sip+0.0.6.patch): limits on inbound TCP connections. */
-    tcpLimits?: { total?: number; perSource?: number; idleTimeoutMs?: number; onRefused?: (source: string, open: number) => void };
+    tcpLimits?: {
+      total?: number;
+      perSource?: number;
+      /** What an address counts as for perSource (an IPv6 /64); the address itself when absent. */
+      sourceKey?: (address: string) => string;
+      idleTimeoutMs?: number;
+      onRefused?: (source: string, open: number) => void;
+    };
     logger?: {
       send?: (message: SipMessage, target: Remote) => void;
       recv?: (message: SipMessage, remote: Remote) => void;

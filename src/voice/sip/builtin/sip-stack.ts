@@ -10,6 +10,7 @@ import * as sip from 'sip';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
 import { RefusalLog } from '../../../shared/refusal-log.js';
 import type { Logger } from '../../../shared/log.js';
+import { sourceGroup } from '../../../shared/source-group.js';
 import { fenceStack } from './fenced-stack.js';
 
 export interface SipStackOptions {
@@ -45,6 +46,7 @@ export async function startSipStack(options: SipStackOptions, onRequest: (reques
       tcpLimits: {
         total: options.tcpLimits.maxConnections,
         perSource: options.tcpLimits.maxConnectionsPerSource,
+        sourceKey: sourceGroup,
         idleTimeoutMs: options.tcpLimits.idleTimeoutSeconds * 1000,
         onRefused: (source, open) => refusals.note(source, { open }),
       },
