@@ -68,6 +68,7 @@ export function buildApi(parts: ApiParts): FastifyInstance {
     bodyLimitBytes: config.http.bodyLimitBytes,
     connectionLimits: config.http,
     requestTimeoutMs: config.http.requestTimeoutSeconds * 1000,
+    trustedProxies: config.http.trustedProxies,
     contacts: extras.contacts,
     failoverLinks: new Set(extras.failoverLinks.keys()),
     callFlows: { repo: new CallFlowRepo(store.sql), committer: store.committer, context: extras.iovoxFlows },

@@ -186,6 +186,12 @@ export const configSchema = z
         /** A request's headers and body must have arrived within this many seconds of its first octet (else 408, closed). */
         requestTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
         /**
+         * Reverse proxies in front of the API (a TLS terminator), as IPs or CIDRs. A request arriving from one names
+         * its client in X-Forwarded-For: the nearest address there that is not itself a trusted proxy is the
+         * client for log-in limits and logs. Empty: X-Forwarded-For is ignored (anyone could write it).
+         */
+        trustedProxies: z.array(cidr).default([]),
+        /**
          * Password and API-key guessing: after this many failed log-ins within the window, the source
          * address (or, for guesses spread over many addresses, the username) is refused for lockoutSeconds,
          * in each dialect's own error form.

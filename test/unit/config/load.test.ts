@@ -25,6 +25,7 @@ describe('config', () => {
       maxConnections: 1024,
       maxConnectionsPerSource: 256,
       requestTimeoutSeconds: 30,
+      trustedProxies: [],
       loginLimits: { maxFailuresPerSource: 10, maxFailuresPerUser: 20, windowSeconds: 300, lockoutSeconds: 300 },
     });
     expect(config.store.path).toBe('data/telenode.db');
