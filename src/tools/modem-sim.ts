@@ -166,9 +166,15 @@ export class ModemSimulator extends EventEmitter {
     this.network = network ?? { sent: [], nextMr: 0 };
     if (!this.options.pduMode) this.cmgf = 1;
     port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
+    // Writing to a pty whose other side has gone (the application stopped, socat with it) fails with EIO. A modem
+    // does not mind its host hanging up; unheard, the error would end the simulator's process.
+    port.on('error', () => this.portErrors++);
     if (vendor === 'huawei') this.startHuaweiNoise();
     this.pinTries = this.options.pinTries;
   }
+
+  /** Errors the serial port reported (writes after the other side hung up); counted, never thrown. */
+  portErrors = 0;
 
   get sent(): SentMessage[] {
     return this.network.sent;

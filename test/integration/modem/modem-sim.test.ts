@@ -31,7 +31,7 @@ async function setup() {
   const at = new AtChannel(appPort, 1000);
   const urcs: UnsolicitedCode[] = [];
   at.on('urc', (u: UnsolicitedCode) => urcs.push(u));
-  return { sim, at, urcs };
+  return { sim, at, urcs, modemPort };
 }
 
 describe('modem simulator over a pty pair', () => {
@@ -43,6 +43,17 @@ describe('modem simulator over a pty pair', () => {
     expect((await at.send('AT+CSQ')).lines).toEqual(['+CSQ: 21,99']);
     expect((await at.send('AT+CGMM')).lines).toEqual(['modem-sim']);
     expect((await at.send('AT+CSCA?')).lines).toEqual(['+CSCA: "+36209300099",145']);
+  });
+
+  it('outlives a port error: EIO from a write after the application hung up is counted, not thrown', async () => {
+    const { sim, at, modemPort } = await setup();
+    await at.send('AT');
+    // What serialport emits when a write finds the pty's other side gone (the daemon stopped, socat with it): the
+    // CI run that found this had the write race the port's close. Before, nothing listened and the process died.
+    const eio = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', errno: -5, syscall: 'write' });
+    expect(() => modemPort.emit('error', eio)).not.toThrow();
+    expect(sim.portErrors).toBe(1);
+    expect((await at.send('AT+CSQ')).lines).toEqual(['+CSQ: 21,99']);
   });
 
   it('sends a PDU and gets a status report matched by TP-MR and recipient', async () => {
