@@ -35,6 +35,18 @@ const STATIC_PAYLOAD_TYPES: Record<number, { name: string; rate: number }> = { 0
 const SUPPORTED: readonly G711Law[] = ['PCMU', 'PCMA'];
 const DEFAULT_TELEPHONE_EVENT_PT = 101;
 
+/**
+ * A multicast (224.0.0.0/4, RFC 5771; ff00::/8, RFC 4291 §2.7) or the limited broadcast address, with or without
+ * the TTL and count that follow a multicast c= (RFC 4566 §5.7). A caller who could aim a call's 50 packets a second
+ * at one would have the node stream them to every host of the group or the LAN.
+ */
+function isGroupAddress(address: string): boolean {
+  const host = address.split('/')[0]!.toLowerCase();
+  if (host.startsWith('ff') && host.includes(':')) return true;
+  const first = Number(/^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(host)?.[1] ?? NaN);
+  return (first >= 224 && first <= 239) || host === '255.255.255.255';
+}
+
 function invalid(why: string): AppError {
   return new AppError(ErrorCode.SDP_INVALID, `SDP: ${why}`);
 }
@@ -50,6 +62,7 @@ export function parseAudioDescription(text: string): MediaDescription {
   if (!audio) throw invalid('no audio stream');
   const address = audio.connection?.ip ?? session.connection?.ip;
   if (!address) throw invalid('no connection address (c=)');
+  if (isGroupAddress(address)) throw invalid(`${address} is a multicast or broadcast address: calls take unicast RTP only`);
   if (!Number.isInteger(audio.port) || audio.port < 0 || audio.port > 65535) throw invalid(`bad audio port ${audio.port}`);
   const payloads = String(audio.payloads ?? '')
     .split(/\s+/)

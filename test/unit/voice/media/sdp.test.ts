@@ -25,6 +25,17 @@ describe('SDP offer/answer', () => {
     expect(media.weSend).toBe(weSend);
   });
 
+  it.each(['239.1.2.3', '224.2.1.1/127', '255.255.255.255'])('refuses c=IN IP4 %s: multicast or broadcast, never a call’s peer', (address) => {
+    expect(() => parseAudioDescription(offer('m=audio 4000 RTP/AVP 0', '', address))).toThrow(expect.objectContaining({ code: 'TN_ERR_SDP_INVALID' }));
+  });
+
+  it('refuses an IPv6 multicast connection address, and takes unicast ones', () => {
+    const v6 = (c: string) => `v=0\r\no=- 1 1 IN IP6 ${c}\r\ns=-\r\nc=IN IP6 ${c}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n`;
+    expect(() => parseAudioDescription(v6('ff02::1'))).toThrow(expect.objectContaining({ code: 'TN_ERR_SDP_INVALID' }));
+    expect(parseAudioDescription(v6('2001:db8::5')).address).toBe('2001:db8::5');
+    expect(parseAudioDescription(offer('m=audio 4000 RTP/AVP 0', '', '223.255.255.254')).address).toBe('223.255.255.254');
+  });
+
   it('treats c=0.0.0.0 as hold (RFC 2543 style)', () => {
     expect(negotiate(parseAudioDescription(offer('m=audio 4000 RTP/AVP 0', '', '0.0.0.0'))).weSend).toBe(false);
   });
