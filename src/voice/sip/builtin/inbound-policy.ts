@@ -19,9 +19,9 @@
  * stale, not a failure: over UDP a source can be forged, and without this
  * anyone could get a nonce of their own and lock the PBX's address out with
  * guesses sent in its name. To count against an address one has to receive
- * what is sent to it. Only sources are
- * locked, never a username: the PBX's trunk is usually the one user, and a
- * lock on it would let anyone who knows its name keep the company's calls out.
+ * what is sent to it. Only sources are locked, never a username: the PBX's
+ * trunk is usually the one user, and a lock on it would let anyone who knows
+ * its name keep the company's calls out (decision 0140).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4 } from 'node:net';
