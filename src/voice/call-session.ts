@@ -7,6 +7,7 @@
  *   new ──answer()──► answered ──hangup()/BYE──► ended
  *    └──reject()──────────────────────────────► ended
  */
+import { isIP } from 'node:net';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { CallEndReason, CallInfo, IncomingCall, SipCall } from './sip/call-control.js';
@@ -309,13 +310,18 @@ export class CallSession {
 }
 
 /**
- * The host an inbound call's signalling came from (its source, "udp:203.0.113.5:5060", IPv6 unbracketed): a caller
- * behind NAT sends its RTP from there, not from the private address in its SDP. An outbound call's source names
- * the target we dialled, often a host name, so only its SDP counts.
+ * The host a call's signalling is exchanged with, besides its SDP's: a peer behind NAT sends its RTP from there, not
+ * from the private address in its SDP. An inbound call's source is where its INVITE came from ("udp:203.0.113.5:5060",
+ * IPv6 unbracketed); an outbound call's names the target dialled ("udp:192.0.2.10" on the built-in engine), which
+ * counts when it is an address, not a name (what a name resolves to is not known here). drachtio's outbound source
+ * ("drachtio:sip:…") names none.
  */
 export function signallingHosts(info: CallInfo): string[] {
-  if (info.direction !== 'inbound') return [];
   const first = info.source.indexOf(':');
+  if (info.direction === 'outbound') {
+    const target = info.source.slice(first + 1).replace(/^\[(.*)\]$/, '$1');
+    return isIP(target) ? [target] : [];
+  }
   const last = info.source.lastIndexOf(':');
   return last > first + 1 ? [info.source.slice(first + 1, last)] : [];
 }

@@ -19,8 +19,14 @@ describe('signallingHosts: the host besides the SDP a call takes RTP from', () =
     expect(signallingHosts(call('inbound', 'tcp:2001:db8::7:5061'))).toEqual(['2001:db8::7']);
   });
 
-  it('is none for an outbound call (its source names the target dialled) or a source without a host', () => {
+  it("is an outbound call's target when dialled by address, IPv4 or IPv6", () => {
+    expect(signallingHosts(call('outbound', 'udp:192.0.2.10'))).toEqual(['192.0.2.10']);
+    expect(signallingHosts(call('outbound', 'tcp:[2001:db8::10]'))).toEqual(['2001:db8::10']);
+  });
+
+  it('is none for an outbound call dialled by name or through drachtio, or a source without a host', () => {
     expect(signallingHosts(call('outbound', 'udp:pbx.example.com'))).toEqual([]);
+    expect(signallingHosts(call('outbound', 'drachtio:sip:100@192.0.2.10'))).toEqual([]);
     expect(signallingHosts(call('inbound', 'udp:'))).toEqual([]);
     expect(signallingHosts(call('inbound', 'garbage'))).toEqual([]);
   });
