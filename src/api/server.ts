@@ -33,8 +33,8 @@ export interface ApiServerDeps extends DialectDeps, ContactsApiDeps {
   connectionLimits: ConnectionCaps;
   /** How long a request's headers and body may take to arrive, from its first octet (408 after). */
   requestTimeoutMs: number;
-  /** http.trustedProxies: whose X-Forwarded-For names the client (request.ip); none: the connection's address. */
-  trustedProxies: readonly string[];
+  /** http.trustedProxies: whose X-Forwarded-For names the client (request.ip); none or empty: the connection's address. */
+  trustedProxies?: readonly string[];
   log: Logger;
   /** The operator console (/admin); absent when `console.enabled` is false. */
   console?: ConsoleDeps;
@@ -63,7 +63,7 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     schemaController: NO_ROUTE_SCHEMAS,
     // request.ip, which log-in limits count and logs name, is the client behind a trusted proxy (proxy-addr: the
     // nearest X-Forwarded-For address not itself trusted), and the connection's address otherwise.
-    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
+    trustProxy: deps.trustedProxies?.length ? [...deps.trustedProxies] : false,
   });
   limitConnections(app.server, deps.connectionLimits, deps.log, deps.registry);
   const pipelined = new RefusalLog(deps.log, 'HTTP connection closed: too many pipelined requests unanswered');
