@@ -10,13 +10,18 @@ import { isIPv6 } from 'node:net';
  * anything else as given.
  */
 export function sourceGroup(address: string): string {
-  const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  const plain = unmappedIPv4(address);
   if (!isIPv6(plain)) return plain;
   const groups = expandIPv6(plain.split('%')[0]!);
   if (!groups) return plain;
   // NAT64's well-known prefix (RFC 6052 §2.1) carries a whole IPv4 address in its last 32 bits: one host each.
   if (groups.slice(0, 6).join(':') === '64:ff9b:0:0:0:0') return groups.join(':');
   return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+/** An IPv4 peer as a dual-stack socket reports it ("::ffff:192.0.2.1", RFC 4291 §2.5.5.2) in its plain form; others as they are. */
+export function unmappedIPv4(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 /** The eight 16-bit groups of an IPv6 address, without leading zeros; null if it is not one. */

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { SAMPLES_PER_FRAME } from './audio-clip.js';
 import { decodeG711, G711_SILENCE } from './g711.js';
 import { decodeRtp, encodeRtp } from './rtp-packet.js';
+import { unmappedIPv4 } from '../../shared/source-group.js';
 import { DtmfDetector, encodeTelephoneEvent } from './dtmf.js';
 import type { ClockSubscriber, MediaClock } from './media-clock.js';
 import type { RtpEndpoint, StreamOptions } from './media-protocol.js';
@@ -263,18 +264,13 @@ export class RtpStream implements ClockSubscriber {
   }
 
   private mayLatchOnto(address: string): boolean {
-    const host = unmapped(address);
-    return host === unmapped(this.signalled.address) || (this.options.callerHosts ?? []).some((h) => unmapped(h) === host);
+    const host = unmappedIPv4(address);
+    return host === unmappedIPv4(this.signalled.address) || (this.options.callerHosts ?? []).some((h) => unmappedIPv4(h) === host);
   }
 }
 
 function sameEndpoint(a: RtpEndpoint, b: RtpEndpoint): boolean {
-  return a.port === b.port && unmapped(a.address) === unmapped(b.address);
-}
-
-/** An IPv4 peer as a dual-stack socket reports it (RFC 4291 §2.5.5.2) compares equal to its plain form. */
-function unmapped(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a.port === b.port && unmappedIPv4(a.address) === unmappedIPv4(b.address);
 }
 
 function validPort(port: number): boolean {

@@ -30,6 +30,7 @@ import * as digest from 'sip/digest.js';
 import type { Registry } from 'prom-client';
 import { LoginGuard, type GuardNames } from '../../../shared/login-guard.js';
 import type { Logger } from '../../../shared/log.js';
+import { unmappedIPv4 } from '../../../shared/source-group.js';
 
 export interface InboundPolicyConfig {
   /** CIDRs allowed to send us requests; empty means everyone. */
@@ -95,7 +96,7 @@ export class InboundPolicy {
 
   allows(address: string): boolean {
     if (!this.acl) return true;
-    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+    const plain = unmappedIPv4(address);
     return this.acl.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
   }
 
