@@ -37,7 +37,10 @@ export type PlayOutcome = 'done' | 'stopped';
 export type PostToWorker = (message: HostMessage, transfer?: Transferable[]) => void;
 
 export class RtpSession {
+  /** Where our RTP goes: the SDP's endpoint until the worker latches onto where the caller's packets come from. */
   private remote: RtpEndpoint;
+  /** The SDP's endpoint, last offered. */
+  private signalled: RtpEndpoint;
   private closed = false;
   private failure: AppError | null = null;
   private recording = false;
@@ -65,6 +68,7 @@ export class RtpSession {
     private readonly options: RtpSessionOptions,
   ) {
     this.remote = options.remote;
+    this.signalled = options.remote;
     post({
       op: 'open',
       id,
@@ -145,8 +149,10 @@ export class RtpSession {
     if (!this.closed) this.post({ op: 'setSending', id: this.id, sending });
   }
 
-  /** A re-INVITE moved the peer's media. */
+  /** A re-INVITE's SDP. The same endpoint again keeps the latch, in the worker (RtpStream.setRemote) and here. */
   setRemote(remote: RtpEndpoint): void {
+    if (remote.address === this.signalled.address && remote.port === this.signalled.port) return;
+    this.signalled = remote;
     this.remote = remote;
     if (!this.closed) this.post({ op: 'setRemote', id: this.id, remote });
   }

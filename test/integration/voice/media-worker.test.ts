@@ -60,6 +60,9 @@ describe('media host and its worker thread', () => {
       );
     await waitUntil(() => digits.length > 0, 2000, 'the digit');
     expect(session.remoteEndpoint).toEqual({ address: '127.0.0.1', port: phone.port });
+    // A re-INVITE that repeats the SDP (a session refresh) keeps the latch.
+    session.setRemote({ address: '127.0.0.1', port: 9 });
+    expect(session.remoteEndpoint).toEqual({ address: '127.0.0.1', port: phone.port });
 
     expect(await session.play(AudioClip.tone(440, 300))).toBe('done');
     const tone = () => phone.packets.filter((p) => rms(decodeG711('PCMA', p.payload)) > 1000);
