@@ -17,9 +17,10 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type BlockList, type LookupFunction } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { AppError, ErrorCode } from './errors.js';
+import { blockList, unmappedIPv4 } from './ip-address.js';
 
 export interface EgressConfig {
   allow: string[];
@@ -87,7 +88,7 @@ export class EgressPolicy {
   }
 
   private decide(address: string, port: number): string | null {
-    const plain = unmapped(address);
+    const plain = unmappedIPv4(address);
     const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
     if (this.config.ownPorts.includes(port) && (this.ownAddresses.has(plain) || this.deny.check(plain, family)))
       return `${plain}:${port} is this node's own API`;
@@ -142,26 +143,4 @@ export class EgressPolicy {
 async function resolveAll(host: string): Promise<string[]> {
   if (isIP(host)) return [host];
   return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-}
-
-/** An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2), dotted or hex, as the IPv4 address it is. */
-function unmapped(address: string): string {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1]!;
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return address;
-  const high = parseInt(hex[1]!, 16);
-  const low = parseInt(hex[2]!, 16);
-  return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
-}
-
-function blockList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [network, bits] = cidr.split('/');
-    const type = isIP(network!) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(network!, type);
-    else list.addSubnet(network!, Number(bits), type);
-  }
-  return list;
 }

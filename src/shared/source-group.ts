@@ -3,6 +3,7 @@
  * (RFC 6177 §2, RFC 7421), so one client has 2^64 addresses, and a limit per IPv6 address would never be reached.
  */
 import { isIPv6 } from 'node:net';
+import { unmappedIPv4 } from './ip-address.js';
 
 /**
  * What a source is counted as: an IPv4 address as it is (also when a dual-stack socket reports it v4-mapped,
@@ -17,11 +18,6 @@ export function sourceGroup(address: string): string {
   // NAT64's well-known prefix (RFC 6052 §2.1) carries a whole IPv4 address in its last 32 bits: one host each.
   if (groups.slice(0, 6).join(':') === '64:ff9b:0:0:0:0') return groups.join(':');
   return `${groups.slice(0, 4).join(':')}::/64`;
-}
-
-/** An IPv4 peer as a dual-stack socket reports it ("::ffff:192.0.2.1", RFC 4291 §2.5.5.2) in its plain form; others as they are. */
-export function unmappedIPv4(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 /** The eight 16-bit groups of an IPv6 address, without leading zeros; null if it is not one. */

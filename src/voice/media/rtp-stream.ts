@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { SAMPLES_PER_FRAME } from './audio-clip.js';
 import { decodeG711, G711_SILENCE } from './g711.js';
 import { decodeRtp, encodeRtp } from './rtp-packet.js';
-import { unmappedIPv4 } from '../../shared/source-group.js';
+import { unmappedIPv4 } from '../../shared/ip-address.js';
 import { DtmfDetector, encodeTelephoneEvent } from './dtmf.js';
 import type { ClockSubscriber, MediaClock } from './media-clock.js';
 import type { RtpEndpoint, StreamOptions } from './media-protocol.js';

@@ -24,13 +24,13 @@
  * its name keep the company's calls out (decision 0140).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIPv4 } from 'node:net';
+import { isIPv4, type BlockList } from 'node:net';
 import * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 import type { Registry } from 'prom-client';
 import { LoginGuard, type GuardNames } from '../../../shared/login-guard.js';
 import type { Logger } from '../../../shared/log.js';
-import { unmappedIPv4 } from '../../../shared/source-group.js';
+import { blockList, unmappedIPv4 } from '../../../shared/ip-address.js';
 
 export interface InboundPolicyConfig {
   /** CIDRs allowed to send us requests; empty means everyone. */
@@ -81,17 +81,7 @@ export class InboundPolicy {
     private readonly guard: LoginGuard | null = null,
   ) {
     this.nonceTtlMs = config.nonceTtlMs ?? 5 * 60_000;
-    if (config.allow.length === 0) {
-      this.acl = null;
-    } else {
-      this.acl = new BlockList();
-      for (const cidr of config.allow) {
-        const [network, bits] = cidr.split('/');
-        const type = isIPv4(network!) ? 'ipv4' : 'ipv6';
-        if (bits === undefined) this.acl.addAddress(network!, type);
-        else this.acl.addSubnet(network!, Number(bits), type);
-      }
-    }
+    this.acl = config.allow.length === 0 ? null : blockList(config.allow);
   }
 
   allows(address: string): boolean {
