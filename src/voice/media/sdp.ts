@@ -6,7 +6,9 @@
  * preference, §6.1), the offer's telephone-event payload type, and the
  * direction that mirrors the offer's (sendonly ↔ recvonly: hold, §8.4).
  */
+import { isIP } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
+import { blockList } from '../../shared/ip-address.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { G711Law } from './g711.js';
 
@@ -36,15 +38,16 @@ const SUPPORTED: readonly G711Law[] = ['PCMU', 'PCMA'];
 const DEFAULT_TELEPHONE_EVENT_PT = 101;
 
 /**
- * A multicast (224.0.0.0/4, RFC 5771; ff00::/8, RFC 4291 §2.7) or the limited broadcast address, with or without
- * the TTL and count that follow a multicast c= (RFC 4566 §5.7). A caller who could aim a call's 50 packets a second
- * at one would have the node stream them to every host of the group or the LAN.
+ * Multicast (224.0.0.0/4, RFC 5771; ff00::/8, RFC 4291 §2.7) and the limited broadcast address. A caller who could aim
+ * a call's 50 packets a second at one would have the node stream them to every host of the group or the LAN.
  */
+const GROUP_ADDRESSES = blockList(['224.0.0.0/4', 'ff00::/8', '255.255.255.255/32']);
+
+/** Whether a c= address is a group's, with or without the TTL and count that follow a multicast one (RFC 4566 §5.7). */
 function isGroupAddress(address: string): boolean {
-  const host = address.split('/')[0]!.toLowerCase();
-  if (host.startsWith('ff') && host.includes(':')) return true;
-  const first = Number(/^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(host)?.[1] ?? NaN);
-  return (first >= 224 && first <= 239) || host === '255.255.255.255';
+  const host = address.split('/')[0]!;
+  const family = isIP(host);
+  return family !== 0 && GROUP_ADDRESSES.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 function invalid(why: string): AppError {
