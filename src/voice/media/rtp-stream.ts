@@ -243,7 +243,8 @@ export class RtpStream implements ClockSubscriber {
     const anyone = this.options.callerHosts === null;
     if (this.latchedTo) {
       // any-host is the behaviour from before decision 0139 whole: the first source latched, every source heard.
-      if (anyone || sameEndpoint(source, this.latchedTo)) return true;
+      // Every packet of the call passes here: the socket spells one peer's address the same way each time.
+      if (anyone || (source.port === this.latchedTo.port && source.address === this.latchedTo.address)) return true;
     } else if (anyone || this.mayLatchOnto(source.address)) {
       // A source port that cannot be answered (0: raw senders such as sipp's pcap play) is heard, not latched onto.
       if (!validPort(source.port)) return true;
