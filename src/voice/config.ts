@@ -137,6 +137,19 @@ export const voiceConfigSchema = z
         }),
         /** Default: <store dir>/cache/tts. */
         cacheDir: z.string().nullable().default(null),
+        /**
+         * The speech cache's size on disk; past it the least recently used is deleted. A text that differs on
+         * every call (an amount, a code) is a file a call: without a cap the disk the store is on fills up. 0 keeps
+         * nothing on disk.
+         */
+        cacheMaxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(256 * 1024 * 1024),
+        /** TTS commands running at once; a burst of calls with texts of their own waits its turn instead of forking a process each. */
+        maxProcesses: z.number().int().min(1).default(2),
+        /** One command's run. */
         timeoutMs: z.number().int().min(100).default(15_000),
       })
       .strict()
@@ -147,6 +160,12 @@ export const voiceConfigSchema = z
         baseDir: z.string().default('.'),
         /** Default: <store dir>/cache/prompts. */
         cacheDir: z.string().nullable().default(null),
+        /** Downloaded prompts kept on disk; past it the least recently used is deleted (a caller's variable in a URL is a file a call). 0 keeps nothing. */
+        cacheMaxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(256 * 1024 * 1024),
         fetchTimeoutMs: z.number().int().min(100).default(10_000),
         maxBytes: z
           .number()

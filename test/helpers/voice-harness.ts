@@ -97,12 +97,20 @@ async function startWithEngine(
     defaultVoice: 'en-us',
     voices: { 'en-GB': 'en-gb' },
     cacheDir: join(dir.path, 'tts'),
+    cacheMaxBytes: 100_000_000,
+    maxProcesses: 2,
     timeoutMs: 10_000,
   });
   const media = {
     host: new MediaHost({ host: '127.0.0.1', portMin: 40000, portMax: 44999 }, log),
     tts,
-    prompts: new PromptSource({ cacheDir: join(dir.path, 'prompts'), baseDir: dir.path, fetchTimeoutMs: 5000, maxBytes: 10_000_000 }),
+    prompts: new PromptSource({
+      cacheDir: join(dir.path, 'prompts'),
+      cacheMaxBytes: 100_000_000,
+      baseDir: dir.path,
+      fetchTimeoutMs: 5000,
+      maxBytes: 10_000_000,
+    }),
     rtpAddress: '127.0.0.1',
     log,
   };

@@ -1,6 +1,7 @@
 /**
  * Audio for Play: local WAV files (read once, kept in memory) and HTTP(S)
- * URLs (downloaded once into the cache directory under a hash of the URL).
+ * URLs (downloaded once into the cache directory under a hash of the URL,
+ * up to `cacheMaxBytes`: a caller's variable in a URL makes a file a call).
  *
  * A location can come from a caller (a variable in a script's path), so a
  * local file is read only if, after resolving symlinks, it is a regular file
@@ -8,17 +9,20 @@
  * FIFO cannot stall a thread) and read asynchronously.
  */
 import { createHash } from 'node:crypto';
-import { constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import { HttpClient, type FetchedAnswer } from '../../shared/http-client.js';
 import type { AudioClip } from './audio-clip.js';
+import { DiskCache } from './disk-cache.js';
 import { decodeWav } from './wav.js';
 
 export interface PromptSourceConfig {
   cacheDir: string;
+  /** The disk cache's cap; past it the least recently used download is deleted. 0: nothing kept on disk. */
+  cacheMaxBytes: number;
   /** Relative file names resolve against this directory. */
   baseDir: string;
   fetchTimeoutMs: number;
@@ -32,9 +36,10 @@ export class PromptSource {
   private static readonly MEMORY_ENTRIES = 200;
 
   private readonly http: HttpClient;
+  private readonly cache: DiskCache;
 
   constructor(private readonly config: PromptSourceConfig) {
-    mkdirSync(config.cacheDir, { recursive: true });
+    this.cache = new DiskCache(config.cacheDir, config.cacheMaxBytes);
     this.http = new HttpClient(config.egress ?? null);
   }
 
@@ -84,8 +89,9 @@ export class PromptSource {
   }
 
   private async fromUrl(url: string): Promise<AudioClip> {
-    const cached = join(this.config.cacheDir, `${createHash('sha256').update(url).digest('hex')}.url.wav`);
-    if (existsSync(cached)) return decodeWav(readFileSync(cached), url);
+    const name = `${createHash('sha256').update(url).digest('hex')}.url.wav`;
+    const cached = this.cache.read(name);
+    if (cached) return decodeWav(cached, url);
     // The whole download, not only each read: a server that trickles its body would otherwise keep the call in
     // silence, and a socket open, for as long as maxBytes lasts at its pace.
     const deadline = AbortSignal.timeout(this.config.fetchTimeoutMs);
@@ -103,9 +109,7 @@ export class PromptSource {
         retryable: answer.status >= 500,
       });
     const clip = decodeWav(answer.body, url); // decode before caching: a bad file is not kept
-    const tmp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(tmp, answer.body);
-    renameSync(tmp, cached);
+    this.cache.write(name, answer.body);
     return clip;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Text to speech through an external command (espeak-ng by default), run as
- * a child process per uncached prompt. The result is resampled to 8 kHz and
- * cached on disk under a hash of (command, voice, text), so a repeated prompt
- * costs a file read once and a memory lookup afterwards.
+ * a child process per uncached prompt, at most `maxProcesses` at once (a
+ * burst of calls, each with a text of its own, must not fork a process per
+ * call). The result is resampled to 8 kHz and cached on disk under a hash of
+ * (command, voice, text), up to `cacheMaxBytes` (disk-cache.ts), so a
+ * repeated prompt costs a file read once and a memory lookup afterwards.
  *
  * The command is an argv template: {textFile} (the text, written to a file),
  * {text}, {voice} and {out} are substituted per argument, never through a
@@ -11,10 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConcurrencyLimit } from '../../shared/concurrency-limit.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { AudioClip } from './audio-clip.js';
+import { DiskCache } from './disk-cache.js';
 import { decodeWav, encodeWav } from './wav.js';
 
 export interface TtsConfig {
@@ -25,6 +29,11 @@ export interface TtsConfig {
   /** Speak's Language/Voice attributes (e.g. "en-US", "en-US/female", "tts_uk_eng_male") → the command's voice name. */
   voices: Record<string, string>;
   cacheDir: string;
+  /** The disk cache's cap; past it the least recently used speech is deleted. 0: nothing kept on disk. */
+  cacheMaxBytes: number;
+  /** TTS commands running at once; the rest wait their turn. */
+  maxProcesses: number;
+  /** One command's run, from its start (not its wait for a turn). */
   timeoutMs: number;
 }
 
@@ -36,9 +45,12 @@ export interface VoiceRequest {
 export class TextToSpeech {
   private readonly memory = new Map<string, Promise<AudioClip>>();
   private static readonly MEMORY_ENTRIES = 500;
+  private readonly cache: DiskCache;
+  private readonly processes: ConcurrencyLimit;
 
   constructor(private readonly config: TtsConfig) {
-    mkdirSync(config.cacheDir, { recursive: true });
+    this.cache = new DiskCache(config.cacheDir, config.cacheMaxBytes);
+    this.processes = new ConcurrencyLimit(config.maxProcesses);
   }
 
   /** The command's voice for Speak's attributes: "language/voice", then voice, then language, then the default. */
@@ -70,17 +82,16 @@ export class TextToSpeech {
   }
 
   private async load(key: string, text: string, voice: string): Promise<AudioClip> {
-    const cached = join(this.config.cacheDir, `${key}.wav`);
-    if (existsSync(cached)) return decodeWav(readFileSync(cached), cached);
-    const raw = join(this.config.cacheDir, `${key}.${process.pid}.raw.wav`);
-    const textFile = join(this.config.cacheDir, `${key}.${process.pid}.txt`);
+    const name = `${key}.wav`;
+    const cached = this.cache.read(name);
+    if (cached) return decodeWav(cached, join(this.cache.dir, name));
+    const raw = join(this.cache.workDir, `${key}.${process.pid}.raw.wav`);
+    const textFile = join(this.cache.workDir, `${key}.${process.pid}.txt`);
     try {
       writeFileSync(textFile, text);
-      await this.run(text, textFile, voice, raw);
+      await this.processes.run(() => this.run(text, textFile, voice, raw));
       const clip = decodeWav(readFileSync(raw), `TTS output for voice ${voice}`);
-      const tmp = `${cached}.${process.pid}.tmp`;
-      writeFileSync(tmp, encodeWav(clip.pcm));
-      renameSync(tmp, cached); // atomic: a concurrent reader never sees half a file
+      this.cache.write(name, encodeWav(clip.pcm));
       return clip;
     } finally {
       rmSync(raw, { force: true });

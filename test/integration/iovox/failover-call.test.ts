@@ -166,7 +166,15 @@ describe.skipIf(!sippAvailable())('IOVOX flows on calls', () => {
       expect(invite).toMatch(/^From: .*<sip:447923221231@/m);
 
       // The three prompts, $sms_origin digit by digit and $content, as speech (G.711 the phone asked for).
-      const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-gb', voices: {}, cacheDir: join(files.path, 'tts'), timeoutMs: 10_000 });
+      const tts = new TextToSpeech({
+        command: ESPEAK_COMMAND,
+        defaultVoice: 'en-gb',
+        voices: {},
+        cacheDir: join(files.path, 'tts'),
+        cacheMaxBytes: 100_000_000,
+        maxProcesses: 2,
+        timeoutMs: 10_000,
+      });
       const clips = await Promise.all(
         ['You have received an SMS from', 'plus 4 4 7 9 2 3 2 2 1 2 3 1', 'Hello there, my name is John'].map((t) => tts.synthesize(t)),
       );

@@ -110,7 +110,15 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       });
       const result = await run.done;
       expect(result.code, result.errors || result.stdout).toBe(0); // our BYE ended it
-      const tts = new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-check`, timeoutMs: 10_000 });
+      const tts = new TextToSpeech({
+        command: ESPEAK_COMMAND,
+        defaultVoice: 'en-us',
+        voices: {},
+        cacheDir: `${d.dir}/tts-check`,
+        cacheMaxBytes: 100_000_000,
+        maxProcesses: 2,
+        timeoutMs: 10_000,
+      });
       const expectedMs = (await tts.synthesize(FIRST)).durationMs + (await tts.synthesize(SECOND)).durationMs;
       const audio = receiver.audio();
       expect(audio.length / 8).toBeGreaterThanOrEqual(expectedMs - 80);
@@ -184,9 +192,15 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       const callId = await liveCallFrom('+3630222');
       const text = 'This is an announcement from the operator.';
       const duration = (
-        await new TextToSpeech({ command: ESPEAK_COMMAND, defaultVoice: 'en-us', voices: {}, cacheDir: `${d.dir}/tts-live`, timeoutMs: 10_000 }).synthesize(
-          text,
-        )
+        await new TextToSpeech({
+          command: ESPEAK_COMMAND,
+          defaultVoice: 'en-us',
+          voices: {},
+          cacheDir: `${d.dir}/tts-live`,
+          cacheMaxBytes: 100_000_000,
+          maxProcesses: 2,
+          timeoutMs: 10_000,
+        }).synthesize(text)
       ).durationMs;
       // The script's own greeting first; what comes after it is the command's.
       await waitUntil(() => receiver.audio().length > 0 && rms(receiver.audio().subarray(-1600)) < 50, 15_000, 'the greeting over');

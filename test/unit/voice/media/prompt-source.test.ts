@@ -3,7 +3,7 @@
  * asynchronously and capped; a caller's value in a path stays one segment.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AudioClip } from '../../../../src/voice/media/audio-clip.js';
@@ -25,7 +25,7 @@ symlinkSync(join(outside, 'private.wav'), join(base, 'greetings', 'link.wav'));
 writeFileSync(join(base, 'big.wav'), Buffer.alloc(200_000));
 execFileSync('mkfifo', [join(base, 'fifo.wav')]);
 
-const prompts = new PromptSource({ cacheDir: join(dir.path, 'cache'), baseDir: base, fetchTimeoutMs: 1000, maxBytes: 100_000 });
+const prompts = new PromptSource({ cacheDir: join(dir.path, 'cache'), cacheMaxBytes: 100_000_000, baseDir: base, fetchTimeoutMs: 1000, maxBytes: 100_000 });
 
 describe('PromptSource local files', () => {
   it('plays a file inside baseDir, by relative or absolute name', async () => {
@@ -64,6 +64,27 @@ describe('PromptSource URLs', () => {
     } finally {
       trickling.closeAllConnections();
       trickling.close();
+    }
+  });
+
+  it("keeps its download cache under cacheMaxBytes when a caller's variable makes every URL new", async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const cacheDir = join(dir.path, 'capped-cache');
+    const capped = new PromptSource({ cacheDir, cacheMaxBytes: 4 * wav.length, baseDir: base, fetchTimeoutMs: 5000, maxBytes: 100_000 });
+    const port = (server.address() as { port: number }).port;
+    const url = (caller: number) => `http://127.0.0.1:${port}/greeting.wav?caller=${caller}`;
+    try {
+      for (let caller = 0; caller < 20; caller++) expect((await capped.load(url(caller))).durationMs).toBe(200);
+      expect(readdirSync(cacheDir).filter((name) => !name.startsWith('.'))).toHaveLength(4);
+      // The newest are the ones kept: a repeat of the last caller's URL is not fetched again.
+      server.close();
+      expect(
+        (await new PromptSource({ cacheDir, cacheMaxBytes: 4 * wav.length, baseDir: base, fetchTimeoutMs: 1000, maxBytes: 100_000 }).load(url(19))).durationMs,
+      ).toBe(200);
+    } finally {
+      server.close();
     }
   });
 });
