@@ -16,6 +16,7 @@ import type { EgressPolicy } from '../../shared/egress.js';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.js';
 import { HttpClient, type FetchedAnswer } from '../../shared/http-client.js';
 import type { AudioClip } from './audio-clip.js';
+import { ClipMemory } from './clip-memory.js';
 import { DiskCache } from './disk-cache.js';
 import { decodeWav } from './wav.js';
 
@@ -32,8 +33,8 @@ export interface PromptSourceConfig {
 }
 
 export class PromptSource {
-  private readonly memory = new Map<string, Promise<AudioClip>>();
-  private static readonly MEMORY_ENTRIES = 200;
+  /** The last 200 files and URLs played, up to 32 MiB of PCM. */
+  private readonly memory = new ClipMemory(200, 32 * 1024 * 1024);
 
   private readonly http: HttpClient;
   private readonly cache: DiskCache;
@@ -46,14 +47,7 @@ export class PromptSource {
   /** A WAV file path or an http(s) URL. */
   load(location: string): Promise<AudioClip> {
     const key = /^https?:\/\//i.test(location) ? location : resolve(this.config.baseDir, location);
-    let clip = this.memory.get(key);
-    if (!clip) {
-      clip = key === location && /^https?:/i.test(key) ? this.fromUrl(key) : this.fromFile(key);
-      clip.catch(() => this.memory.delete(key));
-      if (this.memory.size >= PromptSource.MEMORY_ENTRIES) this.memory.delete(this.memory.keys().next().value!);
-      this.memory.set(key, clip);
-    }
-    return clip;
+    return this.memory.get(key, () => (key === location && /^https?:/i.test(key) ? this.fromUrl(key) : this.fromFile(key)));
   }
 
   private async fromFile(path: string): Promise<AudioClip> {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { ConcurrencyLimit } from '../../shared/concurrency-limit.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { AudioClip } from './audio-clip.js';
+import { ClipMemory } from './clip-memory.js';
 import { DiskCache } from './disk-cache.js';
 import { decodeWav, encodeWav } from './wav.js';
 
@@ -43,8 +44,8 @@ export interface VoiceRequest {
 }
 
 export class TextToSpeech {
-  private readonly memory = new Map<string, Promise<AudioClip>>();
-  private static readonly MEMORY_ENTRIES = 500;
+  /** The last 500 texts spoken, up to 32 MiB of PCM (35 minutes of speech). */
+  private readonly memory = new ClipMemory(500, 32 * 1024 * 1024);
   private readonly cache: DiskCache;
   private readonly processes: ConcurrencyLimit;
 
@@ -71,14 +72,7 @@ export class TextToSpeech {
     const key = createHash('sha256')
       .update(JSON.stringify([this.config.command, voice, text]))
       .digest('hex');
-    let clip = this.memory.get(key);
-    if (!clip) {
-      clip = this.load(key, text, voice);
-      clip.catch(() => this.memory.delete(key));
-      if (this.memory.size >= TextToSpeech.MEMORY_ENTRIES) this.memory.delete(this.memory.keys().next().value!);
-      this.memory.set(key, clip);
-    }
-    return clip;
+    return this.memory.get(key, () => this.load(key, text, voice));
   }
 
   private async load(key: string, text: string, voice: string): Promise<AudioClip> {
