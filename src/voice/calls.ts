@@ -3,6 +3,10 @@
  * is run by the call handler (the OzML runtime, or a fixed handler until it
  * exists). Whatever the handler does, the call is hung up when it returns,
  * and its port, timers and session are released when the dialog ends.
+ *
+ * At most `maxCalls` calls at once, placed and answered together: past it an incoming call gets 503 Service
+ * Unavailable (RFC 3261 §21.5.4) and a call placed fails as unconnected with SIP 503, so an INVITE flood (or a
+ * runaway app) meets a limit the operator chose, not the machine's memory or the RTP range.
  */
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Summary } from 'prom-client';
@@ -22,10 +26,21 @@ export interface DialOptions {
   headers?: Record<string, string>;
 }
 
+export interface CallLimits {
+  /** Calls in progress at once, both directions (voice.maxCalls). */
+  maxCalls: number;
+}
+
+/** Refused calls are logged at most this often: a flood must not become a log flood. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 export class CallService {
   private readonly active = new Map<string, CallSession>();
+  /** Calls being placed: not yet in `active`, already holding a port and a place under maxCalls. */
+  private placing = 0;
   private readonly metrics;
   private stopping = false;
+  private refusalLoggedAt = -Infinity;
 
   constructor(
     private readonly control: CallControl,
@@ -33,11 +48,18 @@ export class CallService {
     private readonly handler: CallHandler,
     private readonly log: Logger,
     registry?: Registry,
+    private readonly limits: CallLimits = { maxCalls: Infinity },
   ) {
     const registers = registry ? [registry] : [];
     const active = this.active;
     this.metrics = {
       calls: new Counter({ name: 'telenode_calls_total', help: 'Calls by direction and how they ended', labelNames: ['direction', 'reason'], registers }),
+      refused: new Counter({
+        name: 'telenode_calls_refused_total',
+        help: 'Calls refused because voice.maxCalls were in progress, by direction',
+        labelNames: ['direction'],
+        registers,
+      }),
       foreignRtp: new Counter({
         name: 'telenode_rtp_foreign_packets_total',
         help: 'RTP packets a call dropped because they came from neither its SDP host nor its SIP host (counted as calls end)',
@@ -101,6 +123,20 @@ export class CallService {
   /** Place a call and run `handler` on it once answered (the default handler when none is given). */
   async dial(options: DialOptions, handler: CallHandler = this.handler): Promise<CallSession> {
     if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
+    if (this.atLimit('outbound'))
+      throw new AppError(ErrorCode.CALL_FAILED, `call to ${options.target} not placed: ${this.limits.maxCalls} calls (voice.maxCalls) are in progress`, {
+        protocolStatus: 503,
+        retryable: true,
+      });
+    this.placing++;
+    try {
+      return await this.place(options, handler);
+    } finally {
+      this.placing--;
+    }
+  }
+
+  private async place(options: DialOptions, handler: CallHandler): Promise<CallSession> {
     const bound = await this.media.host.bind();
     let session: CallSession;
     try {
@@ -126,7 +162,7 @@ export class CallService {
   }
 
   private incoming(call: IncomingCall): void {
-    if (this.stopping) {
+    if (this.stopping || this.atLimit('inbound')) {
       call.reject(503, 'Service Unavailable');
       return;
     }
@@ -137,6 +173,18 @@ export class CallService {
     const session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
     session.log.info({ from: call.info.from.user, to: call.info.to.user, source: call.info.source }, 'incoming call');
     this.run(session, this.handler);
+  }
+
+  /** Whether `maxCalls` are in progress; if so the refusal is counted (and logged, now and then). */
+  private atLimit(direction: 'inbound' | 'outbound'): boolean {
+    if (this.active.size + this.placing < this.limits.maxCalls) return false;
+    this.metrics.refused.inc({ direction });
+    const now = Date.now();
+    if (now - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.refusalLoggedAt = now;
+      this.log.warn({ maxCalls: this.limits.maxCalls, direction }, 'call refused: voice.maxCalls calls are in progress (logged once a minute while it lasts)');
+    }
+    return true;
   }
 
   private run(session: CallSession, handler: CallHandler): void {

@@ -25,6 +25,11 @@ export const voiceConfigSchema = z
   .object({
     /** Answer calls at all. */
     enabled: z.boolean().default(true),
+    /**
+     * Calls in progress at once, incoming and placed together. Past it an incoming call gets 503 and a call placed
+     * fails (SIP 503): an INVITE flood meets this limit, not the node's memory. The RTP range allows ~5,000.
+     */
+    maxCalls: z.number().int().min(1).default(2000),
     /** builtin: the node's own SIP stack (no other server needed); drachtio: a drachtio-server in front. */
     engine: z.enum(['builtin', 'drachtio']).default('builtin'),
     builtin: z

@@ -32,6 +32,8 @@ export interface VoiceHarness {
   handler: CallHandler;
   /** Sessions in the order calls arrived. */
   sessions: CallSession[];
+  /** The call service's metrics. */
+  registry: Registry;
   stop: () => Promise<void>;
 }
 
@@ -42,12 +44,12 @@ export function drachtioFromEnv(): { host: string; port: number; secret: string;
   return { host, port: Number(port ?? 9022), secret: secret ?? 'cymru', sipTarget };
 }
 
-export async function startDrachtioHarness(): Promise<VoiceHarness> {
+export async function startDrachtioHarness(options: HarnessOptions = {}): Promise<VoiceHarness> {
   const env = drachtioFromEnv();
   if (!env) throw new Error('set DRACHTIO_HOST and DRACHTIO_SIP to run the drachtio scenarios');
   const log = testLogger();
   const engine = new DrachtioSipEngine({ host: env.host, port: env.port, secret: env.secret, contactUser: 'telenode', connectTimeoutMs: 5000 }, log);
-  return startWithEngine(engine, log, () => env.sipTarget);
+  return startWithEngine(engine, log, () => env.sipTarget, undefined, options);
 }
 
 function testLogger() {
@@ -58,6 +60,8 @@ function testLogger() {
 export interface HarnessOptions {
   /** The speech synthesiser's argv template (default: espeak-ng). */
   ttsCommand?: string[];
+  /** voice.maxCalls (default: no limit). */
+  maxCalls?: number;
 }
 
 export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}, options: HarnessOptions = {}): Promise<VoiceHarness> {
@@ -126,6 +130,7 @@ async function startWithEngine(
       await session.answer();
     },
     sessions: [],
+    registry: new Registry(),
     stop: async () => {
       await harness.calls.stop();
       dir.remove();
@@ -139,7 +144,8 @@ async function startWithEngine(
       return harness.handler(session);
     },
     log,
-    new Registry(),
+    harness.registry,
+    { maxCalls: options.maxCalls ?? Infinity },
   );
   await harness.calls.start();
   harness.port = port();

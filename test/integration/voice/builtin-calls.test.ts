@@ -17,7 +17,7 @@ import * as digest from 'sip/digest.js';
 import type { CallSession } from '../../../src/voice/call-session.js';
 
 describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
-  callScenarios('built-in', () => startVoiceHarness());
+  callScenarios('built-in', (options) => startVoiceHarness({}, options));
 
   describe('bad input', () => {
     let h: VoiceHarness;

@@ -17,13 +17,13 @@ import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
 import { SIPP_PCAPS, SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, type SippOptions } from '../../helpers/sipp.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { rtpPhone } from '../../helpers/rtp-phone.js';
-import type { VoiceHarness } from '../../helpers/voice-harness.js';
+import type { HarnessOptions, VoiceHarness } from '../../helpers/voice-harness.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const PROMPT = 'Thank you for your payment. Your receipt number is four seven one one.';
 const LONG_PROMPT = 'This is a long announcement. '.repeat(8);
 
-export function callScenarios(engine: string, start: () => Promise<VoiceHarness>): void {
+export function callScenarios(engine: string, start: (options?: HarnessOptions) => Promise<VoiceHarness>): void {
   describe(`${engine} engine: calls against sipp`, () => {
     let h: VoiceHarness;
 
@@ -370,5 +370,57 @@ export function callScenarios(engine: string, start: () => Promise<VoiceHarness>
         ...more,
       }).done;
     }
+  });
+
+  describe(`${engine} engine: at voice.maxCalls`, () => {
+    let h: VoiceHarness;
+    beforeAll(async () => {
+      h = await start({ maxCalls: 2 });
+    });
+    afterAll(async () => {
+      await h?.stop();
+    });
+
+    it('answers 503 to a call past maxCalls, places none past it, and takes calls again once one ends', async () => {
+      const release: Array<() => void> = [];
+      h.handler = async (session) => {
+        await session.answer();
+        await new Promise<void>((resolve) => release.push(resolve));
+      };
+      const rejected = join(h.dir, 'uac-reject-503.xml');
+      writeFileSync(rejected, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '503'));
+      const sipp = async (scenario: string) =>
+        runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: 9 }, workDir: h.dir });
+      // Two calls that stay until the script hangs up (sipp waits for our BYE).
+      const held = [await sipp('uac-listen.xml'), await sipp('uac-listen.xml')];
+      try {
+        await waitUntil(() => release.length === 2, 15_000, 'two calls answered');
+        const third = await (await sipp(rejected)).done;
+        expect(third.code, third.errors || third.stdout).toBe(0);
+        expect(h.sessions).toHaveLength(2); // the third never reached the script
+        // Placing a call counts too, before any INVITE leaves.
+        await expect(h.calls.dial({ target: 'sip:1001@127.0.0.1:9', callerId: '1' })).rejects.toMatchObject({
+          code: 'TN_ERR_CALL_FAILED',
+          protocolStatus: 503,
+        });
+        expect((await h.registry.getSingleMetricAsString('telenode_calls_refused_total')).split('\n')).toEqual(
+          expect.arrayContaining(['telenode_calls_refused_total{direction="inbound"} 1', 'telenode_calls_refused_total{direction="outbound"} 1']),
+        );
+        // One call ends; the next one is answered.
+        release.shift()!();
+        await waitUntil(() => h.calls.activeCalls.length === 1, 15_000, 'the released call ended');
+        const fourth = await sipp('uac-listen.xml');
+        await waitUntil(() => release.length === 2, 15_000, 'a call answered again');
+        expect(h.sessions).toHaveLength(3);
+        release.splice(0).forEach((end) => end());
+        for (const run of [...held, fourth]) {
+          const result = await run.done;
+          expect(result.code, result.errors || result.stdout).toBe(0);
+        }
+      } finally {
+        release.splice(0).forEach((end) => end());
+        for (const run of held) run.kill();
+      }
+    });
   });
 }

@@ -24,7 +24,7 @@ const restartCommand = process.env['DRACHTIO_RESTART_COMMAND'];
 
 if (drachtio && sippAvailable()) {
   describe('drachtio engine', () => {
-    callScenarios('drachtio', () => startDrachtioHarness());
+    callScenarios('drachtio', (options) => startDrachtioHarness(options));
   });
 } else {
   describe('drachtio engine', () => {
