@@ -91,6 +91,8 @@ declare module 'sip' {
   export interface Stack {
     send(message: Partial<SipRequest> & { method: string; uri: string; headers: Partial<SipHeaders> }, callback?: (response: SipResponse) => void): void;
     send(message: SipResponse): void;
+    /** telenode's patch: send a final response once and keep no transaction for its request (RFC 3261 §8.2.7). */
+    sendStateless(message: SipResponse): void;
     destroy(): void;
     hostname(): string;
   }

@@ -38,7 +38,14 @@ export function fenceStack(stack: sip.Stack, log: Logger): sip.Stack {
       answerLocally(request, fenced);
     }
   };
-  return { send: send as sip.Stack['send'], destroy: () => stack.destroy(), hostname: () => stack.hostname() };
+  const sendStateless = (response: sip.SipResponse): void => {
+    try {
+      stack.sendStateless(response);
+    } catch (err) {
+      log.warn({ err, status: response.status }, 'SIP response could not be sent');
+    }
+  };
+  return { send: send as sip.Stack['send'], sendStateless, destroy: () => stack.destroy(), hostname: () => stack.hostname() };
 }
 
 function isResponse(message: OutgoingRequest | sip.SipResponse): message is sip.SipResponse {
