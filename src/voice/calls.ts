@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import { Counter, Gauge, Summary } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
+import { RefusalLog } from '../shared/refusal-log.js';
 import type { CallControl, IncomingCall } from './sip/call-control.js';
 import { CallSession, type MediaDeps } from './call-session.js';
 import { writeOffer } from './media/sdp.js';
@@ -31,16 +32,14 @@ export interface CallLimits {
   maxCalls: number;
 }
 
-/** Refused calls are logged at most this often: a flood must not become a log flood. */
-const REFUSAL_LOG_INTERVAL_MS = 60_000;
-
 export class CallService {
   private readonly active = new Map<string, CallSession>();
   /** Calls being placed: not yet in `active`, already holding a port and a place under maxCalls. */
   private placing = 0;
   private readonly metrics;
   private stopping = false;
-  private refusalLoggedAt = -Infinity;
+  /** A warning per source a minute while calls are refused: a flood must not become a log flood. */
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly control: CallControl,
@@ -95,7 +94,11 @@ export class CallService {
       for (let i = 0; i < first.length; i++) this.metrics.firstSend.observe(Math.abs(first[i]!) / 1000);
       for (let i = 0; i < last.length; i++) this.metrics.lastSend.observe(Math.abs(last[i]!) / 1000);
     };
-    control.onIncomingCall((call) => this.incoming(call));
+    this.refusals = new RefusalLog(log, 'call refused: voice.maxCalls calls are in progress');
+    control.onIncomingCall(
+      (call) => this.incoming(call),
+      (source) => !this.atLimit('inbound', source),
+    );
   }
 
   get activeCalls(): readonly CallSession[] {
@@ -123,7 +126,7 @@ export class CallService {
   /** Place a call and run `handler` on it once answered (the default handler when none is given). */
   async dial(options: DialOptions, handler: CallHandler = this.handler): Promise<CallSession> {
     if (this.stopping) throw new AppError(ErrorCode.SHUTTING_DOWN, 'telenode is shutting down');
-    if (this.atLimit('outbound'))
+    if (this.atLimit('outbound', 'placed by this node'))
       throw new AppError(ErrorCode.CALL_FAILED, `call to ${options.target} not placed: ${this.limits.maxCalls} calls (voice.maxCalls) are in progress`, {
         protocolStatus: 503,
         retryable: true,
@@ -162,7 +165,7 @@ export class CallService {
   }
 
   private incoming(call: IncomingCall): void {
-    if (this.stopping || this.atLimit('inbound')) {
+    if (this.stopping) {
       call.reject(503, 'Service Unavailable');
       return;
     }
@@ -175,15 +178,11 @@ export class CallService {
     this.run(session, this.handler);
   }
 
-  /** Whether `maxCalls` are in progress; if so the refusal is counted (and logged, now and then). */
-  private atLimit(direction: 'inbound' | 'outbound'): boolean {
+  /** Whether `maxCalls` are in progress; if so the refusal is counted (and logged once a minute for its source). */
+  private atLimit(direction: 'inbound' | 'outbound', source: string): boolean {
     if (this.active.size + this.placing < this.limits.maxCalls) return false;
     this.metrics.refused.inc({ direction });
-    const now = Date.now();
-    if (now - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
-      this.refusalLoggedAt = now;
-      this.log.warn({ maxCalls: this.limits.maxCalls, direction }, 'call refused: voice.maxCalls calls are in progress (logged once a minute while it lasts)');
-    }
+    this.refusals.note(source, { direction, maxCalls: this.limits.maxCalls });
     return true;
   }
 

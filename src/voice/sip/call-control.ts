@@ -132,7 +132,11 @@ export interface CallControl {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Every new inbound call goes to this handler, which must ring, answer or reject it. */
-  onIncomingCall(handler: (call: IncomingCall) => void): void;
+  /**
+   * Who runs a new call. `admit`, asked before anything is sent for the INVITE (not even 100 Trying), refuses it
+   * with 503 when it returns false (voice.maxCalls), so the refusal costs the engine no call and no transaction.
+   */
+  onIncomingCall(handler: (call: IncomingCall) => void, admit?: (sourceAddress: string) => boolean): void;
   /** Place a call; resolves when answered, rejects with CALL_FAILED (protocolStatus = SIP status). */
   dial(request: DialRequest): Promise<SipCall>;
   status(): EngineStatus;

@@ -9,7 +9,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
-import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
+import { startVoiceHarness, type HarnessOptions, type VoiceHarness } from '../../helpers/voice-harness.js';
+import type { BuiltinEngineConfig } from '../../../src/voice/sip/builtin/builtin-engine.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
@@ -383,6 +384,42 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
       expect(result.code, result.errors || result.stdout).toBe(0);
       expect(h.sessions).toHaveLength(0);
     } finally {
+      await h.stop();
+    }
+  });
+
+  it.each<[string, Partial<BuiltinEngineConfig>, HarnessOptions, string]>([
+    ['403 to an address outside the ACL', { inbound: { allow: ['10.0.0.0/8'], auth: null } }, {}, 'SIP/2.0 403 Forbidden'],
+    [
+      '401 with a digest challenge',
+      { inbound: { allow: [], auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] } } },
+      {},
+      'SIP/2.0 401 Unauthorized',
+    ],
+    ['503 at voice.maxCalls', {}, { maxCalls: 0 }, 'SIP/2.0 503 Service Unavailable'],
+  ])('answers %s once and keeps no transaction: a forged INVITE is not answered again and again', async (_what, engine, options, status) => {
+    const h = await startVoiceHarness(engine, options);
+    const caller = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve) => caller.bind(0, '127.0.0.1', resolve));
+      const self = `127.0.0.1:${caller.address().port}`;
+      const received: string[] = [];
+      caller.on('message', (data) => received.push(data.toString()));
+      const target = `sip:100@127.0.0.1:${h.port}`;
+      const invite = `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKforged\r\nFrom: <sip:x@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: forged\r\nCSeq: 1 INVITE\r\nContact: <sip:x@${self}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+      caller.send(invite, h.port, '127.0.0.1');
+      await waitUntil(() => received.length === 1, 5000, 'the answer');
+      // The same INVITE again, as a caller that lost the answer sends it. A transaction kept for it would send its
+      // stored answer (same To tag) and, until an ACK, again at 0.5, 1.5, 3.5 ... s; without one it is answered anew.
+      caller.send(invite, h.port, '127.0.0.1');
+      await waitUntil(() => received.length === 2, 5000, 'the second answer');
+      expect(received.map((text) => text.split('\r\n')[0])).toEqual([status, status]); // no 100 Trying first
+      const toTags = received.map((text) => /^To:.*;tag=([^;\s]+)/im.exec(text)?.[1]);
+      expect(toTags[0]).toBeTruthy();
+      expect(toTags[1]).not.toBe(toTags[0]);
+      expect(h.sessions).toHaveLength(0);
+    } finally {
+      caller.close();
       await h.stop();
     }
   });

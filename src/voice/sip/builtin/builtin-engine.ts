@@ -21,6 +21,7 @@ import { isRoutableUri } from './fenced-stack.js';
 import { checkRequest } from './request-sanity.js';
 import { startSipStack } from './sip-stack.js';
 import { newId } from '../../../shared/ids.js';
+import { RefusalLog } from '../../../shared/refusal-log.js';
 
 export interface BuiltinEngineConfig {
   host: string;
@@ -46,6 +47,9 @@ export class BuiltinSipEngine implements CallControl {
   private readonly policy: InboundPolicy;
   private readonly registrations: Registration[] = [];
   private handler: ((call: IncomingCall) => void) | null = null;
+  private admit: (sourceAddress: string) => boolean = () => true;
+  /** Requests from outside voice.builtin.allow: a warning per address a minute, not one per packet. */
+  private readonly outsiders: RefusalLog;
 
   constructor(
     private readonly config: BuiltinEngineConfig,
@@ -56,6 +60,7 @@ export class BuiltinSipEngine implements CallControl {
     const auth = config.inbound.auth;
     const guard = auth ? digestGuard(auth.guessing ?? DEFAULT_DIGEST_GUESS_LIMITS, log.child({ component: 'sip-auth' }), registry) : null;
     this.policy = new InboundPolicy(config.inbound, guard);
+    this.outsiders = new RefusalLog(log, 'SIP request from an address outside the ACL (voice.builtin.allow) refused with 403');
   }
 
   get listenPort(): number {
@@ -99,8 +104,9 @@ export class BuiltinSipEngine implements CallControl {
     this.stack = null;
   }
 
-  onIncomingCall(handler: (call: IncomingCall) => void): void {
+  onIncomingCall(handler: (call: IncomingCall) => void, admit: (sourceAddress: string) => boolean = () => true): void {
     this.handler = handler;
+    this.admit = admit;
   }
 
   async dial(request: DialRequest): Promise<SipCall> {
@@ -154,9 +160,17 @@ export class BuiltinSipEngine implements CallControl {
     return this.stack;
   }
 
+  /**
+   * A response to a request that is not (or not yet) a call's. A refusal (≥ 300) is sent statelessly (RFC 3261
+   * §8.2.7): sent once, no transaction kept. Sent through a transaction it was kept 32 s and, over UDP, repeated
+   * six times until an ACK came, so anyone could have the node send a forged source 7 responses an INVITE and hold
+   * 32 s of state each; a caller that lost the response sends its request again and is answered again.
+   */
   private reply(request: sip.SipRequest, status: number, reason: string, headers: Record<string, unknown> = {}): void {
     // A final response carries a To tag (RFC 3261 §8.2.6.2) so the caller can match its ACK.
-    this.stack?.send(makeResponseWithTag(request, status, reason, status >= 200 ? newTag() : null, { headers }));
+    const response = makeResponseWithTag(request, status, reason, status >= 200 ? newTag() : null, { headers });
+    if (status >= 300) this.stack?.sendStateless(response);
+    else this.stack?.send(response);
   }
 
   private onRequest(request: sip.SipRequest, remote: sip.Remote): void {
@@ -166,7 +180,7 @@ export class BuiltinSipEngine implements CallControl {
         { method: request.method, from: `${remote.protocol}:${remote.address}:${remote.port}`, status: insane.status, reason: insane.reason },
         'malformed SIP request refused',
       );
-      if (request.method !== 'ACK') this.stack?.send(sip.makeResponse(request, insane.status, insane.reason));
+      if (request.method !== 'ACK') this.stack?.sendStateless(sip.makeResponse(request, insane.status, insane.reason));
       return;
     }
     this.log.trace(
@@ -174,7 +188,7 @@ export class BuiltinSipEngine implements CallControl {
       'SIP request',
     );
     if (!this.policy.allows(remote.address)) {
-      this.log.warn({ from: remote.address, method: request.method }, 'SIP request from an address outside the ACL');
+      this.outsiders.note(remote.address, { method: request.method });
       if (request.method !== 'ACK') this.reply(request, 403, 'Forbidden');
       return;
     }
@@ -222,7 +236,7 @@ export class BuiltinSipEngine implements CallControl {
         return;
       }
     }
-    if (!this.handler) {
+    if (!this.handler || !this.admit(remote.address)) {
       this.reply(request, 503, 'Service Unavailable');
       return;
     }

@@ -45,6 +45,7 @@ export class DrachtioSipEngine implements CallControl {
   private stopped = false;
   private listen: string[] = [];
   private handler: ((call: IncomingCall) => void) | null = null;
+  private admit: (sourceAddress: string) => boolean = () => true;
   private readonly calls = new Set<DrachtioCall>();
 
   constructor(
@@ -107,8 +108,9 @@ export class DrachtioSipEngine implements CallControl {
     this.connected = false;
   }
 
-  onIncomingCall(handler: (call: IncomingCall) => void): void {
+  onIncomingCall(handler: (call: IncomingCall) => void, admit: (sourceAddress: string) => boolean = () => true): void {
     this.handler = handler;
+    this.admit = admit;
   }
 
   async dial(request: DialRequest): Promise<SipCall> {
@@ -206,7 +208,7 @@ export class DrachtioSipEngine implements CallControl {
   }
 
   private onInvite(req: SrfRequest, res: SrfResponse): void {
-    if (!this.handler) {
+    if (!this.handler || !this.admit(String(req.source_address ?? ''))) {
       res.send(503);
       return;
     }
