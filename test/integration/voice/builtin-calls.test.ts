@@ -388,39 +388,45 @@ describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
     }
   });
 
-  it.each<[string, Partial<BuiltinEngineConfig>, HarnessOptions, string]>([
-    ['403 to an address outside the ACL', { inbound: { allow: ['10.0.0.0/8'], auth: null } }, {}, 'SIP/2.0 403 Forbidden'],
+  it.each<[string, 'INVITE' | 'OPTIONS', Partial<BuiltinEngineConfig>, HarnessOptions, string]>([
+    ['403 to an INVITE from outside the ACL', 'INVITE', { inbound: { allow: ['10.0.0.0/8'], auth: null } }, {}, 'SIP/2.0 403 Forbidden'],
     [
       '401 with a digest challenge',
+      'INVITE',
       { inbound: { allow: [], auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] } } },
       {},
       'SIP/2.0 401 Unauthorized',
     ],
-    ['503 at voice.maxCalls', {}, { maxCalls: 0 }, 'SIP/2.0 503 Service Unavailable'],
-  ])('answers %s once and keeps no transaction: a forged INVITE is not answered again and again', async (_what, engine, options, status) => {
-    const h = await startVoiceHarness(engine, options);
-    const caller = createSocket('udp4');
-    try {
-      await new Promise<void>((resolve) => caller.bind(0, '127.0.0.1', resolve));
-      const self = `127.0.0.1:${caller.address().port}`;
-      const received: string[] = [];
-      caller.on('message', (data) => received.push(data.toString()));
-      const target = `sip:100@127.0.0.1:${h.port}`;
-      const invite = `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKforged\r\nFrom: <sip:x@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: forged\r\nCSeq: 1 INVITE\r\nContact: <sip:x@${self}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
-      caller.send(invite, h.port, '127.0.0.1');
-      await waitUntil(() => received.length === 1, 5000, 'the answer');
-      // The same INVITE again, as a caller that lost the answer sends it. A transaction kept for it would send its
-      // stored answer (same To tag) and, until an ACK, again at 0.5, 1.5, 3.5 ... s; without one it is answered anew.
-      caller.send(invite, h.port, '127.0.0.1');
-      await waitUntil(() => received.length === 2, 5000, 'the second answer');
-      expect(received.map((text) => text.split('\r\n')[0])).toEqual([status, status]); // no 100 Trying first
-      const toTags = received.map((text) => /^To:.*;tag=([^;\s]+)/im.exec(text)?.[1]);
-      expect(toTags[0]).toBeTruthy();
-      expect(toTags[1]).not.toBe(toTags[0]);
-      expect(h.sessions).toHaveLength(0);
-    } finally {
-      caller.close();
-      await h.stop();
-    }
-  });
+    ['503 to an INVITE at voice.maxCalls', 'INVITE', {}, { maxCalls: 0 }, 'SIP/2.0 503 Service Unavailable'],
+    ["200 to an OPTIONS (anyone's keep-alive or scan)", 'OPTIONS', {}, {}, 'SIP/2.0 200 OK'],
+  ])(
+    'answers %s once and keeps no transaction: a forged request is not answered again and again, nor remembered',
+    async (_what, method, engine, options, status) => {
+      const h = await startVoiceHarness(engine, options);
+      const caller = createSocket('udp4');
+      try {
+        await new Promise<void>((resolve) => caller.bind(0, '127.0.0.1', resolve));
+        const self = `127.0.0.1:${caller.address().port}`;
+        const received: string[] = [];
+        caller.on('message', (data) => received.push(data.toString()));
+        const target = `sip:100@127.0.0.1:${h.port}`;
+        const invite = `${method} ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKforged\r\nFrom: <sip:x@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: forged\r\nCSeq: 1 ${method}\r\nContact: <sip:x@${self}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+        caller.send(invite, h.port, '127.0.0.1');
+        await waitUntil(() => received.length === 1, 5000, 'the answer');
+        // The same request again, as a caller that lost the answer sends it. A transaction kept for it (32 s) would send
+        // its stored answer (same To tag), and for an INVITE again at 0.5, 1.5, 3.5 ... s until an ACK; without one it
+        // is answered anew.
+        caller.send(invite, h.port, '127.0.0.1');
+        await waitUntil(() => received.length === 2, 5000, 'the second answer');
+        expect(received.map((text) => text.split('\r\n')[0])).toEqual([status, status]); // no 100 Trying first
+        const toTags = received.map((text) => /^To:.*;tag=([^;\s]+)/im.exec(text)?.[1]);
+        expect(toTags[0]).toBeTruthy();
+        expect(toTags[1]).not.toBe(toTags[0]);
+        expect(h.sessions).toHaveLength(0);
+      } finally {
+        caller.close();
+        await h.stop();
+      }
+    },
+  );
 });

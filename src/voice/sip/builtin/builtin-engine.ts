@@ -161,16 +161,14 @@ export class BuiltinSipEngine implements CallControl {
   }
 
   /**
-   * A response to a request that is not (or not yet) a call's. A refusal (≥ 300) is sent statelessly (RFC 3261
-   * §8.2.7): sent once, no transaction kept. Sent through a transaction it was kept 32 s and, over UDP, repeated
-   * six times until an ACK came, so anyone could have the node send a forged source 7 responses an INVITE and hold
-   * 32 s of state each; a caller that lost the response sends its request again and is answered again.
+   * A final response to a request that is not (or not yet) a call's, sent statelessly (RFC 3261 §8.2.7): once, with
+   * no transaction kept. Through a transaction it was kept 32 s and, for an INVITE over UDP, repeated six times
+   * until an ACK came: anyone could have the node send a forged source 7 answers an INVITE, and hold 32 s of state
+   * for every request (20,000 OPTIONS: +100 MiB). A caller that lost the answer sends its request again and is
+   * answered again. A final response carries a To tag (RFC 3261 §8.2.6.2) so the caller can match its ACK.
    */
   private reply(request: sip.SipRequest, status: number, reason: string, headers: Record<string, unknown> = {}): void {
-    // A final response carries a To tag (RFC 3261 §8.2.6.2) so the caller can match its ACK.
-    const response = makeResponseWithTag(request, status, reason, status >= 200 ? newTag() : null, { headers });
-    if (status >= 300) this.stack?.sendStateless(response);
-    else this.stack?.send(response);
+    this.stack?.sendStateless(makeResponseWithTag(request, status, reason, newTag(), { headers }));
   }
 
   private onRequest(request: sip.SipRequest, remote: sip.Remote): void {
@@ -209,7 +207,8 @@ export class BuiltinSipEngine implements CallControl {
           this.reply(request, 481, 'Call/Transaction Does Not Exist');
           return;
         }
-        this.reply(request, 200, 'OK');
+        // Through the CANCEL's transaction: a retransmitted CANCEL finds its 200 there, where the call it ended is gone.
+        this.stack?.send(makeResponseWithTag(request, 200, 'OK', newTag()));
         call.cancel();
         return;
       }
