@@ -7,6 +7,13 @@ import { ozmlConfigShape } from './ozml/config.js';
 import { trunksSchema } from './trunks.js';
 import { cidr } from '../config/cidr.js';
 
+/** A disk cache's size in bytes (disk-cache.ts): past it the least recently used file is deleted; 0 keeps nothing. */
+const cacheCap = z
+  .number()
+  .int()
+  .min(0)
+  .default(256 * 1024 * 1024);
+
 const sipUri = z.string().regex(/^sips?:[^\s]+$/i, { message: 'expected a SIP URI such as sip:pbx.example.com:5060' });
 
 export const registrationSchema = z
@@ -147,11 +154,7 @@ export const voiceConfigSchema = z
          * every call (an amount, a code) is a file a call: without a cap the disk the store is on fills up. 0 keeps
          * nothing on disk.
          */
-        cacheMaxBytes: z
-          .number()
-          .int()
-          .min(0)
-          .default(256 * 1024 * 1024),
+        cacheMaxBytes: cacheCap,
         /** TTS commands running at once; a burst of calls with texts of their own waits its turn instead of forking a process each. */
         maxProcesses: z.number().int().min(1).default(2),
         /** One command's run. */
@@ -166,11 +169,7 @@ export const voiceConfigSchema = z
         /** Default: <store dir>/cache/prompts. */
         cacheDir: z.string().nullable().default(null),
         /** Downloaded prompts kept on disk; past it the least recently used is deleted (a caller's variable in a URL is a file a call). 0 keeps nothing. */
-        cacheMaxBytes: z
-          .number()
-          .int()
-          .min(0)
-          .default(256 * 1024 * 1024),
+        cacheMaxBytes: cacheCap,
         fetchTimeoutMs: z.number().int().min(100).default(10_000),
         maxBytes: z
           .number()
