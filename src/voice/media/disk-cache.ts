@@ -60,18 +60,27 @@ export class DiskCache {
     return content;
   }
 
-  /** Keep `content` under `name` (written whole, then renamed: a reader never sees half a file); evicts to the cap. */
-  write(name: string, content: Buffer): void {
+  /**
+   * Keep `content` under `name` (written whole, then renamed: a reader never sees half a file); evicts to the cap.
+   * Returns whether it was kept: a cache that cannot write (a full disk) must not fail the call that has the audio.
+   */
+  write(name: string, content: Buffer): boolean {
     if (!/^[\w-][\w.-]*$/.test(name) || name.endsWith(TEMPORARY_SUFFIX)) throw new Error(`not a cache file name: ${name}`);
-    if (this.maxBytes === 0) return;
+    if (this.maxBytes === 0) return false;
     const path = join(this.dir, name);
     const temporary = `${path}.${process.pid}${TEMPORARY_SUFFIX}`;
-    writeFileSync(temporary, content);
-    renameSync(temporary, path);
+    try {
+      writeFileSync(temporary, content);
+      renameSync(temporary, path);
+    } catch {
+      this.remove(temporary);
+      return false;
+    }
     this.forget(name);
     this.files.set(name, content.length);
     this.bytes += content.length;
     this.evictToCap();
+    return this.files.has(name);
   }
 
   private forget(name: string): void {
@@ -84,13 +93,18 @@ export class DiskCache {
   private evictToCap(): void {
     for (const name of this.files.keys()) {
       if (this.bytes <= this.maxBytes) return;
-      try {
-        rmSync(join(this.dir, name), { force: true });
-      } catch {
-        // A file that cannot be removed (its permissions changed under us) leaves the index all the same: the cap
-        // is then approximate, but a cache that cannot evict must not fail the call that is writing to it.
-      }
+      // A file that cannot be removed (its permissions changed under us) leaves the index all the same: the cap is
+      // then approximate, but a cache that cannot evict must not fail the call that is writing to it.
+      this.remove(join(this.dir, name));
       this.forget(name);
+    }
+  }
+
+  private remove(path: string): void {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // Nothing to do: the index forgets it either way (evictToCap), a temporary file is swept at the next start.
     }
   }
 

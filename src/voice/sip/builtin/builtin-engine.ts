@@ -164,7 +164,7 @@ export class BuiltinSipEngine implements CallControl {
    * A final response to a request that is not (or not yet) a call's, sent statelessly (RFC 3261 §8.2.7): once, with
    * no transaction kept. Through a transaction it was kept 32 s and, for an INVITE over UDP, repeated six times
    * until an ACK came: anyone could have the node send a forged source 7 answers an INVITE, and hold 32 s of state
-   * for every request (20,000 OPTIONS: +100 MiB). A caller that lost the answer sends its request again and is
+   * for every request (20,000 OPTIONS: 76 MiB of heap). A caller that lost the answer sends its request again and is
    * answered again. A final response carries a To tag (RFC 3261 §8.2.6.2) so the caller can match its ACK.
    */
   private reply(request: sip.SipRequest, status: number, reason: string, headers: Record<string, unknown> = {}): void {

@@ -90,4 +90,14 @@ describe('DiskCache', () => {
     for (const name of ['../escape.wav', '.hidden', 'x/y.wav', 'a.wav.tmp', '']) expect(() => cache.write(name, kib(1)), name).toThrow(/not a cache file name/);
     expect(existsSync(join(root.path, 'escape.wav'))).toBe(false);
   });
+
+  it('does not throw when it cannot write (a full disk, a folder gone): the caller still has its audio', () => {
+    const dir = folder();
+    const cache = new DiskCache(dir, 20 * 1024);
+    expect(cache.write('a.wav', kib(1))).toBe(true);
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, 'a file where the folder was'); // every write below it now fails (ENOTDIR), even as root
+    expect(cache.write('b.wav', kib(1))).toBe(false);
+    expect(cache.read('b.wav')).toBeNull();
+  });
 });
