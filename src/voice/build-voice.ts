@@ -3,6 +3,7 @@
  * media worker (RTP ports, sockets and clock), TTS and prompts, and the call service with the
  * OzML runtime as the handler that runs each call.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
@@ -62,7 +63,11 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
   const media = {
     // One media worker per process: RTP ports, sockets, the clock and playout (docs/decisions/0097).
     host: new MediaHost({ host: config.rtp.host, portMin: config.rtp.portMin, portMax: config.rtp.portMax, nice: config.rtp.workerNice }, log),
-    tts: new TextToSpeech({ ...config.tts, cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts') }),
+    tts: new TextToSpeech({
+      ...config.tts,
+      cacheDir: config.tts.cacheDir ?? join(deps.storeDir, 'cache', 'tts'),
+      maxProcesses: config.tts.maxProcesses ?? availableParallelism(),
+    }),
     prompts: new PromptSource({ ...config.prompts, cacheDir: config.prompts.cacheDir ?? join(deps.storeDir, 'cache', 'prompts'), egress: deps.egress ?? null }),
     rtpAddress: config.rtp.publicAddress ?? (config.rtp.host === '0.0.0.0' ? '127.0.0.1' : config.rtp.host),
     acceptRtpFrom: config.rtp.acceptFrom,

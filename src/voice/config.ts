@@ -155,8 +155,11 @@ export const voiceConfigSchema = z
          * nothing on disk.
          */
         cacheMaxBytes: cacheCap,
-        /** TTS commands running at once; a burst of calls with texts of their own waits its turn instead of forking a process each. */
-        maxProcesses: z.number().int().min(1).default(2),
+        /**
+         * TTS commands running at once; a burst of calls with texts of their own waits its turn instead of forking a
+         * process each. null: one per core (os.availableParallelism()).
+         */
+        maxProcesses: z.number().int().min(1).nullable().default(null),
         /** One command's run. */
         timeoutMs: z.number().int().min(100).default(15_000),
       })
