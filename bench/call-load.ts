@@ -88,6 +88,8 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; http: st
       builtin: { port: 0 },
       ...(drachtio ? { drachtio } : {}),
       rtp: { portMin: 20000, portMax: 39999 },
+      // What the node can carry, not the product's default cap (2,000): as many calls as the RTP range holds.
+      maxCalls: 10_000,
       greeting: PROMPT,
       ...(SCRIPT ? { routes: [{ match: '*', file: SCRIPT }] } : {}),
     },
