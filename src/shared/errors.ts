@@ -81,6 +81,8 @@ export const ErrorCode = {
   MESSAGE_NOT_FOUND: 'TN_ERR_MESSAGE_NOT_FOUND',
   /** The console asked for a recording that is not in the recordings folder (HTTP 404). */
   RECORDING_NOT_FOUND: 'TN_ERR_RECORDING_NOT_FOUND',
+  /** A call's recording could not be written to the recordings folder (a full disk, permissions): details in the message. */
+  RECORDING_FAILED: 'TN_ERR_RECORDING_FAILED',
   REQUEST_INVALID: 'TN_ERR_REQUEST_INVALID',
   REQUEST_PARSE: 'TN_ERR_REQUEST_PARSE',
   /** The body's Content-Type is not one the endpoint accepts (HTTP 415). */

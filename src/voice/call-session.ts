@@ -13,7 +13,7 @@ import { AppError, ErrorCode } from '../shared/errors.js';
 import type { CallEndReason, CallInfo, IncomingCall, SipCall } from './sip/call-control.js';
 import { AudioClip } from './media/audio-clip.js';
 import type { MediaHost, RtpPort } from './media/media-host.js';
-import type { RtpSession, PlayOutcome } from './media/rtp-session.js';
+import type { RtpSession, PlayOutcome, RecordingResult } from './media/rtp-session.js';
 import { negotiate, parseAudioDescription, writeAnswer, writeOffer, type NegotiatedMedia } from './media/sdp.js';
 import type { TextToSpeech, VoiceRequest } from './media/tts.js';
 import type { PromptSource } from './media/prompt-source.js';
@@ -190,17 +190,20 @@ export class CallSession {
     return this.requireMedia().sendDigits(digits);
   }
 
-  /** One recording at a time: the script's Record verb or an API Record command, whichever came first. */
-  startRecording(): void {
+  /**
+   * Record the caller's audio into a WAV file at `path`, written by the media worker as it comes. One recording at a
+   * time: the script's Record verb or an API Record command, whichever came first.
+   */
+  startRecording(path: string): void {
     if (this.recordingNow) throw new AppError(ErrorCode.CALL_STATE, 'the call is being recorded already');
-    this.requireMedia().startRecording();
+    this.requireMedia().startRecording(path);
     this.recordingNow = true;
   }
 
-  /** What was recorded since startRecording() (the worker sends it back); empty with no media. */
-  stopRecording(): Promise<Int16Array> {
+  /** Ends the recording; resolves once its file is complete (`file` false, and no file, with no media). */
+  stopRecording(): Promise<RecordingResult> {
     this.recordingNow = false;
-    return this.rtp ? this.rtp.stopRecording() : Promise.resolve(new Int16Array(0));
+    return this.rtp ? this.rtp.stopRecording() : Promise.resolve({ samples: 0, file: false });
   }
 
   async transfer(target: string): Promise<void> {

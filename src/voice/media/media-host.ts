@@ -229,7 +229,7 @@ export class MediaHost {
       case 'latched':
         return session.latched(message.remote);
       case 'recording':
-        return session.recorded(message.request, message.pcm);
+        return session.recorded(message.request, message);
     }
   }
 

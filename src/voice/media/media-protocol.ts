@@ -55,7 +55,8 @@ export type HostMessage =
   | { op: 'sendDigits'; id: number; request: number; events: number[] }
   | { op: 'setSending'; id: number; sending: boolean }
   | { op: 'setRemote'; id: number; remote: RtpEndpoint }
-  | { op: 'startRecording'; id: number }
+  /** Record the caller's audio into a WAV file at `path` (written by the worker as it comes). */
+  | { op: 'startRecording'; id: number; path: string }
   | { op: 'stopRecording'; id: number; request: number }
   /** Stop the stream; the port stays bound until `release`. */
   | { op: 'close'; id: number }
@@ -75,8 +76,11 @@ export type WorkerMessage =
   | { ev: 'digit'; id: number; digit: string }
   /** Symmetric RTP moved the stream to where the caller's packets come from. */
   | { ev: 'latched'; id: number; remote: RtpEndpoint }
-  /** The decoded recording (8 kHz 16-bit PCM); its buffer is transferred. */
-  | { ev: 'recording'; id: number; request: number; pcm: Int16Array }
+  /**
+   * A recording ended: `samples` written to its WAV file; `file` false when none was started (nothing written);
+   * `error` when the file could not be written (it is then removed).
+   */
+  | { ev: 'recording'; id: number; request: number; samples: number; file: boolean; error: string | null }
   /** For the main thread's log: the worker has no logger of its own. */
   | { ev: 'warn'; id: number | null; message: string; details: Record<string, unknown> }
   | { ev: 'stats'; pacing: PacingBatch; counters: Float64Array };

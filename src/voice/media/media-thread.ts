@@ -26,6 +26,8 @@ export class MediaThread {
   private readonly pool: RtpPortPool;
   private readonly clock = new MediaClock();
   private readonly ports = new Map<number, BoundPort>();
+  /** Recordings being finished (their files written), by port: its 'released' waits for their answers. */
+  private readonly finishing = new Map<number, Promise<void>[]>();
   private readonly pacing = new PacingCollector();
   private statsTimer: NodeJS.Timeout | null = null;
 
@@ -67,7 +69,7 @@ export class MediaThread {
     if (!stream) {
       // Released or never opened: still answer requests, so nobody on the main thread waits forever.
       if (m.op === 'sendDigits') this.post({ ev: 'digitsSent', id: m.id, request: m.request });
-      if (m.op === 'stopRecording') this.postRecording(m.id, m.request, new Int16Array(0));
+      if (m.op === 'stopRecording') this.post({ ev: 'recording', id: m.id, request: m.request, samples: 0, file: false, error: null });
       return;
     }
     switch (m.op) {
@@ -90,7 +92,7 @@ export class MediaThread {
         stream.setRemote(m.remote);
         return;
       case 'startRecording':
-        stream.startRecording();
+        stream.startRecording(m.path);
         return;
       case 'stopRecording':
         this.postRecording(m.id, m.request, stream.stopRecording());
@@ -135,11 +137,27 @@ export class MediaThread {
     port.stream?.close();
     port.release();
     if (this.ports.size === 0) this.stopStats();
-    this.post({ ev: 'released', id });
+    // After the recordings' answers: the main thread forgets the port at 'released', and one asked for before must
+    // still reach it (a call's recording is asked for as the call ends, and its file takes a moment to finish).
+    const finishing = this.finishing.get(id);
+    this.finishing.delete(id);
+    if (finishing) void Promise.all(finishing).then(() => this.post({ ev: 'released', id }));
+    else this.post({ ev: 'released', id });
   }
 
-  private postRecording(id: number, request: number, pcm: Int16Array<ArrayBuffer>): void {
-    this.post({ ev: 'recording', id, request, pcm }, [pcm.buffer]);
+  private postRecording(id: number, request: number, ended: Promise<{ samples: number; file: boolean }>): void {
+    const answered = ended.then(
+      ({ samples, file }) => this.post({ ev: 'recording', id, request, samples, file, error: null }),
+      (err: unknown) => this.post({ ev: 'recording', id, request, samples: 0, file: false, error: describe(err) }),
+    );
+    const finishing = this.finishing.get(id) ?? [];
+    finishing.push(answered);
+    this.finishing.set(id, finishing);
+    void answered.then(() => {
+      const rest = (this.finishing.get(id) ?? []).filter((p) => p !== answered);
+      if (rest.length > 0) this.finishing.set(id, rest);
+      else this.finishing.delete(id);
+    });
   }
 
   private startStats(): void {

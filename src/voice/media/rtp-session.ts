@@ -16,6 +16,14 @@ import type { G711Law } from './g711.js';
 import { digitToEvent } from './dtmf.js';
 import type { HostMessage, RtpEndpoint } from './media-protocol.js';
 
+/** A recording that ended: the samples its WAV file holds; `file` false when nothing was recorded (no file made). */
+export interface RecordingResult {
+  samples: number;
+  file: boolean;
+}
+
+const NOTHING_RECORDED: RecordingResult = { samples: 0, file: false };
+
 export type { RtpEndpoint } from './media-protocol.js';
 
 export interface RtpSessionOptions {
@@ -45,11 +53,11 @@ export class RtpSession {
   private failure: AppError | null = null;
   private recording = false;
   /** The recording still running when the session closed, for a stopRecording() after the hang-up. */
-  private recordingAtClose: Promise<Int16Array> | null = null;
+  private recordingAtClose: Promise<RecordingResult> | null = null;
   private nextRequest = 1;
   private readonly plays = new Map<number, (outcome: PlayOutcome) => void>();
   private readonly digitsSent = new Map<number, () => void>();
-  private readonly recordings = new Map<number, (pcm: Int16Array) => void>();
+  private readonly recordings = new Map<number, (result: RecordingResult | AppError) => void>();
   private readonly digitListeners = new Set<(digit: string) => void>();
   private readonly failureListeners = new Set<(err: AppError) => void>();
   /**
@@ -157,24 +165,29 @@ export class RtpSession {
     if (!this.closed) this.post({ op: 'setRemote', id: this.id, remote });
   }
 
-  startRecording(): void {
+  /** Record the caller's audio into a WAV file at `path`, which the worker writes as the audio comes. */
+  startRecording(path: string): void {
     if (this.closed) return;
     this.recording = true;
-    this.post({ op: 'startRecording', id: this.id });
+    this.post({ op: 'startRecording', id: this.id, path });
   }
 
-  /** The caller's audio since startRecording(), decoded; also after the call ended (what was recorded until then). */
-  stopRecording(): Promise<Int16Array> {
+  /**
+   * Ends the recording started by startRecording(): resolves once its WAV file is complete, also after the call
+   * ended (what was recorded until then); `file` is false when nothing was recorded (no file was made). Rejects
+   * with RECORDING_FAILED when the file could not be written.
+   */
+  stopRecording(): Promise<RecordingResult> {
     if (this.recordingAtClose) {
-      const pcm = this.recordingAtClose;
+      const result = this.recordingAtClose;
       this.recordingAtClose = null;
-      return pcm;
+      return result;
     }
-    if (!this.recording || this.closed) return Promise.resolve(new Int16Array(0));
+    if (!this.recording || this.closed) return Promise.resolve(NOTHING_RECORDED);
     this.recording = false;
     const request = this.nextRequest++;
-    return new Promise((resolve) => {
-      this.recordings.set(request, resolve);
+    return new Promise((resolve, reject) => {
+      this.recordings.set(request, (result) => (result instanceof AppError ? reject(result) : resolve(result)));
       this.post({ op: 'stopRecording', id: this.id, request });
     });
   }
@@ -182,7 +195,10 @@ export class RtpSession {
   close(): void {
     if (this.closed) return;
     // Asked before the close, so the worker answers with the recording before it stops the stream.
-    if (this.recording) this.recordingAtClose = this.stopRecording();
+    if (this.recording) {
+      this.recordingAtClose = this.stopRecording();
+      this.recordingAtClose.catch(() => undefined); // whoever asks for it hears the failure; nobody may ask
+    }
     this.post({ op: 'close', id: this.id });
     this.closed = true;
     this.stopPlayback();
@@ -197,9 +213,9 @@ export class RtpSession {
     this.recording = false;
     this.stopPlayback();
     this.settleDigits();
-    for (const [request, resolve] of this.recordings) {
+    for (const [request, settle] of this.recordings) {
       this.recordings.delete(request);
-      resolve(new Int16Array(0));
+      settle(new AppError(ErrorCode.RECORDING_FAILED, `the recording was lost: ${err.message}`, { cause: err }));
     }
     this.digitListeners.clear();
     if (wasClosed) return;
@@ -230,10 +246,14 @@ export class RtpSession {
     this.remote = remote;
   }
 
-  recorded(request: number, pcm: Int16Array): void {
-    const resolve = this.recordings.get(request);
+  recorded(request: number, ended: { samples: number; file: boolean; error: string | null }): void {
+    const settle = this.recordings.get(request);
     this.recordings.delete(request);
-    resolve?.(pcm);
+    settle?.(
+      ended.error === null
+        ? { samples: ended.samples, file: ended.file }
+        : new AppError(ErrorCode.RECORDING_FAILED, `the recording could not be written: ${ended.error}`),
+    );
   }
 
   warn(message: string, details: Record<string, unknown>): void {

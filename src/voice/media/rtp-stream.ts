@@ -28,6 +28,7 @@ import { unmappedIPv4 } from '../../shared/ip-address.js';
 import { DtmfDetector, encodeTelephoneEvent } from './dtmf.js';
 import type { ClockSubscriber, MediaClock } from './media-clock.js';
 import type { RtpEndpoint, StreamOptions } from './media-protocol.js';
+import { RecordingFile } from './recording-file.js';
 
 export interface StreamEvents {
   played(clip: number): void;
@@ -76,7 +77,7 @@ export class RtpStream implements ClockSubscriber {
   private readonly unsubscribe: () => void;
   private readonly silence: Buffer;
   private readonly detector: DtmfDetector;
-  private recording: Int16Array[] | null = null;
+  private recording: RecordingFile | null = null;
   /** When the recording started (performance.now()) and the samples it holds: no faster than real time. */
   private recordingSince = 0;
   private recordedSamples = 0;
@@ -128,22 +129,19 @@ export class RtpStream implements ClockSubscriber {
     this.latchedTo = null;
   }
 
-  startRecording(): void {
-    this.recording = [];
+  /** Record the caller's audio into a WAV file at `path` (written as it comes, recording-file.ts). */
+  startRecording(path: string): void {
+    this.recording = new RecordingFile(path);
     this.recordingSince = performance.now();
     this.recordedSamples = 0;
   }
 
-  stopRecording(): Int16Array<ArrayBuffer> {
-    const frames = this.recording ?? [];
+  /** Ends the recording; resolves with the samples written to its file (0, and no file, when none was started). */
+  stopRecording(): Promise<{ samples: number; file: boolean }> {
+    const recording = this.recording;
     this.recording = null;
-    const pcm = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-    let offset = 0;
-    for (const frame of frames) {
-      pcm.set(frame, offset);
-      offset += frame.length;
-    }
-    return pcm;
+    if (!recording) return Promise.resolve({ samples: 0, file: false });
+    return recording.finish().then((samples) => ({ samples, file: true }));
   }
 
   /** Stop sending and receiving; digits still owed are reported sent, so nobody waits for them. */
@@ -154,6 +152,8 @@ export class RtpStream implements ClockSubscriber {
     this.queue.length = 0;
     for (const out of this.dtmfOut.splice(0)) this.events.digitsSent(out.request);
     this.socket.off('message', this.onMessage);
+    // Nobody asked for it (the main thread asks before it closes): the file is finished all the same, not left open.
+    if (this.recording) void this.stopRecording().catch(() => undefined);
   }
 
   /** One 20 ms frame: a DTMF event packet, the next slice of the playing clip, or silence. */
@@ -228,14 +228,14 @@ export class RtpStream implements ClockSubscriber {
   }
 
   /**
-   * Audio arrives at 8,000 samples a second; what comes faster (a peer flooding its own call, here held in memory
-   * until the recording stops: up to an hour is allowed) is dropped beyond a second's jitter.
+   * Audio arrives at 8,000 samples a second; what comes faster (a peer flooding its own call, which would fill the
+   * disk and the write queue) is dropped beyond a second's jitter.
    */
   private record(payload: Buffer): void {
     const allowed = ((performance.now() - this.recordingSince) / 1000 + RECORDING_SLACK_SECONDS) * SAMPLE_RATE;
     if (this.recordedSamples + payload.length > allowed) return;
     this.recordedSamples += payload.length;
-    this.recording!.push(decodeG711(this.options.law, payload));
+    this.recording!.append(decodeG711(this.options.law, payload));
   }
 
   /** Whether a packet is the caller's; the first one from a host the call names fixes where the rest must come from. */

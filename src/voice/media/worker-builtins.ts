@@ -6,6 +6,7 @@
 import 'node:crypto';
 import 'node:dgram';
 import 'node:dns';
+import 'node:fs/promises';
 import 'node:net';
 import 'node:os';
 import 'node:perf_hooks';

@@ -13,7 +13,7 @@ import { trunkTarget, type TrunkConfig } from '../trunks.js';
 import { connectedHandler, extensionHandler, transferOnAnswerHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { parseOzml } from './parse.js';
 import type { ExtensionCallRequest } from './services.js';
-import { recordCompletedFields, saveRecording, waitForRecordingStop } from './recording.js';
+import { recordCompletedFields, saveRecording, startRecording, waitForRecordingStop, type StartedRecording } from './recording.js';
 
 export interface PlaceCallRequest {
   dialed: string;
@@ -190,14 +190,13 @@ export class OzmlCallApi {
    */
   async record(callId: string, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }): Promise<void> {
     const session = this.answered(callId);
-    session.startRecording();
-    const startedAt = Date.now();
-    void this.finishRecording(session, startedAt, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
+    const started = startRecording(session, this.handlerDeps.services.recordings);
+    void this.finishRecording(session, started, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
   }
 
-  private async finishRecording(session: CallSession, startedAt: number, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }) {
+  private async finishRecording(session: CallSession, started: StartedRecording, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }) {
     const { reason, digit } = await waitForRecordingStop(session, session.signal, options.maxMs, options.finishDigits);
-    const saved = await saveRecording(session, this.handlerDeps.services.recordings, startedAt);
+    const saved = await saveRecording(session, this.handlerDeps.services.recordings, started);
     session.log.info({ path: saved.path, seconds: saved.seconds.toFixed(1), reason }, 'recording finished (Record command)');
     if (!options.finishedUrl) return;
     const info = session.info;

@@ -1,9 +1,10 @@
 /**
- * Recording a call's audio, for the OzML Record verb and Ozeki's Record command on a live call: wait until
- * the duration passes, a finish digit is pressed or the call ends; then write the WAV (8 kHz 16-bit mono)
- * into the recordings folder and name it as the app will fetch it.
+ * Recording a call's audio, for the OzML Record verb and Ozeki's Record command on a live call: the media worker
+ * writes the WAV (8 kHz 16-bit mono) into the recordings folder as the audio comes (recording-file.ts), under the
+ * name the app will fetch it by, until the duration passes, a finish digit is pressed or the call ends.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../media/audio-clip.js';
 import { encodeWav } from '../media/wav.js';
@@ -44,14 +45,28 @@ export function waitForRecordingStop(
   });
 }
 
-/** Stop the session's recording and write it as `<call id>-<startedAt>.wav` in the recordings folder. */
-export async function saveRecording(session: CallSession, store: RecordingStore, startedAt: number): Promise<SavedRecording> {
-  const pcm = await session.stopRecording();
+/** A recording in progress: where its file goes. */
+export interface StartedRecording {
+  name: string;
+  path: string;
+  startedAt: number;
+}
+
+/** Start recording the session into `<call id>-<startedAt>.wav` in the recordings folder. */
+export function startRecording(session: CallSession, store: RecordingStore): StartedRecording {
+  const startedAt = Date.now();
   const name = `${session.info.id}-${startedAt}.wav`;
-  await mkdir(store.dir, { recursive: true });
+  mkdirSync(store.dir, { recursive: true });
   const path = join(store.dir, name);
-  await writeFile(path, encodeWav(pcm));
-  return { path, recordUrl: recordingReference(store, name), seconds: pcm.length / SAMPLE_RATE };
+  session.startRecording(path);
+  return { name, path, startedAt };
+}
+
+/** Stop the session's recording and wait for its file; a recording of nothing is an empty WAV, so RecordURL names a file. */
+export async function saveRecording(session: CallSession, store: RecordingStore, started: StartedRecording): Promise<SavedRecording> {
+  const { samples, file } = await session.stopRecording();
+  if (!file) await writeFile(started.path, encodeWav(new Int16Array(0)));
+  return { path: started.path, recordUrl: recordingReference(store, started.name), seconds: samples / SAMPLE_RATE };
 }
 
 /** RecordCompleted's own fields (besides the call's), for the verb and the Record command alike. */

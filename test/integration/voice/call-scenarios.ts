@@ -5,7 +5,7 @@
  * them on the built-in engine, drachtio-calls.test.ts on drachtio.
  */
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -319,9 +319,10 @@ export function callScenarios(engine: string, start: (options?: HarnessOptions) 
       const file = join(h.dir, 'caller.wav');
       h.handler = async (session) => {
         await session.answer();
-        session.startRecording();
+        session.startRecording(`${file}.writing`);
         await new Promise((resolve) => session.signal.addEventListener('abort', resolve));
-        writeFileSync(file, encodeWav(await session.stopRecording()));
+        await session.stopRecording();
+        renameSync(`${file}.writing`, file); // the test waits for `file`: there only once complete
       };
       const result = await sipp('uac-talk.xml', { codec: 8 }, { cwd: SIPP_PCAPS, timeoutSeconds: 20 });
       expect(result.code, result.errors || result.stdout).toBe(0);

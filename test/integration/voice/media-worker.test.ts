@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { getPriority } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../../src/shared/log.js';
@@ -16,6 +16,7 @@ import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
 import { decodeG711, encodeG711 } from '../../../src/voice/media/g711.js';
 import { encodeTelephoneEvent } from '../../../src/voice/media/dtmf.js';
 import type { PlayOutcome } from '../../../src/voice/media/rtp-session.js';
+import { decodeWav } from '../../../src/voice/media/wav.js';
 import { rtpPhone, type RtpPhone } from '../../helpers/rtp-phone.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
@@ -23,6 +24,8 @@ import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { startVoiceHarness, type VoiceHarness } from '../../helpers/voice-harness.js';
 
 const SESSION = { law: 'PCMA' as const, payloadType: 8, dtmfPayloadType: 101 };
+const files = tempDir();
+afterAll(() => files.remove());
 const mainNice = getPriority(0);
 
 describe('media host and its worker thread', () => {
@@ -49,7 +52,8 @@ describe('media host and its worker thread', () => {
     const session = host.open(port, { ...SESSION, remote: { address: '127.0.0.1', port: 9 }, log: silentLogger() });
     const digits: string[] = [];
     session.onDigit((d) => digits.push(d));
-    session.startRecording();
+    const recording = join(files.path, 'handed-back.wav');
+    session.startRecording(recording);
     const speech = encodeG711('PCMA', AudioClip.tone(300, 100).pcm);
     for (let i = 0; i < 5; i++)
       phone.send({ payloadType: 8, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port.port);
@@ -74,7 +78,8 @@ describe('media host and its worker thread', () => {
     await waitUntil(() => session.counters.sent >= 15, 2000, 'counters from the worker');
 
     session.close();
-    const pcm = await session.stopRecording();
+    expect(await session.stopRecording()).toEqual({ samples: 800, file: true });
+    const pcm = decodeWav(readFileSync(recording)).pcm;
     expect(pcm.length).toBe(800);
     expect(rms(pcm)).toBeGreaterThan(3000);
     expect(digits).toEqual(['7']);
@@ -115,14 +120,14 @@ describe('media host and its worker thread', () => {
     const session = host.open(port, { ...SESSION, remote: { address: '127.0.0.1', port: phone.port }, log: silentLogger() });
     const failures: AppError[] = [];
     session.onFailure((err) => failures.push(err));
-    session.startRecording();
+    session.startRecording(join(files.path, 'lost.wav'));
     const playing = session.play(AudioClip.tone(440, 10_000));
     await waitUntil(() => phone.packets.length > 5, 2000, 'media');
     const first = host.thread!;
     await first.terminate();
     expect(await playing).toBe('stopped');
     expect(failures.map((e) => e.code)).toEqual(['TN_ERR_MEDIA_WORKER_FAILED']);
-    expect((await session.stopRecording()).length).toBe(0);
+    expect(await session.stopRecording()).toEqual({ samples: 0, file: false });
     expect(host.boundPorts).toBe(0);
     expect(logLines.some((l) => l.includes('media worker died'))).toBe(true);
     const heard = phone.packets.length;

@@ -11,7 +11,7 @@
  * and not enforced in this version.
  */
 import { CONTINUE, defineVerb } from '../script.js';
-import { recordCompletedFields, saveRecording, waitForRecordingStop } from '../recording.js';
+import { recordCompletedFields, saveRecording, startRecording, waitForRecordingStop } from '../recording.js';
 import { OzmlError, attr, numberAttr } from '../xml.js';
 
 export const record = defineVerb({
@@ -33,10 +33,9 @@ export const record = defineVerb({
   async run(args, ctx) {
     const session = ctx.session;
     session.digits.clear();
-    session.startRecording();
-    const startedAt = Date.now();
+    const started = startRecording(session, ctx.services.recordings);
     const { reason, digit } = await waitForRecordingStop(session, ctx.signal, args.maxMs, args.finishDigits);
-    const saved = await saveRecording(session, ctx.services.recordings, startedAt);
+    const saved = await saveRecording(session, ctx.services.recordings, started);
     const { path, recordUrl, seconds } = saved;
     session.digits.clear();
     ctx.vars.set('RecordURL', recordUrl);

@@ -4,14 +4,23 @@
  * loopback as the phone.
  */
 import { createSocket } from 'node:dgram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaThread } from '../../../../src/voice/media/media-thread.js';
 import type { StreamOptions, WorkerMessage } from '../../../../src/voice/media/media-protocol.js';
 import { AudioClip, rms } from '../../../../src/voice/media/audio-clip.js';
 import { decodeTelephoneEvent, encodeTelephoneEvent } from '../../../../src/voice/media/dtmf.js';
 import { decodeG711, encodeG711 } from '../../../../src/voice/media/g711.js';
-import { waitUntil } from '../../../helpers/temp-dir.js';
+import { decodeWav } from '../../../../src/voice/media/wav.js';
+import { tempDir, waitUntil } from '../../../helpers/temp-dir.js';
 import { rtpPhone, type RtpPhone } from '../../../helpers/rtp-phone.js';
+
+const files = tempDir();
+afterAll(() => files.remove());
+let recordings = 0;
+/** Where a test's recording goes: the worker writes it there as the audio comes. */
+const recordingPath = () => join(files.path, `recording-${++recordings}.wav`);
 
 describe('media thread (the worker, in-process)', () => {
   let messages: WorkerMessage[];
@@ -31,6 +40,13 @@ describe('media thread (the worker, in-process)', () => {
 
   function seen<E extends WorkerMessage['ev']>(ev: E, id?: number): Extract<WorkerMessage, { ev: E }>[] {
     return messages.filter((m): m is Extract<WorkerMessage, { ev: E }> => m.ev === ev && (id === undefined || ('id' in m && m.id === id)));
+  }
+
+  /** Ask for the recording's end and wait for the worker's answer, once its file is complete. */
+  async function stopRecording(id: number, request: number): Promise<Extract<WorkerMessage, { ev: 'recording' }>> {
+    thread.handle({ op: 'stopRecording', id, request });
+    await waitUntil(() => seen('recording', id).length > 0, 5000, 'the recording written');
+    return seen('recording', id)[0]!;
   }
 
   async function bind(): Promise<{ id: number; port: number }> {
@@ -84,7 +100,7 @@ describe('media thread (the worker, in-process)', () => {
     thread.handle({ op: 'sendDigits', id, request: 5, events: [1] });
     thread.handle({ op: 'stopRecording', id, request: 6 });
     expect(seen('digitsSent', id)).toEqual([{ ev: 'digitsSent', id, request: 5 }]);
-    expect(seen('recording', id)[0]!.pcm.length).toBe(0);
+    expect(seen('recording', id)).toEqual([{ ev: 'recording', id, request: 6, samples: 0, file: false, error: null }]);
   });
 
   it('plays a clip as 20 ms G.711 frames with consecutive sequence numbers and timestamps, then silence, and reports it played', async () => {
@@ -149,7 +165,8 @@ describe('media thread (the worker, in-process)', () => {
 
   it("hears the caller's digits once each, latches onto the address they come from, and records the caller's audio", async () => {
     const { id, port } = await open({ remote: { address: '127.0.0.1', port: 9 } });
-    thread.handle({ op: 'startRecording', id });
+    const path = recordingPath();
+    thread.handle({ op: 'startRecording', id, path });
     const speech = encodeG711('PCMU', AudioClip.tone(300, 100).pcm);
     for (let i = 0; i < 5; i++)
       far.send({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port);
@@ -163,11 +180,12 @@ describe('media thread (the worker, in-process)', () => {
     expect(seen('digit', id).map((m) => m.digit)).toEqual(['5']);
     expect(seen('latched', id)).toEqual([{ ev: 'latched', id, remote: { address: '127.0.0.1', port: far.port } }]);
     await waitUntil(() => far.packets.length > 0, 2000, 'our RTP at the latched address');
-    thread.handle({ op: 'stopRecording', id, request: 3 });
-    const recording = seen('recording', id)[0]!;
-    expect(recording.request).toBe(3);
-    expect(recording.pcm.length).toBe(800);
-    expect(rms(recording.pcm)).toBeGreaterThan(3000);
+    const recording = await stopRecording(id, 3);
+    expect(recording).toMatchObject({ request: 3, samples: 800, file: true, error: null });
+    const pcm = decodeWav(readFileSync(path)).pcm;
+    expect(pcm.length).toBe(800);
+    expect(rms(pcm)).toBeGreaterThan(3000);
+    expect(existsSync(`${path}.part`)).toBe(false);
   });
 
   /** One RFC 4733 digit as a phone sends it: two packets of tone, then the end packet three times. */
@@ -199,7 +217,8 @@ describe('media thread (the worker, in-process)', () => {
 
     it("drops a stranger's audio and digits before the caller's first packet and after it, sends it nothing, and says so once", async () => {
       const { id, port } = await open();
-      thread.handle({ op: 'startRecording', id });
+      const path = recordingPath();
+      thread.handle({ op: 'startRecording', id, path });
       await talk(stranger, port, 0);
       await keyIn(stranger, port, 9, 1000);
       // The caller's digit is read after the stranger's packets (loopback queues them in send order).
@@ -219,8 +238,8 @@ describe('media thread (the worker, in-process)', () => {
       await waitUntil(() => seen('stats').some((m) => m.counters[0] === id && m.counters[3] === 20), 2000, 'the drops counted');
       await waitUntil(() => far.packets.length >= 5, 2000, 'our RTP at the caller');
       expect(stranger.packets).toHaveLength(0);
-      thread.handle({ op: 'stopRecording', id, request: 1 });
-      expect(seen('recording', id)[0]!.pcm.length).toBe(0);
+      expect((await stopRecording(id, 1)).samples).toBe(0);
+      expect(decodeWav(readFileSync(path)).pcm.length).toBe(0);
     });
 
     it('latches onto a caller behind NAT at the host its SIP came from, and keeps the latch when a re-INVITE repeats the SDP', async () => {
@@ -259,7 +278,8 @@ describe('media thread (the worker, in-process)', () => {
 
   it("records no faster than real time: a caller flooding its own call's recording is held to a second ahead", async () => {
     const { id, port } = await open();
-    thread.handle({ op: 'startRecording', id });
+    const path = recordingPath();
+    thread.handle({ op: 'startRecording', id, path });
     const startedAt = performance.now();
     const frame = encodeG711('PCMU', AudioClip.tone(300, 20).pcm);
     // 20 s of audio in bursts of one second (50 packets of 20 ms), each read before the next (a burst of all 1,000
@@ -277,8 +297,10 @@ describe('media thread (the worker, in-process)', () => {
       await waitUntil(() => read() === (burst + 1) * 50, 5000, `burst ${burst} read`);
     }
     const elapsed = performance.now() - startedAt;
-    thread.handle({ op: 'stopRecording', id, request: 1 });
-    const samples = seen('recording', id)[0]!.pcm.length;
+    // On disk as it comes, not held until the end: a second of audio (16 KB) is written while the call goes on.
+    await waitUntil(() => existsSync(`${path}.part`) && statSync(`${path}.part`).size >= 44 + 16_000, 5000, 'the first second on disk');
+    const { samples } = await stopRecording(id, 1);
+    expect(decodeWav(readFileSync(path)).pcm.length).toBe(samples);
     expect(samples).toBeGreaterThanOrEqual(8000); // the second of slack
     expect(samples).toBeLessThanOrEqual(Math.ceil((elapsed / 1000 + 1) * 8000) + 160);
     expect(samples).toBeLessThan(1000 * 160);
