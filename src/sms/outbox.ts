@@ -30,6 +30,7 @@ import type { Admission } from './admission.js';
 import { newId } from '../shared/ids.js';
 import type { ClusterView } from '../shared/cluster-view.js';
 import { SerialTask } from '../shared/serial-task.js';
+import { SubmitPipeline } from './submit-pipeline.js';
 
 export interface OutboxConfig {
   maxParts: number;
@@ -114,6 +115,7 @@ export class Outbox {
   private readonly startedAt = Date.now();
   private readonly now: () => number;
   private readonly maxInFlight: number;
+  private readonly pipelines = new Map<string, SubmitPipeline>();
   private readonly metrics;
 
   constructor(private readonly deps: OutboxDeps) {
@@ -458,10 +460,22 @@ export class Outbox {
         validUntil: message.expiresAt,
       }));
     this.metrics.inFlight.set(this.inFlight);
-    void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
-      this.recordResults(message, connector, parts, results, previousParts),
-    );
+    const pipeline = this.pipeline(connector);
+    const entered = pipeline ? await pipeline.enter(parts.length) : 0;
+    void Promise.allSettled(parts.map((part) => connector.submit(part)))
+      .then((results) => this.recordResults(message, connector, parts, results, previousParts))
+      .finally(() => pipeline?.leave(entered));
     return true;
+  }
+
+  private pipeline(connector: Connector): SubmitPipeline | null {
+    if (connector.pipelineLimit === undefined) return null;
+    let pipeline = this.pipelines.get(connector.id);
+    if (!pipeline) {
+      pipeline = new SubmitPipeline(connector.pipelineLimit);
+      this.pipelines.set(connector.id, pipeline);
+    }
+    return pipeline;
   }
 
   private upConnector(id: string): Connector | null {

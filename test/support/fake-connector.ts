@@ -12,6 +12,8 @@ export class FakeConnector implements Connector {
   readonly kind = 'simulator' as const;
   readonly concatMode = 'udh8' as const;
   readonly submitted: SubmitPart[] = [];
+  /** Parts the outbox may hold with it until their answers are committed; none: no limit. */
+  pipelineLimit?: number;
   /** The next answers, in order; when empty, every part is accepted with a fresh id. */
   readonly answers: FakeAnswer[] = [];
   up = true;

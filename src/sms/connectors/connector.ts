@@ -66,6 +66,11 @@ export interface Connector {
   readonly kind: 'smpp' | 'simulator' | 'modem';
   /** How the connector carries concatenation; the planner splits text to fit it. */
   readonly concatMode: 'udh8' | 'udh16' | 'sar' | 'payload';
+  /**
+   * Parts the outbox may have with it between handing them over and committing their answers (submit-pipeline.ts):
+   * what a crash can send twice. None: no limit of this kind (a modem sends one part at a time anyway).
+   */
+  readonly pipelineLimit?: number;
   start(): Promise<void>;
   /** Stop taking parts, wait for in-flight submits (up to drainMs), then unbind and close. */
   stop(drainMs?: number): Promise<void>;

@@ -152,4 +152,43 @@ describe('outbox', () => {
     await waitUntil(async () => !held.includes(second.id), 2000, 'taken back after the failed commit');
     expect(held).toEqual([first.id]);
   });
+
+  it('sends no more than its pipeline while answers wait for a commit: a stalled disk pauses sending, so a crash re-sends at most that', async () => {
+    let stalled = true;
+    const stall: Array<() => void> = [];
+    let committedParts = 0;
+    const slowDisk: OutboxDeps['committer'] = {
+      serial: false,
+      run: (op) => fakeCommitter.run(op),
+      defer: async (op) => {
+        if (stalled) await new Promise<void>((resolve) => stall.push(resolve));
+        const value = await fakeCommitter.run(op);
+        committedParts++;
+        return value;
+      },
+    };
+    // A window of 2 on one bind: 2 on the wire and 2 answered, not yet on disk.
+    const { outbox, store, connector } = setup(undefined, true, slowDisk);
+    connector.pipelineLimit = 4;
+    outbox.start();
+    const messages = await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.accept(request(`message ${i}`))));
+    await waitUntil(() => outbox.stats().inFlight === 30 && stall.length === 4, 2000, 'every message on its way, four answers waiting');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(connector.submitted).toHaveLength(4); // the other 26 wait for room, not for the carrier
+    let mostUncommitted = 0;
+    const watch = setInterval(() => (mostUncommitted = Math.max(mostUncommitted, connector.submitted.length - committedParts)), 1);
+    try {
+      stalled = false;
+      stall.splice(0).forEach((commit) => commit());
+      await waitUntil(
+        async () => (await Promise.all(messages.map((m) => store.get(m.id)))).every((m) => m!.status === MessageStatus.Submitted),
+        5000,
+        'all sent',
+      );
+    } finally {
+      clearInterval(watch);
+    }
+    expect(connector.submitted).toHaveLength(30);
+    expect(mostUncommitted).toBeLessThanOrEqual(4);
+  });
 });

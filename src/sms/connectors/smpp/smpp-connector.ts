@@ -39,6 +39,8 @@ export class SmppConnector implements Connector {
   readonly kind = 'smpp' as const;
   readonly id: string;
   readonly concatMode: SmppConnectorConfig['concat'];
+  /** A window on the wire and a window of answers not yet committed, for every bind. */
+  readonly pipelineLimit: number;
   private readonly binds: SmppBind[] = [];
   /** Indexes of the binds running on this node (all of them, unless the binds are shared). */
   private readonly running = new Set<number>();
@@ -53,6 +55,7 @@ export class SmppConnector implements Connector {
     private readonly deps: SmppConnectorDeps,
   ) {
     this.id = config.id;
+    this.pipelineLimit = 2 * config.window * config.binds;
     this.concatMode = config.concat;
     const roles: BindRole[] =
       config.bindMode === 'transceiver' ? Array(config.binds).fill('transceiver') : [...Array(config.binds).fill('transmitter'), 'receiver'];
