@@ -461,10 +461,10 @@ export class Outbox {
       }));
     this.metrics.inFlight.set(this.inFlight);
     const pipeline = this.pipeline(connector);
-    const entered = pipeline ? await pipeline.enter(parts.length) : 0;
-    void Promise.allSettled(parts.map((part) => connector.submit(part)))
-      .then((results) => this.recordResults(message, connector, parts, results, previousParts))
-      .finally(() => pipeline?.leave(entered));
+    const entered = pipeline ? (pipeline.tryEnter(parts.length) ?? (await pipeline.enter(parts.length))) : 0;
+    void Promise.allSettled(parts.map((part) => connector.submit(part))).then((results) =>
+      this.recordResults(message, connector, parts, results, previousParts, () => pipeline?.leave(entered)),
+    );
     return true;
   }
 
@@ -491,6 +491,8 @@ export class Outbox {
     results: PromiseSettledResult<string>[],
     /** Parts stored before this attempt (none on a first attempt: nothing is stored before the carrier answers). */
     storedParts: MessagePart[],
+    /** The answers are on disk (or will not be): the parts leave the connector's pipeline. */
+    committed: () => void,
   ): Promise<void> {
     const id = sent.id;
     const now = this.now();
@@ -556,6 +558,7 @@ export class Outbox {
       this.deps.log.error({ err, messageId: id }, 'could not record submit results; the message will be retried');
       retryAt = now + this.deps.config.retry.initialMs;
     }
+    committed();
     this.deps.afterCommit?.();
     if (retryable?.code === ErrorCode.CONNECTOR_DOWN) {
       // A lost bind is one event, logged once by the bind; its parts in flight just go back to the queue.

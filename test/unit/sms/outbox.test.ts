@@ -167,7 +167,7 @@ describe('outbox', () => {
         return value;
       },
     };
-    // A window of 2 on one bind: 2 on the wire and 2 answered, not yet on disk.
+    // A pipeline of 4: what is on the wire and what is answered but not yet on disk, together.
     const { outbox, store, connector } = setup(undefined, true, slowDisk);
     connector.pipelineLimit = 4;
     outbox.start();

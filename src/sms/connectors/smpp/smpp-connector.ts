@@ -35,11 +35,19 @@ export interface SmppConnectorDeps {
   sharedBinds?: boolean;
 }
 
+/**
+ * Answers a connector may have waiting for their commit before it stops sending (submit-pipeline.ts), at least: a
+ * commit is shared for up to 10 ms (decision 0108), so at a few thousand messages a second a window of 10 would be
+ * outrun by the commit cadence itself (measured: 0.42× the messages a second). 256 is ~60 ms of commit at 4,000 a
+ * second; past it the disk, not the cadence, is behind.
+ */
+const UNCOMMITTED_ANSWERS_MIN = 256;
+
 export class SmppConnector implements Connector {
   readonly kind = 'smpp' as const;
   readonly id: string;
   readonly concatMode: SmppConnectorConfig['concat'];
-  /** A window on the wire and a window of answers not yet committed, for every bind. */
+  /** Its windows on the wire, and as many answers not yet committed (at least UNCOMMITTED_ANSWERS_MIN). */
   readonly pipelineLimit: number;
   private readonly binds: SmppBind[] = [];
   /** Indexes of the binds running on this node (all of them, unless the binds are shared). */
@@ -55,7 +63,7 @@ export class SmppConnector implements Connector {
     private readonly deps: SmppConnectorDeps,
   ) {
     this.id = config.id;
-    this.pipelineLimit = 2 * config.window * config.binds;
+    this.pipelineLimit = config.window * config.binds + Math.max(config.window * config.binds, UNCOMMITTED_ANSWERS_MIN);
     this.concatMode = config.concat;
     const roles: BindRole[] =
       config.bindMode === 'transceiver' ? Array(config.binds).fill('transceiver') : [...Array(config.binds).fill('transmitter'), 'receiver'];
