@@ -2,7 +2,8 @@
  * SIGKILL the daemon in the middle of a load of thousands of messages,
  * start it again on the same store, and count at the SMSC: every SmsId the
  * API accepted must arrive. Duplicates are allowed only within the bound the
- * docs/operations.md states (in-flight window plus one commit batch).
+ * docs/operations.md states (the window on the wire plus the answers not yet
+ * committed, which the connector's pipeline holds to max(window, 256)).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
@@ -82,7 +83,9 @@ describe('crash safety', () => {
         `after restart all ${accepted.size} arrived; ${duplicates} duplicate(s)`,
     );
     expect(acceptedBeforeCrash).toBeGreaterThan(0);
-    // The bound in docs/operations.md: the window in flight plus the answers of one group-commit batch.
-    expect(duplicates).toBeLessThanOrEqual(WINDOW * 2);
+    // The bound in docs/operations.md, whatever the disk does: the window on the wire plus the answers waiting for their
+    // commit (at most max(window, 256): sending waits past it). With a quick disk it is about the window; a busy CI
+    // machine's slow fsync once left 100 answers uncommitted, when nothing held them.
+    expect(duplicates).toBeLessThanOrEqual(WINDOW + Math.max(WINDOW, 256));
   });
 });
