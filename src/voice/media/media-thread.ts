@@ -26,8 +26,8 @@ export class MediaThread {
   private readonly pool: RtpPortPool;
   private readonly clock = new MediaClock();
   private readonly ports = new Map<number, BoundPort>();
-  /** Recordings being finished (their files written), by port: its 'released' waits for their answers. */
-  private readonly finishing = new Map<number, Promise<void>[]>();
+  /** The answers of a port's recordings, once their files are finished: its 'released' comes after them. */
+  private readonly finishing = new Map<number, Promise<unknown>>();
   private readonly pacing = new PacingCollector();
   private statsTimer: NodeJS.Timeout | null = null;
 
@@ -141,7 +141,7 @@ export class MediaThread {
     // still reach it (a call's recording is asked for as the call ends, and its file takes a moment to finish).
     const finishing = this.finishing.get(id);
     this.finishing.delete(id);
-    if (finishing) void Promise.all(finishing).then(() => this.post({ ev: 'released', id }));
+    if (finishing) void finishing.then(() => this.post({ ev: 'released', id }));
     else this.post({ ev: 'released', id });
   }
 
@@ -150,14 +150,7 @@ export class MediaThread {
       ({ samples, file }) => this.post({ ev: 'recording', id, request, samples, file, error: null }),
       (err: unknown) => this.post({ ev: 'recording', id, request, samples: 0, file: false, error: describe(err) }),
     );
-    const finishing = this.finishing.get(id) ?? [];
-    finishing.push(answered);
-    this.finishing.set(id, finishing);
-    void answered.then(() => {
-      const rest = (this.finishing.get(id) ?? []).filter((p) => p !== answered);
-      if (rest.length > 0) this.finishing.set(id, rest);
-      else this.finishing.delete(id);
-    });
+    this.finishing.set(id, Promise.all([this.finishing.get(id), answered]));
   }
 
   private startStats(): void {

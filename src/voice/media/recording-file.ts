@@ -13,7 +13,11 @@ const HEADER_BYTES = 44;
 /** Audio gathered before a write: a second (16 KB), so a recording is a handful of writes a call-minute. */
 const FLUSH_SAMPLES = SAMPLE_RATE;
 
-/** The 44-byte header of a PCM WAV file: RIFF, `fmt ` (16-bit mono at 8 kHz), `data` of `samples` samples. */
+/**
+ * The 44-byte header of a PCM WAV file: RIFF, `fmt ` (16-bit mono at 8 kHz), `data` of `samples` samples. Written here
+ * rather than by wav.ts's encodeWav: the media worker, a V8 heap of its own, does not load the `wavefile` package, and
+ * this header is written after the audio. A test checks it is byte for byte what encodeWav writes.
+ */
 export function pcmWavHeader(samples: number): Buffer {
   const dataBytes = samples * 2;
   const header = Buffer.alloc(HEADER_BYTES);
