@@ -48,6 +48,8 @@ export class TextToSpeech {
   private readonly memory = new ClipMemory(500, 32 * 1024 * 1024);
   private readonly cache: DiskCache;
   private readonly processes: ConcurrencyLimit;
+  /** Numbers each run's work files: a text evicted from memory while it loaded may be loaded a second time at once. */
+  private runs = 0;
 
   constructor(private readonly config: TtsConfig) {
     this.cache = new DiskCache(config.cacheDir, config.cacheMaxBytes);
@@ -79,8 +81,9 @@ export class TextToSpeech {
     const name = `${key}.wav`;
     const cached = this.cache.read(name);
     if (cached) return decodeWav(cached, join(this.cache.dir, name));
-    const raw = join(this.cache.workDir, `${key}.${process.pid}.raw.wav`);
-    const textFile = join(this.cache.workDir, `${key}.${process.pid}.txt`);
+    const run = `${key}.${process.pid}.${++this.runs}`;
+    const raw = join(this.cache.workDir, `${run}.raw.wav`);
+    const textFile = join(this.cache.workDir, `${run}.txt`);
     try {
       writeFileSync(textFile, text);
       await this.processes.run(() => this.run(text, textFile, voice, raw));
