@@ -13,7 +13,7 @@ import { AppError, ErrorCode } from '../shared/errors.js';
 import type { CallEndReason, CallInfo, IncomingCall, SipCall } from './sip/call-control.js';
 import { AudioClip } from './media/audio-clip.js';
 import type { MediaHost, RtpPort } from './media/media-host.js';
-import type { RtpSession, PlayOutcome, RecordingResult } from './media/rtp-session.js';
+import type { RtpSession, PlayOutcome, RecordingInactivity, RecordingResult } from './media/rtp-session.js';
 import { negotiate, parseAudioDescription, writeAnswer, writeOffer, type NegotiatedMedia } from './media/sdp.js';
 import type { TextToSpeech, VoiceRequest } from './media/tts.js';
 import type { PromptSource } from './media/prompt-source.js';
@@ -192,11 +192,12 @@ export class CallSession {
 
   /**
    * Record the caller's audio into a WAV file at `path`, written by the media worker as it comes. One recording at a
-   * time: the script's Record verb or an API Record command, whichever came first.
+   * time: the script's Record verb or an API Record command, whichever came first. With `inactivity`, its listener
+   * hears when the caller has been silent that long.
    */
-  startRecording(path: string): void {
+  startRecording(path: string, inactivity?: RecordingInactivity): void {
     if (this.recordingNow) throw new AppError(ErrorCode.CALL_STATE, 'the call is being recorded already');
-    this.requireMedia().startRecording(path);
+    this.requireMedia().startRecording(path, inactivity);
     this.recordingNow = true;
   }
 

@@ -108,9 +108,10 @@ export function forwardCallCommand(ctx: OzekiCommandContext): Promise<OzekiResul
 }
 
 /**
- * Record (ozeki-ozml.md §2 Record): `Duration` (s, default 60), `FinishDigits`, `FinishedURL` (RecordCompleted
- * with RecordURL), `Format` (mp3 or wav; written as WAV, as the Record verb does). `Inactivity` and `RecordPath`
- * are accepted and not used: the file goes to the recordings folder, whose name the app gets.
+ * Record (ozeki-ozml.md §2 Record): `Duration` (s, default 60), `Inactivity` (stop after that many seconds of no
+ * voice; none by default), `FinishDigits`, `FinishedURL` (RecordCompleted with RecordURL), `Format` (mp3 or wav;
+ * written as WAV, as the Record verb does). `RecordPath` is accepted and not used: the file goes to the
+ * recordings folder, whose name the app gets.
  */
 export function recordCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const format = ctx.params.get('Format')?.trim().toLowerCase() || 'wav';
@@ -120,10 +121,15 @@ export function recordCommand(ctx: OzekiCommandContext): Promise<OzekiResult> {
   const durationRaw = ctx.params.get('Duration')?.trim();
   const duration = durationRaw ? Number(durationRaw) : 60;
   if (!Number.isInteger(duration) || duration < 1 || duration > 3600) throw invalidParameter('Duration', 'Duration must be 1-3600 seconds');
+  const inactivityRaw = ctx.params.get('Inactivity')?.trim();
+  const inactivitySeconds = inactivityRaw ? Number(inactivityRaw) : 0;
+  if (!Number.isInteger(inactivitySeconds) || inactivitySeconds < 0 || inactivitySeconds > 3600) {
+    throw invalidParameter('Inactivity', 'Inactivity must be 0-3600 seconds');
+  }
   const finishedUrl = ctx.params.get('FinishedURL', 'FinishedUrl')?.trim() || null;
   if (finishedUrl) {
     const error = validateCallbackUrl(finishedUrl);
     if (error) throw invalidParameter('FinishedURL', error);
   }
-  return onLiveCall(ctx, (calls, callId) => calls.record(callId, { maxMs: duration * 1000, finishDigits, finishedUrl }));
+  return onLiveCall(ctx, (calls, callId) => calls.record(callId, { maxMs: duration * 1000, finishDigits, inactivitySeconds, finishedUrl }));
 }

@@ -230,6 +230,8 @@ export class MediaHost {
         return session.latched(message.remote);
       case 'recording':
         return session.recorded(message.request, message);
+      case 'silence':
+        return session.silent();
     }
   }
 

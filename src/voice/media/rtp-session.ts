@@ -41,6 +41,12 @@ export interface RtpSessionOptions {
 
 export type PlayOutcome = 'done' | 'stopped';
 
+/** Record's Inactivity: `onSilence` is called once the caller has not spoken for `afterMs` (voice-activity.ts). */
+export interface RecordingInactivity {
+  afterMs: number;
+  onSilence: () => void;
+}
+
 /** How a session talks to the worker (MediaHost provides it). */
 export type PostToWorker = (message: HostMessage, transfer?: Transferable[]) => void;
 
@@ -54,6 +60,8 @@ export class RtpSession {
   private recording = false;
   /** The recording still running when the session closed, for a stopRecording() after the hang-up. */
   private recordingAtClose: Promise<RecordingResult> | null = null;
+  /** The running recording's Inactivity listener. */
+  private silenceListener: (() => void) | null = null;
   private nextRequest = 1;
   private readonly plays = new Map<number, (outcome: PlayOutcome) => void>();
   private readonly digitsSent = new Map<number, () => void>();
@@ -165,11 +173,15 @@ export class RtpSession {
     if (!this.closed) this.post({ op: 'setRemote', id: this.id, remote });
   }
 
-  /** Record the caller's audio into a WAV file at `path`, which the worker writes as the audio comes. */
-  startRecording(path: string): void {
+  /**
+   * Record the caller's audio into a WAV file at `path`, which the worker writes as the audio comes; with
+   * `inactivity`, its listener hears when the caller has been silent for its `afterMs`.
+   */
+  startRecording(path: string, inactivity?: RecordingInactivity): void {
     if (this.closed) return;
     this.recording = true;
-    this.post({ op: 'startRecording', id: this.id, path });
+    this.silenceListener = inactivity?.onSilence ?? null;
+    this.post({ op: 'startRecording', id: this.id, path, silenceMs: inactivity?.afterMs ?? null });
   }
 
   /**
@@ -183,6 +195,7 @@ export class RtpSession {
       this.recordingAtClose = null;
       return result;
     }
+    this.silenceListener = null;
     if (!this.recording || this.closed) return Promise.resolve(NOTHING_RECORDED);
     this.recording = false;
     const request = this.nextRequest++;
@@ -244,6 +257,13 @@ export class RtpSession {
   latched(remote: RtpEndpoint): void {
     this.options.log.debug({ from: `${remote.address}:${remote.port}`, sdp: `${this.remote.address}:${this.remote.port}` }, 'RTP latched to source address');
     this.remote = remote;
+  }
+
+  /** The worker heard no voice for the running recording's Inactivity. */
+  silent(): void {
+    const listener = this.silenceListener;
+    this.silenceListener = null;
+    listener?.();
   }
 
   recorded(request: number, ended: { samples: number; file: boolean; error: string | null }): void {

@@ -29,12 +29,15 @@ import { DtmfDetector, encodeTelephoneEvent } from './dtmf.js';
 import type { ClockSubscriber, MediaClock } from './media-clock.js';
 import type { RtpEndpoint, StreamOptions } from './media-protocol.js';
 import { RecordingFile } from './recording-file.js';
+import { SilenceWatch } from './voice-activity.js';
 
 export interface StreamEvents {
   played(clip: number): void;
   digitsSent(request: number): void;
   digit(digit: string): void;
   latched(remote: RtpEndpoint): void;
+  /** The recording's caller has been silent for its `silenceMs` (reported once a recording). */
+  silence(): void;
   warn(message: string, details: Record<string, unknown>): void;
 }
 
@@ -81,6 +84,8 @@ export class RtpStream implements ClockSubscriber {
   /** When the recording started (performance.now()) and the samples it holds: no faster than real time. */
   private recordingSince = 0;
   private recordedSamples = 0;
+  /** Record's Inactivity: silence since the caller last spoke; null when the recording does not stop on silence. */
+  private silenceWatch: SilenceWatch | null = null;
   /** received: the caller's packets; dropped: RTP from anywhere else. */
   readonly counters = { sent: 0, received: 0, dropped: 0 };
   private readonly onMessage = (data: Buffer, rinfo: { address: string; port: number }) => this.receive(data, rinfo);
@@ -129,17 +134,22 @@ export class RtpStream implements ClockSubscriber {
     this.latchedTo = null;
   }
 
-  /** Record the caller's audio into a WAV file at `path` (written as it comes, recording-file.ts). */
-  startRecording(path: string): void {
+  /**
+   * Record the caller's audio into a WAV file at `path` (written as it comes, recording-file.ts); with `silenceMs`,
+   * `events.silence()` once the caller has not spoken for that long.
+   */
+  startRecording(path: string, silenceMs: number | null): void {
     this.recording = new RecordingFile(path);
     this.recordingSince = performance.now();
     this.recordedSamples = 0;
+    this.silenceWatch = silenceMs === null ? null : new SilenceWatch(silenceMs, this.recordingSince);
   }
 
   /** Ends the recording; resolves with the samples written to its file (0, and no file, when none was started). */
   stopRecording(): Promise<{ samples: number; file: boolean }> {
     const recording = this.recording;
     this.recording = null;
+    this.silenceWatch = null;
     if (!recording) return Promise.resolve({ samples: 0, file: false });
     return recording.finish().then((samples) => ({ samples, file: true }));
   }
@@ -159,6 +169,8 @@ export class RtpStream implements ClockSubscriber {
   /** One 20 ms frame: a DTMF event packet, the next slice of the playing clip, or silence. */
   tick(): void {
     if (this.closed) return;
+    // On the clock, not on packets: a caller who sends none (silence suppression, a dead line) is silent too.
+    if (this.silenceWatch?.expired(performance.now())) this.events.silence();
     const dtmf = this.dtmfOut[0];
     if (dtmf) {
       this.tickDtmf(dtmf);
@@ -235,7 +247,9 @@ export class RtpStream implements ClockSubscriber {
     const allowed = ((performance.now() - this.recordingSince) / 1000 + RECORDING_SLACK_SECONDS) * SAMPLE_RATE;
     if (this.recordedSamples + payload.length > allowed) return;
     this.recordedSamples += payload.length;
-    this.recording!.append(decodeG711(this.options.law, payload));
+    const pcm = decodeG711(this.options.law, payload);
+    this.silenceWatch?.heard(pcm, performance.now());
+    this.recording!.append(pcm);
   }
 
   /** Whether a packet is the caller's; the first one from a host the call names fixes where the rest must come from. */

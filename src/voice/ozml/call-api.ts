@@ -46,6 +46,14 @@ export interface OutboundCalls {
   ringSeconds: number;
 }
 
+/** Ozeki's Record command on a live call: stop after `maxMs`, a `finishDigits` key or `inactivitySeconds` of silence (0: none). */
+export interface LiveRecordOptions {
+  maxMs: number;
+  finishDigits: string;
+  inactivitySeconds: number;
+  finishedUrl: string | null;
+}
+
 export interface CallHistoryReader {
   list(query: CallHistoryQuery): Promise<{ total: number; rows: CallHistoryRow[] }>;
 }
@@ -183,19 +191,19 @@ export class OzmlCallApi {
   }
 
   /**
-   * Ozeki's Record on a live call: the caller's audio from now until `maxMs`, a `finishDigits` key or the call's
-   * end, written as the Record verb writes it; RecordCompleted goes to `finishedUrl` through the durable callback
+   * Ozeki's Record on a live call: the caller's audio from now until `maxMs`, a `finishDigits` key, `inactivitySeconds`
+   * of silence (0: none) or the call's end, written as the Record verb writes it; RecordCompleted goes to `finishedUrl` through the durable callback
    * outbox (the command answers once recording has started). One recording at a time: while the call's script
    * or an earlier command records, CALL_STATE.
    */
-  async record(callId: string, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }): Promise<void> {
+  async record(callId: string, options: LiveRecordOptions): Promise<void> {
     const session = this.answered(callId);
-    const started = startRecording(session, this.handlerDeps.services.recordings);
+    const started = startRecording(session, this.handlerDeps.services.recordings, options.inactivitySeconds);
     void this.finishRecording(session, started, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
   }
 
-  private async finishRecording(session: CallSession, started: StartedRecording, options: { maxMs: number; finishDigits: string; finishedUrl: string | null }) {
-    const { reason, digit } = await waitForRecordingStop(session, session.signal, options.maxMs, options.finishDigits);
+  private async finishRecording(session: CallSession, started: StartedRecording, options: LiveRecordOptions) {
+    const { reason, digit } = await waitForRecordingStop(session, session.signal, started, options);
     const saved = await saveRecording(session, this.handlerDeps.services.recordings, started);
     session.log.info({ path: saved.path, seconds: saved.seconds.toFixed(1), reason }, 'recording finished (Record command)');
     if (!options.finishedUrl) return;

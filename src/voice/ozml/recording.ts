@@ -1,7 +1,8 @@
 /**
  * Recording a call's audio, for the OzML Record verb and Ozeki's Record command on a live call: the media worker
  * writes the WAV (8 kHz 16-bit mono) into the recordings folder as the audio comes (recording-file.ts), under the
- * name the app will fetch it by, until the duration passes, a finish digit is pressed or the call ends.
+ * name the app will fetch it by, until the duration passes, a finish digit is pressed, the caller has been silent for
+ * the Inactivity asked for (voice-activity.ts) or the call ends.
  */
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { CallSession } from '../call-session.js';
 import type { RecordingStore } from './services.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 
-export type RecordingStopReason = 'finish-digit' | 'duration' | 'hangup';
+export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'hangup';
 
 export interface SavedRecording {
   path: string;
@@ -21,15 +22,22 @@ export interface SavedRecording {
   seconds: number;
 }
 
-/** Resolves when recording should stop: `maxMs` passed, a key of `finishDigits` pressed, or `signal` aborted. */
+/**
+ * Resolves when recording should stop: `maxMs` passed, a key of `finishDigits` pressed, the caller silent for the
+ * recording's Inactivity, or `signal` aborted.
+ */
 export function waitForRecordingStop(
   session: CallSession,
   signal: AbortSignal,
-  maxMs: number,
-  finishDigits: string,
+  started: StartedRecording,
+  limits: { maxMs: number; finishDigits: string },
 ): Promise<{ reason: RecordingStopReason; digit: string | null }> {
+  const { maxMs, finishDigits } = limits;
   return new Promise((resolve) => {
+    let settled = false;
     const done = (reason: RecordingStopReason, digit: string | null = null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       off();
       signal.removeEventListener('abort', onAbort);
@@ -40,6 +48,7 @@ export function waitForRecordingStop(
       if (finishDigits.includes(d.toUpperCase())) done('finish-digit', d);
     });
     const onAbort = () => done('hangup');
+    void started.silence.then(() => done('inactivity'));
     if (signal.aborted) return done('hangup');
     signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -50,16 +59,23 @@ export interface StartedRecording {
   name: string;
   path: string;
   startedAt: number;
+  /** Resolves once the caller has been silent for the Inactivity asked for; never without one. */
+  silence: Promise<void>;
 }
 
-/** Start recording the session into `<call id>-<startedAt>.wav` in the recordings folder. */
-export function startRecording(session: CallSession, store: RecordingStore): StartedRecording {
+/**
+ * Start recording the session into `<call id>-<startedAt>.wav` in the recordings folder. `inactivitySeconds`
+ * (Ozeki's Inactivity; 0: none) is how long the caller may stay silent before `silence` resolves.
+ */
+export function startRecording(session: CallSession, store: RecordingStore, inactivitySeconds = 0): StartedRecording {
   const startedAt = Date.now();
   const name = `${session.info.id}-${startedAt}.wav`;
   mkdirSync(store.dir, { recursive: true });
   const path = join(store.dir, name);
-  session.startRecording(path);
-  return { name, path, startedAt };
+  let heardSilence = () => {};
+  const silence = new Promise<void>((resolve) => (heardSilence = resolve));
+  session.startRecording(path, inactivitySeconds > 0 ? { afterMs: inactivitySeconds * 1000, onSilence: () => heardSilence() } : undefined);
+  return { name, path, startedAt, silence };
 }
 
 /** Stop the session's recording and wait for its file; a recording of nothing is an empty WAV, so RecordURL names a file. */

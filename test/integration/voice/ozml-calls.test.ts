@@ -178,6 +178,20 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     expect(texts()).toEqual([`recorded ${done!['RecordURL']}`]);
   });
 
+  it('Record with Inactivity stops once the caller has been silent that long, and keeps all the speech before', async () => {
+    app.on('/record', `<Response><Record Inactivity="2" Duration="30" FinishedUrl="${app.url('/recorded')}"/></Response>`);
+    app.on('/recorded', '<Response><Hangup/></Response>');
+    useConfig({ routes: [{ match: '*', url: app.url('/record') }] });
+    // 7 s of speech (its pauses under a second), then nothing: the caller waits for telenode's BYE.
+    const result = await sipp(keysScenario('record-inactivity', [{ pauseMs: 300, pcap: 'g711a.pcap' }]), { codec: 8 }, { cwd: SIPP_PCAPS });
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    const [done] = app.notifications('RecordCompleted');
+    expect(done).toMatchObject({ FinishReason: 'inactivity', FinishDigit: '' });
+    expect(Number(done!['Duration'])).toBeGreaterThan(6.5); // the speech's short pauses did not stop it
+    const recording = decodeWav(readFileSync(join(h.dir, done!['RecordURL']!)));
+    expect(rms(recording.pcm)).toBeGreaterThan(300);
+  });
+
   it('substitutes Var, Array and ForEach values (and the call fields) into later commands', async () => {
     const file = scriptFile(
       'loop.xml',

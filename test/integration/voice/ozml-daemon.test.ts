@@ -374,6 +374,7 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       const again = await api({ command: 'Record', CallId: callId });
       expect([again.Code, again.Message]).toEqual(['303', "Command 'Record' cannot be used here"]);
       expect((await api({ command: 'Record', CallId: callId, Format: 'ogg' })).Code).toBe('302');
+      expect((await api({ command: 'Record', CallId: callId, Inactivity: 'soon' })).Code).toBe('302');
       expect((await api({ command: 'Record', CallId: 'no-such-call' })).Code).toBe('601');
       await callEvents.waitFor((r) => r.some((q) => q.url === '/recorded'));
       const done = Object.fromEntries(callEvents.requests.find((q) => q.url === '/recorded')!.form);

@@ -1,14 +1,14 @@
 /**
  * Record: the caller's audio to a WAV file until Duration seconds pass, a
- * FinishDigits key is pressed, or the caller hangs up. With FinishedUrl a
- * RecordCompleted notification (RecordURL, Duration, …) is POSTed; its OzML
+ * FinishDigits key is pressed, the caller has not spoken for Inactivity
+ * seconds (voice-activity.ts), or the caller hangs up. With FinishedUrl a
+ * RecordCompleted notification (RecordURL, Duration, FinishReason, …) is POSTed; its OzML
  * reply, if it has commands, replaces the rest of the script. When the
  * caller hung up there is no call to run a reply on, so RecordCompleted
  * goes through the durable callback outbox instead.
  *
  * Format: telenode writes WAV (8 kHz 16-bit mono) whatever Format says; mp3
- * is accepted for compatibility and recorded as WAV. Inactivity is accepted
- * and not enforced in this version.
+ * is accepted for compatibility and recorded as WAV.
  */
 import { CONTINUE, defineVerb } from '../script.js';
 import { recordCompletedFields, saveRecording, startRecording, waitForRecordingStop } from '../recording.js';
@@ -33,8 +33,8 @@ export const record = defineVerb({
   async run(args, ctx) {
     const session = ctx.session;
     session.digits.clear();
-    const started = startRecording(session, ctx.services.recordings);
-    const { reason, digit } = await waitForRecordingStop(session, ctx.signal, args.maxMs, args.finishDigits);
+    const started = startRecording(session, ctx.services.recordings, args.inactivitySeconds);
+    const { reason, digit } = await waitForRecordingStop(session, ctx.signal, started, args);
     const saved = await saveRecording(session, ctx.services.recordings, started);
     const { path, recordUrl, seconds } = saved;
     session.digits.clear();
