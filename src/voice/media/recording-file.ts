@@ -9,7 +9,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 
 const SAMPLE_RATE = 8000;
-const HEADER_BYTES = 44;
+export const WAV_HEADER_BYTES = 44;
 /** Audio gathered before a write: a second (16 KB), so a recording is a handful of writes a call-minute. */
 const FLUSH_SAMPLES = SAMPLE_RATE;
 
@@ -20,7 +20,7 @@ const FLUSH_SAMPLES = SAMPLE_RATE;
  */
 export function pcmWavHeader(samples: number): Buffer {
   const dataBytes = samples * 2;
-  const header = Buffer.alloc(HEADER_BYTES);
+  const header = Buffer.alloc(WAV_HEADER_BYTES);
   header.write('RIFF', 0, 'ascii');
   header.writeUInt32LE(36 + dataBytes, 4);
   header.write('WAVE', 8, 'ascii');
@@ -71,7 +71,7 @@ export class RecordingFile {
     await this.writes;
     const handle = await this.handle.catch(() => null);
     if (handle && !this.failure) {
-      await handle.write(pcmWavHeader(this.samples), 0, HEADER_BYTES, 0).catch((err: unknown) => this.fail(err));
+      await handle.write(pcmWavHeader(this.samples), 0, WAV_HEADER_BYTES, 0).catch((err: unknown) => this.fail(err));
     }
     await handle?.close().catch((err: unknown) => this.fail(err));
     if (this.failure) {
@@ -88,7 +88,7 @@ export class RecordingFile {
     this.pending = [];
     this.pendingSamples = 0;
     const bytes = Buffer.concat(chunks.map((chunk) => new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    const position = HEADER_BYTES + this.samples * 2;
+    const position = WAV_HEADER_BYTES + this.samples * 2;
     this.samples += bytes.length / 2;
     this.writes = this.writes.then(async () => {
       if (this.failure) return;

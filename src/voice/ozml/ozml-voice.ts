@@ -15,6 +15,7 @@ import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
 import { recordingsDir } from './config.js';
+import { finishInterruptedRecordings } from './interrupted-recordings.js';
 import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
 
 export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound' | 'trunks'>;
@@ -40,6 +41,9 @@ export interface OzmlRuntime {
 
 export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRuntime {
   const log = deps.log.child({ component: 'ozml' });
+  const recordings = recordingsDir(config.recordings, deps.storeDir);
+  // Before any call: a recording the last run was writing when it stopped is kept, not left without its header.
+  finishInterruptedRecordings(recordings, log);
   const handlerDeps: OzmlHandlerDeps = {
     routes: new ScriptRoutes(config.routes, { greeting: config.greeting, fallbackText: config.fallback.text }),
     refuseWith: config.fallback.refuseWith,
@@ -52,7 +56,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
-      recordings: { dir: recordingsDir(config.recordings, deps.storeDir), publicUrl: config.recordings.publicUrl },
+      recordings: { dir: recordings, publicUrl: config.recordings.publicUrl },
       appTimeoutMs: config.notifications.timeoutMs,
       apiExtension: config.notifications.apiExtension,
       callChangedUrl: config.notifications.callChangedUrl,

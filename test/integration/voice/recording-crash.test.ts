@@ -1,0 +1,71 @@
+/**
+ * A voicemail a crash cut short is kept: the daemon (dist/, as the unit runs it) records a caller who talks, is
+ * SIGKILLed once two seconds of the recording are on disk, and at its next start finishes the recording the
+ * worker left as `<name>.wav.part`, which then holds the caller's speech up to the crash.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rms } from '../../../src/voice/media/audio-clip.js';
+import { decodeWav } from '../../../src/voice/media/wav.js';
+import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
+import { OzmlApp } from '../../helpers/ozml-app.js';
+import { freeUdpPort, runSipp, sippAvailable, SIPP_PCAPS } from '../../helpers/sipp.js';
+import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
+
+describe.skipIf(!sippAvailable())('a recording cut short by a crash', () => {
+  const dir = tempDir('telenode-recording-crash-');
+  const recordings = join(dir.path, 'recordings');
+  const app = new OzmlApp();
+  let daemon: DaemonProcess | null = null;
+
+  afterAll(async () => {
+    await daemon?.kill('SIGKILL');
+    await app.stop();
+    dir.remove();
+  });
+
+  const files = (suffix: string) => {
+    try {
+      return readdirSync(recordings).filter((name) => name.endsWith(suffix));
+    } catch {
+      return [];
+    }
+  };
+
+  it('is finished at the next start with the speech recorded until the SIGKILL', async () => {
+    await app.on('/incoming', '<Response><Record Duration="60"/></Response>').start();
+    const config = writeConfig(dir.path, {
+      http: { host: '127.0.0.1', port: 0 },
+      store: { path: join(dir.path, 'telenode.db') },
+      voice: { builtin: { port: 0 }, routes: [{ match: '*', url: app.url('/incoming') }] },
+    });
+    daemon = await startDaemonProcess(config);
+    // The caller talks for 7 s (G.711 A-law speech) and would hang up after; the node dies first.
+    const sipp = runSipp({
+      scenario: 'uac-talk.xml',
+      target: `127.0.0.1:${daemon.sipPort}`,
+      localPort: await freeUdpPort(),
+      keys: { caller: '+3630444', codec: 8, rtp_port: await freeUdpPort() },
+      workDir: dir.path,
+      cwd: SIPP_PCAPS,
+    });
+    try {
+      const onDisk = () => files('.wav.part').some((name) => statSync(join(recordings, name)).size >= 44 + 2 * 16_000);
+      await waitUntil(onDisk, 30_000, 'two seconds of the recording on disk');
+      await daemon.kill('SIGKILL');
+    } finally {
+      sipp.kill();
+    }
+    expect(files('.wav')).toEqual([]);
+
+    daemon = await startDaemonProcess(config);
+    expect(files('.wav.part')).toEqual([]);
+    const [name] = files('.wav');
+    expect(name).toMatch(/^[0-9a-f-]+-\d+\.wav$/);
+    const pcm = decodeWav(readFileSync(join(recordings, name!))).pcm;
+    expect(pcm.length / 8000).toBeGreaterThanOrEqual(2);
+    expect(rms(pcm)).toBeGreaterThan(300);
+    expect(daemon.logs.some((line) => line.includes('a recording cut short by a stop or crash was finished'))).toBe(true);
+  });
+});
