@@ -196,6 +196,34 @@ describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
       udp.close();
     });
 
+    it("sends a call's refusal once over TCP and again until the ACK over UDP only (Timer G, RFC 3261 §17.2.1)", async () => {
+      h.handler = async (s) => s.reject(486, 'Busy Here');
+      const invite = (transport: 'TCP' | 'UDP', self: string, id: string) =>
+        `INVITE sip:x@127.0.0.1:${h.port} SIP/2.0\r\nVia: SIP/2.0/${transport} ${self};branch=z9hG4bK${id}\r\nFrom: <sip:caller@${self}>;tag=7\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: ${id}\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@${self};transport=${transport.toLowerCase()}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+      const busy = (texts: string[]) => texts.join('').split('SIP/2.0 486 Busy Here').length - 1;
+      const tcp = connect(h.port, '127.0.0.1');
+      tcp.on('error', () => undefined);
+      await new Promise((resolve) => tcp.once('connect', resolve));
+      const overTcp: string[] = [];
+      tcp.on('data', (d: Buffer) => overTcp.push(d.toString()));
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      const overUdp: string[] = [];
+      udp.on('message', (d) => overUdp.push(d.toString()));
+      try {
+        tcp.write(invite('TCP', `127.0.0.1:${tcp.localPort}`, 'refused-tcp'));
+        await waitUntil(() => busy(overTcp) === 1, 10_000, 'the refusal over TCP');
+        udp.send(invite('UDP', `127.0.0.1:${udp.address().port}`, 'refused-udp'), h.port, '127.0.0.1');
+        // Over UDP: the 486, then again at T1 and 3·T1 with no ACK. The TCP transaction's timers, set earlier, would
+        // have fired by then: before, the TCP caller had its 486 three times as well.
+        await waitUntil(() => busy(overUdp) >= 3, 10_000, 'the refusal resent over UDP');
+        expect(busy(overTcp)).toBe(1);
+      } finally {
+        tcp.destroy();
+        udp.close();
+      }
+    });
+
     it('closes a TCP stream whose Content-Length it cannot frame, and caps connections per source', async () => {
       const wedged = connect(h.port, '127.0.0.1');
       wedged.on('error', () => undefined);
