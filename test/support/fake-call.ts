@@ -88,7 +88,7 @@ export function fakeCall(): FakeCall {
     },
     app: { post: async () => '' },
     events: { notify: () => undefined },
-    recordings: { dir: '/nonexistent', publicUrl: null },
+    recordings: { dir: '/nonexistent', publicUrl: null, minFreeBytes: 0 },
     appTimeoutMs: 1000,
     apiExtension: 'telenode',
     callChangedUrl: null,

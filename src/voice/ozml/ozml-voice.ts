@@ -39,6 +39,8 @@ export interface OzmlRuntime {
   callApi(calls: CallService): OzmlCallApi;
 }
 
+const MIB = 1024 * 1024;
+
 export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRuntime {
   const log = deps.log.child({ component: 'ozml' });
   const recordings = recordingsDir(config.recordings, deps.storeDir);
@@ -56,7 +58,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
-      recordings: { dir: recordings, publicUrl: config.recordings.publicUrl },
+      recordings: { dir: recordings, publicUrl: config.recordings.publicUrl, minFreeBytes: config.recordings.minFreeMiB * MIB },
       appTimeoutMs: config.notifications.timeoutMs,
       apiExtension: config.notifications.apiExtension,
       callChangedUrl: config.notifications.callChangedUrl,

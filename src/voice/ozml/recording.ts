@@ -4,7 +4,7 @@
  * name the app will fetch it by, until the duration passes, a finish digit is pressed, the caller has been silent for
  * the Inactivity asked for (voice-activity.ts) or the call ends.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../media/audio-clip.js';
@@ -71,11 +71,29 @@ export function startRecording(session: CallSession, store: RecordingStore, inac
   const startedAt = Date.now();
   const name = `${session.info.id}-${startedAt}.wav`;
   mkdirSync(store.dir, { recursive: true });
+  refuseWhenDiskLow(store);
   const path = join(store.dir, name);
   let heardSilence = () => {};
   const silence = new Promise<void>((resolve) => (heardSilence = resolve));
   session.startRecording(path, inactivitySeconds > 0 ? { afterMs: inactivitySeconds * 1000, onSilence: () => heardSilence() } : undefined);
   return { name, path, startedAt, silence };
+}
+
+/**
+ * RECORDING_FAILED when the recordings folder's disk has less free than `store.minFreeBytes`: a node whose callers
+ * leave long messages must not fill the disk its store writes to (by default the same one). Checked as each
+ * recording starts; one running may still add its Duration's worth (16 KB a second).
+ */
+function refuseWhenDiskLow(store: RecordingStore): void {
+  if (store.minFreeBytes === 0) return;
+  const disk = statfsSync(store.dir);
+  const free = disk.bavail * disk.bsize;
+  if (free >= store.minFreeBytes) return;
+  const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));
+  throw new AppError(
+    ErrorCode.RECORDING_FAILED,
+    `not recorded: the recordings folder's disk has ${mib(free)} MiB free, under voice.recordings.minFreeMiB (${mib(store.minFreeBytes)})`,
+  );
 }
 
 /** Stop the session's recording and wait for its file; a recording of nothing is an empty WAV, so RecordURL names a file. */

@@ -101,6 +101,8 @@ export interface RecordingStore {
   dir: string;
   /** Base URL the app fetches them from; null → RecordURL is the file path. */
   publicUrl: string | null;
+  /** No recording starts while the folder's disk has less free than this (bytes; 0: no floor). */
+  minFreeBytes: number;
 }
 
 export interface ScriptServices {

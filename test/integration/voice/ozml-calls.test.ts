@@ -5,7 +5,7 @@
  * path through menus and loops is visible. The SMS outbox path itself is
  * covered end to end in ozml-daemon.test.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +190,16 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     expect(Number(done!['Duration'])).toBeGreaterThan(6.5); // the speech's short pauses did not stop it
     const recording = decodeWav(readFileSync(join(h.dir, done!['RecordURL']!)));
     expect(rms(recording.pcm)).toBeGreaterThan(300);
+  });
+
+  it('records nothing while the disk has less free than voice.recordings.minFreeMiB, and the script goes on', async () => {
+    app.on('/record', '<Response><Record Duration="20"/><SendSms Recipient="+1000">after the Record</SendSms><Hangup/></Response>');
+    const dir = join(h.dir, 'recordings-floor');
+    useConfig({ routes: [{ match: '*', url: app.url('/record') }], recordings: { dir, minFreeMiB: 1_048_576 } }); // 1 TiB
+    const result = await sipp(keysScenario('record-floor', []), { codec: 8 }, { cwd: SIPP_PCAPS });
+    expect(result.code, result.errors || result.stdout).toBe(0);
+    expect(texts()).toEqual(['after the Record']);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('substitutes Var, Array and ForEach values (and the call fields) into later commands', async () => {
