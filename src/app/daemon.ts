@@ -19,6 +19,7 @@ import type { VoiceNode } from '../voice/build-voice.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
 import { buildApi, buildUsers } from './api.js';
 import { RetentionJob } from './retention.js';
+import { recordingsDir } from '../voice/ozml/config.js';
 import { buildSmppServer } from './smpp-server.js';
 import type { SmppServer } from '../sms/smpp-server/server.js';
 import { buildMessagingExtras, type MessagingExtras } from './messaging-extras.js';
@@ -149,8 +150,7 @@ export class Daemon {
     await smppServer?.start();
     await options.beforeListen?.();
     await api.listen({ host: config.http.host, port: config.http.port });
-    const retention = new RetentionJob(config.retention, store.sql, store.committer, log.child({ component: 'retention' }), registry);
-    retention.start();
+    const retention = startRetention(config, store, voice !== null, log, registry);
     const stopSteps = [{ name: 'retention', run: () => retention.stop() }, ...stopSequence({ api, smppServer, voice, extras, sms, webhooks, store })];
     const bound = api.server.address();
     const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: config.http.host, port: config.http.port };
@@ -182,6 +182,14 @@ export class Daemon {
     }
     this.log.info('telenode stopped');
   }
+}
+
+/** The retention job, started: the store's finished work, and this node's recordings when it runs voice. */
+function startRetention(config: Config, store: Store, withVoice: boolean, log: Logger, registry: Registry): RetentionJob {
+  const recordings = withVoice ? recordingsDir(config.voice.recordings, store.dataDir) : null;
+  const retention = new RetentionJob(config.retention, store.sql, store.committer, log.child({ component: 'retention' }), registry, recordings);
+  retention.start();
+  return retention;
 }
 
 /** The order things stop in, each step named for the debug log. */

@@ -2,18 +2,20 @@
  * The retention job (issue 22): every `retention.intervalMinutes`, and a minute after start, finished work
  * older than its configured age is deleted in batches of 500 rows, one commit each, so the store stays the
  * size of its retention window and the daemon's own writes never wait long behind a prune. Several nodes on
- * one PostgreSQL may prune at once: deleting what another node just deleted deletes nothing.
+ * one PostgreSQL may prune at once: deleting what another node just deleted deletes nothing. Each node also
+ * prunes its own recordings folder when `retention.recordingsDays` asks it to.
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import type { Committer, SqlExecutor } from '../store/sql.js';
 import { RetentionRepo } from '../store/retention-repo.js';
+import { pruneRecordings } from '../voice/ozml/recordings-retention.js';
 
 const BATCH = 500;
 const DAY_MS = 86_400_000;
 
-type Kind = 'messages' | 'inbound' | 'callbacks' | 'dead_letters' | 'emails' | 'calls';
+type Kind = 'messages' | 'inbound' | 'callbacks' | 'dead_letters' | 'emails' | 'calls' | 'recordings';
 
 export class RetentionJob {
   private readonly repo: RetentionRepo;
@@ -27,6 +29,8 @@ export class RetentionJob {
     private readonly committer: Pick<Committer, 'run'>,
     private readonly log: Logger,
     registry: Registry,
+    /** This node's recordings folder (retention.recordingsDays); null without voice. */
+    private readonly recordingsDir: string | null = null,
     private readonly now: () => number = Date.now,
   ) {
     this.repo = new RetentionRepo(sql);
@@ -70,7 +74,12 @@ export class RetentionJob {
       ['emails', c.emailsDays, (before) => this.repo.pruneEmails(before, BATCH)],
       ['calls', c.callsDays, (before) => this.repo.pruneCalls(before, BATCH)],
     ];
-    const counts = { messages: 0, inbound: 0, callbacks: 0, dead_letters: 0, emails: 0, calls: 0 };
+    const counts = { messages: 0, inbound: 0, callbacks: 0, dead_letters: 0, emails: 0, calls: 0, recordings: 0 };
+    // Files, not rows: one pass, no commit.
+    if (c.recordingsDays > 0 && this.recordingsDir !== null) {
+      counts.recordings = await pruneRecordings(this.recordingsDir, now - c.recordingsDays * DAY_MS);
+      if (counts.recordings > 0) this.pruned.inc({ kind: 'recordings' }, counts.recordings);
+    }
     for (const [kind, days, prune] of jobs) {
       if (days === 0) continue;
       const before = now - days * DAY_MS;

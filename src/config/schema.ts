@@ -224,7 +224,8 @@ export const configSchema = z
     /**
      * How long finished work is kept (days; 0: forever). Pruned in small batches every `intervalMinutes`:
      * finished messages (with parts and history numbers), inbound messages, delivered callbacks, dead letters,
-     * sent or given-up e-mails, call history. Unfinished messages and pending callbacks are never pruned.
+     * sent or given-up e-mails, call history, and (when asked) recordings. Unfinished messages and pending callbacks
+     * are never pruned.
      */
     retention: z
       .object({
@@ -234,6 +235,8 @@ export const configSchema = z
         deadLettersDays: z.number().min(0).default(90),
         emailsDays: z.number().min(0).default(30),
         callsDays: z.number().min(0).default(90),
+        /** Recordings (`*.wav` in voice.recordings.dir) by when last written; 0 (the default): kept until the app deletes them. */
+        recordingsDays: z.number().min(0).default(0),
         intervalMinutes: z.number().min(1).default(60),
       })
       .strict()

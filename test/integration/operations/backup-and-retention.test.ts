@@ -3,7 +3,7 @@
  * into a daemon that serves every message in it; the retention job deletes finished work past its age.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -105,5 +105,32 @@ describe('retention', () => {
     expect(await env.daemon.sql.all('SELECT * FROM message_parts WHERE message_id <> ?', [fresh.smsId])).toEqual([]);
     const metrics = await (await fetch(`${env.base}/metrics`)).text();
     expect(metrics).toContain('telenode_store_pruned_total{kind="messages"} 3');
+  });
+
+  it('deletes recordings past retention.recordingsDays when asked, and nothing else in the folder', async () => {
+    const env = await startDaemon({ retention: { recordingsDays: 1 } });
+    cleanups.push(() => env.stop());
+    const folder = join(env.dir, 'recordings');
+    mkdirSync(folder, { recursive: true });
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    for (const name of ['old-call-1.wav', 'order-4711.wav', 'old-call-2.wav.part', 'notes.txt', 'fresh-call-3.wav']) {
+      writeFileSync(join(folder, name), 'RIFF');
+      if (!name.startsWith('fresh')) utimesSync(join(folder, name), twoDaysAgo, twoDaysAgo);
+    }
+    const pruned = await env.daemon.retention.runNow();
+    expect(pruned.recordings).toBe(2);
+    expect(readdirSync(folder).sort()).toEqual(['fresh-call-3.wav', 'notes.txt', 'old-call-2.wav.part']);
+    expect(await (await fetch(`${env.base}/metrics`)).text()).toContain('telenode_store_pruned_total{kind="recordings"} 2');
+  });
+
+  it('keeps recordings by default', async () => {
+    const env = await startDaemon();
+    cleanups.push(() => env.stop());
+    const folder = join(env.dir, 'recordings');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'call-1-1.wav'), 'RIFF');
+    utimesSync(join(folder, 'call-1-1.wav'), new Date(0), new Date(0));
+    expect((await env.daemon.retention.runNow()).recordings).toBe(0);
+    expect(readdirSync(folder)).toEqual(['call-1-1.wav']);
   });
 });
