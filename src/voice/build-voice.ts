@@ -77,6 +77,9 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
   const ozml = buildOzml(config, { ...deps.ozml, egress: deps.egress ?? null, storeDir: deps.storeDir, log, registry: deps.registry });
   const claim = deps.claim;
   const scripts: CallHandler = claim ? (session) => (claim(session) ?? ozml.handler)(session) : ozml.handler;
-  const calls = new CallService(engine, media, deps.handler ?? scripts, log, deps.registry, { maxCalls: config.maxCalls });
+  const calls = new CallService(engine, media, deps.handler ?? scripts, log, deps.registry, {
+    maxCalls: config.maxCalls,
+    maxCallsPerSource: config.maxCallsPerSource,
+  });
   return { engine, calls, callApi: ozml.callApi(calls) };
 }

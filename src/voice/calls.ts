@@ -6,7 +6,8 @@
  *
  * At most `maxCalls` calls at once, placed and answered together: past it an incoming call gets 503 Service
  * Unavailable (RFC 3261 §21.5.4) and a call placed fails as unconnected with SIP 503, so an INVITE flood (or a
- * runaway app) meets a limit the operator chose, not the machine's memory or the RTP range.
+ * runaway app) meets a limit the operator chose, not the machine's memory or the RTP range. With
+ * `maxCallsPerSource`, one source address (an IPv6 /64) past it gets 503 too, so one caller cannot take them all.
  */
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Summary } from 'prom-client';
@@ -14,7 +15,8 @@ import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import { RefusalLog } from '../shared/refusal-log.js';
 import type { CallControl, IncomingCall } from './sip/call-control.js';
-import { CallSession, type MediaDeps } from './call-session.js';
+import { CallSession, signallingHosts, type MediaDeps } from './call-session.js';
+import { sourceGroup } from '../shared/source-group.js';
 import { writeOffer } from './media/sdp.js';
 
 export type CallHandler = (session: CallSession) => Promise<void>;
@@ -30,6 +32,8 @@ export interface DialOptions {
 export interface CallLimits {
   /** Calls in progress at once, both directions (voice.maxCalls). */
   maxCalls: number;
+  /** Incoming calls in progress at once from one source (voice.maxCallsPerSource); null: none. */
+  maxCallsPerSource: number | null;
 }
 
 export class CallService {
@@ -40,6 +44,9 @@ export class CallService {
   private stopping = false;
   /** A warning per source a minute while calls are refused: a flood must not become a log flood. */
   private readonly refusals: RefusalLog;
+  private readonly sourceRefusals: RefusalLog;
+  /** Incoming calls in progress by source (sourceGroup), while maxCallsPerSource is set. */
+  private readonly bySource = new Map<string, number>();
 
   constructor(
     private readonly control: CallControl,
@@ -47,7 +54,7 @@ export class CallService {
     private readonly handler: CallHandler,
     private readonly log: Logger,
     registry?: Registry,
-    private readonly limits: CallLimits = { maxCalls: Infinity },
+    private readonly limits: CallLimits = { maxCalls: Infinity, maxCallsPerSource: null },
   ) {
     const registers = registry ? [registry] : [];
     const active = this.active;
@@ -55,7 +62,7 @@ export class CallService {
       calls: new Counter({ name: 'telenode_calls_total', help: 'Calls by direction and how they ended', labelNames: ['direction', 'reason'], registers }),
       refused: new Counter({
         name: 'telenode_calls_refused_total',
-        help: 'Calls refused because voice.maxCalls were in progress, by direction',
+        help: 'Calls refused because voice.maxCalls (or, inbound, voice.maxCallsPerSource) were in progress, by direction',
         labelNames: ['direction'],
         registers,
       }),
@@ -95,9 +102,10 @@ export class CallService {
       for (let i = 0; i < last.length; i++) this.metrics.lastSend.observe(Math.abs(last[i]!) / 1000);
     };
     this.refusals = new RefusalLog(log, 'call refused: voice.maxCalls calls are in progress');
+    this.sourceRefusals = new RefusalLog(log, 'call refused: voice.maxCallsPerSource calls from this source are in progress');
     control.onIncomingCall(
       (call) => this.incoming(call),
-      (source) => !this.atLimit('inbound', source),
+      (source) => !this.atLimit('inbound', source) && !this.sourceAtLimit(source),
     );
   }
 
@@ -175,6 +183,7 @@ export class CallService {
     this.media.host.start().catch(() => undefined);
     const session = new CallSession(call, this.media, this.log.child({ callId: call.info.id }));
     session.log.info({ from: call.info.from.user, to: call.info.to.user, source: call.info.source }, 'incoming call');
+    this.countSource(session);
     this.run(session, this.handler);
   }
 
@@ -184,6 +193,27 @@ export class CallService {
     this.metrics.refused.inc({ direction });
     this.refusals.note(source, { direction, maxCalls: this.limits.maxCalls });
     return true;
+  }
+
+  /** Whether `maxCallsPerSource` calls from this source are in progress; if so the refusal is counted and logged. */
+  private sourceAtLimit(source: string): boolean {
+    const limit = this.limits.maxCallsPerSource;
+    if (limit === null || (this.bySource.get(sourceGroup(source)) ?? 0) < limit) return false;
+    this.metrics.refused.inc({ direction: 'inbound' });
+    this.sourceRefusals.note(source, { maxCallsPerSource: limit });
+    return true;
+  }
+
+  /** An incoming call counts against its source until it ends. */
+  private countSource(session: CallSession): void {
+    if (this.limits.maxCallsPerSource === null) return;
+    const source = sourceGroup(signallingHosts(session.info)[0] ?? session.info.source);
+    this.bySource.set(source, (this.bySource.get(source) ?? 0) + 1);
+    void session.sip.ended.then(() => {
+      const left = this.bySource.get(source)! - 1;
+      if (left === 0) this.bySource.delete(source);
+      else this.bySource.set(source, left);
+    });
   }
 
   private run(session: CallSession, handler: CallHandler): void {

@@ -37,6 +37,11 @@ export const voiceConfigSchema = z
      * fails (SIP 503): an INVITE flood meets this limit, not the node's memory. The RTP range allows ~5,000.
      */
     maxCalls: z.number().int().min(1).default(2000),
+    /**
+     * Incoming calls in progress at once from one source address (an IPv6 /64); null: no cap but maxCalls. A PBX
+     * trunk is one source: set it above the trunk's busiest hour, or leave it off where only the PBX may call.
+     */
+    maxCallsPerSource: z.number().int().min(1).nullable().default(null),
     /** builtin: the node's own SIP stack (no other server needed); drachtio: a drachtio-server in front. */
     engine: z.enum(['builtin', 'drachtio']).default('builtin'),
     builtin: z

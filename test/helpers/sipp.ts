@@ -26,6 +26,8 @@ export interface SippOptions {
   /** host:port of telenode; omitted for a UAS scenario (sipp waits for us). */
   target?: string;
   localPort: number;
+  /** The loopback address sipp sends from (default 127.0.0.1): another caller, as telenode sees it. */
+  localAddress?: string;
   mediaPort?: number;
   transport?: 'u1' | 't1';
   calls?: number;
@@ -45,9 +47,9 @@ export function runSipp(options: SippOptions): { done: Promise<SippRun>; kill: (
     '-sf',
     isAbsolute(options.scenario) ? options.scenario : join(SIPP_SCENARIOS, options.scenario),
     '-i',
-    '127.0.0.1',
+    options.localAddress ?? '127.0.0.1',
     '-mi',
-    '127.0.0.1',
+    options.localAddress ?? '127.0.0.1',
     '-p',
     String(options.localPort),
     '-mp',

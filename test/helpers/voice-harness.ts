@@ -62,6 +62,8 @@ export interface HarnessOptions {
   ttsCommand?: string[];
   /** voice.maxCalls (default: no limit). */
   maxCalls?: number;
+  /** voice.maxCallsPerSource (default: none). */
+  maxCallsPerSource?: number;
 }
 
 export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}, options: HarnessOptions = {}): Promise<VoiceHarness> {
@@ -145,7 +147,7 @@ async function startWithEngine(
     },
     log,
     harness.registry,
-    { maxCalls: options.maxCalls ?? Infinity },
+    { maxCalls: options.maxCalls ?? Infinity, maxCallsPerSource: options.maxCallsPerSource ?? null },
   );
   await harness.calls.start();
   harness.port = port();

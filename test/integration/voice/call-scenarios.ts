@@ -373,6 +373,69 @@ export function callScenarios(engine: string, start: (options?: HarnessOptions) 
     }
   });
 
+  /**
+   * For the call caps: a handler that answers each call and holds it until `release` ends it, a sipp scenario that
+   * expects 503, and a sipp caller (from `localAddress`, default 127.0.0.1) against `h`.
+   */
+  function heldCalls(h: VoiceHarness) {
+    const release: Array<() => void> = [];
+    h.handler = async (session) => {
+      await session.answer();
+      await new Promise<void>((resolve) => release.push(resolve));
+    };
+    const rejected = join(h.dir, 'uac-reject-503.xml');
+    writeFileSync(rejected, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '503'));
+    const sipp = async (scenario: string, localAddress = '127.0.0.1') =>
+      runSipp({
+        scenario,
+        target: h.sipTarget,
+        localPort: await freeUdpPort(),
+        localAddress,
+        keys: { caller: '+3612345678', codec: 0, rtp_port: 9 },
+        workDir: h.dir,
+      });
+    return { release, rejected, sipp };
+  }
+
+  describe(`${engine} engine: at voice.maxCallsPerSource`, () => {
+    let h: VoiceHarness;
+    beforeAll(async () => {
+      h = await start({ maxCallsPerSource: 1 });
+    });
+    afterAll(async () => {
+      await h?.stop();
+    });
+
+    it("answers 503 to a source's second call while its first goes on, and still takes another source's", async () => {
+      const { release, rejected, sipp } = heldCalls(h);
+      const first = await sipp('uac-listen.xml', '127.0.0.1');
+      let other: ReturnType<typeof runSipp> | null = null;
+      try {
+        await waitUntil(() => release.length === 1, 15_000, 'the first call answered');
+        const second = await (await sipp(rejected, '127.0.0.1')).done;
+        expect(second.code, second.errors || second.stdout).toBe(0);
+        expect(h.sessions).toHaveLength(1);
+        other = await sipp('uac-listen.xml', '127.0.0.2');
+        await waitUntil(() => release.length === 2, 15_000, "another source's call answered");
+        release.splice(0).forEach((end) => end());
+        for (const run of [first, other]) {
+          const result = await run.done;
+          expect(result.code, result.errors || result.stdout).toBe(0);
+        }
+        // The first source's call has ended: it may call again.
+        await waitUntil(() => h.calls.activeCalls.length === 0, 15_000, 'both calls ended');
+        const again = await sipp('uac-listen.xml', '127.0.0.1');
+        await waitUntil(() => release.length === 1, 15_000, 'the first source answered again');
+        release.splice(0).forEach((end) => end());
+        expect((await again.done).code).toBe(0);
+      } finally {
+        release.splice(0).forEach((end) => end());
+        first.kill();
+        other?.kill();
+      }
+    });
+  });
+
   describe(`${engine} engine: at voice.maxCalls`, () => {
     let h: VoiceHarness;
     beforeAll(async () => {
@@ -383,15 +446,7 @@ export function callScenarios(engine: string, start: (options?: HarnessOptions) 
     });
 
     it('answers 503 to a call past maxCalls, places none past it, and takes calls again once one ends', async () => {
-      const release: Array<() => void> = [];
-      h.handler = async (session) => {
-        await session.answer();
-        await new Promise<void>((resolve) => release.push(resolve));
-      };
-      const rejected = join(h.dir, 'uac-reject-503.xml');
-      writeFileSync(rejected, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '503'));
-      const sipp = async (scenario: string) =>
-        runSipp({ scenario, target: h.sipTarget, localPort: await freeUdpPort(), keys: { caller: '+3612345678', codec: 0, rtp_port: 9 }, workDir: h.dir });
+      const { release, rejected, sipp } = heldCalls(h);
       // Two calls that stay until the script hangs up (sipp waits for our BYE).
       const held = [await sipp('uac-listen.xml'), await sipp('uac-listen.xml')];
       try {
