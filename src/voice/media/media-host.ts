@@ -231,7 +231,7 @@ export class MediaHost {
       case 'recording':
         return session.recorded(message.request, message);
       case 'silence':
-        return session.silent();
+        return session.silent(message.request);
     }
   }
 

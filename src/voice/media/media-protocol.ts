@@ -57,9 +57,9 @@ export type HostMessage =
   | { op: 'setRemote'; id: number; remote: RtpEndpoint }
   /**
    * Record the caller's audio into a WAV file at `path` (written by the worker as it comes); with `silenceMs`, a
-   * 'silence' event once the caller has not spoken for that long (Record's Inactivity).
+   * 'silence' event naming `request` once the caller has not spoken for that long (Record's Inactivity).
    */
-  | { op: 'startRecording'; id: number; path: string; silenceMs: number | null }
+  | { op: 'startRecording'; id: number; request: number; path: string; silenceMs: number | null }
   | { op: 'stopRecording'; id: number; request: number }
   /** Stop the stream; the port stays bound until `release`. */
   | { op: 'close'; id: number }
@@ -79,8 +79,8 @@ export type WorkerMessage =
   | { ev: 'digit'; id: number; digit: string }
   /** Symmetric RTP moved the stream to where the caller's packets come from. */
   | { ev: 'latched'; id: number; remote: RtpEndpoint }
-  /** The recording's caller has been silent for the `silenceMs` its startRecording asked for. */
-  | { ev: 'silence'; id: number }
+  /** The caller has been silent for the `silenceMs` the startRecording `request` asked for. */
+  | { ev: 'silence'; id: number; request: number }
   /**
    * A recording ended: `samples` written to its WAV file; `file` false when none was started (nothing written);
    * `error` when the file could not be written (it is then removed).

@@ -92,7 +92,7 @@ export class MediaThread {
         stream.setRemote(m.remote);
         return;
       case 'startRecording':
-        stream.startRecording(m.path, m.silenceMs);
+        stream.startRecording(m.path, m.silenceMs, m.request);
         return;
       case 'stopRecording':
         this.postRecording(m.id, m.request, stream.stopRecording());
@@ -125,7 +125,7 @@ export class MediaThread {
       digitsSent: (request) => this.post({ ev: 'digitsSent', id, request }),
       digit: (digit) => this.post({ ev: 'digit', id, digit }),
       latched: (remote) => this.post({ ev: 'latched', id, remote }),
-      silence: () => this.post({ ev: 'silence', id }),
+      silence: (request) => this.post({ ev: 'silence', id, request }),
       warn: (message, details) => this.post({ ev: 'warn', id, message, details }),
     };
     port.stream = new RtpStream(port.socket, this.clock, options, events);

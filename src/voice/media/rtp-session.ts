@@ -60,8 +60,8 @@ export class RtpSession {
   private recording = false;
   /** The recording still running when the session closed, for a stopRecording() after the hang-up. */
   private recordingAtClose: Promise<RecordingResult> | null = null;
-  /** The running recording's Inactivity listener. */
-  private silenceListener: (() => void) | null = null;
+  /** The running recording's Inactivity listener, and its request number (a late event of an earlier one is not its). */
+  private silenceListener: { request: number; onSilence: () => void } | null = null;
   private nextRequest = 1;
   private readonly plays = new Map<number, (outcome: PlayOutcome) => void>();
   private readonly digitsSent = new Map<number, () => void>();
@@ -180,8 +180,9 @@ export class RtpSession {
   startRecording(path: string, inactivity?: RecordingInactivity): void {
     if (this.closed) return;
     this.recording = true;
-    this.silenceListener = inactivity?.onSilence ?? null;
-    this.post({ op: 'startRecording', id: this.id, path, silenceMs: inactivity?.afterMs ?? null });
+    const request = this.nextRequest++;
+    this.silenceListener = inactivity ? { request, onSilence: inactivity.onSilence } : null;
+    this.post({ op: 'startRecording', id: this.id, request, path, silenceMs: inactivity?.afterMs ?? null });
   }
 
   /**
@@ -259,11 +260,12 @@ export class RtpSession {
     this.remote = remote;
   }
 
-  /** The worker heard no voice for the running recording's Inactivity. */
-  silent(): void {
+  /** The worker heard no voice for the Inactivity of recording `request`. */
+  silent(request: number): void {
     const listener = this.silenceListener;
+    if (listener?.request !== request) return;
     this.silenceListener = null;
-    listener?.();
+    listener.onSilence();
   }
 
   recorded(request: number, ended: { samples: number; file: boolean; error: string | null }): void {

@@ -36,8 +36,8 @@ export interface StreamEvents {
   digitsSent(request: number): void;
   digit(digit: string): void;
   latched(remote: RtpEndpoint): void;
-  /** The recording's caller has been silent for its `silenceMs` (reported once a recording). */
-  silence(): void;
+  /** The caller has been silent for the `silenceMs` of the recording `request` started (reported once). */
+  silence(request: number): void;
   warn(message: string, details: Record<string, unknown>): void;
 }
 
@@ -86,6 +86,8 @@ export class RtpStream implements ClockSubscriber {
   private recordedSamples = 0;
   /** Record's Inactivity: silence since the caller last spoke; null when the recording does not stop on silence. */
   private silenceWatch: SilenceWatch | null = null;
+  /** The main thread's number for the running recording, named in its silence event. */
+  private recordingRequest = 0;
   /** received: the caller's packets; dropped: RTP from anywhere else. */
   readonly counters = { sent: 0, received: 0, dropped: 0 };
   private readonly onMessage = (data: Buffer, rinfo: { address: string; port: number }) => this.receive(data, rinfo);
@@ -136,9 +138,10 @@ export class RtpStream implements ClockSubscriber {
 
   /**
    * Record the caller's audio into a WAV file at `path` (written as it comes, recording-file.ts); with `silenceMs`,
-   * `events.silence()` once the caller has not spoken for that long.
+   * `events.silence(request)` once the caller has not spoken for that long.
    */
-  startRecording(path: string, silenceMs: number | null): void {
+  startRecording(path: string, silenceMs: number | null, request: number): void {
+    this.recordingRequest = request;
     this.recording = new RecordingFile(path);
     this.recordingSince = performance.now();
     this.recordedSamples = 0;
@@ -170,7 +173,7 @@ export class RtpStream implements ClockSubscriber {
   tick(): void {
     if (this.closed) return;
     // On the clock, not on packets: a caller who sends none (silence suppression, a dead line) is silent too.
-    if (this.silenceWatch?.expired(performance.now())) this.events.silence();
+    if (this.silenceWatch?.expired(performance.now())) this.events.silence(this.recordingRequest);
     const dtmf = this.dtmfOut[0];
     if (dtmf) {
       this.tickDtmf(dtmf);

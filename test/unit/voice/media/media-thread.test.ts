@@ -166,7 +166,7 @@ describe('media thread (the worker, in-process)', () => {
   it("hears the caller's digits once each, latches onto the address they come from, and records the caller's audio", async () => {
     const { id, port } = await open({ remote: { address: '127.0.0.1', port: 9 } });
     const path = recordingPath();
-    thread.handle({ op: 'startRecording', id, path, silenceMs: null });
+    thread.handle({ op: 'startRecording', id, request: 0, path, silenceMs: null });
     const speech = encodeG711('PCMU', AudioClip.tone(300, 100).pcm);
     for (let i = 0; i < 5; i++)
       far.send({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload: speech.subarray(i * 160, (i + 1) * 160) }, port);
@@ -218,7 +218,7 @@ describe('media thread (the worker, in-process)', () => {
     it("drops a stranger's audio and digits before the caller's first packet and after it, sends it nothing, and says so once", async () => {
       const { id, port } = await open();
       const path = recordingPath();
-      thread.handle({ op: 'startRecording', id, path, silenceMs: null });
+      thread.handle({ op: 'startRecording', id, request: 0, path, silenceMs: null });
       await talk(stranger, port, 0);
       await keyIn(stranger, port, 9, 1000);
       // The caller's digit is read after the stranger's packets (loopback queues them in send order).
@@ -279,7 +279,7 @@ describe('media thread (the worker, in-process)', () => {
   it("records no faster than real time: a caller flooding its own call's recording is held to a second ahead", async () => {
     const { id, port } = await open();
     const path = recordingPath();
-    thread.handle({ op: 'startRecording', id, path, silenceMs: null });
+    thread.handle({ op: 'startRecording', id, request: 0, path, silenceMs: null });
     const startedAt = performance.now();
     const frame = encodeG711('PCMU', AudioClip.tone(300, 20).pcm);
     // 20 s of audio in bursts of one second (50 packets of 20 ms), each read before the next (a burst of all 1,000
@@ -308,7 +308,7 @@ describe('media thread (the worker, in-process)', () => {
 
   it("reports the recording's silence once the caller has not spoken for silenceMs: quiet packets and no packets alike, speech holds it off", async () => {
     const talking = await open();
-    thread.handle({ op: 'startRecording', id: talking.id, path: recordingPath(), silenceMs: 2000 });
+    thread.handle({ op: 'startRecording', id: talking.id, request: 7, path: recordingPath(), silenceMs: 2000 });
     const loud = encodeG711('PCMU', AudioClip.tone(300, 20).pcm);
     const quiet = encodeG711('PCMU', AudioClip.tone(300, 20, 60).pcm);
     const frame = (payload: Buffer, i: number) => far.sent({ payloadType: 0, marker: false, sequence: i, timestamp: i * 160, payload }, talking.port);
@@ -334,13 +334,16 @@ describe('media thread (the worker, in-process)', () => {
     // A caller who sends nothing at all (silence suppression, a dead line) is silent as well.
     const mute = await open();
     const since = performance.now();
-    thread.handle({ op: 'startRecording', id: mute.id, path: recordingPath(), silenceMs: 300 });
+    thread.handle({ op: 'startRecording', id: mute.id, request: 8, path: recordingPath(), silenceMs: 300 });
     await waitUntil(() => seen('silence', mute.id).length > 0, 5000, 'silence without packets');
     expect(performance.now() - since).toBeGreaterThanOrEqual(300);
     await stopRecording(mute.id, 1);
     await stopRecording(talking.id, 2);
     // Once each, and never for a recording that asked for none (the other tests' recordings).
-    expect(seen('silence').map((m) => m.id)).toEqual([talking.id, mute.id]);
+    expect(seen('silence').map((m) => [m.id, m.request])).toEqual([
+      [talking.id, 7],
+      [mute.id, 8],
+    ]);
   });
 
   it('sends nothing while on hold and resumes after', async () => {
