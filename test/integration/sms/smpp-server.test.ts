@@ -163,6 +163,19 @@ describe('SMPP server: messages and receipts', () => {
     ).toBe(text);
   });
 
+  it("takes a validity_period, absolute or relative, as the message's expiry", async () => {
+    const c = await bound();
+    // Before: node-smpp handed the server a Date, and every valid validity_period was refused as not SMPP time.
+    const absolute = await c.submit({ destination_addr: '+36101230710', validity_period: '291231235959000+', short_message: Buffer.from('a') });
+    expect(absolute.command_status).toBe(0);
+    const sentAt = Date.now();
+    const relative = await c.submit({ destination_addr: '+36101230711', validity_period: '000000010000000R', short_message: Buffer.from('r') });
+    expect(relative.command_status).toBe(0);
+    const expiry = (id: unknown) => (env.daemon.db.prepare('SELECT expires_at AS at FROM messages WHERE id = ?').get(String(id)) as { at: number }).at;
+    expect(expiry(absolute['message_id'])).toBe(Date.UTC(2029, 11, 31, 23, 59, 59));
+    expect(Math.abs(expiry(relative['message_id']) - (sentAt + 3_600_000))).toBeLessThan(60_000);
+  });
+
   it('answers bad input with the SMPP status and stores nothing', async () => {
     const c = await bound();
     const before = (env.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;

@@ -17,6 +17,11 @@
  *
  * A third, for speed only: the PDU encoder and decoder (pdu-fast-paths.ts).
  *
+ * A fourth: SMPP times (schedule_delivery_time, validity_period, final_date; SMPP 3.4 §7.1.1) arrive as the
+ * strings they are on the wire. node-smpp turned them into Dates, reading a relative time in the host's local
+ * time zone and taking the century from today, and the SMPP server, which reads them itself (smpp-time.ts),
+ * then refused every client's valid validity_period as not SMPP time. Dates are still written as SMPP time.
+ *
  * One change cannot be made after the package has loaded, so it is a patch
  * (patches/smpp+0.6.0-rc.4.patch, applied by `npm install`): the package
  * loads findhit-proxywrap, and with it all of lodash (1.4 MiB of heap), only
@@ -33,6 +38,8 @@ for (const command of Object.values(smpp.commands)) {
   if (param?.filter) param.filter = RAW;
 }
 if (smpp.tlvs['message_payload']) smpp.tlvs['message_payload'].filter = RAW;
+// One filter object serves every time field of every command.
+(smpp as unknown as { filters: { time: { decode: (value: unknown) => unknown } } }).filters.time.decode = RAW.decode;
 
 installFastPduPaths(smpp as unknown as SmppInternals, new Set([RAW]));
 

@@ -3,7 +3,7 @@
  * PDUs of every command with random fields and TLVs, and on damaged bytes: the same
  * octets out, the same fields in, the same errors. node-smpp's own implementation is
  * a second copy of the package loaded beside the patched one, with the same identity
- * filters smpp-lib.ts installs.
+ * filters smpp-lib.ts installs (short_message, message_payload, and the decoding of SMPP times).
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,7 +23,7 @@ interface Defs {
 }
 type PduClass = new (command: string | Buffer, options?: Record<string, unknown>) => Record<string, unknown> & { toBuffer(): Buffer };
 
-/** node-smpp as published: a fresh copy of its modules, with smpp-lib.ts's identity filters on short_message and message_payload. */
+/** node-smpp as published: a fresh copy of its modules, with smpp-lib.ts's identity filters (short_message, message_payload, times read). */
 function pristineSmpp(): { PDU: PduClass; defs: Defs } {
   const require = createRequire(import.meta.url);
   const saved = { ...require.cache };
@@ -35,6 +35,7 @@ function pristineSmpp(): { PDU: PduClass; defs: Defs } {
   const raw = { encode: (v: unknown) => v, decode: (v: unknown) => v };
   for (const command of Object.values(defs.commands)) if (command.params?.['short_message']?.filter) command.params['short_message'].filter = raw;
   defs.tlvs['message_payload']!.filter = raw;
+  (defs.filters['time'] as { decode: (v: unknown) => unknown }).decode = raw.decode;
   return { PDU, defs };
 }
 
