@@ -176,12 +176,24 @@ describe('SMPP server: messages and receipts', () => {
     expect(Math.abs(expiry(relative['message_id']) - (sentAt + 3_600_000))).toBeLessThan(60_000);
   });
 
+  it('sends at once a message whose schedule_delivery_time is already due (a past time, or now)', async () => {
+    const c = await bound();
+    for (const [i, when] of ['200101000000000+', '000000000000000R'].entries()) {
+      const r = await c.submit({ destination_addr: `+3610123070${i}`, schedule_delivery_time: when, short_message: Buffer.from(`due ${i}`) });
+      expect(r.command_status).toBe(0);
+    }
+    await waitUntil(() => carrier.received.filter((m) => m.destination.startsWith('3610123070')).length === 2, 10_000, 'both at the carrier');
+  });
+
   it('answers bad input with the SMPP status and stores nothing', async () => {
     const c = await bound();
     const before = (env.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
     expect((await c.submit({ destination_addr: 'not-a-number', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVDSTADR']);
     expect((await c.submit({ source_addr: 'WAY-TOO-LONG-SENDER', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSRCADR']);
     expect((await c.submit({ validity_period: 'tomorrow', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVEXPIRY']);
+    expect((await c.submit({ schedule_delivery_time: 'at noon', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSCHED']);
+    // A time still to come would need scheduled sending (not offered): refused rather than sent early.
+    expect((await c.submit({ schedule_delivery_time: '000000010000000R', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSCHED']);
     expect((await c.submit({ data_coding: 4, short_message: Buffer.from([1, 2, 3]) })).command_status).toBe(SmppStatus['ESME_RSUBMITFAIL']);
     expect((await c.submit({ short_message: Buffer.alloc(0) })).command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
     expect((await c.request('replace_sm', { message_id: 'x', short_message: Buffer.from('y') })).command_status).toBe(SmppStatus['ESME_RINVCMDID']);
