@@ -59,6 +59,17 @@ describe.skipIf(!available)('SMPP server with Kannel as its client', () => {
     expect(carrier.received.find((m) => m.destination === '36101240001')!.text).toBe('Hello through Kannel');
   });
 
+  it('keeps the validity Kannel gives a message (sendsms validity=60) as its expiry, and delivers it', async () => {
+    const sentAt = Date.now();
+    const tag = await sendThroughKannel('+36101240004', 'Valid for an hour', { validity: '60' });
+    await dlr.waitFor((r) => r.some((q) => q.url.includes(`tag=${tag}&`)), 30_000);
+    const report = new URL(dlr.requests.find((q) => q.url.includes(`tag=${tag}&`))!.url, 'http://x');
+    expect(report.searchParams.get('type')).toBe('1'); // before: refused with ESME_RINVEXPIRY, so never delivered
+    const row = env.daemon.db.prepare("SELECT expires_at AS at FROM messages WHERE recipient LIKE '%36101240004'").get() as { at: number };
+    // Kannel writes SMPP time to the second, relative or absolute: within a couple of minutes of an hour from now.
+    expect(Math.abs(row.at - (sentAt + 3_600_000))).toBeLessThan(120_000);
+  });
+
   it('delivers a long message and a UCS-2 one that Kannel split into parts as whole messages, each with its delivered receipt', async () => {
     const long = 'This is a long message that Kannel has to split into concatenated parts before it reaches telenode. '.repeat(3).trim();
     const ucs = 'Árvíztűrő tükörfúrógép — 日本語のテキスト';
