@@ -198,7 +198,7 @@ export class OzmlCallApi {
    */
   async record(callId: string, options: LiveRecordOptions): Promise<void> {
     const session = this.answered(callId);
-    const started = startRecording(session, this.handlerDeps.services.recordings, options.inactivitySeconds);
+    const started = await startRecording(session, this.handlerDeps.services.recordings, options.inactivitySeconds);
     void this.finishRecording(session, started, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
   }
 

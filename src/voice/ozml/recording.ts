@@ -4,8 +4,8 @@
  * name the app will fetch it by, until the duration passes, a finish digit is pressed, the caller has been silent for
  * the Inactivity asked for (voice-activity.ts) or the call ends.
  */
-import { mkdirSync, statfsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../media/audio-clip.js';
 import { encodeWav } from '../media/wav.js';
@@ -67,11 +67,11 @@ export interface StartedRecording {
  * Start recording the session into `<call id>-<startedAt>.wav` in the recordings folder. `inactivitySeconds`
  * (Ozeki's Inactivity; 0: none) is how long the caller may stay silent before `silence` resolves.
  */
-export function startRecording(session: CallSession, store: RecordingStore, inactivitySeconds = 0): StartedRecording {
+export async function startRecording(session: CallSession, store: RecordingStore, inactivitySeconds = 0): Promise<StartedRecording> {
   const startedAt = Date.now();
   const name = `${session.info.id}-${startedAt}.wav`;
   mkdirSync(store.dir, { recursive: true });
-  refuseWhenDiskLow(store);
+  await refuseWhenDiskLow(store);
   const path = join(store.dir, name);
   let heardSilence = () => {};
   const silence = new Promise<void>((resolve) => (heardSilence = resolve));
@@ -82,11 +82,12 @@ export function startRecording(session: CallSession, store: RecordingStore, inac
 /**
  * RECORDING_FAILED when the recordings folder's disk has less free than `store.minFreeBytes`: a node whose callers
  * leave long messages must not fill the disk its store writes to (by default the same one). Checked as each
- * recording starts; one running may still add its Duration's worth (16 KB a second).
+ * recording starts (off the event loop: a hung network mount must not stop the node); one running may still add its
+ * Duration's worth (16 KB a second).
  */
-function refuseWhenDiskLow(store: RecordingStore): void {
+async function refuseWhenDiskLow(store: RecordingStore): Promise<void> {
   if (store.minFreeBytes === 0) return;
-  const disk = statfsSync(store.dir);
+  const disk = await statfs(store.dir);
   const free = disk.bavail * disk.bsize;
   if (free >= store.minFreeBytes) return;
   const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));

@@ -33,7 +33,7 @@ export const record = defineVerb({
   async run(args, ctx) {
     const session = ctx.session;
     session.digits.clear();
-    const started = startRecording(session, ctx.services.recordings, args.inactivitySeconds);
+    const started = await startRecording(session, ctx.services.recordings, args.inactivitySeconds);
     const { reason, digit } = await waitForRecordingStop(session, ctx.signal, started, args);
     const saved = await saveRecording(session, ctx.services.recordings, started);
     const { path, recordUrl, seconds } = saved;
