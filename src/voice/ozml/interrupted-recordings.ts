@@ -9,10 +9,9 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readdirSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.js';
+import { SAMPLE_RATE } from '../media/audio-clip.js';
 import { pcmWavHeader, WAV_HEADER_BYTES } from '../media/recording-file.js';
-
-const PART = /^([A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.wav)\.part$/;
-const SAMPLE_RATE = 8000;
+import { isRecordingName } from './recording.js';
 
 /** Finish every `.part` recording in `dir`; returns the names of the recordings finished. */
 export function finishInterruptedRecordings(dir: string, log: Logger): string[] {
@@ -24,13 +23,13 @@ export function finishInterruptedRecordings(dir: string, log: Logger): string[] 
   }
   const finished: string[] = [];
   for (const name of names) {
-    const match = PART.exec(name);
-    if (!match) continue;
+    const recording = name.slice(0, -'.part'.length);
+    if (!name.endsWith('.wav.part') || !isRecordingName(recording)) continue;
     try {
       const samples = finishPart(join(dir, name));
-      renameSync(join(dir, name), join(dir, match[1]!));
-      finished.push(match[1]!);
-      log.warn({ file: match[1], seconds: Number((samples / SAMPLE_RATE).toFixed(1)) }, 'a recording cut short by a stop or crash was finished');
+      renameSync(join(dir, name), join(dir, recording));
+      finished.push(recording);
+      log.warn({ file: recording, seconds: Number((samples / SAMPLE_RATE).toFixed(1)) }, 'a recording cut short by a stop or crash was finished');
     } catch (err) {
       log.warn({ err, file: name }, 'a recording cut short by a stop or crash could not be finished');
     }

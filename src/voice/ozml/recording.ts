@@ -112,6 +112,11 @@ export function recordCompletedFields(saved: SavedRecording, reason: RecordingSt
 /** A file in the recordings folder: its plain name, never a path (no separators, no leading dot). */
 const RECORDING_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
 
+/** Whether `name` may be a file of the recordings folder: a plain name, no path, no `..`. */
+export function isRecordingName(name: string): boolean {
+  return RECORDING_NAME.test(name) && !name.includes('..');
+}
+
 /**
  * Where a recording a script names lives: `name`, `recordings/name` (a RecordURL without a public URL) or
  * `<recordings.publicUrl>/name` all mean `<recordings.dir>/name`; anything else (a path, `..`, another folder)
@@ -121,7 +126,7 @@ export function recordingFile(store: RecordingStore, reference: string): { name:
   const trimmed = reference.trim();
   const base = store.publicUrl?.replace(/\/$/, '');
   const name = base && trimmed.startsWith(`${base}/`) ? trimmed.slice(base.length + 1) : trimmed.replace(/^recordings\//, '');
-  if (!RECORDING_NAME.test(name) || name.includes('..')) {
+  if (!isRecordingName(name)) {
     throw new AppError(ErrorCode.RECORDING_NOT_FOUND, `'${reference.slice(0, 100)}' is not a file of the recordings folder`);
   }
   return { name, path: join(store.dir, name) };
