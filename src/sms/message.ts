@@ -136,6 +136,8 @@ export interface OutboundMessage {
 export interface StoredMessage extends OutboundMessage {
   concatRef: number;
   nextAttemptAt: number;
+  /** The time the client asked it to go at (scheduled sending, decision 0144); null or absent: at once. */
+  sendAt?: number | null;
   /** The node that works on it while unfinished (PostgreSQL clusters); null or absent on a single node. */
   claimedBy?: string | null;
   /**

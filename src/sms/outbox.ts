@@ -56,7 +56,7 @@ export interface AcceptRequest {
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
-export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingCreatedBefore' | 'claimDue' | 'release'>;
+export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingSince' | 'claimDue' | 'release'>;
 
 export interface OutboxDeps {
   repo: OutboxStore;
@@ -611,7 +611,7 @@ export class Outbox {
   /** Messages no connector took within retry.maxAgeHours expire. */
   private async expireStale(): Promise<void> {
     const cutoff = this.now() - this.deps.config.retry.maxAgeHours * 3_600_000;
-    const stale = await this.deps.repo.listPendingCreatedBefore(cutoff, this.deps.cluster?.nodeId ?? null);
+    const stale = await this.deps.repo.listPendingSince(cutoff, this.deps.cluster?.nodeId ?? null);
     if (stale.length === 0) return;
     await this.deps.committer
       .run(async () => {

@@ -32,6 +32,7 @@ interface MessageRow {
   submitted_at: number | null;
   done_at: number | null;
   expires_at: number | null;
+  send_at: number | null;
   possible_duplicate: number;
   claimed_by?: string | null;
   version: number;
@@ -76,6 +77,7 @@ function toMessage(row: MessageRow): StoredMessage {
     submittedAt: row.submitted_at,
     doneAt: row.done_at,
     expiresAt: row.expires_at,
+    sendAt: row.send_at,
     possibleDuplicate: row.possible_duplicate === 1,
     claimedBy: row.claimed_by ?? null,
     version: row.version,
@@ -103,7 +105,13 @@ function toPart(row: PartRow): MessagePart {
  */
 const COLUMNS = `id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref, callback_url, meta,
   connector_id, attempts, next_attempt_at, error_code, error_text, carrier_status, carrier_error, created_at, updated_at,
-  submitted_at, done_at, expires_at, possible_duplicate, claimed_by, version`;
+  submitted_at, done_at, expires_at, send_at, possible_duplicate, claimed_by, version`;
+
+/** Where a read of scheduled messages in send-time order goes on from: after `at`, or after `id` among those at `at`. */
+export interface ScheduleCursor {
+  at: number;
+  id?: string;
+}
 
 export interface HistoryFilter {
   id?: string;
@@ -149,6 +157,7 @@ export class MessageRepo {
       message.createdAt,
       message.updatedAt,
       message.expiresAt,
+      message.sendAt ?? null,
       message.claimedBy ?? null,
     ]);
   }
@@ -206,15 +215,34 @@ export class MessageRepo {
     }
   }
 
-  /** Unfinished messages older than `cutoff`; with `claimedBy`, only those that node holds. */
-  async listPendingCreatedBefore(cutoff: number, claimedBy: string | null = null): Promise<StoredMessage[]> {
+  /**
+   * Unfinished messages that have waited for a carrier since before `cutoff`: since they were accepted, or since
+   * their send time when scheduled. With `claimedBy`, only those that node holds.
+   */
+  async listPendingSince(cutoff: number, claimedBy: string | null = null): Promise<StoredMessage[]> {
+    const waiting = `SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND COALESCE(send_at, created_at) < ?`;
     const rows =
       claimedBy === null
-        ? await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND created_at < ? LIMIT 500`, [cutoff])
-        : await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND created_at < ? AND claimed_by = ? LIMIT 500`, [
-            cutoff,
-            claimedBy,
-          ]);
+        ? await this.sql.all<MessageRow>(`${waiting} LIMIT 500`, [cutoff])
+        : await this.sql.all<MessageRow>(`${waiting} AND claimed_by = ? LIMIT 500`, [cutoff, claimedBy]);
+    return rows.map(toMessage);
+  }
+
+  /**
+   * Scheduled messages still waiting whose send time is after `after` (a send time and, at that time, an id) and at
+   * or before `until`, in send-time order (index messages_scheduled); with `claimedBy`, only those that node holds.
+   */
+  async listScheduled(after: ScheduleCursor, until: number, claimedBy: string | null, limit: number): Promise<StoredMessage[]> {
+    // The first page starts strictly after a time; the next ones after the last row read, by (send_at, id).
+    const params: unknown[] = after.id === undefined ? [after.at, until] : [after.at, after.at, after.id, until];
+    if (claimedBy !== null) params.push(claimedBy);
+    params.push(limit);
+    const rows = await this.sql.all<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND send_at IS NOT NULL
+         AND ${after.id === undefined ? 'send_at > ?' : '(send_at > ? OR (send_at = ? AND id > ?))'} AND send_at <= ?${claimedBy !== null ? ' AND claimed_by = ?' : ''}
+       ORDER BY send_at, id LIMIT ?`,
+      params,
+    );
     return rows.map(toMessage);
   }
 
@@ -378,8 +406,8 @@ export class MessageRepo {
 
 const INSERT = `
   INSERT INTO messages (id, "user", dialect, sender, recipient, text, status, parts_estimate, encoding, concat_ref,
-    callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at, claimed_by)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    callback_url, meta, connector_id, attempts, next_attempt_at, created_at, updated_at, expires_at, send_at, claimed_by)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const UPSERT_PART = `
   INSERT INTO message_parts (message_id, part_no, parts_total, connector_id, carrier_id, carrier_id_norm, status,

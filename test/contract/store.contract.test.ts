@@ -49,7 +49,7 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const repo = new MessageRepo(sql);
       const m = storedMessage({ id: 'm1', user: 'alice', meta: { a: 1 }, createdAt: 1_700_000_000_123, nextAttemptAt: 5, expiresAt: 1_800_000_000_000 });
       await committer.run(() => repo.insert(m));
-      expect(await repo.get('m1')).toEqual({ ...m, possibleDuplicate: false, claimedBy: null, version: 0 });
+      expect(await repo.get('m1')).toEqual({ ...m, sendAt: null, possibleDuplicate: false, claimedBy: null, version: 0 });
       expect((await repo.listPending()).map((x) => x.id)).toEqual(['m1']);
       const part = storedPart({ messageId: 'm1', carrierStatus: 'ENROUTE' });
       await committer.run(async () => {
@@ -75,6 +75,30 @@ describe.each(kinds)('store contract: $name', (kind) => {
       expect((await repo.history({ id: 'm2', limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2']);
       expect((await repo.history({ dialect: 'nope', limit: 10, offset: 0 })).total).toBe(0);
       expect((await repo.history({ user: 'alice', newestFirst: true, limit: 10, offset: 0 })).rows.map((r) => r.id)).toEqual(['m2', 'm1']);
+    }));
+
+  test('messages: scheduled ones are read by send time in pages that miss none sharing a time, and age from their send time', () =>
+    withStore(async ({ sql, committer }) => {
+      const repo = new MessageRepo(sql);
+      await committer.run(async () => {
+        await repo.insert(storedMessage({ id: 'now', createdAt: 100 }));
+        for (const id of ['b', 'a', 'c']) await repo.insert(storedMessage({ id, createdAt: 100, sendAt: 5000, nextAttemptAt: 5000 }));
+        await repo.insert(storedMessage({ id: 'early', createdAt: 100, sendAt: 4000, nextAttemptAt: 4000 }));
+        await repo.insert(storedMessage({ id: 'mine', createdAt: 100, sendAt: 4500, nextAttemptAt: 4500, claimedBy: 'n1' }));
+        await repo.insert(storedMessage({ id: 'late', createdAt: 100, sendAt: 9000, nextAttemptAt: 9000 }));
+        await repo.insert(storedMessage({ id: 'sent', createdAt: 100, sendAt: 4200, status: MessageStatus.Submitted }));
+      });
+      expect(await repo.get('a')).toMatchObject({ sendAt: 5000, nextAttemptAt: 5000 });
+      // After 4000 (strictly), up to 5000: two a page, the next page after the last row by (send time, id).
+      const first = await repo.listScheduled({ at: 4000 }, 5000, null, 2);
+      expect(first.map((m) => m.id)).toEqual(['mine', 'a']);
+      const next = await repo.listScheduled({ at: 5000, id: 'a' }, 5000, null, 2);
+      expect(next.map((m) => m.id)).toEqual(['b', 'c']);
+      expect(await repo.listScheduled({ at: 5000, id: 'c' }, 5000, null, 2)).toEqual([]);
+      expect((await repo.listScheduled({ at: 0 }, 10_000, 'n1', 10)).map((m) => m.id)).toEqual(['mine']);
+      // Waiting since before 4100: the one sent at once (accepted at 100) and the one due at 4000, not the later ones.
+      expect((await repo.listPendingSince(4100)).map((m) => m.id).sort()).toEqual(['early', 'now']);
+      expect((await repo.listPendingSince(4100, 'n1')).map((m) => m.id)).toEqual([]);
     }));
 
   test('messages: a write against the version read lands once; a second from the same read, or after any update, writes nothing', () =>

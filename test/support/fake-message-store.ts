@@ -10,6 +10,7 @@ import { normalizeCarrierId } from '../../src/sms/carrier-id.js';
 import { MessageStatus, type MessagePart } from '../../src/sms/message.js';
 import { storedMessage } from './stored-message.js';
 import type { StoredMessage } from '../../src/sms/message.js';
+import type { ScheduleCursor } from '../../src/store/message-repo.js';
 
 export class FakeMessageStore implements MessageStatusStore, OutboxStore, ReceiptPartStore {
   readonly messages = new Map<string, StoredMessage>();
@@ -91,8 +92,19 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     if (m) this.messages.set(id, { ...m, claimedBy: null });
   }
 
-  async listPendingCreatedBefore(cutoff: number): Promise<StoredMessage[]> {
-    return (await this.listPending()).filter((m) => m.createdAt < cutoff);
+  async listPendingSince(cutoff: number): Promise<StoredMessage[]> {
+    return (await this.listPending()).filter((m) => (m.sendAt ?? m.createdAt) < cutoff);
+  }
+
+  scheduledReads = 0;
+
+  async listScheduled(after: ScheduleCursor, until: number, _claimedBy: string | null, limit: number): Promise<StoredMessage[]> {
+    this.scheduledReads++;
+    const later = (m: StoredMessage) => m.sendAt! > after.at || (after.id !== undefined && m.sendAt === after.at && m.id > after.id);
+    return (await this.listPending())
+      .filter((m) => typeof m.sendAt === 'number' && later(m) && m.sendAt <= until)
+      .sort((a, b) => a.sendAt! - b.sendAt! || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
   }
 
   /** A message as the outbox accepts it, with overrides. */

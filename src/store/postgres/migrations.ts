@@ -349,4 +349,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 11,
     sql: `ALTER TABLE bind_slots ADD COLUMN wanted_by TEXT;`,
   },
+  {
+    // Scheduled sending: a message's send time (SQLite migration 17, decision 0144).
+    version: 12,
+    sql: `
+      ALTER TABLE messages ADD COLUMN send_at BIGINT;
+      CREATE INDEX messages_scheduled ON messages (send_at, id) WHERE status = 'accepted' AND send_at IS NOT NULL;
+    `,
+  },
 ];

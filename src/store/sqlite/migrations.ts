@@ -378,4 +378,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhooks_dead ON webhooks (id) WHERE state = 'dead';
     `,
   },
+  {
+    // Scheduled sending (SMPP schedule_delivery_time, decision 0144): the time a message is to go at, null for "at
+    // once". The outbox holds a scheduled message in memory only once it is due within its horizon and reads the
+    // next ones in send-time order (messages_scheduled); the stale sweep counts a message's age from it.
+    version: 17,
+    sql: `
+      ALTER TABLE messages ADD COLUMN send_at INTEGER;
+      CREATE INDEX messages_scheduled ON messages (send_at, id) WHERE status = 'accepted' AND send_at IS NOT NULL;
+    `,
+  },
 ];
