@@ -118,6 +118,8 @@ export const ErrorCode = {
   MESSAGE_EXPIRED: 'TN_ERR_MESSAGE_EXPIRED',
   /** The client cancelled the message before any part of it went to a carrier (SMPP cancel_sm). */
   MESSAGE_CANCELLED: 'TN_ERR_MESSAGE_CANCELLED',
+  /** A message's send time (scheduled sending) is not before the time it expires: it could never go. */
+  MESSAGE_SCHEDULE_INVALID: 'TN_ERR_MESSAGE_SCHEDULE_INVALID',
   /** Parts of a long message sent to the SMPP server did not all arrive within the reassembly timeout. */
   MESSAGE_INCOMPLETE: 'TN_ERR_MESSAGE_INCOMPLETE',
   /** No delivery report came within the connector's reportTimeoutMinutes: the message is `unknown`. */

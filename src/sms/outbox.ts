@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { Committer } from '../store/sql.js';
-import type { MessageRepo } from '../store/message-repo.js';
+import type { MessageRepo, ScheduleCursor } from '../store/message-repo.js';
 import type { Logger } from '../shared/log.js';
 import { AppError, ErrorCode, isAppError } from '../shared/errors.js';
 import { backoffDelay } from '../shared/backoff.js';
@@ -51,12 +51,17 @@ export interface AcceptRequest {
   expiresAt?: number | null;
   /** The dialect's own length limit replaces `sms.maxParts` (null: the dialect checked the length itself). */
   maxParts?: number | null;
+  /** When the message is to go (scheduled sending, decision 0144); absent, null or a time already come: at once. */
+  sendAt?: number | null;
   /** The id, when the caller had to name the message before accepting it (the SMPP server answers a long message's first part before its last arrives). */
   id?: string;
 }
 
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
-export type OutboxStore = Pick<MessageRepo, 'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingSince' | 'claimDue' | 'release'>;
+export type OutboxStore = Pick<
+  MessageRepo,
+  'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingSince' | 'listScheduled' | 'claimDue' | 'release'
+>;
 
 export interface OutboxDeps {
   repo: OutboxStore;
@@ -84,7 +89,14 @@ export interface OutboxDeps {
    */
   cluster?: ClusterView;
   claimIntervalMs?: number;
+  /** Scheduled messages due within this are held in memory, a timer each; later ones stay in the store until then. */
+  scheduleHorizonMs?: number;
 }
+
+/** Scheduled messages are read from the store this far ahead of their send time, in passes half as far apart. */
+const SCHEDULE_HORIZON_MS = 60_000;
+/** Rows a pass over the scheduled messages reads at once. */
+const SCHEDULE_PAGE = 500;
 
 /** How long a message this node handed back is left to the others before it may claim it again. */
 const RECLAIM_AFTER_MS = 5000;
@@ -98,6 +110,8 @@ export class Outbox {
   private readonly fresh = new Map<string, StoredMessage>();
   /** Being cancelled: never dispatched, whatever queue still names them. */
   private readonly cancelling = new Set<string>();
+  /** Handed to dispatch and not yet settled: whatever else asks for them meanwhile (a timer, a claim, a read of the schedule) is a duplicate. */
+  private readonly dispatching = new Set<string>();
   private inFlight = 0;
   private stopping = false;
   private drained: (() => void) | null = null;
@@ -107,6 +121,14 @@ export class Outbox {
   private readonly released = new Map<string, number>();
   /** Claim passes, one at a time (hand-overs heard and the sweep both ask for one). */
   private readonly claimPass = new SerialTask(() => this.claimOnce());
+  /**
+   * Scheduled messages due by this time are held here (a timer each) or were read to be; the ones after it are
+   * read from the store in passes as their time nears, so a million messages for next week cost no memory today.
+   */
+  private scheduledUntil: number;
+  private scheduleTimer: NodeJS.Timeout | null = null;
+  private readonly schedulePass = new SerialTask(() => this.readSchedule());
+  private readonly scheduleHorizonMs: number;
   /** The sweep asked for a pass since the last one began: what it claims is a gone node's. */
   private sweepAsked = false;
   /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
@@ -121,6 +143,8 @@ export class Outbox {
   constructor(private readonly deps: OutboxDeps) {
     this.now = deps.now ?? Date.now;
     this.maxInFlight = deps.maxInFlight ?? 4096;
+    this.scheduleHorizonMs = deps.scheduleHorizonMs ?? SCHEDULE_HORIZON_MS;
+    this.scheduledUntil = this.now();
     const registers = deps.registry ? [deps.registry] : [];
     this.metrics = {
       accepted: new Counter({ name: 'telenode_sms_accepted_total', help: 'Messages accepted by the API', labelNames: ['dialect'], registers }),
@@ -176,6 +200,12 @@ export class Outbox {
       });
     }
     const now = this.now();
+    const sendAt = typeof request.sendAt === 'number' && request.sendAt > now ? request.sendAt : null;
+    if (sendAt !== null && typeof request.expiresAt === 'number' && sendAt >= request.expiresAt) {
+      throw new AppError(ErrorCode.MESSAGE_SCHEDULE_INVALID, 'the message would expire before its send time', {
+        details: { field: 'sendAt', sendAt, expiresAt: request.expiresAt },
+      });
+    }
     const message: StoredMessage = {
       id: request.id ?? newId(),
       user: request.user,
@@ -191,7 +221,8 @@ export class Outbox {
       meta: request.meta ?? {},
       connectorId: null,
       attempts: 0,
-      nextAttemptAt: now,
+      nextAttemptAt: sendAt ?? now,
+      sendAt,
       errorCode: null,
       errorText: null,
       carrierStatus: null,
@@ -218,6 +249,12 @@ export class Outbox {
   /** The third step, after the transaction committed: hand the message to the dispatcher. */
   accepted(message: StoredMessage): void {
     this.metrics.accepted.inc({ dialect: message.dialect });
+    const sendAt = message.sendAt ?? 0;
+    if (sendAt > this.now()) {
+      // Scheduled: held from now if due within the horizon; a later one is read back from the store as its time nears.
+      if (sendAt <= this.scheduledUntil) this.scheduleRetry(message.id, sendAt - this.now());
+      return;
+    }
     if (!this.stopping) this.fresh.set(message.id, { ...message });
     this.enqueue(message.id);
   }
@@ -228,7 +265,7 @@ export class Outbox {
    */
   async cancel(id: string): Promise<boolean> {
     const waiting = this.queued.has(id) || this.parked.has(id) || this.retryTimers.has(id);
-    const message = waiting ? (this.fresh.get(id) ?? (await this.deps.repo.get(id))) : null;
+    const message = waiting ? (this.fresh.get(id) ?? (await this.deps.repo.get(id))) : await this.scheduledAhead(id);
     if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
     if (message.attempts > 0 && (await this.deps.repo.parts(id)).some((p) => p.status !== MessageStatus.Accepted)) return false;
     this.cancelling.add(id);
@@ -255,6 +292,13 @@ export class Outbox {
     return true;
   }
 
+  /** This node's message scheduled past the horizon: nothing holds it yet, and nothing will dispatch it before its time. */
+  private async scheduledAhead(id: string): Promise<StoredMessage | null> {
+    const message = await this.deps.repo.get(id);
+    if (!message?.sendAt || message.sendAt <= this.now() || this.dispatching.has(id)) return null;
+    return (message.claimedBy ?? null) === (this.deps.cluster?.nodeId ?? null) ? message : null;
+  }
+
   /** Recover messages left `accepted` by a previous run (in a cluster: this node's and the dead nodes'), then keep dispatching. */
   async start(): Promise<void> {
     const cluster = this.deps.cluster;
@@ -266,7 +310,8 @@ export class Outbox {
       this.claimTimer = setInterval(() => this.claimSoon('sweep'), this.deps.claimIntervalMs ?? 1000);
       this.claimTimer.unref();
     } else {
-      const pending = await this.deps.repo.listPending();
+      // A scheduled message past the horizon is read back as its time nears (the first pass runs below).
+      const pending = await this.deps.repo.listPending(this.scheduledUntil);
       const now = this.now();
       for (const message of pending) {
         if (message.nextAttemptAt > now) this.scheduleRetry(message.id, message.nextAttemptAt - now);
@@ -278,6 +323,40 @@ export class Outbox {
       this.expireStale().catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
     }, 30_000);
     this.expiryTimer.unref();
+    this.scheduleTimer = setInterval(() => this.schedulePass.request(), this.scheduleHorizonMs / 2);
+    this.scheduleTimer.unref();
+    this.schedulePass.request();
+  }
+
+  /**
+   * Hold the scheduled messages whose time comes within the horizon (those after `scheduledUntil`: the ones before
+   * were held at their acceptance or by an earlier pass). A message also held some other way meanwhile (accepted
+   * during the read, claimed back at the start) is held once: timers, queue and dispatch each take an id once.
+   */
+  private async readSchedule(): Promise<void> {
+    const from = this.scheduledUntil;
+    const until = this.now() + this.scheduleHorizonMs;
+    if (this.stopping || until <= from) return;
+    // Raised before the read: a message accepted from now on that is due by `until` is held at its acceptance.
+    this.scheduledUntil = until;
+    const nodeId = this.deps.cluster?.nodeId ?? null;
+    let cursor: ScheduleCursor = { at: from };
+    try {
+      for (;;) {
+        const page = await this.deps.repo.listScheduled(cursor, until, nodeId, SCHEDULE_PAGE);
+        for (const message of page) {
+          if (this.dispatching.has(message.id)) continue;
+          this.scheduleRetry(message.id, Math.max(0, message.sendAt! - this.now()));
+        }
+        if (page.length < SCHEDULE_PAGE) return;
+        const last = page[page.length - 1]!;
+        cursor = { at: last.sendAt!, id: last.id };
+      }
+    } catch (err) {
+      // Read again from where this pass got to, at the next one; what it held already is held once.
+      this.scheduledUntil = Math.min(this.scheduledUntil, cursor.at);
+      this.deps.log.error({ err }, 'could not read the scheduled messages due soon; trying again');
+    }
   }
 
   private claimSoon(why: 'told' | 'sweep'): void {
@@ -316,7 +395,9 @@ export class Outbox {
     this.retryTimers.clear();
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     if (this.claimTimer) clearInterval(this.claimTimer);
+    if (this.scheduleTimer) clearInterval(this.scheduleTimer);
     await this.claimPass.idle();
+    await this.schedulePass.idle();
     if (this.inFlight === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, drainMs);
@@ -350,7 +431,7 @@ export class Outbox {
       const now = this.now();
       for (const [id, at] of this.released) if (now - at > RECLAIM_AFTER_MS) this.released.delete(id);
       for (const message of claimed) {
-        if (this.queued.has(message.id) || this.retryTimers.has(message.id) || this.parked.has(message.id)) continue;
+        if (this.queued.has(message.id) || this.retryTimers.has(message.id) || this.parked.has(message.id) || this.dispatching.has(message.id)) continue;
         if (this.released.has(message.id)) {
           // Handed back moments ago: it is still for a node with a bind that can take it.
           void this.deps.committer
@@ -368,7 +449,7 @@ export class Outbox {
   }
 
   private enqueue(id: string): void {
-    if (this.stopping || this.queued.has(id)) return;
+    if (this.stopping || this.queued.has(id) || this.dispatching.has(id)) return;
     this.queued.add(id);
     this.ready.push(id);
     this.pump();
@@ -380,6 +461,7 @@ export class Outbox {
       this.queued.delete(id);
       // Counted in flight from here: a message read back from the store is on its way to a connector.
       this.inFlight++;
+      this.dispatching.add(id);
       void this.dispatch(id)
         .catch((err: unknown) => {
           this.deps.log.error({ err, messageId: id }, 'could not read a message to send; it will be retried');
@@ -387,13 +469,14 @@ export class Outbox {
           return false;
         })
         .then((submitting) => {
-          if (!submitting) this.settleOne();
+          if (!submitting) this.settleOne(id);
         });
     }
   }
 
   /** One dispatch ended without a submit (or its results are recorded): room for the next. */
-  private settleOne(): void {
+  private settleOne(id: string): void {
+    this.dispatching.delete(id);
     this.inFlight--;
     this.metrics.inFlight.set(this.inFlight);
     if (this.inFlight === 0 && this.drained) this.drained();
@@ -567,7 +650,7 @@ export class Outbox {
       this.deps.log.warn({ messageId: id, connectorId: connector.id, code: retryable.code, reason: retryable.message }, 'submit failed; will retry');
     }
     if (retryAt !== null) this.scheduleRetry(id, Math.max(0, retryAt - this.now()));
-    this.settleOne();
+    this.settleOne(id);
   }
 
   /** Count the attempt and pick when to try again; returns that time. */
@@ -608,7 +691,7 @@ export class Outbox {
     this.deps.afterCommit?.();
   }
 
-  /** Messages no connector took within retry.maxAgeHours expire. */
+  /** Messages no connector took within retry.maxAgeHours (of their acceptance, or of their send time) expire. */
   private async expireStale(): Promise<void> {
     const cutoff = this.now() - this.deps.config.retry.maxAgeHours * 3_600_000;
     const stale = await this.deps.repo.listPendingSince(cutoff, this.deps.cluster?.nodeId ?? null);

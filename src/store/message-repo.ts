@@ -192,9 +192,16 @@ export class MessageRepo {
     return row ? toMessage(row) : undefined;
   }
 
-  /** Messages still waiting for a carrier, oldest due first (start-up recovery). */
-  async listPending(): Promise<StoredMessage[]> {
-    return (await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at`)).map(toMessage);
+  /** Messages still waiting for a carrier, oldest due first (start-up recovery); with `sendBy`, none scheduled after it. */
+  async listPending(sendBy?: number): Promise<StoredMessage[]> {
+    const rows =
+      sendBy === undefined
+        ? await this.sql.all<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' ORDER BY next_attempt_at, created_at`)
+        : await this.sql.all<MessageRow>(
+            `SELECT ${COLUMNS} FROM messages WHERE status = 'accepted' AND (send_at IS NULL OR send_at <= ?) ORDER BY next_attempt_at, created_at`,
+            [sendBy],
+          );
+    return rows.map(toMessage);
   }
 
   /**

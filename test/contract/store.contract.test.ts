@@ -89,6 +89,8 @@ describe.each(kinds)('store contract: $name', (kind) => {
         await repo.insert(storedMessage({ id: 'sent', createdAt: 100, sendAt: 4200, status: MessageStatus.Submitted }));
       });
       expect(await repo.get('a')).toMatchObject({ sendAt: 5000, nextAttemptAt: 5000 });
+      // Recovery at a start holds what is due by then, not what is scheduled past it.
+      expect((await repo.listPending(4000)).map((m) => m.id)).toEqual(['now', 'early']);
       // After 4000 (strictly), up to 5000: two a page, the next page after the last row by (send time, id).
       const first = await repo.listScheduled({ at: 4000 }, 5000, null, 2);
       expect(first.map((m) => m.id)).toEqual(['mine', 'a']);

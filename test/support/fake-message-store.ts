@@ -74,9 +74,9 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     this.messages.set(message.id, { ...message, version: 0 });
   }
 
-  async listPending(): Promise<StoredMessage[]> {
+  async listPending(sendBy?: number): Promise<StoredMessage[]> {
     return [...this.messages.values()]
-      .filter((m) => m.status === MessageStatus.Accepted)
+      .filter((m) => m.status === MessageStatus.Accepted && (sendBy === undefined || (m.sendAt ?? 0) <= sendBy))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .map((m) => ({ ...m }));
   }

@@ -24,6 +24,7 @@ function setup(
   routes = [{ recipient: { prefix: ['+36'] }, connectors: ['fake'] }],
   requestReceipts = true,
   committer: OutboxDeps['committer'] = fakeCommitter,
+  extra: Partial<OutboxDeps> = {},
 ) {
   const store = new FakeMessageStore();
   /** The messages handed to the receipt processor to hold for their receipt (decision 0114), and taken back. */
@@ -44,6 +45,7 @@ function setup(
     connectors: new Map([[connector.id, connector]]),
     config: { maxParts: 3, defaultSender: 'telenode', requestReceipts, retry: { initialMs: 5, maxMs: 20, maxAgeHours: 1 } },
     log: silentLogger(),
+    ...extra,
   });
   outboxes.push(outbox);
   return { store, connector, outbox, notified, held };
@@ -190,5 +192,86 @@ describe('outbox', () => {
     }
     expect(connector.submitted).toHaveLength(30);
     expect(mostUncommitted).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('outbox: scheduled sending', () => {
+  /** Node's timers run on a monotonic clock and may fire a millisecond before Date.now() reaches their time. */
+  const EARLY_TIMER_MS = 2;
+  /** The connector's submits, each with the time it was handed the part. */
+  function timed(connector: FakeConnector): Array<{ id: string; at: number }> {
+    const submits: Array<{ id: string; at: number }> = [];
+    const submit = connector.submit.bind(connector);
+    connector.submit = (part) => {
+      submits.push({ id: part.messageId, at: Date.now() });
+      return submit(part);
+    };
+    return submits;
+  }
+  const scheduled = (sendAt: number, recipient = '+36301234567') => ({ ...request('see you at nine', recipient), sendAt });
+
+  it('sends a message scheduled within the horizon at its time, not at its acceptance', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 10_000 });
+    const submits = timed(connector);
+    await outbox.start();
+    const sendAt = Date.now() + 400;
+    const message = await outbox.accept(scheduled(sendAt));
+    expect(await store.get(message.id)).toMatchObject({ status: MessageStatus.Accepted, sendAt, nextAttemptAt: sendAt });
+    expect(outbox.stats().retrying).toBe(1);
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 5000, 'sent at its time');
+    expect(submits).toHaveLength(1);
+    expect(submits[0]!.at).toBeGreaterThanOrEqual(sendAt - EARLY_TIMER_MS);
+  });
+
+  it('holds a message scheduled past the horizon nowhere in memory, and reads it from the store as its time nears', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 100 });
+    const submits = timed(connector);
+    const fromBefore = store.add({ sendAt: Date.now() + 600, nextAttemptAt: Date.now() + 600 });
+    await outbox.start();
+    const sendAt = Date.now() + 700;
+    const message = await outbox.accept(scheduled(sendAt));
+    expect(outbox.stats().retrying).toBe(0);
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 5000, 'sent at its time');
+    expect((await store.get(fromBefore.id))!.status).toBe(MessageStatus.Submitted);
+    expect(submits.map((s) => s.id).sort()).toEqual([fromBefore.id, message.id].sort());
+    expect(submits.find((s) => s.id === message.id)!.at).toBeGreaterThanOrEqual(sendAt - EARLY_TIMER_MS);
+    expect(submits.find((s) => s.id === fromBefore.id)!.at).toBeGreaterThanOrEqual(fromBefore.sendAt! - EARLY_TIMER_MS);
+    expect(store.scheduledReads).toBeGreaterThan(2);
+  });
+
+  it('sends each of more scheduled messages than one read holds exactly once, however many share a send time', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 200 });
+    const sendAt = Date.now() + 500;
+    for (let i = 0; i < 1201; i++) store.add({ id: `s${String(i).padStart(4, '0')}`, sendAt: sendAt + (i % 2), nextAttemptAt: sendAt });
+    await outbox.start();
+    await waitUntil(() => connector.submitted.length >= 1201, 10_000, 'all sent');
+    await waitUntil(async () => (await store.listPending()).length === 0, 5000, 'all recorded');
+    expect(new Set(connector.submitted.map((p) => p.messageId)).size).toBe(1201);
+    expect(connector.submitted).toHaveLength(1201);
+  });
+
+  it('sends a send time already come at once, and refuses one at or after the expiry, storing nothing', async () => {
+    const { outbox, store } = setup();
+    await outbox.start();
+    const now = Date.now();
+    await expect(outbox.accept({ ...scheduled(now + 60_000), expiresAt: now + 60_000 })).rejects.toMatchObject({ code: 'TN_ERR_MESSAGE_SCHEDULE_INVALID' });
+    expect(store.messages.size).toBe(0);
+    const due = await outbox.accept(scheduled(now - 1000));
+    expect(due.sendAt).toBeNull();
+    await waitUntil(async () => (await store.get(due.id))!.status === MessageStatus.Submitted, 2000, 'sent at once');
+  });
+
+  it('cancels a scheduled message, held or still in the store, and never sends it', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 200 });
+    await outbox.start();
+    const held = await outbox.accept(scheduled(Date.now() + 150));
+    const later = await outbox.accept(scheduled(Date.now() + 60_000));
+    const control = await outbox.accept(scheduled(Date.now() + 300));
+    expect(await outbox.cancel(held.id)).toBe(true);
+    expect(await outbox.cancel(later.id)).toBe(true);
+    await waitUntil(async () => (await store.get(control.id))!.status === MessageStatus.Submitted, 5000, 'the control sent');
+    expect((await store.get(held.id))!).toMatchObject({ status: MessageStatus.Failed, errorCode: 'TN_ERR_MESSAGE_CANCELLED' });
+    expect((await store.get(later.id))!).toMatchObject({ status: MessageStatus.Failed, errorCode: 'TN_ERR_MESSAGE_CANCELLED' });
+    expect(connector.submitted.map((p) => p.messageId)).toEqual([control.id]);
   });
 });
