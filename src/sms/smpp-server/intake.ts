@@ -51,6 +51,8 @@ export class SmppIntake {
       recipient: read.recipient,
       text: read.text,
       expiresAt: read.expiresAt,
+      // §5.2.15: the time to deliver at; one already come (some clients fill in the current time) is at once.
+      sendAt: read.sendAt,
       meta: smppMeta({ parts: 0, registeredDelivery: read.registeredDelivery }),
     };
     if (!read.concat) return (await this.deps.outbox.accept(request)).id;

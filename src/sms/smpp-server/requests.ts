@@ -71,6 +71,8 @@ export function statusFor(err: unknown): number {
     case ErrorCode.NUMBER_SMS_DISABLED:
     case ErrorCode.NUMBER_NOT_OWNED:
       return SmppStatus['ESME_RINVSRCADR']!;
+    case ErrorCode.MESSAGE_SCHEDULE_INVALID:
+      return SmppStatus['ESME_RINVSCHED']!;
     case ErrorCode.QUOTA_EXCEEDED:
     case ErrorCode.SHUTTING_DOWN:
       return SmppStatus['ESME_RMSGQFUL']!;

@@ -3,7 +3,7 @@
  * read and checked before anything is stored: addresses, the text by
  * data_coding (§5.2.19), concatenation by UDH (esm_class UDHI, 3GPP TS
  * 23.040 §9.2.3.24) or SAR TLVs (§5.3.2.22–24), message_payload (§5.3.2.32),
- * registered_delivery, validity_period and schedule_delivery_time (when already due). A problem is the command_status
+ * registered_delivery, validity_period and schedule_delivery_time. A problem is the command_status
  * the client gets back, with a reason for the log.
  */
 import { alphabetOf, decodeShortMessage, parseUdh } from '../encoding/index.js';
@@ -23,6 +23,8 @@ export interface SubmitRead {
   concat: { reference: number; total: number; seq: number } | null;
   registeredDelivery: number;
   expiresAt: number | null;
+  /** schedule_delivery_time (§5.2.15), null when absent: the outbox sends one already come at once. */
+  sendAt: number | null;
 }
 
 export interface SubmitProblem {
@@ -56,9 +58,6 @@ export function readSubmit(pdu: Pdu, now: number): SubmitRead | SubmitProblem {
   const scheduled = String(pdu['schedule_delivery_time'] ?? '');
   const sendAt = parseSmppTime(scheduled, now);
   if (sendAt === undefined) return problem('ESME_RINVSCHED', `schedule_delivery_time '${scheduled}' is not SMPP time`);
-  // §5.2.15: the time the SMSC should deliver at. One already due (some clients fill in the current time, or a
-  // relative period of zero) is immediate delivery; a later one would need scheduled sending, which is not offered.
-  if (sendAt !== null && sendAt > now) return problem('ESME_RINVSCHED', 'scheduled delivery (a time still to come) is not offered');
   const expiresAt = parseSmppTime(String(pdu['validity_period'] ?? ''), now);
   if (expiresAt === undefined) return problem('ESME_RINVEXPIRY', `validity_period '${String(pdu['validity_period'])}' is not SMPP time`);
   const dataCoding = Number(pdu['data_coding'] ?? 0);
@@ -76,6 +75,7 @@ export function readSubmit(pdu: Pdu, now: number): SubmitRead | SubmitProblem {
     concat: content.concat,
     registeredDelivery: Number(pdu['registered_delivery'] ?? 0),
     expiresAt,
+    sendAt,
   };
 }
 

@@ -3,13 +3,15 @@
  * receipts pending, start it again on the same store, and count at the
  * client: every message whose submit_sm_resp said ESME_ROK gets its
  * delivered receipt after the restart, though the client had no receiver
- * bind before the crash.
+ * bind before the crash. A message scheduled before the crash goes at its
+ * time after the restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
+import { absoluteSmppTime } from '../../../src/sms/smpp-server/smpp-time.js';
 import { SmppTestClient, receiptFields } from '../../helpers/smpp-client.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
@@ -81,4 +83,45 @@ describe('SMPP server crash safety', () => {
     console.log(`SMPP server SIGKILL: ${acknowledged.size} acknowledged, ${delivered.length} receipts (${delivered.length - acknowledged.size} repeated)`);
     await rx.close();
   }, 180_000);
+
+  it('sends a message scheduled before a SIGKILL at its time after the restart, once', async () => {
+    const own = tempDir('telenode-smpp-scheduled-');
+    let node: DaemonProcess | null = null;
+    try {
+      const config = writeConfig(own.path, {
+        http: { host: '127.0.0.1', port: 0 },
+        store: { path: `${own.path}/telenode.db` },
+        users: [{ username: 'crm', passwordHash: hashPassword('crm-pw'), smpp: {} }],
+        // A system id of its own: the simulator sends a receipt to a bind of the system that sent the message.
+        connectors: [{ id: 'c1', type: 'smpp', host: '127.0.0.1', port: sim.port, systemId: 'tn-scheduled', password: 'pw' }],
+        smppServer: { host: '127.0.0.1', port: 0 },
+      });
+      node = await startDaemonProcess(config);
+      const tx = await SmppTestClient.connect(smppPort(node));
+      expect(await tx.bind('transmitter', 'crm', 'crm-pw')).toBe(0);
+      const sendAt = Math.ceil((Date.now() + 6000) / 1000) * 1000;
+      const r = await tx.submit({
+        destination_addr: '+36309990001',
+        schedule_delivery_time: absoluteSmppTime(sendAt),
+        registered_delivery: 1,
+        short_message: Buffer.from('your appointment is in one hour'),
+      });
+      expect(r.command_status).toBe(0);
+      await node.kill('SIGKILL');
+      await tx.close();
+
+      node = await startDaemonProcess(config);
+      const rx = await SmppTestClient.connect(smppPort(node));
+      expect(await rx.bind('receiver', 'crm', 'crm-pw')).toBe(0);
+      await waitUntil(() => rx.receipts().some((d) => d.receiptedMessageId === String(r['message_id'])), 60_000, 'its receipt after the restart');
+      const sent = sim.received.filter((m) => m.destination === '36309990001');
+      expect(sent).toHaveLength(1);
+      // Node's timers may fire a millisecond before Date.now() reaches their time.
+      expect(sent[0]!.at).toBeGreaterThanOrEqual(sendAt - 2);
+      await rx.close();
+    } finally {
+      await node?.kill('SIGKILL');
+      own.remove();
+    }
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { buildConcatUdh, encodeGsm7, encodeUcs2 } from '../../../src/sms/encoding/index.js';
 import { SmppStatus } from '../../../src/sms/connectors/smpp/status-codes.js';
+import { absoluteSmppTime } from '../../../src/sms/smpp-server/smpp-time.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { encodePdu, readPdus } from '../../helpers/raw-smpp.js';
 import { noDelayOf } from '../../helpers/socket-options.js';
@@ -185,6 +186,32 @@ describe('SMPP server: messages and receipts', () => {
     await waitUntil(() => carrier.received.filter((m) => m.destination.startsWith('3610123070')).length === 2, 10_000, 'both at the carrier');
   });
 
+  it('holds a message whose schedule_delivery_time is still to come until that time; cancel_sm takes one back before it', async () => {
+    const c = await bound();
+    const sendAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
+    const r = await c.submit({
+      destination_addr: '+36101230720',
+      schedule_delivery_time: absoluteSmppTime(sendAt),
+      registered_delivery: 1,
+      short_message: Buffer.from('your table is ready'),
+    });
+    expect(r.command_status).toBe(0);
+    const id = String(r['message_id']);
+    expect(env.daemon.db.prepare('SELECT status, send_at AS sendAt FROM messages WHERE id = ?').get(id)).toEqual({ status: 'accepted', sendAt });
+    const tomorrow = await c.submit({ destination_addr: '+36101230721', schedule_delivery_time: '000001000000000R', short_message: Buffer.from('tomorrow') });
+    expect(tomorrow.command_status).toBe(0);
+    const tomorrowId = String(tomorrow['message_id']);
+    expect((await c.request('cancel_sm', { message_id: tomorrowId, source_addr: 'ACME' })).command_status).toBe(0);
+    expect((await c.request('query_sm', { message_id: tomorrowId, source_addr: 'ACME' }))['message_state']).toBe(4);
+    const [receipt] = await c.waitForDelivers(1, (d) => d.receiptedMessageId === id);
+    expect(receiptFields(receipt!.text)).toMatchObject({ id, stat: 'DELIVRD' });
+    const sent = carrier.received.filter((m) => m.destination === '36101230720');
+    expect(sent).toHaveLength(1);
+    // At its time, not at its submit three seconds before (Node's timers may fire a millisecond early by Date.now()).
+    expect(sent[0]!.at).toBeGreaterThanOrEqual(sendAt - 2);
+    expect(carrier.received.some((m) => m.destination === '36101230721')).toBe(false);
+  });
+
   it('answers bad input with the SMPP status and stores nothing', async () => {
     const c = await bound();
     const before = (env.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
@@ -192,8 +219,10 @@ describe('SMPP server: messages and receipts', () => {
     expect((await c.submit({ source_addr: 'WAY-TOO-LONG-SENDER', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSRCADR']);
     expect((await c.submit({ validity_period: 'tomorrow', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVEXPIRY']);
     expect((await c.submit({ schedule_delivery_time: 'at noon', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSCHED']);
-    // A time still to come would need scheduled sending (not offered): refused rather than sent early.
-    expect((await c.submit({ schedule_delivery_time: '000000010000000R', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RINVSCHED']);
+    // A send time after the message's own expiry: it could never go.
+    expect(
+      (await c.submit({ schedule_delivery_time: '000000020000000R', validity_period: '000000010000000R', short_message: Buffer.from('x') })).command_status,
+    ).toBe(SmppStatus['ESME_RINVSCHED']);
     expect((await c.submit({ data_coding: 4, short_message: Buffer.from([1, 2, 3]) })).command_status).toBe(SmppStatus['ESME_RSUBMITFAIL']);
     expect((await c.submit({ short_message: Buffer.alloc(0) })).command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
     expect((await c.request('replace_sm', { message_id: 'x', short_message: Buffer.from('y') })).command_status).toBe(SmppStatus['ESME_RINVCMDID']);
