@@ -53,6 +53,8 @@ export interface Message {
   createdAt: number;
   submittedAt: number | null;
   doneAt: number | null;
+  /** The time it is to go at (scheduled sending); null: at once. */
+  sendAt?: number | null;
   possibleDuplicate?: boolean;
 }
 

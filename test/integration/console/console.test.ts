@@ -3,6 +3,7 @@
  * the SMSC simulator for its carrier, an HTTP receiver for callbacks and sipp for a call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { time } from '../../../src/console/client/format.js';
 import type { Browser, Page } from 'playwright-core';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
@@ -109,6 +110,15 @@ describe.skipIf(!CHROMIUM)('the operator console in chromium', () => {
     await show('[data-test=live]', 'live');
     const cookie = (await page.context().cookies()).find((c) => c.name === 'telenode_console');
     expect([cookie?.httpOnly, cookie?.sameSite]).toEqual([true, 'Strict']);
+  });
+
+  it('shows when a scheduled message is to go, and that it waits for it', async () => {
+    const sendAt = Date.now() + 3_600_000;
+    const message = await d.daemon.outbox.accept({ user: TEST_USER.username, dialect: 'smpp', recipient: '+36301234599', text: 'tomorrow at nine', sendAt });
+    await page.goto(`${d.base}/admin#/messages/${message.id}`);
+    await show('[data-test=message-status]', 'accepted');
+    await show('[data-test=message-send-at]', time(sendAt));
+    expect(await d.daemon.outbox.cancel(message.id)).toBe(true);
   });
 
   it('finds a message sent through the Ozeki API by its recipient, and shows delivered as the receipt arrives', async () => {

@@ -32,6 +32,11 @@ export function MessagePage({ id, step, opened }: { id: string; step: MessageSte
       <dd>${m.connectorId ?? '—'}</dd>
       <dt>Accepted</dt>
       <dd>${time(m.createdAt)}</dd>
+      ${
+        m.sendAt &&
+        html`<dt>Scheduled for</dt>
+          <dd data-test="message-send-at">${time(m.sendAt)}</dd>`
+      }
       <dt>Submitted</dt>
       <dd>${time(m.submittedAt)}</dd>
       <dt>Done</dt>
