@@ -2,7 +2,8 @@
  * A node without a carrier bind hands its messages to the cluster, and the node holding the bind claims them when
  * the hand-over commits (PostgreSQL NOTIFY), not at its next sweep: here the sweeps run once an hour, so every
  * message below reaches the carrier only if the hand-over is heard — also after the database restarted and the
- * listening connections had to be made again.
+ * listening connections had to be made again. A message scheduled on the node without the bind is handed over
+ * at its time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
@@ -73,6 +74,17 @@ describe.skipIf(missing)('hand-over between nodes', () => {
     const atSmsc = smsc.received.filter((r) => r.text.startsWith('handed-')).map((r) => r.text);
     expect(atSmsc.sort()).toEqual([...accepted.values()].sort());
     expect(smsc.bindCount).toBe(1);
+  });
+
+  it('a message the node without a bind scheduled goes out through the node with the bind at its time, not before', async () => {
+    const sendAt = Date.now() + 2000;
+    const text = 'scheduled on node-b';
+    await withoutBind.daemon.outbox.accept({ user: TEST_USER.username, dialect: 'ozeki', recipient: '+36301230999', text, sendAt });
+    await waitUntil(() => smsc.received.some((r) => r.text === text), 30_000, 'at the carrier through node-a');
+    const sent = smsc.received.filter((r) => r.text === text);
+    expect(sent).toHaveLength(1);
+    // node-a claims only what is due: not before its time (Node's timers may fire a millisecond early by Date.now()).
+    expect(sent[0]!.at).toBeGreaterThanOrEqual(sendAt - 2);
   });
 
   it('after PostgreSQL restarts, the nodes listen again and hand-overs are heard as before', async () => {
