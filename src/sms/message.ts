@@ -162,12 +162,15 @@ export interface MessagePart {
 
 /**
  * One line of a message's history, kept with the message (the console's message page shows them in order):
- * a part's status as the carrier's answer or receipt gave it, the message's own status step, or a retry.
+ * a part's status as the carrier's answer or receipt gave it, the message's own status step, a retry, or a
+ * client's replacement.
  */
 export type MessageEvent =
   | { at: number; kind: 'part'; part: number; status: MessageStatus; carrierId?: string; carrierStatus?: string; carrierError?: string }
   | { at: number; kind: 'status'; status: MessageStatus; errorCode?: string; errorText?: string }
-  | { at: number; kind: 'retry'; attempt: number; nextAttemptAt: number; errorCode?: string; errorText?: string };
+  | { at: number; kind: 'retry'; attempt: number; nextAttemptAt: number; errorCode?: string; errorText?: string }
+  /** The client changed it while it waited (SMPP replace_sm): its text, and its send time if it has one. */
+  | { at: number; kind: 'replaced'; sendAt?: number };
 
 /** Events as the store appends them: one JSON object per line (appending needs no read of what is there). */
 export function encodeEvents(events: readonly MessageEvent[]): string {

@@ -60,8 +60,18 @@ export interface AcceptRequest {
 /** What the outbox needs of the message store (the port; store/message-repo.ts implements it). */
 export type OutboxStore = Pick<
   MessageRepo,
-  'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingSince' | 'listScheduled' | 'claimDue' | 'release'
+  'insert' | 'get' | 'parts' | 'update' | 'listPending' | 'listPendingSince' | 'listScheduled' | 'replaceWaiting' | 'claimDue' | 'release'
 >;
+
+/** What SMPP replace_sm may change of a waiting message; a field left out stays as it is. */
+export interface MessageChange {
+  text?: string;
+  /** A time still to come, or null: at once. */
+  sendAt?: number | null;
+  expiresAt?: number | null;
+  /** Merged into the message's `meta`. */
+  meta?: Record<string, unknown>;
+}
 
 export interface OutboxDeps {
   repo: OutboxStore;
@@ -108,8 +118,8 @@ export class Outbox {
   private readonly queued = new Set<string>();
   /** Messages accepted by this process and not yet dispatched: no need to read them back. */
   private readonly fresh = new Map<string, StoredMessage>();
-  /** Being cancelled: never dispatched, whatever queue still names them. */
-  private readonly cancelling = new Set<string>();
+  /** Being cancelled or replaced: never dispatched meanwhile, whatever queue still names them. */
+  private readonly changing = new Set<string>();
   /** Handed to dispatch and not yet settled: whatever else asks for them meanwhile (a timer, a claim, a read of the schedule) is a duplicate. */
   private readonly dispatching = new Set<string>();
   private inFlight = 0;
@@ -249,30 +259,30 @@ export class Outbox {
   /** The third step, after the transaction committed: hand the message to the dispatcher. */
   accepted(message: StoredMessage): void {
     this.metrics.accepted.inc({ dialect: message.dialect });
-    const sendAt = message.sendAt ?? 0;
-    if (sendAt > this.now()) {
-      // Scheduled: held from now if due within the horizon; a later one is read back from the store as its time nears.
-      if (sendAt <= this.scheduledUntil) this.scheduleRetry(message.id, sendAt - this.now());
-      return;
-    }
+    if (this.waitForSchedule(message)) return;
     if (!this.stopping) this.fresh.set(message.id, { ...message });
     this.enqueue(message.id);
   }
 
   /**
-   * Fail a message that no part of has gone to a carrier yet (it waits in the queue, parked or for a
-   * retry), as SMPP cancel_sm asks. False when it is in flight, was sent, or is not ours to cancel.
+   * True when the message is scheduled for a time still to come: it is then held for that time if it is within the
+   * horizon, or left in the store, where a read of the schedule finds it as its time nears.
+   */
+  private waitForSchedule(message: StoredMessage): boolean {
+    const sendAt = message.sendAt ?? 0;
+    const now = this.now();
+    if (sendAt <= now) return false;
+    if (sendAt <= this.scheduledUntil) this.scheduleRetry(message.id, sendAt - now);
+    return true;
+  }
+
+  /**
+   * Fail a message that no part of has gone to a carrier yet (it waits in the queue, parked, for a retry or
+   * for its time), as SMPP cancel_sm asks. False when it is in flight, was sent, or is not ours to cancel.
    */
   async cancel(id: string): Promise<boolean> {
-    const waiting = this.queued.has(id) || this.parked.has(id) || this.retryTimers.has(id);
-    const message = waiting ? (this.fresh.get(id) ?? (await this.deps.repo.get(id))) : await this.scheduledAhead(id);
-    if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
-    if (message.attempts > 0 && (await this.deps.repo.parts(id)).some((p) => p.status !== MessageStatus.Accepted)) return false;
-    this.cancelling.add(id);
-    this.parked.delete(id);
-    this.fresh.delete(id);
-    clearTimeout(this.retryTimers.get(id));
-    this.retryTimers.delete(id);
+    const message = await this.waitingMessage(id);
+    if (!message || !this.holdBack(id)) return false;
     try {
       await this.deps.committer.run(() =>
         this.deps.statusWriter.finish(
@@ -283,13 +293,93 @@ export class Outbox {
         ),
       );
     } catch (err) {
-      this.cancelling.delete(id);
-      this.enqueue(id); // not cancelled after all: it goes out as if nothing had happened
+      // Not cancelled after all: it goes out as if nothing had happened (at its time, when scheduled).
+      this.letGo(message);
       throw err;
     }
-    this.cancelling.delete(id);
+    this.changing.delete(id);
     this.deps.afterCommit?.();
     return true;
+  }
+
+  /**
+   * Change what a message no part of has gone to a carrier yet will be (SMPP replace_sm): its text, its send
+   * time, its expiry, its dialect's `meta`; what `change` leaves out stays. False when it is in flight, was sent,
+   * or is not ours to change; throws the AppError accept() would for the changed message (too long, a send time
+   * not before its expiry), changing nothing.
+   */
+  async replace(id: string, change: MessageChange): Promise<boolean> {
+    const message = await this.waitingMessage(id);
+    if (!message) return false;
+    const now = this.now();
+    const replaced = this.applyChange(message, change, now);
+    if (!this.holdBack(id)) return false;
+    const event = encodeEvents([{ at: now, kind: 'replaced', ...(replaced.sendAt ? { sendAt: replaced.sendAt } : {}) }]);
+    let stored: boolean;
+    try {
+      stored = await this.deps.committer.run(() => this.deps.repo.replaceWaiting(replaced, event));
+    } catch (err) {
+      this.letGo(message);
+      throw err;
+    }
+    // Not stored: it stopped waiting meanwhile (another node finished it); what the store holds goes on as it was.
+    this.letGo(stored ? replaced : message);
+    return stored;
+  }
+
+  private applyChange(message: StoredMessage, change: MessageChange, now: number): StoredMessage {
+    const text = change.text ?? message.text;
+    const estimate = estimateSegments(text);
+    if (estimate.parts > this.deps.config.maxParts) {
+      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`, {
+        details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts },
+      });
+    }
+    const wanted = change.sendAt === undefined ? message.sendAt : change.sendAt;
+    const sendAt = typeof wanted === 'number' && wanted > now ? wanted : null;
+    const expiresAt = change.expiresAt === undefined ? message.expiresAt : change.expiresAt;
+    if (sendAt !== null && expiresAt !== null && sendAt >= expiresAt) {
+      throw new AppError(ErrorCode.MESSAGE_SCHEDULE_INVALID, 'the message would expire before its send time', {
+        details: { field: 'sendAt', sendAt, expiresAt },
+      });
+    }
+    return {
+      ...message,
+      text,
+      partsEstimate: estimate.parts,
+      encoding: estimate.encoding,
+      sendAt,
+      nextAttemptAt: sendAt ?? now,
+      expiresAt,
+      meta: change.meta ? { ...message.meta, ...change.meta } : message.meta,
+      updatedAt: now,
+    };
+  }
+
+  /** The message, if it waits here and no part of it has gone to a carrier: queued, parked, held, or scheduled ahead. */
+  private async waitingMessage(id: string): Promise<StoredMessage | null> {
+    const held = this.queued.has(id) || this.parked.has(id) || this.retryTimers.has(id);
+    const message = held ? (this.fresh.get(id) ?? (await this.deps.repo.get(id))) : await this.scheduledAhead(id);
+    if (!message || message.status !== MessageStatus.Accepted) return null;
+    if (message.attempts > 0 && (await this.deps.repo.parts(id)).some((p) => p.status !== MessageStatus.Accepted)) return null;
+    return message;
+  }
+
+  /** Keep a waiting message from dispatch while it changes; false if it is changing already or went to dispatch meanwhile. */
+  private holdBack(id: string): boolean {
+    if (this.changing.has(id) || this.dispatching.has(id)) return false;
+    this.changing.add(id);
+    this.parked.delete(id);
+    this.fresh.delete(id);
+    clearTimeout(this.retryTimers.get(id));
+    this.retryTimers.delete(id);
+    return true;
+  }
+
+  /** A change ended without finishing the message: it waits again, for its time when scheduled. */
+  private letGo(message: StoredMessage): void {
+    this.changing.delete(message.id);
+    if (!this.waitForSchedule(message)) this.enqueue(message.id);
   }
 
   /** This node's message scheduled past the horizon: nothing holds it yet, and nothing will dispatch it before its time. */
@@ -485,7 +575,7 @@ export class Outbox {
 
   /** Hands the message to a connector; false when it was not submitted (gone, final, parked, cancelled). */
   private async dispatch(id: string): Promise<boolean> {
-    if (this.cancelling.has(id)) return false;
+    if (this.changing.has(id)) return false;
     const cluster = this.deps.cluster;
     if (cluster && !cluster.isMember()) {
       // Our heartbeat is not current: another node may be taking this message. Look again later, from the store.
@@ -496,7 +586,9 @@ export class Outbox {
     const fresh = this.fresh.get(id);
     this.fresh.delete(id);
     const message = fresh ?? (await this.deps.repo.get(id));
-    if (!message || message.status !== MessageStatus.Accepted || this.cancelling.has(id)) return false;
+    if (!message || message.status !== MessageStatus.Accepted || this.changing.has(id)) return false;
+    // Its time moved on while it was queued (replace_sm): held for that time instead.
+    if (this.waitForSchedule(message)) return false;
     // Taken over while this node was cut off from the database: it is the other node's now.
     if (cluster && message.claimedBy !== cluster.nodeId) return false;
     const previousParts = message.attempts > 0 ? await this.deps.repo.parts(id) : [];

@@ -311,6 +311,31 @@ export class MessageRepo {
     return changes === 1;
   }
 
+  /**
+   * A waiting message's text, send time, expiry and meta as its client replaced them, with `events` appended; false,
+   * and nothing written, when it no longer waits for a carrier.
+   */
+  async replaceWaiting(message: StoredMessage, events: string): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      `UPDATE messages SET text = ?, parts_estimate = ?, encoding = ?, meta = ?, send_at = ?, next_attempt_at = ?, expires_at = ?,
+         updated_at = ?, events = events || ?, version = version + 1
+       WHERE id = ? AND status = 'accepted'`,
+      [
+        message.text,
+        message.partsEstimate,
+        message.encoding,
+        JSON.stringify(message.meta),
+        message.sendAt ?? null,
+        message.nextAttemptAt,
+        message.expiresAt,
+        message.updatedAt,
+        events,
+        message.id,
+      ],
+    );
+    return changes === 1;
+  }
+
   /** `events`: lines of the message's history to append (sms/message.ts encodeEvents), in the same statement. */
   async update(message: StoredMessage, events = ''): Promise<void> {
     // The row's version goes up; `message.version` stays as read (a later conditional write from it then finds

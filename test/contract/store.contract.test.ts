@@ -101,6 +101,26 @@ describe.each(kinds)('store contract: $name', (kind) => {
       // Waiting since before 4100: the one sent at once (accepted at 100) and the one due at 4000, not the later ones.
       expect((await repo.listPendingSince(4100)).map((m) => m.id).sort()).toEqual(['early', 'now']);
       expect((await repo.listPendingSince(4100, 'n1')).map((m) => m.id)).toEqual([]);
+      // A client's replacement (replace_sm): written while it waits, with its history line; not once it went.
+      const a = (await repo.get('a'))!;
+      const replaced = {
+        ...a,
+        text: 'moved',
+        partsEstimate: 1,
+        sendAt: 6000,
+        nextAttemptAt: 6000,
+        expiresAt: 9000,
+        meta: { smpp: { parts: 0 } },
+        updatedAt: 150,
+      };
+      expect(await committer.run(() => repo.replaceWaiting(replaced, '{"kind":"replaced"}\n'))).toBe(true);
+      expect(await repo.getWithEvents('a')).toMatchObject({
+        message: { text: 'moved', sendAt: 6000, expiresAt: 9000, meta: { smpp: { parts: 0 } }, version: 1 },
+        events: '{"kind":"replaced"}\n',
+      });
+      const sent = (await repo.get('sent'))!;
+      expect(await committer.run(() => repo.replaceWaiting({ ...sent, text: 'too late' }, ''))).toBe(false);
+      expect((await repo.get('sent'))!.text).toBe('hello');
     }));
 
   test('messages: a write against the version read lands once; a second from the same read, or after any update, writes nothing', () =>

@@ -63,6 +63,13 @@ export class FakeMessageStore implements MessageStatusStore, OutboxStore, Receip
     return true;
   }
 
+  async replaceWaiting(message: StoredMessage): Promise<boolean> {
+    const stored = this.messages.get(message.id);
+    if (stored?.status !== MessageStatus.Accepted) return false;
+    this.messages.set(message.id, { ...message, version: (stored.version ?? 0) + 1 });
+    return true;
+  }
+
   async findPartsByCarrierId(connectorId: string, norms: readonly string[]): Promise<MessagePart[]> {
     return [...this.partsByMessage.values()]
       .flatMap((parts) => [...parts.values()])

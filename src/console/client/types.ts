@@ -97,6 +97,7 @@ export interface MessageDetail {
     errorText?: string;
     attempt?: number;
     nextAttemptAt?: number;
+    sendAt?: number;
   }[];
   callbacks: Callback[];
 }

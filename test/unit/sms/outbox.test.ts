@@ -9,6 +9,7 @@ import { Outbox, type OutboxDeps } from '../../../src/sms/outbox.js';
 import { Router } from '../../../src/sms/router.js';
 import { StatusWriter } from '../../../src/sms/status-writer.js';
 import { MessageStatus } from '../../../src/sms/message.js';
+import { planSegments } from '../../../src/sms/encoding/index.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { FakeConnector } from '../../support/fake-connector.js';
 import { fakeCommitter } from '../../support/fake-committer.js';
@@ -259,6 +260,70 @@ describe('outbox: scheduled sending', () => {
     const due = await outbox.accept(scheduled(now - 1000));
     expect(due.sendAt).toBeNull();
     await waitUntil(async () => (await store.get(due.id))!.status === MessageStatus.Submitted, 2000, 'sent at once');
+  });
+
+  it('sends a scheduled message whose cancel could not be stored at its time, not at once', async () => {
+    let failNext = false;
+    const committer = {
+      ...fakeCommitter,
+      run<T>(operation: Parameters<typeof fakeCommitter.run<T>>[0]): Promise<T> {
+        if (!failNext) return fakeCommitter.run(operation);
+        failNext = false;
+        return Promise.reject(new Error('the disk went away'));
+      },
+    };
+    const { outbox, store, connector } = setup(undefined, true, committer, { scheduleHorizonMs: 10_000 });
+    const submits = timed(connector);
+    await outbox.start();
+    const sendAt = Date.now() + 400;
+    const message = await outbox.accept(scheduled(sendAt));
+    failNext = true;
+    await expect(outbox.cancel(message.id)).rejects.toThrow('the disk went away');
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 5000, 'sent after all');
+    expect(submits[0]!.at).toBeGreaterThanOrEqual(sendAt - EARLY_TIMER_MS);
+  });
+
+  it('replaces the text and the send time of a message that waits for its time, and sends what replaced it then', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 200 });
+    const submits = timed(connector);
+    await outbox.start();
+    const message = await outbox.accept(scheduled(Date.now() + 60_000));
+    const sendAt = Date.now() + 400;
+    expect(await outbox.replace(message.id, { text: 'moved to ten', sendAt, meta: { smpp: { parts: 0, registeredDelivery: 1 } } })).toBe(true);
+    expect(await store.get(message.id)).toMatchObject({ text: 'moved to ten', sendAt, nextAttemptAt: sendAt, meta: { smpp: { registeredDelivery: 1 } } });
+    await waitUntil(async () => (await store.get(message.id))!.status === MessageStatus.Submitted, 5000, 'sent at its new time');
+    expect(submits[0]!.at).toBeGreaterThanOrEqual(sendAt - EARLY_TIMER_MS);
+    expect(connector.submitted[0]!.payload).toEqual(planSegments('moved to ten', { concat: 'udh8' }).parts[0]!.payload);
+    // Sent: nothing to replace any more.
+    expect(await outbox.replace(message.id, { text: 'too late' })).toBe(false);
+  });
+
+  it('holds a message given a later send time while it was queued behind others until that time', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { maxInFlight: 1 });
+    const submits = timed(connector);
+    connector.answers.push('hold');
+    await outbox.start();
+    const first = await outbox.accept(request('first'));
+    await waitUntil(() => connector.submitted.length === 1, 2000, 'the first in flight');
+    const queued = await outbox.accept(request('second'));
+    expect(outbox.stats().ready).toBe(1);
+    const sendAt = Date.now() + 400;
+    expect(await outbox.replace(queued.id, { sendAt })).toBe(true);
+    connector.release();
+    await waitUntil(async () => (await store.get(queued.id))!.status === MessageStatus.Submitted, 5000, 'sent at its time');
+    expect(submits.map((s) => s.id)).toEqual([first.id, queued.id]);
+    expect(submits[1]!.at).toBeGreaterThanOrEqual(sendAt - EARLY_TIMER_MS);
+  });
+
+  it('refuses a replacement accept() would refuse, and changes nothing', async () => {
+    const { outbox, store } = setup();
+    await outbox.start();
+    const now = Date.now();
+    const message = await outbox.accept({ ...scheduled(now + 60_000), expiresAt: now + 120_000 });
+    await expect(outbox.replace(message.id, { text: 'x'.repeat(153 * 3 + 1) })).rejects.toMatchObject({ code: 'TN_ERR_MESSAGE_TOO_LONG' });
+    await expect(outbox.replace(message.id, { sendAt: now + 120_000 })).rejects.toMatchObject({ code: 'TN_ERR_MESSAGE_SCHEDULE_INVALID' });
+    expect(await store.get(message.id)).toMatchObject({ text: 'see you at nine', sendAt: now + 60_000 });
+    expect(await outbox.replace('no-such-message', { text: 'hi' })).toBe(false);
   });
 
   it('cancels a scheduled message, held or still in the store, and never sends it', async () => {

@@ -65,6 +65,7 @@ function describe(e: MessageDetail['events'][number]): string {
   if (e.kind === 'part') {
     return `part ${e.part}: ${e.status}${e.carrierId ? `, carrier id ${e.carrierId}` : ''}${e.carrierStatus ? `, carrier said ${e.carrierStatus}` : ''}${e.carrierError ? ` (err ${e.carrierError})` : ''}`;
   }
+  if (e.kind === 'replaced') return `replaced by the client${e.sendAt ? `; to go at ${time(e.sendAt)}` : ''}`;
   if (e.kind === 'retry') return `attempt ${e.attempt} failed${e.errorText ? ` (${e.errorText})` : ''}; next at ${time(e.nextAttemptAt)}`;
   return `message ${e.status}${e.errorText ? `: ${e.errorText}` : ''}`;
 }
