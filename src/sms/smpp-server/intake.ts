@@ -53,7 +53,7 @@ export class SmppIntake {
       expiresAt: read.expiresAt,
       // §5.2.15: the time to deliver at; one already come (some clients fill in the current time) is at once.
       sendAt: read.sendAt,
-      meta: smppMeta({ parts: 0, registeredDelivery: read.registeredDelivery }),
+      meta: smppMeta({ parts: 0, registeredDelivery: read.registeredDelivery, dataCoding: read.dataCoding }),
     };
     if (!read.concat) return (await this.deps.outbox.accept(request)).id;
     const concat = read.concat;
@@ -94,7 +94,7 @@ export class SmppIntake {
       ...request,
       id: messageId,
       text: joinText(all),
-      meta: smppMeta({ parts: part.total, registeredDelivery: all[0]!.registeredDelivery }),
+      meta: smppMeta({ parts: part.total, registeredDelivery: all[0]!.registeredDelivery, dataCoding: all[0]!.dataCoding }),
     });
     await this.deps.outbox.store(message);
     await this.deps.parts.deleteSiblings(part);

@@ -1,8 +1,9 @@
 /**
  * The answers to a bound client's requests: submit_sm and data_sm (stored,
- * then answered with the message_id), query_sm (SMPP 3.4 §4.8) and
- * cancel_sm (§4.9, only while no part has gone to a carrier). Failures
- * become the SMPP command_status a client's software understands.
+ * then answered with the message_id), query_sm (SMPP 3.4 §4.8), and
+ * cancel_sm (§4.9) and replace_sm (§4.10), only while no part has gone to a
+ * carrier. Failures become the SMPP command_status a client's software
+ * understands.
  */
 import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { StoredMessage } from '../../sms/message.js';
@@ -11,14 +12,15 @@ import { SmppStatus } from '../connectors/smpp/status-codes.js';
 import { MessageStatus, isFinal } from '../message.js';
 import type { Outbox } from '../outbox.js';
 import type { SmppIntake } from './intake.js';
-import { messageIdOf } from './message-meta.js';
+import { messageIdOf, readSmppMeta } from './message-meta.js';
+import { readReplace } from './replace-read.js';
 import { ReceiptState, receiptStateFor } from './receipts.js';
 import { absoluteSmppTime } from './smpp-time.js';
 import { readSubmit } from './submit-read.js';
 
 export interface RequestDeps {
   intake: Pick<SmppIntake, 'submit'>;
-  outbox: Pick<Outbox, 'cancel' | 'queueDepth'>;
+  outbox: Pick<Outbox, 'cancel' | 'replace' | 'queueDepth'>;
   lookup: (messageId: string) => Promise<StoredMessage | null>;
   maxQueueDepth: number;
   /** False (and counted) when the user is over its messages per second. */
@@ -41,8 +43,11 @@ export async function answerRequest(deps: RequestDeps, systemId: string, role: s
     case 'cancel_sm':
       if (role === 'receiver') return status('ESME_RINVBNDSTS');
       return cancel(deps, systemId, pdu);
+    case 'replace_sm':
+      if (role === 'receiver') return status('ESME_RINVBNDSTS');
+      return replace(deps, systemId, pdu);
     default:
-      // submit_multi, replace_sm, a deliver_sm from a client…: not offered (generic_nack for unknown command ids, §3.3).
+      // submit_multi, a deliver_sm from a client…: not offered (generic_nack for unknown command ids, §3.3).
       return status('ESME_RINVCMDID');
   }
 }
@@ -107,4 +112,17 @@ async function cancel(deps: RequestDeps, systemId: string, pdu: Pdu): Promise<Fi
   const message = await ownMessage(deps, systemId, pdu);
   if (!message) return status('ESME_RCANCELFAIL');
   return (await deps.outbox.cancel(message.id)) ? {} : status('ESME_RCANCELFAIL');
+}
+
+async function replace(deps: RequestDeps, systemId: string, pdu: Pdu): Promise<Fields> {
+  const message = await ownMessage(deps, systemId, pdu);
+  const meta = message ? readSmppMeta(message) : null;
+  if (!message || !meta) return status('ESME_RREPLACEFAIL');
+  const change = readReplace(pdu, meta, (deps.now ?? Date.now)());
+  if ('status' in change) return { command_status: change.status };
+  try {
+    return (await deps.outbox.replace(message.id, change)) ? {} : status('ESME_RREPLACEFAIL');
+  } catch (err) {
+    return { command_status: statusFor(err) };
+  }
 }

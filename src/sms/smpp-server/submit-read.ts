@@ -36,13 +36,13 @@ export interface SubmitProblem {
 const ESM_MESSAGE_TYPE_MASK = 0x3c;
 const ESM_UDHI = 0x40;
 
-function octets(value: unknown): Buffer {
+export function octets(value: unknown): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (typeof value === 'string') return Buffer.from(value, 'latin1');
   return Buffer.alloc(0);
 }
 
-function problem(status: keyof typeof SmppStatus | string, reason: string): SubmitProblem {
+export function problem(status: keyof typeof SmppStatus | string, reason: string): SubmitProblem {
   return { status: SmppStatus[status] ?? SmppStatus['ESME_RSYSERR']!, reason };
 }
 

@@ -212,6 +212,43 @@ describe('SMPP server: messages and receipts', () => {
     expect(carrier.received.some((m) => m.destination === '36101230721')).toBe(false);
   });
 
+  it('replace_sm gives a message that waits for its time a new text, time and receipt request; a sent one cannot be replaced', async () => {
+    const c = await bound();
+    const r = await c.submit({
+      destination_addr: '+36101230730',
+      schedule_delivery_time: '000001000000000R',
+      data_coding: 8,
+      short_message: encodeUcs2('Időpontja hétfőn 9:00-kor'),
+    });
+    expect(r.command_status).toBe(0);
+    const id = String(r['message_id']);
+    const sendAt = Math.ceil((Date.now() + 2000) / 1000) * 1000;
+    // In the message's own data_coding (replace_sm has none): UCS-2 here.
+    const replaced = await c.request('replace_sm', {
+      message_id: id,
+      source_addr: '',
+      schedule_delivery_time: absoluteSmppTime(sendAt),
+      registered_delivery: 1,
+      short_message: encodeUcs2('Áthelyezve: kedd 10:00'),
+    });
+    expect(replaced.command_status).toBe(0);
+    const [receipt] = await c.waitForDelivers(1, (d) => d.receiptedMessageId === id);
+    expect(receiptFields(receipt!.text)).toMatchObject({ id, stat: 'DELIVRD' });
+    const sent = carrier.received.filter((m) => m.destination === '36101230730');
+    expect(sent.map((m) => m.text)).toEqual(['Áthelyezve: kedd 10:00']);
+    expect(sent[0]!.at).toBeGreaterThanOrEqual(sendAt - 2);
+    expect((await c.request('replace_sm', { message_id: id, short_message: encodeUcs2('késő') })).command_status).toBe(SmppStatus['ESME_RREPLACEFAIL']);
+    expect((await c.request('replace_sm', { message_id: 'no-such-id', short_message: Buffer.from('x') })).command_status).toBe(SmppStatus['ESME_RREPLACEFAIL']);
+    const waiting = String(
+      (await c.submit({ destination_addr: '+36101230731', schedule_delivery_time: '000001000000000R', short_message: Buffer.from('w') }))['message_id'],
+    );
+    expect((await c.request('replace_sm', { message_id: waiting, schedule_delivery_time: 'soon', short_message: Buffer.from('x') })).command_status).toBe(
+      SmppStatus['ESME_RINVSCHED'],
+    );
+    expect(env.daemon.db.prepare('SELECT text FROM messages WHERE id = ?').get(waiting)).toEqual({ text: 'w' });
+    expect((await c.request('cancel_sm', { message_id: waiting, source_addr: 'ACME' })).command_status).toBe(0);
+  });
+
   it('answers bad input with the SMPP status and stores nothing', async () => {
     const c = await bound();
     const before = (env.daemon.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
@@ -225,7 +262,7 @@ describe('SMPP server: messages and receipts', () => {
     ).toBe(SmppStatus['ESME_RINVSCHED']);
     expect((await c.submit({ data_coding: 4, short_message: Buffer.from([1, 2, 3]) })).command_status).toBe(SmppStatus['ESME_RSUBMITFAIL']);
     expect((await c.submit({ short_message: Buffer.alloc(0) })).command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
-    expect((await c.request('replace_sm', { message_id: 'x', short_message: Buffer.from('y') })).command_status).toBe(SmppStatus['ESME_RINVCMDID']);
+    expect((await c.request('submit_multi', { short_message: Buffer.from('y') })).command_status).toBe(SmppStatus['ESME_RINVCMDID']);
     // A long message announced in more parts than sms.maxParts (10) is refused at its first part: nothing is parked for it.
     const announced = await c.submit({ esm_class: 0x40, short_message: Buffer.concat([buildConcatUdh(3, 200, 1, false), encodeGsm7('part one')]) });
     expect(announced.command_status).toBe(SmppStatus['ESME_RINVMSGLEN']);
