@@ -269,7 +269,9 @@ export class Outbox {
    * horizon, or left in the store, where a read of the schedule finds it as its time nears.
    */
   private waitForSchedule(message: StoredMessage): boolean {
-    const sendAt = message.sendAt ?? 0;
+    const sendAt = message.sendAt;
+    // Most messages have no send time: they cost no clock read here (this runs at every dispatch).
+    if (!sendAt) return false;
     const now = this.now();
     if (sendAt <= now) return false;
     if (sendAt <= this.scheduledUntil) this.scheduleRetry(message.id, sendAt - now);
