@@ -381,6 +381,9 @@ export class Outbox {
   /** A change ended without finishing the message: it waits again, for its time when scheduled. */
   private letGo(message: StoredMessage): void {
     this.changing.delete(message.id);
+    // A read of the schedule during the change may have held it for the time it had before.
+    clearTimeout(this.retryTimers.get(message.id));
+    this.retryTimers.delete(message.id);
     if (!this.waitForSchedule(message)) this.enqueue(message.id);
   }
 
