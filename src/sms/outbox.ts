@@ -101,12 +101,19 @@ export interface OutboxDeps {
   claimIntervalMs?: number;
   /** Scheduled messages due within this are held in memory, a timer each; later ones stay in the store until then. */
   scheduleHorizonMs?: number;
+  /** At most this many messages held for their time or waiting in the ready queue before a read of the schedule holds more. */
+  scheduleHeldMax?: number;
 }
 
 /** Scheduled messages are read from the store this far ahead of their send time, in passes half as far apart. */
 const SCHEDULE_HORIZON_MS = 60_000;
 /** Rows a pass over the scheduled messages reads at once. */
 const SCHEDULE_PAGE = 500;
+/**
+ * Scheduled messages a read of the schedule leaves in memory (held for their time, or due and queued) before it waits
+ * for them to go: a batch of 100,000 reminders for nine o'clock would otherwise hold ~20 MiB of timers from 8:59.
+ */
+const SCHEDULE_HELD_MAX = 10_000;
 
 /** How long a message this node handed back is left to the others before it may claim it again. */
 const RECLAIM_AFTER_MS = 5000;
@@ -136,9 +143,16 @@ export class Outbox {
    * read from the store in passes as their time nears, so a million messages for next week cost no memory today.
    */
   private scheduledUntil: number;
+  /** Where the next read of the schedule goes on from: `scheduledUntil` once a read got to the end of its window. */
+  private scheduleCursor: ScheduleCursor;
+  /** Ids held by a timer for their send time, as opposed to a retry's. */
+  private readonly heldForTime = new Set<string>();
+  /** A read of the schedule stopped at the cap: the next one is asked for once half the room is free. */
+  private scheduleBacklog = false;
   private scheduleTimer: NodeJS.Timeout | null = null;
   private readonly schedulePass = new SerialTask(() => this.readSchedule());
   private readonly scheduleHorizonMs: number;
+  private readonly scheduleHeldMax: number;
   /** The sweep asked for a pass since the last one began: what it claims is a gone node's. */
   private sweepAsked = false;
   /** In a cluster: this node's own unfinished messages from before a restart have been taken back. */
@@ -154,7 +168,9 @@ export class Outbox {
     this.now = deps.now ?? Date.now;
     this.maxInFlight = deps.maxInFlight ?? 4096;
     this.scheduleHorizonMs = deps.scheduleHorizonMs ?? SCHEDULE_HORIZON_MS;
+    this.scheduleHeldMax = deps.scheduleHeldMax ?? SCHEDULE_HELD_MAX;
     this.scheduledUntil = this.now();
+    this.scheduleCursor = { at: this.scheduledUntil };
     const registers = deps.registry ? [deps.registry] : [];
     this.metrics = {
       accepted: new Counter({ name: 'telenode_sms_accepted_total', help: 'Messages accepted by the API', labelNames: ['dialect'], registers }),
@@ -274,7 +290,7 @@ export class Outbox {
     if (!sendAt) return false;
     const now = this.now();
     if (sendAt <= now) return false;
-    if (sendAt <= this.scheduledUntil) this.scheduleRetry(message.id, sendAt - now);
+    if (sendAt <= this.scheduledUntil) this.holdForTime(message.id, sendAt, now);
     return true;
   }
 
@@ -373,8 +389,7 @@ export class Outbox {
     this.changing.add(id);
     this.parked.delete(id);
     this.fresh.delete(id);
-    clearTimeout(this.retryTimers.get(id));
-    this.retryTimers.delete(id);
+    this.dropTimer(id);
     return true;
   }
 
@@ -382,8 +397,7 @@ export class Outbox {
   private letGo(message: StoredMessage): void {
     this.changing.delete(message.id);
     // A read of the schedule during the change may have held it for the time it had before.
-    clearTimeout(this.retryTimers.get(message.id));
-    this.retryTimers.delete(message.id);
+    this.dropTimer(message.id);
     if (!this.waitForSchedule(message)) this.enqueue(message.id);
   }
 
@@ -424,32 +438,36 @@ export class Outbox {
   }
 
   /**
-   * Hold the scheduled messages whose time comes within the horizon (those after `scheduledUntil`: the ones before
-   * were held at their acceptance or by an earlier pass). A message also held some other way meanwhile (accepted
-   * during the read, claimed back at the start) is held once: timers, queue and dispatch each take an id once.
+   * Hold the scheduled messages whose time comes within the horizon, read from the store in send-time order from
+   * where the last read stopped. The end of the window is raised before the read: a message accepted from then on
+   * that is due by it is held at its acceptance. A message held some other way too (accepted during the read,
+   * claimed back at the start) is held once: timers, queue and dispatch each take an id once. At most
+   * `scheduleHeldMax` wait in memory; the read stops there and goes on once half of them have gone.
    */
   private async readSchedule(): Promise<void> {
-    const from = this.scheduledUntil;
     const until = this.now() + this.scheduleHorizonMs;
-    if (this.stopping || until <= from) return;
-    // Raised before the read: a message accepted from now on that is due by `until` is held at its acceptance.
-    this.scheduledUntil = until;
+    if (this.stopping) return;
+    this.scheduledUntil = Math.max(this.scheduledUntil, until);
     const nodeId = this.deps.cluster?.nodeId ?? null;
-    let cursor: ScheduleCursor = { at: from };
     try {
       for (;;) {
-        const page = await this.deps.repo.listScheduled(cursor, until, nodeId, SCHEDULE_PAGE);
-        for (const message of page) {
-          if (this.dispatching.has(message.id)) continue;
-          this.scheduleRetry(message.id, Math.max(0, message.sendAt! - this.now()));
+        const cursor = this.scheduleCursor;
+        if (cursor.id === undefined && cursor.at >= until) return;
+        const room = this.scheduleHeldMax - this.heldForTime.size - this.ready.length;
+        if (room <= 0) {
+          this.scheduleBacklog = true;
+          return;
         }
-        if (page.length < SCHEDULE_PAGE) return;
-        const last = page[page.length - 1]!;
-        cursor = { at: last.sendAt!, id: last.id };
+        const limit = Math.min(SCHEDULE_PAGE, room);
+        const page = await this.deps.repo.listScheduled(cursor, until, nodeId, limit);
+        const now = this.now();
+        for (const message of page) if (!this.dispatching.has(message.id)) this.holdForTime(message.id, message.sendAt!, now);
+        const last = page[page.length - 1];
+        // Read to the end of the window, or on from the last row read (by send time and id: none sharing its time is missed).
+        this.scheduleCursor = page.length < limit || !last ? { at: until } : { at: last.sendAt!, id: last.id };
       }
     } catch (err) {
-      // Read again from where this pass got to, at the next one; what it held already is held once.
-      this.scheduledUntil = Math.min(this.scheduledUntil, cursor.at);
+      // The cursor stays where the last page left it: the next read goes on from there.
       this.deps.log.error({ err }, 'could not read the scheduled messages due soon; trying again');
     }
   }
@@ -488,6 +506,7 @@ export class Outbox {
     this.stopping = true;
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
+    this.heldForTime.clear();
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     if (this.claimTimer) clearInterval(this.claimTimer);
     if (this.scheduleTimer) clearInterval(this.scheduleTimer);
@@ -572,6 +591,10 @@ export class Outbox {
   /** One dispatch ended without a submit (or its results are recorded): room for the next. */
   private settleOne(id: string): void {
     this.dispatching.delete(id);
+    if (this.scheduleBacklog && this.heldForTime.size + this.ready.length <= this.scheduleHeldMax / 2) {
+      this.scheduleBacklog = false;
+      this.schedulePass.request();
+    }
     this.inFlight--;
     this.metrics.inFlight.set(this.inFlight);
     if (this.inFlight === 0 && this.drained) this.drained();
@@ -770,10 +793,24 @@ export class Outbox {
     return message.nextAttemptAt;
   }
 
+  private dropTimer(id: string): void {
+    clearTimeout(this.retryTimers.get(id));
+    this.retryTimers.delete(id);
+    this.heldForTime.delete(id);
+  }
+
+  /** Hold a scheduled message for its time, once (a timer already set for it stands). */
+  private holdForTime(id: string, sendAt: number, now: number): void {
+    if (this.stopping || this.retryTimers.has(id)) return;
+    this.heldForTime.add(id);
+    this.scheduleRetry(id, Math.max(0, sendAt - now));
+  }
+
   private scheduleRetry(id: string, delayMs: number): void {
     if (this.stopping || this.retryTimers.has(id)) return;
     const timer = setTimeout(() => {
       this.retryTimers.delete(id);
+      this.heldForTime.delete(id);
       this.enqueue(id);
     }, delayMs);
     timer.unref();
@@ -796,10 +833,7 @@ export class Outbox {
     await this.deps.committer
       .run(async () => {
         for (const message of stale) {
-          if (this.retryTimers.has(message.id)) {
-            clearTimeout(this.retryTimers.get(message.id));
-            this.retryTimers.delete(message.id);
-          }
+          this.dropTimer(message.id);
           this.parked.delete(message.id);
           this.fresh.delete(message.id);
           await this.deps.statusWriter.finish(

@@ -251,6 +251,27 @@ describe('outbox: scheduled sending', () => {
     expect(connector.submitted).toHaveLength(1201);
   });
 
+  it('holds no more scheduled messages in memory than its cap, and goes on reading as they go: each sent once', async () => {
+    const { outbox, store, connector } = setup(undefined, true, fakeCommitter, { scheduleHorizonMs: 2000, scheduleHeldMax: 50 });
+    const sendAt = Date.now() + 300;
+    for (let i = 0; i < 400; i++) store.add({ id: `s${String(i).padStart(3, '0')}`, sendAt, nextAttemptAt: sendAt });
+    let most = 0;
+    const sample = setInterval(() => {
+      const { retrying, ready } = outbox.stats();
+      most = Math.max(most, retrying + ready);
+    }, 1);
+    try {
+      await outbox.start();
+      await waitUntil(() => connector.submitted.length >= 400, 10_000, 'all sent');
+    } finally {
+      clearInterval(sample);
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(50);
+    expect(new Set(connector.submitted.map((p) => p.messageId)).size).toBe(400);
+    expect(connector.submitted).toHaveLength(400);
+  });
+
   it('sends a send time already come at once, and refuses one at or after the expiry, storing nothing', async () => {
     const { outbox, store } = setup();
     await outbox.start();
