@@ -4,6 +4,7 @@
  * collect the deliver_sm the server sends (acknowledged, or refused on demand).
  */
 import smpp, { type Pdu, type Session } from '../../src/sms/connectors/smpp/smpp-lib.js';
+import { absoluteSmppTime } from '../../src/sms/smpp-server/smpp-time.js';
 import { waitUntil } from './temp-dir.js';
 
 export interface ReceivedDeliver {
@@ -108,4 +109,13 @@ export function receiptFields(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of text.matchAll(/(id|sub|dlvrd|submit date|done date|stat|err|text):(\S*)/gi)) out[m[1]!.toLowerCase()] = m[2]!;
   return out;
+}
+
+/**
+ * A send time at least `ms` from now on a whole second (SMPP absolute time has no milliseconds), as epoch ms and as
+ * the schedule_delivery_time that says it (SMPP 3.4 §7.1.1).
+ */
+export function sendTimeIn(ms: number): { at: number; smpp: string } {
+  const at = Math.ceil((Date.now() + ms) / 1000) * 1000;
+  return { at, smpp: absoluteSmppTime(at) };
 }

@@ -11,8 +11,7 @@ import { SmscSimulator } from '../../../src/tools/smsc-sim.js';
 import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../../helpers/daemon-process.js';
-import { absoluteSmppTime } from '../../../src/sms/smpp-server/smpp-time.js';
-import { SmppTestClient, receiptFields } from '../../helpers/smpp-client.js';
+import { SmppTestClient, receiptFields, sendTimeIn } from '../../helpers/smpp-client.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 
 const TOTAL = 600;
@@ -99,10 +98,10 @@ describe('SMPP server crash safety', () => {
       node = await startDaemonProcess(config);
       const tx = await SmppTestClient.connect(smppPort(node));
       expect(await tx.bind('transmitter', 'crm', 'crm-pw')).toBe(0);
-      const sendAt = Math.ceil((Date.now() + 6000) / 1000) * 1000;
+      const { at: sendAt, smpp: scheduleDeliveryTime } = sendTimeIn(6000);
       const r = await tx.submit({
         destination_addr: '+36309990001',
-        schedule_delivery_time: absoluteSmppTime(sendAt),
+        schedule_delivery_time: scheduleDeliveryTime,
         registered_delivery: 1,
         short_message: Buffer.from('your appointment is in one hour'),
       });

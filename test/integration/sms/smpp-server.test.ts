@@ -13,11 +13,10 @@ import { silentLogger } from '../../../src/shared/log.js';
 import { hashPassword } from '../../../src/shared/password-hash.js';
 import { buildConcatUdh, encodeGsm7, encodeUcs2 } from '../../../src/sms/encoding/index.js';
 import { SmppStatus } from '../../../src/sms/connectors/smpp/status-codes.js';
-import { absoluteSmppTime } from '../../../src/sms/smpp-server/smpp-time.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { encodePdu, readPdus } from '../../helpers/raw-smpp.js';
 import { noDelayOf } from '../../helpers/socket-options.js';
-import { SmppTestClient, receiptFields } from '../../helpers/smpp-client.js';
+import { SmppTestClient, receiptFields, sendTimeIn } from '../../helpers/smpp-client.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
 const carrier = new SmscSimulator({ port: 0, idFormat: 'hex', receiptDelayMs: 50, log: silentLogger() });
@@ -188,10 +187,10 @@ describe('SMPP server: messages and receipts', () => {
 
   it('holds a message whose schedule_delivery_time is still to come until that time; cancel_sm takes one back before it', async () => {
     const c = await bound();
-    const sendAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
+    const { at: sendAt, smpp: scheduleDeliveryTime } = sendTimeIn(3000);
     const r = await c.submit({
       destination_addr: '+36101230720',
-      schedule_delivery_time: absoluteSmppTime(sendAt),
+      schedule_delivery_time: scheduleDeliveryTime,
       registered_delivery: 1,
       short_message: Buffer.from('your table is ready'),
     });
@@ -222,12 +221,12 @@ describe('SMPP server: messages and receipts', () => {
     });
     expect(r.command_status).toBe(0);
     const id = String(r['message_id']);
-    const sendAt = Math.ceil((Date.now() + 2000) / 1000) * 1000;
+    const { at: sendAt, smpp: scheduleDeliveryTime } = sendTimeIn(2000);
     // In the message's own data_coding (replace_sm has none): UCS-2 here.
     const replaced = await c.request('replace_sm', {
       message_id: id,
       source_addr: '',
-      schedule_delivery_time: absoluteSmppTime(sendAt),
+      schedule_delivery_time: scheduleDeliveryTime,
       registered_delivery: 1,
       short_message: encodeUcs2('Áthelyezve: kedd 10:00'),
     });
