@@ -10,6 +10,7 @@ import type { ScriptServices, ScriptSmsOutcome } from '../../src/voice/ozml/serv
 import { rootContext } from '../../src/voice/ozml/run.js';
 import { Scope } from '../../src/voice/ozml/substitute.js';
 import { silentLogger } from '../../src/shared/log.js';
+import { DiskFloor } from '../../src/voice/ozml/disk-floor.js';
 
 export interface FakeCall {
   ctx: RunContext;
@@ -88,7 +89,7 @@ export function fakeCall(): FakeCall {
     },
     app: { post: async () => '' },
     events: { notify: () => undefined },
-    recordings: { dir: '/nonexistent', publicUrl: null, minFreeBytes: 0 },
+    recordings: { dir: '/nonexistent', publicUrl: null, floor: new DiskFloor('/nonexistent', 0) },
     appTimeoutMs: 1000,
     apiExtension: 'telenode',
     callChangedUrl: null,

@@ -60,8 +60,8 @@ export const ozmlConfigShape = {
       /** RecordURL = publicUrl + "/" + file name; null: RecordURL is "recordings/" + file name (no server path). */
       publicUrl: httpUrl.nullable().default(null),
       /**
-       * A recording is not started while the recordings folder's disk has less free than this (MiB; 0: no floor):
-       * recordings must not fill the disk the store (by default) shares.
+       * A recording is not started, and the running ones stop, while the recordings folder's disk has less free than
+       * this (MiB; 0: no floor): recordings must not fill the disk the store (by default) shares.
        */
       minFreeMiB: z.number().int().min(0).max(1_048_576).default(1024),
     })

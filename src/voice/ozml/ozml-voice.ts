@@ -17,6 +17,7 @@ import { ScriptRoutes } from './script-source.js';
 import { recordingsDir } from './config.js';
 import { finishInterruptedRecordings } from './interrupted-recordings.js';
 import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
+import { DiskFloor } from './disk-floor.js';
 
 export type OzmlConfigSlice = Pick<VoiceConfig, 'greeting' | 'routes' | 'fallback' | 'notifications' | 'recordings' | 'outbound' | 'trunks'>;
 
@@ -58,7 +59,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
       events: deps.events ?? loggedEvents(log),
-      recordings: { dir: recordings, publicUrl: config.recordings.publicUrl, minFreeBytes: config.recordings.minFreeMiB * MIB },
+      recordings: { dir: recordings, publicUrl: config.recordings.publicUrl, floor: new DiskFloor(recordings, config.recordings.minFreeMiB * MIB) },
       appTimeoutMs: config.notifications.timeoutMs,
       apiExtension: config.notifications.apiExtension,
       callChangedUrl: config.notifications.callChangedUrl,

@@ -5,7 +5,7 @@
  * the Inactivity asked for (voice-activity.ts) or the call ends.
  */
 import { mkdirSync } from 'node:fs';
-import { statfs, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../media/audio-clip.js';
 import { encodeWav } from '../media/wav.js';
@@ -13,7 +13,7 @@ import type { CallSession } from '../call-session.js';
 import type { RecordingStore } from './services.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
 
-export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'hangup';
+export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'disk-full' | 'hangup';
 
 export interface SavedRecording {
   path: string;
@@ -24,7 +24,7 @@ export interface SavedRecording {
 
 /**
  * Resolves when recording should stop: `maxMs` passed, a key of `finishDigits` pressed, the caller silent for the
- * recording's Inactivity, or `signal` aborted.
+ * recording's Inactivity, the recordings folder's disk below its floor (disk-floor.ts), or `signal` aborted.
  */
 export function waitForRecordingStop(
   session: CallSession,
@@ -40,6 +40,7 @@ export function waitForRecordingStop(
       settled = true;
       clearTimeout(timer);
       off();
+      started.stopWatchingDisk();
       signal.removeEventListener('abort', onAbort);
       resolve({ reason, digit });
     };
@@ -49,6 +50,7 @@ export function waitForRecordingStop(
     });
     const onAbort = () => done('hangup');
     void started.silence.then(() => done('inactivity'));
+    void started.diskFull.then(() => done('disk-full'));
     if (signal.aborted) return done('hangup');
     signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -61,6 +63,9 @@ export interface StartedRecording {
   startedAt: number;
   /** Resolves once the caller has been silent for the Inactivity asked for; never without one. */
   silence: Promise<void>;
+  /** Resolves if the recordings folder's disk goes below its floor while this records. */
+  diskFull: Promise<void>;
+  stopWatchingDisk: () => void;
 }
 
 /**
@@ -76,24 +81,23 @@ export async function startRecording(session: CallSession, store: RecordingStore
   let heardSilence = () => {};
   const silence = new Promise<void>((resolve) => (heardSilence = resolve));
   session.startRecording(path, inactivitySeconds > 0 ? { afterMs: inactivitySeconds * 1000, onSilence: () => heardSilence() } : undefined);
-  return { name, path, startedAt, silence };
+  let stopWatchingDisk = () => {};
+  const diskFull = new Promise<void>((resolve) => (stopWatchingDisk = store.floor.watch(resolve)));
+  return { name, path, startedAt, silence, diskFull, stopWatchingDisk };
 }
 
 /**
- * RECORDING_FAILED when the recordings folder's disk has less free than `store.minFreeBytes`: a node whose callers
- * leave long messages must not fill the disk its store writes to (by default the same one). Checked as each
- * recording starts (off the event loop: a hung network mount must not stop the node); one running may still add its
- * Duration's worth (16 KB a second).
+ * RECORDING_FAILED when the recordings folder's disk has less free than its floor: a node whose callers leave long
+ * messages must not fill the disk its store writes to (by default the same one). Checked as each recording starts
+ * (off the event loop: a hung network mount must not stop the node); the running ones stop if it goes below later.
  */
 async function refuseWhenDiskLow(store: RecordingStore): Promise<void> {
-  if (store.minFreeBytes === 0) return;
-  const disk = await statfs(store.dir);
-  const free = disk.bavail * disk.bsize;
-  if (free >= store.minFreeBytes) return;
+  const { ok, free } = await store.floor.enough();
+  if (ok) return;
   const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));
   throw new AppError(
     ErrorCode.RECORDING_FAILED,
-    `not recorded: the recordings folder's disk has ${mib(free)} MiB free, under voice.recordings.minFreeMiB (${mib(store.minFreeBytes)})`,
+    `not recorded: the recordings folder's disk has ${mib(free)} MiB free, under voice.recordings.minFreeMiB (${mib(store.floor.minFreeBytes)})`,
   );
 }
 

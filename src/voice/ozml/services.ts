@@ -4,6 +4,7 @@
  * sending an SMS through the node's outbox, asking the app for OzML, and
  * reporting call state changes through the durable callback outbox.
  */
+import type { DiskFloor } from './disk-floor.js';
 
 export interface ScriptSmsRequest {
   recipient: string;
@@ -101,8 +102,8 @@ export interface RecordingStore {
   dir: string;
   /** Base URL the app fetches them from; null → RecordURL is the file path. */
   publicUrl: string | null;
-  /** No recording starts while the folder's disk has less free than this (bytes; 0: no floor). */
-  minFreeBytes: number;
+  /** No recording starts, and every running one stops, while the folder's disk has less free than its floor. */
+  floor: DiskFloor;
 }
 
 export interface ScriptServices {

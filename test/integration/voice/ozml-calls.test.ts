@@ -5,13 +5,15 @@
  * path through menus and loops is visible. The SMS outbox path itself is
  * covered end to end in ozml-daemon.test.ts.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallHistoryRow } from '../../../src/store/call-history-repo.js';
 import { voiceConfigSchema } from '../../../src/voice/config.js';
 import { buildOzml } from '../../../src/voice/ozml/ozml-voice.js';
+import { freeBytes } from '../../../src/voice/ozml/disk-floor.js';
 import type { ScriptSmsRequest } from '../../../src/voice/ozml/services.js';
 import { rms } from '../../../src/voice/media/audio-clip.js';
 import { decodeWav } from '../../../src/voice/media/wav.js';
@@ -200,6 +202,31 @@ describe.skipIf(!sippAvailable())('OzML scripts on calls against sipp', () => {
     expect(result.code, result.errors || result.stdout).toBe(0);
     expect(texts()).toEqual(['after the Record']);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('stops a running recording once the disk goes below voice.recordings.minFreeMiB, and RecordCompleted says why', async (ctx) => {
+    app.on('/record', `<Response><Record Duration="30" FinishedUrl="${app.url('/recorded')}"/></Response>`);
+    app.on('/recorded', '<Response><Hangup/></Response>');
+    const dir = join(h.dir, 'recordings-filling');
+    mkdirSync(dir, { recursive: true });
+    const freeMiB = Math.floor((await freeBytes(dir)) / 1_048_576);
+    if (freeMiB < 4096) return ctx.skip(`needs 4 GiB free where the test writes (${freeMiB} MiB)`);
+    // A GiB under what is free now: the recording starts, and a 2.5 GiB file written during it takes the disk below.
+    useConfig({ routes: [{ match: '*', url: app.url('/record') }], recordings: { dir, minFreeMiB: freeMiB - 1024 } });
+    const filler = join(h.dir, 'filler.bin');
+    try {
+      // 7 s of speech, then the caller waits for telenode's BYE (Duration 30 would keep it past sipp's patience).
+      const call = sipp(keysScenario('record-disk-full', [{ pauseMs: 300, pcap: 'g711a.pcap' }]), { codec: 8 }, { cwd: SIPP_PCAPS });
+      await waitUntil(() => readdirSync(dir).some((name) => name.endsWith('.wav.part')), 15_000, 'the recording under way');
+      execFileSync('fallocate', ['-l', '2560M', filler]);
+      const result = await call;
+      expect(result.code, result.errors || result.stdout).toBe(0);
+      const [done] = app.notifications('RecordCompleted');
+      expect(done).toMatchObject({ FinishReason: 'disk-full' });
+      expect(Number(done!['Duration'])).toBeLessThan(20);
+    } finally {
+      rmSync(filler, { force: true });
+    }
   });
 
   it('substitutes Var, Array and ForEach values (and the call fields) into later commands', async () => {
