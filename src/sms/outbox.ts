@@ -186,7 +186,7 @@ export class Outbox {
     const queueDepth = () => this.queueDepth();
     new Gauge({
       name: 'telenode_sms_queue_depth',
-      help: 'Messages waiting for a connector (ready, parked, retrying)',
+      help: 'Messages waiting for a connector (ready, parked, retrying, or scheduled and due within the minute)',
       registers,
       collect() {
         this.set(queueDepth());
