@@ -8,19 +8,16 @@ import { decodeShortMessage } from '../encoding/index.js';
 import type { Pdu } from '../connectors/smpp/smpp-lib.js';
 import type { MessageChange } from '../outbox.js';
 import { smppMeta, type SmppMessageMeta } from './message-meta.js';
-import { parseSmppTime } from './smpp-time.js';
-import { octets, problem, type SubmitProblem } from './submit-read.js';
+import { octets, readTimes, ucs2Problem, type SubmitProblem } from './submit-read.js';
 
 export function readReplace(pdu: Pdu, meta: SmppMessageMeta, now: number): MessageChange | SubmitProblem {
-  const scheduled = String(pdu['schedule_delivery_time'] ?? '');
-  const sendAt = parseSmppTime(scheduled, now);
-  if (sendAt === undefined) return problem('ESME_RINVSCHED', `schedule_delivery_time '${scheduled}' is not SMPP time`);
-  const validity = String(pdu['validity_period'] ?? '');
-  const expiresAt = parseSmppTime(validity, now);
-  if (expiresAt === undefined) return problem('ESME_RINVEXPIRY', `validity_period '${validity}' is not SMPP time`);
+  const times = readTimes(pdu, now);
+  if ('status' in times) return times;
+  const { sendAt, expiresAt } = times;
   const dataCoding = meta.dataCoding ?? 0;
   const body = octets(pdu['short_message']);
-  if (dataCoding === 0x08 && body.length % 2 !== 0) return problem('ESME_RINVMSGLEN', 'UCS-2 user data of an odd number of octets');
+  const oddUcs2 = ucs2Problem(dataCoding, body);
+  if (oddUcs2) return oddUcs2;
   const change: MessageChange = { meta: smppMeta({ ...meta, registeredDelivery: Number(pdu['registered_delivery'] ?? 0) }) };
   // An empty short_message changes the time or the receipts only: a message is never emptied.
   if (body.length > 0) change.text = decodeShortMessage(body, dataCoding);

@@ -42,7 +42,7 @@ export function octets(value: unknown): Buffer {
   return Buffer.alloc(0);
 }
 
-export function problem(status: keyof typeof SmppStatus | string, reason: string): SubmitProblem {
+function problem(status: keyof typeof SmppStatus | string, reason: string): SubmitProblem {
   return { status: SmppStatus[status] ?? SmppStatus['ESME_RSYSERR']!, reason };
 }
 
@@ -55,17 +55,16 @@ export function readSubmit(pdu: Pdu, now: number): SubmitRead | SubmitProblem {
   if (senderProblem) return problem('ESME_RINVSRCADR', senderProblem);
   const esmClass = Number(pdu['esm_class'] ?? 0);
   if (esmClass & ESM_MESSAGE_TYPE_MASK) return problem('ESME_RINVESMCLASS', `esm_class 0x${esmClass.toString(16)} is not a plain message`);
-  const scheduled = String(pdu['schedule_delivery_time'] ?? '');
-  const sendAt = parseSmppTime(scheduled, now);
-  if (sendAt === undefined) return problem('ESME_RINVSCHED', `schedule_delivery_time '${scheduled}' is not SMPP time`);
-  const expiresAt = parseSmppTime(String(pdu['validity_period'] ?? ''), now);
-  if (expiresAt === undefined) return problem('ESME_RINVEXPIRY', `validity_period '${String(pdu['validity_period'])}' is not SMPP time`);
+  const times = readTimes(pdu, now);
+  if ('status' in times) return times;
+  const { sendAt, expiresAt } = times;
   const dataCoding = Number(pdu['data_coding'] ?? 0);
   if (alphabetOf(dataCoding) === 'binary')
     return problem('ESME_RSUBMITFAIL', `data_coding 0x${dataCoding.toString(16)} is binary data, which telenode does not send on`);
   const content = readContent(pdu, esmClass);
   if ('status' in content) return content;
-  if (dataCoding === 0x08 && content.body.length % 2 !== 0) return problem('ESME_RINVMSGLEN', 'UCS-2 user data of an odd number of octets');
+  const oddUcs2 = ucs2Problem(dataCoding, content.body);
+  if (oddUcs2) return oddUcs2;
   return {
     sender,
     recipient,
@@ -77,6 +76,25 @@ export function readSubmit(pdu: Pdu, now: number): SubmitRead | SubmitProblem {
     expiresAt,
     sendAt,
   };
+}
+
+/**
+ * schedule_delivery_time and validity_period (§5.2.15, §5.2.16, SMPP time §7.1.1) as epoch ms, null when NULL; or the
+ * status for the one that is not SMPP time. submit_sm and replace_sm read them alike.
+ */
+export function readTimes(pdu: Pdu, now: number): { sendAt: number | null; expiresAt: number | null } | SubmitProblem {
+  const scheduled = String(pdu['schedule_delivery_time'] ?? '');
+  const sendAt = parseSmppTime(scheduled, now);
+  if (sendAt === undefined) return problem('ESME_RINVSCHED', `schedule_delivery_time '${scheduled}' is not SMPP time`);
+  const validity = String(pdu['validity_period'] ?? '');
+  const expiresAt = parseSmppTime(validity, now);
+  if (expiresAt === undefined) return problem('ESME_RINVEXPIRY', `validity_period '${validity}' is not SMPP time`);
+  return { sendAt, expiresAt };
+}
+
+/** UCS-2 user data (data_coding 0x08) comes in pairs of octets. */
+export function ucs2Problem(dataCoding: number, body: Buffer): SubmitProblem | null {
+  return dataCoding === 0x08 && body.length % 2 !== 0 ? problem('ESME_RINVMSGLEN', 'UCS-2 user data of an odd number of octets') : null;
 }
 
 function readContent(pdu: Pdu, esmClass: number): { body: Buffer; concat: SubmitRead['concat'] } | SubmitProblem {
