@@ -213,25 +213,14 @@ export class Outbox {
     const text = request.text;
     if (text.length === 0) throw new AppError(ErrorCode.MESSAGE_EMPTY, 'message text is empty', { details: { field: 'text' } });
     const sender = request.sender && request.sender.length > 0 ? request.sender : this.deps.config.defaultSender;
-    const estimate = estimateSegments(text);
-    const maxParts = request.maxParts === undefined ? this.deps.config.maxParts : request.maxParts;
-    if (maxParts !== null && estimate.parts > maxParts) {
-      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${maxParts} are allowed`, {
-        details: { field: 'text', parts: estimate.parts, maxParts },
-      });
-    }
+    const estimate = estimateWithin(text, request.maxParts === undefined ? this.deps.config.maxParts : request.maxParts);
     if (!this.deps.router.hasRoute(sender, request.recipient)) {
       throw new AppError(ErrorCode.ROUTE_NOT_FOUND, `no route for recipient ${request.recipient}`, {
         details: { recipient: request.recipient },
       });
     }
     const now = this.now();
-    const sendAt = typeof request.sendAt === 'number' && request.sendAt > now ? request.sendAt : null;
-    if (sendAt !== null && typeof request.expiresAt === 'number' && sendAt >= request.expiresAt) {
-      throw new AppError(ErrorCode.MESSAGE_SCHEDULE_INVALID, 'the message would expire before its send time', {
-        details: { field: 'sendAt', sendAt, expiresAt: request.expiresAt },
-      });
-    }
+    const sendAt = sendTime(request.sendAt ?? null, request.expiresAt ?? null, now);
     const message: StoredMessage = {
       id: request.id ?? newId(),
       user: request.user,
@@ -347,20 +336,9 @@ export class Outbox {
 
   private applyChange(message: StoredMessage, change: MessageChange, now: number): StoredMessage {
     const text = change.text ?? message.text;
-    const estimate = estimateSegments(text);
-    if (estimate.parts > this.deps.config.maxParts) {
-      throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${this.deps.config.maxParts} are allowed`, {
-        details: { field: 'text', parts: estimate.parts, maxParts: this.deps.config.maxParts },
-      });
-    }
-    const wanted = change.sendAt === undefined ? message.sendAt : change.sendAt;
-    const sendAt = typeof wanted === 'number' && wanted > now ? wanted : null;
+    const estimate = estimateWithin(text, this.deps.config.maxParts);
     const expiresAt = change.expiresAt === undefined ? message.expiresAt : change.expiresAt;
-    if (sendAt !== null && expiresAt !== null && sendAt >= expiresAt) {
-      throw new AppError(ErrorCode.MESSAGE_SCHEDULE_INVALID, 'the message would expire before its send time', {
-        details: { field: 'sendAt', sendAt, expiresAt },
-      });
-    }
+    const sendAt = sendTime(change.sendAt === undefined ? (message.sendAt ?? null) : change.sendAt, expiresAt, now);
     return {
       ...message,
       text,
@@ -847,4 +825,26 @@ export class Outbox {
       .then(() => this.deps.afterCommit?.())
       .catch((err: unknown) => this.deps.log.error({ err }, 'expiry sweep failed'));
   }
+}
+
+/** The text's parts and encoding, or MESSAGE_TOO_LONG past `maxParts` (null: the dialect checked the length itself). */
+function estimateWithin(text: string, maxParts: number | null): ReturnType<typeof estimateSegments> {
+  const estimate = estimateSegments(text);
+  if (maxParts !== null && estimate.parts > maxParts) {
+    throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `message needs ${estimate.parts} parts; at most ${maxParts} are allowed`, {
+      details: { field: 'text', parts: estimate.parts, maxParts },
+    });
+  }
+  return estimate;
+}
+
+/** A send time still to come, or null (at once); MESSAGE_SCHEDULE_INVALID when it is not before the expiry. */
+function sendTime(wanted: number | null, expiresAt: number | null, now: number): number | null {
+  const sendAt = wanted !== null && wanted > now ? wanted : null;
+  if (sendAt !== null && expiresAt !== null && sendAt >= expiresAt) {
+    throw new AppError(ErrorCode.MESSAGE_SCHEDULE_INVALID, 'the message would expire before its send time', {
+      details: { field: 'sendAt', sendAt, expiresAt },
+    });
+  }
+  return sendAt;
 }
