@@ -13,7 +13,7 @@ import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineS
 import { ALLOW, type BuiltinCall } from './builtin-call.js';
 import { Dialog, makeResponseWithTag, newTag } from './dialog.js';
 import { BuiltinIncomingCall } from './incoming-call.js';
-import { DEFAULT_DIGEST_GUESS_LIMITS, InboundPolicy, digestGuard, type InboundPolicyConfig } from './inbound-policy.js';
+import { DEFAULT_DIGEST_GUESS_LIMITS, InboundPolicy, digestGuard, type InboundPolicyConfig } from '../inbound-policy.js';
 import { BuiltinOutboundCall } from './outbound-call.js';
 import { Registration, type RegistrationConfig } from './registration.js';
 import { AppError, ErrorCode } from '../../../shared/errors.js';

@@ -28,9 +28,9 @@ import { isIPv4, type BlockList } from 'node:net';
 import * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 import type { Registry } from 'prom-client';
-import { LoginGuard, type GuardNames } from '../../../shared/login-guard.js';
-import type { Logger } from '../../../shared/log.js';
-import { blockList, unmappedIPv4 } from '../../../shared/ip-address.js';
+import { LoginGuard, type GuardNames } from '../../shared/login-guard.js';
+import type { Logger } from '../../shared/log.js';
+import { blockList, unmappedIPv4 } from '../../shared/ip-address.js';
 
 export interface InboundPolicyConfig {
   /** CIDRs allowed to send us requests; empty means everyone. */

@@ -3,9 +3,9 @@ import type * as sip from 'sip';
 import * as digest from 'sip/digest.js';
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { InboundPolicy, SIP_DIGEST_GUESSES } from '../../../../../src/voice/sip/builtin/inbound-policy.js';
-import { LoginGuard } from '../../../../../src/shared/login-guard.js';
-import { silentLogger } from '../../../../../src/shared/log.js';
+import { InboundPolicy, SIP_DIGEST_GUESSES } from '../../../../src/voice/sip/inbound-policy.js';
+import { LoginGuard } from '../../../../src/shared/login-guard.js';
+import { silentLogger } from '../../../../src/shared/log.js';
 
 const REALM = 'telenode';
 const SOURCE = '192.0.2.7';
