@@ -108,6 +108,8 @@ declare module 'sip' {
   export function stringifyUri(uri: string | SipUri): string;
   export function parse(data: Buffer | string): SipMessage | undefined;
   export function stringify(message: SipMessage): string;
+  /** An Authorization or WWW-Authenticate header's value from its parameters (values as they go on the wire, quoted). */
+  export function stringifyAuthHeader(header: Record<string, unknown>): string;
   export function generateBranch(): string;
   export function copyMessage<T extends SipMessage>(message: T, deep?: boolean): T;
 }

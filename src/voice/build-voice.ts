@@ -45,7 +45,7 @@ export function buildVoice(config: VoiceConfig, deps: BuildVoiceDeps): VoiceNode
   const log = deps.log.child({ component: 'voice' });
   const engine: CallControl =
     config.engine === 'drachtio'
-      ? new DrachtioSipEngine(config.drachtio, log)
+      ? new DrachtioSipEngine({ ...config.drachtio, inbound: { allow: config.drachtio.allow, auth: config.drachtio.auth } }, log, deps.registry)
       : new BuiltinSipEngine(
           {
             host: config.builtin.host,

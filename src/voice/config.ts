@@ -28,6 +28,32 @@ export const registrationSchema = z
   })
   .strict();
 
+/** Who may send SIP to the node, by source address (IP or CIDR); empty allows all. Either engine's. */
+const sipAllowList = z.array(cidr).default([]);
+
+/** Digest authentication of INVITEs (RFC 3261 §22.4) and its guessing limits; null: none asked. Either engine's. */
+const sipDigestAuth = z
+  .object({
+    realm: z.string().min(1),
+    users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1) }).strict()).min(1),
+    /**
+     * Password guessing: failed digests (wrong password, unknown user) one source address may send within
+     * the window; past it the source gets 403 without a challenge for the lock-out. Sources only, never a
+     * user: locking the PBX's user would let anyone keep its calls out.
+     */
+    guessing: z
+      .object({
+        maxFailuresPerSource: z.number().int().min(1).default(10),
+        windowSeconds: z.number().int().min(1).default(300),
+        lockoutSeconds: z.number().int().min(1).default(300),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .nullable()
+  .default(null);
+
 export const voiceConfigSchema = z
   .object({
     /** Answer calls at all. */
@@ -58,29 +84,9 @@ export const voiceConfigSchema = z
         /** User part of our Contact. */
         contactUser: z.string().min(1).default('telenode'),
         /** Source addresses (IP or CIDR) allowed to send us SIP; empty allows all. */
-        allow: z.array(cidr).default([]),
+        allow: sipAllowList,
         /** Require digest authentication of INVITEs. */
-        auth: z
-          .object({
-            realm: z.string().min(1),
-            users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1) }).strict()).min(1),
-            /**
-             * Password guessing: failed digests (wrong password, unknown user) one source address may send within
-             * the window; past it the source gets 403 without a challenge for the lock-out. Sources only, never a
-             * user: locking the PBX's user would let anyone keep its calls out.
-             */
-            guessing: z
-              .object({
-                maxFailuresPerSource: z.number().int().min(1).default(10),
-                windowSeconds: z.number().int().min(1).default(300),
-                lockoutSeconds: z.number().int().min(1).default(300),
-              })
-              .strict()
-              .prefault({}),
-          })
-          .strict()
-          .nullable()
-          .default(null),
+        auth: sipDigestAuth,
         /** Register with a PBX as an extension. */
         registrations: z.array(registrationSchema).default([]),
         /** SIP over TCP: connections held at once (all peers, and per source address); idle ones close. */
@@ -102,6 +108,13 @@ export const voiceConfigSchema = z
         secret: z.string().default('cymru'),
         /** Our Contact/From host for outbound calls through drachtio (defaults to its SIP address). */
         contactUser: z.string().min(1).default('telenode'),
+        /**
+         * Source addresses (IP or CIDR) whose INVITEs the node takes; empty allows all. drachtio-server reports each
+         * request's transport source, and refused ones get 403.
+         */
+        allow: sipAllowList,
+        /** Require digest authentication of INVITEs, checked by the node as with the built-in engine. */
+        auth: sipDigestAuth,
       })
       .strict()
       .prefault({}),

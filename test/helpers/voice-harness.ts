@@ -13,6 +13,7 @@ import { TextToSpeech } from '../../src/voice/media/tts.js';
 import { PromptSource } from '../../src/voice/media/prompt-source.js';
 import type { CallControl } from '../../src/voice/sip/call-control.js';
 import { DrachtioSipEngine } from '../../src/voice/sip/drachtio/drachtio-engine.js';
+import type { InboundPolicyConfig } from '../../src/voice/sip/inbound-policy.js';
 import { tempDir } from './temp-dir.js';
 
 export const ESPEAK_COMMAND = ['espeak-ng', '-v', '{voice}', '-w', '{out}', '-f', '{textFile}'];
@@ -48,7 +49,10 @@ export async function startDrachtioHarness(options: HarnessOptions = {}): Promis
   const env = drachtioFromEnv();
   if (!env) throw new Error('set DRACHTIO_HOST and DRACHTIO_SIP to run the drachtio scenarios');
   const log = testLogger();
-  const engine = new DrachtioSipEngine({ host: env.host, port: env.port, secret: env.secret, contactUser: 'telenode', connectTimeoutMs: 5000 }, log);
+  const engine = new DrachtioSipEngine(
+    { host: env.host, port: env.port, secret: env.secret, contactUser: 'telenode', connectTimeoutMs: 5000, inbound: options.inbound },
+    log,
+  );
   return startWithEngine(engine, log, () => env.sipTarget, undefined, options);
 }
 
@@ -64,6 +68,8 @@ export interface HarnessOptions {
   maxCalls?: number;
   /** voice.maxCallsPerSource (default: none). */
   maxCallsPerSource?: number;
+  /** Who may call: the engine's allow list and digest users (default: everyone, no digest). */
+  inbound?: InboundPolicyConfig;
 }
 
 export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineConfig> = {}, options: HarnessOptions = {}): Promise<VoiceHarness> {
@@ -78,6 +84,7 @@ export async function startVoiceHarness(engineOverrides: Partial<BuiltinEngineCo
       registrations: [],
       contactUser: 'telenode',
       ...engineOverrides,
+      ...(options.inbound ? { inbound: options.inbound } : {}),
     },
     log,
   );

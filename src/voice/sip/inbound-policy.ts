@@ -62,6 +62,18 @@ export function digestGuard(limits: DigestGuessLimits, log: Logger, registry: Re
   return new LoginGuard({ ...limits, maxFailuresPerUser: limits.maxFailuresPerSource }, log, registry, Date.now, SIP_DIGEST_GUESSES);
 }
 
+/**
+ * What the digest check reads of an INVITE. Both engines' parsers give an Authorization header as the same record of
+ * its parameters (values still quoted): the `sip` package's, and drachtio-srf's, which is derived from it.
+ */
+export interface DigestRequest {
+  method: string;
+  /** The Request-URI. */
+  uri: string;
+  /** The request's Authorization headers, parsed; none when it has none. */
+  authorization: Record<string, string>[] | undefined;
+}
+
 export type AuthVerdict =
   | { ok: true; username: string | null }
   | { ok: false; challenge: Record<string, unknown>; stale: boolean }
@@ -95,12 +107,12 @@ export class InboundPolicy {
   }
 
   /** `source`: the address the request came from (its transport's, not its Via's). */
-  authenticate(request: sip.SipRequest, source: string): AuthVerdict {
+  authenticate(request: DigestRequest, source: string): AuthVerdict {
     const auth = this.config.auth;
     if (!auth) return { ok: true, username: null };
     const lockedForSeconds = this.guard?.lockedFor(source, null) ?? 0;
     if (lockedForSeconds > 0) return { ok: false, lockedForSeconds };
-    const header = (request.headers['authorization'] as Record<string, string>[] | undefined)?.find((h) => unquote(h['realm']) === auth.realm);
+    const header = request.authorization?.find((h) => unquote(h['realm']) === auth.realm);
     if (!header) return { ok: false, challenge: this.challenge(false, source), stale: false };
     const nonce = unquote(header['nonce']);
     if (!this.nonceFresh(nonce, source)) return { ok: false, challenge: this.challenge(true, source), stale: true };

@@ -1,24 +1,24 @@
 /**
  * The built-in SIP engine (npm `sip` + our dialog layer): the shared call
  * scenarios, plus what only this engine does itself — malformed input,
- * REGISTER with digest, and the inbound ACL and digest challenge.
+ * REGISTER with digest, and refusals answered once, statelessly. Who may
+ * call (ACL, digest) is in inbound-scenarios.ts, run on both engines.
  */
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIPP_SCENARIOS, freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, runSipp, udpPortBound, sippAvailable } from '../../helpers/sipp.js';
 import { startVoiceHarness, type HarnessOptions, type VoiceHarness } from '../../helpers/voice-harness.js';
 import type { BuiltinEngineConfig } from '../../../src/voice/sip/builtin/builtin-engine.js';
 import { tempDir, waitUntil } from '../../helpers/temp-dir.js';
 import { callScenarios } from './call-scenarios.js';
+import { inboundPolicyScenarios } from './inbound-scenarios.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
-import * as digest from 'sip/digest.js';
 import type { CallSession } from '../../../src/voice/call-session.js';
 
 describe.skipIf(!sippAvailable())('built-in SIP engine', () => {
   callScenarios('built-in', (options) => startVoiceHarness({}, options));
+  inboundPolicyScenarios('built-in', (options) => startVoiceHarness({}, options));
 
   describe('bad input', () => {
     let h: VoiceHarness;
@@ -305,117 +305,6 @@ describe.skipIf(!sippAvailable())('built-in SIP engine registering with a regist
 });
 
 describe.skipIf(!sippAvailable())('built-in SIP engine inbound policy', () => {
-  it('challenges INVITEs with digest and answers the caller that proves the password', async () => {
-    const h = await startVoiceHarness({ inbound: { allow: [], auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] } } });
-    try {
-      h.handler = async (session) => {
-        await session.answer();
-      };
-      const run = async (password: string) =>
-        runSipp({
-          scenario: 'uac-auth.xml',
-          target: h.sipTarget,
-          localPort: await freeUdpPort(),
-          keys: { caller: '1', codec: 0, rtp_port: 9 },
-          extraArgs: ['-au', 'pbx', '-ap', password],
-          workDir: h.dir,
-          timeoutSeconds: 5,
-        }).done;
-      const good = await run('s3cret');
-      expect(good.code, good.errors || good.stdout).toBe(0);
-      expect(h.sessions).toHaveLength(1);
-      const bad = await run('guess');
-      expect(bad.code).not.toBe(0); // challenged again, never answered
-      expect(h.sessions).toHaveLength(1);
-    } finally {
-      await h.stop();
-    }
-  });
-
-  it('refuses an address that guessed digest passwords too often with 403, and lets the PBX in from its own', async () => {
-    const h = await startVoiceHarness({
-      inbound: {
-        allow: [],
-        auth: {
-          realm: 'telenode',
-          users: [{ username: 'pbx', password: 's3cret' }],
-          guessing: { maxFailuresPerSource: 3, windowSeconds: 60, lockoutSeconds: 300 },
-        },
-      },
-    });
-    const guesser = createSocket('udp4');
-    try {
-      h.handler = async (session) => {
-        await session.answer();
-      };
-      await new Promise<void>((resolve) => guesser.bind(0, '127.0.0.2', resolve));
-      const self = `127.0.0.2:${guesser.address().port}`;
-      const answers = new Map<string, string>();
-      guesser.on('message', (data) => {
-        const text = data.toString();
-        const callId = /^Call-ID: (.*)$/im.exec(text)?.[1]?.trim();
-        if (callId && !text.startsWith('SIP/2.0 100')) answers.set(callId, text);
-      });
-      const target = `sip:100@127.0.0.1:${h.port}`;
-      const invite = async (callId: string, password: string | null, nonce = ''): Promise<string> => {
-        const authorization =
-          password === null
-            ? ''
-            : `Authorization: Digest username="pbx", realm="telenode", nonce="${nonce}", uri="${target}", response="${digest.calculateDigest({
-                ha1: digest.calculateUserRealmPasswordHash('pbx', 'telenode', password),
-                nonce,
-                method: 'INVITE',
-                uri: target,
-              })}"\r\n`;
-        const text = `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bK${callId}\r\nFrom: <sip:pbx@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@${self}>\r\nMax-Forwards: 70\r\n${authorization}Content-Length: 0\r\n\r\n`;
-        guesser.send(text, h.port, '127.0.0.1');
-        await waitUntil(() => answers.has(callId), 5000, `the answer to ${callId}`);
-        return answers.get(callId)!;
-      };
-      const nonce = /nonce="([^"]+)"/.exec(await invite('ask', null))![1]!;
-      for (const guess of ['1234', 'password', 'pbx']) expect((await invite(`guess-${guess}`, guess, nonce)).split('\r\n')[0]).toBe('SIP/2.0 401 Unauthorized');
-      // Locked out: even the right password is refused unchecked, and no new nonce is handed out.
-      const refused = await invite('right', 's3cret', nonce);
-      expect(refused.split('\r\n')[0]).toBe('SIP/2.0 403 Forbidden');
-      expect(refused).not.toMatch(/WWW-Authenticate/i);
-      expect(h.sessions).toHaveLength(0);
-      // The PBX on 127.0.0.1 with the same user still gets in: only the address was locked.
-      const pbx = await runSipp({
-        scenario: 'uac-auth.xml',
-        target: h.sipTarget,
-        localPort: await freeUdpPort(),
-        keys: { caller: '1', codec: 0, rtp_port: 9 },
-        extraArgs: ['-au', 'pbx', '-ap', 's3cret'],
-        workDir: h.dir,
-        timeoutSeconds: 5,
-      }).done;
-      expect(pbx.code, pbx.errors || pbx.stdout).toBe(0);
-      expect(h.sessions).toHaveLength(1);
-    } finally {
-      guesser.close();
-      await h.stop();
-    }
-  });
-
-  it('refuses callers outside the ACL with 403 and never runs the handler', async () => {
-    const h = await startVoiceHarness({ inbound: { allow: ['10.0.0.0/8', '192.168.1.20'], auth: null } });
-    try {
-      const scenario = join(h.dir, 'uac-reject-403.xml');
-      writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '403'));
-      const result = await runSipp({
-        scenario,
-        target: h.sipTarget,
-        localPort: await freeUdpPort(),
-        keys: { caller: '1', codec: 0, rtp_port: 9 },
-        workDir: h.dir,
-      }).done;
-      expect(result.code, result.errors || result.stdout).toBe(0);
-      expect(h.sessions).toHaveLength(0);
-    } finally {
-      await h.stop();
-    }
-  });
-
   it.each<[string, 'INVITE' | 'OPTIONS', Partial<BuiltinEngineConfig>, HarnessOptions, string]>([
     ['403 to an INVITE from outside the ACL', 'INVITE', { inbound: { allow: ['10.0.0.0/8'], auth: null } }, {}, 'SIP/2.0 403 Forbidden'],
     [

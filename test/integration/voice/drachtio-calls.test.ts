@@ -8,16 +8,21 @@
  * drachtio-server restart.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/shared/log.js';
 import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
 import { DrachtioSipEngine } from '../../../src/voice/sip/drachtio/drachtio-engine.js';
-import { freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 import { drachtioFromEnv, startDrachtioHarness } from '../../helpers/voice-harness.js';
 import { callScenarios } from './call-scenarios.js';
+import { inboundPolicyScenarios } from './inbound-scenarios.js';
 
 const drachtio = drachtioFromEnv();
 const restartCommand = process.env['DRACHTIO_RESTART_COMMAND'];
@@ -25,6 +30,7 @@ const restartCommand = process.env['DRACHTIO_RESTART_COMMAND'];
 if (drachtio && sippAvailable()) {
   describe('drachtio engine', () => {
     callScenarios('drachtio', (options) => startDrachtioHarness(options));
+    inboundPolicyScenarios('drachtio', (options) => startDrachtioHarness(options));
   });
 } else {
   describe('drachtio engine', () => {
@@ -121,6 +127,57 @@ describe.skipIf(!drachtio || !sippAvailable() || !restartCommand)('drachtio engi
       await h.stop();
     }
   }, 40_000);
+});
+
+describe.skipIf(!drachtio || !sippAvailable())('a daemon on drachtio: voice.drachtio.allow and voice.drachtio.auth', () => {
+  it('challenges an allowed caller with digest, and refuses one from outside the allow list with 403 and no challenge', async () => {
+    const node = await startDaemon({
+      voice: {
+        engine: 'drachtio',
+        drachtio: {
+          host: drachtio!.host,
+          port: drachtio!.port,
+          secret: drachtio!.secret,
+          allow: ['127.0.0.1'],
+          auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] },
+        },
+      },
+    });
+    const stranger = createSocket('udp4');
+    try {
+      // sipp from 127.0.0.1, inside the allow list: its INVITE without credentials gets the digest challenge.
+      const scenario = join(node.dir, 'uac-reject-401.xml');
+      writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '401'));
+      const challenged = await runSipp({
+        scenario,
+        target: drachtio!.sipTarget,
+        localPort: await freeUdpPort(),
+        keys: { caller: '1', codec: 0, rtp_port: 9 },
+        workDir: node.dir,
+      }).done;
+      expect(challenged.code, challenged.errors || challenged.stdout).toBe(0);
+      // From 127.0.0.2, outside it: 403 before any digest is asked for.
+      await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.2', resolve));
+      const answers: string[] = [];
+      stranger.on('message', (data) => answers.push(data.toString()));
+      const self = `127.0.0.2:${stranger.address().port}`;
+      const [host, port] = drachtio!.sipTarget.split(':') as [string, string];
+      const target = `sip:100@${drachtio!.sipTarget}`;
+      stranger.send(
+        `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKstranger\r\nFrom: <sip:x@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: stranger\r\nCSeq: 1 INVITE\r\nContact: <sip:x@${self}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
+        Number(port),
+        host,
+      );
+      await waitUntil(() => answers.some((text) => !text.startsWith('SIP/2.0 100')), 5000, "the stranger's answer");
+      const final = answers.find((text) => !text.startsWith('SIP/2.0 100'))!;
+      expect(final.split('\r\n')[0]).toBe('SIP/2.0 403 Forbidden');
+      expect(final).not.toMatch(/WWW-Authenticate/i);
+      expect(node.daemon.voice!.calls.activeCalls).toHaveLength(0);
+    } finally {
+      stranger.close();
+      await node.stop();
+    }
+  });
 });
 
 function runShell(command: string): Promise<number | null> {

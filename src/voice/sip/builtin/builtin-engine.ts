@@ -227,7 +227,8 @@ export class BuiltinSipEngine implements CallControl {
 
   private newCall(request: sip.SipRequest, remote: sip.Remote): void {
     if (this.policy.requiresAuth) {
-      const verdict = this.policy.authenticate(request, remote.address);
+      const authorization = request.headers['authorization'] as Record<string, string>[] | undefined;
+      const verdict = this.policy.authenticate({ method: request.method, uri: request.uri, authorization }, remote.address);
       if (!verdict.ok) {
         // A source locked out for guessing gets no challenge, so no nonce to guess against (RFC 3261 §21.4.4).
         if ('lockedForSeconds' in verdict) this.reply(request, 403, 'Forbidden');

@@ -6,8 +6,14 @@
  * (re)connection and report `up` in /health. The dialogs live in
  * drachtio-server, so calls in progress when the connection drops end as
  * `failed`: nothing could signal them any more.
+ *
+ * Who may call is checked here, as by the built-in engine: drachtio-server
+ * passes every INVITE on with its transport's source address, and has no ACL
+ * or digest check of its own for an application's calls.
  */
 import type { EventEmitter } from 'node:events';
+import type { Registry } from 'prom-client';
+import * as sip from 'sip';
 import type Srf from 'drachtio-srf';
 import type { SrfDialog, SrfRequest, SrfResponse } from 'drachtio-srf';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
@@ -15,6 +21,8 @@ import type { Logger } from '../../../shared/log.js';
 import { userOf, type CallControl, type CallInfo, type DialRequest, type EngineStatus, type IncomingCall, type SipCall } from '../call-control.js';
 import { DrachtioCall } from './drachtio-call.js';
 import { newId } from '../../../shared/ids.js';
+import { RefusalLog } from '../../../shared/refusal-log.js';
+import { DEFAULT_DIGEST_GUESS_LIMITS, InboundPolicy, digestGuard, type InboundPolicyConfig } from '../inbound-policy.js';
 
 export interface DrachtioEngineConfig {
   host: string;
@@ -25,6 +33,8 @@ export interface DrachtioEngineConfig {
   connectTimeoutMs?: number;
   /** Longest wait between reconnect attempts after the server went away. */
   reconnectMaxDelayMs?: number;
+  /** Who may call (voice.drachtio.allow, voice.drachtio.auth); none: everyone. */
+  inbound?: InboundPolicyConfig;
 }
 
 /** The part of drachtio-srf's WireProtocol that disconnect() must reach (see there). */
@@ -47,11 +57,22 @@ export class DrachtioSipEngine implements CallControl {
   private handler: ((call: IncomingCall) => void) | null = null;
   private admit: (sourceAddress: string) => boolean = () => true;
   private readonly calls = new Set<DrachtioCall>();
+  private readonly policy: InboundPolicy;
+  /** INVITEs from outside voice.drachtio.allow: a warning per address a minute, not one per packet. */
+  private readonly outsiders: RefusalLog;
 
   constructor(
     private readonly config: DrachtioEngineConfig,
     private readonly log: Logger,
-  ) {}
+    /** Where the digest guessing counters go (the daemon's /metrics); none in tests that do not look. */
+    registry: Registry | null = null,
+  ) {
+    const inbound = config.inbound ?? { allow: [], auth: null };
+    const auth = inbound.auth;
+    const guard = auth ? digestGuard(auth.guessing ?? DEFAULT_DIGEST_GUESS_LIMITS, log.child({ component: 'sip-auth' }), registry) : null;
+    this.policy = new InboundPolicy(inbound, guard);
+    this.outsiders = new RefusalLog(log, 'SIP INVITE from an address outside the ACL (voice.drachtio.allow) refused with 403');
+  }
 
   async start(): Promise<void> {
     const { default: SrfClass } = await import('drachtio-srf');
@@ -207,8 +228,29 @@ export class DrachtioSipEngine implements CallControl {
     }
   }
 
+  /**
+   * Whether the INVITE is refused by the ACL or the digest check, answered here if so (403 outside the ACL or when its
+   * source is locked out for guessing, with no challenge to guess against; else 401 with a challenge, RFC 3261 §22.2).
+   */
+  private refused(req: SrfRequest, res: SrfResponse, source: string): boolean {
+    if (!this.policy.allows(source)) {
+      this.outsiders.note(source, { method: req.method });
+      res.send(403);
+      return true;
+    }
+    if (!this.policy.requiresAuth) return false;
+    const authorization = req.has('Authorization') ? (req.getParsedHeader('Authorization') as unknown as Record<string, string>[]) : undefined;
+    const verdict = this.policy.authenticate({ method: req.method, uri: req.uri, authorization }, source);
+    if (verdict.ok) return false;
+    if ('lockedForSeconds' in verdict) res.send(403);
+    else res.send(401, { headers: { 'WWW-Authenticate': sip.stringifyAuthHeader(verdict.challenge) } });
+    return true;
+  }
+
   private onInvite(req: SrfRequest, res: SrfResponse): void {
-    if (!this.handler || !this.admit(String(req.source_address ?? ''))) {
+    const source = String(req.source_address ?? '');
+    if (this.refused(req, res, source)) return;
+    if (!this.handler || !this.admit(source)) {
       res.send(503);
       return;
     }
