@@ -15,7 +15,7 @@ import { InboundRepo } from '../store/inbound-repo.js';
 import { numberVariants } from '../store/message-history-repo.js';
 import { isFinal } from '../sms/message.js';
 import { sleep } from '../voice/ozml/sleep.js';
-import type { ScriptSmsOutcome } from '../voice/ozml/services.js';
+import type { CallEvents, ScriptSmsOutcome } from '../voice/ozml/services.js';
 import type { Outbox } from '../sms/outbox.js';
 import { WebhookRepo } from '../store/webhook-repo.js';
 import { validateCallbackUrl, validateRecipient, validateSender } from '../sms/validate.js';
@@ -80,19 +80,7 @@ export function ozmlVoiceServices(deps: {
         }
       },
     },
-    events: {
-      notify(url, fields, orderKey) {
-        const body = new URLSearchParams(fields).toString();
-        deps.committer
-          .run(() =>
-            callbacks.insert(
-              { orderKey, kind: fields['NotificationName'] ?? 'notification', url, contentType: 'application/x-www-form-urlencoded', body },
-              Date.now(),
-            ),
-          )
-          .then(deps.afterCommit, (err: unknown) => log.error({ err, url }, 'could not store a call notification'));
-      },
-    },
+    events: storedCallEvents(callbacks, deps.committer, deps.afterCommit, log),
     history: {
       record(row) {
         // Deferred: joins the next commit (or one within a second), not an fsync per ended call.
@@ -102,6 +90,28 @@ export function ozmlVoiceServices(deps: {
         await deps.committer.flushNow(); // rows still waiting for a commit are part of the history
         return history.list(query);
       },
+    },
+  };
+}
+
+/** Call notifications into the durable callback outbox: each a commit of its own, told when it is on disk. */
+function storedCallEvents(callbacks: WebhookRepo, committer: Committer, afterCommit: () => void, log: Logger): CallEvents {
+  return {
+    notify(url, fields, orderKey) {
+      const body = new URLSearchParams(fields).toString();
+      const kind = fields['NotificationName'] ?? 'notification';
+      return committer
+        .run(() => callbacks.insert({ orderKey, kind, url, contentType: 'application/x-www-form-urlencoded', body }, Date.now()))
+        .then(
+          () => {
+            afterCommit();
+            return true;
+          },
+          (err: unknown) => {
+            log.error({ err, url }, 'could not store a call notification');
+            return false;
+          },
+        );
     },
   };
 }

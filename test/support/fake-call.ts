@@ -88,7 +88,7 @@ export function fakeCall(): FakeCall {
       },
     },
     app: { post: async () => '' },
-    events: { notify: () => undefined },
+    events: { notify: () => Promise.resolve(true) },
     recordings: { dir: '/nonexistent', publicUrl: null, floor: new DiskFloor('/nonexistent', 0) },
     appTimeoutMs: 1000,
     apiExtension: 'telenode',

@@ -14,6 +14,7 @@ import { connectedHandler, extensionHandler, transferOnAnswerHandler, type OzmlH
 import { parseOzml } from './parse.js';
 import type { ExtensionCallRequest } from './services.js';
 import { recordCompletedFields, saveRecording, startRecording, waitForRecordingStop, type StartedRecording } from './recording.js';
+import { notifyRecordCompleted } from './record-completed-promise.js';
 
 export interface PlaceCallRequest {
   dialed: string;
@@ -146,7 +147,7 @@ export class OzmlCallApi {
   private callError(request: PlaceCallRequest, callerId: string, err: unknown): void {
     if (!request.errorUrl) return;
     const status = isAppError(err) ? err.protocolStatus : undefined;
-    this.handlerDeps.services.events.notify(
+    void this.handlerDeps.services.events.notify(
       request.errorUrl,
       {
         NotificationName: 'CallError',
@@ -198,27 +199,21 @@ export class OzmlCallApi {
    */
   async record(callId: string, options: LiveRecordOptions): Promise<void> {
     const session = this.answered(callId);
-    const started = await startRecording(session, this.handlerDeps.services.recordings, options.inactivitySeconds);
+    const info = session.info;
+    const url = options.finishedUrl;
+    const promiseFor = url
+      ? () => ({ url, fields: { NotificationName: 'RecordCompleted', CallId: info.id, Caller: info.from.user, Callee: info.to.user }, orderKey: info.id })
+      : null;
+    const started = await startRecording(session, this.handlerDeps.services.recordings, options.inactivitySeconds, promiseFor);
     void this.finishRecording(session, started, options).catch((err: unknown) => session.log.error({ err }, 'the recording could not be saved'));
   }
 
   private async finishRecording(session: CallSession, started: StartedRecording, options: LiveRecordOptions) {
+    const promise = started.promise;
     const { reason, digit } = await waitForRecordingStop(session, session.signal, started, options);
     const saved = await saveRecording(session, this.handlerDeps.services.recordings, started);
     session.log.info({ path: saved.path, seconds: saved.seconds.toFixed(1), reason }, 'recording finished (Record command)');
-    if (!options.finishedUrl) return;
-    const info = session.info;
-    this.handlerDeps.services.events.notify(
-      options.finishedUrl,
-      {
-        NotificationName: 'RecordCompleted',
-        CallId: info.id,
-        Caller: info.from.user,
-        Callee: info.to.user,
-        ...recordCompletedFields(saved, reason, digit),
-      },
-      info.id,
-    );
+    if (promise) await notifyRecordCompleted(this.handlerDeps.services.events, started.path, promise, recordCompletedFields(saved, reason, digit));
   }
 
   /**

@@ -57,7 +57,7 @@ export function attachCall(session: CallSession, deps: CallRuntimeDeps, options:
     if (state === CallState.Transferred) transferred = true;
     log.debug({ state }, 'call state');
     if (!services.callChangedUrl) return;
-    services.events.notify(
+    void services.events.notify(
       services.callChangedUrl,
       { NotificationName: 'CallChanged', ...fields(), CallState: state, ...fallback, ...extra },
       `call:${info.id}`,

@@ -15,7 +15,7 @@ import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
 import { recordingsDir } from './config.js';
-import { finishInterruptedRecordings } from './interrupted-recordings.js';
+import { finishInterruptedRecordings, keepInterruptedRecordCompletedPromises } from './interrupted-recordings.js';
 import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
 import { DiskFloor } from './disk-floor.js';
 
@@ -47,6 +47,9 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
   const recordings = recordingsDir(config.recordings, deps.storeDir);
   // Before any call: a recording the last run was writing when it stopped is kept, not left without its header.
   finishInterruptedRecordings(recordings, log);
+  // Then the RecordCompleted each of them was promised, through the callback outbox.
+  const events = deps.events ?? loggedEvents(log);
+  void keepInterruptedRecordCompletedPromises({ dir: recordings, publicUrl: config.recordings.publicUrl }, events, log);
   const handlerDeps: OzmlHandlerDeps = {
     routes: new ScriptRoutes(config.routes, { greeting: config.greeting, fallbackText: config.fallback.text }),
     refuseWith: config.fallback.refuseWith,
@@ -58,7 +61,7 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
       email: deps.email ?? null,
       dialer: null,
       app: deps.app ?? createHttpAppClient(deps.egress ?? null),
-      events: deps.events ?? loggedEvents(log),
+      events,
       recordings: { dir: recordings, publicUrl: config.recordings.publicUrl, floor: new DiskFloor(recordings, config.recordings.minFreeMiB * MIB) },
       appTimeoutMs: config.notifications.timeoutMs,
       apiExtension: config.notifications.apiExtension,
@@ -109,6 +112,12 @@ const noSms: ScriptSms = {
   waitForInbound: () => Promise.resolve(null),
 };
 
+/** Without the daemon's callback outbox (a bare voice node in tests) a notification is logged: all it can be. */
 function loggedEvents(log: Logger): CallEvents {
-  return { notify: (url, fields) => log.debug({ url, notification: fields['NotificationName'] }, 'notification not sent: no callback outbox') };
+  return {
+    notify: (url, fields) => {
+      log.debug({ url, notification: fields['NotificationName'] }, 'notification not sent: no callback outbox');
+      return Promise.resolve(true);
+    },
+  };
 }

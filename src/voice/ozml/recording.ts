@@ -12,8 +12,10 @@ import { encodeWav } from '../media/wav.js';
 import type { CallSession } from '../call-session.js';
 import type { RecordingStore } from './services.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
+import { writeRecordCompletedPromise, type RecordCompletedPromise } from './record-completed-promise.js';
 
-export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'disk-full' | 'hangup';
+/** Why a recording stopped; `interrupted`: the node stopped or crashed while it ran (told at the next start). */
+export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'disk-full' | 'hangup' | 'interrupted';
 
 export interface SavedRecording {
   path: string;
@@ -66,24 +68,35 @@ export interface StartedRecording {
   /** Resolves if the recordings folder's disk goes below its floor while this records. */
   diskFull: Promise<void>;
   stopWatchingDisk: () => void;
+  /** The RecordCompleted promised when it started, kept on disk until told (null without a FinishedUrl). */
+  promise: RecordCompletedPromise | null;
 }
 
 /**
  * Start recording the session into `<call id>-<startedAt>.wav` in the recordings folder. `inactivitySeconds`
- * (Ozeki's Inactivity; 0: none) is how long the caller may stay silent before `silence` resolves.
+ * (Ozeki's Inactivity; 0: none) is how long the caller may stay silent before `silence` resolves. The RecordCompleted
+ * a FinishedUrl asks for (`promiseFor`, given the RecordURL the recording will have) is on disk before the recording
+ * starts (record-completed-promise.ts).
  */
-export async function startRecording(session: CallSession, store: RecordingStore, inactivitySeconds = 0): Promise<StartedRecording> {
+export async function startRecording(
+  session: CallSession,
+  store: RecordingStore,
+  inactivitySeconds = 0,
+  promiseFor: ((recordUrl: string) => RecordCompletedPromise) | null = null,
+): Promise<StartedRecording> {
   const startedAt = Date.now();
   const name = `${session.info.id}-${startedAt}.wav`;
   mkdirSync(store.dir, { recursive: true });
   await refuseWhenDiskLow(store);
   const path = join(store.dir, name);
+  const promise = promiseFor ? promiseFor(recordingReference(store, name)) : null;
+  if (promise) await writeRecordCompletedPromise(path, promise);
   let heardSilence = () => {};
   const silence = new Promise<void>((resolve) => (heardSilence = resolve));
   session.startRecording(path, inactivitySeconds > 0 ? { afterMs: inactivitySeconds * 1000, onSilence: () => heardSilence() } : undefined);
   let stopWatchingDisk = () => {};
   const diskFull = new Promise<void>((resolve) => (stopWatchingDisk = store.floor.watch(resolve)));
-  return { name, path, startedAt, silence, diskFull, stopWatchingDisk };
+  return { name, path, startedAt, silence, diskFull, stopWatchingDisk, promise };
 }
 
 /**
@@ -137,6 +150,6 @@ export function recordingFile(store: RecordingStore, reference: string): { name:
 }
 
 /** What a script is given for a file of the recordings folder (as RecordURL is). */
-export function recordingReference(store: RecordingStore, name: string): string {
+export function recordingReference(store: Pick<RecordingStore, 'publicUrl'>, name: string): string {
   return store.publicUrl ? `${store.publicUrl.replace(/\/$/, '')}/${name}` : `recordings/${name}`;
 }

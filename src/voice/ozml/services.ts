@@ -93,8 +93,11 @@ export interface AppClient {
 }
 
 export interface CallEvents {
-  /** A fire-and-forget notification (CallChanged, call errors): stored and retried, its reply ignored. */
-  notify(url: string, fields: Record<string, string>, orderKey: string): void;
+  /**
+   * A fire-and-forget notification (CallChanged, call errors): stored and retried, its reply ignored. Resolves true
+   * once it is stored, false when it could not be (logged); a caller that keeps a promise until then waits for it.
+   */
+  notify(url: string, fields: Record<string, string>, orderKey: string): Promise<boolean>;
 }
 
 export interface RecordingStore {

@@ -6,7 +6,7 @@
  * shows in ListCallHistory. Then Ozeki's call commands: Call (CallConnected
  * reply runs), ListActiveCalls, Hangup.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
@@ -390,6 +390,8 @@ describe.skipIf(!sippAvailable())('seed 002 and the Ozeki call commands through 
       expect(done['RecordURL']).toMatch(/^recordings\/[0-9a-f-]+-\d+\.wav$/);
       const recording = decodeWav(readFileSync(join(d.dir, done['RecordURL']!)));
       expect(rms(recording.pcm)).toBeGreaterThan(300);
+      // Its promise (kept on disk in case the node died before telling) went once the notification was stored.
+      await waitUntil(() => !readdirSync(join(d.dir, 'recordings')).some((name) => name.endsWith('.notify')), 5000, 'the promise dropped');
       const result = await sipp.done;
       expect(result.code, result.errors || result.stdout).toBe(0);
     } finally {

@@ -1,7 +1,8 @@
 /**
- * A voicemail a crash cut short is kept: the daemon (dist/, as the unit runs it) records a caller who talks, is
- * SIGKILLed once two seconds of the recording are on disk, and at its next start finishes the recording the
- * worker left as `<name>.wav.part`, which then holds the caller's speech up to the crash.
+ * A voicemail a crash cut short is kept, and the app told: the daemon (dist/, as the unit runs it) records a caller
+ * who talks, is SIGKILLed once two seconds of the recording are on disk, and at its next start finishes the recording
+ * the worker left as `<name>.wav.part`, which then holds the caller's speech up to the crash, and sends the
+ * RecordCompleted its FinishedUrl was promised (FinishReason `interrupted`), through the callback outbox.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,8 +34,9 @@ describe.skipIf(!sippAvailable())('a recording cut short by a crash', () => {
     }
   };
 
-  it('is finished at the next start with the speech recorded until the SIGKILL', async () => {
-    await app.on('/incoming', '<Response><Record Duration="60"/></Response>').start();
+  it('is finished at the next start with the speech recorded until the SIGKILL, and its RecordCompleted sent', async () => {
+    await app.start();
+    app.on('/incoming', `<Response><Record Duration="60" FinishedUrl="${app.url('/recorded')}?file=$RecordURL"/></Response>`).on('/recorded', '');
     const config = writeConfig(dir.path, {
       http: { host: '127.0.0.1', port: 0 },
       store: { path: join(dir.path, 'telenode.db') },
@@ -58,6 +60,8 @@ describe.skipIf(!sippAvailable())('a recording cut short by a crash', () => {
       sipp.kill();
     }
     expect(files('.wav')).toEqual([]);
+    expect(files('.wav.notify')).toHaveLength(1); // the promise, on disk since the recording started
+    expect(app.notifications('RecordCompleted')).toEqual([]);
 
     daemon = await startDaemonProcess(config);
     expect(files('.wav.part')).toEqual([]);
@@ -67,5 +71,21 @@ describe.skipIf(!sippAvailable())('a recording cut short by a crash', () => {
     expect(pcm.length / 8000).toBeGreaterThanOrEqual(2);
     expect(rms(pcm)).toBeGreaterThan(300);
     expect(daemon.logs.some((line) => line.includes('a recording cut short by a stop or crash was finished'))).toBe(true);
+
+    await waitUntil(() => app.notifications('RecordCompleted').length > 0, 15_000, 'the RecordCompleted of the cut-short recording');
+    const [told] = app.notifications('RecordCompleted');
+    expect(told).toMatchObject({
+      RecordURL: `recordings/${name}`,
+      FinishReason: 'interrupted',
+      FinishDigit: '',
+      Format: 'wav',
+      Caller: '+3630444',
+      CallId: name!.replace(/-\d+\.wav$/, ''),
+    });
+    expect(Number(told!['Duration'])).toBeCloseTo(pcm.length / 8000, 1);
+    // Its URL named the recording ($RecordURL), as it would have had the call gone on.
+    expect(app.requests.find((r) => r.path === '/recorded')?.url).toBe(`/recorded?file=${encodeURIComponent(`recordings/${name}`)}`);
+    await waitUntil(() => files('.wav.notify').length === 0, 5000, 'the promise to be dropped');
+    expect(app.notifications('RecordCompleted')).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@
  */
 import { CONTINUE, defineVerb } from '../script.js';
 import { recordCompletedFields, saveRecording, startRecording, waitForRecordingStop } from '../recording.js';
+import { dropRecordCompletedPromise, notifyRecordCompleted } from '../record-completed-promise.js';
 import { OzmlError, attr, numberAttr } from '../xml.js';
 
 export const record = defineVerb({
@@ -33,27 +34,39 @@ export const record = defineVerb({
   async run(args, ctx) {
     const session = ctx.session;
     session.digits.clear();
-    const started = await startRecording(session, ctx.services.recordings, args.inactivitySeconds);
+    const finishedUrl = args.finishedUrl;
+    const promiseFor = finishedUrl
+      ? (recordUrl: string) => {
+          // A FinishedUrl may name the recording ($RecordURL), which is set for the script only once it ends.
+          const scope = ctx.vars.child();
+          scope.local('RecordURL', recordUrl);
+          return { url: scope.substituteUrl(finishedUrl), fields: { NotificationName: 'RecordCompleted', ...ctx.callFields() }, orderKey: session.info.id };
+        }
+      : null;
+    const started = await startRecording(session, ctx.services.recordings, args.inactivitySeconds, promiseFor);
+    const promise = started.promise;
     const { reason, digit } = await waitForRecordingStop(session, ctx.signal, started, args);
     const saved = await saveRecording(session, ctx.services.recordings, started);
     const { path, recordUrl, seconds } = saved;
     session.digits.clear();
     ctx.vars.set('RecordURL', recordUrl);
     ctx.log.info({ path, seconds: seconds.toFixed(1), reason }, 'recording finished');
-    if (!args.finishedUrl) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
-    const url = ctx.vars.substituteUrl(args.finishedUrl);
+    if (!promise) return reason === 'hangup' ? { kind: 'stop', why: 'ended' } : CONTINUE;
     const fields = recordCompletedFields(saved, reason, digit);
     if (reason === 'hangup') {
-      ctx.services.events.notify(url, { NotificationName: 'RecordCompleted', ...ctx.callFields(), ...fields }, session.info.id);
+      await notifyRecordCompleted(ctx.services.events, path, promise, fields);
       return { kind: 'stop', why: 'ended' };
     }
     try {
-      const script = await ctx.ask(url, 'RecordCompleted', fields);
+      const script = await ctx.ask(promise.url, 'RecordCompleted', fields);
       return script ? { kind: 'replace', script } : CONTINUE;
     } catch (err) {
       if (ctx.signal.aborted) return { kind: 'stop', why: 'ended' };
-      ctx.log.warn({ err, url }, 'RecordCompleted failed; the script goes on');
+      ctx.log.warn({ err, url: promise.url }, 'RecordCompleted failed; the script goes on');
       return CONTINUE;
+    } finally {
+      // The app was asked on the live call (what it answered runs on it): the promise is kept either way.
+      await dropRecordCompletedPromise(path);
     }
   },
 });

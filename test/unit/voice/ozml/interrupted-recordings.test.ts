@@ -3,12 +3,15 @@
  * at the next start, so the caller's message is kept. The SIGKILL of a real daemon mid-recording is in
  * test/integration/voice/recording-crash.test.ts.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/shared/log.js';
 import { AudioClip } from '../../../../src/voice/media/audio-clip.js';
-import { finishInterruptedRecordings } from '../../../../src/voice/ozml/interrupted-recordings.js';
+import { finishInterruptedRecordings, keepInterruptedRecordCompletedPromises } from '../../../../src/voice/ozml/interrupted-recordings.js';
+import { writeRecordCompletedPromise } from '../../../../src/voice/ozml/record-completed-promise.js';
+import type { CallEvents } from '../../../../src/voice/ozml/services.js';
+import { encodeWav } from '../../../../src/voice/media/wav.js';
 import { decodeWav } from '../../../../src/voice/media/wav.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
@@ -42,5 +45,65 @@ describe('recordings cut short by a crash', () => {
 
   it('finds nothing to do without a recordings folder', () => {
     expect(finishInterruptedRecordings(join(dir.path, 'none'), silentLogger())).toEqual([]);
+  });
+});
+
+describe('RecordCompleted promised to an app for a recording a crash cut short', () => {
+  const promise = (call: string) => ({
+    url: `http://app.example/recorded/${call}`,
+    fields: { NotificationName: 'RecordCompleted', CallId: call },
+    orderKey: call,
+  });
+  const told: { url: string; fields: Record<string, string>; orderKey: string }[] = [];
+  const outbox = (takes: boolean): CallEvents => ({
+    notify: (url, fields, orderKey) => {
+      if (takes) told.push({ url, fields, orderKey });
+      return Promise.resolve(takes);
+    },
+  });
+  const promises = (folder: string) => readdirSync(folder).filter((n) => n.endsWith('.notify'));
+
+  it('is sent with the audio the file holds and FinishReason interrupted, then dropped; one whose recording is gone or that was cut short as it was written is dropped', async () => {
+    const folder = join(dir.path, 'promises');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'call-d-4.wav'), encodeWav(AudioClip.tone(300, 2500).pcm));
+    await writeRecordCompletedPromise(join(folder, 'call-d-4.wav'), promise('call-d'));
+    await writeRecordCompletedPromise(join(folder, 'call-e-5.wav'), promise('call-e')); // its recording deleted since
+    writeFileSync(join(folder, 'call-f-6.wav'), encodeWav(new Int16Array(0)));
+    writeFileSync(join(folder, 'call-f-6.wav.notify'), ''); // the node died between creating the file and writing it
+
+    const sent = await keepInterruptedRecordCompletedPromises({ dir: folder, publicUrl: 'https://files.example/rec/' }, outbox(true), silentLogger());
+
+    expect(sent).toBe(1);
+    expect(told).toEqual([
+      {
+        url: 'http://app.example/recorded/call-d',
+        fields: {
+          NotificationName: 'RecordCompleted',
+          CallId: 'call-d',
+          RecordURL: 'https://files.example/rec/call-d-4.wav',
+          Duration: '2.5',
+          Format: 'wav',
+          FinishDigit: '',
+          FinishReason: 'interrupted',
+        },
+        orderKey: 'call-d',
+      },
+    ]);
+    expect(promises(folder)).toEqual([]);
+  });
+
+  it('is kept for the next start while the callback outbox cannot take it', async () => {
+    const folder = join(dir.path, 'promises-kept');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'call-g-7.wav'), encodeWav(AudioClip.tone(300, 500).pcm));
+    await writeRecordCompletedPromise(join(folder, 'call-g-7.wav'), promise('call-g'));
+
+    expect(await keepInterruptedRecordCompletedPromises({ dir: folder, publicUrl: null }, outbox(false), silentLogger())).toBe(0);
+    expect(promises(folder)).toEqual(['call-g-7.wav.notify']);
+    told.length = 0;
+    expect(await keepInterruptedRecordCompletedPromises({ dir: folder, publicUrl: null }, outbox(true), silentLogger())).toBe(1);
+    expect(told.map((t) => t.fields['RecordURL'])).toEqual(['recordings/call-g-7.wav']);
+    expect(promises(folder)).toEqual([]);
   });
 });
