@@ -5,6 +5,7 @@
  * its own address still gets in. builtin-calls.test.ts runs them on the
  * built-in engine, drachtio-calls.test.ts through drachtio-server.
  */
+import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +70,10 @@ export function inboundPolicyScenarios(engine: string, start: (options?: Harness
         });
         const [host, port] = h.sipTarget.split(':') as [string, string];
         const target = `sip:100@${h.sipTarget}`;
-        const invite = async (callId: string, password: string | null, nonce = ''): Promise<string> => {
+        // Call-IDs of this run only: drachtio-server remembers a Call-ID's transaction for 32 s, across test runs.
+        const run = randomUUID().slice(0, 8);
+        const invite = async (step: string, password: string | null, nonce = ''): Promise<string> => {
+          const callId = `${step}-${run}`;
           const authorization =
             password === null
               ? ''

@@ -239,7 +239,11 @@ export class DrachtioSipEngine implements CallControl {
       return true;
     }
     if (!this.policy.requiresAuth) return false;
-    const authorization = req.has('Authorization') ? (req.getParsedHeader('Authorization') as unknown as Record<string, string>[]) : undefined;
+    const authorization = parsedAuthorization(req);
+    if (authorization === 'unreadable') {
+      res.send(400, 'Bad Authorization');
+      return true;
+    }
     const verdict = this.policy.authenticate({ method: req.method, uri: req.uri, authorization }, source);
     if (verdict.ok) return false;
     if ('lockedForSeconds' in verdict) res.send(403);
@@ -254,23 +258,52 @@ export class DrachtioSipEngine implements CallControl {
       res.send(503);
       return;
     }
-    const from = req.getParsedHeader('from');
-    const to = req.getParsedHeader('to');
-    const info: CallInfo = {
-      id: newId(),
-      sipCallId: req.callId,
-      direction: 'inbound',
-      from: { uri: from.uri, user: userOf(from.uri), displayName: from.name ? from.name.replace(/^"|"$/g, '') : null },
-      to: { uri: to.uri, user: userOf(to.uri), displayName: null },
-      source: `${String(req.protocol ?? 'udp').toLowerCase()}:${req.source_address}:${req.source_port}`,
-      headers: Object.fromEntries(
-        Object.entries(req.headers ?? {})
-          .filter(([k]) => k.toLowerCase().startsWith('x-') || k.toLowerCase() === 'diversion')
-          .map(([k, v]) => [k.toLowerCase(), String(v)]),
-      ),
-    };
+    const info = callInfo(req);
+    if (!info) {
+      res.send(400, 'Bad Request');
+      return;
+    }
     const call = new DrachtioCall(info, this.srf, req, res, this.log.child({ callId: info.id }), (c) => this.calls.delete(c));
     this.calls.add(call);
     this.handler(call);
   }
+}
+
+/**
+ * The INVITE's Authorization headers, parsed; 'unreadable' when drachtio-srf's parser cannot read one. drachtio-server
+ * passes on headers its own parser took (`Digest realm`, `Basic abc`) on which drachtio-srf's throws: a throw here
+ * reached drachtio-srf, which answered 500 and wrote the stack to stderr, a line a packet.
+ */
+function parsedAuthorization(req: SrfRequest): Record<string, string>[] | undefined | 'unreadable' {
+  if (!req.has('Authorization')) return undefined;
+  try {
+    return req.getParsedHeader('Authorization') as unknown as Record<string, string>[];
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Who calls whom, from the INVITE; null when its From or To cannot be read (drachtio-server checked them already). */
+function callInfo(req: SrfRequest): CallInfo | null {
+  let from: ReturnType<SrfRequest['getParsedHeader']>;
+  let to: ReturnType<SrfRequest['getParsedHeader']>;
+  try {
+    from = req.getParsedHeader('from');
+    to = req.getParsedHeader('to');
+  } catch {
+    return null;
+  }
+  return {
+    id: newId(),
+    sipCallId: req.callId,
+    direction: 'inbound',
+    from: { uri: from.uri, user: userOf(from.uri), displayName: from.name ? from.name.replace(/^"|"$/g, '') : null },
+    to: { uri: to.uri, user: userOf(to.uri), displayName: null },
+    source: `${String(req.protocol ?? 'udp').toLowerCase()}:${req.source_address}:${req.source_port}`,
+    headers: Object.fromEntries(
+      Object.entries(req.headers ?? {})
+        .filter(([k]) => k.toLowerCase().startsWith('x-') || k.toLowerCase() === 'diversion')
+        .map(([k, v]) => [k.toLowerCase(), String(v)]),
+    ),
+  };
 }
