@@ -3,6 +3,12 @@
  * mutated messages over UDP and TCP, then the daemon must still be running,
  * answer a real call from sipp, and hold its memory. The run is bounded for
  * CI; FUZZ_SCALE=10 (or more) runs it longer by hand, FUZZ_SEED repeats one.
+ * Where a drachtio-server is configured (DRACHTIO_HOST, DRACHTIO_SIP, as the
+ * drachtio call suite), a daemon on the drachtio engine gets the same through
+ * it: what drachtio-server's parser lets through reaches drachtio-srf's and ours.
+ * drachtio-server must run with --disable-nat-detection (docs/calls.md): without
+ * it, any INVITE over UDP whose Contact has no host (a tel: URI) crashes it as
+ * soon as the application answers, and this fuzz finds one within seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemonProcess, writeConfig, type DaemonProcess } from '../helpers/daemon-process.js';
@@ -10,6 +16,7 @@ import { processMemoryMiB } from '../helpers/process-memory.js';
 import { freeUdpPort, runSipp, sippAvailable } from '../helpers/sipp.js';
 import { tempDir, waitUntil } from '../helpers/temp-dir.js';
 import { runSipFuzz, type FuzzReport } from './sip-fuzz-peer.js';
+import { drachtioFromEnv } from '../helpers/voice-harness.js';
 
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
@@ -75,6 +82,64 @@ describe.skipIf(!sippAvailable())(`SIP fuzz against the daemon (seed ${SEED})`, 
     // Growth measured 2026-12-02: 357 and 425 MiB on a quiet machine (this code and the code before it), 485 on a
     // loaded one; a leak of a few KiB per message would add hundreds of MiB more over 100,000 messages.
     expect(processMemoryMiB(daemon.child.pid!) - rssBefore, 'daemon RSS growth in MiB over the fuzz').toBeLessThan(650);
+    alive();
+  });
+});
+
+const drachtio = drachtioFromEnv();
+if (!drachtio) console.warn('[sip-fuzz] the drachtio part skipped: no drachtio-server configured (DRACHTIO_HOST, DRACHTIO_SIP unset)');
+
+describe.skipIf(!drachtio || !sippAvailable())(`SIP fuzz through drachtio-server against the daemon (seed ${SEED})`, () => {
+  const dir = tempDir();
+  let daemon: DaemonProcess;
+  const [host, port] = (drachtio?.sipTarget ?? ':').split(':') as [string, string];
+
+  beforeAll(async () => {
+    const config = writeConfig(dir.path, {
+      http: { port: 0 },
+      store: { path: `${dir.path}/telenode.db` },
+      voice: {
+        engine: 'drachtio',
+        drachtio: {
+          host: drachtio!.host,
+          port: drachtio!.port,
+          secret: drachtio!.secret,
+          auth: { realm: 'telenode', users: [{ username: 'pbx', password: 's3cret' }] },
+        },
+        greeting: 'Fuzz.',
+      },
+    });
+    daemon = await startDaemonProcess(config);
+  });
+
+  afterAll(async () => {
+    await daemon?.kill('SIGKILL');
+    dir.remove();
+  });
+
+  // Over UDP only: over TCP a mutation that breaks a message's framing (its Content-Length) leaves drachtio-server
+  // waiting on that peer's own connection for bytes that never come, so the fuzzing peer stalls, not the node. The
+  // built-in engine's TCP transport is ours and fuzzed above.
+  it('survives 30,000 mutated messages over UDP with digest asked for, then still challenges a real call', { timeout: 600_000 }, async () => {
+    const alive = () => {
+      expect(daemon.child.exitCode, `daemon exited (seed ${SEED}):\n${daemon.logs.slice(-20).join('\n')}`).toBeNull();
+      expect(daemon.child.signalCode).toBeNull();
+    };
+    const report = await runSipFuzz({ transport: 'UDP', host, port: Number(port), count: 30_000 * SCALE, seed: SEED });
+    alive();
+    expect(report.sent).toBeGreaterThanOrEqual(30_000 * SCALE);
+    // No INVITE handler of ours threw: drachtio-srf's last resort answers 500 and writes "some layer barfed" to stderr.
+    // (It also writes each message it cannot parse there, with a stack trace: its own, not ours.)
+    expect(daemon.stderr.join('')).not.toMatch(/some layer barfed/);
+    const result = await runSipp({
+      scenario: 'uac-auth.xml',
+      target: drachtio!.sipTarget,
+      localPort: await freeUdpPort(),
+      keys: { caller: '1', codec: 0, rtp_port: 9 },
+      extraArgs: ['-au', 'pbx', '-ap', 's3cret'],
+      workDir: dir.path,
+    }).done;
+    expect(result.code, result.errors || result.stdout).toBe(0);
     alive();
   });
 });
