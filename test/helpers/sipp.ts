@@ -4,7 +4,7 @@
  * (0: every call passed) and its unexpected messages in the error log.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export const SIPP_SCENARIOS = resolve(import.meta.dirname, '../fixtures/sipp');
@@ -102,4 +102,11 @@ export async function udpPortBound(port: number, timeoutMs = 15_000): Promise<vo
     if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A copy of `uac-reject.xml` in `dir` that expects `status` as the INVITE's final answer; returns its path. */
+export function rejectScenario(dir: string, status: number): string {
+  const path = join(dir, `uac-reject-${status}.xml`);
+  writeFileSync(path, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', String(status)));
+  return path;
 }

@@ -10,14 +10,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/shared/log.js';
 import { AudioClip, rms } from '../../../src/voice/media/audio-clip.js';
 import { DrachtioSipEngine } from '../../../src/voice/sip/drachtio/drachtio-engine.js';
-import { SIPP_SCENARIOS, freeUdpPort, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { freeUdpPort, rejectScenario, runSipp, sippAvailable } from '../../helpers/sipp.js';
+import { rawInvite } from '../../helpers/raw-sip.js';
 import { startDaemon } from '../../helpers/in-process-daemon.js';
 import { RtpReceiver } from '../../helpers/rtp-receiver.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
@@ -149,16 +148,16 @@ describe.skipIf(!drachtio || !sippAvailable())('a daemon on drachtio: voice.drac
     const run = randomUUID().slice(0, 8);
     try {
       // sipp from 127.0.0.1, inside the allow list: its INVITE without credentials gets the digest challenge.
-      const scenario = join(node.dir, 'uac-reject-401.xml');
-      writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '401'));
-      const challenged = await runSipp({
-        scenario,
-        target: drachtio!.sipTarget,
-        localPort: await freeUdpPort(),
-        keys: { caller: '1', codec: 0, rtp_port: 9 },
-        workDir: node.dir,
-      }).done;
-      expect(challenged.code, challenged.errors || challenged.stdout).toBe(0);
+      const challenged = async () =>
+        runSipp({
+          scenario: rejectScenario(node.dir, 401),
+          target: drachtio!.sipTarget,
+          localPort: await freeUdpPort(),
+          keys: { caller: '1', codec: 0, rtp_port: 9 },
+          workDir: node.dir,
+        }).done;
+      const first = await challenged();
+      expect(first.code, first.errors || first.stdout).toBe(0);
       // From 127.0.0.2, outside it: 403 before any digest is asked for.
       await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.2', resolve));
       const answers: string[] = [];
@@ -166,11 +165,7 @@ describe.skipIf(!drachtio || !sippAvailable())('a daemon on drachtio: voice.drac
       const self = `127.0.0.2:${stranger.address().port}`;
       const [host, port] = drachtio!.sipTarget.split(':') as [string, string];
       const target = `sip:100@${drachtio!.sipTarget}`;
-      stranger.send(
-        `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bKstranger${run}\r\nFrom: <sip:x@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: stranger-${run}\r\nCSeq: 1 INVITE\r\nContact: <sip:x@${self}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
-        Number(port),
-        host,
-      );
+      stranger.send(rawInvite(target, self, `stranger-${run}`), Number(port), host);
       await waitUntil(() => answers.some((text) => !text.startsWith('SIP/2.0 100')), 5000, "the stranger's answer");
       const final = answers.find((text) => !text.startsWith('SIP/2.0 100'))!;
       expect(final.split('\r\n')[0]).toBe('SIP/2.0 403 Forbidden');
@@ -191,24 +186,14 @@ describe.skipIf(!drachtio || !sippAvailable())('a daemon on drachtio: voice.drac
         });
         const garbled = ['Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'Digest realm', 'Digest realm="telenode", nonce'];
         garbled.forEach((authorization, i) =>
-          insider.send(
-            `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${from};branch=z9hG4bKgarbled${i}${run}\r\nFrom: <sip:pbx@${from}>;tag=1\r\nTo: <${target}>\r\nCall-ID: garbled-${i}-${run}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@${from}>\r\nMax-Forwards: 70\r\nAuthorization: ${authorization}\r\nContent-Length: 0\r\n\r\n`,
-            Number(port),
-            host,
-          ),
+          insider.send(rawInvite(target, from, `garbled-${i}-${run}`, [`Authorization: ${authorization}`]), Number(port), host),
         );
         await waitUntil(() => replies.size === garbled.length, 5000, 'the answers to the garbled Authorization headers');
         expect([...replies.values()]).toEqual(garbled.map(() => 'SIP/2.0 400 Bad Authorization'));
       } finally {
         insider.close();
       }
-      const again = await runSipp({
-        scenario,
-        target: drachtio!.sipTarget,
-        localPort: await freeUdpPort(),
-        keys: { caller: '1', codec: 0, rtp_port: 9 },
-        workDir: node.dir,
-      }).done;
+      const again = await challenged();
       expect(again.code, again.errors || again.stdout).toBe(0);
     } finally {
       stranger.close();

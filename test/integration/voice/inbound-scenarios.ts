@@ -7,11 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as digest from 'sip/digest.js';
 import { describe, expect, it } from 'vitest';
-import { SIPP_SCENARIOS, freeUdpPort, runSipp } from '../../helpers/sipp.js';
+import { freeUdpPort, rejectScenario, runSipp } from '../../helpers/sipp.js';
+import { rawInvite } from '../../helpers/raw-sip.js';
 import type { HarnessOptions, VoiceHarness } from '../../helpers/voice-harness.js';
 import { waitUntil } from '../../helpers/temp-dir.js';
 
@@ -82,8 +81,8 @@ export function inboundPolicyScenarios(engine: string, start: (options?: Harness
                   nonce,
                   method: 'INVITE',
                   uri: target,
-                })}"\r\n`;
-          const text = `INVITE ${target} SIP/2.0\r\nVia: SIP/2.0/UDP ${self};branch=z9hG4bK${callId}\r\nFrom: <sip:pbx@${self}>;tag=1\r\nTo: <${target}>\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@${self}>\r\nMax-Forwards: 70\r\n${authorization}Content-Length: 0\r\n\r\n`;
+                })}"`;
+          const text = rawInvite(target, self, callId, authorization ? [authorization] : []);
           guesser.send(text, Number(port), host);
           await waitUntil(() => answers.has(callId), 5000, `the answer to ${callId}`);
           return answers.get(callId)!;
@@ -117,10 +116,8 @@ export function inboundPolicyScenarios(engine: string, start: (options?: Harness
     it('refuses callers outside the ACL with 403 and never runs the handler', async () => {
       const h = await start({ inbound: { allow: ['10.0.0.0/8', '192.168.1.20'], auth: null } });
       try {
-        const scenario = join(h.dir, 'uac-reject-403.xml');
-        writeFileSync(scenario, readFileSync(join(SIPP_SCENARIOS, 'uac-reject.xml'), 'utf8').replace('STATUS', '403'));
         const result = await runSipp({
-          scenario,
+          scenario: rejectScenario(h.dir, 403),
           target: h.sipTarget,
           localPort: await freeUdpPort(),
           keys: { caller: '1', codec: 0, rtp_port: 9 },
