@@ -11,6 +11,7 @@ import { rootContext } from '../../src/voice/ozml/run.js';
 import { Scope } from '../../src/voice/ozml/substitute.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { DiskFloor } from '../../src/voice/ozml/disk-floor.js';
+import { AppError, ErrorCode } from '../../src/shared/errors.js';
 
 export interface FakeCall {
   ctx: RunContext;
@@ -28,6 +29,8 @@ export interface FakeCall {
   smsOutcome: ScriptSmsOutcome;
   /** What WaitForMsg receives (null: it times out). */
   inboundSms: { id: string; sender: string; recipient: string; text: string } | null;
+  /** A recording's file cannot be written (a full disk): stopping it fails as the media worker's does. */
+  failRecording: boolean;
 }
 
 export function fakeCall(): FakeCall {
@@ -43,6 +46,7 @@ export function fakeCall(): FakeCall {
     replies: new Map(),
     smsOutcome: 'delivered',
     inboundSms: null,
+    failRecording: false,
   };
   const session = {
     get state() {
@@ -64,6 +68,15 @@ export function fakeCall(): FakeCall {
     },
     async preparePrompt(location: string) {
       events.push(`prepare-prompt:${location}`);
+    },
+    digits: { clear: () => undefined, onDigit: () => () => undefined },
+    startRecording(path: string) {
+      events.push(`record:${path.split('/').at(-1)}`);
+    },
+    async stopRecording() {
+      if (call.failRecording) throw new AppError(ErrorCode.RECORDING_FAILED, 'the recording could not be written');
+      events.push('record-stop');
+      return { samples: 8000, file: false };
     },
   } as unknown as CallSession;
   const services = {

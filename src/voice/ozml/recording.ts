@@ -12,7 +12,7 @@ import { encodeWav } from '../media/wav.js';
 import type { CallSession } from '../call-session.js';
 import type { RecordingStore } from './services.js';
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import { writeRecordCompletedPromise, type RecordCompletedPromise } from './record-completed-promise.js';
+import { dropRecordCompletedPromise, writeRecordCompletedPromise, type RecordCompletedPromise } from './record-completed-promise.js';
 
 /** Why a recording stopped; `interrupted`: the node stopped or crashed while it ran (told at the next start). */
 export type RecordingStopReason = 'finish-digit' | 'duration' | 'inactivity' | 'disk-full' | 'hangup' | 'interrupted';
@@ -116,9 +116,15 @@ async function refuseWhenDiskLow(store: RecordingStore): Promise<void> {
 
 /** Stop the session's recording and wait for its file; a recording of nothing is an empty WAV, so RecordURL names a file. */
 export async function saveRecording(session: CallSession, store: RecordingStore, started: StartedRecording): Promise<SavedRecording> {
-  const { samples, file } = await session.stopRecording();
-  if (!file) await writeFile(started.path, encodeWav(new Int16Array(0)));
-  return { path: started.path, recordUrl: recordingReference(store, started.name), seconds: samples / SAMPLE_RATE };
+  try {
+    const { samples, file } = await session.stopRecording();
+    if (!file) await writeFile(started.path, encodeWav(new Int16Array(0)));
+    return { path: started.path, recordUrl: recordingReference(store, started.name), seconds: samples / SAMPLE_RATE };
+  } catch (err) {
+    // Not recorded (RECORDING_FAILED: the disk, permissions): there is nothing to tell of, so its promise goes now.
+    if (started.promise) await dropRecordCompletedPromise(started.path).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** RecordCompleted's own fields (besides the call's), for the verb and the Record command alike. */
