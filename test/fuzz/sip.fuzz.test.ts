@@ -128,9 +128,9 @@ describe.skipIf(!drachtio || !sippAvailable())(`SIP fuzz through drachtio-server
     const report = await runSipFuzz({ transport: 'UDP', host, port: Number(port), count: 30_000 * SCALE, seed: SEED });
     alive();
     expect(report.sent).toBeGreaterThanOrEqual(30_000 * SCALE);
-    // No INVITE handler of ours threw: drachtio-srf's last resort answers 500 and writes "some layer barfed" to stderr.
-    // (It also writes each message it cannot parse there, with a stack trace: its own, not ours.)
-    expect(daemon.stderr.join('')).not.toMatch(/some layer barfed/);
+    // Nothing on stderr: no INVITE handler of ours threw (drachtio-srf's last resort answers 500 and writes "some layer
+    // barfed" and a stack trace), and no message drachtio-srf cannot parse was written there (patched: one a packet).
+    expect(daemon.stderr.join('').slice(0, 2000)).toBe('');
     const result = await runSipp({
       scenario: 'uac-auth.xml',
       target: drachtio!.sipTarget,
