@@ -17,14 +17,20 @@ import { PROMISE_SUFFIX, dropRecordCompletedPromise, readRecordCompletedPromise 
 import { isRecordingName, recordCompletedFields, recordingReference } from './recording.js';
 import type { CallEvents, RecordingStore } from './services.js';
 
-/** Finish every `.part` recording in `dir`; returns the names of the recordings finished. */
-export function finishInterruptedRecordings(dir: string, log: Logger): string[] {
-  let names: string[];
+/**
+ * The recordings folder's names, read once at start for both steps below (a folder of many recordings is one
+ * synchronous read before any call); none when there is no folder yet.
+ */
+export function listRecordingsFolder(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
     return []; // no recordings folder yet
   }
+}
+
+/** Finish every `.part` recording in `dir` (`names`: its listing); returns the names of the recordings finished. */
+export function finishInterruptedRecordings(dir: string, log: Logger, names = listRecordingsFolder(dir)): string[] {
   const finished: string[] = [];
   for (const name of names) {
     const recording = name.slice(0, -'.part'.length);
@@ -56,23 +62,18 @@ function finishPart(path: string): number {
 }
 
 /**
- * Sends the RecordCompleted of every promise left in the recordings folder; returns how many went to the callback
- * outbox. Called after the cut-short recordings were finished and before any call: the folder is read before this
- * returns its promise, so a call's recording started meanwhile is not taken for one the last run left. A promise
- * whose recording is gone (it could not be written, or a script deleted it) is dropped with a warning: there is
- * nothing to tell of.
+ * Sends the RecordCompleted of every promise left in the recordings folder (`names`: its listing, finishing the
+ * `.part` files does not change which promises it holds); returns how many went to the callback outbox. Called after
+ * the cut-short recordings were finished and before any call, with the folder read before that: a call's recording
+ * started meanwhile is not taken for one the last run left. A promise whose recording is gone (it could not be
+ * written, or a script deleted it) is dropped with a warning: there is nothing to tell of.
  */
-export function keepInterruptedRecordCompletedPromises(store: Pick<RecordingStore, 'dir' | 'publicUrl'>, events: CallEvents, log: Logger): Promise<number> {
-  let names: string[];
-  try {
-    names = readdirSync(store.dir);
-  } catch {
-    return Promise.resolve(0); // no recordings folder yet
-  }
-  return keepPromises(store, names, events, log);
-}
-
-async function keepPromises(store: Pick<RecordingStore, 'dir' | 'publicUrl'>, names: string[], events: CallEvents, log: Logger): Promise<number> {
+export async function keepInterruptedRecordCompletedPromises(
+  store: Pick<RecordingStore, 'dir' | 'publicUrl'>,
+  events: CallEvents,
+  log: Logger,
+  names = listRecordingsFolder(store.dir),
+): Promise<number> {
   let sent = 0;
   for (const promiseName of names) {
     const name = promiseName.slice(0, -PROMISE_SUFFIX.length);

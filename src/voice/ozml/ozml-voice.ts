@@ -15,7 +15,7 @@ import type { CallHistorySink } from './call-runtime.js';
 import { ozmlCallHandler, type OzmlHandlerDeps } from './ozml-handler.js';
 import { ScriptRoutes } from './script-source.js';
 import { recordingsDir } from './config.js';
-import { finishInterruptedRecordings, keepInterruptedRecordCompletedPromises } from './interrupted-recordings.js';
+import { finishInterruptedRecordings, keepInterruptedRecordCompletedPromises, listRecordingsFolder } from './interrupted-recordings.js';
 import type { AppClient, CallEvents, ScriptEmail, ScriptSms } from './services.js';
 import { DiskFloor } from './disk-floor.js';
 
@@ -46,10 +46,11 @@ export function buildOzml(config: OzmlConfigSlice, deps: OzmlVoiceDeps): OzmlRun
   const log = deps.log.child({ component: 'ozml' });
   const recordings = recordingsDir(config.recordings, deps.storeDir);
   // Before any call: a recording the last run was writing when it stopped is kept, not left without its header.
-  finishInterruptedRecordings(recordings, log);
+  const listing = listRecordingsFolder(recordings);
+  finishInterruptedRecordings(recordings, log, listing);
   // Then the RecordCompleted each of them was promised, through the callback outbox.
   const events = deps.events ?? loggedEvents(log);
-  void keepInterruptedRecordCompletedPromises({ dir: recordings, publicUrl: config.recordings.publicUrl }, events, log);
+  void keepInterruptedRecordCompletedPromises({ dir: recordings, publicUrl: config.recordings.publicUrl }, events, log, listing);
   const handlerDeps: OzmlHandlerDeps = {
     routes: new ScriptRoutes(config.routes, { greeting: config.greeting, fallbackText: config.fallback.text }),
     refuseWith: config.fallback.refuseWith,
